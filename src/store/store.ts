@@ -35,6 +35,8 @@ export interface RunEntry {
   dir: string;
   exp: ExperimentEntry;
   broken: boolean;
+  /** true when meta.yaml could not be read: info holds guesses (id from the folder) */
+  metaUnreadable?: boolean;
   problems: Problem[];
 }
 
@@ -80,7 +82,11 @@ function readYamlMap(file: string, kind: FileKind, what: string): { map?: YamlMa
   if (!r.ok) {
     return {
       missing: r.missing,
-      problem: problem(r.missing ? `${what}-meta-missing` : `${what}-meta-unreadable`, file, `${file}: ${r.error}`),
+      problem: problem(
+        r.missing ? `${what}-meta-missing` : `${what}-meta-unreadable`,
+        file,
+        r.missing ? `${what} folder ${path.dirname(file)} has no meta.yaml` : `${file}: ${r.error}`,
+      ),
     };
   }
   if (r.text.trim() === '') return { problem: problem(`${what}-meta-empty`, file, `${file} is empty`) };
@@ -235,7 +241,8 @@ export class Store {
     if (!hit) {
       const names = all
         .filter((e) => e.experiment.lifecycle_stage === 'active')
-        .map((e) => `${e.experiment.name || '!'} (${e.experiment.experiment_id})`);
+        .map((e) => `${e.experiment.name || '!'} (${e.experiment.experiment_id})`)
+        .sort();
       throw new NotFoundError(
         `no experiment with id or name '${idOrName}' in ${this.root}` + (names.length ? `; experiments: ${names.join(', ')}` : ''),
         'experiment-not-found',
@@ -311,7 +318,7 @@ export class Store {
       lifecycle_stage: stageRaw === 'deleted' ? 'deleted' : 'active',
     };
     for (const q of problems) this.warn(q);
-    return { info, dir, exp, broken: problems.length > 0, problems };
+    return { info, dir, exp, broken: problems.length > 0, metaUnreadable: !map, problems };
   }
 
   private looksLikeRun(dir: string, folder: string): boolean {
@@ -413,6 +420,7 @@ export class Store {
         const more = s.bad.length > 1 ? ` (and ${s.bad.length - 1} more bad lines)` : '';
         this.warn(problem('metric-malformed', file, `${file} line ${b.line}: ${b.reason}${more}`));
         run.problems.push(problem('metric-malformed', file, `metric '${key}' has malformed lines`));
+        run.broken = true;
       } else if (s.count === 0) {
         this.warn(problem('metric-empty', file, `${file} is empty: no data found`));
       }
