@@ -347,7 +347,7 @@ export async function generateStore({ out, runs, experiments = 4, steps = 100, s
       bestValLoss: ordered[0]?.id ?? null,
     },
   };
-  fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
   return manifest;
 }
 
@@ -399,7 +399,7 @@ export async function generateHistoryStore({ out, points = 1_000_000, seed = 11,
     metric: HISTORY_METRIC,
     historyRuns: runs.map((r) => ({ experimentId: exp.id, id: r.id, points: r.points })),
   };
-  fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest)}\n`);
   return manifest;
 }
 
