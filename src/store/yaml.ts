@@ -7,7 +7,18 @@
  * resolved with PyYAML's resolver regexes. MLflow's meta.yaml files are flat
  * `key: scalar` lines, which a fast path reads without building a document.
  */
-import { parseDocument, isMap, isSeq, isScalar, Scalar, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node, Scalar as ScalarType } from 'yaml';
+
+// The `yaml` package costs 25-40 ms to load; most meta.yaml files take the fast path
+// below, so it is loaded (synchronously, through its CommonJS build) only when needed.
+// This keeps one-shot writes like `mlr log-metric` cheap.
+type YamlLib = typeof import('yaml');
+let yamlLib: YamlLib | undefined;
+function lib(): YamlLib {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as YamlLib;
+  return yamlLib;
+}
 
 export type YamlValue = null | boolean | number | bigint | string | YamlValue[] | { [k: string]: YamlValue };
 export type YamlMap = { [k: string]: YamlValue };
@@ -141,8 +152,9 @@ function parseFlat(text: string): YamlMap | undefined {
 
 function convertNode(node: Node | null | undefined): YamlValue {
   if (node == null) return null;
+  const { isMap, isSeq, isScalar, Scalar } = lib();
   if (isScalar(node)) {
-    const v = (node as Scalar).value;
+    const v = (node as ScalarType).value;
     const s = v == null ? '' : String(v);
     return node.type === Scalar.PLAIN ? resolvePlain(s) : s;
   }
@@ -169,7 +181,7 @@ export function parseYaml(text: string): YamlResult {
   if (flat) return { value: Object.keys(flat).length === 0 && text.trim() === '' ? null : flat, errors: [] };
   let doc;
   try {
-    doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, strict: false, prettyErrors: false });
+    doc = lib().parseDocument(text, { schema: 'failsafe', uniqueKeys: false, strict: false, prettyErrors: false });
   } catch (e) {
     return { value: undefined, errors: [(e as Error).message.split('\n')[0] ?? 'unparsable'] };
   }
