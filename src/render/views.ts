@@ -206,7 +206,7 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
     }),
   );
   const { text, dropped } = renderAligned(cols, rows, mode);
-  return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more columns: widen the terminal or use --columns / --format tsv)\n`) : text;
+  return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more column${dropped === 1 ? "" : "s"}: widen the terminal or use --columns / --format tsv)\n`) : text;
 }
 
 export function renderRunDescription(run: Run & { outputs?: unknown }, problems: Problem[], mode: OutputMode): string {

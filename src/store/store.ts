@@ -213,24 +213,29 @@ export class Store {
     return (listDir(dir) ?? []).some((e) => e.isDir && RUN_ID_RE.test(e.name));
   }
 
-  /** Experiments in a view (active, deleted, all), with their tags read. */
-  listExperiments(view: ViewType = 'active'): ExperimentEntry[] {
+  /** Experiments in a view (active, deleted, all); tags are read only when asked for. */
+  listExperiments(view: ViewType = 'active', withTags = false): ExperimentEntry[] {
     const out = this.allExperiments().filter((e) => matchesView(e.experiment.lifecycle_stage, view));
-    for (const e of out) this.loadExperimentTags(e);
+    if (withTags) for (const e of out) this.loadExperimentTags(e);
     return out;
   }
 
-  /** Fill `experiment.tags` from `<exp>/tags/` (idempotent). */
+  private tagsLoaded = new WeakSet<ExperimentEntry>();
+
+  /** Fill `experiment.tags` from `<exp>/tags/` (once). */
   loadExperimentTags(e: ExperimentEntry): ExperimentEntry {
-    if (e.experiment.tags.length === 0) e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
+    if (!this.tagsLoaded.has(e)) {
+      this.tagsLoaded.add(e);
+      e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
+    }
     return e;
   }
 
   /**
-   * An experiment by id or name (ids win; active names win over deleted ones).
-   * Throws NotFoundError listing what exists when nothing matches.
+   * An experiment by id or name (ids win; active names win over deleted ones); tags are
+   * read only when asked for. Throws NotFoundError listing what exists when nothing matches.
    */
-  getExperiment(idOrName: string): ExperimentEntry {
+  getExperiment(idOrName: string, withTags = false): ExperimentEntry {
     const all = this.allExperiments();
     const byId = all.filter((e) => e.experiment.experiment_id === idOrName);
     const hit =
@@ -248,7 +253,7 @@ export class Store {
         'experiment-not-found',
       );
     }
-    return this.loadExperimentTags(hit);
+    return withTags ? this.loadExperimentTags(hit) : hit;
   }
 
   // ------------------------------------------------------------------ runs
