@@ -550,7 +550,11 @@ function resolveKeyAndValue(c: RawCompare, source: string): Resolved {
   const key = entity === 'attribute' ? canonicalAttribute(writtenKey) : writtenKey;
   const vpos: [number, number] = [rhs.start, rhs.end];
   const isListOp = op.norm === 'IN' || op.norm === 'NOT IN';
-  const suggestion = (v: string) => `${lhs.text} ${op.text} ${v}`;
+  // an example with the value fixed; '=' when the comparator would not suit the fixed value
+  const suggestion = (v: string, forString = true) => {
+    const fits = forString ? STRING_OPS.includes(op.norm as Comparator) : METRIC_OPS.includes(op.norm as Comparator);
+    return `${lhs.text} ${fits ? op.text : '='} ${v}`;
+  };
   const done = (value: number | string | string[], isList = false): Resolved => ({ raw: c, entity, writtenKey, key, value, isList });
 
   const numeric = entity === 'metric' || (entity === 'attribute' && NUMERIC_ATTRIBUTES.has(writtenKey));
@@ -560,7 +564,7 @@ function resolveKeyAndValue(c: RawCompare, source: string): Resolved {
       const unq = rhs.kind === 'string' || (rhs.kind === 'ident' && rhs.tok?.kind === 'dstring') ? stripQuotes(rhs.text) : undefined;
       const hint =
         unq !== undefined && /^-?(\d+(\.\d*)?|\.\d+)([eE]-?\d+)?$/.test(unq)
-          ? ` — ${entity === 'metric' ? 'metrics' : 'times'} compare as numbers: drop the quotes: ${suggestion(unq)}`
+          ? ` — ${entity === 'metric' ? 'metrics' : 'times'} compare as numbers: drop the quotes: ${suggestion(unq, false)}`
           : entity === 'metric'
             ? ' — metrics compare with numbers such as 0.5, -1, 1e-3 (no inf or nan)'
             : ' — times are whole milliseconds since the epoch';
