@@ -44,7 +44,8 @@ function filterKeys(n: FilterNode | undefined, out: Array<[string, string]>): vo
 
 /**
  * The columns a query names, order-by keys first, then the filter's keys in the order
- * they appear; each once. The default runs table shows these before other columns.
+ * they appear; each once, pinned (kept on a narrow terminal). The default runs table
+ * shows these before other columns.
  */
 export function queryColumns(q: CompiledQuery): ColumnSpec[] {
   const keys: Array<[string, string]> = q.order.map((k) => [k.entity, k.key]);
@@ -55,7 +56,7 @@ export function queryColumns(q: CompiledQuery): ColumnSpec[] {
     const c = columnFor(entity, key);
     if (c && !seen.has(c.key)) {
       seen.add(c.key);
-      out.push(c);
+      out.push({ ...c, pinned: true });
     }
   }
   return out;
