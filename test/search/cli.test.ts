@@ -39,6 +39,20 @@ describe('runs ls --filter / --order-by', () => {
     `);
   });
 
+  it('TTY narrow: the query keys are kept, other columns are dropped first', () => {
+    const r = mlr(
+      [...S, 'runs', 'ls', '-e', 'sweep', '--filter', "metrics.val_acc > 0.75 and params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '2'],
+      { env: { MLR_FORCE_TTY: '1', COLUMNS: '100' } },
+    );
+    expect(r.stdout).toMatchInlineSnapshot(`
+      "ID        Name             Experiment  Status    Started      Duration  val_loss  val_acc  optimizer
+      a2ef7577  adam-lr1e-4-bs…  sweep       RUNNING   3 years ago         -   0.19167  0.76507  adam
+      614b1c76  run 28           sweep       FINISHED  3 years ago     50.0s   0.21752  0.78825  adam
+      (4 more columns: widen the terminal or use --columns / --format tsv)
+      "
+    `);
+  });
+
   it('csv with --columns (OR and LIKE)', () => {
     const r = mlr([
       ...S, 'runs', 'ls', ...NLP,
