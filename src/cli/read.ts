@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { createContext } from './context.js';
-import { choice, collect, parseView, positiveInt } from './options.js';
+import { choice, collect, maxResults, parseView } from './options.js';
 
 const LIST_FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'ids'] as const;
@@ -51,19 +51,42 @@ export function registerRead(program: Command): void {
     .description('list runs of all active experiments, or of the ones named (MLflow order: newest first)')
     .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable)', collect)
     .option('--view <view>', 'runs to show: active, deleted or all', parseView, 'active')
-    .option('--max-results <n>', 'show at most n runs', positiveInt)
-    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss')
+    .option('--filter <expr>', "MLflow search filter, e.g. \"metrics.val_loss < 0.3 and params.optimizer = 'adam'\" (also OR, parentheses, IN lists)")
+    .option('--order-by <clause>', 'sort key and direction, e.g. "metrics.val_loss ASC" (repeatable; the first dominates)', collect)
+    .option('--max-results <n>', 'show at most n runs (1-50000)', maxResults)
+    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss,tags.team')
     .option('--format <format>', `output format: ${RUN_FORMATS.join('|')}`, choice(RUN_FORMATS), 'table')
-    .addHelpText('after', '\nExamples:\n  mlr runs ls -e sweep --max-results 20\n  mlr runs ls --format ids | head -1')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  mlr runs ls -e sweep --max-results 20',
+        "  mlr runs ls -e sweep --filter \"metrics.val_acc > 0.9 and params.optimizer = 'adam'\" --order-by \"metrics.val_loss ASC\"",
+        "  mlr runs ls --filter \"tags.team IN ('vision', 'nlp') OR status = 'FAILED'\" --format csv > runs.csv",
+        '  mlr runs ls --format ids | head -1',
+      ].join('\n'),
+    )
     .action(
       async (
-        opts: { experiment?: string[]; view: 'active' | 'deleted' | 'all'; maxResults?: number; columns?: string; format: (typeof RUN_FORMATS)[number] },
+        opts: {
+          experiment?: string[];
+          view: 'active' | 'deleted' | 'all';
+          filter?: string;
+          orderBy?: string[];
+          maxResults?: number;
+          columns?: string;
+          format: (typeof RUN_FORMATS)[number];
+        },
         cmd: Command,
       ) => {
         const ctx = createContext(cmd);
+        // a bad filter is a usage error: report it before touching the store
+        const { compileQuery } = await import('../search/index.js');
+        const query = compileQuery({ filter: opts.filter, orderBy: opts.orderBy });
         const { listRuns } = await import('../commands/runs.js');
         const store = ctx.store();
-        const selected = listRuns(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults });
+        const selected = listRuns(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults, query });
         if (opts.format === 'ids') {
           ctx.flushProblems();
           await ctx.out(selected.map((r) => r.info.run_id + '\n').join(''));
@@ -77,9 +100,10 @@ export function registerRead(program: Command): void {
           return;
         }
         const { buildRunTable, defaultColumns, parseColumn } = await import('../commands/run-table.js');
+        const { queryColumns } = await import('../commands/search.js');
         const columns = opts.columns
           ? opts.columns.split(',').filter((s) => s.trim() !== '').map(parseColumn)
-          : defaultColumns(store, selected, ctx.mode.tty && opts.format === 'table');
+          : defaultColumns(store, selected, ctx.mode.tty && opts.format === 'table', queryColumns(query));
         const table = buildRunTable(store, selected, columns);
         ctx.flushProblems();
         await ctx.out(views.renderRunTable(table, opts.format, ctx.mode));

@@ -13,6 +13,8 @@ export interface ColumnSpec {
   kind: 'attr' | 'metric' | 'param' | 'tag';
   /** the metric/param/tag key, or the attribute name */
   name: string;
+  /** kept on a narrow terminal like the attributes (the keys a --filter / --order-by names) */
+  pinned?: boolean;
 }
 
 export interface RunTable {

@@ -193,7 +193,7 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
   const cols: Column[] = t.columns.map((c) => ({
     header: ttyHeader(c, t.columns),
     align: c.kind === 'metric' || c.name === 'duration' ? 'right' : 'left',
-    optional: c.kind !== 'attr',
+    optional: c.kind !== 'attr' && !c.pinned,
     maxWidth: c.kind === 'attr' ? (c.name === 'run_name' || c.name === 'experiment' ? 28 : 40) : 24,
   }));
   const rows: Cell[][] = t.rows.map((r) =>
