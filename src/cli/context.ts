@@ -1,0 +1,109 @@
+/**
+ * What every command action gets: the resolved store, the output mode, and writers for
+ * stdout (data) and stderr (warnings). Built once per invocation from global options.
+ */
+import type { Command } from 'commander';
+import { decideOutputMode, type OutputMode } from '../render/output.js';
+import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
+import { Store } from '../store/store.js';
+import type { Problem } from '../store/types.js';
+
+export interface GlobalOptions {
+  trackingUri?: string;
+  store?: string;
+  color?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export interface Context {
+  readonly env: Record<string, string | undefined>;
+  readonly cwd: string;
+  readonly globals: GlobalOptions;
+  readonly mode: OutputMode;
+  /** where the store is (resolved, not opened) */
+  location(): StoreLocation;
+  /** open the existing store (error when missing); cached */
+  store(): Store;
+  /** write data to stdout, respecting back-pressure */
+  out(text: string): Promise<void>;
+  /** a warning line on stderr (suppressed by --quiet) */
+  warn(message: string): void;
+  /** a line on stderr only under --verbose */
+  info(message: string): void;
+  /** print the store's collected warnings (and strays under --verbose) */
+  flushProblems(): void;
+}
+
+/** Global options of the invocation, wherever on the command line they were given. */
+export function globalsOf(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+export function createContext(cmd: Command): Context {
+  const globals = globalsOf(cmd);
+  const env = process.env;
+  const cwd = process.cwd();
+  const mode = decideOutputMode({
+    isTTY: Boolean(process.stdout.isTTY),
+    columns: process.stdout.columns,
+    env,
+    colorFlag: colorFlag(),
+  });
+  let loc: StoreLocation | undefined;
+  let store: Store | undefined;
+  const printed = new Set<string>();
+  const problemLine = (p: Problem): void => {
+    if (printed.has(p.message)) return;
+    printed.add(p.message);
+    process.stderr.write(`mlr: warning: ${p.message}\n`);
+  };
+  const ctx: Context = {
+    env,
+    cwd,
+    globals,
+    mode,
+    location() {
+      loc ??= resolveTrackingUri(globals.trackingUri ?? globals.store, env, cwd);
+      return loc;
+    },
+    store() {
+      if (!store) {
+        const l = ctx.location();
+        const how = l.origin === 'default' ? `${l.root} (the default ./mlruns; set --store or MLFLOW_TRACKING_URI)` : `${l.root} (from ${l.origin})`;
+        store = Store.open(l.root, how);
+      }
+      return store;
+    },
+    out(text: string) {
+      if (text.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        if (process.stdout.write(text)) resolve();
+        else process.stdout.once('drain', () => resolve());
+      });
+    },
+    warn(message: string) {
+      if (!globals.quiet) process.stderr.write(`mlr: warning: ${message}\n`);
+    },
+    info(message: string) {
+      if (globals.verbose) process.stderr.write(`mlr: ${message}\n`);
+    },
+    flushProblems() {
+      if (!store) return;
+      if (!globals.quiet) for (const p of store.problems) problemLine(p);
+      if (globals.verbose) for (const p of store.strays) problemLine(p);
+    },
+  };
+  return ctx;
+}
+
+/** --color / --no-color from argv (commander's negatable pair cannot tell "neither"). */
+function colorFlag(): boolean | undefined {
+  let v: boolean | undefined;
+  for (const a of process.argv.slice(2)) {
+    if (a === '--') break;
+    if (a === '--color') v = true;
+    else if (a === '--no-color') v = false;
+  }
+  return v;
+}

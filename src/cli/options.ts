@@ -1,0 +1,36 @@
+/**
+ * Option parsers shared by commands: they throw commander's InvalidArgumentError, which
+ * the entry point turns into a usage error (exit 2).
+ */
+import { InvalidArgumentError } from 'commander';
+import type { ViewType } from '../store/types.js';
+
+export function parseView(v: string): ViewType {
+  const m: Record<string, ViewType> = {
+    active: 'active',
+    active_only: 'active',
+    deleted: 'deleted',
+    deleted_only: 'deleted',
+    all: 'all',
+  };
+  const r = m[v.toLowerCase()];
+  if (!r) throw new InvalidArgumentError('use active, deleted or all.');
+  return r;
+}
+
+export function choice<T extends string>(values: readonly T[]) {
+  return (v: string): T => {
+    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`use one of ${values.join(', ')}.`);
+    return v as T;
+  };
+}
+
+export function positiveInt(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return Number(v);
+}
+
+/** Collect a repeatable option into an array. */
+export function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}

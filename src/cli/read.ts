@@ -1,0 +1,121 @@
+/**
+ * Wiring for the read-only commands: experiments ls/describe, runs ls/describe,
+ * metrics history. Command modules are imported inside actions so start-up stays cheap.
+ */
+import type { Command } from 'commander';
+import { createContext } from './context.js';
+import { choice, collect, parseView, positiveInt } from './options.js';
+
+const LIST_FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
+const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'ids'] as const;
+
+export function registerRead(program: Command): void {
+  const experiments = program.command('experiments').alias('exp').description('list and inspect experiments');
+
+  experiments
+    .command('ls')
+    .alias('list')
+    .description('list experiments (MLflow order: newest first)')
+    .option('--view <view>', 'active, deleted or all', parseView, 'active')
+    .option('--format <format>', `output format: ${LIST_FORMATS.join('|')}`, choice(LIST_FORMATS), 'table')
+    .addHelpText('after', '\nExamples:\n  mlr experiments ls\n  mlr experiments ls --view all --format json')
+    .action(async (opts: { view: 'active' | 'deleted' | 'all'; format: (typeof LIST_FORMATS)[number] }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const { listExperiments } = await import('../commands/experiments.js');
+      const { renderExperiments } = await import('../render/views.js');
+      const entries = listExperiments(ctx.store(), opts.view);
+      ctx.flushProblems();
+      await ctx.out(renderExperiments(entries, opts.format, ctx.mode));
+    });
+
+  experiments
+    .command('describe')
+    .description('show one experiment: fields, tags, run counts')
+    .argument('<id-or-name>', 'experiment id or name')
+    .option('--format <format>', 'json or table', choice(['json', 'table'] as const), 'table')
+    .addHelpText('after', '\nExample:\n  mlr experiments describe sweep --format json')
+    .action(async (idOrName: string, opts: { format: 'json' | 'table' }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const { describeExperiment } = await import('../commands/experiments.js');
+      const { renderExperimentDescription } = await import('../render/views.js');
+      const d = describeExperiment(ctx.store(), idOrName);
+      ctx.flushProblems();
+      await ctx.out(renderExperimentDescription(d, opts.format, ctx.mode));
+    });
+
+  const runs = program.command('runs').description('list, inspect and compare runs');
+
+  runs
+    .command('ls')
+    .alias('list')
+    .description('list runs of all active experiments, or of the ones named (MLflow order: newest first)')
+    .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable)', collect)
+    .option('--view <view>', 'runs to show: active, deleted or all', parseView, 'active')
+    .option('--max-results <n>', 'show at most n runs', positiveInt)
+    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss')
+    .option('--format <format>', `output format: ${RUN_FORMATS.join('|')}`, choice(RUN_FORMATS), 'table')
+    .addHelpText('after', '\nExamples:\n  mlr runs ls -e sweep --max-results 20\n  mlr runs ls --format ids | head -1')
+    .action(
+      async (
+        opts: { experiment?: string[]; view: 'active' | 'deleted' | 'all'; maxResults?: number; columns?: string; format: (typeof RUN_FORMATS)[number] },
+        cmd: Command,
+      ) => {
+        const ctx = createContext(cmd);
+        const { listRuns } = await import('../commands/runs.js');
+        const store = ctx.store();
+        const selected = listRuns(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults });
+        if (opts.format === 'ids') {
+          ctx.flushProblems();
+          await ctx.out(selected.map((r) => r.info.run_id + '\n').join(''));
+          return;
+        }
+        const views = await import('../render/views.js');
+        if (opts.format === 'json') {
+          const out = selected.map((r) => views.runJson(store.loadRun(r), r.problems));
+          ctx.flushProblems();
+          await ctx.out(JSON.stringify(out, null, 2) + '\n');
+          return;
+        }
+        const { buildRunTable, defaultColumns, parseColumn } = await import('../commands/run-table.js');
+        const columns = opts.columns
+          ? opts.columns.split(',').filter((s) => s.trim() !== '').map(parseColumn)
+          : defaultColumns(store, selected, ctx.mode.tty && opts.format === 'table');
+        const table = buildRunTable(store, selected, columns);
+        ctx.flushProblems();
+        await ctx.out(views.renderRunTable(table, opts.format, ctx.mode));
+      },
+    );
+
+  runs
+    .command('describe')
+    .alias('show')
+    .description('show one run: info, latest metrics, params, tags, dataset inputs')
+    .argument('<run>', 'run id, or a unique prefix of at least 6 characters')
+    .option('--format <format>', 'json (MLflow REST Run) or table', choice(['json', 'table'] as const), 'table')
+    .addHelpText('after', '\nExample:\n  mlr runs describe 0fcd845b --format json | jq .data.metrics')
+    .action(async (id: string, opts: { format: 'json' | 'table' }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const { describeRun } = await import('../commands/runs.js');
+      const { renderRunDescription, runJson } = await import('../render/views.js');
+      const run = describeRun(ctx.store(), id);
+      ctx.flushProblems();
+      await ctx.out(opts.format === 'json' ? JSON.stringify(runJson(run, run.entry.problems), null, 2) + '\n' : renderRunDescription(run, run.entry.problems, ctx.mode));
+    });
+
+  const metrics = program.command('metrics').description('metric histories');
+  metrics
+    .command('history')
+    .description('every logged value of one metric of a run, in file order (streamed)')
+    .argument('<run>', 'run id or unique prefix')
+    .argument('<key>', 'metric key')
+    .option('--format <format>', `output format: ${LIST_FORMATS.join('|')}`, choice(LIST_FORMATS), 'table')
+    .addHelpText('after', '\nExample:\n  mlr metrics history 0fcd845b val_loss --format csv')
+    .action(async (id: string, key: string, opts: { format: (typeof LIST_FORMATS)[number] }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const { metricHistory } = await import('../commands/runs.js');
+      const { renderHistory } = await import('../render/views.js');
+      const { lines } = metricHistory(ctx.store(), id, key);
+      for await (const chunk of renderHistory(lines, opts.format, ctx.mode)) await ctx.out(chunk);
+      ctx.flushProblems();
+    });
+}

@@ -1,0 +1,45 @@
+/**
+ * experiments ls / describe: return data, never print.
+ */
+import { listLoggedModels, listTraces } from '../store/registry.js';
+import type { ExperimentEntry, Store } from '../store/store.js';
+import type { ViewType } from '../store/types.js';
+
+/** Experiments in the view, in MLflow's default order: creation_time DESC, then id ASC. */
+export function listExperiments(store: Store, view: ViewType): ExperimentEntry[] {
+  return [...store.listExperiments(view)].sort((a, b) => {
+    const ta = a.experiment.creation_time;
+    const tb = b.experiment.creation_time;
+    if (ta !== tb) {
+      if (ta === null) return 1;
+      if (tb === null) return -1;
+      return tb - ta;
+    }
+    const ia = a.experiment.experiment_id;
+    const ib = b.experiment.experiment_id;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  });
+}
+
+export interface ExperimentDescription {
+  entry: ExperimentEntry;
+  runs: { active: number; deleted: number; broken: number };
+  loggedModels: number;
+  traces: number;
+}
+
+/** One experiment with counts of its runs, logged models and traces. */
+export function describeExperiment(store: Store, idOrName: string): ExperimentDescription {
+  const entry = store.getExperiment(idOrName);
+  const runs = store.listRuns([entry], 'all');
+  return {
+    entry,
+    runs: {
+      active: runs.filter((r) => r.info.lifecycle_stage === 'active').length,
+      deleted: runs.filter((r) => r.info.lifecycle_stage === 'deleted').length,
+      broken: runs.filter((r) => r.broken).length,
+    },
+    loggedModels: listLoggedModels(entry.dir, store.problems).length,
+    traces: listTraces(entry.dir, store.problems).length,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The data behind the runs table: which columns to show and each run's values for them.
+ * Only the files behind the chosen columns are read.
+ */
+import type { RunEntry, Store } from '../store/store.js';
+import { UsageError } from '../errors.js';
+
+export type CellValue = string | number | null;
+
+export interface ColumnSpec {
+  /** canonical key: an attribute name, or metrics.<k> / params.<k> / tags.<k> */
+  key: string;
+  kind: 'attr' | 'metric' | 'param' | 'tag';
+  /** the metric/param/tag key, or the attribute name */
+  name: string;
+}
+
+export interface RunTable {
+  columns: ColumnSpec[];
+  rows: { run: RunEntry; values: CellValue[] }[];
+}
+
+export const ATTRIBUTE_COLUMNS = [
+  'run_id',
+  'run_name',
+  'experiment_id',
+  'experiment',
+  'status',
+  'start_time',
+  'end_time',
+  'duration',
+  'user_id',
+  'artifact_uri',
+  'lifecycle_stage',
+] as const;
+
+const PREFIXES: Record<string, ColumnSpec['kind']> = {
+  metrics: 'metric',
+  metric: 'metric',
+  params: 'param',
+  param: 'param',
+  parameters: 'param',
+  tags: 'tag',
+  tag: 'tag',
+};
+const CANON: Record<ColumnSpec['kind'], string> = { metric: 'metrics', param: 'params', tag: 'tags', attr: '' };
+
+/** Parse one `--columns` entry (`params.lr`, `metrics.val_loss`, `run_name`, `attributes.status`). */
+export function parseColumn(text: string): ColumnSpec {
+  const t = text.trim();
+  const dot = t.indexOf('.');
+  if (dot > 0) {
+    const prefix = t.slice(0, dot);
+    let name = t.slice(dot + 1);
+    if (/^[`"].*[`"]$/.test(name)) name = name.slice(1, -1);
+    const kind = PREFIXES[prefix];
+    if (kind) return { key: `${CANON[kind]}.${name}`, kind, name };
+    if (prefix === 'attributes' || prefix === 'attribute' || prefix === 'attr' || prefix === 'run') return parseColumn(name);
+  }
+  if ((ATTRIBUTE_COLUMNS as readonly string[]).includes(t)) return { key: t, kind: 'attr', name: t };
+  throw new UsageError(
+    `unknown column '${text}': use metrics.<key>, params.<key>, tags.<key> or one of ${ATTRIBUTE_COLUMNS.join(', ')}`,
+    'unknown-column',
+  );
+}
+
+function byFrequency(counts: Map<string, number>): string[] {
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k]) => k);
+}
+
+/**
+ * Default columns: key attributes, then every metric and param the listed runs have
+ * (most common first). `tty` picks the compact attribute set.
+ */
+export function defaultColumns(store: Store, runs: RunEntry[], tty: boolean, extraFirst: ColumnSpec[] = []): ColumnSpec[] {
+  const attrs = tty
+    ? ['run_id', 'run_name', 'experiment', 'status', 'start_time', 'duration']
+    : ['run_id', 'run_name', 'experiment_id', 'experiment', 'status', 'start_time', 'end_time'];
+  const metricCounts = new Map<string, number>();
+  const paramCounts = new Map<string, number>();
+  for (const r of runs) {
+    for (const k of store.listMetricKeys(r)) metricCounts.set(k, (metricCounts.get(k) ?? 0) + 1);
+    for (const k of store.listParamKeys(r)) paramCounts.set(k, (paramCounts.get(k) ?? 0) + 1);
+  }
+  const cols: ColumnSpec[] = attrs.map((a) => ({ key: a, kind: 'attr', name: a }));
+  const seen = new Set(cols.map((c) => c.key));
+  const push = (c: ColumnSpec): void => {
+    if (!seen.has(c.key)) {
+      seen.add(c.key);
+      cols.push(c);
+    }
+  };
+  for (const c of extraFirst) push(c);
+  for (const k of byFrequency(metricCounts)) push({ key: `metrics.${k}`, kind: 'metric', name: k });
+  for (const k of byFrequency(paramCounts)) push({ key: `params.${k}`, kind: 'param', name: k });
+  return cols;
+}
+
+function attrValue(run: RunEntry, name: string): CellValue {
+  const i = run.info;
+  switch (name) {
+    case 'run_id':
+      return i.run_id;
+    case 'run_name':
+      return i.run_name;
+    case 'experiment_id':
+      return i.experiment_id;
+    case 'experiment':
+      return run.exp.experiment.name;
+    case 'status':
+      return i.status;
+    case 'start_time':
+      return i.start_time;
+    case 'end_time':
+      return i.end_time;
+    case 'duration':
+      return i.start_time !== null && i.end_time !== null ? i.end_time - i.start_time : null;
+    case 'user_id':
+      return i.user_id;
+    case 'artifact_uri':
+      return i.artifact_uri;
+    case 'lifecycle_stage':
+      return i.lifecycle_stage;
+    default:
+      return null;
+  }
+}
+
+/** Read each run's values for the columns (only those files). */
+export function buildRunTable(store: Store, runs: RunEntry[], columns: ColumnSpec[]): RunTable {
+  const metricKeys = columns.filter((c) => c.kind === 'metric').map((c) => c.name);
+  const paramKeys = columns.filter((c) => c.kind === 'param').map((c) => c.name);
+  const tagKeys = columns.filter((c) => c.kind === 'tag').map((c) => c.name);
+  const rows = runs.map((run) => {
+    const metrics = metricKeys.length ? store.readLatestMetrics(run, metricKeys) : undefined;
+    const params = paramKeys.length ? store.readParams(run, paramKeys) : undefined;
+    const tags = tagKeys.length ? store.readTags(run, tagKeys) : undefined;
+    const values = columns.map((c): CellValue => {
+      switch (c.kind) {
+        case 'attr':
+          return attrValue(run, c.name);
+        case 'metric':
+          return metrics?.get(c.name)?.value ?? null;
+        case 'param':
+          return params?.get(c.name) ?? null;
+        case 'tag':
+          return tags?.get(c.name) ?? null;
+      }
+    });
+    return { run, values };
+  });
+  return { columns, rows };
+}

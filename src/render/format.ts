@@ -1,0 +1,80 @@
+/**
+ * Formatting single values for people (TTY) and for machines (pipe, CSV, JSON).
+ */
+
+/** Full-precision number text for TSV/CSV: shortest round-trip; NaN, inf, -inf. */
+export function formatNumberFull(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  return String(v);
+}
+
+/** Short number text for tables: `precision` significant digits, no exponent noise. */
+export function formatNumberShort(v: number, precision = 5): string {
+  if (!Number.isFinite(v)) return formatNumberFull(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return v.toExponential(Math.max(0, precision - 1)).replace(/\.?0+e/, 'e');
+  const s = v.toPrecision(precision);
+  return s.includes('e') ? String(Number(s)) : s.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+}
+
+/** JSON value for a metric: proto3 JSON spells non-finite numbers as strings. */
+export function jsonNumber(v: number): number | string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return v;
+}
+
+/** ISO 8601 UTC, or '' for null. */
+export function formatIso(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toISOString();
+}
+
+/** "3 minutes ago", "2 days ago"; future times say "in …". */
+export function formatRelative(ms: number | null, now: number): string {
+  if (ms === null) return '-';
+  const d = Math.round((now - ms) / 1000);
+  const a = Math.abs(d);
+  const units: [number, string][] = [
+    [365 * 86400, 'year'],
+    [30 * 86400, 'month'],
+    [7 * 86400, 'week'],
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ];
+  if (a < 5) return 'just now';
+  for (const [s, name] of units) {
+    if (a >= s) {
+      const n = Math.floor(a / s);
+      const t = `${n} ${name}${n === 1 ? '' : 's'}`;
+      return d >= 0 ? `${t} ago` : `in ${t}`;
+    }
+  }
+  return 'just now';
+}
+
+/** "850ms", "12.3s", "4m 05s", "2h 03m". '-' when either end is missing. */
+export function formatDuration(start: number | null, end: number | null): string {
+  if (start === null || end === null) return '-';
+  const ms = end - start;
+  if (ms < 0) return '-';
+  if (ms < 1000) return `${ms}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Cut `s` to `max` characters with an ellipsis. */
+export function truncate(s: string, max: number): string {
+  if (max <= 0) return '';
+  if ([...s].length <= max) return s;
+  return [...s].slice(0, Math.max(0, max - 1)).join('') + '…';
+}

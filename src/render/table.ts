@@ -1,0 +1,139 @@
+/**
+ * Tables: aligned and width-fitted on a TTY (cli-table3, borderless), tab-separated and
+ * untruncated when piped, RFC 4180 CSV on request. Cells arrive as plain text; colour is
+ * applied here so widths are measured on plain text.
+ */
+import Table from 'cli-table3';
+import type { OutputMode } from './output.js';
+import { truncate } from './format.js';
+
+export type Tone = 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'bold' | 'magenta';
+export type Cell = string | { text: string; tone?: Tone };
+
+export interface Column {
+  header: string;
+  align?: 'left' | 'right';
+  /** optional columns are dropped from the right when the terminal is too narrow */
+  optional?: boolean;
+  /** widest a cell may be on a TTY before it is cut with an ellipsis */
+  maxWidth?: number;
+}
+
+const cellText = (c: Cell): string => (typeof c === 'string' ? c : c.text);
+
+function paint(mode: OutputMode, c: Cell, text: string): string {
+  if (typeof c === 'string' || !c.tone || !mode.color) return text;
+  const k = mode.chalk;
+  switch (c.tone) {
+    case 'dim':
+      return k.dim(text);
+    case 'red':
+      return k.red(text);
+    case 'green':
+      return k.green(text);
+    case 'yellow':
+      return k.yellow(text);
+    case 'cyan':
+      return k.cyan(text);
+    case 'magenta':
+      return k.magenta(text);
+    case 'bold':
+      return k.bold(text);
+  }
+}
+
+const GAP = 2;
+const BORDERLESS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '',
+  middle: ' '.repeat(GAP),
+};
+
+/** Escape a TSV cell: tabs, newlines and backslashes become `\t`, `\n`, `\\`. */
+export function escapeTsv(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+}
+
+/** Tab-separated text: a header line, then one line per row; nothing truncated. */
+export function renderTsv(headers: string[], rows: Cell[][]): string {
+  const lines = [headers.map(escapeTsv).join('\t')];
+  for (const r of rows) lines.push(r.map((c) => escapeTsv(cellText(c))).join('\t'));
+  return lines.join('\n') + '\n';
+}
+
+/** RFC 4180 CSV (quotes only where needed), `\n` line ends. */
+export function renderCsv(headers: string[], rows: Cell[][]): string {
+  const q = (s: string): string => (/[",\n\r]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [headers.map(q).join(',')];
+  for (const r of rows) lines.push(r.map((c) => q(cellText(c))).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * An aligned table fitted to `mode.width`: cells longer than a column's maxWidth are cut,
+ * optional columns that do not fit are dropped (the count is reported in the return).
+ */
+export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode): { text: string; dropped: number } {
+  const widths = cols.map((c, i) => {
+    let w = [...c.header].length;
+    for (const r of rows) w = Math.max(w, [...cellText(r[i] ?? '')].length);
+    return Math.min(w, c.maxWidth ?? Infinity);
+  });
+  // keep required columns, then optional ones left to right while they fit
+  const keep: number[] = [];
+  let used = 0;
+  cols.forEach((c, i) => {
+    if (!c.optional) {
+      keep.push(i);
+      used += widths[i]! + (keep.length > 1 ? GAP : 0);
+    }
+  });
+  for (let i = 0; i < cols.length; i++) {
+    if (!cols[i]!.optional) continue;
+    const need = widths[i]! + GAP;
+    if (used + need <= mode.width) {
+      keep.push(i);
+      used += need;
+    }
+  }
+  keep.sort((a, b) => a - b);
+  // still too wide: shrink the widest required columns
+  let over = used - mode.width;
+  while (over > 0) {
+    let widest = -1;
+    for (const i of keep) if (widest < 0 || widths[i]! > widths[widest]!) widest = i;
+    if (widest < 0 || widths[widest]! <= 6) break;
+    widths[widest]!--;
+    over--;
+  }
+  const table = new Table({
+    chars: BORDERLESS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+    colAligns: keep.map((i) => cols[i]!.align ?? 'left'),
+  });
+  const head = keep.map((i) => {
+    const t = truncate(cols[i]!.header, widths[i]!);
+    return mode.color ? mode.chalk.bold(t) : t;
+  });
+  table.push(head);
+  for (const r of rows) {
+    table.push(
+      keep.map((i) => {
+        const c = r[i] ?? '';
+        return paint(mode, c, truncate(cellText(c), widths[i]!));
+      }),
+    );
+  }
+  const text = table
+    .toString()
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''))
+    .join('\n');
+  return { text: text + '\n', dropped: cols.length - keep.length };
+}
+
+/** JSON with two-space indent and a final newline. */
+export function renderJson(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}

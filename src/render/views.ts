@@ -1,0 +1,281 @@
+/**
+ * Turning command data into text for each output format. Every function returns a
+ * string (or string chunks); printing is the CLI's job.
+ */
+import type { ExperimentDescription } from '../commands/experiments.js';
+import type { CellValue, ColumnSpec, RunTable } from '../commands/run-table.js';
+import type { ExperimentEntry } from '../store/store.js';
+import type { Metric, Problem, Run } from '../store/types.js';
+import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber } from './format.js';
+import type { OutputMode } from './output.js';
+import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
+
+export type ListFormat = 'table' | 'json' | 'csv' | 'tsv';
+
+const TIME_ATTRS = new Set(['start_time', 'end_time', 'creation_time', 'last_update_time']);
+
+function statusTone(s: string): Cell {
+  switch (s) {
+    case 'FINISHED':
+      return { text: s, tone: 'green' };
+    case 'FAILED':
+      return { text: s, tone: 'red' };
+    case 'KILLED':
+      return { text: s, tone: 'magenta' };
+    case 'RUNNING':
+      return { text: s, tone: 'cyan' };
+    default:
+      return s;
+  }
+}
+
+// ------------------------------------------------------------------ experiments
+
+/** Experiment in MLflow's REST shape (plus `mlr_problems` when broken). */
+export function experimentJson(e: ExperimentEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...e.experiment };
+  if (e.broken) out['mlr_problems'] = e.problems;
+  return out;
+}
+
+export function renderExperiments(entries: ExperimentEntry[], format: ListFormat, mode: OutputMode): string {
+  if (format === 'json') return renderJson(entries.map(experimentJson));
+  const headers = ['experiment_id', 'name', 'lifecycle_stage', 'creation_time', 'last_update_time', 'artifact_location'];
+  if (format === 'csv' || format === 'tsv' || !mode.tty) {
+    const rows = entries.map((e) => {
+      const x = e.experiment;
+      return [x.experiment_id, e.broken ? `!${x.name}` : x.name, x.lifecycle_stage, formatIso(x.creation_time), formatIso(x.last_update_time), x.artifact_location];
+    });
+    return format === 'csv' ? renderCsv(headers, rows) : renderTsv(headers, rows);
+  }
+  const cols: Column[] = [
+    { header: 'ID' },
+    { header: 'Name', maxWidth: 40 },
+    { header: 'Stage' },
+    { header: 'Created' },
+    { header: 'Artifact location', optional: true, maxWidth: 60 },
+  ];
+  const rows: Cell[][] = entries.map((e) => {
+    const x = e.experiment;
+    return [
+      x.experiment_id,
+      e.broken ? { text: `! ${x.name || '(unreadable)'}`, tone: 'red' } : x.name,
+      x.lifecycle_stage === 'deleted' ? { text: 'deleted', tone: 'dim' } : 'active',
+      formatRelative(x.creation_time, mode.now),
+      { text: x.artifact_location, tone: 'dim' },
+    ];
+  });
+  return renderAligned(cols, rows, mode).text;
+}
+
+export function renderExperimentDescription(d: ExperimentDescription, format: 'json' | 'table', mode: OutputMode): string {
+  const x = d.entry.experiment;
+  if (format === 'json') {
+    return renderJson({ ...experimentJson(d.entry), mlr_counts: { runs: d.runs, logged_models: d.loggedModels, traces: d.traces } });
+  }
+  const pairs: [string, string][] = [
+    ['experiment_id', x.experiment_id],
+    ['name', x.name],
+    ['lifecycle_stage', x.lifecycle_stage],
+    ['artifact_location', x.artifact_location],
+    ['creation_time', mode.tty ? `${formatIso(x.creation_time)} (${formatRelative(x.creation_time, mode.now)})` : formatIso(x.creation_time)],
+    ['last_update_time', formatIso(x.last_update_time)],
+    ['runs', `${d.runs.active} active, ${d.runs.deleted} deleted` + (d.runs.broken ? `, ${d.runs.broken} unreadable` : '')],
+    ['logged_models', String(d.loggedModels)],
+    ['traces', String(d.traces)],
+  ];
+  for (const t of x.tags) pairs.push([`tags.${t.key}`, t.value]);
+  for (const p of d.entry.problems) pairs.push(['problem', p.message]);
+  return renderPairs(pairs, mode);
+}
+
+function renderPairs(pairs: [string, string][], mode: OutputMode): string {
+  if (!mode.tty) return renderTsv(['key', 'value'], pairs).split('\n').slice(1).join('\n');
+  const w = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${mode.color ? mode.chalk.dim(k.padEnd(w)) : k.padEnd(w)}  ${v}`).join('\n') + '\n';
+}
+
+// ------------------------------------------------------------------ runs
+
+/** A run in MLflow's REST shape for JSON output: non-finite metrics as strings. */
+export function runJson(run: Run & { outputs?: unknown }, problems: Problem[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    info: run.info,
+    data: {
+      metrics: run.data.metrics.map((m) => ({ key: m.key, value: jsonNumber(m.value), timestamp: m.timestamp, step: m.step })),
+      params: run.data.params,
+      tags: run.data.tags,
+    },
+    inputs: run.inputs,
+  };
+  if (run.outputs) out['outputs'] = run.outputs;
+  if (problems.length > 0) out['mlr_problems'] = problems;
+  return out;
+}
+
+/** Header text on a TTY: the key without its prefix unless another column has the same key. */
+function ttyHeader(c: ColumnSpec, all: ColumnSpec[]): string {
+  if (c.kind === 'attr') {
+    const names: Record<string, string> = {
+      run_id: 'ID',
+      run_name: 'Name',
+      experiment: 'Experiment',
+      experiment_id: 'Experiment ID',
+      status: 'Status',
+      start_time: 'Started',
+      end_time: 'Ended',
+      duration: 'Duration',
+      user_id: 'User',
+      artifact_uri: 'Artifact URI',
+      lifecycle_stage: 'Stage',
+    };
+    return names[c.name] ?? c.name;
+  }
+  const clash = all.some((o) => o !== c && o.kind !== 'attr' && o.name === c.name);
+  return clash ? c.key : c.name;
+}
+
+function machineCell(c: ColumnSpec, v: CellValue): string {
+  if (v === null) return '';
+  if (typeof v === 'number') {
+    if (c.kind === 'attr' && TIME_ATTRS.has(c.name)) return formatIso(v);
+    return formatNumberFull(v);
+  }
+  return v;
+}
+
+function ttyCell(c: ColumnSpec, v: CellValue, mode: OutputMode, idWidth: number, precision: number): Cell {
+  if (v === null) return { text: '-', tone: 'dim' };
+  if (c.kind === 'attr') {
+    switch (c.name) {
+      case 'run_id':
+        return String(v).slice(0, idWidth);
+      case 'status':
+        return statusTone(String(v));
+      case 'start_time':
+      case 'end_time':
+        return formatRelative(v as number, mode.now);
+      case 'duration':
+        return formatDuration(0, v as number);
+      default:
+        return String(v);
+    }
+  }
+  if (typeof v === 'number') return formatNumberShort(v, precision);
+  return v;
+}
+
+/** Shortest prefix length (≥ 8) that keeps the listed ids distinct. */
+function shortIdWidth(ids: string[]): number {
+  for (let w = 8; w < 32; w++) {
+    if (new Set(ids.map((i) => i.slice(0, w))).size === ids.length) return w;
+  }
+  return 32;
+}
+
+export interface RunTableOptions {
+  precision?: number;
+}
+
+export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mode: OutputMode, opts: RunTableOptions = {}): string {
+  const headers = t.columns.map((c) => c.key);
+  if (format === 'csv' || format === 'tsv' || !mode.tty) {
+    const rows = t.rows.map((r) =>
+      t.columns.map((c, i) => {
+        const text = machineCell(c, r.values[i] ?? null);
+        return c.key === 'status' && r.run.broken ? `!${text}` : text;
+      }),
+    );
+    return format === 'csv' ? renderCsv(headers, rows) : renderTsv(headers, rows);
+  }
+  const idWidth = shortIdWidth(t.rows.map((r) => r.run.info.run_id));
+  const cols: Column[] = t.columns.map((c) => ({
+    header: ttyHeader(c, t.columns),
+    align: c.kind === 'metric' || c.name === 'duration' ? 'right' : 'left',
+    optional: c.kind !== 'attr',
+    maxWidth: c.kind === 'attr' ? (c.name === 'run_name' || c.name === 'experiment' ? 28 : 40) : 24,
+  }));
+  const rows: Cell[][] = t.rows.map((r) =>
+    t.columns.map((c, i) => {
+      const cell = ttyCell(c, r.values[i] ?? null, mode, idWidth, opts.precision ?? 5);
+      if (c.key === 'status' && r.run.broken) return { text: `! ${typeof cell === 'string' ? cell : cell.text}`, tone: 'red' };
+      return cell;
+    }),
+  );
+  const { text, dropped } = renderAligned(cols, rows, mode);
+  return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more columns: widen the terminal or use --columns / --format tsv)\n`) : text;
+}
+
+export function renderRunDescription(run: Run & { outputs?: unknown }, problems: Problem[], mode: OutputMode): string {
+  const i = run.info;
+  const pairs: [string, string][] = [
+    ['run_id', i.run_id],
+    ['run_name', i.run_name],
+    ['experiment_id', i.experiment_id],
+    ['status', i.status],
+    ['lifecycle_stage', i.lifecycle_stage],
+    ['user_id', i.user_id],
+    ['start_time', formatIso(i.start_time)],
+    ['end_time', formatIso(i.end_time)],
+    ['duration', formatDuration(i.start_time, i.end_time)],
+    ['artifact_uri', i.artifact_uri],
+  ];
+  for (const m of run.data.metrics) {
+    pairs.push([`metrics.${m.key}`, `${mode.tty ? formatNumberShort(m.value, 6) : formatNumberFull(m.value)} (step ${m.step})`]);
+  }
+  for (const p of run.data.params) pairs.push([`params.${p.key}`, p.value]);
+  for (const t of run.data.tags) pairs.push([`tags.${t.key}`, t.value]);
+  for (const d of run.inputs.dataset_inputs) {
+    const ctx = d.tags.find((t) => t.key === 'mlflow.data.context')?.value;
+    pairs.push(['dataset', `${d.dataset.name} (digest ${d.dataset.digest}${ctx ? `, ${ctx}` : ''})`]);
+  }
+  for (const p of problems) pairs.push(['problem', p.message]);
+  if (mode.tty) {
+    // multi-line values (notes, JSON tags) are shown on one line in the key/value view
+    return renderPairs(pairs.map(([k, v]) => [k, v.replace(/\n/g, '⏎')]), mode);
+  }
+  return renderPairs(pairs, mode);
+}
+
+// ------------------------------------------------------------------ metric history
+
+export type HistoryFormat = 'table' | 'json' | 'csv' | 'tsv';
+
+/** Stream history lines as text chunks in the chosen format (constant memory). */
+export async function* renderHistory(lines: AsyncIterable<Metric>, format: HistoryFormat, mode: OutputMode): AsyncGenerator<string> {
+  const batch: string[] = [];
+  const flush = (): string => {
+    const s = batch.join('');
+    batch.length = 0;
+    return s;
+  };
+  if (format === 'json') {
+    let first = true;
+    yield '[';
+    for await (const m of lines) {
+      batch.push(`${first ? '\n' : ',\n'}  ${JSON.stringify({ key: m.key, value: jsonNumber(m.value), timestamp: m.timestamp, step: m.step })}`);
+      first = false;
+      if (batch.length >= 4096) yield flush();
+    }
+    yield flush() + (first ? ']\n' : '\n]\n');
+    return;
+  }
+  const sep = format === 'csv' ? ',' : '\t';
+  const machine = format === 'csv' || format === 'tsv' || !mode.tty;
+  if (machine) {
+    yield ['step', 'value', 'timestamp'].join(sep) + '\n';
+    for await (const m of lines) {
+      batch.push(`${m.step}${sep}${formatNumberFull(m.value)}${sep}${m.timestamp}\n`);
+      if (batch.length >= 4096) yield flush();
+    }
+    yield flush();
+    return;
+  }
+  const head = `${'step'.padStart(8)}  ${'value'.padStart(14)}  time\n`;
+  yield mode.color ? mode.chalk.bold(head) : head;
+  for await (const m of lines) {
+    batch.push(`${String(m.step).padStart(8)}  ${formatNumberShort(m.value, 8).padStart(14)}  ${formatIso(m.timestamp)}\n`);
+    if (batch.length >= 4096) yield flush();
+  }
+  yield flush();
+}

@@ -1,0 +1,116 @@
+/**
+ * The store's only door to the filesystem for reading. Small files are read
+ * synchronously: on a warm page cache that is the cheapest way to read thousands of
+ * tiny files, and it keeps the reader simple. Every open is counted per kind of file so
+ * tests can prove a command read only what it needed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type FileKind = 'meta' | 'param' | 'tag' | 'metric' | 'input' | 'other';
+
+/** Opens per kind since the last reset (tests use it to check lazy reading). */
+export const openCounts: Record<FileKind, number> = { meta: 0, param: 0, tag: 0, metric: 0, input: 0, other: 0 };
+
+export function resetOpenCounts(): void {
+  for (const k of Object.keys(openCounts) as FileKind[]) openCounts[k] = 0;
+}
+
+export type ReadResult = { ok: true; text: string } | { ok: false; missing: boolean; error: string };
+
+/** Read a UTF-8 file; a missing file or any other error is returned, never thrown. */
+export function readText(file: string, kind: FileKind): ReadResult {
+  openCounts[kind]++;
+  try {
+    return { ok: true, text: fs.readFileSync(file, 'utf8') };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // a key that is a folder here (`model` when `model/depth` exists) is not a value
+    const missing = err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.code === 'EISDIR';
+    return { ok: false, missing, error: describeFsError(err) };
+  }
+}
+
+/** One short phrase for an fs error (no stack, no errno noise). */
+export function describeFsError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return 'does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a parent is not a directory';
+    default:
+      return err.code ?? err.message;
+  }
+}
+
+export interface DirEntry {
+  name: string;
+  isDir: boolean;
+  isFile: boolean;
+}
+
+/** List a directory (symlinks followed); undefined when it does not exist or cannot be read. */
+export function listDir(dir: string): DirEntry[] | undefined {
+  let ents: fs.Dirent[];
+  try {
+    ents = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  return ents.map((d) => {
+    if (d.isSymbolicLink()) {
+      try {
+        const st = fs.statSync(path.join(dir, d.name));
+        return { name: d.name, isDir: st.isDirectory(), isFile: st.isFile() };
+      } catch {
+        return { name: d.name, isDir: false, isFile: false };
+      }
+    }
+    return { name: d.name, isDir: d.isDirectory(), isFile: d.isFile() };
+  });
+}
+
+export function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every regular file below `dir`, as `/`-joined keys relative to it (params, tags and
+ * metrics with `/` in their key are nested folders). Empty folders contribute nothing.
+ */
+export function listKeyFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, prefix: string): void => {
+    const ents = listDir(d);
+    if (!ents) return;
+    for (const e of ents) {
+      if (e.isDir) walk(path.join(d, e.name), prefix + e.name + '/');
+      else if (e.isFile) out.push(prefix + e.name);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/** True when `key` names a file inside its folder (no `..`, no absolute path, no empty segment). */
+export function isSafeKeyPath(key: string): boolean {
+  if (key === '' || key.startsWith('/') || key.includes('\0')) return false;
+  return key.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}

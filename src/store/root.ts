@@ -1,0 +1,98 @@
+/**
+ * Tracking URI → store root (spec mlruns-format §1). Pure: the caller passes the
+ * environment and working directory.
+ */
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+
+export interface StoreLocation {
+  /** absolute path of the store root */
+  root: string;
+  /** the artifact root MLflow would use for new experiments (a URI or a plain path) */
+  artifactRoot: string;
+  /** where the URI came from, for messages */
+  origin: '--tracking-uri' | 'MLFLOW_TRACKING_URI' | 'default';
+  /** the URI as given */
+  uri: string;
+}
+
+const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+const DRIVE_RE = /^[a-zA-Z]:[\\/]/;
+
+/** Percent-encode a POSIX path the way Python's pathlib `as_uri()` does (keeps `/`). */
+export function encodePathForUri(p: string): string {
+  return Array.from(new TextEncoder().encode(p))
+    .map((b) => {
+      const c = String.fromCharCode(b);
+      return /[A-Za-z0-9_.~\-/]/.test(c) ? c : '%' + b.toString(16).toUpperCase().padStart(2, '0');
+    })
+    .join('');
+}
+
+function decodePercent(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new UsageError(`invalid percent-encoding in file URI path '${p}'`, 'bad-uri');
+  }
+}
+
+/**
+ * Resolve the store location: `uri` (from --tracking-uri) wins, then MLFLOW_TRACKING_URI,
+ * then `./mlruns`. Plain paths and `file:` URIs are the file store; any other scheme is a
+ * usage error (exit 2).
+ */
+export function resolveTrackingUri(
+  uri: string | undefined,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): StoreLocation {
+  let origin: StoreLocation['origin'] = '--tracking-uri';
+  let given = uri;
+  if (given === undefined || given === '') {
+    given = env['MLFLOW_TRACKING_URI'];
+    origin = 'MLFLOW_TRACKING_URI';
+  }
+  if (given === undefined || given === '') {
+    const root = path.join(cwd, 'mlruns');
+    return { root, artifactRoot: 'file://' + encodePathForUri(root), origin: 'default', uri: './mlruns' };
+  }
+  const scheme = SCHEME_RE.exec(given);
+  if (!scheme || DRIVE_RE.test(given)) {
+    const root = path.resolve(cwd, given);
+    return { root, artifactRoot: root, origin, uri: given };
+  }
+  if (scheme[1]!.toLowerCase() !== 'file') {
+    throw new UsageError(
+      `tracking URI '${given}' uses the '${scheme[1]}' scheme, which mlr does not support: ` +
+        `mlr reads MLflow's file store only (a path or a file: URI)`,
+      'unsupported-scheme',
+    );
+  }
+  const rest = given.slice(scheme[0].length);
+  if (rest.startsWith('//')) {
+    const slash = rest.indexOf('/', 2);
+    const host = slash < 0 ? rest.slice(2) : rest.slice(2, slash);
+    const p = slash < 0 ? '/' : rest.slice(slash);
+    if (host !== '' && host !== 'localhost' && host !== '127.0.0.1' && host !== '.') {
+      throw new UsageError(
+        `'${given}' is not a valid file URI: host '${host}' is not this machine (use file:///path)`,
+        'bad-uri',
+      );
+    }
+    const root = decodePercent(p.split(/[?#]/)[0]!);
+    // file:///abs and file://localhost/abs are kept verbatim as the artifact root
+    return { root: path.resolve(root), artifactRoot: given, origin, uri: given };
+  }
+  const p = decodePercent(rest.split(/[?#]/)[0]!);
+  if (p.startsWith('/')) {
+    return { root: path.resolve(p), artifactRoot: 'file://' + rest, origin, uri: given };
+  }
+  // relative file URI: the artifact root is not normalised (file:../x → file:///cwd/../x)
+  return {
+    root: path.resolve(cwd, p),
+    artifactRoot: 'file://' + encodePathForUri(cwd) + '/' + rest,
+    origin,
+    uri: given,
+  };
+}

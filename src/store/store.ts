@@ -1,0 +1,531 @@
+/**
+ * The mlruns model: experiments, runs and their lazily read params, metrics and tags.
+ * Knows files, nothing about terminals. Broken entries never throw: they come back
+ * marked `broken` with Problems, and the store's `problems` list collects warnings.
+ */
+import path from 'node:path';
+import { NotFoundError, UsageError } from '../errors.js';
+import { isDirectory, isFile, isSafeKeyPath, listDir, listKeyFiles, readText, type FileKind } from './fsread.js';
+import { streamMetricFile, summarizeMetricText } from './metrics.js';
+import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
+import {
+  statusFromInt,
+  type DatasetInput,
+  type Experiment,
+  type KeyValue,
+  type LifecycleStage,
+  type Metric,
+  type Problem,
+  type Run,
+  type RunInfo,
+  type SearchableRun,
+  type ViewType,
+} from './types.js';
+
+export interface ExperimentEntry {
+  experiment: Experiment;
+  dir: string;
+  inTrash: boolean;
+  broken: boolean;
+  problems: Problem[];
+}
+
+export interface RunEntry {
+  info: RunInfo;
+  dir: string;
+  exp: ExperimentEntry;
+  broken: boolean;
+  problems: Problem[];
+}
+
+export interface RunOutput {
+  model_id: string;
+  step: number;
+}
+
+/** What a query needs loaded for each run (see src/search). */
+export interface LoadNeeds {
+  metrics?: Iterable<string> | 'all';
+  params?: Iterable<string> | 'all';
+  tags?: Iterable<string> | 'all';
+  datasets?: boolean;
+}
+
+/** Folders inside an experiment that are not runs (2.12: tags, datasets; 3.x: traces, models). */
+export const RESERVED_EXPERIMENT_DIRS = new Set(['tags', 'datasets', 'traces', 'models']);
+const RUN_ID_RE = /^[0-9a-f]{32}$/;
+const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\w-]{0,63}$/;
+
+function asString(v: YamlValue | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint' || typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  return undefined;
+}
+
+function asInt(v: YamlValue | undefined): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
+  if (typeof v === 'bigint') return Number(v);
+  return null;
+}
+
+function problem(code: string, p: string, message: string): Problem {
+  return { code, path: p, message };
+}
+
+/** Read and parse a YAML file into a map, or return the problem. */
+function readYamlMap(file: string, kind: FileKind, what: string): { map?: YamlMap; problem?: Problem; missing?: boolean } {
+  const r = readText(file, kind);
+  if (!r.ok) {
+    return {
+      missing: r.missing,
+      problem: problem(r.missing ? `${what}-meta-missing` : `${what}-meta-unreadable`, file, `${file}: ${r.error}`),
+    };
+  }
+  if (r.text.trim() === '') return { problem: problem(`${what}-meta-empty`, file, `${file} is empty`) };
+  const parsed = parseYaml(r.text);
+  if (parsed.errors.length > 0 || parsed.value === undefined) {
+    const why = r.text.includes('<<<<<<<') ? 'has merge-conflict markers' : `is not valid YAML (${parsed.errors[0]})`;
+    return { problem: problem(`${what}-meta-unparsable`, file, `${file} ${why}`) };
+  }
+  if (!isYamlMap(parsed.value)) return { problem: problem(`${what}-meta-unparsable`, file, `${file} is not a YAML mapping`) };
+  return { map: parsed.value };
+}
+
+export class Store {
+  readonly root: string;
+  /** warnings collected while reading (broken entries); the CLI prints them to stderr */
+  readonly problems: Problem[] = [];
+  /** stray entries skipped (`.ipynb_checkpoints`, `.DS_Store`, …); printed under --verbose */
+  readonly strays: Problem[] = [];
+  private expCache?: ExperimentEntry[];
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /**
+   * Open an existing store. Throws NotFoundError (exit 1) when the folder does not exist
+   * or does not look like an MLflow store. Never creates anything.
+   */
+  static open(root: string, describe = root): Store {
+    if (!isDirectory(root)) {
+      throw new NotFoundError(`no MLflow store at ${describe}: the folder does not exist`, 'store-not-found');
+    }
+    const ents = listDir(root) ?? [];
+    const looksLikeStore =
+      ents.length === 0 ||
+      ents.some(
+        (e) =>
+          e.isDir &&
+          (e.name === '.trash' ||
+            e.name === 'models' ||
+            (EXPERIMENT_ID_RE.test(e.name) &&
+              (/^\d+$/.test(e.name) || readText(path.join(root, e.name, 'meta.yaml'), 'meta').ok))),
+      );
+    if (!looksLikeStore) {
+      throw new NotFoundError(
+        `${describe} is not an MLflow store: it has no experiment folders (<id>/meta.yaml) and no .trash`,
+        'not-a-store',
+      );
+    }
+    return new Store(root);
+  }
+
+  private warn(p: Problem): void {
+    this.problems.push(p);
+  }
+
+  // ------------------------------------------------------------------ experiments
+
+  /** Every experiment folder, active ones first then `.trash`, each parsed (cached). */
+  allExperiments(): ExperimentEntry[] {
+    if (this.expCache) return this.expCache;
+    const out: ExperimentEntry[] = [];
+    const scan = (dir: string, inTrash: boolean): void => {
+      for (const e of listDir(dir) ?? []) {
+        const full = path.join(dir, e.name);
+        if (!e.isDir) continue;
+        if (!inTrash && (e.name.endsWith('.trash') || e.name === 'models')) continue;
+        const entry = this.readExperimentDir(full, e.name, inTrash);
+        if (entry) out.push(entry);
+      }
+    };
+    scan(this.root, false);
+    scan(path.join(this.root, '.trash'), true);
+    this.expCache = out;
+    return out;
+  }
+
+  private readExperimentDir(dir: string, folder: string, inTrash: boolean): ExperimentEntry | undefined {
+    const file = path.join(dir, 'meta.yaml');
+    const { map, problem: p, missing } = readYamlMap(file, 'meta', 'experiment');
+    const base: Experiment = {
+      experiment_id: folder,
+      name: folder === '0' ? 'Default' : '',
+      artifact_location: '',
+      lifecycle_stage: inTrash ? 'deleted' : 'active',
+      creation_time: null,
+      last_update_time: null,
+      tags: [],
+    };
+    if (!map) {
+      if (missing && !this.looksLikeExperiment(dir, folder)) {
+        this.strays.push(problem('stray-folder', dir, `${dir} is not an experiment (no meta.yaml); skipped`));
+        return undefined;
+      }
+      this.warn(p!);
+      return { experiment: base, dir, inTrash, broken: true, problems: [p!] };
+    }
+    const problems: Problem[] = [];
+    if (map['name'] === undefined && (map['run_id'] !== undefined || map['run_uuid'] !== undefined)) {
+      problems.push(problem('run-at-experiment-level', file, `${dir} holds a run's meta.yaml, not an experiment's: a run folder was placed at experiment level`));
+    }
+    const id = asString(map['experiment_id']);
+    if (problems.length === 0 && id !== undefined && id !== folder) {
+      problems.push(problem('experiment-id-mismatch', file, `${file} says experiment_id '${id}' but the folder is '${folder}'`));
+    }
+    const stage = asString(map['lifecycle_stage']);
+    const exp: Experiment = {
+      experiment_id: folder,
+      name: asString(map['name']) ?? base.name,
+      artifact_location: asString(map['artifact_location']) ?? '',
+      // a folder in .trash is deleted whatever its meta.yaml says (1.x only moved it)
+      lifecycle_stage: inTrash || stage === 'deleted' ? 'deleted' : 'active',
+      creation_time: asInt(map['creation_time']),
+      last_update_time: asInt(map['last_update_time']),
+      tags: [],
+    };
+    for (const q of problems) this.warn(q);
+    return { experiment: exp, dir, inTrash, broken: problems.length > 0, problems };
+  }
+
+  private looksLikeExperiment(dir: string, folder: string): boolean {
+    if (!EXPERIMENT_ID_RE.test(folder)) return false;
+    if (/^\d+$/.test(folder)) return true;
+    return (listDir(dir) ?? []).some((e) => e.isDir && RUN_ID_RE.test(e.name));
+  }
+
+  /** Experiments in a view (active, deleted, all), with their tags read. */
+  listExperiments(view: ViewType = 'active'): ExperimentEntry[] {
+    const out = this.allExperiments().filter((e) => matchesView(e.experiment.lifecycle_stage, view));
+    for (const e of out) this.loadExperimentTags(e);
+    return out;
+  }
+
+  /** Fill `experiment.tags` from `<exp>/tags/` (idempotent). */
+  loadExperimentTags(e: ExperimentEntry): ExperimentEntry {
+    if (e.experiment.tags.length === 0) e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
+    return e;
+  }
+
+  /**
+   * An experiment by id or name (ids win; active names win over deleted ones).
+   * Throws NotFoundError listing what exists when nothing matches.
+   */
+  getExperiment(idOrName: string): ExperimentEntry {
+    const all = this.allExperiments();
+    const byId = all.filter((e) => e.experiment.experiment_id === idOrName);
+    const hit =
+      byId.find((e) => !e.inTrash) ??
+      byId[0] ??
+      all.find((e) => e.experiment.name === idOrName && e.experiment.lifecycle_stage === 'active') ??
+      all.find((e) => e.experiment.name === idOrName);
+    if (!hit) {
+      const names = all
+        .filter((e) => e.experiment.lifecycle_stage === 'active')
+        .map((e) => `${e.experiment.name || '!'} (${e.experiment.experiment_id})`);
+      throw new NotFoundError(
+        `no experiment with id or name '${idOrName}' in ${this.root}` + (names.length ? `; experiments: ${names.join(', ')}` : ''),
+        'experiment-not-found',
+      );
+    }
+    return this.loadExperimentTags(hit);
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  /** Runs of the given experiments (in that order) whose lifecycle stage is in the view. */
+  listRuns(exps: ExperimentEntry[], view: ViewType = 'active'): RunEntry[] {
+    const out: RunEntry[] = [];
+    for (const exp of exps) {
+      for (const e of listDir(exp.dir) ?? []) {
+        if (!e.isDir || RESERVED_EXPERIMENT_DIRS.has(e.name)) continue;
+        const run = this.readRunDir(exp, e.name);
+        if (run && matchesView(run.info.lifecycle_stage, view)) out.push(run);
+      }
+    }
+    return out;
+  }
+
+  private readRunDir(exp: ExperimentEntry, folder: string): RunEntry | undefined {
+    const dir = path.join(exp.dir, folder);
+    const file = path.join(dir, 'meta.yaml');
+    const { map, problem: p, missing } = readYamlMap(file, 'meta', 'run');
+    const problems: Problem[] = [];
+    if (!map) {
+      if (missing && !this.looksLikeRun(dir, folder)) {
+        this.strays.push(problem('stray-folder', dir, `${dir} is not a run (no meta.yaml); skipped`));
+        return undefined;
+      }
+      problems.push(p!);
+    }
+    const m: YamlMap = map ?? {};
+    const runId = asString(m['run_id']) ?? asString(m['run_uuid']) ?? folder;
+    if (map && runId !== folder) {
+      problems.push(problem('run-id-mismatch', file, `${file} says run_id '${runId}' but the folder is '${folder}'`));
+    }
+    const expId = asString(m['experiment_id']);
+    if (map && expId !== undefined && expId !== exp.experiment.experiment_id) {
+      problems.push(
+        problem('run-experiment-mismatch', file, `${file} says experiment_id '${expId}' but the run is in experiment folder '${exp.experiment.experiment_id}'`),
+      );
+    }
+    const statusRaw = m['status'];
+    let status = statusRaw === undefined || statusRaw === null ? 'RUNNING' : typeof statusRaw === 'number' ? statusFromInt(statusRaw) : undefined;
+    if (!status) {
+      problems.push(problem('run-status-invalid', file, `${file} has status '${String(statusRaw)}', not one of 1-5`));
+      status = 'RUNNING';
+    }
+    const stageRaw = asString(m['lifecycle_stage']) ?? 'active';
+    if (stageRaw !== 'active' && stageRaw !== 'deleted') {
+      problems.push(problem('run-lifecycle-invalid', file, `${file} has lifecycle_stage '${stageRaw}'`));
+    }
+    let runName = asString(m['run_name']);
+    if (runName === undefined) {
+      // 1.x files have no run_name: MLflow takes it from the mlflow.runName tag
+      const t = readText(path.join(dir, 'tags', 'mlflow.runName'), 'tag');
+      runName = t.ok ? t.text : '';
+    }
+    const info: RunInfo = {
+      run_id: folder,
+      run_uuid: folder,
+      run_name: runName,
+      experiment_id: exp.experiment.experiment_id,
+      user_id: asString(m['user_id']) ?? '',
+      status,
+      start_time: asInt(m['start_time']),
+      end_time: asInt(m['end_time']),
+      artifact_uri: asString(m['artifact_uri']) ?? '',
+      lifecycle_stage: stageRaw === 'deleted' ? 'deleted' : 'active',
+    };
+    for (const q of problems) this.warn(q);
+    return { info, dir, exp, broken: problems.length > 0, problems };
+  }
+
+  private looksLikeRun(dir: string, folder: string): boolean {
+    if (RUN_ID_RE.test(folder)) return true;
+    return (listDir(dir) ?? []).some((e) => e.isDir && (e.name === 'metrics' || e.name === 'params' || e.name === 'tags'));
+  }
+
+  /**
+   * A run by full id or a unique prefix of at least 6 characters, searched in every
+   * experiment (active and deleted). Ambiguous prefixes list the candidates.
+   */
+  findRun(idOrPrefix: string): RunEntry {
+    const want = idOrPrefix.trim();
+    if (!/^[a-zA-Z0-9][\w-]*$/.test(want)) {
+      throw new UsageError(`'${idOrPrefix}' is not a run id`, 'bad-run-id');
+    }
+    const exps = this.allExperiments();
+    // full id: a stat per experiment, no listing
+    for (const exp of exps) {
+      if (isDirectory(path.join(exp.dir, want)) && !RESERVED_EXPERIMENT_DIRS.has(want)) {
+        const r = this.readRunDir(exp, want);
+        if (r) return r;
+      }
+    }
+    if (want.length < 6) {
+      throw new UsageError(`run id prefix '${want}' is too short: give at least 6 characters`, 'run-prefix-short');
+    }
+    const hits: { exp: ExperimentEntry; folder: string }[] = [];
+    for (const exp of exps) {
+      for (const e of listDir(exp.dir) ?? []) {
+        if (e.isDir && e.name.startsWith(want) && !RESERVED_EXPERIMENT_DIRS.has(e.name)) hits.push({ exp, folder: e.name });
+      }
+    }
+    if (hits.length === 0) throw new NotFoundError(`run '${want}' not found in ${this.root}`, 'run-not-found');
+    if (hits.length > 1) {
+      const list = hits.map((h) => `${h.folder} (experiment ${h.exp.experiment.experiment_id})`).join(', ');
+      throw new UsageError(`run id prefix '${want}' is ambiguous: ${list}`, 'run-prefix-ambiguous');
+    }
+    const r = this.readRunDir(hits[0]!.exp, hits[0]!.folder);
+    if (!r) throw new NotFoundError(`run '${want}' not found in ${this.root}`, 'run-not-found');
+    return r;
+  }
+
+  // ------------------------------------------------------------------ run data
+
+  /** key → value of files under a params/ or tags/ folder: all of them, or only `keys`. */
+  private readKeyValueDir(dir: string, kind: FileKind, keys: Iterable<string> | 'all'): Map<string, string> {
+    const out = new Map<string, string>();
+    const list = keys === 'all' ? listKeyFiles(dir) : keys;
+    for (const key of list) {
+      if (!isSafeKeyPath(key)) continue;
+      const r = readText(path.join(dir, key), kind);
+      if (r.ok) out.set(key, r.text);
+      else if (!r.missing) this.warn(problem(`${kind}-unreadable`, path.join(dir, key), `${path.join(dir, key)}: ${r.error}`));
+    }
+    return out;
+  }
+
+  /** Params of a run (all, or only the given keys). */
+  readParams(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
+    return this.readKeyValueDir(path.join(run.dir, 'params'), 'param', keys);
+  }
+
+  /** Tags of a run (all, or only the given keys). */
+  readTags(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
+    return this.readKeyValueDir(path.join(run.dir, 'tags'), 'tag', keys);
+  }
+
+  /** Names of the run's params (file names under params/, `/`-joined), without reading them. */
+  listParamKeys(run: RunEntry): string[] {
+    return listKeyFiles(path.join(run.dir, 'params'));
+  }
+
+  /** Names of the run's metrics (file names under metrics/, `/`-joined). */
+  listMetricKeys(run: RunEntry): string[] {
+    return listKeyFiles(path.join(run.dir, 'metrics'));
+  }
+
+  /**
+   * Latest value of each metric (all, or only the given keys): the line with the largest
+   * (step, timestamp, value). Malformed lines are skipped with a warning; a file with no
+   * good line has no latest value.
+   */
+  readLatestMetrics(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, Metric> {
+    const out = new Map<string, Metric>();
+    const dir = path.join(run.dir, 'metrics');
+    const list = keys === 'all' ? listKeyFiles(dir) : keys;
+    for (const key of list) {
+      if (!isSafeKeyPath(key)) continue;
+      const file = path.join(dir, key);
+      const r = readText(file, 'metric');
+      if (!r.ok) {
+        if (!r.missing) this.warn(problem('metric-unreadable', file, `${file}: ${r.error}`));
+        continue;
+      }
+      const s = summarizeMetricText(r.text);
+      if (s.bad.length > 0) {
+        const b = s.bad[0]!;
+        const more = s.bad.length > 1 ? ` (and ${s.bad.length - 1} more bad lines)` : '';
+        this.warn(problem('metric-malformed', file, `${file} line ${b.line}: ${b.reason}${more}`));
+        run.problems.push(problem('metric-malformed', file, `metric '${key}' has malformed lines`));
+      } else if (s.count === 0) {
+        this.warn(problem('metric-empty', file, `${file} is empty: no data found`));
+      }
+      if (s.latest) out.set(key, { key, value: s.latest.value, timestamp: s.latest.timestamp, step: s.latest.step });
+    }
+    return out;
+  }
+
+  /** Every line of one metric in file order, streamed (never loaded whole). */
+  metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric> {
+    if (!isSafeKeyPath(key)) throw new UsageError(`invalid metric key '${key}'`, 'bad-key');
+    const file = path.join(run.dir, 'metrics', key);
+    if (!isFile(file)) {
+      const known = this.listMetricKeys(run);
+      throw new NotFoundError(
+        `run ${run.info.run_id} has no metric '${key}'` + (known.length ? `; metrics: ${known.join(', ')}` : ''),
+        'metric-not-found',
+      );
+    }
+    return streamMetricFile(file, key, (line, _text, reason) =>
+      this.warn(problem('metric-malformed', file, `${file} line ${line}: ${reason}`)),
+    );
+  }
+
+  /** Dataset inputs of a run (2.4+): `<run>/inputs/*` joined with `<exp>/datasets/*`. */
+  readDatasetInputs(run: RunEntry): DatasetInput[] {
+    const inputsDir = path.join(run.dir, 'inputs');
+    const ents = listDir(inputsDir);
+    if (!ents) return [];
+    const out: DatasetInput[] = [];
+    for (const e of ents) {
+      if (!e.isDir) continue;
+      const { map } = readYamlMap(path.join(inputsDir, e.name, 'meta.yaml'), 'input', 'input');
+      if (!map || asString(map['source_type']) !== 'DATASET') continue;
+      const sourceId = asString(map['source_id']);
+      if (!sourceId || !isSafeKeyPath(sourceId)) continue;
+      const dsFile = path.join(run.exp.dir, 'datasets', sourceId, 'meta.yaml');
+      const ds = readYamlMap(dsFile, 'input', 'dataset');
+      if (!ds.map) {
+        this.warn(problem('input-dataset-missing', dsFile, `run ${run.info.run_id} input ${e.name} refers to dataset ${sourceId}, which is missing`));
+        continue;
+      }
+      const tags = isYamlMap(map['tags']) ? Object.entries(map['tags']).map(([key, v]) => ({ key, value: asString(v) ?? '' })) : [];
+      out.push({
+        tags,
+        dataset: {
+          name: asString(ds.map['name']) ?? '',
+          digest: asString(ds.map['digest']) ?? '',
+          source_type: asString(ds.map['source_type']) ?? '',
+          source: asString(ds.map['source']) ?? '',
+          schema: asString(ds.map['schema']) ?? null,
+          profile: asString(ds.map['profile']) ?? null,
+        },
+      });
+    }
+    return out;
+  }
+
+  /** Model outputs of a run (3.x): `<run>/outputs/<model_id>/meta.yaml`. */
+  readRunOutputs(run: RunEntry): RunOutput[] {
+    const dir = path.join(run.dir, 'outputs');
+    const out: RunOutput[] = [];
+    for (const e of listDir(dir) ?? []) {
+      if (!e.isDir) continue;
+      const { map } = readYamlMap(path.join(dir, e.name, 'meta.yaml'), 'input', 'output');
+      if (!map) continue;
+      out.push({ model_id: asString(map['source_id']) ?? e.name, step: asInt(map['step']) ?? 0 });
+    }
+    return out;
+  }
+
+  /** The whole run in MLflow's REST shape: latest metrics, params, tags, inputs. */
+  loadRun(run: RunEntry): Run & { outputs?: { model_outputs: RunOutput[] } } {
+    const metrics = [...this.readLatestMetrics(run).values()].sort((a, b) => cmp(a.key, b.key));
+    const result: Run & { outputs?: { model_outputs: RunOutput[] } } = {
+      info: run.info,
+      data: {
+        metrics,
+        params: mapToKv(this.readParams(run)),
+        tags: mapToKv(this.readTags(run)),
+      },
+      inputs: { dataset_inputs: this.readDatasetInputs(run) },
+    };
+    const outputs = this.readRunOutputs(run);
+    if (outputs.length > 0) result.outputs = { model_outputs: outputs };
+    return result;
+  }
+
+  /** The run as the search evaluator sees it, with only the needed files read. */
+  loadSearchable(run: RunEntry, needs: LoadNeeds): SearchableRun {
+    const metrics = new Map<string, number>();
+    if (needs.metrics) {
+      for (const [k, m] of this.readLatestMetrics(run, needs.metrics)) metrics.set(k, m.value);
+    }
+    return {
+      info: run.info,
+      metrics,
+      params: needs.params ? this.readParams(run, needs.params) : new Map(),
+      tags: needs.tags ? this.readTags(run, needs.tags) : new Map(),
+      datasets: needs.datasets ? this.readDatasetInputs(run) : [],
+    };
+  }
+}
+
+export function matchesView(stage: LifecycleStage, view: ViewType): boolean {
+  return view === 'all' || (view === 'active' ? stage === 'active' : stage === 'deleted');
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Map → [{key, value}] sorted by key (MLflow's own order is the filesystem's). */
+export function mapToKv(m: Map<string, string>): KeyValue[] {
+  return [...m.entries()].sort((a, b) => cmp(a[0], b[0])).map(([key, value]) => ({ key, value }));
+}
