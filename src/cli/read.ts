@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { createContext } from './context.js';
-import { choice, collect, parseView, positiveInt } from './options.js';
+import { choice, collect, parseView, positiveInt, precisionInt } from './options.js';
 
 const LIST_FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'ids'] as const;
@@ -52,18 +52,48 @@ export function registerRead(program: Command): void {
     .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable)', collect)
     .option('--view <view>', 'runs to show: active, deleted or all', parseView, 'active')
     .option('--max-results <n>', 'show at most n runs', positiveInt)
-    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss')
+    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss,min(metrics.val_loss)')
+    .option('--order-by <clause>', 'order by a metric aggregate, e.g. "min(metrics.val_loss) ASC" (repeatable)', collect)
+    .option('--spark <metric>', 'add a sparkline column of a metric history (repeatable)', collect)
+    .option('--only-changed', 'hide metric/param/tag columns whose value is the same on every run')
+    .option('--keep <regex>', 'always show columns whose key matches; hide other metric/param/tag columns (repeatable)', collect)
+    .option('--drop <regex>', 'hide columns whose key matches (repeatable)', collect)
+    .option('--precision <n>', 'significant digits for numbers in the table (CSV/TSV/JSON keep full precision)', precisionInt)
+    .option('--tree', 'show child runs under their parent (tag mlflow.parentRunId)')
     .option('--format <format>', `output format: ${RUN_FORMATS.join('|')}`, choice(RUN_FORMATS), 'table')
-    .addHelpText('after', '\nExamples:\n  mlr runs ls -e sweep --max-results 20\n  mlr runs ls --format ids | head -1')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mlr runs ls -e sweep --max-results 20\n  mlr runs ls --format ids | head -1\n' +
+        '  mlr runs ls -e sweep --columns "run_name,min(metrics.val_loss),argmin(metrics.val_loss)" --order-by "min(metrics.val_loss)"\n' +
+        '  mlr runs ls -e sweep --spark metrics.val_loss --only-changed --drop "^tags\\."',
+    )
     .action(
       async (
-        opts: { experiment?: string[]; view: 'active' | 'deleted' | 'all'; maxResults?: number; columns?: string; format: (typeof RUN_FORMATS)[number] },
+        opts: {
+          experiment?: string[];
+          view: 'active' | 'deleted' | 'all';
+          maxResults?: number;
+          columns?: string;
+          orderBy?: string[];
+          spark?: string[];
+          onlyChanged?: boolean;
+          keep?: string[];
+          drop?: string[];
+          precision?: number;
+          tree?: boolean;
+          format: (typeof RUN_FORMATS)[number];
+        },
         cmd: Command,
       ) => {
         const ctx = createContext(cmd);
         const { listRuns } = await import('../commands/runs.js');
+        const controls = await import('../commands/table-controls.js');
         const store = ctx.store();
-        const selected = listRuns(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults });
+        const orders = controls.parseOrderBy(opts.orderBy);
+        let selected = listRuns(store, { experiments: opts.experiment, view: opts.view, maxResults: orders.length > 0 ? undefined : opts.maxResults });
+        if (orders.length > 0) selected = await controls.orderRuns(store, selected, orders, opts.maxResults);
+        const tree = opts.tree ? controls.buildTree(store, selected) : undefined;
+        if (tree) selected = tree.map((t) => t.run);
         if (opts.format === 'ids') {
           ctx.flushProblems();
           await ctx.out(selected.map((r) => r.info.run_id + '\n').join(''));
@@ -77,12 +107,22 @@ export function registerRead(program: Command): void {
           return;
         }
         const { buildRunTable, defaultColumns, parseColumn } = await import('../commands/run-table.js');
-        const columns = opts.columns
+        const aligned = ctx.mode.tty && opts.format === 'table';
+        // sparklines come right after the attributes (before the metric and param columns a narrow terminal drops)
+        const spark = controls.sparkColumns(opts.spark);
+        let columns = opts.columns
           ? opts.columns.split(',').filter((s) => s.trim() !== '').map(parseColumn)
-          : defaultColumns(store, selected, ctx.mode.tty && opts.format === 'table');
-        const table = buildRunTable(store, selected, columns);
+          : defaultColumns(store, selected, aligned, spark);
+        columns = [...columns, ...spark.filter((c) => !columns.some((o) => o.key === c.key))];
+        if (tree && !aligned && !columns.some((c) => c.key === 'tags.mlflow.parentRunId')) {
+          // piped: no indentation, so say who the parent is
+          columns = [...columns, parseColumn('tags.mlflow.parentRunId')];
+        }
+        let table = buildRunTable(store, selected, columns, await controls.aggregateValues(store, selected, columns));
+        table = controls.applyColumnControls(table, { onlyChanged: opts.onlyChanged, keep: opts.keep, drop: opts.drop });
+        if (tree && aligned) table = controls.indentTree(table, tree);
         ctx.flushProblems();
-        await ctx.out(views.renderRunTable(table, opts.format, ctx.mode));
+        await ctx.out(views.renderRunTable(table, opts.format, ctx.mode, { precision: opts.precision }));
       },
     );
 

@@ -29,6 +29,8 @@ export interface ChartOptions {
   xLabel?: string;
   /** formats an x value for the axis labels (default: integers as is, else 6 significant digits) */
   formatX?: (x: number) => string;
+  /** a line printed above the chart */
+  title?: string;
 }
 
 /** Smallest plot area the renderer will draw, whatever width is asked for. */
@@ -183,7 +185,7 @@ function binColumns(buckets: readonly Bucket[], colOf: (x: number) => number, co
   return groups.map((g) => mergeBuckets(g));
 }
 
-/** Draws one series into `grid`; returns the row its line ends on, or undefined if nothing was drawn. */
+/** Draws one series into `grid`; returns where its line ends (row 0 = bottom), or undefined if nothing was drawn. */
 function drawSeries(
   grid: Cell[][],
   axis: Cell[],
@@ -191,14 +193,14 @@ function drawSeries(
   index: number,
   rowF: (v: number) => number,
   height: number,
-): number | undefined {
+): { row: number; col: number } | undefined {
   const cols = buckets.length;
   const clampRow = (r: number) => Math.min(height - 1, Math.max(0, Math.round(r)));
   const columns: (Column | undefined)[] = new Array(cols).fill(undefined);
   const connectedLeft: boolean[] = new Array(cols).fill(false);
   let prev: number | undefined;
   let gapSincePrev = false;
-  let endRow: number | undefined;
+  let end: { row: number; col: number } | undefined;
   for (let c = 0; c < cols; c++) {
     const b = buckets[c];
     if (b === undefined) continue;
@@ -232,7 +234,7 @@ function drawSeries(
     }
     prev = c;
     gapSincePrev = false;
-    endRow = columns[c]!.last;
+    end = { row: columns[c]!.last, col: c };
   }
   for (let c = 0; c < cols; c++) {
     const col = columns[c];
@@ -250,7 +252,7 @@ function drawSeries(
     if (col.posInf) grid[0]![c] = { ch: '▲', color: index };
     if (col.negInf) grid[height - 1]![c] = { ch: '▼', color: index };
   }
-  return endRow;
+  return end;
 }
 
 function paint(cells: readonly Cell[], color: boolean): string {
@@ -300,11 +302,12 @@ function legendLines(series: readonly ChartSeries[], color: boolean, log: boolea
  * bottom row and marked ▲/▼, and notes in the legend count them.
  */
 export function renderChart(series: readonly ChartSeries[], options: ChartOptions): string {
-  if (series.length === 0) return 'No data to plot.';
+  const title = options.title ? [options.title] : [];
+  if (series.length === 0) return [...title, 'No data to plot.'].join('\n');
   const height = Math.max(MIN_HEIGHT, Math.floor(options.height));
   const log = options.logY ?? false;
   const plottable = series.some((s) => s.buckets.some((b) => b.finite + b.posInf + b.negInf > 0));
-  if (!plottable) return ['No plottable values.', ...legendLines(series, options.color, log)].join('\n');
+  if (!plottable) return [...title, 'No plottable values.', ...legendLines(series, options.color, log)].join('\n');
 
   const { lo, hi } = yRange(series, height, log);
   const ticks = Array.from({ length: height }, (_, i) => lo + ((hi - lo) * i) / (height - 1));
@@ -334,12 +337,25 @@ export function renderChart(series: readonly ChartSeries[], options: ChartOption
   );
   const axis: Cell[] = Array.from({ length: height }, () => ({ ch: '┤', color: -1 }));
   const ends: string[][] = Array.from({ length: height }, () => []);
+  const endPoints: { row: number; col: number; index: number }[] = [];
   series.forEach((s, i) => {
     const end = drawSeries(grid, axis, binColumns(s.buckets, colOf, plotWidth), i, rowF, height);
-    if (end !== undefined) ends[height - 1 - end]!.push(String(i + 1));
+    if (end !== undefined) endPoints.push({ row: height - 1 - end.row, col: end.col, index: i });
   });
+  if (n > 1) {
+    // number each line at its end: right after its last point when those cells are free,
+    // else in the gutter right of the plot, on the same row
+    for (const e of endPoints) {
+      const label = String(e.index + 1);
+      const row = grid[e.row]!;
+      const from = e.col + 1;
+      const fits = from + label.length < plotWidth && row.slice(from, from + label.length + 1).every((c) => c.ch === ' ');
+      if (fits) [...label].forEach((ch, k) => (row[from + k] = { ch, color: e.index }));
+      else ends[e.row]!.push(label);
+    }
+  }
 
-  const lines: string[] = [];
+  const lines: string[] = options.title ? [options.title] : [];
   for (let r = 0; r < height; r++) {
     const label = labels[height - 1 - r]!.padStart(labelWidth);
     const cells = [axis[r]!, ...grid[r]!];

@@ -191,7 +191,7 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
   const idWidth = shortIdWidth(t.rows.map((r) => r.run.info.run_id));
   const cols: Column[] = t.columns.map((c) => ({
     header: ttyHeader(c, t.columns),
-    align: c.kind === 'metric' || c.name === 'duration' ? 'right' : 'left',
+    align: c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration' ? 'right' : 'left',
     optional: c.kind !== 'attr',
     maxWidth: c.kind === 'attr' ? (c.name === 'run_name' || c.name === 'experiment' ? 28 : 40) : 24,
   }));
