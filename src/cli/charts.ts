@@ -3,7 +3,7 @@
  * (--spark, --only-changed, --keep/--drop, --precision, --tree, aggregates) live in read.ts.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import type { ChartOptions } from '../render/chart.js';
 import { createContext, type Context } from './context.js';
 import { choice, collect, parseView, positiveInt, precisionInt } from './options.js';
@@ -97,8 +97,8 @@ export function registerCharts(program: Command): void {
       if (runs.length === 0) throw new UsageError('no runs to plot: the query chose none');
       const metrics = plot.parseMetricKeys(opts.metric);
       const { targets, missing } = plot.resolveTargets(store, runs, metrics, opts.follow);
+      if (targets.length === 0) throw new NotFoundError(`nothing to plot: ${missing.join('; ')}`, 'plot-nothing');
       for (const m of missing) ctx.warn(m);
-      if (targets.length === 0) throw new UsageError(`nothing to plot: ${missing.join('; ')}`, 'plot-nothing');
       if (opts.format !== 'chart') {
         for await (const chunk of plot.renderSeriesData(store, targets, { since: opts.since, smooth: opts.smooth }, opts.format)) await ctx.out(chunk);
         ctx.flushProblems();

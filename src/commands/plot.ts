@@ -211,7 +211,7 @@ export async function* renderSeriesData(
     const prefix = `${csvField(t.run.info.run_id)},${csvField(t.run.info.run_name)},${csvField(t.metric)},`;
     if (format === 'json') {
       const head = JSON.stringify({ run_id: t.run.info.run_id, run_name: t.run.info.run_name, metric: t.metric });
-      batch.push(`${firstSeries ? '\n' : ',\n'}  ${head.slice(0, -1)}, "points": [`);
+      batch.push(`${firstSeries ? '\n' : ',\n'}  ${head.slice(0, -1)},"points":[`);
     }
     firstSeries = false;
     let firstPoint = true;

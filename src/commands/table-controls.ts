@@ -150,10 +150,13 @@ export function buildTree(store: Store, runs: readonly RunEntry[]): TreeRow[] {
   const listed = new Set(runs.map((r) => r.info.run_id));
   const children = new Map<string, RunEntry[]>();
   const roots: RunEntry[] = [];
+  // links made so far: a link that would close a cycle is not made (that run stays a root)
+  const linked = new Map<string, string | null>();
   for (const r of runs) {
     const p = parent.get(r.info.run_id) ?? null;
-    if (p !== null && p !== r.info.run_id && listed.has(p) && !isAncestor(r.info.run_id, p, parent)) {
+    if (p !== null && p !== r.info.run_id && listed.has(p) && !isAncestor(r.info.run_id, p, linked)) {
       children.set(p, [...(children.get(p) ?? []), r]);
+      linked.set(r.info.run_id, p);
     } else roots.push(r);
   }
   const out: TreeRow[] = [];

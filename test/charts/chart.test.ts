@@ -34,7 +34,7 @@ describe('renderChart', () => {
     );
   });
 
-  it('draws several series over one x range, numbered at their ends and in the legend', () => {
+  it('draws several series over one x range, numbered right after their last point (or in the gutter) and in the legend', () => {
     const train = [1.1, 0.7, 0.52, 0.41, 0.33, 0.27, 0.22, 0.19, 0.16, 0.14, 0.12, 0.11];
     const out = renderChart(
       [
@@ -51,8 +51,8 @@ describe('renderChart', () => {
         '0.82 ┼─╮╮',
         '0.68 ┤ ╰──╮╮',
         '0.53 ┤   ╰╰──────╮',
-        '0.39 ┤       ╰╰──╰───────────────╴           3',
-        '0.25 ┤             ╰──────────╮─────╴        1',
+        '0.39 ┤       ╰╰──╰───────────────╴3',
+        '0.25 ┤             ╰──────────╮─────╴1',
         '0.11 ┤                        ╰────────────╴ 2',
         '     └──────────────────────────────────────',
         '      0               step                11',
@@ -217,6 +217,12 @@ describe('renderChart', () => {
         '── big val_loss  (NaN ×50000, +Inf ×1 ▲)',
       ),
     );
+  });
+
+  it('prints a title line above the chart', () => {
+    const s = seriesFromPoints('a', pts([1, 2]), { width: 30 });
+    expect(renderChart([s], plain(30, 2, { title: 'val_loss · run-a (3f2a9c1e)' })).split('\n')[0]).toBe('val_loss · run-a (3f2a9c1e)');
+    expect(renderChart([], plain(30, 2, { title: 'T' }))).toBe('T\nNo data to plot.');
   });
 
   it('uses the caller-supplied x formatter', () => {
