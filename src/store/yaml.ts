@@ -28,6 +28,10 @@ const FLOAT_RE =
 const TIMESTAMP_RE =
   /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
 
+// first characters of the null and bool words (n N t T f F y Y o O)
+const WORD_START = new Set([...'nNtTfFyYoO'].map((ch) => ch.charCodeAt(0)));
+const SIMPLE_INT_RE = /^-?(?:0|[1-9][0-9]*)$/;
+
 function sexagesimal(body: string): number {
   let v = 0;
   for (const part of body.split(':')) v = v * 60 + Number(part);
@@ -40,6 +44,15 @@ function sexagesimal(body: string): number {
  * come back as bigint so ids keep every digit.
  */
 export function resolvePlain(s: string): YamlValue {
+  // fast paths: most values in meta.yaml are plain words or plain decimal ints
+  const c = s.charCodeAt(0);
+  const numeric = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+  if (!numeric) {
+    if (s.length > 5 || (s.length > 0 && c !== 126 && !WORD_START.has(c))) return s;
+  } else if (SIMPLE_INT_RE.test(s)) {
+    const n = Number(s);
+    return Number.isSafeInteger(n) ? n : BigInt(s);
+  }
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return TRUE_WORDS.has(s);
   if (INT_RE.test(s)) {
