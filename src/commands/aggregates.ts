@@ -24,7 +24,7 @@ export interface AggregateSpec {
 export type AggregateValue = number | string | null;
 
 /** Characters in a sparkline cell. */
-export const SPARK_CELLS = 20;
+export const SPARK_CELLS = 16;
 
 const CALL_RE = /^\s*([A-Za-z_]+)\s*\(\s*(.*?)\s*\)\s*$/s;
 

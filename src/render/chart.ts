@@ -185,7 +185,11 @@ function binColumns(buckets: readonly Bucket[], colOf: (x: number) => number, co
   return groups.map((g) => mergeBuckets(g));
 }
 
-/** Draws one series into `grid`; returns where its line ends (row 0 = bottom), or undefined if nothing was drawn. */
+/**
+ * Draws one series into `grid` and adds its ±Infinity marks to `markers` (drawn after every
+ * line, so no line hides them). Returns where its line ends (row 0 = bottom), or undefined if
+ * nothing was drawn.
+ */
 function drawSeries(
   grid: Cell[][],
   axis: Cell[],
@@ -193,6 +197,7 @@ function drawSeries(
   index: number,
   rowF: (v: number) => number,
   height: number,
+  markers: { row: number; col: number; cell: Cell }[],
 ): { row: number; col: number } | undefined {
   const cols = buckets.length;
   const clampRow = (r: number) => Math.min(height - 1, Math.max(0, Math.round(r)));
@@ -249,8 +254,8 @@ function drawSeries(
       const ch = glyph(left && r === col.first, next !== undefined && r === next.first, r < high, r > low);
       grid[height - 1 - r]![c] = { ch, color: index };
     }
-    if (col.posInf) grid[0]![c] = { ch: '▲', color: index };
-    if (col.negInf) grid[height - 1]![c] = { ch: '▼', color: index };
+    if (col.posInf) markers.push({ row: 0, col: c, cell: { ch: '▲', color: index } });
+    if (col.negInf) markers.push({ row: height - 1, col: c, cell: { ch: '▼', color: index } });
   }
   return end;
 }
@@ -338,10 +343,12 @@ export function renderChart(series: readonly ChartSeries[], options: ChartOption
   const axis: Cell[] = Array.from({ length: height }, () => ({ ch: '┤', color: -1 }));
   const ends: string[][] = Array.from({ length: height }, () => []);
   const endPoints: { row: number; col: number; index: number }[] = [];
+  const markers: { row: number; col: number; cell: Cell }[] = [];
   series.forEach((s, i) => {
-    const end = drawSeries(grid, axis, binColumns(s.buckets, colOf, plotWidth), i, rowF, height);
+    const end = drawSeries(grid, axis, binColumns(s.buckets, colOf, plotWidth), i, rowF, height, markers);
     if (end !== undefined) endPoints.push({ row: height - 1 - end.row, col: end.col, index: i });
   });
+  for (const m of markers) grid[m.row]![m.col] = m.cell;
   if (n > 1) {
     // number each line at its end: right after its last point when those cells are free,
     // else in the gutter right of the plot, on the same row

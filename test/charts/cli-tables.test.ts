@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeStore, mlr, out, runId, stripAnsi } from './helpers.js';
+import { FIXTURE, makeStore, mlr, out, runId, stripAnsi } from './helpers.js';
 
 const T = 1700000000000;
 const hist = (vals: number[], t0: number) => vals.map((v, i) => `${t0 + i * 1000} ${v} ${i}`);
@@ -234,6 +234,19 @@ describe('runs ls --spark', () => {
   it('puts the sparkline before the default metric columns so a narrow terminal keeps it', () => {
     const r = mlr([...S, 'runs', 'ls', '--spark', 'loss', '--max-results', '1'], { tty: 80 });
     expect(stripAnsi(r.stdout).split('\n')[0]).toMatch(/^ID +Name +Experiment +Status +Started +Duration +spark\(loss\)/);
+  });
+});
+
+describe('runs ls aggregates on a narrow terminal', () => {
+  it('never drops an asked-for aggregate or sparkline column (other columns shrink first)', () => {
+    const r = mlr(['--store', FIXTURE, 'runs', 'ls', '-e', 'sweep', '--columns', 'run_name,min(metrics.val_loss)', '--spark', 'val_loss', '--max-results', '2'], { tty: 50 });
+    expect(r.stdout).toBe(
+      out(
+        'Name               min(val_loss)  spark(val_loss)',
+        'rmsprop-lr1e-4-b…       0.072637  █▄▃▃▃▂▂▂▂▂▂▁▁▁▁▁',
+        'AdamW-lr1e-4-bs32        0.14598  █▅▄▃▂▂▂▂▂▁▁▁▁▁▁',
+      ),
+    );
   });
 });
 
