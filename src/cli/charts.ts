@@ -122,6 +122,8 @@ export function registerCharts(program: Command): void {
       }
       const series = await plot.buildChartSeries(store, targets, seriesOptions);
       ctx.flushProblems();
+      const hint = plot.sameStepHint(series, opts.x);
+      if (hint) ctx.warn(hint);
       await ctx.out(renderChart(series, chartOptions) + '\n');
     });
 

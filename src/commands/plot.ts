@@ -185,6 +185,19 @@ export async function buildChartSeries(store: Store, targets: readonly PlotTarge
   return out;
 }
 
+/**
+ * A hint when --x step cannot spread the points out: several points, all at one step (MLflow
+ * logs step 0 when no step is given). Undefined otherwise.
+ */
+export function sameStepHint(series: readonly ChartSeries[], x: XAxis): string | undefined {
+  if (x !== 'step') return undefined;
+  const xs = new Set<number>();
+  for (const s of series) for (const b of s.buckets) xs.add(b.xMin).add(b.xMax);
+  const points = series.reduce((n, s) => n + s.count, 0);
+  if (xs.size !== 1 || points < 2) return undefined;
+  return `every point is at step ${[...xs][0]}; try --x time or --x relative`;
+}
+
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

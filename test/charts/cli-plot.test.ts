@@ -7,7 +7,7 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, cleanEnv, mlr, out, stripAnsi } from './helpers.js';
+import { BIN, FIXTURE, cleanEnv, makeStore, mlr, out, runId, stripAnsi } from './helpers.js';
 
 const S = ['--store', FIXTURE];
 const A = '65035d79'; // rmsprop-lr1e-4-bs64: 20 steps
@@ -147,6 +147,29 @@ describe('mlr plot', () => {
     const many = mlr([...S, 'plot', '-e', 'sweep', '--metric', 'val_loss', '--height', '3']);
     expect(many.code).toBe(0);
     expect(many.stderr).toMatch(/^mlr: warning: plotting the first 10 of \d+ runs; use --max-results to change\n/);
+  });
+
+  it('suggests a time axis when every point was logged at the same step', () => {
+    const root = makeStore([{ id: runId('ab'), name: 'nostep', start: 1700000000000, metrics: { acc: ['1700000001000 0.5 0', '1700000002000 0.7 0', '1700000004000 0.6 0'] } }]);
+    try {
+      const step = mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30']);
+      expect(step.stderr).toBe('mlr: warning: every point is at step 0; try --x time or --x relative\n');
+      const rel = mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30', '--x', 'relative']);
+      expect(rel.stderr).toBe('');
+      expect(rel.stdout).toBe(
+        out(
+          'acc · nostep (ab000000)',
+          '0.7 ┤     ╭──────────╮',
+          '0.6 ┤ ╭───╯          ╰───────╴',
+          '0.5 ┼─╯',
+          '    └─────────────────────────',
+          '     1s  time since start   4s',
+          '── acc',
+        ),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('warns about a run without the metric and plots the others', () => {
