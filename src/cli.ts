@@ -7,6 +7,7 @@ import { MlrError } from './errors.js';
 import { registerRead } from './cli/read.js';
 import { registerWrite } from './cli/write.js';
 import { registerSearch } from './cli/search.js';
+import { registerCharts } from './cli/charts.js';
 
 export const VERSION = '0.1.0';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerRead(program);
   registerWrite(program);
   registerSearch(program);
+  registerCharts(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
     c.configureOutput(output);
