@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { MlrError } from './errors.js';
 import { registerRead } from './cli/read.js';
+import { registerWrite } from './cli/write.js';
 import { registerSearch } from './cli/search.js';
 
 export const VERSION = '0.1.0';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   };
   program.configureOutput(output);
   registerRead(program);
+  registerWrite(program);
   registerSearch(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
