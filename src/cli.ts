@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { MlrError } from './errors.js';
 import { registerRead } from './cli/read.js';
+import { registerModels } from './cli/models.js';
+import { registerArtifacts } from './cli/artifacts.js';
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   };
   program.configureOutput(output);
   registerRead(program);
+  registerModels(program);
+  registerArtifacts(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
     c.configureOutput(output);
