@@ -53,6 +53,7 @@ export function createContext(cmd: Command): Context {
   let loc: StoreLocation | undefined;
   let store: Store | undefined;
   const printed = new Set<string>();
+  let hinted = false;
   const problemLine = (p: Problem): void => {
     if (printed.has(p.message)) return;
     printed.add(p.message);
@@ -92,6 +93,10 @@ export function createContext(cmd: Command): Context {
       if (!store) return;
       if (!globals.quiet) for (const p of store.problems) problemLine(p);
       if (globals.verbose) for (const p of store.strays) problemLine(p);
+      if (!globals.quiet && store.problems.length > 0 && !hinted) {
+        hinted = true;
+        process.stderr.write("mlr: the store has problems MLflow may choke on; 'mlr doctor' explains them and 'mlr doctor --fix' repairs them\n");
+      }
     },
   };
   return ctx;

@@ -183,7 +183,8 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
     const rows = t.rows.map((r) =>
       t.columns.map((c, i) => {
         const text = machineCell(c, r.values[i] ?? null);
-        return c.key === 'status' && r.run.broken ? `!${text}` : text;
+        if (c.key === 'status' && r.run.broken) return r.run.metaUnreadable ? '!' : `!${text}`;
+        return text;
       }),
     );
     return format === 'csv' ? renderCsv(headers, rows) : renderTsv(headers, rows);
@@ -198,12 +199,14 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
   const rows: Cell[][] = t.rows.map((r) =>
     t.columns.map((c, i) => {
       const cell = ttyCell(c, r.values[i] ?? null, mode, idWidth, opts.precision ?? 5);
-      if (c.key === 'status' && r.run.broken) return { text: `! ${typeof cell === 'string' ? cell : cell.text}`, tone: 'red' };
+      if (c.key === 'status' && r.run.broken) {
+        return { text: r.run.metaUnreadable ? '!' : `! ${typeof cell === 'string' ? cell : cell.text}`, tone: 'red' };
+      }
       return cell;
     }),
   );
   const { text, dropped } = renderAligned(cols, rows, mode);
-  return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more columns: widen the terminal or use --columns / --format tsv)\n`) : text;
+  return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more column${dropped === 1 ? "" : "s"}: widen the terminal or use --columns / --format tsv)\n`) : text;
 }
 
 export function renderRunDescription(

@@ -35,6 +35,8 @@ export interface RunEntry {
   dir: string;
   exp: ExperimentEntry;
   broken: boolean;
+  /** true when meta.yaml could not be read: info holds guesses (id from the folder) */
+  metaUnreadable?: boolean;
   problems: Problem[];
 }
 
@@ -80,7 +82,11 @@ function readYamlMap(file: string, kind: FileKind, what: string): { map?: YamlMa
   if (!r.ok) {
     return {
       missing: r.missing,
-      problem: problem(r.missing ? `${what}-meta-missing` : `${what}-meta-unreadable`, file, `${file}: ${r.error}`),
+      problem: problem(
+        r.missing ? `${what}-meta-missing` : `${what}-meta-unreadable`,
+        file,
+        r.missing ? `${what} folder ${path.dirname(file)} has no meta.yaml` : `${file}: ${r.error}`,
+      ),
     };
   }
   if (r.text.trim() === '') return { problem: problem(`${what}-meta-empty`, file, `${file} is empty`) };
@@ -207,24 +213,29 @@ export class Store {
     return (listDir(dir) ?? []).some((e) => e.isDir && RUN_ID_RE.test(e.name));
   }
 
-  /** Experiments in a view (active, deleted, all), with their tags read. */
-  listExperiments(view: ViewType = 'active'): ExperimentEntry[] {
+  /** Experiments in a view (active, deleted, all); tags are read only when asked for. */
+  listExperiments(view: ViewType = 'active', withTags = false): ExperimentEntry[] {
     const out = this.allExperiments().filter((e) => matchesView(e.experiment.lifecycle_stage, view));
-    for (const e of out) this.loadExperimentTags(e);
+    if (withTags) for (const e of out) this.loadExperimentTags(e);
     return out;
   }
 
-  /** Fill `experiment.tags` from `<exp>/tags/` (idempotent). */
+  private tagsLoaded = new WeakSet<ExperimentEntry>();
+
+  /** Fill `experiment.tags` from `<exp>/tags/` (once). */
   loadExperimentTags(e: ExperimentEntry): ExperimentEntry {
-    if (e.experiment.tags.length === 0) e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
+    if (!this.tagsLoaded.has(e)) {
+      this.tagsLoaded.add(e);
+      e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
+    }
     return e;
   }
 
   /**
-   * An experiment by id or name (ids win; active names win over deleted ones).
-   * Throws NotFoundError listing what exists when nothing matches.
+   * An experiment by id or name (ids win; active names win over deleted ones); tags are
+   * read only when asked for. Throws NotFoundError listing what exists when nothing matches.
    */
-  getExperiment(idOrName: string): ExperimentEntry {
+  getExperiment(idOrName: string, withTags = false): ExperimentEntry {
     const all = this.allExperiments();
     const byId = all.filter((e) => e.experiment.experiment_id === idOrName);
     const hit =
@@ -235,13 +246,14 @@ export class Store {
     if (!hit) {
       const names = all
         .filter((e) => e.experiment.lifecycle_stage === 'active')
-        .map((e) => `${e.experiment.name || '!'} (${e.experiment.experiment_id})`);
+        .map((e) => `${e.experiment.name || '!'} (${e.experiment.experiment_id})`)
+        .sort();
       throw new NotFoundError(
         `no experiment with id or name '${idOrName}' in ${this.root}` + (names.length ? `; experiments: ${names.join(', ')}` : ''),
         'experiment-not-found',
       );
     }
-    return this.loadExperimentTags(hit);
+    return withTags ? this.loadExperimentTags(hit) : hit;
   }
 
   // ------------------------------------------------------------------ runs
@@ -311,7 +323,7 @@ export class Store {
       lifecycle_stage: stageRaw === 'deleted' ? 'deleted' : 'active',
     };
     for (const q of problems) this.warn(q);
-    return { info, dir, exp, broken: problems.length > 0, problems };
+    return { info, dir, exp, broken: problems.length > 0, metaUnreadable: !map, problems };
   }
 
   private looksLikeRun(dir: string, folder: string): boolean {
@@ -413,6 +425,7 @@ export class Store {
         const more = s.bad.length > 1 ? ` (and ${s.bad.length - 1} more bad lines)` : '';
         this.warn(problem('metric-malformed', file, `${file} line ${b.line}: ${b.reason}${more}`));
         run.problems.push(problem('metric-malformed', file, `metric '${key}' has malformed lines`));
+        run.broken = true;
       } else if (s.count === 0) {
         this.warn(problem('metric-empty', file, `${file} is empty: no data found`));
       }

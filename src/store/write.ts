@@ -1,0 +1,188 @@
+/**
+ * Filesystem primitives for writing the store safely. No parsing here; callers build the
+ * bytes (dumpYaml, metric lines) and pick the paths.
+ *
+ * - atomicWriteFile: temp file + fsync + rename + directory fsync, so a crash leaves the
+ *   old file or the new one, never an empty or half-written one. MLflow rewrites run
+ *   meta.yaml in place, which is how users end up with empty meta.yaml files.
+ * - appendLine: one write() on an O_APPEND descriptor, so concurrent writers never tear
+ *   or lose lines (no read-modify-write).
+ * - createExclusive: publish a complete file under a name only if the name is free.
+ *
+ * Temp files are named `.mlr-tmp-*` and must never sit where MLflow reads every file as
+ * data: inside `params/`, `tags/` or `metrics/` a stray file becomes a key (and a
+ * `.mlr-tmp-…` name even fails key validation, breaking the whole run for MLflow). Callers
+ * writing there pass `tempDir` = the run (or experiment) directory, where MLflow ignores
+ * stray files, and the rename crosses into the sub-folder on the same filesystem.
+ */
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export const TEMP_PREFIX = '.mlr-tmp-';
+
+function tempPath(dir: string): string {
+  return path.join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/** fsync a directory so a rename or create in it survives a crash; ignored where unsupported. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    fsyncSync(fd);
+  } catch {
+    // some platforms/filesystems cannot open or fsync a directory (Windows, some FUSE)
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Write `data` to a new temp file in `dir` (mode as given, fsynced); returns its path. */
+function writeTemp(dir: string, data: Buffer, mode: number | undefined): string {
+  const tmp = tempPath(dir);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
+  try {
+    if (mode !== undefined) fchmodSync(fd, mode);
+    writeAll(fd, data);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    safeUnlink(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+function safeUnlink(p: string): void {
+  try {
+    unlinkSync(p);
+  } catch {
+    // already gone
+  }
+}
+
+export interface AtomicWriteOptions {
+  /**
+   * Where the temp file goes; must be on the same filesystem as `target`. Defaults to the
+   * target's directory. Pass the run/experiment directory for files under params/, tags/,
+   * metrics/ (see the module comment).
+   */
+  tempDir?: string;
+}
+
+/**
+ * Replace (or create) `target` atomically with `data`: temp file, fsync, rename over the
+ * target, fsync the directory. An existing target keeps its permission bits. On failure
+ * the temp file is removed and the target is untouched.
+ */
+export function atomicWriteFile(target: string, data: string | Buffer, opts: AtomicWriteOptions = {}): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let mode: number | undefined;
+  try {
+    mode = statSync(target).mode & 0o7777;
+  } catch {
+    mode = undefined; // new file: 0666 minus umask, as MLflow's open() gives
+  }
+  const dir = path.dirname(target);
+  const tmp = writeTemp(opts.tempDir ?? dir, buf, mode);
+  try {
+    renameSync(tmp, target);
+  } catch (e) {
+    safeUnlink(tmp);
+    throw e;
+  }
+  fsyncDir(dir);
+}
+
+/**
+ * Create `target` with `data` only if nothing exists under that name (returns false if
+ * it does). The file appears complete or not at all: it is written to a temp file and
+ * hard-linked into place (link fails if the name is taken); filesystems without hard
+ * links fall back to O_EXCL creation.
+ */
+export function createExclusive(target: string, data: string | Buffer, opts: AtomicWriteOptions = {}): boolean {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const dir = path.dirname(target);
+  const tmp = writeTemp(opts.tempDir ?? dir, buf, undefined);
+  try {
+    linkSync(tmp, target);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      safeUnlink(tmp);
+      return false;
+    }
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') {
+      safeUnlink(tmp);
+      throw e;
+    }
+    safeUnlink(tmp);
+    return createExclusiveDirect(target, buf);
+  }
+  safeUnlink(tmp);
+  fsyncDir(dir);
+  return true;
+}
+
+function createExclusiveDirect(target: string, buf: Buffer): boolean {
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeAll(fd, buf);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    safeUnlink(target);
+    throw e;
+  }
+  closeSync(fd);
+  fsyncDir(path.dirname(target));
+  return true;
+}
+
+/**
+ * Append `line` (which must end with "\n") to `file` with a single write() on an
+ * O_APPEND descriptor, creating the file if needed. Nothing is read first: checking the
+ * last byte for a torn line would race with other appenders (a concurrent reader can see
+ * the file size in the middle of someone else's write) and insert blank lines, which
+ * MLflow cannot read. A torn last line is `mlr doctor`'s job.
+ */
+export function appendLine(file: string, line: string): void {
+  const buf = Buffer.from(line, 'utf8');
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o666);
+  try {
+    const n = writeSync(fd, buf);
+    if (n !== buf.length) throw new Error(`short write appending to ${file} (${n} of ${buf.length} bytes)`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** mkdir -p; returns nothing, throws on real errors (a file in the way, permissions). */
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}

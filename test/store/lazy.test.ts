@@ -1,0 +1,57 @@
+/**
+ * Reading only what a command needs: listing run infos opens meta.yaml files and nothing
+ * else; a column opens only its own files.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildRunTable, parseColumn } from '../../src/commands/run-table.js';
+import { selectRuns } from '../../src/commands/select.js';
+import { openCounts, resetOpenCounts } from '../../src/store/fsread.js';
+import { Store } from '../../src/store/store.js';
+import path from 'node:path';
+import { FIXTURE, writeTree } from '../helpers.js';
+
+describe('lazy reading', () => {
+  it('listing runs reads meta.yaml only (no params, metrics, tags, experiment tags)', () => {
+    const store = Store.open(FIXTURE);
+    resetOpenCounts();
+    const runs = selectRuns(store, { view: 'all' });
+    expect(runs.length).toBe(75);
+    expect(openCounts.param).toBe(0);
+    expect(openCounts.metric).toBe(0);
+    expect(openCounts.tag).toBe(0);
+    expect(openCounts.meta).toBeGreaterThanOrEqual(75);
+  });
+
+  it('a metric column opens exactly one metric file per run and no params or tags', () => {
+    const store = Store.open(FIXTURE);
+    const runs = selectRuns(store, { view: 'active', experiments: ['sweep'] });
+    resetOpenCounts();
+    const t = buildRunTable(store, runs, ['run_id', 'metrics.val_loss'].map(parseColumn));
+    expect(t.rows).toHaveLength(runs.length);
+    expect(openCounts).toMatchObject({ metric: runs.length, param: 0, tag: 0, meta: 0 });
+  });
+
+  it('a 1.x run without run_name in meta.yaml takes its name from the mlflow.runName tag', () => {
+    const dir = writeTree({
+      'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
+      'mlruns/0/0123456789abcdef0123456789abcdef/meta.yaml':
+        "artifact_uri: /x/0/0123456789abcdef0123456789abcdef/artifacts\nend_time: 2\nentry_point_name: ''\nexperiment_id: '0'\nlifecycle_stage: active\nname: ''\nrun_id: 0123456789abcdef0123456789abcdef\nrun_uuid: 0123456789abcdef0123456789abcdef\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1\nstatus: 3\ntags: []\nuser_id: bob\n",
+      'mlruns/0/0123456789abcdef0123456789abcdef/tags/mlflow.runName': 'legacy-name',
+    });
+    const store = Store.open(path.join(dir, 'mlruns'));
+    resetOpenCounts();
+    const [run] = selectRuns(store, { view: 'all' });
+    expect(run!.info.run_name).toBe('legacy-name');
+    expect(openCounts.tag).toBe(1);
+  });
+
+  it('loadSearchable reads only the named keys', () => {
+    const store = Store.open(FIXTURE);
+    const [run] = selectRuns(store, { view: 'active', experiments: ['sweep'], maxResults: 1 });
+    resetOpenCounts();
+    const s = store.loadSearchable(run!, { metrics: ['val_loss'], params: ['optimizer'], tags: [] });
+    expect(openCounts).toMatchObject({ metric: 1, param: 1, tag: 0 });
+    expect([...s.params.keys()]).toEqual(['optimizer']);
+    expect([...s.metrics.keys()]).toEqual(['val_loss']);
+  });
+});

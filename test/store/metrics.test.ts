@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { isLater, parseMetricLine, parsePyFloat, parsePyInt, summarizeMetricText } from '../../src/store/metrics.js';
+
+describe('parsePyFloat: Python float() spellings (spec §6.2)', () => {
+  it.each<[string, number | undefined]>([
+    ['0.5', 0.5],
+    ['5.0', 5],
+    ['1e-05', 1e-5],
+    ['1E3', 1000],
+    ['+1.5', 1.5],
+    ['-0.0', -0],
+    ['1_000', 1000],
+    ['1_000.5_5', 1000.55],
+    [' 2.5 ', 2.5],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['nan', NaN],
+    ['NaN', NaN],
+    ['-nan', NaN],
+    ['inf', Infinity],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['-inf', -Infinity],
+    ['INF', Infinity],
+    ['1e400', Infinity],
+    ['abc', undefined],
+    ['', undefined],
+    ['1__0', undefined],
+    ['_1', undefined],
+    ['1_', undefined],
+    ['0x10', undefined],
+    ['1.5.2', undefined],
+    ['infinit', undefined],
+    ['1e', undefined],
+  ])('%j → %j', (s, v) => {
+    const got = parsePyFloat(s);
+    if (v === undefined) expect(got).toBeUndefined();
+    else expect(Object.is(got, v) || (Number.isNaN(v) && Number.isNaN(got))).toBe(true);
+  });
+});
+
+describe('parsePyInt', () => {
+  it.each<[string, number | undefined]>([
+    ['0', 0],
+    ['-3', -3],
+    ['+4', 4],
+    ['1700000000000', 1700000000000],
+    ['1_000', 1000],
+    ['1.5', undefined],
+    ['1e3', undefined],
+    ['', undefined],
+  ])('%j → %j', (s, v) => expect(parsePyInt(s)).toBe(v));
+});
+
+describe('parseMetricLine (spec §6.1–6.2)', () => {
+  it.each<[string, unknown]>([
+    ['1700000000000 0.5 0', { timestamp: 1700000000000, value: 0.5, step: 0 }],
+    ['1700000000000 0.5 0\n', { timestamp: 1700000000000, value: 0.5, step: 0 }],
+    ['1700000000000 0.5 0\r\n', { timestamp: 1700000000000, value: 0.5, step: 0 }],
+    ['  1700000000000 0.5 0  ', { timestamp: 1700000000000, value: 0.5, step: 0 }],
+    ['1700000000000 0.5', { timestamp: 1700000000000, value: 0.5, step: 0 }], // pre-1.0: no step
+    ['100 2.5 -3', { timestamp: 100, value: 2.5, step: -3 }], // negative steps are fine
+    ['100 nan 2', { timestamp: 100, value: NaN, step: 2 }],
+    ['100 -inf 2', { timestamp: 100, value: -Infinity, step: 2 }],
+    ['100 1.0 2 train 0a1b', { timestamp: 100, value: 1, step: 2 }], // 3.x dataset-scoped line
+    ['', 'persisted metric data contained 1 fields. Expected 2 or 3 fields.'],
+    ['100', 'persisted metric data contained 1 fields. Expected 2 or 3 fields.'],
+    ['100\t0.5\t1', 'persisted metric data contained 1 fields. Expected 2 or 3 fields.'], // tabs are not separators
+    ['100  0.5 1', 'persisted metric data contained 4 fields. Expected 2 or 3 fields.'], // double space
+    ['100 0.5 1 x', 'persisted metric data contained 4 fields. Expected 2 or 3 fields.'],
+    ['100 abc 1', "value 'abc' is not a number"],
+    ['100 0.5 1.5', "step '1.5' is not an integer"], // MLflow wrote this once, then could not read it
+    ['1.5 0.5 1', "timestamp '1.5' is not an integer"],
+  ])('%j', (line, want) => {
+    expect(parseMetricLine(line)).toEqual(want);
+  });
+});
+
+describe('latest value: max (step, timestamp, value) (spec §6.3)', () => {
+  it('is not the last line: highest step, then timestamp, then value', () => {
+    const s = summarizeMetricText('300 9.0 1\n100 1.0 5\n200 2.0 5\n50 7.0 5\n');
+    expect(s.latest).toEqual({ timestamp: 200, value: 2, step: 5 });
+    expect(s.count).toBe(4);
+  });
+  it('takes the maximum value among equal step and timestamp', () => {
+    expect(summarizeMetricText('5 1.0 1\n5 3.0 1\n5 2.0 1').latest?.value).toBe(3);
+  });
+  it('is NaN when the highest step holds nan', () => {
+    expect(summarizeMetricText('1 0.9 0\n2 0.5 1\n2 nan 2\n').latest?.value).toBeNaN();
+  });
+  it('prefers a number over NaN in an exact (step, timestamp) tie, whatever the order', () => {
+    expect(summarizeMetricText('5 nan 1\n5 2.0 1\n').latest?.value).toBe(2);
+    expect(summarizeMetricText('5 2.0 1\n5 nan 1\n').latest?.value).toBe(2);
+    expect(isLater({ step: 1, timestamp: 5, value: NaN }, { step: 1, timestamp: 5, value: -Infinity })).toBe(true);
+  });
+  it('reports bad lines with their numbers and keeps the good ones', () => {
+    const s = summarizeMetricText('1 0.5 0\n\n2 x 1\n3 0.25 2\n4 0.1');
+    expect(s.count).toBe(3);
+    expect(s.latest).toEqual({ timestamp: 3, value: 0.25, step: 2 }); // step 2 beats the 2-field line's step 0
+    expect(s.bad.map((b) => b.line)).toEqual([2, 3]);
+  });
+  it('an empty file has no data', () => {
+    expect(summarizeMetricText('')).toEqual({ count: 0, bad: [] });
+  });
+});
