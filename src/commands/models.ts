@@ -2,11 +2,16 @@
  * models ls / describe / versions and `models ls --logged`: return data, never print.
  */
 import path from 'node:path';
-import { isResolved, pathSegments, resolveFolder, type ResolveContext } from '../store/artifact-uri.js';
-import { runArtifactRoot } from '../store/artifacts.js';
+import { StateError } from '../errors.js';
+import { appendToUri, isResolved, pathSegments, resolveFolder, type ResolveContext } from '../store/artifact-uri.js';
+import { normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from '../store/artifacts.js';
+import { isDirectory } from '../store/fsread.js';
 import { readMLmodel } from '../store/mlmodel.js';
+import { createModelVersion, createRegisteredModel, validateRegistryTag } from '../store/registry-write.js';
 import {
   getRegisteredModel,
+  registeredModelDir,
+  validateModelName,
   listLoggedModels,
   listRegisteredModels,
   readLoggedModelMetrics,
@@ -205,4 +210,74 @@ export function listLoggedModelViews(
   return out.sort(
     (a, b) => (b.model.creation_timestamp ?? 0) - (a.model.creation_timestamp ?? 0) || cmpCodePoints(a.model.model_id, b.model.model_id),
   );
+}
+
+// ------------------------------------------------------------------ registry writes
+
+export interface RegisterOptions {
+  run: string;
+  artifactPath: string;
+  name: string;
+  description?: string;
+  tags?: KeyValue[];
+  /** check that the artifact exists where mlr can see it (default true) */
+  check?: boolean;
+}
+
+export interface RegisterResult {
+  version: string;
+  /** the registered model did not exist and was created first (as mlflow.register_model does) */
+  createdModel: boolean;
+  source: string;
+  run: RunEntry;
+  /** a warning for the user (artifact not checkable), if any */
+  warning?: string;
+}
+
+/**
+ * Register `<run's artifact URI>/<artifactPath>` as a new version of `name` (created when
+ * missing), the way `mlflow.register_model("runs:/<run>/<path>", name)` does. Deleted
+ * runs are refused: `mlr gc` would purge what the version points at.
+ */
+export function registerModelVersion(store: Store, ctx: ResolveContext, o: RegisterOptions, now?: () => number): RegisterResult {
+  validateModelName(o.name);
+  for (const t of o.tags ?? []) validateRegistryTag(t.key, t.value);
+  const run = store.findRun(o.run);
+  if (run.info.lifecycle_stage === 'deleted') {
+    throw new StateError(`run ${run.info.run_id} is deleted: restore it first (mlr trash restore ${run.info.run_id}); mlr gc would purge what the version points at`, 'run-deleted');
+  }
+  const rel = normalizeArtifactPath(o.artifactPath);
+  let warning: string | undefined;
+  if (o.check !== false) {
+    let root: ArtifactRoot | undefined;
+    try {
+      root = runArtifactRoot(run, ctx);
+    } catch (e) {
+      warning = `not checking that '${rel}' exists: ${(e as Error).message}`;
+    }
+    if (root) {
+      const hit = requireArtifact(root, rel, `run ${run.info.run_id}`);
+      if (hit.stat.isDirectory() && !readMLmodel(hit.full)) {
+        warning = `'${rel || '.'}' of run ${run.info.run_id} has no MLmodel file: MLflow will not be able to load it as a model`;
+      }
+    }
+  }
+  const source = appendToUri(run.info.artifact_uri, rel);
+  const exists = isDirectory(registeredModelDir(store.root, o.name));
+  if (!exists) createRegisteredModel(store.root, o.name, {}, now);
+  const version = createModelVersion(
+    store.root,
+    o.name,
+    { source, run_id: run.info.run_id, description: o.description ?? null, tags: o.tags ?? [] },
+    now,
+  );
+  return { version, createdModel: !exists, source, run, ...(warning ? { warning } : {}) };
+}
+
+/** What `models delete` would remove, for the confirmation listing. */
+export function modelDeletionPlan(store: Store, name: string): { model: RegisteredModel; versions: number; deleted_versions: number } {
+  const m = getRegisteredModel(store.root, name, store.problems);
+  const live = readModelVersions(m.dir, []).length;
+  const all = readModelVersions(m.dir, [], true).length;
+  return { model: m, versions: live, deleted_versions: all - live };
 }
