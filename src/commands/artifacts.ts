@@ -12,7 +12,7 @@ import {
   runArtifactRoot,
   type ArtifactEntry,
   type ArtifactRoot,
-} from '../store/artifacts.js';
+} from '../store/artifact-files.js';
 import type { RunEntry, Store } from '../store/store.js';
 
 export interface ArtifactListing {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { StateError } from '../errors.js';
 import { appendToUri, isResolved, pathSegments, resolveFolder, type ResolveContext } from '../store/artifact-uri.js';
-import { normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from '../store/artifacts.js';
+import { normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from '../store/artifact-files.js';
 import { isDirectory } from '../store/fsread.js';
 import { readMLmodel } from '../store/mlmodel.js';
 import { createModelVersion, createRegisteredModel, validateRegistryTag } from '../store/registry-write.js';

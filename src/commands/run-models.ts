@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { isResolved, resolveFolder } from '../store/artifact-uri.js';
-import { runArtifactRoot } from '../store/artifacts.js';
+import { runArtifactRoot } from '../store/artifact-files.js';
 import { readMLmodel, runLoggedModels, type LoggedModelSummary } from '../store/mlmodel.js';
 import { listLoggedModels } from '../store/registry.js';
 import type { RunEntry, Store } from '../store/store.js';
