@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { MlrError } from './errors.js';
 import { registerRead } from './cli/read.js';
+import { registerWrite } from './cli/write.js';
 import { registerModels } from './cli/models.js';
 import { registerArtifacts } from './cli/artifacts.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   };
   program.configureOutput(output);
   registerRead(program);
+  registerWrite(program);
   registerModels(program);
   registerArtifacts(program);
   program.commands.forEach(function override(c: Command): void {

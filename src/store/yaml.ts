@@ -7,7 +7,18 @@
  * resolved with PyYAML's resolver regexes. MLflow's meta.yaml files are flat
  * `key: scalar` lines, which a fast path reads without building a document.
  */
-import { parseDocument, isMap, isSeq, isScalar, Scalar, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node, Scalar as ScalarType } from 'yaml';
+
+// The `yaml` package costs 25-40 ms to load; most meta.yaml files take the fast path
+// below, so it is loaded (synchronously, through its CommonJS build) only when needed.
+// This keeps one-shot writes like `mlr log-metric` cheap.
+type YamlLib = typeof import('yaml');
+let yamlLib: YamlLib | undefined;
+function lib(): YamlLib {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as YamlLib;
+  return yamlLib;
+}
 
 export type YamlValue = null | boolean | number | bigint | string | YamlValue[] | { [k: string]: YamlValue };
 export type YamlMap = { [k: string]: YamlValue };
@@ -28,6 +39,10 @@ const FLOAT_RE =
 const TIMESTAMP_RE =
   /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
 
+// first characters of the null and bool words (n N t T f F y Y o O)
+const WORD_START = new Set([...'nNtTfFyYoO'].map((ch) => ch.charCodeAt(0)));
+const SIMPLE_INT_RE = /^-?(?:0|[1-9][0-9]*)$/;
+
 function sexagesimal(body: string): number {
   let v = 0;
   for (const part of body.split(':')) v = v * 60 + Number(part);
@@ -40,6 +55,15 @@ function sexagesimal(body: string): number {
  * come back as bigint so ids keep every digit.
  */
 export function resolvePlain(s: string): YamlValue {
+  // fast paths: most values in meta.yaml are plain words or plain decimal ints
+  const c = s.charCodeAt(0);
+  const numeric = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+  if (!numeric) {
+    if (s.length > 5 || (s.length > 0 && c !== 126 && !WORD_START.has(c))) return s;
+  } else if (SIMPLE_INT_RE.test(s)) {
+    const n = Number(s);
+    return Number.isSafeInteger(n) ? n : BigInt(s);
+  }
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return TRUE_WORDS.has(s);
   if (INT_RE.test(s)) {
@@ -141,8 +165,9 @@ function parseFlat(text: string): YamlMap | undefined {
 
 function convertNode(node: Node | null | undefined): YamlValue {
   if (node == null) return null;
+  const { isMap, isSeq, isScalar, Scalar } = lib();
   if (isScalar(node)) {
-    const v = (node as Scalar).value;
+    const v = (node as ScalarType).value;
     const s = v == null ? '' : String(v);
     return node.type === Scalar.PLAIN ? resolvePlain(s) : s;
   }
@@ -169,7 +194,7 @@ export function parseYaml(text: string): YamlResult {
   if (flat) return { value: Object.keys(flat).length === 0 && text.trim() === '' ? null : flat, errors: [] };
   let doc;
   try {
-    doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, strict: false, prettyErrors: false });
+    doc = lib().parseDocument(text, { schema: 'failsafe', uniqueKeys: false, strict: false, prettyErrors: false });
   } catch (e) {
     return { value: undefined, errors: [(e as Error).message.split('\n')[0] ?? 'unparsable'] };
   }
