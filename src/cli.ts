@@ -8,6 +8,7 @@ import { registerRead } from './cli/read.js';
 import { registerWrite } from './cli/write.js';
 import { registerModels } from './cli/models.js';
 import { registerArtifacts } from './cli/artifacts.js';
+import { registerHousekeeping } from './cli/housekeeping.js';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerWrite(program);
   registerModels(program);
   registerArtifacts(program);
+  registerHousekeeping(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
     c.configureOutput(output);
