@@ -45,7 +45,8 @@ export interface VersionView {
 
 export interface ModelView {
   model: RegisteredModel;
-  /** live versions (MLflow hides Deleted_Internal ones), ascending */
+  /** live versions (MLflow hides Deleted_Internal ones), ascending: all of them, or for
+   *  listings the model's latest_versions (newest per stage); the last one is the newest */
   versions: VersionView[];
   /** number of live versions */
   live_versions: number;
@@ -119,7 +120,8 @@ function viewVersion(store: Store, v: ModelVersion, ctx: ResolveContext): Versio
 function viewModel(store: Store, m: RegisteredModel, ctx: ResolveContext, versions: 'latest' | 'all'): ModelView {
   const live = readModelVersions(m.dir, store.problems);
   const all = readModelVersions(m.dir, [], true);
-  const shown = versions === 'all' ? live : live.slice(-1);
+  // 'latest': MLflow's latest_versions (the newest version of each stage), ascending
+  const shown = versions === 'all' ? live : m.latest_versions;
   return {
     model: m,
     versions: shown.map((v) => viewVersion(store, v, ctx)),

@@ -35,15 +35,16 @@ export function versionJson(v: ModelVersion, extra: Partial<VersionView> = {}): 
 }
 
 /** A registered model in MLflow's REST RegisteredModel shape. */
-export function registeredModelJson(m: RegisteredModel, latest?: VersionView): Record<string, unknown> {
+export function registeredModelJson(m: RegisteredModel, views: VersionView[] = []): Record<string, unknown> {
   return {
     name: m.name,
     creation_timestamp: m.creation_timestamp,
     last_updated_timestamp: m.last_updated_timestamp,
     description: m.description,
-    latest_versions: m.latest_versions.map((v) =>
-      latest && latest.version.version === v.version ? versionJson(v, { flavors: latest.flavors }) : versionJson(v),
-    ),
+    latest_versions: m.latest_versions.map((v) => {
+      const view = views.find((x) => x.version.version === v.version);
+      return view ? versionJson(v, { flavors: view.flavors }) : versionJson(v);
+    }),
     tags: m.tags,
     aliases: m.aliases,
   };
@@ -69,7 +70,7 @@ function stageCell(stage: string): Cell {
 }
 
 export function renderModelList(views: ModelView[], format: ModelListFormat, mode: OutputMode): string {
-  if (format === 'json') return renderJson(views.map((v) => registeredModelJson(v.model, v.versions[0])));
+  if (format === 'json') return renderJson(views.map((v) => registeredModelJson(v.model, v.versions)));
   if (format === 'csv' || format === 'tsv' || !mode.tty) {
     const headers = [
       'name',
@@ -84,7 +85,7 @@ export function renderModelList(views: ModelView[], format: ModelListFormat, mod
       'description',
     ];
     const rows = views.map((v) => {
-      const latest = v.versions[0];
+      const latest = v.versions[v.versions.length - 1];
       return [
         v.model.name,
         String(v.live_versions),
@@ -112,7 +113,7 @@ export function renderModelList(views: ModelView[], format: ModelListFormat, mod
   ];
   const dash: Cell = { text: '-', tone: 'dim' };
   const rows: Cell[][] = views.map((v) => {
-    const latest = v.versions[0];
+    const latest = v.versions[v.versions.length - 1];
     const lv = latest ? `v${latest.version.version}${latest.version.current_stage !== 'None' ? ` (${latest.version.current_stage})` : ''}` : '';
     return [
       v.model.name,
@@ -210,7 +211,7 @@ export function renderModelDescription(view: ModelView, format: 'table' | 'json'
   const m = view.model;
   if (format === 'json') {
     return renderJson({
-      registered_model: registeredModelJson(m, view.versions[view.versions.length - 1]),
+      registered_model: registeredModelJson(m, view.versions),
       model_versions: view.versions.map((x) => versionJson(x.version, { flavors: x.flavors, local_path: x.local_path })),
     });
   }
