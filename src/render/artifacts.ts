@@ -86,10 +86,11 @@ function renderTree(entries: ArtifactEntry[], base: string, mode: OutputMode): s
   const k = mode.chalk;
   const head = base === '' ? '.' : base + '/';
   const out = [mode.color ? k.bold(head) : head];
+  const sizeW = Math.max(0, ...lines.map((l) => l.size.length));
   for (const l of lines) {
     const chars = [...l.text];
     const text = chars.length > w ? chars.slice(0, w - 1).join('') + '…' : l.text.padEnd(w + (l.text.length - chars.length));
-    const size = l.size.padStart(10);
+    const size = l.size.padStart(sizeW);
     out.push(`${mode.color && l.dir ? k.cyan(text) : text}  ${mode.color ? k.dim(size) : size}`.replace(/\s+$/, ''));
   }
   const summary = `${dirs} folder${dirs === 1 ? '' : 's'}, ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(total)}`;

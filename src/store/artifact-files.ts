@@ -193,7 +193,9 @@ export function copyArtifact(src: string, dest: string): number {
   walk(src, dest);
   if (conflicts.length > 0) {
     throw new UsageError(
-      `refusing to overwrite ${conflicts.length === 1 ? conflicts[0] : `${conflicts.length} existing files (${conflicts.slice(0, 3).join(', ')}…)`}: remove it or choose another --out`,
+      conflicts.length === 1
+        ? `refusing to overwrite ${conflicts[0]}: remove it or choose another --out`
+        : `refusing to overwrite ${conflicts.length} existing files (${conflicts.slice(0, 3).join(', ')}${conflicts.length > 3 ? ', …' : ''}): remove them or choose another --out`,
       'destination-exists',
     );
   }
