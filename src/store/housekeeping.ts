@@ -329,6 +329,7 @@ export function planGc(store: Store, ctx: ResolveContext, o: GcOptions): GcPlan 
       if (v.run_id && gone.has(v.run_id)) registry.push({ model: name, version: v.version, run_id: v.run_id, stage: v.current_stage });
     }
   }
+  kept.sort((a, b) => (a.item.kind !== b.item.kind ? (a.item.kind === 'experiment' ? -1 : 1) : byId(a.item, b.item)));
   return { items, kept, registry };
 }
 
