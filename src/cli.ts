@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { MlrError } from './errors.js';
 import { registerRead } from './cli/read.js';
 import { registerWrite } from './cli/write.js';
+import { registerSearch } from './cli/search.js';
+import { registerCharts } from './cli/charts.js';
 import { registerModels } from './cli/models.js';
 import { registerArtifacts } from './cli/artifacts.js';
 import { registerHousekeeping } from './cli/housekeeping.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   program.configureOutput(output);
   registerRead(program);
   registerWrite(program);
+  registerSearch(program);
+  registerCharts(program);
   registerModels(program);
   registerArtifacts(program);
   registerHousekeeping(program);

@@ -73,6 +73,7 @@ export function registerWrite(program: Command): void {
 
   experiments
     .command('set-tag')
+    .usage('[run] <key> <value>')
     .description('set an experiment tag')
     .argument('<id-or-name>', 'experiment id or name')
     .argument('<key>', 'tag key')
@@ -149,6 +150,7 @@ export function registerWrite(program: Command): void {
 
   program
     .command('log-metric')
+    .usage('[options] [run] <key> <value>')
     .description('log one metric value (appends a line; nan, inf and -inf are accepted)')
     .argument('<args...>', '[run] <key> <value>')
     .option('--step <n>', 'step (an integer, default 0)')
@@ -163,6 +165,7 @@ export function registerWrite(program: Command): void {
 
   program
     .command('log-metrics')
+    .usage('[options] [run] <key>=<value>...')
     .description('log several metrics at one step and timestamp')
     .argument('<args...>', '[run] <key>=<value>...')
     .option('--step <n>', 'step (an integer, default 0)')
@@ -177,6 +180,7 @@ export function registerWrite(program: Command): void {
 
   program
     .command('log-param')
+    .usage('[run] <key> <value>')
     .description('log a param (params are immutable: a different value for a logged key is refused)')
     .argument('<args...>', '[run] <key> <value>')
     .addHelpText('after', '\nExample:\n  mlr log-param "$RUN" lr 0.01')
@@ -188,6 +192,7 @@ export function registerWrite(program: Command): void {
 
   program
     .command('log-params')
+    .usage('[run] <key>=<value>...')
     .description('log several params')
     .argument('<args...>', '[run] <key>=<value>...')
     .addHelpText('after', '\nExample:\n  mlr log-params "$RUN" bs=32 opt=adam')
@@ -210,6 +215,7 @@ export function registerWrite(program: Command): void {
 
   program
     .command('delete-tag')
+    .usage('[run] <key>')
     .description('delete a run tag')
     .argument('<args...>', '[run] <key>')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
@@ -242,6 +248,7 @@ export function registerWrite(program: Command): void {
 
   program
     .command('log-artifact')
+    .usage('[options] [run] <path>')
     .description("copy a file or a folder into the run's artifacts")
     .argument('<args...>', '[run] <path>')
     .option('--artifact-path <dir>', 'folder inside the artifacts to put it in')
@@ -257,6 +264,7 @@ export function registerWrite(program: Command): void {
 
   program
     .command('run')
+    .usage('[options] -- <command> [args...]')
     .description('run a command inside a new run: MLFLOW_RUN_ID etc. are set for it, and the run ends with its outcome')
     .argument('<command...>', 'the command and its arguments, after --')
     .option('-e, --experiment <id-or-name>', 'experiment (default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else 0)')

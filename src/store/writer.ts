@@ -262,7 +262,13 @@ export class StoreWriter {
   }
 
   /** Rewrite an experiment's meta.yaml the way MLflow's overwrite_yaml does: all fields plus a stale `tags` copy. */
-  private rewriteExperimentMeta(store: Store, e: ExperimentEntry, dir: string, changes: { name?: string; lifecycle_stage?: string }): void {
+  private rewriteExperimentMeta(
+    store: Store,
+    e: ExperimentEntry,
+    dir: string,
+    changes: { name?: string; lifecycle_stage?: string },
+    time = this.now(),
+  ): void {
     const map = this.readExperimentMeta(e);
     store.loadExperimentTags(e);
     const tags: Record<string, string> = {};
@@ -271,7 +277,7 @@ export class StoreWriter {
       artifact_location: str(map['artifact_location']) ?? null,
       creation_time: intOrNull(map['creation_time']),
       experiment_id: e.experiment.experiment_id,
-      last_update_time: this.now(),
+      last_update_time: time,
       lifecycle_stage: changes.lifecycle_stage ?? e.experiment.lifecycle_stage,
       name: changes.name ?? e.experiment.name,
       tags,
@@ -330,7 +336,8 @@ export class StoreWriter {
         if (!meta) continue;
         this.writeRunMeta(meta, { lifecycle_stage: 'deleted', deleted_time: time });
       }
-      this.rewriteExperimentMeta(store, e, e.dir, { lifecycle_stage: 'deleted' });
+      // MLflow stamps the runs and the experiment with one deletion time
+      this.rewriteExperimentMeta(store, e, e.dir, { lifecycle_stage: 'deleted' }, time);
       renameSync(e.dir, trashDir);
       return id;
     });
