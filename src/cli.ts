@@ -8,6 +8,9 @@ import { registerRead } from './cli/read.js';
 import { registerWrite } from './cli/write.js';
 import { registerSearch } from './cli/search.js';
 import { registerCharts } from './cli/charts.js';
+import { registerModels } from './cli/models.js';
+import { registerArtifacts } from './cli/artifacts.js';
+import { registerHousekeeping } from './cli/housekeeping.js';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +36,9 @@ export function buildProgram(): Command {
   registerWrite(program);
   registerSearch(program);
   registerCharts(program);
+  registerModels(program);
+  registerArtifacts(program);
+  registerHousekeeping(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
     c.configureOutput(output);

@@ -7,6 +7,8 @@ import { UsageError } from '../errors.js';
 import { compileQuery, sortByKey, type CompiledQuery } from '../search/index.js';
 import { computeAggregates, parseAggregateOrderBy, sortByAggregates, type AggregateOrder } from './aggregates.js';
 import { MAX_RESULTS_LIMIT, resolveExperiments, searchRuns, selectRuns, type SelectOptions } from './select.js';
+import { runModelSummaries } from './run-models.js';
+import type { LoggedModelSummary } from '../store/mlmodel.js';
 
 export type ListRunsOptions = SelectOptions;
 
@@ -79,10 +81,15 @@ export async function listRunsOrdered(store: Store, opts: OrderedListOptions, co
   return opts.maxResults !== undefined ? runs.slice(0, opts.maxResults) : runs;
 }
 
-/** One run, fully loaded, in MLflow's REST shape. */
-export function describeRun(store: Store, id: string): ReturnType<Store['loadRun']> & { entry: RunEntry } {
+/** One run, fully loaded, in MLflow's REST shape, plus the models it logged (MLmodel flavors). */
+export function describeRun(
+  store: Store,
+  id: string,
+  cwd?: string,
+): ReturnType<Store['loadRun']> & { entry: RunEntry; models: LoggedModelSummary[] } {
   const entry = store.findRun(id);
-  return { ...store.loadRun(entry), entry };
+  const run = store.loadRun(entry);
+  return { ...run, entry, models: runModelSummaries(store, entry, run.data.tags, cwd) };
 }
 
 /** A metric's full history in file order (streamed). */
