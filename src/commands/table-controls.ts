@@ -1,0 +1,217 @@
+/**
+ * Table controls for `mlr runs ls`: aggregate and sparkline columns, --only-changed,
+ * --keep/--drop, --tree and ordering by aggregates. Each works on plain data (runs, columns,
+ * a built RunTable) so the CLI only strings them together.
+ */
+import { UsageError } from '../errors.js';
+import type { RunEntry, Store } from '../store/store.js';
+import {
+  computeAggregates,
+  parseAggregate,
+  parseAggregateOrderBy,
+  sortByAggregates,
+  type AggregateOrder,
+  type AggregateSpec,
+  type AggregateValue,
+} from './aggregates.js';
+import type { CellValue, ColumnSpec, RunTable } from './run-table.js';
+
+/** The run-table column for an aggregate spec (`min(metrics.val_loss)`, header `min(val_loss)`). */
+export function aggregateColumn(spec: AggregateSpec): ColumnSpec {
+  return { key: spec.key, kind: 'agg', name: `${spec.fn}(${spec.metric})`, agg: spec };
+}
+
+/** Columns for `--spark <metric>` values (`metrics.val_loss` or `val_loss`). */
+export function sparkColumns(metrics: readonly string[] | undefined): ColumnSpec[] {
+  return (metrics ?? []).map((m) => {
+    const spec = parseAggregate(`spark(${m.trim()})`);
+    if (!spec) throw new UsageError(`--spark needs a metric, e.g. --spark metrics.val_loss; got '${m}'`);
+    return aggregateColumn(spec);
+  });
+}
+
+/** Computes every aggregate column of `columns` for `runs` (streamed histories). */
+export async function aggregateValues(
+  store: Store,
+  runs: readonly RunEntry[],
+  columns: readonly ColumnSpec[],
+): Promise<Map<string, Map<string, AggregateValue>> | undefined> {
+  const specs = columns.flatMap((c) => (c.agg ? [c.agg] : []));
+  if (specs.length === 0) return undefined;
+  return computeAggregates(store, runs, specs);
+}
+
+/**
+ * Parses `--order-by` clauses. Aggregate keys (`min(metrics.val_loss) ASC`) are handled here.
+ * TODO(search): plain keys (`metrics.x`, `params.y`, attributes) belong to the search
+ * module's order-by; until it is merged they are rejected with a clear message.
+ */
+export function parseOrderBy(clauses: readonly string[] | undefined): AggregateOrder[] {
+  return (clauses ?? []).map((c) => {
+    const o = parseAggregateOrderBy(c);
+    if (!o) {
+      throw new UsageError(
+        `--order-by '${c}': only metric aggregates such as 'min(metrics.val_loss) ASC' are supported yet; ordering by plain keys comes with the search module`,
+        'order-by-unsupported',
+      );
+    }
+    return o;
+  });
+}
+
+/** Orders runs by aggregate clauses (MLflow's stable, NaN-then-missing-last algorithm), then cuts to maxResults. */
+export async function orderRuns(
+  store: Store,
+  runs: readonly RunEntry[],
+  orders: readonly AggregateOrder[],
+  maxResults?: number,
+): Promise<RunEntry[]> {
+  if (orders.length === 0) return maxResults === undefined ? [...runs] : runs.slice(0, maxResults);
+  const values = await computeAggregates(
+    store,
+    runs,
+    orders.map((o) => o.spec),
+  );
+  const sorted = sortByAggregates(runs, orders, values);
+  return maxResults === undefined ? sorted : sorted.slice(0, maxResults);
+}
+
+function sameValue(a: CellValue, b: CellValue): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+}
+
+function compileRegexes(patterns: readonly string[] | undefined, flag: string): RegExp[] {
+  return (patterns ?? []).map((p) => {
+    try {
+      return new RegExp(p);
+    } catch (e) {
+      throw new UsageError(`${flag} '${p}' is not a valid regular expression: ${(e as Error).message}`, 'bad-regex');
+    }
+  });
+}
+
+export interface ColumnControls {
+  /** hide metric/param/tag/aggregate columns whose value is the same on every row */
+  onlyChanged?: boolean;
+  /** columns whose key matches one of these are always shown; with --keep, other data columns are hidden */
+  keep?: readonly string[];
+  /** columns whose key matches one of these are hidden (unless kept) */
+  drop?: readonly string[];
+}
+
+/**
+ * Chooses the columns to show, DVC-style. A column is shown when its key (`params.lr`,
+ * `metrics.val_loss`, `min(metrics.val_loss)`, `run_name`) matches a --keep pattern; otherwise
+ * when no --drop pattern matches it, --only-changed does not hide it, and — if --keep was
+ * given — it is an attribute column. Patterns are unanchored JavaScript regexes.
+ */
+export function applyColumnControls(table: RunTable, controls: ColumnControls): RunTable {
+  const keep = compileRegexes(controls.keep, '--keep');
+  const drop = compileRegexes(controls.drop, '--drop');
+  const shown: number[] = [];
+  table.columns.forEach((c, i) => {
+    if (keep.some((r) => r.test(c.key))) {
+      shown.push(i);
+      return;
+    }
+    if (drop.some((r) => r.test(c.key))) return;
+    if (keep.length > 0 && c.kind !== 'attr') return;
+    if (controls.onlyChanged && c.kind !== 'attr') {
+      const first = table.rows[0]?.values[i] ?? null;
+      if (table.rows.every((r) => sameValue(r.values[i] ?? null, first))) return;
+    }
+    shown.push(i);
+  });
+  if (shown.length === table.columns.length) return table;
+  return {
+    columns: shown.map((i) => table.columns[i]!),
+    rows: table.rows.map((r) => ({ ...r, values: shown.map((i) => r.values[i] ?? null) })),
+  };
+}
+
+// ------------------------------------------------------------------ --tree
+
+/** A run placed in the tree: its depth and, per level, whether it is the last child there. */
+export interface TreeRow {
+  run: RunEntry;
+  depth: number;
+  /** lastAt[d] is true when the ancestor at depth d+1 (or the run itself, last entry) is the last of its siblings */
+  lastAt: boolean[];
+  parentId: string | null;
+}
+
+/**
+ * Orders runs as a tree: each run's children (tag `mlflow.parentRunId`) right after it, in the
+ * order they had; runs whose parent is not listed stay at the top level. Cycles are broken.
+ */
+export function buildTree(store: Store, runs: readonly RunEntry[]): TreeRow[] {
+  const parent = new Map<string, string | null>();
+  for (const r of runs) parent.set(r.info.run_id, store.readTags(r, ['mlflow.parentRunId']).get('mlflow.parentRunId')?.trim() || null);
+  const listed = new Set(runs.map((r) => r.info.run_id));
+  const children = new Map<string, RunEntry[]>();
+  const roots: RunEntry[] = [];
+  // links made so far: a link that would close a cycle is not made (that run stays a root)
+  const linked = new Map<string, string | null>();
+  for (const r of runs) {
+    const p = parent.get(r.info.run_id) ?? null;
+    if (p !== null && p !== r.info.run_id && listed.has(p) && !isAncestor(r.info.run_id, p, linked)) {
+      children.set(p, [...(children.get(p) ?? []), r]);
+      linked.set(r.info.run_id, p);
+    } else roots.push(r);
+  }
+  const out: TreeRow[] = [];
+  const visit = (r: RunEntry, depth: number, lastAt: boolean[]): void => {
+    out.push({ run: r, depth, lastAt, parentId: parent.get(r.info.run_id) ?? null });
+    const kids = children.get(r.info.run_id) ?? [];
+    kids.forEach((k, i) => visit(k, depth + 1, [...lastAt, i === kids.length - 1]));
+  };
+  for (const r of roots) visit(r, 0, []);
+  return out;
+}
+
+/** True when `id` is an ancestor of `start` following parent links (so linking would make a cycle). */
+function isAncestor(id: string, start: string, parent: Map<string, string | null>): boolean {
+  const seen = new Set<string>();
+  let cur: string | null | undefined = start;
+  while (cur && !seen.has(cur)) {
+    if (cur === id) return true;
+    seen.add(cur);
+    cur = parent.get(cur);
+  }
+  return false;
+}
+
+/** The indentation drawn before a run's name: `│  ├─ ` etc. Empty at the top level. */
+export function treePrefix(row: TreeRow): string {
+  if (row.depth === 0) return '';
+  let s = '';
+  for (let d = 0; d < row.lastAt.length - 1; d++) s += row.lastAt[d] ? '   ' : '│  ';
+  return s + (row.lastAt[row.lastAt.length - 1] ? '└─ ' : '├─ ');
+}
+
+/**
+ * Prefixes each row's run name (or, without a run_name column, its first column) with the
+ * tree indentation. `tree` must list the table's runs in the table's order.
+ */
+export function indentTree(table: RunTable, tree: readonly TreeRow[]): RunTable {
+  let t = table;
+  let col = t.columns.findIndex((c) => c.key === 'run_name');
+  if (col < 0) {
+    // the tree needs a name column to indent: add one after run_id (or first)
+    col = t.columns.findIndex((c) => c.key === 'run_id') + 1;
+    t = {
+      columns: [...t.columns.slice(0, col), { key: 'run_name', kind: 'attr', name: 'run_name' }, ...t.columns.slice(col)],
+      rows: t.rows.map((r) => ({ ...r, values: [...r.values.slice(0, col), r.run.info.run_name, ...r.values.slice(col)] })),
+    };
+  }
+  return {
+    columns: t.columns,
+    rows: t.rows.map((r, i) => {
+      const prefix = treePrefix(tree[i]!);
+      if (prefix === '') return r;
+      const values = [...r.values];
+      values[col] = prefix + String(values[col] ?? '');
+      return { ...r, values };
+    }),
+  };
+}
