@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { MlrError } from './errors.js';
 import { registerRead } from './cli/read.js';
+import { registerWrite } from './cli/write.js';
+import { registerSearch } from './cli/search.js';
 import { registerCharts } from './cli/charts.js';
 
 export const VERSION = '0.1.0';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   };
   program.configureOutput(output);
   registerRead(program);
+  registerWrite(program);
+  registerSearch(program);
   registerCharts(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { createContext } from './context.js';
-import { choice, collect, parseView, positiveInt, precisionInt } from './options.js';
+import { choice, collect, maxResults, parseView, precisionInt } from './options.js';
 
 const LIST_FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'ids'] as const;
@@ -51,9 +51,14 @@ export function registerRead(program: Command): void {
     .description('list runs of all active experiments, or of the ones named (MLflow order: newest first)')
     .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable)', collect)
     .option('--view <view>', 'runs to show: active, deleted or all', parseView, 'active')
-    .option('--max-results <n>', 'show at most n runs', positiveInt)
-    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss,min(metrics.val_loss)')
-    .option('--order-by <clause>', 'order by a metric aggregate, e.g. "min(metrics.val_loss) ASC" (repeatable)', collect)
+    .option('--filter <expr>', "MLflow search filter, e.g. \"metrics.val_loss < 0.3 and params.optimizer = 'adam'\" (also OR, parentheses, IN lists)")
+    .option(
+      '--order-by <clause>',
+      'sort key and direction, e.g. "metrics.val_loss ASC" or "min(metrics.val_loss) ASC" (repeatable; the first dominates)',
+      collect,
+    )
+    .option('--max-results <n>', 'show at most n runs (1-50000)', maxResults)
+    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss,min(metrics.val_loss),tags.team')
     .option('--spark <metric>', 'add a sparkline column of a metric history (repeatable)', collect)
     .option('--only-changed', 'hide metric/param/tag columns whose value is the same on every run')
     .option('--keep <regex>', 'always show columns whose key matches; hide other metric/param/tag columns (repeatable)', collect)
@@ -63,18 +68,26 @@ export function registerRead(program: Command): void {
     .option('--format <format>', `output format: ${RUN_FORMATS.join('|')}`, choice(RUN_FORMATS), 'table')
     .addHelpText(
       'after',
-      '\nExamples:\n  mlr runs ls -e sweep --max-results 20\n  mlr runs ls --format ids | head -1\n' +
-        '  mlr runs ls -e sweep --columns "run_name,min(metrics.val_loss),argmin(metrics.val_loss)" --order-by "min(metrics.val_loss)"\n' +
+      [
+        '',
+        'Examples:',
+        '  mlr runs ls -e sweep --max-results 20',
+        "  mlr runs ls -e sweep --filter \"metrics.val_acc > 0.9 and params.optimizer = 'adam'\" --order-by \"metrics.val_loss ASC\"",
+        "  mlr runs ls --filter \"tags.team IN ('vision', 'nlp') OR status = 'FAILED'\" --format csv > runs.csv",
+        '  mlr runs ls -e sweep --columns "run_name,min(metrics.val_loss),argmin(metrics.val_loss)" --order-by "min(metrics.val_loss)"',
         '  mlr runs ls -e sweep --spark metrics.val_loss --only-changed --drop "^tags\\."',
+        '  mlr runs ls --format ids | head -1',
+      ].join('\n'),
     )
     .action(
       async (
         opts: {
           experiment?: string[];
           view: 'active' | 'deleted' | 'all';
+          filter?: string;
+          orderBy?: string[];
           maxResults?: number;
           columns?: string;
-          orderBy?: string[];
           spark?: string[];
           onlyChanged?: boolean;
           keep?: string[];
@@ -86,12 +99,11 @@ export function registerRead(program: Command): void {
         cmd: Command,
       ) => {
         const ctx = createContext(cmd);
-        const { listRuns } = await import('../commands/runs.js');
         const controls = await import('../commands/table-controls.js');
+        // a bad filter or order-by is a usage error: report it before touching the store
+        const query = await controls.compileAggregateQuery(opts.filter, opts.orderBy);
         const store = ctx.store();
-        const orders = controls.parseOrderBy(opts.orderBy);
-        let selected = listRuns(store, { experiments: opts.experiment, view: opts.view, maxResults: orders.length > 0 ? undefined : opts.maxResults });
-        if (orders.length > 0) selected = await controls.orderRuns(store, selected, orders, opts.maxResults);
+        let selected = await controls.selectRunsWithAggregates(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults, query });
         const tree = opts.tree ? controls.buildTree(store, selected) : undefined;
         if (tree) selected = tree.map((t) => t.run);
         if (opts.format === 'ids') {
@@ -108,11 +120,12 @@ export function registerRead(program: Command): void {
         }
         const { buildRunTable, defaultColumns, parseColumn } = await import('../commands/run-table.js');
         const aligned = ctx.mode.tty && opts.format === 'table';
-        // sparklines come right after the attributes (before the metric and param columns a narrow terminal drops)
+        // sparklines come right after the attributes and the query's keys (before the metric
+        // and param columns a narrow terminal drops)
         const spark = controls.sparkColumns(opts.spark);
         let columns = opts.columns
           ? opts.columns.split(',').filter((s) => s.trim() !== '').map(parseColumn)
-          : defaultColumns(store, selected, aligned, spark);
+          : defaultColumns(store, selected, aligned, [...query.columns, ...spark]);
         columns = [...columns, ...spark.filter((c) => !columns.some((o) => o.key === c.key))];
         if (tree && !aligned && !columns.some((c) => c.key === 'tags.mlflow.parentRunId')) {
           // piped: no indentation, so say who the parent is

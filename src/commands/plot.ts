@@ -324,18 +324,14 @@ export interface PlotSelection {
 export const DEFAULT_QUERY_RUNS = 10;
 
 /**
- * The runs to plot: the ids given, else the runs a query picks (`-e`, `--order-by`,
- * `--max-results`; at most DEFAULT_QUERY_RUNS unless told), else $MLFLOW_RUN_ID.
- * `total` is how many runs the query matched before the cut.
+ * The runs to plot: the ids given, else the runs a query picks (`-e`, `--filter`, `--order-by`
+ * — plain keys or aggregates — and `--max-results`; at most DEFAULT_QUERY_RUNS unless told),
+ * else $MLFLOW_RUN_ID. `total` is how many runs the query matched before the cut.
  */
 export async function selectPlotRuns(store: Store, sel: PlotSelection): Promise<{ runs: RunEntry[]; total: number }> {
   const query = (sel.experiments?.length ?? 0) > 0 || (sel.orderBy?.length ?? 0) > 0 || sel.maxResults !== undefined || sel.filter !== undefined;
-  if (sel.filter !== undefined) {
-    // TODO(search): evaluate --filter with the search module's compileQuery/applyQuery once it is on main
-    throw new UsageError('--filter is not available in mlr plot yet (it arrives with the search module); give run ids or use -e with --order-by', 'plot-filter-unsupported');
-  }
   if (sel.ids.length > 0) {
-    if (query) throw new UsageError('give run ids or a query (-e, --order-by, --max-results), not both', 'plot-ids-and-query');
+    if (query) throw new UsageError('give run ids or a query (-e, --filter, --order-by, --max-results), not both', 'plot-ids-and-query');
     const runs = sel.ids.map((id) => store.findRun(id));
     return { runs, total: runs.length };
   }
@@ -343,10 +339,8 @@ export async function selectPlotRuns(store: Store, sel: PlotSelection): Promise<
     if (sel.envRunId) return { runs: [store.findRun(sel.envRunId)], total: 1 };
     throw new UsageError('say which runs to plot: run ids, or a query such as -e <experiment> --order-by "min(metrics.val_loss)"', 'plot-needs-runs');
   }
-  const { selectRuns } = await import('./select.js');
-  const { orderRuns, parseOrderBy } = await import('./table-controls.js');
-  const orders = parseOrderBy(sel.orderBy);
-  const all = selectRuns(store, { experiments: sel.experiments ? [...sel.experiments] : undefined, view: sel.view });
-  const runs = await orderRuns(store, all, orders, sel.maxResults ?? DEFAULT_QUERY_RUNS);
-  return { runs, total: all.length };
+  const { compileAggregateQuery, selectRunsWithAggregates } = await import('./table-controls.js');
+  const q = await compileAggregateQuery(sel.filter, sel.orderBy);
+  const all = await selectRunsWithAggregates(store, { experiments: sel.experiments ? [...sel.experiments] : undefined, view: sel.view, query: q });
+  return { runs: all.slice(0, sel.maxResults ?? DEFAULT_QUERY_RUNS), total: all.length };
 }

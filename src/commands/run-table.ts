@@ -16,6 +16,8 @@ export interface ColumnSpec {
   name: string;
   /** kind 'agg': the aggregate (`min(metrics.val_loss)`, `spark(metrics.val_loss)`, …) */
   agg?: AggregateSpec;
+  /** kept on a narrow terminal like the attributes (the keys a --filter / --order-by names) */
+  pinned?: boolean;
 }
 
 export interface RunTable {

@@ -194,7 +194,7 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
     header: ttyHeader(c, t.columns),
     align: c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration' ? 'right' : 'left',
     // aggregates and sparklines are only ever there because they were asked for: never dropped
-    optional: c.kind !== 'attr' && c.kind !== 'agg',
+    optional: c.kind !== 'attr' && c.kind !== 'agg' && !c.pinned,
     maxWidth: c.kind === 'attr' ? (c.name === 'run_name' || c.name === 'experiment' ? 28 : 40) : 24,
   }));
   const rows: Cell[][] = t.rows.map((r) =>

@@ -172,6 +172,29 @@ describe('mlr plot', () => {
     }
   });
 
+  it('chooses runs by search filter and plain order-by keys too', () => {
+    const r = mlr([...S, 'plot', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--metric', 'val_loss', '--height', '5', '--width', '60']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      out(
+        'val_loss',
+        '0.77 ┼──╮',
+        '0.63 ┤╰─╰─────╮',
+        '0.48 ┤      ╰─╰─────────╮',
+        '0.34 ┤             ╰╰───╰───────────────╮──╮',
+        '0.19 ┤                                 ╰╰────────────╴ 1,2,3',
+        '     └────────────────────────────────────────────────',
+        '      0                     step                     4',
+        '1 ── adam-lr1e-4-bs64',
+        '2 ── adam-lr0.01-bs32',
+        '3 ── adam-lr0.001-bs16',
+      ),
+    );
+    // the same three runs, in the same order, as runs ls picks them
+    const ids = mlr([...S, 'runs', 'ls', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--columns', 'run_name']);
+    expect(ids.stdout).toBe(out('run_name', 'adam-lr1e-4-bs64', 'adam-lr0.01-bs32', 'adam-lr0.001-bs16'));
+  });
+
   it('warns about a run without the metric and plots the others', () => {
     const r = mlr([...S, 'plot', A, 'cc66ad54', '--metric', 'val_loss', '--height', '3', '--width', '40']);
     expect(r.code).toBe(0);
@@ -195,10 +218,13 @@ describe('mlr plot', () => {
       [[A, '--metric', 'nope'], 1, "mlr: nothing to plot: run rmsprop-lr1e-4-bs64 (65035d79) has no metric 'nope'\n"],
       [['--metric', 'val_loss'], 2, 'mlr: say which runs to plot: run ids, or a query such as -e <experiment> --order-by "min(metrics.val_loss)"\n'],
       [['zzzzzzzz', '--metric', 'val_loss'], 1, `mlr: run 'zzzzzzzz' not found in ${FIXTURE}\n`],
-      [[A, '-e', 'sweep', '--metric', 'val_loss'], 2, 'mlr: give run ids or a query (-e, --order-by, --max-results), not both\n'],
-      [['-e', 'sweep', '--filter', 'metrics.val_loss < 1', '--metric', 'val_loss'], 2, 'mlr: --filter is not available in mlr plot yet (it arrives with the search module); give run ids or use -e with --order-by\n'],
+      [[A, '-e', 'sweep', '--metric', 'val_loss'], 2, 'mlr: give run ids or a query (-e, --filter, --order-by, --max-results), not both\n'],
       [[A, '--metric', 'val_loss', '--follow', '--format', 'csv'], 2, 'mlr: --follow redraws a chart; it cannot be used with --format json or csv\n'],
-      [['-e', 'sweep', '--order-by', 'metrics.val_loss', '--metric', 'val_loss'], 2, "mlr: --order-by 'metrics.val_loss': only metric aggregates such as 'min(metrics.val_loss) ASC' are supported yet; ordering by plain keys comes with the search module\n"],
+      [
+        ['-e', 'sweep', '--filter', 'params.optimizer = adam', '--metric', 'val_loss'],
+        2,
+        'mlr: Parameter value is either not quoted or unidentified quote types used for string value adam. Use either single or double quotes. — e.g. params.optimizer = \'adam\'\n  params.optimizer = adam\n                     ^^^^\n',
+      ],
     ];
     for (const [args, code, stderr] of cases) {
       const r = mlr([...S, 'plot', ...args]);
