@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { MlrError } from './errors.js';
 import { registerRead } from './cli/read.js';
+import { registerDoctor } from './cli/doctor.js';
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   };
   program.configureOutput(output);
   registerRead(program);
+  registerDoctor(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
     c.configureOutput(output);
