@@ -7,6 +7,11 @@ import { MlrError } from './errors.js';
 import { registerRead } from './cli/read.js';
 import { registerWrite } from './cli/write.js';
 import { registerSearch } from './cli/search.js';
+import { registerCharts } from './cli/charts.js';
+import { registerModels } from './cli/models.js';
+import { registerArtifacts } from './cli/artifacts.js';
+import { registerHousekeeping } from './cli/housekeeping.js';
+import { registerDoctor } from './cli/doctor.js';
 
 export const VERSION = '0.1.0';
 
@@ -31,6 +36,11 @@ export function buildProgram(): Command {
   registerRead(program);
   registerWrite(program);
   registerSearch(program);
+  registerCharts(program);
+  registerModels(program);
+  registerArtifacts(program);
+  registerHousekeeping(program);
+  registerDoctor(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
     c.configureOutput(output);

@@ -192,8 +192,9 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
   const idWidth = shortIdWidth(t.rows.map((r) => r.run.info.run_id));
   const cols: Column[] = t.columns.map((c) => ({
     header: ttyHeader(c, t.columns),
-    align: c.kind === 'metric' || c.name === 'duration' ? 'right' : 'left',
-    optional: c.kind !== 'attr' && !c.pinned,
+    align: c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration' ? 'right' : 'left',
+    // aggregates and sparklines are only ever there because they were asked for: never dropped
+    optional: c.kind !== 'attr' && c.kind !== 'agg' && !c.pinned,
     maxWidth: c.kind === 'attr' ? (c.name === 'run_name' || c.name === 'experiment' ? 28 : 40) : 24,
   }));
   const rows: Cell[][] = t.rows.map((r) =>

@@ -203,15 +203,20 @@ export function compareNatural(a: SearchableRun, b: SearchableRun): number {
  */
 export function sortRuns<R extends SearchableRun>(runs: readonly R[], keys: readonly OrderKey[]): R[] {
   let out = [...runs].sort(compareNatural);
-  for (let k = keys.length - 1; k >= 0; k--) {
-    const key = keys[k]!;
-    const sign = key.ascending ? 1 : -1;
-    const decorated = out.map((run) => {
-      const v = sortValue(run, key);
-      return { run, v, r: rank(v) };
-    });
-    decorated.sort((x, y) => x.r - y.r || (x.r === 0 ? sign * compareValues(x.v, y.v) : 0));
-    out = decorated.map((d) => d.run);
-  }
+  for (let k = keys.length - 1; k >= 0; k--) out = sortByKey(out, keys[k]!);
   return out;
+}
+
+/**
+ * One stable pass of MLflow's order-by by a single key over the given order (ties keep it).
+ * sortRuns is natural order plus these passes from the last key to the first.
+ */
+export function sortByKey<R extends SearchableRun>(runs: readonly R[], key: OrderKey): R[] {
+  const sign = key.ascending ? 1 : -1;
+  const decorated = runs.map((run) => {
+    const v = sortValue(run, key);
+    return { run, v, r: rank(v) };
+  });
+  decorated.sort((x, y) => x.r - y.r || (x.r === 0 ? sign * compareValues(x.v, y.v) : 0));
+  return decorated.map((d) => d.run);
 }
