@@ -255,7 +255,9 @@ class Scanner {
   }
 
   rel(p: string): string {
-    const r = path.relative(this.out.root, p);
+    const root = this.out.root;
+    if (p.startsWith(root) && p[root.length] === path.sep) return path.sep === '/' ? p.slice(root.length + 1) : p.slice(root.length + 1).split(path.sep).join('/');
+    const r = path.relative(root, p);
     return r === '' ? '.' : r.split(path.sep).join('/');
   }
 

@@ -115,7 +115,7 @@ export function renderReport(d: ReportData, format: DoctorFormat, mode: OutputMo
   }
   if (format === 'tsv' || !mode.tty) return renderTsv(TSV_HEADERS, tsvRows(d.findings));
   const table = renderFindingsTable(d.findings, mode);
-  return (table ? table + '\n' : '') + summaryLine(d) + '\n';
+  return (table ? table + '\n' : '') + wrap(summaryLine(d), mode.width).join('\n') + '\n';
 }
 
 /** The report of `mlr doctor --fix` (stdout part). */
