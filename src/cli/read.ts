@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { createContext } from './context.js';
-import { choice, collect, parseView, positiveInt } from './options.js';
+import { choice, collect, maxResults, parseView, precisionInt } from './options.js';
 
 const LIST_FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'ids'] as const;
@@ -51,19 +51,61 @@ export function registerRead(program: Command): void {
     .description('list runs of all active experiments, or of the ones named (MLflow order: newest first)')
     .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable)', collect)
     .option('--view <view>', 'runs to show: active, deleted or all', parseView, 'active')
-    .option('--max-results <n>', 'show at most n runs', positiveInt)
-    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss')
+    .option('--filter <expr>', "MLflow search filter, e.g. \"metrics.val_loss < 0.3 and params.optimizer = 'adam'\" (also OR, parentheses, IN lists)")
+    .option(
+      '--order-by <clause>',
+      'sort key and direction, e.g. "metrics.val_loss ASC" or "min(metrics.val_loss) ASC" (repeatable; the first dominates)',
+      collect,
+    )
+    .option('--max-results <n>', 'show at most n runs (1-50000)', maxResults)
+    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss,min(metrics.val_loss),tags.team')
+    .option('--spark <metric>', 'add a sparkline column of a metric history (repeatable)', collect)
+    .option('--only-changed', 'hide metric/param/tag columns whose value is the same on every run')
+    .option('--keep <regex>', 'always show columns whose key matches; hide other metric/param/tag columns (repeatable)', collect)
+    .option('--drop <regex>', 'hide columns whose key matches (repeatable)', collect)
+    .option('--precision <n>', 'significant digits for numbers in the table (CSV/TSV/JSON keep full precision)', precisionInt)
+    .option('--tree', 'show child runs under their parent (tag mlflow.parentRunId)')
     .option('--format <format>', `output format: ${RUN_FORMATS.join('|')}`, choice(RUN_FORMATS), 'table')
-    .addHelpText('after', '\nExamples:\n  mlr runs ls -e sweep --max-results 20\n  mlr runs ls --format ids | head -1')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  mlr runs ls -e sweep --max-results 20',
+        "  mlr runs ls -e sweep --filter \"metrics.val_acc > 0.9 and params.optimizer = 'adam'\" --order-by \"metrics.val_loss ASC\"",
+        "  mlr runs ls --filter \"tags.team IN ('vision', 'nlp') OR status = 'FAILED'\" --format csv > runs.csv",
+        '  mlr runs ls -e sweep --columns "run_name,min(metrics.val_loss),argmin(metrics.val_loss)" --order-by "min(metrics.val_loss)"',
+        '  mlr runs ls -e sweep --spark metrics.val_loss --only-changed --drop "^tags\\."',
+        '  mlr runs ls --format ids | head -1',
+      ].join('\n'),
+    )
     .action(
       async (
-        opts: { experiment?: string[]; view: 'active' | 'deleted' | 'all'; maxResults?: number; columns?: string; format: (typeof RUN_FORMATS)[number] },
+        opts: {
+          experiment?: string[];
+          view: 'active' | 'deleted' | 'all';
+          filter?: string;
+          orderBy?: string[];
+          maxResults?: number;
+          columns?: string;
+          spark?: string[];
+          onlyChanged?: boolean;
+          keep?: string[];
+          drop?: string[];
+          precision?: number;
+          tree?: boolean;
+          format: (typeof RUN_FORMATS)[number];
+        },
         cmd: Command,
       ) => {
         const ctx = createContext(cmd);
-        const { listRuns } = await import('../commands/runs.js');
+        const controls = await import('../commands/table-controls.js');
+        // a bad filter or order-by is a usage error: report it before touching the store
+        const query = await controls.compileAggregateQuery(opts.filter, opts.orderBy);
         const store = ctx.store();
-        const selected = listRuns(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults });
+        let selected = await controls.selectRunsWithAggregates(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults, query });
+        const tree = opts.tree ? controls.buildTree(store, selected) : undefined;
+        if (tree) selected = tree.map((t) => t.run);
         if (opts.format === 'ids') {
           ctx.flushProblems();
           await ctx.out(selected.map((r) => r.info.run_id + '\n').join(''));
@@ -77,12 +119,23 @@ export function registerRead(program: Command): void {
           return;
         }
         const { buildRunTable, defaultColumns, parseColumn } = await import('../commands/run-table.js');
-        const columns = opts.columns
+        const aligned = ctx.mode.tty && opts.format === 'table';
+        // sparklines come right after the attributes and the query's keys (before the metric
+        // and param columns a narrow terminal drops)
+        const spark = controls.sparkColumns(opts.spark);
+        let columns = opts.columns
           ? opts.columns.split(',').filter((s) => s.trim() !== '').map(parseColumn)
-          : defaultColumns(store, selected, ctx.mode.tty && opts.format === 'table');
-        const table = buildRunTable(store, selected, columns);
+          : defaultColumns(store, selected, aligned, [...query.columns, ...spark]);
+        columns = [...columns, ...spark.filter((c) => !columns.some((o) => o.key === c.key))];
+        if (tree && !aligned && !columns.some((c) => c.key === 'tags.mlflow.parentRunId')) {
+          // piped: no indentation, so say who the parent is
+          columns = [...columns, parseColumn('tags.mlflow.parentRunId')];
+        }
+        let table = buildRunTable(store, selected, columns, await controls.aggregateValues(store, selected, columns));
+        table = controls.applyColumnControls(table, { onlyChanged: opts.onlyChanged, keep: opts.keep, drop: opts.drop });
+        if (tree && aligned) table = controls.indentTree(table, tree);
         ctx.flushProblems();
-        await ctx.out(views.renderRunTable(table, opts.format, ctx.mode));
+        await ctx.out(views.renderRunTable(table, opts.format, ctx.mode, { precision: opts.precision }));
       },
     );
 

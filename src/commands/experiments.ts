@@ -7,7 +7,7 @@ import type { ViewType } from '../store/types.js';
 
 /** Experiments in the view, in MLflow's default order: creation_time DESC, then id ASC. */
 export function listExperiments(store: Store, view: ViewType): ExperimentEntry[] {
-  return [...store.listExperiments(view)].sort((a, b) => {
+  return [...store.listExperiments(view, true)].sort((a, b) => {
     const ta = a.experiment.creation_time;
     const tb = b.experiment.creation_time;
     if (ta !== tb) {
@@ -30,7 +30,7 @@ export interface ExperimentDescription {
 
 /** One experiment with counts of its runs, logged models and traces. */
 export function describeExperiment(store: Store, idOrName: string): ExperimentDescription {
-  const entry = store.getExperiment(idOrName);
+  const entry = store.getExperiment(idOrName, true);
   const runs = store.listRuns([entry], 'all');
   return {
     entry,

@@ -4,15 +4,20 @@
  */
 import type { RunEntry, Store } from '../store/store.js';
 import { UsageError } from '../errors.js';
+import { parseAggregate, type AggregateSpec, type AggregateValue } from './aggregates.js';
 
 export type CellValue = string | number | null;
 
 export interface ColumnSpec {
   /** canonical key: an attribute name, or metrics.<k> / params.<k> / tags.<k> */
   key: string;
-  kind: 'attr' | 'metric' | 'param' | 'tag';
-  /** the metric/param/tag key, or the attribute name */
+  kind: 'attr' | 'metric' | 'param' | 'tag' | 'agg';
+  /** the metric/param/tag key, or the attribute name; `min(val_loss)` for aggregates */
   name: string;
+  /** kind 'agg': the aggregate (`min(metrics.val_loss)`, `spark(metrics.val_loss)`, …) */
+  agg?: AggregateSpec;
+  /** kept on a narrow terminal like the attributes (the keys a --filter / --order-by names) */
+  pinned?: boolean;
 }
 
 export interface RunTable {
@@ -43,11 +48,13 @@ const PREFIXES: Record<string, ColumnSpec['kind']> = {
   tags: 'tag',
   tag: 'tag',
 };
-const CANON: Record<ColumnSpec['kind'], string> = { metric: 'metrics', param: 'params', tag: 'tags', attr: '' };
+const CANON: Record<ColumnSpec['kind'], string> = { metric: 'metrics', param: 'params', tag: 'tags', attr: '', agg: '' };
 
 /** Parse one `--columns` entry (`params.lr`, `metrics.val_loss`, `run_name`, `attributes.status`). */
 export function parseColumn(text: string): ColumnSpec {
   const t = text.trim();
+  const agg = parseAggregate(t);
+  if (agg) return { key: agg.key, kind: 'agg', name: `${agg.fn}(${agg.metric})`, agg };
   const dot = t.indexOf('.');
   if (dot > 0) {
     const prefix = t.slice(0, dot);
@@ -59,7 +66,7 @@ export function parseColumn(text: string): ColumnSpec {
   }
   if ((ATTRIBUTE_COLUMNS as readonly string[]).includes(t)) return { key: t, kind: 'attr', name: t };
   throw new UsageError(
-    `unknown column '${text}': use metrics.<key>, params.<key>, tags.<key> or one of ${ATTRIBUTE_COLUMNS.join(', ')}`,
+    `unknown column '${text}': use metrics.<key>, params.<key>, tags.<key>, an aggregate such as min(metrics.<key>) or one of ${ATTRIBUTE_COLUMNS.join(', ')}`,
     'unknown-column',
   );
 }
@@ -126,8 +133,17 @@ function attrValue(run: RunEntry, name: string): CellValue {
   }
 }
 
-/** Read each run's values for the columns (only those files). */
-export function buildRunTable(store: Store, runs: RunEntry[], columns: ColumnSpec[]): RunTable {
+/**
+ * Read each run's values for the columns (only those files). Aggregate columns take their
+ * values from `aggregates` (run id → column key → value; see computeAggregates), which the
+ * caller computes first because histories are streamed asynchronously.
+ */
+export function buildRunTable(
+  store: Store,
+  runs: RunEntry[],
+  columns: ColumnSpec[],
+  aggregates?: Map<string, Map<string, AggregateValue>>,
+): RunTable {
   const metricKeys = columns.filter((c) => c.kind === 'metric').map((c) => c.name);
   const paramKeys = columns.filter((c) => c.kind === 'param').map((c) => c.name);
   const tagKeys = columns.filter((c) => c.kind === 'tag').map((c) => c.name);
@@ -145,6 +161,8 @@ export function buildRunTable(store: Store, runs: RunEntry[], columns: ColumnSpe
           return params?.get(c.name) ?? null;
         case 'tag':
           return tags?.get(c.name) ?? null;
+        case 'agg':
+          return aggregates?.get(run.info.run_id)?.get(c.key) ?? null;
       }
     });
     return { run, values };

@@ -4,6 +4,8 @@
 import type { Metric } from '../store/types.js';
 import type { RunEntry, Store } from '../store/store.js';
 import { selectRuns, type SelectOptions } from './select.js';
+import { runModelSummaries } from './run-models.js';
+import type { LoggedModelSummary } from '../store/mlmodel.js';
 
 export type ListRunsOptions = SelectOptions;
 
@@ -12,10 +14,15 @@ export function listRuns(store: Store, opts: ListRunsOptions): RunEntry[] {
   return selectRuns(store, opts);
 }
 
-/** One run, fully loaded, in MLflow's REST shape. */
-export function describeRun(store: Store, id: string): ReturnType<Store['loadRun']> & { entry: RunEntry } {
+/** One run, fully loaded, in MLflow's REST shape, plus the models it logged (MLmodel flavors). */
+export function describeRun(
+  store: Store,
+  id: string,
+  cwd?: string,
+): ReturnType<Store['loadRun']> & { entry: RunEntry; models: LoggedModelSummary[] } {
   const entry = store.findRun(id);
-  return { ...store.loadRun(entry), entry };
+  const run = store.loadRun(entry);
+  return { ...run, entry, models: runModelSummaries(store, entry, run.data.tags, cwd) };
 }
 
 /** A metric's full history in file order (streamed). */

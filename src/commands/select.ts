@@ -2,13 +2,19 @@
  * Choosing and ordering runs for a listing: filter, order-by, max-results.
  */
 import { UsageError } from '../errors.js';
+import { applyQuery, type CompiledQuery } from '../search/index.js';
 import type { ExperimentEntry, RunEntry, Store } from '../store/store.js';
-import type { ViewType } from '../store/types.js';
+import type { SearchableRun, ViewType } from '../store/types.js';
+
+/** MLflow's file store refuses max_results above this (spec §6). */
+export const MAX_RESULTS_LIMIT = 50000;
 
 export interface SelectOptions {
   experiments?: string[];
   view: ViewType;
   maxResults?: number;
+  /** filter and order-by, compiled (src/search); absent: every run, natural order */
+  query?: CompiledQuery;
 }
 
 /** The experiments a run listing covers: the named ones (ids or names), else all active ones. */
@@ -29,12 +35,28 @@ export function naturalOrder(a: RunEntry, b: RunEntry): number {
   return a.info.run_id < b.info.run_id ? -1 : a.info.run_id > b.info.run_id ? 1 : 0;
 }
 
-/** Runs of the chosen experiments in the view, ordered and cut to maxResults. */
+/** A loaded run that remembers its store entry. */
+export type SearchedRun = SearchableRun & { entry: RunEntry };
+
+/**
+ * Loads what the query needs of each run (only those files), then filters and sorts as
+ * MLflow does. No cut: callers slice.
+ */
+export function searchRuns(store: Store, entries: RunEntry[], query: CompiledQuery): SearchedRun[] {
+  const loaded = entries.map((entry): SearchedRun => ({ ...store.loadSearchable(entry, query.needs), entry }));
+  return applyQuery(loaded, query);
+}
+
+/** Runs of the chosen experiments in the view, filtered, ordered and cut to maxResults. */
 export function selectRuns(store: Store, opts: SelectOptions): RunEntry[] {
-  if (opts.maxResults !== undefined && (!Number.isInteger(opts.maxResults) || opts.maxResults < 1 || opts.maxResults > 50000)) {
-    throw new UsageError(`--max-results must be a whole number from 1 to 50000, got ${opts.maxResults}`);
+  if (opts.maxResults !== undefined && (!Number.isInteger(opts.maxResults) || opts.maxResults < 1 || opts.maxResults > MAX_RESULTS_LIMIT)) {
+    throw new UsageError(`--max-results must be a whole number from 1 to ${MAX_RESULTS_LIMIT}, got ${opts.maxResults}`);
   }
   const exps = resolveExperiments(store, opts.experiments);
-  const runs = store.listRuns(exps, opts.view).sort(naturalOrder);
+  const entries = store.listRuns(exps, opts.view);
+  const q = opts.query;
+  let runs: RunEntry[];
+  if (!q || (!q.predicate && q.order.length === 0)) runs = entries.sort(naturalOrder);
+  else runs = searchRuns(store, entries, q).map((r) => r.entry);
   return opts.maxResults !== undefined ? runs.slice(0, opts.maxResults) : runs;
 }

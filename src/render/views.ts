@@ -192,8 +192,9 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
   const idWidth = shortIdWidth(t.rows.map((r) => r.run.info.run_id));
   const cols: Column[] = t.columns.map((c) => ({
     header: ttyHeader(c, t.columns),
-    align: c.kind === 'metric' || c.name === 'duration' ? 'right' : 'left',
-    optional: c.kind !== 'attr',
+    align: c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration' ? 'right' : 'left',
+    // aggregates and sparklines are only ever there because they were asked for: never dropped
+    optional: c.kind !== 'attr' && c.kind !== 'agg' && !c.pinned,
     maxWidth: c.kind === 'attr' ? (c.name === 'run_name' || c.name === 'experiment' ? 28 : 40) : 24,
   }));
   const rows: Cell[][] = t.rows.map((r) =>
@@ -206,7 +207,7 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
     }),
   );
   const { text, dropped } = renderAligned(cols, rows, mode);
-  return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more columns: widen the terminal or use --columns / --format tsv)\n`) : text;
+  return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more column${dropped === 1 ? "" : "s"}: widen the terminal or use --columns / --format tsv)\n`) : text;
 }
 
 export function renderRunDescription(run: Run & { outputs?: unknown }, problems: Problem[], mode: OutputMode): string {

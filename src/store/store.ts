@@ -213,24 +213,29 @@ export class Store {
     return (listDir(dir) ?? []).some((e) => e.isDir && RUN_ID_RE.test(e.name));
   }
 
-  /** Experiments in a view (active, deleted, all), with their tags read. */
-  listExperiments(view: ViewType = 'active'): ExperimentEntry[] {
+  /** Experiments in a view (active, deleted, all); tags are read only when asked for. */
+  listExperiments(view: ViewType = 'active', withTags = false): ExperimentEntry[] {
     const out = this.allExperiments().filter((e) => matchesView(e.experiment.lifecycle_stage, view));
-    for (const e of out) this.loadExperimentTags(e);
+    if (withTags) for (const e of out) this.loadExperimentTags(e);
     return out;
   }
 
-  /** Fill `experiment.tags` from `<exp>/tags/` (idempotent). */
+  private tagsLoaded = new WeakSet<ExperimentEntry>();
+
+  /** Fill `experiment.tags` from `<exp>/tags/` (once). */
   loadExperimentTags(e: ExperimentEntry): ExperimentEntry {
-    if (e.experiment.tags.length === 0) e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
+    if (!this.tagsLoaded.has(e)) {
+      this.tagsLoaded.add(e);
+      e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
+    }
     return e;
   }
 
   /**
-   * An experiment by id or name (ids win; active names win over deleted ones).
-   * Throws NotFoundError listing what exists when nothing matches.
+   * An experiment by id or name (ids win; active names win over deleted ones); tags are
+   * read only when asked for. Throws NotFoundError listing what exists when nothing matches.
    */
-  getExperiment(idOrName: string): ExperimentEntry {
+  getExperiment(idOrName: string, withTags = false): ExperimentEntry {
     const all = this.allExperiments();
     const byId = all.filter((e) => e.experiment.experiment_id === idOrName);
     const hit =
@@ -248,7 +253,7 @@ export class Store {
         'experiment-not-found',
       );
     }
-    return this.loadExperimentTags(hit);
+    return withTags ? this.loadExperimentTags(hit) : hit;
   }
 
   // ------------------------------------------------------------------ runs
@@ -326,6 +331,22 @@ export class Store {
     return (listDir(dir) ?? []).some((e) => e.isDir && (e.name === 'metrics' || e.name === 'params' || e.name === 'tags'));
   }
 
+  /** The run folder `<exp>/<id>` for a full id, active experiments first, then `.trash`. */
+  private findRunDirect(want: string): RunEntry | undefined {
+    if (RESERVED_EXPERIMENT_DIRS.has(want)) return undefined;
+    for (const [parent, inTrash] of [[this.root, false], [path.join(this.root, '.trash'), true]] as const) {
+      for (const e of listDir(parent) ?? []) {
+        if (!e.isDir || (!inTrash && (e.name.endsWith('.trash') || e.name === 'models'))) continue;
+        const expDir = path.join(parent, e.name);
+        if (!isDirectory(path.join(expDir, want))) continue;
+        const exp = this.expCache?.find((x) => x.dir === expDir) ?? this.readExperimentDir(expDir, e.name, inTrash);
+        const r = exp && this.readRunDir(exp, want);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  }
+
   /**
    * A run by full id or a unique prefix of at least 6 characters, searched in every
    * experiment (active and deleted). Ambiguous prefixes list the candidates.
@@ -335,14 +356,11 @@ export class Store {
     if (!/^[a-zA-Z0-9][\w-]*$/.test(want)) {
       throw new UsageError(`'${idOrPrefix}' is not a run id`, 'bad-run-id');
     }
+    // full id: a stat per experiment folder, parsing only the experiment that has it
+    // (one-shot writes like `mlr log-metric` must not parse every experiment's meta.yaml)
+    const direct = this.findRunDirect(want);
+    if (direct) return direct;
     const exps = this.allExperiments();
-    // full id: a stat per experiment, no listing
-    for (const exp of exps) {
-      if (isDirectory(path.join(exp.dir, want)) && !RESERVED_EXPERIMENT_DIRS.has(want)) {
-        const r = this.readRunDir(exp, want);
-        if (r) return r;
-      }
-    }
     if (want.length < 6) {
       throw new UsageError(`run id prefix '${want}' is too short: give at least 6 characters`, 'run-prefix-short');
     }

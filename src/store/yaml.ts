@@ -7,7 +7,18 @@
  * resolved with PyYAML's resolver regexes. MLflow's meta.yaml files are flat
  * `key: scalar` lines, which a fast path reads without building a document.
  */
-import { parseDocument, isMap, isSeq, isScalar, Scalar, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node, Scalar as ScalarType } from 'yaml';
+
+// The `yaml` package costs 25-40 ms to load; most meta.yaml files take the fast path
+// below, so it is loaded (synchronously, through its CommonJS build) only when needed.
+// This keeps one-shot writes like `mlr log-metric` cheap.
+type YamlLib = typeof import('yaml');
+let yamlLib: YamlLib | undefined;
+function lib(): YamlLib {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as YamlLib;
+  return yamlLib;
+}
 
 export type YamlValue = null | boolean | number | bigint | string | YamlValue[] | { [k: string]: YamlValue };
 export type YamlMap = { [k: string]: YamlValue };
@@ -28,6 +39,10 @@ const FLOAT_RE =
 const TIMESTAMP_RE =
   /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
 
+// first characters of the null and bool words (n N t T f F y Y o O)
+const WORD_START = new Set([...'nNtTfFyYoO'].map((ch) => ch.charCodeAt(0)));
+const SIMPLE_INT_RE = /^-?(?:0|[1-9][0-9]*)$/;
+
 function sexagesimal(body: string): number {
   let v = 0;
   for (const part of body.split(':')) v = v * 60 + Number(part);
@@ -40,6 +55,15 @@ function sexagesimal(body: string): number {
  * come back as bigint so ids keep every digit.
  */
 export function resolvePlain(s: string): YamlValue {
+  // fast paths: most values in meta.yaml are plain words or plain decimal ints
+  const c = s.charCodeAt(0);
+  const numeric = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+  if (!numeric) {
+    if (s.length > 5 || (s.length > 0 && c !== 126 && !WORD_START.has(c))) return s;
+  } else if (SIMPLE_INT_RE.test(s)) {
+    const n = Number(s);
+    return Number.isSafeInteger(n) ? n : BigInt(s);
+  }
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return TRUE_WORDS.has(s);
   if (INT_RE.test(s)) {
@@ -83,13 +107,37 @@ export function resolvePlain(s: string): YamlValue {
 // fast path for MLflow's flat files
 
 const FLAT_LINE = /^([A-Za-z_][A-Za-z0-9_]*): ?(.*)$/;
+// one level of nesting, as in the stale `tags:` copy of a renamed or deleted experiment
+const NESTED_LINE = /^  ([A-Za-z0-9_][A-Za-z0-9_.\-/]*): ?(.*)$/;
+
+/** A one-line scalar the fast path can read, or undefined when it needs the full parser. */
+function flatScalar(raw: string): YamlValue | undefined {
+  const c = raw.charCodeAt(0);
+  if (c === 39 /* ' */) {
+    if (raw.length < 2 || raw[raw.length - 1] !== "'") return undefined;
+    const body = raw.slice(1, -1);
+    // a lone quote inside means the scalar does not end on this line
+    if (body.replace(/''/g, '').includes("'")) return undefined;
+    return body.replace(/''/g, "'");
+  }
+  if (raw === '[]') return [];
+  if (raw === '{}') return Object.create(null) as YamlMap;
+  // plain scalars: anything that starts with an indicator, contains ': ' or ' #',
+  // or ends with a space goes to the full parser
+  if ('"[]{}&*!|>%@`#,?:-'.includes(raw[0]!) && !/^-?[0-9]/.test(raw)) return undefined;
+  if (raw.includes(': ') || raw.includes(' #') || raw.endsWith(' ') || raw.endsWith(':')) return undefined;
+  if (raw.includes('\t')) return undefined;
+  return resolvePlain(raw);
+}
 
 /**
  * Parse `key: scalar` lines (plain scalars that cannot be misread, one-line single-quoted
- * strings, `[]`, `{}`). Returns undefined when the text needs the full parser.
+ * strings, `[]`, `{}`), and one level of `  key: scalar` lines under a `key:` line.
+ * Returns undefined when the text needs the full parser.
  */
 function parseFlat(text: string): YamlMap | undefined {
   const out: YamlMap = Object.create(null) as YamlMap;
+  let nested: YamlMap | undefined;
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -98,40 +146,34 @@ function parseFlat(text: string): YamlMap | undefined {
     const line = text.charCodeAt(j - 1) === 13 ? text.slice(i, j - 1) : text.slice(i, j);
     i = j + 1;
     if (line.length === 0) continue;
+    if (line.charCodeAt(0) === 32 /* space */) {
+      const m = nested && NESTED_LINE.exec(line);
+      if (!m || m[2] === '' || m[1]! in nested!) return undefined;
+      const v = flatScalar(m[2]!);
+      if (v === undefined) return undefined;
+      nested![m[1]!] = v;
+      continue;
+    }
+    nested = undefined;
     const m = FLAT_LINE.exec(line);
     if (!m) return undefined;
     const key = m[1]!;
     const raw = m[2]!;
     if (key in out) return undefined;
     if (raw === '') {
-      // `key:` followed by an indented block would need the full parser
-      if (i < n && (text[i] === ' ' || text[i] === '-')) return undefined;
+      if (i < n && text[i] === ' ') {
+        nested = Object.create(null) as YamlMap;
+        out[key] = nested;
+        continue;
+      }
+      // `key:` followed by a block sequence would need the full parser
+      if (i < n && text[i] === '-') return undefined;
       out[key] = null;
       continue;
     }
-    const c = raw.charCodeAt(0);
-    if (c === 39 /* ' */) {
-      if (raw.length < 2 || raw[raw.length - 1] !== "'") return undefined;
-      const body = raw.slice(1, -1);
-      // a lone quote inside means the scalar does not end on this line
-      if (body.replace(/''/g, '').includes("'")) return undefined;
-      out[key] = body.replace(/''/g, "'");
-      continue;
-    }
-    if (raw === '[]') {
-      out[key] = [];
-      continue;
-    }
-    if (raw === '{}') {
-      out[key] = Object.create(null) as YamlMap;
-      continue;
-    }
-    // plain scalars: anything that starts with an indicator, contains ': ' or ' #',
-    // or ends with a space goes to the full parser
-    if ('"[]{}&*!|>%@`#,?:-'.includes(raw[0]!) && !/^-?[0-9]/.test(raw)) return undefined;
-    if (raw.includes(': ') || raw.includes(' #') || raw.endsWith(' ') || raw.endsWith(':')) return undefined;
-    if (raw.includes('\t')) return undefined;
-    out[key] = resolvePlain(raw);
+    const v = flatScalar(raw);
+    if (v === undefined) return undefined;
+    out[key] = v;
   }
   return out;
 }
@@ -141,8 +183,9 @@ function parseFlat(text: string): YamlMap | undefined {
 
 function convertNode(node: Node | null | undefined): YamlValue {
   if (node == null) return null;
+  const { isMap, isSeq, isScalar, Scalar } = lib();
   if (isScalar(node)) {
-    const v = (node as Scalar).value;
+    const v = (node as ScalarType).value;
     const s = v == null ? '' : String(v);
     return node.type === Scalar.PLAIN ? resolvePlain(s) : s;
   }
@@ -169,7 +212,7 @@ export function parseYaml(text: string): YamlResult {
   if (flat) return { value: Object.keys(flat).length === 0 && text.trim() === '' ? null : flat, errors: [] };
   let doc;
   try {
-    doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, strict: false, prettyErrors: false });
+    doc = lib().parseDocument(text, { schema: 'failsafe', uniqueKeys: false, strict: false, prettyErrors: false });
   } catch (e) {
     return { value: undefined, errors: [(e as Error).message.split('\n')[0] ?? 'unparsable'] };
   }

@@ -1,0 +1,206 @@
+/**
+ * Wiring for seeing runs: `mlr plot` and `mlr runs diff`. The table controls of `runs ls`
+ * (--spark, --only-changed, --keep/--drop, --precision, --tree, aggregates) live in read.ts.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { NotFoundError, UsageError } from '../errors.js';
+import type { ChartOptions } from '../render/chart.js';
+import { createContext, type Context } from './context.js';
+import { choice, collect, maxResults, parseView, positiveInt, precisionInt } from './options.js';
+
+const PLOT_FORMATS = ['chart', 'json', 'csv'] as const;
+const X_AXES = ['step', 'time', 'relative'] as const;
+const DIFF_FORMATS = ['table', 'json', 'tsv'] as const;
+
+function smoothWeight(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a number from 0 up to (not including) 1, e.g. 0.6.');
+  return n;
+}
+
+function integer(v: string): number {
+  if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError('expected a whole number.');
+  return Number(v);
+}
+
+function chartWidth(v: string): number {
+  const n = positiveInt(v);
+  if (n < 20) throw new InvalidArgumentError('expected at least 20.');
+  return n;
+}
+
+function chartHeight(v: string): number {
+  const n = positiveInt(v);
+  if (n < 2 || n > 500) throw new InvalidArgumentError('expected a whole number from 2 to 500.');
+  return n;
+}
+
+interface PlotOpts {
+  metric?: string[];
+  experiment?: string[];
+  view: 'active' | 'deleted' | 'all';
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  x: (typeof X_AXES)[number];
+  width?: number;
+  height: number;
+  smooth: number;
+  log?: boolean;
+  since?: number;
+  format: (typeof PLOT_FORMATS)[number];
+  follow?: boolean;
+}
+
+export function registerCharts(program: Command): void {
+  program
+    .command('plot')
+    .description('chart metric histories of runs in the terminal (one line per run and metric)')
+    .argument('[runs...]', 'run ids or unique prefixes (or choose runs with -e / --filter / --order-by / --max-results)')
+    .option('-m, --metric <key>', 'metric to plot (repeatable, or comma-separated)', collect)
+    .option('-e, --experiment <id-or-name>', 'choose runs from this experiment (repeatable)', collect)
+    .option('--view <view>', 'runs to choose from: active, deleted or all', parseView, 'active')
+    .option('--filter <expr>', "choose runs by an MLflow search filter, e.g. \"params.optimizer = 'adam'\"")
+    .option('--order-by <clause>', 'order the chosen runs, e.g. "metrics.val_loss" or "min(metrics.val_loss)" (repeatable)', collect)
+    .option('--max-results <n>', 'plot at most n of the chosen runs (default 10)', maxResults)
+    .option('--x <axis>', `x axis: ${X_AXES.join('|')}`, choice(X_AXES), 'step')
+    .option('--width <n>', 'chart width in columns (default: the terminal width, 80 when piped)', chartWidth)
+    .option('--height <n>', 'rows of the plot area', chartHeight, 15)
+    .option('--smooth <weight>', 'TensorBoard-style exponential smoothing, 0 to 0.999', smoothWeight, 0)
+    .option('--log', 'logarithmic y axis (values <= 0 are left out)')
+    .option('--since <step>', 'only points from this step on', integer)
+    .option('--format <format>', `output: ${PLOT_FORMATS.join('|')} (json/csv print the points)`, choice(PLOT_FORMATS), 'chart')
+    .option('--follow', 'redraw as new metric lines arrive, until Ctrl-C')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mlr plot 65035d79 0fcd845b --metric val_loss\n' +
+        '  mlr plot -e sweep --order-by "min(metrics.val_loss)" --max-results 5 --metric val_loss --smooth 0.6\n' +
+        "  mlr plot -e sweep --filter \"params.optimizer = 'adam'\" --metric val_loss,train_loss\n" +
+        '  mlr plot "$RUN" --metric loss --follow',
+    )
+    .action(async (ids: string[], opts: PlotOpts, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const plot = await import('../commands/plot.js');
+      const store = ctx.store();
+      if (opts.follow && opts.format !== 'chart') throw new UsageError('--follow redraws a chart; it cannot be used with --format json or csv');
+      const { runs, total } = await plot.selectPlotRuns(store, {
+        ids,
+        experiments: opts.experiment,
+        view: opts.view,
+        orderBy: opts.orderBy,
+        maxResults: opts.maxResults,
+        filter: opts.filter,
+        envRunId: ctx.env['MLFLOW_RUN_ID'],
+      });
+      if (ids.length === 0 && opts.maxResults === undefined && total > runs.length) {
+        ctx.warn(`plotting the first ${runs.length} of ${total} runs; use --max-results to change`);
+      }
+      if (runs.length === 0) throw new UsageError('no runs to plot: the query chose none');
+      const metrics = plot.parseMetricKeys(opts.metric);
+      const { targets, missing } = plot.resolveTargets(store, runs, metrics, opts.follow);
+      if (targets.length === 0) throw new NotFoundError(`nothing to plot: ${missing.join('; ')}`, 'plot-nothing');
+      for (const m of missing) ctx.warn(m);
+      if (opts.format !== 'chart') {
+        for await (const chunk of plot.renderSeriesData(store, targets, { since: opts.since, smooth: opts.smooth }, opts.format)) await ctx.out(chunk);
+        ctx.flushProblems();
+        return;
+      }
+      const width = opts.width ?? (ctx.mode.tty ? ctx.mode.width : 80);
+      const seriesOptions = { x: opts.x, since: opts.since, smooth: opts.smooth, logY: opts.log ?? false, width };
+      const chartOptions: ChartOptions = {
+        width,
+        height: opts.height,
+        color: ctx.mode.color,
+        logY: opts.log ?? false,
+        xLabel: plot.xAxisName(opts.x),
+        formatX: plot.xFormatter(opts.x),
+        title: plot.plotTitle(runs, metrics),
+      };
+      const { renderChart } = await import('../render/chart.js');
+      if (opts.follow) {
+        await followPlot(ctx, targets, seriesOptions, chartOptions);
+        return;
+      }
+      const series = await plot.buildChartSeries(store, targets, seriesOptions);
+      ctx.flushProblems();
+      const hint = plot.sameStepHint(series, opts.x);
+      if (hint) ctx.warn(hint);
+      await ctx.out(renderChart(series, chartOptions) + '\n');
+    });
+
+  const runs = program.commands.find((c) => c.name() === 'runs');
+  if (!runs) throw new Error('registerCharts must run after the runs command group is registered');
+  runs
+    .command('diff')
+    .description('compare runs side by side: attributes, params, latest metrics (with the change for two runs) and tags')
+    .argument('<runs...>', 'two or more run ids or unique prefixes')
+    .option('--only-changed', 'show only rows whose values differ')
+    .option('--precision <n>', 'significant digits for numbers on a terminal', precisionInt)
+    .option('--format <format>', `output format: ${DIFF_FORMATS.join('|')} (table is tab-separated when piped)`, choice(DIFF_FORMATS), 'table')
+    .addHelpText('after', '\nExamples:\n  mlr runs diff 65035d79 0fcd845b\n  mlr runs diff 65035d79 0fcd845b 43599031 --only-changed --format json')
+    .action(async (ids: string[], opts: { onlyChanged?: boolean; precision?: number; format: (typeof DIFF_FORMATS)[number] }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const { diffRuns } = await import('../commands/diff.js');
+      const { renderDiff } = await import('../render/diff.js');
+      const d = diffRuns(ctx.store(), ids, { onlyChanged: opts.onlyChanged });
+      ctx.flushProblems();
+      await ctx.out(renderDiff(d, opts.format, ctx.mode, { precision: opts.precision }));
+    });
+}
+
+/**
+ * Draws the chart, then polls the metric files twice a second and redraws when lines were
+ * appended, until SIGINT/SIGTERM. On a TTY the chart is redrawn in place; piped, each new
+ * chart is printed after the previous one.
+ */
+async function followPlot(
+  ctx: Context,
+  targets: import('../commands/plot.js').PlotTarget[],
+  seriesOptions: import('../commands/plot.js').SeriesOptions,
+  chartOptions: ChartOptions,
+): Promise<void> {
+  const { MetricTail, TargetSeries } = await import('../commands/plot.js');
+  const { renderChart } = await import('../render/chart.js');
+  const entries = targets.map((t) => ({
+    series: new TargetSeries(t, seriesOptions),
+    tail: new MetricTail(t.file, (line, _text, reason) => ctx.warn(`${t.file} line ${line}: ${reason}`)),
+  }));
+  let lastLines = 0;
+  const draw = async (): Promise<void> => {
+    const text = renderChart(
+      entries.map((e) => e.series.result()),
+      chartOptions,
+    );
+    const clear = ctx.mode.tty && lastLines > 0 ? `\x1b[${lastLines}A\r\x1b[J` : lastLines > 0 ? '\n' : '';
+    lastLines = text.split('\n').length;
+    await ctx.out(clear + text + '\n');
+  };
+  const poll = (): number => {
+    let added = 0;
+    for (const e of entries) added += e.tail.read((m) => e.series.push(m), () => e.series.reset());
+    return added;
+  };
+  poll();
+  ctx.flushProblems();
+  await draw();
+  process.stderr.write('mlr: following the metric files; Ctrl-C to stop\n');
+  await new Promise<void>((resolve) => {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const added = poll();
+      (added > 0 ? draw() : Promise.resolve()).finally(() => {
+        busy = false;
+      });
+    }, 500);
+    const stop = (): void => {
+      clearInterval(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * `mlr runs diff`: key attributes, params, latest metrics and tags of two or more runs side
+ * by side, with the change between two runs' metrics. Returns data; src/render/diff.ts prints.
+ */
+import { UsageError } from '../errors.js';
+import type { RunEntry, Store } from '../store/store.js';
+
+export type DiffSection = 'attributes' | 'params' | 'metrics' | 'tags';
+export type DiffValue = string | number | null;
+
+export interface DiffRow {
+  section: DiffSection;
+  /** `run_name`, `params.lr`, `metrics.val_loss`, `tags.team`, … */
+  key: string;
+  /** one per run, in the order the runs were given; null = the run has no such key */
+  values: DiffValue[];
+  /** false when every run has the same value (NaN equals NaN, missing equals missing) */
+  changed: boolean;
+  /** metrics of exactly two runs: second − first (null when either is missing) */
+  delta?: number | null;
+}
+
+export interface RunDiff {
+  runs: RunEntry[];
+  rows: DiffRow[];
+}
+
+/** Attribute rows, in this order; times are epoch milliseconds. */
+const ATTRIBUTES = ['run_id', 'run_name', 'experiment', 'status', 'user_id', 'start_time', 'end_time', 'duration', 'lifecycle_stage'] as const;
+
+/** Tags left out: the run name is already an attribute row. */
+const SKIP_TAGS = new Set(['mlflow.runName']);
+
+function attribute(run: RunEntry, name: (typeof ATTRIBUTES)[number]): DiffValue {
+  const i = run.info;
+  switch (name) {
+    case 'run_id':
+      return i.run_id;
+    case 'run_name':
+      return i.run_name;
+    case 'experiment':
+      return `${run.exp.experiment.name} (${i.experiment_id})`;
+    case 'status':
+      return i.status;
+    case 'user_id':
+      return i.user_id;
+    case 'start_time':
+      return i.start_time;
+    case 'end_time':
+      return i.end_time;
+    case 'duration':
+      return i.start_time !== null && i.end_time !== null ? i.end_time - i.start_time : null;
+    case 'lifecycle_stage':
+      return i.lifecycle_stage;
+  }
+}
+
+function same(a: DiffValue, b: DiffValue): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+}
+
+function sortedKeys(maps: readonly Map<string, unknown>[]): string[] {
+  const keys = new Set<string>();
+  for (const m of maps) for (const k of m.keys()) keys.add(k);
+  return [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Compares runs given by id or unique prefix (at least two). Reads each run's params, tags
+ * and latest metrics once. `onlyChanged` keeps only rows whose values differ.
+ */
+export function diffRuns(store: Store, ids: readonly string[], options: { onlyChanged?: boolean } = {}): RunDiff {
+  if (ids.length < 2) throw new UsageError('runs diff needs at least two runs', 'diff-needs-two');
+  const runs = ids.map((id) => store.findRun(id));
+  const params = runs.map((r) => store.readParams(r));
+  const tags = runs.map((r) => {
+    const t = store.readTags(r);
+    for (const k of SKIP_TAGS) t.delete(k);
+    return t;
+  });
+  const metrics = runs.map((r) => store.readLatestMetrics(r));
+  const rows: DiffRow[] = [];
+  const push = (section: DiffSection, key: string, values: DiffValue[]): void => {
+    const row: DiffRow = { section, key, values, changed: !values.every((v) => same(v, values[0]!)) };
+    if (section === 'metrics' && runs.length === 2) {
+      const [a, b] = values;
+      row.delta = typeof a === 'number' && typeof b === 'number' ? b - a : null;
+    }
+    rows.push(row);
+  };
+  for (const a of ATTRIBUTES) push('attributes', a, runs.map((r) => attribute(r, a)));
+  for (const k of sortedKeys(params)) push('params', `params.${k}`, params.map((p) => p.get(k) ?? null));
+  for (const k of sortedKeys(metrics)) push('metrics', `metrics.${k}`, metrics.map((m) => m.get(k)?.value ?? null));
+  for (const k of sortedKeys(tags)) push('tags', `tags.${k}`, tags.map((t) => t.get(k) ?? null));
+  return { runs, rows: options.onlyChanged ? rows.filter((r) => r.changed) : rows };
+}

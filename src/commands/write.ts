@@ -1,0 +1,276 @@
+/**
+ * The write commands: turn command-line arguments and MLflow's environment variables into
+ * StoreWriter calls, and return what the CLI prints (ids). Never prints, never exits;
+ * the environment and working directory come in through WriteContext.
+ */
+import { UsageError } from '../errors.js';
+import { RUN_STATUSES, type KeyValue, type RunStatus } from '../store/types.js';
+import type { BatchInput, CreatedRun, StoreWriter } from '../store/writer.js';
+import type { MetricInput } from '../store/validate.js';
+import { systemTags } from './source.js';
+
+export interface WriteContext {
+  writer: StoreWriter;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  now: () => number;
+}
+
+/** `key=value` → {key, value}; the key ends at the first `=`. */
+export function parsePair(s: string, what = 'key=value'): KeyValue {
+  const i = s.indexOf('=');
+  if (i <= 0) throw new UsageError(`expected ${what}, got '${s}'`, 'bad-pair');
+  return { key: s.slice(0, i), value: s.slice(i + 1) };
+}
+
+/** The run a command acts on: the argument, else MLFLOW_RUN_ID. */
+export function runArg(given: string | undefined, env: Record<string, string | undefined>): string {
+  if (given !== undefined && given !== '') return given;
+  const fromEnv = env['MLFLOW_RUN_ID'];
+  if (fromEnv) return fromEnv;
+  throw new UsageError('no run given: pass a run id (or a unique prefix) or set MLFLOW_RUN_ID', 'no-run');
+}
+
+/**
+ * The experiment a new run goes to: -e, else MLFLOW_EXPERIMENT_NAME, else
+ * MLFLOW_EXPERIMENT_ID (MLflow's order; both set must agree), else the Default '0'.
+ */
+export function experimentArg(given: string | undefined, env: Record<string, string | undefined>): { ref: string; expectId?: string } {
+  if (given !== undefined && given !== '') return { ref: given };
+  const name = env['MLFLOW_EXPERIMENT_NAME'];
+  const id = env['MLFLOW_EXPERIMENT_ID'];
+  if (name) return { ref: name, ...(id ? { expectId: id } : {}) };
+  if (id) return { ref: id };
+  return { ref: '0' };
+}
+
+/** Parse a status name (FINISHED, FAILED, KILLED, RUNNING, SCHEDULED; any case). */
+export function parseStatus(s: string): RunStatus {
+  const up = s.toUpperCase();
+  if (!(RUN_STATUSES as readonly string[]).includes(up)) {
+    throw new UsageError(`invalid status '${s}': use one of ${RUN_STATUSES.join(', ')}`, 'bad-status');
+  }
+  return up as RunStatus;
+}
+
+/** A non-negative integer of milliseconds. */
+export function parseMillis(s: string, what: string): number {
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
+    throw new UsageError(`invalid ${what} '${s}': expected whole milliseconds since the epoch`, 'bad-time');
+  }
+  return Number(s);
+}
+
+// ------------------------------------------------------------------ experiments
+
+export function experimentsCreate(
+  ctx: WriteContext,
+  name: string,
+  opts: { artifactLocation?: string; tags?: string[] },
+): { experiment_id: string; created: boolean } {
+  const tags = (opts.tags ?? []).map((t) => parsePair(t, '--tag key=value'));
+  return ctx.writer.createExperiment(name, { ...(opts.artifactLocation !== undefined ? { artifactLocation: opts.artifactLocation } : {}), tags });
+}
+
+// ------------------------------------------------------------------ runs
+
+export interface RunsCreateOptions {
+  experiment?: string;
+  name?: string;
+  tags?: string[];
+  parent?: string;
+  startTime?: string;
+  /** mlflow.source.name (default 'mlr') */
+  sourceName?: string;
+}
+
+/**
+ * Create a run as `mlflow.start_run()` would from a local script: user tags, the
+ * mlflow.user / mlflow.source.* / git commit system tags, user_id = the user.
+ * MLflow's own CLI-less MlflowClient.create_run records user 'unknown' and no system
+ * tags; a person running `mlr` expects to see their name.
+ */
+export function runsCreate(ctx: WriteContext, opts: RunsCreateOptions): CreatedRun {
+  const exp = experimentArg(opts.experiment, ctx.env);
+  const tags = (opts.tags ?? []).map((t) => parsePair(t, '--tag key=value'));
+  const sys = systemTags(ctx.env, ctx.cwd, opts.sourceName ?? 'mlr').filter((s) => !tags.some((t) => t.key === s.key));
+  const all = [...sys, ...tags];
+  const user = all.find((t) => t.key === 'mlflow.user')?.value;
+  if (exp.expectId !== undefined) {
+    const store = ctx.writer.open(true);
+    const e = store.getExperiment(exp.ref);
+    if (e.experiment.experiment_id !== exp.expectId) {
+      throw new UsageError(
+        `MLFLOW_EXPERIMENT_ID=${exp.expectId} does not match experiment id ${e.experiment.experiment_id} of MLFLOW_EXPERIMENT_NAME='${exp.ref}'`,
+        'experiment-env-mismatch',
+      );
+    }
+  }
+  return ctx.writer.createRun({
+    experiment: exp.ref,
+    ...(opts.name !== undefined ? { runName: opts.name } : {}),
+    tags: all,
+    ...(opts.parent !== undefined ? { parentRunId: opts.parent } : {}),
+    ...(opts.startTime !== undefined ? { startTime: parseMillis(opts.startTime, 'start time') } : {}),
+    ...(user !== undefined ? { userId: user } : {}),
+  });
+}
+
+// ------------------------------------------------------------------ logging
+
+/** Split `[run] rest…` where the run is optional: present when there are `full` args. */
+function splitRun(args: string[], full: number, usage: string, env: Record<string, string | undefined>): { run: string; rest: string[] } {
+  if (args.length === full) return { run: runArg(args[0], env), rest: args.slice(1) };
+  if (args.length === full - 1) return { run: runArg(undefined, env), rest: args };
+  throw new UsageError(`expected ${usage}, got ${args.length} argument${args.length === 1 ? '' : 's'}`, 'bad-args');
+}
+
+/** Split `[run] k=v…`: the run is there when the first argument has no `=`. */
+function splitRunPairs(args: string[], usage: string, env: Record<string, string | undefined>): { run: string; pairs: KeyValue[] } {
+  const hasRun = args.length > 0 && !args[0]!.includes('=');
+  const pairs = (hasRun ? args.slice(1) : args).map((a) => parsePair(a));
+  if (pairs.length === 0) throw new UsageError(`expected ${usage}`, 'bad-args');
+  return { run: runArg(hasRun ? args[0] : undefined, env), pairs };
+}
+
+const OPTIONLIKE = /^-/;
+const NUMBERLIKE = /^-(?:\d|\.\d|inf|infinity|nan)/i;
+
+/** Arguments that look like options but are not negative numbers or -inf/-nan are mistakes. */
+function refuseStrayOptions(args: string[]): void {
+  for (const a of args) {
+    if (OPTIONLIKE.test(a) && !NUMBERLIKE.test(a)) throw new UsageError(`unknown option '${a}'`, 'unknown-option');
+  }
+}
+
+export interface MetricOptions {
+  step?: string;
+  timestamp?: string;
+}
+
+function metricInput(ctx: WriteContext, key: string, value: string, opts: MetricOptions): MetricInput {
+  return { key, value, timestamp: opts.timestamp ?? String(ctx.now()), step: opts.step ?? '0' };
+}
+
+/** mlr log-metric [<run>] <key> <value> [--step N] [--timestamp MS] */
+export function logMetric(ctx: WriteContext, args: string[], opts: MetricOptions): string {
+  refuseStrayOptions(args);
+  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
+  return ctx.writer.logMetrics(run, [metricInput(ctx, rest[0]!, rest[1]!, opts)]);
+}
+
+/** mlr log-metrics [<run>] k=v… [--step N] [--timestamp MS] (one timestamp for all) */
+export function logMetrics(ctx: WriteContext, args: string[], opts: MetricOptions): string {
+  refuseStrayOptions(args);
+  const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
+  const ts = opts.timestamp ?? String(ctx.now());
+  return ctx.writer.logMetrics(run, pairs.map((p) => metricInput(ctx, p.key, p.value, { ...opts, timestamp: ts })));
+}
+
+/** mlr log-param [<run>] <key> <value> */
+export function logParam(ctx: WriteContext, args: string[]): string {
+  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
+  return ctx.writer.logParams(run, [{ key: rest[0]!, value: rest[1]! }]);
+}
+
+/** mlr log-params [<run>] k=v… */
+export function logParams(ctx: WriteContext, args: string[]): string {
+  const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
+  return ctx.writer.logParams(run, pairs);
+}
+
+/** mlr set-tag [<run>] <key> <value> */
+export function setTag(ctx: WriteContext, args: string[]): string {
+  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
+  return ctx.writer.setTags(run, [{ key: rest[0]!, value: rest[1]! }]);
+}
+
+/** mlr delete-tag [<run>] <key> */
+export function deleteTag(ctx: WriteContext, args: string[]): string {
+  const { run, rest } = splitRun(args, 2, '[<run>] <key>', ctx.env);
+  return ctx.writer.deleteTag(run, rest[0]!);
+}
+
+/** mlr runs end [<run>] */
+export function runsEnd(ctx: WriteContext, run: string | undefined, opts: { status?: string; endTime?: string }): string {
+  const status = parseStatus(opts.status ?? 'FINISHED');
+  const endTime = opts.endTime !== undefined ? parseMillis(opts.endTime, 'end time') : undefined;
+  return ctx.writer.endRun(runArg(run, ctx.env), status, endTime);
+}
+
+function asText(v: unknown, what: string): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v === null || v === undefined) return '';
+  throw new UsageError(`${what} must be a string, got ${JSON.stringify(v)}`, 'bad-batch');
+}
+
+/**
+ * Parse a log-batch body in the shape of MLflow's REST `runs/log-batch`:
+ * `{"run_id"?, "metrics": [{key, value, timestamp, step}], "params": [{key, value}], "tags": [{key, value}]}`.
+ * Values may be numbers or strings ("NaN", "Infinity"); int64 fields may be strings.
+ * A metric without timestamp gets `now`, without step 0.
+ */
+export function parseBatch(text: string, now: number): BatchInput & { run_id?: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`log-batch: the input is not JSON (${(e as Error).message})`, 'bad-batch');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new UsageError('log-batch: expected a JSON object with "metrics", "params" and/or "tags"', 'bad-batch');
+  }
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) {
+    if (!['run_id', 'run_uuid', 'metrics', 'params', 'tags'].includes(k)) {
+      throw new UsageError(`log-batch: unknown field "${k}" (expected run_id, metrics, params, tags)`, 'bad-batch');
+    }
+  }
+  const list = (field: string): Record<string, unknown>[] => {
+    const v = b[field];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) throw new UsageError(`log-batch: "${field}" must be a list`, 'bad-batch');
+    return v.map((x, i) => {
+      if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new UsageError(`log-batch: ${field}[${i}] must be an object`, 'bad-batch');
+      if (typeof (x as Record<string, unknown>)['key'] !== 'string') throw new UsageError(`log-batch: ${field}[${i}] has no "key" string`, 'bad-batch');
+      return x as Record<string, unknown>;
+    });
+  };
+  const num = (v: unknown, what: string): string | number => {
+    if (typeof v === 'number' || typeof v === 'string') return v;
+    throw new UsageError(`log-batch: ${what} must be a number, got ${JSON.stringify(v)}`, 'bad-batch');
+  };
+  const metrics: MetricInput[] = list('metrics').map((m, i) => {
+    if (m['value'] === undefined) throw new UsageError(`log-batch: metrics[${i}] has no "value"`, 'bad-batch');
+    return {
+      key: m['key'] as string,
+      value: num(m['value'], `metrics[${i}].value`),
+      timestamp: m['timestamp'] === undefined || m['timestamp'] === null ? now : num(m['timestamp'], `metrics[${i}].timestamp`),
+      step: m['step'] === undefined || m['step'] === null ? 0 : num(m['step'], `metrics[${i}].step`),
+    };
+  });
+  const kv = (field: string): KeyValue[] => list(field).map((x, i) => ({ key: x['key'] as string, value: asText(x['value'], `${field}[${i}].value`) }));
+  const runId = b['run_id'] ?? b['run_uuid'];
+  return {
+    metrics,
+    params: kv('params'),
+    tags: kv('tags'),
+    ...(typeof runId === 'string' && runId !== '' ? { run_id: runId } : {}),
+  };
+}
+
+/** mlr log-batch [<run>] --file <path|-> (the body's run_id is used when no run is given). */
+export function logBatch(ctx: WriteContext, run: string | undefined, text: string): string {
+  const batch = parseBatch(text, ctx.now());
+  if (run !== undefined && batch.run_id !== undefined && batch.run_id !== run && !batch.run_id.startsWith(run)) {
+    throw new UsageError(`log-batch: the body's run_id ${batch.run_id} is not the run given (${run})`, 'run-mismatch');
+  }
+  return ctx.writer.logBatch(runArg(run ?? batch.run_id, ctx.env), batch);
+}
+
+/** mlr log-artifact [<run>] <path> [--artifact-path dir] */
+export function logArtifact(ctx: WriteContext, args: string[], opts: { artifactPath?: string }): { run_id: string; dest: string; note?: string } {
+  const { run, rest } = splitRun(args, 2, '[<run>] <path>', ctx.env);
+  return ctx.writer.logArtifact(run, rest[0]!, opts.artifactPath ?? '');
+}

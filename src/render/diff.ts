@@ -1,0 +1,102 @@
+/**
+ * Text for `mlr runs diff`: an aligned side-by-side table on a TTY (changed rows highlighted),
+ * tab-separated full-precision values when piped, or JSON.
+ */
+import type { DiffRow, DiffValue, RunDiff } from '../commands/diff.js';
+import { formatDuration, formatIso, formatNumberFull, formatNumberShort, jsonNumber } from './format.js';
+import type { OutputMode } from './output.js';
+import { renderAligned, renderJson, renderTsv, type Cell, type Column } from './table.js';
+
+export type DiffFormat = 'table' | 'json' | 'tsv';
+
+const TIMES = new Set(['start_time', 'end_time']);
+
+function machineValue(row: DiffRow, v: DiffValue): string {
+  if (v === null) return '';
+  if (typeof v === 'number') return TIMES.has(row.key) ? formatIso(v) : formatNumberFull(v);
+  return v;
+}
+
+function ttyValue(row: DiffRow, v: DiffValue, precision: number, idWidth: number): string | null {
+  if (v === null) return null;
+  if (row.key === 'run_id') return String(v).slice(0, idWidth);
+  if (typeof v === 'number') {
+    if (TIMES.has(row.key)) return formatIso(v);
+    if (row.key === 'duration') return formatDuration(0, v);
+    return formatNumberShort(v, precision);
+  }
+  return v.replace(/\n/g, '⏎');
+}
+
+/** "+0.012 (+8.1%)": the change from the first run to the second, with the relative change. */
+export function formatDelta(delta: number, from: number, precision: number): string {
+  if (Number.isNaN(delta)) return 'NaN';
+  if (delta === 0) return '0';
+  let s = `${delta > 0 ? '+' : ''}${formatNumberShort(delta, precision)}`;
+  if (Number.isFinite(delta) && Number.isFinite(from) && from !== 0) {
+    const pct = (delta / Math.abs(from)) * 100;
+    s += ` (${pct > 0 ? '+' : ''}${formatNumberShort(pct, 3)}%)`;
+  }
+  return s;
+}
+
+function shortIdWidth(ids: string[]): number {
+  for (let w = 8; w < 32; w++) if (new Set(ids.map((i) => i.slice(0, w))).size === new Set(ids).size) return w;
+  return 32;
+}
+
+export interface DiffRenderOptions {
+  /** significant digits on a TTY (default 5) */
+  precision?: number;
+}
+
+/** Renders a run diff in the chosen format. `table` on a non-TTY gives tab-separated values. */
+export function renderDiff(d: RunDiff, format: DiffFormat, mode: OutputMode, opts: DiffRenderOptions = {}): string {
+  const two = d.runs.length === 2;
+  if (format === 'json') {
+    return renderJson({
+      runs: d.runs.map((r) => ({ run_id: r.info.run_id, run_name: r.info.run_name, experiment_id: r.info.experiment_id })),
+      rows: d.rows.map((row) => {
+        const out: Record<string, unknown> = {
+          key: row.key,
+          values: row.values.map((v) => (typeof v === 'number' ? jsonNumber(v) : v)),
+          changed: row.changed,
+        };
+        if (row.delta !== undefined) out['delta'] = row.delta === null ? null : jsonNumber(row.delta);
+        return out;
+      }),
+    });
+  }
+  if (format === 'tsv' || !mode.tty) {
+    const headers = ['key', ...d.runs.map((r) => r.info.run_id), ...(two ? ['delta'] : [])];
+    const rows = d.rows.map((row) => [
+      row.key,
+      ...row.values.map((v) => machineValue(row, v)),
+      ...(two ? [row.delta === undefined || row.delta === null ? '' : formatNumberFull(row.delta)] : []),
+    ]);
+    return renderTsv(headers, rows);
+  }
+  const precision = opts.precision ?? 5;
+  const idWidth = shortIdWidth(d.runs.map((r) => r.info.run_id));
+  const marker = !mode.color; // without colour, a * marks the rows that differ
+  const cols: Column[] = [
+    ...(marker ? [{ header: '' }] : []),
+    { header: 'key', maxWidth: 40 },
+    ...d.runs.map((r): Column => ({ header: r.info.run_name || r.info.run_id.slice(0, idWidth), maxWidth: 32 })),
+    ...(two ? [{ header: 'change', align: 'right' as const }] : []),
+  ];
+  const rows: Cell[][] = d.rows.map((row) => {
+    const tone = row.changed ? 'yellow' : 'dim';
+    const values: Cell[] = row.values.map((v) => {
+      const text = ttyValue(row, v, precision, idWidth);
+      return text === null ? { text: '-', tone: 'dim' } : { text, tone };
+    });
+    let change: Cell[] = [];
+    if (two) {
+      const [a] = row.values;
+      change = [row.delta === undefined || row.delta === null ? '' : formatDelta(row.delta, a as number, precision)];
+    }
+    return [...(marker ? [row.changed ? '*' : ''] : []), row.key, ...values, ...change];
+  });
+  return renderAligned(cols, rows, mode).text;
+}

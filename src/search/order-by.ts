@@ -1,0 +1,222 @@
+/**
+ * `--order-by` clauses (spec §5): parsing one clause, and sorting runs the way MLflow's
+ * file store does.
+ */
+import { FilterError } from '../errors.js';
+import { ORDERABLE_ATTRIBUTES, canonicalAttribute, type OrderKey } from './ast.js';
+import { tokenize, type Token } from './lexer.js';
+import { decodeIdentifier } from './parser.js';
+import type { SearchableRun } from '../store/types.js';
+
+function unparsable(clause: string, pos: [number, number], why: string): FilterError {
+  return new FilterError(`Invalid order_by clause '${clause}'. Could not be parsed. — ${why}`, clause, pos, 'order-by-syntax');
+}
+
+/**
+ * Python `shlex.split` (POSIX mode, no comments) of one word: quotes removed, `\` escapes
+ * outside single quotes. Returns undefined for an unclosed quote (shlex raises there).
+ */
+export function shlexSplit(s: string): string[] | undefined {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: string | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else cur += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else if (c === '\\' && (s[i + 1] === '"' || s[i + 1] === '\\')) cur += s[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\') {
+      if (i + 1 >= s.length) return undefined; // "No escaped character"
+      cur += s[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (quote) return undefined;
+  if (inWord) out.push(cur);
+  return out;
+}
+
+/** Is `t` (from position i) the start of a name sqlparse would group as one Identifier? */
+function identEnd(ts: Token[], i: number): number {
+  const t = ts[i];
+  if (!t || !(t.kind === 'word' || t.kind === 'backtick' || t.kind === 'dstring') || t.forcedKeyword) return -1;
+  let j = i + 1;
+  let end = t.end;
+  while (ts[j]?.kind === 'dot' && ts[j]!.start === end) {
+    const part = ts[j + 1];
+    if (!part || part.start !== ts[j]!.end) return -1;
+    if (!((part.kind === 'word' && !part.forcedKeyword) || part.kind === 'backtick' || part.kind === 'dstring' || part.kind === 'string')) return -1;
+    end = part.end;
+    j += 2;
+  }
+  return j;
+}
+
+/**
+ * Parses one order-by clause: `<key> [ASC|DESC]`, direction in any case, default ASC.
+ * Errors are MLflow's (spec §5.1). Outer whitespace is ignored.
+ */
+export function parseOrderBy(clause: string): OrderKey {
+  const ts = tokenize(clause).filter((t) => t.kind !== 'ws');
+  const whole: [number, number] = [0, Math.max(1, clause.length)];
+  if (ts.length === 0) throw unparsable(clause, whole, 'give a key such as metrics.val_loss, optionally followed by ASC or DESC');
+  const end = identEnd(ts, 0);
+  if (end < 0) {
+    const t = ts[0]!;
+    throw unparsable(clause, [t.start, t.end], `expected a key such as metrics.val_loss, params.lr or start_time, found '${t.text}'`);
+  }
+  const dir = ts[end];
+  if (ts.length > end + 1 || (dir && !(dir.kind === 'word' || dir.kind === 'dstring' || dir.kind === 'backtick'))) {
+    const extra = ts[end + 1] ?? dir!;
+    const why =
+      extra.kind === 'comma'
+        ? 'give one key per --order-by; repeat the option for more keys'
+        : `expected only a key and ASC or DESC, found '${extra.text}'`;
+    throw unparsable(clause, [extra.start, extra.end], why);
+  }
+  const identStart = ts[0]!.start;
+  const identStop = ts[end - 1]!.end;
+  const identText = clause.slice(identStart, identStop);
+  // MLflow: shlex.split(token.replace("`", '"')), so quotes around the key are removed
+  const words = shlexSplit(identText.replaceAll('`', '"'));
+  if (!words || words.length !== 1) {
+    throw unparsable(clause, [identStart, identStop], 'unbalanced quotes in the key');
+  }
+  let ascending = true;
+  if (dir) {
+    const d = shlexSplit(dir.text.replaceAll('`', '"'))?.[0]?.toLowerCase();
+    if (d !== 'asc' && d !== 'desc') {
+      throw new FilterError(
+        `Invalid ordering key in order_by clause '${clause}'. — the direction is ASC or DESC, found '${dir.text}'`,
+        clause,
+        [dir.start, dir.end],
+        'order-by-direction',
+      );
+    }
+    ascending = d === 'asc';
+  }
+  const pos: [number, number] = [identStart, identStop];
+  const { entity, key } = decodeIdentifier(words[0]!, ORDERABLE_ATTRIBUTES, clause, pos);
+  if (entity === 'dataset') {
+    throw new FilterError(`Invalid order_by entity type 'dataset' — runs cannot be ordered by datasets`, clause, pos, 'order-by-entity');
+  }
+  return { entity, key: entity === 'attribute' ? canonicalAttribute(key) : key, ascending, source: clause };
+}
+
+// --- sorting ---
+
+/** Compares strings by code point, as Python does (JS `<` compares UTF-16 code units). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // a surrogate (part of a character above U+FFFF) must sort after U+E000–U+FFFF
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+type SortValue = number | string | null | undefined;
+
+/** The value a run sorts by for a key: undefined when missing. */
+export function sortValue(run: SearchableRun, k: Pick<OrderKey, 'entity' | 'key'>): SortValue {
+  switch (k.entity) {
+    case 'metric':
+      return run.metrics.get(k.key);
+    case 'param':
+      return run.params.get(k.key);
+    case 'tag':
+      return run.tags.get(k.key);
+    case 'attribute': {
+      const info = run.info;
+      switch (k.key) {
+        case 'run_id':
+          return info.run_id;
+        case 'run_name':
+          return info.run_name;
+        case 'status':
+          return info.status;
+        case 'user_id':
+          return info.user_id;
+        case 'artifact_uri':
+          return info.artifact_uri;
+        case 'start_time':
+          return info.start_time;
+        case 'end_time':
+          return info.end_time;
+        default:
+          return undefined;
+      }
+    }
+  }
+}
+
+/** 0 a real value, 1 NaN, 2 missing (spec §5.2: NaN before missing, both after real values). */
+function rank(v: SortValue): number {
+  if (v === null || v === undefined) return 2;
+  return typeof v === 'number' && Number.isNaN(v) ? 1 : 0;
+}
+
+function compareValues(a: SortValue, b: SortValue): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  return compareCodePoints(String(a), String(b));
+}
+
+/** MLflow's natural order: start_time DESC, then run_id ASC (missing start times last). */
+export function compareNatural(a: SearchableRun, b: SearchableRun): number {
+  const sa = a.info.start_time;
+  const sb = b.info.start_time;
+  if (sa !== sb) {
+    if (sa === null) return 1;
+    if (sb === null) return -1;
+    return sb - sa;
+  }
+  return compareCodePoints(a.info.run_id, b.info.run_id);
+}
+
+/**
+ * Sorts runs as MLflow's file store does: natural order, then each order key from the last
+ * to the first as a stable sort, so the first key dominates and ties keep the order
+ * before. NaN and missing values go after real values in both directions, NaN first.
+ * Returns a new array.
+ */
+export function sortRuns<R extends SearchableRun>(runs: readonly R[], keys: readonly OrderKey[]): R[] {
+  let out = [...runs].sort(compareNatural);
+  for (let k = keys.length - 1; k >= 0; k--) out = sortByKey(out, keys[k]!);
+  return out;
+}
+
+/**
+ * One stable pass of MLflow's order-by by a single key over the given order (ties keep it).
+ * sortRuns is natural order plus these passes from the last key to the first.
+ */
+export function sortByKey<R extends SearchableRun>(runs: readonly R[], key: OrderKey): R[] {
+  const sign = key.ascending ? 1 : -1;
+  const decorated = runs.map((run) => {
+    const v = sortValue(run, key);
+    return { run, v, r: rank(v) };
+  });
+  decorated.sort((x, y) => x.r - y.r || (x.r === 0 ? sign * compareValues(x.v, y.v) : 0));
+  return decorated.map((d) => d.run);
+}

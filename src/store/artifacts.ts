@@ -1,0 +1,95 @@
+/**
+ * Where a run's artifacts go on this machine, and copying files there (spec §8).
+ *
+ * A run's `artifact_uri` is absolute and frozen at creation, so a store copied from
+ * another machine points at paths that do not exist here; MLflow then silently recreates
+ * the old absolute tree. mlr instead writes to the store's own `<run>/artifacts` when the
+ * recorded location is missing but has the standard `<exp>/<run>/artifacts` shape, and
+ * says so; it refuses remote URIs and missing custom locations rather than guess.
+ */
+import { cpSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { StateError, UsageError } from '../errors.js';
+import type { RunEntry } from './store.js';
+import { localPathOfUri, uriScheme } from './uri.js';
+import { pathNotUnique, posixNormpath } from './validate.js';
+import { ensureDir } from './write.js';
+
+export interface ArtifactTarget {
+  /** local folder the run's artifacts live in */
+  dir: string;
+  /** set when mlr used the store's own folder instead of the recorded location */
+  note?: string;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The local folder for a run's artifacts (see the module comment for the fallback rule). */
+export function resolveArtifactDir(run: RunEntry, experimentLocation: string, cwd: string): ArtifactTarget {
+  const uri = run.info.artifact_uri;
+  const inStore = path.join(run.dir, 'artifacts');
+  if (uri === '') return { dir: inStore, note: `run ${run.info.run_id} records no artifact_uri; using ${inStore}` };
+  const local = localPathOfUri(uri, cwd);
+  if (local === undefined) {
+    throw new StateError(
+      `run ${run.info.run_id} stores artifacts at '${uri}' (${uriScheme(uri) || 'remote'}), which mlr cannot write to: only local file stores are supported`,
+      'remote-artifacts',
+    );
+  }
+  const resolved = path.resolve(local);
+  if (resolved === path.resolve(inStore) || isDir(resolved)) return { dir: resolved };
+  const tail = `/${run.exp.experiment.experiment_id}/${run.info.run_id}/artifacts`;
+  if (uri.replace(/\/+$/, '').endsWith(tail) && isDir(run.dir)) {
+    return {
+      dir: inStore,
+      note: `artifact_uri ${uri} does not exist on this machine (the store was moved or copied); writing to ${inStore}`,
+    };
+  }
+  const expLocal = localPathOfUri(experimentLocation, cwd);
+  if (expLocal !== undefined && isDir(expLocal)) return { dir: resolved };
+  throw new StateError(
+    `run ${run.info.run_id} stores artifacts at '${uri}', which does not exist on this machine; nothing was copied`,
+    'artifact-location-missing',
+  );
+}
+
+/** Check an --artifact-path: relative, no `..`, no empty or `.` segments. */
+export function validateArtifactPath(p: string): string {
+  if (p === '' || p === '.') return '';
+  const trimmed = p.replace(/\/+$/, '');
+  if (trimmed.startsWith('/') || pathNotUnique(trimmed) || posixNormpath(trimmed).split('/').includes('..')) {
+    throw new UsageError(`invalid artifact path '${p}': give a relative path inside the run's artifacts, without '..'`, 'bad-artifact-path');
+  }
+  return trimmed;
+}
+
+/**
+ * Copy a file, or a folder with everything in it, to `<artifacts>/<artifactPath>/<name>`
+ * (existing files are overwritten, as MLflow does). Returns the destination path.
+ */
+export function copyArtifact(source: string, target: ArtifactTarget, artifactPath: string): string {
+  let st;
+  try {
+    st = statSync(source);
+  } catch {
+    throw new UsageError(`no such file or folder: ${source}`, 'artifact-not-found');
+  }
+  const destDir = artifactPath ? path.join(target.dir, ...artifactPath.split('/')) : target.dir;
+  const name = path.basename(path.resolve(source));
+  const dest = path.join(destDir, name);
+  const src = path.resolve(source);
+  if (st.isDirectory() && (dest === src || dest.startsWith(src + path.sep))) {
+    throw new UsageError(`cannot copy ${source} into itself (${dest})`, 'artifact-into-itself');
+  }
+  ensureDir(destDir);
+  if (st.isDirectory()) cpSync(src, dest, { recursive: true, preserveTimestamps: true, force: true });
+  else if (st.isFile()) cpSync(src, dest, { preserveTimestamps: true, force: true });
+  else throw new UsageError(`${source} is neither a file nor a folder`, 'artifact-not-file');
+  return existsSync(dest) ? dest : destDir;
+}

@@ -1,0 +1,820 @@
+/**
+ * Every write MLflow's file store does, producing the same files (spec §3–§8, §11), plus
+ * the safety MLflow lacks: meta.yaml replaced atomically, metric lines appended with one
+ * O_APPEND write, params created exclusively, read-modify-write of meta files and
+ * create-by-name serialised by a lock file in the store root.
+ *
+ * The writer never prints and never reads the environment: the clock, warnings, and the
+ * MLFLOW_TRUNCATE_LONG_VALUES switch come in through WriterOptions.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { NotFoundError, StateError, UsageError } from '../errors.js';
+import { copyArtifact, resolveArtifactDir, validateArtifactPath } from './artifacts.js';
+import { withLock } from './lock.js';
+import { newExperimentId, newRunId, randomRunName } from './names.js';
+import { formatPyFloat } from './pyfloat.js';
+import { Store, type ExperimentEntry, type RunEntry } from './store.js';
+import { statusFromInt, statusToInt, type KeyValue, type RunStatus } from './types.js';
+import { appendToUriPath, resolveUriIfLocal } from './uri.js';
+import {
+  validateBatchLimits,
+  validateBatchTag,
+  validateExperimentName,
+  validateKeyName,
+  validateMetric,
+  validateParam,
+  type MetricInput,
+  type ValidMetric,
+} from './validate.js';
+import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './write.js';
+import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
+import { dumpYaml, type DumpValue } from './yaml-dump.js';
+
+export interface WriterOptions {
+  /** absolute store root */
+  root: string;
+  /** artifact root for new experiments (the tracking URI made absolute, see root.ts) */
+  artifactRoot: string;
+  /** working directory, for relative --artifact-location values */
+  cwd: string;
+  /** clock in ms (default Date.now) */
+  now?: () => number;
+  /** warnings (truncated values, skipped broken runs) */
+  warn?: (message: string) => void;
+  /** MLFLOW_TRUNCATE_LONG_VALUES: cut over-long param/tag values (default true) */
+  truncate?: boolean;
+}
+
+export const DEFAULT_EXPERIMENT_ID = '0';
+const RUN_NAME_TAG = 'mlflow.runName';
+
+function str(v: YamlValue | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return undefined;
+}
+
+function intOrNull(v: YamlValue | undefined): number | bigint | null {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'bigint') return v;
+  return null;
+}
+
+function fsMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'EISDIR':
+      return 'a folder of that name exists (keys with "/" are folders)';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'part of the key is already a file (a key cannot be both a value and a prefix of other keys)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return err.code ?? err.message;
+  }
+}
+
+/**
+ * A filesystem error escaping a write (read-only store, disk full, permissions) as a
+ * one-line StateError naming the path; anything else is returned unchanged.
+ */
+export function asWriteError(e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
+  const where = err.path ? ` ${err.path}` : '';
+  const why: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    ENOTDIR: 'a file is in the way',
+    EEXIST: 'a file is in the way',
+    EISDIR: 'it is a folder',
+  };
+  return new StateError(`cannot ${err.syscall ?? 'write'}${where}: ${why[err.code] ?? err.code}`, 'write-failed');
+}
+
+/** The `run_id` of a new run and where it went. */
+export interface CreatedRun {
+  run_id: string;
+  experiment_id: string;
+  run_name: string;
+  artifact_uri: string;
+  dir: string;
+}
+
+export interface CreateRunOptions {
+  /** experiment id or name (default '0') */
+  experiment?: string;
+  runName?: string;
+  /** user tags and system tags (mlflow.user, mlflow.source.*, …) */
+  tags?: KeyValue[];
+  parentRunId?: string;
+  startTime?: number;
+  /** recorded as user_id; MLflow takes it from the mlflow.user tag, else 'unknown' */
+  userId?: string;
+}
+
+export interface BatchInput {
+  metrics?: MetricInput[];
+  params?: KeyValue[];
+  tags?: KeyValue[];
+}
+
+/** A run's meta.yaml as read for a rewrite. */
+interface RunMeta {
+  entry: RunEntry;
+  map: YamlMap;
+  file: string;
+}
+
+export class StoreWriter {
+  readonly root: string;
+  readonly artifactRoot: string;
+  private readonly cwd: string;
+  private readonly now: () => number;
+  private readonly warn: (m: string) => void;
+  private readonly truncate: boolean;
+
+  constructor(opts: WriterOptions) {
+    this.root = opts.root;
+    this.artifactRoot = opts.artifactRoot;
+    this.cwd = opts.cwd;
+    this.now = opts.now ?? Date.now;
+    this.warn = opts.warn ?? (() => {});
+    this.truncate = opts.truncate ?? true;
+  }
+
+  // ------------------------------------------------------------------ store
+
+  /**
+   * Open the store for writing. When the root folder does not exist and `create` is set,
+   * create it with the Default experiment '0' as MLflow does (an existing folder, even an
+   * empty one, gets no Default experiment). `.trash/` is created if missing.
+   */
+  open(create = false): Store {
+    if (!existsSync(this.root)) {
+      if (!create) throw new NotFoundError(`no MLflow store at ${this.root}: the folder does not exist`, 'store-not-found');
+      mkdirSync(path.dirname(this.root), { recursive: true });
+      let made = false;
+      try {
+        mkdirSync(this.root);
+        made = true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      if (made) this.writeNewExperiment(DEFAULT_EXPERIMENT_ID, 'Default', undefined);
+    } else if (!statSync(this.root).isDirectory()) {
+      throw new UsageError(`${this.root} is not a folder`, 'store-not-a-folder');
+    }
+    ensureDir(path.join(this.root, '.trash'));
+    return new Store(this.root);
+  }
+
+  private lock<T>(fn: () => T): T {
+    return withLock(this.root, fn);
+  }
+
+  // ------------------------------------------------------------------ experiments
+
+  /** meta.yaml of a new experiment, exactly as MLflow writes it (no `tags` key). */
+  private writeNewExperiment(id: string, name: string, artifactLocation: string | undefined): string {
+    const dir = path.join(this.root, id);
+    mkdirSync(dir); // throws EEXIST when the id is taken
+    const time = this.now();
+    const location = artifactLocation ? resolveUriIfLocal(artifactLocation, this.cwd) : appendToUriPath(this.artifactRoot, id);
+    const meta = {
+      artifact_location: location,
+      creation_time: time,
+      experiment_id: id,
+      last_update_time: time,
+      lifecycle_stage: 'active',
+      name,
+    };
+    if (!createExclusive(path.join(dir, 'meta.yaml'), dumpYaml(meta))) {
+      throw new StateError(`${path.join(dir, 'meta.yaml')} already exists`, 'exists');
+    }
+    return dir;
+  }
+
+  private nameConflict(store: Store, name: string, exceptId?: string): void {
+    const same = store.allExperiments().filter((e) => e.experiment.name === name && e.experiment.experiment_id !== exceptId);
+    const active = same.find((e) => e.experiment.lifecycle_stage === 'active');
+    if (active) throw new StateError(`Experiment '${name}' already exists.`, 'experiment-exists');
+    if (same.length > 0) {
+      throw new StateError(
+        `Experiment '${name}' already exists in deleted state. You can restore the experiment, or permanently ` +
+          'delete the experiment from the .trash folder (under tracking server\'s root folder) in order to use this ' +
+          'experiment name again.',
+        'experiment-exists-deleted',
+      );
+    }
+  }
+
+  /**
+   * Create an experiment, or return the id of the active experiment that already has this
+   * name (`created: false`) — so concurrent creators of one name all get the same id.
+   * A deleted experiment of that name is an error, as in MLflow.
+   */
+  createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[] } = {}): { experiment_id: string; created: boolean } {
+    validateExperimentName(name);
+    for (const t of opts.tags ?? []) validateKeyName('tag', t.key);
+    if (opts.artifactLocation !== undefined && opts.artifactLocation.startsWith('runs:')) {
+      throw new UsageError(`Artifact location cannot be a runs:/ URI: '${opts.artifactLocation}'`, 'bad-artifact-location');
+    }
+    this.open(true);
+    return this.lock(() => {
+      const store = new Store(this.root);
+      const existing = store.allExperiments().find((e) => e.experiment.name === name && e.experiment.lifecycle_stage === 'active');
+      if (existing) return { experiment_id: existing.experiment.experiment_id, created: false };
+      this.nameConflict(store, name);
+      for (let attempt = 0; ; attempt++) {
+        const id = newExperimentId();
+        if (existsSync(path.join(this.root, '.trash', id))) continue;
+        let dir: string;
+        try {
+          dir = this.writeNewExperiment(id, name, opts.artifactLocation);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
+          throw e;
+        }
+        for (const t of opts.tags ?? []) this.writeExperimentTag(dir, t.key, t.value);
+        return { experiment_id: id, created: true };
+      }
+    });
+  }
+
+  private writeExperimentTag(expDir: string, key: string, value: string): void {
+    const file = path.join(expDir, 'tags', key);
+    try {
+      ensureDir(path.dirname(file));
+      atomicWriteFile(file, value, { tempDir: expDir });
+    } catch (e) {
+      throw new StateError(`cannot set experiment tag '${key}': ${fsMessage(e)}`, 'write-failed');
+    }
+  }
+
+  /** The experiment's meta.yaml as a map, refusing to rewrite a broken one. */
+  private readExperimentMeta(e: ExperimentEntry): YamlMap {
+    const file = path.join(e.dir, 'meta.yaml');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new StateError(`experiment ${e.experiment.experiment_id}: ${file} cannot be read; run 'mlr doctor'`, 'broken-experiment');
+    }
+    const parsed = parseYaml(text);
+    if (!isYamlMap(parsed.value) || e.broken) {
+      throw new StateError(
+        `experiment ${e.experiment.experiment_id}: ${file} is broken (${e.problems[0]?.message ?? 'not a YAML mapping'}); run 'mlr doctor'`,
+        'broken-experiment',
+      );
+    }
+    return parsed.value;
+  }
+
+  /** Rewrite an experiment's meta.yaml the way MLflow's overwrite_yaml does: all fields plus a stale `tags` copy. */
+  private rewriteExperimentMeta(
+    store: Store,
+    e: ExperimentEntry,
+    dir: string,
+    changes: { name?: string; lifecycle_stage?: string },
+    time = this.now(),
+  ): void {
+    const map = this.readExperimentMeta(e);
+    store.loadExperimentTags(e);
+    const tags: Record<string, string> = {};
+    for (const t of e.experiment.tags) tags[t.key] = t.value;
+    const meta: Record<string, DumpValue> = {
+      artifact_location: str(map['artifact_location']) ?? null,
+      creation_time: intOrNull(map['creation_time']),
+      experiment_id: e.experiment.experiment_id,
+      last_update_time: time,
+      lifecycle_stage: changes.lifecycle_stage ?? e.experiment.lifecycle_stage,
+      name: changes.name ?? e.experiment.name,
+      tags,
+    };
+    atomicWriteFile(path.join(dir, 'meta.yaml'), dumpYaml(meta));
+  }
+
+  /** An experiment by id or name from a fresh read of the store. */
+  private experiment(store: Store, idOrName: string): ExperimentEntry {
+    return store.getExperiment(idOrName);
+  }
+
+  renameExperiment(idOrName: string, newName: string): string {
+    validateExperimentName(newName);
+    const store0 = this.open();
+    const id = this.experiment(store0, idOrName).experiment.experiment_id;
+    return this.lock(() => {
+      const store = new Store(this.root);
+      const e = this.experiment(store, id);
+      this.nameConflict(store, newName);
+      if (e.experiment.lifecycle_stage !== 'active') {
+        throw new StateError(
+          `Cannot rename experiment in non-active lifecycle stage. Current stage: ${e.experiment.lifecycle_stage}`,
+          'experiment-deleted',
+        );
+      }
+      this.rewriteExperimentMeta(store, e, e.dir, { name: newName });
+      return e.experiment.experiment_id;
+    });
+  }
+
+  deleteExperiment(idOrName: string): string {
+    const store0 = this.open();
+    const found = this.experiment(store0, idOrName);
+    const id = found.experiment.experiment_id;
+    if (id === DEFAULT_EXPERIMENT_ID) {
+      throw new StateError(
+        `Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`,
+        'default-experiment',
+      );
+    }
+    return this.lock(() => {
+      const store = new Store(this.root);
+      const e = store.allExperiments().find((x) => x.experiment.experiment_id === id && !x.inTrash);
+      if (!e || e.experiment.lifecycle_stage !== 'active') {
+        throw new NotFoundError(`Could not find experiment with ID ${id}`, 'experiment-not-found');
+      }
+      const trashDir = path.join(this.root, '.trash', id);
+      if (existsSync(trashDir)) {
+        throw new StateError(`cannot delete experiment ${id}: ${trashDir} already exists (an older deleted experiment with the same id)`, 'trash-conflict');
+      }
+      this.readExperimentMeta(e);
+      const time = this.now();
+      for (const run of store.listRuns([e], 'active')) {
+        const meta = this.tryRunMeta(run);
+        if (!meta) continue;
+        this.writeRunMeta(meta, { lifecycle_stage: 'deleted', deleted_time: time });
+      }
+      // MLflow stamps the runs and the experiment with one deletion time
+      this.rewriteExperimentMeta(store, e, e.dir, { lifecycle_stage: 'deleted' }, time);
+      renameSync(e.dir, trashDir);
+      return id;
+    });
+  }
+
+  restoreExperiment(idOrName: string): string {
+    const store0 = this.open();
+    const found = this.experiment(store0, idOrName);
+    const id = found.experiment.experiment_id;
+    return this.lock(() => {
+      const store = new Store(this.root);
+      const e = store.allExperiments().find((x) => x.experiment.experiment_id === id && x.inTrash);
+      if (!e) throw new NotFoundError(`Could not find deleted experiment with ID ${id}`, 'experiment-not-found');
+      const activeDir = path.join(this.root, id);
+      if (existsSync(activeDir)) {
+        throw new StateError(`Cannot restore experiment with ID ${id}. An experiment with same ID already exists.`, 'experiment-exists');
+      }
+      const clash = store
+        .allExperiments()
+        .find((x) => x !== e && x.experiment.name === e.experiment.name && x.experiment.lifecycle_stage === 'active');
+      if (clash) {
+        throw new StateError(
+          `Cannot restore experiment ${id}: the active experiment ${clash.experiment.experiment_id} is also named '${e.experiment.name}'; rename one of them first`,
+          'experiment-exists',
+        );
+      }
+      this.readExperimentMeta(e);
+      renameSync(e.dir, activeDir);
+      const restored = new Store(this.root);
+      const re = restored.allExperiments().find((x) => x.experiment.experiment_id === id && !x.inTrash)!;
+      for (const run of restored.listRuns([re], 'deleted')) {
+        const meta = this.tryRunMeta(run);
+        if (!meta) continue;
+        this.writeRunMeta(meta, { lifecycle_stage: 'active', deleted_time: undefined });
+      }
+      this.rewriteExperimentMeta(restored, re, activeDir, { lifecycle_stage: 'active' });
+      return id;
+    });
+  }
+
+  setExperimentTag(idOrName: string, key: string, value: string): string {
+    validateKeyName('tag', key);
+    const store = this.open();
+    const e = this.experiment(store, idOrName);
+    if (e.experiment.lifecycle_stage !== 'active') {
+      throw new StateError(
+        `The experiment ${e.experiment.experiment_id} must be in the 'active' lifecycle_stage to set tags`,
+        'experiment-deleted',
+      );
+    }
+    this.writeExperimentTag(e.dir, key, value);
+    return e.experiment.experiment_id;
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  /**
+   * Create a run: meta.yaml (status RUNNING), metrics/, params/, artifacts/, and the tags
+   * (mlflow.runName always, mlflow.parentRunId for a child run, plus the given ones).
+   */
+  createRun(opts: CreateRunOptions): CreatedRun {
+    const tags = [...(opts.tags ?? [])];
+    for (const t of tags) validateKeyName('tag', t.key);
+    const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+    if (opts.runName && tagName && opts.runName !== tagName) {
+      throw new UsageError(
+        "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values " +
+          `(run_name='${opts.runName}', mlflow.runName='${tagName}').`,
+        'run-name-conflict',
+      );
+    }
+    if (opts.startTime !== undefined && (!Number.isSafeInteger(opts.startTime) || opts.startTime < 0)) {
+      throw new UsageError(`invalid start time ${opts.startTime}: expected milliseconds since the epoch`, 'bad-time');
+    }
+    const store = this.open(true);
+    const e = this.experiment(store, opts.experiment ?? DEFAULT_EXPERIMENT_ID);
+    const expId = e.experiment.experiment_id;
+    if (e.experiment.lifecycle_stage !== 'active') {
+      throw new StateError(`Could not create run under non-active experiment with ID ${expId}.`, 'experiment-deleted');
+    }
+    if (e.broken) {
+      throw new StateError(`experiment ${expId} is broken (${e.problems[0]?.message}); run 'mlr doctor'`, 'broken-experiment');
+    }
+    if (opts.parentRunId !== undefined) {
+      const parent = store.findRun(opts.parentRunId);
+      if (tags.some((t) => t.key === 'mlflow.parentRunId')) {
+        throw new UsageError('give the parent run either with --parent or as the mlflow.parentRunId tag, not both', 'parent-conflict');
+      }
+      tags.push({ key: 'mlflow.parentRunId', value: parent.info.run_id });
+    }
+    const runName = opts.runName || tagName || randomRunName();
+    if (!tagName) tags.push({ key: RUN_NAME_TAG, value: runName });
+    const location = str(this.readExperimentMeta(e)['artifact_location']) ?? appendToUriPath(this.artifactRoot, expId);
+    for (let attempt = 0; ; attempt++) {
+      const runId = newRunId();
+      const dir = path.join(e.dir, runId);
+      try {
+        mkdirSync(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 5) continue;
+        throw err;
+      }
+      const artifactUri = appendToUriPath(location, runId, 'artifacts');
+      const meta = persistedRunInfo({
+        artifact_uri: artifactUri,
+        end_time: null,
+        experiment_id: expId,
+        lifecycle_stage: 'active',
+        run_id: runId,
+        run_name: runName,
+        start_time: opts.startTime ?? this.now(),
+        status: statusToInt('RUNNING'),
+        user_id: opts.userId ?? 'unknown',
+      });
+      // meta.yaml first: from here on the run is valid at every step, like MLflow's own order
+      createExclusive(path.join(dir, 'meta.yaml'), dumpYaml(meta));
+      for (const sub of ['metrics', 'params', 'artifacts']) ensureDir(path.join(dir, sub));
+      for (const t of tags) this.writeRunTag(dir, t.key, t.value);
+      return { run_id: runId, experiment_id: expId, run_name: runName, artifact_uri: artifactUri, dir };
+    }
+  }
+
+  /** A run by id (or unique prefix) whose run and experiment are both active; MLflow's check_run_is_active. */
+  activeRun(idOrPrefix: string): RunEntry {
+    const store = this.open();
+    const run = store.findRun(idOrPrefix);
+    this.checkActive(run);
+    return run;
+  }
+
+  private checkActive(run: RunEntry): void {
+    const metaProblem = run.problems.find((p) => /meta-(missing|empty|unparsable|unreadable)$/.test(p.code) || p.code === 'run-experiment-mismatch');
+    if (metaProblem) {
+      throw new StateError(`run ${run.info.run_id} is broken: ${metaProblem.message}; run 'mlr doctor'`, 'broken-run');
+    }
+    if (run.info.lifecycle_stage !== 'active') {
+      throw new StateError(`The run ${run.info.run_id} must be in 'active' lifecycle_stage.`, 'run-deleted');
+    }
+    if (run.exp.inTrash || run.exp.experiment.lifecycle_stage !== 'active') {
+      throw new StateError(
+        `The run ${run.info.run_id} belongs to the deleted experiment ${run.exp.experiment.experiment_id}; restore the experiment first`,
+        'experiment-deleted',
+      );
+    }
+  }
+
+  /** Read a run's meta.yaml for rewriting; refuses a broken one. */
+  private runMeta(run: RunEntry): RunMeta {
+    const file = path.join(run.dir, 'meta.yaml');
+    const fail = (why: string): never => {
+      throw new StateError(`run ${run.info.run_id}: ${file} ${why}; run 'mlr doctor'`, 'broken-run');
+    };
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      fail('cannot be read');
+    }
+    const parsed = parseYaml(text);
+    if (!isYamlMap(parsed.value)) return fail('is not valid YAML');
+    const map = parsed.value;
+    const status = map['status'];
+    if (status !== undefined && status !== null && (typeof status !== 'number' || !statusFromInt(status))) fail(`has an invalid status '${String(status)}'`);
+    const stage = map['lifecycle_stage'];
+    if (stage !== undefined && stage !== 'active' && stage !== 'deleted') fail(`has an invalid lifecycle_stage '${String(stage)}'`);
+    const exp = str(map['experiment_id']);
+    if (exp !== run.exp.experiment.experiment_id) fail(`records experiment_id '${exp}' but is in experiment ${run.exp.experiment.experiment_id}`);
+    for (const k of ['start_time', 'end_time', 'user_id'] as const) if (!(k in map)) fail(`has no '${k}'`);
+    return { entry: run, map, file };
+  }
+
+  /** runMeta for bulk operations: a broken run is skipped with a warning instead. */
+  private tryRunMeta(run: RunEntry): RunMeta | undefined {
+    try {
+      return this.runMeta(run);
+    } catch (e) {
+      this.warn(`${(e as Error).message} (left unchanged)`);
+      return undefined;
+    }
+  }
+
+  /** Rewrite a run's meta.yaml with changes, as MLflow's _overwrite_run_info writes it. */
+  private writeRunMeta(
+    meta: RunMeta,
+    changes: { status?: number; end_time?: number | null; run_name?: string; lifecycle_stage?: string; deleted_time?: number | undefined },
+  ): void {
+    const m = meta.map;
+    const runId = meta.entry.info.run_id;
+    const dict = persistedRunInfo({
+      artifact_uri: str(m['artifact_uri']) ?? null,
+      end_time: 'end_time' in changes ? changes.end_time! : intOrNull(m['end_time']),
+      experiment_id: meta.entry.exp.experiment.experiment_id,
+      lifecycle_stage: changes.lifecycle_stage ?? (str(m['lifecycle_stage']) === 'deleted' ? 'deleted' : 'active'),
+      run_id: runId,
+      run_name: changes.run_name ?? str(m['run_name']) ?? null,
+      start_time: intOrNull(m['start_time']),
+      status: changes.status ?? (typeof m['status'] === 'number' ? m['status'] : statusToInt('RUNNING')),
+      user_id: str(m['user_id']) ?? null,
+    });
+    if ('deleted_time' in changes) {
+      if (changes.deleted_time !== undefined) dict['deleted_time'] = changes.deleted_time;
+    } else if (m['deleted_time'] !== undefined && m['deleted_time'] !== null && dict['lifecycle_stage'] === 'deleted') {
+      dict['deleted_time'] = intOrNull(m['deleted_time']);
+    }
+    atomicWriteFile(meta.file, dumpYaml(dict));
+  }
+
+  /** Set a run's status and end time (MLflow's set_terminated / update_run_info). */
+  endRun(idOrPrefix: string, status: RunStatus = 'FINISHED', endTime?: number): string {
+    if (endTime !== undefined && (!Number.isSafeInteger(endTime) || endTime < 0)) {
+      throw new UsageError(`invalid end time ${endTime}: expected milliseconds since the epoch`, 'bad-time');
+    }
+    const run = this.activeRun(idOrPrefix);
+    this.lock(() => this.writeRunMeta(this.runMeta(run), { status: statusToInt(status), end_time: endTime ?? this.now() }));
+    return run.info.run_id;
+  }
+
+  /** Soft-delete a run: lifecycle_stage deleted and deleted_time (the folder stays). */
+  deleteRun(idOrPrefix: string): string {
+    const run = this.open().findRun(idOrPrefix);
+    this.lock(() => this.writeRunMeta(this.runMeta(run), { lifecycle_stage: 'deleted', deleted_time: this.now() }));
+    return run.info.run_id;
+  }
+
+  restoreRun(idOrPrefix: string): string {
+    const run = this.open().findRun(idOrPrefix);
+    if (run.exp.inTrash || run.exp.experiment.lifecycle_stage !== 'active') {
+      throw new StateError(
+        `run ${run.info.run_id} is in the deleted experiment ${run.exp.experiment.experiment_id}; restore the experiment instead`,
+        'experiment-deleted',
+      );
+    }
+    this.lock(() => this.writeRunMeta(this.runMeta(run), { lifecycle_stage: 'active', deleted_time: undefined }));
+    return run.info.run_id;
+  }
+
+  /** Rename a run: the mlflow.runName tag and run_name in meta.yaml. */
+  renameRun(idOrPrefix: string, name: string): string {
+    if (name === '') throw new UsageError('a run name cannot be empty', 'bad-name');
+    const run = this.activeRun(idOrPrefix);
+    this.setRunName(run, name);
+    return run.info.run_id;
+  }
+
+  private setRunName(run: RunEntry, name: string): void {
+    this.lock(() => {
+      const meta = this.runMeta(run);
+      this.writeRunTag(run.dir, RUN_NAME_TAG, name);
+      this.writeRunMeta(meta, { run_name: name });
+    });
+  }
+
+  // ------------------------------------------------------------------ run data
+
+  private writeRunTag(runDir: string, key: string, value: string): void {
+    const file = path.join(runDir, 'tags', key);
+    try {
+      ensureDir(path.dirname(file));
+      atomicWriteFile(file, value, { tempDir: runDir });
+    } catch (e) {
+      throw new StateError(`cannot set tag '${key}': ${fsMessage(e)}`, 'write-failed');
+    }
+  }
+
+  /** Append metric lines (grouped per key into one write each, in the order given). */
+  private appendMetrics(run: RunEntry, metrics: ValidMetric[]): void {
+    const byKey = new Map<string, string>();
+    for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + `${m.timestamp} ${formatPyFloat(m.value)} ${m.step}\n`);
+    for (const [key, lines] of byKey) {
+      const file = path.join(run.dir, 'metrics', key);
+      try {
+        ensureDir(path.dirname(file));
+        appendLine(file, lines);
+      } catch (e) {
+        throw new StateError(`cannot log metric '${key}': ${fsMessage(e)}`, 'write-failed');
+      }
+    }
+  }
+
+  /** Validate metrics (timestamp defaults to now, step to 0). */
+  private validMetrics(metrics: MetricInput[]): ValidMetric[] {
+    return metrics.map((m) => validateMetric(m));
+  }
+
+  logMetrics(idOrPrefix: string, metrics: MetricInput[]): string {
+    const valid = this.validMetrics(metrics);
+    const run = this.activeRun(idOrPrefix);
+    this.appendMetrics(run, valid);
+    return run.info.run_id;
+  }
+
+  /** Params are immutable: a new value for an existing key is refused (before anything is written). */
+  private checkParams(run: RunEntry, params: KeyValue[]): KeyValue[] {
+    const todo: KeyValue[] = [];
+    for (const p of params) {
+      const current = this.readParam(run, p.key);
+      if (current === undefined) todo.push(p);
+      else this.compareParam(run, p, current);
+    }
+    return todo;
+  }
+
+  /** The stored value as MLflow compares it (text mode: universal newlines), or undefined. */
+  private readParam(run: RunEntry, key: string): string | undefined {
+    try {
+      return readFileSync(path.join(run.dir, 'params', key), 'utf8').replace(/\r\n?/g, '\n');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new StateError(`cannot log param '${key}': ${fsMessage(e)}`, 'write-failed');
+    }
+  }
+
+  private compareParam(run: RunEntry, p: KeyValue, current: string): void {
+    if (current !== p.value) {
+      throw new StateError(
+        `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${current}' ` +
+          `for run ID='${run.info.run_id}'. Attempted logging new value '${p.value}'.`,
+        'param-changed',
+      );
+    }
+  }
+
+  private writeParams(run: RunEntry, params: KeyValue[]): void {
+    for (const p of params) {
+      const file = path.join(run.dir, 'params', p.key);
+      let created: boolean;
+      try {
+        ensureDir(path.dirname(file));
+        // exclusive: two processes logging one new param cannot both "win"
+        created = createExclusive(file, p.value, { tempDir: run.dir });
+      } catch (e) {
+        throw new StateError(`cannot log param '${p.key}': ${fsMessage(e)}`, 'write-failed');
+      }
+      if (!created) this.compareParam(run, p, this.readParam(run, p.key) ?? '');
+    }
+  }
+
+  private validParams(params: KeyValue[]): KeyValue[] {
+    return params.map((p) => ({ key: p.key, value: validateParam(p.key, p.value, { truncate: this.truncate, warn: this.warn }) }));
+  }
+
+  /** log_param for each pair: all validated and checked against existing values first. */
+  logParams(idOrPrefix: string, params: KeyValue[]): string {
+    const valid = this.validParams(params);
+    const seen = new Map<string, string>();
+    for (const p of valid) {
+      const prev = seen.get(p.key);
+      if (prev !== undefined && prev !== p.value) {
+        throw new UsageError(`param '${p.key}' is given twice with different values ('${prev}' and '${p.value}')`, 'param-twice');
+      }
+      seen.set(p.key, p.value);
+    }
+    const run = this.activeRun(idOrPrefix);
+    this.writeParams(run, this.checkParams(run, valid));
+    return run.info.run_id;
+  }
+
+  /** set_tag (no length limits, as MLflow's file store); mlflow.runName also renames the run. */
+  setTags(idOrPrefix: string, tags: KeyValue[]): string {
+    for (const t of tags) validateKeyName('tag', t.key);
+    const run = this.activeRun(idOrPrefix);
+    this.applyTags(run, tags);
+    return run.info.run_id;
+  }
+
+  private applyTags(run: RunEntry, tags: KeyValue[]): void {
+    for (const t of tags) {
+      if (t.key === RUN_NAME_TAG) this.setRunName(run, t.value);
+      else this.writeRunTag(run.dir, t.key, t.value);
+    }
+  }
+
+  deleteTag(idOrPrefix: string, key: string): string {
+    validateKeyName('tag', key);
+    const run = this.activeRun(idOrPrefix);
+    const file = path.join(run.dir, 'tags', key);
+    let isFile = false;
+    try {
+      isFile = statSync(file).isFile();
+    } catch {
+      isFile = false;
+    }
+    if (!isFile) throw new NotFoundError(`No tag with name: ${key} in run with id ${run.info.run_id}`, 'tag-not-found');
+    unlinkSync(file);
+    return run.info.run_id;
+  }
+
+  /**
+   * log_batch: validated as a whole (limits, keys, values, duplicate params, param
+   * conflicts) before anything is written; then params, metrics, tags — MLflow's order.
+   */
+  logBatch(idOrPrefix: string, batch: BatchInput): string {
+    const metricsIn = batch.metrics ?? [];
+    const paramsIn = batch.params ?? [];
+    const tagsIn = batch.tags ?? [];
+    const metrics = this.validMetrics(metricsIn);
+    const params = this.validParams(paramsIn);
+    const tags = tagsIn.map((t) => ({ key: t.key, value: validateBatchTag(t.key, t.value, { truncate: this.truncate, warn: this.warn }) }));
+    validateBatchLimits(metrics.length, params.map((p) => p.key), tags.length);
+    const run = this.activeRun(idOrPrefix);
+    const newParams = this.checkParams(run, params);
+    this.writeParams(run, newParams);
+    this.appendMetrics(run, metrics);
+    this.applyTags(run, tags);
+    return run.info.run_id;
+  }
+
+  /**
+   * Copy a file or folder into the run's artifacts (under `artifactPath`). When the
+   * recorded artifact_uri belongs to another machine, the store's own `<run>/artifacts`
+   * is used and `note` says so.
+   */
+  logArtifact(idOrPrefix: string, source: string, artifactPath = ''): { run_id: string; dest: string; note?: string } {
+    const rel = validateArtifactPath(artifactPath);
+    const run = this.activeRun(idOrPrefix);
+    const location = str(this.readExperimentMeta(run.exp)['artifact_location']) ?? '';
+    const target = resolveArtifactDir(run, location, this.cwd);
+    let dest: string;
+    try {
+      dest = copyArtifact(path.resolve(this.cwd, source), target, rel);
+    } catch (e) {
+      if (e instanceof UsageError || e instanceof StateError) throw e;
+      throw new StateError(`cannot copy ${source} into the artifacts of run ${run.info.run_id}: ${fsMessage(e)}`, 'write-failed');
+    }
+    return { run_id: run.info.run_id, dest, ...(target.note ? { note: target.note } : {}) };
+  }
+}
+
+/** MLflow's _make_persisted_run_info_dict: RunInfo fields plus the legacy placeholders. */
+function persistedRunInfo(info: {
+  artifact_uri: string | null;
+  end_time: number | bigint | null;
+  experiment_id: string;
+  lifecycle_stage: string;
+  run_id: string;
+  run_name: string | null;
+  start_time: number | bigint | null;
+  status: number;
+  user_id: string | null;
+}): Record<string, DumpValue> {
+  return {
+    artifact_uri: info.artifact_uri,
+    end_time: info.end_time,
+    entry_point_name: '',
+    experiment_id: info.experiment_id,
+    lifecycle_stage: info.lifecycle_stage,
+    run_id: info.run_id,
+    run_name: info.run_name,
+    run_uuid: info.run_id,
+    source_name: '',
+    source_type: 4,
+    source_version: '',
+    start_time: info.start_time,
+    status: info.status,
+    tags: [],
+    user_id: info.user_id,
+  };
+}
