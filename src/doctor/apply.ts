@@ -21,7 +21,7 @@ import { dumpYaml, type DumpValue } from '../store/yaml-dump.js';
 import type { Diagnosis } from './diagnose.js';
 import { publicFinding } from './diagnose.js';
 import { isInside } from './locations.js';
-import { analyzeMetricBytes, type BadLine } from './scan.js';
+import { analyzeMetricBytes, metaBytesRead, type BadLine } from './scan.js';
 import type { Finding, PlannedFinding } from './types.js';
 
 export const MANIFEST = 'manifest.json';
@@ -214,12 +214,13 @@ function planActions(d: Diagnosis): PlannedAction[] {
     if (underOut(meta.file)) continue;
     const bytes = metaBytes(map);
     const rel = relOf(root, meta.file);
-    if (meta.raw !== undefined) {
-      if (bytes.equals(meta.raw)) continue;
+    const before = metaBytesRead(meta);
+    if (before !== undefined) {
+      if (bytes.equals(before)) continue;
       actions.push({
-        act: { action: 'replace', path: rel, backup: `store/${rel}`, sha256_before: sha256(meta.raw), sha256_after: sha256(bytes), codes: codesOf(meta.file) },
+        act: { action: 'replace', path: rel, backup: `store/${rel}`, sha256_before: sha256(before), sha256_after: sha256(bytes), codes: codesOf(meta.file) },
         bytes,
-        expect: meta.raw,
+        expect: before,
       });
     } else {
       actions.push({ act: { action: 'create', path: rel, sha256_after: sha256(bytes), codes: codesOf(meta.file) }, bytes });
