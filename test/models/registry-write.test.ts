@@ -147,6 +147,13 @@ describe('each registry write rewrites what MLflow rewrites', () => {
     expect(d.removed).toContain('models/resnet-classifier/version-1/meta.yaml');
   });
 
+  it('a file in the way is a one-line error (exit 1)', () => {
+    fs.writeFileSync(path.join(store, 'models', 'summarizer', 'tags'), 'x');
+    const r = m('models', 'set-tag', 'summarizer', 'a', 'b');
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr: `mlr: cannot change the registry: ${path.join(store, 'models', 'summarizer', 'tags')}: a file is in the way of a folder\n` });
+    expect(read(store, 'models', 'summarizer', 'meta.yaml')).toBe(read(FIXTURE, 'models', 'summarizer', 'meta.yaml'));
+  });
+
   it('a meta.yaml written by a newer MLflow keeps its extra keys when rewritten', () => {
     const f = path.join(dir(), 'version-1', 'meta.yaml');
     fs.writeFileSync(f, read(f).replace('description: null\n', 'deployment_job_state: null\ndescription: null\n').replace('status: READY\n', 'status: READY\nmetrics: null\nmodel_id: m-123\n'));
