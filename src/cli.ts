@@ -11,6 +11,7 @@ import { registerCharts } from './cli/charts.js';
 import { registerModels } from './cli/models.js';
 import { registerArtifacts } from './cli/artifacts.js';
 import { registerHousekeeping } from './cli/housekeeping.js';
+import { registerDoctor } from './cli/doctor.js';
 
 export const VERSION = '0.1.0';
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerArtifacts(program);
   registerHousekeeping(program);
+  registerDoctor(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
     c.configureOutput(output);

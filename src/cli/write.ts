@@ -10,11 +10,25 @@ import { collect } from './options.js';
 import type { WriteContext } from '../commands/write.js';
 
 async function writeContext(ctx: Context): Promise<WriteContext> {
-  const { StoreWriter } = await import('../store/writer.js');
+  const { StoreWriter, asWriteError } = await import('../store/writer.js');
   const loc = ctx.location();
   const truncate = !/^(false|0)$/i.test(ctx.env['MLFLOW_TRUNCATE_LONG_VALUES'] ?? 'true');
   const writer = new StoreWriter({ root: loc.root, artifactRoot: loc.artifactRoot, cwd: ctx.cwd, warn: (m) => ctx.warn(m), truncate });
-  return { writer, env: ctx.env, cwd: ctx.cwd, now: Date.now };
+  // filesystem errors (read-only store, full disk) become one-line errors, not stack traces
+  const guarded = new Proxy(writer, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        try {
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (e) {
+          throw asWriteError(e);
+        }
+      };
+    },
+  });
+  return { writer: guarded, env: ctx.env, cwd: ctx.cwd, now: Date.now };
 }
 
 /** Find a command group the read wiring registered, or make it. */

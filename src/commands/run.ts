@@ -39,7 +39,6 @@ export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Pr
   const [cmd, ...args] = opts.command;
   if (!cmd) throw new Error('runCommand: empty command');
   const run = runsCreate(ctx, { ...opts, sourceName: commandLine(opts.command) });
-  opts.info(`run ${run.run_id} (${run.run_name}) in experiment ${run.experiment_id}`);
   const env: NodeJS.ProcessEnv = {
     ...ctx.env,
     MLFLOW_RUN_ID: run.run_id,
@@ -62,6 +61,8 @@ export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Pr
     handlers.set(sig, h);
     process.on(sig, h);
   }
+  // printed once signals are handled, so whoever waits for this line may signal us
+  opts.info(`run ${run.run_id} (${run.run_name}) in experiment ${run.experiment_id}`);
   const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));

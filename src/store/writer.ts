@@ -82,6 +82,27 @@ function fsMessage(e: unknown): string {
   }
 }
 
+/**
+ * A filesystem error escaping a write (read-only store, disk full, permissions) as a
+ * one-line StateError naming the path; anything else is returned unchanged.
+ */
+export function asWriteError(e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
+  const where = err.path ? ` ${err.path}` : '';
+  const why: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    ENOTDIR: 'a file is in the way',
+    EEXIST: 'a file is in the way',
+    EISDIR: 'it is a folder',
+  };
+  return new StateError(`cannot ${err.syscall ?? 'write'}${where}: ${why[err.code] ?? err.code}`, 'write-failed');
+}
+
 /** The `run_id` of a new run and where it went. */
 export interface CreatedRun {
   run_id: string;

@@ -242,3 +242,27 @@ describe('refusals: message, exit code, store unchanged', () => {
     expect(fs.readFileSync(path.join(store, EXP, R, 'params', 'long'), 'utf8')).toBe('v'.repeat(6000));
   });
 });
+
+describe('filesystem failures', () => {
+  it('become one line naming the path, not a stack trace', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-case-'));
+    const store = path.join(work, 'mlruns');
+    fs.cpSync(base, store, { recursive: true });
+    fs.rmSync(path.join(store, '.trash'), { recursive: true });
+    fs.writeFileSync(path.join(store, '.trash'), 'not a folder');
+    const r = mlr(['--store', store, 'log-metric', R, 'loss', '1'], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`mlr: cannot mkdir ${path.join(store, '.trash')}: a file is in the way\n`);
+  });
+
+  it('maps errno errors and leaves other errors alone', async () => {
+    const { asWriteError } = await import('../../src/store/writer.js');
+    const { StateError } = await import('../../src/errors.js');
+    const e = Object.assign(new Error('x'), { code: 'ENOSPC', syscall: 'write', path: '/s/m' });
+    const mapped = asWriteError(e) as InstanceType<typeof StateError>;
+    expect(mapped).toBeInstanceOf(StateError);
+    expect(mapped.message).toBe('cannot write /s/m: no space left on device');
+    const plain = new TypeError('bug');
+    expect(asWriteError(plain)).toBe(plain);
+  });
+});
