@@ -101,6 +101,18 @@ describe('each registry write rewrites what MLflow rewrites', () => {
     expect(fs.readdirSync(dir()).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
+  it('delete-tag removes the file and bumps the model; a missing tag is a warning, nothing written', () => {
+    expect(m('models', 'set-tag', 'resnet-classifier', 'owner', 'ana', '--model-version', '2').code).toBe(0);
+    expect(m('models', 'delete-tag', 'resnet-classifier', 'owner', '--model-version', '2')).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(fs.existsSync(path.join(dir(), 'version-2', 'tags', 'owner'))).toBe(false);
+    expect(m('models', 'delete-tag', 'resnet-classifier', 'task').code).toBe(0);
+    expect(fs.readdirSync(path.join(dir(), 'tags'))).toEqual([]);
+    const before = snapshot(store);
+    const r = m('models', 'delete-tag', 'resnet-classifier', 'task');
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: "mlr: warning: model 'resnet-classifier' has no tag 'task'; nothing changed\n" });
+    expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });
+  });
+
   it('alias moved to another version: the file holds the new number, the old version’s meta keeps its stale list', () => {
     expect(m('models', 'alias', 'resnet-classifier', 'champion', '3').code).toBe(0);
     expect(read(dir(), 'aliases/champion')).toBe('3');
@@ -133,6 +145,13 @@ describe('each registry write rewrites what MLflow rewrites', () => {
     expect(d.changed).toEqual([]);
     expect(d.removed.every((p) => p === 'models/resnet-classifier' || p.startsWith('models/resnet-classifier/'))).toBe(true);
     expect(d.removed).toContain('models/resnet-classifier/version-1/meta.yaml');
+  });
+
+  it('a file in the way is a one-line error (exit 1)', () => {
+    fs.writeFileSync(path.join(store, 'models', 'summarizer', 'tags'), 'x');
+    const r = m('models', 'set-tag', 'summarizer', 'a', 'b');
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr: `mlr: cannot change the registry: ${path.join(store, 'models', 'summarizer', 'tags')}: a file is in the way of a folder\n` });
+    expect(read(store, 'models', 'summarizer', 'meta.yaml')).toBe(read(FIXTURE, 'models', 'summarizer', 'meta.yaml'));
   });
 
   it('a meta.yaml written by a newer MLflow keeps its extra keys when rewritten', () => {
