@@ -175,6 +175,10 @@ export class StoreWriter {
       if (made) this.writeNewExperiment(DEFAULT_EXPERIMENT_ID, 'Default', undefined);
     } else if (!statSync(this.root).isDirectory()) {
       throw new UsageError(`${this.root} is not a folder`, 'store-not-a-folder');
+    } else {
+      // refuse to scatter experiment folders into something that is not a store
+      // (`--store ~/project` instead of `~/project/mlruns`); an empty folder is fine
+      Store.open(this.root);
     }
     ensureDir(path.join(this.root, '.trash'));
     return new Store(this.root);
