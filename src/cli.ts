@@ -8,6 +8,10 @@ import { registerRead } from './cli/read.js';
 import { registerWrite } from './cli/write.js';
 import { registerSearch } from './cli/search.js';
 import { registerCharts } from './cli/charts.js';
+import { registerModels } from './cli/models.js';
+import { registerArtifacts } from './cli/artifacts.js';
+import { registerHousekeeping } from './cli/housekeeping.js';
+import { registerDoctor } from './cli/doctor.js';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +37,10 @@ export function buildProgram(): Command {
   registerWrite(program);
   registerSearch(program);
   registerCharts(program);
+  registerModels(program);
+  registerArtifacts(program);
+  registerHousekeeping(program);
+  registerDoctor(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
     c.configureOutput(output);

@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { ChartOptions } from '../render/chart.js';
 import { createContext, type Context } from './context.js';
-import { choice, collect, parseView, positiveInt, precisionInt } from './options.js';
+import { choice, collect, maxResults, parseView, positiveInt, precisionInt } from './options.js';
 
 const PLOT_FORMATS = ['chart', 'json', 'csv'] as const;
 const X_AXES = ['step', 'time', 'relative'] as const;
@@ -56,13 +56,13 @@ export function registerCharts(program: Command): void {
   program
     .command('plot')
     .description('chart metric histories of runs in the terminal (one line per run and metric)')
-    .argument('[runs...]', 'run ids or unique prefixes (or choose runs with -e / --order-by / --max-results)')
+    .argument('[runs...]', 'run ids or unique prefixes (or choose runs with -e / --filter / --order-by / --max-results)')
     .option('-m, --metric <key>', 'metric to plot (repeatable, or comma-separated)', collect)
     .option('-e, --experiment <id-or-name>', 'choose runs from this experiment (repeatable)', collect)
     .option('--view <view>', 'runs to choose from: active, deleted or all', parseView, 'active')
-    .option('--filter <expr>', 'choose runs by a search filter, as in runs ls')
-    .option('--order-by <clause>', 'order the chosen runs, e.g. "min(metrics.val_loss)" (repeatable)', collect)
-    .option('--max-results <n>', 'plot at most n of the chosen runs (default 10)', positiveInt)
+    .option('--filter <expr>', "choose runs by an MLflow search filter, e.g. \"params.optimizer = 'adam'\"")
+    .option('--order-by <clause>', 'order the chosen runs, e.g. "metrics.val_loss" or "min(metrics.val_loss)" (repeatable)', collect)
+    .option('--max-results <n>', 'plot at most n of the chosen runs (default 10)', maxResults)
     .option('--x <axis>', `x axis: ${X_AXES.join('|')}`, choice(X_AXES), 'step')
     .option('--width <n>', 'chart width in columns (default: the terminal width, 80 when piped)', chartWidth)
     .option('--height <n>', 'rows of the plot area', chartHeight, 15)
@@ -75,6 +75,7 @@ export function registerCharts(program: Command): void {
       'after',
       '\nExamples:\n  mlr plot 65035d79 0fcd845b --metric val_loss\n' +
         '  mlr plot -e sweep --order-by "min(metrics.val_loss)" --max-results 5 --metric val_loss --smooth 0.6\n' +
+        "  mlr plot -e sweep --filter \"params.optimizer = 'adam'\" --metric val_loss,train_loss\n" +
         '  mlr plot "$RUN" --metric loss --follow',
     )
     .action(async (ids: string[], opts: PlotOpts, cmd: Command) => {

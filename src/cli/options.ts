@@ -30,17 +30,17 @@ export function positiveInt(v: string): number {
   return Number(v);
 }
 
+/** `--precision`: significant digits, 1 to 17 (17 round-trips any double). */
+export function precisionInt(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 17) throw new InvalidArgumentError('expected a whole number from 1 to 17.');
+  return Number(v);
+}
+
 /** `--max-results`: 1..50000, the most MLflow's file store returns at once. */
 export function maxResults(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 50000) {
     throw new InvalidArgumentError('expected a whole number from 1 to 50000 (the most MLflow returns in one search).');
   }
-  return Number(v);
-}
-
-/** `--precision`: significant digits, 1 to 17 (17 round-trips any double). */
-export function precisionInt(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 17) throw new InvalidArgumentError('expected a whole number from 1 to 17.');
   return Number(v);
 }
 

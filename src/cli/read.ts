@@ -54,11 +54,11 @@ export function registerRead(program: Command): void {
     .option('--filter <expr>', "MLflow search filter, e.g. \"metrics.val_loss < 0.3 and params.optimizer = 'adam'\" (also OR, parentheses, IN lists)")
     .option(
       '--order-by <clause>',
-      'sort key and direction, e.g. "metrics.val_loss ASC" or "min(metrics.val_loss)" (repeatable; the first dominates)',
+      'sort key and direction, e.g. "metrics.val_loss ASC" or "min(metrics.val_loss) ASC" (repeatable; the first dominates)',
       collect,
     )
     .option('--max-results <n>', 'show at most n runs (1-50000)', maxResults)
-    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss,min(metrics.val_loss)')
+    .option('--columns <list>', 'comma-separated columns, e.g. run_id,run_name,params.lr,metrics.val_loss,min(metrics.val_loss),tags.team')
     .option('--spark <metric>', 'add a sparkline column of a metric history (repeatable)', collect)
     .option('--only-changed', 'hide metric/param/tag columns whose value is the same on every run')
     .option('--keep <regex>', 'always show columns whose key matches; hide other metric/param/tag columns (repeatable)', collect)
@@ -85,9 +85,9 @@ export function registerRead(program: Command): void {
           experiment?: string[];
           view: 'active' | 'deleted' | 'all';
           filter?: string;
+          orderBy?: string[];
           maxResults?: number;
           columns?: string;
-          orderBy?: string[];
           spark?: string[];
           onlyChanged?: boolean;
           keep?: string[];
@@ -99,12 +99,11 @@ export function registerRead(program: Command): void {
         cmd: Command,
       ) => {
         const ctx = createContext(cmd);
-        // a bad filter or order-by is a usage error: report it before touching the store
-        const { compileListing, listRunsOrdered } = await import('../commands/runs.js');
-        const compiled = compileListing(opts);
         const controls = await import('../commands/table-controls.js');
+        // a bad filter or order-by is a usage error: report it before touching the store
+        const query = await controls.compileAggregateQuery(opts.filter, opts.orderBy);
         const store = ctx.store();
-        let selected = await listRunsOrdered(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults, filter: opts.filter, orderBy: opts.orderBy }, compiled);
+        let selected = await controls.selectRunsWithAggregates(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults, query });
         const tree = opts.tree ? controls.buildTree(store, selected) : undefined;
         if (tree) selected = tree.map((t) => t.run);
         if (opts.format === 'ids') {
@@ -120,14 +119,13 @@ export function registerRead(program: Command): void {
           return;
         }
         const { buildRunTable, defaultColumns, parseColumn } = await import('../commands/run-table.js');
-        const { queryColumns } = await import('../commands/search.js');
         const aligned = ctx.mode.tty && opts.format === 'table';
-        const aggregateOrderColumns = (aggs: typeof compiled.aggregates) => aggs.flatMap((a) => (a ? [controls.aggregateColumn(a.spec)] : []));
-        // sparklines come right after the attributes (before the metric and param columns a narrow terminal drops)
+        // sparklines come right after the attributes and the query's keys (before the metric
+        // and param columns a narrow terminal drops)
         const spark = controls.sparkColumns(opts.spark);
         let columns = opts.columns
           ? opts.columns.split(',').filter((s) => s.trim() !== '').map(parseColumn)
-          : defaultColumns(store, selected, aligned, [...queryColumns(compiled.query), ...aggregateOrderColumns(compiled.aggregates), ...spark]);
+          : defaultColumns(store, selected, aligned, [...query.columns, ...spark]);
         columns = [...columns, ...spark.filter((c) => !columns.some((o) => o.key === c.key))];
         if (tree && !aligned && !columns.some((c) => c.key === 'tags.mlflow.parentRunId')) {
           // piped: no indentation, so say who the parent is
@@ -152,7 +150,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { describeRun } = await import('../commands/runs.js');
       const { renderRunDescription, runJson } = await import('../render/views.js');
-      const run = describeRun(ctx.store(), id);
+      const run = describeRun(ctx.store(), id, ctx.cwd);
       ctx.flushProblems();
       await ctx.out(opts.format === 'json' ? JSON.stringify(runJson(run, run.entry.problems), null, 2) + '\n' : renderRunDescription(run, run.entry.problems, ctx.mode));
     });

@@ -3,7 +3,7 @@
  * usable as run-table columns and as order-by keys. Plain `metrics.x` keeps MLflow's meaning
  * (the latest value); these read every line of the metric file, streamed, one file at a time.
  */
-import { NotFoundError, UsageError } from '../errors.js';
+import { FilterError, NotFoundError, UsageError } from '../errors.js';
 import { MinMaxDownsampler } from '../render/downsample.js';
 import { renderSparkline } from '../render/spark.js';
 import { isLater, type MetricLine } from '../store/metrics.js';
@@ -167,46 +167,15 @@ export function parseAggregateOrderBy(clause: string): AggregateOrder | undefine
   if (!spec) return undefined;
   const dir = m[2]!.toLowerCase();
   if (dir !== '' && dir !== 'asc' && dir !== 'desc') {
-    throw new UsageError(`Invalid ordering key in order_by clause '${clause}'.`, 'order-by-direction');
+    // the search module's wording and caret (spec §5.1)
+    const at = clause.lastIndexOf(m[2]!);
+    throw new FilterError(
+      `Invalid ordering key in order_by clause '${clause}'. — the direction is ASC or DESC, found '${m[2]}'`,
+      clause,
+      [at, at + m[2]!.length],
+      'order-by-direction',
+    );
   }
   if (spec.fn === 'spark') throw new UsageError(`cannot order by a sparkline: '${clause}'`, 'order-by-spark');
   return { spec, descending: dir === 'desc' };
-}
-
-/** Sort rank per the search spec §5.2: real values first, then NaN, then missing. */
-function rank(v: AggregateValue): number {
-  if (v === null) return 2;
-  if (typeof v === 'number' && Number.isNaN(v)) return 1;
-  return 0;
-}
-
-/**
- * Sorts runs by aggregate clauses with MLflow's order-by algorithm: clauses applied last to
- * first as stable sorts over the given order, NaN after real values and missing values last
- * in both directions. Returns a new array.
- */
-export function sortByAggregates(
-  runs: readonly RunEntry[],
-  orders: readonly AggregateOrder[],
-  values: Map<string, Map<string, AggregateValue>>,
-): RunEntry[] {
-  let out = [...runs];
-  for (let i = orders.length - 1; i >= 0; i--) {
-    const { spec, descending } = orders[i]!;
-    const get = (r: RunEntry) => values.get(r.info.run_id)?.get(spec.key) ?? null;
-    out = out
-      .map((run, index) => ({ run, index, v: get(run) }))
-      .sort((a, b) => {
-        const ra = rank(a.v);
-        const rb = rank(b.v);
-        if (ra !== rb) return ra - rb;
-        if (ra === 0 && a.v !== b.v) {
-          const d = (a.v as number) < (b.v as number) ? -1 : 1;
-          return descending ? -d : d;
-        }
-        return a.index - b.index;
-      })
-      .map((x) => x.run);
-  }
-  return out;
 }

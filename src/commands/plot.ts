@@ -324,9 +324,9 @@ export interface PlotSelection {
 export const DEFAULT_QUERY_RUNS = 10;
 
 /**
- * The runs to plot: the ids given, else the runs a query picks (`-e`, `--order-by`,
- * `--max-results`; at most DEFAULT_QUERY_RUNS unless told), else $MLFLOW_RUN_ID.
- * `total` is how many runs the query matched before the cut.
+ * The runs to plot: the ids given, else the runs a query picks (`-e`, `--filter`, `--order-by`
+ * — plain keys or aggregates — and `--max-results`; at most DEFAULT_QUERY_RUNS unless told),
+ * else $MLFLOW_RUN_ID. `total` is how many runs the query matched before the cut.
  */
 export async function selectPlotRuns(store: Store, sel: PlotSelection): Promise<{ runs: RunEntry[]; total: number }> {
   const query = (sel.experiments?.length ?? 0) > 0 || (sel.orderBy?.length ?? 0) > 0 || sel.maxResults !== undefined || sel.filter !== undefined;
@@ -339,13 +339,8 @@ export async function selectPlotRuns(store: Store, sel: PlotSelection): Promise<
     if (sel.envRunId) return { runs: [store.findRun(sel.envRunId)], total: 1 };
     throw new UsageError('say which runs to plot: run ids, or a query such as -e <experiment> --order-by "min(metrics.val_loss)"', 'plot-needs-runs');
   }
-  // the same selection as `runs ls` (filter, MLflow and aggregate order-by), cut afterwards
-  const { listRunsOrdered } = await import('./runs.js');
-  const all = await listRunsOrdered(store, {
-    experiments: sel.experiments ? [...sel.experiments] : undefined,
-    view: sel.view,
-    filter: sel.filter,
-    orderBy: sel.orderBy ? [...sel.orderBy] : undefined,
-  });
+  const { compileAggregateQuery, selectRunsWithAggregates } = await import('./table-controls.js');
+  const q = await compileAggregateQuery(sel.filter, sel.orderBy);
+  const all = await selectRunsWithAggregates(store, { experiments: sel.experiments ? [...sel.experiments] : undefined, view: sel.view, query: q });
   return { runs: all.slice(0, sel.maxResults ?? DEFAULT_QUERY_RUNS), total: all.length };
 }

@@ -14,10 +14,10 @@ export interface ColumnSpec {
   kind: 'attr' | 'metric' | 'param' | 'tag' | 'agg';
   /** the metric/param/tag key, or the attribute name; `min(val_loss)` for aggregates */
   name: string;
-  /** kept on a narrow terminal like the attributes (the keys a --filter / --order-by names) */
-  pinned?: boolean;
   /** kind 'agg': the aggregate (`min(metrics.val_loss)`, `spark(metrics.val_loss)`, …) */
   agg?: AggregateSpec;
+  /** kept on a narrow terminal like the attributes (the keys a --filter / --order-by names) */
+  pinned?: boolean;
 }
 
 export interface RunTable {

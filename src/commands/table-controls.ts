@@ -1,19 +1,13 @@
 /**
  * Table controls for `mlr runs ls`: aggregate and sparkline columns, --only-changed,
- * --keep/--drop, --tree and ordering by aggregates. Each works on plain data (runs, columns,
+ * --keep/--drop, --tree and ordering by aggregates (hooked into the search module's order-by). Each works on plain data (runs, columns,
  * a built RunTable) so the CLI only strings them together.
  */
 import { UsageError } from '../errors.js';
 import type { RunEntry, Store } from '../store/store.js';
-import {
-  computeAggregates,
-  parseAggregate,
-  parseAggregateOrderBy,
-  sortByAggregates,
-  type AggregateOrder,
-  type AggregateSpec,
-  type AggregateValue,
-} from './aggregates.js';
+import type { CompiledQuery } from '../search/index.js';
+import type { ViewType } from '../store/types.js';
+import { computeAggregates, parseAggregate, parseAggregateOrderBy, type AggregateSpec, type AggregateValue } from './aggregates.js';
 import type { CellValue, ColumnSpec, RunTable } from './run-table.js';
 
 /** The run-table column for an aggregate spec (`min(metrics.val_loss)`, header `min(val_loss)`). */
@@ -41,39 +35,70 @@ export async function aggregateValues(
   return computeAggregates(store, runs, specs);
 }
 
-/**
- * Parses `--order-by` clauses. Aggregate keys (`min(metrics.val_loss) ASC`) are handled here.
- * TODO(search): plain keys (`metrics.x`, `params.y`, attributes) belong to the search
- * module's order-by; until it is merged they are rejected with a clear message.
- */
-export function parseOrderBy(clauses: readonly string[] | undefined): AggregateOrder[] {
-  return (clauses ?? []).map((c) => {
-    const o = parseAggregateOrderBy(c);
-    if (!o) {
-      throw new UsageError(
-        `--order-by '${c}': only metric aggregates such as 'min(metrics.val_loss) ASC' are supported yet; ordering by plain keys comes with the search module`,
-        'order-by-unsupported',
-      );
-    }
-    return o;
-  });
+/** A compiled query whose order-by may name metric aggregates as well as plain keys. */
+export interface AggregateQuery {
+  /** the search module's query; aggregate clauses are in `order` as metric keys named by the spec key */
+  query: CompiledQuery;
+  /** the aggregates the order-by names, computed for the filtered runs before sorting */
+  aggregates: AggregateSpec[];
+  /** the columns the query names (pinned): plain keys from the search module, then aggregates */
+  columns: ColumnSpec[];
 }
 
-/** Orders runs by aggregate clauses (MLflow's stable, NaN-then-missing-last algorithm), then cuts to maxResults. */
-export async function orderRuns(
+/**
+ * Compiles `--filter` and `--order-by` with the search module, letting order-by clauses name
+ * aggregates (`min(metrics.val_loss) DESC`). An aggregate clause becomes an ordinary metric
+ * order key whose key is the aggregate's text (`min(metrics.val_loss)`); MLflow metric names
+ * cannot contain parentheses, so it never meets a real metric. Its value is put into each
+ * run's metrics map before sorting (see selectRunsWithAggregates). Throws FilterError /
+ * UsageError (exit 2) on a bad clause.
+ */
+export async function compileAggregateQuery(filter: string | undefined, orderBy: readonly string[] | undefined): Promise<AggregateQuery> {
+  const { compileQuery } = await import('../search/index.js');
+  const { queryColumns } = await import('./search.js');
+  const clauses = orderBy ?? [];
+  const parsed = clauses.map((c) => ({ clause: c, agg: parseAggregateOrderBy(c) }));
+  const query = compileQuery({ filter, orderBy: parsed.filter((p) => !p.agg).map((p) => p.clause) });
+  const columns = queryColumns(query);
+  const plain = [...query.order];
+  query.order = parsed.map((p) =>
+    p.agg ? { entity: 'metric' as const, key: p.agg.spec.key, ascending: !p.agg.descending, source: p.clause } : plain.shift()!,
+  );
+  const aggregates = parsed.flatMap((p) => (p.agg ? [p.agg.spec] : []));
+  for (const a of aggregates) if (!columns.some((c) => c.key === a.key)) columns.push({ ...aggregateColumn(a), pinned: true });
+  return { query, aggregates, columns };
+}
+
+/**
+ * The runs of a listing: like selectRuns (experiments, view, filter, MLflow's order-by rules,
+ * max results), with aggregate order keys computed — streamed — for the runs that pass the
+ * filter, before sorting and cutting.
+ */
+export async function selectRunsWithAggregates(
   store: Store,
-  runs: readonly RunEntry[],
-  orders: readonly AggregateOrder[],
-  maxResults?: number,
+  opts: { experiments?: string[]; view: ViewType; maxResults?: number; query: AggregateQuery },
 ): Promise<RunEntry[]> {
-  if (orders.length === 0) return maxResults === undefined ? [...runs] : runs.slice(0, maxResults);
+  const { selectRuns, resolveExperiments } = await import('./select.js');
+  const { query, aggregates } = opts.query;
+  if (aggregates.length === 0) return selectRuns(store, { experiments: opts.experiments, view: opts.view, maxResults: opts.maxResults, query });
+  const { evaluate, sortRuns } = await import('../search/index.js');
+  const entries = store.listRuns(resolveExperiments(store, opts.experiments), opts.view);
+  const loaded = entries.map((entry) => ({ ...store.loadSearchable(entry, query.needs), entry }));
+  const matched = query.predicate ? loaded.filter((r) => evaluate(query.predicate!, r)) : loaded;
   const values = await computeAggregates(
     store,
-    runs,
-    orders.map((o) => o.spec),
+    matched.map((r) => r.entry),
+    aggregates,
   );
-  const sorted = sortByAggregates(runs, orders, values);
-  return maxResults === undefined ? sorted : sorted.slice(0, maxResults);
+  for (const r of matched) {
+    const v = values.get(r.info.run_id);
+    for (const a of aggregates) {
+      const x = v?.get(a.key);
+      if (typeof x === 'number') r.metrics.set(a.key, x); // null: missing, sorts last
+    }
+  }
+  const sorted = sortRuns(matched, query.order).map((r) => r.entry);
+  return opts.maxResults === undefined ? sorted : sorted.slice(0, opts.maxResults);
 }
 
 function sameValue(a: CellValue, b: CellValue): boolean {

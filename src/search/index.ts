@@ -15,7 +15,7 @@ import type { SearchableRun } from '../store/types.js';
 
 export type { CompareNode, Comparator, Entity, FilterNode, OrderKey } from './ast.js';
 export { evaluate } from './evaluate.js';
-export { parseOrderBy, sortByKey, sortRuns } from './order-by.js';
+export { parseOrderBy, sortRuns } from './order-by.js';
 export { parseFilter } from './parser.js';
 
 /** Exactly the keys a query touches, so a reader loads only those files. */

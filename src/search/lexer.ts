@@ -73,8 +73,9 @@ const S = String.raw`[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u202
 const LETTER = '[A-ZÀ-Ü]';
 
 interface Rule {
-  re: RegExp;
-  kind: TokenKind | 'ident-word' | 'forced' | 'word-op' | 'number-int' | 'number-float' | 'number-hex';
+  /** undefined: the place in the order where quoted strings are tried (scanQuoted) */
+  re: RegExp | undefined;
+  kind: TokenKind | 'ident-word' | 'forced' | 'word-op' | 'number-int' | 'number-float' | 'number-hex' | 'strings';
 }
 
 function rule(source: string, kind: Rule['kind']): Rule {
@@ -102,14 +103,13 @@ const RULES: Rule[] = [
   rule(String.raw`-?([0-9]+(\.[0-9]+)?|\.[0-9]+)E-?[0-9]+`, 'number-float'),
   rule(String.raw`-?([0-9]+(\.[0-9]*)|\.[0-9]+)(?![_A-ZÀ-Ü])`, 'number-float'),
   rule(String.raw`-?[0-9]+(?![_A-ZÀ-Ü])`, 'number-int'),
-  // strings are handled by scanQuoted (see there) between these two groups
+  { re: undefined, kind: 'strings' },
   rule(String.raw`(NOT${S}+)?(LIKE|ILIKE|RLIKE|REGEXP)${NOT_W}`, 'word-op'),
   rule(`[0-9_\\p{L}\\p{N}][_$#\\p{L}\\p{N}]*`, 'word'),
   rule(String.raw`[;:()\[\],.]`, 'dot'),
   rule('[<>=~!]+', 'op'),
   rule('[+/@#%^&|-]+', 'arith'),
 ];
-const STRINGS_AFTER = RULES.findIndex((r) => r.kind === 'word-op' && r.re.source.includes('LIKE'));
 
 const PUNCT: Record<string, TokenKind> = {
   '(': 'lparen',
@@ -159,8 +159,8 @@ export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let pos = 0;
   outer: while (pos < text.length) {
-    for (let r = 0; r < RULES.length; r++) {
-      if (r === STRINGS_AFTER) {
+    for (const rl of RULES) {
+      if (!rl.re) {
         const ch = text[pos];
         if (ch === "'" || ch === '"') {
           const end = scanQuoted(text, pos, ch);
@@ -171,8 +171,8 @@ export function tokenize(text: string): Token[] {
             continue outer;
           }
         }
+        continue;
       }
-      const rl = RULES[r]!;
       rl.re.lastIndex = pos;
       const m = rl.re.exec(text);
       if (!m || m[0].length === 0) continue;
@@ -211,6 +211,8 @@ function makeToken(kind: Rule['kind'], text: string, start: number, end: number)
       return { kind: PUNCT[text] ?? 'other', text, start, end, norm: text };
     case 'op':
       return { kind: 'op', text, start, end, norm: text };
+    case 'strings': // never reaches here: strings are made in tokenize
+      return { kind: 'other', text, start, end, norm: text };
     default:
       return { kind, text, start, end, norm: text };
   }

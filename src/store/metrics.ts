@@ -50,6 +50,12 @@ export type MetricLine = { timestamp: number; value: number; step: number };
  * Returns a string describing the problem when the line is malformed.
  */
 export function parseMetricLine(line: string): MetricLine | string {
+  const out: MetricLine = { timestamp: 0, value: 0, step: 0 };
+  return parseCanonicalInto(line, 0, line.length, out) ? out : parseMetricLineStrict(line);
+}
+
+/** parseMetricLine without the fast path: the reference the fast path must agree with. */
+export function parseMetricLineStrict(line: string): MetricLine | string {
   const fields = strip(line).split(' ');
   const n = fields.length;
   if (n !== 2 && n !== 3 && n !== 5) {
@@ -66,6 +72,71 @@ export function parseMetricLine(line: string): MetricLine | string {
     step = s;
   }
   return { timestamp, value, step };
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Fast path for the line MLflow writes, `<ts> <repr(value)> <step>` with nothing around
+ * it, parsed in place from text[start, end) into `out` without splitting or regexes.
+ * Returns false for anything else (signs, `_`, `E`, `-nan`, whitespace, 2 or 5 fields,
+ * numbers over 15 digits, malformed lines), which the exact parser then decides. It only
+ * accepts spellings where Python's int()/float() and JavaScript's Number() agree, so
+ * both paths give identical results (issue 7: parsing dominated listing by a metric).
+ */
+export function parseCanonicalInto(text: string, start: number, end: number, out: MetricLine): boolean {
+  let i = start;
+  let timestamp = 0;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) break;
+    timestamp = timestamp * 10 + (c - 48);
+  }
+  if (i === start || i - start > 15 || i >= end || text.charCodeAt(i) !== 32) return false;
+  const valueStart = ++i;
+  if (i < end && text.charCodeAt(i) === 45) i++; // '-'
+  const intStart = i;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  let value: number;
+  if (i === intStart) {
+    if (text.startsWith('nan', i) && i === valueStart) value = NaN;
+    else if (text.startsWith('inf', i)) value = i === valueStart ? Infinity : -Infinity;
+    else return false;
+    i += 3;
+  } else {
+    if (i < end && text.charCodeAt(i) === 46) {
+      // '.' needs digits after it here (`5.` is left to the exact parser)
+      const frac = ++i;
+      while (i < end && isDigit(text.charCodeAt(i))) i++;
+      if (i === frac) return false;
+    }
+    if (i < end && text.charCodeAt(i) === 101) {
+      // 'e', optional sign, digits
+      i++;
+      if (i < end && (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45)) i++;
+      const exp = i;
+      while (i < end && isDigit(text.charCodeAt(i))) i++;
+      if (i === exp) return false;
+    }
+    value = Number(text.slice(valueStart, i));
+  }
+  if (i >= end || text.charCodeAt(i) !== 32) return false;
+  i++;
+  const negative = i < end && text.charCodeAt(i) === 45;
+  if (negative) i++;
+  const stepStart = i;
+  let step = 0;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) return false;
+    step = step * 10 + (c - 48);
+  }
+  if (i === stepStart || i - stepStart > 15) return false;
+  out.timestamp = timestamp;
+  out.value = value;
+  // `-0` stays -0, as Number('-0') in the exact parser gives
+  out.step = negative ? -step : step;
+  return true;
 }
 
 /**
@@ -94,6 +165,7 @@ export interface MetricFileSummary {
  */
 export function summarizeMetricText(text: string): MetricFileSummary {
   const out: MetricFileSummary = { count: 0, bad: [] };
+  const scratch: MetricLine = { timestamp: 0, value: 0, step: 0 };
   let i = 0;
   let lineNo = 0;
   const n = text.length;
@@ -101,15 +173,19 @@ export function summarizeMetricText(text: string): MetricFileSummary {
     let j = text.indexOf('\n', i);
     if (j < 0) j = n;
     lineNo++;
-    const line = text.slice(i, j);
-    i = j + 1;
-    const parsed = parseMetricLine(line);
-    if (typeof parsed === 'string') {
-      out.bad.push({ line: lineNo, text: line, reason: parsed });
-      continue;
+    let parsed: MetricLine | string;
+    if (parseCanonicalInto(text, i, j, scratch)) parsed = scratch;
+    else {
+      parsed = parseMetricLineStrict(text.slice(i, j));
+      if (typeof parsed === 'string') {
+        out.bad.push({ line: lineNo, text: text.slice(i, j), reason: parsed });
+        i = j + 1;
+        continue;
+      }
     }
+    i = j + 1;
     out.count++;
-    if (!out.latest || isLater(out.latest, parsed)) out.latest = parsed;
+    if (!out.latest || isLater(out.latest, parsed)) out.latest = { timestamp: parsed.timestamp, value: parsed.value, step: parsed.step };
   }
   return out;
 }
@@ -126,6 +202,7 @@ export async function* streamMetricFile(
   const stream = createReadStream(path, { encoding: 'latin1', highWaterMark: 1 << 16 });
   let rest = '';
   let lineNo = 0;
+  const p: MetricLine = { timestamp: 0, value: 0, step: 0 };
   for await (const chunk of stream as AsyncIterable<string>) {
     const buf = rest + chunk;
     let i = 0;
@@ -133,11 +210,16 @@ export async function* streamMetricFile(
       const j = buf.indexOf('\n', i);
       if (j < 0) break;
       lineNo++;
+      if (parseCanonicalInto(buf, i, j, p)) {
+        i = j + 1;
+        yield { key, value: p.value, timestamp: p.timestamp, step: p.step };
+        continue;
+      }
       const line = buf.slice(i, j);
       i = j + 1;
-      const p = parseMetricLine(line);
-      if (typeof p === 'string') onBad?.(lineNo, line, p);
-      else yield { key, value: p.value, timestamp: p.timestamp, step: p.step };
+      const q = parseMetricLineStrict(line);
+      if (typeof q === 'string') onBad?.(lineNo, line, q);
+      else yield { key, value: q.value, timestamp: q.timestamp, step: q.step };
     }
     rest = buf.slice(i);
   }

@@ -5,7 +5,9 @@
  * the `aliases/` folder is authoritative.
  */
 import path from 'node:path';
-import { listDir, listKeyFiles, readText } from './fsread.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { isDirectory, listDir, listKeyFiles, readText } from './fsread.js';
+import { isLater, parsePyFloat, parsePyInt } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
 import type { KeyValue, Problem } from './types.js';
 
@@ -51,7 +53,19 @@ export interface LoggedModel {
   creation_timestamp: number | null;
   last_updated_timestamp: number | null;
   artifact_location: string;
+  status_message: string | null;
   dir: string;
+}
+
+/** A logged model's latest metric value for one key and (dataset name, digest) group. */
+export interface LoggedModelMetric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  run_id: string | null;
+  dataset_name: string | null;
+  dataset_digest: string | null;
 }
 
 export interface TraceInfo {
@@ -148,8 +162,12 @@ export function readModelVersions(modelDir: string, problems: Problem[], include
 
 /** Every registered model in the store's registry, with versions, aliases and tags. */
 export function listRegisteredModels(root: string, problems: Problem[] = []): RegisteredModel[] {
+  return listRegisteredModelsIn(root, modelDirs(root), problems);
+}
+
+function listRegisteredModelsIn(root: string, names: string[], problems: Problem[]): RegisteredModel[] {
   const out: RegisteredModel[] = [];
-  for (const name of modelDirs(root)) {
+  for (const name of names) {
     const dir = path.join(root, 'models', name);
     const map = readMap(path.join(dir, 'meta.yaml'), problems);
     if (!map) continue;
@@ -196,10 +214,113 @@ export function listLoggedModels(expDir: string, problems: Problem[] = []): Logg
       creation_timestamp: int(map['creation_timestamp']),
       last_updated_timestamp: int(map['last_updated_timestamp']),
       artifact_location: str(map['artifact_location']) ?? '',
+      status_message: str(map['status_message']),
       dir,
     });
   }
   return out.sort((a, b) => (a.model_id < b.model_id ? -1 : 1));
+}
+
+/**
+ * Latest metric values of a logged model (`<model>/metrics/<key>`, lines
+ * `<ts> <value> <step> <run_id> [<dataset_name> <dataset_digest>]`), one per key and
+ * dataset group, chosen by the largest (step, timestamp, value) as for runs (§13.2).
+ * Malformed lines are skipped and reported.
+ */
+export function readLoggedModelMetrics(modelDir: string, problems: Problem[] = []): LoggedModelMetric[] {
+  const dir = path.join(modelDir, 'metrics');
+  const out = new Map<string, LoggedModelMetric>();
+  for (const key of listKeyFiles(dir).sort()) {
+    const file = path.join(dir, key);
+    const r = readText(file, 'metric');
+    if (!r.ok) continue;
+    let lineNo = 0;
+    for (const raw of r.text.split('\n')) {
+      lineNo++;
+      const line = raw.trim();
+      if (line === '') continue;
+      const f = line.split(' ');
+      const ts = parsePyInt(f[0] ?? '');
+      const value = parsePyFloat(f[1] ?? '');
+      const step = parsePyInt(f[2] ?? '');
+      if ((f.length !== 4 && f.length !== 6) || ts === undefined || value === undefined || step === undefined) {
+        problems.push({ code: 'metric-malformed', path: file, message: `${file} line ${lineNo}: expected <ts> <value> <step> <run_id> [<dataset> <digest>]` });
+        continue;
+      }
+      const m: LoggedModelMetric = {
+        key,
+        value,
+        timestamp: ts,
+        step,
+        run_id: f[3] ?? null,
+        dataset_name: f.length === 6 ? f[4]! : null,
+        dataset_digest: f.length === 6 ? f[5]! : null,
+      };
+      const group = `${key}\u0000${m.dataset_name ?? ''}\u0000${m.dataset_digest ?? ''}`;
+      const prev = out.get(group);
+      if (!prev || isLater(prev, m)) out.set(group, m);
+    }
+  }
+  return [...out.values()];
+}
+
+/** Params of a logged model (`<model>/params/<key>`), sorted by key. */
+export function readLoggedModelParams(modelDir: string): KeyValue[] {
+  return readKv(path.join(modelDir, 'params'));
+}
+
+/** Tags of a logged model (`<model>/tags/<key>`), sorted by key. */
+export function readLoggedModelTags(modelDir: string): KeyValue[] {
+  return readKv(path.join(modelDir, 'tags'));
+}
+
+// ------------------------------------------------------------------ registered-model lookup
+
+/**
+ * Check a registered-model name as MLflow 2.12's file registry does (non-empty, no path
+ * separator, no `%`), plus what a folder name cannot be (`.`, `..`, NUL). Throws UsageError.
+ */
+export function validateModelName(name: string): void {
+  if (name === '') throw new UsageError('Registered model name cannot be empty.', 'bad-model-name');
+  if (name.includes('/')) {
+    throw new UsageError(`Invalid name: '${name}'. Registered model name cannot contain path separator`, 'bad-model-name');
+  }
+  if (name.includes('%')) {
+    throw new UsageError(`Invalid name: '${name}'. Registered model name cannot contain '%' character`, 'bad-model-name');
+  }
+  if (name === '.' || name === '..' || name.includes('\0')) {
+    throw new UsageError(`Invalid name: '${name}'. It cannot be used as a folder name`, 'bad-model-name');
+  }
+}
+
+/** `<root>/models/<name>` (the name validated first). */
+export function registeredModelDir(root: string, name: string): string {
+  validateModelName(name);
+  return path.join(root, 'models', name);
+}
+
+/** Names of every registered model (folder names under `<root>/models`). */
+export function listRegisteredModelNames(root: string): string[] {
+  return modelDirs(root);
+}
+
+/**
+ * One registered model by exact name, with its versions. Throws NotFoundError (MLflow's
+ * wording, plus the names that do exist) when there is none.
+ */
+export function getRegisteredModel(root: string, name: string, problems: Problem[] = []): RegisteredModel {
+  const dir = registeredModelDir(root, name);
+  if (isDirectory(dir)) {
+    const all = listRegisteredModelsIn(root, [name], problems);
+    if (all[0]) return all[0];
+  }
+  const names = modelDirs(root);
+  const near = names.filter((n) => n.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(n.toLowerCase()));
+  const list = (near.length ? near : names).slice(0, 10);
+  throw new NotFoundError(
+    `Registered Model with name=${name} not found` + (list.length ? `; ${near.length ? 'did you mean' : 'models'}: ${list.join(', ')}` : '; the registry is empty'),
+    'model-not-found',
+  );
 }
 
 /** Traces of one experiment folder (`<exp>/traces/<request_id>/trace_info.yaml`). */

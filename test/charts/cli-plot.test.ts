@@ -172,6 +172,29 @@ describe('mlr plot', () => {
     }
   });
 
+  it('chooses runs by search filter and plain order-by keys too', () => {
+    const r = mlr([...S, 'plot', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--metric', 'val_loss', '--height', '5', '--width', '60']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      out(
+        'val_loss',
+        '0.77 ┼──╮',
+        '0.63 ┤╰─╰─────╮',
+        '0.48 ┤      ╰─╰─────────╮',
+        '0.34 ┤             ╰╰───╰───────────────╮──╮',
+        '0.19 ┤                                 ╰╰────────────╴ 1,2,3',
+        '     └────────────────────────────────────────────────',
+        '      0                     step                     4',
+        '1 ── adam-lr1e-4-bs64',
+        '2 ── adam-lr0.01-bs32',
+        '3 ── adam-lr0.001-bs16',
+      ),
+    );
+    // the same three runs, in the same order, as runs ls picks them
+    const ids = mlr([...S, 'runs', 'ls', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--columns', 'run_name']);
+    expect(ids.stdout).toBe(out('run_name', 'adam-lr1e-4-bs64', 'adam-lr0.01-bs32', 'adam-lr0.001-bs16'));
+  });
+
   it('warns about a run without the metric and plots the others', () => {
     const r = mlr([...S, 'plot', A, 'cc66ad54', '--metric', 'val_loss', '--height', '3', '--width', '40']);
     expect(r.code).toBe(0);
@@ -189,16 +212,6 @@ describe('mlr plot', () => {
     );
   });
 
-  it('a query picks exactly the runs runs ls picks (filter, MLflow order-by, max-results)', () => {
-    const q = ['-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss ASC', '--max-results', '2'];
-    const ids = mlr([...S, 'runs', 'ls', ...q, '--format', 'ids']).stdout.trim().split('\n');
-    expect(ids).toHaveLength(2);
-    const csv = mlr([...S, 'plot', ...q, '--metric', 'val_loss', '--format', 'csv']);
-    expect(csv.code).toBe(0);
-    const plotted = [...new Set(csv.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0]))];
-    expect(plotted).toEqual(ids);
-  });
-
   it('fails with one clear line and the right exit code', () => {
     const cases: [string[], number, string][] = [
       [[A], 2, 'mlr: say which metric to plot with --metric <key>; the runs have: train_loss, val_acc, val_loss\n'],
@@ -206,12 +219,12 @@ describe('mlr plot', () => {
       [['--metric', 'val_loss'], 2, 'mlr: say which runs to plot: run ids, or a query such as -e <experiment> --order-by "min(metrics.val_loss)"\n'],
       [['zzzzzzzz', '--metric', 'val_loss'], 1, `mlr: run 'zzzzzzzz' not found in ${FIXTURE}\n`],
       [[A, '-e', 'sweep', '--metric', 'val_loss'], 2, 'mlr: give run ids or a query (-e, --filter, --order-by, --max-results), not both\n'],
-      [
-        ['-e', 'sweep', '--filter', "metrics.val_loss < 'x'", '--metric', 'val_loss'],
-        2,
-        "mlr: Expected numeric value type for metric. Found 'x' — metrics compare with numbers such as 0.5, -1, 1e-3 (no inf or nan)\n  metrics.val_loss < 'x'\n                     ^^^\n",
-      ],
       [[A, '--metric', 'val_loss', '--follow', '--format', 'csv'], 2, 'mlr: --follow redraws a chart; it cannot be used with --format json or csv\n'],
+      [
+        ['-e', 'sweep', '--filter', 'params.optimizer = adam', '--metric', 'val_loss'],
+        2,
+        'mlr: Parameter value is either not quoted or unidentified quote types used for string value adam. Use either single or double quotes. — e.g. params.optimizer = \'adam\'\n  params.optimizer = adam\n                     ^^^^\n',
+      ],
     ];
     for (const [args, code, stderr] of cases) {
       const r = mlr([...S, 'plot', ...args]);

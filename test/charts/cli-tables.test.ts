@@ -187,6 +187,30 @@ describe('runs ls metric aggregates', () => {
     expect(all.stdout).toBe(out(...['ee', 'bb', 'cc', 'aa', 'ff', 'dd'].map(runId)));
   });
 
+  it('combines with --filter, and shows the keys the query names first (TTY and piped)', () => {
+    const args = [...S, 'runs', 'ls', '--filter', "params.lr != '0.01'", '--order-by', 'max(metrics.loss) DESC', '--drop', '^(experiment|start_time|end_time|duration)'];
+    expect(mlr(args, { tty: 120 }).stdout).toBe(
+      out(
+        'ID        Name        Status    lr     max(loss)  loss  seed',
+        'ff000000  orphan      FINISHED  0.1          inf     2  1',
+        'ee000000  solo        FINISHED  0.1            1   0.1  1',
+        'aa000000  parent      FINISHED  0.1          0.9   0.4  1',
+        'cc000000  child-2     FINISHED  0.001        0.7   0.6  1',
+        'dd000000  grandchild  FINISHED  0.001          -     -  1',
+      ),
+    );
+    expect(mlr(args).stdout).toBe(
+      out(
+        'run_id\trun_name\tstatus\tparams.lr\tmax(metrics.loss)\tmetrics.loss\tparams.seed',
+        `${runId('ff')}\torphan\tFINISHED\t0.1\tinf\t2\t1`,
+        `${runId('ee')}\tsolo\tFINISHED\t0.1\t1\t0.1\t1`,
+        `${runId('aa')}\tparent\tFINISHED\t0.1\t0.9\t0.4\t1`,
+        `${runId('cc')}\tchild-2\tFINISHED\t0.001\t0.7\t0.6\t1`,
+        `${runId('dd')}\tgrandchild\tFINISHED\t0.001\t\t\t1`,
+      ),
+    );
+  });
+
   it('rejects unknown aggregates and non-metric arguments', () => {
     const a = mlr([...S, 'runs', 'ls', '--columns', 'median(metrics.loss)']);
     expect(a.code).toBe(2);
@@ -196,7 +220,9 @@ describe('runs ls metric aggregates', () => {
     expect(b.stderr).toBe("mlr: min() takes a metric, e.g. min(metrics.val_loss); got 'params.lr'\n");
     const c = mlr([...S, 'runs', 'ls', '--order-by', 'min(metrics.loss) UP']);
     expect(c.code).toBe(2);
-    expect(c.stderr).toBe("mlr: Invalid ordering key in order_by clause 'min(metrics.loss) UP'.\n");
+    expect(c.stderr).toBe(
+      "mlr: Invalid ordering key in order_by clause 'min(metrics.loss) UP'. — the direction is ASC or DESC, found 'UP'\n  min(metrics.loss) UP\n                    ^^\n",
+    );
   });
 });
 

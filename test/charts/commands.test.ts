@@ -6,10 +6,10 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseAggregate, parseAggregateOrderBy, sortByAggregates, type AggregateValue } from '../../src/commands/aggregates.js';
+import { parseAggregate, parseAggregateOrderBy } from '../../src/commands/aggregates.js';
 import { formatElapsed, MetricTail, parseMetricKeys } from '../../src/commands/plot.js';
 import type { RunTable } from '../../src/commands/run-table.js';
-import { applyColumnControls, buildTree, treePrefix } from '../../src/commands/table-controls.js';
+import { applyColumnControls, buildTree, compileAggregateQuery, selectRunsWithAggregates, treePrefix } from '../../src/commands/table-controls.js';
 import type { MetricLine } from '../../src/store/metrics.js';
 import { Store, type RunEntry } from '../../src/store/store.js';
 import { makeStore, runId } from './helpers.js';
@@ -36,26 +36,57 @@ describe('parseAggregate', () => {
   });
 });
 
-describe('sortByAggregates', () => {
-  const run = (id: string) => ({ info: { run_id: id } }) as RunEntry;
-  const runs = ['a', 'b', 'c', 'd', 'e', 'f'].map(run);
-  const vals = (m: Record<string, AggregateValue>) => new Map(Object.entries(m).map(([id, v]) => [id, new Map([['min(metrics.x)', v]])]));
-  const values = vals({ a: 3, b: NaN, c: null, d: -Infinity, e: 3, f: 1 });
-  const order = (clause: string) => sortByAggregates(runs, [parseAggregateOrderBy(clause)!], values).map((r) => r.info.run_id).join('');
+describe('compileAggregateQuery and selectRunsWithAggregates', () => {
+  const T = 1700000000000;
+  const hist = (vals: number[]) => vals.map((v, i) => `${T + i} ${v} ${i}`);
+  const root = makeStore([
+    { id: runId('a1'), name: 'a', start: T + 6, params: { opt: 'adam' }, metrics: { loss: hist([0.9, 0.2, 0.5]) } },
+    { id: runId('b1'), name: 'b', start: T + 5, params: { opt: 'adam' }, metrics: { loss: hist([0.4, 0.3]) } },
+    { id: runId('c1'), name: 'c', start: T + 4, params: { opt: 'sgd' }, metrics: { loss: hist([0.1]) } },
+    { id: runId('d1'), name: 'd', start: T + 3, params: { opt: 'adam' }, metrics: { loss: hist([NaN]) } },
+    { id: runId('e1'), name: 'e', start: T + 2, params: { opt: 'adam' } },
+    { id: runId('f1'), name: 'f', start: T + 1, params: { opt: 'adam' }, metrics: { loss: hist([0.3, 0.2]) } },
+  ]);
+  temps.push(root);
+  const store = new Store(root);
+  const names = async (filter: string | undefined, orderBy: string[], maxResults?: number) => {
+    const query = await compileAggregateQuery(filter, orderBy);
+    const runs = await selectRunsWithAggregates(store, { view: 'active', query, maxResults });
+    return runs.map((r) => r.info.run_name).join('');
+  };
 
-  it('puts NaN after real values and missing last, in both directions, keeping ties stable', () => {
-    expect(order('min(metrics.x)')).toBe('dfaebc');
-    expect(order('min(metrics.x) DESC')).toBe('aefdbc');
+  it('orders by an aggregate with MLflow rules: NaN then missing last in both directions, ties in natural order', async () => {
+    // min(loss): a 0.2, b 0.3, c 0.1, d NaN, e missing, f 0.2
+    expect(await names(undefined, ['min(metrics.loss)'])).toBe('cafbde');
+    expect(await names(undefined, ['min(metrics.loss) DESC'])).toBe('bafcde');
   });
 
-  it('applies several clauses with the first one dominating', () => {
-    const two = new Map([...values].map(([id, m]) => [id, new Map([...m, ['max(metrics.y)', id === 'e' ? 9 : 0]])]));
-    const sorted = sortByAggregates(runs, [parseAggregateOrderBy('min(metrics.x)')!, parseAggregateOrderBy('max(metrics.y) desc')!], two);
-    expect(sorted.map((r) => r.info.run_id).join('')).toBe('dfeabc');
+  it('filters first, mixes aggregate and plain keys (the first dominates), then cuts', async () => {
+    expect(await names("params.opt = 'adam'", ['min(metrics.loss)'])).toBe('afbde');
+    // metrics.loss is the latest value: a 0.5, b 0.3, f 0.2, then d (NaN) and e (missing)
+    expect(await names("params.opt = 'adam'", ['metrics.loss DESC', 'min(metrics.loss)'], 3)).toBe('abf');
+    expect(await names(undefined, ['params.opt DESC', 'argmin(metrics.loss) DESC'])).toBe('cabfde');
   });
 
-  it('rejects a bad direction and sparklines', () => {
-    expect(() => parseAggregateOrderBy('min(metrics.x) sideways')).toThrow("Invalid ordering key in order_by clause 'min(metrics.x) sideways'.");
+  it('names the query keys as pinned columns, aggregates included', async () => {
+    const q = await compileAggregateQuery('metrics.acc > 0', ['min(metrics.loss)', 'params.opt']);
+    expect(q.columns.map((c) => [c.key, c.pinned])).toEqual([
+      ['params.opt', true],
+      ['metrics.acc', true],
+      ['min(metrics.loss)', true],
+    ]);
+    expect(q.query.order.map((k) => [k.entity, k.key, k.ascending])).toEqual([
+      ['metric', 'min(metrics.loss)', true],
+      ['param', 'opt', true],
+    ]);
+    expect([...q.query.needs.metrics]).toEqual(['acc']); // the aggregate is streamed, not loaded as a latest value
+  });
+
+  it('reports a bad direction like the search module, with a caret', async () => {
+    await expect(compileAggregateQuery(undefined, ['min(metrics.x) sideways'])).rejects.toMatchObject({
+      code: 'order-by-direction',
+      pos: [15, 23],
+    });
     expect(() => parseAggregateOrderBy('spark(metrics.x)')).toThrow(/cannot order by a sparkline/);
     expect(parseAggregateOrderBy('metrics.x ASC')).toBeUndefined();
   });

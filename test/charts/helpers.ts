@@ -6,11 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN } from '../helpers.js';
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.join(REPO, 'bin', 'mlr.js');
-export const FIXTURE = path.join(REPO, 'fixtures', 'mlruns');
+export { BIN, FIXTURE, REPO } from '../helpers.js';
 /** "now" for relative times: 2023-11-15T01:20:00Z, a little after the fixture runs */
 export const NOW = '1700011200000';
 

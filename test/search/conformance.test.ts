@@ -47,7 +47,11 @@ interface Result {
 
 function run(args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    const env: Record<string, string> = { NO_COLOR: '1' };
+    for (const [k, v] of Object.entries(process.env)) {
+      if (v !== undefined && !k.startsWith('MLFLOW_') && k !== 'MLR_FORCE_TTY' && k !== 'COLUMNS' && k !== 'FORCE_COLOR') env[k] ??= v;
+    }
+    const child = spawn(process.execPath, [BIN, ...args], { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

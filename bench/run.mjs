@@ -1,0 +1,644 @@
+#!/usr/bin/env node
+// `npm run bench`: times the built mlr CLI on generated stores against the cost of simply
+// reading the files each scenario needs (the "floor", measured with cat at the same moment),
+// and checks the targets of issue 7. Plain Node ESM with no dependencies; Linux or macOS.
+//
+// Usage: node bench/run.mjs [--runs N[,N…]] [--repeat K] [--log-calls N] [--only a,b,…]
+//                           [--data DIR] [--save FILE] [--timeout SEC]
+// See bench/README.md.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GENERATOR_VERSION, generateHistoryStore, generateStore, pyRepr } from './generate.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MLR_BIN = path.join(REPO, 'bin', 'mlr.js');
+const DEFAULT_SIZES = [1000, 10000];
+const TARGET_SIZE = 10000;
+const HISTORY_POINTS = 1_000_000;
+const MB = 1024; // RSS is kept in KiB
+
+// ---------------------------------------------------------------- options
+
+const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options])
+  --runs N[,N…]     also benchmark stores of N runs (default sizes: 1000,10000; e.g. --runs 100000)
+  --sizes N[,N…]    benchmark exactly these store sizes instead of the defaults (e.g. --sizes 1000)
+  --repeat K        timed repetitions per scenario, median reported (default 5)
+  --log-calls N     sequential log-metric calls in scenario f (default 1000)
+  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g)
+  --data DIR        where generated stores live (default bench/.data, git-ignored)
+  --save FILE       also write the report (Markdown) to FILE
+  --timeout SEC     give up on one mlr invocation after SEC seconds (default 300)`;
+
+function parseArgs(argv) {
+  const o = { sizes: [...DEFAULT_SIZES], repeat: 5, logCalls: 1000, only: null, data: path.join(REPO, 'bench', '.data'), save: null, timeoutMs: 300_000 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const int = (v = value()) => {
+      if (!/^[1-9]\d*$/.test(v)) throw new Error(`${a} needs a positive integer, got '${v}'`);
+      return Number(v);
+    };
+    if (a === '--runs') for (const n of value().split(',')) o.sizes.push(int(n.replace(/_/g, '')));
+    else if (a === '--sizes') o.sizes = value().split(',').map((n) => int(n.replace(/_/g, '')));
+    else if (a === '--repeat') o.repeat = int();
+    else if (a === '--log-calls') o.logCalls = int();
+    else if (a === '--only') {
+      o.only = new Set(value().toLowerCase().split(','));
+      for (const s of o.only) if (!/^[a-g]$/.test(s)) throw new Error(`--only takes letters a–g, got '${s}'`);
+    } else if (a === '--data') o.data = path.resolve(value());
+    else if (a === '--save') o.save = path.resolve(value());
+    else if (a === '--timeout') o.timeoutMs = int() * 1000;
+    else if (a === '--help' || a === '-h') o.help = true;
+    else throw new Error(`unknown option '${a}'`);
+  }
+  o.sizes = [...new Set(o.sizes)].sort((x, y) => x - y);
+  return o;
+}
+
+const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+
+// ---------------------------------------------------------------- statistics and formatting
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+function fmtMs(ms) {
+  if (ms === null || ms === undefined) return 'n/a';
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  return `${ms.toFixed(1)} ms`;
+}
+
+const fmtRss = (kb) => (kb === null || kb === undefined ? 'n/a' : `${(kb / MB).toFixed(0)} MB`);
+
+// ---------------------------------------------------------------- processes
+
+/** How the peak RSS of a child is measured on this machine: GNU time, else a preload hook. */
+function detectRssMethod(tmp) {
+  const out = path.join(tmp, 'rss-probe');
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, 'true'], { stdio: 'ignore' });
+  if (r.status === 0 && fs.existsSync(out) && /^\d+\s*$/.test(fs.readFileSync(out, 'utf8'))) {
+    return { name: 'GNU time (%M, ru_maxrss of the child)', kind: 'time' };
+  }
+  // No GNU time (a stock Debian image lacks the `time` package): have the mlr process report
+  // its own ru_maxrss when it exits, via a module preloaded with --import.
+  const hook = path.join(tmp, 'rss-hook.mjs');
+  fs.writeFileSync(
+    hook,
+    `import fs from 'node:fs';\nprocess.on('exit', () => { try { fs.writeFileSync(process.env.MLR_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)); } catch {} });\n`,
+  );
+  return { name: 'preloaded exit hook (process.resourceUsage().maxRSS)', kind: 'hook', hook };
+}
+
+/**
+ * Runs a command once and returns { ms, code, signal, stdout, stderr, rssKb, timedOut }.
+ * stdout: 'ignore' (to /dev/null), 'capture' (kept as a string) or 'count' (newlines counted
+ * into `lines`, first 64 KiB kept). Wall time runs from spawn until the process exits.
+ */
+function runOnce(cmd, args, { cwd, env, stdinFile, stdout = 'ignore', timeoutMs = 300_000, rss = null } = {}) {
+  return new Promise((resolve, reject) => {
+    let file = cmd;
+    let argv = args;
+    let childEnv = env;
+    let rssFile = null;
+    if (rss) {
+      rssFile = path.join(rss.tmp, `rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+      if (rss.method.kind === 'time') {
+        file = '/usr/bin/time';
+        argv = ['-f', '%M', '-o', rssFile, cmd, ...args];
+      } else {
+        argv = ['--import', pathToFileURL(rss.method.hook).href, ...args]; // cmd is node itself here
+        childEnv = { ...env, MLR_BENCH_RSS_FILE: rssFile };
+      }
+    }
+    const stdinFd = stdinFile ? fs.openSync(stdinFile, 'r') : 'ignore';
+    const t0 = process.hrtime.bigint();
+    let t1 = null;
+    const child = spawn(file, argv, { cwd, env: childEnv, stdio: [stdinFd, stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'] });
+    if (typeof stdinFd === 'number') fs.closeSync(stdinFd);
+    const chunks = [];
+    let lines = 0;
+    let kept = 0;
+    let stderr = '';
+    if (child.stdout) {
+      child.stdout.on('data', (buf) => {
+        if (stdout === 'capture') chunks.push(buf);
+        else {
+          for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++;
+          if (kept < 65536) {
+            chunks.push(buf);
+            kept += buf.length;
+          }
+        }
+      });
+    }
+    child.stderr.on('data', (buf) => {
+      if (stderr.length < 65536) stderr += buf.toString();
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('exit', () => {
+      t1 = process.hrtime.bigint();
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      t1 ??= process.hrtime.bigint();
+      let rssKb = null;
+      if (rssFile) {
+        try {
+          const m = /(\d+)\s*$/.exec(fs.readFileSync(rssFile, 'utf8'));
+          if (m) rssKb = Number(m[1]);
+          fs.rmSync(rssFile, { force: true });
+        } catch {
+          // the child died before reporting; leave n/a
+        }
+      }
+      resolve({ ms: Number(t1 - t0) / 1e6, code, signal, timedOut, stdout: Buffer.concat(chunks).toString(), lines, stderr, rssKb });
+    });
+  });
+}
+
+// ---------------------------------------------------------------- stores
+
+function readManifest(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Generates a store into dir unless an up-to-date one is there; writes to a .partial first. */
+async function ensureStore(dir, wanted, generate) {
+  const m = readManifest(dir);
+  if (m && m.generatorVersion === GENERATOR_VERSION && Object.entries(wanted).every(([k, v]) => m.options[k] === v) && fs.existsSync(path.join(dir, 'mlruns'))) return m;
+  if (fs.existsSync(dir)) {
+    log(`${path.basename(dir)} is from an older generator or other options: regenerating`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const partial = `${dir}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { recursive: true });
+  const t0 = performance.now();
+  let last = 0;
+  const onProgress = (done, total) => {
+    const now = performance.now();
+    if (now - last < 2000 && done !== total) return;
+    last = now;
+    log(`generating ${path.basename(dir)}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} (${((now - t0) / 1000).toFixed(0)} s)`);
+  };
+  const manifest = await generate(partial, onProgress);
+  fs.renameSync(partial, dir);
+  log(`generated ${path.basename(dir)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return manifest;
+}
+
+/** The store of `size` runs (S = 100 steps; 4 experiments, one per 10,000 runs beyond 40,000). */
+function ensureRunStore(ctx, size) {
+  const experiments = Math.max(4, Math.round(size / 10000));
+  const dir = path.join(ctx.opts.data, `runs-${size}`);
+  return ensureStore(dir, { runs: size, experiments, steps: 100 }, (out, onProgress) => generateStore({ out, runs: size, experiments, steps: 100, onProgress }));
+}
+
+/** Relative paths (from the store root) of the files a scenario must read. */
+function fileLists(m) {
+  const L = m.layout;
+  const exps = ['0/meta.yaml', ...m.experiments.map((e) => `${e.id}/meta.yaml`)];
+  const metas = [];
+  const active = [];
+  for (const [exp, id, isActive] of m.runs) {
+    metas.push(`${exp}/${id}/meta.yaml`);
+    if (isActive) active.push(`${exp}/${id}`);
+  }
+  const each = (runs, sub, keys) => runs.flatMap((r) => keys.map((k) => `${r}/${sub}/${k}`));
+  const allRuns = m.runs.map(([exp, id]) => `${exp}/${id}`);
+  const orderBy = [...exps, ...metas, ...each(active, 'metrics', ['val_loss'])];
+  return {
+    orderBy,
+    filtered: [...orderBy, ...each(active, 'params', ['optimizer']), ...each(active, 'metrics', ['val_acc'])],
+    everyActive: [...exps, ...metas, ...each(active, 'params', L.params), ...each(active, 'tags', L.tags), ...each(active, 'metrics', L.metrics)],
+    everything: [...exps, ...metas, ...each(allRuns, 'params', L.params), ...each(allRuns, 'tags', L.tags), ...each(allRuns, 'metrics', L.metrics)],
+  };
+}
+
+function writeList(tmp, name, files) {
+  const p = path.join(tmp, `${name}.list`);
+  fs.writeFileSync(p, files.join('\0') + '\0');
+  return { file: p, count: files.length };
+}
+
+// ---------------------------------------------------------------- checks of mlr's answers
+
+const runIdsIn = (text) => [...new Set(text.match(/\b[0-9a-f]{32}\b/g) ?? [])];
+
+function checkIds(expected, exact) {
+  return (r) => {
+    const got = runIdsIn(r.stdout);
+    if (exact) {
+      if (got.length !== expected.length || got.some((id, i) => id !== expected[i])) {
+        return `expected ${expected.length} run ids starting ${expected[0]?.slice(0, 8)}, got ${got.length}${got[0] ? ` starting ${got[0].slice(0, 8)}` : ''}`;
+      }
+    } else if (got[0] !== expected[0]) return `expected run ${expected[0]?.slice(0, 8)}, got ${got[0]?.slice(0, 8) ?? 'none'}`;
+    return null;
+  };
+}
+
+function checkJsonRuns(m) {
+  return (r) => {
+    let runs;
+    try {
+      runs = JSON.parse(r.stdout);
+    } catch {
+      return 'output is not JSON';
+    }
+    if (!Array.isArray(runs)) return 'output is not a JSON array';
+    if (runs.length !== m.expected.activeRuns) return `expected ${m.expected.activeRuns} runs, got ${runs.length}`;
+    const bad = runs.find((x) => x?.data?.metrics?.length !== m.layout.metrics.length || x?.data?.params?.length !== m.layout.params.length);
+    if (bad) return `run ${bad?.info?.run_id} lacks metrics or params`;
+    return null;
+  };
+}
+
+/** Whether a failed invocation means "this command or option does not exist yet". */
+function notImplemented(r) {
+  return r.code === 2 && /unknown (command|option)|too many arguments|not implemented|not supported yet/i.test(r.stderr);
+}
+
+const firstLine = (s) => s.trim().split('\n')[0]?.slice(0, 120) ?? '';
+
+// ---------------------------------------------------------------- scenarios
+
+/**
+ * Times one mlr command against its floor, alternating the two `repeat` times.
+ * Returns a result row: { status: 'ok' | 'n/a' | 'error' | 'wrong', mlrMs, minMs, maxMs, floorMs, rssKb, note }.
+ */
+async function timeScenario(ctx, { args, env, floor, check, stdout = 'ignore', validateStdout = 'capture' }) {
+  const mlr = (mode) => runOnce(process.execPath, [MLR_BIN, ...args], { env, stdout: mode, timeoutMs: ctx.opts.timeoutMs, rss: ctx.rss });
+  // One untimed run: warms the cache and the code, and checks the answer.
+  const first = await mlr(validateStdout);
+  if (first.timedOut) return { status: 'error', note: `timed out after ${ctx.opts.timeoutMs / 1000} s` };
+  if (first.code !== 0) {
+    if (notImplemented(first)) return { status: 'n/a', note: `not implemented (${firstLine(first.stderr)})` };
+    return { status: 'error', note: `exit ${first.code ?? first.signal}: ${firstLine(first.stderr)}` };
+  }
+  const wrong = check ? check(first) : null;
+  const times = [];
+  const floors = [];
+  const rss = [first.rssKb];
+  for (let i = 0; i < ctx.opts.repeat; i++) {
+    if (floor) floors.push((await runFloor(ctx, floor)).ms);
+    const r = await mlr(stdout);
+    if (r.code !== 0) return { status: 'error', note: `exit ${r.code ?? r.signal} on repeat ${i + 1}: ${firstLine(r.stderr)}` };
+    times.push(r.ms);
+    rss.push(r.rssKb);
+  }
+  const rssKnown = rss.filter((x) => x !== null);
+  return {
+    status: wrong ? 'wrong' : 'ok',
+    note: wrong ?? '',
+    mlrMs: median(times),
+    minMs: Math.min(...times),
+    maxMs: Math.max(...times),
+    floorMs: floors.length ? median(floors) : null,
+    floorFiles: floor?.count ?? null,
+    rssKb: rssKnown.length ? Math.max(...rssKnown) : null,
+  };
+}
+
+/** cat exactly the listed files (NUL-separated list, paths relative to root) to /dev/null. */
+function runFloor(ctx, floor) {
+  return runOnce('xargs', ['-0', 'cat'], { cwd: floor.root, stdinFile: floor.file, env: process.env, timeoutMs: ctx.opts.timeoutMs });
+}
+
+async function warm(ctx, root, list) {
+  const r = await runFloor(ctx, { root, ...list });
+  if (r.code !== 0) throw new Error(`warming the cache failed: ${firstLine(r.stderr)}`);
+  log(`warmed the page cache: ${list.count.toLocaleString('en-US')} files in ${fmtMs(r.ms)}`);
+}
+
+function storeEnv(root) {
+  const env = { ...process.env, MLFLOW_TRACKING_URI: root, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  delete env.CLICOLOR_FORCE;
+  return env;
+}
+
+async function benchRunStore(ctx, size) {
+  const dir = path.join(ctx.opts.data, `runs-${size}`);
+  const m = await ensureRunStore(ctx, size);
+  const root = path.join(dir, 'mlruns');
+  const lists = fileLists(m);
+  const tag = `runs-${size}`;
+  const L = {};
+  for (const [k, files] of Object.entries(lists)) L[k] = { root, ...writeList(ctx.tmp, `${tag}-${k}`, files) };
+  await warm(ctx, root, L.everything);
+  const env = storeEnv(root);
+  const rows = [];
+  const want = (s) => !ctx.opts.only || ctx.opts.only.has(s);
+  const scenario = async (id, label, spec) => {
+    if (!want(id)) return;
+    log(`${id}: ${label} on ${size.toLocaleString('en-US')} runs`);
+    const res = await timeScenario(ctx, { ...spec, env });
+    rows.push({ id, label, store: `${size.toLocaleString('en-US')} runs`, size, ...res });
+  };
+  const orderBy = ['runs', 'ls', '--order-by', 'metrics.val_loss ASC', '--max-results', '20'];
+  await scenario('a', 'runs ls --order-by "metrics.val_loss ASC" --max-results 20', { args: orderBy, floor: L.orderBy, check: checkIds(m.expected.orderByValLoss, true) });
+  await scenario('b', `… + --filter "params.optimizer = 'adam' and metrics.val_acc > 0.9"`, {
+    args: [...orderBy, '--filter', "params.optimizer = 'adam' and metrics.val_acc > 0.9"],
+    floor: L.filtered,
+    check: checkIds(m.expected.filtered, true),
+  });
+  await scenario('c', 'runs ls --format json (every run, every file)', { args: ['runs', 'ls', '--format', 'json'], floor: L.everyActive, check: checkJsonRuns(m) });
+  await scenario('d', 'runs best --metric val_loss --min', { args: ['runs', 'best', '--metric', 'val_loss', '--min'], floor: L.orderBy, check: checkIds([m.expected.bestValLoss], false) });
+  await scenario('g', 'doctor (read-only check)', {
+    args: ['doctor'],
+    floor: L.everything,
+    check: () => null,
+  });
+  return rows;
+}
+
+async function benchHistory(ctx) {
+  const dir = path.join(ctx.opts.data, `history-${HISTORY_POINTS}`);
+  const m = await ensureStore(dir, { points: HISTORY_POINTS }, (out, onProgress) => generateHistoryStore({ out, points: HISTORY_POINTS, onProgress }));
+  const root = path.join(dir, 'mlruns');
+  const env = storeEnv(root);
+  const rows = [];
+  for (const run of m.historyRuns) {
+    const rel = `${run.experimentId}/${run.id}/metrics/${m.metric}`;
+    const floor = { root, ...writeList(ctx.tmp, `history-${run.points}`, [rel]) };
+    await warm(ctx, root, floor);
+    const pts = run.points >= 1e6 ? `${run.points / 1e6}M` : `${run.points / 1e3}k`;
+    log(`e: metrics history of ${pts} points`);
+    const countCheck = (r) => (r.lines >= run.points ? null : `expected ≥ ${run.points} lines, got ${r.lines}`);
+    rows.push({
+      id: 'e',
+      label: `metrics history <run> ${m.metric} (${pts} points)`,
+      store: `history ${pts}`,
+      points: run.points,
+      kind: 'history',
+      ...(await timeScenario(ctx, { args: ['metrics', 'history', run.id, m.metric], env, floor, check: countCheck, validateStdout: 'count' })),
+    });
+    log(`e: plot of ${pts} points`);
+    rows.push({
+      id: 'e',
+      label: `plot <run> --metric ${m.metric} (${pts} points)`,
+      store: `history ${pts}`,
+      points: run.points,
+      kind: 'plot',
+      ...(await timeScenario(ctx, { args: ['plot', run.id, '--metric', m.metric], env, floor, check: (r) => (r.stdout.trim() ? null : 'no output'), validateStdout: 'count' })),
+    });
+  }
+  return rows;
+}
+
+/** Scenario f: start-up and per-call latency of writes, on a scratch copy of the 1,000-run store. */
+async function benchWrites(ctx) {
+  const size = DEFAULT_SIZES[0];
+  const dir = path.join(ctx.opts.data, `runs-${size}`);
+  const m = await ensureRunStore(ctx, size);
+  const rows = [];
+  const n = Math.max(ctx.opts.repeat * 4, 20);
+  // Floor: starting Node and doing nothing.
+  const nodeTimes = [];
+  const versionTimes = [];
+  const versionRss = [];
+  let versionFail = null;
+  for (let i = 0; i < n; i++) {
+    nodeTimes.push((await runOnce(process.execPath, ['-e', '0'], { env: process.env })).ms);
+    const v = await runOnce(process.execPath, [MLR_BIN, '--version'], { env: process.env, stdout: 'capture', rss: ctx.rss });
+    if (v.code !== 0 || !/\d+\.\d+\.\d+/.test(v.stdout)) versionFail ??= `exit ${v.code}: ${firstLine(v.stderr || v.stdout)}`;
+    versionTimes.push(v.ms);
+    versionRss.push(v.rssKb);
+  }
+  const nodeMs = median(nodeTimes);
+  rows.push({
+    id: 'f',
+    label: 'mlr --version',
+    store: '-',
+    status: versionFail ? 'error' : 'ok',
+    note: versionFail ?? `${n} calls`,
+    mlrMs: median(versionTimes),
+    minMs: Math.min(...versionTimes),
+    maxMs: Math.max(...versionTimes),
+    floorMs: nodeMs,
+    floorLabel: 'node -e 0',
+    rssKb: versionRss.every((x) => x !== null) ? Math.max(...versionRss) : null,
+  });
+
+  // 1,000 sequential log-metric calls on a scratch copy: never on the generated store.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-bench-scratch-'));
+  try {
+    log(`f: copying the ${size.toLocaleString('en-US')}-run store to a scratch folder`);
+    const cp = spawnSync('cp', ['-R', path.join(dir, 'mlruns'), scratch], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (cp.status !== 0) throw new Error(`cp failed: ${cp.stderr}`);
+    const root = path.join(scratch, 'mlruns');
+    const env = storeEnv(root);
+    const [exp, runId] = m.runs.find(([, , active]) => active);
+    const key = 'bench_metric';
+    const values = [];
+    const times = [];
+    const rss = [];
+    let status = 'ok';
+    let note = '';
+    log(`f: ${ctx.opts.logCalls} sequential log-metric calls`);
+    for (let i = 0; i < ctx.opts.logCalls; i++) {
+      const v = Math.round(Math.exp(-i / 300) * 1e6) / 1e6 + 0.001;
+      const r = await runOnce(process.execPath, [MLR_BIN, 'log-metric', runId, key, String(v), '--step', String(i)], { env, timeoutMs: ctx.opts.timeoutMs, rss: ctx.rss });
+      if (r.code !== 0) {
+        if (i === 0 && notImplemented(r)) status = 'n/a';
+        else status = 'error';
+        note = `${status === 'n/a' ? 'not implemented' : `exit ${r.code ?? r.signal} on call ${i + 1}`} (${firstLine(r.stderr)})`;
+        break;
+      }
+      values.push(v);
+      times.push(r.ms);
+      rss.push(r.rssKb);
+    }
+    if (status === 'ok') {
+      // Check what landed on disk: one `<ts> <repr(value)> <step>` line per call, in order.
+      const file = path.join(root, exp, runId, 'metrics', key);
+      const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(0, -1) : [];
+      const bad = lines.length !== values.length ? `metric file has ${lines.length} lines, expected ${values.length}` : lines.findIndex((l, i) => !new RegExp(`^\\d{13} ${pyRepr(values[i]).replace(/[.+]/g, '\\$&')} ${i}$`).test(l));
+      if (typeof bad === 'string') [status, note] = ['wrong', bad];
+      else if (bad !== -1) [status, note] = ['wrong', `line ${bad + 1} is '${lines[bad]}'`];
+      else note = `${times.length} calls, p95 ${fmtMs(percentile(times, 95))}`;
+    }
+    rows.push({
+      id: 'f',
+      label: `log-metric (per call, ${ctx.opts.logCalls} sequential calls)`,
+      store: `copy of ${size.toLocaleString('en-US')} runs`,
+      status,
+      note,
+      mlrMs: times.length ? median(times) : null,
+      minMs: times.length ? Math.min(...times) : null,
+      maxMs: times.length ? Math.max(...times) : null,
+      floorMs: nodeMs,
+      floorLabel: 'node -e 0',
+      rssKb: rss.length && rss.every((x) => x !== null) ? Math.max(...rss) : null,
+    });
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- targets
+
+/** Adds `target` and `result` to every row (issue 7's targets; they apply to 10,000 runs). */
+function judge(rows) {
+  const RSS_MAX = 250 * MB;
+  const at10k = (r) => r.size === TARGET_SIZE;
+  for (const r of rows) {
+    r.ratio = r.mlrMs != null && r.floorMs ? r.mlrMs / r.floorMs : null;
+    const checks = [];
+    if (r.id === 'f') {
+      checks.push(['< 120 ms', r.mlrMs < 120]);
+    } else if (r.id === 'e') {
+      if (r.points >= HISTORY_POINTS) {
+        checks.push(['< 1.5 s', r.mlrMs < 1500]);
+        const small = rows.find((x) => x.id === 'e' && x.kind === r.kind && x.points < r.points);
+        if (small?.rssKb != null && r.rssKb != null) {
+          const growth = r.rssKb - small.rssKb;
+          r.note = [r.note, `RSS +${fmtRss(Math.max(0, growth))} vs ${small.store}`].filter(Boolean).join('; ');
+          checks.push(['flat memory (≤ +16 MB)', growth <= 16 * MB]);
+        }
+      }
+    } else if (at10k(r)) {
+      if (r.id === 'a' || r.id === 'b' || r.id === 'd') checks.push(['≤ 2× floor', r.ratio <= 2], ['< 1 s', r.mlrMs < 1000]);
+      if (r.id === 'c') checks.push(['≤ 1.6× floor', r.ratio <= 1.6]);
+      if (r.id === 'g') checks.push(['< 3 s', r.mlrMs < 3000]);
+      checks.push(['RSS ≤ 250 MB', r.rssKb == null ? null : r.rssKb <= RSS_MAX]);
+    } else if (r.size > TARGET_SIZE) {
+      // Beyond 10,000 runs: time and memory may grow at most linearly.
+      const base = rows.find((x) => x.id === r.id && x.size === TARGET_SIZE);
+      if (base?.mlrMs != null && r.mlrMs != null) {
+        const k = r.size / TARGET_SIZE;
+        r.note = [r.note, `×${(r.mlrMs / base.mlrMs).toFixed(1)} time, ×${r.rssKb && base.rssKb ? (r.rssKb / base.rssKb).toFixed(1) : '?'} RSS for ×${k} runs`].filter(Boolean).join('; ');
+        // 10 % slack for noise on a shared machine.
+        checks.push([`time ≤ ${k}× (linear)`, r.mlrMs <= base.mlrMs * k * 1.1]);
+        if (r.rssKb && base.rssKb) checks.push([`RSS ≤ ${k}×`, r.rssKb <= base.rssKb * k * 1.1]);
+      }
+    }
+    r.target = checks.map(([t]) => t).join(', ') || '-';
+    if (r.status === 'n/a') r.result = 'n/a';
+    else if (r.status === 'error') r.result = 'ERROR';
+    else if (r.status === 'wrong') r.result = 'WRONG';
+    else if (!checks.length) r.result = '-';
+    else {
+      const failed = checks.filter(([, ok]) => ok === false).map(([t]) => t);
+      const unknown = checks.some(([, ok]) => ok === null);
+      r.result = failed.length ? `FAIL (${failed.join(', ')})` : unknown ? 'PASS (RSS n/a)' : 'PASS';
+    }
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function gitDescribe() {
+  const rev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' });
+  if (rev.status !== 0) return 'unknown (not a git checkout)';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO, encoding: 'utf8' }).stdout.trim() ? ' (uncommitted changes)' : '';
+  const branch = spawnSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+  return `${rev.stdout.trim()} on ${branch}${dirty}`;
+}
+
+function machineLines(ctx) {
+  const cpus = os.cpus();
+  return [
+    `date: ${new Date().toISOString()}`,
+    `machine: ${cpus.length} cores (${cpus[0]?.model?.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`,
+    `node: ${process.version} (UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 'default'})`,
+    `mlr: ${gitDescribe()}`,
+    `peak RSS: ${ctx.rss.method.name}`,
+    `timing: median of ${ctx.opts.repeat} runs after one untimed check run, alternating with the floor; floor = \`xargs -0 cat\` of exactly the files the scenario must read, warm page cache`,
+  ];
+}
+
+function renderTable(rows) {
+  const header = ['', 'scenario', 'store', 'mlr median', 'min–max', 'floor', 'mlr/floor', 'peak RSS', 'target', 'result', 'note'];
+  const body = rows.map((r) => [
+    r.id,
+    r.label,
+    r.store,
+    r.status === 'n/a' || r.status === 'error' ? (r.status === 'n/a' ? 'n/a' : 'error') : fmtMs(r.mlrMs),
+    r.mlrMs != null ? `${fmtMs(r.minMs)}–${fmtMs(r.maxMs)}` : '',
+    r.floorMs != null ? `${fmtMs(r.floorMs)}${r.floorLabel ? ` (${r.floorLabel})` : r.floorFiles ? ` (${r.floorFiles.toLocaleString('en-US')} files)` : ''}` : '',
+    r.ratio != null ? `${r.ratio.toFixed(2)}×` : '',
+    r.mlrMs != null ? fmtRss(r.rssKb) : '',
+    r.target,
+    r.result,
+    r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`bench: ${err.message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!fs.existsSync(path.join(REPO, 'dist', 'cli.js'))) {
+    console.error('bench: dist/cli.js is missing: run `npm run build` first (npm run bench does)');
+    process.exitCode = 1;
+    return;
+  }
+  fs.mkdirSync(opts.data, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-bench-'));
+  const ctx = { opts, tmp, rss: null };
+  try {
+    ctx.rss = { method: detectRssMethod(tmp), tmp };
+    const want = (s) => !opts.only || opts.only.has(s);
+    const rows = [];
+    if (['a', 'b', 'c', 'd', 'g'].some(want)) for (const size of opts.sizes) rows.push(...(await benchRunStore(ctx, size)));
+    if (want('e')) rows.push(...(await benchHistory(ctx)));
+    if (want('f')) rows.push(...(await benchWrites(ctx)));
+    judge(rows);
+    const report = [...machineLines(ctx), '', renderTable(rows), ''].join('\n');
+    process.stdout.write(`\n${report}`);
+    if (opts.save) {
+      fs.writeFileSync(opts.save, report);
+      log(`report written to ${opts.save}`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();

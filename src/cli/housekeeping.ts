@@ -1,0 +1,161 @@
+/**
+ * Wiring for moving runs and housekeeping: runs mv, trash ls / restore / rename, gc.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { createContext, type Context } from './context.js';
+import { choice, collect } from './options.js';
+
+const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
+
+function resolveCtx(ctx: Context): { root: string; cwd: string } {
+  return { root: ctx.store().root, cwd: ctx.cwd };
+}
+
+/** A confirmation line on stderr: on a terminal, or with --verbose (never in the data). */
+function say(ctx: Context, message: string): void {
+  if ((process.stderr.isTTY && !ctx.globals.quiet) || ctx.globals.verbose) process.stderr.write(`mlr: ${message}\n`);
+}
+
+export function registerHousekeeping(program: Command): void {
+  const runs = program.commands.find((c) => c.name() === 'runs') ?? program.command('runs').description('list, inspect and change runs');
+
+  runs
+    .command('mv')
+    .alias('move')
+    .description('move runs to another experiment: folder, experiment_id, artifact URI (when inside the store) and dataset records, atomically per run')
+    .argument('<run...>', 'run ids or unique prefixes')
+    .requiredOption('--to <experiment>', 'target experiment id or name (must be active)')
+    .option('-n, --dry-run', 'show what would move and change nothing')
+    .option('--format <format>', 'table or json', choice(['table', 'json'] as const), 'table')
+    .addHelpText('after', '\nExamples:\n  mlr runs mv 0fcd845b 7d5ddb0d --to sweep-2\n  mlr runs ls -e scratch --format ids | xargs mlr runs mv --to archive')
+    .action(async (refs: string[], opts: { to: string; dryRun?: boolean; format: 'table' | 'json' }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const mv = await import('../store/move.js');
+      const r = await import('../render/housekeeping.js');
+      const store = ctx.store();
+      const { plans, skipped } = mv.planMove(store, resolveCtx(ctx), refs, opts.to);
+      for (const s of skipped) ctx.warn(`run ${s.info.run_id} is already in experiment ${s.exp.experiment.experiment_id}; skipped`);
+      for (const p of plans) for (const w of p.warnings) ctx.warn(`run ${p.run.info.run_id}: ${w}`);
+      if (opts.dryRun) {
+        await ctx.out(r.renderMoves(plans, opts.format, ctx.mode));
+        process.stderr.write(`mlr: would move ${plans.length} run${plans.length === 1 ? '' : 's'}; nothing changed (drop --dry-run to move)\n`);
+        return;
+      }
+      const done: typeof plans = [];
+      try {
+        for (const p of plans) {
+          mv.applyMove(store, p);
+          done.push(p);
+          if (p.newArtifactUri !== p.oldArtifactUri) ctx.info(`run ${p.run.info.run_id}: artifact_uri ${p.oldArtifactUri} → ${p.newArtifactUri}`);
+        }
+      } finally {
+        await ctx.out(r.renderMoves(done, opts.format, ctx.mode));
+      }
+      say(ctx, `moved ${done.length} run${done.length === 1 ? '' : 's'} to '${plans[0]?.to.experiment.name ?? opts.to}'`);
+    });
+
+  const trash = program.command('trash').description('deleted experiments and runs: list, restore, rename');
+
+  trash
+    .command('ls')
+    .alias('list')
+    .description('deleted experiments (in .trash/) and deleted runs, newest deletion first, with age and size')
+    .option('--format <format>', `output format: ${FORMATS.join('|')}`, choice(FORMATS), 'table')
+    .addHelpText('after', '\nExample:\n  mlr trash ls')
+    .action(async (opts: { format: (typeof FORMATS)[number] }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const hk = await import('../store/housekeeping.js');
+      const r = await import('../render/housekeeping.js');
+      const items = hk.listTrash(ctx.store(), resolveCtx(ctx));
+      ctx.flushProblems();
+      await ctx.out(r.renderTrash(items, opts.format, ctx.mode));
+    });
+
+  trash
+    .command('restore')
+    .description('restore deleted experiments (with their runs) or deleted runs')
+    .argument('<id-or-name...>', 'deleted experiment ids or names, or run ids / prefixes')
+    .addHelpText('after', '\nExample:\n  mlr trash restore old-sweep 7d5ddb0d')
+    .action(async (refs: string[], _opts: unknown, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const hk = await import('../store/housekeeping.js');
+      const { StoreWriter } = await import('../store/writer.js');
+      const loc = ctx.location();
+      const writer = new StoreWriter({ root: loc.root, artifactRoot: loc.artifactRoot, cwd: ctx.cwd, warn: (m) => ctx.warn(m) });
+      const { Store } = await import('../store/store.js');
+      ctx.store(); // the store must exist
+      for (const ref of refs) {
+        // a fresh read per argument: each restore changes the store
+        const exp = hk.findDeletedExperiment(new Store(loc.root), ref);
+        if (exp) {
+          if (!exp.inTrash) throw new UsageError(`experiment ${exp.experiment.experiment_id} is marked deleted but is not in .trash/; run mlr doctor`);
+          const id = writer.restoreExperiment(exp.experiment.experiment_id);
+          say(ctx, `restored experiment '${exp.experiment.name}' (${id})`);
+          continue;
+        }
+        const id = writer.restoreRun(ref);
+        say(ctx, `restored run ${id}`);
+      }
+    });
+
+  trash
+    .command('rename')
+    .description('rename a deleted experiment, freeing its name for a new one without purging it')
+    .argument('<deleted-experiment>', 'id or name of the deleted experiment')
+    .argument('<new-name>', 'its new name (must not be used by any experiment)')
+    .addHelpText('after', '\nExample:\n  mlr trash rename sweep "sweep (deleted 2026-03)" && mlr experiments create sweep')
+    .action(async (ref: string, newName: string, _opts: unknown, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const hk = await import('../store/housekeeping.js');
+      const r = hk.renameDeletedExperiment(ctx.store(), ref, newName);
+      say(ctx, `renamed deleted experiment ${r.experiment.experiment.experiment_id} from '${r.oldName}' to '${newName}'`);
+    });
+
+  program
+    .command('gc')
+    .description("permanently delete deleted runs and experiments, as mlflow gc; without --yes, list what would be deleted and delete nothing")
+    .option('--older-than <age>', "only what was deleted at least this long ago: 30d, 12h, 1d6h30m, 90s")
+    .option('--experiment <id-or-name>', 'only this deleted experiment (repeatable; comma lists accepted)', collect)
+    .option('--run <id>', 'only this deleted run (repeatable; comma lists accepted)', collect)
+    .option('-y, --yes', 'really delete')
+    .option('--format <format>', `output format: ${FORMATS.join('|')}`, choice(FORMATS), 'table')
+    .addHelpText('after', '\nExamples:\n  mlr gc                      # list what would be purged\n  mlr gc --older-than 30d --yes')
+    .action(async (opts: { olderThan?: string; experiment?: string[]; run?: string[]; yes?: boolean; format: (typeof FORMATS)[number] }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const hk = await import('../store/housekeeping.js');
+      const r = await import('../render/housekeeping.js');
+      const split = (l: string[] | undefined): string[] | undefined => l?.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+      const store = ctx.store();
+      const plan = hk.planGc(store, resolveCtx(ctx), {
+        olderThanMs: opts.olderThan !== undefined ? hk.parseOlderThan(opts.olderThan) : undefined,
+        olderThanText: opts.olderThan,
+        experiments: split(opts.experiment),
+        runs: split(opts.run),
+        now: ctx.mode.now,
+      });
+      ctx.flushProblems();
+      for (const x of plan.items) for (const e of x.external) if (e.note) ctx.warn(`${x.kind} ${x.id}: ${e.note}`);
+      for (const ref of plan.registry) {
+        ctx.warn(`registered model '${ref.model}' version ${ref.version} (${ref.stage}) points at run ${ref.run_id}, which gc ${opts.yes ? 'deletes' : 'would delete'}`);
+      }
+      if (!opts.yes) {
+        if (opts.format === 'json') await ctx.out(r.gcJson(plan));
+        else await ctx.out(r.renderTrash(plan.items, opts.format, ctx.mode));
+        if (plan.kept.length) ctx.info(`kept: ${plan.kept.map((k) => `${k.item.kind} ${k.item.id} (${k.reason})`).join('; ')}`);
+        process.stderr.write(
+          plan.items.length
+            ? `mlr: would permanently delete ${r.gcSummary(plan.items)}; run again with --yes to delete\n`
+            : `mlr: nothing to delete${plan.kept.length ? ` (${plan.kept.length} deleted item${plan.kept.length === 1 ? '' : 's'} kept; see --verbose)` : ''}\n`,
+        );
+        return;
+      }
+      const result = hk.applyGc(store, plan);
+      await ctx.out(opts.format === 'json' ? r.gcJson(plan, result) : r.gcDeletedLines(result));
+      say(ctx, `permanently deleted ${r.gcSummary(result.deleted)}`);
+      if (result.failed.length) {
+        const { StateError } = await import('../errors.js');
+        throw new StateError(`could not delete ${result.failed.map((f) => `${f.item.dir} (${f.error})`).join(', ')}`, 'gc-failed');
+      }
+    });
+}

@@ -1,0 +1,356 @@
+/**
+ * `mlr doctor --fix`: turn the planned edits into actions, save everything they will
+ * replace, move or remove into a backup folder outside the store, write the manifest, then
+ * apply the actions one by one (each file replaced atomically: temp file + rename), noting
+ * each finished action in `done.log` so `--undo` can put back exactly what was done, even
+ * after a crash half-way.
+ *
+ * Backup layout:
+ *   manifest.json           every action, in order, with hashes and the findings it fixes
+ *   done.log                index of each action once it is applied
+ *   store/<path>            the original bytes of replaced files, and moved-out entries
+ *   removed-lines/<path>    the bad lines taken out of a metric file, with their line numbers
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { withLock } from '../store/lock.js';
+import { atomicWriteFile, fsyncDir } from '../store/write.js';
+import { dumpYaml, type DumpValue } from '../store/yaml-dump.js';
+import type { Diagnosis } from './diagnose.js';
+import { publicFinding } from './diagnose.js';
+import { isInside } from './locations.js';
+import { analyzeMetricBytes, type BadLine } from './scan.js';
+import type { Finding, PlannedFinding } from './types.js';
+
+export const MANIFEST = 'manifest.json';
+export const DONE_LOG = 'done.log';
+
+export type ManifestAction =
+  | { action: 'move-out'; path: string; backup: string; is_dir: boolean }
+  | { action: 'replace'; path: string; backup: string; sha256_before: string; sha256_after: string }
+  | { action: 'create'; path: string; sha256_after: string }
+  | {
+      action: 'rewrite-metric';
+      path: string;
+      backup: string;
+      sha256_before: string;
+      /** null when no valid line was left and the file was removed */
+      sha256_after: string | null;
+      kept_lines: number;
+      removed_lines: { line: number; text: string; reason: string }[];
+    }
+  | { action: 'move'; from: string; to: string };
+
+export interface Manifest {
+  mlr_doctor_backup: 1;
+  mlr_version: string;
+  store: string;
+  created: string;
+  findings: Finding[];
+  actions: (ManifestAction & { codes: string[] })[];
+  undone_at?: string;
+}
+
+export interface FixOptions {
+  /** backup folder to create (default: `<store>.mlr-backup/<UTC timestamp>`) */
+  backupDir?: string;
+  now: number;
+  version: string;
+}
+
+export interface FixResult {
+  backupDir: string | undefined;
+  /** findings the actions repaired */
+  fixed: PlannedFinding[];
+  actions: ManifestAction[];
+  /** actions skipped because the store changed under the doctor */
+  skipped: string[];
+}
+
+export function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** Relative store path with `/` separators. */
+function relOf(root: string, p: string): string {
+  return path.relative(root, p).split(path.sep).join('/');
+}
+
+/** Fields MLflow writes as strings even when they look like numbers. */
+const ID_FIELDS = ['experiment_id', 'run_id', 'run_uuid'];
+
+/** The bytes of a planned meta.yaml, as PyYAML would write the map. */
+export function metaBytes(map: Record<string, DumpValue>): Buffer {
+  const out: Record<string, DumpValue> = {};
+  for (const [k, v] of Object.entries(map)) {
+    out[k] = ID_FIELDS.includes(k) && (typeof v === 'number' || typeof v === 'bigint') ? String(v) : v;
+  }
+  return Buffer.from(dumpYaml(out), 'utf8');
+}
+
+/** A metric file with its bad lines taken out: valid lines kept byte for byte, in order, each ending in "\n". */
+export function repairMetricBytes(buf: Buffer): { keep: Buffer | null; kept: number; removed: BadLine[] } {
+  if (buf.length === 0) return { keep: null, kept: 0, removed: [] };
+  const a = analyzeMetricBytes(buf, false);
+  const badLines = new Set(a.bad.map((b) => b.line));
+  const text = buf.toString('latin1');
+  const lines = text.split('\n');
+  if (text.endsWith('\n')) lines.pop();
+  const kept = lines.filter((_, i) => !badLines.has(i + 1));
+  if (kept.length === 0) return { keep: null, kept: 0, removed: a.bad };
+  return { keep: Buffer.from(kept.join('\n') + '\n', 'latin1'), kept: kept.length, removed: a.bad };
+}
+
+/** Where temp files for `file` go: never inside metrics/, params/ or tags/, where MLflow reads every file as a key. */
+function tempDirFor(file: string): string {
+  let d = path.dirname(file);
+  for (let up = d; up !== path.dirname(up); up = path.dirname(up)) {
+    const base = path.basename(up);
+    if (base === 'metrics' || base === 'params' || base === 'tags') d = path.dirname(up);
+  }
+  return d;
+}
+
+/** Move a file or folder, across filesystems if needed (copy, then remove the original). */
+export function moveEntry(from: string, to: string): void {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  try {
+    fs.renameSync(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    fs.cpSync(from, to, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+    fs.rmSync(from, { recursive: true, force: true });
+  }
+  fsyncDir(path.dirname(from));
+  fsyncDir(path.dirname(to));
+}
+
+/** Copy a file into the backup, keeping its permission bits. */
+function saveCopy(file: string, dest: string, bytes: Buffer): void {
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.writeFileSync(dest, bytes, { flag: 'wx' });
+  try {
+    fs.chmodSync(dest, fs.statSync(file).mode & 0o7777);
+  } catch {
+    // keep the default mode
+  }
+}
+
+function stamp(now: number): string {
+  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** The backup folder to create: given, or `<store>.mlr-backup/<UTC timestamp>` (made unique). */
+export function chooseBackupDir(root: string, opts: FixOptions): string {
+  let dir: string;
+  if (opts.backupDir !== undefined) {
+    dir = path.resolve(opts.backupDir);
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      // an existing folder: put this backup in a timestamped folder inside it
+      dir = path.join(dir, stamp(opts.now));
+    }
+  } else {
+    dir = path.join(path.resolve(root) + '.mlr-backup', stamp(opts.now));
+  }
+  for (let i = 2, base = dir; fs.existsSync(dir) && fs.readdirSync(dir).length > 0; i++) dir = `${base}-${i}`;
+  if (isInside(root, dir)) {
+    throw new UsageError(`the backup folder ${dir} is inside the store: MLflow would read it as an experiment; choose a folder outside ${root}`, 'backup-inside-store');
+  }
+  return dir;
+}
+
+interface PlannedAction {
+  act: ManifestAction & { codes: string[] };
+  /** bytes to write (replace/create) */
+  bytes?: Buffer;
+  /** bytes the file must still hold when the action runs (replace, metric) */
+  expect?: Buffer;
+}
+
+/** Build the ordered list of actions from a diagnosis (nothing is touched). */
+function planActions(d: Diagnosis): PlannedAction[] {
+  const root = d.root;
+  const codes = new Map<string, Set<string>>();
+  const note = (p: string, code: string): void => {
+    const s = codes.get(p) ?? new Set<string>();
+    s.add(code);
+    codes.set(p, s);
+  };
+  const moveOuts = new Set<string>();
+  const metrics = new Set<string>();
+  const moves = new Map<string, string>();
+  for (const f of d.findings) {
+    for (const e of f.edits) {
+      if (e.kind === 'move-out') {
+        moveOuts.add(e.path);
+        note(e.path, f.code);
+      } else if (e.kind === 'metric') {
+        metrics.add(e.file);
+        note(e.file, f.code);
+      } else if (e.kind === 'move') {
+        moves.set(e.from, e.to);
+        note(e.from, f.code);
+      } else note(e.file, f.code);
+    }
+  }
+  const outs = [...moveOuts].sort();
+  const underOut = (p: string): boolean => outs.some((o) => p !== o && (p.startsWith(o + path.sep) || p === o));
+  const actions: PlannedAction[] = [];
+  const codesOf = (p: string): string[] => [...(codes.get(p) ?? [])].sort();
+  for (const o of outs) {
+    if (outs.some((x) => x !== o && o.startsWith(x + path.sep))) continue;
+    const rel = relOf(root, o);
+    let isDir = false;
+    try {
+      isDir = fs.lstatSync(o).isDirectory();
+    } catch {
+      continue;
+    }
+    actions.push({ act: { action: 'move-out', path: rel, backup: `store/${rel}`, is_dir: isDir, codes: codesOf(o) } });
+  }
+  for (const { meta, map } of d.planner.plannedMetas()) {
+    if (underOut(meta.file)) continue;
+    const bytes = metaBytes(map);
+    const rel = relOf(root, meta.file);
+    if (meta.raw !== undefined) {
+      if (bytes.equals(meta.raw)) continue;
+      actions.push({
+        act: { action: 'replace', path: rel, backup: `store/${rel}`, sha256_before: sha256(meta.raw), sha256_after: sha256(bytes), codes: codesOf(meta.file) },
+        bytes,
+        expect: meta.raw,
+      });
+    } else {
+      actions.push({ act: { action: 'create', path: rel, sha256_after: sha256(bytes), codes: codesOf(meta.file) }, bytes });
+    }
+  }
+  for (const m of [...metrics].sort()) {
+    if (underOut(m)) continue;
+    const rel = relOf(root, m);
+    actions.push({
+      act: { action: 'rewrite-metric', path: rel, backup: `store/${rel}`, sha256_before: '', sha256_after: null, kept_lines: 0, removed_lines: [], codes: codesOf(m) },
+    });
+  }
+  for (const [from, to] of moves) {
+    if (underOut(from)) continue;
+    actions.push({ act: { action: 'move', from: relOf(root, from), to: relOf(root, to), codes: codesOf(from) } });
+  }
+  return actions;
+}
+
+/**
+ * Apply every planned repair of `d`, backing up first. Returns what was done; when there is
+ * nothing to repair no backup folder is created.
+ */
+export function applyFixes(d: Diagnosis, opts: FixOptions): FixResult {
+  const root = path.resolve(d.root);
+  const planned = planActions(d);
+  const fixed = d.findings.filter((f) => f.edits.length > 0);
+  if (planned.length === 0) return { backupDir: undefined, fixed: [], actions: [], skipped: [] };
+  const backupDir = chooseBackupDir(root, opts);
+  return withLock(root, () => {
+    fs.mkdirSync(backupDir, { recursive: true });
+    const skipped: string[] = [];
+    // 1. save every byte that will be replaced or removed, before touching the store
+    for (const pa of planned) {
+      const a = pa.act;
+      if (a.action === 'replace') {
+        saveCopy(path.join(root, a.path), path.join(backupDir, a.backup), pa.expect!);
+      } else if (a.action === 'rewrite-metric') {
+        const file = path.join(root, a.path);
+        const before = fs.readFileSync(file);
+        const r = repairMetricBytes(before);
+        a.sha256_before = sha256(before);
+        a.sha256_after = r.keep ? sha256(r.keep) : null;
+        a.kept_lines = r.kept;
+        a.removed_lines = r.removed.map((b) => ({ line: b.line, text: Buffer.from(b.text, 'latin1').toString('utf8'), reason: b.reason }));
+        pa.expect = before;
+        if (r.keep) pa.bytes = r.keep;
+        saveCopy(file, path.join(backupDir, a.backup), before);
+        if (r.removed.length > 0) {
+          const lines = r.removed.map((b) => Buffer.concat([Buffer.from(`line ${b.line}: `), Buffer.from(b.text, 'latin1'), Buffer.from('\n')]));
+          const dest = path.join(backupDir, 'removed-lines', a.path);
+          fs.mkdirSync(path.dirname(dest), { recursive: true });
+          fs.writeFileSync(dest, Buffer.concat(lines));
+        }
+      }
+    }
+    const manifest: Manifest = {
+      mlr_doctor_backup: 1,
+      mlr_version: opts.version,
+      store: root,
+      created: new Date(opts.now).toISOString(),
+      findings: fixed.map(publicFinding),
+      actions: planned.map((p) => p.act),
+    };
+    writeManifest(backupDir, manifest);
+    const done = fs.openSync(path.join(backupDir, DONE_LOG), 'a');
+    try {
+      // 2. apply, one action at a time; each finished action is logged before the next starts
+      planned.forEach((pa, i) => {
+        const a = pa.act;
+        const why = applyOne(root, backupDir, pa);
+        if (why) {
+          skipped.push(`${'path' in a ? a.path : a.from}: ${why}`);
+          return;
+        }
+        fs.writeSync(done, `${i}\n`);
+        fs.fsyncSync(done);
+      });
+    } finally {
+      fs.closeSync(done);
+    }
+    return { backupDir, fixed, actions: planned.map((p) => p.act), skipped };
+  });
+}
+
+/** Apply one action; returns why it was skipped, or undefined when done. */
+function applyOne(root: string, backupDir: string, pa: PlannedAction): string | undefined {
+  const a = pa.act;
+  switch (a.action) {
+    case 'move-out': {
+      const from = path.join(root, a.path);
+      if (!fs.existsSync(from)) return 'gone before it could be moved';
+      moveEntry(from, path.join(backupDir, a.backup));
+      return undefined;
+    }
+    case 'replace':
+    case 'rewrite-metric': {
+      const file = path.join(root, a.path);
+      let now: Buffer;
+      try {
+        now = fs.readFileSync(file);
+      } catch {
+        return 'gone before it could be repaired';
+      }
+      if (!now.equals(pa.expect!)) return 'changed while the doctor ran; run mlr doctor again';
+      if (pa.bytes) atomicWriteFile(file, pa.bytes, { tempDir: tempDirFor(file) });
+      else {
+        fs.unlinkSync(file);
+        fsyncDir(path.dirname(file));
+      }
+      return undefined;
+    }
+    case 'create': {
+      const file = path.join(root, a.path);
+      if (fs.existsSync(file)) return 'appeared while the doctor ran; run mlr doctor again';
+      atomicWriteFile(file, pa.bytes!);
+      return undefined;
+    }
+    case 'move': {
+      const from = path.join(root, a.from);
+      const to = path.join(root, a.to);
+      if (fs.existsSync(to)) return `${a.to} appeared while the doctor ran`;
+      if (!fs.existsSync(from)) return 'gone before it could be moved';
+      fs.renameSync(from, to);
+      fsyncDir(path.dirname(from));
+      fsyncDir(path.dirname(to));
+      return undefined;
+    }
+  }
+}
+
+export function writeManifest(backupDir: string, m: Manifest): void {
+  atomicWriteFile(path.join(backupDir, MANIFEST), JSON.stringify(m, null, 2) + '\n');
+}

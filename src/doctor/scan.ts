@@ -1,0 +1,660 @@
+/**
+ * One pass over the store: every folder listed once, every meta.yaml and metric file read
+ * once (params and tags are listed, not read). The result is a plain model of what is on
+ * disk, classified (experiment, run, stray, artifacts of another store) but not judged:
+ * the checks in ./checks turn it into findings.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describeFsError } from '../store/fsread.js';
+import { parseMetricLine } from '../store/metrics.js';
+import { isYamlMap, parseYaml, type YamlMap } from '../store/yaml.js';
+import {
+  duplicateOf,
+  EXPERIMENT_ID_RE,
+  isAcceptableKey,
+  junkDirReason,
+  junkFileReason,
+  RESERVED_EXPERIMENT_DIRS,
+  RUN_UUID_RE,
+} from './names.js';
+import type { Severity } from './types.js';
+
+export type MetaState = 'ok' | 'missing' | 'empty' | 'unparsable' | 'not-a-map' | 'unreadable';
+
+export interface MetaRead {
+  file: string;
+  rel: string;
+  state: MetaState;
+  /** the bytes as read (absent when missing or unreadable) */
+  raw?: Buffer;
+  text?: string;
+  map?: YamlMap;
+  /** the file holds merge-conflict markers */
+  conflict?: boolean;
+  /** parser or filesystem error, one line */
+  error?: string;
+}
+
+export interface BadLine {
+  /** 1-based line number */
+  line: number;
+  /** the line as stored (latin1-decoded, so every byte survives) */
+  text: string;
+  reason: string;
+}
+
+export interface MetricScan {
+  key: string;
+  file: string;
+  rel: string;
+  good: number;
+  bad: BadLine[];
+  /** the file has no bytes at all (MLflow: "No data found") */
+  empty: boolean;
+  /** the last line is valid but has no newline: the next append would glue onto it */
+  unterminated: boolean;
+  /** smallest and largest timestamps of the valid lines (only when asked for) */
+  minTs?: number;
+  maxTs?: number;
+}
+
+export interface RunScan {
+  folder: string;
+  dir: string;
+  rel: string;
+  /** the experiment folder holding it; for a misplaced run, the one it sits in place of */
+  expFolder: string;
+  inTrash: boolean;
+  meta: MetaRead;
+  metrics: MetricScan[];
+  /** key files under params/ and tags/ (names only, `/`-joined) */
+  paramKeys: string[];
+  tagKeys: string[];
+}
+
+export interface ExpScan {
+  folder: string;
+  dir: string;
+  rel: string;
+  inTrash: boolean;
+  meta: MetaRead;
+  runs: RunScan[];
+}
+
+export type StrayWhere = 'root' | 'trash' | 'experiment' | 'run' | 'metrics' | 'params' | 'tags' | 'registry';
+
+export interface Stray {
+  path: string;
+  rel: string;
+  isDir: boolean;
+  where: StrayWhere;
+  /** why it does not belong, e.g. "a macOS Finder file" */
+  reason: string;
+  /** junk and duplicates are grouped in the report; other strays are listed one by one */
+  kind: 'junk' | 'duplicate' | 'other';
+  severity: Severity;
+}
+
+export interface VersionScan {
+  rel: string;
+  model: string;
+  version: string;
+  runId: string | null;
+  deleted: boolean;
+}
+
+export interface StoreScan {
+  root: string;
+  experiments: ExpScan[];
+  /** run folders found where an experiment folder belongs (a run meta.yaml at experiment level) */
+  misplacedRuns: RunScan[];
+  strays: Stray[];
+  /** folders holding only artifacts (no meta.yaml anywhere): another store's artifact root */
+  artifactOnly: string[];
+  unreadable: { rel: string; error: string }[];
+  invalidKeys: { rel: string; kind: 'metric' | 'param' | 'tag' }[];
+  /** keys that look like Finder duplicates but differ from their original: left alone */
+  lookalikes: { rel: string; original: string }[];
+  versions: VersionScan[];
+  registryProblems: { rel: string; error: string }[];
+  runCount: number;
+}
+
+export interface ScanOptions {
+  /** called every few hundred runs with the number scanned so far */
+  onProgress?: (runs: number) => void;
+}
+
+interface Ent {
+  name: string;
+  isDir: boolean;
+  isFile: boolean;
+}
+
+const CONFLICT_START = /^<{7}(?: |$)/m;
+const CONFLICT_END = /^>{7}(?: |$)/m;
+
+/** True when a parsed meta.yaml is a run's, not an experiment's. */
+export function isRunMeta(map: YamlMap): boolean {
+  return map['name'] === undefined && (map['run_id'] !== undefined || map['run_uuid'] !== undefined);
+}
+
+/** Read and classify one meta.yaml. */
+export function readMeta(file: string, rel: string): MetaRead {
+  let raw: Buffer;
+  try {
+    raw = fs.readFileSync(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { file, rel, state: 'missing' };
+    return { file, rel, state: 'unreadable', error: describeFsError(err) };
+  }
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return { file, rel, state: 'empty', raw, text };
+  if (CONFLICT_START.test(text) && CONFLICT_END.test(text)) {
+    return { file, rel, state: 'unparsable', raw, text, conflict: true, error: 'merge-conflict markers' };
+  }
+  const parsed = parseYaml(text);
+  if (parsed.errors.length > 0 || parsed.value === undefined) {
+    return { file, rel, state: 'unparsable', raw, text, error: parsed.errors[0] ?? 'not YAML' };
+  }
+  // a file of only comments is None to PyYAML: MLflow treats it like an empty one
+  if (parsed.value === null) return { file, rel, state: 'empty', raw, text };
+  if (!isYamlMap(parsed.value)) return { file, rel, state: 'not-a-map', raw, text, error: 'not a YAML mapping' };
+  return { file, rel, state: 'ok', raw, text, map: parsed.value };
+}
+
+// the common shape of a line MLflow wrote: int, repr(float), int
+const FAST_LINE = /^(\d{1,16}) (?:-?\d+(?:\.\d+)?(?:e[-+]\d+)?|nan|inf|-inf) (-?\d{1,16})$/;
+
+/**
+ * Check every line of a metric file the way MLflow 2.12/3.x parses it. A last line without
+ * a newline is "torn" when it does not parse or has fewer fields than the file's other lines
+ * (the tail of `1700000000000 0.25 12` cut to `1700000000000 0.25` still parses).
+ */
+export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<MetricScan, 'key' | 'file' | 'rel'> {
+  const out: Omit<MetricScan, 'key' | 'file' | 'rel'> = { good: 0, bad: [], empty: buf.length === 0, unterminated: false };
+  if (buf.length === 0) return out;
+  const text = buf.toString('latin1');
+  const n = text.length;
+  const terminated = text.charCodeAt(n - 1) === 10;
+  let i = 0;
+  let lineNo = 0;
+  let fieldsSeen = 0;
+  let minTs = Infinity;
+  let maxTs = -Infinity;
+  while (i < n) {
+    let j = text.indexOf('\n', i);
+    const last = j < 0;
+    if (last) j = n;
+    lineNo++;
+    const line = text.slice(i, j);
+    i = j + 1;
+    let fields = 3;
+    let ts: number | undefined;
+    const m = FAST_LINE.exec(line);
+    if (m) {
+      if (wantTimes) ts = Number(m[1]);
+    } else {
+      const p = parseMetricLine(line);
+      if (typeof p === 'string') {
+        out.bad.push({ line: lineNo, text: line, reason: last ? `torn last line (no newline): ${p}` : p });
+        continue;
+      }
+      fields = line.trim().split(' ').length;
+      ts = p.timestamp;
+    }
+    if (last && !terminated) {
+      if (fieldsSeen > fields) {
+        out.bad.push({ line: lineNo, text: line, reason: `torn last line (no newline): ${fields} fields where the other lines have ${fieldsSeen}` });
+        continue;
+      }
+      out.unterminated = true;
+    }
+    fieldsSeen = Math.max(fieldsSeen, fields);
+    out.good++;
+    if (ts !== undefined) {
+      if (ts < minTs) minTs = ts;
+      if (ts > maxTs) maxTs = ts;
+    }
+  }
+  if (wantTimes && out.good > 0 && Number.isFinite(minTs)) {
+    out.minTs = minTs;
+    out.maxTs = maxTs;
+  }
+  return out;
+}
+
+/** True when the run's meta.yaml cannot give start/end times, so metric timestamps are needed. */
+function needsTimes(meta: MetaRead): boolean {
+  if (meta.state !== 'ok' || !meta.map) return true;
+  const m = meta.map;
+  return typeof m['start_time'] !== 'number' || !('end_time' in m);
+}
+
+class Scanner {
+  readonly out: StoreScan;
+  private readonly onProgress: ((runs: number) => void) | undefined;
+
+  constructor(root: string, opts: ScanOptions) {
+    this.out = {
+      root,
+      experiments: [],
+      misplacedRuns: [],
+      strays: [],
+      artifactOnly: [],
+      unreadable: [],
+      invalidKeys: [],
+      lookalikes: [],
+      versions: [],
+      registryProblems: [],
+      runCount: 0,
+    };
+    this.onProgress = opts.onProgress;
+  }
+
+  rel(p: string): string {
+    const r = path.relative(this.out.root, p);
+    return r === '' ? '.' : r.split(path.sep).join('/');
+  }
+
+  list(dir: string): Ent[] | undefined {
+    let ents: fs.Dirent[];
+    try {
+      ents = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') this.out.unreadable.push({ rel: this.rel(dir), error: describeFsError(err) });
+      return undefined;
+    }
+    return ents
+      .map((d) => {
+        if (d.isSymbolicLink()) {
+          try {
+            const st = fs.statSync(path.join(dir, d.name));
+            return { name: d.name, isDir: st.isDirectory(), isFile: st.isFile() };
+          } catch {
+            return { name: d.name, isDir: false, isFile: false };
+          }
+        }
+        return { name: d.name, isDir: d.isDirectory(), isFile: d.isFile() };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  meta(file: string): MetaRead {
+    const m = readMeta(file, this.rel(file));
+    if (m.state === 'unreadable') this.out.unreadable.push({ rel: m.rel, error: m.error ?? 'unreadable' });
+    return m;
+  }
+
+  stray(list: Stray[], p: string, isDir: boolean, where: StrayWhere, reason: string, severity: Severity = 'warning'): void {
+    const kind = reason.includes('duplicate of') ? 'duplicate' : junkFileReason(path.basename(p)) || junkDirReason(path.basename(p)) ? 'junk' : 'other';
+    list.push({ path: p, rel: this.rel(p), isDir, where, reason, kind, severity });
+  }
+
+  /** A junk or duplicate entry among `ents` (in folder `dir`), else undefined. */
+  strayReason(ent: Ent, names: ReadonlySet<string>): string | undefined {
+    const junk = ent.isDir ? junkDirReason(ent.name) : junkFileReason(ent.name);
+    if (junk) return junk;
+    const orig = duplicateOf(ent.name, names);
+    if (orig !== undefined) return `a Finder/iCloud duplicate of '${orig}'`;
+    return undefined;
+  }
+
+  scan(): StoreScan {
+    const root = this.out.root;
+    const ents = this.list(root) ?? [];
+    const names = new Set(ents.map((e) => e.name));
+    for (const e of ents) {
+      const p = path.join(root, e.name);
+      if (!e.isDir) {
+        const why = e.isFile ? this.strayReason(e, names) : undefined;
+        if (why) this.stray(this.out.strays, p, false, 'root', why);
+        continue;
+      }
+      if (e.name === '.trash') {
+        this.scanTrash(p);
+        continue;
+      }
+      if (e.name === 'models') {
+        this.scanRegistry(p);
+        continue;
+      }
+      // MLflow hides every folder whose name ends in .trash
+      if (e.name.endsWith('.trash')) continue;
+      const why = this.strayReason(e, names);
+      if (why) {
+        this.stray(this.out.strays, p, true, 'root', why);
+        continue;
+      }
+      if (!EXPERIMENT_ID_RE.test(e.name)) {
+        this.stray(this.out.strays, p, true, 'root', 'not an experiment: its name is not a valid experiment id');
+        continue;
+      }
+      this.scanExperimentFolder(p, e.name, false);
+    }
+    return this.out;
+  }
+
+  scanTrash(dir: string): void {
+    const ents = this.list(dir) ?? [];
+    const names = new Set(ents.map((e) => e.name));
+    for (const e of ents) {
+      const p = path.join(dir, e.name);
+      const why = e.isDir || e.isFile ? this.strayReason(e, names) : undefined;
+      if (!e.isDir) {
+        if (why) this.stray(this.out.strays, p, false, 'trash', why);
+        continue;
+      }
+      if (why) {
+        this.stray(this.out.strays, p, true, 'trash', why);
+        continue;
+      }
+      if (!EXPERIMENT_ID_RE.test(e.name)) {
+        this.stray(this.out.strays, p, true, 'trash', 'not an experiment: its name is not a valid experiment id');
+        continue;
+      }
+      this.scanExperimentFolder(p, e.name, true);
+    }
+  }
+
+  /** What a folder without meta.yaml holds, not descending into artifacts/ folders. */
+  private contentsOf(dir: string, depth = 0): { meta: boolean; keys: boolean; artifacts: boolean; files: number } {
+    const r = { meta: false, keys: false, artifacts: false, files: 0 };
+    if (depth > 6) return r;
+    for (const e of this.list(dir) ?? []) {
+      if (e.isDir) {
+        if (e.name === 'artifacts') {
+          r.artifacts = true;
+          continue;
+        }
+        const sub = this.contentsOf(path.join(dir, e.name), depth + 1);
+        if (e.name === 'metrics' || e.name === 'params' || e.name === 'tags') r.keys ||= sub.files > 0;
+        r.meta ||= sub.meta;
+        r.keys ||= sub.keys;
+        r.artifacts ||= sub.artifacts;
+        r.files += sub.files;
+      } else {
+        r.files++;
+        if (e.name === 'meta.yaml' || e.name === 'trace_info.yaml') r.meta = true;
+      }
+    }
+    return r;
+  }
+
+  scanExperimentFolder(dir: string, folder: string, inTrash: boolean): void {
+    const meta = this.meta(path.join(dir, 'meta.yaml'));
+    if (meta.state === 'ok' && meta.map && isRunMeta(meta.map)) {
+      // a run folder placed where experiments live (seen in real stores: runs moved into .trash by hand)
+      const r = this.scanRunFolder(dir, folder, folder, inTrash, meta);
+      if (r.run) this.out.misplacedRuns.push(r.run);
+      this.out.strays.push(...r.strays);
+      return;
+    }
+    if (meta.state === 'missing') {
+      const c = this.contentsOf(dir);
+      if (!c.meta && !c.keys) {
+        if (c.artifacts) this.out.artifactOnly.push(this.rel(dir));
+        else this.stray(this.out.strays, dir, true, inTrash ? 'trash' : 'root', c.files === 0 ? 'an empty folder, not an experiment' : 'not an experiment: no meta.yaml and no runs');
+        return;
+      }
+    }
+    const exp: ExpScan = { folder, dir, rel: this.rel(dir), inTrash, meta, runs: [] };
+    const strays: Stray[] = [];
+    const ents = this.list(dir) ?? [];
+    const names = new Set(ents.map((e) => e.name));
+    for (const e of ents) {
+      const p = path.join(dir, e.name);
+      if (!e.isDir) {
+        if (e.name === 'meta.yaml') continue;
+        const why = e.isFile ? this.strayReason(e, names) : undefined;
+        if (why) this.stray(strays, p, false, 'experiment', why);
+        continue;
+      }
+      if (RESERVED_EXPERIMENT_DIRS.has(e.name)) {
+        if (e.name === 'tags') this.scanKeys(p, 'tags', strays, []);
+        continue;
+      }
+      const why = this.strayReason(e, names);
+      if (why) {
+        this.stray(strays, p, true, 'experiment', why);
+        continue;
+      }
+      const r = this.scanRunFolder(p, e.name, folder, inTrash);
+      strays.push(...r.strays);
+      if (r.run) exp.runs.push(r.run);
+      else if (r.artifactOnly) this.out.artifactOnly.push(this.rel(p));
+      else this.stray(strays, p, true, 'experiment', r.notRun ?? 'not a run');
+    }
+    if (meta.state === 'missing' && exp.runs.length === 0) {
+      // nothing here is a run after all (only strays): the folder itself is the stray
+      const c = this.contentsOf(dir);
+      if (c.artifacts && !c.meta) this.out.artifactOnly.push(this.rel(dir));
+      else this.stray(this.out.strays, dir, true, inTrash ? 'trash' : 'root', 'not an experiment: no meta.yaml and no runs');
+      return;
+    }
+    this.out.strays.push(...strays);
+    this.out.experiments.push(exp);
+  }
+
+  /**
+   * Scan a run folder. Without a meta.yaml it is still a run when it holds params, metrics or
+   * tags; a folder with only artifacts belongs to another store; anything else is a stray.
+   */
+  scanRunFolder(
+    dir: string,
+    folder: string,
+    expFolder: string,
+    inTrash: boolean,
+    knownMeta?: MetaRead,
+  ): { run?: RunScan; strays: Stray[]; artifactOnly?: boolean; notRun?: string } {
+    const meta = knownMeta ?? this.meta(path.join(dir, 'meta.yaml'));
+    const run: RunScan = { folder, dir, rel: this.rel(dir), expFolder, inTrash, meta, metrics: [], paramKeys: [], tagKeys: [] };
+    const strays: Stray[] = [];
+    const ents = this.list(dir);
+    if (!ents) {
+      return meta.state === 'missing' ? { strays, notRun: 'not a run' } : { run, strays };
+    }
+    const names = new Set(ents.map((e) => e.name));
+    const keysBefore = this.out.invalidKeys.length;
+    const lookalikesBefore = this.out.lookalikes.length;
+    let artifacts = false;
+    let other = false;
+    const wantTimes = needsTimes(meta);
+    for (const e of ents) {
+      const p = path.join(dir, e.name);
+      if (!e.isDir) {
+        if (e.name === 'meta.yaml') continue;
+        const why = e.isFile ? this.strayReason(e, names) : undefined;
+        if (why) this.stray(strays, p, false, 'run', why);
+        else other = true;
+        continue;
+      }
+      switch (e.name) {
+        case 'metrics':
+          this.scanKeys(p, 'metrics', strays, run.metrics, wantTimes);
+          continue;
+        case 'params':
+          run.paramKeys = this.scanKeys(p, 'params', strays, []);
+          continue;
+        case 'tags':
+          run.tagKeys = this.scanKeys(p, 'tags', strays, []);
+          continue;
+        case 'artifacts':
+          artifacts = true;
+          continue;
+        case 'inputs':
+        case 'outputs':
+          other = true;
+          continue;
+      }
+      const why = this.strayReason(e, names);
+      if (why) this.stray(strays, p, true, 'run', why);
+      else other = true;
+    }
+    this.out.runCount++;
+    if (this.onProgress && this.out.runCount % 250 === 0) this.onProgress(this.out.runCount);
+    if (meta.state !== 'missing') return { run, strays };
+    const hasKeys = run.metrics.length + run.paramKeys.length + run.tagKeys.length > 0;
+    if (hasKeys) return { run, strays };
+    this.out.runCount--;
+    // not a run after all: what was noted inside it goes with the folder
+    this.out.invalidKeys.length = keysBefore;
+    this.out.lookalikes.length = lookalikesBefore;
+    if (artifacts && !other) return { strays: [], artifactOnly: true };
+    if (ents.length === 0) return { strays: [], notRun: RUN_UUID_RE.test(folder) ? 'an empty run folder (no meta.yaml, no data)' : 'an empty folder, not a run' };
+    return { strays: [], notRun: 'not a run: no meta.yaml, params, metrics or tags' };
+  }
+
+  /**
+   * List the key files under params/, tags/ or metrics/ (recursively: `/` in a key is a
+   * folder). Junk and identical duplicates become strays; metric files are read and checked.
+   */
+  scanKeys(dir: string, where: 'metrics' | 'params' | 'tags', strays: Stray[], metrics: MetricScan[], wantTimes = false): string[] {
+    const keys: string[] = [];
+    const kind = where === 'metrics' ? 'metric' : where === 'params' ? 'param' : 'tag';
+    const walk = (d: string, prefix: string): void => {
+      const ents = this.list(d);
+      if (!ents) return;
+      const names = new Set(ents.map((e) => e.name));
+      for (const e of ents) {
+        const p = path.join(d, e.name);
+        const key = prefix + e.name;
+        const junk = e.isDir ? junkDirReason(e.name) : junkFileReason(e.name);
+        if (junk) {
+          // a junk file under metrics/ makes MLflow fail on the whole run; elsewhere it shows up as a bogus key
+          this.stray(strays, p, e.isDir, where, junk, where === 'metrics' ? 'error' : 'warning');
+          continue;
+        }
+        const orig = duplicateOf(e.name, names);
+        if (orig !== undefined) {
+          if (sameContent(p, path.join(d, orig))) {
+            this.stray(strays, p, e.isDir, where, `a Finder/iCloud duplicate of '${prefix + orig}' (identical)`, where === 'metrics' ? 'error' : 'warning');
+            continue;
+          }
+          this.out.lookalikes.push({ rel: this.rel(p), original: prefix + orig });
+        }
+        if (e.isDir) {
+          walk(p, key + '/');
+          continue;
+        }
+        if (!e.isFile) continue;
+        if (!isAcceptableKey(key)) this.out.invalidKeys.push({ rel: this.rel(p), kind });
+        keys.push(key);
+        if (where === 'metrics') {
+          let buf: Buffer;
+          try {
+            buf = fs.readFileSync(p);
+          } catch (err) {
+            this.out.unreadable.push({ rel: this.rel(p), error: describeFsError(err as NodeJS.ErrnoException) });
+            continue;
+          }
+          metrics.push({ key, file: p, rel: this.rel(p), ...analyzeMetricBytes(buf, wantTimes) });
+        }
+      }
+    };
+    walk(dir, '');
+    return keys;
+  }
+
+  scanRegistry(dir: string): void {
+    const ents = this.list(dir) ?? [];
+    const names = new Set(ents.map((e) => e.name));
+    for (const e of ents) {
+      const p = path.join(dir, e.name);
+      const why = e.isDir || e.isFile ? this.strayReason(e, names) : undefined;
+      if (why) {
+        this.stray(this.out.strays, p, e.isDir, 'registry', why);
+        continue;
+      }
+      if (!e.isDir) continue;
+      this.scanModel(p, e.name);
+    }
+  }
+
+  private scanModel(dir: string, model: string): void {
+    const ents = this.list(dir) ?? [];
+    const names = new Set(ents.map((e) => e.name));
+    const m = this.meta(path.join(dir, 'meta.yaml'));
+    if (m.state !== 'ok' && m.state !== 'unreadable') {
+      this.out.registryProblems.push({ rel: m.rel, error: m.state === 'missing' ? 'missing' : m.state === 'empty' ? 'empty' : `not valid YAML (${m.error ?? m.state})` });
+    }
+    for (const e of ents) {
+      const p = path.join(dir, e.name);
+      const why = e.isDir || e.isFile ? this.strayReason(e, names) : undefined;
+      if (why) {
+        this.stray(this.out.strays, p, e.isDir, 'registry', why);
+        continue;
+      }
+      if (!e.isDir) continue;
+      if (e.name === 'tags' || e.name === 'aliases') {
+        this.scanRegistryKeys(p);
+        continue;
+      }
+      const v = /^version-(\d+)$/.exec(e.name);
+      if (!v) continue;
+      const vents = this.list(p) ?? [];
+      const vnames = new Set(vents.map((x) => x.name));
+      for (const x of vents) {
+        const why2 = x.isDir || x.isFile ? this.strayReason(x, vnames) : undefined;
+        if (why2) this.stray(this.out.strays, path.join(p, x.name), x.isDir, 'registry', why2);
+        else if (x.isDir && x.name === 'tags') this.scanRegistryKeys(path.join(p, x.name));
+      }
+      const vm = this.meta(path.join(p, 'meta.yaml'));
+      if (vm.state !== 'ok' || !vm.map) {
+        if (vm.state !== 'unreadable') {
+          this.out.registryProblems.push({ rel: vm.rel, error: vm.state === 'missing' ? 'missing' : vm.state === 'empty' ? 'empty' : `not valid YAML (${vm.error ?? vm.state})` });
+        }
+        continue;
+      }
+      const runId = vm.map['run_id'];
+      this.out.versions.push({
+        rel: this.rel(p),
+        model,
+        version: v[1]!,
+        runId: typeof runId === 'string' && runId !== '' ? runId : null,
+        deleted: vm.map['current_stage'] === 'Deleted_Internal',
+      });
+    }
+  }
+
+  private scanRegistryKeys(dir: string): void {
+    const ents = this.list(dir) ?? [];
+    const names = new Set(ents.map((e) => e.name));
+    for (const e of ents) {
+      const p = path.join(dir, e.name);
+      const junk = e.isDir ? junkDirReason(e.name) : junkFileReason(e.name);
+      if (junk) {
+        this.stray(this.out.strays, p, e.isDir, 'registry', junk);
+        continue;
+      }
+      const orig = duplicateOf(e.name, names);
+      if (orig !== undefined && sameContent(p, path.join(dir, orig))) {
+        this.stray(this.out.strays, p, e.isDir, 'registry', `a Finder/iCloud duplicate of '${orig}' (identical)`);
+      }
+    }
+  }
+}
+
+/** True when two files (or two folders, recursively) hold the same bytes. */
+export function sameContent(a: string, b: string): boolean {
+  try {
+    const sa = fs.statSync(a);
+    const sb = fs.statSync(b);
+    if (sa.isDirectory() !== sb.isDirectory()) return false;
+    if (!sa.isDirectory()) return sa.size === sb.size && fs.readFileSync(a).equals(fs.readFileSync(b));
+    const la = fs.readdirSync(a).sort();
+    const lb = fs.readdirSync(b).sort();
+    if (la.length !== lb.length || la.some((n, i) => n !== lb[i])) return false;
+    return la.every((n) => sameContent(path.join(a, n), path.join(b, n)));
+  } catch {
+    return false;
+  }
+}
+
+/** Scan the store at `root` (which must exist) in one pass. */
+export function scanStore(root: string, opts: ScanOptions = {}): StoreScan {
+  return new Scanner(root, opts).scan();
+}

@@ -1,0 +1,156 @@
+/**
+ * `mlr doctor --undo <backup>`: put back exactly what a `--fix` changed, newest action
+ * first. Refuses, changing nothing, when a file the fix wrote has changed since (a run kept
+ * logging, someone edited it): undoing then would lose that newer data.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MlrError, NotFoundError, StateError } from '../errors.js';
+import { withLock } from '../store/lock.js';
+import { atomicWriteFile, fsyncDir } from '../store/write.js';
+import { DONE_LOG, MANIFEST, moveEntry, sha256, writeManifest, type Manifest, type ManifestAction } from './apply.js';
+
+export interface UndoResult {
+  store: string;
+  undone: ManifestAction[];
+}
+
+/** Read a backup's manifest (exit 1 with a clear message when it is not one). */
+export function readManifest(backupDir: string): Manifest {
+  const file = path.join(backupDir, MANIFEST);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new NotFoundError(`${backupDir} is not an mlr doctor backup: it has no ${MANIFEST}`, 'backup-not-found');
+  }
+  let m: Manifest;
+  try {
+    m = JSON.parse(text) as Manifest;
+  } catch {
+    throw new MlrError(`${file} is not valid JSON`, 'backup-corrupt', 1);
+  }
+  if (m.mlr_doctor_backup !== 1 || !Array.isArray(m.actions) || typeof m.store !== 'string') {
+    throw new MlrError(`${file} is not an mlr doctor manifest`, 'backup-corrupt', 1);
+  }
+  return m;
+}
+
+/** Indices of the actions the fix completed. */
+function doneActions(backupDir: string, m: Manifest): number[] {
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(backupDir, DONE_LOG), 'utf8');
+  } catch {
+    return [];
+  }
+  const seen = new Set<number>();
+  for (const line of text.split('\n')) {
+    const i = Number(line);
+    if (line !== '' && Number.isInteger(i) && i >= 0 && i < m.actions.length) seen.add(i);
+  }
+  return [...seen].sort((a, b) => a - b);
+}
+
+function hashOf(file: string): string | undefined {
+  try {
+    return sha256(fs.readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why an action cannot be undone safely, or undefined. */
+function conflict(root: string, a: ManifestAction, backupDir: string): string | undefined {
+  switch (a.action) {
+    case 'move-out':
+      if (fs.existsSync(path.join(root, a.path))) return `${a.path} exists again in the store`;
+      if (!fs.existsSync(path.join(backupDir, a.backup))) return `${a.backup} is missing from the backup`;
+      return undefined;
+    case 'replace':
+    case 'create':
+      if (hashOf(path.join(root, a.path)) !== a.sha256_after) return `${a.path} changed after the fix`;
+      if (a.action === 'replace' && !fs.existsSync(path.join(backupDir, a.backup))) return `${a.backup} is missing from the backup`;
+      return undefined;
+    case 'rewrite-metric': {
+      const h = hashOf(path.join(root, a.path));
+      if (a.sha256_after === null ? h !== undefined : h !== a.sha256_after) return `${a.path} changed after the fix`;
+      if (!fs.existsSync(path.join(backupDir, a.backup))) return `${a.backup} is missing from the backup`;
+      return undefined;
+    }
+    case 'move':
+      if (!fs.existsSync(path.join(root, a.to))) return `${a.to} is gone`;
+      if (fs.existsSync(path.join(root, a.from))) return `${a.from} exists again`;
+      return undefined;
+  }
+}
+
+/** Restore a file from the backup copy, with the copy's permission bits. */
+function restoreFile(target: string, copy: string): void {
+  const bytes = fs.readFileSync(copy);
+  atomicWriteFile(target, bytes);
+  try {
+    fs.chmodSync(target, fs.statSync(copy).mode & 0o7777);
+  } catch {
+    // keep what the write gave
+  }
+}
+
+/**
+ * Undo the fix recorded in `backupDir`. `root` overrides the store path recorded in the
+ * manifest (the store was moved since).
+ */
+export function undoFix(backupDir: string, root?: string): UndoResult {
+  const dir = path.resolve(backupDir);
+  const m = readManifest(dir);
+  if (m.undone_at) throw new StateError(`the fix in ${dir} was already undone at ${m.undone_at}`, 'already-undone');
+  const store = path.resolve(root ?? m.store);
+  if (!fs.existsSync(store)) throw new NotFoundError(`the store ${store} recorded in the backup does not exist (give it with --store)`, 'store-not-found');
+  const done = doneActions(dir, m);
+  // a file edited and then moved with its folder (a misplaced run) is checked where it is now
+  const whereNow = (rel: string, i: number): string => {
+    for (const j of done) {
+      const b = m.actions[j]!;
+      if (j > i && b.action === 'move' && (rel === b.from || rel.startsWith(b.from + '/'))) rel = b.to + rel.slice(b.from.length);
+    }
+    return rel;
+  };
+  const problems = done
+    .map((i) => {
+      const a = m.actions[i]!;
+      return conflict(store, 'path' in a ? { ...a, path: whereNow(a.path, i) } : a, dir);
+    })
+    .filter((x): x is string => x !== undefined);
+  if (problems.length > 0) {
+    const list = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+    throw new StateError(`cannot undo safely, nothing was changed: ${list}`, 'undo-conflict');
+  }
+  return withLock(store, () => {
+    const undone: ManifestAction[] = [];
+    for (const i of [...done].reverse()) {
+      const a = m.actions[i]!;
+      switch (a.action) {
+        case 'move-out':
+          moveEntry(path.join(dir, a.backup), path.join(store, a.path));
+          break;
+        case 'replace':
+        case 'rewrite-metric':
+          restoreFile(path.join(store, a.path), path.join(dir, a.backup));
+          break;
+        case 'create': {
+          const file = path.join(store, a.path);
+          fs.unlinkSync(file);
+          fsyncDir(path.dirname(file));
+          break;
+        }
+        case 'move':
+          fs.renameSync(path.join(store, a.to), path.join(store, a.from));
+          fsyncDir(path.dirname(path.join(store, a.from)));
+          break;
+      }
+      undone.push(a);
+    }
+    writeManifest(dir, { ...m, undone_at: new Date().toISOString() });
+    return { store, undone };
+  });
+}

@@ -1,0 +1,575 @@
+/**
+ * Issue 5: each way a real store breaks, built from a copy of the store MLflow 2.12 wrote.
+ * For each: `mlr doctor` finds exactly the expected codes (exit 3) and changes nothing;
+ * `mlr doctor --fix` repairs it (the store then reads cleanly, every run is listed, every
+ * param, tag and valid metric line is kept byte for byte, every changed byte is in the
+ * backup); a second --fix finds nothing; `--undo` restores the broken store byte for byte.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mlr } from '../helpers.js';
+import { encodePathForUri } from '../../src/store/root.js';
+import {
+  backups,
+  codes,
+  doctor,
+  fixCycle,
+  healthyStore,
+  listedRuns,
+  manifest,
+  NLP,
+  put,
+  report,
+  snapshot,
+  SWEEP,
+  TRASHED,
+} from './helpers.js';
+
+const RUN = '0d386e4a9e794fa987768f73e7a51c10'; // sweep run with params/metrics/tags
+const runDir = (store: string, exp = SWEEP, run = RUN): string => path.join(store, exp, run);
+const uri = (store: string): string => 'file://' + encodePathForUri(store);
+
+/** Earliest start_time over an experiment's runs, read without mlr. */
+function earliestStart(store: string, exp: string): number {
+  let min = Infinity;
+  for (const r of fs.readdirSync(path.join(store, exp))) {
+    const f = path.join(store, exp, r, 'meta.yaml');
+    if (!fs.existsSync(f)) continue;
+    const m = /^start_time: (\d+)$/m.exec(fs.readFileSync(f, 'utf8'));
+    if (m) min = Math.min(min, Number(m[1]));
+  }
+  return min;
+}
+
+/** doctor reports exactly `want` (exit 3) and changes nothing. */
+function expectFound(store: string, want: string[]): void {
+  const before = snapshot(store);
+  expect(codes(store, 3)).toEqual([...want].sort());
+  expect(snapshot(store)).toEqual(before);
+  expect(backups(store)).toEqual([]);
+}
+
+describe('mlr doctor on a healthy store', () => {
+  it('finds nothing, exit 0, in every format', () => {
+    const store = healthyStore();
+    const r = doctor(store);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toBe('severity\tcode\tpath\tmessage\tfix\tcommand\n');
+    expect(r.stderr).toBe(`mlr: No problems found in ${store} (4 experiments, 76 runs).\n`);
+    const j = doctor(store, '--format', 'json');
+    expect(JSON.parse(j.stdout)).toEqual({ store, experiments: 4, runs: 76, problems: 0, findings: [] });
+    const tty = mlr(['--store', store, 'doctor'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '100' } });
+    expect(tty.stdout).toBe(`No problems found in ${store} (4 experiments, 76 runs).\n`);
+    const fix = doctor(store, '--fix');
+    expect(fix.code).toBe(0);
+    expect(backups(store)).toEqual([]);
+  });
+});
+
+describe('check 1: experiment meta.yaml', () => {
+  it('missing: rebuilt with a recovered-<id> name, the earliest run as creation time, the store place', () => {
+    const store = healthyStore();
+    const start = earliestStart(store, SWEEP);
+    fs.rmSync(path.join(store, SWEEP, 'meta.yaml'));
+    expectFound(store, ['experiment-meta-missing']);
+    const r = report(store);
+    expect(r.findings[0]).toMatchObject({ severity: 'error', path: `${SWEEP}/meta.yaml` });
+    expect(r.findings[0]!.message).toBe('experiment folder has runs but no meta.yaml: MLflow skips the experiment and its 60 runs');
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(path.join(store, SWEEP, 'meta.yaml'), 'utf8')).toBe(
+          `artifact_location: ${uri(store)}/${SWEEP}\ncreation_time: ${start}\nexperiment_id: '${SWEEP}'\nlast_update_time: ${start}\nlifecycle_stage: active\nname: recovered-${SWEEP}\n`,
+        );
+      },
+    });
+  });
+
+  it('missing for experiment 0: named Default', () => {
+    const store = healthyStore();
+    const start = earliestStart(store, '0');
+    fs.rmSync(path.join(store, '0', 'meta.yaml'));
+    expectFound(store, ['experiment-meta-missing']);
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(path.join(store, '0', 'meta.yaml'), 'utf8')).toBe(
+          `artifact_location: ${uri(store)}/0\ncreation_time: ${start}\nexperiment_id: '0'\nlast_update_time: ${start}\nlifecycle_stage: active\nname: Default\n`,
+        );
+      },
+    });
+  });
+
+  it('empty', () => {
+    const store = healthyStore();
+    fs.writeFileSync(path.join(store, NLP, 'meta.yaml'), '');
+    expectFound(store, ['experiment-meta-empty']);
+    fixCycle(store);
+  });
+
+  it('truncated: every complete line survives, the cut one is dropped', () => {
+    const store = healthyStore();
+    const file = path.join(store, NLP, 'meta.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    // cut inside the quoted experiment_id: the rest (lifecycle_stage, name) is lost
+    fs.writeFileSync(file, text.slice(0, text.indexOf("experiment_id: '") + 20));
+    expectFound(store, ['experiment-meta-truncated']);
+    fixCycle(store, {
+      then: () => {
+        const created = /creation_time: (\d+)/.exec(text)![1];
+        expect(fs.readFileSync(file, 'utf8')).toBe(
+          `artifact_location: ${uri(store)}/${NLP}\ncreation_time: ${created}\nexperiment_id: '${NLP}'\nlast_update_time: ${created}\nlifecycle_stage: active\nname: recovered-${NLP}\n`,
+        );
+      },
+    });
+  });
+
+  it('merge-conflict markers: rebuilt from our side, the other name is reported', () => {
+    const store = healthyStore();
+    const file = path.join(store, NLP, 'meta.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.replace('name: nlp models\n', '<<<<<<< HEAD\nname: nlp models\n=======\nname: nlp-models-v2\n>>>>>>> feature\n'));
+    expectFound(store, ['experiment-meta-conflict']);
+    const f = report(store).findings[0]!;
+    expect(f.fix).toContain(`name 'nlp models' recovered from the file (the other side of the conflict says 'nlp-models-v2')`);
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(file, 'utf8')).toBe(text);
+      },
+    });
+  });
+
+  it('unparsable YAML keeps the fields that still parse', () => {
+    const store = healthyStore();
+    const file = path.join(store, NLP, 'meta.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.replace('lifecycle_stage: active\n', 'lifecycle_stage: [active\n'));
+    expectFound(store, ['experiment-meta-unparsable']);
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(file, 'utf8')).toBe(text);
+      },
+    });
+  });
+});
+
+describe('check 2: run meta.yaml', () => {
+  it('missing: rebuilt from the folder, its tags and its metric timestamps', () => {
+    const store = healthyStore();
+    const dir = runDir(store);
+    put(path.join(dir, 'tags', 'mlflow.user'), 'ana');
+    put(path.join(dir, 'tags', 'mlflow.parentRunId'), 'f0c53573cd73442dae3f1385baf7f899');
+    // metric timestamps, read independently
+    const ts = fs
+      .readdirSync(path.join(dir, 'metrics'))
+      .flatMap((k) => fs.readFileSync(path.join(dir, 'metrics', k), 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])));
+    fs.rmSync(path.join(dir, 'meta.yaml'));
+    expectFound(store, ['run-meta-missing']);
+    const f = report(store).findings[0]!;
+    expect(f.message).toBe('run folder has 4 params, 3 metrics, 4 tags but no meta.yaml: MLflow skips the run');
+    expect(f.fix).toBe(
+      `rebuild meta.yaml: name 'adam-lr0.1-bs64' (mlflow.runName tag), user 'ana' (mlflow.user tag), child of run f0c53573cd73442dae3f1385baf7f899, ` +
+        `start ${new Date(Math.min(...ts)).toISOString()}, end ${new Date(Math.max(...ts)).toISOString()} (from metric timestamps), status FINISHED (guessed: it has an end time)`,
+    );
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(path.join(dir, 'meta.yaml'), 'utf8')).toBe(
+          [
+            `artifact_uri: ${uri(store)}/${SWEEP}/${RUN}/artifacts`,
+            `end_time: ${Math.max(...ts)}`,
+            "entry_point_name: ''",
+            `experiment_id: '${SWEEP}'`,
+            'lifecycle_stage: active',
+            `run_id: ${RUN}`,
+            'run_name: adam-lr0.1-bs64',
+            `run_uuid: ${RUN}`,
+            "source_name: ''",
+            'source_type: 4',
+            "source_version: ''",
+            `start_time: ${Math.min(...ts)}`,
+            'status: 3',
+            'tags: []',
+            'user_id: ana',
+            '',
+          ].join('\n'),
+        );
+      },
+    });
+  });
+
+  it('missing, no metrics: status RUNNING is the stated guess', () => {
+    const store = healthyStore();
+    const dir = runDir(store);
+    fs.rmSync(path.join(dir, 'metrics'), { recursive: true });
+    fs.rmSync(path.join(dir, 'meta.yaml'));
+    expectFound(store, ['run-meta-missing']);
+    expect(report(store).findings[0]!.fix).toMatch(/\(the oldest file in the run; no metrics\), status RUNNING \(guessed: no end time could be recovered\)$/);
+    fixCycle(store);
+  });
+
+  it('empty', () => {
+    const store = healthyStore();
+    fs.writeFileSync(path.join(runDir(store), 'meta.yaml'), '');
+    expectFound(store, ['run-meta-empty']);
+    fixCycle(store);
+  });
+
+  it('truncated: the values before the cut are kept, the rest rebuilt', () => {
+    const store = healthyStore();
+    const file = path.join(runDir(store), 'meta.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, text.indexOf('run_name:') + 8));
+    expectFound(store, ['run-meta-truncated']);
+    const firstTs = Math.min(
+      ...fs.readdirSync(path.join(runDir(store), 'metrics')).map((k) => Number(fs.readFileSync(path.join(runDir(store), 'metrics', k), 'utf8').split(' ')[0])),
+    );
+    fixCycle(store, {
+      then: () => {
+        // up to the cut (end_time, experiment_id, run_id…) came back; run_name from the tag;
+        // start_time was after the cut: the first metric timestamp is the best there is
+        expect(fs.readFileSync(file, 'utf8')).toBe(text.replace(/^start_time: \d+$/m, `start_time: ${firstTs}`));
+      },
+    });
+  });
+
+  it('merge-conflict markers and garbage', () => {
+    const store = healthyStore();
+    const a = path.join(runDir(store), 'meta.yaml');
+    const t = fs.readFileSync(a, 'utf8');
+    fs.writeFileSync(a, t.replace('status: 3\n', '<<<<<<< HEAD\nstatus: 3\n=======\nstatus: 4\n>>>>>>> other\n'));
+    const b = path.join(store, SWEEP, '02df84e1e68a46eaa4f971068787bace', 'meta.yaml');
+    fs.writeFileSync(b, '\x00\x01binary junk: [\n');
+    expectFound(store, ['run-meta-conflict', 'run-meta-unparsable']);
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(a, 'utf8')).toBe(t);
+      },
+    });
+  });
+
+  it('missing fields MLflow needs (run_uuid/run_id, start_time, user_id, status as text) are filled in', () => {
+    const store = healthyStore();
+    const file = path.join(runDir(store), 'meta.yaml');
+    const t = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, t.replace(/^user_id: .*\n/m, '').replace('status: 3', 'status: FINISHED'));
+    expectFound(store, ['run-meta-incomplete']);
+    expect(report(store).findings[0]!.fix).toBe('fill in user_id: unknown, status: 3');
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(file, 'utf8')).toBe(t);
+      },
+    });
+  });
+});
+
+describe('check 3: ids that disagree with the folders', () => {
+  it('experiment_id in an experiment meta.yaml', () => {
+    const store = healthyStore();
+    const file = path.join(store, NLP, 'meta.yaml');
+    const t = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, t.replace(`experiment_id: '${NLP}'`, "experiment_id: '42'"));
+    expectFound(store, ['experiment-id-mismatch']);
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(file, 'utf8')).toBe(t);
+      },
+    });
+  });
+
+  it('a run folder copied into another experiment: the copy gets its new experiment and a fresh-enough id check', () => {
+    const store = healthyStore();
+    const src = runDir(store);
+    const copy = path.join(store, NLP, RUN);
+    fs.cpSync(src, copy, { recursive: true });
+    fs.rmSync(src, { recursive: true });
+    // and a run whose run_id says something else
+    const other = path.join(store, SWEEP, '02df84e1e68a46eaa4f971068787bace', 'meta.yaml');
+    const ot = fs.readFileSync(other, 'utf8');
+    fs.writeFileSync(other, ot.replace(/^run_id: .*$/m, 'run_id: 11111111111111111111111111111111'));
+    expectFound(store, ['run-experiment-mismatch', 'run-id-mismatch']);
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(other, 'utf8')).toBe(ot);
+        expect(fs.readFileSync(path.join(copy, 'meta.yaml'), 'utf8')).toMatch(`experiment_id: '${NLP}'`);
+      },
+    });
+  });
+
+  it('a run folder moved into .trash by hand: moved back into its experiment as a deleted run', () => {
+    const store = healthyStore();
+    const dest = path.join(store, '.trash', RUN);
+    fs.renameSync(runDir(store), dest);
+    put(path.join(dest, '.DS_Store'), 'junk');
+    expectFound(store, ['run-misplaced', 'stray-junk']);
+    fixCycle(store, { remaining: [],
+      then: () => {
+        const meta = fs.readFileSync(path.join(runDir(store), 'meta.yaml'), 'utf8');
+        expect(meta).toMatch(/^deleted_time: 1795400000000$/m);
+        expect(meta).toMatch(/^lifecycle_stage: deleted$/m);
+        expect(fs.existsSync(dest)).toBe(false);
+      },
+    });
+  });
+});
+
+describe('check 4: metric files', () => {
+  it('keeps every valid line in order and moves each bad one, with its line number, into the backup', () => {
+    const store = healthyStore();
+    const dir = path.join(runDir(store), 'metrics');
+    const loss = fs.readFileSync(path.join(dir, 'val_loss'), 'latin1').split('\n').filter(Boolean);
+    const bad = {
+      blank: '',
+      tabs: '1700001931000\t0.3\t3',
+      fields: '1700001932000 0.3',
+      text: '1700001933000 abc 4',
+      floatStep: '1700001934000 0.2 1.5',
+      double: '1700001935000  0.2 6',
+    };
+    const lines = [loss[0]!, bad.blank, loss[1]!, bad.tabs, bad.fields.replace('0.3', '0.3 9 9'), bad.text, loss[2]!, bad.floatStep, bad.double, loss[3]!, loss[4]!];
+    fs.writeFileSync(path.join(dir, 'val_loss'), lines.join('\n') + '\n');
+    // torn last line: the tail of a line cut mid-write, no newline
+    const acc = fs.readFileSync(path.join(dir, 'val_acc'), 'latin1');
+    fs.writeFileSync(path.join(dir, 'val_acc'), acc + '17000019');
+    // a torn last line that still parses (fewer fields than the others)
+    const tl = fs.readFileSync(path.join(dir, 'train_loss'), 'latin1');
+    fs.writeFileSync(path.join(dir, 'train_loss'), tl + '1700001999000 0.12');
+    expectFound(store, ['metric-bad-lines', 'metric-bad-lines', 'metric-bad-lines']);
+    const f = report(store).findings.find((x) => x.path.endsWith('val_loss'))!;
+    expect(f.message).toBe(
+      "metric 'val_loss' has 6 bad lines (line 2: blank line; line 4: tab-separated ('1700001931000\\t0.3\\t3'); and 4 more): MLflow fails on every search of the experiment",
+    );
+    expect(f.fix).toBe('keep the 5 valid lines, move the 6 bad lines into the backup');
+    const k = (key: string): string => `${RUN}/metrics/${key}`;
+    const { backup } = fixCycle(store, {
+      dropped: {
+        [k('val_loss')]: [bad.blank, bad.tabs, bad.fields.replace('0.3', '0.3 9 9'), bad.text, bad.floatStep, bad.double],
+        [k('val_acc')]: ['17000019'],
+        [k('train_loss')]: ['1700001999000 0.12'],
+      },
+    });
+    const m = manifest(backup);
+    const a = m.actions.find((x) => x.path?.endsWith('val_loss'))!;
+    expect(a.removed_lines!.map((x) => [x.line, x.text])).toEqual([
+      [2, ''],
+      [4, bad.tabs],
+      [5, '1700001932000 0.3 9 9'],
+      [6, bad.text],
+      [8, bad.floatStep],
+      [9, bad.double],
+    ]);
+    expect(a.kept_lines).toBe(5);
+    expect(fs.readFileSync(path.join(backup, 'removed-lines', SWEEP, RUN, 'metrics', 'val_acc'), 'latin1')).toBe('line 6: 17000019\n');
+  });
+
+  it('an empty metric file and a file of only bad lines are moved into the backup; a valid last line without newline gets one', () => {
+    const store = healthyStore();
+    const dir = path.join(runDir(store), 'metrics');
+    fs.writeFileSync(path.join(dir, 'empty'), '');
+    fs.writeFileSync(path.join(dir, 'garbage'), 'not a metric\n');
+    const acc = fs.readFileSync(path.join(dir, 'val_acc'), 'latin1');
+    fs.writeFileSync(path.join(dir, 'val_acc'), acc.replace(/\n$/, ''));
+    expectFound(store, ['metric-bad-lines', 'metric-empty', 'metric-unterminated']);
+    fixCycle(store, { dropped: { [`${RUN}/metrics/garbage`]: ['not a metric'], [`${RUN}/metrics/empty`]: [] },
+      then: () => {
+        expect(fs.readFileSync(path.join(dir, 'val_acc'), 'latin1')).toBe(acc);
+        expect(fs.existsSync(path.join(dir, 'empty'))).toBe(false);
+        expect(fs.existsSync(path.join(dir, 'garbage'))).toBe(false);
+      },
+    });
+  });
+});
+
+describe('check 5: artifact locations from another place', () => {
+  it('a moved store: every file: location is pointed at the current place; remote URIs are left alone', () => {
+    const store = healthyStore();
+    // the store as MLflow wrote it at /home/ana/cv-project, plus a Windows copy and an s3 experiment
+    const nlp = path.join(store, NLP, 'meta.yaml');
+    fs.writeFileSync(nlp, fs.readFileSync(nlp, 'utf8').replace(/^artifact_location: .*$/m, `artifact_location: file:///C:/Users/Ana/cv%20project/mlruns/${NLP}`));
+    const runs = fs.readdirSync(path.join(store, NLP)).filter((n) => n !== 'meta.yaml' && n !== 'tags');
+    for (const [i, r] of runs.entries()) {
+      const f = path.join(store, NLP, r, 'meta.yaml');
+      const old = i % 2 ? `C:\\Users\\Ana\\cv project\\mlruns\\${NLP}\\${r}\\artifacts` : `file:///C:/Users/Ana/cv%20project/mlruns/${NLP}/${r}/artifacts`;
+      fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^artifact_uri: .*$/m, `artifact_uri: ${old.includes(' ') && !old.startsWith('file') ? `${old}` : old}`));
+    }
+    const zero = path.join(store, '0', 'meta.yaml');
+    fs.writeFileSync(zero, fs.readFileSync(zero, 'utf8').replace(/^artifact_location: .*$/m, 'artifact_location: s3://bucket/mlruns/0'));
+    for (const r of fs.readdirSync(path.join(store, '0')).filter((n) => n !== 'meta.yaml')) {
+      const f = path.join(store, '0', r, 'meta.yaml');
+      fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^artifact_uri: .*$/m, `artifact_uri: s3://bucket/mlruns/0/${r}/artifacts`));
+    }
+    expectFound(store, ['artifact-location-stale', 'artifact-uri-stale']);
+    const f = report(store).findings.find((x) => x.code === 'artifact-uri-stale')!;
+    expect(f.fix).toBe(`set their artifact_uri to ${uri(store)}/${NLP}/<run>/artifacts`);
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(nlp, 'utf8')).toMatch(`artifact_location: ${uri(store)}/${NLP}\n`);
+        for (const r of runs) expect(fs.readFileSync(path.join(store, NLP, r, 'meta.yaml'), 'utf8')).toMatch(`artifact_uri: ${uri(store)}/${NLP}/${r}/artifacts\n`);
+        expect(fs.readFileSync(zero, 'utf8')).toMatch('artifact_location: s3://bucket/mlruns/0\n');
+      },
+    });
+  });
+
+  it('the fixture as MLflow wrote it elsewhere: all locations (trash too) are re-rooted', () => {
+    const store = healthyStore();
+    // undo the relocation the helper did: back to /home/ana/cv-project/mlruns
+    const stale = 'file:///home/ana/cv-project/mlruns';
+    const visit = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory() && e.name !== 'models') visit(p);
+        else if (e.name === 'meta.yaml') fs.writeFileSync(p, fs.readFileSync(p, 'utf8').split(uri(store)).join(stale));
+      }
+    };
+    visit(store);
+    expectFound(store, [
+      ...Array(4).fill('artifact-location-stale'),
+      ...Array(4).fill('artifact-uri-stale'),
+    ]);
+    fixCycle(store);
+  });
+
+  it('plain-path stores keep plain paths', () => {
+    const store = healthyStore();
+    const visit = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory() && e.name !== 'models') visit(p);
+        else if (e.name === 'meta.yaml') fs.writeFileSync(p, fs.readFileSync(p, 'utf8').split(uri(store)).join('/mnt/old-disk/mlruns'));
+      }
+    };
+    visit(store);
+    fixCycle(store, {
+      then: () => {
+        expect(fs.readFileSync(path.join(store, SWEEP, 'meta.yaml'), 'utf8')).toMatch(`artifact_location: ${store}/${SWEEP}\n`);
+      },
+    });
+  });
+});
+
+describe('check 6: stray entries', () => {
+  it('are moved out of the store into the backup', () => {
+    const store = healthyStore();
+    put(path.join(store, '.DS_Store'), 'x');
+    put(path.join(store, '.ipynb_checkpoints', 'meta-checkpoint.yaml'), 'name: x\n');
+    put(path.join(store, 'notes', 'todo.txt'), 'look at run 3');
+    put(path.join(store, SWEEP, '.DS_Store'), 'x');
+    put(path.join(store, SWEEP, 'plots', 'loss.png'), 'png');
+    put(path.join(runDir(store), 'params', '.DS_Store'), 'x');
+    put(path.join(runDir(store), 'metrics', '._val_loss'), 'x');
+    fs.copyFileSync(path.join(runDir(store), 'meta.yaml'), path.join(runDir(store), 'meta 2.yaml'));
+    fs.copyFileSync(path.join(runDir(store), 'metrics', 'val_loss'), path.join(runDir(store), 'metrics', 'val_loss 2'));
+    fs.copyFileSync(path.join(runDir(store), 'tags', 'mlflow.runName'), path.join(runDir(store), 'tags', 'mlflow 2.runName'));
+    // a key named like a duplicate but with other content is a real key: left alone
+    put(path.join(runDir(store), 'params', 'lr 2'), '0.5');
+    // junk is grouped per experiment (root: .DS_Store + .ipynb_checkpoints; sweep: three files), duplicates too
+    expectFound(store, ['duplicate-lookalike', 'stray-duplicate', 'stray-folder', 'stray-folder', 'stray-junk', 'stray-junk']);
+    const r = report(store);
+    expect(r.findings.find((f) => f.code === 'stray-duplicate')).toMatchObject({
+      severity: 'error',
+      path: SWEEP,
+      paths: [`${SWEEP}/${RUN}/meta 2.yaml`, `${SWEEP}/${RUN}/metrics/val_loss 2`, `${SWEEP}/${RUN}/tags/mlflow 2.runName`],
+    });
+    fixCycle(store, {
+      strays: [`${RUN}/params/.DS_Store`, `${RUN}/metrics/._val_loss`, `${RUN}/metrics/val_loss 2`, `${RUN}/tags/mlflow 2.runName`],
+      then: () => {
+        const [backup] = backups(store);
+        expect(fs.readFileSync(path.join(backup!, 'store', 'notes', 'todo.txt'), 'utf8')).toBe('look at run 3');
+        for (const p of ['.DS_Store', '.ipynb_checkpoints', 'notes', `${SWEEP}/plots`, `${SWEEP}/${RUN}/meta 2.yaml`]) expect(fs.existsSync(path.join(store, p)), p).toBe(false);
+        expect(fs.readFileSync(path.join(runDir(store), 'params', 'lr 2'), 'utf8')).toBe('0.5');
+      },
+    });
+  });
+});
+
+describe('check 7: duplicate experiment names (report only)', () => {
+  it('reports each with the command that frees the name and changes nothing with --fix', () => {
+    const store = healthyStore();
+    const nlp = path.join(store, NLP, 'meta.yaml');
+    fs.writeFileSync(nlp, fs.readFileSync(nlp, 'utf8').replace('name: nlp models', 'name: sweep'));
+    const old = path.join(store, '.trash', TRASHED, 'meta.yaml');
+    fs.writeFileSync(old, fs.readFileSync(old, 'utf8').replace('name: old-exp', 'name: sweep'));
+    expectFound(store, ['experiment-name-duplicate', 'experiment-name-held-by-deleted']);
+    const r = report(store);
+    expect(r.findings.map((f) => f.command)).toEqual([`mlr trash rename ${TRASHED} sweep-${TRASHED}`, `mlr experiments rename ${NLP} sweep-${NLP}`]);
+    const before = snapshot(store);
+    const fix = doctor(store, '--fix');
+    expect(fix.code).toBe(3);
+    expect(snapshot(store)).toEqual(before);
+    expect(backups(store)).toEqual([]);
+  });
+});
+
+describe('check 8: report only', () => {
+  it('runs active in a deleted experiment, registry versions whose run is gone', () => {
+    const store = healthyStore();
+    const run = path.join(store, '.trash', TRASHED, '7d5ddb0def1046c1b03d9851ae7ea36a', 'meta.yaml');
+    fs.writeFileSync(run, fs.readFileSync(run, 'utf8').replace('lifecycle_stage: deleted', 'lifecycle_stage: active'));
+    fs.rmSync(path.join(store, SWEEP, '4152a90a3b7642198f84b1861879b600'), { recursive: true });
+    expectFound(store, ['registry-run-missing', 'run-lifecycle-mismatch']);
+    const before = snapshot(store);
+    expect(doctor(store, '--fix').code).toBe(3);
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('unreadable files', () => {
+    const store = healthyStore();
+    const f = path.join(runDir(store), 'metrics', 'val_loss');
+    fs.chmodSync(f, 0);
+    try {
+      expectFound(store, ['file-unreadable']);
+    } finally {
+      fs.chmodSync(f, 0o644);
+    }
+  });
+});
+
+describe('everything at once', () => {
+  it('one fix repairs all of it, a second finds nothing, undo restores every byte', () => {
+    const store = healthyStore();
+    fs.rmSync(path.join(store, NLP, 'meta.yaml'));
+    fs.writeFileSync(path.join(runDir(store), 'meta.yaml'), '');
+    fs.appendFileSync(path.join(runDir(store), 'metrics', 'val_loss'), '\n\n');
+    put(path.join(store, '.DS_Store'), 'x');
+    const zeroRuns = fs.readdirSync(path.join(store, '0')).filter((n) => n !== 'meta.yaml');
+    fs.renameSync(path.join(store, '0', zeroRuns[0]!), path.join(store, '.trash', zeroRuns[0]!));
+    expectFound(store, ['experiment-meta-missing', 'metric-bad-lines', 'run-meta-empty', 'run-misplaced', 'stray-junk']);
+    expect(listedRuns(store, true)).not.toContain(zeroRuns[0]);
+    fixCycle(store, { dropped: { [`${RUN}/metrics/val_loss`]: [''] } });
+  });
+});
+
+describe('errors and options', () => {
+  it('exit 1 when there is no store, 2 for bad combinations, refuses a backup inside the store', () => {
+    const store = healthyStore();
+    const none = doctor(path.join(store, 'nope'));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^mlr: no MLflow store at .*nope/);
+    expect(mlr(['--store', store, 'doctor', '--undo', 'x', '--fix']).code).toBe(2);
+    expect(mlr(['--store', store, 'doctor', '--backup-dir', 'x']).code).toBe(2);
+    fs.writeFileSync(path.join(store, NLP, 'meta.yaml'), '');
+    const inside = doctor(store, '--fix', '--backup-dir', path.join(store, 'backup'));
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toMatch(/is inside the store/);
+    const undo = mlr(['doctor', '--undo', store]);
+    expect(undo.code).toBe(1);
+    expect(undo.stderr).toMatch(/is not an mlr doctor backup/);
+  });
+
+  it('--backup-dir chooses where the backup goes; undo twice is refused; undo refuses when the store changed since', () => {
+    const store = healthyStore();
+    fs.writeFileSync(path.join(store, NLP, 'meta.yaml'), '');
+    const where = path.join(path.dirname(store), 'my-backup');
+    expect(doctor(store, '--fix', '--backup-dir', where).code).toBe(0);
+    expect(fs.existsSync(path.join(where, 'manifest.json'))).toBe(true);
+    fs.appendFileSync(path.join(store, NLP, 'meta.yaml'), 'tags: {}\n');
+    const refused = mlr(['doctor', '--undo', where]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`mlr: cannot undo safely, nothing was changed: ${NLP}/meta.yaml changed after the fix\n`);
+    const t = fs.readFileSync(path.join(store, NLP, 'meta.yaml'), 'utf8');
+    fs.writeFileSync(path.join(store, NLP, 'meta.yaml'), t.replace('tags: {}\n', ''));
+    expect(mlr(['doctor', '--undo', where]).code).toBe(0);
+    expect(fs.readFileSync(path.join(store, NLP, 'meta.yaml'), 'utf8')).toBe('');
+    const twice = mlr(['doctor', '--undo', where]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/already undone/);
+  });
+});
