@@ -26,8 +26,9 @@ export interface MetaRead {
   file: string;
   rel: string;
   state: MetaState;
-  /** the bytes as read (absent when missing or unreadable) */
+  /** the bytes as read, kept only when they are not valid UTF-8 (see metaBytes) */
   raw?: Buffer;
+  /** the text (absent when missing or unreadable) */
   text?: string;
   map?: YamlMap;
   /** the file holds merge-conflict markers */
@@ -140,17 +141,25 @@ export function isRunMeta(map: YamlMap): boolean {
   return map['name'] === undefined && (map['run_id'] !== undefined || map['run_uuid'] !== undefined);
 }
 
+/** The bytes a meta.yaml held when it was read. */
+export function metaBytesRead(m: MetaRead): Buffer | undefined {
+  return m.raw ?? (m.text !== undefined ? Buffer.from(m.text, 'utf8') : undefined);
+}
+
 /** Read and classify one meta.yaml. */
 export function readMeta(file: string, rel: string): MetaRead {
-  let raw: Buffer;
+  let buf: Buffer;
   try {
-    raw = fs.readFileSync(file);
+    buf = fs.readFileSync(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { file, rel, state: 'missing' };
     return { file, rel, state: 'unreadable', error: describeFsError(err) };
   }
-  const text = raw.toString('utf8');
+  const text = buf.toString('utf8');
+  // keep bytes only when the text does not give them back: readFileSync's small buffers are
+  // slices of 8 KB pool chunks, and keeping 10,000 of them would keep 80 MB
+  const raw = Buffer.byteLength(text) === buf.length && Buffer.from(text).equals(buf) ? undefined : Buffer.from(buf);
   if (text.trim() === '') return { file, rel, state: 'empty', raw, text };
   if (CONFLICT_START.test(text) && CONFLICT_END.test(text)) {
     return { file, rel, state: 'unparsable', raw, text, conflict: true, error: 'merge-conflict markers' };
@@ -255,7 +264,9 @@ class Scanner {
   }
 
   rel(p: string): string {
-    const r = path.relative(this.out.root, p);
+    const root = this.out.root;
+    if (p.startsWith(root) && p[root.length] === path.sep) return path.sep === '/' ? p.slice(root.length + 1) : p.slice(root.length + 1).split(path.sep).join('/');
+    const r = path.relative(root, p);
     return r === '' ? '.' : r.split(path.sep).join('/');
   }
 

@@ -97,16 +97,22 @@ export function runFolders(store: string): string[] {
   return out.sort();
 }
 
-/** Run ids `mlr runs ls --view all` lists over every experiment (active and deleted); no warning allowed unless `broken`. */
-export function listedRuns(store: string, broken = false): string[] {
+/** Run ids `mlr runs ls --view all` lists over every experiment, and the warnings it printed. */
+export function listing(store: string): { ids: string[]; warnings: string[] } {
   const exps = mlr(['--store', store, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
   expect(exps.code, exps.stderr).toBe(0);
   const ids = [...new Set((JSON.parse(exps.stdout) as { experiment_id: string }[]).map((e) => e.experiment_id))];
-  if (ids.length === 0) return [];
+  if (ids.length === 0) return { ids: [], warnings: exps.stderr.split('\n').filter(Boolean) };
   const r = mlr(['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids', ...ids.flatMap((i) => ['-e', i])]);
   expect(r.code, r.stderr).toBe(0);
-  if (!broken) expect(r.stderr, 'the store reads without warnings').toBe('');
-  return r.stdout.split('\n').filter(Boolean).sort();
+  return { ids: r.stdout.split('\n').filter(Boolean).sort(), warnings: (exps.stderr + r.stderr).split('\n').filter(Boolean) };
+}
+
+/** Run ids `mlr runs ls --view all` lists; no warning allowed unless `broken`. */
+export function listedRuns(store: string, broken = false): string[] {
+  const l = listing(store);
+  if (!broken) expect(l.warnings, 'the store reads without warnings').toEqual([]);
+  return l.ids;
 }
 
 /**
