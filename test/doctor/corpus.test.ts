@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHARED, mlr } from '../helpers.js';
-import { backups, doctor, expectBackupCovers, expectDataKept, listing, manifest, report, runFolders, snapshot, userData } from './helpers.js';
+import { backups, doctor, expectBackupCovers, expectDataKept, listing, manifest, mlflowProblems, report, runFolders, snapshot, userData } from './helpers.js';
 
 // ../shared beside the repo; MLR_SHARED_DIR points elsewhere (a git worktree has no ../shared)
 const CORPUS = path.join(process.env['MLR_SHARED_DIR'] ?? SHARED, 'corpus', 'real');
@@ -71,6 +71,10 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
       const foreign = new Set(artifactOnly.flatMap((a) => (fs.existsSync(a) ? fs.readdirSync(a) : [])));
       expect(l.ids.filter((id) => !foreign.has(id))).toEqual(runFolders(store).filter((id) => !foreign.has(id)));
       for (const w of l.warnings.filter((x) => x.startsWith('mlr: warning:'))) expect(artifactOnly.some((a) => w.includes(a + ' ') || w.includes(a + '/')), w).toBe(true);
+
+      // MLflow's own parsers (PyYAML, Python int/float) open the repaired store
+      const mp = mlflowProblems(store, after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => f.path));
+      if (mp) expect(mp, name).toEqual([]);
 
       const [backup] = backups(store);
       if (!before.findings.some((f) => f.fix !== undefined)) {

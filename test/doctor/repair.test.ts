@@ -464,7 +464,8 @@ describe('check 6: stray entries', () => {
     expectFound(store, ['duplicate-lookalike', 'stray-duplicate', 'stray-folder', 'stray-folder', 'stray-junk', 'stray-junk']);
     const r = report(store);
     expect(r.findings.find((f) => f.code === 'stray-duplicate')).toMatchObject({
-      severity: 'error',
+      severity: 'warning',
+      message: `3 Finder/iCloud duplicates of files still there (1 in run folders, 1 in metrics/, 1 in tags/; e.g. 'meta 2.yaml', 'val_loss 2', 'mlflow 2.runName'): MLflow shows the ones in metrics/, params/ and tags/ as extra keys`,
       path: SWEEP,
       paths: [`${SWEEP}/${RUN}/meta 2.yaml`, `${SWEEP}/${RUN}/metrics/val_loss 2`, `${SWEEP}/${RUN}/tags/mlflow 2.runName`],
     });
