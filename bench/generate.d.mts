@@ -28,7 +28,7 @@ export interface RunsManifest {
 export interface HistoryManifest {
   generatorVersion: number;
   kind: 'history';
-  options: { points: number; seed: number; artifactRoot: string };
+  options: { points: number; referencePoints: number; seed: number; artifactRoot: string };
   experiments: { id: string; name: string }[];
   metric: string;
   historyRuns: { experimentId: string; id: string; points: number }[];
@@ -44,4 +44,4 @@ export declare function generateStore(opts: {
   concurrency?: number;
   onProgress?: Progress;
 }): Promise<RunsManifest>;
-export declare function generateHistoryStore(opts: { out: string; points?: number; seed?: number; artifactRoot?: string; onProgress?: Progress }): Promise<HistoryManifest>;
+export declare function generateHistoryStore(opts: { out: string; points?: number; referencePoints?: number; seed?: number; artifactRoot?: string; onProgress?: Progress }): Promise<HistoryManifest>;

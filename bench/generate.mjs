@@ -353,10 +353,10 @@ export async function generateStore({ out, runs, experiments = 4, steps = 100, s
 
 /**
  * Writes a store with one experiment and two runs whose `loss` metric has `points` and
- * `points / 100` lines (so memory can be compared across history lengths), streamed to
+ * `referencePoints` lines (so memory can be compared across history lengths), streamed to
  * disk in chunks. Returns the manifest (also written to `<out>/manifest.json`).
  */
-export async function generateHistoryStore({ out, points = 1_000_000, seed = 11, artifactRoot = DEFAULT_ARTIFACT_ROOT, onProgress }) {
+export async function generateHistoryStore({ out, points = 1_000_000, referencePoints = Math.floor(points * 0.3), seed = 11, artifactRoot = DEFAULT_ARTIFACT_ROOT, onProgress }) {
   const root = path.join(out, 'mlruns');
   if (fs.existsSync(root)) throw new Error(`${root} already exists`);
   const rng = createRng(seed);
@@ -364,7 +364,7 @@ export async function generateHistoryStore({ out, points = 1_000_000, seed = 11,
   const [exp] = makeExperiments(rng, root, 1, artifactRoot);
   const runs = [];
   let startTime = BASE_TIME;
-  for (const n of [points, Math.max(1, Math.floor(points / 100))]) {
+  for (const n of [points, Math.max(1, referencePoints)]) {
     startTime += 3_600_000;
     const run = planRun(rng, runs.length, exp, artifactRoot, startTime, 1);
     run.status = 3;
@@ -394,7 +394,7 @@ export async function generateHistoryStore({ out, points = 1_000_000, seed = 11,
   const manifest = {
     generatorVersion: GENERATOR_VERSION,
     kind: 'history',
-    options: { points, seed, artifactRoot },
+    options: { points, referencePoints, seed, artifactRoot },
     experiments: [{ id: exp.id, name: exp.name }],
     metric: HISTORY_METRIC,
     historyRuns: runs.map((r) => ({ experimentId: exp.id, id: r.id, points: r.points })),

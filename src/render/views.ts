@@ -237,7 +237,7 @@ export function renderRunDescription(
     const ctx = d.tags.find((t) => t.key === 'mlflow.data.context')?.value;
     pairs.push(['dataset', `${d.dataset.name} (digest ${d.dataset.digest}${ctx ? `, ${ctx}` : ''})`]);
   }
-  // models the run logged (log-model history tag and/or MLmodel files): their flavors
+  // models the run logged (log-model history tag, MLmodel files, MLflow 3 outputs): their flavors
   for (const m of run.models ?? []) {
     pairs.push([`model ${m.artifact_path || '.'}`, (m.flavors.join(', ') || '-') + (m.mlflow_version ? ` (mlflow ${m.mlflow_version})` : '')]);
   }
