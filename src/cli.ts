@@ -62,6 +62,12 @@ async function main(argv: string[]): Promise<void> {
   });
   const program = buildProgram();
   try {
+    // colour decided once: only then is chalk loaded
+    const { colorFlag } = await import('./cli/context.js');
+    const { useChalk, wantsColor } = await import('./render/output.js');
+    if (wantsColor({ isTTY: Boolean(process.stdout.isTTY), env: process.env, colorFlag: colorFlag() })) {
+      useChalk((await import('chalk')).Chalk);
+    }
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {

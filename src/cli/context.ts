@@ -103,7 +103,7 @@ export function createContext(cmd: Command): Context {
 }
 
 /** --color / --no-color from argv (commander's negatable pair cannot tell "neither"). */
-function colorFlag(): boolean | undefined {
+export function colorFlag(): boolean | undefined {
   let v: boolean | undefined;
   for (const a of process.argv.slice(2)) {
     if (a === '--') break;

@@ -168,7 +168,7 @@ export function registerModels(program: Command): void {
 
   models
     .command('set-tag')
-    .description('set a tag on a registered model, or on one version with --version')
+    .description('set a tag on a registered model, or on one version with --model-version')
     .argument('<name>', 'registered model name')
     .argument('<key>', 'tag key')
     .argument('<value>', 'tag value')
@@ -183,7 +183,7 @@ export function registerModels(program: Command): void {
 
   models
     .command('delete-tag')
-    .description('remove a tag from a registered model, or from one version with --version')
+    .description('remove a tag from a registered model, or from one version with --model-version')
     .argument('<name>', 'registered model name')
     .argument('<key>', 'tag key')
     .option('--model-version <n>', 'the version whose tag to remove')

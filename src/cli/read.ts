@@ -150,7 +150,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { describeRun } = await import('../commands/runs.js');
       const { renderRunDescription, runJson } = await import('../render/views.js');
-      const run = describeRun(ctx.store(), id);
+      const run = describeRun(ctx.store(), id, ctx.cwd);
       ctx.flushProblems();
       await ctx.out(opts.format === 'json' ? JSON.stringify(runJson(run, run.entry.problems), null, 2) + '\n' : renderRunDescription(run, run.entry.problems, ctx.mode));
     });

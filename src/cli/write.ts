@@ -7,15 +7,11 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { createContext, type Context } from './context.js';
 import { collect } from './options.js';
-import type { WriteContext } from '../commands/write.js';
+import type { LogContext, WriteContext } from '../commands/write.js';
 
-async function writeContext(ctx: Context): Promise<WriteContext> {
-  const { StoreWriter, asWriteError } = await import('../store/writer.js');
-  const loc = ctx.location();
-  const truncate = !/^(false|0)$/i.test(ctx.env['MLFLOW_TRUNCATE_LONG_VALUES'] ?? 'true');
-  const writer = new StoreWriter({ root: loc.root, artifactRoot: loc.artifactRoot, cwd: ctx.cwd, warn: (m) => ctx.warn(m), truncate });
-  // filesystem errors (read-only store, full disk) become one-line errors, not stack traces
-  const guarded = new Proxy(writer, {
+/** Wrap a writer so filesystem errors (read-only store, full disk) become one-line errors. */
+function guard<T extends object>(writer: T, asWriteError: (e: unknown) => unknown): T {
+  return new Proxy(writer, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v !== 'function') return v;
@@ -28,7 +24,24 @@ async function writeContext(ctx: Context): Promise<WriteContext> {
       };
     },
   });
-  return { writer: guarded, env: ctx.env, cwd: ctx.cwd, now: Date.now };
+}
+
+function writerOptions(ctx: Context) {
+  const loc = ctx.location();
+  const truncate = !/^(false|0)$/i.test(ctx.env['MLFLOW_TRUNCATE_LONG_VALUES'] ?? 'true');
+  return { root: loc.root, artifactRoot: loc.artifactRoot, cwd: ctx.cwd, warn: (m: string) => ctx.warn(m), truncate };
+}
+
+/** Context with the full StoreWriter. */
+async function writeContext(ctx: Context): Promise<WriteContext> {
+  const { StoreWriter, asWriteError } = await import('../store/writer.js');
+  return { writer: guard(new StoreWriter(writerOptions(ctx)), asWriteError), env: ctx.env, cwd: ctx.cwd, now: Date.now };
+}
+
+/** Context with the light RunWriter: log-metric & co. load only what they use. */
+async function logContext(ctx: Context): Promise<LogContext> {
+  const { RunWriter, asWriteError } = await import('../store/run-writer.js');
+  return { writer: guard(new RunWriter(writerOptions(ctx)), asWriteError), env: ctx.env, cwd: ctx.cwd, now: Date.now };
 }
 
 /** Find a command group the read wiring registered, or make it. */
@@ -87,7 +100,6 @@ export function registerWrite(program: Command): void {
 
   experiments
     .command('set-tag')
-    .usage('[run] <key> <value>')
     .description('set an experiment tag')
     .argument('<id-or-name>', 'experiment id or name')
     .argument('<key>', 'tag key')
@@ -111,7 +123,7 @@ export function registerWrite(program: Command): void {
     .action(async (opts: { experiment?: string; name?: string; tag?: string[]; parent?: string; startTime?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
       const w = await writeContext(ctx);
-      const { runsCreate } = await import('../commands/write.js');
+      const { runsCreate } = await import('../commands/create.js');
       const run = runsCreate(w, {
         ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
         ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -172,7 +184,7 @@ export function registerWrite(program: Command): void {
     .allowUnknownOption()
     .addHelpText('after', '\nExamples:\n  mlr log-metric "$RUN" val_loss 0.231 --step 3\n  MLFLOW_RUN_ID=$RUN mlr log-metric loss -inf')
     .action(async (args: string[], opts: { step?: string; timestamp?: string }, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
+      const w = await logContext(createContext(cmd));
       const { logMetric } = await import('../commands/write.js');
       logMetric(w, args, opts);
     });
@@ -187,7 +199,7 @@ export function registerWrite(program: Command): void {
     .allowUnknownOption()
     .addHelpText('after', '\nExample:\n  mlr log-metrics "$RUN" loss=0.41 acc=0.87 --step 12')
     .action(async (args: string[], opts: { step?: string; timestamp?: string }, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
+      const w = await logContext(createContext(cmd));
       const { logMetrics } = await import('../commands/write.js');
       logMetrics(w, args, opts);
     });
@@ -199,7 +211,7 @@ export function registerWrite(program: Command): void {
     .argument('<args...>', '[run] <key> <value>')
     .addHelpText('after', '\nExample:\n  mlr log-param "$RUN" lr 0.01')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
+      const w = await logContext(createContext(cmd));
       const { logParam } = await import('../commands/write.js');
       logParam(w, args);
     });
@@ -211,18 +223,21 @@ export function registerWrite(program: Command): void {
     .argument('<args...>', '[run] <key>=<value>...')
     .addHelpText('after', '\nExample:\n  mlr log-params "$RUN" bs=32 opt=adam')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
+      const w = await logContext(createContext(cmd));
       const { logParams } = await import('../commands/write.js');
       logParams(w, args);
     });
 
   program
     .command('set-tag')
+    .usage('[run] <key> <value>')
     .description('set a run tag (mlflow.runName also renames the run)')
     .argument('<args...>', '[run] <key> <value>')
     .addHelpText('after', '\nExample:\n  mlr set-tag "$RUN" git.sha "$(git rev-parse HEAD)"')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
+      const ctx = createContext(cmd);
+      // mlflow.runName also rewrites meta.yaml, which needs the full writer
+      const w = args.slice(-2, -1)[0] === 'mlflow.runName' ? await writeContext(ctx) : await logContext(ctx);
       const { setTag } = await import('../commands/write.js');
       setTag(w, args);
     });
@@ -233,7 +248,7 @@ export function registerWrite(program: Command): void {
     .description('delete a run tag')
     .argument('<args...>', '[run] <key>')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
+      const w = await logContext(createContext(cmd));
       const { deleteTag } = await import('../commands/write.js');
       deleteTag(w, args);
     });

@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { RunEntry, Store } from '../store/store.js';
+import { runInfoField } from '../store/types.js';
 
 export type DiffSection = 'attributes' | 'params' | 'metrics' | 'tags';
 export type DiffValue = string | number | null;
@@ -33,26 +34,9 @@ const SKIP_TAGS = new Set(['mlflow.runName']);
 
 function attribute(run: RunEntry, name: (typeof ATTRIBUTES)[number]): DiffValue {
   const i = run.info;
-  switch (name) {
-    case 'run_id':
-      return i.run_id;
-    case 'run_name':
-      return i.run_name;
-    case 'experiment':
-      return `${run.exp.experiment.name} (${i.experiment_id})`;
-    case 'status':
-      return i.status;
-    case 'user_id':
-      return i.user_id;
-    case 'start_time':
-      return i.start_time;
-    case 'end_time':
-      return i.end_time;
-    case 'duration':
-      return i.start_time !== null && i.end_time !== null ? i.end_time - i.start_time : null;
-    case 'lifecycle_stage':
-      return i.lifecycle_stage;
-  }
+  if (name === 'experiment') return `${run.exp.experiment.name} (${i.experiment_id})`;
+  if (name === 'duration') return i.start_time !== null && i.end_time !== null ? i.end_time - i.start_time : null;
+  return runInfoField(i, name) ?? null;
 }
 
 function same(a: DiffValue, b: DiffValue): boolean {

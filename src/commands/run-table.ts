@@ -3,6 +3,7 @@
  * Only the files behind the chosen columns are read.
  */
 import type { RunEntry, Store } from '../store/store.js';
+import { runInfoField } from '../store/types.js';
 import { UsageError } from '../errors.js';
 import { parseAggregate, type AggregateSpec, type AggregateValue } from './aggregates.js';
 
@@ -105,32 +106,9 @@ export function defaultColumns(store: Store, runs: RunEntry[], tty: boolean, ext
 
 function attrValue(run: RunEntry, name: string): CellValue {
   const i = run.info;
-  switch (name) {
-    case 'run_id':
-      return i.run_id;
-    case 'run_name':
-      return i.run_name;
-    case 'experiment_id':
-      return i.experiment_id;
-    case 'experiment':
-      return run.exp.experiment.name;
-    case 'status':
-      return i.status;
-    case 'start_time':
-      return i.start_time;
-    case 'end_time':
-      return i.end_time;
-    case 'duration':
-      return i.start_time !== null && i.end_time !== null ? i.end_time - i.start_time : null;
-    case 'user_id':
-      return i.user_id;
-    case 'artifact_uri':
-      return i.artifact_uri;
-    case 'lifecycle_stage':
-      return i.lifecycle_stage;
-    default:
-      return null;
-  }
+  if (name === 'experiment') return run.exp.experiment.name;
+  if (name === 'duration') return i.start_time !== null && i.end_time !== null ? i.end_time - i.start_time : null;
+  return runInfoField(i, name) ?? null;
 }
 
 /**

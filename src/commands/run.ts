@@ -13,7 +13,8 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { RunStatus } from '../store/types.js';
 import { commandLine } from './source.js';
-import { runsCreate, type RunsCreateOptions, type WriteContext } from './write.js';
+import { runsCreate, type RunsCreateOptions } from './create.js';
+import type { WriteContext } from './write.js';
 
 export interface RunCommandOptions extends Omit<RunsCreateOptions, 'sourceName'> {
   command: string[];

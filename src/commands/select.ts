@@ -3,6 +3,7 @@
  */
 import { UsageError } from '../errors.js';
 import { applyQuery, type CompiledQuery } from '../search/index.js';
+import { compareNatural } from '../search/order-by.js';
 import type { ExperimentEntry, RunEntry, Store } from '../store/store.js';
 import type { SearchableRun, ViewType } from '../store/types.js';
 
@@ -24,16 +25,7 @@ export function resolveExperiments(store: Store, names: string[] | undefined): E
 }
 
 /** MLflow's natural order: start_time DESC, ties by run_id ASC; missing start times last. */
-export function naturalOrder(a: RunEntry, b: RunEntry): number {
-  const sa = a.info.start_time;
-  const sb = b.info.start_time;
-  if (sa !== sb) {
-    if (sa === null) return 1;
-    if (sb === null) return -1;
-    return sb - sa;
-  }
-  return a.info.run_id < b.info.run_id ? -1 : a.info.run_id > b.info.run_id ? 1 : 0;
-}
+export const naturalOrder: (a: RunEntry, b: RunEntry) => number = compareNatural;
 
 /** A loaded run that remembers its store entry. */
 export type SearchedRun = SearchableRun & { entry: RunEntry };

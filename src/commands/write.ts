@@ -5,15 +5,21 @@
  */
 import { UsageError } from '../errors.js';
 import { RUN_STATUSES, type KeyValue, type RunStatus } from '../store/types.js';
-import type { BatchInput, CreatedRun, StoreWriter } from '../store/writer.js';
+import type { RunWriter } from '../store/run-writer.js';
+import type { BatchInput, StoreWriter } from '../store/writer.js';
 import type { MetricInput } from '../store/validate.js';
-import { systemTags } from './source.js';
 
-export interface WriteContext {
-  writer: StoreWriter;
+/** What the logging commands need: the light RunWriter is enough (see run-writer.ts). */
+export interface LogContext {
+  writer: RunWriter;
   env: Record<string, string | undefined>;
   cwd: string;
   now: () => number;
+}
+
+/** What every other write command needs. */
+export interface WriteContext extends LogContext {
+  writer: StoreWriter;
 }
 
 /** `key=value` → {key, value}; the key ends at the first `=`. */
@@ -74,48 +80,6 @@ export function experimentsCreate(
 
 // ------------------------------------------------------------------ runs
 
-export interface RunsCreateOptions {
-  experiment?: string;
-  name?: string;
-  tags?: string[];
-  parent?: string;
-  startTime?: string;
-  /** mlflow.source.name (default 'mlr') */
-  sourceName?: string;
-}
-
-/**
- * Create a run as `mlflow.start_run()` would from a local script: user tags, the
- * mlflow.user / mlflow.source.* / git commit system tags, user_id = the user.
- * MLflow's own CLI-less MlflowClient.create_run records user 'unknown' and no system
- * tags; a person running `mlr` expects to see their name.
- */
-export function runsCreate(ctx: WriteContext, opts: RunsCreateOptions): CreatedRun {
-  const exp = experimentArg(opts.experiment, ctx.env);
-  const tags = (opts.tags ?? []).map((t) => parsePair(t, '--tag key=value'));
-  const sys = systemTags(ctx.env, ctx.cwd, opts.sourceName ?? 'mlr').filter((s) => !tags.some((t) => t.key === s.key));
-  const all = [...sys, ...tags];
-  const user = all.find((t) => t.key === 'mlflow.user')?.value;
-  if (exp.expectId !== undefined) {
-    const store = ctx.writer.open(true);
-    const e = store.getExperiment(exp.ref);
-    if (e.experiment.experiment_id !== exp.expectId) {
-      throw new UsageError(
-        `MLFLOW_EXPERIMENT_ID=${exp.expectId} does not match experiment id ${e.experiment.experiment_id} of MLFLOW_EXPERIMENT_NAME='${exp.ref}'`,
-        'experiment-env-mismatch',
-      );
-    }
-  }
-  return ctx.writer.createRun({
-    experiment: exp.ref,
-    ...(opts.name !== undefined ? { runName: opts.name } : {}),
-    tags: all,
-    ...(opts.parent !== undefined ? { parentRunId: opts.parent } : {}),
-    ...(opts.startTime !== undefined ? { startTime: parseMillis(opts.startTime, 'start time') } : {}),
-    ...(user !== undefined ? { userId: user } : {}),
-  });
-}
-
 // ------------------------------------------------------------------ logging
 
 /** Split `[run] rest…` where the run is optional: present when there are `full` args. */
@@ -148,19 +112,19 @@ export interface MetricOptions {
   timestamp?: string;
 }
 
-function metricInput(ctx: WriteContext, key: string, value: string, opts: MetricOptions): MetricInput {
+function metricInput(ctx: LogContext, key: string, value: string, opts: MetricOptions): MetricInput {
   return { key, value, timestamp: opts.timestamp ?? String(ctx.now()), step: opts.step ?? '0' };
 }
 
 /** mlr log-metric [<run>] <key> <value> [--step N] [--timestamp MS] */
-export function logMetric(ctx: WriteContext, args: string[], opts: MetricOptions): string {
+export function logMetric(ctx: LogContext, args: string[], opts: MetricOptions): string {
   refuseStrayOptions(args);
   const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
   return ctx.writer.logMetrics(run, [metricInput(ctx, rest[0]!, rest[1]!, opts)]);
 }
 
 /** mlr log-metrics [<run>] k=v… [--step N] [--timestamp MS] (one timestamp for all) */
-export function logMetrics(ctx: WriteContext, args: string[], opts: MetricOptions): string {
+export function logMetrics(ctx: LogContext, args: string[], opts: MetricOptions): string {
   refuseStrayOptions(args);
   const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
   const ts = opts.timestamp ?? String(ctx.now());
@@ -168,25 +132,25 @@ export function logMetrics(ctx: WriteContext, args: string[], opts: MetricOption
 }
 
 /** mlr log-param [<run>] <key> <value> */
-export function logParam(ctx: WriteContext, args: string[]): string {
+export function logParam(ctx: LogContext, args: string[]): string {
   const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
   return ctx.writer.logParams(run, [{ key: rest[0]!, value: rest[1]! }]);
 }
 
 /** mlr log-params [<run>] k=v… */
-export function logParams(ctx: WriteContext, args: string[]): string {
+export function logParams(ctx: LogContext, args: string[]): string {
   const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
   return ctx.writer.logParams(run, pairs);
 }
 
 /** mlr set-tag [<run>] <key> <value> */
-export function setTag(ctx: WriteContext, args: string[]): string {
+export function setTag(ctx: LogContext, args: string[]): string {
   const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
   return ctx.writer.setTags(run, [{ key: rest[0]!, value: rest[1]! }]);
 }
 
 /** mlr delete-tag [<run>] <key> */
-export function deleteTag(ctx: WriteContext, args: string[]): string {
+export function deleteTag(ctx: LogContext, args: string[]): string {
   const { run, rest } = splitRun(args, 2, '[<run>] <key>', ctx.env);
   return ctx.writer.deleteTag(run, rest[0]!);
 }

@@ -14,14 +14,15 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { MlrError, UsageError } from '../errors.js';
+import { describeFsError } from '../store/fsread.js';
 import { withLock } from '../store/lock.js';
 import { atomicWriteFile, fsyncDir } from '../store/write.js';
 import { dumpYaml, type DumpValue } from '../store/yaml-dump.js';
 import type { Diagnosis } from './diagnose.js';
 import { publicFinding } from './diagnose.js';
 import { isInside } from './locations.js';
-import { analyzeMetricBytes, type BadLine } from './scan.js';
+import { analyzeMetricBytes, metaBytesRead, type BadLine } from './scan.js';
 import type { Finding, PlannedFinding } from './types.js';
 
 export const MANIFEST = 'manifest.json';
@@ -214,12 +215,13 @@ function planActions(d: Diagnosis): PlannedAction[] {
     if (underOut(meta.file)) continue;
     const bytes = metaBytes(map);
     const rel = relOf(root, meta.file);
-    if (meta.raw !== undefined) {
-      if (bytes.equals(meta.raw)) continue;
+    const before = metaBytesRead(meta);
+    if (before !== undefined) {
+      if (bytes.equals(before)) continue;
       actions.push({
-        act: { action: 'replace', path: rel, backup: `store/${rel}`, sha256_before: sha256(meta.raw), sha256_after: sha256(bytes), codes: codesOf(meta.file) },
+        act: { action: 'replace', path: rel, backup: `store/${rel}`, sha256_before: sha256(before), sha256_after: sha256(bytes), codes: codesOf(meta.file) },
         bytes,
-        expect: meta.raw,
+        expect: before,
       });
     } else {
       actions.push({ act: { action: 'create', path: rel, sha256_after: sha256(bytes), codes: codesOf(meta.file) }, bytes });
@@ -250,31 +252,17 @@ export function applyFixes(d: Diagnosis, opts: FixOptions): FixResult {
   if (planned.length === 0) return { backupDir: undefined, fixed: [], actions: [], skipped: [] };
   const backupDir = chooseBackupDir(root, opts);
   return withLock(root, () => {
-    fs.mkdirSync(backupDir, { recursive: true });
+    try {
+      fs.mkdirSync(backupDir, { recursive: true });
+    } catch (e) {
+      throw new MlrError(`cannot create the backup folder ${backupDir}: ${describeFsError(e as NodeJS.ErrnoException)}; nothing was changed (choose another with --backup-dir)`, 'backup-failed', 1);
+    }
     const skipped: string[] = [];
-    // 1. save every byte that will be replaced or removed, before touching the store
-    for (const pa of planned) {
-      const a = pa.act;
-      if (a.action === 'replace') {
-        saveCopy(path.join(root, a.path), path.join(backupDir, a.backup), pa.expect!);
-      } else if (a.action === 'rewrite-metric') {
-        const file = path.join(root, a.path);
-        const before = fs.readFileSync(file);
-        const r = repairMetricBytes(before);
-        a.sha256_before = sha256(before);
-        a.sha256_after = r.keep ? sha256(r.keep) : null;
-        a.kept_lines = r.kept;
-        a.removed_lines = r.removed.map((b) => ({ line: b.line, text: Buffer.from(b.text, 'latin1').toString('utf8'), reason: b.reason }));
-        pa.expect = before;
-        if (r.keep) pa.bytes = r.keep;
-        saveCopy(file, path.join(backupDir, a.backup), before);
-        if (r.removed.length > 0) {
-          const lines = r.removed.map((b) => Buffer.concat([Buffer.from(`line ${b.line}: `), Buffer.from(b.text, 'latin1'), Buffer.from('\n')]));
-          const dest = path.join(backupDir, 'removed-lines', a.path);
-          fs.mkdirSync(path.dirname(dest), { recursive: true });
-          fs.writeFileSync(dest, Buffer.concat(lines));
-        }
-      }
+    try {
+      saveBackups(root, backupDir, planned);
+    } catch (e) {
+      if (e instanceof MlrError) throw e;
+      throw new MlrError(`cannot save the backup in ${backupDir}: ${describeFsError(e as NodeJS.ErrnoException)}; nothing was changed`, 'backup-failed', 1);
     }
     const manifest: Manifest = {
       mlr_doctor_backup: 1,
@@ -290,7 +278,17 @@ export function applyFixes(d: Diagnosis, opts: FixOptions): FixResult {
       // 2. apply, one action at a time; each finished action is logged before the next starts
       planned.forEach((pa, i) => {
         const a = pa.act;
-        const why = applyOne(root, backupDir, pa);
+        let why: string | undefined;
+        try {
+          why = applyOne(root, backupDir, pa);
+        } catch (e) {
+          const where = 'path' in a ? a.path : a.from;
+          throw new MlrError(
+            `cannot repair ${where}: ${describeFsError(e as NodeJS.ErrnoException)}. The ${i} change${i === 1 ? '' : 's'} made before it can be undone with: mlr doctor --undo ${backupDir}`,
+            'fix-failed',
+            1,
+          );
+        }
         if (why) {
           skipped.push(`${'path' in a ? a.path : a.from}: ${why}`);
           return;
@@ -303,6 +301,33 @@ export function applyFixes(d: Diagnosis, opts: FixOptions): FixResult {
     }
     return { backupDir, fixed, actions: planned.map((p) => p.act), skipped };
   });
+}
+
+/** Save every byte the actions will replace or remove into the backup (nothing in the store changes). */
+function saveBackups(root: string, backupDir: string, planned: PlannedAction[]): void {
+  for (const pa of planned) {
+    const a = pa.act;
+    if (a.action === 'replace') {
+      saveCopy(path.join(root, a.path), path.join(backupDir, a.backup), pa.expect!);
+    } else if (a.action === 'rewrite-metric') {
+      const file = path.join(root, a.path);
+      const before = fs.readFileSync(file);
+      const r = repairMetricBytes(before);
+      a.sha256_before = sha256(before);
+      a.sha256_after = r.keep ? sha256(r.keep) : null;
+      a.kept_lines = r.kept;
+      a.removed_lines = r.removed.map((b) => ({ line: b.line, text: Buffer.from(b.text, 'latin1').toString('utf8'), reason: b.reason }));
+      pa.expect = before;
+      if (r.keep) pa.bytes = r.keep;
+      saveCopy(file, path.join(backupDir, a.backup), before);
+      if (r.removed.length > 0) {
+        const lines = r.removed.map((b) => Buffer.concat([Buffer.from(`line ${b.line}: `), Buffer.from(b.text, 'latin1'), Buffer.from('\n')]));
+        const dest = path.join(backupDir, 'removed-lines', a.path);
+        fs.mkdirSync(path.dirname(dest), { recursive: true });
+        fs.writeFileSync(dest, Buffer.concat(lines));
+      }
+    }
+  }
 }
 
 /** Apply one action; returns why it was skipped, or undefined when done. */

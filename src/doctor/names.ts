@@ -39,6 +39,8 @@ const DUPLICATE_PATTERNS: RegExp[] = [
  * original's name; otherwise undefined.
  */
 export function duplicateOf(name: string, siblings: ReadonlySet<string>): string | undefined {
+  // every pattern has a space: most names are ruled out without a regex
+  if (!name.includes(' ')) return undefined;
   for (const re of DUPLICATE_PATTERNS) {
     const m = re.exec(name);
     if (!m) continue;
@@ -59,14 +61,14 @@ export const RUN_UUID_RE = /^[0-9a-f]{32}$/;
 /** Folders inside an experiment that are not runs (2.12: tags, datasets; 3.x: traces, models). */
 export const RESERVED_EXPERIMENT_DIRS = new Set(['tags', 'datasets', 'traces', 'models']);
 
-const KEY_CHAR = /^[\p{L}\p{N}_/.\- :]$/u;
+const KEY_CHARS = /^[\p{L}\p{N}_/.\- :]*$/u;
 
 /**
  * True when a param/metric/tag file name is a key some MLflow version accepts (3.x allows
  * `:`; no version allows tabs, `=`, `,`, control characters…).
  */
 export function isAcceptableKey(key: string): boolean {
-  for (const ch of key) if (!KEY_CHAR.test(ch)) return false;
+  if (!KEY_CHARS.test(key)) return false;
   return key.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 

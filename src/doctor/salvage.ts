@@ -44,7 +44,9 @@ export function salvageLines(text: string): YamlMap {
     if (!m || m[1]! in out) continue;
     // take the indented continuation lines of a folded scalar or a nested block too
     let block = line;
-    while (i + 1 < lines.length && /^[ -]/.test(lines[i + 1]!)) block += '\n' + lines[++i]!;
+    // (an empty line inside a folded quoted scalar is one newline of the value)
+    const continues = (j: number): boolean => j < lines.length && (/^[ -]/.test(lines[j]!) || (lines[j] === '' && continues(j + 1)));
+    while (continues(i + 1)) block += '\n' + lines[++i]!;
     const p = parseYaml(block + '\n');
     if (p.errors.length === 0 && isYamlMap(p.value) && m[1]! in p.value) out[m[1]!] = p.value[m[1]!]!;
   }

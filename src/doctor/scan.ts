@@ -26,8 +26,9 @@ export interface MetaRead {
   file: string;
   rel: string;
   state: MetaState;
-  /** the bytes as read (absent when missing or unreadable) */
+  /** the bytes as read, kept only when they are not valid UTF-8 (see metaBytes) */
   raw?: Buffer;
+  /** the text (absent when missing or unreadable) */
   text?: string;
   map?: YamlMap;
   /** the file holds merge-conflict markers */
@@ -140,17 +141,25 @@ export function isRunMeta(map: YamlMap): boolean {
   return map['name'] === undefined && (map['run_id'] !== undefined || map['run_uuid'] !== undefined);
 }
 
+/** The bytes a meta.yaml held when it was read. */
+export function metaBytesRead(m: MetaRead): Buffer | undefined {
+  return m.raw ?? (m.text !== undefined ? Buffer.from(m.text, 'utf8') : undefined);
+}
+
 /** Read and classify one meta.yaml. */
 export function readMeta(file: string, rel: string): MetaRead {
-  let raw: Buffer;
+  let buf: Buffer;
   try {
-    raw = fs.readFileSync(file);
+    buf = fs.readFileSync(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { file, rel, state: 'missing' };
     return { file, rel, state: 'unreadable', error: describeFsError(err) };
   }
-  const text = raw.toString('utf8');
+  const text = buf.toString('utf8');
+  // keep bytes only when the text does not give them back: readFileSync's small buffers are
+  // slices of 8 KB pool chunks, and keeping 10,000 of them would keep 80 MB
+  const raw = Buffer.byteLength(text) === buf.length && Buffer.from(text).equals(buf) ? undefined : Buffer.from(buf);
   if (text.trim() === '') return { file, rel, state: 'empty', raw, text };
   if (CONFLICT_START.test(text) && CONFLICT_END.test(text)) {
     return { file, rel, state: 'unparsable', raw, text, conflict: true, error: 'merge-conflict markers' };
@@ -255,7 +264,9 @@ class Scanner {
   }
 
   rel(p: string): string {
-    const r = path.relative(this.out.root, p);
+    const root = this.out.root;
+    if (p.startsWith(root) && p[root.length] === path.sep) return path.sep === '/' ? p.slice(root.length + 1) : p.slice(root.length + 1).split(path.sep).join('/');
+    const r = path.relative(root, p);
     return r === '' ? '.' : r.split(path.sep).join('/');
   }
 
@@ -531,7 +542,8 @@ class Scanner {
         const orig = duplicateOf(e.name, names);
         if (orig !== undefined) {
           if (sameContent(p, path.join(d, orig))) {
-            this.stray(strays, p, e.isDir, where, `a Finder/iCloud duplicate of '${prefix + orig}' (identical)`, where === 'metrics' ? 'error' : 'warning');
+            // an identical copy reads fine: MLflow just shows an extra key
+            this.stray(strays, p, e.isDir, where, `a Finder/iCloud duplicate of '${prefix + orig}' (identical)`);
             continue;
           }
           this.out.lookalikes.push({ rel: this.rel(p), original: prefix + orig });
@@ -546,7 +558,7 @@ class Scanner {
         if (where === 'metrics') {
           let buf: Buffer;
           try {
-            buf = fs.readFileSync(p);
+            buf = readInto(p);
           } catch (err) {
             this.out.unreadable.push({ rel: this.rel(p), error: describeFsError(err as NodeJS.ErrnoException) });
             continue;
@@ -635,6 +647,33 @@ class Scanner {
         this.stray(this.out.strays, p, e.isDir, 'registry', `a Finder/iCloud duplicate of '${orig}' (identical)`);
       }
     }
+  }
+}
+
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * A file's bytes in a shared scratch buffer (valid until the next call): open, read, close,
+ * no fstat and no allocation per file, which matters for the tens of thousands of small
+ * metric files of a big store.
+ */
+function readInto(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    let n = 0;
+    for (;;) {
+      if (n === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, n);
+        scratch = bigger;
+      }
+      const got = fs.readSync(fd, scratch, n, scratch.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return scratch.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -8,7 +8,11 @@ import path from 'node:path';
 import { MlrError, NotFoundError, StateError } from '../errors.js';
 import { withLock } from '../store/lock.js';
 import { atomicWriteFile, fsyncDir } from '../store/write.js';
+import { describeFsError } from '../store/fsread.js';
 import { DONE_LOG, MANIFEST, moveEntry, sha256, writeManifest, type Manifest, type ManifestAction } from './apply.js';
+
+/** Index of each action the undo has put back (so a stopped undo can resume). */
+export const UNDONE_LOG = 'undone.log';
 
 export interface UndoResult {
   store: string;
@@ -36,11 +40,11 @@ export function readManifest(backupDir: string): Manifest {
   return m;
 }
 
-/** Indices of the actions the fix completed. */
-function doneActions(backupDir: string, m: Manifest): number[] {
+/** Indices of actions listed in a log (the fix's done.log, the undo's undone.log). */
+function loggedActions(backupDir: string, m: Manifest, log: string): number[] {
   let text = '';
   try {
-    text = fs.readFileSync(path.join(backupDir, DONE_LOG), 'utf8');
+    text = fs.readFileSync(path.join(backupDir, log), 'utf8');
   } catch {
     return [];
   }
@@ -106,7 +110,9 @@ export function undoFix(backupDir: string, root?: string): UndoResult {
   if (m.undone_at) throw new StateError(`the fix in ${dir} was already undone at ${m.undone_at}`, 'already-undone');
   const store = path.resolve(root ?? m.store);
   if (!fs.existsSync(store)) throw new NotFoundError(`the store ${store} recorded in the backup does not exist (give it with --store)`, 'store-not-found');
-  const done = doneActions(dir, m);
+  // an undo that stopped half-way (a permission error…) resumes where it stopped
+  const undoneBefore = new Set(loggedActions(dir, m, UNDONE_LOG));
+  const done = loggedActions(dir, m, DONE_LOG).filter((i) => !undoneBefore.has(i));
   // a file edited and then moved with its folder (a misplaced run) is checked where it is now
   const whereNow = (rel: string, i: number): string => {
     for (const j of done) {
@@ -127,30 +133,49 @@ export function undoFix(backupDir: string, root?: string): UndoResult {
   }
   return withLock(store, () => {
     const undone: ManifestAction[] = [];
-    for (const i of [...done].reverse()) {
-      const a = m.actions[i]!;
-      switch (a.action) {
-        case 'move-out':
-          moveEntry(path.join(dir, a.backup), path.join(store, a.path));
-          break;
-        case 'replace':
-        case 'rewrite-metric':
-          restoreFile(path.join(store, a.path), path.join(dir, a.backup));
-          break;
-        case 'create': {
-          const file = path.join(store, a.path);
-          fs.unlinkSync(file);
-          fsyncDir(path.dirname(file));
-          break;
+    const log = fs.openSync(path.join(dir, UNDONE_LOG), 'a');
+    try {
+      for (const i of [...done].reverse()) {
+        const a = m.actions[i]!;
+        try {
+          undoOne(store, dir, a);
+        } catch (e) {
+          const where = 'path' in a ? a.path : a.from;
+          throw new MlrError(
+            `cannot put back ${where}: ${describeFsError(e as NodeJS.ErrnoException)}. ${undone.length} of ${done.length} changes were put back; fix the cause and run the same --undo again to finish`,
+            'undo-failed',
+            1,
+          );
         }
-        case 'move':
-          fs.renameSync(path.join(store, a.to), path.join(store, a.from));
-          fsyncDir(path.dirname(path.join(store, a.from)));
-          break;
+        fs.writeSync(log, `${i}\n`);
+        undone.push(a);
       }
-      undone.push(a);
+    } finally {
+      fs.closeSync(log);
     }
     writeManifest(dir, { ...m, undone_at: new Date().toISOString() });
     return { store, undone };
   });
+}
+
+function undoOne(store: string, dir: string, a: ManifestAction): void {
+  switch (a.action) {
+    case 'move-out':
+      moveEntry(path.join(dir, a.backup), path.join(store, a.path));
+      break;
+    case 'replace':
+    case 'rewrite-metric':
+      restoreFile(path.join(store, a.path), path.join(dir, a.backup));
+      break;
+    case 'create': {
+      const file = path.join(store, a.path);
+      fs.unlinkSync(file);
+      fsyncDir(path.dirname(file));
+      break;
+    }
+    case 'move':
+      fs.renameSync(path.join(store, a.to), path.join(store, a.from));
+      fsyncDir(path.dirname(path.join(store, a.from)));
+      break;
+  }
 }

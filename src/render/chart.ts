@@ -46,11 +46,6 @@ function seriesColor(i: number): string {
   return `${ESC}${COLORS[i % COLORS.length]!}m`;
 }
 
-/** The ANSI colour code used for series `index` (0-based), for legends drawn elsewhere. */
-export function chartSeriesColor(index: number): string {
-  return seriesColor(index);
-}
-
 // --- tick labels -------------------------------------------------------------------------
 
 function normalizeZero(s: string): string {

@@ -24,20 +24,14 @@ export interface FixData extends ReportData {
 
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
-/** Greedy word wrap to `width` columns (words longer than a line are cut). */
+/**
+ * Greedy word wrap to `width` columns. A word longer than a line (a path, a URI) stays whole
+ * on its own line, so it can still be copied.
+ */
 export function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   let line = '';
-  for (const word of text.split(' ')) {
-    let w = word;
-    while ([...w].length > width) {
-      if (line) {
-        out.push(line);
-        line = '';
-      }
-      out.push([...w].slice(0, width).join(''));
-      w = [...w].slice(width).join('');
-    }
+  for (const w of text.split(' ')) {
     if (!line) line = w;
     else if ([...line].length + 1 + [...w].length <= width) line += ' ' + w;
     else {
@@ -45,7 +39,7 @@ export function wrap(text: string, width: number): string[] {
       line = w;
     }
   }
-  if (line || out.length === 0) out.push(line);
+  out.push(line);
   return out;
 }
 
@@ -60,7 +54,7 @@ function severityCell(f: Finding, mode: OutputMode, padTo: number): string {
  * The findings for a terminal: a SEVERITY / CODE / PATH line per finding, then the problem,
  * the fix and the command indented under it, wrapped to the terminal width.
  */
-export function renderFindingsTable(findings: Finding[], mode: OutputMode): string {
+export function renderFindingsTable(findings: Finding[], mode: OutputMode, what: 'report' | 'fixed' = 'report'): string {
   if (findings.length === 0) return '';
   const k = mode.chalk;
   const sevW = Math.max(8, ...findings.map((f) => f.severity.length));
@@ -72,6 +66,11 @@ export function renderFindingsTable(findings: Finding[], mode: OutputMode): stri
   const lines = [mode.color ? k.bold(head) : head];
   for (const f of findings) {
     lines.push([severityCell(f, mode, sevW), f.code.padEnd(codeW), f.path].join(gap).replace(/\s+$/, ''));
+    if (what === 'fixed') {
+      // what was done, not again what was wrong
+      for (const l of wrap(`fixed: ${f.fix ?? ''}`, textW)) lines.push(indent + (mode.color ? k.green(l) : l));
+      continue;
+    }
     for (const l of wrap(f.message, textW)) lines.push(indent + l);
     if (f.fix) for (const l of wrap(`fix: ${f.fix}`, textW)) lines.push(indent + (mode.color ? k.green(l) : l));
     if (f.command) for (const l of wrap(`run: ${f.command}`, textW)) lines.push(indent + (mode.color ? k.cyan(l) : l));
@@ -115,7 +114,7 @@ export function renderReport(d: ReportData, format: DoctorFormat, mode: OutputMo
   }
   if (format === 'tsv' || !mode.tty) return renderTsv(TSV_HEADERS, tsvRows(d.findings));
   const table = renderFindingsTable(d.findings, mode);
-  return (table ? table + '\n' : '') + summaryLine(d) + '\n';
+  return (table ? table + '\n' : '') + wrap(summaryLine(d), mode.width).join('\n') + '\n';
 }
 
 /** The report of `mlr doctor --fix` (stdout part). */
@@ -140,7 +139,7 @@ export function renderFix(d: FixData, format: DoctorFormat, mode: OutputMode): s
   if (d.fixed.length === 0) out.push(`Nothing to repair in ${d.store}.`);
   else {
     out.push(`Repaired ${plural(d.fixed.length, 'problem')} in ${d.store} (${plural(d.actions, 'file change')}).`);
-    out.push(renderFindingsTable(d.fixed, mode));
+    out.push(renderFindingsTable(d.fixed, mode, 'fixed'));
   }
   if (d.skipped.length) out.push(`Skipped (the store changed meanwhile; run mlr doctor again):\n${d.skipped.map((s) => `  ${s}`).join('\n')}\n`);
   const left = d.findings.filter((f) => f.severity !== 'info');

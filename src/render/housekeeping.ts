@@ -112,7 +112,7 @@ export function renderMoves(plans: MovePlan[], format: 'table' | 'json', mode: O
   }
   if (!mode.tty) return renderTsv(['run_id', 'from_experiment_id', 'to_experiment_id', 'artifact_uri'], plans.map((p) => [p.run.info.run_id, p.from.experiment.experiment_id, p.to.experiment.experiment_id, p.newArtifactUri]));
   if (plans.length === 0) return '';
-  const cols: Column[] = [{ header: 'Run' }, { header: 'Name', maxWidth: 28 }, { header: 'From', maxWidth: 28 }, { header: 'To', maxWidth: 28 }];
+  const cols: Column[] = [{ header: 'Run' }, { header: 'Name', maxWidth: 28 }, { header: 'From', maxWidth: 44 }, { header: 'To', maxWidth: 44 }];
   const rows: Cell[][] = plans.map((p) => [
     p.run.info.run_id.slice(0, 8),
     p.run.info.run_name,

@@ -107,7 +107,7 @@ export function renderModelList(views: ModelView[], format: ModelListFormat, mod
     { header: 'Versions', align: 'right' },
     { header: 'Latest' },
     { header: 'Aliases', maxWidth: 30 },
-    { header: 'Flavors', maxWidth: 30, optional: true },
+    { header: 'Flavors', maxWidth: 30 },
     { header: 'Updated', optional: true },
     { header: 'Description', maxWidth: 40, optional: true },
   ];
@@ -137,7 +137,7 @@ function versionRows(views: VersionView[], mode: OutputMode): { cols: Column[]; 
     { header: 'Aliases', maxWidth: 24 },
     { header: 'Run', maxWidth: 40 },
     { header: 'Created' },
-    { header: 'Flavors', maxWidth: 30, optional: true },
+    { header: 'Flavors', maxWidth: 30 },
     { header: 'Tags', maxWidth: 30, optional: true },
     { header: 'Description', maxWidth: 30, optional: true },
   ];

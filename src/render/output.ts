@@ -2,7 +2,31 @@
  * Output mode, decided once at start-up and passed down (nothing below the CLI sniffs
  * the environment). Colour only on a TTY without an opt-out, or when forced.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+
+/**
+ * chalk is loaded only when colour is on (cli.ts calls useChalk at start-up): piped runs,
+ * scripts and CI never pay for it. Without it, styles are the identity.
+ */
+type ChalkCtor = new (options: { level: 0 | 1 | 2 | 3 }) => ChalkInstance;
+let ChalkClass: ChalkCtor | undefined;
+
+/** Register chalk's constructor (from `await import('chalk')`) for coloured output. */
+export function useChalk(ctor: ChalkCtor): void {
+  ChalkClass = ctor;
+}
+
+/** A chalk look-alike that leaves text alone: every style is itself, calling it joins its arguments. */
+const PLAIN: ChalkInstance = new Proxy(
+  function plain(...args: unknown[]) {
+    return args.join(' ');
+  },
+  { get: (_t, prop) => (prop === 'level' ? 0 : PLAIN) },
+) as unknown as ChalkInstance;
+
+function makeChalk(color: boolean): ChalkInstance {
+  return color && ChalkClass ? new ChalkClass({ level: 2 }) : PLAIN;
+}
 
 export interface OutputMode {
   /** aligned, width-fitted, relative times (true) vs tab-separated, untruncated, ISO (false) */
@@ -36,22 +60,26 @@ export function decideOutputMode(i: OutputInputs): OutputMode {
   const envCols = Number(i.env['COLUMNS']);
   if (forced && Number.isInteger(envCols) && envCols > 0) width = envCols;
   if (!width || width < 20) width = forced ? 100 : 80;
-  let color: boolean;
-  if (i.colorFlag !== undefined) color = i.colorFlag;
-  else if (i.env['NO_COLOR']) color = false;
-  else if ((i.env['FORCE_COLOR'] && i.env['FORCE_COLOR'] !== '0') || (i.env['CLICOLOR_FORCE'] && i.env['CLICOLOR_FORCE'] !== '0')) color = true;
-  else color = i.isTTY && !forced;
+  const color = wantsColor(i);
   const nowEnv = Number(i.env['MLR_NOW']);
   return {
     tty,
     color,
     width,
-    chalk: new Chalk({ level: color ? 2 : 0 }),
+    chalk: makeChalk(color),
     now: Number.isFinite(nowEnv) && nowEnv > 0 ? nowEnv : Date.now(),
   };
 }
 
+/** Whether output is coloured: the flags win, then NO_COLOR, then FORCE_COLOR/CLICOLOR_FORCE, then a real TTY. */
+export function wantsColor(i: Pick<OutputInputs, 'isTTY' | 'env' | 'colorFlag'>): boolean {
+  if (i.colorFlag !== undefined) return i.colorFlag;
+  if (i.env['NO_COLOR']) return false;
+  if ((i.env['FORCE_COLOR'] && i.env['FORCE_COLOR'] !== '0') || (i.env['CLICOLOR_FORCE'] && i.env['CLICOLOR_FORCE'] !== '0')) return true;
+  return i.isTTY && i.env['MLR_FORCE_TTY'] !== '1';
+}
+
 /** A plain mode for tests and library use: not a TTY, no colour. */
 export function plainMode(over: Partial<OutputMode> = {}): OutputMode {
-  return { tty: false, color: false, width: 80, chalk: new Chalk({ level: 0 }), now: Date.now(), ...over };
+  return { tty: false, color: false, width: 80, chalk: PLAIN, now: Date.now(), ...over };
 }

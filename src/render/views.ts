@@ -210,7 +210,11 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
   return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more column${dropped === 1 ? "" : "s"}: widen the terminal or use --columns / --format tsv)\n`) : text;
 }
 
-export function renderRunDescription(run: Run & { outputs?: unknown }, problems: Problem[], mode: OutputMode): string {
+export function renderRunDescription(
+  run: Run & { outputs?: unknown; models?: { artifact_path: string; flavors: string[]; mlflow_version: string | null }[] },
+  problems: Problem[],
+  mode: OutputMode,
+): string {
   const i = run.info;
   const pairs: [string, string][] = [
     ['run_id', i.run_id],
@@ -232,6 +236,10 @@ export function renderRunDescription(run: Run & { outputs?: unknown }, problems:
   for (const d of run.inputs.dataset_inputs) {
     const ctx = d.tags.find((t) => t.key === 'mlflow.data.context')?.value;
     pairs.push(['dataset', `${d.dataset.name} (digest ${d.dataset.digest}${ctx ? `, ${ctx}` : ''})`]);
+  }
+  // models the run logged (log-model history tag, MLmodel files, MLflow 3 outputs): their flavors
+  for (const m of run.models ?? []) {
+    pairs.push([`model ${m.artifact_path || '.'}`, (m.flavors.join(', ') || '-') + (m.mlflow_version ? ` (mlflow ${m.mlflow_version})` : '')]);
   }
   for (const p of problems) pairs.push(['problem', p.message]);
   if (mode.tty) {

@@ -4,7 +4,7 @@
  */
 import type { CompareNode, FilterNode } from './ast.js';
 import { matchLike } from './like.js';
-import type { SearchableRun } from '../store/types.js';
+import { runInfoField, type SearchableRun } from '../store/types.js';
 
 /** Python `str.islower()`: no upper- or title-case character, and at least one lower-case one. */
 export function pyIsLower(s: string): boolean {
@@ -64,25 +64,8 @@ function compareNumber(lhs: number, op: CompareNode['op'], v: number): boolean {
 }
 
 function attributeValue(run: SearchableRun, key: string): string | number | null | undefined {
-  const info = run.info;
-  switch (key) {
-    case 'run_id':
-      return info.run_id;
-    case 'run_name':
-      return info.run_name;
-    case 'status':
-      return info.status;
-    case 'user_id':
-      return info.user_id;
-    case 'artifact_uri':
-      return info.artifact_uri;
-    case 'start_time':
-      return info.start_time;
-    case 'end_time':
-      return info.end_time;
-    default:
-      return undefined;
-  }
+  // only the searchable attributes (the parser rejects the others)
+  return key === 'experiment_id' || key === 'lifecycle_stage' ? undefined : runInfoField(run.info, key);
 }
 
 /** Whether one clause holds for a run. A missing key makes every comparison false, `!=` too. */

@@ -6,7 +6,7 @@ import { FilterError } from '../errors.js';
 import { ORDERABLE_ATTRIBUTES, canonicalAttribute, type OrderKey } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 import { decodeIdentifier } from './parser.js';
-import type { SearchableRun } from '../store/types.js';
+import { runInfoField, type RunInfo, type SearchableRun } from '../store/types.js';
 
 function unparsable(clause: string, pos: [number, number], why: string): FilterError {
   return new FilterError(`Invalid order_by clause '${clause}'. Could not be parsed. — ${why}`, clause, pos, 'order-by-syntax');
@@ -148,27 +148,8 @@ export function sortValue(run: SearchableRun, k: Pick<OrderKey, 'entity' | 'key'
       return run.params.get(k.key);
     case 'tag':
       return run.tags.get(k.key);
-    case 'attribute': {
-      const info = run.info;
-      switch (k.key) {
-        case 'run_id':
-          return info.run_id;
-        case 'run_name':
-          return info.run_name;
-        case 'status':
-          return info.status;
-        case 'user_id':
-          return info.user_id;
-        case 'artifact_uri':
-          return info.artifact_uri;
-        case 'start_time':
-          return info.start_time;
-        case 'end_time':
-          return info.end_time;
-        default:
-          return undefined;
-      }
-    }
+    case 'attribute':
+      return k.key === 'experiment_id' || k.key === 'lifecycle_stage' ? undefined : runInfoField(run.info, k.key);
   }
 }
 
@@ -184,7 +165,7 @@ function compareValues(a: SortValue, b: SortValue): number {
 }
 
 /** MLflow's natural order: start_time DESC, then run_id ASC (missing start times last). */
-export function compareNatural(a: SearchableRun, b: SearchableRun): number {
+export function compareNatural(a: { info: RunInfo }, b: { info: RunInfo }): number {
   const sa = a.info.start_time;
   const sb = b.info.start_time;
   if (sa !== sb) {

@@ -268,6 +268,7 @@ export function planGc(store: Store, ctx: ResolveContext, o: GcOptions): GcPlan 
         continue;
       }
       if (!e.inTrash) throw new StateError(`experiment ${e.experiment.experiment_id} is marked deleted but is not in .trash/; run mlr doctor`, 'not-in-trash');
+      if (e.broken) throw new StateError(`${e.dir} is not a readable experiment (${e.problems[0]?.message ?? 'broken'}); run mlr doctor first`, 'broken-experiment');
       if (threshold !== undefined && (e.experiment.last_update_time === null || e.experiment.last_update_time >= threshold)) {
         throw new StateError(
           `Experiments ['${e.experiment.experiment_id}'] are not older than the required age. Only experiments older than ${age} can be deleted.`,
@@ -286,6 +287,8 @@ export function planGc(store: Store, ctx: ResolveContext, o: GcOptions): GcPlan 
     for (const e of store.listExperiments('deleted')) {
       const item = experimentItem(store, e, ctx);
       if (!e.inTrash) kept.push({ item, reason: 'not in .trash/' });
+      // MLflow's gc skips what it cannot read as an experiment (a run folder dropped into .trash/…)
+      else if (e.broken) kept.push({ item, reason: `not a readable experiment (${e.problems[0]?.code ?? 'broken'}); see mlr doctor` });
       // as mlflow gc's `last_update_time < threshold` filter: no recorded time never matches
       else if (threshold !== undefined && (e.experiment.last_update_time === null || e.experiment.last_update_time >= threshold)) {
         kept.push({ item, reason: e.experiment.last_update_time === null ? 'no deletion time recorded (name it with --experiment to purge it)' : `deleted less than ${age} ago` });

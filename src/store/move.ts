@@ -192,7 +192,13 @@ export function applyMove(store: Store, plan: MovePlan): string {
     const meta: Record<string, DumpValue> = { ...(plan.meta as Record<string, DumpValue>), experiment_id: plan.to.experiment.experiment_id };
     if ('artifact_uri' in meta || plan.newArtifactUri !== plan.oldArtifactUri) meta['artifact_uri'] = plan.newArtifactUri;
     const text = dumpYaml(meta);
-    fs.renameSync(plan.run.dir, plan.dest);
+    try {
+      fs.renameSync(plan.run.dir, plan.dest);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'EXDEV' ? 'the experiments are on different filesystems' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : (err.code ?? err.message);
+      throw new StateError(`cannot move run ${plan.run.info.run_id} to ${plan.dest}: ${why}; nothing changed for this run`, 'move-failed');
+    }
     try {
       atomicWriteFile(path.join(plan.dest, 'meta.yaml'), text);
     } catch (e) {

@@ -36,6 +36,30 @@ export type Stage = (typeof STAGES)[number];
 /** Milliseconds clock; tests pass their own. */
 export type Clock = () => number;
 
+/**
+ * Run a registry change under the store lock; a filesystem failure (permissions, a full
+ * disk, a file where a folder should be) becomes a one-line StateError naming the path.
+ */
+function locked<T>(root: string, fn: () => T): T {
+  try {
+    return withLock(root, fn);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err.code === 'string' && !(e instanceof StateError) && err.syscall !== undefined) {
+      const why =
+        err.code === 'EACCES' || err.code === 'EPERM'
+          ? 'permission denied'
+          : err.code === 'ENOSPC'
+            ? 'no space left on device'
+            : err.code === 'EEXIST' || err.code === 'ENOTDIR'
+              ? 'a file is in the way of a folder'
+              : err.code;
+      throw new StateError(`cannot change the registry: ${err.path ?? root}: ${why}`, 'write-failed');
+    }
+    throw e;
+  }
+}
+
 // ------------------------------------------------------------------ validation
 
 /** MLflow's `_validate_model_alias_name`. Throws UsageError. */
@@ -186,7 +210,7 @@ export interface CreateModelOptions {
 export function createRegisteredModel(root: string, name: string, opts: CreateModelOptions = {}, now: Clock = Date.now): void {
   validateModelName(name);
   for (const t of opts.tags ?? []) validateRegistryTag(t.key, t.value);
-  withLock(root, () => {
+  locked(root, () => {
     const dir = registeredModelDir(root, name);
     if (fs.existsSync(dir)) throw new StateError(`Registered Model (name=${name}) already exists.`, 'model-exists');
     ensureDir(path.join(root, 'models'));
@@ -220,7 +244,7 @@ export function createModelVersion(root: string, name: string, opts: CreateVersi
   validateModelName(name);
   for (const t of opts.tags ?? []) validateRegistryTag(t.key, t.value);
   if (opts.source.startsWith('models:')) throw new UsageError('registering from a models:/ URI is not supported; give the run and artifact path', 'bad-source');
-  return withLock(root, () => {
+  return locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     const t = now();
     saveModelMeta(dir, { last_updated_timestamp: t });
@@ -261,7 +285,7 @@ export function setAlias(root: string, name: string, alias: string, version: str
   validateModelName(name);
   validateAlias(alias);
   const v = parseVersion(version);
-  withLock(root, () => {
+  locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     liveVersion(dir, name, v);
     writeSmallFile(dir, 'aliases', alias, v);
@@ -273,7 +297,7 @@ export function setAlias(root: string, name: string, alias: string, version: str
 export function deleteAlias(root: string, name: string, alias: string, now: Clock = Date.now): boolean {
   validateModelName(name);
   validateAlias(alias);
-  return withLock(root, () => {
+  return locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     return removeAlias(dir, alias, now);
   });
@@ -291,7 +315,7 @@ function removeAlias(dir: string, alias: string, now: Clock): boolean {
 export function setModelTag(root: string, name: string, key: string, value: string, now: Clock = Date.now): void {
   validateModelName(name);
   validateRegistryTag(key, value);
-  withLock(root, () => {
+  locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     writeSmallFile(dir, 'tags', key, value);
     saveModelMeta(dir, { last_updated_timestamp: now() });
@@ -303,7 +327,7 @@ export function setVersionTag(root: string, name: string, version: string, key: 
   validateModelName(name);
   validateRegistryTag(key, value);
   const v = parseVersion(version);
-  withLock(root, () => {
+  locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     const { dir: vdir } = liveVersion(dir, name, v);
     writeSmallFile(vdir, 'tags', key, value);
@@ -315,7 +339,7 @@ export function setVersionTag(root: string, name: string, version: string, key: 
 export function deleteTag(root: string, name: string, version: string | undefined, key: string, now: Clock = Date.now): boolean {
   validateModelName(name);
   validateKeyName('tag', key);
-  return withLock(root, () => {
+  return locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     const base = version === undefined ? dir : liveVersion(dir, name, parseVersion(version)).dir;
     const file = path.join(base, 'tags', ...key.split('/'));
@@ -340,7 +364,7 @@ export function transitionStage(root: string, name: string, version: string, sta
       'bad-stage',
     );
   }
-  withLock(root, () => {
+  locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     const target = liveVersion(dir, name, v);
     const t = now();
@@ -365,7 +389,7 @@ export function transitionStage(root: string, name: string, version: string, sta
 export function deleteModelVersion(root: string, name: string, version: string, now: Clock = Date.now): string[] {
   validateModelName(name);
   const v = parseVersion(version);
-  return withLock(root, () => {
+  return locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     const target = liveVersion(dir, name, v);
     const aliases = readAliases(dir)
@@ -382,7 +406,7 @@ export function deleteModelVersion(root: string, name: string, version: string, 
 /** delete_registered_model: the whole folder, versions and all. */
 export function deleteRegisteredModel(root: string, name: string): void {
   validateModelName(name);
-  withLock(root, () => {
+  locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     fs.rmSync(dir, { recursive: true });
   });

@@ -105,3 +105,32 @@ export interface Problem {
   path: string;
   message: string;
 }
+
+/**
+ * A RunInfo field by its MLflow attribute name (`run_id`, `status`, `start_time`, …);
+ * undefined for a name that is not a field. Search, order-by and tables share it.
+ */
+export function runInfoField(info: RunInfo, key: string): string | number | null | undefined {
+  switch (key) {
+    case 'run_id':
+      return info.run_id;
+    case 'run_name':
+      return info.run_name;
+    case 'experiment_id':
+      return info.experiment_id;
+    case 'status':
+      return info.status;
+    case 'user_id':
+      return info.user_id;
+    case 'artifact_uri':
+      return info.artifact_uri;
+    case 'start_time':
+      return info.start_time;
+    case 'end_time':
+      return info.end_time;
+    case 'lifecycle_stage':
+      return info.lifecycle_stage;
+    default:
+      return undefined;
+  }
+}

@@ -7,101 +7,24 @@
  * The writer never prints and never reads the environment: the clock, warnings, and the
  * MLFLOW_TRUNCATE_LONG_VALUES switch come in through WriterOptions.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../errors.js';
 import { copyArtifact, resolveArtifactDir, validateArtifactPath } from './artifacts.js';
 import { withLock } from './lock.js';
 import { newExperimentId, newRunId, randomRunName } from './names.js';
-import { formatPyFloat } from './pyfloat.js';
+import { fsMessage, intOrNull, RunWriter, RUN_NAME_TAG, str } from './run-writer.js';
 import { Store, type ExperimentEntry, type RunEntry } from './store.js';
 import { statusFromInt, statusToInt, type KeyValue, type RunStatus } from './types.js';
 import { appendToUriPath, resolveUriIfLocal } from './uri.js';
-import {
-  validateBatchLimits,
-  validateBatchTag,
-  validateExperimentName,
-  validateKeyName,
-  validateMetric,
-  validateParam,
-  type MetricInput,
-  type ValidMetric,
-} from './validate.js';
-import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './write.js';
-import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
+import { validateBatchLimits, validateBatchTag, validateExperimentName, validateKeyName, type MetricInput } from './validate.js';
+import { atomicWriteFile, createExclusive, ensureDir } from './write.js';
+import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 
-export interface WriterOptions {
-  /** absolute store root */
-  root: string;
-  /** artifact root for new experiments (the tracking URI made absolute, see root.ts) */
-  artifactRoot: string;
-  /** working directory, for relative --artifact-location values */
-  cwd: string;
-  /** clock in ms (default Date.now) */
-  now?: () => number;
-  /** warnings (truncated values, skipped broken runs) */
-  warn?: (message: string) => void;
-  /** MLFLOW_TRUNCATE_LONG_VALUES: cut over-long param/tag values (default true) */
-  truncate?: boolean;
-}
+export { asWriteError, type WriterOptions } from './run-writer.js';
 
 export const DEFAULT_EXPERIMENT_ID = '0';
-const RUN_NAME_TAG = 'mlflow.runName';
-
-function str(v: YamlValue | undefined): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  return undefined;
-}
-
-function intOrNull(v: YamlValue | undefined): number | bigint | null {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'bigint') return v;
-  return null;
-}
-
-function fsMessage(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'EISDIR':
-      return 'a folder of that name exists (keys with "/" are folders)';
-    case 'ENOTDIR':
-    case 'EEXIST':
-      return 'part of the key is already a file (a key cannot be both a value and a prefix of other keys)';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOSPC':
-      return 'no space left on device';
-    case 'EROFS':
-      return 'read-only file system';
-    default:
-      return err.code ?? err.message;
-  }
-}
-
-/**
- * A filesystem error escaping a write (read-only store, disk full, permissions) as a
- * one-line StateError naming the path; anything else is returned unchanged.
- */
-export function asWriteError(e: unknown): unknown {
-  const err = e as NodeJS.ErrnoException;
-  if (!(e instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
-  const where = err.path ? ` ${err.path}` : '';
-  const why: Record<string, string> = {
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on device',
-    EDQUOT: 'disk quota exceeded',
-    ENOTDIR: 'a file is in the way',
-    EEXIST: 'a file is in the way',
-    EISDIR: 'it is a folder',
-  };
-  return new StateError(`cannot ${err.syscall ?? 'write'}${where}: ${why[err.code] ?? err.code}`, 'write-failed');
-}
 
 /** The `run_id` of a new run and where it went. */
 export interface CreatedRun {
@@ -137,23 +60,7 @@ interface RunMeta {
   file: string;
 }
 
-export class StoreWriter {
-  readonly root: string;
-  readonly artifactRoot: string;
-  private readonly cwd: string;
-  private readonly now: () => number;
-  private readonly warn: (m: string) => void;
-  private readonly truncate: boolean;
-
-  constructor(opts: WriterOptions) {
-    this.root = opts.root;
-    this.artifactRoot = opts.artifactRoot;
-    this.cwd = opts.cwd;
-    this.now = opts.now ?? Date.now;
-    this.warn = opts.warn ?? (() => {});
-    this.truncate = opts.truncate ?? true;
-  }
-
+export class StoreWriter extends RunWriter {
   // ------------------------------------------------------------------ store
 
   /**
@@ -161,9 +68,8 @@ export class StoreWriter {
    * create it with the Default experiment '0' as MLflow does (an existing folder, even an
    * empty one, gets no Default experiment). `.trash/` is created if missing.
    */
-  open(create = false): Store {
-    if (!existsSync(this.root)) {
-      if (!create) throw new NotFoundError(`no MLflow store at ${this.root}: the folder does not exist`, 'store-not-found');
+  override open(create = false): Store {
+    if (!existsSync(this.root) && create) {
       mkdirSync(path.dirname(this.root), { recursive: true });
       let made = false;
       try {
@@ -173,21 +79,18 @@ export class StoreWriter {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       if (made) this.writeNewExperiment(DEFAULT_EXPERIMENT_ID, 'Default', undefined);
-    } else if (!statSync(this.root).isDirectory()) {
-      throw new UsageError(`${this.root} is not a folder`, 'store-not-a-folder');
     }
-    ensureDir(path.join(this.root, '.trash'));
-    return new Store(this.root);
+    return super.open();
   }
 
-  private lock<T>(fn: () => T): T {
+  protected lock<T>(fn: () => T): T {
     return withLock(this.root, fn);
   }
 
   // ------------------------------------------------------------------ experiments
 
   /** meta.yaml of a new experiment, exactly as MLflow writes it (no `tags` key). */
-  private writeNewExperiment(id: string, name: string, artifactLocation: string | undefined): string {
+  protected writeNewExperiment(id: string, name: string, artifactLocation: string | undefined): string {
     const dir = path.join(this.root, id);
     mkdirSync(dir); // throws EEXIST when the id is taken
     const time = this.now();
@@ -206,7 +109,7 @@ export class StoreWriter {
     return dir;
   }
 
-  private nameConflict(store: Store, name: string, exceptId?: string): void {
+  protected nameConflict(store: Store, name: string, exceptId?: string): void {
     const same = store.allExperiments().filter((e) => e.experiment.name === name && e.experiment.experiment_id !== exceptId);
     const active = same.find((e) => e.experiment.lifecycle_stage === 'active');
     if (active) throw new StateError(`Experiment '${name}' already exists.`, 'experiment-exists');
@@ -253,7 +156,7 @@ export class StoreWriter {
     });
   }
 
-  private writeExperimentTag(expDir: string, key: string, value: string): void {
+  protected writeExperimentTag(expDir: string, key: string, value: string): void {
     const file = path.join(expDir, 'tags', key);
     try {
       ensureDir(path.dirname(file));
@@ -264,7 +167,7 @@ export class StoreWriter {
   }
 
   /** The experiment's meta.yaml as a map, refusing to rewrite a broken one. */
-  private readExperimentMeta(e: ExperimentEntry): YamlMap {
+  protected readExperimentMeta(e: ExperimentEntry): YamlMap {
     const file = path.join(e.dir, 'meta.yaml');
     let text: string;
     try {
@@ -283,7 +186,7 @@ export class StoreWriter {
   }
 
   /** Rewrite an experiment's meta.yaml the way MLflow's overwrite_yaml does: all fields plus a stale `tags` copy. */
-  private rewriteExperimentMeta(
+  protected rewriteExperimentMeta(
     store: Store,
     e: ExperimentEntry,
     dir: string,
@@ -307,7 +210,7 @@ export class StoreWriter {
   }
 
   /** An experiment by id or name from a fresh read of the store. */
-  private experiment(store: Store, idOrName: string): ExperimentEntry {
+  protected experiment(store: Store, idOrName: string): ExperimentEntry {
     return store.getExperiment(idOrName);
   }
 
@@ -481,32 +384,8 @@ export class StoreWriter {
     }
   }
 
-  /** A run by id (or unique prefix) whose run and experiment are both active; MLflow's check_run_is_active. */
-  activeRun(idOrPrefix: string): RunEntry {
-    const store = this.open();
-    const run = store.findRun(idOrPrefix);
-    this.checkActive(run);
-    return run;
-  }
-
-  private checkActive(run: RunEntry): void {
-    const metaProblem = run.problems.find((p) => /meta-(missing|empty|unparsable|unreadable)$/.test(p.code) || p.code === 'run-experiment-mismatch');
-    if (metaProblem) {
-      throw new StateError(`run ${run.info.run_id} is broken: ${metaProblem.message}; run 'mlr doctor'`, 'broken-run');
-    }
-    if (run.info.lifecycle_stage !== 'active') {
-      throw new StateError(`The run ${run.info.run_id} must be in 'active' lifecycle_stage.`, 'run-deleted');
-    }
-    if (run.exp.inTrash || run.exp.experiment.lifecycle_stage !== 'active') {
-      throw new StateError(
-        `The run ${run.info.run_id} belongs to the deleted experiment ${run.exp.experiment.experiment_id}; restore the experiment first`,
-        'experiment-deleted',
-      );
-    }
-  }
-
   /** Read a run's meta.yaml for rewriting; refuses a broken one. */
-  private runMeta(run: RunEntry): RunMeta {
+  protected runMeta(run: RunEntry): RunMeta {
     const file = path.join(run.dir, 'meta.yaml');
     const fail = (why: string): never => {
       throw new StateError(`run ${run.info.run_id}: ${file} ${why}; run 'mlr doctor'`, 'broken-run');
@@ -531,7 +410,7 @@ export class StoreWriter {
   }
 
   /** runMeta for bulk operations: a broken run is skipped with a warning instead. */
-  private tryRunMeta(run: RunEntry): RunMeta | undefined {
+  protected tryRunMeta(run: RunEntry): RunMeta | undefined {
     try {
       return this.runMeta(run);
     } catch (e) {
@@ -541,7 +420,7 @@ export class StoreWriter {
   }
 
   /** Rewrite a run's meta.yaml with changes, as MLflow's _overwrite_run_info writes it. */
-  private writeRunMeta(
+  protected writeRunMeta(
     meta: RunMeta,
     changes: { status?: number; end_time?: number | null; run_name?: string; lifecycle_stage?: string; deleted_time?: number | undefined },
   ): void {
@@ -603,7 +482,7 @@ export class StoreWriter {
     return run.info.run_id;
   }
 
-  private setRunName(run: RunEntry, name: string): void {
+  protected override setRunName(run: RunEntry, name: string): void {
     this.lock(() => {
       const meta = this.runMeta(run);
       this.writeRunTag(run.dir, RUN_NAME_TAG, name);
@@ -612,140 +491,6 @@ export class StoreWriter {
   }
 
   // ------------------------------------------------------------------ run data
-
-  private writeRunTag(runDir: string, key: string, value: string): void {
-    const file = path.join(runDir, 'tags', key);
-    try {
-      ensureDir(path.dirname(file));
-      atomicWriteFile(file, value, { tempDir: runDir });
-    } catch (e) {
-      throw new StateError(`cannot set tag '${key}': ${fsMessage(e)}`, 'write-failed');
-    }
-  }
-
-  /** Append metric lines (grouped per key into one write each, in the order given). */
-  private appendMetrics(run: RunEntry, metrics: ValidMetric[]): void {
-    const byKey = new Map<string, string>();
-    for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + `${m.timestamp} ${formatPyFloat(m.value)} ${m.step}\n`);
-    for (const [key, lines] of byKey) {
-      const file = path.join(run.dir, 'metrics', key);
-      try {
-        ensureDir(path.dirname(file));
-        appendLine(file, lines);
-      } catch (e) {
-        throw new StateError(`cannot log metric '${key}': ${fsMessage(e)}`, 'write-failed');
-      }
-    }
-  }
-
-  /** Validate metrics (timestamp defaults to now, step to 0). */
-  private validMetrics(metrics: MetricInput[]): ValidMetric[] {
-    return metrics.map((m) => validateMetric(m));
-  }
-
-  logMetrics(idOrPrefix: string, metrics: MetricInput[]): string {
-    const valid = this.validMetrics(metrics);
-    const run = this.activeRun(idOrPrefix);
-    this.appendMetrics(run, valid);
-    return run.info.run_id;
-  }
-
-  /** Params are immutable: a new value for an existing key is refused (before anything is written). */
-  private checkParams(run: RunEntry, params: KeyValue[]): KeyValue[] {
-    const todo: KeyValue[] = [];
-    for (const p of params) {
-      const current = this.readParam(run, p.key);
-      if (current === undefined) todo.push(p);
-      else this.compareParam(run, p, current);
-    }
-    return todo;
-  }
-
-  /** The stored value as MLflow compares it (text mode: universal newlines), or undefined. */
-  private readParam(run: RunEntry, key: string): string | undefined {
-    try {
-      return readFileSync(path.join(run.dir, 'params', key), 'utf8').replace(/\r\n?/g, '\n');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw new StateError(`cannot log param '${key}': ${fsMessage(e)}`, 'write-failed');
-    }
-  }
-
-  private compareParam(run: RunEntry, p: KeyValue, current: string): void {
-    if (current !== p.value) {
-      throw new StateError(
-        `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${current}' ` +
-          `for run ID='${run.info.run_id}'. Attempted logging new value '${p.value}'.`,
-        'param-changed',
-      );
-    }
-  }
-
-  private writeParams(run: RunEntry, params: KeyValue[]): void {
-    for (const p of params) {
-      const file = path.join(run.dir, 'params', p.key);
-      let created: boolean;
-      try {
-        ensureDir(path.dirname(file));
-        // exclusive: two processes logging one new param cannot both "win"
-        created = createExclusive(file, p.value, { tempDir: run.dir });
-      } catch (e) {
-        throw new StateError(`cannot log param '${p.key}': ${fsMessage(e)}`, 'write-failed');
-      }
-      if (!created) this.compareParam(run, p, this.readParam(run, p.key) ?? '');
-    }
-  }
-
-  private validParams(params: KeyValue[]): KeyValue[] {
-    return params.map((p) => ({ key: p.key, value: validateParam(p.key, p.value, { truncate: this.truncate, warn: this.warn }) }));
-  }
-
-  /** log_param for each pair: all validated and checked against existing values first. */
-  logParams(idOrPrefix: string, params: KeyValue[]): string {
-    const valid = this.validParams(params);
-    const seen = new Map<string, string>();
-    for (const p of valid) {
-      const prev = seen.get(p.key);
-      if (prev !== undefined && prev !== p.value) {
-        throw new UsageError(`param '${p.key}' is given twice with different values ('${prev}' and '${p.value}')`, 'param-twice');
-      }
-      seen.set(p.key, p.value);
-    }
-    const run = this.activeRun(idOrPrefix);
-    this.writeParams(run, this.checkParams(run, valid));
-    return run.info.run_id;
-  }
-
-  /** set_tag (no length limits, as MLflow's file store); mlflow.runName also renames the run. */
-  setTags(idOrPrefix: string, tags: KeyValue[]): string {
-    for (const t of tags) validateKeyName('tag', t.key);
-    const run = this.activeRun(idOrPrefix);
-    this.applyTags(run, tags);
-    return run.info.run_id;
-  }
-
-  private applyTags(run: RunEntry, tags: KeyValue[]): void {
-    for (const t of tags) {
-      if (t.key === RUN_NAME_TAG) this.setRunName(run, t.value);
-      else this.writeRunTag(run.dir, t.key, t.value);
-    }
-  }
-
-  deleteTag(idOrPrefix: string, key: string): string {
-    validateKeyName('tag', key);
-    const run = this.activeRun(idOrPrefix);
-    const file = path.join(run.dir, 'tags', key);
-    let isFile = false;
-    try {
-      isFile = statSync(file).isFile();
-    } catch {
-      isFile = false;
-    }
-    if (!isFile) throw new NotFoundError(`No tag with name: ${key} in run with id ${run.info.run_id}`, 'tag-not-found');
-    unlinkSync(file);
-    return run.info.run_id;
-  }
 
   /**
    * log_batch: validated as a whole (limits, keys, values, duplicate params, param

@@ -148,7 +148,8 @@ function parseFlat(text: string): YamlMap | undefined {
     if (line.length === 0) continue;
     if (line.charCodeAt(0) === 32 /* space */) {
       const m = nested && NESTED_LINE.exec(line);
-      if (!m || m[2] === '' || m[1]! in nested!) return undefined;
+      // a key PyYAML would read as a number, bool or null needs the full parser
+      if (!m || m[2] === '' || m[1]! in nested! || typeof resolvePlain(m[1]!) !== 'string') return undefined;
       const v = flatScalar(m[2]!);
       if (v === undefined) return undefined;
       nested![m[1]!] = v;
@@ -159,7 +160,7 @@ function parseFlat(text: string): YamlMap | undefined {
     if (!m) return undefined;
     const key = m[1]!;
     const raw = m[2]!;
-    if (key in out) return undefined;
+    if (key in out || typeof resolvePlain(key) !== 'string') return undefined;
     if (raw === '') {
       if (i < n && text[i] === ' ') {
         nested = Object.create(null) as YamlMap;

@@ -13,6 +13,7 @@ import { applyColumnControls, buildTree, compileAggregateQuery, selectRunsWithAg
 import type { MetricLine } from '../../src/store/metrics.js';
 import { Store, type RunEntry } from '../../src/store/store.js';
 import { makeStore, runId } from './helpers.js';
+import { formatDelta } from '../../src/render/diff.js';
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((t) => rmSync(t, { recursive: true, force: true })));
@@ -180,4 +181,17 @@ describe('plot helpers', () => {
     [273_600_000, '3d04h'],
     [-3000, '-3s'],
   ])('formatElapsed(%d) = %s', (ms, text) => expect(formatElapsed(ms)).toBe(text));
+});
+
+describe('formatDelta', () => {
+  it.each([
+    [0.05, 0.1, '+0.05 (+50%)'],
+    [-0.05, 0.1, '-0.05 (-50%)'],
+    [0.5, -1, '+0.5 (+50%)'], // relative to the size of the first value
+    [1, 0, '+1'],
+    [0, 5, '0'],
+    [Infinity, 1, '+inf'],
+    [NaN, 1, 'NaN'],
+    [0.0123456789, 3, '+0.012346 (+0.412%)'],
+  ])('delta %d from %d', (delta, from, text) => expect(formatDelta(delta, from, 5)).toBe(text));
 });

@@ -464,7 +464,8 @@ describe('check 6: stray entries', () => {
     expectFound(store, ['duplicate-lookalike', 'stray-duplicate', 'stray-folder', 'stray-folder', 'stray-junk', 'stray-junk']);
     const r = report(store);
     expect(r.findings.find((f) => f.code === 'stray-duplicate')).toMatchObject({
-      severity: 'error',
+      severity: 'warning',
+      message: `3 Finder/iCloud duplicates of files still there (1 in run folders, 1 in metrics/, 1 in tags/; e.g. 'meta 2.yaml', 'val_loss 2', 'mlflow 2.runName'): MLflow shows the ones in metrics/, params/ and tags/ as extra keys`,
       path: SWEEP,
       paths: [`${SWEEP}/${RUN}/meta 2.yaml`, `${SWEEP}/${RUN}/metrics/val_loss 2`, `${SWEEP}/${RUN}/tags/mlflow 2.runName`],
     });
@@ -504,10 +505,39 @@ describe('check 8: report only', () => {
     const run = path.join(store, '.trash', TRASHED, '7d5ddb0def1046c1b03d9851ae7ea36a', 'meta.yaml');
     fs.writeFileSync(run, fs.readFileSync(run, 'utf8').replace('lifecycle_stage: deleted', 'lifecycle_stage: active'));
     fs.rmSync(path.join(store, SWEEP, '4152a90a3b7642198f84b1861879b600'), { recursive: true });
-    expectFound(store, ['registry-run-missing', 'run-lifecycle-mismatch']);
+    // and a delete that stopped after rewriting meta.yaml, before moving the folder
+    const nlp = path.join(store, NLP, 'meta.yaml');
+    fs.writeFileSync(nlp, fs.readFileSync(nlp, 'utf8').replace('lifecycle_stage: active', 'lifecycle_stage: deleted'));
+    expectFound(store, ['experiment-lifecycle-mismatch', 'registry-run-missing', 'run-lifecycle-mismatch']);
+    const r = report(store);
+    expect(r.findings.map((f) => [f.code, f.command])).toEqual([
+      ['run-lifecycle-mismatch', 'mlr runs delete 7d5ddb0def1046c1b03d9851ae7ea36a'],
+      ['experiment-lifecycle-mismatch', `mv ${path.join(store, NLP)} ${path.join(store, '.trash', NLP)}   # finishes the delete`],
+      ['registry-run-missing', 'mlr models delete-version resnet-classifier 3   # if the model is no longer needed'],
+    ]);
+    // the commands do resolve them
+    expect(mlr(['--store', store, 'runs', 'delete', '7d5ddb0def1046c1b03d9851ae7ea36a']).code).toBe(0);
+    fs.renameSync(path.join(store, NLP), path.join(store, '.trash', NLP));
+    // finishing the delete by hand leaves the experiment's runs active (MLflow marks them first):
+    // the doctor says so, with the loop that marks them
+    const after = report(store).findings;
+    expect(after.map((f) => f.code)).toEqual(['run-lifecycle-mismatch', 'registry-run-missing']);
+    expect(after[0]!.command).toMatch(/^for r in( [0-9a-f]{32}){12}; do mlr runs delete "\$r"; done$/);
+    expect(after[0]!.paths).toHaveLength(12);
     const before = snapshot(store);
     expect(doctor(store, '--fix').code).toBe(3);
     expect(snapshot(store)).toEqual(before);
+  });
+
+  it('a meta.yaml that cannot be read (here: a folder) is reported, not rebuilt', () => {
+    const store = healthyStore();
+    const f = path.join(runDir(store), 'meta.yaml');
+    fs.rmSync(f);
+    fs.mkdirSync(f);
+    expectFound(store, ['file-unreadable']);
+    expect(report(store).findings[0]).toMatchObject({ path: `${SWEEP}/${RUN}/meta.yaml`, message: 'cannot be read (is a directory): MLflow fails on it too' });
+    expect(doctor(store, '--fix').code).toBe(3);
+    expect(backups(store)).toEqual([]);
   });
 
   it.skipIf(process.getuid?.() === 0)('unreadable files', () => {
@@ -571,5 +601,24 @@ describe('errors and options', () => {
     const twice = mlr(['doctor', '--undo', where]);
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/already undone/);
+  });
+
+  it('a fix that stopped half-way (crash, kill -9) is undone exactly as far as it went', () => {
+    const store = healthyStore();
+    put(path.join(store, '.DS_Store'), 'x');
+    const nlp = path.join(store, NLP, 'meta.yaml');
+    fs.writeFileSync(nlp, fs.readFileSync(nlp, 'utf8').replace(`experiment_id: '${NLP}'`, "experiment_id: '7'"));
+    const broken = snapshot(store);
+    expect(doctor(store, '--fix').code).toBe(0);
+    const [backup] = backups(store);
+    const m = manifest(backup!);
+    expect(m.actions.map((a) => a.action)).toEqual(['move-out', 'replace']);
+    // pretend the process died before the second action: put its file back, drop it from done.log
+    fs.copyFileSync(path.join(backup!, 'store', NLP, 'meta.yaml'), nlp);
+    fs.writeFileSync(path.join(backup!, 'done.log'), '0\n');
+    const undo = mlr(['doctor', '--undo', backup!]);
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(undo.stderr).toBe(`mlr: undid 1 change in ${store}\n`);
+    expect(snapshot(store)).toEqual(broken);
   });
 });

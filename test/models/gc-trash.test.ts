@@ -132,6 +132,19 @@ describe('gc', () => {
     expect(fs.readFileSync(path.join(bucket, 'unrelated.txt'), 'utf8')).toBe('keep me');
   });
 
+  it('leaves alone what MLflow would not read as an experiment (a run folder dropped into .trash/)', () => {
+    const store = copyStore();
+    const stray = path.join(store, '.trash', DELETED_RUNS[0]!);
+    fs.cpSync(path.join(store, SWEEP, DELETED_RUNS[0]!), stray, { recursive: true });
+    const m = on(store);
+    const plan = JSON.parse(m('-q', 'gc', '--format', 'json').stdout) as GcJson;
+    expect(plan.items.map((i) => i.dir)).not.toContain(stray);
+    expect(plan.kept.map((k) => [k.id, k.reason])).toEqual([[DELETED_RUNS[0], 'not a readable experiment (run-at-experiment-level); see mlr doctor']]);
+    expect(m('-q', 'gc', '--yes').code).toBe(0);
+    expect(fs.existsSync(path.join(stray, 'meta.yaml'))).toBe(true);
+    expect(m('-q', 'gc', '--experiment', DELETED_RUNS[0]!, '--yes')).toMatchObject({ code: 1, stdout: '' });
+  });
+
   it('a shared (not per-run) external location is left alone and reported', () => {
     const store = copyStore();
     const shared = path.join(path.dirname(store), 'shared-artifacts');

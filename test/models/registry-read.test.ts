@@ -184,6 +184,60 @@ describe('flavors from MLmodel and the log-model history', () => {
   });
 });
 
+describe('MLflow 3 logged models (a store written in the 3.x layout)', () => {
+  function store3x(): { root: string; run: string } {
+    const root = copyStore();
+    const exp = path.join(root, '146381941577740080');
+    const run = '09a92a6511c54154a4e22ca1e4bcdc70';
+    const write = (rel: string, text: string): void => {
+      fs.mkdirSync(path.dirname(path.join(exp, rel)), { recursive: true });
+      fs.writeFileSync(path.join(exp, rel), text);
+    };
+    const meta = (id: string, stage: string, created: number): string =>
+      `artifact_location: file:///elsewhere/mlruns/146381941577740080/models/${id}/artifacts\ncreation_timestamp: ${created}\nexperiment_id: '146381941577740080'\n` +
+      `last_updated_timestamp: ${created}\nlifecycle_stage: ${stage}\nmodel_id: ${id}\nmodel_type: null\nname: summarizer-v1\nsource_run_id: ${run}\nstatus: 2\nstatus_message: null\n`;
+    const a = 'm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const b = 'm-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+    write(`models/${a}/meta.yaml`, meta(a, 'active', 1795000000000));
+    write(`models/${a}/metrics/rouge`, `1795000000001 0.25 0 ${run}\n1795000000002 0.5 1 ${run}\n1795000000003 0.75 1 ${run} eval 1a2b\n`);
+    write(`models/${a}/params/max_len`, '128');
+    write(`models/${a}/tags/mlflow.user`, 'ana');
+    write(`models/${a}/artifacts/MLmodel`, 'flavors:\n  transformers: {}\n  python_function: {}\nmlflow_version: 3.1.0\n');
+    write(`models/${b}/meta.yaml`, meta(b, 'deleted', 1795000000100));
+    write(`${run}/outputs/${a}/meta.yaml`, `destination_id: ${a}\ndestination_type: MODEL_OUTPUT\nsource_id: ${a}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {}\n`);
+    return { root, run };
+  }
+
+  it('ls --logged: latest value per metric and dataset, flavors from the model’s own artifacts; deleted ones with --all', () => {
+    const { root, run } = store3x();
+    const m = on(root);
+    const r = m('models', 'ls', '--logged', '-e', 'nlp models');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe(
+      'model_id\tname\texperiment_id\texperiment\tsource_run_id\tstatus\tflavors\tmetrics\tcreation_timestamp\n' +
+        `m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tsummarizer-v1\t146381941577740080\tnlp models\t${run}\tREADY\tpython_function, transformers\trouge=0.5,rouge[eval]=0.75\t2026-11-18T11:06:40.000Z\n`,
+    );
+    const all = JSON.parse(m('models', 'ls', '--logged', '--all', '--format', 'json').stdout);
+    expect(all.map((x: { info: { model_id: string; lifecycle_stage: string } }) => [x.info.model_id, x.info.lifecycle_stage])).toEqual([
+      ['m-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 'deleted'],
+      ['m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'active'],
+    ]);
+    expect(all[1].data).toEqual({
+      params: [{ key: 'max_len', value: '128' }],
+      metrics: [
+        { key: 'rouge', value: 0.5, timestamp: 1795000000002, step: 1, run_id: run, dataset_name: null, dataset_digest: null, model_id: 'm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
+        { key: 'rouge', value: 0.75, timestamp: 1795000000003, step: 1, run_id: run, dataset_name: 'eval', dataset_digest: '1a2b', model_id: 'm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
+      ],
+    });
+    expect(m('runs', 'describe', run).stdout).toContain('model models:/m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tpython_function, transformers (mlflow 3.1.0)\n');
+  });
+
+  it('--logged options are refused where they do not apply', () => {
+    expect(mlr([...S, 'models', 'ls', '-e', 'sweep'])).toMatchObject({ code: 2, stderr: 'mlr: -e/--experiment and --all apply to --logged only\n' });
+    expect(mlr([...S, 'models', 'ls', '--logged', '--filter', "name = 'x'"])).toMatchObject({ code: 2, stderr: 'mlr: --filter applies to registered models, not to --logged\n' });
+  });
+});
+
 describe.skipIf(!HAS_CORPUS)('real stores (third-party corpus)', () => {
   it('models ls --logged: MLflow 3 logged models with metrics, source run and flavors', () => {
     const store = path.join(CORPUS, '2025-2-productos__PRE-07-mlflow-tracking-basico-LissyGraceRestrepo', 'mlruns');

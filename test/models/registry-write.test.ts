@@ -6,11 +6,11 @@
  * bytes, timestamps aside. The other expectations follow MLflow 2.12's registry FileStore
  * (which meta.yaml each operation rewrites, and with what).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURE, copyStore } from '../helpers.js';
+import { BIN, FIXTURE, copyStore } from '../helpers.js';
 import { diffSnapshots, dumpFiles, listDirs, normTimes, on, snapshot } from './helpers.js';
 
 const SWEEP = '234684999513866976';
@@ -101,6 +101,18 @@ describe('each registry write rewrites what MLflow rewrites', () => {
     expect(fs.readdirSync(dir()).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
+  it('delete-tag removes the file and bumps the model; a missing tag is a warning, nothing written', () => {
+    expect(m('models', 'set-tag', 'resnet-classifier', 'owner', 'ana', '--model-version', '2').code).toBe(0);
+    expect(m('models', 'delete-tag', 'resnet-classifier', 'owner', '--model-version', '2')).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(fs.existsSync(path.join(dir(), 'version-2', 'tags', 'owner'))).toBe(false);
+    expect(m('models', 'delete-tag', 'resnet-classifier', 'task').code).toBe(0);
+    expect(fs.readdirSync(path.join(dir(), 'tags'))).toEqual([]);
+    const before = snapshot(store);
+    const r = m('models', 'delete-tag', 'resnet-classifier', 'task');
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: "mlr: warning: model 'resnet-classifier' has no tag 'task'; nothing changed\n" });
+    expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });
+  });
+
   it('alias moved to another version: the file holds the new number, the old version’s meta keeps its stale list', () => {
     expect(m('models', 'alias', 'resnet-classifier', 'champion', '3').code).toBe(0);
     expect(read(dir(), 'aliases/champion')).toBe('3');
@@ -133,6 +145,13 @@ describe('each registry write rewrites what MLflow rewrites', () => {
     expect(d.changed).toEqual([]);
     expect(d.removed.every((p) => p === 'models/resnet-classifier' || p.startsWith('models/resnet-classifier/'))).toBe(true);
     expect(d.removed).toContain('models/resnet-classifier/version-1/meta.yaml');
+  });
+
+  it('a file in the way is a one-line error (exit 1)', () => {
+    fs.writeFileSync(path.join(store, 'models', 'summarizer', 'tags'), 'x');
+    const r = m('models', 'set-tag', 'summarizer', 'a', 'b');
+    expect(r).toMatchObject({ code: 1, stdout: '', stderr: `mlr: cannot change the registry: ${path.join(store, 'models', 'summarizer', 'tags')}: a file is in the way of a folder\n` });
+    expect(read(store, 'models', 'summarizer', 'meta.yaml')).toBe(read(FIXTURE, 'models', 'summarizer', 'meta.yaml'));
   });
 
   it('a meta.yaml written by a newer MLflow keeps its extra keys when rewritten', () => {
@@ -180,6 +199,33 @@ describe('registering a run’s model', () => {
     expect(bad).toMatchObject({ code: 1, stdout: '' });
     expect(bad.stderr).toBe(`mlr: run ${RUNS[0]} has no artifact 'model'; the root holds: docs/\n`);
     expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });
+  });
+});
+
+describe('concurrent registrations', () => {
+  it('8 processes registering at once get 8 distinct versions, every meta.yaml whole', async () => {
+    const store = copyStore();
+    const runs = Array.from({ length: 8 }, (_, i) => RUNS[i % 3]!);
+    const outs = await Promise.all(
+      runs.map(
+        (run) =>
+          new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+            const p = spawn(process.execPath, [BIN, '--store', store, 'models', 'register', run, 'model', '-n', 'resnet-classifier', '--no-check']);
+            let out = '';
+            let err = '';
+            p.stdout.on('data', (d) => (out += d));
+            p.stderr.on('data', (d) => (err += d));
+            p.on('close', (code) => resolve({ code, out, err }));
+          }),
+      ),
+    );
+    expect(outs.map((o) => o.err)).toEqual(runs.map(() => ''));
+    expect(outs.map((o) => Number(o.out)).sort((a, b) => a - b)).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
+    const m = on(store);
+    const versions = JSON.parse(m('models', 'versions', 'resnet-classifier', '--format', 'json').stdout);
+    expect(versions.map((v: { version: string }) => v.version)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
+    expect(read(store, 'models/resnet-classifier/meta.yaml')).toMatch(/^aliases:\n {2}champion: '2'\ncreation_timestamp: 1795318280853\n/);
+    expect(fs.readdirSync(path.join(store, 'models', 'resnet-classifier')).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });
 

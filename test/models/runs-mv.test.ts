@@ -84,6 +84,17 @@ describe('runs mv', () => {
     expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });
   });
 
+  it('a run whose meta.yaml disagrees with its folder is refused; nothing moves', () => {
+    const store = copyStore();
+    const f = path.join(store, SWEEP, B, 'meta.yaml');
+    fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(`experiment_id: '${SWEEP}'`, "experiment_id: '0'"));
+    const before = snapshot(store);
+    const r = on(store)('-q', 'runs', 'mv', A, B, '--to', 'Default');
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(`mlr: run ${B}: ${f} records experiment_id '0' but the run is in experiment ${SWEEP}; run mlr doctor first\n`);
+    expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });
+  });
+
   it('a run already in the target is skipped with a warning', () => {
     const store = copyStore();
     const r = on(store)('runs', 'mv', A, '--to', 'sweep');

@@ -114,6 +114,16 @@ describe('the first write creates the store', () => {
     expect(fs.readdirSync(path.join(work, 'mlruns'))).toEqual(['.trash']);
   });
 
+  it('refuses to write into a folder that is not a store', () => {
+    const work = tmp();
+    fs.writeFileSync(path.join(work, 'train.py'), 'print(1)\n');
+    fs.mkdirSync(path.join(work, 'src'));
+    const r = mlr(['--store', work, 'experiments', 'create', 'x'], { cwd: work });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`mlr: ${work} is not an MLflow store: it has no experiment folders (<id>/meta.yaml) and no .trash\n`);
+    expect(fs.readdirSync(work).sort()).toEqual(['src', 'train.py']);
+  });
+
   it('logging to a run never creates a store', () => {
     const work = tmp();
     const r = mlr(['log-metric', 'a'.repeat(32), 'm', '1'], { cwd: work });

@@ -317,3 +317,47 @@ describe.skipIf(!HAVE_SHARED)('dumpYaml: real-world corpus (report only)', () =>
     expect(files.length).toBeGreaterThan(0);
   });
 });
+
+describe("the reader's parseYaml reads what dumpYaml writes (fast path and full parser)", () => {
+  it('experiment meta.yaml with a stale tags copy of tricky keys and values', async () => {
+    const { parseYaml } = await import('../../src/store/yaml.js');
+    const rnd = prng(99);
+    const keyAtoms = ['a', 'b', 'mlflow', '.', '/', '-', '_', ' ', 'é', '中', '1', '0'];
+    const valAtoms = ['x', ' ', 'yes', '0', '1.5', ': ', ' #', "'", '"', '\n', '\t', '-', 'null', '~', 'é', '\u{1F600}', 'long '.repeat(20)];
+    for (let i = 0; i < 1500; i++) {
+      const tags: Record<string, string> = {};
+      const n = Math.floor(rnd() * 4);
+      for (let j = 0; j < n; j++) {
+        let k = '';
+        const kl = 1 + Math.floor(rnd() * 8);
+        for (let c = 0; c < kl; c++) k += keyAtoms[Math.floor(rnd() * keyAtoms.length)];
+        let v = '';
+        const vl = Math.floor(rnd() * 6);
+        for (let c = 0; c < vl; c++) v += valAtoms[Math.floor(rnd() * valAtoms.length)];
+        tags[k] = v;
+      }
+      const meta = {
+        artifact_location: 'file:///tmp/x y/mlruns/1',
+        creation_time: 1795318279993,
+        experiment_id: '123456789012345678',
+        last_update_time: 1795318280843,
+        lifecycle_stage: 'deleted',
+        name: Object.values(tags)[0] ?? 'plain',
+        tags,
+      };
+      const text = dumpYaml(meta);
+      const parsed = parseYaml(text);
+      expect(parsed.errors, text).toEqual([]);
+      expect({ ...(parsed.value as object), tags: { ...((parsed.value as Record<string, object>)['tags']) } }, text).toEqual(meta);
+    }
+  });
+});
+
+describe('parseYaml fast path: keys PyYAML does not read as strings', () => {
+  it('reads `1_0:` as 10 and `null:` as null-keyed, like PyYAML, whether nested or not', async () => {
+    const { parseYaml } = await import('../../src/store/yaml.js');
+    expect(parseYaml('tags:\n  1_0: x\n').value).toEqual({ tags: { '10': 'x' } });
+    expect(parseYaml('tags:\n  a.b: x\n').value).toEqual({ tags: { 'a.b': 'x' } });
+    expect(Object.keys(parseYaml('yes: 1\n').value as object)).toEqual(['true']);
+  });
+});

@@ -4,34 +4,38 @@
  * places, registry versions pointing at runs that are not in the store, broken registry
  * files, and files or folders that cannot be read.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from '../names.js';
 import { str, type Planner } from '../planner.js';
-import type { ExpScan } from '../scan.js';
+import type { ExpScan, RunScan } from '../scan.js';
 
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 export function checkConsistency(p: Planner): void {
-  const runsOf = new Map<ExpScan, number>();
+  const runsOf = new Map<ExpScan, RunScan[]>();
   for (const run of p.runs) {
     const exp = p.experimentOf(run);
     const map = p.effective(run.meta);
     if (!exp || !map) continue;
-    if ((str(map['lifecycle_stage']) ?? 'active') === 'active') runsOf.set(exp, (runsOf.get(exp) ?? 0) + 1);
+    if ((str(map['lifecycle_stage']) ?? 'active') === 'active') runsOf.set(exp, [...(runsOf.get(exp) ?? []), run]);
   }
   const seen = new Map<string, ExpScan>();
   for (const exp of p.scan.experiments) {
     const map = p.effective(exp.meta);
     if (!map) continue;
     const stage = str(map['lifecycle_stage']);
-    const active = runsOf.get(exp) ?? 0;
+    const activeRuns = runsOf.get(exp) ?? [];
+    const active = activeRuns.length;
     if (!exp.inTrash && stage === 'deleted') {
+      // MLflow deletes by rewriting meta.yaml, then moving the folder: this one stopped half-way
+      const trashed = path.join(p.root, '.trash', exp.folder);
       p.add({
         code: 'experiment-lifecycle-mismatch',
         severity: 'warning',
         path: exp.meta.rel,
-        message: `meta.yaml says deleted but the folder is not in .trash (an interrupted delete or restore): MLflow shows it as deleted`,
-        command: `mlr experiments restore ${exp.folder}`,
+        message: `meta.yaml says deleted but the folder is not in .trash (a delete that stopped half-way): MLflow shows it as deleted and cannot restore it`,
+        command: fs.existsSync(trashed) ? undefined : `mv ${shellQuote(exp.dir)} ${shellQuote(trashed)}   # finishes the delete`,
         edits: [],
       });
     } else if (exp.inTrash && stage === 'active') {
@@ -47,8 +51,12 @@ export function checkConsistency(p: Planner): void {
         code: 'run-lifecycle-mismatch',
         severity: 'warning',
         path: exp.rel,
-        message: `${plural(active, 'run')} of deleted experiment ${exp.folder} ${active === 1 ? 'is' : 'are'} still active (an interrupted delete or restore): MLflow lists them in searches of this experiment`,
-        command: `mlr experiments restore ${exp.folder}`,
+        message: `${plural(active, 'run')} of deleted experiment ${exp.folder} ${active === 1 ? 'is' : 'are'} still active (a delete that stopped half-way): MLflow lists them in searches of this experiment`,
+        command:
+          active === 1
+            ? `mlr runs delete ${activeRuns[0]!.folder}`
+            : `for r in ${activeRuns.map((r) => r.folder).join(' ')}; do mlr runs delete "$r"; done`,
+        paths: activeRuns.map((r) => r.meta.rel),
         edits: [],
       });
     }
@@ -59,8 +67,7 @@ export function checkConsistency(p: Planner): void {
         code: 'experiment-id-duplicate',
         severity: 'warning',
         path: inTrash.rel,
-        message: `experiment id ${exp.folder} exists both at ${atRoot.rel} and in .trash: MLflow finds only the one at the root`,
-        command: `mlr gc --experiment ${exp.folder}   # after checking nothing in ${inTrash.rel} is needed`,
+        message: `experiment id ${exp.folder} exists both at ${atRoot.rel} and in .trash: MLflow finds only the one at the root; look at ${inTrash.rel} and remove it if nothing there is needed`,
         edits: [],
       });
     } else seen.set(exp.folder, exp);

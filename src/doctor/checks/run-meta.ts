@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DumpValue } from '../../store/yaml-dump.js';
 import type { YamlMap } from '../../store/yaml.js';
-import { RUN_ID_RE } from '../names.js';
+import { RUN_ID_RE, shellQuote } from '../names.js';
 import { int, str, type Planner } from '../planner.js';
 import { salvageMeta } from '../salvage.js';
 import { sameContent, type RunScan } from '../scan.js';
@@ -170,7 +170,7 @@ export function checkRunMeta(p: Planner): void {
         severity: 'error',
         path: run.rel,
         message: `'${run.folder}' is not a valid run id: MLflow cannot address this run`,
-        command: str(map['run_id']) ? `mv ${JSON.stringify(run.dir)} ${JSON.stringify(path.join(path.dirname(run.dir), str(map['run_id'])!))}` : undefined,
+        command: str(map['run_id']) ? `mv ${shellQuote(run.dir)} ${shellQuote(path.join(path.dirname(run.dir), str(map['run_id'])!))}` : undefined,
         edits: [],
       });
       continue;

@@ -22,7 +22,9 @@ function consequence(s: Stray): string {
     case 'run':
       return 'clutter (MLflow ignores it)';
     case 'metrics':
-      return `MLflow reads it as metric '${name}' and fails on every search of the experiment`;
+      return s.kind === 'duplicate'
+        ? `MLflow shows it as a metric named '${name}'`
+        : `MLflow reads it as metric '${name}' and fails on every search of the experiment`;
     case 'params':
       return `MLflow shows it as a param named '${name}'`;
     case 'tags':
@@ -45,8 +47,8 @@ const WHERE_TEXT: Record<StrayWhere, string> = {
 
 function groupConsequence(list: Stray[]): string {
   const has = (w: StrayWhere): boolean => list.some((s) => s.where === w);
-  if (has('metrics')) return 'MLflow reads the ones in metrics/ as metrics and fails on every search of the experiment';
-  if (has('params') || has('tags')) return 'MLflow shows the ones in params/ and tags/ as extra params and tags';
+  if (list.some((s) => s.where === 'metrics' && s.kind === 'junk')) return 'MLflow reads the ones in metrics/ as metrics and fails on every search of the experiment';
+  if (has('metrics') || has('params') || has('tags')) return 'MLflow shows the ones in metrics/, params/ and tags/ as extra keys';
   if (has('registry')) return 'clutter in the model registry';
   return 'clutter (MLflow ignores them)';
 }

@@ -1,0 +1,281 @@
+/**
+ * The part of the writer a one-shot logging call needs (log-metric, log-param, set-tag,
+ * delete-tag): find an active run, append metric lines with one O_APPEND write, create
+ * params exclusively, replace tags atomically. Kept apart from StoreWriter so that these
+ * commands load as few modules as possible (each costs start-up time).
+ *
+ * Never prints and never reads the environment: the clock, warnings and the
+ * MLFLOW_TRUNCATE_LONG_VALUES switch come in through WriterOptions.
+ */
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { NotFoundError, StateError, UsageError } from '../errors.js';
+import { formatPyFloat } from './pyfloat.js';
+import { Store, type RunEntry } from './store.js';
+import type { KeyValue } from './types.js';
+import { validateKeyName, validateMetric, validateParam, type MetricInput, type ValidMetric } from './validate.js';
+import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './write.js';
+import type { YamlValue } from './yaml.js';
+
+export interface WriterOptions {
+  /** absolute store root */
+  root: string;
+  /** artifact root for new experiments (the tracking URI made absolute, see root.ts) */
+  artifactRoot: string;
+  /** working directory, for relative --artifact-location values */
+  cwd: string;
+  /** clock in ms (default Date.now) */
+  now?: () => number;
+  /** warnings (truncated values, skipped broken runs) */
+  warn?: (message: string) => void;
+  /** MLFLOW_TRUNCATE_LONG_VALUES: cut over-long param/tag values (default true) */
+  truncate?: boolean;
+}
+
+export const RUN_NAME_TAG = 'mlflow.runName';
+
+export function str(v: YamlValue | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return undefined;
+}
+
+export function intOrNull(v: YamlValue | undefined): number | bigint | null {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'bigint') return v;
+  return null;
+}
+
+export function fsMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'EISDIR':
+      return 'a folder of that name exists (keys with "/" are folders)';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'part of the key is already a file (a key cannot be both a value and a prefix of other keys)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return err.code ?? err.message;
+  }
+}
+
+/**
+ * A filesystem error escaping a write (read-only store, disk full, permissions) as a
+ * one-line StateError naming the path; anything else is returned unchanged.
+ */
+export function asWriteError(e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
+  const where = err.path ? ` ${err.path}` : '';
+  const why: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    ENOTDIR: 'a file is in the way',
+    EEXIST: 'a file is in the way',
+    EISDIR: 'it is a folder',
+  };
+  return new StateError(`cannot ${err.syscall ?? 'write'}${where}: ${why[err.code] ?? err.code}`, 'write-failed');
+}
+
+export class RunWriter {
+  readonly root: string;
+  readonly artifactRoot: string;
+  protected readonly cwd: string;
+  protected readonly now: () => number;
+  protected readonly warn: (m: string) => void;
+  protected readonly truncate: boolean;
+
+  constructor(opts: WriterOptions) {
+    this.root = opts.root;
+    this.artifactRoot = opts.artifactRoot;
+    this.cwd = opts.cwd;
+    this.now = opts.now ?? Date.now;
+    this.warn = opts.warn ?? (() => {});
+    this.truncate = opts.truncate ?? true;
+  }
+
+  /** Open the existing store for writing (NotFoundError when missing); `.trash/` is created if missing. */
+  open(): Store {
+    if (!existsSync(this.root)) throw new NotFoundError(`no MLflow store at ${this.root}: the folder does not exist`, 'store-not-found');
+    if (!statSync(this.root).isDirectory()) throw new UsageError(`${this.root} is not a folder`, 'store-not-a-folder');
+    // refuse to scatter folders into something that is not a store (`--store ~/project`
+    // instead of `~/project/mlruns`); an empty folder is fine
+    Store.open(this.root);
+    ensureDir(path.join(this.root, '.trash'));
+    return new Store(this.root);
+  }
+
+  /** A run by id (or unique prefix) whose run and experiment are both active; MLflow's check_run_is_active. */
+  activeRun(idOrPrefix: string): RunEntry {
+    const store = this.open();
+    const run = store.findRun(idOrPrefix);
+    this.checkActive(run);
+    return run;
+  }
+
+  protected checkActive(run: RunEntry): void {
+    const metaProblem = run.problems.find((p) => /meta-(missing|empty|unparsable|unreadable)$/.test(p.code) || p.code === 'run-experiment-mismatch');
+    if (metaProblem) {
+      throw new StateError(`run ${run.info.run_id} is broken: ${metaProblem.message}; run 'mlr doctor'`, 'broken-run');
+    }
+    if (run.info.lifecycle_stage !== 'active') {
+      throw new StateError(`The run ${run.info.run_id} must be in 'active' lifecycle_stage.`, 'run-deleted');
+    }
+    if (run.exp.inTrash || run.exp.experiment.lifecycle_stage !== 'active') {
+      throw new StateError(
+        `The run ${run.info.run_id} belongs to the deleted experiment ${run.exp.experiment.experiment_id}; restore the experiment first`,
+        'experiment-deleted',
+      );
+    }
+  }
+
+  protected writeRunTag(runDir: string, key: string, value: string): void {
+    const file = path.join(runDir, 'tags', key);
+    try {
+      ensureDir(path.dirname(file));
+      atomicWriteFile(file, value, { tempDir: runDir });
+    } catch (e) {
+      throw new StateError(`cannot set tag '${key}': ${fsMessage(e)}`, 'write-failed');
+    }
+  }
+
+  /** Append metric lines (grouped per key into one write each, in the order given). */
+  protected appendMetrics(run: RunEntry, metrics: ValidMetric[]): void {
+    const byKey = new Map<string, string>();
+    for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + `${m.timestamp} ${formatPyFloat(m.value)} ${m.step}\n`);
+    for (const [key, lines] of byKey) {
+      const file = path.join(run.dir, 'metrics', key);
+      try {
+        ensureDir(path.dirname(file));
+        appendLine(file, lines);
+      } catch (e) {
+        throw new StateError(`cannot log metric '${key}': ${fsMessage(e)}`, 'write-failed');
+      }
+    }
+  }
+
+  /** Validate metrics (timestamp defaults to now, step to 0). */
+  protected validMetrics(metrics: MetricInput[]): ValidMetric[] {
+    return metrics.map((m) => validateMetric(m));
+  }
+
+  logMetrics(idOrPrefix: string, metrics: MetricInput[]): string {
+    const valid = this.validMetrics(metrics);
+    const run = this.activeRun(idOrPrefix);
+    this.appendMetrics(run, valid);
+    return run.info.run_id;
+  }
+
+  /** Params are immutable: a new value for an existing key is refused (before anything is written). */
+  protected checkParams(run: RunEntry, params: KeyValue[]): KeyValue[] {
+    const todo: KeyValue[] = [];
+    for (const p of params) {
+      const current = this.readParam(run, p.key);
+      if (current === undefined) todo.push(p);
+      else this.compareParam(run, p, current);
+    }
+    return todo;
+  }
+
+  /** The stored value as MLflow compares it (text mode: universal newlines), or undefined. */
+  protected readParam(run: RunEntry, key: string): string | undefined {
+    try {
+      return readFileSync(path.join(run.dir, 'params', key), 'utf8').replace(/\r\n?/g, '\n');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new StateError(`cannot log param '${key}': ${fsMessage(e)}`, 'write-failed');
+    }
+  }
+
+  protected compareParam(run: RunEntry, p: KeyValue, current: string): void {
+    if (current !== p.value) {
+      throw new StateError(
+        `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${current}' ` +
+          `for run ID='${run.info.run_id}'. Attempted logging new value '${p.value}'.`,
+        'param-changed',
+      );
+    }
+  }
+
+  protected writeParams(run: RunEntry, params: KeyValue[]): void {
+    for (const p of params) {
+      const file = path.join(run.dir, 'params', p.key);
+      let created: boolean;
+      try {
+        ensureDir(path.dirname(file));
+        // exclusive: two processes logging one new param cannot both "win"
+        created = createExclusive(file, p.value, { tempDir: run.dir });
+      } catch (e) {
+        throw new StateError(`cannot log param '${p.key}': ${fsMessage(e)}`, 'write-failed');
+      }
+      if (!created) this.compareParam(run, p, this.readParam(run, p.key) ?? '');
+    }
+  }
+
+  protected validParams(params: KeyValue[]): KeyValue[] {
+    return params.map((p) => ({ key: p.key, value: validateParam(p.key, p.value, { truncate: this.truncate, warn: this.warn }) }));
+  }
+
+  /** log_param for each pair: all validated and checked against existing values first. */
+  logParams(idOrPrefix: string, params: KeyValue[]): string {
+    const valid = this.validParams(params);
+    const seen = new Map<string, string>();
+    for (const p of valid) {
+      const prev = seen.get(p.key);
+      if (prev !== undefined && prev !== p.value) {
+        throw new UsageError(`param '${p.key}' is given twice with different values ('${prev}' and '${p.value}')`, 'param-twice');
+      }
+      seen.set(p.key, p.value);
+    }
+    const run = this.activeRun(idOrPrefix);
+    this.writeParams(run, this.checkParams(run, valid));
+    return run.info.run_id;
+  }
+
+  /** set_tag (no length limits, as MLflow's file store); mlflow.runName also renames the run. */
+  setTags(idOrPrefix: string, tags: KeyValue[]): string {
+    for (const t of tags) validateKeyName('tag', t.key);
+    const run = this.activeRun(idOrPrefix);
+    this.applyTags(run, tags);
+    return run.info.run_id;
+  }
+
+  protected applyTags(run: RunEntry, tags: KeyValue[]): void {
+    for (const t of tags) {
+      if (t.key === RUN_NAME_TAG) this.setRunName(run, t.value);
+      else this.writeRunTag(run.dir, t.key, t.value);
+    }
+  }
+
+  deleteTag(idOrPrefix: string, key: string): string {
+    validateKeyName('tag', key);
+    const run = this.activeRun(idOrPrefix);
+    const file = path.join(run.dir, 'tags', key);
+    let isFile = false;
+    try {
+      isFile = statSync(file).isFile();
+    } catch {
+      isFile = false;
+    }
+    if (!isFile) throw new NotFoundError(`No tag with name: ${key} in run with id ${run.info.run_id}`, 'tag-not-found');
+    unlinkSync(file);
+    return run.info.run_id;
+  }
+
+  /** Renaming rewrites meta.yaml: StoreWriter does it; this class only refuses. */
+  protected setRunName(_run: RunEntry, _name: string): void {
+    throw new Error('internal: setting mlflow.runName needs StoreWriter');
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Checking that a markdown document shows real commands with their real output.
+ *
+ * Every ```console block is run: each `$ command` line in one bash script per block (so
+ * variables and files carry over), with `mlr` a function running the built CLI. The text
+ * printed must equal the lines under the command. A command whose output reaches the
+ * terminal (no pipe, redirect or `$(…)`) runs as on a terminal of `columns` columns; the
+ * clock is pinned (MLR_NOW) so relative times do not rot. A `…` line in a block stands for
+ * any number of lines (an excerpt). `UPDATE_DOCS=1` rewrites the outputs of blocks without
+ * excerpts after a deliberate change.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { expect } from 'vitest';
+import { BIN } from './helpers.js';
+
+export interface DocOptions {
+  /** folder the commands run in */
+  cwd: string;
+  /** terminal width for commands that print to the terminal */
+  columns: number;
+  /** extra environment (e.g. MLFLOW_TRACKING_URI) */
+  env?: Record<string, string>;
+}
+
+interface Block {
+  /** index of the block's first line (after the ``` line) and one past its last */
+  from: number;
+  to: number;
+  commands: string[];
+}
+
+function blocks(lines: string[]): Block[] {
+  const out: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== '```console') continue;
+    const from = i + 1;
+    let to = from;
+    while (to < lines.length && lines[to] !== '```') to++;
+    out.push({ from, to, commands: lines.slice(from, to).filter((l) => l.startsWith('$ ')).map((l) => l.slice(2)) });
+    i = to;
+  }
+  return out;
+}
+
+function render(b: Block, opts: DocOptions): string {
+  const script = ['mlr() { node ' + JSON.stringify(BIN) + ' "$@"; }', 'export -f mlr'];
+  b.commands.forEach((c, n) => {
+    const unquoted = c.replace(/'[^']*'|"[^"]*"/g, '');
+    const toTerminal = !/[|>]|\$\(/.test(unquoted);
+    script.push(`echo "@@${n}@@"`);
+    script.push(toTerminal ? `MLR_FORCE_TTY=1 COLUMNS=${opts.columns} ${c} 2>&1` : `${c} 2>&1`);
+  });
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('MLFLOW_') && !['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR_FORCE', 'MLR_FORCE_TTY', 'COLUMNS'].includes(k)) env[k] = v;
+  }
+  Object.assign(env, { MLR_NOW: '1795400000000', NO_COLOR: '1' }, opts.env ?? {});
+  const r = spawnSync('bash', ['-c', script.join('\n')], { cwd: opts.cwd, env, encoding: 'utf8' });
+  const parts = r.stdout.split(/^@@\d+@@\n/m).slice(1);
+  return b.commands.map((c, n) => `$ ${c}\n${parts[n] ?? ''}`).join('');
+}
+
+/** True when `actual` matches `expected`, where a `…` line in expected matches any lines. */
+function matchesExcerpt(actual: string[], expected: string[]): boolean {
+  const segments: string[][] = [[]];
+  for (const l of expected) {
+    if (l === '…') segments.push([]);
+    else segments[segments.length - 1]!.push(l);
+  }
+  let at = 0;
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s]!;
+    if (seg.length === 0) continue;
+    let found = -1;
+    for (let i = at; i + seg.length <= actual.length; i++) {
+      if (seg.every((l, k) => actual[i + k] === l)) {
+        found = i;
+        break;
+      }
+      if (s === 0) break; // the first segment starts at the command line
+    }
+    if (found < 0) return false;
+    at = found + seg.length;
+  }
+  return true;
+}
+
+/** The `$ …` commands of every console block of a document. */
+export function docCommands(file: string): string[] {
+  return blocks(fs.readFileSync(file, 'utf8').split('\n')).flatMap((b) => b.commands);
+}
+
+/** Run every console block of `file` and expect the printed text (or rewrite it under UPDATE_DOCS=1). */
+export function checkDoc(file: string, opts: DocOptions): void {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const all = blocks(lines);
+  expect(all.length, `${file} has console blocks`).toBeGreaterThan(0);
+  const rendered = all.map((b) => render(b, opts));
+  if (process.env['UPDATE_DOCS'] === '1') {
+    const out = [...lines];
+    for (let k = all.length - 1; k >= 0; k--) {
+      const b = all[k]!;
+      if (lines.slice(b.from, b.to).includes('…')) continue;
+      out.splice(b.from, b.to - b.from, ...rendered[k]!.replace(/\n$/, '').split('\n'));
+    }
+    fs.writeFileSync(file, out.join('\n'));
+    return;
+  }
+  all.forEach((b, k) => {
+    const expected = lines.slice(b.from, b.to);
+    if (expected.includes('…')) {
+      expect(matchesExcerpt(rendered[k]!.split('\n'), expected), `excerpt block at ${file}:${b.from}:\n${rendered[k]}`).toBe(true);
+    } else {
+      expect(rendered[k], `block at ${file}:${b.from}`).toBe(expected.join('\n') + '\n');
+    }
+  });
+}
