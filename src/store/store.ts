@@ -55,7 +55,6 @@ export interface LoadNeeds {
 
 /** Folders inside an experiment that are not runs (2.12: tags, datasets; 3.x: traces, models). */
 export const RESERVED_EXPERIMENT_DIRS = new Set(['tags', 'datasets', 'traces', 'models']);
-const RUN_ID_RE = /^[0-9a-f]{32}$/;
 const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\w-]{0,63}$/;
 
 function asString(v: YamlValue | undefined): string | undefined {
@@ -207,10 +206,16 @@ export class Store {
     return { experiment: exp, dir, inTrash, broken: problems.length > 0, problems };
   }
 
+  /**
+   * A folder without meta.yaml is a broken experiment when it holds runs (folders with a
+   * meta.yaml or run data); one holding only artifacts is the artifact root of a
+   * database-backed MLflow sharing the folder, not an experiment.
+   */
   private looksLikeExperiment(dir: string, folder: string): boolean {
     if (!EXPERIMENT_ID_RE.test(folder)) return false;
-    if (/^\d+$/.test(folder)) return true;
-    return (listDir(dir) ?? []).some((e) => e.isDir && RUN_ID_RE.test(e.name));
+    return (listDir(dir) ?? []).some(
+      (e) => e.isDir && !RESERVED_EXPERIMENT_DIRS.has(e.name) && (isFile(path.join(dir, e.name, 'meta.yaml')) || this.looksLikeRun(path.join(dir, e.name))),
+    );
   }
 
   /** Experiments in a view (active, deleted, all); tags are read only when asked for. */
@@ -277,7 +282,7 @@ export class Store {
     const { map, problem: p, missing } = readYamlMap(file, 'meta', 'run');
     const problems: Problem[] = [];
     if (!map) {
-      if (missing && !this.looksLikeRun(dir, folder)) {
+      if (missing && !this.looksLikeRun(dir)) {
         this.strays.push(problem('stray-folder', dir, `${dir} is not a run (no meta.yaml); skipped`));
         return undefined;
       }
@@ -326,8 +331,8 @@ export class Store {
     return { info, dir, exp, broken: problems.length > 0, metaUnreadable: !map, problems };
   }
 
-  private looksLikeRun(dir: string, folder: string): boolean {
-    if (RUN_ID_RE.test(folder)) return true;
+  /** A run folder without meta.yaml still holds run data (metrics/, params/ or tags/); artifacts alone do not make a run. */
+  private looksLikeRun(dir: string): boolean {
     return (listDir(dir) ?? []).some((e) => e.isDir && (e.name === 'metrics' || e.name === 'params' || e.name === 'tags'));
   }
 

@@ -268,6 +268,19 @@ describe('colour', () => {
 });
 
 describe('broken stores: mark, warn, continue', () => {
+  it('folders holding only artifacts (a database-backed MLflow sharing the folder) are strays, not broken runs', () => {
+    const dir = writeTree({
+      'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
+      'mlruns/0/0123456789abcdef0123456789abcdef/artifacts/model.pkl': '',
+      'mlruns/1/fedcba9876543210fedcba9876543210/artifacts/model/MLmodel': 'flavors: {}\n',
+    });
+    const store = path.join(dir, 'mlruns');
+    expect(mlr(['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(mlr(['--store', store, 'experiments', 'ls', '--format', 'csv']).stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    const v = mlr(['--store', store, '--verbose', 'experiments', 'ls']);
+    expect(v.stderr).toBe(`mlr: warning: ${store}/1 is not an experiment (no meta.yaml); skipped\n`);
+  });
+
   it('a run without meta.yaml is listed with ! and a warning; a stray folder only under --verbose', () => {
     const dir = writeTree({
       'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",

@@ -23,19 +23,20 @@ function findStores(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Count run folders independently of mlr: sub-folders of experiment folders with a meta.yaml or a 32-hex name. */
+/**
+ * Count run folders independently of mlr: sub-folders of experiment folders with a meta.yaml
+ * or run data (metrics/, params/, tags/). Folders holding only artifacts (the artifact root of
+ * a database-backed MLflow sharing the folder) are not runs.
+ */
 function countRunFolders(store: string): number {
   let n = 0;
-  const expDirs = (d: string) =>
-    fs.existsSync(d)
-      ? fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== '.trash' && e.name !== 'models').map((e) => path.join(d, e.name))
-      : [];
-  for (const exp of [...expDirs(store), ...expDirs(path.join(store, '.trash'))]) {
-    for (const e of fs.readdirSync(exp, { withFileTypes: true })) {
-      if (!e.isDirectory() || RESERVED.has(e.name)) continue;
-      if (/^[0-9a-f]{32}$/.test(e.name) || fs.existsSync(path.join(exp, e.name, 'meta.yaml'))) {
-        n++;
-      }
+  const dirs = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : []);
+  const expDirs = [...dirs(store).filter((e) => e !== '.trash' && e !== 'models').map((e) => path.join(store, e)), ...dirs(path.join(store, '.trash')).map((e) => path.join(store, '.trash', e))];
+  for (const exp of expDirs) {
+    for (const name of dirs(exp)) {
+      if (RESERVED.has(name)) continue;
+      const run = path.join(exp, name);
+      if (fs.existsSync(path.join(run, 'meta.yaml')) || dirs(run).some((d) => d === 'metrics' || d === 'params' || d === 'tags')) n++;
     }
   }
   return n;
