@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeFsError } from '../store/fsread.js';
+import { describeFsError, listDirOrError } from '../store/fsread.js';
 import { parseMetricLine } from '../store/metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from '../store/yaml.js';
 import {
@@ -271,27 +271,12 @@ class Scanner {
   }
 
   list(dir: string): Ent[] | undefined {
-    let ents: fs.Dirent[];
-    try {
-      ents = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') this.out.unreadable.push({ rel: this.rel(dir), error: describeFsError(err) });
+    const r = listDirOrError(dir);
+    if (!Array.isArray(r)) {
+      if (r.code !== 'ENOENT' && r.code !== 'ENOTDIR') this.out.unreadable.push({ rel: this.rel(dir), error: describeFsError(r) });
       return undefined;
     }
-    return ents
-      .map((d) => {
-        if (d.isSymbolicLink()) {
-          try {
-            const st = fs.statSync(path.join(dir, d.name));
-            return { name: d.name, isDir: st.isDirectory(), isFile: st.isFile() };
-          } catch {
-            return { name: d.name, isDir: false, isFile: false };
-          }
-        }
-        return { name: d.name, isDir: d.isDirectory(), isFile: d.isFile() };
-      })
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return r.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   meta(file: string): MetaRead {

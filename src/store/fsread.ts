@@ -56,11 +56,17 @@ export interface DirEntry {
 
 /** List a directory (symlinks followed); undefined when it does not exist or cannot be read. */
 export function listDir(dir: string): DirEntry[] | undefined {
+  const r = listDirOrError(dir);
+  return Array.isArray(r) ? r : undefined;
+}
+
+/** List a directory (symlinks followed), or return the fs error (ENOENT, EACCES, …). */
+export function listDirOrError(dir: string): DirEntry[] | NodeJS.ErrnoException {
   let ents: fs.Dirent[];
   try {
     ents = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return undefined;
+  } catch (e) {
+    return e as NodeJS.ErrnoException;
   }
   return ents.map((d) => {
     if (d.isSymbolicLink()) {
