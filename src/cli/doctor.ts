@@ -2,6 +2,7 @@
  * Wiring for `mlr doctor`: report (exit 0 clean, 3 problems), `--fix` (backup, repair,
  * report what is left), `--undo <backup>`. The doctor modules are imported lazily.
  */
+import path from 'node:path';
 import { type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { createContext } from './context.js';
@@ -42,7 +43,7 @@ export function registerDoctor(program: Command): void {
         const explicit = ctx.globals.trackingUri ?? ctx.globals.store ?? ctx.env['MLFLOW_TRACKING_URI'];
         const r = undoFix(opts.undo, explicit ? ctx.location().root : undefined);
         if (opts.format === 'json') await ctx.out(JSON.stringify({ store: r.store, undone: r.undone }, null, 2) + '\n');
-        else if (!quiet) process.stderr.write(`mlr: undid ${r.undone.length} change${r.undone.length === 1 ? '' : 's'} in ${r.store}\n`);
+        else if (!quiet) process.stderr.write(`mlr: undid ${r.undone.length} change${r.undone.length === 1 ? '' : 's'} in ${shown(r.store, ctx.cwd)}\n`);
         return;
       }
       const { diagnose, publicFinding } = await import('../doctor/diagnose.js');
@@ -53,8 +54,10 @@ export function registerDoctor(program: Command): void {
       progress.done();
       if (!opts.fix) {
         const data = { store: root, experiments: d.experiments, runs: d.runs, findings: d.findings.map(publicFinding) };
-        await ctx.out(render.renderReport(data, opts.format, ctx.mode));
-        if (!quiet && opts.format !== 'json' && !ctx.mode.tty) process.stderr.write(`mlr: ${render.summaryLine(data)}\n`);
+        // people read paths relative to where they are; JSON keeps them absolute
+        const human = { ...data, store: shown(root, ctx.cwd) };
+        await ctx.out(render.renderReport(opts.format === 'json' ? data : human, opts.format, ctx.mode));
+        if (!quiet && opts.format !== 'json' && !ctx.mode.tty) process.stderr.write(`mlr: ${render.summaryLine(human)}\n`);
         if (data.findings.some((f) => f.severity !== 'info')) process.exitCode = 3;
         return;
       }
@@ -72,13 +75,20 @@ export function registerDoctor(program: Command): void {
         actions: r.actions.length,
         skipped: r.skipped,
       };
-      await ctx.out(render.renderFix(data, opts.format, ctx.mode));
+      const human = { ...data, store: shown(root, ctx.cwd), backup: r.backupDir && shown(r.backupDir, ctx.cwd) };
+      await ctx.out(render.renderFix(opts.format === 'json' ? data : human, opts.format, ctx.mode));
       if (!quiet && opts.format !== 'json' && !ctx.mode.tty) {
-        process.stderr.write(`mlr: repaired ${r.fixed.length} problem${r.fixed.length === 1 ? '' : 's'}. ${render.summaryLine(data)}\n`);
-        if (r.backupDir) process.stderr.write(`mlr: backup: ${r.backupDir} (undo with: mlr doctor --undo ${r.backupDir})\n`);
+        process.stderr.write(`mlr: repaired ${r.fixed.length} problem${r.fixed.length === 1 ? '' : 's'}. ${render.summaryLine(human)}\n`);
+        if (human.backup) process.stderr.write(`mlr: backup: ${human.backup} (undo with: mlr doctor --undo ${human.backup})\n`);
       }
       if (data.findings.some((f) => f.severity !== 'info')) process.exitCode = 3;
     });
+}
+
+/** `p` relative to the working folder when it is inside it (`mlruns`), else absolute. */
+function shown(p: string, cwd: string): string {
+  const r = path.relative(cwd, p);
+  return r !== '' && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
 }
 
 /** A "scanned N runs…" line on stderr, only on a terminal, only once a scan takes a while. */
