@@ -77,14 +77,32 @@ export function parseMetricLineStrict(line: string): MetricLine | string {
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /**
- * Fast path for the line MLflow writes, `<ts> <repr(value)> <step>` with nothing around
- * it, parsed in place from text[start, end) into `out` without splitting or regexes.
- * Returns false for anything else (signs, `_`, `E`, `-nan`, whitespace, 2 or 5 fields,
- * numbers over 15 digits, malformed lines), which the exact parser then decides. It only
- * accepts spellings where Python's int()/float() and JavaScript's Number() agree, so
- * both paths give identical results (issue 7: parsing dominated listing by a metric).
+ * A canonical line scanned but its value not yet converted: text[valueStart, valueEnd)
+ * is the value's digits, or `special` holds NaN/±Infinity for nan/inf/-inf.
  */
-export function parseCanonicalInto(text: string, start: number, end: number, out: MetricLine): boolean {
+export interface ScannedLine {
+  timestamp: number;
+  step: number;
+  valueStart: number;
+  valueEnd: number;
+  special: number | undefined;
+}
+
+/** A fresh ScannedLine to scan into. */
+export function newScannedLine(): ScannedLine {
+  return { timestamp: 0, step: 0, valueStart: 0, valueEnd: 0, special: undefined };
+}
+
+/**
+ * Fast path for the line MLflow writes, `<ts> <repr(value)> <step>` with nothing around
+ * it, scanned in place from text[start, end) into `out` without splitting, regexes or
+ * converting the value (scannedValue does that, when needed). Returns false for anything
+ * else (signs, `_`, `E`, `-nan`, whitespace, 2 or 5 fields, numbers over 15 digits,
+ * malformed lines), which the exact parser then decides. It only accepts spellings where
+ * Python's int()/float() and JavaScript's Number() agree, so both paths give identical
+ * results (issue 7: parsing dominated listing runs by a metric).
+ */
+export function scanCanonicalLine(text: string, start: number, end: number, out: ScannedLine): boolean {
   let i = start;
   let timestamp = 0;
   for (; i < end; i++) {
@@ -97,10 +115,10 @@ export function parseCanonicalInto(text: string, start: number, end: number, out
   if (i < end && text.charCodeAt(i) === 45) i++; // '-'
   const intStart = i;
   while (i < end && isDigit(text.charCodeAt(i))) i++;
-  let value: number;
+  let special: number | undefined;
   if (i === intStart) {
-    if (text.startsWith('nan', i) && i === valueStart) value = NaN;
-    else if (text.startsWith('inf', i)) value = i === valueStart ? Infinity : -Infinity;
+    if (text.startsWith('nan', i) && i === valueStart) special = NaN;
+    else if (text.startsWith('inf', i)) special = i === valueStart ? Infinity : -Infinity;
     else return false;
     i += 3;
   } else {
@@ -118,8 +136,8 @@ export function parseCanonicalInto(text: string, start: number, end: number, out
       while (i < end && isDigit(text.charCodeAt(i))) i++;
       if (i === exp) return false;
     }
-    value = Number(text.slice(valueStart, i));
   }
+  const valueEnd = i;
   if (i >= end || text.charCodeAt(i) !== 32) return false;
   i++;
   const negative = i < end && text.charCodeAt(i) === 45;
@@ -133,9 +151,27 @@ export function parseCanonicalInto(text: string, start: number, end: number, out
   }
   if (i === stepStart || i - stepStart > 15) return false;
   out.timestamp = timestamp;
-  out.value = value;
   // `-0` stays -0, as Number('-0') in the exact parser gives
   out.step = negative ? -step : step;
+  out.valueStart = valueStart;
+  out.valueEnd = valueEnd;
+  out.special = special;
+  return true;
+}
+
+/** The value of a scanned line (what Python's float() gives for its text). */
+export function scannedValue(text: string, s: ScannedLine): number {
+  return s.special ?? Number(text.slice(s.valueStart, s.valueEnd));
+}
+
+const scratchScan = newScannedLine();
+
+/** scanCanonicalLine plus the value: the whole canonical line parsed into `out`. */
+export function parseCanonicalInto(text: string, start: number, end: number, out: MetricLine): boolean {
+  if (!scanCanonicalLine(text, start, end, scratchScan)) return false;
+  out.timestamp = scratchScan.timestamp;
+  out.value = scannedValue(text, scratchScan);
+  out.step = scratchScan.step;
   return true;
 }
 
@@ -165,7 +201,13 @@ export interface MetricFileSummary {
  */
 export function summarizeMetricText(text: string): MetricFileSummary {
   const out: MetricFileSummary = { count: 0, bad: [] };
-  const scratch: MetricLine = { timestamp: 0, value: 0, step: 0 };
+  // The best line so far keeps its value unconverted until a (step, timestamp) tie needs
+  // it: in the usual file every line beats the previous one on step alone, so only the
+  // winner's value is ever converted.
+  let scan = newScannedLine();
+  let best = newScannedLine();
+  let bestValue: number | undefined; // known value of best (strict-parsed or converted)
+  let haveBest = false;
   let i = 0;
   let lineNo = 0;
   const n = text.length;
@@ -173,20 +215,44 @@ export function summarizeMetricText(text: string): MetricFileSummary {
     let j = text.indexOf('\n', i);
     if (j < 0) j = n;
     lineNo++;
-    let parsed: MetricLine | string;
-    if (parseCanonicalInto(text, i, j, scratch)) parsed = scratch;
-    else {
-      parsed = parseMetricLineStrict(text.slice(i, j));
+    let step: number;
+    let timestamp: number;
+    let value: number | undefined;
+    if (scanCanonicalLine(text, i, j, scan)) {
+      step = scan.step;
+      timestamp = scan.timestamp;
+      value = undefined;
+    } else {
+      const parsed = parseMetricLineStrict(text.slice(i, j));
       if (typeof parsed === 'string') {
         out.bad.push({ line: lineNo, text: text.slice(i, j), reason: parsed });
         i = j + 1;
         continue;
       }
+      ({ step, timestamp, value } = parsed);
+      scan.step = step;
+      scan.timestamp = timestamp;
     }
     i = j + 1;
     out.count++;
-    if (!out.latest || isLater(out.latest, parsed)) out.latest = { timestamp: parsed.timestamp, value: parsed.value, step: parsed.step };
+    let wins: boolean;
+    if (!haveBest || step !== best.step || timestamp !== best.timestamp) {
+      wins = !haveBest || step > best.step || (step === best.step && timestamp > best.timestamp);
+    } else {
+      // exact (step, timestamp) tie: the values decide (isLater's NaN rule)
+      value ??= scannedValue(text, scan);
+      bestValue ??= scannedValue(text, best);
+      wins = isLater({ step: best.step, timestamp: best.timestamp, value: bestValue }, { step, timestamp, value });
+    }
+    if (wins) {
+      const t = best;
+      best = scan;
+      scan = t;
+      bestValue = value;
+      haveBest = true;
+    }
   }
+  if (haveBest) out.latest = { timestamp: best.timestamp, value: bestValue ?? scannedValue(text, best), step: best.step };
   return out;
 }
 
