@@ -11,9 +11,33 @@ import { fileURLToPath } from 'node:url';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(REPO, 'bin', 'mlr.js');
 export const FIXTURE = path.join(REPO, 'fixtures', 'mlruns');
-/** ../shared beside the repo (conformance data, third-party corpus); may be absent */
-export const SHARED = path.resolve(REPO, '..', 'shared');
-export const HAS_SHARED = fs.existsSync(path.join(SHARED, 'corpus', 'real'));
+/** ../shared beside the repo (conformance data, third-party corpus); may be absent. MLR_SHARED_DIR overrides (a git worktree has no ../shared). */
+export const SHARED = process.env['MLR_SHARED_DIR'] ?? path.resolve(REPO, '..', 'shared');
+export const CORPUS = path.join(SHARED, 'corpus', 'real');
+export const HAS_SHARED = fs.existsSync(CORPUS);
+
+/** Store roots in the corpus: every folder named mlruns, and Ultralytics' runs/mlflow, outside artifacts. */
+export function findStores(dir: string, out: string[] = []): string[] {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name === 'artifacts' || e.name === 'mlartifacts') continue;
+    const p = path.join(dir, e.name);
+    if (e.name === 'mlruns' || p.endsWith(path.join('runs', 'mlflow'))) out.push(p);
+    else findStores(p, out);
+  }
+  return out;
+}
+
+/** mulberry32: a small seeded PRNG giving doubles in [0, 1), so a failing random test replays. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 export interface CliResult {
   code: number;

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MinMaxDownsampler, mergeBuckets, type Bucket } from '../../src/render/downsample.js';
+import { seededRandom } from '../helpers.js';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** What a bucket covering [xMin, xMax] must hold, computed from all points by brute force. */
 function bruteForce(points: [number, number][], xMin: number, xMax: number) {

@@ -7,21 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HAS_SHARED, SHARED, mlr } from '../helpers.js';
+import { CORPUS, HAS_SHARED, findStores, mlr } from '../helpers.js';
 
-const CORPUS = path.join(SHARED, 'corpus', 'real');
 const RESERVED = new Set(['tags', 'datasets', 'traces', 'models']);
 
-/** Store roots: every folder named mlruns, and Ultralytics' runs/mlflow, outside artifacts. */
-function findStores(dir: string, out: string[] = []): string[] {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name === 'artifacts' || e.name === 'mlartifacts') continue;
-    const p = path.join(dir, e.name);
-    if (e.name === 'mlruns' || p.endsWith(path.join('runs', 'mlflow'))) out.push(p);
-    else findStores(p, out);
-  }
-  return out;
-}
 
 /**
  * Count run folders independently of mlr: sub-folders of experiment folders with a meta.yaml

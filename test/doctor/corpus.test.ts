@@ -11,22 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED, mlr } from '../helpers.js';
+import { CORPUS, HAS_SHARED, findStores, mlr } from '../helpers.js';
 import { backups, doctor, expectBackupCovers, expectDataKept, listing, manifest, mlflowProblems, report, runFolders, snapshot, userData } from './helpers.js';
 
-// ../shared beside the repo; MLR_SHARED_DIR points elsewhere (a git worktree has no ../shared)
-const CORPUS = path.join(process.env['MLR_SHARED_DIR'] ?? SHARED, 'corpus', 'real');
-const HAS_SHARED = fs.existsSync(CORPUS);
 
-function findStores(dir: string, out: string[] = []): string[] {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name === 'artifacts' || e.name === 'mlartifacts') continue;
-    const p = path.join(dir, e.name);
-    if (e.name === 'mlruns' || p.endsWith(path.join('runs', 'mlflow'))) out.push(p);
-    else findStores(p, out);
-  }
-  return out;
-}
 
 /** The stores SOURCES.md calls broken, and what must be found in each. */
 const BROKEN: Record<string, string[]> = {

@@ -4,18 +4,9 @@ import { evaluate } from '../../src/search/evaluate.js';
 import { parseOrderBy, sortRuns } from '../../src/search/order-by.js';
 import { parseFilter } from '../../src/search/parser.js';
 import type { SearchableRun } from '../../src/store/types.js';
+import { seededRandom } from '../helpers.js';
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 const FRAGMENTS = [
   'metrics', 'metric', 'params', 'param', 'tags', 'tag', 'attributes', 'attr', 'run', 'datasets', 'dataset', 'foo',
