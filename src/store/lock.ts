@@ -4,9 +4,16 @@
  *
  * The lock is a plain file created with O_EXCL in the store root (`<root>/.mlr-lock`):
  * MLflow ignores stray files at the root, and nothing mlr keeps is ever a folder there.
- * A lock whose owner is dead (same host, pid gone) or older than `staleMs` is broken.
+ * A lock whose owner is dead (same host, pid gone) is broken at once; one whose owner cannot
+ * be checked (another host, or no owner line) is broken once older than `staleMs`.
+ *
+ * The lock is published with its content already in it: the owner line is written to a
+ * private temp file which is then hard-linked to `.mlr-lock` (link fails with EEXIST when
+ * the name is taken, atomically, also over NFS). A holder killed at any instant therefore
+ * leaves either no lock or a lock naming a dead pid, never an empty one that only age could
+ * break. Filesystems without hard links (FAT, some SMB mounts) fall back to O_EXCL + write.
  */
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { StateError } from '../errors.js';
@@ -18,15 +25,15 @@ function sleepMs(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 
-function ownerIsDead(text: string): boolean {
+function ownerState(text: string): 'alive' | 'dead' | 'unknown' {
   const [pidText, host] = text.split('\n');
   const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return 'unknown';
   try {
     process.kill(pid, 0);
-    return false;
+    return 'alive';
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    return (e as NodeJS.ErrnoException).code === 'ESRCH' ? 'dead' : 'alive';
   }
 }
 
@@ -41,8 +48,11 @@ function tryBreakStale(lockPath: string, staleMs: number): void {
   }
   // a lock file is written in one small write right after creation; an empty one that is
   // young may be mid-creation, so only age breaks it
-  const dead = text !== '' && ownerIsDead(text);
-  if (!dead && Date.now() - mtime < staleMs) return;
+  // a live owner on this host is never broken by age (doctor --fix and gc may hold the lock
+  // for a long time); age only breaks locks of other hosts and empty ones
+  const owner = ownerState(text);
+  if (owner === 'alive') return;
+  if (owner !== 'dead' && Date.now() - mtime < staleMs) return;
   // rename first so two processes cannot both break the same lock and then both create one
   const aside = `${lockPath}.stale-${randomBytes(4).toString('hex')}`;
   try {
@@ -71,6 +81,47 @@ function tryBreakStale(lockPath: string, staleMs: number): void {
   }
 }
 
+let linkUnsupported = false;
+
+/** Create the lock file holding `content`; false when it already exists. */
+function tryCreate(lockPath: string, content: string): boolean {
+  if (!linkUnsupported) {
+    // named like every mlr temp file, so `doctor` knows a stray one left by a kill
+    const tmp = `${lockPath.slice(0, -LOCK_NAME.length)}.mlr-tmp-lock-${randomBytes(6).toString('hex')}`;
+    try {
+      writeFileSync(tmp, content, { mode: 0o644, flag: 'wx' });
+      try {
+        linkSync(tmp, lockPath);
+        return true;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return false;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+        linkUnsupported = true;
+      }
+    } finally {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created
+      }
+    }
+  }
+  let fd: number;
+  try {
+    fd = openSync(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
 export interface LockOptions {
   timeoutMs?: number;
   staleMs?: number;
@@ -80,25 +131,13 @@ export interface LockOptions {
 export function withLock<T>(dir: string, fn: () => T, opts: LockOptions = {}): T {
   const lockPath = `${dir}/${LOCK_NAME}`;
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const staleMs = opts.staleMs ?? 30_000;
+  // below timeoutMs, so a lock nobody can vouch for is broken before a waiter gives up
+  const staleMs = opts.staleMs ?? 10_000;
   const me = `${process.pid}\n${hostname()}\n${Date.now()}-${randomBytes(4).toString('hex')}\n`;
   const deadline = Date.now() + timeoutMs;
   let wait = 2;
   for (;;) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    if (fd !== undefined) {
-      try {
-        writeSync(fd, me);
-      } finally {
-        closeSync(fd);
-      }
-      break;
-    }
+    if (tryCreate(lockPath, me)) break;
     tryBreakStale(lockPath, staleMs);
     if (Date.now() > deadline) {
       let owner = '';
