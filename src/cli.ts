@@ -1,53 +1,10 @@
 /**
- * Entry point: commander wiring only. Each command group registers itself from
- * src/cli/<area>.ts; errors become one stderr line and an exit code here and only here.
+ * Entry point: builds the program for this command line and runs it; errors become one
+ * stderr line and an exit code here and only here.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { MlrError } from './errors.js';
-import { registerRead } from './cli/read.js';
-import { registerWrite } from './cli/write.js';
-import { registerSearch } from './cli/search.js';
-import { registerCharts } from './cli/charts.js';
-import { registerModels } from './cli/models.js';
-import { registerArtifacts } from './cli/artifacts.js';
-import { registerHousekeeping } from './cli/housekeeping.js';
-import { registerDoctor } from './cli/doctor.js';
-
-export const VERSION = '0.1.0';
-
-export function buildProgram(): Command {
-  const program = new Command();
-  program
-    .name('mlr')
-    .description("Fast reader and writer for MLflow's file store (mlruns/), no Python, no server")
-    .version(VERSION, '-V, --version')
-    .option('--tracking-uri <uri>', 'store path or file: URI (default: $MLFLOW_TRACKING_URI, then ./mlruns)')
-    .option('--store <uri>', 'alias of --tracking-uri')
-    .option('--color', 'force colour')
-    .option('--no-color', 'no colour (also NO_COLOR=1)')
-    .option('-v, --verbose', 'more detail on stderr (skipped stray folders, resolved paths)')
-    .option('-q, --quiet', 'no warnings on stderr')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  const output = {
-    outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'mlr: ')),
-  };
-  program.configureOutput(output);
-  registerRead(program);
-  registerWrite(program);
-  registerSearch(program);
-  registerCharts(program);
-  registerModels(program);
-  registerArtifacts(program);
-  registerHousekeeping(program);
-  registerDoctor(program);
-  program.commands.forEach(function override(c: Command): void {
-    c.exitOverride();
-    c.configureOutput(output);
-    c.commands.forEach(override);
-  });
-  return program;
-}
+import { buildProgram, groupsFor } from './program.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`mlr: ${message}\n`);
@@ -60,7 +17,7 @@ async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  const program = buildProgram();
+  const program = await buildProgram(groupsFor(argv));
   try {
     // colour decided once: only then is chalk loaded
     const { colorFlag } = await import('./cli/context.js');

@@ -128,8 +128,8 @@ export function registerCharts(program: Command): void {
       await ctx.out(renderChart(series, chartOptions) + '\n');
     });
 
-  const runs = program.commands.find((c) => c.name() === 'runs');
-  if (!runs) throw new Error('registerCharts must run after the runs command group is registered');
+  // `runs diff` joins the runs group of src/cli/read.ts; a start-up for `plot` alone has none
+  const runs = program.commands.find((c) => c.name() === 'runs') ?? program.command('runs').description('list, inspect and compare runs');
   runs
     .command('diff')
     .description('compare runs side by side: attributes, params, latest metrics (with the change for two runs) and tags')

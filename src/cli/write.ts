@@ -178,7 +178,7 @@ export function registerWrite(program: Command): void {
     .command('log-metric')
     .usage('[options] [run] <key> <value>')
     .description('log one metric value (appends a line; nan, inf and -inf are accepted)')
-    .argument('<args...>', '[run] <key> <value>')
+    .argument('[args...]', '[run] <key> <value>')
     .option('--step <n>', 'step (an integer, default 0)')
     .option('--timestamp <ms>', 'time in ms since the epoch (default: now)')
     .allowUnknownOption()
@@ -193,7 +193,7 @@ export function registerWrite(program: Command): void {
     .command('log-metrics')
     .usage('[options] [run] <key>=<value>...')
     .description('log several metrics at one step and timestamp')
-    .argument('<args...>', '[run] <key>=<value>...')
+    .argument('[args...]', '[run] <key>=<value>...')
     .option('--step <n>', 'step (an integer, default 0)')
     .option('--timestamp <ms>', 'time in ms since the epoch (default: now)')
     .allowUnknownOption()
@@ -208,7 +208,7 @@ export function registerWrite(program: Command): void {
     .command('log-param')
     .usage('[run] <key> <value>')
     .description('log a param (params are immutable: a different value for a logged key is refused)')
-    .argument('<args...>', '[run] <key> <value>')
+    .argument('[args...]', '[run] <key> <value>')
     .addHelpText('after', '\nExample:\n  mlr log-param "$RUN" lr 0.01')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
       const w = await logContext(createContext(cmd));
@@ -220,7 +220,7 @@ export function registerWrite(program: Command): void {
     .command('log-params')
     .usage('[run] <key>=<value>...')
     .description('log several params')
-    .argument('<args...>', '[run] <key>=<value>...')
+    .argument('[args...]', '[run] <key>=<value>...')
     .addHelpText('after', '\nExample:\n  mlr log-params "$RUN" bs=32 opt=adam')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
       const w = await logContext(createContext(cmd));
@@ -232,7 +232,7 @@ export function registerWrite(program: Command): void {
     .command('set-tag')
     .usage('[run] <key> <value>')
     .description('set a run tag (mlflow.runName also renames the run)')
-    .argument('<args...>', '[run] <key> <value>')
+    .argument('[args...]', '[run] <key> <value>')
     .addHelpText('after', '\nExample:\n  mlr set-tag "$RUN" git.sha "$(git rev-parse HEAD)"')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
@@ -246,7 +246,7 @@ export function registerWrite(program: Command): void {
     .command('delete-tag')
     .usage('[run] <key>')
     .description('delete a run tag')
-    .argument('<args...>', '[run] <key>')
+    .argument('[args...]', '[run] <key>')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
       const w = await logContext(createContext(cmd));
       const { deleteTag } = await import('../commands/write.js');
@@ -279,7 +279,7 @@ export function registerWrite(program: Command): void {
     .command('log-artifact')
     .usage('[options] [run] <path>')
     .description("copy a file or a folder into the run's artifacts")
-    .argument('<args...>', '[run] <path>')
+    .argument('[args...]', '[run] <path>')
     .option('--artifact-path <dir>', 'folder inside the artifacts to put it in')
     .addHelpText('after', '\nExamples:\n  mlr log-artifact "$RUN" notes.txt --artifact-path docs\n  mlr log-artifact "$RUN" outputs/   # copied as artifacts/outputs/')
     .action(async (args: string[], opts: { artifactPath?: string }, cmd: Command) => {

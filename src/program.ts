@@ -1,0 +1,97 @@
+/**
+ * The commander program: global options, and the command groups of src/cli/<area>.ts,
+ * each imported only when the command line needs it.
+ */
+import { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+/**
+ * The command groups, in the order they register (which is the order `--help` lists
+ * commands in). Each is imported only when needed: a start-up of `mlr log-metric` loads the
+ * write group and nothing else, which is most of what a call from a shell loop costs.
+ */
+const GROUPS: Record<string, () => Promise<Register>> = {
+  read: async () => (await import('./cli/read.js')).registerRead,
+  write: async () => (await import('./cli/write.js')).registerWrite,
+  search: async () => (await import('./cli/search.js')).registerSearch,
+  charts: async () => (await import('./cli/charts.js')).registerCharts,
+  models: async () => (await import('./cli/models.js')).registerModels,
+  artifacts: async () => (await import('./cli/artifacts.js')).registerArtifacts,
+  housekeeping: async () => (await import('./cli/housekeeping.js')).registerHousekeeping,
+  doctor: async () => (await import('./cli/doctor.js')).registerDoctor,
+};
+const ALL_GROUPS = Object.keys(GROUPS);
+
+/** Which groups define (part of) each top-level command; test/cli/groups.test.ts keeps it true. */
+export const COMMAND_GROUPS: Record<string, readonly string[]> = {
+  experiments: ['read', 'write'],
+  exp: ['read', 'write'],
+  runs: ['read', 'write', 'search', 'charts', 'housekeeping'],
+  metrics: ['read'],
+  plot: ['charts'],
+  models: ['models'],
+  artifacts: ['artifacts'],
+  trash: ['housekeeping'],
+  gc: ['housekeeping'],
+  doctor: ['doctor'],
+  'log-metric': ['write'],
+  'log-metrics': ['write'],
+  'log-param': ['write'],
+  'log-params': ['write'],
+  'set-tag': ['write'],
+  'delete-tag': ['write'],
+  'log-batch': ['write'],
+  'log-artifact': ['write'],
+  run: ['write'],
+};
+
+/** Global options that take a value (the token after them is not the command). */
+const VALUE_OPTIONS = new Set(['--tracking-uri', '--store']);
+
+/** The groups `argv` needs: those of its command, or all of them (help, unknown, none). */
+export function groupsFor(argv: readonly string[]): readonly string[] {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (arg.startsWith('-')) {
+      if (VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    return COMMAND_GROUPS[arg] ?? ALL_GROUPS;
+  }
+  // `mlr --version` needs no command at all; `mlr`, `mlr --help` list them all
+  const flags = argv.slice(2);
+  if ((flags.includes('--version') || flags.includes('-V')) && !flags.includes('--help') && !flags.includes('-h')) return [];
+  return ALL_GROUPS;
+}
+
+export const VERSION = '0.1.0';
+
+export async function buildProgram(groups: readonly string[] = ALL_GROUPS): Promise<Command> {
+  const program = new Command();
+  program
+    .name('mlr')
+    .description("Fast reader and writer for MLflow's file store (mlruns/), no Python, no server")
+    .version(VERSION, '-V, --version')
+    .option('--tracking-uri <uri>', 'store path or file: URI (default: $MLFLOW_TRACKING_URI, then ./mlruns)')
+    .option('--store <uri>', 'alias of --tracking-uri')
+    .option('--color', 'force colour')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('-v, --verbose', 'more detail on stderr (skipped stray folders, resolved paths)')
+    .option('-q, --quiet', 'no warnings on stderr')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const output = {
+    outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'mlr: ')),
+  };
+  program.configureOutput(output);
+  const registers = await Promise.all(ALL_GROUPS.filter((g) => groups.includes(g)).map((g) => GROUPS[g]!()));
+  for (const register of registers) register(program);
+  program.commands.forEach(function override(c: Command): void {
+    c.exitOverride();
+    c.configureOutput(output);
+    c.commands.forEach(override);
+  });
+  return program;
+}
