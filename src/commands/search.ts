@@ -3,11 +3,11 @@
  */
 import { NotFoundError, UsageError } from '../errors.js';
 import type { CompiledQuery, FilterNode, OrderKey } from '../search/index.js';
-import { compileQuery } from '../search/index.js';
+import { compileQuery, evaluate, sortRuns } from '../search/index.js';
 import type { RunEntry, Store } from '../store/store.js';
 import type { ViewType } from '../store/types.js';
 import type { ColumnSpec } from './run-table.js';
-import { resolveExperiments, searchRuns } from './select.js';
+import { resolveExperiments } from './select.js';
 
 const ATTRIBUTE_COLUMN: Record<string, string> = {
   run_id: 'run_id',
@@ -92,12 +92,13 @@ export function bestRun(store: Store, opts: BestRunOptions): BestRun {
   query.order.push(order);
   query.needs.metrics.add(metric);
   const entries = store.listRuns(resolveExperiments(store, opts.experiments), opts.view);
-  const sorted = searchRuns(store, entries, query);
-  const top = sorted[0];
+  const loaded = entries.map((entry) => ({ ...store.loadSearchable(entry, query.needs), entry }));
+  const matched = query.predicate ? loaded.filter((r) => evaluate(query.predicate, r)) : loaded;
+  const top = sortRuns(matched, query.order, 1)[0];
   const value = top?.metrics.get(metric);
   if (!top || value === undefined || Number.isNaN(value)) {
-    const among = opts.filter ? `${sorted.length} run${sorted.length === 1 ? '' : 's'} matching the filter` : `${entries.length} run${entries.length === 1 ? '' : 's'}`;
-    const why = sorted.length === 0 ? '' : `: none of them has a value for metric '${metric}'${top && value !== undefined ? ' other than NaN' : ''}`;
+    const among = opts.filter ? `${matched.length} run${matched.length === 1 ? '' : 's'} matching the filter` : `${entries.length} run${entries.length === 1 ? '' : 's'}`;
+    const why = matched.length === 0 ? '' : `: none of them has a value for metric '${metric}'${top && value !== undefined ? ' other than NaN' : ''}`;
     throw new NotFoundError(`no best run for metric '${metric}' among ${among}${why}`, 'no-best-run');
   }
   return { run: top.entry, value, query };

@@ -31,12 +31,12 @@ export const naturalOrder: (a: RunEntry, b: RunEntry) => number = compareNatural
 export type SearchedRun = SearchableRun & { entry: RunEntry };
 
 /**
- * Loads what the query needs of each run (only those files), then filters and sorts as
- * MLflow does. No cut: callers slice.
+ * Loads what the query needs of each run (only those files, as the filter asks for them),
+ * then filters and sorts as MLflow does, keeping the first `limit` (all when undefined).
  */
-export function searchRuns(store: Store, entries: RunEntry[], query: CompiledQuery): SearchedRun[] {
+export function searchRuns(store: Store, entries: RunEntry[], query: CompiledQuery, limit?: number): SearchedRun[] {
   const loaded = entries.map((entry): SearchedRun => ({ ...store.loadSearchable(entry, query.needs), entry }));
-  return applyQuery(loaded, query);
+  return applyQuery(loaded, query, limit);
 }
 
 /** Runs of the chosen experiments in the view, filtered, ordered and cut to maxResults. */
@@ -49,6 +49,6 @@ export function selectRuns(store: Store, opts: SelectOptions): RunEntry[] {
   const q = opts.query;
   let runs: RunEntry[];
   if (!q || (!q.predicate && q.order.length === 0)) runs = entries.sort(naturalOrder);
-  else runs = searchRuns(store, entries, q).map((r) => r.entry);
+  else return searchRuns(store, entries, q, opts.maxResults).map((r) => r.entry);
   return opts.maxResults !== undefined ? runs.slice(0, opts.maxResults) : runs;
 }

@@ -97,8 +97,7 @@ export async function selectRunsWithAggregates(
       if (typeof x === 'number') r.metrics.set(a.key, x); // null: missing, sorts last
     }
   }
-  const sorted = sortRuns(matched, query.order).map((r) => r.entry);
-  return opts.maxResults === undefined ? sorted : sorted.slice(0, opts.maxResults);
+  return sortRuns(matched, query.order, opts.maxResults).map((r) => r.entry);
 }
 
 function sameValue(a: CellValue, b: CellValue): boolean {

@@ -68,6 +68,5 @@ export function compileQuery(opts: QueryOptions): CompiledQuery {
 /** Filters, sorts (spec §5.2) and cuts to `maxResults` (all when undefined). Returns a new array. */
 export function applyQuery<R extends SearchableRun>(runs: readonly R[], q: CompiledQuery, maxResults?: number): R[] {
   const matched = q.predicate ? runs.filter((r) => evaluate(q.predicate, r)) : runs;
-  const sorted = sortRuns(matched, q.order);
-  return maxResults === undefined ? sorted : sorted.slice(0, maxResults);
+  return sortRuns(matched, q.order, maxResults);
 }

@@ -180,12 +180,48 @@ export function compareNatural(a: { info: RunInfo }, b: { info: RunInfo }): numb
  * Sorts runs as MLflow's file store does: natural order, then each order key from the last
  * to the first as a stable sort, so the first key dominates and ties keep the order
  * before. NaN and missing values go after real values in both directions, NaN first.
- * Returns a new array.
+ *
+ * Those passes are one sort by a composite comparison: the keys in turn, then the natural
+ * order, then the input order (which is what stable passes keep for full ties). Each run's
+ * values are read once. With `limit`, only the first `limit` runs are kept as they stream
+ * by (a bounded insertion), which is what `--max-results 20` and `runs best` need of 10,000
+ * runs. Returns a new array; test/search/order-by.test.ts checks it against the passes.
  */
-export function sortRuns<R extends SearchableRun>(runs: readonly R[], keys: readonly OrderKey[]): R[] {
-  let out = [...runs].sort(compareNatural);
-  for (let k = keys.length - 1; k >= 0; k--) out = sortByKey(out, keys[k]!);
-  return out;
+export function sortRuns<R extends SearchableRun>(runs: readonly R[], keys: readonly OrderKey[], limit?: number): R[] {
+  const signs = keys.map((k) => (k.ascending ? 1 : -1));
+  const decorated = runs.map((run, index) => {
+    const values = keys.map((k) => sortValue(run, k));
+    return { run, index, values, ranks: values.map(rank) };
+  });
+  type D = (typeof decorated)[number];
+  const compare = (x: D, y: D): number => {
+    for (let j = 0; j < signs.length; j++) {
+      const rx = x.ranks[j]!;
+      const ry = y.ranks[j]!;
+      if (rx !== ry) return rx - ry;
+      if (rx === 0) {
+        const c = signs[j]! * compareValues(x.values[j], y.values[j]);
+        if (c !== 0) return c;
+      }
+    }
+    return compareNatural(x.run, y.run) || x.index - y.index;
+  };
+  if (limit === undefined || limit >= decorated.length) return decorated.sort(compare).map((d) => d.run);
+  const top: D[] = [];
+  if (limit <= 0) return [];
+  for (const d of decorated) {
+    if (top.length === limit && compare(d, top[limit - 1]!) > 0) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(top[mid]!, d) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, d);
+    if (top.length > limit) top.pop();
+  }
+  return top.map((d) => d.run);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FilterError } from '../../src/errors.js';
-import { compareCodePoints, parseOrderBy, shlexSplit, sortRuns } from '../../src/search/order-by.js';
+import { compareCodePoints, compareNatural, parseOrderBy, shlexSplit, sortByKey, sortRuns } from '../../src/search/order-by.js';
+import type { SearchableRun } from '../../src/store/types.js';
+import { seededRandom } from '../helpers.js';
 import { NAME, RUNS } from './spec-store.js';
 
 function order(...clauses: string[]): string[] {
@@ -105,5 +107,65 @@ describe('helpers', () => {
     expect([...words].sort(compareCodePoints)).toEqual(['', 'B', 'a', 'b', '\uFF5E', '\u{1F600}']);
     expect(compareCodePoints('0.01', '0.1')).toBeLessThan(0);
     expect(compareCodePoints('0.1', '1e-3')).toBeLessThan(0);
+  });
+});
+
+describe('sortRuns: one composite sort, and the first N kept as they stream by', () => {
+  /** MLflow's definition, literally: natural order, then one stable pass per key from the last. */
+  const reference = (runs: SearchableRun[], clauses: string[]) => {
+    let out = [...runs].sort(compareNatural);
+    for (const k of clauses.map(parseOrderBy).reverse()) out = sortByKey(out, k);
+    return out;
+  };
+  const CLAUSES = ['metrics.m', 'metrics.m DESC', 'metrics.n ASC', 'params.p', 'params.p DESC', 'tags.t', 'start_time', 'end_time DESC', 'run_name', 'status DESC', 'run_id'];
+
+  it('agrees with the stable passes on random runs full of ties, NaN, missing values and duplicate ids, for every cut', () => {
+    const rnd = seededRandom(2026);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(rnd() * 40);
+      const runs: SearchableRun[] = Array.from({ length: n }, () => {
+        const metrics = new Map<string, number>();
+        for (const k of ['m', 'n']) {
+          const v = pick([undefined, NaN, 0, -0, 1, 2, 2, -Infinity, Infinity, 0.5]);
+          if (v !== undefined) metrics.set(k, v);
+        }
+        const params = new Map<string, string>();
+        const p = pick([undefined, '0.1', '0.01', '1e-3', 'b', 'B', '']);
+        if (p !== undefined) params.set('p', p);
+        const tags = new Map<string, string>();
+        const t = pick([undefined, 'x', 'y', 'é']);
+        if (t !== undefined) tags.set('t', t);
+        const id = pick(['aa', 'ab', 'b0', 'c1', 'c2', 'ff']); // duplicates on purpose
+        return {
+          info: {
+            run_id: id,
+            run_uuid: id,
+            run_name: pick(['r1', 'r2', 'R', '']),
+            experiment_id: '1',
+            user_id: 'u',
+            status: pick(['RUNNING', 'FINISHED', 'FAILED'] as const),
+            start_time: pick([null, 1, 2, 3]),
+            end_time: pick([null, 5, 6]),
+            artifact_uri: '',
+            lifecycle_stage: 'active',
+          },
+          metrics,
+          params,
+          tags,
+          datasets: [],
+        };
+      });
+      const clauses = Array.from({ length: Math.floor(rnd() * 4) }, () => pick(CLAUSES));
+      const want = reference(runs, clauses);
+      const keys = clauses.map(parseOrderBy);
+      expect(sortRuns(runs, keys), clauses.join(', ')).toEqual(want);
+      for (const limit of [0, 1, 2, 5, n - 1, n, n + 3]) {
+        const got = sortRuns(runs, keys, limit);
+        expect(got.length).toBe(Math.max(0, Math.min(limit, n)));
+        // the same objects, in the same order, as cutting the full sort
+        got.forEach((r, i) => expect(r).toBe(want[i]));
+      }
+    }
   });
 });
