@@ -16,6 +16,13 @@ export function resetOpenCounts(): void {
   for (const k of Object.keys(openCounts) as FileKind[]) openCounts[k] = 0;
 }
 
+/**
+ * `path.join(dir, name)` for a normalised `dir` and a `name` that is a readdir entry or a key
+ * `isSafeKeyPath` accepted: on POSIX that is plain concatenation, which the reader does
+ * ~40,000 times for a 10,000-run listing (path.join's normalising was 7 % of its CPU).
+ */
+export const joinPath: (dir: string, name: string) => string = path.sep === '/' ? (dir, name) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`) : path.join;
+
 export type ReadResult = { ok: true; text: string } | { ok: false; missing: boolean; error: string };
 
 /** Read a UTF-8 file; a missing file or any other error is returned, never thrown. */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
-import { isDirectory, isFile, isSafeKeyPath, listDir, listKeyFiles, readText, type FileKind } from './fsread.js';
+import { isDirectory, isFile, isSafeKeyPath, joinPath, listDir, listKeyFiles, readText, type FileKind } from './fsread.js';
 import { streamMetricFile, summarizeMetricText } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
 import {
@@ -107,7 +107,9 @@ export class Store {
   private expCache?: ExperimentEntry[];
 
   constructor(root: string) {
-    this.root = root;
+    // normalised once, so that paths built below by concatenation equal path.join's
+    const norm = path.normalize(root);
+    this.root = norm.length > 1 && norm.endsWith(path.sep) ? norm.slice(0, -1) : norm;
   }
 
   /**
@@ -150,8 +152,8 @@ export class Store {
     const out: ExperimentEntry[] = [];
     const scan = (dir: string, inTrash: boolean): void => {
       for (const e of listDir(dir) ?? []) {
-        const full = path.join(dir, e.name);
         if (!e.isDir) continue;
+        const full = joinPath(dir, e.name);
         if (!inTrash && (e.name.endsWith('.trash') || e.name === 'models')) continue;
         const entry = this.readExperimentDir(full, e.name, inTrash);
         if (entry) out.push(entry);
@@ -164,7 +166,7 @@ export class Store {
   }
 
   private readExperimentDir(dir: string, folder: string, inTrash: boolean): ExperimentEntry | undefined {
-    const file = path.join(dir, 'meta.yaml');
+    const file = joinPath(dir, 'meta.yaml');
     const { map, problem: p, missing } = readYamlMap(file, 'meta', 'experiment');
     const base: Experiment = {
       experiment_id: folder,
@@ -277,8 +279,8 @@ export class Store {
   }
 
   private readRunDir(exp: ExperimentEntry, folder: string): RunEntry | undefined {
-    const dir = path.join(exp.dir, folder);
-    const file = path.join(dir, 'meta.yaml');
+    const dir = joinPath(exp.dir, folder);
+    const file = joinPath(dir, 'meta.yaml');
     const { map, problem: p, missing } = readYamlMap(file, 'meta', 'run');
     const problems: Problem[] = [];
     if (!map) {
@@ -393,7 +395,7 @@ export class Store {
     const list = keys === 'all' ? listKeyFiles(dir) : keys;
     for (const key of list) {
       if (!isSafeKeyPath(key)) continue;
-      const r = readText(path.join(dir, key), kind);
+      const r = readText(joinPath(dir, key), kind);
       if (r.ok) out.set(key, r.text);
       else if (!r.missing) this.warn(problem(`${kind}-unreadable`, path.join(dir, key), `${path.join(dir, key)}: ${r.error}`));
     }
@@ -402,12 +404,12 @@ export class Store {
 
   /** Params of a run (all, or only the given keys). */
   readParams(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
-    return this.readKeyValueDir(path.join(run.dir, 'params'), 'param', keys);
+    return this.readKeyValueDir(joinPath(run.dir, 'params'), 'param', keys);
   }
 
   /** Tags of a run (all, or only the given keys). */
   readTags(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
-    return this.readKeyValueDir(path.join(run.dir, 'tags'), 'tag', keys);
+    return this.readKeyValueDir(joinPath(run.dir, 'tags'), 'tag', keys);
   }
 
   /** Names of the run's params (file names under params/, `/`-joined), without reading them. */
@@ -427,11 +429,11 @@ export class Store {
    */
   readLatestMetrics(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, Metric> {
     const out = new Map<string, Metric>();
-    const dir = path.join(run.dir, 'metrics');
+    const dir = joinPath(run.dir, 'metrics');
     const list = keys === 'all' ? listKeyFiles(dir) : keys;
     for (const key of list) {
       if (!isSafeKeyPath(key)) continue;
-      const file = path.join(dir, key);
+      const file = joinPath(dir, key);
       const r = readText(file, 'metric');
       if (!r.ok) {
         if (!r.missing) this.warn(problem('metric-unreadable', file, `${file}: ${r.error}`));
@@ -532,19 +534,54 @@ export class Store {
     return result;
   }
 
-  /** The run as the search evaluator sees it, with only the needed files read. */
+  /**
+   * The run as the search evaluator sees it. Named keys are read on first use, not up
+   * front: an AND stops at its first false clause, so a run that fails a cheap clause never
+   * has the files of the other clauses or of the order-by keys read. Keys a query does not
+   * name are never read ('all' loads every file at once, one listing per folder).
+   */
   loadSearchable(run: RunEntry, needs: LoadNeeds): SearchableRun {
-    const metrics = new Map<string, number>();
-    if (needs.metrics) {
-      for (const [k, m] of this.readLatestMetrics(run, needs.metrics)) metrics.set(k, m.value);
-    }
-    return {
-      info: run.info,
-      metrics,
-      params: needs.params ? this.readParams(run, needs.params) : new Map(),
-      tags: needs.tags ? this.readTags(run, needs.tags) : new Map(),
-      datasets: needs.datasets ? this.readDatasetInputs(run) : [],
-    };
+    const metrics: Map<string, number> =
+      needs.metrics === 'all'
+        ? new Map([...this.readLatestMetrics(run, 'all')].map(([k, m]) => [k, m.value]))
+        : new LazyKeyMap(needs.metrics, (key) => this.readLatestMetrics(run, [key]).get(key)?.value);
+    const params = needs.params === 'all' ? this.readParams(run) : new LazyKeyMap(needs.params, (key) => this.readParams(run, [key]).get(key));
+    const tags = needs.tags === 'all' ? this.readTags(run) : new LazyKeyMap(needs.tags, (key) => this.readTags(run, [key]).get(key));
+    return { info: run.info, metrics, params, tags, datasets: needs.datasets ? this.readDatasetInputs(run) : [] };
+  }
+}
+
+/**
+ * A Map that reads a key the first time `get`/`has` asks for it, and only keys in `allowed`
+ * (others are absent, as in a map that was filled with just those keys). Values `set` by the
+ * caller (aggregate order keys) are kept as in any Map.
+ */
+class LazyKeyMap<V> extends Map<string, V> {
+  private readonly allowed: ReadonlySet<string>;
+  private readonly load: (key: string) => V | undefined;
+  private readonly tried = new Set<string>();
+
+  constructor(allowed: Iterable<string> | undefined, load: (key: string) => V | undefined) {
+    super();
+    this.allowed = allowed instanceof Set ? allowed : new Set(allowed ?? []);
+    this.load = load;
+  }
+
+  override get(key: string): V | undefined {
+    this.fill(key);
+    return super.get(key);
+  }
+
+  override has(key: string): boolean {
+    this.fill(key);
+    return super.has(key);
+  }
+
+  private fill(key: string): void {
+    if (!this.allowed.has(key) || this.tried.has(key) || super.has(key)) return;
+    this.tried.add(key);
+    const v = this.load(key);
+    if (v !== undefined) super.set(key, v);
   }
 }
 

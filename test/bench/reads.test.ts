@@ -98,21 +98,49 @@ describe('files opened by listings on a generated store (120 runs)', () => {
     expect([...kinds(files).get('metrics/val_loss')!].sort()).toEqual(activeIds().sort());
   });
 
-  it('a filter on a param and a metric reads those files, not the other params or tags', () => {
+  it('a filter on a param and a metric reads those files, each only for runs the clauses before it let through', () => {
+    // what each active run holds, read straight from the generated files: its optimizer and
+    // latest val_acc (the line with the largest (step, timestamp, value))
+    const latest = (file: string): number => {
+      const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number, number]);
+      lines.sort((a, b) => a[2] - b[2] || a[0] - b[0] || a[1] - b[1]);
+      return lines[lines.length - 1]![1];
+    };
+    const active = manifest.runs.filter(([, , a]) => a).map(([exp, id]) => ({ id, dir: path.join(root, exp, id) }));
+    const adam = active
+      .filter((r) => fs.readFileSync(path.join(r.dir, 'params', 'optimizer'), 'utf8') === 'adam')
+      .map((r) => ({ ...r, acc: latest(path.join(r.dir, 'metrics', 'val_acc')) }));
+    // a threshold half of the adam runs pass, so the matches need sorting
+    const accs = adam.map((r) => r.acc).sort((a, b) => a - b);
+    const threshold = accs[accs.length >> 1]!;
+    const matches = adam.filter((r) => r.acc > threshold).map((r) => r.id);
+    expect(matches.length).toBeGreaterThan(1);
+    expect(adam.length).toBeLessThan(active.length);
+
     const { stdout, files } = opens([
       'runs',
       'ls',
       '--order-by',
       'metrics.val_loss ASC',
       '--filter',
-      "params.optimizer = 'adam' and metrics.val_acc > 0.9",
+      `params.optimizer = 'adam' and metrics.val_acc > ${threshold}`,
       '--format',
       'ids',
     ]);
-    expect(stdout.split('\n').filter(Boolean)).toEqual(manifest.expected.filtered);
-    expect([...kinds(files).keys()].sort()).toEqual(['meta.yaml', 'metrics/val_acc', 'metrics/val_loss', 'params']);
+    expect(stdout.split('\n').filter(Boolean).sort()).toEqual([...matches].sort());
+    const k = kinds(files);
+    expect([...k.keys()].sort()).toEqual(['meta.yaml', 'metrics/val_acc', 'metrics/val_loss', 'params']);
+    expect([...k.get('params')!].sort()).toEqual(active.map((r) => r.id).sort());
     const params = files.filter((f) => f.split(path.sep)[2] === 'params').map((f) => path.basename(f));
     expect(new Set(params)).toEqual(new Set(['optimizer']));
+    // val_acc only where optimizer = 'adam'; val_loss (the sort key) only for the matches
+    expect([...k.get('metrics/val_acc')!].sort()).toEqual(adam.map((r) => r.id).sort());
+    expect([...k.get('metrics/val_loss')!].sort()).toEqual([...matches].sort());
+  });
+
+  it("the generator's own filtered answer (val_acc > 0.9) is what mlr prints", () => {
+    const { stdout } = opens(['runs', 'ls', '--order-by', 'metrics.val_loss ASC', '--filter', "params.optimizer = 'adam' and metrics.val_acc > 0.9", '--format', 'ids']);
+    expect(stdout.split('\n').filter(Boolean)).toEqual(manifest.expected.filtered);
   });
 
   it('runs best --metric val_loss --min --format id: meta.yaml and val_loss only', () => {

@@ -11,15 +11,24 @@ import { Store } from '../../src/store/store.js';
 import { FIXTURE } from '../helpers.js';
 
 describe('selectRuns with a query', () => {
-  it('opens exactly the files the query names, once per run', () => {
+  it('reads a clause\'s file only for runs the clauses before it let through, and order keys only for matches', () => {
     const store = Store.open(FIXTURE);
     const all = selectRuns(store, { view: 'active', experiments: ['sweep'] });
+    // what each run holds, from a full load (independent of the lazy path under test)
+    const full = all.map((e) => store.loadRun(e));
+    const valLoss = (r: (typeof full)[number]) => r.data.metrics.find((m) => m.key === 'val_loss')?.value;
+    const team = (r: (typeof full)[number]) => r.data.tags.find((t) => t.key === 'team')?.value;
+    const pastFirst = full.filter((r) => (valLoss(r) ?? NaN) < 1);
+    const matches = pastFirst.filter((r) => team(r) === 'vision');
+    expect(pastFirst.length).toBeLessThan(all.length);
+    expect(matches.length).toBeGreaterThan(1);
+    expect(matches.length).toBeLessThan(pastFirst.length);
+
     resetOpenCounts();
     const q = compileQuery({ filter: "metrics.val_loss < 1 AND tags.team = 'vision'", orderBy: ['params.lr DESC'] });
     const runs = selectRuns(store, { view: 'active', experiments: ['sweep'], query: q });
-    expect(openCounts).toMatchObject({ metric: all.length, param: all.length, tag: all.length });
-    expect(runs.length).toBeGreaterThan(0);
-    expect(runs.length).toBeLessThan(all.length);
+    expect(openCounts).toMatchObject({ metric: all.length, tag: pastFirst.length, param: matches.length });
+    expect(runs.map((r) => r.info.run_id).sort()).toEqual(matches.map((r) => r.info.run_id).sort());
   });
 
   it('an attribute-only filter opens no metric, param or tag file', () => {

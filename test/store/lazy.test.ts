@@ -45,13 +45,31 @@ describe('lazy reading', () => {
     expect(openCounts.tag).toBe(1);
   });
 
-  it('loadSearchable reads only the named keys', () => {
+  it('loadSearchable reads a named key on first use, once, and never a key the query did not name', () => {
     const store = Store.open(FIXTURE);
     const [run] = selectRuns(store, { view: 'active', experiments: ['sweep'], maxResults: 1 });
+    const full = store.loadRun(run!);
     resetOpenCounts();
     const s = store.loadSearchable(run!, { metrics: ['val_loss'], params: ['optimizer'], tags: [] });
+    expect(openCounts).toMatchObject({ metric: 0, param: 0, tag: 0 });
+    expect(s.metrics.get('val_loss')).toBe(full.data.metrics.find((m) => m.key === 'val_loss')!.value);
+    expect(s.metrics.get('val_loss')).toBe(full.data.metrics.find((m) => m.key === 'val_loss')!.value);
+    expect(openCounts).toMatchObject({ metric: 1, param: 0, tag: 0 });
+    expect(s.params.has('optimizer')).toBe(true);
+    expect(s.params.get('optimizer')).toBe(full.data.params.find((p) => p.key === 'optimizer')!.value);
+    expect(openCounts).toMatchObject({ metric: 1, param: 1, tag: 0 });
+    // keys the query did not name stay absent, unread, although the run has them
+    expect(full.data.metrics.some((m) => m.key === 'val_acc')).toBe(true);
+    expect(s.metrics.get('val_acc')).toBeUndefined();
+    expect(s.params.has('lr')).toBe(false);
+    expect(s.tags.get('mlflow.runName')).toBeUndefined();
     expect(openCounts).toMatchObject({ metric: 1, param: 1, tag: 0 });
     expect([...s.params.keys()]).toEqual(['optimizer']);
     expect([...s.metrics.keys()]).toEqual(['val_loss']);
+    // a named key the run lacks is looked for once
+    const t = store.loadSearchable(run!, { metrics: ['no_such_metric'] });
+    expect(t.metrics.get('no_such_metric')).toBeUndefined();
+    expect(t.metrics.has('no_such_metric')).toBe(false);
+    expect(openCounts.metric).toBe(2);
   });
 });
