@@ -6,7 +6,7 @@ import type { ExperimentDescription } from '../commands/experiments.js';
 import type { CellValue, ColumnSpec, RunTable } from '../commands/run-table.js';
 import type { ExperimentEntry } from '../store/store.js';
 import type { Metric, Problem, Run } from '../store/types.js';
-import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber } from './format.js';
+import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter } from './format.js';
 import type { OutputMode } from './output.js';
 import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
 
@@ -258,12 +258,13 @@ export type HistoryFormat = 'table' | 'json' | 'csv' | 'tsv';
  * of lines (the store yields one per 64 KiB read), so the caller writes once per chunk.
  */
 export async function* renderHistory(chunks: AsyncIterable<readonly Metric[]>, format: HistoryFormat, mode: OutputMode): AsyncGenerator<string> {
+  const time = nearbyIntegerFormatter();
   if (format === 'json') {
     let first = true;
     yield '[';
     for await (const chunk of chunks) {
       if (chunk.length === 0) continue;
-      yield historyJson(chunk, first);
+      yield historyJson(chunk, first, time);
       first = false;
     }
     yield first ? ']\n' : '\n]\n';
@@ -272,7 +273,7 @@ export async function* renderHistory(chunks: AsyncIterable<readonly Metric[]>, f
   const sep = format === 'csv' ? ',' : '\t';
   if (format === 'csv' || format === 'tsv' || !mode.tty) {
     yield ['step', 'value', 'timestamp'].join(sep) + '\n';
-    for await (const chunk of chunks) yield historyDelimited(chunk, sep);
+    for await (const chunk of chunks) yield historyDelimited(chunk, sep, time);
     return;
   }
   const head = `${'step'.padStart(8)}  ${'value'.padStart(14)}  time\n`;
@@ -281,17 +282,17 @@ export async function* renderHistory(chunks: AsyncIterable<readonly Metric[]>, f
 }
 
 /** `step<sep>value<sep>timestamp` lines, full precision. */
-function historyDelimited(chunk: readonly Metric[], sep: string): string {
+function historyDelimited(chunk: readonly Metric[], sep: string, time: (n: number) => string): string {
   let s = '';
   for (let i = 0; i < chunk.length; i++) {
     const m = chunk[i]!;
-    s += `${m.step}${sep}${formatNumberFull(m.value)}${sep}${m.timestamp}\n`;
+    s += `${m.step}${sep}${formatNumberFull(m.value)}${sep}${time(m.timestamp)}\n`;
   }
   return s;
 }
 
 /** JSON array elements, each on its own line after a comma (none before the very first). */
-function historyJson(chunk: readonly Metric[], first: boolean): string {
+function historyJson(chunk: readonly Metric[], first: boolean, time: (n: number) => string): string {
   let s = '';
   let key = '';
   let keyJson = '""';
@@ -302,7 +303,7 @@ function historyJson(chunk: readonly Metric[], first: boolean): string {
       keyJson = JSON.stringify(key);
     }
     // what JSON.stringify({ key, value: jsonNumber(value), timestamp, step }) gives, built by hand
-    s += `${first && i === 0 ? '\n' : ',\n'}  {"key":${keyJson},"value":${jsonValue(m.value)},"timestamp":${jsonInt(m.timestamp)},"step":${jsonInt(m.step)}}`;
+    s += `${first && i === 0 ? '\n' : ',\n'}  {"key":${keyJson},"value":${jsonValue(m.value)},"timestamp":${jsonInteger(m.timestamp, time)},"step":${jsonInteger(m.step, String)}}`;
   }
   return s;
 }
@@ -312,9 +313,9 @@ function jsonValue(v: number): string {
   return Number.isFinite(v) ? String(v) : `"${jsonNumber(v)}"`;
 }
 
-/** JSON text of a number as JSON.stringify writes it: null when not finite. */
-function jsonInt(v: number): string {
-  return Number.isFinite(v) ? String(v) : 'null';
+/** JSON text of a timestamp or step as JSON.stringify writes it: null when not finite. */
+function jsonInteger(v: number, text: (n: number) => string): string {
+  return Number.isFinite(v) ? text(v) : 'null';
 }
 
 /** The TTY table's rows: right-aligned step and short value, ISO time. */
