@@ -263,10 +263,10 @@ export const METRIC_CHUNK_BYTES = 1 << 16;
  * Stream a metric file in file order without loading it whole: one array of parsed lines
  * per read chunk (`chunkBytes`, 64 KiB unless told), never an empty one. A line cut by a
  * chunk boundary is completed from the next read; a last line without its newline is
- * parsed like any other. Malformed lines are passed to `onBad` (if given, in file order,
- * before the array holding the lines after them) and skipped. One array per chunk rather
- * than one yield per line: a million-point history spent more time in async-generator
- * round trips than in parsing.
+ * parsed like any other. Malformed lines are passed to `onBad` (if given) in file order as
+ * they are met, before the array of their chunk is yielded, and skipped. One array per
+ * chunk rather than one yield per line: a million-point history spent more time in
+ * async-generator round trips than in parsing. `chunkBytes` is there for tests.
  */
 export async function* streamMetricChunks(
   path: string,

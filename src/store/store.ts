@@ -457,7 +457,7 @@ export class Store {
    * read chunk: what per-line consumers of long histories should loop over. Throws at once
    * (not on the first read) when the key is invalid or the run has no such metric.
    */
-  metricHistoryChunks(run: RunEntry, key: string, chunkBytes?: number): AsyncGenerator<Metric[]> {
+  metricHistoryChunks(run: RunEntry, key: string): AsyncGenerator<Metric[]> {
     if (!isSafeKeyPath(key)) throw new UsageError(`invalid metric key '${key}'`, 'bad-key');
     const file = path.join(run.dir, 'metrics', key);
     if (!isFile(file)) {
@@ -467,11 +467,8 @@ export class Store {
         'metric-not-found',
       );
     }
-    return streamMetricChunks(
-      file,
-      key,
-      (line, _text, reason) => this.warn(problem('metric-malformed', file, `${file} line ${line}: ${reason}`)),
-      chunkBytes,
+    return streamMetricChunks(file, key, (line, _text, reason) =>
+      this.warn(problem('metric-malformed', file, `${file} line ${line}: ${reason}`)),
     );
   }
 
