@@ -167,8 +167,8 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { metricHistory } = await import('../commands/runs.js');
       const { renderHistory } = await import('../render/views.js');
-      const { lines } = metricHistory(ctx.store(), id, key);
-      for await (const chunk of renderHistory(lines, opts.format, ctx.mode)) await ctx.out(chunk);
+      const { chunks } = metricHistory(ctx.store(), id, key);
+      for await (const text of renderHistory(chunks, opts.format, ctx.mode)) await ctx.out(text);
       ctx.flushProblems();
     });
 }

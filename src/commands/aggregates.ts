@@ -139,7 +139,7 @@ export async function computeAggregates(
     for (const [metric, list] of byMetric) {
       const acc = new Accumulator(list.some((s) => s.fn === 'spark'));
       try {
-        for await (const m of store.metricHistory(run, metric)) acc.push(m);
+        for await (const chunk of store.metricHistoryChunks(run, metric)) for (const m of chunk) acc.push(m);
       } catch (e) {
         if (!(e instanceof NotFoundError)) throw e; // no such metric: the values stay empty
       }

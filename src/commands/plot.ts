@@ -176,7 +176,7 @@ export async function buildChartSeries(store: Store, targets: readonly PlotTarge
   for (const t of targets) {
     const s = new TargetSeries(t, options);
     try {
-      for await (const m of store.metricHistory(t.run, t.metric)) s.push(m);
+      for await (const chunk of store.metricHistoryChunks(t.run, t.metric)) for (const m of chunk) s.push(m);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
     }
@@ -220,7 +220,7 @@ export async function* renderSeriesData(
   let firstSeries = true;
   for (const t of targets) {
     const smoother = createSmoother(options.smooth);
-    const lines = store.metricHistory(t.run, t.metric);
+    const chunks = store.metricHistoryChunks(t.run, t.metric);
     const prefix = `${csvField(t.run.info.run_id)},${csvField(t.run.info.run_name)},${csvField(t.metric)},`;
     if (format === 'json') {
       const head = JSON.stringify({ run_id: t.run.info.run_id, run_name: t.run.info.run_name, metric: t.metric });
@@ -228,18 +228,20 @@ export async function* renderSeriesData(
     }
     firstSeries = false;
     let firstPoint = true;
-    for await (const m of lines) {
-      if (options.since !== undefined && m.step < options.since) continue;
-      // the smoother sees the same points the chart does
-      const sm = withSmooth ? smoother(m.value) : undefined;
-      if (format === 'csv') {
-        batch.push(`${prefix}${m.step},${m.timestamp},${formatNumberFull(m.value)}${sm === undefined ? '' : `,${formatNumberFull(sm)}`}\n`);
-      } else {
-        const p: Record<string, unknown> = { step: m.step, timestamp: m.timestamp, value: jsonNumber(m.value) };
-        if (sm !== undefined) p['smoothed'] = jsonNumber(sm);
-        batch.push(`${firstPoint ? '\n' : ',\n'}    ${JSON.stringify(p)}`);
+    for await (const chunk of chunks) {
+      for (const m of chunk) {
+        if (options.since !== undefined && m.step < options.since) continue;
+        // the smoother sees the same points the chart does
+        const sm = withSmooth ? smoother(m.value) : undefined;
+        if (format === 'csv') {
+          batch.push(`${prefix}${m.step},${m.timestamp},${formatNumberFull(m.value)}${sm === undefined ? '' : `,${formatNumberFull(sm)}`}\n`);
+        } else {
+          const p: Record<string, unknown> = { step: m.step, timestamp: m.timestamp, value: jsonNumber(m.value) };
+          if (sm !== undefined) p['smoothed'] = jsonNumber(sm);
+          batch.push(`${firstPoint ? '\n' : ',\n'}    ${JSON.stringify(p)}`);
+        }
+        firstPoint = false;
       }
-      firstPoint = false;
       if (batch.length >= 4096) yield flush();
     }
     if (format === 'json') batch.push(firstPoint ? ']}' : '\n  ]}');

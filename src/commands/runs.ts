@@ -25,8 +25,8 @@ export function describeRun(
   return { ...run, entry, models: runModelSummaries(store, entry, run.data.tags, cwd) };
 }
 
-/** A metric's full history in file order (streamed). */
-export function metricHistory(store: Store, id: string, key: string): { run: RunEntry; lines: AsyncGenerator<Metric> } {
+/** A metric's full history in file order, streamed as one array of lines per read chunk. */
+export function metricHistory(store: Store, id: string, key: string): { run: RunEntry; chunks: AsyncGenerator<Metric[]> } {
   const run = store.findRun(id);
-  return { run, lines: store.metricHistory(run, key) };
+  return { run, chunks: store.metricHistoryChunks(run, key) };
 }

@@ -10,6 +10,30 @@ export function formatNumberFull(v: number): string {
   return String(v);
 }
 
+const LOW4 = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'));
+
+/**
+ * A String(n) for a stream of nearby integers such as a history's millisecond timestamps:
+ * the digits above the last four are converted only when they change and the last four
+ * come from a table, which is ~2.5× faster than String() on 13-digit numbers (doubles to
+ * V8, not small integers). Anything else (negative, fractional, unsafe, under 10⁴) goes to
+ * String() itself, so the text is always String(n)'s.
+ */
+export function nearbyIntegerFormatter(): (n: number) => string {
+  let high = -1;
+  let highText = '';
+  return (n: number): string => {
+    if (!(n >= 10_000 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return String(n);
+    const low = n % 10_000;
+    const h = (n - low) / 10_000; // exact: n - low is a multiple of 10⁴ below 2⁵³
+    if (h !== high) {
+      high = h;
+      highText = String(h);
+    }
+    return highText + LOW4[low]!;
+  };
+}
+
 /** Short number text for tables: `precision` significant digits, no exponent noise. */
 export function formatNumberShort(v: number, precision = 5): string {
   if (!Number.isFinite(v)) return formatNumberFull(v);

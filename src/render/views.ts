@@ -6,7 +6,7 @@ import type { ExperimentDescription } from '../commands/experiments.js';
 import type { CellValue, ColumnSpec, RunTable } from '../commands/run-table.js';
 import type { ExperimentEntry } from '../store/store.js';
 import type { Metric, Problem, Run } from '../store/types.js';
-import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber } from './format.js';
+import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter } from './format.js';
 import type { OutputMode } from './output.js';
 import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
 
@@ -253,41 +253,77 @@ export function renderRunDescription(
 
 export type HistoryFormat = 'table' | 'json' | 'csv' | 'tsv';
 
-/** Stream history lines as text chunks in the chosen format (constant memory). */
-export async function* renderHistory(lines: AsyncIterable<Metric>, format: HistoryFormat, mode: OutputMode): AsyncGenerator<string> {
-  const batch: string[] = [];
-  const flush = (): string => {
-    const s = batch.join('');
-    batch.length = 0;
-    return s;
-  };
+/**
+ * Stream a history as text in the chosen format (constant memory): one string per array
+ * of lines (the store yields one per 64 KiB read), so the caller writes once per chunk.
+ */
+export async function* renderHistory(chunks: AsyncIterable<readonly Metric[]>, format: HistoryFormat, mode: OutputMode): AsyncGenerator<string> {
+  const time = nearbyIntegerFormatter();
   if (format === 'json') {
     let first = true;
     yield '[';
-    for await (const m of lines) {
-      batch.push(`${first ? '\n' : ',\n'}  ${JSON.stringify({ key: m.key, value: jsonNumber(m.value), timestamp: m.timestamp, step: m.step })}`);
+    for await (const chunk of chunks) {
+      if (chunk.length === 0) continue;
+      yield historyJson(chunk, first, time);
       first = false;
-      if (batch.length >= 4096) yield flush();
     }
-    yield flush() + (first ? ']\n' : '\n]\n');
+    yield first ? ']\n' : '\n]\n';
     return;
   }
   const sep = format === 'csv' ? ',' : '\t';
-  const machine = format === 'csv' || format === 'tsv' || !mode.tty;
-  if (machine) {
+  if (format === 'csv' || format === 'tsv' || !mode.tty) {
     yield ['step', 'value', 'timestamp'].join(sep) + '\n';
-    for await (const m of lines) {
-      batch.push(`${m.step}${sep}${formatNumberFull(m.value)}${sep}${m.timestamp}\n`);
-      if (batch.length >= 4096) yield flush();
-    }
-    yield flush();
+    for await (const chunk of chunks) yield historyDelimited(chunk, sep, time);
     return;
   }
   const head = `${'step'.padStart(8)}  ${'value'.padStart(14)}  time\n`;
   yield mode.color ? mode.chalk.bold(head) : head;
-  for await (const m of lines) {
-    batch.push(`${String(m.step).padStart(8)}  ${formatNumberShort(m.value, 8).padStart(14)}  ${formatIso(m.timestamp)}\n`);
-    if (batch.length >= 4096) yield flush();
+  for await (const chunk of chunks) yield historyAligned(chunk);
+}
+
+/** `step<sep>value<sep>timestamp` lines, full precision. */
+function historyDelimited(chunk: readonly Metric[], sep: string, time: (n: number) => string): string {
+  let s = '';
+  for (let i = 0; i < chunk.length; i++) {
+    const m = chunk[i]!;
+    s += `${m.step}${sep}${formatNumberFull(m.value)}${sep}${time(m.timestamp)}\n`;
   }
-  yield flush();
+  return s;
+}
+
+/** JSON array elements, each on its own line after a comma (none before the very first). */
+function historyJson(chunk: readonly Metric[], first: boolean, time: (n: number) => string): string {
+  let s = '';
+  let key = '';
+  let keyJson = '""';
+  for (let i = 0; i < chunk.length; i++) {
+    const m = chunk[i]!;
+    if (m.key !== key) {
+      key = m.key;
+      keyJson = JSON.stringify(key);
+    }
+    // what JSON.stringify({ key, value: jsonNumber(value), timestamp, step }) gives, built by hand
+    s += `${first && i === 0 ? '\n' : ',\n'}  {"key":${keyJson},"value":${jsonValue(m.value)},"timestamp":${jsonInteger(m.timestamp, time)},"step":${jsonInteger(m.step, String)}}`;
+  }
+  return s;
+}
+
+/** JSON text of jsonNumber(v): non-finite values as strings. */
+function jsonValue(v: number): string {
+  return Number.isFinite(v) ? String(v) : `"${jsonNumber(v)}"`;
+}
+
+/** JSON text of a timestamp or step as JSON.stringify writes it: null when not finite. */
+function jsonInteger(v: number, text: (n: number) => string): string {
+  return Number.isFinite(v) ? text(v) : 'null';
+}
+
+/** The TTY table's rows: right-aligned step and short value, ISO time. */
+function historyAligned(chunk: readonly Metric[]): string {
+  let s = '';
+  for (let i = 0; i < chunk.length; i++) {
+    const m = chunk[i]!;
+    s += `${String(m.step).padStart(8)}  ${formatNumberShort(m.value, 8).padStart(14)}  ${formatIso(m.timestamp)}\n`;
+  }
+  return s;
 }

@@ -256,43 +256,65 @@ export function summarizeMetricText(text: string): MetricFileSummary {
   return out;
 }
 
+/** Bytes read per chunk by streamMetricChunks: one array of parsed lines per read. */
+export const METRIC_CHUNK_BYTES = 1 << 16;
+
 /**
- * Stream a metric file's lines in file order without loading it whole. Malformed lines
- * are passed to `onBad` (if given) and skipped.
+ * Stream a metric file in file order without loading it whole: one array of parsed lines
+ * per read chunk (`chunkBytes`, 64 KiB unless told), never an empty one. A line cut by a
+ * chunk boundary is completed from the next read; a last line without its newline is
+ * parsed like any other. Malformed lines are passed to `onBad` (if given) in file order as
+ * they are met, before the array of their chunk is yielded, and skipped. One array per
+ * chunk rather than one yield per line: a million-point history spent more time in
+ * async-generator round trips than in parsing. `chunkBytes` is there for tests.
  */
-export async function* streamMetricFile(
+export async function* streamMetricChunks(
   path: string,
   key: string,
   onBad?: (line: number, text: string, reason: string) => void,
-): AsyncGenerator<Metric> {
-  const stream = createReadStream(path, { encoding: 'latin1', highWaterMark: 1 << 16 });
-  let rest = '';
+  chunkBytes: number = METRIC_CHUNK_BYTES,
+): AsyncGenerator<Metric[]> {
+  const stream = createReadStream(path, { encoding: 'latin1', highWaterMark: chunkBytes });
+  let rest = ''; // the start of a line cut by the end of the previous chunk
   let lineNo = 0;
   const p: MetricLine = { timestamp: 0, value: 0, step: 0 };
+  const onLine = (line: string, out: Metric[]): void => {
+    lineNo++;
+    const q = parseMetricLine(line);
+    if (typeof q === 'string') onBad?.(lineNo, line, q);
+    else out.push({ key, value: q.value, timestamp: q.timestamp, step: q.step });
+  };
   for await (const chunk of stream as AsyncIterable<string>) {
-    const buf = rest + chunk;
+    const out: Metric[] = [];
     let i = 0;
-    for (;;) {
-      const j = buf.indexOf('\n', i);
-      if (j < 0) break;
-      lineNo++;
-      if (parseCanonicalInto(buf, i, j, p)) {
-        i = j + 1;
-        yield { key, value: p.value, timestamp: p.timestamp, step: p.step };
+    if (rest.length > 0) {
+      const j = chunk.indexOf('\n');
+      if (j < 0) {
+        rest += chunk;
         continue;
       }
-      const line = buf.slice(i, j);
+      onLine(rest + chunk.slice(0, j), out);
       i = j + 1;
-      const q = parseMetricLineStrict(line);
-      if (typeof q === 'string') onBad?.(lineNo, line, q);
-      else yield { key, value: q.value, timestamp: q.timestamp, step: q.step };
     }
-    rest = buf.slice(i);
+    // the other lines are scanned inside the chunk itself: a flat string, faster to read
+    // than the joined `rest + chunk`
+    for (;;) {
+      const j = chunk.indexOf('\n', i);
+      if (j < 0) break;
+      if (parseCanonicalInto(chunk, i, j, p)) {
+        lineNo++;
+        out.push({ key, value: p.value, timestamp: p.timestamp, step: p.step });
+      } else {
+        onLine(chunk.slice(i, j), out);
+      }
+      i = j + 1;
+    }
+    rest = chunk.slice(i);
+    if (out.length > 0) yield out;
   }
   if (rest.length > 0) {
-    lineNo++;
-    const p = parseMetricLine(rest);
-    if (typeof p === 'string') onBad?.(lineNo, rest, p);
-    else yield { key, value: p.value, timestamp: p.timestamp, step: p.step };
+    const out: Metric[] = [];
+    onLine(rest, out);
+    if (out.length > 0) yield out;
   }
 }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { isDirectory, isFile, isSafeKeyPath, joinPath, listDir, listKeyFiles, readText, type FileKind } from './fsread.js';
-import { streamMetricFile, summarizeMetricText } from './metrics.js';
+import { streamMetricChunks, summarizeMetricText } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
 import {
   statusFromInt,
@@ -454,8 +454,12 @@ export class Store {
     return out;
   }
 
-  /** Every line of one metric in file order, streamed (never loaded whole). */
-  metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric> {
+  /**
+   * Every line of one metric in file order, streamed (never loaded whole) as one array per
+   * read chunk: what per-line consumers of long histories should loop over. Throws at once
+   * (not on the first read) when the key is invalid or the run has no such metric.
+   */
+  metricHistoryChunks(run: RunEntry, key: string): AsyncGenerator<Metric[]> {
     if (!isSafeKeyPath(key)) throw new UsageError(`invalid metric key '${key}'`, 'bad-key');
     const file = path.join(run.dir, 'metrics', key);
     if (!isFile(file)) {
@@ -465,9 +469,14 @@ export class Store {
         'metric-not-found',
       );
     }
-    return streamMetricFile(file, key, (line, _text, reason) =>
+    return streamMetricChunks(file, key, (line, _text, reason) =>
       this.warn(problem('metric-malformed', file, `${file} line ${line}: ${reason}`)),
     );
+  }
+
+  /** metricHistoryChunks one line at a time, for callers where per-line cost does not matter. */
+  metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric> {
+    return eachMetric(this.metricHistoryChunks(run, key));
   }
 
   /** Dataset inputs of a run (2.4+): `<run>/inputs/*` joined with `<exp>/datasets/*`. */
@@ -596,4 +605,9 @@ function cmp(a: string, b: string): number {
 /** Map → [{key, value}] sorted by key (MLflow's own order is the filesystem's). */
 export function mapToKv(m: Map<string, string>): KeyValue[] {
   return [...m.entries()].sort((a, b) => cmp(a[0], b[0])).map(([key, value]) => ({ key, value }));
+}
+
+/** The lines of a chunked history one at a time. */
+async function* eachMetric(chunks: AsyncIterable<Metric[]>): AsyncGenerator<Metric> {
+  for await (const chunk of chunks) yield* chunk;
 }

@@ -213,6 +213,91 @@ describe('metrics history', () => {
       "
     `);
   });
+  describe('a history longer than one 64 KiB read: lines cut by reads, a bad line, a torn last line', () => {
+    // value spelling in the file → TSV/CSV text, JSON text, TTY table text
+    const SPELLINGS: [string, string, string, string][] = [
+      ['0.5', '0.5', '0.5', '0.5'],
+      ['-1.25', '-1.25', '-1.25', '-1.25'],
+      ['2.6059679535195523', '2.6059679535195523', '2.6059679535195523', '2.605968'],
+      ['nan', 'NaN', '"NaN"', 'NaN'],
+      ['inf', 'inf', '"Infinity"', 'inf'],
+      ['-inf', '-inf', '"-Infinity"', '-inf'],
+      ['1e-05', '0.00001', '0.00001', '1e-5'],
+      ['+2.5', '2.5', '2.5', '2.5'], // the exact parser's lines
+      ['1_000.5', '1000.5', '1000.5', '1000.5'],
+      ['5.0', '5', '5', '5'],
+      ['-0.0', '0', '0', '0'],
+      ['1e21', '1e+21', '1e+21', '1e+21'],
+    ];
+    const BOUNDARY = 1 << 16;
+    const BAD = '1700000000000 oops 1';
+    const TORN = '17000000999';
+    const lines: string[] = [];
+    const rows: { step: number; ts: number; spelling: (typeof SPELLINGS)[number] }[] = [];
+    let size = 0;
+    let badAt = -1; // byte offset of the bad line
+    let badLine = 0; // its 1-based number
+    for (let i = 0; size < 3 * BOUNDARY; i++) {
+      if (badAt < 0 && size + BAD.length > BOUNDARY) {
+        badAt = size;
+        lines.push(BAD);
+        badLine = lines.length;
+      } else {
+        const spelling = SPELLINGS[i % SPELLINGS.length]!;
+        const ts = 1700000000000 + i * 7;
+        // 2-field (step 0) and 5-field (3.x) lines among the usual 3-field ones
+        const step = i % 7 === 3 ? 0 : i;
+        lines.push(i % 7 === 3 ? `${ts} ${spelling[0]}` : i % 11 === 5 ? `${ts} ${spelling[0]} ${step} train 1f2e` : `${ts} ${spelling[0]} ${step}`);
+        rows.push({ step, ts, spelling });
+      }
+      size += lines[lines.length - 1]!.length + 1;
+    }
+    const text = lines.join('\n') + '\n' + TORN;
+    const run = 'abcdef0123456789abcdef0123456789';
+    const dir = writeTree({
+      'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
+      [`mlruns/0/${run}/meta.yaml`]: `artifact_uri: /x/0/${run}/artifacts\nexperiment_id: '0'\nlifecycle_stage: active\nrun_id: ${run}\nrun_name: long\nstart_time: 1700000000000\nstatus: 3\nuser_id: ana\n`,
+      [`mlruns/0/${run}/metrics/loss`]: text,
+    });
+    const file = path.join(dir, 'mlruns', '0', run, 'metrics', 'loss');
+    const history = (format: string, opts = {}) => mlr(['--store', path.join(dir, 'mlruns'), 'metrics', 'history', 'abcdef01', 'loss', '--format', format], opts);
+    const stderr =
+      `mlr: warning: ${file} line ${badLine}: value 'oops' is not a number\n` +
+      `mlr: warning: ${file} line ${lines.length + 1}: persisted metric data contained 1 fields. Expected 2 or 3 fields.\n` +
+      "mlr: the store has problems MLflow may choke on; 'mlr doctor' explains them and 'mlr doctor --fix' repairs them\n";
+
+    it('the file is what the test means: the bad line straddles the first read boundary, lines straddle the others', () => {
+      expect(badAt).toBeLessThan(BOUNDARY);
+      expect(badAt + BAD.length).toBeGreaterThan(BOUNDARY);
+      expect(text.length).toBeGreaterThan(3 * BOUNDARY);
+      // the byte before each later boundary is not a line end: a line is cut there
+      for (const b of [2 * BOUNDARY, 3 * BOUNDARY]) expect(text.lastIndexOf('\n', b - 1)).toBeLessThan(b - 1);
+      expect(rows.length).toBe(lines.length - 1);
+    });
+    it.each([
+      ['tsv', '\t'],
+      ['csv', ','],
+    ])('%s', (format, sep) => {
+      const r = history(format);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(stderr);
+      expect(r.stdout).toBe(['step,value,timestamp', ...rows.map((w) => `${w.step},${w.spelling[1]},${w.ts}`)].join('\n').replaceAll(',', sep) + '\n');
+    });
+    it('json', () => {
+      const r = history('json');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(stderr);
+      const items = rows.map((w) => `  {"key":"loss","value":${w.spelling[2]},"timestamp":${w.ts},"step":${w.step}}`);
+      expect(r.stdout).toBe(`[\n${items.join(',\n')}\n]\n`);
+    });
+    it('TTY table', () => {
+      const r = history('table', TTY);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(stderr);
+      const body = rows.map((w) => `${String(w.step).padStart(8)}  ${w.spelling[3].padStart(14)}  ${new Date(w.ts).toISOString()}\n`);
+      expect(r.stdout).toBe('    step           value  time\n' + body.join(''));
+    });
+  });
   it('unknown metric names the ones that exist', () => {
     const r = mlr([...S, 'metrics', 'history', '0cc83f44', 'nope']);
     expect(r.code).toBe(1);

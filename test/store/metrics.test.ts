@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLater, parseMetricLine, parsePyFloat, parsePyInt, summarizeMetricText } from '../../src/store/metrics.js';
+import { isLater, parseMetricLine, parsePyFloat, parsePyInt, streamMetricChunks, summarizeMetricText } from '../../src/store/metrics.js';
+import type { Metric } from '../../src/store/types.js';
+import { writeTree } from '../helpers.js';
 
 describe('parsePyFloat: Python float() spellings (spec §6.2)', () => {
   it.each<[string, number | undefined]>([
@@ -101,5 +105,73 @@ describe('latest value: max (step, timestamp, value) (spec §6.3)', () => {
   });
   it('an empty file has no data', () => {
     expect(summarizeMetricText('')).toEqual({ count: 0, bad: [] });
+  });
+});
+
+describe('streamMetricChunks: one array per read, whatever the chunk boundaries cut', () => {
+  // every kind of line the two parsers take, a bad line and an empty one in the middle, and
+  // a last line torn off before its step (2 fields: MLflow reads it as step 0)
+  const text = [
+    '1700000000000 0.5 0', // canonical
+    '1700000000010 -1.25 1',
+    '1700000000020 nan 2',
+    '1700000000030 +2.5 3', // exact parser: sign
+    '1700000000040 garbage 4', // bad
+    '', // bad
+    '1700000000060 1e-05 6',
+    '1700000000070 7.5', // 2 fields: step 0
+    '1700000000080 -inf 8 train d1', // 5 fields (3.x)
+    ' 1700000000090 9.5 9\r', // whitespace around
+    '1700000000100 10.5 10',
+    '1700000000110 0.1', // torn, no newline
+  ].join('\n');
+  const m = (timestamp: number, value: number, step: number): Metric => ({ key: 'loss', value, timestamp, step });
+  const want: Metric[] = [
+    m(1700000000000, 0.5, 0),
+    m(1700000000010, -1.25, 1),
+    m(1700000000020, NaN, 2),
+    m(1700000000030, 2.5, 3),
+    m(1700000000060, 0.00001, 6),
+    m(1700000000070, 7.5, 0),
+    m(1700000000080, -Infinity, 8),
+    m(1700000000090, 9.5, 9),
+    m(1700000000100, 10.5, 10),
+    m(1700000000110, 0.1, 0),
+  ];
+  const wantBad = [
+    [5, '1700000000040 garbage 4', "value 'garbage' is not a number"],
+    [6, '', 'persisted metric data contained 1 fields. Expected 2 or 3 fields.'],
+  ];
+  const dir = writeTree({ loss: text, torn: '1700000000000 0.5 0\n1700000000010 0.25 1\n17000000000' });
+
+  async function read(file: string, chunkBytes: number): Promise<{ chunks: Metric[][]; bad: unknown[][] }> {
+    const chunks: Metric[][] = [];
+    const bad: unknown[][] = [];
+    for await (const c of streamMetricChunks(path.join(dir, file), 'loss', (...b) => bad.push(b), chunkBytes)) chunks.push(c);
+    return { chunks, bad };
+  }
+
+  it('every chunk size from 1 byte to the whole file gives the same lines and bad lines', async () => {
+    expect(text.length).toBe(fs.statSync(path.join(dir, 'loss')).size);
+    for (let size = 1; size <= text.length + 1; size++) {
+      const { chunks, bad } = await read('loss', size);
+      expect(chunks.flat(), `chunk size ${size}`).toEqual(want);
+      expect(bad, `chunk size ${size}`).toEqual(wantBad);
+      expect(chunks.every((c) => c.length > 0)).toBe(true);
+    }
+  });
+  it('one array per chunk holding a line end: 2 for the whole file in one read (the torn last line comes on its own)', async () => {
+    expect((await read('loss', 1 << 16)).chunks.map((c) => c.length)).toEqual([9, 1]);
+    // 16-byte reads: a line end every 1–2 reads; never more arrays than reads
+    const { chunks } = await read('loss', 16);
+    expect(chunks.length).toBeLessThanOrEqual(Math.ceil(text.length / 16) + 1);
+    expect(chunks.length).toBeGreaterThan(5);
+  });
+  it('a torn last line that is not a line is reported with its number', async () => {
+    for (const size of [1, 7, 20, 1 << 16]) {
+      const { chunks, bad } = await read('torn', size);
+      expect(chunks.flat()).toEqual([m(1700000000000, 0.5, 0), m(1700000000010, 0.25, 1)]);
+      expect(bad).toEqual([[3, '17000000000', 'persisted metric data contained 1 fields. Expected 2 or 3 fields.']]);
+    }
   });
 });
