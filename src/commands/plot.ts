@@ -8,7 +8,7 @@ import path from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { SeriesBuilder, type ChartSeries } from '../render/series.js';
 import { createSmoother } from '../render/smooth.js';
-import { formatNumberFull, jsonNumber } from '../render/format.js';
+import { formatIso, formatNumberFull, jsonNumber } from '../render/format.js';
 import { parseMetricLine, type MetricLine } from '../store/metrics.js';
 import type { RunEntry, Store } from '../store/store.js';
 
@@ -123,7 +123,7 @@ export function xAxisName(x: XAxis): string {
 /** Formats x values for the axis labels. */
 export function xFormatter(x: XAxis): ((v: number) => string) | undefined {
   if (x === 'step') return undefined;
-  if (x === 'time') return (v) => new Date(v).toISOString().replace(/\.000Z$/, 'Z');
+  if (x === 'time') return (v) => formatIso(v).replace(/\.000Z$/, 'Z');
   return formatElapsed;
 }
 

@@ -52,9 +52,16 @@ export function jsonNumber(v: number): number | string {
   return v;
 }
 
-/** ISO 8601 UTC, or '' for null. */
+/** The largest |ms| a JavaScript Date holds (±100,000,000 days around 1970). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * ISO 8601 UTC, or '' for null. A timestamp no date can hold (MLflow stores any Python int:
+ * a 22-digit metric timestamp is valid to it) prints as its number instead of throwing.
+ */
 export function formatIso(ms: number | null): string {
-  return ms === null ? '' : new Date(ms).toISOString();
+  if (ms === null) return '';
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : String(ms);
 }
 
 /** "3 minutes ago", "2 days ago"; future times say "in …". */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, REPO, mlr, writeTree } from '../helpers.js';
+import { BIN, FIXTURE, REPO, copyStore, mlr, writeTree } from '../helpers.js';
 
 const S = ['--store', FIXTURE];
 const TTY = { env: { MLR_FORCE_TTY: '1', COLUMNS: '110' } };
@@ -212,6 +212,27 @@ describe('metrics history', () => {
              2            0.35  2023-11-15T00:04:27.002Z
       "
     `);
+  });
+  it('timestamps no date can hold (MLflow keeps any Python int) print as numbers, in the table and on a time axis', () => {
+    const store = copyStore();
+    const [run] = fs.readdirSync(path.join(store, '146381941577740080')).filter((d) => d.startsWith('0cc83f44'));
+    const file = path.join(store, '146381941577740080', run!, 'metrics', 'rouge');
+    fs.writeFileSync(file, '1700000000000 0.5 0\n99999999999999999999 0.25 1\n-9000000000000000 0.125 2\n');
+    const r = mlr(['--store', store, 'metrics', 'history', '0cc83f44', 'rouge'], TTY);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      [
+        '    step           value  time',
+        '       0             0.5  2023-11-14T22:13:20.000Z',
+        '       1            0.25  100000000000000000000',
+        '       2           0.125  -9000000000000000',
+        '',
+      ].join('\n'),
+    );
+    const p = mlr(['--store', store, 'plot', '0cc83f44', '--metric', 'rouge', '--x', 'time', '--width', '60', '--height', '4']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toContain('-9000000000000000');
+    expect(p.stdout).toContain('100000000000000000000');
   });
   describe('a history longer than one 64 KiB read: lines cut by reads, a bad line, a torn last line', () => {
     // value spelling in the file → TSV/CSV text, JSON text, TTY table text

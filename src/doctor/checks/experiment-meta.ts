@@ -8,10 +8,10 @@ import type { DumpValue } from '../../store/yaml-dump.js';
 import type { YamlMap } from '../../store/yaml.js';
 import { learnArtifactRoots, rootInForm, type ArtifactRoots } from '../locations.js';
 import { int, str, type Planner } from '../planner.js';
+import { formatIso } from '../../render/format.js';
 import { salvageMeta } from '../salvage.js';
 import type { ExpScan } from '../scan.js';
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The store's artifact-location convention, learned from the experiments' files as they are. */
 export function artifactRootsOf(p: Planner): ArtifactRoots {
@@ -148,13 +148,13 @@ function rebuildExperiment(p: Planner, exp: ExpScan, roots: ArtifactRoots, taken
   }
 
   let creation = int(s['creation_time']);
-  if (creation !== undefined) notes.push(`created ${iso(creation)} (recovered)`);
+  if (creation !== undefined) notes.push(`created ${formatIso(creation)} (recovered)`);
   else {
     creation = earliestRun(exp);
-    if (creation !== undefined) notes.push(`created ${iso(creation)} (its earliest run)`);
+    if (creation !== undefined) notes.push(`created ${formatIso(creation)} (its earliest run)`);
     else {
       creation = folderTime(exp.dir);
-      notes.push(`created ${iso(creation)} (the folder's modification time)`);
+      notes.push(`created ${formatIso(creation)} (the folder's modification time)`);
     }
   }
   const lastUpdate = int(s['last_update_time']) ?? creation;

@@ -11,11 +11,11 @@ import type { DumpValue } from '../../store/yaml-dump.js';
 import type { YamlMap } from '../../store/yaml.js';
 import { RUN_ID_RE, shellQuote } from '../names.js';
 import { int, str, type Planner } from '../planner.js';
+import { formatIso } from '../../render/format.js';
 import { salvageMeta } from '../salvage.js';
 import { sameContent, type RunScan } from '../scan.js';
 
 const STATUS_NAMES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Move runs found at experiment level into the experiment their meta.yaml names. */
 export function checkMisplacedRuns(p: Planner): void {
@@ -305,12 +305,12 @@ function rebuildRun(p: Planner, run: RunScan): void {
     if (mt.min !== undefined) {
       start ??= mt.min;
       end ??= mt.max ?? null;
-      notes.push(`start ${iso(start)}${end !== null ? `, end ${iso(end)}` : ''} (from metric timestamps)`);
+      notes.push(`start ${formatIso(start)}${end !== null ? `, end ${formatIso(end)}` : ''} (from metric timestamps)`);
     } else {
       const ft = fileTimes(run);
       start ??= ft.first;
       end ??= null;
-      notes.push(`start ${iso(start)} (the oldest file in the run; no metrics)`);
+      notes.push(`start ${formatIso(start)} (the oldest file in the run; no metrics)`);
     }
   }
   let status = validStatus(s['status']);
