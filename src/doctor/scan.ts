@@ -9,6 +9,8 @@ import path from 'node:path';
 import { describeFsError, listDirOrError } from '../store/fsread.js';
 import { parseMetricLine } from '../store/metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from '../store/yaml.js';
+import { fastLineEnd, skipDigits } from './metric-lines.js';
+import { Prefetch, type Ent, type FastLines, type PrefetchOptions, type RunFiles } from './prefetch.js';
 import {
   duplicateOf,
   EXPERIMENT_ID_RE,
@@ -122,15 +124,9 @@ export interface StoreScan {
   runCount: number;
 }
 
-export interface ScanOptions {
+export interface ScanOptions extends PrefetchOptions {
   /** called every few hundred runs with the number scanned so far */
   onProgress?: (runs: number) => void;
-}
-
-interface Ent {
-  name: string;
-  isDir: boolean;
-  isFile: boolean;
 }
 
 const CONFLICT_START = /^<{7}(?: |$)/m;
@@ -146,11 +142,12 @@ export function metaBytesRead(m: MetaRead): Buffer | undefined {
   return m.raw ?? (m.text !== undefined ? Buffer.from(m.text, 'utf8') : undefined);
 }
 
-/** Read and classify one meta.yaml. */
-export function readMeta(file: string, rel: string): MetaRead {
+/** Read and classify one meta.yaml (`read`: its bytes or the error reading it, when already read). */
+export function readMeta(file: string, rel: string, read?: Buffer | NodeJS.ErrnoException): MetaRead {
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    if (read instanceof Error) throw read;
+    buf = read ?? fs.readFileSync(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { file, rel, state: 'missing' };
@@ -172,70 +169,6 @@ export function readMeta(file: string, rel: string): MetaRead {
   if (parsed.value === null) return { file, rel, state: 'empty', raw, text };
   if (!isYamlMap(parsed.value)) return { file, rel, state: 'not-a-map', raw, text, error: 'not a YAML mapping' };
   return { file, rel, state: 'ok', raw, text, map: parsed.value };
-}
-
-// the common shape of a line MLflow wrote: int, repr(float), int; fastLineEnd checks it on
-// the bytes (this regex is its specification, kept for the tests)
-export const FAST_LINE = /^(\d{1,16}) (?:-?\d+(?:\.\d+)?(?:e[-+]\d+)?|nan|inf|-inf) (-?\d{1,16})$/;
-
-/** Index just past the ASCII digits starting at b[i] (i itself when there are none). */
-function skipDigits(b: Uint8Array, i: number, n: number): number {
-  while (i < n) {
-    const c = b[i]!;
-    if (c < 48 || c > 57) break;
-    i++;
-  }
-  return i;
-}
-
-/**
- * When the line starting at b[s] (ending at the next '\n' or at n) is one FAST_LINE
- * matches, the index of its end (its '\n', or n); otherwise -1. Works on the bytes, so the
- * 5-million-line files of a big store are checked without decoding them or slicing lines
- * (that was most of `mlr doctor`'s JavaScript time). Bytes >= 0x80 never match, as their
- * latin1 characters never match the regex.
- */
-export function fastLineEnd(b: Uint8Array, s: number, n: number): number {
-  let i = skipDigits(b, s, n);
-  if (i === s || i - s > 16 || i >= n || b[i] !== 32) return -1;
-  i++;
-  if (i >= n) return -1;
-  let c = b[i]!;
-  if (c === 45) {
-    // '-': -inf, or a negative number
-    i++;
-    if (i >= n) return -1;
-    c = b[i]!;
-  }
-  if (c === 105 || (c === 110 && b[i - 1] !== 45)) {
-    // inf, -inf, nan (not -nan)
-    if (i + 2 >= n) return -1;
-    if (c === 105 ? b[i + 1] !== 110 || b[i + 2] !== 102 : b[i + 1] !== 97 || b[i + 2] !== 110) return -1;
-    i += 3;
-  } else {
-    let j = i;
-    i = skipDigits(b, i, n);
-    if (i === j) return -1;
-    if (i < n && b[i] === 46) {
-      j = ++i;
-      i = skipDigits(b, i, n);
-      if (i === j) return -1;
-    }
-    if (i < n && b[i] === 101) {
-      i++;
-      if (i >= n || (b[i] !== 45 && b[i] !== 43)) return -1;
-      j = ++i;
-      i = skipDigits(b, i, n);
-      if (i === j) return -1;
-    }
-  }
-  if (i >= n || b[i] !== 32) return -1;
-  i++;
-  if (i < n && b[i] === 45) i++;
-  const j = i;
-  i = skipDigits(b, i, n);
-  if (i === j || i - j > 16) return -1;
-  return i === n || b[i] === 10 ? i : -1;
 }
 
 /** The leading timestamp of a line fastLineEnd accepted (what Number() makes of its digits). */
@@ -310,6 +243,14 @@ export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<Metric
   return out;
 }
 
+/**
+ * analyzeMetricBytes(buf, false) of a non-empty file whose every line countFastLines
+ * accepted, from its line count alone (test/doctor/metric-bytes.test.ts checks the two agree).
+ */
+export function fastLinesScan(f: FastLines): Omit<MetricScan, 'key' | 'file' | 'rel'> {
+  return { good: f.lines, bad: [], empty: false, unterminated: !f.terminated };
+}
+
 /** True when the run's meta.yaml cannot give start/end times, so metric timestamps are needed. */
 function needsTimes(meta: MetaRead): boolean {
   if (meta.state !== 'ok' || !meta.map) return true;
@@ -320,6 +261,12 @@ function needsTimes(meta: MetaRead): boolean {
 class Scanner {
   readonly out: StoreScan;
   private readonly onProgress: ((runs: number) => void) | undefined;
+  private readonly opts: ScanOptions;
+  /** listings made while planning the read-ahead, used (once) by the scan */
+  private readonly listed = new Map<string, Ent[] | NodeJS.ErrnoException>();
+  private prefetch: Prefetch | undefined;
+  /** what the read-ahead found in the run folder being scanned */
+  private pre: RunFiles | undefined;
 
   constructor(root: string, opts: ScanOptions) {
     this.out = {
@@ -336,6 +283,7 @@ class Scanner {
       runCount: 0,
     };
     this.onProgress = opts.onProgress;
+    this.opts = opts;
   }
 
   rel(p: string): string {
@@ -346,16 +294,31 @@ class Scanner {
   }
 
   list(dir: string): Ent[] | undefined {
-    const r = listDirOrError(dir);
+    // each folder of a run is listed once, so what the read-ahead found is not removed from it
+    const r = this.pre?.lists.get(dir) ?? this.took(this.listed, dir) ?? listDirOrError(dir);
     if (!Array.isArray(r)) {
       if (r.code !== 'ENOENT' && r.code !== 'ENOTDIR') this.out.unreadable.push({ rel: this.rel(dir), error: describeFsError(r) });
       return undefined;
     }
-    return r.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return r.sort(byName);
+  }
+
+  /** The entry for `key` in `m`, removed from it (so a second look lists again). */
+  private took<T>(m: Map<string, T>, key: string): T | undefined {
+    const v = m.get(key);
+    if (v !== undefined) m.delete(key);
+    return v;
+  }
+
+  /** A file's bytes (valid until the next read): from the read-ahead, else read now. Throws fs errors. */
+  private bytes(file: string): Buffer {
+    const got = this.pre?.files.get(file);
+    if (got instanceof Error) throw got;
+    return got ?? readInto(file);
   }
 
   meta(file: string): MetaRead {
-    const m = readMeta(file, this.rel(file));
+    const m = readMeta(file, this.rel(file), this.pre?.files.get(file));
     if (m.state === 'unreadable') this.out.unreadable.push({ rel: m.rel, error: m.error ?? 'unreadable' });
     return m;
   }
@@ -375,6 +338,46 @@ class Scanner {
   }
 
   scan(): StoreScan {
+    const plan = this.planRuns();
+    const workers = Prefetch.workersFor(plan.length, this.opts);
+    if (workers > 0) this.prefetch = new Prefetch(plan, workers);
+    try {
+      return this.scanRoot();
+    } finally {
+      this.prefetch?.close();
+      this.prefetch = undefined;
+      this.listed.clear();
+    }
+  }
+
+  /**
+   * The folders the scan will probably treat as runs, in the order it will visit them: every
+   * folder inside an experiment-like folder of the root or of .trash. Only a guess for the
+   * read-ahead (what it gets wrong is read again by the scan); the listings it makes are kept
+   * for the scan, so no folder is listed twice.
+   */
+  private planRuns(): string[] {
+    const plan: string[] = [];
+    const listSorted = (dir: string): Ent[] => {
+      const r = listDirOrError(dir);
+      this.listed.set(dir, r);
+      return Array.isArray(r) ? r.sort(byName) : [];
+    };
+    const experiment = (dir: string): void => {
+      for (const e of listSorted(dir)) if (e.isDir && !RESERVED_EXPERIMENT_DIRS.has(e.name)) plan.push(child(dir, e.name));
+    };
+    const root = this.out.root;
+    for (const e of listSorted(root)) {
+      if (!e.isDir || e.name === 'models') continue;
+      const p = path.join(root, e.name);
+      if (e.name === '.trash') {
+        for (const t of listSorted(p)) if (t.isDir) experiment(path.join(p, t.name));
+      } else if (!e.name.endsWith('.trash')) experiment(p);
+    }
+    return plan;
+  }
+
+  private scanRoot(): StoreScan {
     const root = this.out.root;
     const ents = this.list(root) ?? [];
     const names = new Set(ents.map((e) => e.name));
@@ -521,6 +524,21 @@ class Scanner {
     inTrash: boolean,
     knownMeta?: MetaRead,
   ): { run?: RunScan; strays: Stray[]; artifactOnly?: boolean; notRun?: string } {
+    this.pre = this.prefetch?.take(dir);
+    try {
+      return this.scanRun(dir, folder, expFolder, inTrash, knownMeta);
+    } finally {
+      this.pre = undefined;
+    }
+  }
+
+  private scanRun(
+    dir: string,
+    folder: string,
+    expFolder: string,
+    inTrash: boolean,
+    knownMeta?: MetaRead,
+  ): { run?: RunScan; strays: Stray[]; artifactOnly?: boolean; notRun?: string } {
     const meta = knownMeta ?? this.meta(child(dir, 'meta.yaml'));
     const run: RunScan = { folder, dir, rel: this.rel(dir), expFolder, inTrash, meta, metrics: [], paramKeys: [], tagKeys: [] };
     const strays: Stray[] = [];
@@ -616,9 +634,14 @@ class Scanner {
         if (!isAcceptableKey(key)) this.out.invalidKeys.push({ rel: this.rel(p), kind });
         keys.push(key);
         if (where === 'metrics') {
+          const fast = wantTimes ? undefined : this.pre?.fast.get(p);
+          if (fast) {
+            metrics.push({ key, file: p, rel: this.rel(p), ...fastLinesScan(fast) });
+            continue;
+          }
           let buf: Buffer;
           try {
-            buf = readInto(p);
+            buf = this.bytes(p);
           } catch (err) {
             this.out.unreadable.push({ rel: this.rel(p), error: describeFsError(err as NodeJS.ErrnoException) });
             continue;
@@ -717,6 +740,10 @@ class Scanner {
  */
 function child(dir: string, name: string): string {
   return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+}
+
+function byName(a: Ent, b: Ent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 let scratch = Buffer.allocUnsafe(1 << 16);

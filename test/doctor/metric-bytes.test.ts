@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRng, pyRepr } from '../../bench/generate.mjs';
-import { analyzeMetricBytes, FAST_LINE, fastLineEnd, type MetricScan } from '../../src/doctor/scan.js';
+import { countFastLines, FAST_LINE, fastLineEnd } from '../../src/doctor/metric-lines.js';
+import { analyzeMetricBytes, fastLinesScan, type MetricScan } from '../../src/doctor/scan.js';
 import { parseMetricLine } from '../../src/store/metrics.js';
 
 /** analyzeMetricBytes as it was before the byte scanner (decode, split, regex): the reference. */
@@ -131,6 +132,28 @@ describe('analyzeMetricBytes', () => {
       const buf = Buffer.from(text, 'latin1');
       for (const wantTimes of [false, true]) expect({ text, r: analyzeMetricBytes(buf, wantTimes) }).toEqual({ text, r: reference(buf, wantTimes) });
     }
+  });
+
+  it('of a file countFastLines accepts, is what its line count says (what read-ahead workers send)', () => {
+    let accepted = 0;
+    for (let k = 0; k < 4000; k++) {
+      const lines: string[] = [];
+      const count = 1 + rng.int(12);
+      for (let q = 0; q < count; q++) lines.push(rng.next() < 0.97 ? canonicalLine() : nearMiss());
+      const text = lines.join('\n') + (rng.next() < 0.8 ? '\n' : '');
+      const buf = Buffer.from('xx' + text + 'yy', 'latin1');
+      const n = countFastLines(buf, 2, buf.length - 2);
+      const alone = buf.subarray(2, buf.length - 2);
+      expect(countFastLines(alone, 0, alone.length)).toBe(n);
+      if (n < 0) continue;
+      accepted++;
+      expect(n).toBe(count);
+      expect(fastLinesScan({ lines: n, terminated: text.endsWith('\n') })).toStrictEqual(reference(alone, false));
+    }
+    expect(accepted).toBeGreaterThan(1000);
+    const twoLines = Buffer.from('1 0.5 0\n\n');
+    expect(countFastLines(twoLines, 0, twoLines.length)).toBe(-1); // an empty line is not fast
+    expect(countFastLines(twoLines, 0, twoLines.length - 1)).toBe(1);
   });
 
   it('reads timestamps of 16 digits the way Number() does', () => {
