@@ -368,11 +368,11 @@ class Scanner {
     };
     const root = this.out.root;
     for (const e of listSorted(root)) {
-      if (!e.isDir || e.name === 'models') continue;
+      if (!e.isDir) continue;
       const p = path.join(root, e.name);
       if (e.name === '.trash') {
-        for (const t of listSorted(p)) if (t.isDir) experiment(path.join(p, t.name));
-      } else if (!e.name.endsWith('.trash')) experiment(p);
+        for (const t of listSorted(p)) if (t.isDir && EXPERIMENT_ID_RE.test(t.name)) experiment(path.join(p, t.name));
+      } else if (e.name !== 'models' && EXPERIMENT_ID_RE.test(e.name)) experiment(p); // not *.trash, junk or duplicates
     }
     return plan;
   }
