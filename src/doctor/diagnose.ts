@@ -20,6 +20,8 @@ export interface DiagnoseOptions {
   /** "now" in ms (deleted_time of runs the repair marks deleted) */
   now?: number;
   onProgress?: (runs: number) => void;
+  /** threads reading ahead for the scan (default: by store size and cores; 0: none) */
+  workers?: number;
 }
 
 export interface Diagnosis {
@@ -49,7 +51,7 @@ export function assertReadableStore(root: string): void {
 /** Run every check over the store at `root`. */
 export function diagnose(root: string, opts: DiagnoseOptions = {}): Diagnosis {
   assertReadableStore(root);
-  const scan = scanStore(root, { onProgress: opts.onProgress });
+  const scan = scanStore(root, { onProgress: opts.onProgress, workers: opts.workers });
   const p = new Planner(scan, opts.now ?? Date.now());
   checkStrays(p);
   checkExperimentMeta(p);

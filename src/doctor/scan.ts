@@ -9,6 +9,8 @@ import path from 'node:path';
 import { describeFsError, listDirOrError } from '../store/fsread.js';
 import { parseMetricLine } from '../store/metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from '../store/yaml.js';
+import { fastLineEnd, skipDigits } from './metric-lines.js';
+import { Prefetch, type Ent, type FastLines, type PrefetchOptions, type RunFiles } from './prefetch.js';
 import {
   duplicateOf,
   EXPERIMENT_ID_RE,
@@ -122,15 +124,9 @@ export interface StoreScan {
   runCount: number;
 }
 
-export interface ScanOptions {
+export interface ScanOptions extends PrefetchOptions {
   /** called every few hundred runs with the number scanned so far */
   onProgress?: (runs: number) => void;
-}
-
-interface Ent {
-  name: string;
-  isDir: boolean;
-  isFile: boolean;
 }
 
 const CONFLICT_START = /^<{7}(?: |$)/m;
@@ -146,11 +142,12 @@ export function metaBytesRead(m: MetaRead): Buffer | undefined {
   return m.raw ?? (m.text !== undefined ? Buffer.from(m.text, 'utf8') : undefined);
 }
 
-/** Read and classify one meta.yaml. */
-export function readMeta(file: string, rel: string): MetaRead {
+/** Read and classify one meta.yaml (`read`: its bytes or the error reading it, when already read). */
+export function readMeta(file: string, rel: string, read?: Buffer | NodeJS.ErrnoException): MetaRead {
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    if (read instanceof Error) throw read;
+    buf = read ?? fs.readFileSync(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return { file, rel, state: 'missing' };
@@ -174,8 +171,15 @@ export function readMeta(file: string, rel: string): MetaRead {
   return { file, rel, state: 'ok', raw, text, map: parsed.value };
 }
 
-// the common shape of a line MLflow wrote: int, repr(float), int
-const FAST_LINE = /^(\d{1,16}) (?:-?\d+(?:\.\d+)?(?:e[-+]\d+)?|nan|inf|-inf) (-?\d{1,16})$/;
+/** The leading timestamp of a line fastLineEnd accepted (what Number() makes of its digits). */
+function fastTimestamp(b: Buffer, s: number): number {
+  const e = skipDigits(b, s, b.length);
+  // up to 15 digits the running value is exact (< 2^53); 16 need Number's rounding
+  if (e - s > 15) return Number(b.toString('latin1', s, e));
+  let v = 0;
+  for (let i = s; i < e; i++) v = v * 10 + (b[i]! - 48);
+  return v;
+}
 
 /**
  * Check every line of a metric file the way MLflow 2.12/3.x parses it. A last line without
@@ -185,27 +189,30 @@ const FAST_LINE = /^(\d{1,16}) (?:-?\d+(?:\.\d+)?(?:e[-+]\d+)?|nan|inf|-inf) (-?
 export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<MetricScan, 'key' | 'file' | 'rel'> {
   const out: Omit<MetricScan, 'key' | 'file' | 'rel'> = { good: 0, bad: [], empty: buf.length === 0, unterminated: false };
   if (buf.length === 0) return out;
-  const text = buf.toString('latin1');
-  const n = text.length;
-  const terminated = text.charCodeAt(n - 1) === 10;
+  const n = buf.length;
+  const terminated = buf[n - 1] === 10;
   let i = 0;
   let lineNo = 0;
   let fieldsSeen = 0;
   let minTs = Infinity;
   let maxTs = -Infinity;
   while (i < n) {
-    let j = text.indexOf('\n', i);
-    const last = j < 0;
-    if (last) j = n;
+    const start = i;
+    let j = fastLineEnd(buf, start, n);
+    const fast = j >= 0;
+    if (!fast) {
+      j = buf.indexOf(10, start);
+      if (j < 0) j = n;
+    }
+    const last = j === n;
     lineNo++;
-    const line = text.slice(i, j);
     i = j + 1;
     let fields = 3;
     let ts: number | undefined;
-    const m = FAST_LINE.exec(line);
-    if (m) {
-      if (wantTimes) ts = Number(m[1]);
+    if (fast) {
+      if (wantTimes) ts = fastTimestamp(buf, start);
     } else {
+      const line = buf.toString('latin1', start, j);
       const p = parseMetricLine(line);
       if (typeof p === 'string') {
         out.bad.push({ line: lineNo, text: line, reason: last ? `torn last line (no newline): ${p}` : p });
@@ -216,6 +223,7 @@ export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<Metric
     }
     if (last && !terminated) {
       if (fieldsSeen > fields) {
+        const line = buf.toString('latin1', start, j);
         out.bad.push({ line: lineNo, text: line, reason: `torn last line (no newline): ${fields} fields where the other lines have ${fieldsSeen}` });
         continue;
       }
@@ -235,6 +243,14 @@ export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<Metric
   return out;
 }
 
+/**
+ * analyzeMetricBytes(buf, false) of a non-empty file whose every line countFastLines
+ * accepted, from its line count alone (test/doctor/metric-bytes.test.ts checks the two agree).
+ */
+export function fastLinesScan(f: FastLines): Omit<MetricScan, 'key' | 'file' | 'rel'> {
+  return { good: f.lines, bad: [], empty: false, unterminated: !f.terminated };
+}
+
 /** True when the run's meta.yaml cannot give start/end times, so metric timestamps are needed. */
 function needsTimes(meta: MetaRead): boolean {
   if (meta.state !== 'ok' || !meta.map) return true;
@@ -245,6 +261,12 @@ function needsTimes(meta: MetaRead): boolean {
 class Scanner {
   readonly out: StoreScan;
   private readonly onProgress: ((runs: number) => void) | undefined;
+  private readonly opts: ScanOptions;
+  /** listings made while planning the read-ahead, used (once) by the scan */
+  private readonly listed = new Map<string, Ent[] | NodeJS.ErrnoException>();
+  private prefetch: Prefetch | undefined;
+  /** what the read-ahead found in the run folder being scanned */
+  private pre: RunFiles | undefined;
 
   constructor(root: string, opts: ScanOptions) {
     this.out = {
@@ -261,6 +283,7 @@ class Scanner {
       runCount: 0,
     };
     this.onProgress = opts.onProgress;
+    this.opts = opts;
   }
 
   rel(p: string): string {
@@ -271,16 +294,31 @@ class Scanner {
   }
 
   list(dir: string): Ent[] | undefined {
-    const r = listDirOrError(dir);
+    // each folder of a run is listed once, so what the read-ahead found is not removed from it
+    const r = this.pre?.lists.get(dir) ?? this.took(this.listed, dir) ?? listDirOrError(dir);
     if (!Array.isArray(r)) {
       if (r.code !== 'ENOENT' && r.code !== 'ENOTDIR') this.out.unreadable.push({ rel: this.rel(dir), error: describeFsError(r) });
       return undefined;
     }
-    return r.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return r.sort(byName);
+  }
+
+  /** The entry for `key` in `m`, removed from it (so a second look lists again). */
+  private took<T>(m: Map<string, T>, key: string): T | undefined {
+    const v = m.get(key);
+    if (v !== undefined) m.delete(key);
+    return v;
+  }
+
+  /** A file's bytes (valid until the next read): from the read-ahead, else read now. Throws fs errors. */
+  private bytes(file: string): Buffer {
+    const got = this.pre?.files.get(file);
+    if (got instanceof Error) throw got;
+    return got ?? readInto(file);
   }
 
   meta(file: string): MetaRead {
-    const m = readMeta(file, this.rel(file));
+    const m = readMeta(file, this.rel(file), this.pre?.files.get(file));
     if (m.state === 'unreadable') this.out.unreadable.push({ rel: m.rel, error: m.error ?? 'unreadable' });
     return m;
   }
@@ -300,6 +338,46 @@ class Scanner {
   }
 
   scan(): StoreScan {
+    const plan = this.planRuns();
+    const workers = Prefetch.workersFor(plan.length, this.opts);
+    if (workers > 0) this.prefetch = new Prefetch(plan, workers);
+    try {
+      return this.scanRoot();
+    } finally {
+      this.prefetch?.close();
+      this.prefetch = undefined;
+      this.listed.clear();
+    }
+  }
+
+  /**
+   * The folders the scan will probably treat as runs, in the order it will visit them: every
+   * folder inside an experiment-like folder of the root or of .trash. Only a guess for the
+   * read-ahead (what it gets wrong is read again by the scan); the listings it makes are kept
+   * for the scan, so no folder is listed twice.
+   */
+  private planRuns(): string[] {
+    const plan: string[] = [];
+    const listSorted = (dir: string): Ent[] => {
+      const r = listDirOrError(dir);
+      this.listed.set(dir, r);
+      return Array.isArray(r) ? r.sort(byName) : [];
+    };
+    const experiment = (dir: string): void => {
+      for (const e of listSorted(dir)) if (e.isDir && !RESERVED_EXPERIMENT_DIRS.has(e.name)) plan.push(child(dir, e.name));
+    };
+    const root = this.out.root;
+    for (const e of listSorted(root)) {
+      if (!e.isDir) continue;
+      const p = path.join(root, e.name);
+      if (e.name === '.trash') {
+        for (const t of listSorted(p)) if (t.isDir && EXPERIMENT_ID_RE.test(t.name)) experiment(path.join(p, t.name));
+      } else if (e.name !== 'models' && EXPERIMENT_ID_RE.test(e.name)) experiment(p); // not *.trash, junk or duplicates
+    }
+    return plan;
+  }
+
+  private scanRoot(): StoreScan {
     const root = this.out.root;
     const ents = this.list(root) ?? [];
     const names = new Set(ents.map((e) => e.name));
@@ -402,7 +480,7 @@ class Scanner {
     const ents = this.list(dir) ?? [];
     const names = new Set(ents.map((e) => e.name));
     for (const e of ents) {
-      const p = path.join(dir, e.name);
+      const p = child(dir, e.name);
       if (!e.isDir) {
         if (e.name === 'meta.yaml') continue;
         const why = e.isFile ? this.strayReason(e, names) : undefined;
@@ -446,7 +524,22 @@ class Scanner {
     inTrash: boolean,
     knownMeta?: MetaRead,
   ): { run?: RunScan; strays: Stray[]; artifactOnly?: boolean; notRun?: string } {
-    const meta = knownMeta ?? this.meta(path.join(dir, 'meta.yaml'));
+    this.pre = this.prefetch?.take(dir);
+    try {
+      return this.scanRun(dir, folder, expFolder, inTrash, knownMeta);
+    } finally {
+      this.pre = undefined;
+    }
+  }
+
+  private scanRun(
+    dir: string,
+    folder: string,
+    expFolder: string,
+    inTrash: boolean,
+    knownMeta?: MetaRead,
+  ): { run?: RunScan; strays: Stray[]; artifactOnly?: boolean; notRun?: string } {
+    const meta = knownMeta ?? this.meta(child(dir, 'meta.yaml'));
     const run: RunScan = { folder, dir, rel: this.rel(dir), expFolder, inTrash, meta, metrics: [], paramKeys: [], tagKeys: [] };
     const strays: Stray[] = [];
     const ents = this.list(dir);
@@ -460,7 +553,7 @@ class Scanner {
     let other = false;
     const wantTimes = needsTimes(meta);
     for (const e of ents) {
-      const p = path.join(dir, e.name);
+      const p = child(dir, e.name);
       if (!e.isDir) {
         if (e.name === 'meta.yaml') continue;
         const why = e.isFile ? this.strayReason(e, names) : undefined;
@@ -516,7 +609,7 @@ class Scanner {
       if (!ents) return;
       const names = new Set(ents.map((e) => e.name));
       for (const e of ents) {
-        const p = path.join(d, e.name);
+        const p = child(d, e.name);
         const key = prefix + e.name;
         const junk = e.isDir ? junkDirReason(e.name) : junkFileReason(e.name);
         if (junk) {
@@ -541,9 +634,14 @@ class Scanner {
         if (!isAcceptableKey(key)) this.out.invalidKeys.push({ rel: this.rel(p), kind });
         keys.push(key);
         if (where === 'metrics') {
+          const fast = wantTimes ? undefined : this.pre?.fast.get(p);
+          if (fast) {
+            metrics.push({ key, file: p, rel: this.rel(p), ...fastLinesScan(fast) });
+            continue;
+          }
           let buf: Buffer;
           try {
-            buf = readInto(p);
+            buf = this.bytes(p);
           } catch (err) {
             this.out.unreadable.push({ rel: this.rel(p), error: describeFsError(err as NodeJS.ErrnoException) });
             continue;
@@ -633,6 +731,19 @@ class Scanner {
       }
     }
   }
+}
+
+/**
+ * path.join(dir, name) for a `name` listed in `dir` (never '', '.', '..' or holding a
+ * separator) when `dir` is already normal (itself made by path.join or child): a plain
+ * concatenation. Hundreds of thousands of calls on a big store; path.join re-normalizes.
+ */
+function child(dir: string, name: string): string {
+  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+}
+
+function byName(a: Ent, b: Ent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 let scratch = Buffer.allocUnsafe(1 << 16);
