@@ -300,7 +300,7 @@ function prefetchWorker(countLines: typeof countFastLines): void {
   let slab = Buffer.allocUnsafeSlow(1 << 18);
   let size = 0;
 
-  // paths are built exactly as the scan builds them (scan.ts child()): they are the keys
+  // paths are built exactly as the scan builds them (fsread.joinPath): they are the keys
   const child = (dir: string, name: string): string => (dir.endsWith(path.sep) ? dir + name : dir + path.sep + name);
 
   const errText = (e: unknown): string => {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeFsError, listDirOrError } from '../store/fsread.js';
+import { describeFsError, joinPath, listDirOrError } from '../store/fsread.js';
 import { parseMetricLine } from '../store/metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from '../store/yaml.js';
 import { fastLineEnd, skipDigits } from './metric-lines.js';
@@ -129,6 +129,8 @@ export interface ScanOptions extends PrefetchOptions {
   onProgress?: (runs: number) => void;
 }
 
+/** The largest millisecond time a JavaScript Date holds (year 275760). */
+const MAX_TIME_MS = 8.64e15;
 const CONFLICT_START = /^<{7}(?: |$)/m;
 const CONFLICT_END = /^>{7}(?: |$)/m;
 
@@ -231,7 +233,9 @@ export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<Metric
     }
     fieldsSeen = Math.max(fieldsSeen, fields);
     out.good++;
-    if (ts !== undefined) {
+    // a start or end time is inferred only from timestamps a date can hold (MLflow accepts
+    // any integer: a negative or 20-digit one would make a nonsense start_time)
+    if (ts !== undefined && ts >= 0 && ts <= MAX_TIME_MS) {
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
     }
@@ -733,14 +737,8 @@ class Scanner {
   }
 }
 
-/**
- * path.join(dir, name) for a `name` listed in `dir` (never '', '.', '..' or holding a
- * separator) when `dir` is already normal (itself made by path.join or child): a plain
- * concatenation. Hundreds of thousands of calls on a big store; path.join re-normalizes.
- */
-function child(dir: string, name: string): string {
-  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
-}
+/** path.join for a name listed in an already normal folder (fsread.joinPath; prefetch.ts's worker builds its keys the same way). */
+const child = joinPath;
 
 function byName(a: Ent, b: Ent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;

@@ -52,7 +52,7 @@ function reference(buf: Buffer, wantTimes: boolean): Omit<MetricScan, 'key' | 'f
     }
     fieldsSeen = Math.max(fieldsSeen, fields);
     out.good++;
-    if (ts !== undefined) {
+    if (ts !== undefined && ts >= 0 && ts <= 8.64e15) {
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
     }
@@ -156,11 +156,22 @@ describe('analyzeMetricBytes', () => {
     expect(countFastLines(twoLines, 0, twoLines.length - 1)).toBe(1);
   });
 
-  it('reads timestamps of 16 digits the way Number() does', () => {
-    for (const ts of ['9007199254740993', '9999999999999999', '1234567890123456789'.slice(0, 16), '0000000000000001', '999999999999999']) {
+  it('reads timestamps of 16 digits the way Number() does, and skips those beyond a date', () => {
+    for (const ts of ['8639999999999999', '1234567890123456', '0000000000000001', '999999999999999', '9007199254740993', '9999999999999999']) {
       const buf = Buffer.from(`${ts} 0.5 0\n1 0.5 1\n`);
       expect(analyzeMetricBytes(buf, true)).toEqual(reference(buf, true));
-      expect(analyzeMetricBytes(buf, true).maxTs).toBe(Number(ts) > 1 ? Number(ts) : 1);
+      expect(analyzeMetricBytes(buf, true).maxTs).toBe(Number(ts) > 1 && Number(ts) <= 8.64e15 ? Number(ts) : 1);
     }
+  });
+});
+
+describe('times for a rebuilt meta.yaml', () => {
+  it('come only from timestamps a date can hold: negative and 20-digit ones are skipped, whichever path parses them', () => {
+    const text = ['1700000000000 0.5 0', '99999999999999999999 0.25 1', '-5 0.1 2', '+1700000009000 0.3 3', '1700000001000 0.2 4', ''].join('\n');
+    expect(analyzeMetricBytes(Buffer.from(text), true)).toMatchObject({ good: 5, bad: [], minTs: 1700000000000, maxTs: 1700000009000 });
+    const none = analyzeMetricBytes(Buffer.from('-1 0.5 0\n99999999999999999999 0.25 1\n'), true);
+    expect(none.good).toBe(2);
+    expect(none.minTs).toBeUndefined();
+    expect(none.maxTs).toBeUndefined();
   });
 });
