@@ -2,21 +2,22 @@
  * A short-lived exclusive lock between mlr processes, used where a check-then-create must
  * not race (two `mlr experiments create same-name` → one experiment).
  *
- * The lock is a plain file created with O_EXCL in the store root (`<root>/.mlr-lock`):
+ * The lock is a plain file in the store root (`<root>/.mlr-lock`):
  * MLflow ignores stray files at the root, and nothing mlr keeps is ever a folder there.
  * A lock whose owner is dead (same host, pid gone) is broken at once; one whose owner cannot
  * be checked (another host, or no owner line) is broken once older than `staleMs`.
  *
- * The lock is published with its content already in it: the owner line is written to a
- * private temp file which is then hard-linked to `.mlr-lock` (link fails with EEXIST when
- * the name is taken, atomically, also over NFS). A holder killed at any instant therefore
+ * The lock is published with its content already in it (write.ts createExclusive: a
+ * `.mlr-tmp-*` file hard-linked into place, O_EXCL where there are no hard links), without
+ * fsync: a lock means nothing after a crash. A holder killed at any instant therefore
  * leaves either no lock or a lock naming a dead pid, never an empty one that only age could
- * break. Filesystems without hard links (FAT, some SMB mounts) fall back to O_EXCL + write.
+ * break.
  */
-import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, constants } from 'node:fs';
+import { readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { StateError } from '../errors.js';
+import { createExclusive } from './write.js';
 
 export const LOCK_NAME = '.mlr-lock';
 
@@ -81,47 +82,6 @@ function tryBreakStale(lockPath: string, staleMs: number): void {
   }
 }
 
-let linkUnsupported = false;
-
-/** Create the lock file holding `content`; false when it already exists. */
-function tryCreate(lockPath: string, content: string): boolean {
-  if (!linkUnsupported) {
-    // named like every mlr temp file, so `doctor` knows a stray one left by a kill
-    const tmp = `${lockPath.slice(0, -LOCK_NAME.length)}.mlr-tmp-lock-${randomBytes(6).toString('hex')}`;
-    try {
-      writeFileSync(tmp, content, { mode: 0o644, flag: 'wx' });
-      try {
-        linkSync(tmp, lockPath);
-        return true;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') return false;
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
-        linkUnsupported = true;
-      }
-    } finally {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // never created
-      }
-    }
-  }
-  let fd: number;
-  try {
-    fd = openSync(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
-  try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
 export interface LockOptions {
   timeoutMs?: number;
   staleMs?: number;
@@ -137,7 +97,7 @@ export function withLock<T>(dir: string, fn: () => T, opts: LockOptions = {}): T
   const deadline = Date.now() + timeoutMs;
   let wait = 2;
   for (;;) {
-    if (tryCreate(lockPath, me)) break;
+    if (createExclusive(lockPath, me, { durable: false })) break;
     tryBreakStale(lockPath, staleMs);
     if (Date.now() > deadline) {
       let owner = '';

@@ -55,14 +55,14 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Write `data` to a new temp file in `dir` (mode as given, fsynced); returns its path. */
-function writeTemp(dir: string, data: Buffer, mode: number | undefined): string {
+/** Write `data` to a new temp file in `dir` (mode as given, fsynced unless not durable); returns its path. */
+function writeTemp(dir: string, data: Buffer, mode: number | undefined, durable = true): string {
   const tmp = tempPath(dir);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
   try {
     if (mode !== undefined) fchmodSync(fd, mode);
     writeAll(fd, data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     safeUnlink(tmp);
@@ -87,6 +87,11 @@ export interface AtomicWriteOptions {
    * metrics/ (see the module comment).
    */
   tempDir?: string;
+  /**
+   * false: skip the fsyncs (of the file and of its folder). For files that mean nothing
+   * after a crash, such as the store lock (src/store/lock.ts). Default true.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -122,7 +127,8 @@ export function atomicWriteFile(target: string, data: string | Buffer, opts: Ato
 export function createExclusive(target: string, data: string | Buffer, opts: AtomicWriteOptions = {}): boolean {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const dir = path.dirname(target);
-  const tmp = writeTemp(opts.tempDir ?? dir, buf, undefined);
+  const durable = opts.durable ?? true;
+  const tmp = writeTemp(opts.tempDir ?? dir, buf, undefined, durable);
   try {
     linkSync(tmp, target);
   } catch (e) {
@@ -136,14 +142,14 @@ export function createExclusive(target: string, data: string | Buffer, opts: Ato
       throw e;
     }
     safeUnlink(tmp);
-    return createExclusiveDirect(target, buf);
+    return createExclusiveDirect(target, buf, durable);
   }
   safeUnlink(tmp);
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
   return true;
 }
 
-function createExclusiveDirect(target: string, buf: Buffer): boolean {
+function createExclusiveDirect(target: string, buf: Buffer, durable: boolean): boolean {
   let fd: number;
   try {
     fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
@@ -153,14 +159,14 @@ function createExclusiveDirect(target: string, buf: Buffer): boolean {
   }
   try {
     writeAll(fd, buf);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     safeUnlink(target);
     throw e;
   }
   closeSync(fd);
-  fsyncDir(path.dirname(target));
+  if (durable) fsyncDir(path.dirname(target));
   return true;
 }
 
