@@ -3,11 +3,11 @@
  */
 import { NotFoundError, UsageError } from '../errors.js';
 import type { CompiledQuery, FilterNode, OrderKey } from '../search/index.js';
-import { compileQuery, evaluate, sortRuns } from '../search/index.js';
+import { compileQuery, filterRuns, sortRuns } from '../search/index.js';
 import type { RunEntry, Store } from '../store/store.js';
 import type { ViewType } from '../store/types.js';
 import type { ColumnSpec } from './run-table.js';
-import { resolveExperiments } from './select.js';
+import { loadForQuery, resolveExperiments } from './select.js';
 
 const ATTRIBUTE_COLUMN: Record<string, string> = {
   run_id: 'run_id',
@@ -92,8 +92,7 @@ export function bestRun(store: Store, opts: BestRunOptions): BestRun {
   query.order.push(order);
   query.needs.metrics.add(metric);
   const entries = store.listRuns(resolveExperiments(store, opts.experiments), opts.view);
-  const loaded = entries.map((entry) => ({ ...store.loadSearchable(entry, query.needs), entry }));
-  const matched = query.predicate ? loaded.filter((r) => evaluate(query.predicate, r)) : loaded;
+  const matched = filterRuns(loadForQuery(store, entries, query), query);
   const top = sortRuns(matched, query.order, 1)[0];
   const value = top?.metrics.get(metric);
   if (!top || value === undefined || Number.isNaN(value)) {

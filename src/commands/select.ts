@@ -30,13 +30,17 @@ export const naturalOrder: (a: RunEntry, b: RunEntry) => number = compareNatural
 /** A loaded run that remembers its store entry. */
 export type SearchedRun = SearchableRun & { entry: RunEntry };
 
+/** Each run as the query sees it: its files are read as the filter and order-by ask for them. */
+export function loadForQuery(store: Store, entries: RunEntry[], query: CompiledQuery): SearchedRun[] {
+  return entries.map((entry): SearchedRun => ({ ...store.loadSearchable(entry, query.needs), entry }));
+}
+
 /**
  * Loads what the query needs of each run (only those files, as the filter asks for them),
  * then filters and sorts as MLflow does, keeping the first `limit` (all when undefined).
  */
 export function searchRuns(store: Store, entries: RunEntry[], query: CompiledQuery, limit?: number): SearchedRun[] {
-  const loaded = entries.map((entry): SearchedRun => ({ ...store.loadSearchable(entry, query.needs), entry }));
-  return applyQuery(loaded, query, limit);
+  return applyQuery(loadForQuery(store, entries, query), query, limit);
 }
 
 /** Runs of the chosen experiments in the view, filtered, ordered and cut to maxResults. */

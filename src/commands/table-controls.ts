@@ -78,13 +78,12 @@ export async function selectRunsWithAggregates(
   store: Store,
   opts: { experiments?: string[]; view: ViewType; maxResults?: number; query: AggregateQuery },
 ): Promise<RunEntry[]> {
-  const { selectRuns, resolveExperiments } = await import('./select.js');
+  const { selectRuns, resolveExperiments, loadForQuery } = await import('./select.js');
   const { query, aggregates } = opts.query;
   if (aggregates.length === 0) return selectRuns(store, { experiments: opts.experiments, view: opts.view, maxResults: opts.maxResults, query });
-  const { evaluate, sortRuns } = await import('../search/index.js');
+  const { filterRuns, sortRuns } = await import('../search/index.js');
   const entries = store.listRuns(resolveExperiments(store, opts.experiments), opts.view);
-  const loaded = entries.map((entry) => ({ ...store.loadSearchable(entry, query.needs), entry }));
-  const matched = query.predicate ? loaded.filter((r) => evaluate(query.predicate!, r)) : loaded;
+  const matched = filterRuns(loadForQuery(store, entries, query), query);
   const values = await computeAggregates(
     store,
     matched.map((r) => r.entry),

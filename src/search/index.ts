@@ -65,8 +65,12 @@ export function compileQuery(opts: QueryOptions): CompiledQuery {
   return { predicate, order, needs };
 }
 
+/** The runs the filter keeps, in their order (all of them without a filter). */
+export function filterRuns<R extends SearchableRun>(runs: readonly R[], q: CompiledQuery): readonly R[] {
+  return q.predicate ? runs.filter((r) => evaluate(q.predicate, r)) : runs;
+}
+
 /** Filters, sorts (spec §5.2) and cuts to `maxResults` (all when undefined). Returns a new array. */
 export function applyQuery<R extends SearchableRun>(runs: readonly R[], q: CompiledQuery, maxResults?: number): R[] {
-  const matched = q.predicate ? runs.filter((r) => evaluate(q.predicate, r)) : runs;
-  return sortRuns(matched, q.order, maxResults);
+  return sortRuns(filterRuns(runs, q), q.order, maxResults);
 }
