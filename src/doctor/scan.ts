@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { MAX_DATE_MS } from '../render/format.js';
 import { describeFsError, joinPath, listDirOrError } from '../store/fsread.js';
 import { parseMetricLine } from '../store/metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from '../store/yaml.js';
@@ -129,8 +130,6 @@ export interface ScanOptions extends PrefetchOptions {
   onProgress?: (runs: number) => void;
 }
 
-/** The largest millisecond time a JavaScript Date holds (year 275760). */
-const MAX_TIME_MS = 8.64e15;
 const CONFLICT_START = /^<{7}(?: |$)/m;
 const CONFLICT_END = /^>{7}(?: |$)/m;
 
@@ -235,7 +234,7 @@ export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<Metric
     out.good++;
     // a start or end time is inferred only from timestamps a date can hold (MLflow accepts
     // any integer: a negative or 20-digit one would make a nonsense start_time)
-    if (ts !== undefined && ts >= 0 && ts <= MAX_TIME_MS) {
+    if (ts !== undefined && ts >= 0 && ts <= MAX_DATE_MS) {
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
     }

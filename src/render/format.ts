@@ -53,7 +53,7 @@ export function jsonNumber(v: number): number | string {
 }
 
 /** The largest |ms| a JavaScript Date holds (±100,000,000 days around 1970). */
-const MAX_DATE_MS = 8.64e15;
+export const MAX_DATE_MS = 8.64e15;
 
 /**
  * ISO 8601 UTC, or '' for null. A timestamp no date can hold (MLflow stores any Python int:
