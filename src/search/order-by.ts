@@ -225,8 +225,9 @@ export function sortRuns<R extends SearchableRun>(runs: readonly R[], keys: read
 }
 
 /**
- * One stable pass of MLflow's order-by by a single key over the given order (ties keep it).
- * sortRuns is natural order plus these passes from the last key to the first.
+ * One stable pass of MLflow's order-by by a single key over the given order (ties keep it):
+ * MLflow's definition, natural order plus these passes from the last key to the first. Not
+ * used by mlr's own paths; it is the reference test/search/order-by.test.ts holds sortRuns to.
  */
 export function sortByKey<R extends SearchableRun>(runs: readonly R[], key: OrderKey): R[] {
   const sign = key.ascending ? 1 : -1;
