@@ -82,15 +82,10 @@ export async function buildProgram(groups: readonly string[] = ALL_GROUPS): Prom
     .option('-q, --quiet', 'no warnings on stderr')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const output = {
-    outputError: (str: string, write: (s: string) => void) => write(str.replace(/^error: /, 'mlr: ')),
-  };
-  program.configureOutput(output);
   const registers = await Promise.all(ALL_GROUPS.filter((g) => groups.includes(g)).map((g) => GROUPS[g]!()));
   for (const register of registers) register(program);
   program.commands.forEach(function override(c: Command): void {
     c.exitOverride();
-    c.configureOutput(output);
     c.commands.forEach(override);
   });
   return program;

@@ -82,7 +82,7 @@ export function registerArtifacts(program: Command): void {
         const s = fs.createReadStream(r.file);
         s.on('error', reject);
         s.on('end', () => resolve());
-        s.pipe(process.stdout, { end: false });
+        s.pipe(ctx.io.stdout, { end: false });
       });
     });
 }

@@ -183,7 +183,7 @@ async function followPlot(
   poll();
   ctx.flushProblems();
   await draw();
-  process.stderr.write('mlr: following the metric files; Ctrl-C to stop\n');
+  ctx.note('following the metric files; Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     let busy = false;
     const timer = setInterval(() => {
@@ -196,11 +196,11 @@ async function followPlot(
     }, 500);
     const stop = (): void => {
       clearInterval(timer);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      ctx.io.signals.off('SIGINT', stop);
+      ctx.io.signals.off('SIGTERM', stop);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    ctx.io.signals.on('SIGINT', stop);
+    ctx.io.signals.on('SIGTERM', stop);
   });
 }

@@ -7,6 +7,8 @@ import { decideOutputMode, type OutputMode } from '../render/output.js';
 import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
 import { Store } from '../store/store.js';
 import type { Problem } from '../store/types.js';
+import type { CliIO } from './io.js';
+import { colorFlag, invocationOf } from './main.js';
 
 export interface GlobalOptions {
   trackingUri?: string;
@@ -17,6 +19,8 @@ export interface GlobalOptions {
 }
 
 export interface Context {
+  /** the invocation's streams, arguments and signals */
+  readonly io: CliIO;
   readonly env: Record<string, string | undefined>;
   readonly cwd: string;
   readonly globals: GlobalOptions;
@@ -33,6 +37,10 @@ export interface Context {
   info(message: string): void;
   /** print the store's collected warnings (and strays under --verbose) */
   flushProblems(): void;
+  /** a line on stderr (not a warning: confirmations, progress) */
+  note(message: string): void;
+  /** the exit code the invocation ends with (when the command itself succeeds) */
+  setExitCode(code: number): void;
 }
 
 /** Global options of the invocation, wherever on the command line they were given. */
@@ -42,13 +50,15 @@ export function globalsOf(cmd: Command): GlobalOptions {
 
 export function createContext(cmd: Command): Context {
   const globals = globalsOf(cmd);
-  const env = process.env;
-  const cwd = process.cwd();
+  const inv = invocationOf(cmd);
+  const io = inv.io;
+  const env = io.env;
+  const cwd = io.cwd;
   const mode = decideOutputMode({
-    isTTY: Boolean(process.stdout.isTTY),
-    columns: process.stdout.columns,
+    isTTY: Boolean(io.stdout.isTTY),
+    columns: io.stdout.columns,
     env,
-    colorFlag: colorFlag(),
+    colorFlag: colorFlag(io.argv),
   });
   let loc: StoreLocation | undefined;
   let store: Store | undefined;
@@ -57,9 +67,10 @@ export function createContext(cmd: Command): Context {
   const problemLine = (p: Problem): void => {
     if (printed.has(p.message)) return;
     printed.add(p.message);
-    process.stderr.write(`mlr: warning: ${p.message}\n`);
+    io.stderr.write(`mlr: warning: ${p.message}\n`);
   };
   const ctx: Context = {
+    io,
     env,
     cwd,
     globals,
@@ -79,15 +90,15 @@ export function createContext(cmd: Command): Context {
     out(text: string) {
       if (text.length === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
-        if (process.stdout.write(text)) resolve();
-        else process.stdout.once('drain', () => resolve());
+        if (io.stdout.write(text)) resolve();
+        else io.stdout.once('drain', () => resolve());
       });
     },
     warn(message: string) {
-      if (!globals.quiet) process.stderr.write(`mlr: warning: ${message}\n`);
+      if (!globals.quiet) io.stderr.write(`mlr: warning: ${message}\n`);
     },
     info(message: string) {
-      if (globals.verbose) process.stderr.write(`mlr: ${message}\n`);
+      if (globals.verbose) io.stderr.write(`mlr: ${message}\n`);
     },
     flushProblems() {
       if (!store) return;
@@ -95,20 +106,15 @@ export function createContext(cmd: Command): Context {
       if (globals.verbose) for (const p of store.strays) problemLine(p);
       if (!globals.quiet && store.problems.length > 0 && !hinted) {
         hinted = true;
-        process.stderr.write("mlr: the store has problems MLflow may choke on; 'mlr doctor' explains them and 'mlr doctor --fix' repairs them\n");
+        io.stderr.write("mlr: the store has problems MLflow may choke on; 'mlr doctor' explains them and 'mlr doctor --fix' repairs them\n");
       }
+    },
+    note(message: string) {
+      io.stderr.write(`mlr: ${message}\n`);
+    },
+    setExitCode(code: number) {
+      inv.exitCode = code;
     },
   };
   return ctx;
-}
-
-/** --color / --no-color from argv (commander's negatable pair cannot tell "neither"). */
-export function colorFlag(): boolean | undefined {
-  let v: boolean | undefined;
-  for (const a of process.argv.slice(2)) {
-    if (a === '--') break;
-    if (a === '--color') v = true;
-    else if (a === '--no-color') v = false;
-  }
-  return v;
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import type { OutStream } from './io.js';
 import { createContext } from './context.js';
 import { choice } from './options.js';
 
@@ -43,13 +44,13 @@ export function registerDoctor(program: Command): void {
         const explicit = ctx.globals.trackingUri ?? ctx.globals.store ?? ctx.env['MLFLOW_TRACKING_URI'];
         const r = undoFix(opts.undo, explicit ? ctx.location().root : undefined);
         if (opts.format === 'json') await ctx.out(JSON.stringify({ store: r.store, undone: r.undone }, null, 2) + '\n');
-        else if (!quiet) process.stderr.write(`mlr: undid ${r.undone.length} change${r.undone.length === 1 ? '' : 's'} in ${shown(r.store, ctx.cwd)}\n`);
+        else if (!quiet) ctx.note(`undid ${r.undone.length} change${r.undone.length === 1 ? '' : 's'} in ${shown(r.store, ctx.cwd)}`);
         return;
       }
       const { diagnose, publicFinding } = await import('../doctor/diagnose.js');
       const render = await import('../render/doctor.js');
       const root = ctx.location().root;
-      const progress = makeProgress(quiet);
+      const progress = makeProgress(quiet ? undefined : ctx.io.stderr);
       const d = diagnose(root, { now: ctx.mode.now, onProgress: progress.tick });
       progress.done();
       if (!opts.fix) {
@@ -57,8 +58,8 @@ export function registerDoctor(program: Command): void {
         // people read paths relative to where they are; JSON keeps them absolute
         const human = { ...data, store: shown(root, ctx.cwd) };
         await ctx.out(render.renderReport(opts.format === 'json' ? data : human, opts.format, ctx.mode));
-        if (!quiet && opts.format !== 'json' && !ctx.mode.tty) process.stderr.write(`mlr: ${render.summaryLine(human)}\n`);
-        if (data.findings.some((f) => f.severity !== 'info')) process.exitCode = 3;
+        if (!quiet && opts.format !== 'json' && !ctx.mode.tty) ctx.note(`${render.summaryLine(human)}`);
+        if (data.findings.some((f) => f.severity !== 'info')) ctx.setExitCode(3);
         return;
       }
       const { applyFixes } = await import('../doctor/apply.js');
@@ -78,10 +79,10 @@ export function registerDoctor(program: Command): void {
       const human = { ...data, store: shown(root, ctx.cwd), backup: r.backupDir && shown(r.backupDir, ctx.cwd) };
       await ctx.out(render.renderFix(opts.format === 'json' ? data : human, opts.format, ctx.mode));
       if (!quiet && opts.format !== 'json' && !ctx.mode.tty) {
-        process.stderr.write(`mlr: repaired ${r.fixed.length} problem${r.fixed.length === 1 ? '' : 's'}. ${render.summaryLine(human)}\n`);
-        if (human.backup) process.stderr.write(`mlr: backup: ${human.backup} (undo with: mlr doctor --undo ${human.backup})\n`);
+        ctx.note(`repaired ${r.fixed.length} problem${r.fixed.length === 1 ? '' : 's'}. ${render.summaryLine(human)}`);
+        if (human.backup) ctx.note(`backup: ${human.backup} (undo with: mlr doctor --undo ${human.backup})`);
       }
-      if (data.findings.some((f) => f.severity !== 'info')) process.exitCode = 3;
+      if (data.findings.some((f) => f.severity !== 'info')) ctx.setExitCode(3);
     });
 }
 
@@ -92,18 +93,18 @@ function shown(p: string, cwd: string): string {
 }
 
 /** A "scanned N runs…" line on stderr, only on a terminal, only once a scan takes a while. */
-function makeProgress(quiet: boolean): { tick: (n: number) => void; done: () => void } {
-  if (quiet || !process.stderr.isTTY) return { tick: () => {}, done: () => {} };
+function makeProgress(stderr: OutStream | undefined): { tick: (n: number) => void; done: () => void } {
+  if (!stderr?.isTTY) return { tick: () => {}, done: () => {} };
   const start = Date.now();
   let shown = false;
   return {
     tick(n: number) {
       if (Date.now() - start < 300) return;
       shown = true;
-      process.stderr.write(`\rmlr doctor: scanned ${n} runs…`);
+      stderr.write(`\rmlr doctor: scanned ${n} runs…`);
     },
     done() {
-      if (shown) process.stderr.write('\r\x1b[K');
+      if (shown) stderr.write('\r\x1b[K');
     },
   };
 }

@@ -14,7 +14,7 @@ function resolveCtx(ctx: Context): { root: string; cwd: string } {
 
 /** A confirmation line on stderr: on a terminal, or with --verbose (never in the data). */
 function say(ctx: Context, message: string): void {
-  if ((process.stderr.isTTY && !ctx.globals.quiet) || ctx.globals.verbose) process.stderr.write(`mlr: ${message}\n`);
+  if ((ctx.io.stderr.isTTY && !ctx.globals.quiet) || ctx.globals.verbose) ctx.note(message);
 }
 
 export function registerHousekeeping(program: Command): void {
@@ -39,7 +39,7 @@ export function registerHousekeeping(program: Command): void {
       for (const p of plans) for (const w of p.warnings) ctx.warn(`run ${p.run.info.run_id}: ${w}`);
       if (opts.dryRun) {
         await ctx.out(r.renderMoves(plans, opts.format, ctx.mode));
-        process.stderr.write(`mlr: would move ${plans.length} run${plans.length === 1 ? '' : 's'}; nothing changed (drop --dry-run to move)\n`);
+        ctx.note(`would move ${plans.length} run${plans.length === 1 ? '' : 's'}; nothing changed (drop --dry-run to move)`);
         return;
       }
       const done: typeof plans = [];
@@ -143,10 +143,10 @@ export function registerHousekeeping(program: Command): void {
         if (opts.format === 'json') await ctx.out(r.gcJson(plan));
         else await ctx.out(r.renderTrash(plan.items, opts.format, ctx.mode));
         if (plan.kept.length) ctx.info(`kept: ${plan.kept.map((k) => `${k.item.kind} ${k.item.id} (${k.reason})`).join('; ')}`);
-        process.stderr.write(
+        ctx.note(
           plan.items.length
-            ? `mlr: would permanently delete ${r.gcSummary(plan.items)}; run again with --yes to delete\n`
-            : `mlr: nothing to delete${plan.kept.length ? ` (${plan.kept.length} deleted item${plan.kept.length === 1 ? '' : 's'} kept; see --verbose)` : ''}\n`,
+            ? `would permanently delete ${r.gcSummary(plan.items)}; run again with --yes to delete`
+            : `nothing to delete${plan.kept.length ? ` (${plan.kept.length} deleted item${plan.kept.length === 1 ? '' : 's'} kept; see --verbose)` : ''}`,
         );
         return;
       }

@@ -25,7 +25,7 @@ function parseTags(list: string[] | undefined): { key: string; value: string }[]
 
 /** A confirmation line on stderr: on a terminal, or with --verbose (never in the data). */
 function say(ctx: Context, message: string): void {
-  if ((process.stderr.isTTY && !ctx.globals.quiet) || ctx.globals.verbose) process.stderr.write(`mlr: ${message}\n`);
+  if ((ctx.io.stderr.isTTY && !ctx.globals.quiet) || ctx.globals.verbose) ctx.note(message);
 }
 
 export function registerModels(program: Command): void {
@@ -237,7 +237,7 @@ export function registerModels(program: Command): void {
         (plan.model.aliases.length ? `, aliases ${plan.model.aliases.map((a) => a.alias).join(', ')}` : '') +
         (plan.model.tags.length ? `, ${plan.model.tags.length} tag${plan.model.tags.length === 1 ? '' : 's'}` : '');
       if (!opts.yes) {
-        process.stderr.write(`mlr: would delete ${what}; run again with --yes to delete it\n`);
+        ctx.note(`would delete ${what}; run again with --yes to delete it`);
         return;
       }
       const w = await import('../store/registry-write.js');

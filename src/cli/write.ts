@@ -305,7 +305,7 @@ export function registerWrite(program: Command): void {
       '\nThe run ends FINISHED when the command exits 0, FAILED otherwise, KILLED on SIGINT/SIGTERM;\nmlr exits with the command\'s exit code.\n\nExample:\n  mlr run -e sweep --name baseline -- python train.py --lr 0.01',
     )
     .action(async (command: string[], opts: { experiment?: string; name?: string; tag?: string[]; parent?: string }, cmd: Command) => {
-      if (!process.argv.slice(2).includes('--')) {
+      if (!createContext(cmd).io.argv.includes('--')) {
         throw new UsageError('put the command after --: mlr run [options] -- <command> [args…]', 'run-needs-dashdash');
       }
       const ctx = createContext(cmd);
@@ -318,12 +318,13 @@ export function registerWrite(program: Command): void {
         tags: opts.tag ?? [],
         ...(opts.parent !== undefined ? { parent: opts.parent } : {}),
         trackingUri: ctx.location().artifactRoot,
-        interactive: Boolean(process.stdin.isTTY),
+        interactive: Boolean(ctx.io.stdin.isTTY),
+        io: ctx.io,
         info: (m) => {
-          if (!ctx.globals.quiet) process.stderr.write(`mlr: ${m}\n`);
+          if (!ctx.globals.quiet) ctx.note(m);
         },
         warn: (m) => ctx.warn(m),
       });
-      process.exitCode = r.exitCode;
+      ctx.setExitCode(r.exitCode);
     });
 }

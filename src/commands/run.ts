@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import type { RunStatus } from '../store/types.js';
 import { commandLine } from './source.js';
 import { runsCreate, type RunsCreateOptions } from './create.js';
@@ -25,6 +26,21 @@ export interface RunCommandOptions extends Omit<RunsCreateOptions, 'sourceName'>
   /** progress lines for stderr (run id, final status) */
   info: (message: string) => void;
   warn: (message: string) => void;
+  /** where the command's stdio goes: inherited when these are the process's own, else piped */
+  io: CommandIO;
+}
+
+/** The streams and signals the wrapped command is attached to. */
+export interface CommandIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** true when the streams are this process's own (the child inherits the file descriptors) */
+  inheritable: boolean;
+  signals: {
+    on(sig: (typeof FORWARDED)[number], handler: () => void): void;
+    off(sig: (typeof FORWARDED)[number], handler: () => void): void;
+  };
 }
 
 export interface RunCommandResult {
@@ -51,8 +67,11 @@ export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Pr
 
   let signalled: NodeJS.Signals | undefined;
   let sigints = 0;
-  const child = spawn(cmd, args, { stdio: 'inherit', env, cwd: ctx.cwd });
-  const handlers = new Map<NodeJS.Signals, () => void>();
+  const io = opts.io;
+  const child = spawn(cmd, args, { stdio: io.inheritable ? 'inherit' : ['ignore', 'pipe', 'pipe'], env, cwd: ctx.cwd });
+  child.stdout?.pipe(io.stdout, { end: false });
+  child.stderr?.pipe(io.stderr, { end: false });
+  const handlers = new Map<(typeof FORWARDED)[number], () => void>();
   for (const sig of FORWARDED) {
     const h = (): void => {
       signalled ??= sig;
@@ -60,7 +79,7 @@ export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Pr
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     };
     handlers.set(sig, h);
-    process.on(sig, h);
+    io.signals.on(sig, h);
   }
   // printed once signals are handled, so whoever waits for this line may signal us
   opts.info(`run ${run.run_id} (${run.run_name}) in experiment ${run.experiment_id}`);
@@ -68,7 +87,7 @@ export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Pr
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  for (const [sig, h] of handlers) process.off(sig, h);
+  for (const [sig, h] of handlers) io.signals.off(sig, h);
 
   let exitCode: number;
   let status: RunStatus;

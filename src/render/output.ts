@@ -5,14 +5,14 @@
 import type { ChalkInstance } from 'chalk';
 
 /**
- * chalk is loaded only when colour is on (cli.ts calls useChalk at start-up): piped runs,
+ * chalk is loaded only when colour is on (cli/main.ts calls useChalk per invocation): piped runs,
  * scripts and CI never pay for it. Without it, styles are the identity.
  */
 type ChalkCtor = new (options: { level: 0 | 1 | 2 | 3 }) => ChalkInstance;
 let ChalkClass: ChalkCtor | undefined;
 
-/** Register chalk's constructor (from `await import('chalk')`) for coloured output. */
-export function useChalk(ctor: ChalkCtor): void {
+/** Register chalk's constructor (from `await import('chalk')`) for coloured output, or none for plain. */
+export function useChalk(ctor: ChalkCtor | undefined): void {
   ChalkClass = ctor;
 }
 
