@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { createContext, type Context } from './context.js';
 import { choice } from './options.js';
-import type { ArtifactRoot } from '../store/artifact-files.js';
+import type { ArtifactRoot } from '../store/artifacts/local.js';
 
 const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { decideOutputMode, type OutputMode } from '../render/output.js';
 import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
-import { Store } from '../store/store.js';
+import { Store } from '../store/file/store.js';
 import type { Problem } from '../store/types.js';
 import type { CliIO } from './io.js';
 import { colorFlag, invocationOf } from './main.js';

@@ -31,7 +31,7 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr runs mv 0fcd845b 7d5ddb0d --to sweep-2\n  mlr runs ls -e scratch --format ids | xargs mlr runs mv --to archive')
     .action(async (refs: string[], opts: { to: string; dryRun?: boolean; format: 'table' | 'json' }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const mv = await import('../store/move.js');
+      const mv = await import('../store/file/move.js');
       const r = await import('../render/housekeeping.js');
       const store = ctx.store();
       const { plans, skipped } = mv.planMove(store, resolveCtx(ctx), refs, opts.to);
@@ -65,7 +65,7 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr trash ls')
     .action(async (opts: { format: (typeof FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const hk = await import('../store/housekeeping.js');
+      const hk = await import('../store/file/housekeeping.js');
       const r = await import('../render/housekeeping.js');
       const items = hk.listTrash(ctx.store(), resolveCtx(ctx));
       ctx.flushProblems();
@@ -79,11 +79,11 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr trash restore old-sweep 7d5ddb0d')
     .action(async (refs: string[], _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      const hk = await import('../store/housekeeping.js');
-      const { StoreWriter } = await import('../store/writer.js');
+      const hk = await import('../store/file/housekeeping.js');
+      const { StoreWriter } = await import('../store/file/writes.js');
       const loc = ctx.location();
       const writer = new StoreWriter({ root: loc.root, artifactRoot: loc.artifactRoot, cwd: ctx.cwd, warn: (m) => ctx.warn(m) });
-      const { Store } = await import('../store/store.js');
+      const { Store } = await import('../store/file/store.js');
       ctx.store(); // the store must exist
       for (const ref of refs) {
         // a fresh read per argument: each restore changes the store
@@ -107,7 +107,7 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr trash rename sweep "sweep (deleted 2026-03)" && mlr experiments create sweep')
     .action(async (ref: string, newName: string, _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      const hk = await import('../store/housekeeping.js');
+      const hk = await import('../store/file/housekeeping.js');
       const r = hk.renameDeletedExperiment(ctx.store(), ref, newName);
       say(ctx, `renamed deleted experiment ${r.experiment.experiment.experiment_id} from '${r.oldName}' to '${newName}'`);
     });
@@ -123,7 +123,7 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr gc                      # list what would be purged\n  mlr gc --older-than 30d --yes')
     .action(async (opts: { olderThan?: string; experiment?: string[]; run?: string[]; yes?: boolean; format: (typeof FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const hk = await import('../store/housekeeping.js');
+      const hk = await import('../store/file/housekeeping.js');
       const r = await import('../render/housekeeping.js');
       const split = (l: string[] | undefined): string[] | undefined => l?.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
       const store = ctx.store();

@@ -109,7 +109,7 @@ export function registerModels(program: Command): void {
     .action(async (name: string, opts: { description?: string; tag?: string[] }, cmd: Command) => {
       const ctx = createContext(cmd);
       const tags = parseTags(opts.tag);
-      const { createRegisteredModel } = await import('../store/registry-write.js');
+      const { createRegisteredModel } = await import('../store/file/registry-write.js');
       createRegisteredModel(ctx.store().root, name, { description: opts.description ?? null, tags });
       say(ctx, `created registered model '${name}'`);
     });
@@ -153,7 +153,7 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr models alias churn-clf champion 3\n  mlr models alias churn-clf champion --delete')
     .action(async (name: string, alias: string, version: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/registry-write.js');
+      const w = await import('../store/file/registry-write.js');
       if (opts.delete) {
         if (version !== undefined) throw new UsageError('--delete takes no version');
         const removed = w.deleteAlias(ctx.store().root, name, alias);
@@ -176,7 +176,7 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr models set-tag churn-clf team growth\n  mlr models set-tag churn-clf validated true --model-version 3')
     .action(async (name: string, key: string, value: string, opts: { modelVersion?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/registry-write.js');
+      const w = await import('../store/file/registry-write.js');
       if (opts.modelVersion !== undefined) w.setVersionTag(ctx.store().root, name, opts.modelVersion, key, value);
       else w.setModelTag(ctx.store().root, name, key, value);
     });
@@ -189,7 +189,7 @@ export function registerModels(program: Command): void {
     .option('--model-version <n>', 'the version whose tag to remove')
     .action(async (name: string, key: string, opts: { modelVersion?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/registry-write.js');
+      const w = await import('../store/file/registry-write.js');
       if (!w.deleteTag(ctx.store().root, name, opts.modelVersion, key)) {
         ctx.warn(`${opts.modelVersion !== undefined ? `version ${opts.modelVersion} of ` : ''}model '${name}' has no tag '${key}'; nothing changed`);
       }
@@ -205,7 +205,7 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr models stage churn-clf 3 production --archive-existing')
     .action(async (name: string, version: string, stage: string, opts: { archiveExisting?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/registry-write.js');
+      const w = await import('../store/file/registry-write.js');
       const s = w.transitionStage(ctx.store().root, name, version, stage, Boolean(opts.archiveExisting));
       say(ctx, `version ${version} of '${name}' is now in stage ${s}`);
     });
@@ -217,7 +217,7 @@ export function registerModels(program: Command): void {
     .argument('<version>', 'version number')
     .action(async (name: string, version: string, _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/registry-write.js');
+      const w = await import('../store/file/registry-write.js');
       const aliases = w.deleteModelVersion(ctx.store().root, name, version);
       say(ctx, `deleted version ${version} of '${name}'` + (aliases.length ? `; removed alias${aliases.length > 1 ? 'es' : ''} ${aliases.join(', ')}` : ''));
     });
@@ -240,7 +240,7 @@ export function registerModels(program: Command): void {
         ctx.note(`would delete ${what}; run again with --yes to delete it`);
         return;
       }
-      const w = await import('../store/registry-write.js');
+      const w = await import('../store/file/registry-write.js');
       w.deleteRegisteredModel(ctx.store().root, name);
       say(ctx, `deleted ${what}`);
     });

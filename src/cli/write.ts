@@ -34,13 +34,13 @@ function writerOptions(ctx: Context) {
 
 /** Context with the full StoreWriter. */
 async function writeContext(ctx: Context): Promise<WriteContext> {
-  const { StoreWriter, asWriteError } = await import('../store/writer.js');
+  const { StoreWriter, asWriteError } = await import('../store/file/writes.js');
   return { writer: guard(new StoreWriter(writerOptions(ctx)), asWriteError), env: ctx.env, cwd: ctx.cwd, now: Date.now };
 }
 
 /** Context with the light RunWriter: log-metric & co. load only what they use. */
 async function logContext(ctx: Context): Promise<LogContext> {
-  const { RunWriter, asWriteError } = await import('../store/run-writer.js');
+  const { RunWriter, asWriteError } = await import('../store/file/run-writes.js');
   return { writer: guard(new RunWriter(writerOptions(ctx)), asWriteError), env: ctx.env, cwd: ctx.cwd, now: Date.now };
 }
 

@@ -6,8 +6,8 @@
 import { FilterError, NotFoundError, UsageError } from '../errors.js';
 import { MinMaxDownsampler } from '../render/downsample.js';
 import { renderSparkline } from '../render/spark.js';
-import { isLater, type MetricLine } from '../store/metrics.js';
-import type { RunEntry, Store } from '../store/store.js';
+import { isLater, type MetricLine } from '../store/file/metrics.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 
 export const AGGREGATE_FNS = ['min', 'max', 'first', 'last', 'mean', 'count', 'argmin', 'argmax'] as const;
 export type AggregateFn = (typeof AGGREGATE_FNS)[number];

@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { ResolveContext } from '../store/artifact-uri.js';
+import type { ResolveContext } from '../store/artifacts/location.js';
 import {
   copyArtifact,
   listArtifacts,
@@ -12,8 +12,8 @@ import {
   runArtifactRoot,
   type ArtifactEntry,
   type ArtifactRoot,
-} from '../store/artifact-files.js';
-import type { RunEntry, Store } from '../store/store.js';
+} from '../store/artifacts/local.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 
 export interface ArtifactListing {
   run: RunEntry;

@@ -3,7 +3,7 @@
  * environment variables, and the system tags `mlflow.start_run()` would record.
  */
 import { UsageError } from '../errors.js';
-import type { CreatedRun } from '../store/writer.js';
+import type { CreatedRun } from '../store/file/writes.js';
 import { systemTags } from './source.js';
 import { experimentArg, parseMillis, parsePair, type WriteContext } from './write.js';
 

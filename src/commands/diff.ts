@@ -3,7 +3,7 @@
  * by side, with the change between two runs' metrics. Returns data; src/render/diff.ts prints.
  */
 import { UsageError } from '../errors.js';
-import type { RunEntry, Store } from '../store/store.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 import { runInfoField } from '../store/types.js';
 
 export type DiffSection = 'attributes' | 'params' | 'metrics' | 'tags';

@@ -1,8 +1,8 @@
 /**
  * experiments ls / describe: return data, never print.
  */
-import { listLoggedModels, listTraces } from '../store/registry.js';
-import type { ExperimentEntry, Store } from '../store/store.js';
+import { listLoggedModels, listTraces } from '../store/file/registry-read.js';
+import type { ExperimentEntry, Store } from '../store/file/store.js';
 import type { ViewType } from '../store/types.js';
 
 /** Experiments in the view, in MLflow's default order: creation_time DESC, then id ASC. */

@@ -3,11 +3,11 @@
  */
 import path from 'node:path';
 import { StateError } from '../errors.js';
-import { appendToUri, isResolved, pathSegments, resolveFolder, type ResolveContext } from '../store/artifact-uri.js';
-import { normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from '../store/artifact-files.js';
-import { isDirectory } from '../store/fsread.js';
+import { appendToUri, isResolved, pathSegments, resolveFolder, type ResolveContext } from '../store/artifacts/location.js';
+import { normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from '../store/artifacts/local.js';
+import { isDirectory } from '../store/file/fsread.js';
 import { readMLmodel } from '../store/mlmodel.js';
-import { createModelVersion, createRegisteredModel, validateRegistryTag } from '../store/registry-write.js';
+import { createModelVersion, createRegisteredModel, validateRegistryTag } from '../store/file/registry-write.js';
 import {
   getRegisteredModel,
   registeredModelDir,
@@ -22,8 +22,8 @@ import {
   type LoggedModelMetric,
   type ModelVersion,
   type RegisteredModel,
-} from '../store/registry.js';
-import type { ExperimentEntry, RunEntry, Store } from '../store/store.js';
+} from '../store/file/registry-read.js';
+import type { ExperimentEntry, RunEntry, Store } from '../store/file/store.js';
 import type { KeyValue } from '../store/types.js';
 import { matchesModel, parseModelFilter } from '../search/model-filter.js';
 import { resolveExperiments } from './select.js';

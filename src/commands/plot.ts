@@ -9,8 +9,8 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { SeriesBuilder, type ChartSeries } from '../render/series.js';
 import { createSmoother } from '../render/smooth.js';
 import { formatIso, formatNumberFull, jsonNumber } from '../render/format.js';
-import { parseMetricLine, type MetricLine } from '../store/metrics.js';
-import type { RunEntry, Store } from '../store/store.js';
+import { parseMetricLine, type MetricLine } from '../store/file/metrics.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 
 export const X_AXES = ['step', 'time', 'relative'] as const;
 export type XAxis = (typeof X_AXES)[number];

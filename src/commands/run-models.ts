@@ -5,11 +5,11 @@
  * remote storage just contribute nothing.
  */
 import path from 'node:path';
-import { isResolved, resolveFolder } from '../store/artifact-uri.js';
-import { runArtifactRoot } from '../store/artifact-files.js';
+import { isResolved, resolveFolder } from '../store/artifacts/location.js';
+import { runArtifactRoot } from '../store/artifacts/local.js';
 import { readMLmodel, runLoggedModels, type LoggedModelSummary } from '../store/mlmodel.js';
-import { listLoggedModels } from '../store/registry.js';
-import type { RunEntry, Store } from '../store/store.js';
+import { listLoggedModels } from '../store/file/registry-read.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 import type { KeyValue } from '../store/types.js';
 
 /** Logged models of a run, sorted by artifact path (MLflow 3 models as `models:/<id>`). */

@@ -2,7 +2,7 @@
  * The data behind the runs table: which columns to show and each run's values for them.
  * Only the files behind the chosen columns are read.
  */
-import type { RunEntry, Store } from '../store/store.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 import { runInfoField } from '../store/types.js';
 import { UsageError } from '../errors.js';
 import { parseAggregate, type AggregateSpec, type AggregateValue } from './aggregates.js';

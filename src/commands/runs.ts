@@ -2,7 +2,7 @@
  * runs ls / describe and metrics history: return data, never print.
  */
 import type { Metric } from '../store/types.js';
-import type { RunEntry, Store } from '../store/store.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 import { selectRuns, type SelectOptions } from './select.js';
 import { runModelSummaries } from './run-models.js';
 import type { LoggedModelSummary } from '../store/mlmodel.js';

@@ -4,7 +4,7 @@
 import { NotFoundError, UsageError } from '../errors.js';
 import type { CompiledQuery, FilterNode, OrderKey } from '../search/index.js';
 import { compileQuery, filterRuns, sortRuns } from '../search/index.js';
-import type { RunEntry, Store } from '../store/store.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 import type { ViewType } from '../store/types.js';
 import type { ColumnSpec } from './run-table.js';
 import { loadForQuery, resolveExperiments } from './select.js';

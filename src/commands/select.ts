@@ -4,7 +4,7 @@
 import { UsageError } from '../errors.js';
 import { applyQuery, type CompiledQuery } from '../search/index.js';
 import { compareNatural } from '../search/order-by.js';
-import type { ExperimentEntry, RunEntry, Store } from '../store/store.js';
+import type { ExperimentEntry, RunEntry, Store } from '../store/file/store.js';
 import type { SearchableRun, ViewType } from '../store/types.js';
 
 /** MLflow's file store refuses max_results above this (spec §6). */

@@ -4,7 +4,7 @@
  * a built RunTable) so the CLI only strings them together.
  */
 import { UsageError } from '../errors.js';
-import type { RunEntry, Store } from '../store/store.js';
+import type { RunEntry, Store } from '../store/file/store.js';
 import type { CompiledQuery } from '../search/index.js';
 import type { ViewType } from '../store/types.js';
 import { computeAggregates, parseAggregate, parseAggregateOrderBy, type AggregateSpec, type AggregateValue } from './aggregates.js';

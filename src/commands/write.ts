@@ -5,8 +5,8 @@
  */
 import { UsageError } from '../errors.js';
 import { RUN_STATUSES, type KeyValue, type RunStatus } from '../store/types.js';
-import type { RunWriter } from '../store/run-writer.js';
-import type { BatchInput, StoreWriter } from '../store/writer.js';
+import type { RunWriter } from '../store/file/run-writes.js';
+import type { BatchInput, StoreWriter } from '../store/file/writes.js';
 import type { MetricInput } from '../store/validate.js';
 
 /** What the logging commands need: the light RunWriter is enough (see run-writer.ts). */

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { MlrError, NotFoundError } from '../errors.js';
-import { describeFsError } from '../store/fsread.js';
+import { describeFsError } from '../store/file/fsread.js';
 import { checkArtifactLocations } from './checks/artifacts.js';
 import { checkConsistency } from './checks/consistency.js';
 import { checkExperimentMeta } from './checks/experiment-meta.js';

@@ -3,8 +3,8 @@
  * edits planned by earlier checks, so later checks see each file as it will be after the
  * repair (a rebuilt experiment's artifact location, a run's corrected experiment id).
  */
-import type { DumpValue } from '../store/yaml-dump.js';
-import type { YamlMap, YamlValue } from '../store/yaml.js';
+import type { DumpValue } from '../store/file/yaml-dump.js';
+import type { YamlMap, YamlValue } from '../store/file/yaml.js';
 import type { ExpScan, MetaRead, RunScan, StoreScan } from './scan.js';
 import type { Edit, PlannedFinding } from './types.js';
 

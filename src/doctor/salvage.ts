@@ -2,7 +2,7 @@
  * Recovering what survives of a broken meta.yaml: the "ours" side of merge-conflict
  * markers, and every complete `key: value` line of a truncated or garbled file.
  */
-import { isYamlMap, parseYaml, type YamlMap } from '../store/yaml.js';
+import { isYamlMap, parseYaml, type YamlMap } from '../store/file/yaml.js';
 
 export interface Salvaged {
   /** fields recovered (first side of a conflict wins) */

@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MAX_DATE_MS } from '../render/format.js';
-import { describeFsError, joinPath, listDirOrError } from '../store/fsread.js';
-import { parseMetricLine } from '../store/metrics.js';
-import { isYamlMap, parseYaml, type YamlMap } from '../store/yaml.js';
+import { describeFsError, joinPath, listDirOrError } from '../store/file/fsread.js';
+import { parseMetricLine } from '../store/file/metrics.js';
+import { isYamlMap, parseYaml, type YamlMap } from '../store/file/yaml.js';
 import { fastLineEnd, skipDigits } from './metric-lines.js';
 import { Prefetch, type Ent, type FastLines, type PrefetchOptions, type RunFiles } from './prefetch.js';
 import {

@@ -2,7 +2,7 @@
  * What the doctor finds and what it plans to do about it. Findings are plain data (they
  * are printed and written into the backup manifest); edits are the planned repairs.
  */
-import type { DumpValue } from '../store/yaml-dump.js';
+import type { DumpValue } from '../store/file/yaml-dump.js';
 
 /**
  * error: MLflow crashes on it or hides data because of it; warning: MLflow works but the

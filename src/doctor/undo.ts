@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlrError, NotFoundError, StateError } from '../errors.js';
-import { withLock } from '../store/lock.js';
-import { atomicWriteFile, fsyncDir } from '../store/write.js';
-import { describeFsError } from '../store/fsread.js';
+import { withLock } from '../store/file/lock.js';
+import { atomicWriteFile, fsyncDir } from '../store/file/atomic.js';
+import { describeFsError } from '../store/file/fsread.js';
 import { DONE_LOG, MANIFEST, moveEntry, sha256, writeManifest, type Manifest, type ManifestAction } from './apply.js';
 
 /** Index of each action the undo has put back (so a stopped undo can resume). */

@@ -2,7 +2,7 @@
  * Rendering artifact listings: a tree (recursive) or a name/size table on a TTY; TSV, CSV
  * or JSON (MLflow's FileInfo: path, is_dir, file_size) otherwise.
  */
-import type { ArtifactEntry } from '../store/artifact-files.js';
+import type { ArtifactEntry } from '../store/artifacts/local.js';
 import type { OutputMode } from './output.js';
 import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
 

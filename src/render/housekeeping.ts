@@ -1,8 +1,8 @@
 /**
  * Rendering the trash, gc plans and results, and run moves.
  */
-import type { GcPlan, GcResult, TrashItem } from '../store/housekeeping.js';
-import type { MovePlan } from '../store/move.js';
+import type { GcPlan, GcResult, TrashItem } from '../store/file/housekeeping.js';
+import type { MovePlan } from '../store/file/move.js';
 import { formatBytes } from './artifacts.js';
 import { formatIso, formatRelative } from './format.js';
 import type { OutputMode } from './output.js';

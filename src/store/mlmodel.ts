@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { listDir, readText } from './fsread.js';
-import { isYamlMap, parseYaml } from './yaml.js';
+import { listDir, readText } from './file/fsread.js';
+import { isYamlMap, parseYaml } from './file/yaml.js';
 
 export interface LoggedModelSummary {
   /** artifact path of the model folder inside the run's artifacts ('' = the root) */

@@ -14,10 +14,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATOR_VERSION, METRIC_KEYS, PARAM_KEYS, TAG_KEYS, createRng, generateHistoryStore, generateStore, pyRepr } from '../../bench/generate.mjs';
 import type { RunsManifest } from '../../bench/generate.mjs';
-import { parseYaml } from '../../src/store/yaml.js';
-import { dumpYaml, type DumpValue } from '../../src/store/yaml-dump.js';
+import { parseYaml } from '../../src/store/file/yaml.js';
+import { dumpYaml, type DumpValue } from '../../src/store/file/yaml-dump.js';
 import { formatPyFloat } from '../../src/store/pyfloat.js';
-import { Store } from '../../src/store/store.js';
+import { Store } from '../../src/store/file/store.js';
 import { FIXTURE, REPO } from '../helpers.js';
 
 const GENERATE = path.join(REPO, 'bench', 'generate.mjs');

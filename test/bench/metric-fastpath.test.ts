@@ -13,7 +13,7 @@ import {
   summarizeMetricText,
   type MetricLine,
   type MetricFileSummary,
-} from '../../src/store/metrics.js';
+} from '../../src/store/file/metrics.js';
 
 const rng = createRng(2024);
 

@@ -10,8 +10,8 @@ import { parseAggregate, parseAggregateOrderBy } from '../../src/commands/aggreg
 import { formatElapsed, MetricTail, parseMetricKeys } from '../../src/commands/plot.js';
 import type { RunTable } from '../../src/commands/run-table.js';
 import { applyColumnControls, buildTree, compileAggregateQuery, selectRunsWithAggregates, treePrefix } from '../../src/commands/table-controls.js';
-import type { MetricLine } from '../../src/store/metrics.js';
-import { Store, type RunEntry } from '../../src/store/store.js';
+import type { MetricLine } from '../../src/store/file/metrics.js';
+import { Store, type RunEntry } from '../../src/store/file/store.js';
 import { makeStore, runId } from './helpers.js';
 import { formatDelta } from '../../src/render/diff.js';
 

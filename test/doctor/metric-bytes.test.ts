@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, pyRepr } from '../../bench/generate.mjs';
 import { countFastLines, FAST_LINE, fastLineEnd } from '../../src/doctor/metric-lines.js';
 import { analyzeMetricBytes, fastLinesScan, type MetricScan } from '../../src/doctor/scan.js';
-import { parseMetricLine } from '../../src/store/metrics.js';
+import { parseMetricLine } from '../../src/store/file/metrics.js';
 
 /** analyzeMetricBytes as it was before the byte scanner (decode, split, regex): the reference. */
 function reference(buf: Buffer, wantTimes: boolean): Omit<MetricScan, 'key' | 'file' | 'rel'> {

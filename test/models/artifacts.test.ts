@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isResolved, parseLocation, resolveFolder, unquotePath } from '../../src/store/artifact-uri.js';
+import { isResolved, parseLocation, resolveFolder, unquotePath } from '../../src/store/artifacts/location.js';
 import { BIN, FIXTURE, copyStore, mlr } from '../helpers.js';
 import { diffSnapshots, on, snapshot } from './helpers.js';
 

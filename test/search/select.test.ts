@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { bestRun, queryColumns } from '../../src/commands/search.js';
 import { selectRuns } from '../../src/commands/select.js';
 import { compileQuery } from '../../src/search/index.js';
-import { openCounts, resetOpenCounts } from '../../src/store/fsread.js';
-import { Store } from '../../src/store/store.js';
+import { openCounts, resetOpenCounts } from '../../src/store/file/fsread.js';
+import { Store } from '../../src/store/file/store.js';
 import { FIXTURE } from '../helpers.js';
 
 describe('selectRuns with a query', () => {

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildRunTable, parseColumn } from '../../src/commands/run-table.js';
 import { selectRuns } from '../../src/commands/select.js';
-import { openCounts, resetOpenCounts } from '../../src/store/fsread.js';
-import { Store } from '../../src/store/store.js';
+import { openCounts, resetOpenCounts } from '../../src/store/file/fsread.js';
+import { Store } from '../../src/store/file/store.js';
 import path from 'node:path';
 import { FIXTURE, writeTree } from '../helpers.js';
 

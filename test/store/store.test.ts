@@ -3,8 +3,8 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/store.js';
-import { listLoggedModels, listRegisteredModels, listTraces } from '../../src/store/registry.js';
+import { Store } from '../../src/store/file/store.js';
+import { listLoggedModels, listRegisteredModels, listTraces } from '../../src/store/file/registry-read.js';
 import { FIXTURE, writeTree } from '../helpers.js';
 
 const RUN1X = '11111111111111111111111111111111';

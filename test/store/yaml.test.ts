@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseYaml, resolvePlain } from '../../src/store/yaml.js';
+import { parseYaml, resolvePlain } from '../../src/store/file/yaml.js';
 import { FIXTURE } from '../helpers.js';
 
 describe('resolvePlain: PyYAML YAML 1.1 resolution of plain scalars', () => {

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mlr, REPO, BIN } from '../helpers.js';
-import { parseYaml } from '../../src/store/yaml.js';
-import { Store } from '../../src/store/store.js';
+import { parseYaml } from '../../src/store/file/yaml.js';
+import { Store } from '../../src/store/file/store.js';
 
 const DIST = path.join(REPO, 'dist');
 let work: string;

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, isSeq, isScalar, Scalar, type Node } from 'yaml';
-import { PyFloat, type DumpValue } from '../../src/store/yaml-dump.js';
+import { PyFloat, type DumpValue } from '../../src/store/file/yaml-dump.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** ../shared next to the repo (a worktree under /work/wt/<name> finds it one level higher). */

@@ -1,5 +1,5 @@
 /**
- * The store lock (src/store/lock.ts): who may break it and when, and that a holder killed
+ * The store lock (src/store/file/lock.ts): who may break it and when, and that a holder killed
  * at any instant never leaves a lock the next writer must wait out. Regression: a holder
  * killed between creating `.mlr-lock` and writing its pid left an empty file that only age
  * (30 s) could break, while waiters gave up after 15 s — CI saw "the store is locked".
@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOCK_NAME, withLock } from '../../src/store/lock.js';
+import { LOCK_NAME, withLock } from '../../src/store/file/lock.js';
 import { REPO } from '../helpers.js';
 
 let dir: string;

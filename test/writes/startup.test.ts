@@ -43,8 +43,8 @@ describe('what a logging call loads', () => {
   ])('%s: not the yaml package, not the full writer, lock, YAML emitter or artifact code', (_name, args) => {
     const mods = loads(args());
     const ours = mods.filter((m) => m.includes('/dist/')).map((m) => m.replace(/^.*\/dist\//, ''));
-    expect(ours).toContain('store/run-writer.js');
-    for (const heavy of ['store/writer.js', 'store/lock.js', 'store/yaml-dump.js', 'store/artifacts.js', 'store/names.js', 'commands/create.js', 'render/views.js']) {
+    expect(ours).toContain('store/file/run-writes.js');
+    for (const heavy of ['store/file/writes.js', 'store/file/lock.js', 'store/file/yaml-dump.js', 'store/artifacts/upload.js', 'store/names.js', 'commands/create.js', 'render/views.js']) {
       expect(ours, heavy).not.toContain(heavy);
     }
     expect(mods.filter((m) => /node_modules\/yaml\/|cjs:yaml$/.test(m))).toEqual([]);
@@ -52,7 +52,7 @@ describe('what a logging call loads', () => {
 
   it('(control) renaming through the mlflow.runName tag does load the full writer and the YAML emitter', () => {
     const ours = loads(['set-tag', run, 'mlflow.runName', 'renamed']).filter((m) => m.includes('/dist/'));
-    expect(ours.some((m) => m.endsWith('/store/writer.js'))).toBe(true);
-    expect(ours.some((m) => m.endsWith('/store/yaml-dump.js'))).toBe(true);
+    expect(ours.some((m) => m.endsWith('/store/file/writes.js'))).toBe(true);
+    expect(ours.some((m) => m.endsWith('/store/file/yaml-dump.js'))).toBe(true);
   });
 });

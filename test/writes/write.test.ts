@@ -3,9 +3,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync,
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendLine, atomicWriteFile, createExclusive, ensureDir } from '../../src/store/write.js';
-import { withLock } from '../../src/store/lock.js';
-import { dumpYaml } from '../../src/store/yaml-dump.js';
+import { appendLine, atomicWriteFile, createExclusive, ensureDir } from '../../src/store/file/atomic.js';
+import { withLock } from '../../src/store/file/lock.js';
+import { dumpYaml } from '../../src/store/file/yaml-dump.js';
 import { parse11, REPO } from './helpers.js';
 
 let dir: string;
@@ -87,7 +87,7 @@ describe('appendLine', () => {
     const script = path.join(dir, 'appender.ts');
     writeFileSync(
       script,
-      `import { appendLine } from ${JSON.stringify(path.join(REPO, 'src/store/write.ts'))};\n` +
+      `import { appendLine } from ${JSON.stringify(path.join(REPO, 'src/store/file/atomic.ts'))};\n` +
         `const id = process.argv[2];\n` +
         `for (let i = 0; i < 500; i++) appendLine(${JSON.stringify(f)}, \`\${1700000000000 + i} \${id}.\${String(i).padStart(40, '0')} \${i}\\n\`);\n`,
     );
@@ -140,8 +140,8 @@ describe('crash safety: SIGKILL during meta.yaml rewrites', () => {
     const script = path.join(dir, 'rewriter.ts');
     writeFileSync(
       script,
-      `import { atomicWriteFile } from ${JSON.stringify(path.join(REPO, 'src/store/write.ts'))};\n` +
-        `import { dumpYaml } from ${JSON.stringify(path.join(REPO, 'src/store/yaml-dump.ts'))};\n` +
+      `import { atomicWriteFile } from ${JSON.stringify(path.join(REPO, 'src/store/file/atomic.ts'))};\n` +
+        `import { dumpYaml } from ${JSON.stringify(path.join(REPO, 'src/store/file/yaml-dump.ts'))};\n` +
         `process.stdout.write('ready\\n');\n` +
         `for (let i = 1; ; i++) atomicWriteFile(${JSON.stringify(f)}, dumpYaml({ name: 'run ' + 'x'.repeat(i % 5000), n: i, tags: [] }));\n`,
     );

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dumpYaml, PyFloat, resolvesToNonString, type DumpValue } from '../../src/store/yaml-dump.js';
+import { dumpYaml, PyFloat, resolvesToNonString, type DumpValue } from '../../src/store/file/yaml-dump.js';
 import { findFiles, HAVE_SHARED, haveOracle, oracleDump, parse11, prng, REPO, SHARED } from './helpers.js';
 
 const k = (v: DumpValue) => dumpYaml({ k: v });
@@ -320,7 +320,7 @@ describe.skipIf(!HAVE_SHARED)('dumpYaml: real-world corpus (report only)', () =>
 
 describe("the reader's parseYaml reads what dumpYaml writes (fast path and full parser)", () => {
   it('experiment meta.yaml with a stale tags copy of tricky keys and values', async () => {
-    const { parseYaml } = await import('../../src/store/yaml.js');
+    const { parseYaml } = await import('../../src/store/file/yaml.js');
     const rnd = prng(99);
     const keyAtoms = ['a', 'b', 'mlflow', '.', '/', '-', '_', ' ', 'é', '中', '1', '0'];
     const valAtoms = ['x', ' ', 'yes', '0', '1.5', ': ', ' #', "'", '"', '\n', '\t', '-', 'null', '~', 'é', '\u{1F600}', 'long '.repeat(20)];
@@ -355,7 +355,7 @@ describe("the reader's parseYaml reads what dumpYaml writes (fast path and full 
 
 describe('parseYaml fast path: keys PyYAML does not read as strings', () => {
   it('reads `1_0:` as 10 and `null:` as null-keyed, like PyYAML, whether nested or not', async () => {
-    const { parseYaml } = await import('../../src/store/yaml.js');
+    const { parseYaml } = await import('../../src/store/file/yaml.js');
     expect(parseYaml('tags:\n  1_0: x\n').value).toEqual({ tags: { '10': 'x' } });
     expect(parseYaml('tags:\n  a.b: x\n').value).toEqual({ tags: { 'a.b': 'x' } });
     expect(Object.keys(parseYaml('yes: 1\n').value as object)).toEqual(['true']);

@@ -4,8 +4,8 @@
  * MLflow needs is rebuilt; an `experiment_id` that disagrees with the folder is corrected.
  */
 import fs from 'node:fs';
-import type { DumpValue } from '../../store/yaml-dump.js';
-import type { YamlMap } from '../../store/yaml.js';
+import type { DumpValue } from '../../store/file/yaml-dump.js';
+import type { YamlMap } from '../../store/file/yaml.js';
 import { learnArtifactRoots, rootInForm, type ArtifactRoots } from '../locations.js';
 import { int, str, type Planner } from '../planner.js';
 import { formatIso } from '../../render/format.js';

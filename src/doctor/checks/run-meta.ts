@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DumpValue } from '../../store/yaml-dump.js';
-import type { YamlMap } from '../../store/yaml.js';
+import type { DumpValue } from '../../store/file/yaml-dump.js';
+import type { YamlMap } from '../../store/file/yaml.js';
 import { RUN_ID_RE, shellQuote } from '../names.js';
 import { int, str, type Planner } from '../planner.js';
 import { formatIso } from '../../render/format.js';

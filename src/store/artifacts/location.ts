@@ -9,7 +9,7 @@
  * read from there instead: a read-only "virtual re-root" that writes nothing and says so.
  */
 import path from 'node:path';
-import { isDirectory } from './fsread.js';
+import { isDirectory } from '../file/fsread.js';
 
 /** What a recorded location string is, before looking at the disk. */
 export type ParsedLocation =

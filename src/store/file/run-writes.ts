@@ -9,12 +9,12 @@
  */
 import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, StateError, UsageError } from '../errors.js';
-import { formatPyFloat } from './pyfloat.js';
+import { NotFoundError, StateError, UsageError } from '../../errors.js';
+import { formatPyFloat } from '../pyfloat.js';
 import { Store, type RunEntry } from './store.js';
-import type { KeyValue } from './types.js';
-import { validateKeyName, validateMetric, validateParam, type MetricInput, type ValidMetric } from './validate.js';
-import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './write.js';
+import type { KeyValue } from '../types.js';
+import { validateKeyName, validateMetric, validateParam, type MetricInput, type ValidMetric } from '../validate.js';
+import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import type { YamlValue } from './yaml.js';
 
 export interface WriterOptions {

@@ -17,15 +17,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, StateError, UsageError } from '../errors.js';
+import { NotFoundError, StateError, UsageError } from '../../errors.js';
 import { isDirectory, listDir, readText } from './fsread.js';
 import { withLock } from './lock.js';
-import { validateKeyName, validateLength } from './validate.js';
-import { atomicWriteFile, createExclusive, ensureDir } from './write.js';
+import { validateKeyName, validateLength } from '../validate.js';
+import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
-import { registeredModelDir, validateModelName } from './registry.js';
-import type { KeyValue } from './types.js';
+import { registeredModelDir, validateModelName } from './registry-read.js';
+import type { KeyValue } from '../types.js';
 
 export const MAX_REGISTRY_TAG_KEY_LENGTH = 250;
 export const MAX_REGISTRY_TAG_VALUE_LENGTH = 5000;

@@ -10,7 +10,7 @@
  * bytes, as libyaml does. Differences from the pure-Python emitter (it writes non-BMP
  * characters raw, libyaml escapes them as `\U0001F600`) follow libyaml.
  */
-import { formatPyFloat } from './pyfloat.js';
+import { formatPyFloat } from '../pyfloat.js';
 
 /** A number that must be written as a YAML float even when integral (`5.0`). */
 export class PyFloat {

@@ -4,7 +4,7 @@
  * marked `broken` with Problems, and the store's `problems` list collects warnings.
  */
 import path from 'node:path';
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { isDirectory, isFile, isSafeKeyPath, joinPath, listDir, listKeyFiles, readText, type FileKind } from './fsread.js';
 import { streamMetricChunks, summarizeMetricText } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
@@ -20,7 +20,7 @@ import {
   type RunInfo,
   type SearchableRun,
   type ViewType,
-} from './types.js';
+} from '../types.js';
 
 export interface ExperimentEntry {
   experiment: Experiment;

@@ -10,15 +10,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, StateError, UsageError } from '../errors.js';
-import { isResolved, resolveFolder, type ResolveContext } from './artifact-uri.js';
-import { folderSize } from './artifact-files.js';
+import { NotFoundError, StateError, UsageError } from '../../errors.js';
+import { isResolved, resolveFolder, type ResolveContext } from '../artifacts/location.js';
+import { folderSize } from '../artifacts/local.js';
 import { readText } from './fsread.js';
 import { withLock } from './lock.js';
-import { listRegisteredModelNames } from './registry.js';
+import { listRegisteredModelNames } from './registry-read.js';
 import type { ExperimentEntry, RunEntry, Store } from './store.js';
-import { validateExperimentName } from './validate.js';
-import { atomicWriteFile } from './write.js';
+import { validateExperimentName } from '../validate.js';
+import { atomicWriteFile } from './atomic.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 import { isYamlMap, parseYaml } from './yaml.js';
 

@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, UsageError } from '../errors.js';
-import { isResolved, resolveFolder, type ResolveContext, type ResolvedFolder, type UnreachableFolder } from './artifact-uri.js';
-import { isDirectory, listDir } from './fsread.js';
-import type { RunEntry } from './store.js';
+import { NotFoundError, UsageError } from '../../errors.js';
+import { isResolved, resolveFolder, type ResolveContext, type ResolvedFolder, type UnreachableFolder } from './location.js';
+import { isDirectory, listDir } from '../file/fsread.js';
+import type { RunEntry } from '../file/store.js';
 
 /** One artifact, as MLflow's FileInfo: path relative to the artifact root, size for files. */
 export interface ArtifactEntry {

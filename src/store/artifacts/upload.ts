@@ -9,11 +9,11 @@
  */
 import { cpSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { StateError, UsageError } from '../errors.js';
-import type { RunEntry } from './store.js';
-import { localPathOfUri, uriScheme } from './uri.js';
-import { pathNotUnique, posixNormpath } from './validate.js';
-import { ensureDir } from './write.js';
+import { StateError, UsageError } from '../../errors.js';
+import type { RunEntry } from '../file/store.js';
+import { localPathOfUri, uriScheme } from '../uri.js';
+import { pathNotUnique, posixNormpath } from '../validate.js';
+import { ensureDir } from '../file/atomic.js';
 
 export interface ArtifactTarget {
   /** local folder the run's artifacts live in */

@@ -5,11 +5,11 @@
  * the `aliases/` folder is authoritative.
  */
 import path from 'node:path';
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { isDirectory, listDir, listKeyFiles, readText } from './fsread.js';
 import { isLater, parsePyFloat, parsePyInt } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
-import type { KeyValue, Problem } from './types.js';
+import type { KeyValue, Problem } from '../types.js';
 
 export interface ModelVersion {
   name: string;

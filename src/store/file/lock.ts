@@ -16,8 +16,8 @@
 import { readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { StateError } from '../errors.js';
-import { createExclusive } from './write.js';
+import { StateError } from '../../errors.js';
+import { createExclusive } from './atomic.js';
 
 export const LOCK_NAME = '.mlr-lock';
 

@@ -9,20 +9,20 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, StateError, UsageError } from '../errors.js';
-import { copyArtifact, resolveArtifactDir, validateArtifactPath } from './artifacts.js';
+import { NotFoundError, StateError, UsageError } from '../../errors.js';
+import { copyArtifact, resolveArtifactDir, validateArtifactPath } from '../artifacts/upload.js';
 import { withLock } from './lock.js';
-import { newExperimentId, newRunId, randomRunName } from './names.js';
-import { fsMessage, intOrNull, RunWriter, RUN_NAME_TAG, str } from './run-writer.js';
+import { newExperimentId, newRunId, randomRunName } from '../names.js';
+import { fsMessage, intOrNull, RunWriter, RUN_NAME_TAG, str } from './run-writes.js';
 import { Store, type ExperimentEntry, type RunEntry } from './store.js';
-import { statusFromInt, statusToInt, type KeyValue, type RunStatus } from './types.js';
-import { appendToUriPath, resolveUriIfLocal } from './uri.js';
-import { validateBatchLimits, validateBatchTag, validateExperimentName, validateKeyName, type MetricInput } from './validate.js';
-import { atomicWriteFile, createExclusive, ensureDir } from './write.js';
+import { statusFromInt, statusToInt, type KeyValue, type RunStatus } from '../types.js';
+import { appendToUriPath, resolveUriIfLocal } from '../uri.js';
+import { validateBatchLimits, validateBatchTag, validateExperimentName, validateKeyName, type MetricInput } from '../validate.js';
+import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 
-export { asWriteError, type WriterOptions } from './run-writer.js';
+export { asWriteError, type WriterOptions } from './run-writes.js';
 
 export const DEFAULT_EXPERIMENT_ID = '0';
 

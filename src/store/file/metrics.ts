@@ -4,7 +4,7 @@
  * MLflow rejects is reported as malformed rather than silently misread.
  */
 import { createReadStream } from 'node:fs';
-import type { Metric } from './types.js';
+import type { Metric } from '../types.js';
 
 const DIGITS = String.raw`\d(?:_?\d)*`;
 const FLOAT_RE = new RegExp(

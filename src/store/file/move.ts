@@ -13,14 +13,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, StateError, UsageError } from '../errors.js';
-import { appendToUri, isResolved, parseLocation, pathSegments, resolveFolder, type ResolveContext } from './artifact-uri.js';
+import { NotFoundError, StateError, UsageError } from '../../errors.js';
+import { appendToUri, isResolved, parseLocation, pathSegments, resolveFolder, type ResolveContext } from '../artifacts/location.js';
 import { listDir, readText } from './fsread.js';
-import { listRegisteredModelNames, readModelVersions } from './registry.js';
+import { listRegisteredModelNames, readModelVersions } from './registry-read.js';
 import { withLock } from './lock.js';
-import { encodePathForUri } from './root.js';
+import { encodePathForUri } from '../root.js';
 import type { ExperimentEntry, RunEntry, Store } from './store.js';
-import { atomicWriteFile, createExclusive, ensureDir } from './write.js';
+import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 

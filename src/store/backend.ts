@@ -1,0 +1,390 @@
+/**
+ * The store interface: what a tracking backend can do, in MLflow's entity shapes. Every
+ * command, renderer and search module talks to these interfaces and never to a backend's
+ * files, tables or URLs; the file store (src/store/file/), MLflow's SQLite database
+ * (src/store/sqlite/) and a remote tracking server (src/store/rest/) implement them.
+ *
+ * Entity records carry no paths. A backend keeps what it needs to find a record's data
+ * (a folder, a row id) to itself.
+ *
+ * Asynchronous where a backend may have to wait (finding, listing, searching, histories,
+ * writes, artifacts); synchronous for the data of a run record already handed out
+ * (params, tags, latest metrics): a backend that must fetch them does so before it hands
+ * the record out, so that the search evaluator and tables can read them lazily, per key.
+ */
+import type { Readable } from 'node:stream';
+import type { CompiledQuery } from '../search/index.js';
+import type { Int64 } from './int64.js';
+import type {
+  DatasetInput,
+  Experiment,
+  KeyValue,
+  Metric,
+  Problem,
+  Run,
+  RunInfo,
+  RunStatus,
+  SearchableRun,
+  ViewType,
+} from './types.js';
+
+export type BackendKind = 'file' | 'sqlite' | 'rest' | 'memory';
+
+// ------------------------------------------------------------------ records
+
+/** An experiment as a listing sees it; `broken` when its metadata could not be read whole. */
+export interface ExperimentEntry {
+  experiment: Experiment;
+  broken: boolean;
+  problems: Problem[];
+}
+
+/** A run as a listing sees it: its info, its experiment, and what was wrong reading it. */
+export interface RunEntry {
+  info: RunInfo;
+  exp: ExperimentEntry;
+  broken: boolean;
+  /** true when the run's metadata could not be read at all: info holds guesses */
+  metaUnreadable?: boolean;
+  /** true when the metadata was rebuilt from a damaged copy (doctor's salvage) */
+  salvaged?: boolean;
+  problems: Problem[];
+}
+
+/** A model a run logged (MLflow 3: `outputs.model_outputs`). */
+export interface RunOutput {
+  model_id: string;
+  step: Int64;
+}
+
+/** A run in MLflow's REST shape, with the MLflow 3 outputs when it has any. */
+export type FullRun = Run & { outputs?: { model_outputs: RunOutput[] } };
+
+/** One run as the search evaluator sees it, and the record it came from. */
+export type SearchedRun = SearchableRun & { entry: RunEntry };
+
+/** What a query needs loaded for each run (see src/search). */
+export interface LoadNeeds {
+  metrics?: Iterable<string> | 'all';
+  params?: Iterable<string> | 'all';
+  tags?: Iterable<string> | 'all';
+  datasets?: boolean;
+}
+
+/** A run search: MLflow's search_runs (experiments, view, filter, order-by, max results). */
+export interface RunSearch {
+  experiments: readonly ExperimentEntry[];
+  view: ViewType;
+  /** filter and order-by, compiled by src/search; absent: every run, natural order */
+  query?: CompiledQuery;
+  /** the first n runs of the ordered answer (all when absent) */
+  maxResults?: number;
+  /** filter only: leave the order to the caller (aggregate order keys are computed after) */
+  unordered?: boolean;
+}
+
+/** New lines of a metric since the last poll, for `plot --follow` and live views. */
+export interface MetricTail {
+  /** the lines appended since the last call; `reset` when the history was rewritten (start over) */
+  poll(): Promise<{ reset: boolean; lines: Metric[] }>;
+}
+
+// ------------------------------------------------------------------ reading
+
+export interface TrackingReader {
+  /** warnings collected while reading (broken entries); the CLI prints them to stderr */
+  readonly problems: Problem[];
+  /** entries skipped as not belonging to the store (printed under --verbose) */
+  readonly strays: Problem[];
+
+  /** Experiments in a view; tags only when asked (they cost a read per experiment on files). */
+  listExperiments(view?: ViewType, withTags?: boolean): Promise<ExperimentEntry[]>;
+  /** By id or name (ids win; active names win over deleted ones); NotFoundError listing what exists. */
+  getExperiment(idOrName: string, withTags?: boolean): Promise<ExperimentEntry>;
+  /** Fill `experiment.tags` of an entry (once). */
+  loadExperimentTags(e: ExperimentEntry): Promise<ExperimentEntry>;
+
+  /** Runs of the experiments (in that order) whose lifecycle stage is in the view; unordered. */
+  listRuns(exps: readonly ExperimentEntry[], view?: ViewType): Promise<RunEntry[]>;
+  /**
+   * MLflow's search_runs: filter, order (MLflow's rules, natural order last) and cut. Each
+   * backend answers its own best way (files: read only the keys a clause needs, as it
+   * needs them; SQL: in the query) and all give the same answer.
+   */
+  searchRuns(search: RunSearch): Promise<SearchedRun[]>;
+  /**
+   * A run by full id or a unique prefix (≥ 6 characters), in any experiment, active or
+   * deleted. UsageError for an ambiguous or short prefix, NotFoundError when absent.
+   */
+  findRun(idOrPrefix: string): Promise<RunEntry>;
+
+  /** Params of a run (all, or only the given keys). */
+  readParams(run: RunEntry, keys?: Iterable<string> | 'all'): Map<string, string>;
+  /** Tags of a run (all, or only the given keys). */
+  readTags(run: RunEntry, keys?: Iterable<string> | 'all'): Map<string, string>;
+  /** Latest value of each metric (all, or the given keys), by MLflow's (step, timestamp, value) rule. */
+  readLatestMetrics(run: RunEntry, keys?: Iterable<string> | 'all'): Map<string, Metric>;
+  listParamKeys(run: RunEntry): string[];
+  listMetricKeys(run: RunEntry): string[];
+  readDatasetInputs(run: RunEntry): DatasetInput[];
+  readRunOutputs(run: RunEntry): RunOutput[];
+  /** The whole run in MLflow's REST shape. */
+  loadRun(run: RunEntry): FullRun;
+  /** The run as the search evaluator sees it, loading keys of `needs` on first use. */
+  loadSearchable(run: RunEntry, needs: LoadNeeds): SearchableRun;
+
+  /**
+   * Every line of one metric in logged order, streamed as one array per chunk (never the
+   * whole history at once). Throws at once (not on the first read) for an invalid key or
+   * a run without the metric.
+   */
+  metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric[]>;
+  /** Follow one metric: every poll returns what was logged since the last. */
+  tailMetric(run: RunEntry, key: string): MetricTail;
+}
+
+// ------------------------------------------------------------------ writing
+
+export interface CreateRunOptions {
+  /** experiment id or name (default '0') */
+  experiment?: string;
+  runName?: string;
+  /** user tags and system tags (mlflow.user, mlflow.source.*, …) */
+  tags?: KeyValue[];
+  parentRunId?: string;
+  startTime?: Int64;
+  /** recorded as user_id; MLflow takes it from the mlflow.user tag, else 'unknown' */
+  userId?: string;
+  /** an explicit run id (sync pull, migrate); a fresh uuid4 hex when absent */
+  runId?: string;
+}
+
+/** The `run_id` of a new run and where its artifacts go. */
+export interface CreatedRun {
+  run_id: string;
+  experiment_id: string;
+  run_name: string;
+  artifact_uri: string;
+}
+
+/** A metric to log; timestamp defaults to now, step to 0. Strings are parsed as MLflow's client would. */
+export interface MetricInput {
+  key: string;
+  value: number | string;
+  timestamp?: string | number | bigint;
+  step?: string | number | bigint;
+}
+
+export interface BatchInput {
+  metrics?: MetricInput[];
+  params?: KeyValue[];
+  tags?: KeyValue[];
+}
+
+/**
+ * Every write command. Run and experiment references are ids (runs: or unique prefixes);
+ * each returns the full id it wrote to. Writes refuse what MLflow refuses, with MLflow's
+ * words, and never leave half-written data.
+ */
+export interface TrackingWriter {
+  /** Create an experiment, or return the id of the active one of that name (`created: false`). */
+  createExperiment(name: string, opts?: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string }): Promise<{ experiment_id: string; created: boolean }>;
+  renameExperiment(idOrName: string, newName: string): Promise<string>;
+  deleteExperiment(idOrName: string): Promise<string>;
+  restoreExperiment(idOrName: string): Promise<string>;
+  setExperimentTag(idOrName: string, key: string, value: string): Promise<string>;
+  deleteExperimentTag(idOrName: string, key: string): Promise<string>;
+
+  createRun(opts: CreateRunOptions): Promise<CreatedRun>;
+  /** Set status and end time (now when absent). */
+  endRun(run: string, status?: RunStatus, endTime?: Int64): Promise<string>;
+  /** MLflow's update_run: status, end time and name, each only when given. */
+  updateRun(run: string, update: { status?: RunStatus; endTime?: Int64 | null; runName?: string }): Promise<string>;
+  deleteRun(run: string): Promise<string>;
+  restoreRun(run: string): Promise<string>;
+  renameRun(run: string, name: string): Promise<string>;
+
+  logMetrics(run: string, metrics: MetricInput[]): Promise<string>;
+  logParams(run: string, params: KeyValue[]): Promise<string>;
+  setTags(run: string, tags: KeyValue[]): Promise<string>;
+  deleteTag(run: string, key: string): Promise<string>;
+  logBatch(run: string, batch: BatchInput): Promise<string>;
+  logInputs(run: string, inputs: DatasetInput[]): Promise<string>;
+}
+
+// ------------------------------------------------------------------ registry
+
+export interface ModelVersion {
+  name: string;
+  version: string;
+  creation_timestamp: Int64 | null;
+  last_updated_timestamp: Int64 | null;
+  current_stage: string;
+  description: string | null;
+  source: string;
+  run_id: string | null;
+  status: string;
+  status_message: string | null;
+  user_id: string | null;
+  run_link: string | null;
+  storage_location: string | null;
+  aliases: string[];
+  tags: KeyValue[];
+}
+
+export interface RegisteredModel {
+  name: string;
+  creation_timestamp: Int64 | null;
+  last_updated_timestamp: Int64 | null;
+  description: string | null;
+  tags: KeyValue[];
+  aliases: { alias: string; version: string }[];
+  latest_versions: ModelVersion[];
+}
+
+/** An MLflow 3 logged model (`<exp>/models/m-*` on files, `logged_models` in SQL). */
+export interface LoggedModel {
+  model_id: string;
+  name: string;
+  experiment_id: string;
+  source_run_id: string | null;
+  model_type: string | null;
+  status: string;
+  lifecycle_stage: string;
+  creation_timestamp: Int64 | null;
+  last_updated_timestamp: Int64 | null;
+  artifact_location: string;
+  status_message: string | null;
+}
+
+/** A logged model's latest metric value for one key and (dataset name, digest) group. */
+export interface LoggedModelMetric {
+  key: string;
+  value: number;
+  timestamp: Int64;
+  step: Int64;
+  run_id: string | null;
+  dataset_name: string | null;
+  dataset_digest: string | null;
+}
+
+export interface TraceInfo {
+  request_id: string;
+  experiment_id: string;
+  timestamp_ms: Int64 | null;
+  execution_time_ms: Int64 | null;
+  status: string;
+}
+
+export const MODEL_STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
+export type ModelStage = (typeof MODEL_STAGES)[number];
+
+export interface CreateVersionOptions {
+  source: string;
+  runId?: string;
+  description?: string;
+  tags?: KeyValue[];
+  runLink?: string;
+  userId?: string;
+}
+
+/** The model registry: reads and writes (MLflow's registry store). */
+export interface ModelRegistry {
+  readonly problems: Problem[];
+  listRegisteredModels(): Promise<RegisteredModel[]>;
+  /** NotFoundError naming the model when absent. */
+  getRegisteredModel(name: string): Promise<RegisteredModel>;
+  /** Versions ascending; `Deleted_Internal` ones only when asked. */
+  listModelVersions(name: string, includeDeleted?: boolean): Promise<ModelVersion[]>;
+  getModelVersion(name: string, version: string): Promise<ModelVersion>;
+
+  createRegisteredModel(name: string, opts?: { description?: string; tags?: KeyValue[] }): Promise<void>;
+  renameRegisteredModel(name: string, newName: string): Promise<void>;
+  updateRegisteredModel(name: string, description: string): Promise<void>;
+  deleteRegisteredModel(name: string): Promise<void>;
+  /** The new version's number. */
+  createModelVersion(name: string, opts: CreateVersionOptions): Promise<string>;
+  updateModelVersion(name: string, version: string, description: string): Promise<void>;
+  /** The versions it deleted (one, or none when it did not exist). */
+  deleteModelVersion(name: string, version: string): Promise<string[]>;
+  /** The canonical stage name set. */
+  transitionStage(name: string, version: string, stage: string, archiveExisting?: boolean): Promise<ModelStage>;
+  setAlias(name: string, alias: string, version: string): Promise<void>;
+  /** false when the alias did not exist. */
+  deleteAlias(name: string, alias: string): Promise<boolean>;
+  setModelTag(name: string, key: string, value: string): Promise<void>;
+  setVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
+  /** A model's tag (no version) or a version's; false when the tag did not exist. */
+  deleteTag(name: string, version: string | undefined, key: string): Promise<boolean>;
+
+  /** MLflow 3 logged models of an experiment. */
+  listLoggedModels(exp: ExperimentEntry): Promise<LoggedModel[]>;
+  loggedModelData(model: LoggedModel): Promise<{ metrics: LoggedModelMetric[]; params: KeyValue[]; tags: KeyValue[] }>;
+  /** MLflow 3 traces of an experiment (counted by experiments describe). */
+  listTraces(exp: ExperimentEntry): Promise<TraceInfo[]>;
+}
+
+// ------------------------------------------------------------------ artifacts
+
+/** One artifact, as MLflow's FileInfo: path relative to the artifact root, size for files. */
+export interface ArtifactEntry {
+  path: string;
+  is_dir: boolean;
+  /** bytes; null for folders (and for entries that cannot be stat'ed) */
+  file_size: number | null;
+}
+
+/** Where the artifacts of a run or a logged model are read from, for --verbose and JSON. */
+export interface ArtifactLocation {
+  /** what is recorded (`artifact_uri`) */
+  recorded: string;
+  /** where they are read from here: a local folder, or a URL */
+  where: string;
+  /** how it was found: as recorded, re-rooted into the store, through a server */
+  how: 'recorded' | 'relative' | 'reroot' | 'remote';
+  /** true when there is no artifact folder at all (an empty root) */
+  missing: boolean;
+  /** a sentence for stderr when the location is not the recorded one */
+  note?: string;
+}
+
+/** The target of an artifact operation: a run's artifacts, or a logged model's. */
+export type ArtifactOwner = { run: RunEntry } | { loggedModel: LoggedModel };
+
+export interface ArtifactRepository {
+  /** Where the owner's artifacts are; UsageError when they are on storage mlr cannot read. */
+  locate(owner: ArtifactOwner): Promise<ArtifactLocation>;
+  /** Direct children of `rel` ('' = root), or everything below with `recursive`; NotFoundError for a missing path. */
+  list(owner: ArtifactOwner, rel: string, recursive?: boolean): Promise<ArtifactEntry[]>;
+  /** A file's size, or undefined when `rel` is missing; `is_dir` for folders. */
+  stat(owner: ArtifactOwner, rel: string): Promise<ArtifactEntry | undefined>;
+  /** A file's bytes as a stream (NotFoundError when missing, UsageError for a folder). */
+  open(owner: ArtifactOwner, rel: string): Promise<{ size: number; stream: Readable }>;
+  /** Copy a file or folder to `<outDir>/<rel>` ('' copies the whole root into outDir); never overwrites. */
+  download(owner: ArtifactOwner, rel: string, outDir: string): Promise<{ dest: string; files: number }>;
+  /** Copy a local file or folder into a run's artifacts under `artifactPath` (the bytes: never a link). */
+  upload(run: RunEntry, source: string, artifactPath: string): Promise<{ dest: string; note?: string }>;
+  /** A local folder for the artifact path when the artifacts are on this machine (MLmodel reads); else undefined. */
+  localPath(owner: ArtifactOwner, rel: string): Promise<string | undefined>;
+}
+
+// ------------------------------------------------------------------ the backend
+
+/**
+ * One opened backend. Its parts load on first use (a `log-metric` never loads the
+ * registry or the search grammar). `file` is the file store's own layout, for the
+ * commands that work on folders (doctor, gc, runs mv, trash); absent on other backends.
+ */
+export interface Backend {
+  readonly kind: BackendKind;
+  /** for messages: the folder, database or URL */
+  readonly description: string;
+  /** the tracking URI a child process (`mlr run`) should log to */
+  readonly trackingUri: string;
+  reader(): Promise<TrackingReader>;
+  writer(): Promise<TrackingWriter>;
+  registry(): Promise<ModelRegistry>;
+  artifacts(): Promise<ArtifactRepository>;
+  /** Release connections and handles. */
+  close(): Promise<void>;
+}
