@@ -5,13 +5,13 @@
 import type { Command } from 'commander';
 import { createContext, type Context } from './context.js';
 import { choice } from './options.js';
-import type { ArtifactRoot } from '../store/artifacts/local.js';
+import type { ArtifactLocation } from '../store/backend.js';
 
 const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 
-function noteRoot(ctx: Context, root: ArtifactRoot): void {
+function noteRoot(ctx: Context, root: ArtifactLocation): void {
   if (root.note) ctx.info(root.note);
-  else ctx.info(`artifacts at ${root.path}`);
+  else ctx.info(`artifacts at ${root.where}`);
 }
 
 export function registerArtifacts(program: Command): void {
@@ -30,7 +30,7 @@ export function registerArtifacts(program: Command): void {
       const ctx = createContext(cmd);
       const { listRunArtifacts } = await import('../commands/artifacts.js');
       const { renderArtifacts } = await import('../render/artifacts.js');
-      const l = listRunArtifacts(ctx.store(), { root: ctx.store().root, cwd: ctx.cwd }, run, rel, opts.recursive);
+      const l = await listRunArtifacts(await ctx.reader(), await ctx.artifacts(), run, rel, opts.recursive);
       noteRoot(ctx, l.root);
       ctx.flushProblems();
       await ctx.out(renderArtifacts(l.entries, l.path, Boolean(opts.recursive), opts.format, ctx.mode));
@@ -48,7 +48,7 @@ export function registerArtifacts(program: Command): void {
       const ctx = createContext(cmd);
       const path = await import('node:path');
       const { downloadArtifact } = await import('../commands/artifacts.js');
-      const r = downloadArtifact(ctx.store(), { root: ctx.store().root, cwd: ctx.cwd }, run, rel, path.resolve(ctx.cwd, opts.out));
+      const r = await downloadArtifact(await ctx.reader(), await ctx.artifacts(), run, rel, path.resolve(ctx.cwd, opts.out));
       noteRoot(ctx, r.root);
       ctx.info(`copied ${r.files} file${r.files === 1 ? '' : 's'}`);
       ctx.flushProblems();
@@ -63,23 +63,12 @@ export function registerArtifacts(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr artifacts cat 0fcd845b model/MLmodel')
     .action(async (run: string, rel: string, _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      const fs = await import('node:fs');
-      const { UsageError } = await import('../errors.js');
-      const { locateArtifactFile } = await import('../commands/artifacts.js');
-      const r = locateArtifactFile(ctx.store(), { root: ctx.store().root, cwd: ctx.cwd }, run, rel);
+      const { catArtifact } = await import('../commands/artifacts.js');
+      const r = await catArtifact(await ctx.reader(), await ctx.artifacts(), run, rel, { refuseBinary: ctx.mode.tty });
       noteRoot(ctx, r.root);
       ctx.flushProblems();
-      if (ctx.mode.tty) {
-        const fd = fs.openSync(r.file, 'r');
-        const head = Buffer.alloc(Math.min(8192, r.size));
-        fs.readSync(fd, head, 0, head.length, 0);
-        fs.closeSync(fd);
-        if (head.includes(0)) {
-          throw new UsageError(`'${rel}' is a binary file (${r.size} bytes): redirect the output (mlr artifacts cat … > file) or use mlr artifacts get`, 'binary-artifact');
-        }
-      }
       await new Promise<void>((resolve, reject) => {
-        const s = fs.createReadStream(r.file);
+        const s = r.stream;
         s.on('error', reject);
         s.on('end', () => resolve());
         s.pipe(ctx.io.stdout, { end: false });

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { ChartOptions } from '../render/chart.js';
+import type { TrackingReader } from '../store/backend.js';
 import { createContext, type Context } from './context.js';
 import { choice, collect, maxResults, parseView, positiveInt, precisionInt } from './options.js';
 
@@ -81,7 +82,7 @@ export function registerCharts(program: Command): void {
     .action(async (ids: string[], opts: PlotOpts, cmd: Command) => {
       const ctx = createContext(cmd);
       const plot = await import('../commands/plot.js');
-      const store = ctx.store();
+      const store = await ctx.reader();
       if (opts.follow && opts.format !== 'chart') throw new UsageError('--follow redraws a chart; it cannot be used with --format json or csv');
       const { runs, total } = await plot.selectPlotRuns(store, {
         ids,
@@ -118,7 +119,7 @@ export function registerCharts(program: Command): void {
       };
       const { renderChart } = await import('../render/chart.js');
       if (opts.follow) {
-        await followPlot(ctx, targets, seriesOptions, chartOptions);
+        await followPlot(ctx, store, targets, seriesOptions, chartOptions);
         return;
       }
       const series = await plot.buildChartSeries(store, targets, seriesOptions);
@@ -142,7 +143,7 @@ export function registerCharts(program: Command): void {
       const ctx = createContext(cmd);
       const { diffRuns } = await import('../commands/diff.js');
       const { renderDiff } = await import('../render/diff.js');
-      const d = diffRuns(ctx.store(), ids, { onlyChanged: opts.onlyChanged });
+      const d = await diffRuns(await ctx.reader(), ids, { onlyChanged: opts.onlyChanged });
       ctx.flushProblems();
       await ctx.out(renderDiff(d, opts.format, ctx.mode, { precision: opts.precision }));
     });
@@ -155,52 +156,31 @@ export function registerCharts(program: Command): void {
  */
 async function followPlot(
   ctx: Context,
+  store: TrackingReader,
   targets: import('../commands/plot.js').PlotTarget[],
   seriesOptions: import('../commands/plot.js').SeriesOptions,
   chartOptions: ChartOptions,
 ): Promise<void> {
-  const { MetricTail, TargetSeries } = await import('../commands/plot.js');
+  const { followSeries } = await import('../commands/plot.js');
   const { renderChart } = await import('../render/chart.js');
-  const entries = targets.map((t) => ({
-    series: new TargetSeries(t, seriesOptions),
-    tail: new MetricTail(t.file, (line, _text, reason) => ctx.warn(`${t.file} line ${line}: ${reason}`)),
-  }));
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  ctx.io.signals.on('SIGINT', onSignal);
+  ctx.io.signals.on('SIGTERM', onSignal);
   let lastLines = 0;
-  const draw = async (): Promise<void> => {
-    const text = renderChart(
-      entries.map((e) => e.series.result()),
-      chartOptions,
-    );
-    const clear = ctx.mode.tty && lastLines > 0 ? `\x1b[${lastLines}A\r\x1b[J` : lastLines > 0 ? '\n' : '';
-    lastLines = text.split('\n').length;
-    await ctx.out(clear + text + '\n');
-  };
-  const poll = (): number => {
-    let added = 0;
-    for (const e of entries) added += e.tail.read((m) => e.series.push(m), () => e.series.reset());
-    return added;
-  };
-  poll();
-  ctx.flushProblems();
-  await draw();
-  ctx.note('following the metric files; Ctrl-C to stop');
-  await new Promise<void>((resolve) => {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      const added = poll();
-      (added > 0 ? draw() : Promise.resolve()).finally(() => {
-        busy = false;
-      });
-    }, 500);
-    const stop = (): void => {
-      clearInterval(timer);
-      ctx.io.signals.off('SIGINT', stop);
-      ctx.io.signals.off('SIGTERM', stop);
-      resolve();
-    };
-    ctx.io.signals.on('SIGINT', stop);
-    ctx.io.signals.on('SIGTERM', stop);
-  });
+  let first = true;
+  try {
+    for await (const series of followSeries(store, targets, seriesOptions, stop.signal)) {
+      ctx.flushProblems();
+      const text = renderChart(series, chartOptions);
+      const clear = ctx.mode.tty && lastLines > 0 ? `\x1b[${lastLines}A\r\x1b[J` : lastLines > 0 ? '\n' : '';
+      lastLines = text.split('\n').length;
+      await ctx.out(clear + text + '\n');
+      if (first) ctx.note('following the metric files; Ctrl-C to stop');
+      first = false;
+    }
+  } finally {
+    ctx.io.signals.off('SIGINT', onSignal);
+    ctx.io.signals.off('SIGTERM', onSignal);
+  }
 }

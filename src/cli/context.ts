@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { decideOutputMode, type OutputMode } from '../render/output.js';
+import { UsageError } from '../errors.js';
+import type { ArtifactRepository, Backend, ModelRegistry, TrackingReader, TrackingWriter } from '../store/backend.js';
 import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
-import { Store } from '../store/file/store.js';
 import type { Problem } from '../store/types.js';
 import type { CliIO } from './io.js';
 import { colorFlag, invocationOf } from './main.js';
@@ -27,16 +28,26 @@ export interface Context {
   readonly mode: OutputMode;
   /** where the store is (resolved, not opened) */
   location(): StoreLocation;
-  /** open the existing store (error when missing); cached */
-  store(): Store;
+  /** the backend the tracking URI names (its parts open on first use); cached */
+  backend(): Promise<Backend>;
+  /** the backend's reader, opened (NotFoundError when the store does not exist) */
+  reader(): Promise<TrackingReader>;
+  writer(): Promise<TrackingWriter>;
+  registry(): Promise<ModelRegistry>;
+  artifacts(): Promise<ArtifactRepository>;
+  /**
+   * The file store's root, for the commands that work on its folders (doctor, gc, runs mv,
+   * trash); a usage error (exit 2) naming `what` on any other backend.
+   */
+  fileRoot(what: string): string;
   /** write data to stdout, respecting back-pressure */
   out(text: string): Promise<void>;
   /** a warning line on stderr (suppressed by --quiet) */
   warn(message: string): void;
   /** a line on stderr only under --verbose */
   info(message: string): void;
-  /** print the store's collected warnings (and strays under --verbose) */
-  flushProblems(): void;
+  /** print the store's collected warnings (and strays under --verbose), and `extra` ones a command collected */
+  flushProblems(extra?: readonly Problem[]): void;
   /** a line on stderr (not a warning: confirmations, progress) */
   note(message: string): void;
   /** the exit code the invocation ends with (when the command itself succeeds) */
@@ -61,7 +72,8 @@ export function createContext(cmd: Command): Context {
     colorFlag: colorFlag(io.argv),
   });
   let loc: StoreLocation | undefined;
-  let store: Store | undefined;
+  let backend: Promise<Backend> | undefined;
+  let reader: TrackingReader | undefined;
   const printed = new Set<string>();
   let hinted = false;
   const problemLine = (p: Problem): void => {
@@ -79,13 +91,31 @@ export function createContext(cmd: Command): Context {
       loc ??= resolveTrackingUri(globals.trackingUri ?? globals.store, env, cwd);
       return loc;
     },
-    store() {
-      if (!store) {
-        const l = ctx.location();
-        const how = l.origin === 'default' ? `${l.root} (the default ./mlruns; set --store or MLFLOW_TRACKING_URI)` : `${l.root} (from ${l.origin})`;
-        store = Store.open(l.root, how);
-      }
-      return store;
+    backend() {
+      backend ??= (async () => {
+        const { openBackend } = await import('../store/open.js');
+        const truncate = !/^(false|0)$/i.test(env['MLFLOW_TRUNCATE_LONG_VALUES'] ?? 'true');
+        return openBackend(ctx.location(), { cwd, warn: (m) => ctx.warn(m), truncate });
+      })();
+      return backend;
+    },
+    async reader() {
+      reader ??= await (await ctx.backend()).reader();
+      return reader;
+    },
+    async writer() {
+      return (await ctx.backend()).writer();
+    },
+    async registry() {
+      return (await ctx.backend()).registry();
+    },
+    async artifacts() {
+      return (await ctx.backend()).artifacts();
+    },
+    fileRoot(what: string) {
+      const l = ctx.location();
+      if (l.kind !== 'file') throw new UsageError(`${what} works on a local file store (mlruns/) only; ${l.uri} is ${l.kind === 'sqlite' ? 'a SQLite database' : 'a tracking server'}`, 'needs-file-store');
+      return l.root;
     },
     out(text: string) {
       if (text.length === 0) return Promise.resolve();
@@ -100,11 +130,11 @@ export function createContext(cmd: Command): Context {
     info(message: string) {
       if (globals.verbose) io.stderr.write(`mlr: ${message}\n`);
     },
-    flushProblems() {
-      if (!store) return;
-      if (!globals.quiet) for (const p of store.problems) problemLine(p);
-      if (globals.verbose) for (const p of store.strays) problemLine(p);
-      if (!globals.quiet && store.problems.length > 0 && !hinted) {
+    flushProblems(extra: readonly Problem[] = []) {
+      const problems = [...(reader?.problems ?? []), ...extra];
+      if (!globals.quiet) for (const p of problems) problemLine(p);
+      if (globals.verbose) for (const p of reader?.strays ?? []) problemLine(p);
+      if (!globals.quiet && problems.length > 0 && !hinted) {
         hinted = true;
         io.stderr.write("mlr: the store has problems MLflow may choke on; 'mlr doctor' explains them and 'mlr doctor --fix' repairs them\n");
       }

@@ -2,14 +2,14 @@
  * Wiring for moving runs and housekeeping: runs mv, trash ls / restore / rename, gc.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
 import { createContext, type Context } from './context.js';
 import { choice, collect } from './options.js';
 
 const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 
-function resolveCtx(ctx: Context): { root: string; cwd: string } {
-  return { root: ctx.store().root, cwd: ctx.cwd };
+/** The file store's root and the working folder; a usage error on other backends. */
+function fileCtx(ctx: Context, what: string): { root: string; cwd: string } {
+  return { root: ctx.fileRoot(what), cwd: ctx.cwd };
 }
 
 /** A confirmation line on stderr: on a terminal, or with --verbose (never in the data). */
@@ -31,28 +31,20 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr runs mv 0fcd845b 7d5ddb0d --to sweep-2\n  mlr runs ls -e scratch --format ids | xargs mlr runs mv --to archive')
     .action(async (refs: string[], opts: { to: string; dryRun?: boolean; format: 'table' | 'json' }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const mv = await import('../store/file/move.js');
+      const { moveRuns } = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
-      const store = ctx.store();
-      const { plans, skipped } = mv.planMove(store, resolveCtx(ctx), refs, opts.to);
-      for (const s of skipped) ctx.warn(`run ${s.info.run_id} is already in experiment ${s.exp.experiment.experiment_id}; skipped`);
-      for (const p of plans) for (const w of p.warnings) ctx.warn(`run ${p.run.info.run_id}: ${w}`);
+      const m = await moveRuns(fileCtx(ctx, 'mlr runs mv'), refs, opts.to, { dryRun: opts.dryRun });
+      for (const s of m.skipped) ctx.warn(`run ${s.info.run_id} is already in experiment ${s.exp.experiment.experiment_id}; skipped`);
+      for (const p of m.plans) for (const w of p.warnings) ctx.warn(`run ${p.run.info.run_id}: ${w}`);
       if (opts.dryRun) {
-        await ctx.out(r.renderMoves(plans, opts.format, ctx.mode));
-        ctx.note(`would move ${plans.length} run${plans.length === 1 ? '' : 's'}; nothing changed (drop --dry-run to move)`);
+        await ctx.out(r.renderMoves(m.plans, opts.format, ctx.mode));
+        ctx.note(`would move ${m.plans.length} run${m.plans.length === 1 ? '' : 's'}; nothing changed (drop --dry-run to move)`);
         return;
       }
-      const done: typeof plans = [];
-      try {
-        for (const p of plans) {
-          mv.applyMove(store, p);
-          done.push(p);
-          if (p.newArtifactUri !== p.oldArtifactUri) ctx.info(`run ${p.run.info.run_id}: artifact_uri ${p.oldArtifactUri} → ${p.newArtifactUri}`);
-        }
-      } finally {
-        await ctx.out(r.renderMoves(done, opts.format, ctx.mode));
-      }
-      say(ctx, `moved ${done.length} run${done.length === 1 ? '' : 's'} to '${plans[0]?.to.experiment.name ?? opts.to}'`);
+      for (const p of m.done) if (p.newArtifactUri !== p.oldArtifactUri) ctx.info(`run ${p.run.info.run_id}: artifact_uri ${p.oldArtifactUri} → ${p.newArtifactUri}`);
+      await ctx.out(r.renderMoves(m.done, opts.format, ctx.mode));
+      if (m.error) throw m.error;
+      say(ctx, `moved ${m.done.length} run${m.done.length === 1 ? '' : 's'} to '${m.plans[0]?.to.experiment.name ?? opts.to}'`);
     });
 
   const trash = program.command('trash').description('deleted experiments and runs: list, restore, rename');
@@ -65,10 +57,10 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr trash ls')
     .action(async (opts: { format: (typeof FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const hk = await import('../store/file/housekeeping.js');
+      const { listTrash } = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
-      const items = hk.listTrash(ctx.store(), resolveCtx(ctx));
-      ctx.flushProblems();
+      const { items, problems } = await listTrash(fileCtx(ctx, 'mlr trash'));
+      ctx.flushProblems(problems);
       await ctx.out(r.renderTrash(items, opts.format, ctx.mode));
     });
 
@@ -79,24 +71,9 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr trash restore old-sweep 7d5ddb0d')
     .action(async (refs: string[], _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      const hk = await import('../store/file/housekeeping.js');
-      const { StoreWriter } = await import('../store/file/writes.js');
-      const loc = ctx.location();
-      const writer = new StoreWriter({ root: loc.root, artifactRoot: loc.artifactRoot, cwd: ctx.cwd, warn: (m) => ctx.warn(m) });
-      const { Store } = await import('../store/file/store.js');
-      ctx.store(); // the store must exist
-      for (const ref of refs) {
-        // a fresh read per argument: each restore changes the store
-        const exp = hk.findDeletedExperiment(new Store(loc.root), ref);
-        if (exp) {
-          if (!exp.inTrash) throw new UsageError(`experiment ${exp.experiment.experiment_id} is marked deleted but is not in .trash/; run mlr doctor`);
-          const id = writer.restoreExperiment(exp.experiment.experiment_id);
-          say(ctx, `restored experiment '${exp.experiment.name}' (${id})`);
-          continue;
-        }
-        const id = writer.restoreRun(ref);
-        say(ctx, `restored run ${id}`);
-      }
+      const { restoreFromTrash } = await import('../commands/housekeeping.js');
+      const restored = await restoreFromTrash(fileCtx(ctx, 'mlr trash restore'), await ctx.writer(), refs);
+      for (const x of restored) say(ctx, x.kind === 'experiment' ? `restored experiment '${x.name}' (${x.id})` : `restored run ${x.id}`);
     });
 
   trash
@@ -107,9 +84,9 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr trash rename sweep "sweep (deleted 2026-03)" && mlr experiments create sweep')
     .action(async (ref: string, newName: string, _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      const hk = await import('../store/file/housekeeping.js');
-      const r = hk.renameDeletedExperiment(ctx.store(), ref, newName);
-      say(ctx, `renamed deleted experiment ${r.experiment.experiment.experiment_id} from '${r.oldName}' to '${newName}'`);
+      const { renameInTrash } = await import('../commands/housekeeping.js');
+      const r = await renameInTrash(fileCtx(ctx, 'mlr trash rename'), ref, newName);
+      say(ctx, `renamed deleted experiment ${r.id} from '${r.oldName}' to '${newName}'`);
     });
 
   program
@@ -123,18 +100,18 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr gc                      # list what would be purged\n  mlr gc --older-than 30d --yes')
     .action(async (opts: { olderThan?: string; experiment?: string[]; run?: string[]; yes?: boolean; format: (typeof FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const hk = await import('../store/file/housekeeping.js');
+      const gc = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
       const split = (l: string[] | undefined): string[] | undefined => l?.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
-      const store = ctx.store();
-      const plan = hk.planGc(store, resolveCtx(ctx), {
-        olderThanMs: opts.olderThan !== undefined ? hk.parseOlderThan(opts.olderThan) : undefined,
+      const where = fileCtx(ctx, 'mlr gc');
+      const { plan, problems } = await gc.planGarbageCollection(where, {
+        olderThanMs: opts.olderThan !== undefined ? await gc.parseAge(opts.olderThan) : undefined,
         olderThanText: opts.olderThan,
         experiments: split(opts.experiment),
         runs: split(opts.run),
         now: ctx.mode.now,
       });
-      ctx.flushProblems();
+      ctx.flushProblems(problems);
       for (const x of plan.items) for (const e of x.external) if (e.note) ctx.warn(`${x.kind} ${x.id}: ${e.note}`);
       for (const ref of plan.registry) {
         ctx.warn(`registered model '${ref.model}' version ${ref.version} (${ref.stage}) points at run ${ref.run_id}, which gc ${opts.yes ? 'deletes' : 'would delete'}`);
@@ -150,7 +127,7 @@ export function registerHousekeeping(program: Command): void {
         );
         return;
       }
-      const result = hk.applyGc(store, plan);
+      const result = await gc.collectGarbage(where, plan);
       await ctx.out(opts.format === 'json' ? r.gcJson(plan, result) : r.gcDeletedLines(result));
       say(ctx, `permanently deleted ${r.gcSummary(result.deleted)}`);
       if (result.failed.length) {

@@ -10,8 +10,14 @@ import { choice, collect } from './options.js';
 const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 type Format = (typeof FORMATS)[number];
 
-function resolveCtx(ctx: Context): { root: string; cwd: string } {
-  return { root: ctx.store().root, cwd: ctx.cwd };
+/** What the model commands read and write through. */
+async function modelsContext(ctx: Context): Promise<import('../commands/models.js').ModelsContext> {
+  return { reader: await ctx.reader(), registry: await ctx.registry(), artifacts: await ctx.artifacts() };
+}
+
+/** Only the registry (the writes that touch nothing else). */
+async function registryOnly(ctx: Context): Promise<{ registry: import('../store/backend.js').ModelRegistry }> {
+  return { registry: await ctx.registry() };
 }
 
 /** `k=v` → {key, value}; the value may contain '=' and be empty. */
@@ -50,13 +56,13 @@ export function registerModels(program: Command): void {
       const r = await import('../render/models.js');
       if (opts.logged) {
         if (opts.filter) throw new UsageError('--filter applies to registered models, not to --logged');
-        const views = m.listLoggedModelViews(ctx.store(), resolveCtx(ctx), { experiments: opts.experiment, includeDeleted: opts.all });
+        const views = await m.listLoggedModelViews(await modelsContext(ctx), { experiments: opts.experiment, includeDeleted: opts.all });
         ctx.flushProblems();
         await ctx.out(r.renderLoggedModels(views, opts.format, ctx.mode));
         return;
       }
       if (opts.experiment || opts.all) throw new UsageError('-e/--experiment and --all apply to --logged only');
-      const views = m.listModels(ctx.store(), resolveCtx(ctx), { filter: opts.filter });
+      const views = await m.listModels(await modelsContext(ctx), { filter: opts.filter });
       for (const v of views) for (const x of v.versions) if (x.note) ctx.info(`${v.model.name} v${x.version.version}: ${x.note}`);
       ctx.flushProblems();
       await ctx.out(r.renderModelList(views, opts.format, ctx.mode));
@@ -74,7 +80,7 @@ export function registerModels(program: Command): void {
       const ctx = createContext(cmd);
       const m = await import('../commands/models.js');
       const r = await import('../render/models.js');
-      const view = m.describeModel(ctx.store(), resolveCtx(ctx), name, opts.deleted);
+      const view = await m.describeModel(await modelsContext(ctx), name, opts.deleted);
       for (const x of view.versions) if (x.note) ctx.info(`v${x.version.version}: ${x.note}`);
       ctx.flushProblems();
       await ctx.out(r.renderModelDescription(view, opts.format, ctx.mode));
@@ -91,7 +97,7 @@ export function registerModels(program: Command): void {
       const ctx = createContext(cmd);
       const m = await import('../commands/models.js');
       const r = await import('../render/models.js');
-      const view = m.describeModel(ctx.store(), resolveCtx(ctx), name, opts.deleted);
+      const view = await m.describeModel(await modelsContext(ctx), name, opts.deleted);
       for (const x of view.versions) if (x.note) ctx.info(`v${x.version.version}: ${x.note}`);
       ctx.flushProblems();
       await ctx.out(r.renderVersions(view.versions, opts.format, ctx.mode));
@@ -109,8 +115,8 @@ export function registerModels(program: Command): void {
     .action(async (name: string, opts: { description?: string; tag?: string[] }, cmd: Command) => {
       const ctx = createContext(cmd);
       const tags = parseTags(opts.tag);
-      const { createRegisteredModel } = await import('../store/file/registry-write.js');
-      createRegisteredModel(ctx.store().root, name, { description: opts.description ?? null, tags });
+      const { createModel } = await import('../commands/models.js');
+      await createModel(await registryOnly(ctx), name, { ...(opts.description !== undefined ? { description: opts.description } : {}), tags });
       say(ctx, `created registered model '${name}'`);
     });
 
@@ -128,7 +134,7 @@ export function registerModels(program: Command): void {
       const ctx = createContext(cmd);
       const tags = parseTags(opts.tag);
       const { registerModelVersion } = await import('../commands/models.js');
-      const r = registerModelVersion(ctx.store(), resolveCtx(ctx), {
+      const r = await registerModelVersion(await modelsContext(ctx), {
         run,
         artifactPath,
         name: opts.name,
@@ -153,16 +159,16 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr models alias churn-clf champion 3\n  mlr models alias churn-clf champion --delete')
     .action(async (name: string, alias: string, version: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/file/registry-write.js');
+      const { setOrDeleteAlias } = await import('../commands/models.js');
       if (opts.delete) {
         if (version !== undefined) throw new UsageError('--delete takes no version');
-        const removed = w.deleteAlias(ctx.store().root, name, alias);
+        const removed = await setOrDeleteAlias(await registryOnly(ctx), name, alias, undefined);
         if (!removed) ctx.warn(`model '${name}' has no alias '${alias}'; nothing changed`);
         else say(ctx, `removed alias '${alias}' of '${name}'`);
         return;
       }
       if (version === undefined) throw new UsageError('give the version the alias points to (or --delete)');
-      w.setAlias(ctx.store().root, name, alias, version);
+      await setOrDeleteAlias(await registryOnly(ctx), name, alias, version);
       say(ctx, `alias '${alias}' of '${name}' → version ${version}`);
     });
 
@@ -176,9 +182,8 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr models set-tag churn-clf team growth\n  mlr models set-tag churn-clf validated true --model-version 3')
     .action(async (name: string, key: string, value: string, opts: { modelVersion?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/file/registry-write.js');
-      if (opts.modelVersion !== undefined) w.setVersionTag(ctx.store().root, name, opts.modelVersion, key, value);
-      else w.setModelTag(ctx.store().root, name, key, value);
+      const { setModelOrVersionTag } = await import('../commands/models.js');
+      await setModelOrVersionTag(await registryOnly(ctx), name, key, value, opts.modelVersion);
     });
 
   models
@@ -189,8 +194,8 @@ export function registerModels(program: Command): void {
     .option('--model-version <n>', 'the version whose tag to remove')
     .action(async (name: string, key: string, opts: { modelVersion?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/file/registry-write.js');
-      if (!w.deleteTag(ctx.store().root, name, opts.modelVersion, key)) {
+      const { deleteModelOrVersionTag } = await import('../commands/models.js');
+      if (!(await deleteModelOrVersionTag(await registryOnly(ctx), name, key, opts.modelVersion))) {
         ctx.warn(`${opts.modelVersion !== undefined ? `version ${opts.modelVersion} of ` : ''}model '${name}' has no tag '${key}'; nothing changed`);
       }
     });
@@ -205,8 +210,8 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr models stage churn-clf 3 production --archive-existing')
     .action(async (name: string, version: string, stage: string, opts: { archiveExisting?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/file/registry-write.js');
-      const s = w.transitionStage(ctx.store().root, name, version, stage, Boolean(opts.archiveExisting));
+      const { stageVersion } = await import('../commands/models.js');
+      const s = await stageVersion(await registryOnly(ctx), name, version, stage, Boolean(opts.archiveExisting));
       say(ctx, `version ${version} of '${name}' is now in stage ${s}`);
     });
 
@@ -217,8 +222,8 @@ export function registerModels(program: Command): void {
     .argument('<version>', 'version number')
     .action(async (name: string, version: string, _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      const w = await import('../store/file/registry-write.js');
-      const aliases = w.deleteModelVersion(ctx.store().root, name, version);
+      const { deleteVersion } = await import('../commands/models.js');
+      const aliases = await deleteVersion(await registryOnly(ctx), name, version);
       say(ctx, `deleted version ${version} of '${name}'` + (aliases.length ? `; removed alias${aliases.length > 1 ? 'es' : ''} ${aliases.join(', ')}` : ''));
     });
 
@@ -230,7 +235,7 @@ export function registerModels(program: Command): void {
     .action(async (name: string, opts: { yes?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
       const m = await import('../commands/models.js');
-      const plan = m.modelDeletionPlan(ctx.store(), name);
+      const plan = await m.modelDeletionPlan(await modelsContext(ctx), name);
       const what =
         `registered model '${name}' with ${plan.versions} version${plan.versions === 1 ? '' : 's'}` +
         (plan.deleted_versions ? ` (+${plan.deleted_versions} deleted)` : '') +
@@ -240,8 +245,7 @@ export function registerModels(program: Command): void {
         ctx.note(`would delete ${what}; run again with --yes to delete it`);
         return;
       }
-      const w = await import('../store/file/registry-write.js');
-      w.deleteRegisteredModel(ctx.store().root, name);
+      await m.deleteModel(await registryOnly(ctx), name);
       say(ctx, `deleted ${what}`);
     });
 }

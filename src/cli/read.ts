@@ -23,7 +23,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { listExperiments } = await import('../commands/experiments.js');
       const { renderExperiments } = await import('../render/views.js');
-      const entries = listExperiments(ctx.store(), opts.view);
+      const entries = await listExperiments(await ctx.reader(), opts.view);
       ctx.flushProblems();
       await ctx.out(renderExperiments(entries, opts.format, ctx.mode));
     });
@@ -38,7 +38,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { describeExperiment } = await import('../commands/experiments.js');
       const { renderExperimentDescription } = await import('../render/views.js');
-      const d = describeExperiment(ctx.store(), idOrName);
+      const d = await describeExperiment(await ctx.reader(), await ctx.registry(), idOrName);
       ctx.flushProblems();
       await ctx.out(renderExperimentDescription(d, opts.format, ctx.mode));
     });
@@ -99,43 +99,28 @@ export function registerRead(program: Command): void {
         cmd: Command,
       ) => {
         const ctx = createContext(cmd);
-        const controls = await import('../commands/table-controls.js');
-        // a bad filter or order-by is a usage error: report it before touching the store
-        const query = await controls.compileAggregateQuery(opts.filter, opts.orderBy);
-        const store = ctx.store();
-        let selected = await controls.selectRunsWithAggregates(store, { experiments: opts.experiment, view: opts.view, maxResults: opts.maxResults, query });
-        const tree = opts.tree ? controls.buildTree(store, selected) : undefined;
-        if (tree) selected = tree.map((t) => t.run);
-        if (opts.format === 'ids') {
-          ctx.flushProblems();
-          await ctx.out(selected.map((r) => r.info.run_id + '\n').join(''));
-          return;
-        }
-        const views = await import('../render/views.js');
-        if (opts.format === 'json') {
-          const out = selected.map((r) => views.runJson(store.loadRun(r), r.problems));
-          ctx.flushProblems();
-          await ctx.out(JSON.stringify(out, null, 2) + '\n');
-          return;
-        }
-        const { buildRunTable, defaultColumns, parseColumn } = await import('../commands/run-table.js');
+        const { listRuns } = await import('../commands/runs.js');
         const aligned = ctx.mode.tty && opts.format === 'table';
-        // sparklines come right after the attributes and the query's keys (before the metric
-        // and param columns a narrow terminal drops)
-        const spark = controls.sparkColumns(opts.spark);
-        let columns = opts.columns
-          ? opts.columns.split(',').filter((s) => s.trim() !== '').map(parseColumn)
-          : defaultColumns(store, selected, aligned, [...query.columns, ...spark]);
-        columns = [...columns, ...spark.filter((c) => !columns.some((o) => o.key === c.key))];
-        if (tree && !aligned && !columns.some((c) => c.key === 'tags.mlflow.parentRunId')) {
-          // piped: no indentation, so say who the parent is
-          columns = [...columns, parseColumn('tags.mlflow.parentRunId')];
-        }
-        let table = buildRunTable(store, selected, columns, await controls.aggregateValues(store, selected, columns));
-        table = controls.applyColumnControls(table, { onlyChanged: opts.onlyChanged, keep: opts.keep, drop: opts.drop });
-        if (tree && aligned) table = controls.indentTree(table, tree);
+        const listing = await listRuns(() => ctx.reader(), {
+          experiments: opts.experiment,
+          view: opts.view,
+          filter: opts.filter,
+          orderBy: opts.orderBy,
+          maxResults: opts.maxResults,
+          columns: opts.columns?.split(','),
+          spark: opts.spark,
+          onlyChanged: opts.onlyChanged,
+          keep: opts.keep,
+          drop: opts.drop,
+          tree: opts.tree,
+          output: opts.format === 'ids' ? 'ids' : opts.format === 'json' ? 'json' : aligned ? 'aligned-table' : 'table',
+        });
         ctx.flushProblems();
-        await ctx.out(views.renderRunTable(table, opts.format, ctx.mode, { precision: opts.precision }));
+        if (listing.kind === 'ids') return ctx.out(listing.ids.map((id) => id + '\n').join(''));
+        const views = await import('../render/views.js');
+        if (listing.kind === 'json') return ctx.out(JSON.stringify(listing.runs.map((r) => views.runJson(r.run, r.problems)), null, 2) + '\n');
+        if (opts.format === 'ids' || opts.format === 'json') return;
+        await ctx.out(views.renderRunTable(listing.table, opts.format, ctx.mode, { precision: opts.precision }));
       },
     );
 
@@ -150,7 +135,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { describeRun } = await import('../commands/runs.js');
       const { renderRunDescription, runJson } = await import('../render/views.js');
-      const run = describeRun(ctx.store(), id, ctx.cwd);
+      const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), id);
       ctx.flushProblems();
       await ctx.out(opts.format === 'json' ? JSON.stringify(runJson(run, run.entry.problems), null, 2) + '\n' : renderRunDescription(run, run.entry.problems, ctx.mode));
     });
@@ -167,7 +152,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { metricHistory } = await import('../commands/runs.js');
       const { renderHistory } = await import('../render/views.js');
-      const { chunks } = metricHistory(ctx.store(), id, key);
+      const { chunks } = await metricHistory(await ctx.reader(), id, key);
       for await (const text of renderHistory(chunks, opts.format, ctx.mode)) await ctx.out(text);
       ctx.flushProblems();
     });

@@ -49,8 +49,8 @@ export function registerSearch(program: Command): void {
       }
       const ctx = createContext(cmd);
       const { bestRun } = await import('../commands/search.js');
-      const store = ctx.store();
-      const best = bestRun(store, {
+      const store = await ctx.reader();
+      const best = await bestRun(store, {
         metric: opts.metric,
         direction: opts.min ? 'min' : 'max',
         experiments: opts.experiment,

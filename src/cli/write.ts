@@ -7,41 +7,25 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { createContext, type Context } from './context.js';
 import { collect } from './options.js';
-import type { LogContext, WriteContext } from '../commands/write.js';
+import type { WriteContext } from '../commands/write.js';
 
-/** Wrap a writer so filesystem errors (read-only store, full disk) become one-line errors. */
-function guard<T extends object>(writer: T, asWriteError: (e: unknown) => unknown): T {
-  return new Proxy(writer, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        try {
-          return (v as (...a: unknown[]) => unknown).apply(target, args);
-        } catch (e) {
-          throw asWriteError(e);
-        }
-      };
-    },
-  });
-}
-
-function writerOptions(ctx: Context) {
-  const loc = ctx.location();
-  const truncate = !/^(false|0)$/i.test(ctx.env['MLFLOW_TRUNCATE_LONG_VALUES'] ?? 'true');
-  return { root: loc.root, artifactRoot: loc.artifactRoot, cwd: ctx.cwd, warn: (m: string) => ctx.warn(m), truncate };
-}
-
-/** Context with the full StoreWriter. */
+/** The write commands' context: the backend's writer (its reader and artifacts on demand). */
 async function writeContext(ctx: Context): Promise<WriteContext> {
-  const { StoreWriter, asWriteError } = await import('../store/file/writes.js');
-  return { writer: guard(new StoreWriter(writerOptions(ctx)), asWriteError), env: ctx.env, cwd: ctx.cwd, now: Date.now };
+  return {
+    writer: await ctx.writer(),
+    env: ctx.env,
+    cwd: ctx.cwd,
+    now: Date.now,
+    reader: () => ctx.reader(),
+    artifacts: () => ctx.artifacts(),
+  };
 }
 
-/** Context with the light RunWriter: log-metric & co. load only what they use. */
-async function logContext(ctx: Context): Promise<LogContext> {
-  const { RunWriter, asWriteError } = await import('../store/file/run-writes.js');
-  return { writer: guard(new RunWriter(writerOptions(ctx)), asWriteError), env: ctx.env, cwd: ctx.cwd, now: Date.now };
+/** Everything a readable stream holds, as UTF-8 text. */
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Find a command group the read wiring registered, or make it. */
@@ -65,7 +49,7 @@ export function registerWrite(program: Command): void {
       const ctx = createContext(cmd);
       const w = await writeContext(ctx);
       const { experimentsCreate } = await import('../commands/write.js');
-      const r = experimentsCreate(w, name, { ...(opts.artifactLocation !== undefined ? { artifactLocation: opts.artifactLocation } : {}), tags: opts.tag ?? [] });
+      const r = await experimentsCreate(w, name, { ...(opts.artifactLocation !== undefined ? { artifactLocation: opts.artifactLocation } : {}), tags: opts.tag ?? [] });
       if (!r.created) ctx.info(`experiment '${name}' already exists`);
       await ctx.out(r.experiment_id + '\n');
     });
@@ -77,7 +61,7 @@ export function registerWrite(program: Command): void {
     .argument('<new-name>', 'new name')
     .action(async (ref: string, newName: string, _o: unknown, cmd: Command) => {
       const w = await writeContext(createContext(cmd));
-      w.writer.renameExperiment(ref, newName);
+      await w.writer.renameExperiment(ref, newName);
     });
 
   experiments
@@ -86,7 +70,7 @@ export function registerWrite(program: Command): void {
     .argument('<id-or-name>', 'experiment id or name')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
       const w = await writeContext(createContext(cmd));
-      w.writer.deleteExperiment(ref);
+      await w.writer.deleteExperiment(ref);
     });
 
   experiments
@@ -95,7 +79,7 @@ export function registerWrite(program: Command): void {
     .argument('<id-or-name>', 'experiment id or name')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
       const w = await writeContext(createContext(cmd));
-      w.writer.restoreExperiment(ref);
+      await w.writer.restoreExperiment(ref);
     });
 
   experiments
@@ -106,7 +90,7 @@ export function registerWrite(program: Command): void {
     .argument('<value>', 'tag value')
     .action(async (ref: string, key: string, value: string, _o: unknown, cmd: Command) => {
       const w = await writeContext(createContext(cmd));
-      w.writer.setExperimentTag(ref, key, value);
+      await w.writer.setExperimentTag(ref, key, value);
     });
 
   const runs = group(program, 'runs', 'list, inspect and change runs');
@@ -124,7 +108,7 @@ export function registerWrite(program: Command): void {
       const ctx = createContext(cmd);
       const w = await writeContext(ctx);
       const { runsCreate } = await import('../commands/create.js');
-      const run = runsCreate(w, {
+      const run = await runsCreate(w, {
         ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
         ...(opts.name !== undefined ? { name: opts.name } : {}),
         tags: opts.tag ?? [],
@@ -143,7 +127,7 @@ export function registerWrite(program: Command): void {
     .action(async (run: string | undefined, opts: { status: string; endTime?: string }, cmd: Command) => {
       const w = await writeContext(createContext(cmd));
       const { runsEnd } = await import('../commands/write.js');
-      runsEnd(w, run, opts);
+      await runsEnd(w, run, opts);
     });
 
   runs
@@ -152,7 +136,7 @@ export function registerWrite(program: Command): void {
     .argument('<run>', 'run id or unique prefix')
     .action(async (run: string, _o: unknown, cmd: Command) => {
       const w = await writeContext(createContext(cmd));
-      w.writer.deleteRun(run);
+      await w.writer.deleteRun(run);
     });
 
   runs
@@ -161,7 +145,7 @@ export function registerWrite(program: Command): void {
     .argument('<run>', 'run id or unique prefix')
     .action(async (run: string, _o: unknown, cmd: Command) => {
       const w = await writeContext(createContext(cmd));
-      w.writer.restoreRun(run);
+      await w.writer.restoreRun(run);
     });
 
   runs
@@ -171,7 +155,7 @@ export function registerWrite(program: Command): void {
     .argument('<name>', 'new run name')
     .action(async (run: string, name: string, _o: unknown, cmd: Command) => {
       const w = await writeContext(createContext(cmd));
-      w.writer.renameRun(run, name);
+      await w.writer.renameRun(run, name);
     });
 
   program
@@ -184,9 +168,9 @@ export function registerWrite(program: Command): void {
     .allowUnknownOption()
     .addHelpText('after', '\nExamples:\n  mlr log-metric "$RUN" val_loss 0.231 --step 3\n  MLFLOW_RUN_ID=$RUN mlr log-metric loss -inf')
     .action(async (args: string[], opts: { step?: string; timestamp?: string }, cmd: Command) => {
-      const w = await logContext(createContext(cmd));
+      const w = await writeContext(createContext(cmd));
       const { logMetric } = await import('../commands/write.js');
-      logMetric(w, args, opts);
+      await logMetric(w, args, opts);
     });
 
   program
@@ -199,9 +183,9 @@ export function registerWrite(program: Command): void {
     .allowUnknownOption()
     .addHelpText('after', '\nExample:\n  mlr log-metrics "$RUN" loss=0.41 acc=0.87 --step 12')
     .action(async (args: string[], opts: { step?: string; timestamp?: string }, cmd: Command) => {
-      const w = await logContext(createContext(cmd));
+      const w = await writeContext(createContext(cmd));
       const { logMetrics } = await import('../commands/write.js');
-      logMetrics(w, args, opts);
+      await logMetrics(w, args, opts);
     });
 
   program
@@ -211,9 +195,9 @@ export function registerWrite(program: Command): void {
     .argument('[args...]', '[run] <key> <value>')
     .addHelpText('after', '\nExample:\n  mlr log-param "$RUN" lr 0.01')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const w = await logContext(createContext(cmd));
+      const w = await writeContext(createContext(cmd));
       const { logParam } = await import('../commands/write.js');
-      logParam(w, args);
+      await logParam(w, args);
     });
 
   program
@@ -223,9 +207,9 @@ export function registerWrite(program: Command): void {
     .argument('[args...]', '[run] <key>=<value>...')
     .addHelpText('after', '\nExample:\n  mlr log-params "$RUN" bs=32 opt=adam')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const w = await logContext(createContext(cmd));
+      const w = await writeContext(createContext(cmd));
       const { logParams } = await import('../commands/write.js');
-      logParams(w, args);
+      await logParams(w, args);
     });
 
   program
@@ -236,10 +220,9 @@ export function registerWrite(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr set-tag "$RUN" git.sha "$(git rev-parse HEAD)"')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      // mlflow.runName also rewrites meta.yaml, which needs the full writer
-      const w = args.slice(-2, -1)[0] === 'mlflow.runName' ? await writeContext(ctx) : await logContext(ctx);
+      const w = await writeContext(ctx);
       const { setTag } = await import('../commands/write.js');
-      setTag(w, args);
+      await setTag(w, args);
     });
 
   program
@@ -248,9 +231,9 @@ export function registerWrite(program: Command): void {
     .description('delete a run tag')
     .argument('[args...]', '[run] <key>')
     .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const w = await logContext(createContext(cmd));
+      const w = await writeContext(createContext(cmd));
       const { deleteTag } = await import('../commands/write.js');
-      deleteTag(w, args);
+      await deleteTag(w, args);
     });
 
   program
@@ -266,13 +249,13 @@ export function registerWrite(program: Command): void {
       const ctx = createContext(cmd);
       let text: string;
       try {
-        text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
+        text = opts.file === '-' ? await readAll(ctx.io.stdin) : readFileSync(opts.file, 'utf8');
       } catch (e) {
         throw new UsageError(`cannot read ${opts.file === '-' ? 'stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'bad-file');
       }
       const w = await writeContext(ctx);
       const { logBatch } = await import('../commands/write.js');
-      logBatch(w, run, text);
+      await logBatch(w, run, text);
     });
 
   program
@@ -286,7 +269,7 @@ export function registerWrite(program: Command): void {
       const ctx = createContext(cmd);
       const w = await writeContext(ctx);
       const { logArtifact } = await import('../commands/write.js');
-      const r = logArtifact(w, args, opts);
+      const r = await logArtifact(w, args, opts);
       if (r.note) ctx.warn(r.note);
       ctx.info(`copied to ${r.dest}`);
     });

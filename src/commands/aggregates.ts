@@ -7,7 +7,7 @@ import { FilterError, NotFoundError, UsageError } from '../errors.js';
 import { MinMaxDownsampler } from '../render/downsample.js';
 import { renderSparkline } from '../render/spark.js';
 import { isLater, type MetricLine } from '../store/file/metrics.js';
-import type { RunEntry, Store } from '../store/file/store.js';
+import type { RunEntry, TrackingReader } from '../store/backend.js';
 
 export const AGGREGATE_FNS = ['min', 'max', 'first', 'last', 'mean', 'count', 'argmin', 'argmax'] as const;
 export type AggregateFn = (typeof AGGREGATE_FNS)[number];
@@ -127,7 +127,7 @@ class Accumulator {
  * Returns run id → spec key → value.
  */
 export async function computeAggregates(
-  store: Store,
+  store: TrackingReader,
   runs: readonly RunEntry[],
   specs: readonly AggregateSpec[],
 ): Promise<Map<string, Map<string, AggregateValue>>> {
@@ -139,7 +139,7 @@ export async function computeAggregates(
     for (const [metric, list] of byMetric) {
       const acc = new Accumulator(list.some((s) => s.fn === 'spark'));
       try {
-        for await (const chunk of store.metricHistoryChunks(run, metric)) for (const m of chunk) acc.push(m);
+        for await (const chunk of store.metricHistory(run, metric)) for (const m of chunk) acc.push(m);
       } catch (e) {
         if (!(e instanceof NotFoundError)) throw e; // no such metric: the values stay empty
       }

@@ -1,54 +1,76 @@
 /**
  * artifacts ls / get / cat: return data, never print. Read-only on the store.
  */
-import path from 'node:path';
+import type { ArtifactEntry, ArtifactLocation, ArtifactRepository, RunEntry, TrackingReader } from '../store/backend.js';
+import { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import type { ResolveContext } from '../store/artifacts/location.js';
-import {
-  copyArtifact,
-  listArtifacts,
-  normalizeArtifactPath,
-  requireArtifact,
-  runArtifactRoot,
-  type ArtifactEntry,
-  type ArtifactRoot,
-} from '../store/artifacts/local.js';
-import type { RunEntry, Store } from '../store/file/store.js';
+
+const ReadableFrom = (it: AsyncIterable<Buffer>): Readable => Readable.from(it, { objectMode: false });
 
 export interface ArtifactListing {
   run: RunEntry;
-  root: ArtifactRoot;
+  root: ArtifactLocation;
   /** the normalised path that was listed ('' = root) */
   path: string;
   entries: ArtifactEntry[];
 }
 
 /** Artifacts of a run under `rel` (direct children, or everything with `recursive`). */
-export function listRunArtifacts(store: Store, ctx: ResolveContext, runId: string, rel = '', recursive = false): ArtifactListing {
-  const run = store.findRun(runId);
-  const p = normalizeArtifactPath(rel);
-  const root = runArtifactRoot(run, ctx);
-  // a path that does not exist is an error; an empty or absent root just lists nothing
-  if (p !== '') requireArtifact(root, p, `run ${run.info.run_id}`);
-  return { run, root, path: p, entries: listArtifacts(root, p, recursive) };
+export async function listRunArtifacts(store: TrackingReader, artifacts: ArtifactRepository, runId: string, rel = '', recursive = false): Promise<ArtifactListing> {
+  const run = await store.findRun(runId);
+  const root = await artifacts.locate({ run });
+  const entries = await artifacts.list({ run }, rel, recursive);
+  return { run, root, path: rel.split('/').filter((s) => s !== '' && s !== '.').join('/'), entries };
 }
 
-/** The local file behind one artifact of a run, for streaming to stdout. */
-export function locateArtifactFile(store: Store, ctx: ResolveContext, runId: string, rel: string): { run: RunEntry; root: ArtifactRoot; file: string; size: number } {
-  const run = store.findRun(runId);
-  const p = normalizeArtifactPath(rel);
-  if (p === '') throw new UsageError('give the path of a file inside the run\'s artifacts (see mlr artifacts ls)', 'artifact-is-dir');
-  const root = runArtifactRoot(run, ctx);
-  const hit = requireArtifact(root, p, `run ${run.info.run_id}`);
-  if (hit.stat.isDirectory()) {
-    throw new UsageError(`'${p}' is a folder of run ${run.info.run_id}'s artifacts: use mlr artifacts ls or mlr artifacts get`, 'artifact-is-dir');
+/**
+ * One artifact file of a run as a stream of its bytes (`artifacts cat`). With `refuseBinary`
+ * (a terminal), a file with a NUL byte in its first 8 KiB is refused instead: it would
+ * garble the screen.
+ */
+export async function catArtifact(
+  store: TrackingReader,
+  artifacts: ArtifactRepository,
+  runId: string,
+  rel: string,
+  opts: { refuseBinary?: boolean } = {},
+): Promise<{ run: RunEntry; root: ArtifactLocation; size: number; stream: Readable }> {
+  const run = await store.findRun(runId);
+  const root = await artifacts.locate({ run });
+  const { size, stream } = await artifacts.open({ run }, rel);
+  if (!opts.refuseBinary) return { run, root, size, stream };
+  const chunks = stream[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let seen = 0;
+  let done = false;
+  while (seen < 8192) {
+    const r = (await chunks.next()) as IteratorResult<Buffer>;
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    seen += r.value.length;
   }
-  return { run, root, file: hit.full, size: hit.stat.size };
+  if (Buffer.concat(head).subarray(0, 8192).includes(0)) {
+    stream.destroy();
+    throw new UsageError(`'${rel}' is a binary file (${size} bytes): redirect the output (mlr artifacts cat … > file) or use mlr artifacts get`, 'binary-artifact');
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* head;
+    if (done) return;
+    for (;;) {
+      const r = (await chunks.next()) as IteratorResult<Buffer>;
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { run, root, size, stream: ReadableFrom(rest()) };
 }
 
 export interface DownloadResult {
   run: RunEntry;
-  root: ArtifactRoot;
+  root: ArtifactLocation;
   /** the local file or folder written */
   dest: string;
   files: number;
@@ -59,12 +81,9 @@ export interface DownloadResult {
  * download_artifacts lays it out ('.' copies the whole root into outDir). Existing files
  * are never overwritten.
  */
-export function downloadArtifact(store: Store, ctx: ResolveContext, runId: string, rel: string, outDir: string): DownloadResult {
-  const run = store.findRun(runId);
-  const p = normalizeArtifactPath(rel);
-  const root = runArtifactRoot(run, ctx);
-  const hit = requireArtifact(root, p, `run ${run.info.run_id}`);
-  const dest = p === '' ? outDir : path.join(outDir, ...p.split('/'));
-  const files = copyArtifact(hit.full, dest);
+export async function downloadArtifact(store: TrackingReader, artifacts: ArtifactRepository, runId: string, rel: string, outDir: string): Promise<DownloadResult> {
+  const run = await store.findRun(runId);
+  const root = await artifacts.locate({ run });
+  const { dest, files } = await artifacts.download({ run }, rel, outDir);
   return { run, root, dest, files };
 }

@@ -3,7 +3,7 @@
  * environment variables, and the system tags `mlflow.start_run()` would record.
  */
 import { UsageError } from '../errors.js';
-import type { CreatedRun } from '../store/file/writes.js';
+import type { CreatedRun } from '../store/backend.js';
 import { systemTags } from './source.js';
 import { experimentArg, parseMillis, parsePair, type WriteContext } from './write.js';
 
@@ -23,15 +23,14 @@ export interface RunsCreateOptions {
  * MLflow's own CLI-less MlflowClient.create_run records user 'unknown' and no system
  * tags; a person running `mlr` expects to see their name.
  */
-export function runsCreate(ctx: WriteContext, opts: RunsCreateOptions): CreatedRun {
+export async function runsCreate(ctx: WriteContext, opts: RunsCreateOptions): Promise<CreatedRun> {
   const exp = experimentArg(opts.experiment, ctx.env);
   const tags = (opts.tags ?? []).map((t) => parsePair(t, '--tag key=value'));
   const sys = systemTags(ctx.env, ctx.cwd, opts.sourceName ?? 'mlr').filter((s) => !tags.some((t) => t.key === s.key));
   const all = [...sys, ...tags];
   const user = all.find((t) => t.key === 'mlflow.user')?.value;
   if (exp.expectId !== undefined) {
-    const store = ctx.writer.open(true);
-    const e = store.getExperiment(exp.ref);
+    const e = await (await ctx.reader()).getExperiment(exp.ref);
     if (e.experiment.experiment_id !== exp.expectId) {
       throw new UsageError(
         `MLFLOW_EXPERIMENT_ID=${exp.expectId} does not match experiment id ${e.experiment.experiment_id} of MLFLOW_EXPERIMENT_NAME='${exp.ref}'`,

@@ -3,7 +3,7 @@
  * by side, with the change between two runs' metrics. Returns data; src/render/diff.ts prints.
  */
 import { UsageError } from '../errors.js';
-import type { RunEntry, Store } from '../store/file/store.js';
+import type { RunEntry, TrackingReader } from '../store/backend.js';
 import { runInfoField } from '../store/types.js';
 
 export type DiffSection = 'attributes' | 'params' | 'metrics' | 'tags';
@@ -53,9 +53,10 @@ function sortedKeys(maps: readonly Map<string, unknown>[]): string[] {
  * Compares runs given by id or unique prefix (at least two). Reads each run's params, tags
  * and latest metrics once. `onlyChanged` keeps only rows whose values differ.
  */
-export function diffRuns(store: Store, ids: readonly string[], options: { onlyChanged?: boolean } = {}): RunDiff {
+export async function diffRuns(store: TrackingReader, ids: readonly string[], options: { onlyChanged?: boolean } = {}): Promise<RunDiff> {
   if (ids.length < 2) throw new UsageError('runs diff needs at least two runs', 'diff-needs-two');
-  const runs = ids.map((id) => store.findRun(id));
+  const runs: RunEntry[] = [];
+  for (const id of ids) runs.push(await store.findRun(id));
   const params = runs.map((r) => store.readParams(r));
   const tags = runs.map((r) => {
     const t = store.readTags(r);

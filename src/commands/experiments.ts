@@ -1,13 +1,12 @@
 /**
  * experiments ls / describe: return data, never print.
  */
-import { listLoggedModels, listTraces } from '../store/file/registry-read.js';
-import type { ExperimentEntry, Store } from '../store/file/store.js';
+import type { ExperimentEntry, ModelRegistry, TrackingReader } from '../store/backend.js';
 import type { ViewType } from '../store/types.js';
 
 /** Experiments in the view, in MLflow's default order: creation_time DESC, then id ASC. */
-export function listExperiments(store: Store, view: ViewType): ExperimentEntry[] {
-  return [...store.listExperiments(view, true)].sort((a, b) => {
+export async function listExperiments(store: TrackingReader, view: ViewType): Promise<ExperimentEntry[]> {
+  return [...(await store.listExperiments(view, true))].sort((a, b) => {
     const ta = a.experiment.creation_time;
     const tb = b.experiment.creation_time;
     if (ta !== tb) {
@@ -29,9 +28,9 @@ export interface ExperimentDescription {
 }
 
 /** One experiment with counts of its runs, logged models and traces. */
-export function describeExperiment(store: Store, idOrName: string): ExperimentDescription {
-  const entry = store.getExperiment(idOrName, true);
-  const runs = store.listRuns([entry], 'all');
+export async function describeExperiment(store: TrackingReader, registry: ModelRegistry, idOrName: string): Promise<ExperimentDescription> {
+  const entry = await store.getExperiment(idOrName, true);
+  const runs = await store.listRuns([entry], 'all');
   return {
     entry,
     runs: {
@@ -39,7 +38,7 @@ export function describeExperiment(store: Store, idOrName: string): ExperimentDe
       deleted: runs.filter((r) => r.info.lifecycle_stage === 'deleted').length,
       broken: runs.filter((r) => r.broken).length,
     },
-    loggedModels: listLoggedModels(entry.dir, store.problems).length,
-    traces: listTraces(entry.dir, store.problems).length,
+    loggedModels: (await registry.listLoggedModels(entry)).length,
+    traces: (await registry.listTraces(entry)).length,
   };
 }

@@ -1,32 +1,32 @@
 /**
- * models ls / describe / versions and `models ls --logged`: return data, never print.
+ * models ls / describe / versions, `models ls --logged`, and the registry writes: return
+ * data, never print.
  */
-import path from 'node:path';
 import { StateError } from '../errors.js';
-import { appendToUri, isResolved, pathSegments, resolveFolder, type ResolveContext } from '../store/artifacts/location.js';
-import { normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from '../store/artifacts/local.js';
-import { isDirectory } from '../store/file/fsread.js';
+import { appendToUri, pathSegments } from '../store/artifacts/location.js';
+import type {
+  ArtifactRepository,
+  ExperimentEntry,
+  LoggedModel,
+  LoggedModelMetric,
+  ModelRegistry,
+  ModelVersion,
+  RegisteredModel,
+  RunEntry,
+  TrackingReader,
+} from '../store/backend.js';
 import { readMLmodel } from '../store/mlmodel.js';
-import { createModelVersion, createRegisteredModel, validateRegistryTag } from '../store/file/registry-write.js';
-import {
-  getRegisteredModel,
-  registeredModelDir,
-  validateModelName,
-  listLoggedModels,
-  listRegisteredModels,
-  readLoggedModelMetrics,
-  readLoggedModelParams,
-  readLoggedModelTags,
-  readModelVersions,
-  type LoggedModel,
-  type LoggedModelMetric,
-  type ModelVersion,
-  type RegisteredModel,
-} from '../store/file/registry-read.js';
-import type { ExperimentEntry, RunEntry, Store } from '../store/file/store.js';
+import { validateModelName, validateRegistryTag } from '../store/registry-rules.js';
 import type { KeyValue } from '../store/types.js';
 import { matchesModel, parseModelFilter } from '../search/model-filter.js';
 import { resolveExperiments } from './select.js';
+
+/** What the model commands read: runs (for source runs), the registry, artifacts (MLmodel files). */
+export interface ModelsContext {
+  reader: TrackingReader;
+  registry: ModelRegistry;
+  artifacts: ArtifactRepository;
+}
 
 /** A version plus what mlr could learn about it on this machine. */
 export interface VersionView {
@@ -56,10 +56,10 @@ export interface ModelView {
 
 const RUN_ID_SEG = /^[0-9a-f]{32}$/;
 
-function tryFindRun(store: Store, id: string | null): RunEntry | undefined {
+async function tryFindRun(store: TrackingReader, id: string | null): Promise<RunEntry | undefined> {
   if (!id) return undefined;
   try {
-    return store.findRun(id);
+    return await store.findRun(id);
   } catch {
     return undefined;
   }
@@ -70,18 +70,17 @@ function tryFindRun(store: Store, id: string | null): RunEntry | undefined {
  * source lies under the run's artifact URI (so a moved store still works), else the
  * recorded path, else any `<run_id>/artifacts/…` of a run in this store.
  */
-export function resolveVersionSource(
-  store: Store,
+export async function resolveVersionSource(
+  c: ModelsContext,
   v: Pick<ModelVersion, 'source' | 'run_id' | 'storage_location'>,
-  ctx: ResolveContext,
-): { path: string | null; note: string | null; run?: RunEntry } {
+): Promise<{ path: string | null; note: string | null; run?: RunEntry }> {
   const source = v.storage_location || v.source;
-  const run = tryFindRun(store, v.run_id);
-  const viaRun = (r: RunEntry, rel: string): { path: string | null; note: string | null; run: RunEntry } => {
+  const run = await tryFindRun(c.reader, v.run_id);
+  const viaRun = async (r: RunEntry, rel: string): Promise<{ path: string | null; note: string | null; run: RunEntry }> => {
     try {
-      const root = runArtifactRoot(r, ctx);
-      if (root.missing) return { path: null, note: root.note ?? null, run: r };
-      return { path: rel ? path.join(root.path, ...rel.split('/')) : root.path, note: root.note ?? null, run: r };
+      const where = await c.artifacts.locate({ run: r });
+      if (where.missing) return { path: null, note: where.note ?? null, run: r };
+      return { path: (await c.artifacts.localPath({ run: r }, rel)) ?? null, note: where.note ?? null, run: r };
     } catch (e) {
       return { path: null, note: (e as Error).message, run: r };
     }
@@ -90,22 +89,22 @@ export function resolveVersionSource(
     const base = run.info.artifact_uri.replace(/\/+$/, '');
     if (source === base || source.startsWith(base + '/')) return viaRun(run, source.slice(base.length).replace(/^\/+/, ''));
   }
-  const direct = resolveFolder(source, ctx);
-  if (isResolved(direct)) return { path: direct.path, note: direct.note ?? null, ...(run ? { run } : {}) };
-  if (!direct.remote) {
+  const direct = await c.artifacts.resolveUri(source);
+  if (direct.path) return { path: direct.path, note: direct.note, ...(run ? { run } : {}) };
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(source) || /^file:/i.test(source)) {
     const segs = pathSegments(source.replace(/^file:\/*/i, '/'));
     for (let k = segs.length - 2; k >= 0; k--) {
       if (RUN_ID_SEG.test(segs[k]!) && segs[k + 1] === 'artifacts') {
-        const r = tryFindRun(store, segs[k]!);
+        const r = await tryFindRun(c.reader, segs[k]!);
         if (r) return viaRun(r, segs.slice(k + 2).join('/'));
       }
     }
   }
-  return { path: null, note: direct.reason, ...(run ? { run } : {}) };
+  return { path: null, note: direct.note, ...(run ? { run } : {}) };
 }
 
-function viewVersion(store: Store, v: ModelVersion, ctx: ResolveContext): VersionView {
-  const src = resolveVersionSource(store, v, ctx);
+async function viewVersion(c: ModelsContext, v: ModelVersion): Promise<VersionView> {
+  const src = await resolveVersionSource(c, v);
   const ml = src.path ? readMLmodel(src.path) : undefined;
   return {
     version: v,
@@ -117,37 +116,37 @@ function viewVersion(store: Store, v: ModelVersion, ctx: ResolveContext): Versio
   };
 }
 
-function viewModel(store: Store, m: RegisteredModel, ctx: ResolveContext, versions: 'latest' | 'all'): ModelView {
-  const live = readModelVersions(m.dir, store.problems);
-  const all = readModelVersions(m.dir, [], true);
+async function viewModel(c: ModelsContext, m: RegisteredModel, versions: 'latest' | 'all'): Promise<ModelView> {
+  const live = await c.registry.listModelVersions(m.name);
+  const all = await c.registry.listModelVersions(m.name, true);
   // 'latest': MLflow's latest_versions (the newest version of each stage), ascending
   const shown = versions === 'all' ? live : m.latest_versions;
-  return {
-    model: m,
-    versions: shown.map((v) => viewVersion(store, v, ctx)),
-    live_versions: live.length,
-    deleted_versions: all.length - live.length,
-  };
+  const views: VersionView[] = [];
+  for (const v of shown) views.push(await viewVersion(c, v));
+  return { model: m, versions: views, live_versions: live.length, deleted_versions: all.length - live.length };
 }
 
 /**
  * Registered models matching `filter` (MLflow's registered-model filter), by name
  * ascending as MLflow orders them, each with its latest version's flavors.
  */
-export function listModels(store: Store, ctx: ResolveContext, opts: { filter?: string } = {}): ModelView[] {
+export async function listModels(c: ModelsContext, opts: { filter?: string } = {}): Promise<ModelView[]> {
   const clauses = opts.filter ? parseModelFilter(opts.filter) : [];
-  const models = listRegisteredModels(store.root, store.problems)
+  const models = (await c.registry.listRegisteredModels())
     .filter((m) => matchesModel(clauses, m.name, new Map(m.tags.map((t) => [t.key, t.value]))))
     .sort((a, b) => cmpCodePoints(a.name, b.name));
-  return models.map((m) => viewModel(store, m, ctx, 'latest'));
+  const out: ModelView[] = [];
+  for (const m of models) out.push(await viewModel(c, m, 'latest'));
+  return out;
 }
 
 /** One registered model with every live version (or deleted ones too, with `includeDeleted`). */
-export function describeModel(store: Store, ctx: ResolveContext, name: string, includeDeleted = false): ModelView {
-  const m = getRegisteredModel(store.root, name, store.problems);
-  const view = viewModel(store, m, ctx, 'all');
+export async function describeModel(c: ModelsContext, name: string, includeDeleted = false): Promise<ModelView> {
+  const m = await c.registry.getRegisteredModel(name);
+  const view = await viewModel(c, m, 'all');
   if (includeDeleted) {
-    view.versions = readModelVersions(m.dir, [], true).map((v) => viewVersion(store, v, ctx));
+    view.versions = [];
+    for (const v of await c.registry.listModelVersions(name, true)) view.versions.push(await viewVersion(c, v));
   }
   return view;
 }
@@ -184,29 +183,22 @@ export interface LoggedModelView {
  * MLflow 3 logged models (`<exp>/models/m-*`) of the named experiments, or of every active
  * one; newest first. Deleted logged models are left out unless `includeDeleted`.
  */
-export function listLoggedModelViews(
-  store: Store,
-  ctx: ResolveContext,
-  opts: { experiments?: string[]; includeDeleted?: boolean } = {},
-): LoggedModelView[] {
-  const exps = resolveExperiments(store, opts.experiments);
+export async function listLoggedModelViews(c: ModelsContext, opts: { experiments?: string[]; includeDeleted?: boolean } = {}): Promise<LoggedModelView[]> {
+  const exps = await resolveExperiments(c.reader, opts.experiments);
   const out: LoggedModelView[] = [];
   for (const exp of exps) {
-    for (const m of listLoggedModels(exp.dir, store.problems)) {
+    for (const m of await c.registry.listLoggedModels(exp)) {
       if (m.lifecycle_stage === 'deleted' && !opts.includeDeleted) continue;
-      const inStore = path.join(m.dir, 'artifacts');
-      const folder = resolveFolder(m.artifact_location, ctx, { path: inStore, suffix: [m.model_id, 'artifacts'], anyway: true });
-      const ml = isResolved(folder) ? readMLmodel(folder.path) : undefined;
-      const run = m.source_run_id ? tryFindRun(store, m.source_run_id) : undefined;
-      out.push({
-        model: m,
-        experiment: exp,
-        metrics: readLoggedModelMetrics(m.dir, store.problems),
-        params: readLoggedModelParams(m.dir),
-        tags: readLoggedModelTags(m.dir),
-        flavors: ml ? ml.flavors : null,
-        run_name: run?.info.run_name ?? null,
-      });
+      let folder: string | undefined;
+      try {
+        folder = await c.artifacts.localPath({ loggedModel: m }, '');
+      } catch {
+        folder = undefined;
+      }
+      const ml = folder ? readMLmodel(folder) : undefined;
+      const run = m.source_run_id ? await tryFindRun(c.reader, m.source_run_id) : undefined;
+      const data = await c.registry.loggedModelData(m);
+      out.push({ model: m, experiment: exp, ...data, flavors: ml ? ml.flavors : null, run_name: run?.info.run_name ?? null });
     }
   }
   return out.sort(
@@ -241,45 +233,87 @@ export interface RegisterResult {
  * missing), the way `mlflow.register_model("runs:/<run>/<path>", name)` does. Deleted
  * runs are refused: `mlr gc` would purge what the version points at.
  */
-export function registerModelVersion(store: Store, ctx: ResolveContext, o: RegisterOptions, now?: () => number): RegisterResult {
+export async function registerModelVersion(c: ModelsContext, o: RegisterOptions): Promise<RegisterResult> {
   validateModelName(o.name);
   for (const t of o.tags ?? []) validateRegistryTag(t.key, t.value);
-  const run = store.findRun(o.run);
+  const run = await c.reader.findRun(o.run);
   if (run.info.lifecycle_stage === 'deleted') {
     throw new StateError(`run ${run.info.run_id} is deleted: restore it first (mlr trash restore ${run.info.run_id}); mlr gc would purge what the version points at`, 'run-deleted');
   }
-  const rel = normalizeArtifactPath(o.artifactPath);
+  const rel = o.artifactPath.split('/').filter((x) => x !== '' && x !== '.').join('/');
   let warning: string | undefined;
   if (o.check !== false) {
-    let root: ArtifactRoot | undefined;
+    let where: Awaited<ReturnType<ArtifactRepository['locate']>> | undefined;
     try {
-      root = runArtifactRoot(run, ctx);
+      where = await c.artifacts.locate({ run });
     } catch (e) {
       warning = `not checking that '${rel}' exists: ${(e as Error).message}`;
     }
-    if (root) {
-      const hit = requireArtifact(root, rel, `run ${run.info.run_id}`);
-      if (hit.stat.isDirectory() && !readMLmodel(hit.full)) {
+    if (where) {
+      // NotFoundError naming what the folder holds when the path is not there
+      await c.artifacts.list({ run }, rel);
+      const st = await c.artifacts.stat({ run }, rel);
+      const local = st?.is_dir ? await c.artifacts.localPath({ run }, rel) : undefined;
+      if (st?.is_dir && local && !readMLmodel(local)) {
         warning = `'${rel || '.'}' of run ${run.info.run_id} has no MLmodel file: MLflow will not be able to load it as a model`;
       }
     }
   }
   const source = appendToUri(run.info.artifact_uri, rel);
-  const exists = isDirectory(registeredModelDir(store.root, o.name));
-  if (!exists) createRegisteredModel(store.root, o.name, {}, now);
-  const version = createModelVersion(
-    store.root,
-    o.name,
-    { source, run_id: run.info.run_id, description: o.description ?? null, tags: o.tags ?? [] },
-    now,
-  );
+  const exists = (await c.registry.listRegisteredModels()).some((m) => m.name === o.name);
+  if (!exists) await c.registry.createRegisteredModel(o.name, {});
+  const version = await c.registry.createModelVersion(o.name, {
+    source,
+    runId: run.info.run_id,
+    ...(o.description !== undefined ? { description: o.description } : {}),
+    tags: o.tags ?? [],
+  });
   return { version, createdModel: !exists, source, run, ...(warning ? { warning } : {}) };
 }
 
 /** What `models delete` would remove, for the confirmation listing. */
-export function modelDeletionPlan(store: Store, name: string): { model: RegisteredModel; versions: number; deleted_versions: number } {
-  const m = getRegisteredModel(store.root, name, store.problems);
-  const live = readModelVersions(m.dir, []).length;
-  const all = readModelVersions(m.dir, [], true).length;
+export async function modelDeletionPlan(c: ModelsContext, name: string): Promise<{ model: RegisteredModel; versions: number; deleted_versions: number }> {
+  const m = await c.registry.getRegisteredModel(name);
+  const live = (await c.registry.listModelVersions(name)).length;
+  const all = (await c.registry.listModelVersions(name, true)).length;
   return { model: m, versions: live, deleted_versions: all - live };
+}
+
+// ------------------------------------------------------------------ the other registry writes
+
+/** `models create`: an empty registered model. */
+export function createModel(c: Pick<ModelsContext, 'registry'>, name: string, opts: { description?: string; tags?: KeyValue[] }): Promise<void> {
+  return c.registry.createRegisteredModel(name, opts);
+}
+
+/** `models alias`: point `alias` at `version`, or remove it (`version` undefined); false when there was nothing to remove. */
+export async function setOrDeleteAlias(c: Pick<ModelsContext, 'registry'>, name: string, alias: string, version: string | undefined): Promise<boolean> {
+  if (version === undefined) return c.registry.deleteAlias(name, alias);
+  await c.registry.setAlias(name, alias, version);
+  return true;
+}
+
+/** `models set-tag`: on the model, or on one version. */
+export function setModelOrVersionTag(c: Pick<ModelsContext, 'registry'>, name: string, key: string, value: string, version?: string): Promise<void> {
+  return version !== undefined ? c.registry.setVersionTag(name, version, key, value) : c.registry.setModelTag(name, key, value);
+}
+
+/** `models delete-tag`: false when there was no such tag. */
+export function deleteModelOrVersionTag(c: Pick<ModelsContext, 'registry'>, name: string, key: string, version?: string): Promise<boolean> {
+  return c.registry.deleteTag(name, version, key);
+}
+
+/** `models stage`: the canonical stage the version is now in. */
+export function stageVersion(c: Pick<ModelsContext, 'registry'>, name: string, version: string, stage: string, archiveExisting: boolean) {
+  return c.registry.transitionStage(name, version, stage, archiveExisting);
+}
+
+/** `models delete-version`: the aliases that pointed at it (removed with it). */
+export function deleteVersion(c: Pick<ModelsContext, 'registry'>, name: string, version: string): Promise<string[]> {
+  return c.registry.deleteModelVersion(name, version);
+}
+
+/** `models delete --yes`. */
+export function deleteModel(c: Pick<ModelsContext, 'registry'>, name: string): Promise<void> {
+  return c.registry.deleteRegisteredModel(name);
 }

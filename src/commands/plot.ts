@@ -3,14 +3,12 @@
  * Histories are streamed (the store's iterator, or an incremental tail for --follow) and go
  * straight into O(width) downsamplers; nothing holds a whole history.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import path from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { SeriesBuilder, type ChartSeries } from '../render/series.js';
 import { createSmoother } from '../render/smooth.js';
 import { formatIso, formatNumberFull, jsonNumber } from '../render/format.js';
-import { parseMetricLine, type MetricLine } from '../store/file/metrics.js';
-import type { RunEntry, Store } from '../store/file/store.js';
+import type { Metric } from '../store/types.js';
+import type { RunEntry, TrackingReader } from '../store/backend.js';
 
 export const X_AXES = ['step', 'time', 'relative'] as const;
 export type XAxis = (typeof X_AXES)[number];
@@ -21,9 +19,10 @@ export interface PlotTarget {
   metric: string;
   /** legend text */
   label: string;
-  /** the metric file */
-  file: string;
 }
+
+/** A point of a history: what the series need of a metric line. */
+type MetricLine = Pick<Metric, 'timestamp' | 'value' | 'step'>;
 
 export interface SeriesOptions {
   x: XAxis;
@@ -62,7 +61,7 @@ function shortId(id: string): string {
  * the file may still appear).
  */
 export function resolveTargets(
-  store: Store,
+  store: TrackingReader,
   runs: readonly RunEntry[],
   metrics: readonly string[],
   keepMissing = false,
@@ -87,7 +86,7 @@ export function resolveTargets(
     for (const metric of metrics) {
       // what the title (plotTitle) does not already say
       const parts = [...(runs.length > 1 ? [runLabel(run)] : []), ...(metrics.length > 1 || runs.length === 1 ? [metric] : [])];
-      const target = { run, metric, label: parts.join(' '), file: path.join(run.dir, 'metrics', metric) };
+      const target = { run, metric, label: parts.join(' ') };
       if (keys.has(metric) || keepMissing) targets.push(target);
       else missing.push(`run ${runLabel(run)} (${shortId(run.info.run_id)}) has no metric '${metric}'`);
     }
@@ -171,12 +170,12 @@ export class TargetSeries {
 }
 
 /** Streams every target's history through its downsampler; returns the chart series. */
-export async function buildChartSeries(store: Store, targets: readonly PlotTarget[], options: SeriesOptions): Promise<ChartSeries[]> {
+export async function buildChartSeries(store: TrackingReader, targets: readonly PlotTarget[], options: SeriesOptions): Promise<ChartSeries[]> {
   const out: ChartSeries[] = [];
   for (const t of targets) {
     const s = new TargetSeries(t, options);
     try {
-      for await (const chunk of store.metricHistoryChunks(t.run, t.metric)) for (const m of chunk) s.push(m);
+      for await (const chunk of store.metricHistory(t.run, t.metric)) for (const m of chunk) s.push(m);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
     }
@@ -207,7 +206,7 @@ function csvField(s: string): string {
  * text chunks. With smoothing, each point also carries its smoothed value.
  */
 export async function* renderSeriesData(
-  store: Store,
+  store: TrackingReader,
   targets: readonly PlotTarget[],
   options: { since?: number; smooth: number },
   format: 'json' | 'csv',
@@ -220,7 +219,7 @@ export async function* renderSeriesData(
   let firstSeries = true;
   for (const t of targets) {
     const smoother = createSmoother(options.smooth);
-    const chunks = store.metricHistoryChunks(t.run, t.metric);
+    const chunks = store.metricHistory(t.run, t.metric);
     const prefix = `${csvField(t.run.info.run_id)},${csvField(t.run.info.run_name)},${csvField(t.metric)},`;
     if (format === 'json') {
       const head = JSON.stringify({ run_id: t.run.info.run_id, run_name: t.run.info.run_name, metric: t.metric });
@@ -250,66 +249,6 @@ export async function* renderSeriesData(
   if (format === 'json') yield firstSeries ? ']\n' : '\n]\n';
 }
 
-/**
- * Reads a metric file incrementally for --follow: each `read()` passes the complete lines
- * appended since the last call to `sink` (a line still being written stays buffered until its
- * newline), reading in 64 KiB chunks so a long history never sits in memory. Malformed lines
- * go to `onBad`. When the file got shorter (replaced or truncated) `onReset` is called and the
- * file is read again from the start.
- */
-export class MetricTail {
-  readonly file: string;
-  private offset = 0;
-  private partial = '';
-  private lineNo = 0;
-  private readonly onBad?: (line: number, text: string, reason: string) => void;
-
-  constructor(file: string, onBad?: (line: number, text: string, reason: string) => void) {
-    this.file = file;
-    this.onBad = onBad;
-  }
-
-  /** Feeds new complete lines to `sink`; returns how many there were. */
-  read(sink: (m: MetricLine) => void, onReset: () => void): number {
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch {
-      return 0; // not there (yet)
-    }
-    let added = 0;
-    try {
-      const size = fstatSync(fd).size;
-      if (size < this.offset) {
-        this.offset = 0;
-        this.partial = '';
-        this.lineNo = 0;
-        onReset();
-      }
-      const buf = Buffer.alloc(Math.min(1 << 16, Math.max(1, size - this.offset)));
-      while (this.offset < size) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, size - this.offset), this.offset);
-        if (n <= 0) break;
-        this.offset += n;
-        const parts = (this.partial + buf.toString('latin1', 0, n)).split('\n');
-        this.partial = parts.pop()!;
-        for (const line of parts) {
-          this.lineNo++;
-          const p = parseMetricLine(line);
-          if (typeof p === 'string') this.onBad?.(this.lineNo, line, p);
-          else {
-            sink(p);
-            added++;
-          }
-        }
-      }
-    } finally {
-      closeSync(fd);
-    }
-    return added;
-  }
-}
-
 export interface PlotSelection {
   /** run ids or unique prefixes given on the command line */
   ids: readonly string[];
@@ -330,19 +269,58 @@ export const DEFAULT_QUERY_RUNS = 10;
  * — plain keys or aggregates — and `--max-results`; at most DEFAULT_QUERY_RUNS unless told),
  * else $MLFLOW_RUN_ID. `total` is how many runs the query matched before the cut.
  */
-export async function selectPlotRuns(store: Store, sel: PlotSelection): Promise<{ runs: RunEntry[]; total: number }> {
+export async function selectPlotRuns(store: TrackingReader, sel: PlotSelection): Promise<{ runs: RunEntry[]; total: number }> {
   const query = (sel.experiments?.length ?? 0) > 0 || (sel.orderBy?.length ?? 0) > 0 || sel.maxResults !== undefined || sel.filter !== undefined;
   if (sel.ids.length > 0) {
     if (query) throw new UsageError('give run ids or a query (-e, --filter, --order-by, --max-results), not both', 'plot-ids-and-query');
-    const runs = sel.ids.map((id) => store.findRun(id));
+    const runs: RunEntry[] = [];
+    for (const id of sel.ids) runs.push(await store.findRun(id));
     return { runs, total: runs.length };
   }
   if (!query) {
-    if (sel.envRunId) return { runs: [store.findRun(sel.envRunId)], total: 1 };
+    if (sel.envRunId) return { runs: [await store.findRun(sel.envRunId)], total: 1 };
     throw new UsageError('say which runs to plot: run ids, or a query such as -e <experiment> --order-by "min(metrics.val_loss)"', 'plot-needs-runs');
   }
   const { compileAggregateQuery, selectRunsWithAggregates } = await import('./table-controls.js');
   const q = await compileAggregateQuery(sel.filter, sel.orderBy);
   const all = await selectRunsWithAggregates(store, { experiments: sel.experiments ? [...sel.experiments] : undefined, view: sel.view, query: q });
   return { runs: all.slice(0, sel.maxResults ?? DEFAULT_QUERY_RUNS), total: all.length };
+}
+
+/**
+ * `plot --follow`: the series of every target, first as they are, then again each time new
+ * lines arrive (polled every `pollMs`), until `stop` is aborted. Each yielded frame is the
+ * whole chart's data; the caller draws it.
+ */
+export async function* followSeries(
+  store: TrackingReader,
+  targets: readonly PlotTarget[],
+  options: SeriesOptions,
+  stop: AbortSignal,
+  pollMs = 500,
+): AsyncGenerator<ChartSeries[]> {
+  const entries = targets.map((t) => ({ series: new TargetSeries(t, options), tail: store.tailMetric(t.run, t.metric) }));
+  const poll = async (): Promise<number> => {
+    let added = 0;
+    for (const e of entries) {
+      const { reset, lines } = await e.tail.poll();
+      if (reset) e.series.reset();
+      for (const m of lines) e.series.push(m);
+      added += lines.length;
+    }
+    return added;
+  };
+  await poll();
+  yield entries.map((e) => e.series.result());
+  while (!stop.aborted) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, pollMs);
+      stop.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      }, { once: true });
+    });
+    if (stop.aborted) return;
+    if ((await poll()) > 0) yield entries.map((e) => e.series.result());
+  }
 }

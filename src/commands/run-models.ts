@@ -4,35 +4,36 @@
  * `outputs/` point to. Everything is read where it is on this machine; artifacts on
  * remote storage just contribute nothing.
  */
-import path from 'node:path';
-import { isResolved, resolveFolder } from '../store/artifacts/location.js';
-import { runArtifactRoot } from '../store/artifacts/local.js';
+import type { ArtifactRepository, ModelRegistry, RunEntry, TrackingReader } from '../store/backend.js';
 import { readMLmodel, runLoggedModels, type LoggedModelSummary } from '../store/mlmodel.js';
-import { listLoggedModels } from '../store/file/registry-read.js';
-import type { RunEntry, Store } from '../store/file/store.js';
 import type { KeyValue } from '../store/types.js';
 
-/** Logged models of a run, sorted by artifact path (MLflow 3 models as `models:/<id>`). */
-export function runModelSummaries(store: Store, run: RunEntry, tags: KeyValue[], cwd = path.dirname(store.root)): LoggedModelSummary[] {
-  const ctx = { root: store.root, cwd };
-  const history = tags.find((t) => t.key === 'mlflow.log-model.history')?.value;
-  let root: string | undefined;
+/** The local folder of an artifact root, or undefined (remote storage, no folder). */
+async function localRoot(artifacts: ArtifactRepository, owner: Parameters<ArtifactRepository['localPath']>[0]): Promise<string | undefined> {
   try {
-    const r = runArtifactRoot(run, ctx);
-    if (!r.missing) root = r.path;
+    return await artifacts.localPath(owner, '');
   } catch {
-    root = undefined;
+    return undefined;
   }
-  const out = runLoggedModels(history, root);
+}
+
+/** Logged models of a run, sorted by artifact path (MLflow 3 models as `models:/<id>`). */
+export async function runModelSummaries(
+  store: TrackingReader,
+  registry: ModelRegistry,
+  artifacts: ArtifactRepository,
+  run: RunEntry,
+  tags: KeyValue[],
+): Promise<LoggedModelSummary[]> {
+  const history = tags.find((t) => t.key === 'mlflow.log-model.history')?.value;
+  const out = runLoggedModels(history, await localRoot(artifacts, { run }));
   const outputs = store.readRunOutputs(run);
   if (outputs.length > 0) {
-    const logged = new Map(listLoggedModels(run.exp.dir, []).map((m) => [m.model_id, m]));
+    const logged = new Map((await registry.listLoggedModels(run.exp)).map((m) => [m.model_id, m]));
     for (const o of outputs) {
       const m = logged.get(o.model_id);
-      const folder = m
-        ? resolveFolder(m.artifact_location, ctx, { path: path.join(m.dir, 'artifacts'), suffix: [m.model_id, 'artifacts'], anyway: true })
-        : undefined;
-      const info = folder && isResolved(folder) ? readMLmodel(folder.path) : undefined;
+      const folder = m ? await localRoot(artifacts, { loggedModel: m }) : undefined;
+      const info = folder ? readMLmodel(folder) : undefined;
       out.push({
         artifact_path: `models:/${o.model_id}`,
         flavors: info?.flavors ?? [],

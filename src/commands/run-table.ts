@@ -2,7 +2,7 @@
  * The data behind the runs table: which columns to show and each run's values for them.
  * Only the files behind the chosen columns are read.
  */
-import type { RunEntry, Store } from '../store/file/store.js';
+import type { RunEntry, TrackingReader } from '../store/backend.js';
 import { runInfoField } from '../store/types.js';
 import { UsageError } from '../errors.js';
 import { parseAggregate, type AggregateSpec, type AggregateValue } from './aggregates.js';
@@ -80,7 +80,7 @@ function byFrequency(counts: Map<string, number>): string[] {
  * Default columns: key attributes, then every metric and param the listed runs have
  * (most common first). `tty` picks the compact attribute set.
  */
-export function defaultColumns(store: Store, runs: RunEntry[], tty: boolean, extraFirst: ColumnSpec[] = []): ColumnSpec[] {
+export function defaultColumns(store: TrackingReader, runs: RunEntry[], tty: boolean, extraFirst: ColumnSpec[] = []): ColumnSpec[] {
   const attrs = tty
     ? ['run_id', 'run_name', 'experiment', 'status', 'start_time', 'duration']
     : ['run_id', 'run_name', 'experiment_id', 'experiment', 'status', 'start_time', 'end_time'];
@@ -117,7 +117,7 @@ function attrValue(run: RunEntry, name: string): CellValue {
  * caller computes first because histories are streamed asynchronously.
  */
 export function buildRunTable(
-  store: Store,
+  store: TrackingReader,
   runs: RunEntry[],
   columns: ColumnSpec[],
   aggregates?: Map<string, Map<string, AggregateValue>>,

@@ -55,7 +55,7 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Promise<RunCommandResult> {
   const [cmd, ...args] = opts.command;
   if (!cmd) throw new Error('runCommand: empty command');
-  const run = runsCreate(ctx, { ...opts, sourceName: commandLine(opts.command) });
+  const run = await runsCreate(ctx, { ...opts, sourceName: commandLine(opts.command) });
   const env: NodeJS.ProcessEnv = {
     ...ctx.env,
     MLFLOW_RUN_ID: run.run_id,
@@ -104,7 +104,7 @@ export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Pr
     status = signalled ? 'KILLED' : exitCode === 0 ? 'FINISHED' : 'FAILED';
   }
   try {
-    ctx.writer.endRun(run.run_id, status);
+    await ctx.writer.endRun(run.run_id, status);
     opts.info(`run ${run.run_id} ${status}`);
   } catch (e) {
     opts.warn(`could not end run ${run.run_id}: ${(e as Error).message}`);

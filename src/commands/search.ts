@@ -3,11 +3,11 @@
  */
 import { NotFoundError, UsageError } from '../errors.js';
 import type { CompiledQuery, FilterNode, OrderKey } from '../search/index.js';
-import { compileQuery, filterRuns, sortRuns } from '../search/index.js';
-import type { RunEntry, Store } from '../store/file/store.js';
+import { compileQuery, sortRuns } from '../search/index.js';
+import type { RunEntry, TrackingReader } from '../store/backend.js';
 import type { ViewType } from '../store/types.js';
 import type { ColumnSpec } from './run-table.js';
-import { loadForQuery, resolveExperiments } from './select.js';
+import { searchSelected } from './select.js';
 
 const ATTRIBUTE_COLUMN: Record<string, string> = {
   run_id: 'run_id',
@@ -84,19 +84,18 @@ export interface BestRun {
  * as MLflow's ordering breaks them (then start_time DESC, run_id ASC). Throws
  * NotFoundError (exit 1) when no run qualifies.
  */
-export function bestRun(store: Store, opts: BestRunOptions): BestRun {
+export async function bestRun(store: TrackingReader, opts: BestRunOptions): Promise<BestRun> {
   const metric = opts.metric.replace(/^metrics?\./, '');
   if (metric === '') throw new UsageError('--metric needs a metric key, e.g. --metric val_loss');
   const query = compileQuery({ filter: opts.filter });
   const order: OrderKey = { entity: 'metric', key: metric, ascending: opts.direction === 'min', source: `metrics.${metric}` };
   query.order.push(order);
   query.needs.metrics.add(metric);
-  const entries = store.listRuns(resolveExperiments(store, opts.experiments), opts.view);
-  const matched = filterRuns(loadForQuery(store, entries, query), query);
+  const matched = await searchSelected(store, { experiments: opts.experiments, view: opts.view, query, unordered: true });
   const top = sortRuns(matched, query.order, 1)[0];
   const value = top?.metrics.get(metric);
   if (!top || value === undefined || Number.isNaN(value)) {
-    const among = opts.filter ? `${matched.length} run${matched.length === 1 ? '' : 's'} matching the filter` : `${entries.length} run${entries.length === 1 ? '' : 's'}`;
+    const among = `${matched.length} run${matched.length === 1 ? '' : 's'}${opts.filter ? ' matching the filter' : ''}`;
     const why = matched.length === 0 ? '' : `: none of them has a value for metric '${metric}'${top && value !== undefined ? ' other than NaN' : ''}`;
     throw new NotFoundError(`no best run for metric '${metric}' among ${among}${why}`, 'no-best-run');
   }

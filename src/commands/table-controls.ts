@@ -4,7 +4,7 @@
  * a built RunTable) so the CLI only strings them together.
  */
 import { UsageError } from '../errors.js';
-import type { RunEntry, Store } from '../store/file/store.js';
+import type { RunEntry, TrackingReader } from '../store/backend.js';
 import type { CompiledQuery } from '../search/index.js';
 import type { ViewType } from '../store/types.js';
 import { computeAggregates, parseAggregate, parseAggregateOrderBy, type AggregateSpec, type AggregateValue } from './aggregates.js';
@@ -26,7 +26,7 @@ export function sparkColumns(metrics: readonly string[] | undefined): ColumnSpec
 
 /** Computes every aggregate column of `columns` for `runs` (streamed histories). */
 export async function aggregateValues(
-  store: Store,
+  store: TrackingReader,
   runs: readonly RunEntry[],
   columns: readonly ColumnSpec[],
 ): Promise<Map<string, Map<string, AggregateValue>> | undefined> {
@@ -75,15 +75,15 @@ export async function compileAggregateQuery(filter: string | undefined, orderBy:
  * filter, before sorting and cutting.
  */
 export async function selectRunsWithAggregates(
-  store: Store,
-  opts: { experiments?: string[]; view: ViewType; maxResults?: number; query: AggregateQuery },
+  store: TrackingReader,
+  opts: { experiments?: readonly string[]; view: ViewType; maxResults?: number; query: AggregateQuery },
 ): Promise<RunEntry[]> {
-  const { selectRuns, resolveExperiments, loadForQuery } = await import('./select.js');
+  const { selectRuns, searchSelected } = await import('./select.js');
   const { query, aggregates } = opts.query;
   if (aggregates.length === 0) return selectRuns(store, { experiments: opts.experiments, view: opts.view, maxResults: opts.maxResults, query });
-  const { filterRuns, sortRuns } = await import('../search/index.js');
-  const entries = store.listRuns(resolveExperiments(store, opts.experiments), opts.view);
-  const matched = filterRuns(loadForQuery(store, entries, query), query);
+  const { sortRuns } = await import('../search/index.js');
+  // filter in the backend, then order here: the aggregate keys are computed for the runs that passed
+  const matched = await searchSelected(store, { experiments: opts.experiments, view: opts.view, query, unordered: true });
   const values = await computeAggregates(
     store,
     matched.map((r) => r.entry),
@@ -167,7 +167,7 @@ export interface TreeRow {
  * Orders runs as a tree: each run's children (tag `mlflow.parentRunId`) right after it, in the
  * order they had; runs whose parent is not listed stay at the top level. Cycles are broken.
  */
-export function buildTree(store: Store, runs: readonly RunEntry[]): TreeRow[] {
+export function buildTree(store: TrackingReader, runs: readonly RunEntry[]): TreeRow[] {
   const parent = new Map<string, string | null>();
   for (const r of runs) parent.set(r.info.run_id, store.readTags(r, ['mlflow.parentRunId']).get('mlflow.parentRunId')?.trim() || null);
   const listed = new Set(runs.map((r) => r.info.run_id));

@@ -1,25 +1,20 @@
 /**
  * The write commands: turn command-line arguments and MLflow's environment variables into
- * StoreWriter calls, and return what the CLI prints (ids). Never prints, never exits;
+ * TrackingWriter calls, and return what the CLI prints (ids). Never prints, never exits;
  * the environment and working directory come in through WriteContext.
  */
-import { UsageError } from '../errors.js';
+import { StateError, UsageError } from '../errors.js';
+import type { ArtifactRepository, BatchInput, MetricInput, RunEntry, TrackingReader, TrackingWriter } from '../store/backend.js';
 import { RUN_STATUSES, type KeyValue, type RunStatus } from '../store/types.js';
-import type { RunWriter } from '../store/file/run-writes.js';
-import type { BatchInput, StoreWriter } from '../store/file/writes.js';
-import type { MetricInput } from '../store/validate.js';
 
-/** What the logging commands need: the light RunWriter is enough (see run-writer.ts). */
-export interface LogContext {
-  writer: RunWriter;
+/** What the write commands need: the backend's writer, and for some its reader and artifacts. */
+export interface WriteContext {
+  writer: TrackingWriter;
   env: Record<string, string | undefined>;
   cwd: string;
   now: () => number;
-}
-
-/** What every other write command needs. */
-export interface WriteContext extends LogContext {
-  writer: StoreWriter;
+  reader(): Promise<TrackingReader>;
+  artifacts(): Promise<ArtifactRepository>;
 }
 
 /** `key=value` → {key, value}; the key ends at the first `=`. */
@@ -73,7 +68,7 @@ export function experimentsCreate(
   ctx: WriteContext,
   name: string,
   opts: { artifactLocation?: string; tags?: string[] },
-): { experiment_id: string; created: boolean } {
+): Promise<{ experiment_id: string; created: boolean }> {
   const tags = (opts.tags ?? []).map((t) => parsePair(t, '--tag key=value'));
   return ctx.writer.createExperiment(name, { ...(opts.artifactLocation !== undefined ? { artifactLocation: opts.artifactLocation } : {}), tags });
 }
@@ -112,19 +107,19 @@ export interface MetricOptions {
   timestamp?: string;
 }
 
-function metricInput(ctx: LogContext, key: string, value: string, opts: MetricOptions): MetricInput {
+function metricInput(ctx: WriteContext, key: string, value: string, opts: MetricOptions): MetricInput {
   return { key, value, timestamp: opts.timestamp ?? String(ctx.now()), step: opts.step ?? '0' };
 }
 
 /** mlr log-metric [<run>] <key> <value> [--step N] [--timestamp MS] */
-export function logMetric(ctx: LogContext, args: string[], opts: MetricOptions): string {
+export function logMetric(ctx: WriteContext, args: string[], opts: MetricOptions): Promise<string> {
   refuseStrayOptions(args);
   const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
   return ctx.writer.logMetrics(run, [metricInput(ctx, rest[0]!, rest[1]!, opts)]);
 }
 
 /** mlr log-metrics [<run>] k=v… [--step N] [--timestamp MS] (one timestamp for all) */
-export function logMetrics(ctx: LogContext, args: string[], opts: MetricOptions): string {
+export function logMetrics(ctx: WriteContext, args: string[], opts: MetricOptions): Promise<string> {
   refuseStrayOptions(args);
   const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
   const ts = opts.timestamp ?? String(ctx.now());
@@ -132,31 +127,31 @@ export function logMetrics(ctx: LogContext, args: string[], opts: MetricOptions)
 }
 
 /** mlr log-param [<run>] <key> <value> */
-export function logParam(ctx: LogContext, args: string[]): string {
+export function logParam(ctx: WriteContext, args: string[]): Promise<string> {
   const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
   return ctx.writer.logParams(run, [{ key: rest[0]!, value: rest[1]! }]);
 }
 
 /** mlr log-params [<run>] k=v… */
-export function logParams(ctx: LogContext, args: string[]): string {
+export function logParams(ctx: WriteContext, args: string[]): Promise<string> {
   const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
   return ctx.writer.logParams(run, pairs);
 }
 
 /** mlr set-tag [<run>] <key> <value> */
-export function setTag(ctx: LogContext, args: string[]): string {
+export function setTag(ctx: WriteContext, args: string[]): Promise<string> {
   const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
   return ctx.writer.setTags(run, [{ key: rest[0]!, value: rest[1]! }]);
 }
 
 /** mlr delete-tag [<run>] <key> */
-export function deleteTag(ctx: LogContext, args: string[]): string {
+export function deleteTag(ctx: WriteContext, args: string[]): Promise<string> {
   const { run, rest } = splitRun(args, 2, '[<run>] <key>', ctx.env);
   return ctx.writer.deleteTag(run, rest[0]!);
 }
 
 /** mlr runs end [<run>] */
-export function runsEnd(ctx: WriteContext, run: string | undefined, opts: { status?: string; endTime?: string }): string {
+export function runsEnd(ctx: WriteContext, run: string | undefined, opts: { status?: string; endTime?: string }): Promise<string> {
   const status = parseStatus(opts.status ?? 'FINISHED');
   const endTime = opts.endTime !== undefined ? parseMillis(opts.endTime, 'end time') : undefined;
   return ctx.writer.endRun(runArg(run, ctx.env), status, endTime);
@@ -225,7 +220,7 @@ export function parseBatch(text: string, now: number): BatchInput & { run_id?: s
 }
 
 /** mlr log-batch [<run>] --file <path|-> (the body's run_id is used when no run is given). */
-export function logBatch(ctx: WriteContext, run: string | undefined, text: string): string {
+export function logBatch(ctx: WriteContext, run: string | undefined, text: string): Promise<string> {
   const batch = parseBatch(text, ctx.now());
   if (run !== undefined && batch.run_id !== undefined && batch.run_id !== run && !batch.run_id.startsWith(run)) {
     throw new UsageError(`log-batch: the body's run_id ${batch.run_id} is not the run given (${run})`, 'run-mismatch');
@@ -234,7 +229,25 @@ export function logBatch(ctx: WriteContext, run: string | undefined, text: strin
 }
 
 /** mlr log-artifact [<run>] <path> [--artifact-path dir] */
-export function logArtifact(ctx: WriteContext, args: string[], opts: { artifactPath?: string }): { run_id: string; dest: string; note?: string } {
-  const { run, rest } = splitRun(args, 2, '[<run>] <path>', ctx.env);
-  return ctx.writer.logArtifact(run, rest[0]!, opts.artifactPath ?? '');
+export async function logArtifact(ctx: WriteContext, args: string[], opts: { artifactPath?: string }): Promise<{ run_id: string; dest: string; note?: string }> {
+  const { run: ref, rest } = splitRun(args, 2, '[<run>] <path>', ctx.env);
+  const run = await (await ctx.reader()).findRun(ref);
+  requireActive(run);
+  const r = await (await ctx.artifacts()).upload(run, rest[0]!, opts.artifactPath ?? '');
+  return { run_id: run.info.run_id, ...r };
+}
+
+/** MLflow's check_run_is_active, and an active experiment: what every write to a run needs. */
+export function requireActive(run: RunEntry): void {
+  const metaProblem = run.problems.find((p) => /meta-(missing|empty|unparsable|unreadable)$/.test(p.code) || p.code === 'run-experiment-mismatch');
+  if (metaProblem) throw new StateError(`run ${run.info.run_id} is broken: ${metaProblem.message}; run 'mlr doctor'`, 'broken-run');
+  if (run.info.lifecycle_stage !== 'active') {
+    throw new StateError(`The run ${run.info.run_id} must be in 'active' lifecycle_stage.`, 'run-deleted');
+  }
+  if (run.exp.experiment.lifecycle_stage !== 'active') {
+    throw new StateError(
+      `The run ${run.info.run_id} belongs to the deleted experiment ${run.exp.experiment.experiment_id}; restore the experiment first`,
+      'experiment-deleted',
+    );
+  }
 }

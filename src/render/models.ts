@@ -3,7 +3,7 @@
  * (RegisteredModel, ModelVersion, LoggedModel); extras mlr adds carry an `mlr_` prefix.
  */
 import type { LoggedModelView, ModelView, VersionView } from '../commands/models.js';
-import type { ModelVersion, RegisteredModel } from '../store/file/registry-read.js';
+import type { ModelVersion, RegisteredModel } from '../store/backend.js';
 import { formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber } from './format.js';
 import type { OutputMode } from './output.js';
 import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';

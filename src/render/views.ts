@@ -4,7 +4,7 @@
  */
 import type { ExperimentDescription } from '../commands/experiments.js';
 import type { CellValue, ColumnSpec, RunTable } from '../commands/run-table.js';
-import type { ExperimentEntry } from '../store/file/store.js';
+import type { ExperimentEntry } from '../store/backend.js';
 import type { Metric, Problem, Run } from '../store/types.js';
 import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter } from './format.js';
 import type { OutputMode } from './output.js';

@@ -14,7 +14,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { CompiledQuery } from '../search/index.js';
-import type { Int64 } from './int64.js';
+import type { MetricInput } from './validate.js';
 import type {
   DatasetInput,
   Experiment,
@@ -27,6 +27,8 @@ import type {
   SearchableRun,
   ViewType,
 } from './types.js';
+
+export type { MetricInput } from './validate.js';
 
 export type BackendKind = 'file' | 'sqlite' | 'rest' | 'memory';
 
@@ -54,7 +56,7 @@ export interface RunEntry {
 /** A model a run logged (MLflow 3: `outputs.model_outputs`). */
 export interface RunOutput {
   model_id: string;
-  step: Int64;
+  step: number;
 }
 
 /** A run in MLflow's REST shape, with the MLflow 3 outputs when it has any. */
@@ -152,7 +154,7 @@ export interface CreateRunOptions {
   /** user tags and system tags (mlflow.user, mlflow.source.*, …) */
   tags?: KeyValue[];
   parentRunId?: string;
-  startTime?: Int64;
+  startTime?: number;
   /** recorded as user_id; MLflow takes it from the mlflow.user tag, else 'unknown' */
   userId?: string;
   /** an explicit run id (sync pull, migrate); a fresh uuid4 hex when absent */
@@ -165,14 +167,6 @@ export interface CreatedRun {
   experiment_id: string;
   run_name: string;
   artifact_uri: string;
-}
-
-/** A metric to log; timestamp defaults to now, step to 0. Strings are parsed as MLflow's client would. */
-export interface MetricInput {
-  key: string;
-  value: number | string;
-  timestamp?: string | number | bigint;
-  step?: string | number | bigint;
 }
 
 export interface BatchInput {
@@ -197,9 +191,9 @@ export interface TrackingWriter {
 
   createRun(opts: CreateRunOptions): Promise<CreatedRun>;
   /** Set status and end time (now when absent). */
-  endRun(run: string, status?: RunStatus, endTime?: Int64): Promise<string>;
+  endRun(run: string, status?: RunStatus, endTime?: number): Promise<string>;
   /** MLflow's update_run: status, end time and name, each only when given. */
-  updateRun(run: string, update: { status?: RunStatus; endTime?: Int64 | null; runName?: string }): Promise<string>;
+  updateRun(run: string, update: { status?: RunStatus; endTime?: number | null; runName?: string }): Promise<string>;
   deleteRun(run: string): Promise<string>;
   restoreRun(run: string): Promise<string>;
   renameRun(run: string, name: string): Promise<string>;
@@ -217,8 +211,8 @@ export interface TrackingWriter {
 export interface ModelVersion {
   name: string;
   version: string;
-  creation_timestamp: Int64 | null;
-  last_updated_timestamp: Int64 | null;
+  creation_timestamp: number | null;
+  last_updated_timestamp: number | null;
   current_stage: string;
   description: string | null;
   source: string;
@@ -234,8 +228,8 @@ export interface ModelVersion {
 
 export interface RegisteredModel {
   name: string;
-  creation_timestamp: Int64 | null;
-  last_updated_timestamp: Int64 | null;
+  creation_timestamp: number | null;
+  last_updated_timestamp: number | null;
   description: string | null;
   tags: KeyValue[];
   aliases: { alias: string; version: string }[];
@@ -251,8 +245,8 @@ export interface LoggedModel {
   model_type: string | null;
   status: string;
   lifecycle_stage: string;
-  creation_timestamp: Int64 | null;
-  last_updated_timestamp: Int64 | null;
+  creation_timestamp: number | null;
+  last_updated_timestamp: number | null;
   artifact_location: string;
   status_message: string | null;
 }
@@ -261,8 +255,8 @@ export interface LoggedModel {
 export interface LoggedModelMetric {
   key: string;
   value: number;
-  timestamp: Int64;
-  step: Int64;
+  timestamp: number;
+  step: number;
   run_id: string | null;
   dataset_name: string | null;
   dataset_digest: string | null;
@@ -271,8 +265,8 @@ export interface LoggedModelMetric {
 export interface TraceInfo {
   request_id: string;
   experiment_id: string;
-  timestamp_ms: Int64 | null;
-  execution_time_ms: Int64 | null;
+  timestamp_ms: number | null;
+  execution_time_ms: number | null;
   status: string;
 }
 
@@ -366,6 +360,8 @@ export interface ArtifactRepository {
   upload(run: RunEntry, source: string, artifactPath: string): Promise<{ dest: string; note?: string }>;
   /** A local folder for the artifact path when the artifacts are on this machine (MLmodel reads); else undefined. */
   localPath(owner: ArtifactOwner, rel: string): Promise<string | undefined>;
+  /** The local folder a recorded URI (a registry version's `source`) names here, or why there is none. */
+  resolveUri(uri: string): Promise<{ path: string | null; note: string | null }>;
 }
 
 // ------------------------------------------------------------------ the backend

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 
 export interface StoreLocation {
-  /** absolute path of the store root */
+  /** which backend: the file store (a folder), MLflow's SQLite database, a tracking server */
+  kind: 'file' | 'sqlite' | 'rest';
+  /** absolute path of the store root (file store), of the database (SQLite); '' for a server */
   root: string;
   /** the artifact root MLflow would use for new experiments (a URI or a plain path) */
   artifactRoot: string;
@@ -55,12 +57,12 @@ export function resolveTrackingUri(
   }
   if (given === undefined || given === '') {
     const root = path.join(cwd, 'mlruns');
-    return { root, artifactRoot: 'file://' + encodePathForUri(root), origin: 'default', uri: './mlruns' };
+    return { kind: 'file', root, artifactRoot: 'file://' + encodePathForUri(root), origin: 'default', uri: './mlruns' };
   }
   const scheme = SCHEME_RE.exec(given);
   if (!scheme || DRIVE_RE.test(given)) {
     const root = path.resolve(cwd, given);
-    return { root, artifactRoot: root, origin, uri: given };
+    return { kind: 'file', root, artifactRoot: root, origin, uri: given };
   }
   if (scheme[1]!.toLowerCase() !== 'file') {
     throw new UsageError(
@@ -82,14 +84,15 @@ export function resolveTrackingUri(
     }
     const root = decodePercent(p.split(/[?#]/)[0]!);
     // file:///abs and file://localhost/abs are kept verbatim as the artifact root
-    return { root: path.resolve(root), artifactRoot: given, origin, uri: given };
+    return { kind: 'file', root: path.resolve(root), artifactRoot: given, origin, uri: given };
   }
   const p = decodePercent(rest.split(/[?#]/)[0]!);
   if (p.startsWith('/')) {
-    return { root: path.resolve(p), artifactRoot: 'file://' + rest, origin, uri: given };
+    return { kind: 'file', root: path.resolve(p), artifactRoot: 'file://' + rest, origin, uri: given };
   }
   // relative file URI: the artifact root is not normalised (file:../x → file:///cwd/../x)
   return {
+    kind: 'file',
     root: path.resolve(cwd, p),
     artifactRoot: 'file://' + encodePathForUri(cwd) + '/' + rest,
     origin,

@@ -17,7 +17,7 @@ import type { RunsManifest } from '../../bench/generate.mjs';
 import { parseYaml } from '../../src/store/file/yaml.js';
 import { dumpYaml, type DumpValue } from '../../src/store/file/yaml-dump.js';
 import { formatPyFloat } from '../../src/store/pyfloat.js';
-import { Store } from '../../src/store/file/store.js';
+import { FileStore as Store } from '../../src/store/file/store.js';
 import { FIXTURE, REPO } from '../helpers.js';
 
 const GENERATE = path.join(REPO, 'bench', 'generate.mjs');

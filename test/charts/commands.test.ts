@@ -7,11 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAggregate, parseAggregateOrderBy } from '../../src/commands/aggregates.js';
-import { formatElapsed, MetricTail, parseMetricKeys } from '../../src/commands/plot.js';
+import { formatElapsed, parseMetricKeys } from '../../src/commands/plot.js';
+import { MetricFileTail as MetricTail } from '../../src/store/file/tail.js';
+import { FileTrackingReader } from '../../src/store/file/reader.js';
 import type { RunTable } from '../../src/commands/run-table.js';
 import { applyColumnControls, buildTree, compileAggregateQuery, selectRunsWithAggregates, treePrefix } from '../../src/commands/table-controls.js';
 import type { MetricLine } from '../../src/store/file/metrics.js';
-import { Store, type RunEntry } from '../../src/store/file/store.js';
+import { FileStore, type FileRunEntry as RunEntry } from '../../src/store/file/store.js';
 import { makeStore, runId } from './helpers.js';
 import { formatDelta } from '../../src/render/diff.js';
 
@@ -49,7 +51,7 @@ describe('compileAggregateQuery and selectRunsWithAggregates', () => {
     { id: runId('f1'), name: 'f', start: T + 1, params: { opt: 'adam' }, metrics: { loss: hist([0.3, 0.2]) } },
   ]);
   temps.push(root);
-  const store = new Store(root);
+  const store = new FileTrackingReader(new FileStore(root));
   const names = async (filter: string | undefined, orderBy: string[], maxResults?: number) => {
     const query = await compileAggregateQuery(filter, orderBy);
     const runs = await selectRunsWithAggregates(store, { view: 'active', query, maxResults });
@@ -126,15 +128,15 @@ describe('applyColumnControls', () => {
 });
 
 describe('buildTree', () => {
-  it('breaks parent cycles and keeps self-parented runs at the top', () => {
+  it('breaks parent cycles and keeps self-parented runs at the top', async () => {
     const root = makeStore([
       { id: runId('a1'), name: 'x', start: 3, parent: runId('b1') },
       { id: runId('b1'), name: 'y', start: 2, parent: runId('a1') },
       { id: runId('c1'), name: 'z', start: 1, parent: runId('c1') },
     ]);
     temps.push(root);
-    const store = new Store(root);
-    const runs = store.listRuns(store.listExperiments('active')).sort((p, q) => q.info.start_time! - p.info.start_time!);
+    const store = new FileTrackingReader(new FileStore(root));
+    const runs = (await store.listRuns(await store.listExperiments('active'))).sort((p, q) => q.info.start_time! - p.info.start_time!);
     const tree = buildTree(store, runs);
     expect(tree.map((t) => `${treePrefix(t)}${t.run.info.run_name}`)).toEqual(['y', '└─ x', 'z']);
   });

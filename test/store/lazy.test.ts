@@ -6,15 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { buildRunTable, parseColumn } from '../../src/commands/run-table.js';
 import { selectRuns } from '../../src/commands/select.js';
 import { openCounts, resetOpenCounts } from '../../src/store/file/fsread.js';
-import { Store } from '../../src/store/file/store.js';
+import { fileReader } from '../reader.js';
 import path from 'node:path';
 import { FIXTURE, writeTree } from '../helpers.js';
 
 describe('lazy reading', () => {
-  it('listing runs reads meta.yaml only (no params, metrics, tags, experiment tags)', () => {
-    const store = Store.open(FIXTURE);
+  it('listing runs reads meta.yaml only (no params, metrics, tags, experiment tags)', async () => {
+    const store = fileReader(FIXTURE);
     resetOpenCounts();
-    const runs = selectRuns(store, { view: 'all' });
+    const runs = await selectRuns(store, { view: 'all' });
     expect(runs.length).toBe(75);
     expect(openCounts.param).toBe(0);
     expect(openCounts.metric).toBe(0);
@@ -22,32 +22,32 @@ describe('lazy reading', () => {
     expect(openCounts.meta).toBeGreaterThanOrEqual(75);
   });
 
-  it('a metric column opens exactly one metric file per run and no params or tags', () => {
-    const store = Store.open(FIXTURE);
-    const runs = selectRuns(store, { view: 'active', experiments: ['sweep'] });
+  it('a metric column opens exactly one metric file per run and no params or tags', async () => {
+    const store = fileReader(FIXTURE);
+    const runs = await selectRuns(store, { view: 'active', experiments: ['sweep'] });
     resetOpenCounts();
     const t = buildRunTable(store, runs, ['run_id', 'metrics.val_loss'].map(parseColumn));
     expect(t.rows).toHaveLength(runs.length);
     expect(openCounts).toMatchObject({ metric: runs.length, param: 0, tag: 0, meta: 0 });
   });
 
-  it('a 1.x run without run_name in meta.yaml takes its name from the mlflow.runName tag', () => {
+  it('a 1.x run without run_name in meta.yaml takes its name from the mlflow.runName tag', async () => {
     const dir = writeTree({
       'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
       'mlruns/0/0123456789abcdef0123456789abcdef/meta.yaml':
         "artifact_uri: /x/0/0123456789abcdef0123456789abcdef/artifacts\nend_time: 2\nentry_point_name: ''\nexperiment_id: '0'\nlifecycle_stage: active\nname: ''\nrun_id: 0123456789abcdef0123456789abcdef\nrun_uuid: 0123456789abcdef0123456789abcdef\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1\nstatus: 3\ntags: []\nuser_id: bob\n",
       'mlruns/0/0123456789abcdef0123456789abcdef/tags/mlflow.runName': 'legacy-name',
     });
-    const store = Store.open(path.join(dir, 'mlruns'));
+    const store = fileReader(path.join(dir, 'mlruns'));
     resetOpenCounts();
-    const [run] = selectRuns(store, { view: 'all' });
+    const [run] = await selectRuns(store, { view: 'all' });
     expect(run!.info.run_name).toBe('legacy-name');
     expect(openCounts.tag).toBe(1);
   });
 
-  it('loadSearchable reads a named key on first use, once, and never a key the query did not name', () => {
-    const store = Store.open(FIXTURE);
-    const [run] = selectRuns(store, { view: 'active', experiments: ['sweep'], maxResults: 1 });
+  it('loadSearchable reads a named key on first use, once, and never a key the query did not name', async () => {
+    const store = fileReader(FIXTURE);
+    const [run] = await selectRuns(store, { view: 'active', experiments: ['sweep'], maxResults: 1 });
     const full = store.loadRun(run!);
     resetOpenCounts();
     const s = store.loadSearchable(run!, { metrics: ['val_loss'], params: ['optimizer'], tags: [] });

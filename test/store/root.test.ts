@@ -25,6 +25,7 @@ describe('resolveTrackingUri (spec §1.1)', () => {
 
   it('defaults to ./mlruns with a percent-encoded file URI artifact root', () => {
     expect(resolveTrackingUri(undefined, {}, '/home/me/my proj')).toEqual({
+      kind: 'file',
       root: '/home/me/my proj/mlruns',
       artifactRoot: 'file:///home/me/my%20proj/mlruns',
       origin: 'default',

@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/file/store.js';
+import { FileStore as Store } from '../../src/store/file/store.js';
 import { listLoggedModels, listRegisteredModels, listTraces } from '../../src/store/file/registry-read.js';
 import { FIXTURE, writeTree } from '../helpers.js';
 

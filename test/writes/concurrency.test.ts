@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mlr, REPO, BIN } from '../helpers.js';
 import { parseYaml } from '../../src/store/file/yaml.js';
-import { Store } from '../../src/store/file/store.js';
+import { FileStore as Store } from '../../src/store/file/store.js';
 
 const DIST = path.join(REPO, 'dist');
 let work: string;
@@ -64,13 +64,14 @@ describe('concurrent appends', () => {
     const run = ok(['runs', 'create', '-e', 'c']);
     const worker = script(
       'log.mjs',
-      `import { StoreWriter } from '@DIST@/store/writer.js';
+      `import { FileTrackingWriter } from '@DIST@/store/file/writer.js';
 import { logMetric } from '@DIST@/commands/write.js';
 const [store, run, proc] = process.argv.slice(2);
 for (let i = 0; i < 500; i++) {
   // a fresh writer per call: every call finds the run on disk again, like a CLI call
-  const writer = new StoreWriter({ root: store, artifactRoot: store, cwd: process.cwd() });
-  logMetric({ writer, env: {}, cwd: process.cwd(), now: Date.now }, [run, 'loss', String(Number(proc) * 1000 + i)], { step: String(i), timestamp: String(1700000000000 + i) });
+  const writer = new FileTrackingWriter({ root: store, artifactRoot: store, cwd: process.cwd() });
+  const none = () => Promise.reject(new Error('not needed'));
+  await logMetric({ writer, env: {}, cwd: process.cwd(), now: Date.now, reader: none, artifacts: none }, [run, 'loss', String(Number(proc) * 1000 + i)], { step: String(i), timestamp: String(1700000000000 + i) });
 }
 `,
     );
@@ -182,7 +183,7 @@ describe('crash safety', () => {
     const run = ok(['runs', 'create', '-e', 'k', '--name', 'victim']);
     const worker = script(
       'rewrite.mjs',
-      `import { StoreWriter } from '@DIST@/store/writer.js';
+      `import { StoreWriter } from '@DIST@/store/file/writes.js';
 const [store, run] = process.argv.slice(2);
 const w = new StoreWriter({ root: store, artifactRoot: store, cwd: process.cwd() });
 process.stdout.write('ready\\n');

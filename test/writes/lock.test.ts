@@ -78,7 +78,7 @@ describe('withLock', () => {
     const worker = path.join(dir, '..', `${path.basename(dir)}-worker.mjs`);
     fs.writeFileSync(
       worker,
-      `import { withLock } from ${JSON.stringify(path.join(REPO, 'dist', 'store', 'lock.js'))};
+      `import { withLock } from ${JSON.stringify(path.join(REPO, 'dist', 'store', 'file', 'lock.js'))};
 const dir = process.argv[2];
 process.stdout.write('ready\\n');
 for (;;) withLock(dir, () => {});

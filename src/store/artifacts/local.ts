@@ -8,15 +8,10 @@ import path from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { isResolved, resolveFolder, type ResolveContext, type ResolvedFolder, type UnreachableFolder } from './location.js';
 import { isDirectory, listDir } from '../file/fsread.js';
-import type { RunEntry } from '../file/store.js';
+import type { RunInfo } from '../types.js';
+import type { ArtifactEntry } from '../backend.js';
 
-/** One artifact, as MLflow's FileInfo: path relative to the artifact root, size for files. */
-export interface ArtifactEntry {
-  path: string;
-  is_dir: boolean;
-  /** bytes; null for folders (and for entries that cannot be stat'ed) */
-  file_size: number | null;
-}
+export type { ArtifactEntry } from '../backend.js';
 
 /** An artifact root that can be read, or none at all (never created, or lost in a copy). */
 export interface ArtifactRoot extends ResolvedFolder {
@@ -34,8 +29,8 @@ function nonEmptyDir(p: string): boolean {
  * storage. A run with no artifact folder anywhere (git does not keep empty folders) gets
  * an empty root, as MLflow lists nothing for it.
  */
-export function runArtifactRoot(run: RunEntry, ctx: ResolveContext): ArtifactRoot {
-  const inStore = path.join(run.dir, 'artifacts');
+export function runArtifactRoot(info: RunInfo, inStore: string, ctx: ResolveContext): ArtifactRoot {
+  const run = { info };
   const r = resolveFolder(run.info.artifact_uri, ctx, {
     path: inStore,
     suffix: [run.info.run_id, 'artifacts'],

@@ -10,7 +10,7 @@
 import { cpSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StateError, UsageError } from '../../errors.js';
-import type { RunEntry } from '../file/store.js';
+import type { RunInfo } from '../types.js';
 import { localPathOfUri, uriScheme } from '../uri.js';
 import { pathNotUnique, posixNormpath } from '../validate.js';
 import { ensureDir } from '../file/atomic.js';
@@ -30,10 +30,19 @@ function isDir(p: string): boolean {
   }
 }
 
+/** Where a backend keeps a run's artifacts inside the store when the recorded location is gone. */
+export interface InStoreFolder {
+  /** `<run folder>/artifacts` (file store), `<db folder>/mlruns/<exp>/<run>/artifacts` (SQLite) */
+  path: string;
+  /** whether writing there is sound (the file store: the run folder exists) */
+  usable: boolean;
+}
+
 /** The local folder for a run's artifacts (see the module comment for the fallback rule). */
-export function resolveArtifactDir(run: RunEntry, experimentLocation: string, cwd: string): ArtifactTarget {
+export function resolveArtifactDir(info: RunInfo, inStoreFolder: InStoreFolder, experimentLocation: string, cwd: string): ArtifactTarget {
+  const run = { info };
   const uri = run.info.artifact_uri;
-  const inStore = path.join(run.dir, 'artifacts');
+  const inStore = inStoreFolder.path;
   if (uri === '') return { dir: inStore, note: `run ${run.info.run_id} records no artifact_uri; using ${inStore}` };
   const local = localPathOfUri(uri, cwd);
   if (local === undefined) {
@@ -44,8 +53,8 @@ export function resolveArtifactDir(run: RunEntry, experimentLocation: string, cw
   }
   const resolved = path.resolve(local);
   if (resolved === path.resolve(inStore) || isDir(resolved)) return { dir: resolved };
-  const tail = `/${run.exp.experiment.experiment_id}/${run.info.run_id}/artifacts`;
-  if (uri.replace(/\/+$/, '').endsWith(tail) && isDir(run.dir)) {
+  const tail = `/${run.info.experiment_id}/${run.info.run_id}/artifacts`;
+  if (uri.replace(/\/+$/, '').endsWith(tail) && inStoreFolder.usable) {
     return {
       dir: inStore,
       note: `artifact_uri ${uri} does not exist on this machine (the store was moved or copied); writing to ${inStore}`,

@@ -16,7 +16,7 @@ import { folderSize } from '../artifacts/local.js';
 import { readText } from './fsread.js';
 import { withLock } from './lock.js';
 import { listRegisteredModelNames } from './registry-read.js';
-import type { ExperimentEntry, RunEntry, Store } from './store.js';
+import type { FileExperimentEntry, FileRunEntry, FileStore } from './store.js';
 import { validateExperimentName } from '../validate.js';
 import { atomicWriteFile } from './atomic.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
@@ -76,7 +76,7 @@ function isInside(child: string, parent: string): boolean {
  * Artifacts of a run that live outside its folder. Only a per-run folder (its path ends
  * with `<run_id>/artifacts`) is offered for deletion; missing ones cost nothing.
  */
-export function externalArtifacts(run: RunEntry, ctx: ResolveContext): ExternalArtifacts | undefined {
+export function externalArtifacts(run: FileRunEntry, ctx: ResolveContext): ExternalArtifacts | undefined {
   const uri = run.info.artifact_uri;
   if (uri === '') return undefined;
   const r = resolveFolder(uri, ctx, { path: path.join(run.dir, 'artifacts'), suffix: [run.info.run_id, 'artifacts'] });
@@ -92,7 +92,7 @@ export function externalArtifacts(run: RunEntry, ctx: ResolveContext): ExternalA
   return { uri, path: r.path, bytes: folderSize(r.path) };
 }
 
-function runItem(run: RunEntry, ctx: ResolveContext): TrashItem {
+function runItem(run: FileRunEntry, ctx: ResolveContext): TrashItem {
   const ext = externalArtifacts(run, ctx);
   const deleted = readDeletedTime(run.dir);
   return {
@@ -109,7 +109,7 @@ function runItem(run: RunEntry, ctx: ResolveContext): TrashItem {
   };
 }
 
-function experimentItem(store: Store, e: ExperimentEntry, ctx: ResolveContext): TrashItem {
+function experimentItem(store: FileStore, e: FileExperimentEntry, ctx: ResolveContext): TrashItem {
   const runs = store.listRuns([e], 'all');
   const external = runs.map((r) => externalArtifacts(r, ctx)).filter((x): x is ExternalArtifacts => x !== undefined);
   const notes: string[] = [];
@@ -134,7 +134,7 @@ function experimentItem(store: Store, e: ExperimentEntry, ctx: ResolveContext): 
  * Everything in the trash: deleted experiments (with their runs counted, not listed) and
  * deleted runs of active experiments; most recently deleted first.
  */
-export function listTrash(store: Store, ctx: ResolveContext): TrashItem[] {
+export function listTrash(store: FileStore, ctx: ResolveContext): TrashItem[] {
   const out: TrashItem[] = [];
   for (const e of store.listExperiments('deleted')) out.push(experimentItem(store, e, ctx));
   for (const r of store.listRuns(store.listExperiments('active'), 'deleted')) out.push(runItem(r, ctx));
@@ -142,7 +142,7 @@ export function listTrash(store: Store, ctx: ResolveContext): TrashItem[] {
 }
 
 /** A deleted experiment by id or name; names that several deleted experiments share are refused. */
-export function findDeletedExperiment(store: Store, ref: string): ExperimentEntry | undefined {
+export function findDeletedExperiment(store: FileStore, ref: string): FileExperimentEntry | undefined {
   const deleted = store.listExperiments('deleted');
   const byId = deleted.find((e) => e.experiment.experiment_id === ref);
   if (byId) return byId;
@@ -163,7 +163,7 @@ export function findDeletedExperiment(store: Store, ref: string): ExperimentEntr
  * `name` changes in its meta.yaml: `last_update_time` is kept, so the deletion's age (what
  * `gc --older-than` looks at) is not reset. The new name must be free everywhere.
  */
-export function renameDeletedExperiment(store: Store, ref: string, newName: string): { experiment: ExperimentEntry; oldName: string } {
+export function renameDeletedExperiment(store: FileStore, ref: string, newName: string): { experiment: FileExperimentEntry; oldName: string } {
   validateExperimentName(newName);
   const e = findDeletedExperiment(store, ref);
   if (!e) {
@@ -248,7 +248,7 @@ export function parseOlderThan(text: string): number {
  * not deleted or too young, or a named experiment that is not deleted or too young, is
  * refused before anything is deleted, with MLflow's wording.
  */
-export function planGc(store: Store, ctx: ResolveContext, o: GcOptions): GcPlan {
+export function planGc(store: FileStore, ctx: ResolveContext, o: GcOptions): GcPlan {
   const threshold = o.olderThanMs === undefined ? undefined : o.now - o.olderThanMs;
   const oldEnough = (t: number | null): boolean => threshold === undefined || t === null || t <= threshold;
   const age = o.olderThanText ?? '';
@@ -256,7 +256,7 @@ export function planGc(store: Store, ctx: ResolveContext, o: GcOptions): GcPlan 
   const kept: GcPlan['kept'] = [];
 
   // experiments
-  const exps: ExperimentEntry[] = [];
+  const exps: FileExperimentEntry[] = [];
   if (o.experiments && o.experiments.length > 0) {
     const bad: string[] = [];
     for (const ref of o.experiments) {
@@ -298,7 +298,7 @@ export function planGc(store: Store, ctx: ResolveContext, o: GcOptions): GcPlan 
   const expDirs = new Set(exps.map((e) => e.dir));
 
   // runs
-  const runs: RunEntry[] = [];
+  const runs: FileRunEntry[] = [];
   if (o.runs && o.runs.length > 0) {
     for (const ref of o.runs) {
       const r = store.findRun(ref);
@@ -372,7 +372,7 @@ function removeFolder(dir: string): void {
 }
 
 /** Delete exactly the plan's items (runs, then experiments), with their per-run external artifacts. */
-export function applyGc(store: Store, plan: GcPlan): GcResult {
+export function applyGc(store: FileStore, plan: GcPlan): GcResult {
   const result: GcResult = { deleted: [], failed: [] };
   withLock(store.root, () => {
     for (const item of plan.items) {

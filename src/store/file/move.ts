@@ -19,15 +19,15 @@ import { listDir, readText } from './fsread.js';
 import { listRegisteredModelNames, readModelVersions } from './registry-read.js';
 import { withLock } from './lock.js';
 import { encodePathForUri } from '../root.js';
-import type { ExperimentEntry, RunEntry, Store } from './store.js';
+import type { FileExperimentEntry, FileRunEntry, FileStore } from './store.js';
 import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 
 export interface MovePlan {
-  run: RunEntry;
-  from: ExperimentEntry;
-  to: ExperimentEntry;
+  run: FileRunEntry;
+  from: FileExperimentEntry;
+  to: FileExperimentEntry;
   /** the folder after the move */
   dest: string;
   oldArtifactUri: string;
@@ -41,7 +41,7 @@ export interface MovePlan {
   meta: YamlMap;
 }
 
-function readRunMeta(run: RunEntry): YamlMap {
+function readRunMeta(run: FileRunEntry): YamlMap {
   const file = path.join(run.dir, 'meta.yaml');
   const r = readText(file, 'meta');
   const p = r.ok ? parseYaml(r.text) : undefined;
@@ -59,7 +59,7 @@ function readRunMeta(run: RunEntry): YamlMap {
 }
 
 /** Dataset ids the run's inputs point at (`<run>/inputs/*\/meta.yaml`, source_type DATASET). */
-function datasetIds(run: RunEntry): string[] {
+function datasetIds(run: FileRunEntry): string[] {
   const out: string[] = [];
   const dir = path.join(run.dir, 'inputs');
   for (const e of listDir(dir) ?? []) {
@@ -74,13 +74,13 @@ function datasetIds(run: RunEntry): string[] {
 }
 
 /** Does `location` (an experiment's artifact_location) name that experiment's own folder? */
-function locationIsExperimentDir(e: ExperimentEntry, ctx: ResolveContext): boolean {
+function locationIsExperimentDir(e: FileExperimentEntry, ctx: ResolveContext): boolean {
   const r = resolveFolder(e.experiment.artifact_location, ctx, { path: e.dir, suffix: [e.experiment.experiment_id] });
   return isResolved(r) && path.resolve(r.path) === path.resolve(e.dir);
 }
 
 /** The artifact_uri a moved run gets (see the module comment). */
-function movedArtifactUri(run: RunEntry, to: ExperimentEntry, dest: string, ctx: ResolveContext): { uri: string; inStore: boolean } {
+function movedArtifactUri(run: FileRunEntry, to: FileExperimentEntry, dest: string, ctx: ResolveContext): { uri: string; inStore: boolean } {
   const uri = run.info.artifact_uri;
   const id = run.info.run_id;
   const from = run.exp.experiment.experiment_id;
@@ -103,7 +103,7 @@ function movedArtifactUri(run: RunEntry, to: ExperimentEntry, dest: string, ctx:
  * broken, or the target already holds a folder of that name. Runs already in the target
  * are reported in `skipped`.
  */
-export function planMove(store: Store, ctx: ResolveContext, refs: string[], target: string): { plans: MovePlan[]; skipped: RunEntry[] } {
+export function planMove(store: FileStore, ctx: ResolveContext, refs: string[], target: string): { plans: MovePlan[]; skipped: FileRunEntry[] } {
   if (refs.length === 0) throw new UsageError('name at least one run to move', 'no-runs');
   const to = store.getExperiment(target);
   if (to.inTrash || to.experiment.lifecycle_stage === 'deleted') {
@@ -114,7 +114,7 @@ export function planMove(store: Store, ctx: ResolveContext, refs: string[], targ
   }
   if (to.broken) throw new StateError(`experiment ${to.experiment.experiment_id} is broken (${to.problems[0]?.message}); run mlr doctor first`, 'broken-experiment');
   const plans: MovePlan[] = [];
-  const skipped: RunEntry[] = [];
+  const skipped: FileRunEntry[] = [];
   const seen = new Set<string>();
   for (const ref of refs) {
     const run = store.findRun(ref);
@@ -145,7 +145,7 @@ export function planMove(store: Store, ctx: ResolveContext, refs: string[], targ
 }
 
 /** Warn about parent/child links that would cross experiments after the move. */
-function addFamilyWarnings(store: Store, plans: MovePlan[]): void {
+function addFamilyWarnings(store: FileStore, plans: MovePlan[]): void {
   const moving = new Set(plans.map((p) => p.run.info.run_id));
   const sources = new Set(plans.map((p) => p.from));
   for (const exp of sources) {
@@ -175,7 +175,7 @@ function addFamilyWarnings(store: Store, plans: MovePlan[]): void {
 }
 
 /** Copy `<from>/datasets/<id>` to `<to>/datasets/<id>` when the target does not have it. */
-function copyDataset(from: ExperimentEntry, to: ExperimentEntry, id: string): void {
+function copyDataset(from: FileExperimentEntry, to: FileExperimentEntry, id: string): void {
   const src = path.join(from.dir, 'datasets', id);
   const dst = path.join(to.dir, 'datasets', id);
   if (fs.existsSync(dst) || !fs.existsSync(path.join(src, 'meta.yaml'))) return;
@@ -184,7 +184,7 @@ function copyDataset(from: ExperimentEntry, to: ExperimentEntry, id: string): vo
 }
 
 /** Move one planned run (see the module comment); returns the new folder. */
-export function applyMove(store: Store, plan: MovePlan): string {
+export function applyMove(store: FileStore, plan: MovePlan): string {
   return withLock(store.root, () => {
     if (!fs.existsSync(plan.run.dir)) throw new NotFoundError(`run ${plan.run.info.run_id} is no longer at ${plan.run.dir}`, 'run-not-found');
     if (fs.existsSync(plan.dest)) throw new StateError(`experiment ${plan.to.experiment.experiment_id} already has a folder ${plan.run.info.run_id}`, 'run-exists');

@@ -5,75 +5,30 @@
  * the `aliases/` folder is authoritative.
  */
 import path from 'node:path';
-import { NotFoundError, UsageError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
+import { validateModelName } from '../registry-rules.js';
 import { isDirectory, listDir, listKeyFiles, readText } from './fsread.js';
 import { isLater, parsePyFloat, parsePyInt } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
 import type { KeyValue, Problem } from '../types.js';
+import type { LoggedModel, LoggedModelMetric, ModelVersion, RegisteredModel, TraceInfo } from '../backend.js';
 
-export interface ModelVersion {
-  name: string;
-  version: string;
-  creation_timestamp: number | null;
-  last_updated_timestamp: number | null;
-  current_stage: string;
-  description: string | null;
-  source: string;
-  run_id: string | null;
-  status: string;
-  status_message: string | null;
-  user_id: string | null;
-  run_link: string | null;
-  storage_location: string | null;
-  aliases: string[];
-  tags: KeyValue[];
+/** A registry version of the file store: the interface's record plus its folder. */
+export interface FileModelVersion extends ModelVersion {
   /** folder on disk */
   dir: string;
 }
 
-export interface RegisteredModel {
-  name: string;
-  creation_timestamp: number | null;
-  last_updated_timestamp: number | null;
-  description: string | null;
-  tags: KeyValue[];
-  aliases: { alias: string; version: string }[];
-  latest_versions: ModelVersion[];
+export interface FileRegisteredModel extends RegisteredModel {
+  latest_versions: FileModelVersion[];
   dir: string;
 }
 
-export interface LoggedModel {
-  model_id: string;
-  name: string;
-  experiment_id: string;
-  source_run_id: string | null;
-  model_type: string | null;
-  status: string;
-  lifecycle_stage: string;
-  creation_timestamp: number | null;
-  last_updated_timestamp: number | null;
-  artifact_location: string;
-  status_message: string | null;
+export interface FileLoggedModel extends LoggedModel {
   dir: string;
 }
 
-/** A logged model's latest metric value for one key and (dataset name, digest) group. */
-export interface LoggedModelMetric {
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
-  run_id: string | null;
-  dataset_name: string | null;
-  dataset_digest: string | null;
-}
-
-export interface TraceInfo {
-  request_id: string;
-  experiment_id: string;
-  timestamp_ms: number | null;
-  execution_time_ms: number | null;
-  status: string;
+export interface FileTraceInfo extends TraceInfo {
   dir: string;
 }
 
@@ -121,14 +76,14 @@ function modelDirs(root: string): string[] {
 }
 
 /** Read every version of a model, deleted ones (`Deleted_Internal`) excluded unless asked. */
-export function readModelVersions(modelDir: string, problems: Problem[], includeDeleted = false): ModelVersion[] {
+export function readModelVersions(modelDir: string, problems: Problem[], includeDeleted = false): FileModelVersion[] {
   const aliasesDir = path.join(modelDir, 'aliases');
   const aliasByVersion = new Map<string, string[]>();
   for (const a of (listDir(aliasesDir) ?? []).filter((e) => e.isFile)) {
     const r = readText(path.join(aliasesDir, a.name), 'tag');
     if (r.ok) aliasByVersion.set(r.text.trim(), [...(aliasByVersion.get(r.text.trim()) ?? []), a.name]);
   }
-  const out: ModelVersion[] = [];
+  const out: FileModelVersion[] = [];
   for (const e of listDir(modelDir) ?? []) {
     const m = /^version-(\d+)$/.exec(e.name);
     if (!e.isDir || !m) continue;
@@ -161,12 +116,12 @@ export function readModelVersions(modelDir: string, problems: Problem[], include
 }
 
 /** Every registered model in the store's registry, with versions, aliases and tags. */
-export function listRegisteredModels(root: string, problems: Problem[] = []): RegisteredModel[] {
+export function listRegisteredModels(root: string, problems: Problem[] = []): FileRegisteredModel[] {
   return listRegisteredModelsIn(root, modelDirs(root), problems);
 }
 
-function listRegisteredModelsIn(root: string, names: string[], problems: Problem[]): RegisteredModel[] {
-  const out: RegisteredModel[] = [];
+function listRegisteredModelsIn(root: string, names: string[], problems: Problem[]): FileRegisteredModel[] {
+  const out: FileRegisteredModel[] = [];
   for (const name of names) {
     const dir = path.join(root, 'models', name);
     const map = readMap(path.join(dir, 'meta.yaml'), problems);
@@ -175,7 +130,7 @@ function listRegisteredModelsIn(root: string, names: string[], problems: Problem
     const aliases: { alias: string; version: string }[] = [];
     for (const v of versions) for (const a of v.aliases) aliases.push({ alias: a, version: v.version });
     // latest version per stage, as MLflow's latest_versions
-    const latest = new Map<string, ModelVersion>();
+    const latest = new Map<string, FileModelVersion>();
     for (const v of versions) {
       const cur = latest.get(v.current_stage);
       if (!cur || Number(v.version) > Number(cur.version)) latest.set(v.current_stage, v);
@@ -195,8 +150,8 @@ function listRegisteredModelsIn(root: string, names: string[], problems: Problem
 }
 
 /** MLflow 3 logged models of one experiment folder (`<exp>/models/m-*`). */
-export function listLoggedModels(expDir: string, problems: Problem[] = []): LoggedModel[] {
-  const out: LoggedModel[] = [];
+export function listLoggedModels(expDir: string, problems: Problem[] = []): FileLoggedModel[] {
+  const out: FileLoggedModel[] = [];
   for (const e of listDir(path.join(expDir, 'models')) ?? []) {
     if (!e.isDir) continue;
     const dir = path.join(expDir, 'models', e.name);
@@ -280,18 +235,6 @@ export function readLoggedModelTags(modelDir: string): KeyValue[] {
  * Check a registered-model name as MLflow 2.12's file registry does (non-empty, no path
  * separator, no `%`), plus what a folder name cannot be (`.`, `..`, NUL). Throws UsageError.
  */
-export function validateModelName(name: string): void {
-  if (name === '') throw new UsageError('Registered model name cannot be empty.', 'bad-model-name');
-  if (name.includes('/')) {
-    throw new UsageError(`Invalid name: '${name}'. Registered model name cannot contain path separator`, 'bad-model-name');
-  }
-  if (name.includes('%')) {
-    throw new UsageError(`Invalid name: '${name}'. Registered model name cannot contain '%' character`, 'bad-model-name');
-  }
-  if (name === '.' || name === '..' || name.includes('\0')) {
-    throw new UsageError(`Invalid name: '${name}'. It cannot be used as a folder name`, 'bad-model-name');
-  }
-}
 
 /** `<root>/models/<name>` (the name validated first). */
 export function registeredModelDir(root: string, name: string): string {
@@ -308,7 +251,7 @@ export function listRegisteredModelNames(root: string): string[] {
  * One registered model by exact name, with its versions. Throws NotFoundError (MLflow's
  * wording, plus the names that do exist) when there is none.
  */
-export function getRegisteredModel(root: string, name: string, problems: Problem[] = []): RegisteredModel {
+export function getRegisteredModel(root: string, name: string, problems: Problem[] = []): FileRegisteredModel {
   const dir = registeredModelDir(root, name);
   if (isDirectory(dir)) {
     const all = listRegisteredModelsIn(root, [name], problems);
@@ -324,8 +267,8 @@ export function getRegisteredModel(root: string, name: string, problems: Problem
 }
 
 /** Traces of one experiment folder (`<exp>/traces/<request_id>/trace_info.yaml`). */
-export function listTraces(expDir: string, problems: Problem[] = []): TraceInfo[] {
-  const out: TraceInfo[] = [];
+export function listTraces(expDir: string, problems: Problem[] = []): FileTraceInfo[] {
+  const out: FileTraceInfo[] = [];
   for (const e of listDir(path.join(expDir, 'traces')) ?? []) {
     if (!e.isDir) continue;
     const dir = path.join(expDir, 'traces', e.name);

@@ -20,18 +20,14 @@ import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
 import { isDirectory, listDir, readText } from './fsread.js';
 import { withLock } from './lock.js';
-import { validateKeyName, validateLength } from '../validate.js';
+import { validateKeyName } from '../validate.js';
 import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
-import { registeredModelDir, validateModelName } from './registry-read.js';
+import { registeredModelDir } from './registry-read.js';
+import { canonicalStage, parseVersion, validateAlias, validateModelName, validateRegistryTag } from '../registry-rules.js';
+import type { ModelStage } from '../backend.js';
 import type { KeyValue } from '../types.js';
-
-export const MAX_REGISTRY_TAG_KEY_LENGTH = 250;
-export const MAX_REGISTRY_TAG_VALUE_LENGTH = 5000;
-export const MAX_ALIAS_LENGTH = 255;
-export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
-export type Stage = (typeof STAGES)[number];
 
 /** Milliseconds clock; tests pass their own. */
 export type Clock = () => number;
@@ -58,39 +54,6 @@ function locked<T>(root: string, fn: () => T): T {
     }
     throw e;
   }
-}
-
-// ------------------------------------------------------------------ validation
-
-/** MLflow's `_validate_model_alias_name`. Throws UsageError. */
-export function validateAlias(alias: string): void {
-  if (alias === '') throw new UsageError('Registered model alias name cannot be empty.', 'bad-alias');
-  if (!/^[\p{L}\p{N}_-]*$/u.test(alias)) {
-    throw new UsageError(`Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`, 'bad-alias');
-  }
-  validateLength('Registered model alias name', MAX_ALIAS_LENGTH, alias);
-  if (alias.toLowerCase() === 'latest') throw new UsageError("'latest' alias name (case insensitive) is reserved.", 'bad-alias');
-  if (/^[vV]\d+$/.test(alias)) throw new UsageError(`Version alias name '${alias}' is reserved.`, 'bad-alias');
-}
-
-/** A registered-model or model-version tag: MLflow's tag-name rule, key ≤ 250, value ≤ 5000. */
-export function validateRegistryTag(key: string, value: string): void {
-  validateKeyName('tag', key);
-  validateLength('Registered model tag key', MAX_REGISTRY_TAG_KEY_LENGTH, key);
-  validateLength('Registered model tag value', MAX_REGISTRY_TAG_VALUE_LENGTH, value);
-}
-
-/** MLflow's `_validate_model_version`: an integer; returned in canonical form ("07" → "7"). */
-export function parseVersion(v: string): string {
-  if (!/^\s*\d+\s*$/.test(v)) throw new UsageError(`Model version must be an integer, got '${v}'`, 'bad-version');
-  return String(BigInt(v.trim()));
-}
-
-/** Canonical stage name as MLflow's `get_canonical_stage` (case-insensitive input). */
-export function canonicalStage(s: string): Stage {
-  const hit = STAGES.find((x) => x.toLowerCase() === s.toLowerCase());
-  if (!hit) throw new UsageError(`Invalid Model Version stage: ${s}. Value must be one of ${STAGES.join(', ')}.`, 'bad-stage');
-  return hit;
 }
 
 // ------------------------------------------------------------------ reading what we rewrite
@@ -354,7 +317,7 @@ export function deleteTag(root: string, name: string, version: string | undefine
  * transition_model_version_stage. With `archiveExisting` (Staging/Production only), other
  * versions in that stage become Archived first.
  */
-export function transitionStage(root: string, name: string, version: string, stage: string, archiveExisting = false, now: Clock = Date.now): Stage {
+export function transitionStage(root: string, name: string, version: string, stage: string, archiveExisting = false, now: Clock = Date.now): ModelStage {
   validateModelName(name);
   const v = parseVersion(version);
   const s = canonicalStage(stage);
@@ -409,5 +372,47 @@ export function deleteRegisteredModel(root: string, name: string): void {
   locked(root, () => {
     const dir = modelDirOrThrow(root, name);
     fs.rmSync(dir, { recursive: true });
+  });
+}
+
+/** update_registered_model: a new description (and timestamp). */
+export function updateRegisteredModel(root: string, name: string, description: string, now: Clock = Date.now): void {
+  validateModelName(name);
+  locked(root, () => {
+    const dir = modelDirOrThrow(root, name);
+    saveModelMeta(dir, { description, last_updated_timestamp: now() });
+  });
+}
+
+/** update_model_version: a new description (and the version's timestamp). */
+export function updateModelVersion(root: string, name: string, version: string, description: string, now: Clock = Date.now): void {
+  validateModelName(name);
+  const v = parseVersion(version);
+  locked(root, () => {
+    const dir = modelDirOrThrow(root, name);
+    const target = liveVersion(dir, name, v);
+    saveVersionMeta(dir, target.dir, target.meta, { description, last_updated_timestamp: now() });
+  });
+}
+
+/**
+ * rename_registered_model as MLflow's file store does it: every version's meta.yaml and the
+ * model's get the new name and one timestamp, then the folder is renamed. Refuses a name
+ * that is taken.
+ */
+export function renameRegisteredModel(root: string, name: string, newName: string, now: Clock = Date.now): void {
+  validateModelName(name);
+  validateModelName(newName);
+  locked(root, () => {
+    const dir = modelDirOrThrow(root, name);
+    const target = registeredModelDir(root, newName);
+    if (fs.existsSync(target)) throw new StateError(`Registered Model (name=${newName}) already exists.`, 'model-exists');
+    const t = now();
+    for (const n of versionNumbers(dir)) {
+      const vdir = path.join(dir, `version-${n}`);
+      saveVersionMeta(dir, vdir, readMeta(path.join(vdir, 'meta.yaml')), { name: newName, last_updated_timestamp: t });
+    }
+    saveModelMeta(dir, { name: newName, last_updated_timestamp: t });
+    fs.renameSync(dir, target);
   });
 }

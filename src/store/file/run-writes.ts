@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
 import { formatPyFloat } from '../pyfloat.js';
-import { Store, type RunEntry } from './store.js';
+import { FileStore, type FileRunEntry } from './store.js';
 import type { KeyValue } from '../types.js';
 import { validateKeyName, validateMetric, validateParam, type MetricInput, type ValidMetric } from '../validate.js';
 import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
@@ -106,25 +106,25 @@ export class RunWriter {
   }
 
   /** Open the existing store for writing (NotFoundError when missing); `.trash/` is created if missing. */
-  open(): Store {
+  open(): FileStore {
     if (!existsSync(this.root)) throw new NotFoundError(`no MLflow store at ${this.root}: the folder does not exist`, 'store-not-found');
     if (!statSync(this.root).isDirectory()) throw new UsageError(`${this.root} is not a folder`, 'store-not-a-folder');
     // refuse to scatter folders into something that is not a store (`--store ~/project`
     // instead of `~/project/mlruns`); an empty folder is fine
-    Store.open(this.root);
+    FileStore.open(this.root);
     ensureDir(path.join(this.root, '.trash'));
-    return new Store(this.root);
+    return new FileStore(this.root);
   }
 
   /** A run by id (or unique prefix) whose run and experiment are both active; MLflow's check_run_is_active. */
-  activeRun(idOrPrefix: string): RunEntry {
+  activeRun(idOrPrefix: string): FileRunEntry {
     const store = this.open();
     const run = store.findRun(idOrPrefix);
     this.checkActive(run);
     return run;
   }
 
-  protected checkActive(run: RunEntry): void {
+  protected checkActive(run: FileRunEntry): void {
     const metaProblem = run.problems.find((p) => /meta-(missing|empty|unparsable|unreadable)$/.test(p.code) || p.code === 'run-experiment-mismatch');
     if (metaProblem) {
       throw new StateError(`run ${run.info.run_id} is broken: ${metaProblem.message}; run 'mlr doctor'`, 'broken-run');
@@ -151,7 +151,7 @@ export class RunWriter {
   }
 
   /** Append metric lines (grouped per key into one write each, in the order given). */
-  protected appendMetrics(run: RunEntry, metrics: ValidMetric[]): void {
+  protected appendMetrics(run: FileRunEntry, metrics: ValidMetric[]): void {
     const byKey = new Map<string, string>();
     for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + `${m.timestamp} ${formatPyFloat(m.value)} ${m.step}\n`);
     for (const [key, lines] of byKey) {
@@ -178,7 +178,7 @@ export class RunWriter {
   }
 
   /** Params are immutable: a new value for an existing key is refused (before anything is written). */
-  protected checkParams(run: RunEntry, params: KeyValue[]): KeyValue[] {
+  protected checkParams(run: FileRunEntry, params: KeyValue[]): KeyValue[] {
     const todo: KeyValue[] = [];
     for (const p of params) {
       const current = this.readParam(run, p.key);
@@ -189,7 +189,7 @@ export class RunWriter {
   }
 
   /** The stored value as MLflow compares it (text mode: universal newlines), or undefined. */
-  protected readParam(run: RunEntry, key: string): string | undefined {
+  protected readParam(run: FileRunEntry, key: string): string | undefined {
     try {
       return readFileSync(path.join(run.dir, 'params', key), 'utf8').replace(/\r\n?/g, '\n');
     } catch (e) {
@@ -199,7 +199,7 @@ export class RunWriter {
     }
   }
 
-  protected compareParam(run: RunEntry, p: KeyValue, current: string): void {
+  protected compareParam(run: FileRunEntry, p: KeyValue, current: string): void {
     if (current !== p.value) {
       throw new StateError(
         `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${current}' ` +
@@ -209,7 +209,7 @@ export class RunWriter {
     }
   }
 
-  protected writeParams(run: RunEntry, params: KeyValue[]): void {
+  protected writeParams(run: FileRunEntry, params: KeyValue[]): void {
     for (const p of params) {
       const file = path.join(run.dir, 'params', p.key);
       let created: boolean;
@@ -252,7 +252,7 @@ export class RunWriter {
     return run.info.run_id;
   }
 
-  protected applyTags(run: RunEntry, tags: KeyValue[]): void {
+  protected applyTags(run: FileRunEntry, tags: KeyValue[]): void {
     for (const t of tags) {
       if (t.key === RUN_NAME_TAG) this.setRunName(run, t.value);
       else this.writeRunTag(run.dir, t.key, t.value);
@@ -275,7 +275,7 @@ export class RunWriter {
   }
 
   /** Renaming rewrites meta.yaml: StoreWriter does it; this class only refuses. */
-  protected setRunName(_run: RunEntry, _name: string): void {
+  protected setRunName(_run: FileRunEntry, _name: string): void {
     throw new Error('internal: setting mlflow.runName needs StoreWriter');
   }
 }

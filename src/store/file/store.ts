@@ -8,6 +8,7 @@ import { NotFoundError, UsageError } from '../../errors.js';
 import { isDirectory, isFile, isSafeKeyPath, joinPath, listDir, listKeyFiles, readText, type FileKind } from './fsread.js';
 import { streamMetricChunks, summarizeMetricText } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
+import type { ExperimentEntry, FullRun, LoadNeeds, RunEntry, RunOutput } from '../backend.js';
 import {
   statusFromInt,
   type DatasetInput,
@@ -16,41 +17,22 @@ import {
   type LifecycleStage,
   type Metric,
   type Problem,
-  type Run,
   type RunInfo,
   type SearchableRun,
   type ViewType,
 } from '../types.js';
 
-export interface ExperimentEntry {
-  experiment: Experiment;
+/** An experiment of the file store: the interface's entry plus its folder. */
+export interface FileExperimentEntry extends ExperimentEntry {
   dir: string;
+  /** the folder is under `.trash/` (deleted, MLflow's soft delete) */
   inTrash: boolean;
-  broken: boolean;
-  problems: Problem[];
 }
 
-export interface RunEntry {
-  info: RunInfo;
+/** A run of the file store: the interface's entry plus its folder. */
+export interface FileRunEntry extends RunEntry {
   dir: string;
-  exp: ExperimentEntry;
-  broken: boolean;
-  /** true when meta.yaml could not be read: info holds guesses (id from the folder) */
-  metaUnreadable?: boolean;
-  problems: Problem[];
-}
-
-export interface RunOutput {
-  model_id: string;
-  step: number;
-}
-
-/** What a query needs loaded for each run (see src/search). */
-export interface LoadNeeds {
-  metrics?: Iterable<string> | 'all';
-  params?: Iterable<string> | 'all';
-  tags?: Iterable<string> | 'all';
-  datasets?: boolean;
+  exp: FileExperimentEntry;
 }
 
 /** Folders inside an experiment that are not runs (2.12: tags, datasets; 3.x: traces, models). */
@@ -98,13 +80,13 @@ function readYamlMap(file: string, kind: FileKind, what: string): { map?: YamlMa
   return { map: parsed.value };
 }
 
-export class Store {
+export class FileStore {
   readonly root: string;
   /** warnings collected while reading (broken entries); the CLI prints them to stderr */
   readonly problems: Problem[] = [];
   /** stray entries skipped (`.ipynb_checkpoints`, `.DS_Store`, …); printed under --verbose */
   readonly strays: Problem[] = [];
-  private expCache?: ExperimentEntry[];
+  private expCache?: FileExperimentEntry[];
 
   constructor(root: string) {
     // normalised once, so that paths built below by concatenation equal path.join's
@@ -116,7 +98,7 @@ export class Store {
    * Open an existing store. Throws NotFoundError (exit 1) when the folder does not exist
    * or does not look like an MLflow store. Never creates anything.
    */
-  static open(root: string, describe = root): Store {
+  static open(root: string, describe = root): FileStore {
     if (!isDirectory(root)) {
       throw new NotFoundError(`no MLflow store at ${describe}: the folder does not exist`, 'store-not-found');
     }
@@ -137,7 +119,7 @@ export class Store {
         'not-a-store',
       );
     }
-    return new Store(root);
+    return new FileStore(root);
   }
 
   private warn(p: Problem): void {
@@ -147,9 +129,9 @@ export class Store {
   // ------------------------------------------------------------------ experiments
 
   /** Every experiment folder, active ones first then `.trash`, each parsed (cached). */
-  allExperiments(): ExperimentEntry[] {
+  allExperiments(): FileExperimentEntry[] {
     if (this.expCache) return this.expCache;
-    const out: ExperimentEntry[] = [];
+    const out: FileExperimentEntry[] = [];
     const scan = (dir: string, inTrash: boolean): void => {
       for (const e of listDir(dir) ?? []) {
         if (!e.isDir) continue;
@@ -165,7 +147,7 @@ export class Store {
     return out;
   }
 
-  private readExperimentDir(dir: string, folder: string, inTrash: boolean): ExperimentEntry | undefined {
+  private readExperimentDir(dir: string, folder: string, inTrash: boolean): FileExperimentEntry | undefined {
     const file = joinPath(dir, 'meta.yaml');
     const { map, problem: p, missing } = readYamlMap(file, 'meta', 'experiment');
     const base: Experiment = {
@@ -221,16 +203,16 @@ export class Store {
   }
 
   /** Experiments in a view (active, deleted, all); tags are read only when asked for. */
-  listExperiments(view: ViewType = 'active', withTags = false): ExperimentEntry[] {
+  listExperiments(view: ViewType = 'active', withTags = false): FileExperimentEntry[] {
     const out = this.allExperiments().filter((e) => matchesView(e.experiment.lifecycle_stage, view));
     if (withTags) for (const e of out) this.loadExperimentTags(e);
     return out;
   }
 
-  private tagsLoaded = new WeakSet<ExperimentEntry>();
+  private tagsLoaded = new WeakSet<FileExperimentEntry>();
 
   /** Fill `experiment.tags` from `<exp>/tags/` (once). */
-  loadExperimentTags(e: ExperimentEntry): ExperimentEntry {
+  loadExperimentTags(e: FileExperimentEntry): FileExperimentEntry {
     if (!this.tagsLoaded.has(e)) {
       this.tagsLoaded.add(e);
       e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
@@ -242,7 +224,7 @@ export class Store {
    * An experiment by id or name (ids win; active names win over deleted ones); tags are
    * read only when asked for. Throws NotFoundError listing what exists when nothing matches.
    */
-  getExperiment(idOrName: string, withTags = false): ExperimentEntry {
+  getExperiment(idOrName: string, withTags = false): FileExperimentEntry {
     const all = this.allExperiments();
     const byId = all.filter((e) => e.experiment.experiment_id === idOrName);
     const hit =
@@ -266,8 +248,8 @@ export class Store {
   // ------------------------------------------------------------------ runs
 
   /** Runs of the given experiments (in that order) whose lifecycle stage is in the view. */
-  listRuns(exps: ExperimentEntry[], view: ViewType = 'active'): RunEntry[] {
-    const out: RunEntry[] = [];
+  listRuns(exps: FileExperimentEntry[], view: ViewType = 'active'): FileRunEntry[] {
+    const out: FileRunEntry[] = [];
     for (const exp of exps) {
       for (const e of listDir(exp.dir) ?? []) {
         if (!e.isDir || RESERVED_EXPERIMENT_DIRS.has(e.name)) continue;
@@ -278,7 +260,7 @@ export class Store {
     return out;
   }
 
-  private readRunDir(exp: ExperimentEntry, folder: string): RunEntry | undefined {
+  private readRunDir(exp: FileExperimentEntry, folder: string): FileRunEntry | undefined {
     const dir = joinPath(exp.dir, folder);
     const file = joinPath(dir, 'meta.yaml');
     const { map, problem: p, missing } = readYamlMap(file, 'meta', 'run');
@@ -339,7 +321,7 @@ export class Store {
   }
 
   /** The run folder `<exp>/<id>` for a full id, active experiments first, then `.trash`. */
-  private findRunDirect(want: string): RunEntry | undefined {
+  private findRunDirect(want: string): FileRunEntry | undefined {
     if (RESERVED_EXPERIMENT_DIRS.has(want)) return undefined;
     for (const [parent, inTrash] of [[this.root, false], [path.join(this.root, '.trash'), true]] as const) {
       for (const e of listDir(parent) ?? []) {
@@ -354,11 +336,16 @@ export class Store {
     return undefined;
   }
 
+  /** The run with exactly this id, or undefined (no prefix matching, no error). */
+  findRunOrUndefined(id: string): FileRunEntry | undefined {
+    return /^[a-zA-Z0-9][\w-]*$/.test(id) ? this.findRunDirect(id) : undefined;
+  }
+
   /**
    * A run by full id or a unique prefix of at least 6 characters, searched in every
    * experiment (active and deleted). Ambiguous prefixes list the candidates.
    */
-  findRun(idOrPrefix: string): RunEntry {
+  findRun(idOrPrefix: string): FileRunEntry {
     const want = idOrPrefix.trim();
     if (!/^[a-zA-Z0-9][\w-]*$/.test(want)) {
       throw new UsageError(`'${idOrPrefix}' is not a run id`, 'bad-run-id');
@@ -371,7 +358,7 @@ export class Store {
     if (want.length < 6) {
       throw new UsageError(`run id prefix '${want}' is too short: give at least 6 characters`, 'run-prefix-short');
     }
-    const hits: { exp: ExperimentEntry; folder: string }[] = [];
+    const hits: { exp: FileExperimentEntry; folder: string }[] = [];
     for (const exp of exps) {
       for (const e of listDir(exp.dir) ?? []) {
         if (e.isDir && e.name.startsWith(want) && !RESERVED_EXPERIMENT_DIRS.has(e.name)) hits.push({ exp, folder: e.name });
@@ -403,22 +390,22 @@ export class Store {
   }
 
   /** Params of a run (all, or only the given keys). */
-  readParams(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
+  readParams(run: FileRunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
     return this.readKeyValueDir(joinPath(run.dir, 'params'), 'param', keys);
   }
 
   /** Tags of a run (all, or only the given keys). */
-  readTags(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
+  readTags(run: FileRunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
     return this.readKeyValueDir(joinPath(run.dir, 'tags'), 'tag', keys);
   }
 
   /** Names of the run's params (file names under params/, `/`-joined), without reading them. */
-  listParamKeys(run: RunEntry): string[] {
+  listParamKeys(run: FileRunEntry): string[] {
     return listKeyFiles(path.join(run.dir, 'params'));
   }
 
   /** Names of the run's metrics (file names under metrics/, `/`-joined). */
-  listMetricKeys(run: RunEntry): string[] {
+  listMetricKeys(run: FileRunEntry): string[] {
     return listKeyFiles(path.join(run.dir, 'metrics'));
   }
 
@@ -427,7 +414,7 @@ export class Store {
    * (step, timestamp, value). Malformed lines are skipped with a warning; a file with no
    * good line has no latest value.
    */
-  readLatestMetrics(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, Metric> {
+  readLatestMetrics(run: FileRunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, Metric> {
     const out = new Map<string, Metric>();
     const dir = joinPath(run.dir, 'metrics');
     const list = keys === 'all' ? listKeyFiles(dir) : keys;
@@ -459,7 +446,7 @@ export class Store {
    * read chunk: what per-line consumers of long histories should loop over. Throws at once
    * (not on the first read) when the key is invalid or the run has no such metric.
    */
-  metricHistoryChunks(run: RunEntry, key: string): AsyncGenerator<Metric[]> {
+  metricHistoryChunks(run: FileRunEntry, key: string): AsyncGenerator<Metric[]> {
     if (!isSafeKeyPath(key)) throw new UsageError(`invalid metric key '${key}'`, 'bad-key');
     const file = path.join(run.dir, 'metrics', key);
     if (!isFile(file)) {
@@ -475,12 +462,12 @@ export class Store {
   }
 
   /** metricHistoryChunks one line at a time, for callers where per-line cost does not matter. */
-  metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric> {
+  metricHistory(run: FileRunEntry, key: string): AsyncGenerator<Metric> {
     return eachMetric(this.metricHistoryChunks(run, key));
   }
 
   /** Dataset inputs of a run (2.4+): `<run>/inputs/*` joined with `<exp>/datasets/*`. */
-  readDatasetInputs(run: RunEntry): DatasetInput[] {
+  readDatasetInputs(run: FileRunEntry): DatasetInput[] {
     const inputsDir = path.join(run.dir, 'inputs');
     const ents = listDir(inputsDir);
     if (!ents) return [];
@@ -514,7 +501,7 @@ export class Store {
   }
 
   /** Model outputs of a run (3.x): `<run>/outputs/<model_id>/meta.yaml`. */
-  readRunOutputs(run: RunEntry): RunOutput[] {
+  readRunOutputs(run: FileRunEntry): RunOutput[] {
     const dir = path.join(run.dir, 'outputs');
     const out: RunOutput[] = [];
     for (const e of listDir(dir) ?? []) {
@@ -527,9 +514,9 @@ export class Store {
   }
 
   /** The whole run in MLflow's REST shape: latest metrics, params, tags, inputs. */
-  loadRun(run: RunEntry): Run & { outputs?: { model_outputs: RunOutput[] } } {
+  loadRun(run: FileRunEntry): FullRun {
     const metrics = [...this.readLatestMetrics(run).values()].sort((a, b) => cmp(a.key, b.key));
-    const result: Run & { outputs?: { model_outputs: RunOutput[] } } = {
+    const result: FullRun = {
       info: run.info,
       data: {
         metrics,
@@ -549,7 +536,7 @@ export class Store {
    * has the files of the other clauses or of the order-by keys read. Keys a query does not
    * name are never read ('all' loads every file at once, one listing per folder).
    */
-  loadSearchable(run: RunEntry, needs: LoadNeeds): SearchableRun {
+  loadSearchable(run: FileRunEntry, needs: LoadNeeds): SearchableRun {
     const metrics: Map<string, number> =
       needs.metrics === 'all'
         ? new Map([...this.readLatestMetrics(run, 'all')].map(([k, m]) => [k, m.value]))

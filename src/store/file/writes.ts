@@ -7,55 +7,35 @@
  * The writer never prints and never reads the environment: the clock, warnings, and the
  * MLFLOW_TRUNCATE_LONG_VALUES switch come in through WriterOptions.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
-import { copyArtifact, resolveArtifactDir, validateArtifactPath } from '../artifacts/upload.js';
 import { withLock } from './lock.js';
 import { newExperimentId, newRunId, randomRunName } from '../names.js';
 import { fsMessage, intOrNull, RunWriter, RUN_NAME_TAG, str } from './run-writes.js';
-import { Store, type ExperimentEntry, type RunEntry } from './store.js';
-import { statusFromInt, statusToInt, type KeyValue, type RunStatus } from '../types.js';
+import { FileStore, type FileExperimentEntry, type FileRunEntry } from './store.js';
+import { statusFromInt, statusToInt, type DatasetInput, type KeyValue, type RunStatus } from '../types.js';
+import type { BatchInput, CreatedRun, CreateRunOptions } from '../backend.js';
 import { appendToUriPath, resolveUriIfLocal } from '../uri.js';
-import { validateBatchLimits, validateBatchTag, validateExperimentName, validateKeyName, type MetricInput } from '../validate.js';
+import { validateBatchLimits, validateBatchTag, validateExperimentName, validateKeyName } from '../validate.js';
 import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 
 export { asWriteError, type WriterOptions } from './run-writes.js';
+export type { BatchInput, CreatedRun, CreateRunOptions } from '../backend.js';
+
+/** Experiment ids mlr accepts for a new folder (MLflow's own are digits; migrated ones too). */
+const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\w-]{0,63}$/;
+/** Run ids mlr accepts for a new folder (uuid4 hex as MLflow makes them, or other safe ids). */
+const RUN_ID_RE = /^[a-zA-Z0-9][\w-]{0,63}$/;
 
 export const DEFAULT_EXPERIMENT_ID = '0';
 
-/** The `run_id` of a new run and where it went. */
-export interface CreatedRun {
-  run_id: string;
-  experiment_id: string;
-  run_name: string;
-  artifact_uri: string;
-  dir: string;
-}
-
-export interface CreateRunOptions {
-  /** experiment id or name (default '0') */
-  experiment?: string;
-  runName?: string;
-  /** user tags and system tags (mlflow.user, mlflow.source.*, …) */
-  tags?: KeyValue[];
-  parentRunId?: string;
-  startTime?: number;
-  /** recorded as user_id; MLflow takes it from the mlflow.user tag, else 'unknown' */
-  userId?: string;
-}
-
-export interface BatchInput {
-  metrics?: MetricInput[];
-  params?: KeyValue[];
-  tags?: KeyValue[];
-}
-
 /** A run's meta.yaml as read for a rewrite. */
 interface RunMeta {
-  entry: RunEntry;
+  entry: FileRunEntry;
   map: YamlMap;
   file: string;
 }
@@ -68,7 +48,7 @@ export class StoreWriter extends RunWriter {
    * create it with the Default experiment '0' as MLflow does (an existing folder, even an
    * empty one, gets no Default experiment). `.trash/` is created if missing.
    */
-  override open(create = false): Store {
+  override open(create = false): FileStore {
     if (!existsSync(this.root) && create) {
       mkdirSync(path.dirname(this.root), { recursive: true });
       let made = false;
@@ -109,7 +89,7 @@ export class StoreWriter extends RunWriter {
     return dir;
   }
 
-  protected nameConflict(store: Store, name: string, exceptId?: string): void {
+  protected nameConflict(store: FileStore, name: string, exceptId?: string): void {
     const same = store.allExperiments().filter((e) => e.experiment.name === name && e.experiment.experiment_id !== exceptId);
     const active = same.find((e) => e.experiment.lifecycle_stage === 'active');
     if (active) throw new StateError(`Experiment '${name}' already exists.`, 'experiment-exists');
@@ -128,26 +108,36 @@ export class StoreWriter extends RunWriter {
    * name (`created: false`) — so concurrent creators of one name all get the same id.
    * A deleted experiment of that name is an error, as in MLflow.
    */
-  createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[] } = {}): { experiment_id: string; created: boolean } {
+  createExperiment(
+    name: string,
+    opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {},
+  ): { experiment_id: string; created: boolean } {
     validateExperimentName(name);
+    if (opts.experimentId !== undefined && !EXPERIMENT_ID_RE.test(opts.experimentId)) {
+      throw new UsageError(`invalid experiment id '${opts.experimentId}'`, 'bad-experiment-id');
+    }
     for (const t of opts.tags ?? []) validateKeyName('tag', t.key);
     if (opts.artifactLocation !== undefined && opts.artifactLocation.startsWith('runs:')) {
       throw new UsageError(`Artifact location cannot be a runs:/ URI: '${opts.artifactLocation}'`, 'bad-artifact-location');
     }
     this.open(true);
     return this.lock(() => {
-      const store = new Store(this.root);
+      const store = new FileStore(this.root);
       const existing = store.allExperiments().find((e) => e.experiment.name === name && e.experiment.lifecycle_stage === 'active');
       if (existing) return { experiment_id: existing.experiment.experiment_id, created: false };
       this.nameConflict(store, name);
+      const wanted = opts.experimentId;
+      if (wanted !== undefined && (existsSync(path.join(this.root, wanted)) || existsSync(path.join(this.root, '.trash', wanted)))) {
+        throw new StateError(`Experiment with id '${wanted}' already exists.`, 'experiment-exists');
+      }
       for (let attempt = 0; ; attempt++) {
-        const id = newExperimentId();
-        if (existsSync(path.join(this.root, '.trash', id))) continue;
+        const id = wanted ?? newExperimentId();
+        if (wanted === undefined && existsSync(path.join(this.root, '.trash', id))) continue;
         let dir: string;
         try {
           dir = this.writeNewExperiment(id, name, opts.artifactLocation);
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST' && wanted === undefined && attempt < 10) continue;
           throw e;
         }
         for (const t of opts.tags ?? []) this.writeExperimentTag(dir, t.key, t.value);
@@ -167,7 +157,7 @@ export class StoreWriter extends RunWriter {
   }
 
   /** The experiment's meta.yaml as a map, refusing to rewrite a broken one. */
-  protected readExperimentMeta(e: ExperimentEntry): YamlMap {
+  protected readExperimentMeta(e: FileExperimentEntry): YamlMap {
     const file = path.join(e.dir, 'meta.yaml');
     let text: string;
     try {
@@ -187,8 +177,8 @@ export class StoreWriter extends RunWriter {
 
   /** Rewrite an experiment's meta.yaml the way MLflow's overwrite_yaml does: all fields plus a stale `tags` copy. */
   protected rewriteExperimentMeta(
-    store: Store,
-    e: ExperimentEntry,
+    store: FileStore,
+    e: FileExperimentEntry,
     dir: string,
     changes: { name?: string; lifecycle_stage?: string },
     time = this.now(),
@@ -210,7 +200,7 @@ export class StoreWriter extends RunWriter {
   }
 
   /** An experiment by id or name from a fresh read of the store. */
-  protected experiment(store: Store, idOrName: string): ExperimentEntry {
+  protected experiment(store: FileStore, idOrName: string): FileExperimentEntry {
     return store.getExperiment(idOrName);
   }
 
@@ -219,7 +209,7 @@ export class StoreWriter extends RunWriter {
     const store0 = this.open();
     const id = this.experiment(store0, idOrName).experiment.experiment_id;
     return this.lock(() => {
-      const store = new Store(this.root);
+      const store = new FileStore(this.root);
       const e = this.experiment(store, id);
       this.nameConflict(store, newName);
       if (e.experiment.lifecycle_stage !== 'active') {
@@ -244,7 +234,7 @@ export class StoreWriter extends RunWriter {
       );
     }
     return this.lock(() => {
-      const store = new Store(this.root);
+      const store = new FileStore(this.root);
       const e = store.allExperiments().find((x) => x.experiment.experiment_id === id && !x.inTrash);
       if (!e || e.experiment.lifecycle_stage !== 'active') {
         throw new NotFoundError(`Could not find experiment with ID ${id}`, 'experiment-not-found');
@@ -272,7 +262,7 @@ export class StoreWriter extends RunWriter {
     const found = this.experiment(store0, idOrName);
     const id = found.experiment.experiment_id;
     return this.lock(() => {
-      const store = new Store(this.root);
+      const store = new FileStore(this.root);
       const e = store.allExperiments().find((x) => x.experiment.experiment_id === id && x.inTrash);
       if (!e) throw new NotFoundError(`Could not find deleted experiment with ID ${id}`, 'experiment-not-found');
       const activeDir = path.join(this.root, id);
@@ -290,7 +280,7 @@ export class StoreWriter extends RunWriter {
       }
       this.readExperimentMeta(e);
       renameSync(e.dir, activeDir);
-      const restored = new Store(this.root);
+      const restored = new FileStore(this.root);
       const re = restored.allExperiments().find((x) => x.experiment.experiment_id === id && !x.inTrash)!;
       for (const run of restored.listRuns([re], 'deleted')) {
         const meta = this.tryRunMeta(run);
@@ -333,7 +323,7 @@ export class StoreWriter extends RunWriter {
         'run-name-conflict',
       );
     }
-    if (opts.startTime !== undefined && (!Number.isSafeInteger(opts.startTime) || opts.startTime < 0)) {
+    if (opts.startTime !== undefined && (!Number.isSafeInteger(opts.startTime) || (opts.startTime as number) < 0)) {
       throw new UsageError(`invalid start time ${opts.startTime}: expected milliseconds since the epoch`, 'bad-time');
     }
     const store = this.open(true);
@@ -355,13 +345,17 @@ export class StoreWriter extends RunWriter {
     const runName = opts.runName || tagName || randomRunName();
     if (!tagName) tags.push({ key: RUN_NAME_TAG, value: runName });
     const location = str(this.readExperimentMeta(e)['artifact_location']) ?? appendToUriPath(this.artifactRoot, expId);
+    if (opts.runId !== undefined) {
+      if (!RUN_ID_RE.test(opts.runId)) throw new UsageError(`invalid run id '${opts.runId}'`, 'bad-run-id');
+      if (store.findRunOrUndefined(opts.runId)) throw new StateError(`a run with id ${opts.runId} already exists`, 'run-exists');
+    }
     for (let attempt = 0; ; attempt++) {
-      const runId = newRunId();
+      const runId = opts.runId ?? newRunId();
       const dir = path.join(e.dir, runId);
       try {
         mkdirSync(dir);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 5) continue;
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST' && opts.runId === undefined && attempt < 5) continue;
         throw err;
       }
       const artifactUri = appendToUriPath(location, runId, 'artifacts');
@@ -380,12 +374,12 @@ export class StoreWriter extends RunWriter {
       createExclusive(path.join(dir, 'meta.yaml'), dumpYaml(meta));
       for (const sub of ['metrics', 'params', 'artifacts']) ensureDir(path.join(dir, sub));
       for (const t of tags) this.writeRunTag(dir, t.key, t.value);
-      return { run_id: runId, experiment_id: expId, run_name: runName, artifact_uri: artifactUri, dir };
+      return { run_id: runId, experiment_id: expId, run_name: runName, artifact_uri: artifactUri };
     }
   }
 
   /** Read a run's meta.yaml for rewriting; refuses a broken one. */
-  protected runMeta(run: RunEntry): RunMeta {
+  protected runMeta(run: FileRunEntry): RunMeta {
     const file = path.join(run.dir, 'meta.yaml');
     const fail = (why: string): never => {
       throw new StateError(`run ${run.info.run_id}: ${file} ${why}; run 'mlr doctor'`, 'broken-run');
@@ -410,7 +404,7 @@ export class StoreWriter extends RunWriter {
   }
 
   /** runMeta for bulk operations: a broken run is skipped with a warning instead. */
-  protected tryRunMeta(run: RunEntry): RunMeta | undefined {
+  protected tryRunMeta(run: FileRunEntry): RunMeta | undefined {
     try {
       return this.runMeta(run);
     } catch (e) {
@@ -482,7 +476,7 @@ export class StoreWriter extends RunWriter {
     return run.info.run_id;
   }
 
-  protected override setRunName(run: RunEntry, name: string): void {
+  protected override setRunName(run: FileRunEntry, name: string): void {
     this.lock(() => {
       const meta = this.runMeta(run);
       this.writeRunTag(run.dir, RUN_NAME_TAG, name);
@@ -512,24 +506,72 @@ export class StoreWriter extends RunWriter {
     return run.info.run_id;
   }
 
-  /**
-   * Copy a file or folder into the run's artifacts (under `artifactPath`). When the
-   * recorded artifact_uri belongs to another machine, the store's own `<run>/artifacts`
-   * is used and `note` says so.
-   */
-  logArtifact(idOrPrefix: string, source: string, artifactPath = ''): { run_id: string; dest: string; note?: string } {
-    const rel = validateArtifactPath(artifactPath);
-    const run = this.activeRun(idOrPrefix);
-    const location = str(this.readExperimentMeta(run.exp)['artifact_location']) ?? '';
-    const target = resolveArtifactDir(run, location, this.cwd);
-    let dest: string;
-    try {
-      dest = copyArtifact(path.resolve(this.cwd, source), target, rel);
-    } catch (e) {
-      if (e instanceof UsageError || e instanceof StateError) throw e;
-      throw new StateError(`cannot copy ${source} into the artifacts of run ${run.info.run_id}: ${fsMessage(e)}`, 'write-failed');
+  /** Remove an experiment tag (`<exp>/tags/<key>`); NotFoundError when it is not set. */
+  deleteExperimentTag(idOrName: string, key: string): string {
+    validateKeyName('tag', key);
+    const e = this.experiment(this.open(), idOrName);
+    if (e.experiment.lifecycle_stage !== 'active') {
+      throw new StateError(`The experiment ${e.experiment.experiment_id} must be in the 'active' lifecycle_stage to delete tags`, 'experiment-deleted');
     }
-    return { run_id: run.info.run_id, dest, ...(target.note ? { note: target.note } : {}) };
+    const file = path.join(e.dir, 'tags', key);
+    if (!existsSync(file)) throw new NotFoundError(`No tag with name: ${key} in experiment with id ${e.experiment.experiment_id}`, 'tag-not-found');
+    unlinkSync(file);
+    return e.experiment.experiment_id;
+  }
+
+  /** MLflow's update_run: status, end time and name, each only when given, in one rewrite. */
+  updateRun(idOrPrefix: string, update: { status?: RunStatus; endTime?: number | null; runName?: string }): string {
+    if (update.endTime !== undefined && update.endTime !== null && (!Number.isSafeInteger(update.endTime) || update.endTime < 0)) {
+      throw new UsageError(`invalid end time ${update.endTime}: expected milliseconds since the epoch`, 'bad-time');
+    }
+    const run = this.activeRun(idOrPrefix);
+    this.lock(() => {
+      const meta = this.runMeta(run);
+      if (update.runName !== undefined && update.runName !== '') this.writeRunTag(run.dir, RUN_NAME_TAG, update.runName);
+      this.writeRunMeta(meta, {
+        ...(update.status !== undefined ? { status: statusToInt(update.status) } : {}),
+        ...(update.endTime !== undefined ? { end_time: update.endTime } : {}),
+        ...(update.runName !== undefined && update.runName !== '' ? { run_name: update.runName } : {}),
+      });
+    });
+    return run.info.run_id;
+  }
+
+  /**
+   * log_inputs as MLflow 2.12's file store writes it (spec §7.3): `<exp>/datasets/<md5(name+digest)>/meta.yaml`
+   * once per dataset, and `<run>/inputs/<md5(dataset_id+run_id)>/meta.yaml` per input —
+   * `destination_id` a copy of the dataset id, as MLflow writes it.
+   */
+  logInputs(idOrPrefix: string, inputs: DatasetInput[]): string {
+    const run = this.activeRun(idOrPrefix);
+    this.lock(() => {
+      for (const input of inputs) {
+        const d = input.dataset;
+        const datasetId = md5(d.name + d.digest);
+        const dsDir = path.join(run.exp.dir, 'datasets', datasetId);
+        if (!existsSync(path.join(dsDir, 'meta.yaml'))) {
+          ensureDir(dsDir);
+          const meta: Record<string, DumpValue> = {
+            digest: d.digest,
+            name: d.name,
+            profile: d.profile ?? null,
+            schema: d.schema ?? null,
+            source: d.source,
+            source_type: d.source_type,
+          };
+          atomicWriteFile(path.join(dsDir, 'meta.yaml'), dumpYaml(meta));
+        }
+        const inputDir = path.join(run.dir, 'inputs', md5(datasetId + run.info.run_id));
+        ensureDir(inputDir);
+        const tags: Record<string, DumpValue> = {};
+        for (const t of input.tags) tags[t.key] = t.value;
+        atomicWriteFile(
+          path.join(inputDir, 'meta.yaml'),
+          dumpYaml({ destination_id: datasetId, destination_type: 'RUN', source_id: datasetId, source_type: 'DATASET', tags }),
+        );
+      }
+    });
+    return run.info.run_id;
   }
 }
 
@@ -562,4 +604,8 @@ function persistedRunInfo(info: {
     tags: [],
     user_id: info.user_id,
   };
+}
+
+function md5(text: string): string {
+  return createHash('md5').update(text, 'utf8').digest('hex');
 }

@@ -1,0 +1,115 @@
+/**
+ * Artifacts on this machine behind the ArtifactRepository interface: the recorded
+ * `artifact_uri` when it exists here, else the backend's in-store folder (the virtual
+ * re-root of location.ts). Used by every backend whose artifacts are local folders (the
+ * file store, and MLflow's SQLite store with its default `./mlruns` artifact root).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { StateError, UsageError } from '../../errors.js';
+import type { ArtifactEntry, ArtifactLocation, ArtifactOwner, ArtifactRepository, LoggedModel, RunEntry } from '../backend.js';
+import type { RunInfo } from '../types.js';
+import { copyArtifact as copyOut, listArtifacts, loggedModelArtifactRoot, normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from './local.js';
+import { isResolved, resolveFolder, type ResolveContext } from './location.js';
+import { copyArtifact as copyIn, resolveArtifactDir, validateArtifactPath, type InStoreFolder } from './upload.js';
+
+/** What a backend tells the repository about where its records keep artifacts. */
+export interface LocalArtifactHost {
+  /** the store root (relative locations resolve against its parent) and the working folder */
+  ctx: ResolveContext;
+  /** the in-store artifact folder of a run, for the re-root */
+  runFolder(run: RunEntry): InStoreFolder;
+  /** the in-store folder of a logged model (its artifacts are in `artifacts/` below it) */
+  loggedModelDir(model: LoggedModel): string;
+  /** the run's experiment's artifact_location (decides whether a missing run folder may be created) */
+  experimentLocation(run: RunEntry): string;
+}
+
+function describe(owner: ArtifactOwner): string {
+  return 'run' in owner ? `run ${owner.run.info.run_id}` : `logged model ${owner.loggedModel.model_id}`;
+}
+
+export class LocalArtifactRepository implements ArtifactRepository {
+  private readonly host: LocalArtifactHost;
+
+  constructor(host: LocalArtifactHost) {
+    this.host = host;
+  }
+
+  /** The local root of an owner's artifacts (an empty `missing` root when there is none). */
+  root(owner: ArtifactOwner): ArtifactRoot {
+    if ('run' in owner) return runArtifactRoot(owner.run.info as RunInfo, this.host.runFolder(owner.run).path, this.host.ctx);
+    const m = owner.loggedModel;
+    return loggedModelArtifactRoot(this.host.loggedModelDir(m), m.artifact_location, m.model_id, this.host.ctx);
+  }
+
+  async locate(owner: ArtifactOwner): Promise<ArtifactLocation> {
+    const r = this.root(owner);
+    const how = r.how === 'mlartifacts' ? 'reroot' : r.how;
+    return { recorded: r.recorded, where: r.path, how, missing: r.missing, ...(r.note ? { note: r.note } : {}) };
+  }
+
+  async list(owner: ArtifactOwner, rel: string, recursive = false): Promise<ArtifactEntry[]> {
+    const p = normalizeArtifactPath(rel);
+    const root = this.root(owner);
+    // a path that does not exist is an error; an empty or absent root just lists nothing
+    if (p !== '') requireArtifact(root, p, describe(owner));
+    return listArtifacts(root, p, recursive);
+  }
+
+  async stat(owner: ArtifactOwner, rel: string): Promise<ArtifactEntry | undefined> {
+    const p = normalizeArtifactPath(rel);
+    const root = this.root(owner);
+    if (root.missing) return undefined;
+    const full = p === '' ? root.path : path.join(root.path, ...p.split('/'));
+    try {
+      const st = fs.statSync(full);
+      return { path: p, is_dir: st.isDirectory(), file_size: st.isDirectory() ? null : st.size };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async open(owner: ArtifactOwner, rel: string) {
+    const p = normalizeArtifactPath(rel);
+    if (p === '') throw new UsageError("give the path of a file inside the run's artifacts (see mlr artifacts ls)", 'artifact-is-dir');
+    const hit = requireArtifact(this.root(owner), p, describe(owner));
+    if (hit.stat.isDirectory()) {
+      throw new UsageError(`'${p}' is a folder of ${describe(owner)}'s artifacts: use mlr artifacts ls or mlr artifacts get`, 'artifact-is-dir');
+    }
+    return { size: hit.stat.size, stream: fs.createReadStream(hit.full) };
+  }
+
+  async download(owner: ArtifactOwner, rel: string, outDir: string) {
+    const p = normalizeArtifactPath(rel);
+    const hit = requireArtifact(this.root(owner), p, describe(owner));
+    const dest = p === '' ? outDir : path.join(outDir, ...p.split('/'));
+    return { dest, files: copyOut(hit.full, dest) };
+  }
+
+  async upload(run: RunEntry, source: string, artifactPath: string) {
+    const rel = validateArtifactPath(artifactPath);
+    const target = resolveArtifactDir(run.info, this.host.runFolder(run), this.host.experimentLocation(run), this.host.ctx.cwd);
+    let dest: string;
+    try {
+      dest = copyIn(path.resolve(this.host.ctx.cwd, source), target, rel);
+    } catch (e) {
+      if (e instanceof UsageError || e instanceof StateError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      throw new StateError(`cannot copy ${source} into the artifacts of run ${run.info.run_id}: ${err.code ?? err.message}`, 'write-failed');
+    }
+    return { dest, ...(target.note ? { note: target.note } : {}) };
+  }
+
+  async localPath(owner: ArtifactOwner, rel: string): Promise<string | undefined> {
+    const root = this.root(owner);
+    if (root.missing) return undefined;
+    const p = normalizeArtifactPath(rel);
+    return p === '' ? root.path : path.join(root.path, ...p.split('/'));
+  }
+
+  async resolveUri(uri: string): Promise<{ path: string | null; note: string | null }> {
+    const r = resolveFolder(uri, this.host.ctx);
+    return isResolved(r) ? { path: r.path, note: r.note ?? null } : { path: null, note: r.reason };
+  }
+}

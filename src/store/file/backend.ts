@@ -1,0 +1,83 @@
+/**
+ * The file store (`mlruns/`) as a Backend: its reader, writer, registry and local
+ * artifacts, each loaded on first use.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ArtifactRepository, Backend, ModelRegistry, TrackingReader, TrackingWriter } from '../backend.js';
+import type { WriterOptions } from './run-writes.js';
+import type { FileTrackingReader } from './reader.js';
+
+export interface FileBackendOptions extends WriterOptions {
+  /** how to name the store in messages ("./mlruns (the default …)") */
+  describe: string;
+  /** the tracking URI a child process should use */
+  trackingUri: string;
+}
+
+export class FileBackend implements Backend {
+  readonly kind = 'file' as const;
+  readonly description: string;
+  readonly trackingUri: string;
+  readonly root: string;
+  private readonly opts: FileBackendOptions;
+  private readerP?: Promise<FileTrackingReader>;
+  private writerP?: Promise<TrackingWriter>;
+  private registryP?: Promise<ModelRegistry>;
+  private artifactsP?: Promise<ArtifactRepository>;
+
+  constructor(opts: FileBackendOptions) {
+    this.opts = opts;
+    this.root = opts.root;
+    this.description = opts.describe;
+    this.trackingUri = opts.trackingUri;
+  }
+
+  /** The reader (opening the store: NotFoundError when it does not exist or is not a store). */
+  fileReader(): Promise<FileTrackingReader> {
+    this.readerP ??= (async () => {
+      const [{ FileStore }, { FileTrackingReader }] = await Promise.all([import('./store.js'), import('./reader.js')]);
+      return new FileTrackingReader(FileStore.open(this.root, this.description));
+    })();
+    return this.readerP;
+  }
+
+  reader(): Promise<TrackingReader> {
+    return this.fileReader();
+  }
+
+  writer(): Promise<TrackingWriter> {
+    this.writerP ??= import('./writer.js').then(({ FileTrackingWriter }) => new FileTrackingWriter(this.opts));
+    return this.writerP;
+  }
+
+  registry(): Promise<ModelRegistry> {
+    this.registryP ??= (async () => {
+      const [reader, { FileModelRegistry }] = await Promise.all([this.fileReader(), import('./registry.js')]);
+      return new FileModelRegistry(this.root, reader.problems, this.opts.now);
+    })();
+    return this.registryP;
+  }
+
+  artifacts(): Promise<ArtifactRepository> {
+    this.artifactsP ??= (async () => {
+      const [{ LocalArtifactRepository }, { fileRun }, { loggedModelDir }] = await Promise.all([
+        import('../artifacts/repository.js'),
+        import('./reader.js'),
+        import('./registry.js'),
+      ]);
+      return new LocalArtifactRepository({
+        ctx: { root: this.root, cwd: this.opts.cwd },
+        runFolder: (run) => {
+          const dir = fileRun(run).dir;
+          return { path: path.join(dir, 'artifacts'), usable: existsSync(dir) };
+        },
+        loggedModelDir,
+        experimentLocation: (run) => run.exp.experiment.artifact_location,
+      });
+    })();
+    return this.artifactsP;
+  }
+
+  async close(): Promise<void> {}
+}

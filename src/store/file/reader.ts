@@ -1,0 +1,123 @@
+/**
+ * The file store behind the TrackingReader interface: FileStore (store.ts) does the reading,
+ * synchronously and lazily; this adapter gives it the interface's shape and answers searches
+ * in-process (local-search.ts), reading only the files a query needs.
+ */
+import path from 'node:path';
+import type {
+  ExperimentEntry,
+  FullRun,
+  LoadNeeds,
+  MetricTail,
+  RunEntry,
+  RunOutput,
+  RunSearch,
+  SearchedRun,
+  TrackingReader,
+} from '../backend.js';
+import { searchLocally } from '../local-search.js';
+import type { DatasetInput, Metric, Problem, SearchableRun, ViewType } from '../types.js';
+import { isSafeKeyPath } from './fsread.js';
+import type { FileExperimentEntry, FileRunEntry, FileStore } from './store.js';
+import { tailMetricFile } from './tail.js';
+import { UsageError } from '../../errors.js';
+
+/** The file-store record behind an interface record (every record this backend hands out is one). */
+export function fileRun(run: RunEntry): FileRunEntry {
+  if (typeof (run as Partial<FileRunEntry>).dir !== 'string') throw new Error('internal: a run record of another backend reached the file store');
+  return run as FileRunEntry;
+}
+
+/** The file-store record behind an interface experiment record. */
+export function fileExperiment(e: ExperimentEntry): FileExperimentEntry {
+  if (typeof (e as Partial<FileExperimentEntry>).dir !== 'string') throw new Error('internal: an experiment record of another backend reached the file store');
+  return e as FileExperimentEntry;
+}
+
+export class FileTrackingReader implements TrackingReader {
+  readonly store: FileStore;
+
+  constructor(store: FileStore) {
+    this.store = store;
+  }
+
+  get problems(): Problem[] {
+    return this.store.problems;
+  }
+
+  get strays(): Problem[] {
+    return this.store.strays;
+  }
+
+  async listExperiments(view: ViewType = 'active', withTags = false): Promise<ExperimentEntry[]> {
+    return this.store.listExperiments(view, withTags);
+  }
+
+  async getExperiment(idOrName: string, withTags = false): Promise<ExperimentEntry> {
+    return this.store.getExperiment(idOrName, withTags);
+  }
+
+  async loadExperimentTags(e: ExperimentEntry): Promise<ExperimentEntry> {
+    return this.store.loadExperimentTags(fileExperiment(e));
+  }
+
+  async listRuns(exps: readonly ExperimentEntry[], view: ViewType = 'active'): Promise<RunEntry[]> {
+    return this.store.listRuns(exps.map(fileExperiment), view);
+  }
+
+  searchRuns(search: RunSearch): Promise<SearchedRun[]> {
+    return searchLocally(this, search);
+  }
+
+  async findRun(idOrPrefix: string): Promise<RunEntry> {
+    return this.store.findRun(idOrPrefix);
+  }
+
+  readParams(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
+    return this.store.readParams(fileRun(run), keys);
+  }
+
+  readTags(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
+    return this.store.readTags(fileRun(run), keys);
+  }
+
+  readLatestMetrics(run: RunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, Metric> {
+    return this.store.readLatestMetrics(fileRun(run), keys);
+  }
+
+  listParamKeys(run: RunEntry): string[] {
+    return this.store.listParamKeys(fileRun(run));
+  }
+
+  listMetricKeys(run: RunEntry): string[] {
+    return this.store.listMetricKeys(fileRun(run));
+  }
+
+  readDatasetInputs(run: RunEntry): DatasetInput[] {
+    return this.store.readDatasetInputs(fileRun(run));
+  }
+
+  readRunOutputs(run: RunEntry): RunOutput[] {
+    return this.store.readRunOutputs(fileRun(run));
+  }
+
+  loadRun(run: RunEntry): FullRun {
+    return this.store.loadRun(fileRun(run));
+  }
+
+  loadSearchable(run: RunEntry, needs: LoadNeeds): SearchableRun {
+    return this.store.loadSearchable(fileRun(run), needs);
+  }
+
+  metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric[]> {
+    return this.store.metricHistoryChunks(fileRun(run), key);
+  }
+
+  tailMetric(run: RunEntry, key: string): MetricTail {
+    if (!isSafeKeyPath(key)) throw new UsageError(`invalid metric key '${key}'`, 'bad-key');
+    const file = path.join(fileRun(run).dir, 'metrics', key);
+    return tailMetricFile(file, key, (line, _text, reason) =>
+      this.store.problems.push({ code: 'metric-malformed', path: file, message: `${file} line ${line}: ${reason}` }),
+    );
+  }
+}

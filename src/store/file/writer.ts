@@ -1,0 +1,100 @@
+/**
+ * The file store behind the TrackingWriter interface. A logging call (log-metric,
+ * log-param, set-tag, delete-tag) loads only RunWriter (run-writes.ts); everything else
+ * loads the full StoreWriter (writes.ts). Filesystem failures become one-line errors.
+ */
+import type { BatchInput, CreatedRun, CreateRunOptions, MetricInput, TrackingWriter } from '../backend.js';
+import type { DatasetInput, KeyValue, RunStatus } from '../types.js';
+import { asWriteError, RUN_NAME_TAG, RunWriter, type WriterOptions } from './run-writes.js';
+import type { StoreWriter } from './writes.js';
+
+/** Runs `fn`, turning a filesystem error into a one-line StateError (see asWriteError). */
+async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw asWriteError(e);
+  }
+}
+
+export class FileTrackingWriter implements TrackingWriter {
+  private readonly opts: WriterOptions;
+  private light?: RunWriter;
+  private full?: StoreWriter;
+
+  constructor(opts: WriterOptions) {
+    this.opts = opts;
+  }
+
+  private runWriter(): RunWriter {
+    this.light ??= new RunWriter(this.opts);
+    return this.light;
+  }
+
+  private async storeWriter(): Promise<StoreWriter> {
+    if (!this.full) {
+      const { StoreWriter } = await import('./writes.js');
+      this.full = new StoreWriter(this.opts);
+    }
+    return this.full;
+  }
+
+  createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}) {
+    return guarded(async () => (await this.storeWriter()).createExperiment(name, opts));
+  }
+  renameExperiment(idOrName: string, newName: string) {
+    return guarded(async () => (await this.storeWriter()).renameExperiment(idOrName, newName));
+  }
+  deleteExperiment(idOrName: string) {
+    return guarded(async () => (await this.storeWriter()).deleteExperiment(idOrName));
+  }
+  restoreExperiment(idOrName: string) {
+    return guarded(async () => (await this.storeWriter()).restoreExperiment(idOrName));
+  }
+  setExperimentTag(idOrName: string, key: string, value: string) {
+    return guarded(async () => (await this.storeWriter()).setExperimentTag(idOrName, key, value));
+  }
+  deleteExperimentTag(idOrName: string, key: string) {
+    return guarded(async () => (await this.storeWriter()).deleteExperimentTag(idOrName, key));
+  }
+
+  createRun(opts: CreateRunOptions): Promise<CreatedRun> {
+    return guarded(async () => (await this.storeWriter()).createRun(opts));
+  }
+  endRun(run: string, status?: RunStatus, endTime?: number) {
+    return guarded(async () => (await this.storeWriter()).endRun(run, status, endTime));
+  }
+  updateRun(run: string, update: { status?: RunStatus; endTime?: number | null; runName?: string }) {
+    return guarded(async () => (await this.storeWriter()).updateRun(run, update));
+  }
+  deleteRun(run: string) {
+    return guarded(async () => (await this.storeWriter()).deleteRun(run));
+  }
+  restoreRun(run: string) {
+    return guarded(async () => (await this.storeWriter()).restoreRun(run));
+  }
+  renameRun(run: string, name: string) {
+    return guarded(async () => (await this.storeWriter()).renameRun(run, name));
+  }
+
+  logMetrics(run: string, metrics: MetricInput[]) {
+    return guarded(() => this.runWriter().logMetrics(run, metrics));
+  }
+  logParams(run: string, params: KeyValue[]) {
+    return guarded(() => this.runWriter().logParams(run, params));
+  }
+  setTags(run: string, tags: KeyValue[]) {
+    // renaming through mlflow.runName rewrites meta.yaml: only the full writer does that
+    if (tags.some((t) => t.key === RUN_NAME_TAG)) return guarded(async () => (await this.storeWriter()).setTags(run, tags));
+    return guarded(() => this.runWriter().setTags(run, tags));
+  }
+  deleteTag(run: string, key: string) {
+    return guarded(() => this.runWriter().deleteTag(run, key));
+  }
+  logBatch(run: string, batch: BatchInput) {
+    return guarded(async () => (await this.storeWriter()).logBatch(run, batch));
+  }
+  logInputs(run: string, inputs: DatasetInput[]) {
+    return guarded(async () => (await this.storeWriter()).logInputs(run, inputs));
+  }
+}

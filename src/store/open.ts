@@ -1,0 +1,34 @@
+/**
+ * Opening the backend a tracking URI names. Each backend's module is imported only when
+ * chosen, so a command pays for the one it uses.
+ */
+import type { Backend } from './backend.js';
+import type { StoreLocation } from './root.js';
+
+export interface OpenOptions {
+  cwd: string;
+  now?: () => number;
+  warn?: (message: string) => void;
+  /** MLFLOW_TRUNCATE_LONG_VALUES (default true) */
+  truncate?: boolean;
+}
+
+/** How a location is named in messages: the path and where it came from. */
+export function describeLocation(l: StoreLocation): string {
+  return l.origin === 'default' ? `${l.root} (the default ./mlruns; set --store or MLFLOW_TRACKING_URI)` : `${l.root} (from ${l.origin})`;
+}
+
+/** The backend for a resolved location (not yet opened: its parts open on first use). */
+export async function openBackend(loc: StoreLocation, opts: OpenOptions): Promise<Backend> {
+  const { FileBackend } = await import('./file/backend.js');
+  return new FileBackend({
+    root: loc.root,
+    artifactRoot: loc.artifactRoot,
+    cwd: opts.cwd,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.warn ? { warn: opts.warn } : {}),
+    ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}),
+    describe: describeLocation(loc),
+    trackingUri: loc.artifactRoot,
+  });
+}
