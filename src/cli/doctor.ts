@@ -43,7 +43,7 @@ export function registerDoctor(program: Command): void {
         const { undoFix } = await import('../doctor/undo.js');
         const explicit = ctx.globals.trackingUri ?? ctx.globals.store ?? ctx.env['MLFLOW_TRACKING_URI'];
         const r = undoFix(opts.undo, explicit ? ctx.fileRoot('mlr doctor --undo') : undefined);
-        if (opts.format === 'json') await ctx.out(JSON.stringify({ store: r.store, undone: r.undone }, null, 2) + '\n');
+        if (opts.format === 'json') await ctx.out((await import('../render/table.js')).renderJson({ store: r.store, undone: r.undone }));
         else if (!quiet) ctx.note(`undid ${r.undone.length} change${r.undone.length === 1 ? '' : 's'} in ${shown(r.store, ctx.cwd)}`);
         return;
       }

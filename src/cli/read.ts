@@ -118,7 +118,7 @@ export function registerRead(program: Command): void {
         ctx.flushProblems();
         if (listing.kind === 'ids') return ctx.out(listing.ids.map((id) => id + '\n').join(''));
         const views = await import('../render/views.js');
-        if (listing.kind === 'json') return ctx.out(JSON.stringify(listing.runs.map((r) => views.runJson(r.run, r.problems)), null, 2) + '\n');
+        if (listing.kind === 'json') return ctx.out(views.renderJson(listing.runs.map((r) => views.runJson(r.run, r.problems))));
         if (opts.format === 'ids' || opts.format === 'json') return;
         await ctx.out(views.renderRunTable(listing.table, opts.format, ctx.mode, { precision: opts.precision }));
       },
@@ -134,10 +134,10 @@ export function registerRead(program: Command): void {
     .action(async (id: string, opts: { format: 'json' | 'table' }, cmd: Command) => {
       const ctx = createContext(cmd);
       const { describeRun } = await import('../commands/runs.js');
-      const { renderRunDescription, runJson } = await import('../render/views.js');
+      const { renderJson, renderRunDescription, runJson } = await import('../render/views.js');
       const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), id);
       ctx.flushProblems();
-      await ctx.out(opts.format === 'json' ? JSON.stringify(runJson(run, run.entry.problems), null, 2) + '\n' : renderRunDescription(run, run.entry.problems, ctx.mode));
+      await ctx.out(opts.format === 'json' ? renderJson(runJson(run, run.entry.problems)) : renderRunDescription(run, run.entry.problems, ctx.mode));
     });
 
   const metrics = program.command('metrics').description('metric histories');

@@ -64,7 +64,7 @@ export function registerSearch(program: Command): void {
       }
       const views = await import('../render/views.js');
       if (opts.format === 'json') {
-        await ctx.out(JSON.stringify(views.runJson(store.loadRun(best.run), best.run.problems), null, 2) + '\n');
+        await ctx.out(views.renderJson(views.runJson(store.loadRun(best.run), best.run.problems)));
         return;
       }
       const { buildRunTable } = await import('../commands/run-table.js');

@@ -8,6 +8,7 @@ import { MinMaxDownsampler } from '../render/downsample.js';
 import { renderSparkline } from '../render/spark.js';
 import { isLater, type MetricLine } from '../store/file/metrics.js';
 import type { RunEntry, TrackingReader } from '../store/backend.js';
+import type { Int64 } from '../store/int64.js';
 
 export const AGGREGATE_FNS = ['min', 'max', 'first', 'last', 'mean', 'count', 'argmin', 'argmax'] as const;
 export type AggregateFn = (typeof AGGREGATE_FNS)[number];
@@ -21,7 +22,7 @@ export interface AggregateSpec {
 }
 
 /** A computed aggregate: a number, a sparkline string, or null when the run lacks the metric. */
-export type AggregateValue = number | string | null;
+export type AggregateValue = number | bigint | string | null;
 
 /** Characters in a sparkline cell. */
 export const SPARK_CELLS = 16;
@@ -63,9 +64,9 @@ class Accumulator {
   private realCount = 0;
   private sum = 0;
   private min = NaN;
-  private minStep = 0;
+  private minStep: Int64 = 0;
   private max = NaN;
-  private maxStep = 0;
+  private maxStep: Int64 = 0;
   private first?: MetricLine;
   private last?: MetricLine;
   private spark?: MinMaxDownsampler;

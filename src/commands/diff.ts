@@ -4,10 +4,11 @@
  */
 import { UsageError } from '../errors.js';
 import type { RunEntry, TrackingReader } from '../store/backend.js';
+import { subInt64 } from '../store/int64.js';
 import { runInfoField } from '../store/types.js';
 
 export type DiffSection = 'attributes' | 'params' | 'metrics' | 'tags';
-export type DiffValue = string | number | null;
+export type DiffValue = string | number | bigint | null;
 
 export interface DiffRow {
   section: DiffSection;
@@ -35,7 +36,7 @@ const SKIP_TAGS = new Set(['mlflow.runName']);
 function attribute(run: RunEntry, name: (typeof ATTRIBUTES)[number]): DiffValue {
   const i = run.info;
   if (name === 'experiment') return `${run.exp.experiment.name} (${i.experiment_id})`;
-  if (name === 'duration') return i.start_time !== null && i.end_time !== null ? i.end_time - i.start_time : null;
+  if (name === 'duration') return i.start_time !== null && i.end_time !== null ? subInt64(i.end_time, i.start_time) : null;
   return runInfoField(i, name) ?? null;
 }
 

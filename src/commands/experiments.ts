@@ -12,7 +12,7 @@ export async function listExperiments(store: TrackingReader, view: ViewType): Pr
     if (ta !== tb) {
       if (ta === null) return 1;
       if (tb === null) return -1;
-      return tb - ta;
+      return tb > ta ? 1 : -1;
     }
     const ia = a.experiment.experiment_id;
     const ib = b.experiment.experiment_id;

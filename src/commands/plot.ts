@@ -8,6 +8,8 @@ import { SeriesBuilder, type ChartSeries } from '../render/series.js';
 import { createSmoother } from '../render/smooth.js';
 import { formatIso, formatNumberFull, jsonNumber } from '../render/format.js';
 import type { Metric } from '../store/types.js';
+import { int64ToNumber, subInt64 } from '../store/int64.js';
+import { stringifyJson } from '../json.js';
 import type { RunEntry, TrackingReader } from '../store/backend.js';
 
 export const X_AXES = ['step', 'time', 'relative'] as const;
@@ -105,12 +107,13 @@ export function plotTitle(runs: readonly RunEntry[], metrics: readonly string[])
 
 /** Maps a metric line to its x value; `relative` counts ms from the run's start (or first point). */
 export function xMapper(run: RunEntry, x: XAxis): (m: MetricLine) => number {
-  if (x === 'step') return (m) => m.step;
-  if (x === 'time') return (m) => m.timestamp;
+  // a chart's x is a double: steps and times beyond 2^53 land on the nearest one
+  if (x === 'step') return (m) => int64ToNumber(m.step);
+  if (x === 'time') return (m) => int64ToNumber(m.timestamp);
   let origin = run.info.start_time;
   return (m) => {
     origin ??= m.timestamp;
-    return m.timestamp - origin;
+    return subInt64(m.timestamp, origin);
   };
 }
 
@@ -237,7 +240,7 @@ export async function* renderSeriesData(
         } else {
           const p: Record<string, unknown> = { step: m.step, timestamp: m.timestamp, value: jsonNumber(m.value) };
           if (sm !== undefined) p['smoothed'] = jsonNumber(sm);
-          batch.push(`${firstPoint ? '\n' : ',\n'}    ${JSON.stringify(p)}`);
+          batch.push(`${firstPoint ? '\n' : ',\n'}    ${stringifyJson(p)}`);
         }
         firstPoint = false;
       }

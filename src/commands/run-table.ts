@@ -3,11 +3,12 @@
  * Only the files behind the chosen columns are read.
  */
 import type { RunEntry, TrackingReader } from '../store/backend.js';
+import { subInt64 } from '../store/int64.js';
 import { runInfoField } from '../store/types.js';
 import { UsageError } from '../errors.js';
 import { parseAggregate, type AggregateSpec, type AggregateValue } from './aggregates.js';
 
-export type CellValue = string | number | null;
+export type CellValue = string | number | bigint | null;
 
 export interface ColumnSpec {
   /** canonical key: an attribute name, or metrics.<k> / params.<k> / tags.<k> */
@@ -107,7 +108,7 @@ export function defaultColumns(store: TrackingReader, runs: RunEntry[], tty: boo
 function attrValue(run: RunEntry, name: string): CellValue {
   const i = run.info;
   if (name === 'experiment') return run.exp.experiment.name;
-  if (name === 'duration') return i.start_time !== null && i.end_time !== null ? i.end_time - i.start_time : null;
+  if (name === 'duration') return i.start_time !== null && i.end_time !== null ? subInt64(i.end_time, i.start_time) : null;
   return runInfoField(i, name) ?? null;
 }
 

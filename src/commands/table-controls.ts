@@ -93,7 +93,8 @@ export async function selectRunsWithAggregates(
     const v = values.get(r.info.run_id);
     for (const a of aggregates) {
       const x = v?.get(a.key);
-      if (typeof x === 'number') r.metrics.set(a.key, x); // null: missing, sorts last
+      // null: missing, sorts last; an argmin step beyond 2^53 sorts as its double
+      if (typeof x === 'number' || typeof x === 'bigint') r.metrics.set(a.key, Number(x));
     }
   }
   return sortRuns(matched, query.order, opts.maxResults).map((r) => r.entry);

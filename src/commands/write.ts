@@ -6,6 +6,7 @@
 import { StateError, UsageError } from '../errors.js';
 import type { ArtifactRepository, BatchInput, MetricInput, RunEntry, TrackingReader, TrackingWriter } from '../store/backend.js';
 import { RUN_STATUSES, type KeyValue, type RunStatus } from '../store/types.js';
+import { parseJsonExact } from '../json.js';
 
 /** What the write commands need: the backend's writer, and for some its reader and artifacts. */
 export interface WriteContext {
@@ -173,7 +174,7 @@ function asText(v: unknown, what: string): string {
 export function parseBatch(text: string, now: number): BatchInput & { run_id?: string } {
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = parseJsonExact(text);
   } catch (e) {
     throw new UsageError(`log-batch: the input is not JSON (${(e as Error).message})`, 'bad-batch');
   }
@@ -196,15 +197,16 @@ export function parseBatch(text: string, now: number): BatchInput & { run_id?: s
       return x as Record<string, unknown>;
     });
   };
-  const num = (v: unknown, what: string): string | number => {
-    if (typeof v === 'number' || typeof v === 'string') return v;
+  const num = (v: unknown, what: string): string | number | bigint => {
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'bigint') return v;
     throw new UsageError(`log-batch: ${what} must be a number, got ${JSON.stringify(v)}`, 'bad-batch');
   };
   const metrics: MetricInput[] = list('metrics').map((m, i) => {
     if (m['value'] === undefined) throw new UsageError(`log-batch: metrics[${i}] has no "value"`, 'bad-batch');
     return {
       key: m['key'] as string,
-      value: num(m['value'], `metrics[${i}].value`),
+      // a value is a double: an integer literal too long for one becomes the nearest double, as in Python's float()
+      value: ((v) => (typeof v === 'bigint' ? Number(v) : v))(num(m['value'], `metrics[${i}].value`)),
       timestamp: m['timestamp'] === undefined || m['timestamp'] === null ? now : num(m['timestamp'], `metrics[${i}].timestamp`),
       step: m['step'] === undefined || m['step'] === null ? 0 : num(m['step'], `metrics[${i}].step`),
     };

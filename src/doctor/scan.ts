@@ -220,7 +220,8 @@ export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<Metric
         continue;
       }
       fields = line.trim().split(' ').length;
-      ts = p.timestamp;
+      // a timestamp beyond 2^53 is far past what a date holds: never inferred from
+      ts = typeof p.timestamp === 'bigint' ? undefined : p.timestamp;
     }
     if (last && !terminated) {
       if (fieldsSeen > fields) {

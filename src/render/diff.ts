@@ -13,14 +13,14 @@ const TIMES = new Set(['start_time', 'end_time']);
 
 function machineValue(row: DiffRow, v: DiffValue): string {
   if (v === null) return '';
-  if (typeof v === 'number') return TIMES.has(row.key) ? formatIso(v) : formatNumberFull(v);
+  if (typeof v !== 'string') return TIMES.has(row.key) ? formatIso(v) : formatNumberFull(v);
   return v;
 }
 
 function ttyValue(row: DiffRow, v: DiffValue, precision: number, idWidth: number): string | null {
   if (v === null) return null;
   if (row.key === 'run_id') return String(v).slice(0, idWidth);
-  if (typeof v === 'number') {
+  if (typeof v !== 'string') {
     if (TIMES.has(row.key)) return formatIso(v);
     if (row.key === 'duration') return formatDuration(0, v);
     return formatNumberShort(v, precision);

@@ -1,12 +1,15 @@
 /**
  * Formatting single values for people (TTY) and for machines (pipe, CSV, JSON).
  */
+import { subInt64 } from '../store/int64.js';
 
-/** Full-precision number text for TSV/CSV: shortest round-trip; NaN, inf, -inf. */
-export function formatNumberFull(v: number): string {
+/** Full-precision number text for TSV/CSV: shortest round-trip; NaN, inf, -inf; -0 keeps its sign; int64 exact. */
+export function formatNumberFull(v: number | bigint): string {
+  if (typeof v === 'bigint') return v.toString();
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
+  if (v === 0 && 1 / v < 0) return '-0';
   return String(v);
 }
 
@@ -19,10 +22,11 @@ const LOW4 = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0')
  * V8, not small integers). Anything else (negative, fractional, unsafe, under 10⁴) goes to
  * String() itself, so the text is always String(n)'s.
  */
-export function nearbyIntegerFormatter(): (n: number) => string {
+export function nearbyIntegerFormatter(): (n: number | bigint) => string {
   let high = -1;
   let highText = '';
-  return (n: number): string => {
+  return (n: number | bigint): string => {
+    if (typeof n === 'bigint') return n.toString();
     if (!(n >= 10_000 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return String(n);
     const low = n % 10_000;
     const h = (n - low) / 10_000; // exact: n - low is a multiple of 10⁴ below 2⁵³
@@ -35,8 +39,8 @@ export function nearbyIntegerFormatter(): (n: number) => string {
 }
 
 /** Short number text for tables: `precision` significant digits, no exponent noise. */
-export function formatNumberShort(v: number, precision = 5): string {
-  if (!Number.isFinite(v)) return formatNumberFull(v);
+export function formatNumberShort(v: number | bigint, precision = 5): string {
+  if (typeof v === 'bigint' || !Number.isFinite(v) || Object.is(v, -0)) return formatNumberFull(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   const abs = Math.abs(v);
   if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return v.toExponential(Math.max(0, precision - 1)).replace(/\.?0+e/, 'e');
@@ -59,14 +63,16 @@ export const MAX_DATE_MS = 8.64e15;
  * ISO 8601 UTC, or '' for null. A timestamp no date can hold (MLflow stores any Python int:
  * a 22-digit metric timestamp is valid to it) prints as its number instead of throwing.
  */
-export function formatIso(ms: number | null): string {
+export function formatIso(ms: number | bigint | null): string {
   if (ms === null) return '';
+  if (typeof ms === 'bigint') return ms.toString();
   return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : String(ms);
 }
 
 /** "3 minutes ago", "2 days ago"; future times say "in …". */
-export function formatRelative(ms: number | null, now: number): string {
+export function formatRelative(ms: number | bigint | null, now: number): string {
   if (ms === null) return '-';
+  if (typeof ms === 'bigint' || !(Math.abs(ms) <= MAX_DATE_MS)) return String(ms);
   const d = Math.round((now - ms) / 1000);
   const a = Math.abs(d);
   const units: [number, string][] = [
@@ -90,9 +96,9 @@ export function formatRelative(ms: number | null, now: number): string {
 }
 
 /** "850ms", "12.3s", "4m 05s", "2h 03m". '-' when either end is missing. */
-export function formatDuration(start: number | null, end: number | null): string {
+export function formatDuration(start: number | bigint | null, end: number | bigint | null): string {
   if (start === null || end === null) return '-';
-  const ms = end - start;
+  const ms = subInt64(end, start);
   if (ms < 0) return '-';
   if (ms < 1000) return `${ms}ms`;
   const s = ms / 1000;

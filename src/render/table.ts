@@ -3,6 +3,7 @@
  * untruncated when piped, RFC 4180 CSV on request. Cells arrive as plain text; colour is
  * applied here so widths are measured on plain text.
  */
+import { stringifyJson } from '../json.js';
 import Table from 'cli-table3';
 import type { OutputMode } from './output.js';
 import { truncate } from './format.js';
@@ -135,5 +136,5 @@ export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode):
 
 /** JSON with two-space indent and a final newline. */
 export function renderJson(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n';
+  return stringifyJson(value, 2) + '\n';
 }

@@ -10,6 +10,8 @@ import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatR
 import type { OutputMode } from './output.js';
 import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
 
+export { renderJson } from './table.js';
+
 export type ListFormat = 'table' | 'json' | 'csv' | 'tsv';
 
 const TIME_ATTRS = new Set(['start_time', 'end_time', 'creation_time', 'last_update_time']);
@@ -137,7 +139,7 @@ function ttyHeader(c: ColumnSpec, all: ColumnSpec[]): string {
 
 function machineCell(c: ColumnSpec, v: CellValue): string {
   if (v === null) return '';
-  if (typeof v === 'number') {
+  if (typeof v !== 'string') {
     if (c.kind === 'attr' && TIME_ATTRS.has(c.name)) return formatIso(v);
     return formatNumberFull(v);
   }
@@ -154,14 +156,14 @@ function ttyCell(c: ColumnSpec, v: CellValue, mode: OutputMode, idWidth: number,
         return statusTone(String(v));
       case 'start_time':
       case 'end_time':
-        return formatRelative(v as number, mode.now);
+        return formatRelative(v as number | bigint, mode.now);
       case 'duration':
-        return formatDuration(0, v as number);
+        return formatDuration(0, v as number | bigint);
       default:
         return String(v);
     }
   }
-  if (typeof v === 'number') return formatNumberShort(v, precision);
+  if (typeof v !== 'string') return formatNumberShort(v, precision);
   return v;
 }
 
@@ -282,7 +284,7 @@ export async function* renderHistory(chunks: AsyncIterable<readonly Metric[]>, f
 }
 
 /** `step<sep>value<sep>timestamp` lines, full precision. */
-function historyDelimited(chunk: readonly Metric[], sep: string, time: (n: number) => string): string {
+function historyDelimited(chunk: readonly Metric[], sep: string, time: (n: number | bigint) => string): string {
   let s = '';
   for (let i = 0; i < chunk.length; i++) {
     const m = chunk[i]!;
@@ -292,7 +294,7 @@ function historyDelimited(chunk: readonly Metric[], sep: string, time: (n: numbe
 }
 
 /** JSON array elements, each on its own line after a comma (none before the very first). */
-function historyJson(chunk: readonly Metric[], first: boolean, time: (n: number) => string): string {
+function historyJson(chunk: readonly Metric[], first: boolean, time: (n: number | bigint) => string): string {
   let s = '';
   let key = '';
   let keyJson = '""';
@@ -308,14 +310,14 @@ function historyJson(chunk: readonly Metric[], first: boolean, time: (n: number)
   return s;
 }
 
-/** JSON text of jsonNumber(v): non-finite values as strings. */
+/** JSON text of jsonNumber(v): non-finite values as strings, -0 as -0.0 (stringifyJson's spelling). */
 function jsonValue(v: number): string {
-  return Number.isFinite(v) ? String(v) : `"${jsonNumber(v)}"`;
+  return Number.isFinite(v) ? (v === 0 && 1 / v < 0 ? '-0.0' : String(v)) : `"${jsonNumber(v)}"`;
 }
 
-/** JSON text of a timestamp or step as JSON.stringify writes it: null when not finite. */
-function jsonInteger(v: number, text: (n: number) => string): string {
-  return Number.isFinite(v) ? text(v) : 'null';
+/** JSON text of a timestamp or step: its exact digits. */
+function jsonInteger(v: number | bigint, text: (n: number | bigint) => string): string {
+  return typeof v === 'bigint' || Number.isFinite(v) ? text(v) : 'null';
 }
 
 /** The TTY table's rows: right-aligned step and short value, ISO time. */

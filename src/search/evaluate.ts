@@ -43,13 +43,17 @@ function compareString(lhs: string, node: CompareNode): boolean {
   }
 }
 
-/** IEEE comparisons, as Python's operators do them: NaN fails all but `!=`. */
-function compareNumber(lhs: number, op: CompareNode['op'], v: number): boolean {
+/**
+ * IEEE comparisons, as Python's operators do them: NaN fails all but `!=`. An int64
+ * attribute beyond 2^53 (a bigint) compares exactly with an integer and as a double otherwise.
+ */
+function compareNumber(lhs: number | bigint, op: CompareNode['op'], v: number): boolean {
+  if (typeof lhs === 'bigint' && !Number.isInteger(v)) lhs = Number(lhs);
   switch (op) {
     case '=':
-      return lhs === v;
+      return typeof lhs === 'bigint' ? lhs === BigInt(v) : lhs === v;
     case '!=':
-      return lhs !== v;
+      return typeof lhs === 'bigint' ? lhs !== BigInt(v) : lhs !== v;
     case '<':
       return lhs < v;
     case '<=':
@@ -63,7 +67,7 @@ function compareNumber(lhs: number, op: CompareNode['op'], v: number): boolean {
   }
 }
 
-function attributeValue(run: SearchableRun, key: string): string | number | null | undefined {
+function attributeValue(run: SearchableRun, key: string): string | number | bigint | null | undefined {
   // only the searchable attributes (the parser rejects the others)
   return key === 'experiment_id' || key === 'lifecycle_stage' ? undefined : runInfoField(run.info, key);
 }
@@ -86,7 +90,7 @@ export function evaluateComparison(node: CompareNode, run: SearchableRun): boole
     case 'attribute': {
       const v = attributeValue(run, node.key);
       if (v === null || v === undefined) return false;
-      return typeof v === 'number' ? compareNumber(v, node.op, node.value as number) : compareString(v, node);
+      return typeof v === 'string' ? compareString(v, node) : compareNumber(v, node.op, node.value as number);
     }
     case 'dataset': {
       // existential: any dataset input satisfying the clause; runs without inputs never match

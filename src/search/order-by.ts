@@ -137,7 +137,7 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-type SortValue = number | string | null | undefined;
+type SortValue = number | bigint | string | null | undefined;
 
 /** The value a run sorts by for a key: undefined when missing. */
 export function sortValue(run: SearchableRun, k: Pick<OrderKey, 'entity' | 'key'>): SortValue {
@@ -160,7 +160,7 @@ function rank(v: SortValue): number {
 }
 
 function compareValues(a: SortValue, b: SortValue): number {
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a !== 'string' && typeof b !== 'string') return a! < b! ? -1 : a! > b! ? 1 : 0;
   return compareCodePoints(String(a), String(b));
 }
 
@@ -171,7 +171,7 @@ export function compareNatural(a: { info: RunInfo }, b: { info: RunInfo }): numb
   if (sa !== sb) {
     if (sa === null) return 1;
     if (sb === null) return -1;
-    return sb - sa;
+    return sb > sa ? 1 : -1;
   }
   return compareCodePoints(a.info.run_id, b.info.run_id);
 }

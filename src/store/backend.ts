@@ -15,6 +15,7 @@
 import type { Readable } from 'node:stream';
 import type { CompiledQuery } from '../search/index.js';
 import type { MetricInput } from './validate.js';
+import type { Int64 } from './int64.js';
 import type {
   DatasetInput,
   Experiment,
@@ -56,7 +57,7 @@ export interface RunEntry {
 /** A model a run logged (MLflow 3: `outputs.model_outputs`). */
 export interface RunOutput {
   model_id: string;
-  step: number;
+  step: Int64;
 }
 
 /** A run in MLflow's REST shape, with the MLflow 3 outputs when it has any. */
@@ -255,8 +256,8 @@ export interface LoggedModel {
 export interface LoggedModelMetric {
   key: string;
   value: number;
-  timestamp: number;
-  step: number;
+  timestamp: Int64;
+  step: Int64;
   run_id: string | null;
   dataset_name: string | null;
   dataset_digest: string | null;

@@ -40,3 +40,8 @@ export function cmpInt64(a: Int64, b: Int64): number {
 export function int64ToNumber(v: Int64): number {
   return typeof v === 'number' ? v : Number(v);
 }
+
+/** a − b as a number: exact whenever the difference is a safe integer (durations, offsets). */
+export function subInt64(a: Int64, b: Int64): number {
+  return typeof a === 'number' && typeof b === 'number' ? a - b : Number(BigInt(a) - BigInt(b));
+}

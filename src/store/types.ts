@@ -3,6 +3,8 @@
  * names (snake_case) so `--format json` can print them as they are.
  */
 
+import type { Int64 } from './int64.js';
+
 export const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -29,9 +31,9 @@ export interface Experiment {
   artifact_location: string;
   lifecycle_stage: LifecycleStage;
   /** absent in 1.x files */
-  creation_time: number | null;
+  creation_time: Int64 | null;
   /** absent in 1.x files */
-  last_update_time: number | null;
+  last_update_time: Int64 | null;
   /** from `<exp>/tags/`, never from the stale `tags:` copy in meta.yaml */
   tags: KeyValue[];
 }
@@ -43,18 +45,20 @@ export interface RunInfo {
   experiment_id: string;
   user_id: string;
   status: RunStatus;
-  start_time: number | null;
-  end_time: number | null;
+  start_time: Int64 | null;
+  end_time: Int64 | null;
   artifact_uri: string;
   lifecycle_stage: LifecycleStage;
 }
 
 export interface Metric {
   key: string;
-  /** may be NaN or ±Infinity */
+  /** may be NaN, ±Infinity or -0 */
   value: number;
-  timestamp: number;
-  step: number;
+  /** int64 milliseconds: exact beyond 2^53 */
+  timestamp: Int64;
+  /** int64: exact beyond 2^53 */
+  step: Int64;
 }
 
 export interface DatasetSummary {
@@ -110,7 +114,7 @@ export interface Problem {
  * A RunInfo field by its MLflow attribute name (`run_id`, `status`, `start_time`, …);
  * undefined for a name that is not a field. Search, order-by and tables share it.
  */
-export function runInfoField(info: RunInfo, key: string): string | number | null | undefined {
+export function runInfoField(info: RunInfo, key: string): string | Int64 | null | undefined {
   switch (key) {
     case 'run_id':
       return info.run_id;

@@ -136,7 +136,7 @@ describe('buildTree', () => {
     ]);
     temps.push(root);
     const store = new FileTrackingReader(new FileStore(root));
-    const runs = (await store.listRuns(await store.listExperiments('active'))).sort((p, q) => q.info.start_time! - p.info.start_time!);
+    const runs = (await store.listRuns(await store.listExperiments('active'))).sort((p, q) => Number(q.info.start_time!) - Number(p.info.start_time!));
     const tree = buildTree(store, runs);
     expect(tree.map((t) => `${treePrefix(t)}${t.run.info.run_name}`)).toEqual(['y', '└─ x', 'z']);
   });

@@ -41,7 +41,7 @@ function reference(buf: Buffer, wantTimes: boolean): Omit<MetricScan, 'key' | 'f
         continue;
       }
       fields = line.trim().split(' ').length;
-      ts = p.timestamp;
+      ts = typeof p.timestamp === 'bigint' ? undefined : p.timestamp;
     }
     if (last && !terminated) {
       if (fieldsSeen > fields) {

@@ -92,10 +92,17 @@ describe('latest value: max (step, timestamp, value) (spec §6.3)', () => {
   it('is NaN when the highest step holds nan', () => {
     expect(summarizeMetricText('1 0.9 0\n2 0.5 1\n2 nan 2\n').latest?.value).toBeNaN();
   });
-  it('prefers a number over NaN in an exact (step, timestamp) tie, whatever the order', () => {
-    expect(summarizeMetricText('5 nan 1\n5 2.0 1\n').latest?.value).toBe(2);
+  it("on an exact (step, timestamp) tie follows Python's max: NaN involved or equal values keep the first line, else the larger wins", () => {
+    expect(summarizeMetricText('5 nan 1\n5 2.0 1\n').latest?.value).toBeNaN();
     expect(summarizeMetricText('5 2.0 1\n5 nan 1\n').latest?.value).toBe(2);
-    expect(isLater({ step: 1, timestamp: 5, value: NaN }, { step: 1, timestamp: 5, value: -Infinity })).toBe(true);
+    expect(summarizeMetricText('5 5.0 1\n5 7.0 1\n5 6.0 1\n').latest?.value).toBe(7);
+    expect(summarizeMetricText('5 5.0 1\n5 inf 1\n').latest?.value).toBe(Infinity);
+    expect(Object.is(summarizeMetricText('5 -0.0 1\n5 0.0 1\n').latest?.value, -0)).toBe(true);
+    expect(isLater({ step: 1, timestamp: 5, value: NaN }, { step: 1, timestamp: 5, value: -Infinity })).toBe(false);
+  });
+  it('compares steps and timestamps beyond 2^53 exactly', () => {
+    expect(summarizeMetricText('1 1.0 9007199254740993\n1 2.0 9007199254740992\n').latest).toEqual({ timestamp: 1, value: 1, step: 9007199254740993n });
+    expect(summarizeMetricText('9007199254740993 1.0 0\n9007199254740992 2.0 0\n').latest).toEqual({ timestamp: 9007199254740993n, value: 1, step: 0 });
   });
   it('reports bad lines with their numbers and keeps the good ones', () => {
     const s = summarizeMetricText('1 0.5 0\n\n2 x 1\n3 0.25 2\n4 0.1');

@@ -8,6 +8,7 @@
  * and nothing else. Artifacts already removed by hand are fine; artifacts on remote
  * storage are left alone and reported.
  */
+import type { Int64 } from '../int64.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
@@ -44,7 +45,7 @@ export interface TrashItem {
   experiment_id: string;
   experiment_name: string;
   /** run: `deleted_time`; experiment: `last_update_time` (the deletion rewrote it); null for 1.x */
-  deleted_time: number | null;
+  deleted_time: Int64 | null;
   /** the folder that holds it */
   dir: string;
   /** bytes in the folder, plus local artifacts kept elsewhere */
@@ -138,7 +139,7 @@ export function listTrash(store: FileStore, ctx: ResolveContext): TrashItem[] {
   const out: TrashItem[] = [];
   for (const e of store.listExperiments('deleted')) out.push(experimentItem(store, e, ctx));
   for (const r of store.listRuns(store.listExperiments('active'), 'deleted')) out.push(runItem(r, ctx));
-  return out.sort((a, b) => (b.deleted_time ?? -Infinity) - (a.deleted_time ?? -Infinity) || (a.id < b.id ? -1 : 1));
+  return out.sort((a, b) => Number(b.deleted_time ?? -Infinity) - Number(a.deleted_time ?? -Infinity) || (a.id < b.id ? -1 : 1));
 }
 
 /** A deleted experiment by id or name; names that several deleted experiments share are refused. */

@@ -4,6 +4,7 @@
  * MLflow rejects is reported as malformed rather than silently misread.
  */
 import { createReadStream } from 'node:fs';
+import { parseInt64, type Int64 } from '../int64.js';
 import type { Metric } from '../types.js';
 
 const DIGITS = String.raw`\d(?:_?\d)*`;
@@ -35,14 +36,14 @@ export function parsePyFloat(s: string): number | undefined {
   return Number(lower);
 }
 
-/** Python `int(s)` for base-10 text: undefined where Python raises. */
-export function parsePyInt(s: string): number | undefined {
+/** Python `int(s)` for base-10 text, exactly (a bigint beyond 2^53): undefined where Python raises. */
+export function parsePyInt(s: string): Int64 | undefined {
   const t = strip(s);
   if (!INT_RE.test(t)) return undefined;
-  return Number(t.replace(/_/g, ''));
+  return parseInt64(t.replace(/_/g, ''));
 }
 
-export type MetricLine = { timestamp: number; value: number; step: number };
+export type MetricLine = { timestamp: Int64; value: number; step: Int64 };
 
 /**
  * Parse one line as MLflow 2.12/3.x does: strip, split on single spaces, 2, 3 or 5
@@ -65,7 +66,7 @@ export function parseMetricLineStrict(line: string): MetricLine | string {
   if (timestamp === undefined) return `timestamp '${fields[0]}' is not an integer`;
   const value = parsePyFloat(fields[1]!);
   if (value === undefined) return `value '${fields[1]}' is not a number`;
-  let step = 0;
+  let step: Int64 = 0;
   if (n >= 3) {
     const s = parsePyInt(fields[2]!);
     if (s === undefined) return `step '${fields[2]}' is not an integer`;
@@ -81,8 +82,8 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
  * is the value's digits, or `special` holds NaN/±Infinity for nan/inf/-inf.
  */
 export interface ScannedLine {
-  timestamp: number;
-  step: number;
+  timestamp: Int64;
+  step: Int64;
   valueStart: number;
   valueEnd: number;
   special: number | undefined;
@@ -176,15 +177,15 @@ export function parseCanonicalInto(text: string, start: number, end: number, out
 }
 
 /**
- * True when `b` beats `a` as the "latest" value: the largest (step, timestamp, value)
- * tuple. With a NaN inside an exact (step, timestamp) tie Python's answer depends on
- * line order; mlr prefers the real number, deterministically.
+ * True when `b`, read after `a`, replaces it as the "latest" value. MLflow takes Python's
+ * `max` of the lines by `(step, timestamp, value)`: a later line wins only when its tuple
+ * is greater, so on an exact (step, timestamp) tie the larger value wins, and when NaN is
+ * involved (NaN compares false both ways) — or the values are equal, -0.0 and 0.0
+ * included — the line that came first stays. Steps and timestamps compare exactly.
  */
 export function isLater(a: MetricLine, b: MetricLine): boolean {
   if (b.step !== a.step) return b.step > a.step;
   if (b.timestamp !== a.timestamp) return b.timestamp > a.timestamp;
-  if (Number.isNaN(b.value)) return false;
-  if (Number.isNaN(a.value)) return true;
   return b.value > a.value;
 }
 
@@ -215,8 +216,8 @@ export function summarizeMetricText(text: string): MetricFileSummary {
     let j = text.indexOf('\n', i);
     if (j < 0) j = n;
     lineNo++;
-    let step: number;
-    let timestamp: number;
+    let step: Int64;
+    let timestamp: Int64;
     let value: number | undefined;
     if (scanCanonicalLine(text, i, j, scan)) {
       step = scan.step;
