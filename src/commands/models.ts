@@ -5,6 +5,7 @@
 import { StateError } from '../errors.js';
 import { appendToUri, pathSegments } from '../store/artifacts/location.js';
 import type {
+  ArtifactOwner,
   ArtifactRepository,
   ExperimentEntry,
   LoggedModel,
@@ -65,32 +66,46 @@ async function tryFindRun(store: TrackingReader, id: string | null): Promise<Run
   }
 }
 
+/** Where a version's model files are: the owner and path inside its artifacts, and how that was found. */
+export interface VersionSource {
+  owner: ArtifactOwner;
+  rel: string;
+  /** the source run, when it is in this store */
+  run?: RunEntry;
+  /** a sentence for --verbose when the files are not where the version records them */
+  note: string | null;
+}
+
 /**
- * The local folder a version's `source` names: through its run's artifact root when the
- * source lies under the run's artifact URI (so a moved store still works), else the
- * recorded path, else any `<run_id>/artifacts/…` of a run in this store.
+ * Where a version's `source` is: under its run's artifacts when the source lies under the
+ * run's artifact URI (so a moved store still works), else the recorded URI itself, else
+ * under any `<run_id>/artifacts/…` run of this store the recorded path names.
  */
-export async function resolveVersionSource(
-  c: ModelsContext,
-  v: Pick<ModelVersion, 'source' | 'run_id' | 'storage_location'>,
-): Promise<{ path: string | null; note: string | null; run?: RunEntry }> {
+export async function resolveVersionSource(c: ModelsContext, v: Pick<ModelVersion, 'source' | 'run_id' | 'storage_location'>): Promise<VersionSource> {
   const source = v.storage_location || v.source;
   const run = await tryFindRun(c.reader, v.run_id);
-  const viaRun = async (r: RunEntry, rel: string): Promise<{ path: string | null; note: string | null; run: RunEntry }> => {
+  const viaRun = async (r: RunEntry, rel: string): Promise<VersionSource> => {
+    let note: string | null = null;
     try {
-      const where = await c.artifacts.locate({ run: r });
-      if (where.missing) return { path: null, note: where.note ?? null, run: r };
-      return { path: (await c.artifacts.localPath({ run: r }, rel)) ?? null, note: where.note ?? null, run: r };
+      note = (await c.artifacts.locate({ run: r })).note ?? null;
     } catch (e) {
-      return { path: null, note: (e as Error).message, run: r };
+      note = (e as Error).message;
     }
+    return { owner: { run: r }, rel, run: r, note };
   };
   if (run) {
     const base = run.info.artifact_uri.replace(/\/+$/, '');
     if (source === base || source.startsWith(base + '/')) return viaRun(run, source.slice(base.length).replace(/^\/+/, ''));
   }
-  const direct = await c.artifacts.resolveUri(source);
-  if (direct.path) return { path: direct.path, note: direct.note, ...(run ? { run } : {}) };
+  const direct: ArtifactOwner = { uri: source };
+  let where: Awaited<ReturnType<ArtifactRepository['locate']>> | undefined;
+  let reason: string | null = null;
+  try {
+    where = await c.artifacts.locate(direct);
+  } catch (e) {
+    reason = (e as Error).message;
+  }
+  if (where && !where.missing) return { owner: direct, rel: '', note: where.note ?? null, ...(run ? { run } : {}) };
   if (!/^[a-z][a-z0-9+.-]*:/i.test(source) || /^file:/i.test(source)) {
     const segs = pathSegments(source.replace(/^file:\/*/i, '/'));
     for (let k = segs.length - 2; k >= 0; k--) {
@@ -100,18 +115,24 @@ export async function resolveVersionSource(
       }
     }
   }
-  return { path: null, note: direct.note, ...(run ? { run } : {}) };
+  return { owner: direct, rel: '', note: where?.note ?? reason, ...(run ? { run } : {}) };
 }
 
 async function viewVersion(c: ModelsContext, v: ModelVersion): Promise<VersionView> {
   const src = await resolveVersionSource(c, v);
-  const ml = src.path ? readMLmodel(src.path) : undefined;
+  const ml = await readMLmodel(c.artifacts, src.owner, src.rel);
+  let local: string | undefined;
+  try {
+    local = await c.artifacts.localPath(src.owner, src.rel);
+  } catch {
+    local = undefined;
+  }
   return {
     version: v,
     flavors: ml ? ml.flavors : null,
     run_name: src.run?.info.run_name ?? null,
     run_stage: src.run?.info.lifecycle_stage ?? null,
-    local_path: src.path,
+    local_path: local ?? null,
     note: src.note,
   };
 }
@@ -189,13 +210,7 @@ export async function listLoggedModelViews(c: ModelsContext, opts: { experiments
   for (const exp of exps) {
     for (const m of await c.registry.listLoggedModels(exp)) {
       if (m.lifecycle_stage === 'deleted' && !opts.includeDeleted) continue;
-      let folder: string | undefined;
-      try {
-        folder = await c.artifacts.localPath({ loggedModel: m }, '');
-      } catch {
-        folder = undefined;
-      }
-      const ml = folder ? readMLmodel(folder) : undefined;
+      const ml = await readMLmodel(c.artifacts, { loggedModel: m });
       const run = m.source_run_id ? await tryFindRun(c.reader, m.source_run_id) : undefined;
       const data = await c.registry.loggedModelData(m);
       out.push({ model: m, experiment: exp, ...data, flavors: ml ? ml.flavors : null, run_name: run?.info.run_name ?? null });
@@ -253,8 +268,7 @@ export async function registerModelVersion(c: ModelsContext, o: RegisterOptions)
       // NotFoundError naming what the folder holds when the path is not there
       await c.artifacts.list({ run }, rel);
       const st = await c.artifacts.stat({ run }, rel);
-      const local = st?.is_dir ? await c.artifacts.localPath({ run }, rel) : undefined;
-      if (st?.is_dir && local && !readMLmodel(local)) {
+      if (st?.is_dir && !(await readMLmodel(c.artifacts, { run }, rel))) {
         warning = `'${rel || '.'}' of run ${run.info.run_id} has no MLmodel file: MLflow will not be able to load it as a model`;
       }
     }

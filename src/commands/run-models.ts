@@ -8,15 +8,6 @@ import type { ArtifactRepository, ModelRegistry, RunEntry, TrackingReader } from
 import { readMLmodel, runLoggedModels, type LoggedModelSummary } from '../store/mlmodel.js';
 import type { KeyValue } from '../store/types.js';
 
-/** The local folder of an artifact root, or undefined (remote storage, no folder). */
-async function localRoot(artifacts: ArtifactRepository, owner: Parameters<ArtifactRepository['localPath']>[0]): Promise<string | undefined> {
-  try {
-    return await artifacts.localPath(owner, '');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Logged models of a run, sorted by artifact path (MLflow 3 models as `models:/<id>`). */
 export async function runModelSummaries(
   store: TrackingReader,
@@ -26,14 +17,13 @@ export async function runModelSummaries(
   tags: KeyValue[],
 ): Promise<LoggedModelSummary[]> {
   const history = tags.find((t) => t.key === 'mlflow.log-model.history')?.value;
-  const out = runLoggedModels(history, await localRoot(artifacts, { run }));
+  const out = await runLoggedModels(history, artifacts, { run });
   const outputs = store.readRunOutputs(run);
   if (outputs.length > 0) {
     const logged = new Map((await registry.listLoggedModels(run.exp)).map((m) => [m.model_id, m]));
     for (const o of outputs) {
       const m = logged.get(o.model_id);
-      const folder = m ? await localRoot(artifacts, { loggedModel: m }) : undefined;
-      const info = folder ? readMLmodel(folder) : undefined;
+      const info = m ? await readMLmodel(artifacts, { loggedModel: m }) : undefined;
       out.push({
         artifact_path: `models:/${o.model_id}`,
         flavors: info?.flavors ?? [],

@@ -343,8 +343,11 @@ export interface ArtifactLocation {
   note?: string;
 }
 
-/** The target of an artifact operation: a run's artifacts, or a logged model's. */
-export type ArtifactOwner = { run: RunEntry } | { loggedModel: LoggedModel };
+/**
+ * The target of an artifact operation: a run's artifacts, a logged model's, or a recorded
+ * artifact URI (a registry version's `source` that no run of the store owns).
+ */
+export type ArtifactOwner = { run: RunEntry } | { loggedModel: LoggedModel } | { uri: string };
 
 export interface ArtifactRepository {
   /** Where the owner's artifacts are; UsageError when they are on storage mlr cannot read. */
@@ -359,10 +362,10 @@ export interface ArtifactRepository {
   download(owner: ArtifactOwner, rel: string, outDir: string): Promise<{ dest: string; files: number }>;
   /** Copy a local file or folder into a run's artifacts under `artifactPath` (the bytes: never a link). */
   upload(run: RunEntry, source: string, artifactPath: string): Promise<{ dest: string; note?: string }>;
-  /** A local folder for the artifact path when the artifacts are on this machine (MLmodel reads); else undefined. */
+  /** A small file's text (MLmodel, a preview), at most `maxBytes`; undefined when there is no such file. */
+  readText(owner: ArtifactOwner, rel: string, maxBytes?: number): Promise<string | undefined>;
+  /** The local path of an artifact when the artifacts are on this machine; undefined otherwise. */
   localPath(owner: ArtifactOwner, rel: string): Promise<string | undefined>;
-  /** The local folder a recorded URI (a registry version's `source`) names here, or why there is none. */
-  resolveUri(uri: string): Promise<{ path: string | null; note: string | null }>;
 }
 
 // ------------------------------------------------------------------ the backend

@@ -3,9 +3,7 @@
  * `log_model` call, spec §7.2) and `MLmodel` files among the run's artifacts. Both give
  * the flavors (`python_function`, `sklearn`, …); the MLmodel file wins when both exist.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { listDir, readText } from './file/fsread.js';
+import type { ArtifactOwner, ArtifactRepository } from './backend.js';
 import { isYamlMap, parseYaml } from './file/yaml.js';
 
 export interface LoggedModelSummary {
@@ -46,10 +44,15 @@ export function parseMLmodel(text: string): MLmodelInfo | undefined {
   };
 }
 
-/** Read `<dir>/MLmodel`; undefined when it is missing or unreadable. */
-export function readMLmodel(dir: string): MLmodelInfo | undefined {
-  const r = readText(path.join(dir, 'MLmodel'), 'other');
-  return r.ok ? parseMLmodel(r.text) : undefined;
+/** The `MLmodel` of the folder `rel` of an owner's artifacts; undefined when missing or unreadable. */
+export async function readMLmodel(artifacts: ArtifactRepository, owner: ArtifactOwner, rel = ''): Promise<MLmodelInfo | undefined> {
+  let text: string | undefined;
+  try {
+    text = await artifacts.readText(owner, rel === '' ? 'MLmodel' : `${rel}/MLmodel`);
+  } catch {
+    return undefined; // remote storage, an unreadable folder: no model information
+  }
+  return text === undefined ? undefined : parseMLmodel(text);
 }
 
 /** Entries of a `mlflow.log-model.history` tag value; [] when it is not the expected JSON. */
@@ -79,54 +82,53 @@ export function parseLogModelHistory(value: string): LoggedModelSummary[] {
 }
 
 /**
- * Folders under `root` holding an `MLmodel` file, as `/`-joined relative paths, searched
- * `maxDepth` levels deep (models are logged at `model/`, `models/clf/`, …) and stopping after
- * `maxEntries` directory entries so a huge artifact tree costs little.
+ * Folders of an owner's artifacts holding an `MLmodel` file, as `/`-joined relative paths,
+ * searched `maxDepth` levels deep (models are logged at `model/`, `models/clf/`, …) and
+ * stopping after `maxEntries` entries so a huge artifact tree costs little.
  */
-export function findMLmodelDirs(root: string, maxDepth = 3, maxEntries = 5000): string[] {
+export async function findMLmodelDirs(artifacts: ArtifactRepository, owner: ArtifactOwner, maxDepth = 3, maxEntries = 5000): Promise<string[]> {
   const out: string[] = [];
   let budget = maxEntries;
-  const walk = (dir: string, rel: string, depth: number): void => {
-    const ents = listDir(dir);
-    if (!ents) return;
+  const walk = async (rel: string, depth: number): Promise<void> => {
+    let ents;
+    try {
+      ents = await artifacts.list(owner, rel);
+    } catch {
+      return; // no artifact folder (or one mlr cannot read): no models
+    }
     budget -= ents.length;
-    if (ents.some((e) => e.isFile && e.name === 'MLmodel')) out.push(rel);
+    const name = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+    if (ents.some((e) => !e.is_dir && name(e.path) === 'MLmodel')) out.push(rel);
     if (depth >= maxDepth) return;
-    for (const e of ents.filter((x) => x.isDir).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of ents.filter((x) => x.is_dir).sort((a, b) => (a.path < b.path ? -1 : 1))) {
       if (budget <= 0) return;
-      walk(path.join(dir, e.name), rel === '' ? e.name : `${rel}/${e.name}`, depth + 1);
+      await walk(e.path, depth + 1);
     }
   };
-  try {
-    if (fs.statSync(root).isDirectory()) walk(root, '', 0);
-  } catch {
-    // no artifact folder: no models
-  }
+  await walk('', 0);
   return out;
 }
 
 /**
  * The models a run logged: entries of its log-model history tag merged with MLmodel files
- * found under its artifact folder (when given), keyed by artifact path. The last history
- * entry for a path wins (a model logged twice at one path was overwritten).
+ * found among its artifacts, keyed by artifact path. The last history entry for a path
+ * wins (a model logged twice at one path was overwritten).
  */
-export function runLoggedModels(historyTag: string | undefined, artifactRoot: string | undefined): LoggedModelSummary[] {
+export async function runLoggedModels(historyTag: string | undefined, artifacts: ArtifactRepository, owner: ArtifactOwner): Promise<LoggedModelSummary[]> {
   const byPath = new Map<string, LoggedModelSummary>();
   if (historyTag) for (const h of parseLogModelHistory(historyTag)) byPath.set(h.artifact_path, h);
-  if (artifactRoot) {
-    for (const rel of findMLmodelDirs(artifactRoot)) {
-      const info = readMLmodel(rel === '' ? artifactRoot : path.join(artifactRoot, rel));
-      if (!info) continue;
-      const prev = byPath.get(rel);
-      byPath.set(rel, {
-        artifact_path: rel,
-        flavors: info.flavors.length ? info.flavors : (prev?.flavors ?? []),
-        mlflow_version: info.mlflow_version ?? prev?.mlflow_version ?? null,
-        model_uuid: info.model_uuid ?? prev?.model_uuid ?? null,
-        utc_time_created: info.utc_time_created ?? prev?.utc_time_created ?? null,
-        from: prev ? ['history', 'MLmodel'] : ['MLmodel'],
-      });
-    }
+  for (const rel of await findMLmodelDirs(artifacts, owner)) {
+    const info = await readMLmodel(artifacts, owner, rel);
+    if (!info) continue;
+    const prev = byPath.get(rel);
+    byPath.set(rel, {
+      artifact_path: rel,
+      flavors: info.flavors.length ? info.flavors : (prev?.flavors ?? []),
+      mlflow_version: info.mlflow_version ?? prev?.mlflow_version ?? null,
+      model_uuid: info.model_uuid ?? prev?.model_uuid ?? null,
+      utc_time_created: info.utc_time_created ?? prev?.utc_time_created ?? null,
+      from: prev ? ['history', 'MLmodel'] : ['MLmodel'],
+    });
   }
   return [...byPath.values()].sort((a, b) => (a.artifact_path < b.artifact_path ? -1 : a.artifact_path > b.artifact_path ? 1 : 0));
 }

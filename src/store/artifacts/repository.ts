@@ -26,7 +26,7 @@ export interface LocalArtifactHost {
 }
 
 function describe(owner: ArtifactOwner): string {
-  return 'run' in owner ? `run ${owner.run.info.run_id}` : `logged model ${owner.loggedModel.model_id}`;
+  return 'run' in owner ? `run ${owner.run.info.run_id}` : 'loggedModel' in owner ? `logged model ${owner.loggedModel.model_id}` : `'${owner.uri}'`;
 }
 
 export class LocalArtifactRepository implements ArtifactRepository {
@@ -39,6 +39,12 @@ export class LocalArtifactRepository implements ArtifactRepository {
   /** The local root of an owner's artifacts (an empty `missing` root when there is none). */
   root(owner: ArtifactOwner): ArtifactRoot {
     if ('run' in owner) return runArtifactRoot(owner.run.info as RunInfo, this.host.runFolder(owner.run).path, this.host.ctx);
+    if ('uri' in owner) {
+      const r = resolveFolder(owner.uri, this.host.ctx);
+      if (isResolved(r)) return { ...r, missing: false };
+      if (r.remote) throw new UsageError(r.reason, 'remote-artifacts');
+      return { path: '', how: 'recorded', recorded: owner.uri, missing: true, note: r.reason };
+    }
     const m = owner.loggedModel;
     return loggedModelArtifactRoot(this.host.loggedModelDir(m), m.artifact_location, m.model_id, this.host.ctx);
   }
@@ -108,8 +114,22 @@ export class LocalArtifactRepository implements ArtifactRepository {
     return p === '' ? root.path : path.join(root.path, ...p.split('/'));
   }
 
-  async resolveUri(uri: string): Promise<{ path: string | null; note: string | null }> {
-    const r = resolveFolder(uri, this.host.ctx);
-    return isResolved(r) ? { path: r.path, note: r.note ?? null } : { path: null, note: r.reason };
+  async readText(owner: ArtifactOwner, rel: string, maxBytes = 1 << 20): Promise<string | undefined> {
+    const root = this.root(owner);
+    if (root.missing) return undefined;
+    const p = normalizeArtifactPath(rel);
+    const full = p === '' ? root.path : path.join(root.path, ...p.split('/'));
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(full, 'r');
+      if (!fs.fstatSync(fd).isFile()) return undefined;
+      const buf = Buffer.alloc(maxBytes);
+      const n = fs.readSync(fd, buf, 0, maxBytes, 0);
+      return buf.toString('utf8', 0, n);
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
   }
 }
