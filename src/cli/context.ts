@@ -39,7 +39,7 @@ export interface Context {
    * The file store's root, for the commands that work on its folders (doctor, gc, runs mv,
    * trash); a usage error (exit 2) naming `what` on any other backend.
    */
-  fileRoot(what: string): string;
+  fileRoot(what: string): Promise<string>;
   /** write data to stdout, respecting back-pressure */
   out(text: string): Promise<void>;
   /** a warning line on stderr (suppressed by --quiet) */
@@ -93,6 +93,7 @@ export function createContext(cmd: Command): Context {
     },
     backend() {
       backend ??= (async () => {
+        if (io.openBackend) return io.openBackend(ctx.location());
         const { openBackend } = await import('../store/open.js');
         const truncate = !/^(false|0)$/i.test(env['MLFLOW_TRUNCATE_LONG_VALUES'] ?? 'true');
         return openBackend(ctx.location(), { cwd, warn: (m) => ctx.warn(m), truncate });
@@ -112,9 +113,13 @@ export function createContext(cmd: Command): Context {
     async artifacts() {
       return (await ctx.backend()).artifacts();
     },
-    fileRoot(what: string) {
+    async fileRoot(what: string) {
       const l = ctx.location();
-      if (l.kind !== 'file') throw new UsageError(`${what} works on a local file store (mlruns/) only; ${l.uri} is ${l.kind === 'sqlite' ? 'a SQLite database' : 'a tracking server'}`, 'needs-file-store');
+      const kind = l.kind === 'file' ? (await ctx.backend()).kind : l.kind;
+      if (kind !== 'file') {
+        const is = kind === 'sqlite' ? 'a SQLite database' : kind === 'rest' ? 'a tracking server' : `a ${kind} backend`;
+        throw new UsageError(`${what} works on a local file store (mlruns/) only; ${l.uri} is ${is}`, 'needs-file-store');
+      }
       return l.root;
     },
     out(text: string) {

@@ -42,14 +42,14 @@ export function registerDoctor(program: Command): void {
       if (opts.undo !== undefined) {
         const { undoFix } = await import('../doctor/undo.js');
         const explicit = ctx.globals.trackingUri ?? ctx.globals.store ?? ctx.env['MLFLOW_TRACKING_URI'];
-        const r = undoFix(opts.undo, explicit ? ctx.fileRoot('mlr doctor --undo') : undefined);
+        const r = undoFix(opts.undo, explicit ? await ctx.fileRoot('mlr doctor --undo') : undefined);
         if (opts.format === 'json') await ctx.out((await import('../render/table.js')).renderJson({ store: r.store, undone: r.undone }));
         else if (!quiet) ctx.note(`undid ${r.undone.length} change${r.undone.length === 1 ? '' : 's'} in ${shown(r.store, ctx.cwd)}`);
         return;
       }
       const { diagnose, publicFinding } = await import('../doctor/diagnose.js');
       const render = await import('../render/doctor.js');
-      const root = ctx.fileRoot('mlr doctor');
+      const root = await ctx.fileRoot('mlr doctor');
       const progress = makeProgress(quiet ? undefined : ctx.io.stderr);
       const d = diagnose(root, { now: ctx.mode.now, onProgress: progress.tick });
       progress.done();

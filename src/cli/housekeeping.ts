@@ -8,8 +8,8 @@ import { choice, collect } from './options.js';
 const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 
 /** The file store's root and the working folder; a usage error on other backends. */
-function fileCtx(ctx: Context, what: string): { root: string; cwd: string } {
-  return { root: ctx.fileRoot(what), cwd: ctx.cwd };
+async function fileCtx(ctx: Context, what: string): Promise<{ root: string; cwd: string }> {
+  return { root: await ctx.fileRoot(what), cwd: ctx.cwd };
 }
 
 /** A confirmation line on stderr: on a terminal, or with --verbose (never in the data). */
@@ -33,7 +33,7 @@ export function registerHousekeeping(program: Command): void {
       const ctx = createContext(cmd);
       const { moveRuns } = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
-      const m = await moveRuns(fileCtx(ctx, 'mlr runs mv'), refs, opts.to, { dryRun: opts.dryRun });
+      const m = await moveRuns(await fileCtx(ctx, 'mlr runs mv'), refs, opts.to, { dryRun: opts.dryRun });
       for (const s of m.skipped) ctx.warn(`run ${s.info.run_id} is already in experiment ${s.exp.experiment.experiment_id}; skipped`);
       for (const p of m.plans) for (const w of p.warnings) ctx.warn(`run ${p.run.info.run_id}: ${w}`);
       if (opts.dryRun) {
@@ -59,7 +59,7 @@ export function registerHousekeeping(program: Command): void {
       const ctx = createContext(cmd);
       const { listTrash } = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
-      const { items, problems } = await listTrash(fileCtx(ctx, 'mlr trash'));
+      const { items, problems } = await listTrash(await fileCtx(ctx, 'mlr trash'));
       ctx.flushProblems(problems);
       await ctx.out(r.renderTrash(items, opts.format, ctx.mode));
     });
@@ -72,7 +72,7 @@ export function registerHousekeeping(program: Command): void {
     .action(async (refs: string[], _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
       const { restoreFromTrash } = await import('../commands/housekeeping.js');
-      const restored = await restoreFromTrash(fileCtx(ctx, 'mlr trash restore'), await ctx.writer(), refs);
+      const restored = await restoreFromTrash(await fileCtx(ctx, 'mlr trash restore'), await ctx.writer(), refs);
       for (const x of restored) say(ctx, x.kind === 'experiment' ? `restored experiment '${x.name}' (${x.id})` : `restored run ${x.id}`);
     });
 
@@ -85,7 +85,7 @@ export function registerHousekeeping(program: Command): void {
     .action(async (ref: string, newName: string, _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
       const { renameInTrash } = await import('../commands/housekeeping.js');
-      const r = await renameInTrash(fileCtx(ctx, 'mlr trash rename'), ref, newName);
+      const r = await renameInTrash(await fileCtx(ctx, 'mlr trash rename'), ref, newName);
       say(ctx, `renamed deleted experiment ${r.id} from '${r.oldName}' to '${newName}'`);
     });
 
@@ -103,7 +103,7 @@ export function registerHousekeeping(program: Command): void {
       const gc = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
       const split = (l: string[] | undefined): string[] | undefined => l?.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
-      const where = fileCtx(ctx, 'mlr gc');
+      const where = await fileCtx(ctx, 'mlr gc');
       const { plan, problems } = await gc.planGarbageCollection(where, {
         olderThanMs: opts.olderThan !== undefined ? await gc.parseAge(opts.olderThan) : undefined,
         olderThanText: opts.olderThan,

@@ -4,6 +4,8 @@
  * and buffers, so the whole CLI runs in-process (as `yaml`'s `cli(stdin, done, argv)`).
  */
 import type { Readable, Writable } from 'node:stream';
+import type { Backend } from '../store/backend.js';
+import type { StoreLocation } from '../store/root.js';
 
 /** A writable stream with what a terminal adds (both optional: absent means "not a TTY"). */
 export type OutStream = Writable & { isTTY?: boolean; columns?: number };
@@ -26,6 +28,8 @@ export interface CliIO {
   signals: Signals;
   /** true when stdout/stderr are the process's own (child processes may inherit them) */
   inheritable: boolean;
+  /** opens the backend a location names; the default picks by URI (src/store/open.ts). Tests pass their own. */
+  openBackend?: (location: StoreLocation) => Promise<Backend>;
 }
 
 /** The process's own streams, environment and signals. */
