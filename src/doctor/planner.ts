@@ -5,6 +5,7 @@
  */
 import type { DumpValue } from '../store/file/yaml-dump.js';
 import type { YamlMap, YamlValue } from '../store/file/yaml.js';
+import { yamlInt64 } from '../store/file/yaml-values.js';
 import type { ExpScan, MetaRead, RunScan, StoreScan } from './scan.js';
 import type { Edit, PlannedFinding } from './types.js';
 
@@ -89,18 +90,10 @@ export class Planner {
   }
 }
 
-/** A YAML value as a string the way MLflow coerces ids and names (`str(x)`). */
-export function str(v: YamlValue | undefined): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  return undefined;
-}
+export { yamlString as str } from '../store/file/yaml-values.js';
 
-/** A YAML value as an integer (ms timestamps), or undefined. */
+/** An integer field (ms timestamps) as the doctor computes with it: a double; undefined when not an integer. */
 export function int(v: YamlValue | undefined): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'bigint') return Number(v);
-  return undefined;
+  const x = yamlInt64(v);
+  return x === undefined ? undefined : Number(x);
 }

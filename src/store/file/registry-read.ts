@@ -9,7 +9,14 @@ import { NotFoundError } from '../../errors.js';
 import { validateModelName } from '../registry-rules.js';
 import { isDirectory, listDir, listKeyFiles, readText } from './fsread.js';
 import { isLater, parsePyFloat, parsePyInt } from './metrics.js';
-import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
+import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
+import { yamlInt64Lenient, yamlString } from './yaml-values.js';
+import type { Int64 } from '../int64.js';
+
+/** A registry timestamp: milliseconds, well inside a double's exact range. */
+function ms(v: Int64 | undefined): number | null {
+  return v === undefined ? null : Number(v);
+}
 import type { KeyValue, Problem } from '../types.js';
 import type { LoggedModel, LoggedModelMetric, ModelVersion, RegisteredModel, TraceInfo } from '../backend.js';
 
@@ -33,19 +40,6 @@ export interface FileTraceInfo extends TraceInfo {
 }
 
 const MODEL_STATUS = ['UNSPECIFIED', 'PENDING', 'READY', 'FAILED'];
-
-function str(v: YamlValue | undefined): string | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  return null;
-}
-function int(v: YamlValue | undefined): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
-  if (typeof v === 'bigint') return Number(v);
-  return null;
-}
 
 function readMap(file: string, problems: Problem[]): YamlMap | undefined {
   const r = readText(file, 'meta');
@@ -90,23 +84,23 @@ export function readModelVersions(modelDir: string, problems: Problem[], include
     const dir = path.join(modelDir, e.name);
     const map = readMap(path.join(dir, 'meta.yaml'), problems);
     if (!map) continue;
-    const stage = str(map['current_stage']) ?? 'None';
+    const stage = (yamlString(map['current_stage']) ?? null) ?? 'None';
     if (stage === 'Deleted_Internal' && !includeDeleted) continue;
     const version = m[1]!;
     out.push({
-      name: str(map['name']) ?? path.basename(modelDir),
+      name: (yamlString(map['name']) ?? null) ?? path.basename(modelDir),
       version,
-      creation_timestamp: int(map['creation_timestamp']),
-      last_updated_timestamp: int(map['last_updated_timestamp']),
+      creation_timestamp: ms(yamlInt64Lenient(map['creation_timestamp'])),
+      last_updated_timestamp: ms(yamlInt64Lenient(map['last_updated_timestamp'])),
       current_stage: stage,
-      description: str(map['description']),
-      source: str(map['source']) ?? '',
-      run_id: str(map['run_id']),
-      status: str(map['status']) ?? 'READY',
-      status_message: str(map['status_message']),
-      user_id: str(map['user_id']),
-      run_link: str(map['run_link']),
-      storage_location: str(map['storage_location']),
+      description: (yamlString(map['description']) ?? null),
+      source: (yamlString(map['source']) ?? null) ?? '',
+      run_id: (yamlString(map['run_id']) ?? null),
+      status: (yamlString(map['status']) ?? null) ?? 'READY',
+      status_message: (yamlString(map['status_message']) ?? null),
+      user_id: (yamlString(map['user_id']) ?? null),
+      run_link: (yamlString(map['run_link']) ?? null),
+      storage_location: (yamlString(map['storage_location']) ?? null),
       aliases: (aliasByVersion.get(version) ?? []).sort(),
       tags: readKv(path.join(dir, 'tags')),
       dir,
@@ -136,10 +130,10 @@ function listRegisteredModelsIn(root: string, names: string[], problems: Problem
       if (!cur || Number(v.version) > Number(cur.version)) latest.set(v.current_stage, v);
     }
     out.push({
-      name: str(map['name']) ?? name,
-      creation_timestamp: int(map['creation_timestamp']),
-      last_updated_timestamp: int(map['last_updated_timestamp']),
-      description: str(map['description']),
+      name: (yamlString(map['name']) ?? null) ?? name,
+      creation_timestamp: ms(yamlInt64Lenient(map['creation_timestamp'])),
+      last_updated_timestamp: ms(yamlInt64Lenient(map['last_updated_timestamp'])),
+      description: (yamlString(map['description']) ?? null),
       tags: readKv(path.join(dir, 'tags')),
       aliases: aliases.sort((a, b) => (a.alias < b.alias ? -1 : 1)),
       latest_versions: [...latest.values()].sort((a, b) => Number(a.version) - Number(b.version)),
@@ -157,19 +151,20 @@ export function listLoggedModels(expDir: string, problems: Problem[] = []): File
     const dir = path.join(expDir, 'models', e.name);
     const map = readMap(path.join(dir, 'meta.yaml'), problems);
     if (!map) continue;
-    const st = int(map['status']);
+    const rawStatus = yamlInt64Lenient(map['status']);
+    const st = rawStatus === undefined ? null : Number(rawStatus);
     out.push({
-      model_id: str(map['model_id']) ?? e.name,
-      name: str(map['name']) ?? '',
-      experiment_id: str(map['experiment_id']) ?? path.basename(expDir),
-      source_run_id: str(map['source_run_id']),
-      model_type: str(map['model_type']),
-      status: st !== null ? (MODEL_STATUS[st] ?? String(st)) : (str(map['status']) ?? 'UNSPECIFIED'),
-      lifecycle_stage: str(map['lifecycle_stage']) ?? 'active',
-      creation_timestamp: int(map['creation_timestamp']),
-      last_updated_timestamp: int(map['last_updated_timestamp']),
-      artifact_location: str(map['artifact_location']) ?? '',
-      status_message: str(map['status_message']),
+      model_id: (yamlString(map['model_id']) ?? null) ?? e.name,
+      name: (yamlString(map['name']) ?? null) ?? '',
+      experiment_id: (yamlString(map['experiment_id']) ?? null) ?? path.basename(expDir),
+      source_run_id: (yamlString(map['source_run_id']) ?? null),
+      model_type: (yamlString(map['model_type']) ?? null),
+      status: st !== null ? (MODEL_STATUS[st] ?? String(st)) : ((yamlString(map['status']) ?? null) ?? 'UNSPECIFIED'),
+      lifecycle_stage: (yamlString(map['lifecycle_stage']) ?? null) ?? 'active',
+      creation_timestamp: ms(yamlInt64Lenient(map['creation_timestamp'])),
+      last_updated_timestamp: ms(yamlInt64Lenient(map['last_updated_timestamp'])),
+      artifact_location: (yamlString(map['artifact_location']) ?? null) ?? '',
+      status_message: (yamlString(map['status_message']) ?? null),
       dir,
     });
   }
@@ -275,11 +270,11 @@ export function listTraces(expDir: string, problems: Problem[] = []): FileTraceI
     const map = readMap(path.join(dir, 'trace_info.yaml'), problems);
     if (!map) continue;
     out.push({
-      request_id: str(map['request_id']) ?? e.name,
-      experiment_id: str(map['experiment_id']) ?? path.basename(expDir),
-      timestamp_ms: int(map['timestamp_ms']),
-      execution_time_ms: int(map['execution_time_ms']),
-      status: str(map['status']) ?? 'UNSPECIFIED',
+      request_id: (yamlString(map['request_id']) ?? null) ?? e.name,
+      experiment_id: (yamlString(map['experiment_id']) ?? null) ?? path.basename(expDir),
+      timestamp_ms: ms(yamlInt64Lenient(map['timestamp_ms'])),
+      execution_time_ms: ms(yamlInt64Lenient(map['execution_time_ms'])),
+      status: (yamlString(map['status']) ?? null) ?? 'UNSPECIFIED',
       dir,
     });
   }

@@ -15,7 +15,6 @@ import { FileStore, type FileRunEntry } from './store.js';
 import type { KeyValue } from '../types.js';
 import { validateKeyName, validateMetric, validateParam, type MetricInput, type ValidMetric } from '../validate.js';
 import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
-import type { YamlValue } from './yaml.js';
 
 export interface WriterOptions {
   /** absolute store root */
@@ -33,19 +32,6 @@ export interface WriterOptions {
 }
 
 export const RUN_NAME_TAG = 'mlflow.runName';
-
-export function str(v: YamlValue | undefined): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  return undefined;
-}
-
-export function intOrNull(v: YamlValue | undefined): number | bigint | null {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'bigint') return v;
-  return null;
-}
 
 export function fsMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { isDirectory, isFile, isSafeKeyPath, joinPath, listDir, listKeyFiles, readText, type FileKind } from './fsread.js';
 import { streamMetricChunks, summarizeMetricText } from './metrics.js';
-import { isYamlMap, parseYaml, type YamlMap, type YamlValue } from './yaml.js';
+import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
+import { yamlInt64Lenient, yamlString } from './yaml-values.js';
 import type { ExperimentEntry, FullRun, LoadNeeds, RunEntry, RunOutput } from '../backend.js';
 import {
   statusFromInt,
@@ -38,20 +39,6 @@ export interface FileRunEntry extends RunEntry {
 /** Folders inside an experiment that are not runs (2.12: tags, datasets; 3.x: traces, models). */
 export const RESERVED_EXPERIMENT_DIRS = new Set(['tags', 'datasets', 'traces', 'models']);
 const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\w-]{0,63}$/;
-
-function asString(v: YamlValue | undefined): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'bigint' || typeof v === 'number') return String(v);
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  return undefined;
-}
-
-function asInt(v: YamlValue | undefined): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
-  if (typeof v === 'bigint') return Number(v);
-  return null;
-}
 
 function problem(code: string, p: string, message: string): Problem {
   return { code, path: p, message };
@@ -171,19 +158,19 @@ export class FileStore {
     if (map['name'] === undefined && (map['run_id'] !== undefined || map['run_uuid'] !== undefined)) {
       problems.push(problem('run-at-experiment-level', file, `${dir} holds a run's meta.yaml, not an experiment's: a run folder was placed at experiment level`));
     }
-    const id = asString(map['experiment_id']);
+    const id = yamlString(map['experiment_id']);
     if (problems.length === 0 && id !== undefined && id !== folder) {
       problems.push(problem('experiment-id-mismatch', file, `${file} says experiment_id '${id}' but the folder is '${folder}'`));
     }
-    const stage = asString(map['lifecycle_stage']);
+    const stage = yamlString(map['lifecycle_stage']);
     const exp: Experiment = {
       experiment_id: folder,
-      name: asString(map['name']) ?? base.name,
-      artifact_location: asString(map['artifact_location']) ?? '',
+      name: yamlString(map['name']) ?? base.name,
+      artifact_location: yamlString(map['artifact_location']) ?? '',
       // a folder in .trash is deleted whatever its meta.yaml says (1.x only moved it)
       lifecycle_stage: inTrash || stage === 'deleted' ? 'deleted' : 'active',
-      creation_time: asInt(map['creation_time']),
-      last_update_time: asInt(map['last_update_time']),
+      creation_time: (yamlInt64Lenient(map['creation_time']) ?? null),
+      last_update_time: (yamlInt64Lenient(map['last_update_time']) ?? null),
       tags: [],
     };
     for (const q of problems) this.warn(q);
@@ -273,11 +260,11 @@ export class FileStore {
       problems.push(p!);
     }
     const m: YamlMap = map ?? {};
-    const runId = asString(m['run_id']) ?? asString(m['run_uuid']) ?? folder;
+    const runId = yamlString(m['run_id']) ?? yamlString(m['run_uuid']) ?? folder;
     if (map && runId !== folder) {
       problems.push(problem('run-id-mismatch', file, `${file} says run_id '${runId}' but the folder is '${folder}'`));
     }
-    const expId = asString(m['experiment_id']);
+    const expId = yamlString(m['experiment_id']);
     if (map && expId !== undefined && expId !== exp.experiment.experiment_id) {
       problems.push(
         problem('run-experiment-mismatch', file, `${file} says experiment_id '${expId}' but the run is in experiment folder '${exp.experiment.experiment_id}'`),
@@ -289,11 +276,11 @@ export class FileStore {
       problems.push(problem('run-status-invalid', file, `${file} has status '${String(statusRaw)}', not one of 1-5`));
       status = 'RUNNING';
     }
-    const stageRaw = asString(m['lifecycle_stage']) ?? 'active';
+    const stageRaw = yamlString(m['lifecycle_stage']) ?? 'active';
     if (stageRaw !== 'active' && stageRaw !== 'deleted') {
       problems.push(problem('run-lifecycle-invalid', file, `${file} has lifecycle_stage '${stageRaw}'`));
     }
-    let runName = asString(m['run_name']);
+    let runName = yamlString(m['run_name']);
     if (runName === undefined) {
       // 1.x files have no run_name: MLflow takes it from the mlflow.runName tag
       const t = readText(path.join(dir, 'tags', 'mlflow.runName'), 'tag');
@@ -304,11 +291,11 @@ export class FileStore {
       run_uuid: folder,
       run_name: runName,
       experiment_id: exp.experiment.experiment_id,
-      user_id: asString(m['user_id']) ?? '',
+      user_id: yamlString(m['user_id']) ?? '',
       status,
-      start_time: asInt(m['start_time']),
-      end_time: asInt(m['end_time']),
-      artifact_uri: asString(m['artifact_uri']) ?? '',
+      start_time: (yamlInt64Lenient(m['start_time']) ?? null),
+      end_time: (yamlInt64Lenient(m['end_time']) ?? null),
+      artifact_uri: yamlString(m['artifact_uri']) ?? '',
       lifecycle_stage: stageRaw === 'deleted' ? 'deleted' : 'active',
     };
     for (const q of problems) this.warn(q);
@@ -475,8 +462,8 @@ export class FileStore {
     for (const e of ents) {
       if (!e.isDir) continue;
       const { map } = readYamlMap(path.join(inputsDir, e.name, 'meta.yaml'), 'input', 'input');
-      if (!map || asString(map['source_type']) !== 'DATASET') continue;
-      const sourceId = asString(map['source_id']);
+      if (!map || yamlString(map['source_type']) !== 'DATASET') continue;
+      const sourceId = yamlString(map['source_id']);
       if (!sourceId || !isSafeKeyPath(sourceId)) continue;
       const dsFile = path.join(run.exp.dir, 'datasets', sourceId, 'meta.yaml');
       const ds = readYamlMap(dsFile, 'input', 'dataset');
@@ -484,16 +471,16 @@ export class FileStore {
         this.warn(problem('input-dataset-missing', dsFile, `run ${run.info.run_id} input ${e.name} refers to dataset ${sourceId}, which is missing`));
         continue;
       }
-      const tags = isYamlMap(map['tags']) ? Object.entries(map['tags']).map(([key, v]) => ({ key, value: asString(v) ?? '' })) : [];
+      const tags = isYamlMap(map['tags']) ? Object.entries(map['tags']).map(([key, v]) => ({ key, value: yamlString(v) ?? '' })) : [];
       out.push({
         tags,
         dataset: {
-          name: asString(ds.map['name']) ?? '',
-          digest: asString(ds.map['digest']) ?? '',
-          source_type: asString(ds.map['source_type']) ?? '',
-          source: asString(ds.map['source']) ?? '',
-          schema: asString(ds.map['schema']) ?? null,
-          profile: asString(ds.map['profile']) ?? null,
+          name: yamlString(ds.map['name']) ?? '',
+          digest: yamlString(ds.map['digest']) ?? '',
+          source_type: yamlString(ds.map['source_type']) ?? '',
+          source: yamlString(ds.map['source']) ?? '',
+          schema: yamlString(ds.map['schema']) ?? null,
+          profile: yamlString(ds.map['profile']) ?? null,
         },
       });
     }
@@ -508,7 +495,7 @@ export class FileStore {
       if (!e.isDir) continue;
       const { map } = readYamlMap(path.join(dir, e.name, 'meta.yaml'), 'input', 'output');
       if (!map) continue;
-      out.push({ model_id: asString(map['source_id']) ?? e.name, step: asInt(map['step']) ?? 0 });
+      out.push({ model_id: yamlString(map['source_id']) ?? e.name, step: (yamlInt64Lenient(map['step']) ?? null) ?? 0 });
     }
     return out;
   }

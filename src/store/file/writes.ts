@@ -13,7 +13,8 @@ import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
 import { withLock } from './lock.js';
 import { newExperimentId, newRunId, randomRunName } from '../names.js';
-import { fsMessage, intOrNull, RunWriter, RUN_NAME_TAG, str } from './run-writes.js';
+import { fsMessage, RunWriter, RUN_NAME_TAG } from './run-writes.js';
+import { yamlInt64, yamlString as str } from './yaml-values.js';
 import { FileStore, type FileExperimentEntry, type FileRunEntry } from './store.js';
 import { statusFromInt, statusToInt, type DatasetInput, type KeyValue, type RunStatus } from '../types.js';
 import type { BatchInput, CreatedRun, CreateRunOptions } from '../backend.js';
@@ -189,7 +190,7 @@ export class StoreWriter extends RunWriter {
     for (const t of e.experiment.tags) tags[t.key] = t.value;
     const meta: Record<string, DumpValue> = {
       artifact_location: str(map['artifact_location']) ?? null,
-      creation_time: intOrNull(map['creation_time']),
+      creation_time: (yamlInt64(map['creation_time']) ?? null),
       experiment_id: e.experiment.experiment_id,
       last_update_time: time,
       lifecycle_stage: changes.lifecycle_stage ?? e.experiment.lifecycle_stage,
@@ -422,19 +423,19 @@ export class StoreWriter extends RunWriter {
     const runId = meta.entry.info.run_id;
     const dict = persistedRunInfo({
       artifact_uri: str(m['artifact_uri']) ?? null,
-      end_time: 'end_time' in changes ? changes.end_time! : intOrNull(m['end_time']),
+      end_time: 'end_time' in changes ? changes.end_time! : (yamlInt64(m['end_time']) ?? null),
       experiment_id: meta.entry.exp.experiment.experiment_id,
       lifecycle_stage: changes.lifecycle_stage ?? (str(m['lifecycle_stage']) === 'deleted' ? 'deleted' : 'active'),
       run_id: runId,
       run_name: changes.run_name ?? str(m['run_name']) ?? null,
-      start_time: intOrNull(m['start_time']),
+      start_time: (yamlInt64(m['start_time']) ?? null),
       status: changes.status ?? (typeof m['status'] === 'number' ? m['status'] : statusToInt('RUNNING')),
       user_id: str(m['user_id']) ?? null,
     });
     if ('deleted_time' in changes) {
       if (changes.deleted_time !== undefined) dict['deleted_time'] = changes.deleted_time;
     } else if (m['deleted_time'] !== undefined && m['deleted_time'] !== null && dict['lifecycle_stage'] === 'deleted') {
-      dict['deleted_time'] = intOrNull(m['deleted_time']);
+      dict['deleted_time'] = (yamlInt64(m['deleted_time']) ?? null);
     }
     atomicWriteFile(meta.file, dumpYaml(dict));
   }
