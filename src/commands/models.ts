@@ -3,7 +3,8 @@
  * data, never print.
  */
 import { StateError } from '../errors.js';
-import { appendToUri, pathSegments } from '../store/artifacts/location.js';
+import { pathSegments } from '../store/artifacts/location.js';
+import { appendToUriPath } from '../store/uri.js';
 import type {
   ArtifactOwner,
   ArtifactRepository,
@@ -273,7 +274,7 @@ export async function registerModelVersion(c: ModelsContext, o: RegisterOptions)
       }
     }
   }
-  const source = appendToUri(run.info.artifact_uri, rel);
+  const source = appendToUriPath(run.info.artifact_uri, rel);
   const exists = (await c.registry.listRegisteredModels()).some((m) => m.name === o.name);
   if (!exists) await c.registry.createRegisteredModel(o.name, {});
   const version = await c.registry.createModelVersion(o.name, {

@@ -3,12 +3,11 @@
  * machine, whether that is stale, and what the current place is in the form the store's
  * other experiments use (`file:///abs/...`, `/abs/...`, `./mlruns/...`, `mlflow-artifacts:/...`).
  */
+import { DRIVE_RE, SCHEME_RE } from '../store/uri.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodePathForUri } from '../store/root.js';
 
-const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
-const DRIVE_RE = /^[a-zA-Z]:[\\/]/;
 
 export type LocationForm = 'file-uri' | 'plain' | 'remote';
 

@@ -1,4 +1,47 @@
 /**
+ * Python's number text in TypeScript: `float()` and `int()` of text (what MLflow accepts in a
+ * metric file or a command line) and `repr(float)` (what it writes).
+ */
+import { parseInt64, type Int64 } from './int64.js';
+
+const DIGITS = String.raw`\d(?:_?\d)*`;
+const FLOAT_RE = new RegExp(
+  String.raw`^[+-]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][+-]?${DIGITS})?|nan|inf|infinity)$`,
+  'i',
+);
+const INT_RE = new RegExp(String.raw`^[+-]?${DIGITS}$`);
+// Python's str.strip() whitespace (ASCII part; metric files are ASCII)
+const WS = ' \t\n\r\v\f';
+
+/** Python's `str.strip()` for the ASCII whitespace a metric line can hold. */
+export function strip(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && WS.includes(s[a]!)) a++;
+  while (b > a && WS.includes(s[b - 1]!)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/** Python `float(s)`: returns undefined where Python raises ValueError. */
+export function parsePyFloat(s: string): number | undefined {
+  const t = strip(s);
+  if (!FLOAT_RE.test(t)) return undefined;
+  const lower = t.toLowerCase().replace(/_/g, '');
+  const neg = lower.startsWith('-');
+  const body = lower.replace(/^[+-]/, '');
+  if (body === 'nan') return NaN;
+  if (body === 'inf' || body === 'infinity') return neg ? -Infinity : Infinity;
+  return Number(lower);
+}
+
+/** Python `int(s)` for base-10 text, exactly (a bigint beyond 2^53): undefined where Python raises. */
+export function parsePyInt(s: string): Int64 | undefined {
+  const t = strip(s);
+  if (!INT_RE.test(t)) return undefined;
+  return parseInt64(t.replace(/_/g, ''));
+}
+
+/**
  * Python's `repr(float(v))` in TypeScript: the spelling MLflow writes into metric files.
  *
  * Both languages print the shortest digit string that round-trips, so only the layout

@@ -2,6 +2,7 @@
  * Tracking URI → store root (spec mlruns-format §1). Pure: the caller passes the
  * environment and working directory.
  */
+import { DRIVE_RE, SCHEME_RE } from './uri.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -18,8 +19,6 @@ export interface StoreLocation {
   uri: string;
 }
 
-const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
-const DRIVE_RE = /^[a-zA-Z]:[\\/]/;
 
 /** Percent-encode a POSIX path the way Python's pathlib `as_uri()` does (keeps `/`). */
 export function encodePathForUri(p: string): string {

@@ -3,8 +3,10 @@
  * artifact URIs, making a user-given artifact location absolute, and turning a local
  * artifact URI back into a path.
  */
-const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
-const DRIVE_RE = /^[a-zA-Z]:[\\/]/;
+/** A URI's scheme and its colon (`file:`, `s3:`, `mlflow-artifacts:`). */
+export const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+/** A Windows drive path (`C:\\…`, `C:/…`, `C:`): a path, not a URI with scheme `c`. */
+export const DRIVE_RE = /^[a-zA-Z]:([\\/]|$)/;
 
 /** The URI scheme, lower-cased, or '' for a plain path (a Windows drive path counts as plain). */
 export function uriScheme(uri: string): string {

@@ -7,6 +7,7 @@
  *
  * Lengths are counted in code points, as Python's `len(str)` does.
  */
+import { parsePyFloat, parsePyInt } from './pyfloat.js';
 import { UsageError } from '../errors.js';
 
 export const MAX_ENTITY_KEY_LENGTH = 250;
@@ -160,13 +161,10 @@ export function validateBatchTag(key: string, value: string, opts: LimitOptions 
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-// Python int(): optional sign, digits with single underscores between them, surrounding whitespace
-const PY_INT = /^\s*[+-]?\d(?:_?\d)*\s*$/;
-
 /** Python `int(text)` as a bigint, or undefined when Python would raise. */
 export function parsePyIntText(text: string): bigint | undefined {
-  if (!PY_INT.test(text)) return undefined;
-  return BigInt(text.trim().replace(/_/g, ''));
+  const v = parsePyInt(text);
+  return v === undefined ? undefined : BigInt(v);
 }
 
 export interface MetricInput {
@@ -186,21 +184,6 @@ export interface ValidMetric {
   step: string;
 }
 
-// Python float() spellings: digits with underscores, exponent, nan/inf/infinity any case
-const PY_FLOAT = /^[+-]?(?:(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?|nan|inf|infinity)$/i;
-
-/** Python `float(text)`, or undefined when Python would raise. */
-export function parsePyFloatText(text: string): number | undefined {
-  const t = text.trim();
-  if (!PY_FLOAT.test(t)) return undefined;
-  const lower = t.toLowerCase().replace(/_/g, '');
-  const body = lower.replace(/^[+-]/, '');
-  const neg = lower.startsWith('-');
-  if (body === 'nan') return NaN;
-  if (body === 'inf' || body === 'infinity') return neg ? -Infinity : Infinity;
-  return Number(lower);
-}
-
 function toInt64(v: string | number | bigint): bigint | undefined {
   let b: bigint | undefined;
   if (typeof v === 'bigint') b = v;
@@ -216,7 +199,7 @@ function toInt64(v: string | number | bigint): bigint | undefined {
  */
 export function validateMetric(m: MetricInput): ValidMetric {
   validateKeyName('metric', m.key);
-  const value = typeof m.value === 'number' ? m.value : parsePyFloatText(m.value);
+  const value = typeof m.value === 'number' ? m.value : parsePyFloat(m.value);
   if (value === undefined || (typeof m.value === 'string' && m.value.trim() === '')) {
     throw new UsageError(
       `Got invalid value ${m.value} for metric '${m.key}' (timestamp=${m.timestamp}). ` +

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isLater, parseMetricLine, parsePyFloat, parsePyInt, streamMetricChunks, summarizeMetricText } from '../../src/store/file/metrics.js';
+import { isLater, parseMetricLine, streamMetricChunks, summarizeMetricText } from '../../src/store/file/metrics.js';
+import { parsePyFloat, parsePyInt } from '../../src/store/pyfloat.js';
 import type { Metric } from '../../src/store/types.js';
 import { writeTree } from '../helpers.js';
 

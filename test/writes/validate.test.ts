@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import {
   hasValidKeyChars,
-  parsePyFloatText,
   posixNormpath,
   pyLen,
   validateBatchLimits,
@@ -15,6 +14,7 @@ import {
   validateParam,
   validateRunId,
 } from '../../src/store/validate.js';
+import { parsePyFloat } from '../../src/store/pyfloat.js';
 
 function refusal(fn: () => unknown): UsageError {
   try {
@@ -142,8 +142,8 @@ describe('metric values, timestamps, steps (spec §10.3)', () => {
     refusal(() => validateMetric({ key: 'loss', value: 1, timestamp: 1.5, step: 0 }));
   });
   it('parses Python float spellings', () => {
-    expect(parsePyFloatText('-0')).toBe(-0);
-    expect(parsePyFloatText('1e')).toBeUndefined();
+    expect(parsePyFloat('-0')).toBe(-0);
+    expect(parsePyFloat('1e')).toBeUndefined();
   });
 });
 

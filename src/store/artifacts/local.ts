@@ -3,6 +3,7 @@
  * virtual re-root of artifact-uri.ts), listing it, and keeping every path argument
  * inside it. Read-only: nothing here writes to the store.
  */
+import { copyArtifactTree } from './copy.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.js';
@@ -168,40 +169,5 @@ export function folderSize(dir: string): number {
  * error before anything is copied. Returns the number of files copied.
  */
 export function copyArtifact(src: string, dest: string): number {
-  const conflicts: string[] = [];
-  const plan: { from: string; to: string; dir: boolean }[] = [];
-  const seen = new Set<string>();
-  const walk = (from: string, to: string): void => {
-    const st = fs.statSync(from);
-    if (st.isDirectory()) {
-      const real = fs.realpathSync(from);
-      if (seen.has(real)) return;
-      seen.add(real);
-      if (fs.existsSync(to) && !isDirectory(to)) conflicts.push(to);
-      plan.push({ from, to, dir: true });
-      for (const e of (listDir(from) ?? []).map((x) => x.name).sort()) walk(path.join(from, e), path.join(to, e));
-    } else {
-      if (fs.existsSync(to)) conflicts.push(to);
-      plan.push({ from, to, dir: false });
-    }
-  };
-  walk(src, dest);
-  if (conflicts.length > 0) {
-    throw new UsageError(
-      conflicts.length === 1
-        ? `refusing to overwrite ${conflicts[0]}: remove it or choose another --out`
-        : `refusing to overwrite ${conflicts.length} existing files (${conflicts.slice(0, 3).join(', ')}${conflicts.length > 3 ? ', …' : ''}): remove them or choose another --out`,
-      'destination-exists',
-    );
-  }
-  let files = 0;
-  for (const p of plan) {
-    if (p.dir) fs.mkdirSync(p.to, { recursive: true });
-    else {
-      fs.mkdirSync(path.dirname(p.to), { recursive: true });
-      fs.copyFileSync(p.from, p.to, fs.constants.COPYFILE_EXCL);
-      files++;
-    }
-  }
-  return files;
+  return copyArtifactTree(src, dest, { root: path.dirname(dest), overwrite: false, hint: 'remove {it} or choose another --out' });
 }

@@ -8,6 +8,7 @@
  * (`<root>/<exp>/<run>/artifacts`, `<root>/<exp>/models/<model_id>/artifacts`), they are
  * read from there instead: a read-only "virtual re-root" that writes nothing and says so.
  */
+import { DRIVE_RE, SCHEME_RE } from '../uri.js';
 import path from 'node:path';
 import { isDirectory } from '../file/fsread.js';
 
@@ -18,8 +19,6 @@ export type ParsedLocation =
   | { kind: 'remote'; scheme: string }
   | { kind: 'invalid'; reason: string };
 
-const SCHEME_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
-const DRIVE_RE = /^[a-zA-Z]:([\\/]|$)/;
 
 /**
  * Percent-decode like Python's `urllib.parse.unquote`: valid `%XX` escapes become bytes,
@@ -171,13 +170,4 @@ export function resolveFolder(
 
 export function isResolved(r: ResolvedFolder | UnreachableFolder): r is ResolvedFolder {
   return (r as ResolvedFolder).path !== undefined;
-}
-
-/**
- * Join a relative artifact path to a URI the way MLflow's `append_to_uri_path` does for
- * file and plain locations: exactly one `/` between them.
- */
-export function appendToUri(uri: string, rel: string): string {
-  if (rel === '') return uri;
-  return uri.replace(/\/+$/, '') + '/' + rel.replace(/^\/+/, '');
 }

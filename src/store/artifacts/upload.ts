@@ -7,13 +7,13 @@
  * recorded location is missing but has the standard `<exp>/<run>/artifacts` shape, and
  * says so; it refuses remote URIs and missing custom locations rather than guess.
  */
-import { cpSync, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StateError, UsageError } from '../../errors.js';
+import { copyArtifactTree } from './copy.js';
 import type { RunInfo } from '../types.js';
 import { localPathOfUri, uriScheme } from '../uri.js';
 import { pathNotUnique, posixNormpath } from '../validate.js';
-import { ensureDir } from '../file/atomic.js';
 
 export interface ArtifactTarget {
   /** local folder the run's artifacts live in */
@@ -80,25 +80,17 @@ export function validateArtifactPath(p: string): string {
 
 /**
  * Copy a file, or a folder with everything in it, to `<artifacts>/<artifactPath>/<name>`
- * (existing files are overwritten, as MLflow does). Returns the destination path.
+ * (existing files are overwritten, as MLflow does; the bytes are copied, never a link, and
+ * nothing is written through a link inside the artifacts). Returns the destination path.
  */
 export function copyArtifact(source: string, target: ArtifactTarget, artifactPath: string): string {
-  let st;
-  try {
-    st = statSync(source);
-  } catch {
-    throw new UsageError(`no such file or folder: ${source}`, 'artifact-not-found');
-  }
-  const destDir = artifactPath ? path.join(target.dir, ...artifactPath.split('/')) : target.dir;
-  const name = path.basename(path.resolve(source));
-  const dest = path.join(destDir, name);
   const src = path.resolve(source);
-  if (st.isDirectory() && (dest === src || dest.startsWith(src + path.sep))) {
+  if (!existsSync(src)) throw new UsageError(`no such file or folder: ${source}`, 'artifact-not-found');
+  const destDir = artifactPath ? path.join(target.dir, ...artifactPath.split('/')) : target.dir;
+  const dest = path.join(destDir, path.basename(src));
+  if (statSync(src).isDirectory() && (dest === src || dest.startsWith(src + path.sep))) {
     throw new UsageError(`cannot copy ${source} into itself (${dest})`, 'artifact-into-itself');
   }
-  ensureDir(destDir);
-  if (st.isDirectory()) cpSync(src, dest, { recursive: true, preserveTimestamps: true, force: true });
-  else if (st.isFile()) cpSync(src, dest, { preserveTimestamps: true, force: true });
-  else throw new UsageError(`${source} is neither a file nor a folder`, 'artifact-not-file');
-  return existsSync(dest) ? dest : destDir;
+  copyArtifactTree(src, dest, { root: target.dir, overwrite: true });
+  return dest;
 }

@@ -11,10 +11,11 @@
  * Each run moves under the store lock: the folder is renamed (atomic on one filesystem),
  * then its meta.yaml is replaced atomically; if that fails the folder is moved back.
  */
+import { appendToUriPath } from '../uri.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
-import { appendToUri, isResolved, parseLocation, pathSegments, resolveFolder, type ResolveContext } from '../artifacts/location.js';
+import { isResolved, parseLocation, pathSegments, resolveFolder, type ResolveContext } from '../artifacts/location.js';
 import { listDir, readText } from './fsread.js';
 import { listRegisteredModelNames, readModelVersions } from './registry-read.js';
 import { withLock } from './lock.js';
@@ -91,7 +92,7 @@ function movedArtifactUri(run: FileRunEntry, to: FileExperimentEntry, dest: stri
   const standardTail = segs.length >= 3 && segs[segs.length - 1] === 'artifacts' && segs[segs.length - 2] === id && segs[segs.length - 3] === from;
   const inStore = isResolved(r) ? path.resolve(r.path) === path.resolve(inStoreDir) : uri === '' || (!r.remote && standardTail);
   if (!inStore) return { uri, inStore: false };
-  if (locationIsExperimentDir(to, ctx)) return { uri: appendToUri(to.experiment.artifact_location, `${id}/artifacts`), inStore: true };
+  if (locationIsExperimentDir(to, ctx)) return { uri: appendToUriPath(to.experiment.artifact_location, id, 'artifacts'), inStore: true };
   const tail = `/${from}/${id}/artifacts`;
   if (uri.endsWith(tail)) return { uri: uri.slice(0, -tail.length) + `/${to.experiment.experiment_id}/${id}/artifacts`, inStore: true };
   return { uri: 'file://' + encodePathForUri(path.join(dest, 'artifacts')), inStore: true };
