@@ -259,7 +259,7 @@ describe('filesystem failures', () => {
   });
 
   it('maps errno errors and leaves other errors alone', async () => {
-    const { asWriteError } = await import('../../src/store/file/writes.js');
+    const { asWriteError } = await import('../../src/store/fs-errors.js');
     const { StateError } = await import('../../src/errors.js');
     const e = Object.assign(new Error('x'), { code: 'ENOSPC', syscall: 'write', path: '/s/m' });
     const mapped = asWriteError(e) as InstanceType<typeof StateError>;

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StateError, UsageError } from '../../errors.js';
+import { fsReason } from '../fs-errors.js';
 import type { ArtifactEntry, ArtifactLocation, ArtifactOwner, ArtifactRepository, LoggedModel, RunEntry } from '../backend.js';
 import type { RunInfo } from '../types.js';
 import { copyArtifact as copyOut, listArtifacts, loggedModelArtifactRoot, normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from './local.js';
@@ -101,8 +102,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
       dest = copyIn(path.resolve(this.host.ctx.cwd, source), target, rel);
     } catch (e) {
       if (e instanceof UsageError || e instanceof StateError) throw e;
-      const err = e as NodeJS.ErrnoException;
-      throw new StateError(`cannot copy ${source} into the artifacts of run ${run.info.run_id}: ${err.code ?? err.message}`, 'write-failed');
+      throw new StateError(`cannot copy ${source} into the artifacts of run ${run.info.run_id}: ${fsReason(e, 'write')}`, 'write-failed');
     }
     return { dest, ...(target.note ? { note: target.note } : {}) };
   }

@@ -4,6 +4,7 @@
  * tiny files, and it keeps the reader simple. Every open is counted per kind of file so
  * tests can prove a command read only what it needed.
  */
+import { fsReason } from '../fs-errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -40,19 +41,7 @@ export function readText(file: string, kind: FileKind): ReadResult {
 
 /** One short phrase for an fs error (no stack, no errno noise). */
 export function describeFsError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return 'does not exist';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'a parent is not a directory';
-    default:
-      return err.code ?? err.message;
-  }
+  return fsReason(err, 'read');
 }
 
 export interface DirEntry {

@@ -11,6 +11,7 @@
  * Each run moves under the store lock: the folder is renamed (atomic on one filesystem),
  * then its meta.yaml is replaced atomically; if that fails the folder is moved back.
  */
+import { fsReason } from '../fs-errors.js';
 import { appendToUriPath } from '../uri.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -196,9 +197,7 @@ export function applyMove(store: FileStore, plan: MovePlan): string {
     try {
       fs.renameSync(plan.run.dir, plan.dest);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'EXDEV' ? 'the experiments are on different filesystems' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : (err.code ?? err.message);
-      throw new StateError(`cannot move run ${plan.run.info.run_id} to ${plan.dest}: ${why}; nothing changed for this run`, 'move-failed');
+      throw new StateError(`cannot move run ${plan.run.info.run_id} to ${plan.dest}: ${fsReason(e, 'move')}; nothing changed for this run`, 'move-failed');
     }
     try {
       atomicWriteFile(path.join(plan.dest, 'meta.yaml'), text);

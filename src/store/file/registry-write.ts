@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
+import { fsReason } from '../fs-errors.js';
 import { isDirectory, listDir, readText } from './fsread.js';
 import { withLock } from './lock.js';
 import { validateKeyName } from '../validate.js';
@@ -42,15 +43,7 @@ function locked<T>(root: string, fn: () => T): T {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (typeof err.code === 'string' && !(e instanceof StateError) && err.syscall !== undefined) {
-      const why =
-        err.code === 'EACCES' || err.code === 'EPERM'
-          ? 'permission denied'
-          : err.code === 'ENOSPC'
-            ? 'no space left on device'
-            : err.code === 'EEXIST' || err.code === 'ENOTDIR'
-              ? 'a file is in the way of a folder'
-              : err.code;
-      throw new StateError(`cannot change the registry: ${err.path ?? root}: ${why}`, 'write-failed');
+      throw new StateError(`cannot change the registry: ${err.path ?? root}: ${fsReason(err, 'registry')}`, 'write-failed');
     }
     throw e;
   }

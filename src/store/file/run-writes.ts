@@ -7,6 +7,7 @@
  * Never prints and never reads the environment: the clock, warnings and the
  * MLFLOW_TRUNCATE_LONG_VALUES switch come in through WriterOptions.
  */
+import { fsReason } from '../fs-errors.js';
 import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
@@ -33,46 +34,11 @@ export interface WriterOptions {
 
 export const RUN_NAME_TAG = 'mlflow.runName';
 
+/** A write's filesystem error about a key's file, in words (see fs-errors.ts). */
 export function fsMessage(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'EISDIR':
-      return 'a folder of that name exists (keys with "/" are folders)';
-    case 'ENOTDIR':
-    case 'EEXIST':
-      return 'part of the key is already a file (a key cannot be both a value and a prefix of other keys)';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOSPC':
-      return 'no space left on device';
-    case 'EROFS':
-      return 'read-only file system';
-    default:
-      return err.code ?? err.message;
-  }
+  return fsReason(e, 'key');
 }
 
-/**
- * A filesystem error escaping a write (read-only store, disk full, permissions) as a
- * one-line StateError naming the path; anything else is returned unchanged.
- */
-export function asWriteError(e: unknown): unknown {
-  const err = e as NodeJS.ErrnoException;
-  if (!(e instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code)) return e;
-  const where = err.path ? ` ${err.path}` : '';
-  const why: Record<string, string> = {
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on device',
-    EDQUOT: 'disk quota exceeded',
-    ENOTDIR: 'a file is in the way',
-    EEXIST: 'a file is in the way',
-    EISDIR: 'it is a folder',
-  };
-  return new StateError(`cannot ${err.syscall ?? 'write'}${where}: ${why[err.code] ?? err.code}`, 'write-failed');
-}
 
 export class RunWriter {
   readonly root: string;

@@ -5,7 +5,8 @@
  */
 import type { BatchInput, CreatedRun, CreateRunOptions, MetricInput, TrackingWriter } from '../backend.js';
 import type { DatasetInput, KeyValue, RunStatus } from '../types.js';
-import { asWriteError, RUN_NAME_TAG, RunWriter, type WriterOptions } from './run-writes.js';
+import { asWriteError } from '../fs-errors.js';
+import { RUN_NAME_TAG, RunWriter, type WriterOptions } from './run-writes.js';
 import type { StoreWriter } from './writes.js';
 
 /** Runs `fn`, turning a filesystem error into a one-line StateError (see asWriteError). */

@@ -24,7 +24,7 @@ import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 
-export { asWriteError, type WriterOptions } from './run-writes.js';
+export type { WriterOptions } from './run-writes.js';
 export type { BatchInput, CreatedRun, CreateRunOptions } from '../backend.js';
 
 /** Experiment ids mlr accepts for a new folder (MLflow's own are digits; migrated ones too). */
