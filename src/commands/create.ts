@@ -3,6 +3,7 @@
  * environment variables, and the system tags `mlflow.start_run()` would record.
  */
 import { UsageError } from '../errors.js';
+import type { KeyValue } from '../store/types.js';
 import type { CreatedRun } from '../store/writer.js';
 import { systemTags } from './source.js';
 import { experimentArg, parseMillis, parsePair, type WriteContext } from './write.js';
@@ -15,6 +16,11 @@ export interface RunsCreateOptions {
   startTime?: string;
   /** mlflow.source.name (default 'mlr') */
   sourceName?: string;
+  /**
+   * the system tags to record instead of a local script's (mlflow.user, mlflow.source.*,
+   * git): an MLproject run records what `mlflow run` records
+   */
+  systemTags?: KeyValue[];
 }
 
 /**
@@ -26,7 +32,7 @@ export interface RunsCreateOptions {
 export function runsCreate(ctx: WriteContext, opts: RunsCreateOptions): CreatedRun {
   const exp = experimentArg(opts.experiment, ctx.env);
   const tags = (opts.tags ?? []).map((t) => parsePair(t, '--tag key=value'));
-  const sys = systemTags(ctx.env, ctx.cwd, opts.sourceName ?? 'mlr').filter((s) => !tags.some((t) => t.key === s.key));
+  const sys = (opts.systemTags ?? systemTags(ctx.env, ctx.cwd, opts.sourceName ?? 'mlr')).filter((s) => !tags.some((t) => t.key === s.key));
   const all = [...sys, ...tags];
   const user = all.find((t) => t.key === 'mlflow.user')?.value;
   if (exp.expectId !== undefined) {
