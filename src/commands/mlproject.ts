@@ -136,6 +136,14 @@ function pyStr(v: PyValue): string {
 
 // ------------------------------------------------------------------ parsing
 
+/** The first error of a parsed YAML document as a line number and one line of text (no code frame). */
+export function firstYamlError(doc: { errors: readonly { message: string; linePos?: [{ line: number }, ...unknown[]] }[] }): { line?: number; message: string } | undefined {
+  const err = doc.errors[0];
+  if (!err) return undefined;
+  const message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return { ...(err.linePos ? { line: err.linePos[0].line } : {}), message };
+}
+
 type Fields = Map<string, { key: Node; value: Node | null }>;
 
 const isBlank = (n: Node | null | undefined): boolean => n == null || (isScalar(n) && (n.value == null || n.value === ''));
@@ -153,11 +161,8 @@ export function parseMLproject(text: string, file = 'MLproject'): MLproject {
     uniqueKeys: false,
     lineCounter: lc,
   });
-  const err = doc.errors[0];
-  if (err) {
-    const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new MLprojectError(file, err.linePos?.[0].line, `not valid YAML: ${first}`);
-  }
+  const err = firstYamlError(doc);
+  if (err) throw new MLprojectError(file, err.line, `not valid YAML: ${err.message}`);
   const lineOf = (n: Node | null | undefined): number | undefined => (n?.range ? lc.linePos(n.range[0]).line : undefined);
   const bad = (n: Node | null | undefined, message: string): MLprojectError => new MLprojectError(file, lineOf(n), message);
   const str = (n: Node | null | undefined, where: string): string => pyStr(pyValue(n, () => `${file}:${lineOf(n)}: ${where}`));

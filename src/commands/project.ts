@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { KeyValue } from '../store/types.js';
-import { findMLprojectFile, parseMLproject, resolveEntryPoint, selectEntryPoint, urlScheme, type MLproject } from './mlproject.js';
+import { findMLprojectFile, localPathOf, parseMLproject, resolveEntryPoint, selectEntryPoint, urlScheme, type MLproject } from './mlproject.js';
 import { currentUser, gitCheckout } from './source.js';
 
 export interface LoadedProject {
@@ -23,10 +23,10 @@ export interface LoadedProject {
  * file parsed (a folder without one is a project whose entry points are its .py/.sh files).
  */
 export function loadProject(given: string, cwd: string): LoadedProject {
-  let local = given;
+  // a path, or a file: URI of this machine; git URIs (https://…, git@host:…) are not fetched
   const scheme = urlScheme(given);
-  if (scheme === 'file') local = decodeURIComponent(given.replace(/^file:(\/\/[^/]*)?/, ''));
-  else if (scheme !== '' || /^[\w.-]+@[\w.-]+:/.test(given)) {
+  const local = scheme === '' ? given : scheme === 'file' ? localPathOf(given) : undefined;
+  if (local === undefined || /^[\w.-]+@[\w.-]+:/.test(given)) {
     throw new UsageError(`mlr runs project folders on this machine only: clone '${given}' and give the folder`, 'remote-project');
   }
   const dir = path.resolve(cwd, local);

@@ -11,6 +11,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, Scalar, type Node } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { KeyValue } from '../store/types.js';
+import { firstYamlError } from './mlproject.js';
 
 /** The most combinations one sweep may have. */
 export const MAX_SWEEP_RUNS = 10_000;
@@ -45,8 +46,8 @@ export function parseSweepFile(text: string, file: string): SweepSpec {
     const line = n?.range ? `:${lc.linePos(n.range[0]).line}` : '';
     return new UsageError(`${file}${line}: ${message}`, 'bad-sweep-file');
   };
-  const err = doc.errors[0];
-  if (err) throw new UsageError(`${file}:${err.linePos?.[0].line ?? 1}: not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, 'bad-sweep-file');
+  const err = firstYamlError(doc);
+  if (err) throw new UsageError(`${file}:${err.line ?? 1}: not valid YAML: ${err.message}`, 'bad-sweep-file');
   const root = doc.contents as Node | null;
   const scalar = (n: unknown, where: string): string => {
     const node = n as Node | null;

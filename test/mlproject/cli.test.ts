@@ -116,6 +116,20 @@ describe('refusals: one line, MLflow-like exit codes, no run created', () => {
     expect(fs.existsSync(w.store), 'no store, no run').toBe(false);
   });
 
+  it.each(['https://github.com/mlflow/mlflow-example', 'git@github.com:mlflow/mlflow-example.git', 'file://otherhost/proj'])('refuses the remote project %s', async (uri) => {
+    const w = work({ git: false });
+    const r = await mlr(['run', uri], { cwd: w.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`mlr: mlr runs project folders on this machine only: clone '${uri}' and give the folder\n`);
+  });
+
+  it('takes a file: URI of a local folder', async () => {
+    const w = work({ git: false });
+    const r = await mlr(['run', `file://${w.proj}`, '-e', 'generate_data', '-P', 'n_samples=2'], { cwd: w.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('2 20\n');
+  });
+
   it('--env-manager takes local only', async () => {
     const w = work({ git: false });
     expect((await mlr(['run', 'proj', '-e', 'generate_data', '--env-manager', 'local'], { cwd: w.dir })).code).toBe(0);
