@@ -81,10 +81,21 @@ export function projectTags(env: Record<string, string | undefined>, dir: string
   ];
   if (git?.commit) tags.push({ key: 'mlflow.source.git.commit', value: git.commit });
   if (git?.repoUrl) {
-    tags.push({ key: 'mlflow.source.git.repoURL', value: git.repoUrl });
-    tags.push({ key: 'mlflow.gitRepoURL', value: git.repoUrl });
+    const url = withoutCredentials(git.repoUrl);
+    tags.push({ key: 'mlflow.source.git.repoURL', value: url });
+    tags.push({ key: 'mlflow.gitRepoURL', value: url });
   }
   return tags;
+}
+
+/**
+ * A remote URL without the user and password of `scheme://user:token@host/…` (newer MLflow
+ * strips them too: a tag is shown to everyone who reads the store). `git@host:path` stays.
+ */
+export function withoutCredentials(url: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/s.exec(url);
+  if (!m || !m[2]!.includes('@')) return url;
+  return m[1]! + m[2]!.slice(m[2]!.lastIndexOf('@') + 1) + m[3]!;
 }
 
 export interface ProjectRun {

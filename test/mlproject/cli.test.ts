@@ -217,9 +217,9 @@ describe('entry points with defaults and overrides', () => {
     for (const run of storedRuns(w.store)) expect(Object.keys(run.tags)).not.toContain('mlflow.project.env');
   });
 
-  it('records the first remote as repoURL, under its legacy name too', async () => {
+  it('records the first remote as repoURL (without credentials), under its legacy name too', async () => {
     const w = work();
-    fs.appendFileSync(path.join(w.proj, '.git', 'config'), '[remote "origin"]\n\turl = https://example.com/team/proj.git\n[remote "fork"]\n\turl = git@example.com:me/proj.git\n');
+    fs.appendFileSync(path.join(w.proj, '.git', 'config'), '[remote "origin"]\n\turl = https://ana:s3cret@example.com/team/proj.git\n[remote "fork"]\n\turl = git@example.com:me/proj.git\n');
     const r = await mlr(['run', 'proj', '-e', 'generate_data'], { cwd: w.dir });
     expect(r.code, r.stderr).toBe(0);
     const [run] = storedRuns(w.store);
