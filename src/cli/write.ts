@@ -3,11 +3,12 @@
  * start-up stays cheap; a log-metric call must stay well under 120 ms.
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { createContext, type Context } from './context.js';
-import { collect } from './options.js';
+import { collect, positiveInt } from './options.js';
 import type { WriteContext } from '../commands/write.js';
+import type { RunFlags } from './run-args.js';
 
 /** The write commands' context: the backend's writer (its reader and artifacts on demand). */
 async function writeContext(ctx: Context): Promise<WriteContext> {
@@ -276,38 +277,69 @@ export function registerWrite(program: Command): void {
 
   program
     .command('run')
-    .usage('[options] -- <command> [args...]')
-    .description('run a command inside a new run: MLFLOW_RUN_ID etc. are set for it, and the run ends with its outcome')
-    .argument('<command...>', 'the command and its arguments, after --')
-    .option('-e, --experiment <id-or-name>', 'experiment (default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else 0)')
+    .usage('[options] [project-dir]   (an MLproject entry point)\n       mlr run [options] -- <command> [args...]')
+    .description(
+      'run an MLproject entry point (as mlflow run --env-manager local), or a command after --, inside a new run; --sweep runs a grid as child runs',
+    )
+    .argument('[args...]', 'the project folder (default .), or the command and its arguments after --')
+    .option('-e <name>', 'without --: the entry point (default main); with --: the experiment (id or name)')
+    .option('--entry-point <name>', 'entry point of the MLproject (default main)')
+    .option('-P, --param <key=value>', 'parameter (repeatable); undeclared ones are passed as --key value; with -- they fill {key} in the command', collect)
+    .option('--experiment <id-or-name>', 'an existing experiment (default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else 0)')
+    .option('--experiment-name <name>', 'experiment by name, created if missing (as mlflow run)')
+    .option('--experiment-id <id>', 'experiment by id')
     .option('--name <run-name>', 'run name (default: a random adjective-noun-N)')
+    .option('--run-name <run-name>', 'the same as --name (as mlflow run)')
     .option('--tag <key=value>', 'run tag (repeatable)', collect)
     .option('--parent <run>', 'parent run (sets mlflow.parentRunId)')
+    .option('--env-manager <name>', 'only local: mlr runs in the current environment, it builds no conda/virtualenv/docker one', (v: string) => {
+      if (v !== 'local') throw new InvalidArgumentError('mlr runs projects in the current environment only: use local (it builds no conda, virtualenv or docker environment).');
+      return v;
+    })
+    .option('--sweep <key=v1,v2,...>', 'run one child run per combination of values (repeatable: a grid)', collect)
+    .option('--sweep-file <file>', 'a YAML grid (grid: {key: [values]}) and/or explicit runs (runs: [{key: value}])')
+    .option('-j, --jobs <n>', 'sweep runs at most n children at once (default 1)', positiveInt)
+    .option('--dry-run', 'print the resolved command(s), params and tags; create nothing')
     .addHelpText(
       'after',
-      '\nThe run ends FINISHED when the command exits 0, FAILED otherwise, KILLED on SIGINT/SIGTERM;\nmlr exits with the command\'s exit code.\n\nExample:\n  mlr run -e sweep --name baseline -- python train.py --lr 0.01',
+      [
+        '',
+        'Without --, the MLproject file of the folder is read (any case), parameters are resolved as',
+        'mlflow run does and the entry point runs with bash -c in the project folder. With --, the command',
+        'runs as given in this folder. The run ends FINISHED when the command exits 0, FAILED otherwise,',
+        "KILLED on SIGINT/SIGTERM; mlr exits with the command's exit code (a sweep: 0 when all finished, else 1).",
+        '',
+        'Examples:',
+        '  mlr run . -e train -P lr=0.01 --experiment-name demo',
+        '  mlr run -e sweep --name baseline -- python train.py --lr 0.01',
+        '  mlr run -e train --sweep lr=0.1,0.01,0.001 --sweep bs=16,32 -j 2',
+        '  mlr run --sweep-file grid.yaml -j 4 -- python train.py --lr {lr} --bs {bs}',
+      ].join('\n'),
     )
-    .action(async (command: string[], opts: { experiment?: string; name?: string; tag?: string[]; parent?: string }, cmd: Command) => {
-      if (!createContext(cmd).io.argv.includes('--')) {
-        throw new UsageError('put the command after --: mlr run [options] -- <command> [args…]', 'run-needs-dashdash');
-      }
+    .action(async (args: string[], flags: RunFlags, cmd: Command) => {
       const ctx = createContext(cmd);
+      const { runMainOptions } = await import('./run-args.js');
+      const opts = runMainOptions(args, ctx.io.argv, flags);
       const w = await writeContext(ctx);
-      const { runCommand } = await import('../commands/run.js');
-      const r = await runCommand(w, {
-        command,
-        ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
-        ...(opts.name !== undefined ? { name: opts.name } : {}),
-        tags: opts.tag ?? [],
-        ...(opts.parent !== undefined ? { parent: opts.parent } : {}),
-        trackingUri: ctx.location().artifactRoot,
-        interactive: Boolean(ctx.io.stdin.isTTY),
-        io: ctx.io,
-        info: (m) => {
-          if (!ctx.globals.quiet) ctx.note(m);
+      const { runMain } = await import('../commands/run-main.js');
+      const r = await runMain(
+        w,
+        opts,
+        {
+          trackingUri: ctx.location().artifactRoot,
+          interactive: Boolean(ctx.io.stdin.isTTY),
+          io: ctx.io,
+          info: (m) => {
+            if (!ctx.globals.quiet) ctx.note(m);
+          },
+          warn: (m) => ctx.warn(m),
         },
-        warn: (m) => ctx.warn(m),
-      });
+      );
+      if (r.kind === 'dry-run') {
+        const { renderDryRun } = await import('../render/dry-run.js');
+        await ctx.out(renderDryRun(r.dryRun));
+        return;
+      }
       ctx.setExitCode(r.exitCode);
     });
 }

@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { CreatedRun } from '../store/backend.js';
+import type { KeyValue } from '../store/types.js';
 import { systemTags } from './source.js';
 import { experimentArg, parseMillis, parsePair, type WriteContext } from './write.js';
 
@@ -15,6 +16,11 @@ export interface RunsCreateOptions {
   startTime?: string;
   /** mlflow.source.name (default 'mlr') */
   sourceName?: string;
+  /**
+   * the system tags to record instead of a local script's (mlflow.user, mlflow.source.*,
+   * git): an MLproject run records what `mlflow run` records
+   */
+  systemTags?: KeyValue[];
 }
 
 /**
@@ -26,7 +32,7 @@ export interface RunsCreateOptions {
 export async function runsCreate(ctx: WriteContext, opts: RunsCreateOptions): Promise<CreatedRun> {
   const exp = experimentArg(opts.experiment, ctx.env);
   const tags = (opts.tags ?? []).map((t) => parsePair(t, '--tag key=value'));
-  const sys = systemTags(ctx.env, ctx.cwd, opts.sourceName ?? 'mlr').filter((s) => !tags.some((t) => t.key === s.key));
+  const sys = (opts.systemTags ?? systemTags(ctx.env, ctx.cwd, opts.sourceName ?? 'mlr')).filter((s) => !tags.some((t) => t.key === s.key));
   const all = [...sys, ...tags];
   const user = all.find((t) => t.key === 'mlflow.user')?.value;
   if (exp.expectId !== undefined) {

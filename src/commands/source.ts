@@ -32,27 +32,96 @@ function readSmall(p: string): string | undefined {
   }
 }
 
-/** The commit HEAD points to in the git work tree containing `cwd`, read from .git without running git. */
-export function gitCommit(cwd: string): string | undefined {
-  let dir = path.resolve(cwd);
+/** The git work tree containing `dir`: its top folder and its git dir (`.git`, or where a `.git` file points). */
+function findGit(dir: string): { workTree: string; gitDir: string } | undefined {
+  let at = path.resolve(dir);
   for (;;) {
-    const dotGit = path.join(dir, '.git');
+    const dotGit = path.join(at, '.git');
     let gitDir: string | undefined;
     try {
       const st = statSync(dotGit);
       if (st.isDirectory()) gitDir = dotGit;
       else if (st.isFile()) {
         const m = /^gitdir:\s*(.+?)\s*$/m.exec(readSmall(dotGit) ?? '');
-        if (m) gitDir = path.resolve(dir, m[1]!);
+        if (m) gitDir = path.resolve(at, m[1]!);
       }
     } catch {
       // not here
     }
-    if (gitDir) return resolveHead(gitDir);
-    const up = path.dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
+    if (gitDir) return { workTree: at, gitDir };
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
   }
+}
+
+/** The commit HEAD points to in the git work tree containing `cwd`, read from .git without running git. */
+export function gitCommit(cwd: string): string | undefined {
+  const git = findGit(cwd);
+  return git ? resolveHead(git.gitDir) : undefined;
+}
+
+/** The folder a linked worktree shares refs and config with (its own git dir otherwise). */
+function commonDir(gitDir: string): string {
+  const common = readSmall(path.join(gitDir, 'commondir'))?.trim();
+  return common ? path.resolve(gitDir, common) : gitDir;
+}
+
+/**
+ * The URL of the first remote in a git config file, as GitPython's `repo.remotes[0].url`
+ * gives it (sections in file order, the last `url` of the section), or undefined.
+ */
+export function firstRemoteUrl(configText: string): string | undefined {
+  let inRemote = false;
+  let found = false;
+  let url: string | undefined;
+  for (const raw of configText.split('\n')) {
+    const line = raw.trim();
+    const section = /^\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]/.exec(line);
+    if (section) {
+      if (found) break;
+      inRemote = section[1]!.toLowerCase() === 'remote' && section[2] !== undefined;
+      found = inRemote;
+      continue;
+    }
+    if (!inRemote) continue;
+    const kv = /^([A-Za-z][A-Za-z0-9-]*)\s*=\s*(.*)$/.exec(line);
+    if (kv && kv[1]!.toLowerCase() === 'url') url = unquoteGitValue(kv[2]!);
+  }
+  return url;
+}
+
+/** A git config value: quotes removed, `\"` `\\` `\t` `\n` unescaped, a trailing `;`/`#` comment dropped. */
+function unquoteGitValue(v: string): string {
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === '\\' && i + 1 < v.length) {
+      const n = v[++i]!;
+      out += n === 't' ? '\t' : n === 'n' ? '\n' : n;
+    } else if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === ';' || c === '#')) break;
+    else out += c;
+  }
+  return out.trim();
+}
+
+export interface GitCheckout {
+  /** the top folder of the work tree */
+  workTree: string;
+  commit?: string;
+  /** the first remote's URL */
+  repoUrl?: string;
+}
+
+/** What MLflow's git helpers find for a folder: work tree, HEAD commit, first remote URL. */
+export function gitCheckout(dir: string): GitCheckout | undefined {
+  const git = findGit(dir);
+  if (!git) return undefined;
+  const commit = resolveHead(git.gitDir);
+  const repoUrl = firstRemoteUrl(readSmall(path.join(commonDir(git.gitDir), 'config')) ?? '');
+  return { workTree: git.workTree, ...(commit ? { commit } : {}), ...(repoUrl ? { repoUrl } : {}) };
 }
 
 function resolveHead(gitDir: string): string | undefined {
@@ -63,8 +132,8 @@ function resolveHead(gitDir: string): string | undefined {
   if (!m) return undefined;
   const ref = m[1]!;
   // linked worktrees keep shared refs in the common dir
-  const common = readSmall(path.join(gitDir, 'commondir'))?.trim();
-  const dirs = [gitDir, ...(common ? [path.resolve(gitDir, common)] : [])];
+  const common = commonDir(gitDir);
+  const dirs = common === gitDir ? [gitDir] : [gitDir, common];
   for (const d of dirs) {
     const loose = readSmall(path.join(d, ...ref.split('/')))?.trim();
     if (loose && /^[0-9a-f]{40}$/.test(loose)) return loose;

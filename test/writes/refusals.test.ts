@@ -212,7 +212,9 @@ const cases: Record<string, Case> = {
     message: () => "cannot log metric 'm/x': part of the key is already a file (a key cannot be both a value and a prefix of other keys)",
   },
   'a store that does not exist': { args: () => ['log-metric', R, 'loss', '1'], noStore: true, code: 1, message: () => /^no MLflow store at .*: the folder does not exist$/ },
-  'mlr run without --': { args: () => ['run', 'true'], code: 2, message: () => 'put the command after --: mlr run [options] -- <command> [args…]' },
+  // without --, the one argument is an MLproject folder (issue 16)
+  'mlr run without --': { args: () => ['run', 'true'], code: 2, message: () => "'true' is not a project folder; to run a command, put it after --: mlr run [options] -- <command> [args…]" },
+  'mlr run with a command without --': { args: () => ['run', 'python3', 'train.py'], code: 2, message: () => 'put the command after --: mlr run [options] -- <command> [args…] (without --, mlr run takes one MLproject folder)' },
 };
 
 describe('refusals: message, exit code, store unchanged', () => {
