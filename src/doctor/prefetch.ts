@@ -20,7 +20,18 @@
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { countFastLines, fastLineEnd, skipDigits } from './metric-lines.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The worker module: beside this one when running from dist/; when the doctor runs from its
+ * TypeScript source (the tests), the built copy (`npm test` builds first; Node 20 cannot
+ * start a worker from a .ts file).
+ */
+const WORKER_URL = ((): URL => {
+  const here = new URL('./prefetch-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(here)) ? here : new URL('../../dist/doctor/prefetch-worker.js', import.meta.url);
+})();
 
 export interface Ent {
   name: string;
@@ -49,7 +60,7 @@ export interface PrefetchOptions {
 }
 
 /** Slots of the Int32Array the scan and the workers share. */
-const SLOT = {
+export const SLOT = {
   /** next plan index no one has claimed */
   NEXT: 0,
   /** bumped after every message a worker posts */
@@ -117,11 +128,7 @@ export class Prefetch {
     this.sh = new Int32Array(new SharedArrayBuffer(Object.keys(SLOT).length * 4));
     for (let w = 0; w < workers; w++) {
       const { port1, port2 } = new MessageChannel();
-      // the worker runs from source text, so it works the same from dist/ and under vitest
-      // (whose transform rewrites imported names inside a function: hence the parameter)
-      const source = [skipDigits, fastLineEnd, countFastLines].map(String).join('\n') + `\n(${String(prefetchWorker)})(countFastLines)`;
-      const worker = new Worker(source, {
-        eval: true,
+      const worker = new Worker(WORKER_URL, {
         workerData: { plan, shared: this.sh.buffer, slot: SLOT, port: port2, chunk: CHUNK, window: WINDOW, budgetKb: BUDGET_KB },
         transferList: [port2],
       });
@@ -271,163 +278,4 @@ function fsError(s: string): NodeJS.ErrnoException {
   const e = new Error(s.slice(cut + 1)) as NodeJS.ErrnoException;
   if (cut > 0) e.code = s.slice(0, cut);
   return e;
-}
-
-/**
- * The worker's code. It runs from its source text (eval), so it must not use anything from
- * outside its own body but its parameter and `require` of node built-ins. Its listing must classify entries
- * exactly as fsread.ts's listDirOrError does (symlinks followed); test/doctor/prefetch.test.ts
- * compares whole scans with and without read-ahead, symlinks included.
- */
-function prefetchWorker(countLines: typeof countFastLines): void {
-  const fs = require('node:fs') as typeof import('node:fs');
-  const path = require('node:path') as typeof import('node:path');
-  const wt = require('node:worker_threads') as typeof import('node:worker_threads');
-  const data = wt.workerData as {
-    plan: string[];
-    shared: SharedArrayBuffer;
-    slot: typeof SLOT;
-    port: import('node:worker_threads').MessagePort;
-    chunk: number;
-    window: number;
-    budgetKb: number;
-  };
-  const { plan, port, chunk, window, budgetKb } = data;
-  const sh = new Int32Array(data.shared);
-  const { NEXT: NEXT_, SEQ: SEQ_, SCAN_AT: SCAN_AT_, STOP: STOP_, PRODUCED_KB: PRODUCED_KB_, CONSUMED_KB: CONSUMED_KB_ } = data.slot;
-
-  // the bytes of the chunk being read (files whose lines are all fast are dropped from it)
-  let slab = Buffer.allocUnsafeSlow(1 << 18);
-  let size = 0;
-
-  // paths are built exactly as the scan builds them (fsread.joinPath): they are the keys
-  const child = (dir: string, name: string): string => (dir.endsWith(path.sep) ? dir + name : dir + path.sep + name);
-
-  const errText = (e: unknown): string => {
-    const err = e as NodeJS.ErrnoException;
-    return `${err.code ?? ''}\0${err.message}`;
-  };
-
-  const list = (dir: string, l: (string | null)[]): { name: string; isDir: boolean; isFile: boolean }[] | undefined => {
-    let ents: import('node:fs').Dirent[];
-    try {
-      ents = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      l.push(dir, null, errText(e));
-      return undefined;
-    }
-    const out = ents.map((d) => {
-      if (d.isSymbolicLink()) {
-        try {
-          const st = fs.statSync(path.join(dir, d.name));
-          return { name: d.name, isDir: st.isDirectory(), isFile: st.isFile() };
-        } catch {
-          return { name: d.name, isDir: false, isFile: false };
-        }
-      }
-      return { name: d.name, isDir: d.isDirectory(), isFile: d.isFile() };
-    });
-    l.push(dir, out.map((e) => e.name).join('/'), out.map((e) => (e.isDir ? 'd' : e.isFile ? 'f' : 'o')).join(''));
-    return out;
-  };
-
-  /** Read `file` into the slab and note where; false when it could not be read (noted too). */
-  const read = (file: string, f: (string | number | null)[]): boolean => {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (e) {
-      f.push(file, null, errText(e));
-      return false;
-    }
-    try {
-      let n = size;
-      for (;;) {
-        if (n === slab.length) {
-          const bigger = Buffer.allocUnsafeSlow(slab.length * 2);
-          slab.copy(bigger, 0, 0, n);
-          slab = bigger;
-        }
-        const got = fs.readSync(fd, slab, n, slab.length - n, null);
-        if (got === 0) break;
-        n += got;
-      }
-      f.push(file, size, n - size);
-      size = n;
-      return true;
-    } catch (e) {
-      f.push(file, null, errText(e));
-      return false;
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
-
-  /** Read a metric file; when every line is a fast one, keep only its line count. */
-  const readMetric = (file: string, f: (string | number | null)[], c: (string | number)[]): void => {
-    if (!read(file, f)) return;
-    const start = f[f.length - 2] as number;
-    if (size === start) return;
-    const lines = countLines(slab, start, size);
-    if (lines < 0) return;
-    c.push(file, lines, slab[size - 1] === 10 ? 1 : 0);
-    f.length -= 3;
-    size = start;
-  };
-
-  const walk = (dir: string, metrics: boolean, r: { l: (string | null)[]; f: (string | number | null)[]; c: (string | number)[] }): void => {
-    const ents = list(dir, r.l);
-    if (!ents) return;
-    for (const e of ents) {
-      const p = child(dir, e.name);
-      if (e.isDir) walk(p, metrics, r);
-      else if (metrics && e.isFile) readMetric(p, r.f, r.c);
-    }
-  };
-
-  const readRun = (i: number, dir: string): { i: number; kb: number; l: (string | null)[]; f: (string | number | null)[]; c: (string | number)[] } => {
-    const before = size;
-    const r = { i, kb: 0, l: [] as (string | null)[], f: [] as (string | number | null)[], c: [] as (string | number)[] };
-    read(child(dir, 'meta.yaml'), r.f);
-    for (const e of list(dir, r.l) ?? []) {
-      if (e.isDir && (e.name === 'metrics' || e.name === 'params' || e.name === 'tags')) walk(child(dir, e.name), e.name === 'metrics', r);
-    }
-    r.kb = Math.ceil((size - before) / 1024) + 1;
-    return r;
-  };
-
-  try {
-    for (;;) {
-      if (Atomics.load(sh, STOP_) === 1) return;
-      const start = Atomics.load(sh, NEXT_);
-      if (start >= plan.length) return;
-      const at = Atomics.load(sh, SCAN_AT_);
-      if (start > at + window || Atomics.load(sh, PRODUCED_KB_) - Atomics.load(sh, CONSUMED_KB_) > budgetKb) {
-        Atomics.wait(sh, SCAN_AT_, at, 50);
-        continue;
-      }
-      const end = Math.min(start + chunk, plan.length);
-      if (Atomics.compareExchange(sh, NEXT_, start, end) !== start) continue;
-      const runs = [];
-      size = 0;
-      for (let i = start; i < end; i++) {
-        if (Atomics.load(sh, STOP_) === 1) return;
-        const r = readRun(i, plan[i]!);
-        Atomics.add(sh, PRODUCED_KB_, r.kb);
-        runs.push(r);
-      }
-      // hand over an exact copy (mostly a few meta.yaml files): transferring the whole slab
-      // would give the scan 256 KiB of external memory per chunk, and V8 collects for it
-      const out = Buffer.allocUnsafeSlow(size);
-      slab.copy(out, 0, 0, size);
-      const ab = out.buffer as ArrayBuffer;
-      port.postMessage({ runs, buf: ab }, [ab]);
-      Atomics.add(sh, SEQ_, 1);
-      Atomics.notify(sh, SEQ_);
-    }
-  } catch (e) {
-    port.postMessage({ error: String(e) });
-    Atomics.add(sh, SEQ_, 1);
-    Atomics.notify(sh, SEQ_);
-  }
 }
