@@ -11,6 +11,7 @@
  * Wrap a command's reads in `snapshot()` (db.ts) so they see one state of the file.
  */
 import { NotFoundError } from '../../errors.js';
+import { compareCodePoints } from '../../search/order-by.js';
 import type { DatasetInput, KeyValue, RunStatus, ViewType } from '../types.js';
 import type { MlflowDb } from './db.js';
 import type { SqlExperiment, SqlMetric, SqlRun, SqlRunData, SqlRunInfo } from './entities.js';
@@ -119,12 +120,13 @@ interface RunRow {
 }
 
 /**
- * The columns of a RunInfo, from `runs r`: the name tag comes from a join on the unique
- * (key, run_uuid) of `tags`, so it costs one index probe per run.
+ * The columns of a RunInfo, from `runs r`. The name tag is looked up only for runs whose
+ * name column is empty (runs of MLflow <= 1.29), so a listing costs no probe per run.
  */
 export const RUN_INFO_SELECT =
-  'SELECT r.run_uuid, r.name, rn.value AS tag_name, r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, ' +
-  "r.artifact_uri, r.lifecycle_stage FROM runs r LEFT JOIN tags rn ON rn.run_uuid = r.run_uuid AND rn.key = 'mlflow.runName'";
+  "SELECT r.run_uuid, r.name, CASE WHEN r.name IS NULL OR r.name = '' THEN " +
+  "(SELECT rn.value FROM tags rn WHERE rn.run_uuid = r.run_uuid AND rn.key = 'mlflow.runName') END AS tag_name, " +
+  'r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage FROM runs r';
 
 /** A runs row as MLflow's SqlRun.to_mlflow_entity reports its RunInfo. */
 export function toRunInfo(r: RunRow): SqlRunInfo {
@@ -175,30 +177,50 @@ export function getRunInfo(db: MlflowDb, runId: string): SqlRunInfo {
   return info;
 }
 
-function groupKeyValues(rows: { run_uuid: string; key: string; value: string | null }[]): Map<string, KeyValue[]> {
+/** Rows [run_uuid, key, value] grouped by run, each run's sorted by key in code-point order (SQLite's BINARY). */
+function groupKeyValues(rows: unknown[][]): Map<string, KeyValue[]> {
   const out = new Map<string, KeyValue[]>();
   for (const r of rows) {
-    let list = out.get(r.run_uuid);
-    if (!list) out.set(r.run_uuid, (list = []));
-    list.push({ key: r.key, value: r.value ?? '' });
+    const id = r[0] as string;
+    let list = out.get(id);
+    if (!list) out.set(id, (list = []));
+    list.push({ key: r[1] as string, value: (r[2] as string | null) ?? '' });
   }
+  for (const list of out.values()) if (list.length > 1) list.sort((a, b) => compareCodePoints(a.key, b.key));
   return out;
 }
 
-/** Params of many runs, one query, each run's ordered by key. */
-export function loadParams(db: MlflowDb, runIds: readonly string[]): Map<string, KeyValue[]> {
-  const rows = db
-    .stmt('SELECT run_uuid, key, value FROM params WHERE run_uuid IN (SELECT value FROM json_each(?)) ORDER BY run_uuid, key')
-    .all(jsonTextArray(runIds)) as { run_uuid: string; key: string; value: string }[];
-  return groupKeyValues(rows);
+/**
+ * Rows of `sql` (whose first column is run_uuid) for these runs: probing the run_uuid index
+ * once per run when they are few, or one sequential scan of `table` filtered here when they
+ * are most of it (50,000 index probes cost several times a scan of the same rows).
+ */
+function rowsOfRuns(db: MlflowDb, table: string, columns: string, runIds: readonly string[], keys?: readonly string[]): unknown[][] {
+  if (runIds.length === 0 || keys?.length === 0) return [];
+  if (keys) {
+    // only the keys a query or a column needs: the (key, run_uuid) primary-key index finds them
+    const wanted = new Set(runIds);
+    return (db.stmt(`SELECT ${columns} FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`).raw().all(jsonTextArray(keys)) as unknown[][]).filter(
+      (r) => wanted.has(r[0] as string),
+    );
+  }
+  const total = runIds.length >= 512 ? Number((db.stmt('SELECT count(*) AS n FROM runs').get() as { n: bigint }).n) : Infinity;
+  if (runIds.length * 4 >= total) {
+    const wanted = new Set(runIds);
+    return (db.stmt(`SELECT ${columns} FROM ${table}`).raw().all() as unknown[][]).filter((r) => wanted.has(r[0] as string));
+  }
+  return db.stmt(`SELECT ${columns} FROM ${table} WHERE run_uuid IN (SELECT value FROM json_each(?))`).raw().all(jsonTextArray(runIds)) as unknown[][];
 }
 
-/** Tags of many runs, one query, each run's ordered by key. */
-export function loadTags(db: MlflowDb, runIds: readonly string[]): Map<string, KeyValue[]> {
-  const rows = db
-    .stmt('SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (SELECT value FROM json_each(?)) ORDER BY run_uuid, key')
-    .all(jsonTextArray(runIds)) as { run_uuid: string; key: string; value: string | null }[];
-  return groupKeyValues(rows);
+/** Params of many runs (only `keys` when given), one query, each run's ordered by key. */
+export function loadParams(db: MlflowDb, runIds: readonly string[], keys?: readonly string[]): Map<string, KeyValue[]> {
+  // no ORDER BY: sorting each run's few keys in JS is cheaper than SQLite's temp b-tree
+  return groupKeyValues(rowsOfRuns(db, 'params', 'run_uuid, key, value', runIds, keys));
+}
+
+/** Tags of many runs (only `keys` when given), one query, each run's ordered by key. */
+export function loadTags(db: MlflowDb, runIds: readonly string[], keys?: readonly string[]): Map<string, KeyValue[]> {
+  return groupKeyValues(rowsOfRuns(db, 'tags', 'run_uuid, key, value', runIds, keys));
 }
 
 interface MetricRow {
@@ -214,29 +236,39 @@ export function toMetric(r: MetricRow): SqlMetric {
   return { key: r.key, value: isTrue(r.is_nan) ? NaN : float(r.value), timestamp: int64(r.timestamp), step: int64(r.step) };
 }
 
-/** Latest metrics of many runs (latest_metrics), one query, each run's ordered by key. */
-export function loadLatestMetrics(db: MlflowDb, runIds: readonly string[]): Map<string, SqlMetric[]> {
+/** Latest metrics of many runs (latest_metrics; only `keys` when given), one query, each run's ordered by key. */
+export function loadLatestMetrics(db: MlflowDb, runIds: readonly string[], keys?: readonly string[]): Map<string, SqlMetric[]> {
   const out = new Map<string, SqlMetric[]>();
   if (!db.has('latest_metrics')) return out;
-  const rows = db
-    .stmt(
-      'SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics ' +
-        'WHERE run_uuid IN (SELECT value FROM json_each(?)) ORDER BY run_uuid, key',
-    )
-    .all(jsonTextArray(runIds)) as (MetricRow & { run_uuid: string })[];
-  for (const r of rows) {
-    let list = out.get(r.run_uuid);
-    if (!list) out.set(r.run_uuid, (list = []));
-    list.push(toMetric(r));
+  const rows = rowsOfRuns(db, 'latest_metrics', 'run_uuid, key, value, timestamp, step, is_nan', runIds, keys) as [
+    string,
+    string,
+    number | bigint,
+    bigint | null,
+    bigint,
+    bigint,
+  ][];
+  for (const [id, key, value, timestamp, step, isNan] of rows) {
+    let list = out.get(id);
+    if (!list) out.set(id, (list = []));
+    list.push(toMetric({ key, value, timestamp, step, is_nan: isNan }));
   }
+  for (const list of out.values()) if (list.length > 1) list.sort((a, b) => compareCodePoints(a.key, b.key));
   return out;
 }
 
-/** Params, tags and latest metrics of many runs: three queries whatever the number of runs. */
-export function loadRunData(db: MlflowDb, runIds: readonly string[]): Map<string, SqlRunData> {
-  const params = loadParams(db, runIds);
-  const tags = loadTags(db, runIds);
-  const metrics = loadLatestMetrics(db, runIds);
+/** Which keys to load (a kind left out: all of its keys). */
+export interface DataKeys {
+  params?: readonly string[];
+  tags?: readonly string[];
+  metrics?: readonly string[];
+}
+
+/** Params, tags and latest metrics of many runs (only `keys` where given): three queries whatever the number of runs. */
+export function loadRunData(db: MlflowDb, runIds: readonly string[], keys: DataKeys = {}): Map<string, SqlRunData> {
+  const params = loadParams(db, runIds, keys.params);
+  const tags = loadTags(db, runIds, keys.tags);
+  const metrics = loadLatestMetrics(db, runIds, keys.metrics);
   const out = new Map<string, SqlRunData>();
   for (const id of runIds) out.set(id, { metrics: metrics.get(id) ?? [], params: params.get(id) ?? [], tags: tags.get(id) ?? [] });
   return out;
