@@ -172,26 +172,32 @@ function checkFile(file: string): void {
   if (statSync(file).isDirectory()) throw new UsageError(`${file} is a folder, not a SQLite database`, 'store-not-a-file');
 }
 
+/** A connection to an existing file that is an MLflow database (else NotFoundError / StateError). */
+function openMlflow(file: string, readonly: boolean): Db {
+  const abs = path.resolve(file);
+  checkFile(abs);
+  const sql = connect(abs, readonly);
+  let db: Db;
+  try {
+    db = new Db(sql, abs, readonly);
+  } catch (e) {
+    sql.close();
+    throw notADatabase(abs, e);
+  }
+  checkMlflow(db);
+  return db;
+}
+
 /**
  * Opens a database for reading. Throws NotFoundError when the file is missing, StateError
  * when it is not an MLflow database. An unknown alembic head is read best-effort: `warn`
  * is told once.
  */
 export function openForRead(file: string, opts: OpenOptions = {}): MlflowDb {
-  const abs = path.resolve(file);
-  checkFile(abs);
-  const sql = connect(abs, true);
-  let db: Db;
-  try {
-    db = new Db(sql, abs, true);
-  } catch (e) {
-    sql.close();
-    throw notADatabase(abs, e);
-  }
-  checkMlflow(db);
+  const db = openMlflow(file, true);
   if (!db.known) {
     opts.warn?.(
-      `${abs}: ${db.head ? `alembic head ${db.head} is newer than mlr knows (latest known: ${MLFLOW_HEADS.at(-1)!.revision})` : 'no alembic_version recorded'}; reading it best-effort`,
+      `${db.path}: ${db.head ? `alembic head ${db.head} is newer than mlr knows (latest known: ${MLFLOW_HEADS.at(-1)!.revision})` : 'no alembic_version recorded'}; reading it best-effort`,
     );
   }
   return db;
@@ -202,17 +208,8 @@ export function openForRead(file: string, opts: OpenOptions = {}): MlflowDb {
  * (it may have columns or constraints mlr would violate). Never changes journal_mode.
  */
 export function openForWrite(file: string): MlflowDb {
-  const abs = path.resolve(file);
-  checkFile(abs);
-  const sql = connect(abs, false);
-  let db: Db;
-  try {
-    db = new Db(sql, abs, false);
-  } catch (e) {
-    sql.close();
-    throw notADatabase(abs, e);
-  }
-  checkMlflow(db);
+  const db = openMlflow(file, false);
+  const abs = db.path;
   if (!db.known) {
     db.close();
     throw new StateError(

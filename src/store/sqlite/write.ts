@@ -15,7 +15,7 @@
  *   clears their deleted_time), including runs deleted on their own before.
  */
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
-import { newRunId, randomRunName } from '../names.js';
+import { newRunId } from '../names.js';
 import type { DatasetInput, KeyValue, RunStatus } from '../types.js';
 import { appendToUriPath } from '../uri.js';
 import {
@@ -35,8 +35,8 @@ import {
 import { writeTransaction, type MlflowDb } from './db.js';
 import type { SqlExperiment, SqlRunInfo } from './entities.js';
 import { findExperiment, getRunInfo } from './read.js';
+import { resolveRunName, RUN_NAME_TAG } from './run-name.js';
 
-export const RUN_NAME_TAG = 'mlflow.runName';
 /** What MLflow stores for +Infinity (SQL has no infinities): the largest double. */
 export const SQL_MAX_FLOAT = 1.7976931348623157e308;
 
@@ -156,28 +156,25 @@ function setRunsStage(db: MlflowDb, id: bigint, stage: 'active' | 'deleted', t: 
   db.stmt(`UPDATE runs SET lifecycle_stage = ?${deletedTime} WHERE experiment_id = ?`).run(...args, id);
 }
 
-/** delete_experiment: the experiment and every one of its runs become deleted. */
-export function deleteExperiment(db: MlflowDb, id: string, ctx: WriteContext = {}): void {
+function setExperimentStage(db: MlflowDb, id: string, from: 'active' | 'deleted', to: 'active' | 'deleted', ctx: WriteContext): void {
   writeTransaction(db, () => {
     const e = findExperiment(db, id);
-    if (!e || e.lifecycle_stage !== 'active') throw new NotFoundError(`No Experiment with id=${id} exists`, 'experiment-not-found');
+    if (!e || e.lifecycle_stage !== from) throw new NotFoundError(`No Experiment with id=${id} exists`, 'experiment-not-found');
     const t = now(ctx);
-    db.stmt("UPDATE experiments SET lifecycle_stage = 'deleted' WHERE experiment_id = ?").run(expId(id));
+    db.stmt('UPDATE experiments SET lifecycle_stage = ? WHERE experiment_id = ?').run(to, expId(id));
     touchExperiment(db, expId(id), t);
-    setRunsStage(db, expId(id), 'deleted', t);
+    setRunsStage(db, expId(id), to, t);
   });
+}
+
+/** delete_experiment: the experiment and every one of its runs become deleted. */
+export function deleteExperiment(db: MlflowDb, id: string, ctx: WriteContext = {}): void {
+  setExperimentStage(db, id, 'active', 'deleted', ctx);
 }
 
 /** restore_experiment: the experiment and every one of its runs become active again. */
 export function restoreExperiment(db: MlflowDb, id: string, ctx: WriteContext = {}): void {
-  writeTransaction(db, () => {
-    const e = findExperiment(db, id);
-    if (!e || e.lifecycle_stage !== 'deleted') throw new NotFoundError(`No Experiment with id=${id} exists`, 'experiment-not-found');
-    const t = now(ctx);
-    db.stmt("UPDATE experiments SET lifecycle_stage = 'active' WHERE experiment_id = ?").run(expId(id));
-    touchExperiment(db, expId(id), t);
-    setRunsStage(db, expId(id), 'active', t);
-  });
+  setExperimentStage(db, id, 'deleted', 'active', ctx);
 }
 
 /** set_experiment_tag: only on an active experiment; replaces a tag of that key. */
@@ -210,18 +207,7 @@ export interface CreateRunOptions {
  * status RUNNING, artifact_uri `<artifact_location>/<run_id>/artifacts`. Returns the RunInfo.
  */
 export function createRun(db: MlflowDb, opts: CreateRunOptions, ctx: WriteContext = {}): SqlRunInfo {
-  const tags = [...(opts.tags ?? [])];
-  for (const t of tags) validateKeyName('tag', t.key);
-  const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
-  if (opts.runName && tagName && opts.runName !== tagName) {
-    throw new UsageError(
-      "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values " +
-        `(run_name='${opts.runName}', mlflow.runName='${tagName}').`,
-      'run-name-conflict',
-    );
-  }
-  const runName = opts.runName || tagName || randomRunName();
-  if (!tagName) tags.push({ key: RUN_NAME_TAG, value: runName });
+  const { runName, tags } = resolveRunName(opts.runName, opts.tags);
   return writeTransaction(db, () => {
     const e = activeExperiment(db, opts.experimentId);
     const runId = newRunId();
