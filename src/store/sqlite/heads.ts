@@ -72,16 +72,9 @@ export const MLFLOW_HEADS: readonly KnownHead[] = [
 /** The head a database created by `mlr` is stamped with: MLflow 2.12's. */
 export const CREATED_HEAD = 'acf3f17fdcc7';
 
-const byRevision = new Map(MLFLOW_HEADS.map((h, i) => [h.revision, { head: h, index: i }]));
+const byRevision = new Map(MLFLOW_HEADS.map((h) => [h.revision, h]));
 
 /** The known head of that revision, or undefined. */
 export function knownHead(revision: string): KnownHead | undefined {
-  return byRevision.get(revision)?.head;
-}
-
-/** Whether `revision` is `base` or a later revision on the chain (false when either is unknown). */
-export function isAtLeast(revision: string, base: string): boolean {
-  const a = byRevision.get(revision);
-  const b = byRevision.get(base);
-  return a !== undefined && b !== undefined && a.index >= b.index;
+  return byRevision.get(revision);
 }
