@@ -129,7 +129,7 @@ export const RUN_INFO_SELECT =
   'r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage FROM runs r';
 
 /** A runs row as MLflow's SqlRun.to_mlflow_entity reports its RunInfo. */
-export function toRunInfo(r: RunRow): SqlRunInfo {
+function toRunInfo(r: RunRow): SqlRunInfo {
   return {
     run_id: r.run_uuid,
     run_uuid: r.run_uuid,
@@ -232,7 +232,7 @@ interface MetricRow {
 }
 
 /** A metrics / latest_metrics row as MLflow's Metric: NaN where is_nan, the stored value otherwise. */
-export function toMetric(r: MetricRow): SqlMetric {
+function toMetric(r: MetricRow): SqlMetric {
   return { key: r.key, value: isTrue(r.is_nan) ? NaN : float(r.value), timestamp: int64(r.timestamp), step: int64(r.step) };
 }
 
