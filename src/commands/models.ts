@@ -17,6 +17,7 @@ import type {
   RunEntry,
   TrackingReader,
 } from '../store/backend.js';
+import { cmpInt64 } from '../store/int64.js';
 import { readMLmodel } from '../store/mlmodel.js';
 import { validateModelName, validateRegistryTag } from '../store/registry-rules.js';
 import type { KeyValue } from '../store/types.js';
@@ -218,7 +219,7 @@ export async function listLoggedModelViews(c: ModelsContext, opts: { experiments
     }
   }
   return out.sort(
-    (a, b) => (b.model.creation_timestamp ?? 0) - (a.model.creation_timestamp ?? 0) || cmpCodePoints(a.model.model_id, b.model.model_id),
+    (a, b) => cmpInt64(b.model.creation_timestamp ?? 0, a.model.creation_timestamp ?? 0) || cmpCodePoints(a.model.model_id, b.model.model_id),
   );
 }
 

@@ -155,7 +155,7 @@ export interface CreateRunOptions {
   /** user tags and system tags (mlflow.user, mlflow.source.*, …) */
   tags?: KeyValue[];
   parentRunId?: string;
-  startTime?: number;
+  startTime?: Int64;
   /** recorded as user_id; MLflow takes it from the mlflow.user tag, else 'unknown' */
   userId?: string;
   /** an explicit run id (sync pull, migrate); a fresh uuid4 hex when absent */
@@ -212,8 +212,8 @@ export interface TrackingWriter {
 export interface ModelVersion {
   name: string;
   version: string;
-  creation_timestamp: number | null;
-  last_updated_timestamp: number | null;
+  creation_timestamp: Int64 | null;
+  last_updated_timestamp: Int64 | null;
   current_stage: string;
   description: string | null;
   source: string;
@@ -229,8 +229,8 @@ export interface ModelVersion {
 
 export interface RegisteredModel {
   name: string;
-  creation_timestamp: number | null;
-  last_updated_timestamp: number | null;
+  creation_timestamp: Int64 | null;
+  last_updated_timestamp: Int64 | null;
   description: string | null;
   tags: KeyValue[];
   aliases: { alias: string; version: string }[];
@@ -246,8 +246,8 @@ export interface LoggedModel {
   model_type: string | null;
   status: string;
   lifecycle_stage: string;
-  creation_timestamp: number | null;
-  last_updated_timestamp: number | null;
+  creation_timestamp: Int64 | null;
+  last_updated_timestamp: Int64 | null;
   artifact_location: string;
   status_message: string | null;
 }
@@ -266,8 +266,8 @@ export interface LoggedModelMetric {
 export interface TraceInfo {
   request_id: string;
   experiment_id: string;
-  timestamp_ms: number | null;
-  execution_time_ms: number | null;
+  timestamp_ms: Int64 | null;
+  execution_time_ms: Int64 | null;
   status: string;
 }
 

@@ -14,9 +14,9 @@ import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { yamlInt64Lenient, yamlString } from './yaml-values.js';
 import type { Int64 } from '../int64.js';
 
-/** A registry timestamp: milliseconds, well inside a double's exact range. */
-function ms(v: Int64 | undefined): number | null {
-  return v === undefined ? null : Number(v);
+/** A registry timestamp, or null when the file has none. */
+function ms(v: Int64 | undefined): Int64 | null {
+  return v ?? null;
 }
 import type { KeyValue, Problem } from '../types.js';
 import type { LoggedModel, LoggedModelMetric, ModelVersion, RegisteredModel, TraceInfo } from '../backend.js';

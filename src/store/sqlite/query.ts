@@ -15,6 +15,7 @@
  * parentheses, IN on params, tags and attributes) translate exactly, so no clause needs the
  * in-memory evaluator.
  */
+import type { Run, RunInfo } from '../types.js';
 import { UsageError } from '../../errors.js';
 import type { CompareNode, FilterNode, OrderKey } from '../../search/ast.js';
 import { pyIsLower } from '../../search/evaluate.js';
@@ -23,7 +24,6 @@ import { parseFilter } from '../../search/parser.js';
 import type { ViewType } from '../types.js';
 import { pyRepr } from '../validate.js';
 import type { MlflowDb } from './db.js';
-import type { SqlRun, SqlRunInfo } from './entities.js';
 import { completeRuns, RUN_INFO_SELECT, runInfosOf, viewStages } from './read.js';
 import { jsonIntArray } from './rows.js';
 
@@ -56,7 +56,7 @@ type Param = string | number | bigint;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** run_id → run_uuid, run_name → name (SqlRun.get_attribute_name). */
+/** run_id → run_uuid, run_name → name (Run.get_attribute_name). */
 function runColumn(key: string): string {
   return key === 'run_id' ? 'run_uuid' : key === 'run_name' ? 'name' : key;
 }
@@ -242,7 +242,7 @@ export function compileSearch(db: MlflowDb, search: RunSearch): CompiledSearch {
 }
 
 /** RunInfos of the runs a search finds, in MLflow's order (one query). */
-export function searchRunInfos(db: MlflowDb, search: RunSearch): SqlRunInfo[] {
+export function searchRunInfos(db: MlflowDb, search: RunSearch): RunInfo[] {
   const { sql, params } = compileSearch(db, search);
   // statements of searches are not cached: filters vary, and each compiles in microseconds
   return runInfosOf(db.sql.prepare(sql).all(...params));
@@ -254,7 +254,7 @@ export function searchRunIds(db: MlflowDb, search: RunSearch): string[] {
 }
 
 /** The runs a search finds, complete (info, data, inputs), with five queries in all. */
-export function searchRuns(db: MlflowDb, search: RunSearch): SqlRun[] {
+export function searchRuns(db: MlflowDb, search: RunSearch): Run[] {
   return completeRuns(db, searchRunInfos(db, search));
 }
 

@@ -10,11 +10,11 @@
  *
  * Wrap a command's reads in `snapshot()` (db.ts) so they see one state of the file.
  */
+import type { Experiment, Metric, Run, RunInfo } from '../types.js';
 import { NotFoundError } from '../../errors.js';
 import { compareCodePoints } from '../../search/order-by.js';
 import type { DatasetInput, KeyValue, RunStatus, ViewType } from '../types.js';
 import type { MlflowDb } from './db.js';
-import type { SqlExperiment, SqlMetric, SqlRun, SqlRunData, SqlRunInfo } from './entities.js';
 import { float, idText, int64, int64OrNull, isTrue, jsonIntArray, jsonTextArray, textOrNull } from './rows.js';
 
 /** The lifecycle stages a view selects. */
@@ -38,7 +38,7 @@ interface ExperimentRow {
   last_update_time: bigint | null;
 }
 
-function toExperiment(r: ExperimentRow, tags: KeyValue[]): SqlExperiment {
+function toExperiment(r: ExperimentRow, tags: KeyValue[]): Experiment {
   return {
     experiment_id: idText(r.experiment_id),
     name: r.name,
@@ -65,7 +65,7 @@ function experimentTags(db: MlflowDb, ids: string[]): Map<string, KeyValue[]> {
   return out;
 }
 
-function withTags(db: MlflowDb, rows: ExperimentRow[]): SqlExperiment[] {
+function withTags(db: MlflowDb, rows: ExperimentRow[]): Experiment[] {
   const tags = experimentTags(db, rows.map((r) => idText(r.experiment_id)));
   return rows.map((r) => toExperiment(r, tags.get(idText(r.experiment_id)) ?? []));
 }
@@ -74,7 +74,7 @@ function withTags(db: MlflowDb, rows: ExperimentRow[]): SqlExperiment[] {
  * Experiments of a view, in MLflow's default search order: creation_time DESC, then
  * experiment_id ASC (databases from before 1.29 have no creation times: id order).
  */
-export function listExperiments(db: MlflowDb, view: ViewType = 'active'): SqlExperiment[] {
+export function listExperiments(db: MlflowDb, view: ViewType = 'active'): Experiment[] {
   const rows = db
     .stmt(
       `SELECT ${experimentColumns(db)} FROM experiments e WHERE e.lifecycle_stage IN ${viewStages(view)} ` +
@@ -85,21 +85,21 @@ export function listExperiments(db: MlflowDb, view: ViewType = 'active'): SqlExp
 }
 
 /** The experiment with this id (any lifecycle stage), or undefined. */
-export function findExperiment(db: MlflowDb, id: string): SqlExperiment | undefined {
+export function findExperiment(db: MlflowDb, id: string): Experiment | undefined {
   if (!/^-?\d{1,19}$/.test(id)) return undefined;
   const row = db.stmt(`SELECT ${experimentColumns(db)} FROM experiments e WHERE e.experiment_id = ?`).get(BigInt(id)) as ExperimentRow | undefined;
   return row ? withTags(db, [row])[0] : undefined;
 }
 
 /** The experiment with this id; NotFoundError with MLflow's message when there is none. */
-export function getExperiment(db: MlflowDb, id: string): SqlExperiment {
+export function getExperiment(db: MlflowDb, id: string): Experiment {
   const e = findExperiment(db, id);
   if (!e) throw new NotFoundError(`No Experiment with id=${id} exists`, 'experiment-not-found');
   return e;
 }
 
 /** The experiment with this exact name (any lifecycle stage), or undefined. */
-export function findExperimentByName(db: MlflowDb, name: string): SqlExperiment | undefined {
+export function findExperimentByName(db: MlflowDb, name: string): Experiment | undefined {
   const row = db.stmt(`SELECT ${experimentColumns(db)} FROM experiments e WHERE e.name = ?`).get(name) as ExperimentRow | undefined;
   return row ? withTags(db, [row])[0] : undefined;
 }
@@ -128,8 +128,8 @@ export const RUN_INFO_SELECT =
   "(SELECT rn.value FROM tags rn WHERE rn.run_uuid = r.run_uuid AND rn.key = 'mlflow.runName') END AS tag_name, " +
   'r.experiment_id, r.user_id, r.status, r.start_time, r.end_time, r.artifact_uri, r.lifecycle_stage FROM runs r';
 
-/** A runs row as MLflow's SqlRun.to_mlflow_entity reports its RunInfo. */
-function toRunInfo(r: RunRow): SqlRunInfo {
+/** A runs row as MLflow's Run.to_mlflow_entity reports its RunInfo. */
+function toRunInfo(r: RunRow): RunInfo {
   return {
     run_id: r.run_uuid,
     run_uuid: r.run_uuid,
@@ -146,7 +146,7 @@ function toRunInfo(r: RunRow): SqlRunInfo {
 }
 
 /** Runs rows for an SQL statement built on RUN_INFO_SELECT. */
-export function runInfosOf(rows: unknown[]): SqlRunInfo[] {
+export function runInfosOf(rows: unknown[]): RunInfo[] {
   return (rows as RunRow[]).map(toRunInfo);
 }
 
@@ -154,7 +154,7 @@ export function runInfosOf(rows: unknown[]): SqlRunInfo[] {
  * RunInfos of the runs of these experiments in a view, in MLflow's natural order
  * (start_time DESC, run_uuid ASC). For filters and other orders, see query.ts.
  */
-export function listRunInfos(db: MlflowDb, experimentIds: readonly string[], view: ViewType = 'active'): SqlRunInfo[] {
+export function listRunInfos(db: MlflowDb, experimentIds: readonly string[], view: ViewType = 'active'): RunInfo[] {
   const rows = db
     .stmt(
       `${RUN_INFO_SELECT} WHERE r.experiment_id IN (SELECT value FROM json_each(?)) AND r.lifecycle_stage IN ${viewStages(view)} ` +
@@ -165,13 +165,13 @@ export function listRunInfos(db: MlflowDb, experimentIds: readonly string[], vie
 }
 
 /** One run's RunInfo, or undefined. */
-export function findRunInfo(db: MlflowDb, runId: string): SqlRunInfo | undefined {
+export function findRunInfo(db: MlflowDb, runId: string): RunInfo | undefined {
   const row = db.stmt(`${RUN_INFO_SELECT} WHERE r.run_uuid = ?`).get(runId);
   return row ? toRunInfo(row as RunRow) : undefined;
 }
 
 /** One run's RunInfo; NotFoundError with MLflow's message. */
-export function getRunInfo(db: MlflowDb, runId: string): SqlRunInfo {
+export function getRunInfo(db: MlflowDb, runId: string): RunInfo {
   const info = findRunInfo(db, runId);
   if (!info) throw new NotFoundError(`Run with id=${runId} not found`, 'run-not-found');
   return info;
@@ -232,13 +232,13 @@ interface MetricRow {
 }
 
 /** A metrics / latest_metrics row as MLflow's Metric: NaN where is_nan, the stored value otherwise. */
-function toMetric(r: MetricRow): SqlMetric {
+function toMetric(r: MetricRow): Metric {
   return { key: r.key, value: isTrue(r.is_nan) ? NaN : float(r.value), timestamp: int64(r.timestamp), step: int64(r.step) };
 }
 
 /** Latest metrics of many runs (latest_metrics; only `keys` when given), one query, each run's ordered by key. */
-export function loadLatestMetrics(db: MlflowDb, runIds: readonly string[], keys?: readonly string[]): Map<string, SqlMetric[]> {
-  const out = new Map<string, SqlMetric[]>();
+export function loadLatestMetrics(db: MlflowDb, runIds: readonly string[], keys?: readonly string[]): Map<string, Metric[]> {
+  const out = new Map<string, Metric[]>();
   if (!db.has('latest_metrics')) return out;
   const rows = rowsOfRuns(db, 'latest_metrics', 'run_uuid, key, value, timestamp, step, is_nan', runIds, keys) as [
     string,
@@ -265,11 +265,11 @@ export interface DataKeys {
 }
 
 /** Params, tags and latest metrics of many runs (only `keys` where given): three queries whatever the number of runs. */
-export function loadRunData(db: MlflowDb, runIds: readonly string[], keys: DataKeys = {}): Map<string, SqlRunData> {
+export function loadRunData(db: MlflowDb, runIds: readonly string[], keys: DataKeys = {}): Map<string, Run['data']> {
   const params = loadParams(db, runIds, keys.params);
   const tags = loadTags(db, runIds, keys.tags);
   const metrics = loadLatestMetrics(db, runIds, keys.metrics);
-  const out = new Map<string, SqlRunData>();
+  const out = new Map<string, Run['data']>();
   for (const id of runIds) out.set(id, { metrics: metrics.get(id) ?? [], params: params.get(id) ?? [], tags: tags.get(id) ?? [] });
   return out;
 }
@@ -328,7 +328,7 @@ export function loadDatasetInputs(db: MlflowDb, runIds: readonly string[]): Map<
 }
 
 /** Full runs (info, data, inputs) for RunInfos, with four queries in all. */
-export function completeRuns(db: MlflowDb, infos: readonly SqlRunInfo[]): SqlRun[] {
+export function completeRuns(db: MlflowDb, infos: readonly RunInfo[]): Run[] {
   const ids = infos.map((i) => i.run_id);
   const data = loadRunData(db, ids);
   const inputs = loadDatasetInputs(db, ids);
@@ -340,12 +340,12 @@ export function completeRuns(db: MlflowDb, infos: readonly SqlRunInfo[]): SqlRun
 }
 
 /** One run, as MLflow's get_run reports it; NotFoundError when there is none. */
-export function getRun(db: MlflowDb, runId: string): SqlRun {
+export function getRun(db: MlflowDb, runId: string): Run {
   return completeRuns(db, [getRunInfo(db, runId)])[0]!;
 }
 
 /** Every run of these experiments in a view, complete, in MLflow's natural order. */
-export function listRuns(db: MlflowDb, experimentIds: readonly string[], view: ViewType = 'active'): SqlRun[] {
+export function listRuns(db: MlflowDb, experimentIds: readonly string[], view: ViewType = 'active'): Run[] {
   return completeRuns(db, listRunInfos(db, experimentIds, view));
 }
 
@@ -360,11 +360,11 @@ export const HISTORY_CHUNK = 4096;
  * covering primary-key index (key, timestamp, step, run_uuid, value, is_nan), so by
  * timestamp, then step, then value. Consume it inside one `snapshot()`.
  */
-export function* metricHistory(db: MlflowDb, runId: string, key: string, chunk = HISTORY_CHUNK): Generator<SqlMetric[]> {
+export function* metricHistory(db: MlflowDb, runId: string, key: string, chunk = HISTORY_CHUNK): Generator<Metric[]> {
   const it = db
     .stmt('SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value, is_nan')
     .iterate(runId, key) as IterableIterator<MetricRow>;
-  let batch: SqlMetric[] = [];
+  let batch: Metric[] = [];
   for (const r of it) {
     batch.push(toMetric(r));
     if (batch.length >= chunk) {
@@ -376,8 +376,8 @@ export function* metricHistory(db: MlflowDb, runId: string, key: string, chunk =
 }
 
 /** The whole history of a metric as one array (see metricHistory for the order). */
-export function readMetricHistory(db: MlflowDb, runId: string, key: string): SqlMetric[] {
-  const out: SqlMetric[] = [];
+export function readMetricHistory(db: MlflowDb, runId: string, key: string): Metric[] {
+  const out: Metric[] = [];
   for (const batch of metricHistory(db, runId, key)) out.push(...batch);
   return out;
 }

@@ -9,12 +9,13 @@
  *   removes its aliases; deleting a model removes its versions, tags and aliases.
  * Validation (names, aliases, tags, versions, stages) is the file registry's, shared.
  */
+import type { ModelVersion, RegisteredModel } from '../backend.js';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
-import { validateModelName } from '../registry.js';
-import { canonicalStage, parseVersion, validateAlias, validateRegistryTag, type Stage } from '../registry-write.js';
+import { validateModelName } from '../registry-rules.js';
+import { canonicalStage, parseVersion, validateAlias, validateRegistryTag } from '../registry-rules.js';
+import type { ModelStage as Stage } from '../backend.js';
 import type { KeyValue } from '../types.js';
 import { writeTransaction, type MlflowDb } from './db.js';
-import type { SqlModelVersion, SqlRegisteredModel } from './entities.js';
 import { getModelVersion, getRegisteredModel, STAGE_DELETED_INTERNAL } from './registry.js';
 import type { WriteContext } from './write.js';
 
@@ -44,7 +45,7 @@ export interface CreateModelOptions {
 }
 
 /** create_registered_model; a taken name is MLflow's RESOURCE_ALREADY_EXISTS. */
-export function createRegisteredModel(db: MlflowDb, name: string, opts: CreateModelOptions = {}, ctx: WriteContext = {}): SqlRegisteredModel {
+export function createRegisteredModel(db: MlflowDb, name: string, opts: CreateModelOptions = {}, ctx: WriteContext = {}): RegisteredModel {
   validateModelName(name);
   for (const t of opts.tags ?? []) validateRegistryTag(t.key, t.value);
   return writeTransaction(db, () => {
@@ -130,7 +131,7 @@ export interface CreateVersionOptions {
 }
 
 /** create_model_version: the next version number, READY, stage None. Returns the version. */
-export function createModelVersion(db: MlflowDb, name: string, opts: CreateVersionOptions, ctx: WriteContext = {}): SqlModelVersion {
+export function createModelVersion(db: MlflowDb, name: string, opts: CreateVersionOptions, ctx: WriteContext = {}): ModelVersion {
   validateModelName(name);
   for (const t of opts.tags ?? []) validateRegistryTag(t.key, t.value);
   return writeTransaction(db, () => {

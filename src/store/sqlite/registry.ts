@@ -4,10 +4,11 @@
  * hidden, `latest_versions` holds the highest version of each stage, aliases come from
  * `registered_model_aliases` (MLflow ≥ 2.3). Each listing is a fixed number of queries.
  */
+import type { ModelVersion, RegisteredModel } from '../backend.js';
 import { NotFoundError } from '../../errors.js';
 import type { KeyValue } from '../types.js';
 import type { MlflowDb } from './db.js';
-import type { SqlLoggedModel, SqlLoggedModelMetric, SqlModelVersion, SqlRegisteredModel } from './entities.js';
+import type { SqlLoggedModel, SqlLoggedModelMetric } from './entities.js';
 import { float, idText, int64, int64OrNull, jsonIntArray, jsonTextArray, textOrNull } from './rows.js';
 
 export const STAGE_DELETED_INTERNAL = 'Deleted_Internal';
@@ -73,7 +74,7 @@ function versionTagsOf(db: MlflowDb, names: string[]): Map<string, KeyValue[]> {
 }
 
 /** Versions (not deleted) of these models, with tags and aliases, ordered by name then version. */
-function versionsOf(db: MlflowDb, names: string[]): Map<string, SqlModelVersion[]> {
+function versionsOf(db: MlflowDb, names: string[]): Map<string, ModelVersion[]> {
   if (names.length === 0) return new Map();
   const rows = db
     .stmt(
@@ -87,7 +88,7 @@ function versionsOf(db: MlflowDb, names: string[]): Map<string, SqlModelVersion[
     const k = `${a.name}\u0000${a.version}`;
     aliases.set(k, [...(aliases.get(k) ?? []), a.alias]);
   }
-  const out = new Map<string, SqlModelVersion[]>();
+  const out = new Map<string, ModelVersion[]>();
   for (const [name, list] of byName(rows)) {
     out.set(
       name,
@@ -123,7 +124,7 @@ interface ModelRow {
   description: string | null;
 }
 
-function modelsOf(db: MlflowDb, rows: ModelRow[]): SqlRegisteredModel[] {
+function modelsOf(db: MlflowDb, rows: ModelRow[]): RegisteredModel[] {
   const names = rows.map((r) => r.name);
   const versions = versionsOf(db, names);
   const tags = new Map<string, KeyValue[]>();
@@ -136,7 +137,7 @@ function modelsOf(db: MlflowDb, rows: ModelRow[]): SqlRegisteredModel[] {
   const aliases = byName(aliasesOf(db, names));
   return rows.map((r) => {
     const vs = versions.get(r.name) ?? [];
-    const latest = new Map<string, SqlModelVersion>();
+    const latest = new Map<string, ModelVersion>();
     for (const v of vs) {
       const cur = latest.get(v.current_stage);
       if (!cur || Number(v.version) > Number(cur.version)) latest.set(v.current_stage, v);
@@ -163,7 +164,7 @@ function promptFilter(db: MlflowDb, includePrompts: boolean): string {
  * (models tagged mlflow.prompt.is_prompt = 'true') are left out unless asked for, as
  * MLflow's search_registered_models does.
  */
-export function listRegisteredModels(db: MlflowDb, opts: { includePrompts?: boolean } = {}): SqlRegisteredModel[] {
+export function listRegisteredModels(db: MlflowDb, opts: { includePrompts?: boolean } = {}): RegisteredModel[] {
   if (!db.has('registered_models')) return [];
   const rows = db
     .stmt(
@@ -174,7 +175,7 @@ export function listRegisteredModels(db: MlflowDb, opts: { includePrompts?: bool
 }
 
 /** One registered model; NotFoundError with MLflow's message when there is none. */
-export function getRegisteredModel(db: MlflowDb, name: string): SqlRegisteredModel {
+export function getRegisteredModel(db: MlflowDb, name: string): RegisteredModel {
   const row = db.has('registered_models')
     ? (db.stmt('SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE name = ?').get(name) as ModelRow | undefined)
     : undefined;
@@ -183,19 +184,19 @@ export function getRegisteredModel(db: MlflowDb, name: string): SqlRegisteredMod
 }
 
 /** Every (not deleted) version of one model, by version number. */
-export function listModelVersions(db: MlflowDb, name: string): SqlModelVersion[] {
+export function listModelVersions(db: MlflowDb, name: string): ModelVersion[] {
   return db.has('model_versions') ? (versionsOf(db, [name]).get(name) ?? []) : [];
 }
 
 /** One model version; NotFoundError with MLflow's message (deleted versions are not found). */
-export function getModelVersion(db: MlflowDb, name: string, version: string): SqlModelVersion {
+export function getModelVersion(db: MlflowDb, name: string, version: string): ModelVersion {
   const v = listModelVersions(db, name).find((x) => x.version === version);
   if (!v) throw new NotFoundError(`Model Version (name=${name}, version=${version}) not found`, 'model-version-not-found');
   return v;
 }
 
 /** The version an alias points to; MLflow's error when the alias does not exist. */
-export function getModelVersionByAlias(db: MlflowDb, name: string, alias: string): SqlModelVersion {
+export function getModelVersionByAlias(db: MlflowDb, name: string, alias: string): ModelVersion {
   const a = aliasesOf(db, [name]).find((x) => x.alias === alias);
   if (!a) throw new NotFoundError(`Registered model alias ${alias} not found.`, 'alias-not-found');
   return getModelVersion(db, name, String(a.version));

@@ -14,6 +14,7 @@
  * - deleting or restoring an experiment marks *all* its runs deleted / active (and sets /
  *   clears their deleted_time), including runs deleted on their own before.
  */
+import type { Experiment, RunInfo } from '../types.js';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
 import { newRunId } from '../names.js';
 import type { DatasetInput, KeyValue, RunStatus } from '../types.js';
@@ -33,7 +34,6 @@ import {
   type ValidMetric,
 } from '../validate.js';
 import { writeTransaction, type MlflowDb } from './db.js';
-import type { SqlExperiment, SqlRunInfo } from './entities.js';
 import { findExperiment, getRunInfo } from './read.js';
 import { resolveRunName, RUN_NAME_TAG } from './run-name.js';
 
@@ -53,7 +53,7 @@ const now = (ctx: WriteContext): bigint => BigInt(Math.trunc((ctx.now ?? Date.no
 
 // ------------------------------------------------------------------ checks
 
-function activeExperiment(db: MlflowDb, id: string): SqlExperiment {
+function activeExperiment(db: MlflowDb, id: string): Experiment {
   const e = findExperiment(db, id);
   if (!e) throw new NotFoundError(`No Experiment with id=${id} exists`, 'experiment-not-found');
   if (e.lifecycle_stage !== 'active') {
@@ -63,7 +63,7 @@ function activeExperiment(db: MlflowDb, id: string): SqlExperiment {
 }
 
 /** MLflow's `_check_run_is_active` (the run's own lifecycle stage). */
-function activeRun(db: MlflowDb, runId: string): SqlRunInfo {
+function activeRun(db: MlflowDb, runId: string): RunInfo {
   const info = getRunInfo(db, runId);
   if (info.lifecycle_stage !== 'active') {
     throw new StateError(`The run ${runId} must be in the 'active' state. Current state is ${info.lifecycle_stage}.`, 'run-deleted');
@@ -206,7 +206,7 @@ export interface CreateRunOptions {
  * else the mlflow.runName tag, else a random one (and that tag added when missing),
  * status RUNNING, artifact_uri `<artifact_location>/<run_id>/artifacts`. Returns the RunInfo.
  */
-export function createRun(db: MlflowDb, opts: CreateRunOptions, ctx: WriteContext = {}): SqlRunInfo {
+export function createRun(db: MlflowDb, opts: CreateRunOptions, ctx: WriteContext = {}): RunInfo {
   const { runName, tags } = resolveRunName(opts.runName, opts.tags);
   return writeTransaction(db, () => {
     const e = activeExperiment(db, opts.experimentId);
@@ -244,7 +244,7 @@ function updateRun(db: MlflowDb, runId: string, u: RunUpdate): void {
 }
 
 /** update_run_info: status, end time and name of an active run. Returns the new RunInfo. */
-export function updateRunInfo(db: MlflowDb, runId: string, u: RunUpdate): SqlRunInfo {
+export function updateRunInfo(db: MlflowDb, runId: string, u: RunUpdate): RunInfo {
   return writeTransaction(db, () => {
     updateRun(db, runId, u);
     return getRunInfo(db, runId);
