@@ -95,6 +95,7 @@ export class MemoryBackend implements Backend, TrackingReader, TrackingWriter, A
   readonly reg = new MemoryRegistry(this);
   registry = async (): Promise<ModelRegistry> => this.reg;
   artifacts = async (): Promise<ArtifactRepository> => this;
+  refresh(): void {}
   async close(): Promise<void> {}
 
   /** A copy of everything another backend holds, read through the interfaces only. */

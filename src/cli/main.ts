@@ -13,6 +13,8 @@ export interface Invocation {
   readonly io: CliIO;
   /** the exit code a command asked for (doctor's 3, `mlr run`'s child's code) */
   exitCode: number;
+  /** run when the invocation ends, whatever happened (closing the backend's connections) */
+  cleanups: (() => Promise<void>)[];
 }
 
 const INVOCATIONS = new WeakMap<Command, Invocation>();
@@ -62,7 +64,7 @@ export async function runCli(io: CliIO): Promise<number> {
     c.configureOutput(output);
     c.commands.forEach(configure);
   });
-  const inv: Invocation = { io, exitCode: 0 };
+  const inv: Invocation = { io, exitCode: 0, cleanups: [] };
   INVOCATIONS.set(program, inv);
   try {
     // colour decided once: only then is chalk loaded
@@ -70,8 +72,10 @@ export async function runCli(io: CliIO): Promise<number> {
     const color = wantsColor({ isTTY: Boolean(io.stdout.isTTY), env: io.env, colorFlag: colorFlag(io.argv) });
     useChalk(color ? (await import('chalk')).Chalk : undefined);
     await program.parseAsync([...io.argv], { from: 'user' });
+    await closeAll(inv);
     return inv.exitCode;
   } catch (e) {
+    await closeAll(inv).catch(() => {});
     if (e instanceof CommanderError) {
       // help and version are "errors" to commander
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
@@ -84,4 +88,8 @@ export async function runCli(io: CliIO): Promise<number> {
     write(`mlr: internal error: ${err?.message ?? String(e)}\n${err?.stack ?? ''}\nThis is a bug in mlr; please report it with the command you ran.\n`);
     return 1;
   }
+}
+
+async function closeAll(inv: Invocation): Promise<void> {
+  for (const c of inv.cleanups.splice(0)) await c();
 }

@@ -326,7 +326,7 @@ export function registerWrite(program: Command): void {
         w,
         opts,
         {
-          trackingUri: ctx.location().artifactRoot,
+          trackingUri: (await ctx.backend()).trackingUri,
           interactive: Boolean(ctx.io.stdin.isTTY),
           io: ctx.io,
           info: (m) => {

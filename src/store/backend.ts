@@ -385,6 +385,11 @@ export interface Backend {
   writer(): Promise<TrackingWriter>;
   registry(): Promise<ModelRegistry>;
   artifacts(): Promise<ArtifactRepository>;
+  /**
+   * Forget what was read: the next read sees the store as it is now (a new snapshot of a
+   * database, no cached folder listings). A long-running server calls it per request.
+   */
+  refresh(): void;
   /** Release connections and handles. */
   close(): Promise<void>;
 }

@@ -20,6 +20,20 @@ export function describeLocation(l: StoreLocation): string {
 
 /** The backend for a resolved location (not yet opened: its parts open on first use). */
 export async function openBackend(loc: StoreLocation, opts: OpenOptions): Promise<Backend> {
+  if (loc.kind === 'sqlite') {
+    const { SqliteBackend } = await import('./sqlite/backend.js');
+    return new SqliteBackend({
+      file: loc.root,
+      artifactRoot: loc.artifactRoot,
+      cwd: opts.cwd,
+      describe: `${loc.uri}${loc.origin === 'MLFLOW_TRACKING_URI' ? ' (from MLFLOW_TRACKING_URI)' : ''}`,
+      // absolute (sqlite:////abs/mlflow.db), so a child that changes folder still finds it
+      trackingUri: `sqlite:///${loc.root}`,
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.warn ? { warn: opts.warn } : {}),
+      ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}),
+    });
+  }
   const { FileBackend } = await import('./file/backend.js');
   return new FileBackend({
     root: loc.root,

@@ -38,10 +38,38 @@ function decodePercent(p: string): string {
   }
 }
 
+/** Whether a tracking URI names a SQLite database (`sqlite:` or `sqlite+driver:`). */
+export function isSqliteUri(uri: string): boolean {
+  return /^sqlite(\+[a-z0-9_]+)?:/i.test(uri);
+}
+
+/**
+ * The file a `sqlite:` URI names, as SQLAlchemy reads it: `sqlite:///relative/mlflow.db`
+ * (relative to `cwd`) and `sqlite:////abs/mlflow.db`. A query string (`?mode=ro`) is
+ * dropped. In-memory databases (`sqlite://`, `:memory:`) are refused: nothing would persist.
+ */
+export function sqlitePathFromUri(uri: string, cwd: string): string {
+  const m = /^sqlite(?:\+[a-z0-9_]+)?:\/\/(.*)$/is.exec(uri);
+  if (!m) throw new UsageError(`not a SQLite tracking URI: '${uri}' (expected sqlite:///path/to/mlflow.db)`, 'bad-uri');
+  let rest = m[1]!;
+  const q = rest.indexOf('?');
+  if (q >= 0) rest = rest.slice(0, q);
+  // what follows "sqlite://" is "/<database>"; an empty database is SQLAlchemy's in-memory one
+  const database = rest.startsWith('/') ? rest.slice(1) : rest;
+  if (database === '' || database === ':memory:') {
+    throw new UsageError(`'${uri}' is an in-memory database; give a file: sqlite:///mlflow.db`, 'bad-uri');
+  }
+  if (rest !== '' && !rest.startsWith('/')) {
+    throw new UsageError(`'${uri}' has a host part; SQLite URIs are sqlite:///relative/path or sqlite:////absolute/path`, 'bad-uri');
+  }
+  return path.resolve(cwd, database);
+}
+
 /**
  * Resolve the store location: `uri` (from --tracking-uri) wins, then MLFLOW_TRACKING_URI,
- * then `./mlruns`. Plain paths and `file:` URIs are the file store; any other scheme is a
- * usage error (exit 2).
+ * then `./mlruns`. Plain paths and `file:` URIs are the file store, `sqlite:` URIs MLflow's
+ * SQLite database (new experiments' artifacts under `<cwd>/mlruns`, MLflow's default);
+ * any other scheme is a usage error (exit 2).
  */
 export function resolveTrackingUri(
   uri: string | undefined,
@@ -63,10 +91,13 @@ export function resolveTrackingUri(
     const root = path.resolve(cwd, given);
     return { kind: 'file', root, artifactRoot: root, origin, uri: given };
   }
+  if (isSqliteUri(given)) {
+    return { kind: 'sqlite', root: sqlitePathFromUri(given, cwd), artifactRoot: path.join(cwd, 'mlruns'), origin, uri: given };
+  }
   if (scheme[1]!.toLowerCase() !== 'file') {
     throw new UsageError(
       `tracking URI '${given}' uses the '${scheme[1]}' scheme, which mlr does not support: ` +
-        `mlr reads MLflow's file store only (a path or a file: URI)`,
+        `mlr reads MLflow's file store (a path or a file: URI) and its SQLite database (sqlite:///mlflow.db)`,
       'unsupported-scheme',
     );
   }

@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SHARED } from '../helpers.js';
+import { REPO, SHARED } from '../helpers.js';
 
-export const CONFORMANCE_DIR = path.join(SHARED, 'conformance', 'sqlite');
+/** MLflow 2.12's SQLite conformance set, copied into fixtures/ (generated data) from shared/conformance/sqlite. */
+export const CONFORMANCE_DIR = path.join(REPO, 'fixtures', 'conformance', 'sqlite');
 export const CONFORMANCE_DB = path.join(CONFORMANCE_DIR, 'mlflow.db');
 export const CORPUS_DIR = path.join(SHARED, 'corpus', 'sqlite');
 export const HAS_CONFORMANCE = fs.existsSync(CONFORMANCE_DB);
-export const SKIP_REASON = `skipped: ${CONFORMANCE_DB} is absent (set MLR_SHARED_DIR to the shared folder)`;
+export const SKIP_REASON = `skipped: ${CONFORMANCE_DB} is absent`;
 
 /** The three real databases of the corpus (absent: empty list). */
 export function corpusDbs(): string[] {

@@ -3,7 +3,7 @@
  * absolute one; in-memory databases are refused.
  */
 import { describe, expect, it } from 'vitest';
-import { isSqliteUri, sqlitePathFromUri } from '../../src/store/sqlite/db.js';
+import { isSqliteUri, sqlitePathFromUri } from '../../src/store/root.js';
 import { knownHead, MLFLOW_HEADS } from '../../src/store/sqlite/heads.js';
 
 describe('sqlite: URIs', () => {

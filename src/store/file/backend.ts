@@ -22,6 +22,7 @@ export class FileBackend implements Backend {
   readonly root: string;
   private readonly opts: FileBackendOptions;
   private readerP?: Promise<FileTrackingReader>;
+  private opened?: FileTrackingReader;
   private writerP?: Promise<TrackingWriter>;
   private registryP?: Promise<ModelRegistry>;
   private artifactsP?: Promise<ArtifactRepository>;
@@ -37,7 +38,8 @@ export class FileBackend implements Backend {
   fileReader(): Promise<FileTrackingReader> {
     this.readerP ??= (async () => {
       const [{ FileStore }, { FileTrackingReader }] = await Promise.all([import('./store.js'), import('./reader.js')]);
-      return new FileTrackingReader(FileStore.open(this.root, this.description));
+      this.opened = new FileTrackingReader(FileStore.open(this.root, this.description));
+      return this.opened;
     })();
     return this.readerP;
   }
@@ -77,6 +79,10 @@ export class FileBackend implements Backend {
       });
     })();
     return this.artifactsP;
+  }
+
+  refresh(): void {
+    this.opened?.store.forget();
   }
 
   async close(): Promise<void> {}

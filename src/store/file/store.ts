@@ -109,6 +109,12 @@ export class FileStore {
     return new FileStore(root);
   }
 
+  /** Drop what was read (the experiment list, loaded tags): the next read lists the folders again. */
+  forget(): void {
+    this.expCache = undefined;
+    this.tagsLoaded = new WeakSet();
+  }
+
   private warn(p: Problem): void {
     this.problems.push(p);
   }

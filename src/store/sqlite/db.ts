@@ -39,33 +39,6 @@ export interface MlflowDb {
   close(): void;
 }
 
-/** Whether a tracking URI names a SQLite database (`sqlite:` or `sqlite+driver:`). */
-export function isSqliteUri(uri: string): boolean {
-  return /^sqlite(\+[a-z0-9_]+)?:/i.test(uri);
-}
-
-/**
- * The file a `sqlite:` URI names, as SQLAlchemy reads it: `sqlite:///relative/mlflow.db`
- * (relative to `cwd`) and `sqlite:////abs/mlflow.db`. A query string (`?mode=ro`) is
- * dropped. In-memory databases (`sqlite://`, `:memory:`) are refused: nothing would persist.
- */
-export function sqlitePathFromUri(uri: string, cwd: string): string {
-  const m = /^sqlite(?:\+[a-z0-9_]+)?:\/\/(.*)$/is.exec(uri);
-  if (!m) throw new UsageError(`not a SQLite tracking URI: '${uri}' (expected sqlite:///path/to/mlflow.db)`, 'bad-uri');
-  let rest = m[1]!;
-  const q = rest.indexOf('?');
-  if (q >= 0) rest = rest.slice(0, q);
-  // what follows "sqlite://" is "/<database>"; an empty database is SQLAlchemy's in-memory one
-  const database = rest.startsWith('/') ? rest.slice(1) : rest;
-  if (database === '' || database === ':memory:') {
-    throw new UsageError(`'${uri}' is an in-memory database; give a file: sqlite:///mlflow.db`, 'bad-uri');
-  }
-  if (rest !== '' && !rest.startsWith('/')) {
-    throw new UsageError(`'${uri}' has a host part; SQLite URIs are sqlite:///relative/path or sqlite:////absolute/path`, 'bad-uri');
-  }
-  return path.resolve(cwd, database);
-}
-
 class Db implements MlflowDb {
   readonly sql: Database.Database;
   readonly path: string;

@@ -14,10 +14,9 @@
  * - deleting or restoring an experiment marks *all* its runs deleted / active (and sets /
  *   clears their deleted_time), including runs deleted on their own before.
  */
-import type { Experiment, RunInfo } from '../types.js';
 import { NotFoundError, StateError, UsageError } from '../../errors.js';
 import { newRunId } from '../names.js';
-import type { DatasetInput, KeyValue, RunStatus } from '../types.js';
+import type { DatasetInput, Experiment, KeyValue, RunInfo, RunStatus } from '../types.js';
 import { appendToUriPath } from '../uri.js';
 import {
   pyLen,
@@ -34,7 +33,7 @@ import {
   type ValidMetric,
 } from '../validate.js';
 import { writeTransaction, type MlflowDb } from './db.js';
-import { findExperiment, getRunInfo } from './read.js';
+import { findExperiment, findRunInfo, getRunInfo } from './read.js';
 import { resolveRunName, RUN_NAME_TAG } from './run-name.js';
 
 /** What MLflow stores for +Infinity (SQL has no infinities): the largest double. */
@@ -95,6 +94,8 @@ export interface CreateExperimentOptions {
   /** the experiment's artifact location, already made absolute (default `<artifactRoot>/<id>`) */
   artifactLocation?: string;
   tags?: KeyValue[];
+  /** an explicit id (an integer, as the experiments table holds: migrate keeps a file store's ids) */
+  experimentId?: string;
 }
 
 /**
@@ -110,10 +111,17 @@ export function createExperiment(db: MlflowDb, name: string, artifactRoot: strin
     const times = db.has('experiments', 'creation_time');
     let id: bigint;
     try {
-      const cols = `name, lifecycle_stage, artifact_location${times ? ', creation_time, last_update_time' : ''}`;
-      const vals = `?, 'active', ?${times ? ', ?, ?' : ''}`;
-      const res = db.stmt(`INSERT INTO experiments (${cols}) VALUES (${vals})`).run(name, opts.artifactLocation ?? null, ...(times ? [t, t] : []));
-      id = BigInt(res.lastInsertRowid);
+      const explicit = opts.experimentId;
+      if (explicit !== undefined && !/^\d{1,19}$/.test(explicit)) {
+        throw new UsageError(`experiment id '${explicit}' is not an integer: MLflow's SQL store numbers experiments`, 'bad-experiment-id');
+      }
+      if (explicit !== undefined && findExperiment(db, explicit)) throw new StateError(`Experiment with id '${explicit}' already exists.`, 'experiment-exists');
+      const cols = `${explicit !== undefined ? 'experiment_id, ' : ''}name, lifecycle_stage, artifact_location${times ? ', creation_time, last_update_time' : ''}`;
+      const vals = `${explicit !== undefined ? '?, ' : ''}?, 'active', ?${times ? ', ?, ?' : ''}`;
+      const res = db
+        .stmt(`INSERT INTO experiments (${cols}) VALUES (${vals})`)
+        .run(...(explicit !== undefined ? [BigInt(explicit)] : []), name, opts.artifactLocation ?? null, ...(times ? [t, t] : []));
+      id = explicit !== undefined ? BigInt(explicit) : BigInt(res.lastInsertRowid);
     } catch (e) {
       if (isUniqueViolation(e)) throw new StateError(`Experiment(name=${name}) already exists. Error: ${(e as Error).message}`, 'experiment-exists');
       throw e;
@@ -199,6 +207,8 @@ export interface CreateRunOptions {
   /** user and system tags (mlflow.user, mlflow.source.*, mlflow.parentRunId, …) */
   tags?: KeyValue[];
   runName?: string;
+  /** an explicit run id (migrate and sync keep ids); a fresh uuid4 hex when absent */
+  runId?: string;
 }
 
 /**
@@ -210,7 +220,11 @@ export function createRun(db: MlflowDb, opts: CreateRunOptions, ctx: WriteContex
   const { runName, tags } = resolveRunName(opts.runName, opts.tags);
   return writeTransaction(db, () => {
     const e = activeExperiment(db, opts.experimentId);
-    const runId = newRunId();
+    if (opts.runId !== undefined) {
+      if (!/^[a-zA-Z0-9][\w-]{0,31}$/.test(opts.runId)) throw new UsageError(`invalid run id '${opts.runId}'`, 'bad-run-id');
+      if (findRunInfo(db, opts.runId)) throw new StateError(`a run with id ${opts.runId} already exists`, 'run-exists');
+    }
+    const runId = opts.runId ?? newRunId();
     const artifactUri = appendToUriPath(e.artifact_location, runId, 'artifacts');
     const start = opts.startTime === undefined ? now(ctx) : BigInt(opts.startTime);
     const deleted = db.has('runs', 'deleted_time');
@@ -308,6 +322,15 @@ export function setTag(db: MlflowDb, runId: string, key: string, value: string, 
   writeTransaction(db, () => {
     activeRun(db, runId);
     writeTags(db, runId, [{ key, value: v }]);
+  });
+}
+
+/** delete_experiment_tag: MLflow's RESOURCE_DOES_NOT_EXIST when the experiment has no such tag. */
+export function deleteExperimentTag(db: MlflowDb, id: string, key: string): void {
+  writeTransaction(db, () => {
+    const e = activeExperiment(db, id);
+    const res = db.stmt('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(BigInt(e.experiment_id), key);
+    if (res.changes === 0) throw new NotFoundError(`No tag with name: ${key} in experiment with id ${id}`, 'tag-not-found');
   });
 }
 

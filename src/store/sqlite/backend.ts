@@ -1,0 +1,699 @@
+/**
+ * MLflow's SQLite database (`sqlite:///mlflow.db`) as a Backend: the modules of this folder
+ * (read.ts, query.ts, write.ts, registry*.ts) behind the store interface.
+ *
+ * Reading opens the file read-only and reads every call of a command inside one read
+ * transaction, so a command sees one state of the database while MLflow may be writing to
+ * it; refresh() ends that snapshot (the next read starts a new one), and every write ends
+ * it first so that a read after a write sees the write. Writing opens a second connection
+ * (created, with MLflow 2.12's schema, when the file does not exist) and runs each
+ * operation in one short BEGIN IMMEDIATE transaction.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { NotFoundError, StateError, UsageError } from '../../errors.js';
+import type {
+  ArtifactRepository,
+  Backend,
+  BatchInput,
+  CreatedRun,
+  CreateRunOptions,
+  CreateVersionOptions,
+  ExperimentEntry,
+  FullRun,
+  LoadNeeds,
+  LoggedModel,
+  MetricInput,
+  MetricTail,
+  ModelRegistry,
+  ModelStage,
+  ModelVersion,
+  RegisteredModel,
+  RunEntry,
+  RunSearch,
+  SearchedRun,
+  TraceInfo,
+  TrackingReader,
+  TrackingWriter,
+} from '../backend.js';
+import { checkMaxResults, MAX_RESULTS_LIMIT } from '../local-search.js';
+import type { DatasetInput, Experiment, KeyValue, Metric, Problem, RunInfo, RunStatus, SearchableRun, ViewType } from '../types.js';
+import { openForRead, type MlflowDb } from './db.js';
+import type { SqlLoggedModel } from './entities.js';
+import * as read from './read.js';
+import { searchRunInfos } from './query.js';
+import * as reg from './registry.js';
+import * as regw from './registry-write.js';
+import { openOrCreate } from './schema.js';
+import * as write from './write.js';
+import { int64OrNull } from './rows.js';
+
+export interface SqliteBackendOptions {
+  /** absolute path of the database file */
+  file: string;
+  /** the artifact root for new experiments (MLflow's default: `<cwd>/mlruns`) */
+  artifactRoot: string;
+  cwd: string;
+  describe: string;
+  trackingUri: string;
+  now?: () => number;
+  warn?: (message: string) => void;
+  truncate?: boolean;
+}
+
+const entry = (experiment: Experiment): ExperimentEntry => ({ experiment, broken: false, problems: [] });
+
+const toMap = (kv: readonly KeyValue[] | undefined): Map<string, string> => new Map((kv ?? []).map((p) => [p.key, p.value]));
+
+/** `Iterable<string> | 'all' | undefined` as the keys argument of read.ts's loaders. */
+function keysOf(k: Iterable<string> | 'all' | undefined): string[] | undefined {
+  return k === 'all' || k === undefined ? undefined : [...k];
+}
+
+export class SqliteBackend implements Backend {
+  readonly kind = 'sqlite' as const;
+  readonly description: string;
+  readonly trackingUri: string;
+  readonly file: string;
+  readonly opts: SqliteBackendOptions;
+  private rdb?: MlflowDb;
+  private wdb?: MlflowDb;
+  private readerP?: SqliteReader;
+  private writerP?: SqliteWriter;
+  private registryP?: SqliteRegistry;
+  private artifactsP?: Promise<ArtifactRepository>;
+
+  constructor(opts: SqliteBackendOptions) {
+    this.opts = opts;
+    this.file = opts.file;
+    this.description = opts.describe;
+    this.trackingUri = opts.trackingUri;
+  }
+
+  /** The read connection, inside a read transaction (a snapshot until refresh()). */
+  readDb(): MlflowDb {
+    if (!this.rdb) {
+      if (!fs.existsSync(this.file)) throw new NotFoundError(`no MLflow database at ${this.description}: the file does not exist`, 'store-not-found');
+      this.rdb = openForRead(this.file, this.opts.warn ? { warn: this.opts.warn } : {});
+    }
+    if (!this.rdb.sql.inTransaction) this.rdb.sql.exec('BEGIN');
+    return this.rdb;
+  }
+
+  /** The write connection (the database is created when it does not exist); ends the read snapshot first. */
+  writeDb(): MlflowDb {
+    this.refresh();
+    this.wdb ??= openOrCreate(this.file, { artifactRoot: this.opts.artifactRoot, ...(this.opts.now ? { now: this.opts.now } : {}) });
+    return this.wdb;
+  }
+
+  writeCtx(): write.WriteContext {
+    return { ...(this.opts.now ? { now: this.opts.now } : {}), ...(this.opts.warn ? { warn: this.opts.warn } : {}), ...(this.opts.truncate !== undefined ? { truncate: this.opts.truncate } : {}) };
+  }
+
+  async reader(): Promise<TrackingReader> {
+    this.readerP ??= new SqliteReader(this);
+    this.readDb();
+    return this.readerP;
+  }
+
+  async writer(): Promise<TrackingWriter> {
+    this.writerP ??= new SqliteWriter(this);
+    return this.writerP;
+  }
+
+  async registry(): Promise<ModelRegistry> {
+    this.registryP ??= new SqliteRegistry(this);
+    return this.registryP;
+  }
+
+  artifacts(): Promise<ArtifactRepository> {
+    // MLflow's default artifact root for a SQLite store is ./mlruns beside it: a moved or
+    // committed project finds its artifacts there when the recorded absolute path is gone
+    this.artifactsP ??= import('../artifacts/repository.js').then(({ LocalArtifactRepository }) => {
+      const root = path.join(path.dirname(this.file), 'mlruns');
+      return new LocalArtifactRepository({
+        ctx: { root, cwd: this.opts.cwd },
+        runFolder: (run) => ({
+          path: path.join(root, run.info.experiment_id, run.info.run_id, 'artifacts'),
+          usable: fs.existsSync(path.join(root, run.info.experiment_id)),
+        }),
+        loggedModelDir: (m) => path.join(root, m.experiment_id, 'models', m.model_id),
+        experimentLocation: (run) => run.exp.experiment.artifact_location,
+      });
+    });
+    return this.artifactsP;
+  }
+
+  refresh(): void {
+    if (this.rdb?.sql.inTransaction) this.rdb.sql.exec('COMMIT');
+  }
+
+  async close(): Promise<void> {
+    this.refresh();
+    this.rdb?.close();
+    this.wdb?.close();
+    this.rdb = undefined;
+    this.wdb = undefined;
+  }
+}
+
+class SqliteReader implements TrackingReader {
+  readonly problems: Problem[] = [];
+  readonly strays: Problem[] = [];
+  private readonly b: SqliteBackend;
+  private readonly exps = new Map<string, ExperimentEntry>();
+
+  constructor(b: SqliteBackend) {
+    this.b = b;
+  }
+
+  private get db(): MlflowDb {
+    return this.b.readDb();
+  }
+
+  /** One entry object per experiment id within a snapshot (runs point at their experiment's). */
+  private exp(e: Experiment): ExperimentEntry {
+    const have = this.exps.get(e.experiment_id);
+    if (have) {
+      have.experiment = e;
+      return have;
+    }
+    const x = entry(e);
+    this.exps.set(e.experiment_id, x);
+    return x;
+  }
+
+  private expById(id: string): ExperimentEntry {
+    return this.exps.get(id) ?? this.exp(read.getExperiment(this.db, id));
+  }
+
+  private runEntry(info: RunInfo, exp?: ExperimentEntry): RunEntry {
+    return { info, exp: exp ?? this.expById(info.experiment_id), broken: false, problems: [] };
+  }
+
+  async listExperiments(view: ViewType = 'active'): Promise<ExperimentEntry[]> {
+    return read.listExperiments(this.db, view).map((e) => this.exp(e));
+  }
+
+  async getExperiment(idOrName: string): Promise<ExperimentEntry> {
+    const e = read.findExperiment(this.db, idOrName) ?? read.findExperimentByName(this.db, idOrName);
+    if (e) return this.exp(e);
+    const names = read
+      .listExperiments(this.db, 'active')
+      .map((x) => `${x.name} (${x.experiment_id})`)
+      .sort();
+    throw new NotFoundError(
+      `no experiment with id or name '${idOrName}' in ${this.b.description}` + (names.length ? `; experiments: ${names.join(', ')}` : ''),
+      'experiment-not-found',
+    );
+  }
+
+  async loadExperimentTags(e: ExperimentEntry): Promise<ExperimentEntry> {
+    return e; // read with the experiment
+  }
+
+  async listRuns(exps: readonly ExperimentEntry[], view: ViewType = 'active'): Promise<RunEntry[]> {
+    const byId = new Map(exps.map((e) => [e.experiment.experiment_id, e]));
+    return read.listRunInfos(this.db, [...byId.keys()], view).map((i) => this.runEntry(i, byId.get(i.experiment_id)));
+  }
+
+  /**
+   * MLflow's search pushed into SQL (query.ts translates the filter, mlr's OR / IN
+   * extensions included, and the order-by); then each run's values for the query's keys in
+   * one query per kind, for the callers that order or show them.
+   */
+  async searchRuns(search: RunSearch): Promise<SearchedRun[]> {
+    checkMaxResults(search.maxResults);
+    const db = this.db;
+    const byId = new Map(search.experiments.map((e) => [e.experiment.experiment_id, e]));
+    const q = search.query;
+    const infos: RunInfo[] = [];
+    const pageSize = Math.min(search.maxResults ?? MAX_RESULTS_LIMIT, MAX_RESULTS_LIMIT);
+    for (let offset = 0; ; offset += pageSize) {
+      const page = searchRunInfos(db, {
+        experimentIds: [...byId.keys()],
+        ...(q?.predicate ? { filter: q.predicate } : {}),
+        orderBy: search.unordered || !q ? [] : q.order.map((k) => k.source),
+        view: search.view,
+        maxResults: pageSize,
+        offset,
+      });
+      infos.push(...page);
+      if (page.length < pageSize || search.maxResults !== undefined) break;
+    }
+    const ids = infos.map((i) => i.run_id);
+    const needs = q?.needs;
+    const data = needs
+      ? read.loadRunData(db, ids, { params: [...needs.params], tags: [...needs.tags], metrics: [...needs.metrics] })
+      : new Map<string, FullRun['data']>();
+    const inputs = needs?.datasets ? read.loadDatasetInputs(db, ids) : undefined;
+    return infos.map((info): SearchedRun => {
+      const d = data.get(info.run_id);
+      return {
+        info,
+        metrics: new Map((d?.metrics ?? []).map((m) => [m.key, m.value])),
+        params: toMap(d?.params),
+        tags: toMap(d?.tags),
+        datasets: inputs?.get(info.run_id) ?? [],
+        entry: this.runEntry(info, byId.get(info.experiment_id)),
+      };
+    });
+  }
+
+  async findRun(idOrPrefix: string): Promise<RunEntry> {
+    const want = idOrPrefix.trim();
+    if (!/^[a-zA-Z0-9][\w-]*$/.test(want)) throw new UsageError(`'${idOrPrefix}' is not a run id`, 'bad-run-id');
+    const exact = read.findRunInfo(this.db, want);
+    if (exact) return this.runEntry(exact);
+    if (want.length < 6) throw new UsageError(`run id prefix '${want}' is too short: give at least 6 characters`, 'run-prefix-short');
+    const rows = this.db.stmt("SELECT run_uuid, experiment_id FROM runs WHERE substr(run_uuid, 1, length(?)) = ? ORDER BY run_uuid LIMIT 10").all(want, want) as {
+      run_uuid: string;
+      experiment_id: bigint;
+    }[];
+    if (rows.length === 0) throw new NotFoundError(`run '${want}' not found in ${this.b.description}`, 'run-not-found');
+    if (rows.length > 1) {
+      const list = rows.map((r) => `${r.run_uuid} (experiment ${String(r.experiment_id)})`).join(', ');
+      throw new UsageError(`run id prefix '${want}' is ambiguous: ${list}`, 'run-prefix-ambiguous');
+    }
+    return this.runEntry(read.getRunInfo(this.db, rows[0]!.run_uuid));
+  }
+
+  readParams(run: RunEntry, keys?: Iterable<string> | 'all'): Map<string, string> {
+    return toMap(read.loadParams(this.db, [run.info.run_id], keysOf(keys)).get(run.info.run_id));
+  }
+
+  readTags(run: RunEntry, keys?: Iterable<string> | 'all'): Map<string, string> {
+    return toMap(read.loadTags(this.db, [run.info.run_id], keysOf(keys)).get(run.info.run_id));
+  }
+
+  readLatestMetrics(run: RunEntry, keys?: Iterable<string> | 'all'): Map<string, Metric> {
+    return new Map((read.loadLatestMetrics(this.db, [run.info.run_id], keysOf(keys)).get(run.info.run_id) ?? []).map((m) => [m.key, m]));
+  }
+
+  listParamKeys(run: RunEntry): string[] {
+    return [...this.readParams(run).keys()];
+  }
+
+  listMetricKeys(run: RunEntry): string[] {
+    return (this.db.stmt('SELECT key FROM latest_metrics WHERE run_uuid = ? ORDER BY key').all(run.info.run_id) as { key: string }[]).map((r) => r.key);
+  }
+
+  readDatasetInputs(run: RunEntry): DatasetInput[] {
+    return read.loadDatasetInputs(this.db, [run.info.run_id]).get(run.info.run_id) ?? [];
+  }
+
+  readRunOutputs(run: RunEntry): { model_id: string; step: number | bigint }[] {
+    const db = this.db;
+    // MLflow 3 records a run's model outputs as inputs rows: RUN_OUTPUT (the run) → MODEL_OUTPUT (the model)
+    if (!db.has('inputs', 'step')) return [];
+    const rows = db
+      .stmt("SELECT destination_id, step FROM inputs WHERE source_type = 'RUN_OUTPUT' AND source_id = ? ORDER BY destination_id")
+      .all(run.info.run_id) as { destination_id: string; step: bigint | null }[];
+    return rows.map((r) => ({ model_id: r.destination_id, step: int64OrNull(r.step) ?? 0 }));
+  }
+
+  loadRun(run: RunEntry): FullRun {
+    const full = read.getRun(this.db, run.info.run_id) as FullRun;
+    const outputs = this.readRunOutputs(run);
+    return outputs.length > 0 ? { ...full, outputs: { model_outputs: outputs } } : full;
+  }
+
+  loadSearchable(run: RunEntry, needs: LoadNeeds): SearchableRun {
+    const keys = (k: Iterable<string> | 'all' | undefined): Iterable<string> | 'all' => k ?? [];
+    return {
+      info: run.info,
+      metrics: new Map([...this.readLatestMetrics(run, keys(needs.metrics))].map(([k, m]) => [k, m.value])),
+      params: this.readParams(run, keys(needs.params)),
+      tags: this.readTags(run, keys(needs.tags)),
+      datasets: needs.datasets ? this.readDatasetInputs(run) : [],
+    };
+  }
+
+  metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric[]> {
+    const db = this.db;
+    const has = db.stmt('SELECT 1 FROM metrics WHERE run_uuid = ? AND key = ? LIMIT 1').get(run.info.run_id, key);
+    if (!has) {
+      const known = this.listMetricKeys(run);
+      throw new NotFoundError(`run ${run.info.run_id} has no metric '${key}'` + (known.length ? `; metrics: ${known.join(', ')}` : ''), 'metric-not-found');
+    }
+    const chunks = read.metricHistory(db, run.info.run_id, key);
+    return (async function* () {
+      yield* chunks;
+    })();
+  }
+
+  tailMetric(run: RunEntry, key: string): MetricTail {
+    let last = -1n;
+    return {
+      poll: async () => {
+        // a new snapshot: what was logged since the last poll
+        this.b.refresh();
+        const rows = this.db
+          .stmt('SELECT rowid AS rid, key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND key = ? AND rowid > ? ORDER BY rowid')
+          .all(run.info.run_id, key, last) as { rid: bigint; value: number; timestamp: bigint; step: bigint; is_nan: unknown }[];
+        if (rows.length > 0) last = rows[rows.length - 1]!.rid;
+        const lines = rows.map((r) => ({
+          key,
+          value: r.is_nan === 1 || r.is_nan === 1n || r.is_nan === true ? NaN : Number(r.value),
+          timestamp: int64OrNull(r.timestamp) ?? 0,
+          step: int64OrNull(r.step) ?? 0,
+        }));
+        return { reset: false, lines };
+      },
+    };
+  }
+}
+
+class SqliteWriter implements TrackingWriter {
+  private readonly b: SqliteBackend;
+
+  constructor(b: SqliteBackend) {
+    this.b = b;
+  }
+
+  private get db(): MlflowDb {
+    return this.b.writeDb();
+  }
+
+  /** An experiment id from an id or a name, on the write connection (what is there now). */
+  private expId(idOrName: string): string {
+    const e = read.findExperiment(this.db, idOrName) ?? read.findExperimentByName(this.db, idOrName);
+    if (!e) throw new NotFoundError(`no experiment with id or name '${idOrName}' in ${this.b.description}`, 'experiment-not-found');
+    return e.experiment_id;
+  }
+
+  /** A run id from an id or a unique prefix. */
+  private runId(ref: string): string {
+    const want = ref.trim();
+    if (read.findRunInfo(this.db, want)) return want;
+    if (!/^[a-zA-Z0-9][\w-]*$/.test(want)) throw new UsageError(`'${ref}' is not a run id`, 'bad-run-id');
+    if (want.length < 6) throw new UsageError(`run id prefix '${want}' is too short: give at least 6 characters`, 'run-prefix-short');
+    const rows = this.db.stmt('SELECT run_uuid FROM runs WHERE substr(run_uuid, 1, length(?)) = ? LIMIT 2').all(want, want) as { run_uuid: string }[];
+    if (rows.length === 0) throw new NotFoundError(`run '${want}' not found in ${this.b.description}`, 'run-not-found');
+    if (rows.length > 1) throw new UsageError(`run id prefix '${want}' is ambiguous`, 'run-prefix-ambiguous');
+    return rows[0]!.run_uuid;
+  }
+
+  async createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}) {
+    const db = this.db;
+    const existing = read.findExperimentByName(db, name);
+    if (existing?.lifecycle_stage === 'active') return { experiment_id: existing.experiment_id, created: false };
+    if (existing) {
+      throw new StateError(`Experiment '${name}' already exists in deleted state. You can restore the experiment, or permanently delete it with mlr gc.`, 'experiment-exists-deleted');
+    }
+    const location = opts.artifactLocation !== undefined ? path.resolve(this.b.opts.cwd, opts.artifactLocation) : undefined;
+    const id = write.createExperiment(
+      db,
+      name,
+      this.b.opts.artifactRoot,
+      { ...(location !== undefined ? { artifactLocation: /^[a-z][a-z0-9+.-]*:/i.test(opts.artifactLocation!) ? opts.artifactLocation! : location } : {}), ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.experimentId !== undefined ? { experimentId: opts.experimentId } : {}) },
+      this.b.writeCtx(),
+    );
+    return { experiment_id: id, created: true };
+  }
+
+  async renameExperiment(idOrName: string, newName: string): Promise<string> {
+    const id = this.expId(idOrName);
+    write.renameExperiment(this.db, id, newName, this.b.writeCtx());
+    return id;
+  }
+
+  async deleteExperiment(idOrName: string): Promise<string> {
+    const id = this.expId(idOrName);
+    if (id === '0') throw new StateError("Cannot delete the default experiment '0'. This is an internally reserved experiment.", 'default-experiment');
+    write.deleteExperiment(this.db, id, this.b.writeCtx());
+    return id;
+  }
+
+  async restoreExperiment(idOrName: string): Promise<string> {
+    const id = this.expId(idOrName);
+    write.restoreExperiment(this.db, id, this.b.writeCtx());
+    return id;
+  }
+
+  async setExperimentTag(idOrName: string, key: string, value: string): Promise<string> {
+    const id = this.expId(idOrName);
+    write.setExperimentTag(this.db, id, key, value);
+    return id;
+  }
+
+  async deleteExperimentTag(idOrName: string, key: string): Promise<string> {
+    const id = this.expId(idOrName);
+    write.deleteExperimentTag(this.db, id, key);
+    return id;
+  }
+
+  async createRun(opts: CreateRunOptions): Promise<CreatedRun> {
+    const expId = this.expId(opts.experiment ?? '0');
+    const tags = [...(opts.tags ?? [])];
+    if (opts.parentRunId !== undefined) {
+      if (tags.some((t) => t.key === 'mlflow.parentRunId')) {
+        throw new UsageError('give the parent run either with --parent or as the mlflow.parentRunId tag, not both', 'parent-conflict');
+      }
+      tags.push({ key: 'mlflow.parentRunId', value: this.runId(opts.parentRunId) });
+    }
+    const info = write.createRun(
+      this.db,
+      {
+        experimentId: expId,
+        tags,
+        ...(opts.runName !== undefined ? { runName: opts.runName } : {}),
+        ...(opts.startTime !== undefined ? { startTime: opts.startTime } : {}),
+        ...(opts.userId !== undefined ? { userId: opts.userId } : {}),
+        ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
+      },
+      this.b.writeCtx(),
+    );
+    return { run_id: info.run_id, experiment_id: info.experiment_id, run_name: info.run_name, artifact_uri: info.artifact_uri };
+  }
+
+  async endRun(run: string, status: RunStatus = 'FINISHED', endTime?: number | bigint): Promise<string> {
+    return this.updateRun(run, { status, endTime: endTime ?? (this.b.opts.now ?? Date.now)() });
+  }
+
+  async updateRun(run: string, u: { status?: RunStatus; endTime?: number | bigint | null; runName?: string }): Promise<string> {
+    const id = this.runId(run);
+    write.updateRunInfo(this.db, id, {
+      ...(u.status !== undefined ? { status: u.status } : {}),
+      ...(u.endTime !== undefined && u.endTime !== null ? { endTime: u.endTime } : {}),
+      ...(u.runName !== undefined ? { runName: u.runName } : {}),
+    });
+    return id;
+  }
+
+  async deleteRun(run: string): Promise<string> {
+    const id = this.runId(run);
+    write.deleteRun(this.db, id, this.b.writeCtx());
+    return id;
+  }
+
+  async restoreRun(run: string): Promise<string> {
+    const id = this.runId(run);
+    write.restoreRun(this.db, id, this.b.writeCtx());
+    return id;
+  }
+
+  async renameRun(run: string, name: string): Promise<string> {
+    if (name === '') throw new UsageError('a run name cannot be empty', 'bad-name');
+    return this.updateRun(run, { runName: name });
+  }
+
+  async logMetrics(run: string, metrics: MetricInput[]): Promise<string> {
+    const id = this.runId(run);
+    write.logMetrics(this.db, id, metrics);
+    return id;
+  }
+
+  async logParams(run: string, params: KeyValue[]): Promise<string> {
+    const id = this.runId(run);
+    const seen = new Map<string, string>();
+    for (const p of params) {
+      const prev = seen.get(p.key);
+      if (prev !== undefined && prev !== p.value) {
+        throw new UsageError(`param '${p.key}' is given twice with different values ('${prev}' and '${p.value}')`, 'param-twice');
+      }
+      seen.set(p.key, p.value);
+    }
+    const db = this.db;
+    // one transaction: all params or none (better-sqlite3 nests the per-param ones as savepoints)
+    db.sql.transaction(() => {
+      for (const p of params) write.logParam(db, id, p.key, p.value, this.b.writeCtx());
+    }).immediate();
+    return id;
+  }
+
+  async setTags(run: string, tags: KeyValue[]): Promise<string> {
+    const id = this.runId(run);
+    const db = this.db;
+    db.sql.transaction(() => {
+      for (const t of tags) write.setTag(db, id, t.key, t.value, this.b.writeCtx());
+    }).immediate();
+    return id;
+  }
+
+  async deleteTag(run: string, key: string): Promise<string> {
+    const id = this.runId(run);
+    write.deleteTag(this.db, id, key);
+    return id;
+  }
+
+  async logBatch(run: string, batch: BatchInput): Promise<string> {
+    const id = this.runId(run);
+    write.logBatch(this.db, id, batch, this.b.writeCtx());
+    return id;
+  }
+
+  async logInputs(run: string, inputs: DatasetInput[]): Promise<string> {
+    const id = this.runId(run);
+    write.logInputs(this.db, id, inputs);
+    return id;
+  }
+}
+
+class SqliteRegistry implements ModelRegistry {
+  readonly problems: Problem[] = [];
+  private readonly b: SqliteBackend;
+  private logged = new Map<string, SqlLoggedModel>();
+
+  constructor(b: SqliteBackend) {
+    this.b = b;
+  }
+
+  private get rdb(): MlflowDb {
+    return this.b.readDb();
+  }
+
+  private get wdb(): MlflowDb {
+    return this.b.writeDb();
+  }
+
+  async listRegisteredModels(): Promise<RegisteredModel[]> {
+    return reg.listRegisteredModels(this.rdb);
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return reg.getRegisteredModel(this.rdb, name);
+  }
+
+  async listModelVersions(name: string, includeDeleted = false): Promise<ModelVersion[]> {
+    const live = reg.listModelVersions(this.rdb, name);
+    if (!includeDeleted) return live;
+    const deleted = (
+      this.rdb
+        .stmt("SELECT version FROM model_versions WHERE name = ? AND current_stage = ? ORDER BY version")
+        .all(name, reg.STAGE_DELETED_INTERNAL) as { version: bigint }[]
+    ).map((r): ModelVersion => ({
+      name,
+      version: String(r.version),
+      creation_timestamp: null,
+      last_updated_timestamp: null,
+      current_stage: reg.STAGE_DELETED_INTERNAL,
+      description: null,
+      source: '',
+      run_id: null,
+      status: 'READY',
+      status_message: null,
+      user_id: null,
+      run_link: null,
+      storage_location: null,
+      aliases: [],
+      tags: [],
+    }));
+    return [...live, ...deleted].sort((a, b) => Number(a.version) - Number(b.version));
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    return reg.getModelVersion(this.rdb, name, version);
+  }
+
+  async createRegisteredModel(name: string, opts: { description?: string; tags?: KeyValue[] } = {}): Promise<void> {
+    regw.createRegisteredModel(this.wdb, name, opts, this.b.writeCtx());
+  }
+  async renameRegisteredModel(name: string, newName: string): Promise<void> {
+    regw.renameRegisteredModel(this.wdb, name, newName, this.b.writeCtx());
+  }
+  async updateRegisteredModel(name: string, description: string): Promise<void> {
+    regw.updateRegisteredModel(this.wdb, name, description, this.b.writeCtx());
+  }
+  async deleteRegisteredModel(name: string): Promise<void> {
+    regw.deleteRegisteredModel(this.wdb, name);
+  }
+  async createModelVersion(name: string, opts: CreateVersionOptions): Promise<string> {
+    const v = regw.createModelVersion(
+      this.wdb,
+      name,
+      {
+        source: opts.source,
+        ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
+        ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
+        ...(opts.runLink !== undefined ? { runLink: opts.runLink } : {}),
+        ...(opts.description !== undefined ? { description: opts.description } : {}),
+      },
+      this.b.writeCtx(),
+    );
+    return v.version;
+  }
+  async updateModelVersion(name: string, version: string, description: string): Promise<void> {
+    regw.updateModelVersion(this.wdb, name, version, description, this.b.writeCtx());
+  }
+  async deleteModelVersion(name: string, version: string): Promise<string[]> {
+    const aliases = reg.getModelVersion(this.wdb, name, version).aliases;
+    regw.deleteModelVersion(this.wdb, name, version, this.b.writeCtx());
+    return aliases;
+  }
+  async transitionStage(name: string, version: string, stage: string, archiveExisting = false): Promise<ModelStage> {
+    return regw.transitionModelVersionStage(this.wdb, name, version, stage, archiveExisting, this.b.writeCtx());
+  }
+  async setAlias(name: string, alias: string, version: string): Promise<void> {
+    regw.setRegisteredModelAlias(this.wdb, name, alias, version);
+  }
+  async deleteAlias(name: string, alias: string): Promise<boolean> {
+    const had = reg.getRegisteredModel(this.wdb, name).aliases.some((a) => a.alias === alias);
+    if (had) regw.deleteRegisteredModelAlias(this.wdb, name, alias);
+    return had;
+  }
+  async setModelTag(name: string, key: string, value: string): Promise<void> {
+    regw.setRegisteredModelTag(this.wdb, name, key, value);
+  }
+  async setVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    regw.setModelVersionTag(this.wdb, name, version, key, value);
+  }
+  async deleteTag(name: string, version: string | undefined, key: string): Promise<boolean> {
+    const holder = version === undefined ? reg.getRegisteredModel(this.wdb, name) : reg.getModelVersion(this.wdb, name, version);
+    if (!holder.tags.some((t) => t.key === key)) return false;
+    if (version === undefined) regw.deleteRegisteredModelTag(this.wdb, name, key);
+    else regw.deleteModelVersionTag(this.wdb, name, version, key);
+    return true;
+  }
+
+  async listLoggedModels(exp: ExperimentEntry): Promise<LoggedModel[]> {
+    const models = reg.listLoggedModels(this.rdb, [exp.experiment.experiment_id]);
+    for (const m of models) this.logged.set(m.model_id, m);
+    return models;
+  }
+
+  async loggedModelData(model: LoggedModel) {
+    const m = this.logged.get(model.model_id) ?? reg.listLoggedModels(this.rdb, [model.experiment_id]).find((x) => x.model_id === model.model_id);
+    return {
+      metrics: (m?.metrics ?? []).map((x) => ({ ...x, value: x.value ?? NaN })),
+      params: m?.params ?? [],
+      tags: m?.tags ?? [],
+    };
+  }
+
+  async listTraces(exp: ExperimentEntry): Promise<TraceInfo[]> {
+    const db = this.rdb;
+    if (!db.has('trace_info')) return [];
+    const rows = db
+      .stmt('SELECT request_id, experiment_id, timestamp_ms, execution_time_ms, status FROM trace_info WHERE experiment_id = ? ORDER BY timestamp_ms DESC')
+      .all(BigInt(exp.experiment.experiment_id)) as { request_id: string; experiment_id: bigint; timestamp_ms: bigint | null; execution_time_ms: bigint | null; status: string }[];
+    return rows.map((r) => ({
+      request_id: r.request_id,
+      experiment_id: String(r.experiment_id),
+      timestamp_ms: int64OrNull(r.timestamp_ms),
+      execution_time_ms: int64OrNull(r.execution_time_ms),
+      status: r.status,
+    }));
+  }
+}
