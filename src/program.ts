@@ -27,7 +27,7 @@ const ALL_GROUPS = Object.keys(GROUPS);
 export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   experiments: ['read', 'write'],
   exp: ['read', 'write'],
-  runs: ['read', 'write', 'search', 'charts', 'housekeeping'],
+  runs: ['read', 'write', 'search', 'housekeeping'],
   metrics: ['read'],
   plot: ['charts'],
   models: ['models'],

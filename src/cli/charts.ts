@@ -1,5 +1,5 @@
 /**
- * Wiring for seeing runs: `mlr plot` and `mlr runs diff`. The table controls of `runs ls`
+ * Wiring for `mlr plot`. The table controls of `runs ls`
  * (--spark, --only-changed, --keep/--drop, --precision, --tree, aggregates) live in read.ts.
  */
 import { InvalidArgumentError, type Command } from 'commander';
@@ -7,11 +7,10 @@ import { NotFoundError, UsageError } from '../errors.js';
 import type { ChartOptions } from '../render/chart.js';
 import type { TrackingReader } from '../store/backend.js';
 import { createContext, type Context } from './context.js';
-import { choice, collect, maxResults, parseView, positiveInt, precisionInt } from './options.js';
+import { choice, collect, maxResults, parseView, positiveInt } from './options.js';
 
 const PLOT_FORMATS = ['chart', 'json', 'csv'] as const;
 const X_AXES = ['step', 'time', 'relative'] as const;
-const DIFF_FORMATS = ['table', 'json', 'tsv'] as const;
 
 function smoothWeight(v: string): number {
   const n = Number(v);
@@ -127,25 +126,6 @@ export function registerCharts(program: Command): void {
       const hint = plot.sameStepHint(series, opts.x);
       if (hint) ctx.warn(hint);
       await ctx.out(renderChart(series, chartOptions) + '\n');
-    });
-
-  // `runs diff` joins the runs group of src/cli/read.ts; a start-up for `plot` alone has none
-  const runs = program.commands.find((c) => c.name() === 'runs') ?? program.command('runs').description('list, inspect and compare runs');
-  runs
-    .command('diff')
-    .description('compare runs side by side: attributes, params, latest metrics (with the change for two runs) and tags')
-    .argument('<runs...>', 'two or more run ids or unique prefixes')
-    .option('--only-changed', 'show only rows whose values differ')
-    .option('--precision <n>', 'significant digits for numbers on a terminal', precisionInt)
-    .option('--format <format>', `output format: ${DIFF_FORMATS.join('|')} (table is tab-separated when piped)`, choice(DIFF_FORMATS), 'table')
-    .addHelpText('after', '\nExamples:\n  mlr runs diff 65035d79 0fcd845b\n  mlr runs diff 65035d79 0fcd845b 43599031 --only-changed --format json')
-    .action(async (ids: string[], opts: { onlyChanged?: boolean; precision?: number; format: (typeof DIFF_FORMATS)[number] }, cmd: Command) => {
-      const ctx = createContext(cmd);
-      const { diffRuns } = await import('../commands/diff.js');
-      const { renderDiff } = await import('../render/diff.js');
-      const d = await diffRuns(await ctx.reader(), ids, { onlyChanged: opts.onlyChanged });
-      ctx.flushProblems();
-      await ctx.out(renderDiff(d, opts.format, ctx.mode, { precision: opts.precision }));
     });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Wiring for the read-only commands: experiments ls/describe, runs ls/describe,
+ * Wiring for the read-only commands: experiments ls/describe, runs ls/describe/diff,
  * metrics history. Command modules are imported inside actions so start-up stays cheap.
  */
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import { choice, collect, maxResults, parseView, precisionInt } from './options.
 
 const LIST_FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'ids'] as const;
+const DIFF_FORMATS = ['table', 'json', 'tsv'] as const;
 
 export function registerRead(program: Command): void {
   const experiments = program.command('experiments').alias('exp').description('list and inspect experiments');
@@ -138,6 +139,23 @@ export function registerRead(program: Command): void {
       const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), id);
       ctx.flushProblems();
       await ctx.out(opts.format === 'json' ? renderJson(runJson(run, run.entry.problems)) : renderRunDescription(run, run.entry.problems, ctx.mode));
+    });
+
+  runs
+    .command('diff')
+    .description('compare runs side by side: attributes, params, latest metrics (with the change for two runs) and tags')
+    .argument('<runs...>', 'two or more run ids or unique prefixes')
+    .option('--only-changed', 'show only rows whose values differ')
+    .option('--precision <n>', 'significant digits for numbers on a terminal', precisionInt)
+    .option('--format <format>', `output format: ${DIFF_FORMATS.join('|')} (table is tab-separated when piped)`, choice(DIFF_FORMATS), 'table')
+    .addHelpText('after', '\nExamples:\n  mlr runs diff 65035d79 0fcd845b\n  mlr runs diff 65035d79 0fcd845b 43599031 --only-changed --format json')
+    .action(async (ids: string[], opts: { onlyChanged?: boolean; precision?: number; format: (typeof DIFF_FORMATS)[number] }, cmd: Command) => {
+      const ctx = createContext(cmd);
+      const { diffRuns } = await import('../commands/diff.js');
+      const { renderDiff } = await import('../render/diff.js');
+      const d = await diffRuns(await ctx.reader(), ids, { onlyChanged: opts.onlyChanged });
+      ctx.flushProblems();
+      await ctx.out(renderDiff(d, opts.format, ctx.mode, { precision: opts.precision }));
     });
 
   const metrics = program.command('metrics').description('metric histories');

@@ -45,7 +45,7 @@ describe('command groups loaded at start-up', async () => {
     expect(groupsFor(argv('--store', 'runs', 'log-metric', 'x', '1'))).toEqual(['write']);
     expect(groupsFor(argv('--tracking-uri', 'doctor', '-q', '--no-color', 'plot'))).toEqual(['charts']);
     expect(groupsFor(argv('--store=/tmp/m', 'doctor'))).toEqual(['doctor']);
-    expect(groupsFor(argv('-v', 'runs', 'ls'))).toEqual(['read', 'write', 'search', 'charts', 'housekeeping']);
+    expect(groupsFor(argv('-v', 'runs', 'ls'))).toEqual(['read', 'write', 'search', 'housekeeping']);
   });
 
   it('loads every group for help, no command, an unknown command or a misspelling', () => {

@@ -43,7 +43,12 @@ describe('resolveTrackingUri (spec §1.1)', () => {
     expect(r('C:/Users/x/mlruns').origin).toBe('--tracking-uri');
   });
 
-  it.each(['http://localhost:5000', 'https://x', 'sqlite:///mlflow.db', 'databricks', 'postgresql://u@h/db'])(
+  it('sqlite:///mlflow.db is MLflow\'s SQLite database, relative to the working folder; new artifacts under ./mlruns', () => {
+    expect(r('sqlite:///mlflow.db')).toEqual({ kind: 'sqlite', root: '/p/proj/mlflow.db', artifactRoot: '/p/proj/mlruns', origin: '--tracking-uri', uri: 'sqlite:///mlflow.db' });
+    expect(r('sqlite:////abs/m.db')).toMatchObject({ kind: 'sqlite', root: '/abs/m.db' });
+  });
+
+  it.each(['http://localhost:5000', 'https://x', 'databricks', 'postgresql://u@h/db'])(
     'rejects %s as unsupported (usage error, exit 2)',
     (uri) => {
       if (!uri.includes(':')) return; // 'databricks' alone is a relative path, as in MLflow

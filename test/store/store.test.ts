@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileStore as Store } from '../../src/store/file/store.js';
-import { listLoggedModels, listRegisteredModels, listTraces } from '../../src/store/file/registry-read.js';
+import { listLoggedModels, listTraces } from '../../src/store/file/logged-models.js';
+import { listRegisteredModels } from '../../src/store/file/registry-read.js';
 import { FIXTURE, writeTree } from '../helpers.js';
 
 const RUN1X = '11111111111111111111111111111111';

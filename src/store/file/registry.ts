@@ -2,24 +2,13 @@
  * The file store's model registry (`<root>/models/`) and MLflow 3 entities inside
  * experiments (logged models, traces) behind the ModelRegistry interface.
  */
-import path from 'node:path';
 import { NotFoundError } from '../../errors.js';
 import type { CreateVersionOptions, ExperimentEntry, LoggedModel, ModelRegistry, ModelStage, ModelVersion, RegisteredModel, TraceInfo } from '../backend.js';
 import type { KeyValue, Problem } from '../types.js';
 import { fileExperiment } from './reader.js';
 import { validateModelName } from '../registry-rules.js';
-import {
-  getRegisteredModel,
-  listLoggedModels,
-  listRegisteredModels,
-  listTraces,
-  readLoggedModelMetrics,
-  readLoggedModelParams,
-  readLoggedModelTags,
-  readModelVersions,
-  registeredModelDir,
-  type FileLoggedModel,
-} from './registry-read.js';
+import { listLoggedModels, listTraces, readLoggedModelMetrics, readLoggedModelParams, readLoggedModelTags, type FileLoggedModel } from './logged-models.js';
+import { getRegisteredModel, listRegisteredModels, readModelVersions } from './registry-read.js';
 
 type Writes = typeof import('./registry-write.js');
 
@@ -129,10 +118,5 @@ export class FileModelRegistry implements ModelRegistry {
 
   async listTraces(exp: ExperimentEntry): Promise<TraceInfo[]> {
     return listTraces(fileExperiment(exp).dir, this.problems);
-  }
-
-  /** The folder of a registered model (file-store-only callers: doctor, gc). */
-  modelDir(name: string): string {
-    return path.resolve(registeredModelDir(this.root, name));
   }
 }
