@@ -46,6 +46,16 @@ export class FileBackend implements Backend {
     return this.fileReader();
   }
 
+  /**
+   * A reader of the store as it is now: a new FileStore over the shared parse cache (when
+   * the backend was opened with one), so unchanged files cost a stat and changed ones are
+   * read again.
+   */
+  async freshReader(): Promise<TrackingReader> {
+    const [{ FileStore }, { FileTrackingReader }] = await Promise.all([import('./store.js'), import('./reader.js')]);
+    return new FileTrackingReader(FileStore.open(this.root, this.description, this.opts.cache));
+  }
+
   writer(): Promise<TrackingWriter> {
     this.writerP ??= import('./writer.js').then(({ FileTrackingWriter }) => new FileTrackingWriter(this.opts));
     return this.writerP;
