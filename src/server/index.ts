@@ -223,7 +223,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     }
   };
 
-  const server = http.createServer((req, res) => {
+  const headersTimeout = o.headersTimeoutMs ?? 20_000;
+  const server = http.createServer({ headersTimeout, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
     inFlight++;
     // an idle-mid-request client is dropped (uploads stream, so there is no total deadline)
     req.setTimeout(o.idleTimeoutMs ?? 60_000, () => req.destroy());
@@ -233,8 +234,6 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
     void handle(req, res);
   });
-  server.headersTimeout = o.headersTimeoutMs ?? 20_000;
-  server.requestTimeout = 0;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
