@@ -82,19 +82,26 @@ const deleteModel = async (c: RequestContext): Promise<unknown> => {
   return {};
 };
 
-/** SearchModelUtils order: `name` / `last_updated_timestamp` (alias `timestamp`), then name ASC. */
-function sortModels(models: RegisteredModel[], orderBy: string[]): RegisteredModel[] {
-  const keys = orderBy.map((o) => {
+type SortValue = string | number | null;
+
+/**
+ * Sort by MLflow order-by clauses (`key [ASC|DESC]`, `timestamp` meaning
+ * last_updated_timestamp), None last in either direction; `tiebreak` clauses are appended
+ * unless their key is already ordered by.
+ */
+function sortByClauses<T>(items: T[], orderBy: string[], allowed: readonly string[], value: (item: T, key: string) => SortValue, tiebreak: string[]): T[] {
+  const parse = (o: string): { key: string; asc: boolean } => {
     const m = /^\s*(?:attribute\.)?(\w+)(?:\s+(ASC|DESC))?\s*$/i.exec(o);
     const key = m?.[1] === 'timestamp' ? 'last_updated_timestamp' : m?.[1];
-    if (!m || (key !== 'name' && key !== 'last_updated_timestamp' && key !== 'creation_timestamp')) throw invalidParameter(`Invalid order by key '${o}' specified.`);
-    return { key: key as 'name' | 'last_updated_timestamp' | 'creation_timestamp', asc: (m[2] ?? 'ASC').toUpperCase() === 'ASC' };
-  });
-  if (!keys.some((k) => k.key === 'name')) keys.push({ key: 'name', asc: true });
-  return [...models].sort((a, b) => {
+    if (!m || !key || !allowed.includes(key)) throw invalidParameter(`Invalid order by key '${o}' specified.`);
+    return { key, asc: (m[2] ?? 'ASC').toUpperCase() === 'ASC' };
+  };
+  const keys = orderBy.map(parse);
+  for (const t of tiebreak.map(parse)) if (!keys.some((k) => k.key === t.key)) keys.push(t);
+  return [...items].sort((a, b) => {
     for (const k of keys) {
-      const x = a[k.key];
-      const y = b[k.key];
+      const x = value(a, k.key);
+      const y = value(b, k.key);
       if (x === y) continue;
       if (x === null) return 1;
       if (y === null) return -1;
@@ -102,6 +109,11 @@ function sortModels(models: RegisteredModel[], orderBy: string[]): RegisteredMod
     }
     return 0;
   });
+}
+
+/** SearchModelUtils order: name / last_updated_timestamp / creation_timestamp, then name ASC. */
+function sortModels(models: RegisteredModel[], orderBy: string[]): RegisteredModel[] {
+  return sortByClauses(models, orderBy, ['name', 'last_updated_timestamp', 'creation_timestamp'], (m, k) => m[k as 'name'], ['name ASC']);
 }
 
 const searchModels = async (c: RequestContext): Promise<unknown> => {
@@ -270,26 +282,10 @@ const downloadUri = async (c: RequestContext): Promise<unknown> => {
 
 /** SearchModelVersionUtils default order: last_updated_timestamp DESC, name ASC, version_number DESC. */
 function sortVersions(versions: ModelVersion[], orderBy: string[]): ModelVersion[] {
-  const spec = orderBy.length ? orderBy : ['last_updated_timestamp DESC', 'name ASC', 'version_number DESC'];
-  const keys = spec.map((o) => {
-    const m = /^\s*(?:attribute\.)?(\w+)(?:\s+(ASC|DESC))?\s*$/i.exec(o);
-    const k = m?.[1] === 'timestamp' ? 'last_updated_timestamp' : m?.[1];
-    if (!m || !['name', 'version_number', 'last_updated_timestamp', 'creation_timestamp'].includes(k ?? '')) throw invalidParameter(`Invalid order by key '${o}' specified.`);
-    return { key: k!, asc: (m[2] ?? 'ASC').toUpperCase() === 'ASC' };
-  });
-  const val = (v: ModelVersion, k: string): string | number | null =>
+  const value = (v: ModelVersion, k: string): SortValue =>
     k === 'version_number' ? Number(v.version) : k === 'name' ? v.name : k === 'creation_timestamp' ? v.creation_timestamp : v.last_updated_timestamp;
-  return [...versions].sort((a, b) => {
-    for (const k of keys) {
-      const x = val(a, k.key);
-      const y = val(b, k.key);
-      if (x === y) continue;
-      if (x === null) return 1;
-      if (y === null) return -1;
-      return (x < y ? -1 : 1) * (k.asc ? 1 : -1);
-    }
-    return 0;
-  });
+  const spec = orderBy.length ? orderBy : ['last_updated_timestamp DESC', 'name ASC', 'version_number DESC'];
+  return sortByClauses(versions, spec, ['name', 'version_number', 'last_updated_timestamp', 'creation_timestamp'], value, []);
 }
 
 const searchVersions = async (c: RequestContext): Promise<unknown> => {
