@@ -8,6 +8,7 @@
 // See bench/README.md.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
   --sizes N[,N…]    benchmark exactly these store sizes instead of the defaults (e.g. --sizes 1000)
   --repeat K        timed repetitions per scenario, median reported (default 5)
   --log-calls N     sequential log-metric calls in scenario f (default 1000)
-  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g)
+  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, s = mlr server)
   --data DIR        where generated stores live (default bench/.data, git-ignored)
   --save FILE       also write the report (Markdown) to FILE
   --timeout SEC     give up on one mlr invocation after SEC seconds (default 300 per 10,000 runs
@@ -53,7 +54,7 @@ function parseArgs(argv) {
     else if (a === '--log-calls') o.logCalls = int();
     else if (a === '--only') {
       o.only = new Set(value().toLowerCase().split(','));
-      for (const s of o.only) if (!/^[a-g]$/.test(s)) throw new Error(`--only takes letters a–g, got '${s}'`);
+      for (const s of o.only) if (!/^[a-gs]$/.test(s)) throw new Error(`--only takes letters a–g and s, got '${s}'`);
     } else if (a === '--data') o.data = path.resolve(value());
     else if (a === '--save') o.save = path.resolve(value());
     else if (a === '--timeout') o.timeoutMs = o.timeoutGiven = int() * 1000;
@@ -577,6 +578,160 @@ async function benchWrites(ctx) {
   return rows;
 }
 
+// ---------------------------------------------------------------- scenario s: mlr server
+
+/** `bench/server-child.mjs` over `root`: its URL, and a way to ask it for its event-loop and RSS figures. */
+async function startServerChild(root) {
+  const child = spawn(process.execPath, [path.join(REPO, 'bench', 'server-child.mjs'), root], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => (await lines.next()).value;
+  const url = await next();
+  if (!/^http:/.test(url ?? '')) throw new Error(`mlr server did not start: ${url}`);
+  return {
+    url,
+    async stats() {
+      child.stdin.write('stats\n');
+      return JSON.parse(await next());
+    },
+    async reset() {
+      child.stdin.write('reset\n');
+      await next();
+    },
+    async stop() {
+      child.stdin.write('exit\n');
+      await new Promise((resolve) => child.on('close', resolve));
+    },
+  };
+}
+
+async function post(url, route, body) {
+  const t0 = performance.now();
+  const r = await fetch(`${url}/api/2.0/mlflow/${route}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await r.json();
+  return { ms: performance.now() - t0, status: r.status, json };
+}
+
+/**
+ * Scenario s (issue 13): runs/search ordered by a metric over the 10,000-run store, on a
+ * server just started (the first request) and warm, against the CLI's time for the same
+ * query; 16 concurrent clients × 500 log-metric on a scratch copy (p99 latency, lines
+ * lost or torn, the server's longest event-loop delay); the server's peak RSS.
+ */
+async function benchServer(ctx) {
+  const rows = [];
+  const m = await ensureRunStore(ctx, TARGET_SIZE);
+  const root = path.join(ctx.opts.data, `runs-${TARGET_SIZE}`, 'mlruns');
+  const L = fileLists(m, root);
+  await warm(ctx, root, writeList(ctx.tmp, 'server-order-by', L.orderBy));
+  const store = `${TARGET_SIZE.toLocaleString('en-US')} runs`;
+  log('s: the CLI on the same query (for the ratio)');
+  const cliRuns = [];
+  for (let i = 0; i < Math.max(3, Math.min(ctx.opts.repeat, 5)); i++) {
+    cliRuns.push(await runOnce(process.execPath, [MLR_BIN, 'runs', 'ls', '--order-by', 'metrics.val_loss ASC', '--max-results', '20', '--format', 'ids'], { env: storeEnv(root), meter: ctx.meter, node: true }));
+  }
+  const cliMs = median(cliRuns.map((r) => r.ms));
+  log('s: runs/search on a new server, then warm');
+  const srv = await startServerChild(root);
+  try {
+    const exps = (await post(srv.url, 'experiments/search', { max_results: 1000 })).json.experiments.map((e) => e.experiment_id);
+    const body = { experiment_ids: exps, order_by: ['metrics.val_loss ASC'], max_results: 20 };
+    const expected = m.expected.orderByValLoss;
+    const check = (r) => {
+      const ids = (r.json.runs ?? []).map((x) => x.info.run_id);
+      return ids.length === expected.length && ids.every((id, i) => id === expected[i]) ? null : `expected runs starting ${expected[0]?.slice(0, 8)}, got ${ids[0]?.slice(0, 8) ?? 'none'}`;
+    };
+    const first = await post(srv.url, 'runs/search', body);
+    const firstStats = await srv.stats();
+    const warmRuns = [];
+    await srv.reset();
+    for (let i = 0; i < Math.max(ctx.opts.repeat, 5); i++) warmRuns.push(await post(srv.url, 'runs/search', body));
+    const warmStats = await srv.stats();
+    const wrong = check(first) ?? warmRuns.map(check).find(Boolean) ?? null;
+    const warmMs = warmRuns.map((r) => r.ms);
+    rows.push({
+      id: 's',
+      label: 'server: runs/search order by metrics.val_loss, max_results 20, first request',
+      store,
+      status: wrong ? 'wrong' : 'ok',
+      note: wrong ?? `CLI ${fmtMs(cliMs)}; first/CLI ${(first.ms / cliMs).toFixed(2)}×; event loop blocked up to ${fmtMs(firstStats.maxDelayMs)}`,
+      mlrMs: first.ms,
+      minMs: first.ms,
+      maxMs: first.ms,
+      rssKb: firstStats.maxRssKb,
+      serverChecks: [['≤ CLI time', first.ms <= cliMs]],
+    });
+    rows.push({
+      id: 's',
+      label: 'server: the same search, warm',
+      store,
+      status: wrong ? 'wrong' : 'ok',
+      note: `${warmRuns.length} requests; ${(cliMs / median(warmMs)).toFixed(1)}× faster than the CLI; event loop blocked up to ${fmtMs(warmStats.maxDelayMs)}`,
+      mlrMs: median(warmMs),
+      minMs: Math.min(...warmMs),
+      maxMs: Math.max(...warmMs),
+      rssKb: warmStats.maxRssKb,
+      serverChecks: [['≤ 50 ms', median(warmMs) <= 50], ['RSS ≤ 400 MB', warmStats.maxRssKb <= 400 * MB]],
+    });
+  } finally {
+    await srv.stop();
+  }
+
+  const small = DEFAULT_SIZES[0];
+  const sm = await ensureRunStore(ctx, small);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-bench-server-'));
+  try {
+    const cp = spawnSync('cp', ['-R', path.join(ctx.opts.data, `runs-${small}`, 'mlruns'), scratch], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (cp.status !== 0) throw new Error(`cp failed: ${cp.stderr}`);
+    const sroot = path.join(scratch, 'mlruns');
+    const [exp, runId] = sm.runs.find(([, , active]) => active);
+    const clients = 16;
+    const each = 500;
+    log(`s: ${clients} clients × ${each} log-metric`);
+    const w = await startServerChild(sroot);
+    const latencies = [];
+    let failed = 0;
+    try {
+      await post(w.url, 'runs/log-metric', { run_id: runId, key: 'warmup', value: 0, timestamp: 1, step: 0 });
+      await w.reset();
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: clients }, async (_, c) => {
+          for (let i = 0; i < each; i++) {
+            const r = await post(w.url, 'runs/log-metric', { run_id: runId, key: 'conc', value: c + i / 1e4, timestamp: 1_700_000_000_000 + i, step: c * each + i });
+            if (r.status !== 200) failed++;
+            latencies.push(r.ms);
+          }
+        }),
+      );
+      const wall = performance.now() - t0;
+      const st = await w.stats();
+      const lines = fs.readFileSync(path.join(sroot, exp, runId, 'metrics', 'conc'), 'utf8').split('\n').slice(0, -1);
+      const good = lines.filter((l) => /^\d+ \d+(\.\d+)?(e-\d+)? \d+$/.test(l));
+      const steps = new Set(good.map((l) => l.split(' ')[2]));
+      const lost = clients * each - steps.size;
+      const torn = lines.length - good.length;
+      const p99 = percentile(latencies, 99);
+      rows.push({
+        id: 's',
+        label: `server: ${clients} clients × ${each} log-metric (per request)`,
+        store: `copy of ${small.toLocaleString('en-US')} runs`,
+        status: failed ? 'error' : 'ok',
+        note: `p99 ${fmtMs(p99)}, ${Math.round((clients * each) / (wall / 1000))} req/s; lost ${lost}, torn ${torn}${failed ? `, ${failed} failed` : ''}; event loop blocked up to ${fmtMs(st.maxDelayMs)}`,
+        mlrMs: median(latencies),
+        minMs: Math.min(...latencies),
+        maxMs: Math.max(...latencies),
+        rssKb: st.maxRssKb,
+        serverChecks: [['p99 ≤ 20 ms', p99 <= 20], ['0 lost/torn', lost === 0 && torn === 0], ['loop ≤ 50 ms', st.maxDelayMs <= 50]],
+      });
+    } finally {
+      await w.stop();
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------- targets
 
 /** Adds `target` and `result` to every row (issue 7's targets; they apply to 10,000 runs). */
@@ -587,7 +742,9 @@ function judge(rows) {
     r.ratio = r.mlrMs != null && r.floorMs ? r.mlrMs / r.floorMs : null;
     r.cpuRatio = r.mlrCpuMs != null && r.floorCpuMs ? r.mlrCpuMs / r.floorCpuMs : null;
     const checks = [];
-    if (r.id === 'f') {
+    if (r.id === 's') {
+      checks.push(...r.serverChecks);
+    } else if (r.id === 'f') {
       checks.push(['< 120 ms', r.mlrMs < 120]);
     } else if (r.id === 'e') {
       if (r.points >= HISTORY_POINTS) {
@@ -716,6 +873,7 @@ async function main() {
     if (['a', 'b', 'c', 'd', 'g'].some(want)) for (const size of opts.sizes) rows.push(...(await benchRunStore(ctx, size)));
     if (want('e')) rows.push(...(await benchHistory(ctx)));
     if (want('f')) rows.push(...(await benchWrites(ctx)));
+    if (want('s')) rows.push(...(await benchServer(ctx)));
     judge(rows);
     const report = [...machineLines(ctx), '', renderTable(rows), ''].join('\n');
     process.stdout.write(`\n${report}`);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['overview.md', 'search.md', 'charts.md', 'writes.md', 'models.md', 'doctor.md', 'performance.md', 'development.md'];
+const SECTIONS = ['overview.md', 'search.md', 'charts.md', 'writes.md', 'models.md', 'server.md', 'doctor.md', 'performance.md', 'development.md'];
 
 const parts = SECTIONS.filter((f) => fs.existsSync(path.join(here, f))).map((f) => fs.readFileSync(path.join(here, f), 'utf8').replace(/\s+$/, '') + '\n');
 const text = parts.join('\n');

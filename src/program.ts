@@ -20,6 +20,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   artifacts: async () => (await import('./cli/artifacts.js')).registerArtifacts,
   housekeeping: async () => (await import('./cli/housekeeping.js')).registerHousekeeping,
   doctor: async () => (await import('./cli/doctor.js')).registerDoctor,
+  server: async () => (await import('./cli/server.js')).registerServer,
 };
 const ALL_GROUPS = Object.keys(GROUPS);
 
@@ -44,6 +45,7 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   'log-batch': ['write'],
   'log-artifact': ['write'],
   run: ['write'],
+  server: ['server'],
 };
 
 /** Global options that take a value (the token after them is not the command). */

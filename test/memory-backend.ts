@@ -95,7 +95,7 @@ export class MemoryBackend implements Backend, TrackingReader, TrackingWriter, A
   readonly reg = new MemoryRegistry(this);
   registry = async (): Promise<ModelRegistry> => this.reg;
   artifacts = async (): Promise<ArtifactRepository> => this;
-  refresh(): void {}
+  freshReader = async (): Promise<TrackingReader> => this;
   async close(): Promise<void> {}
 
   /** A copy of everything another backend holds, read through the interfaces only. */
@@ -211,6 +211,11 @@ export class MemoryBackend implements Backend, TrackingReader, TrackingWriter, A
 
   listMetricKeys(run: RunEntry): string[] {
     return [...this.run(run.info.run_id).history.keys()];
+  }
+
+  storedKeys(run: RunEntry, kind: 'metrics' | 'params' | 'tags'): string[] {
+    const r = this.run(run.info.run_id);
+    return [...(kind === 'metrics' ? r.history : kind === 'params' ? r.params : r.tags).keys()];
   }
 
   readDatasetInputs(run: RunEntry): DatasetInput[] {

@@ -680,7 +680,7 @@ function checkComparator(r: Resolved, source: string): Comparator {
           ? `${entityPrefix(entity)} are compared as strings: ${ops}`
           : `${entity === 'dataset' ? `datasets.${r.key}` : r.writtenKey} is compared as a string: ${ops}`;
     }
-    throw new FilterError(`Invalid comparator '${op}' not one of '${opSet(all)}' — ${hint}`, source, opPos, 'filter-comparator');
+    throw new FilterError(`Invalid comparator '${op}' not one of '${opSet(all)} — ${hint}`, source, opPos, 'filter-comparator');
   }
   if ((op === 'LIKE' || op === 'ILIKE') && typeof r.value === 'string') {
     const problem = mlflowLikeProblem(r.value);

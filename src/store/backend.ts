@@ -104,8 +104,11 @@ export interface TrackingReader {
   listExperiments(view?: ViewType, withTags?: boolean): Promise<ExperimentEntry[]>;
   /** By id or name (ids win; active names win over deleted ones); NotFoundError listing what exists. */
   getExperiment(idOrName: string, withTags?: boolean): Promise<ExperimentEntry>;
-  /** Fill `experiment.tags` of an entry (once). */
-  loadExperimentTags(e: ExperimentEntry): Promise<ExperimentEntry>;
+  /**
+   * Fill `experiment.tags` of an entry (once): sorted by key, or in the order the backend
+   * keeps them ('stored': the file store's folder order, which is the order MLflow answers in).
+   */
+  loadExperimentTags(e: ExperimentEntry, order?: 'key' | 'stored'): Promise<ExperimentEntry>;
 
   /** Runs of the experiments (in that order) whose lifecycle stage is in the view; unordered. */
   listRuns(exps: readonly ExperimentEntry[], view?: ViewType): Promise<RunEntry[]>;
@@ -128,6 +131,12 @@ export interface TrackingReader {
   /** Latest value of each metric (all, or the given keys), by MLflow's (step, timestamp, value) rule. */
   readLatestMetrics(run: RunEntry, keys?: Iterable<string> | 'all'): Map<string, Metric>;
   listParamKeys(run: RunEntry): string[];
+  /**
+   * A run's metric, param or tag keys in the order the backend keeps them — for the file
+   * store, the folder's own order walked as os.walk walks it, which is the order MLflow's
+   * REST API answers in (listParamKeys/listMetricKeys are sorted).
+   */
+  storedKeys(run: RunEntry, kind: 'metrics' | 'params' | 'tags'): string[];
   listMetricKeys(run: RunEntry): string[];
   readDatasetInputs(run: RunEntry): DatasetInput[];
   readRunOutputs(run: RunEntry): RunOutput[];
@@ -382,14 +391,15 @@ export interface Backend {
   /** the tracking URI a child process (`mlr run`) should log to */
   readonly trackingUri: string;
   reader(): Promise<TrackingReader>;
+  /**
+   * A reader that sees every change made since the last call, by this process or any other
+   * (`reader()` may keep what it read for the whole invocation). A long-running front end
+   * (`mlr server`) takes one per request; a backend may answer it from a validated cache.
+   */
+  freshReader(): Promise<TrackingReader>;
   writer(): Promise<TrackingWriter>;
   registry(): Promise<ModelRegistry>;
   artifacts(): Promise<ArtifactRepository>;
-  /**
-   * Forget what was read: the next read sees the store as it is now (a new snapshot of a
-   * database, no cached folder listings). A long-running server calls it per request.
-   */
-  refresh(): void;
   /** Release connections and handles. */
   close(): Promise<void>;
 }

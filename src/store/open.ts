@@ -11,6 +11,8 @@ export interface OpenOptions {
   warn?: (message: string) => void;
   /** MLFLOW_TRUNCATE_LONG_VALUES (default true) */
   truncate?: boolean;
+  /** a long-running process (`mlr server`): keep parsed files across freshReader() calls */
+  longLived?: boolean;
 }
 
 /** How a location is named in messages: the path and where it came from. */
@@ -35,7 +37,9 @@ export async function openBackend(loc: StoreLocation, opts: OpenOptions): Promis
     });
   }
   const { FileBackend } = await import('./file/backend.js');
+  const cache = opts.longLived ? new (await import('./file/cache.js')).ParseCache(opts.now) : undefined;
   return new FileBackend({
+    ...(cache ? { cache } : {}),
     root: loc.root,
     artifactRoot: loc.artifactRoot,
     cwd: opts.cwd,

@@ -337,10 +337,10 @@ describe('store resolution through the CLI', () => {
     expect(r.code).toBe(0);
   });
   it('unsupported scheme: exit 2, one line', () => {
-    expect(mlr(['--tracking-uri', 'sqlite:///mlflow.db', 'runs', 'ls'])).toEqual({
+    expect(mlr(['--tracking-uri', 'postgresql://u@h/db', 'runs', 'ls'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: "mlr: tracking URI 'sqlite:///mlflow.db' uses the 'sqlite' scheme, which mlr does not support: mlr reads MLflow's file store only (a path or a file: URI)\n",
+      stderr: "mlr: tracking URI 'postgresql://u@h/db' uses the 'postgresql' scheme, which mlr does not support: mlr reads MLflow's file store (a path or a file: URI) and its SQLite database (sqlite:///mlflow.db)\n",
     });
   });
   it('missing store: exit 1, and nothing is created', () => {

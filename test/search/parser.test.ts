@@ -152,7 +152,7 @@ describe('spec §10.3: every MLflow error is an error, with its code, position a
   it('the message shows the expression with a caret under the offending token', () => {
     expect(err("params.lr > '0.01'").message).toBe(
       [
-        "Invalid comparator '>' not one of '{'=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'}' — params are compared as strings: =, !=, LIKE, ILIKE, or IN / NOT IN with a list",
+        "Invalid comparator '>' not one of '{'=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'} — params are compared as strings: =, !=, LIKE, ILIKE, or IN / NOT IN with a list",
         "  params.lr > '0.01'",
         '            ^',
       ].join('\n'),

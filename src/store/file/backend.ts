@@ -22,7 +22,6 @@ export class FileBackend implements Backend {
   readonly root: string;
   private readonly opts: FileBackendOptions;
   private readerP?: Promise<FileTrackingReader>;
-  private opened?: FileTrackingReader;
   private writerP?: Promise<TrackingWriter>;
   private registryP?: Promise<ModelRegistry>;
   private artifactsP?: Promise<ArtifactRepository>;
@@ -38,14 +37,23 @@ export class FileBackend implements Backend {
   fileReader(): Promise<FileTrackingReader> {
     this.readerP ??= (async () => {
       const [{ FileStore }, { FileTrackingReader }] = await Promise.all([import('./store.js'), import('./reader.js')]);
-      this.opened = new FileTrackingReader(FileStore.open(this.root, this.description));
-      return this.opened;
+      return new FileTrackingReader(FileStore.open(this.root, this.description));
     })();
     return this.readerP;
   }
 
   reader(): Promise<TrackingReader> {
     return this.fileReader();
+  }
+
+  /**
+   * A reader of the store as it is now: a new FileStore over the shared parse cache (when
+   * the backend was opened with one), so unchanged files cost a stat and changed ones are
+   * read again.
+   */
+  async freshReader(): Promise<TrackingReader> {
+    const [{ FileStore }, { FileTrackingReader }] = await Promise.all([import('./store.js'), import('./reader.js')]);
+    return new FileTrackingReader(FileStore.open(this.root, this.description, this.opts.cache));
   }
 
   writer(): Promise<TrackingWriter> {
@@ -81,9 +89,6 @@ export class FileBackend implements Backend {
     return this.artifactsP;
   }
 
-  refresh(): void {
-    this.opened?.store.forget();
-  }
 
   async close(): Promise<void> {}
 }

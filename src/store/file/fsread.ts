@@ -116,3 +116,44 @@ export function isSafeKeyPath(key: string): boolean {
   if (key === '' || key.startsWith('/') || key.includes('\0')) return false;
   return key.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
+
+/**
+ * `listKeyFiles` in the order the folder keeps its entries (readdir order, unsorted) and
+ * walked as Python's os.walk walks it — a folder's files, then each sub-folder — which is
+ * the order MLflow's file store lists params, tags and metrics in. (fs.readdirSync sorts
+ * its answer; fs.opendirSync does not.)
+ */
+export function listKeyFilesStored(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, prefix: string): void => {
+    let h: fs.Dir;
+    try {
+      h = fs.opendirSync(d);
+    } catch {
+      return;
+    }
+    const dirs: string[] = [];
+    try {
+      for (let e = h.readSync(); e !== null; e = h.readSync()) {
+        let isDir = e.isDirectory();
+        let isFile = e.isFile();
+        if (e.isSymbolicLink()) {
+          try {
+            const st = fs.statSync(joinPath(d, e.name));
+            isDir = st.isDirectory();
+            isFile = st.isFile();
+          } catch {
+            continue;
+          }
+        }
+        if (isDir) dirs.push(e.name);
+        else if (isFile) out.push(prefix + e.name);
+      }
+    } finally {
+      h.closeSync();
+    }
+    for (const name of dirs) walk(joinPath(d, name), prefix + name + '/');
+  };
+  walk(dir, '');
+  return out;
+}

@@ -57,8 +57,8 @@ export class FileTrackingReader implements TrackingReader {
     return this.store.getExperiment(idOrName, withTags);
   }
 
-  async loadExperimentTags(e: ExperimentEntry): Promise<ExperimentEntry> {
-    return this.store.loadExperimentTags(fileExperiment(e));
+  async loadExperimentTags(e: ExperimentEntry, order: 'key' | 'stored' = 'key'): Promise<ExperimentEntry> {
+    return this.store.loadExperimentTags(fileExperiment(e), order);
   }
 
   async listRuns(exps: readonly ExperimentEntry[], view: ViewType = 'active'): Promise<RunEntry[]> {
@@ -87,6 +87,10 @@ export class FileTrackingReader implements TrackingReader {
 
   listParamKeys(run: RunEntry): string[] {
     return this.store.listParamKeys(fileRun(run));
+  }
+
+  storedKeys(run: RunEntry, kind: 'metrics' | 'params' | 'tags'): string[] {
+    return this.store.storedKeys(fileRun(run), kind);
   }
 
   listMetricKeys(run: RunEntry): string[] {

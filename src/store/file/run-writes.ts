@@ -16,6 +16,7 @@ import { FileStore, type FileRunEntry } from './store.js';
 import type { KeyValue } from '../types.js';
 import { validateKeyName, validateMetric, validateParam, type MetricInput, type ValidMetric } from '../validate.js';
 import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
+import type { ParseCache } from './cache.js';
 
 export interface WriterOptions {
   /** absolute store root */
@@ -30,6 +31,8 @@ export interface WriterOptions {
   warn?: (message: string) => void;
   /** MLFLOW_TRUNCATE_LONG_VALUES: cut over-long param/tag values (default true) */
   truncate?: boolean;
+  /** parsed files kept by a long-running process (`mlr server`): finding a run costs stats, not parses */
+  cache?: ParseCache;
 }
 
 export const RUN_NAME_TAG = 'mlflow.runName';
@@ -47,8 +50,10 @@ export class RunWriter {
   protected readonly now: () => number;
   protected readonly warn: (m: string) => void;
   protected readonly truncate: boolean;
+  protected readonly cache: ParseCache | undefined;
 
   constructor(opts: WriterOptions) {
+    this.cache = opts.cache;
     this.root = opts.root;
     this.artifactRoot = opts.artifactRoot;
     this.cwd = opts.cwd;
@@ -65,7 +70,7 @@ export class RunWriter {
     // instead of `~/project/mlruns`); an empty folder is fine
     FileStore.open(this.root);
     ensureDir(path.join(this.root, '.trash'));
-    return new FileStore(this.root);
+    return new FileStore(this.root, this.cache);
   }
 
   /** A run by id (or unique prefix) whose run and experiment are both active; MLflow's check_run_is_active. */

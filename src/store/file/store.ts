@@ -5,10 +5,11 @@
  */
 import path from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.js';
-import { isDirectory, isFile, isSafeKeyPath, joinPath, listDir, listKeyFiles, readText, type FileKind } from './fsread.js';
-import { streamMetricChunks, summarizeMetricText } from './metrics.js';
+import { isDirectory, isFile, isSafeKeyPath, joinPath, listDir, listKeyFiles, listKeyFilesStored, readText, type FileKind, type ReadResult } from './fsread.js';
+import { streamMetricChunks, summarizeMetricText, type MetricFileSummary } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { yamlInt64Lenient, yamlString } from './yaml-values.js';
+import type { ParseCache } from './cache.js';
 import type { ExperimentEntry, FullRun, LoadNeeds, RunEntry, RunOutput } from '../backend.js';
 import {
   statusFromInt,
@@ -74,8 +75,11 @@ export class FileStore {
   /** stray entries skipped (`.ipynb_checkpoints`, `.DS_Store`, …); printed under --verbose */
   readonly strays: Problem[] = [];
   private expCache?: FileExperimentEntry[];
+  /** parsed files kept across instances by a long-running process (see cache.ts); none for the CLI */
+  private readonly cache: ParseCache | undefined;
 
-  constructor(root: string) {
+  constructor(root: string, cache?: ParseCache) {
+    this.cache = cache;
     // normalised once, so that paths built below by concatenation equal path.join's
     const norm = path.normalize(root);
     this.root = norm.length > 1 && norm.endsWith(path.sep) ? norm.slice(0, -1) : norm;
@@ -85,7 +89,7 @@ export class FileStore {
    * Open an existing store. Throws NotFoundError (exit 1) when the folder does not exist
    * or does not look like an MLflow store. Never creates anything.
    */
-  static open(root: string, describe = root): FileStore {
+  static open(root: string, describe = root, cache?: ParseCache): FileStore {
     if (!isDirectory(root)) {
       throw new NotFoundError(`no MLflow store at ${describe}: the folder does not exist`, 'store-not-found');
     }
@@ -106,13 +110,19 @@ export class FileStore {
         'not-a-store',
       );
     }
-    return new FileStore(root);
+    return new FileStore(root, cache);
   }
 
-  /** Drop what was read (the experiment list, loaded tags): the next read lists the folders again. */
-  forget(): void {
-    this.expCache = undefined;
-    this.tagsLoaded = new WeakSet();
+  /** readYamlMap, answered from the parse cache when the file is unchanged. */
+  private yamlMap(file: string, kind: FileKind, what: string): ReturnType<typeof readYamlMap> {
+    if (!this.cache) return readYamlMap(file, kind, what);
+    let failed: ReturnType<typeof readYamlMap> | undefined;
+    const map = this.cache.through(file, 'yaml', () => {
+      const r = readYamlMap(file, kind, what);
+      if (!r.map) failed = r;
+      return r.map;
+    });
+    return map ? { map } : (failed ?? readYamlMap(file, kind, what));
   }
 
   private warn(p: Problem): void {
@@ -142,7 +152,7 @@ export class FileStore {
 
   private readExperimentDir(dir: string, folder: string, inTrash: boolean): FileExperimentEntry | undefined {
     const file = joinPath(dir, 'meta.yaml');
-    const { map, problem: p, missing } = readYamlMap(file, 'meta', 'experiment');
+    const { map, problem: p, missing } = this.yamlMap(file, 'meta', 'experiment');
     const base: Experiment = {
       experiment_id: folder,
       name: folder === '0' ? 'Default' : '',
@@ -204,11 +214,13 @@ export class FileStore {
 
   private tagsLoaded = new WeakSet<FileExperimentEntry>();
 
-  /** Fill `experiment.tags` from `<exp>/tags/` (once). */
-  loadExperimentTags(e: FileExperimentEntry): FileExperimentEntry {
+  /** Fill `experiment.tags` from `<exp>/tags/` (once): sorted by key, or in the folder's order ('stored', MLflow's). */
+  loadExperimentTags(e: FileExperimentEntry, order: 'key' | 'stored' = 'key'): FileExperimentEntry {
     if (!this.tagsLoaded.has(e)) {
       this.tagsLoaded.add(e);
-      e.experiment.tags = mapToKv(this.readKeyValueDir(path.join(e.dir, 'tags'), 'tag', 'all'));
+      const dir = path.join(e.dir, 'tags');
+      if (order === 'stored') e.experiment.tags = [...this.readKeyValueDir(dir, 'tag', listKeyFilesStored(dir))].map(([key, value]) => ({ key, value }));
+      else e.experiment.tags = mapToKv(this.readKeyValueDir(dir, 'tag', 'all'));
     }
     return e;
   }
@@ -256,7 +268,7 @@ export class FileStore {
   private readRunDir(exp: FileExperimentEntry, folder: string): FileRunEntry | undefined {
     const dir = joinPath(exp.dir, folder);
     const file = joinPath(dir, 'meta.yaml');
-    const { map, problem: p, missing } = readYamlMap(file, 'meta', 'run');
+    const { map, problem: p, missing } = this.yamlMap(file, 'meta', 'run');
     const problems: Problem[] = [];
     if (!map) {
       if (missing && !this.looksLikeRun(dir)) {
@@ -397,6 +409,11 @@ export class FileStore {
     return listKeyFiles(path.join(run.dir, 'params'));
   }
 
+  /** A run's keys of one kind in the order its folder keeps them (MLflow's order: os.walk, unsorted). */
+  storedKeys(run: FileRunEntry, kind: 'metrics' | 'params' | 'tags'): string[] {
+    return listKeyFilesStored(path.join(run.dir, kind));
+  }
+
   /** Names of the run's metrics (file names under metrics/, `/`-joined). */
   listMetricKeys(run: FileRunEntry): string[] {
     return listKeyFiles(path.join(run.dir, 'metrics'));
@@ -414,12 +431,20 @@ export class FileStore {
     for (const key of list) {
       if (!isSafeKeyPath(key)) continue;
       const file = joinPath(dir, key);
-      const r = readText(file, 'metric');
-      if (!r.ok) {
-        if (!r.missing) this.warn(problem('metric-unreadable', file, `${file}: ${r.error}`));
+      let failed: ReadResult | undefined;
+      const summarize = (): MetricFileSummary | undefined => {
+        const r = readText(file, 'metric');
+        if (!r.ok) {
+          failed = r;
+          return undefined;
+        }
+        return summarizeMetricText(r.text);
+      };
+      const s = this.cache ? this.cache.through(file, 'metric', summarize) : summarize();
+      if (!s) {
+        if (failed && !failed.ok && !failed.missing) this.warn(problem('metric-unreadable', file, `${file}: ${failed.error}`));
         continue;
       }
-      const s = summarizeMetricText(r.text);
       if (s.bad.length > 0) {
         const b = s.bad[0]!;
         const more = s.bad.length > 1 ? ` (and ${s.bad.length - 1} more bad lines)` : '';

@@ -117,6 +117,12 @@ export class SqliteBackend implements Backend {
     return this.readerP;
   }
 
+  /** A new snapshot: the reader then sees every change committed since. */
+  async freshReader(): Promise<TrackingReader> {
+    this.refresh();
+    return this.reader();
+  }
+
   async writer(): Promise<TrackingWriter> {
     this.writerP ??= new SqliteWriter(this);
     return this.writerP;
@@ -145,6 +151,7 @@ export class SqliteBackend implements Backend {
     return this.artifactsP;
   }
 
+  /** End the read snapshot; the next read starts a new one. */
   refresh(): void {
     if (this.rdb?.sql.inTransaction) this.rdb.sql.exec('COMMIT');
   }
@@ -293,6 +300,10 @@ class SqliteReader implements TrackingReader {
 
   listParamKeys(run: RunEntry): string[] {
     return [...this.readParams(run).keys()];
+  }
+
+  storedKeys(run: RunEntry, kind: 'metrics' | 'params' | 'tags'): string[] {
+    return kind === 'metrics' ? this.listMetricKeys(run) : kind === 'params' ? this.listParamKeys(run) : [...this.readTags(run).keys()];
   }
 
   listMetricKeys(run: RunEntry): string[] {

@@ -1,0 +1,77 @@
+/**
+ * What a long-running process (`mlr server`) keeps of the files it parsed, so that a warm
+ * search costs a stat per file instead of a read and a parse — and never answers from a
+ * file that changed since.
+ *
+ * Each entry remembers the file's stat signature (inode, size, mtime, ctime) taken BEFORE
+ * the file was read, so the content is at least as new as the signature. A file whose mtime
+ * is younger than RACY_MS when it is read may still change within the same timestamp tick
+ * (file times are coarse: a tick of the kernel clock, a second on some file systems), so
+ * such an entry is used once and re-read next time — git's "racily clean" rule. A change by
+ * the CLI, another process, MLflow or an editor therefore always shows on the next read.
+ */
+import fs from 'node:fs';
+
+/** A file modified less than this long before it was read is not trusted from the cache. */
+export const RACY_MS = 2000;
+/** Entries kept at most (a store of 100,000 runs has about 200,000 hot files). */
+const MAX_ENTRIES = 500_000;
+
+interface Entry {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  stable: boolean;
+  kind: string;
+  value: unknown;
+}
+
+export class ParseCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly now: () => number;
+  /** reads answered from the cache / parsed anew (for tests and --verbose) */
+  hits = 0;
+  misses = 0;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  /**
+   * The value `compute` made of `file` the last time, when the file has not changed since;
+   * otherwise `compute()` anew (remembered unless it returns undefined). `kind` keeps two
+   * parses of one file apart. A missing file is never cached.
+   */
+  through<T>(file: string, kind: string, compute: () => T | undefined): T | undefined {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(file, { throwIfNoEntry: false });
+    } catch {
+      st = undefined;
+    }
+    if (!st || !st.isFile()) {
+      this.entries.delete(file);
+      return compute();
+    }
+    const e = this.entries.get(file);
+    if (e && e.stable && e.kind === kind && e.ino === st.ino && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs) {
+      this.hits++;
+      return e.value as T;
+    }
+    this.misses++;
+    const value = compute();
+    if (value === undefined) {
+      this.entries.delete(file);
+      return value;
+    }
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    const age = this.now() - Math.max(st.mtimeMs, st.ctimeMs);
+    this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, kind, value });
+    return value;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
