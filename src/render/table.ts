@@ -15,11 +15,17 @@ export interface Column {
   align?: 'left' | 'right';
   /** optional columns are dropped from the right when the terminal is too narrow */
   optional?: boolean;
+  /**
+   * Makes the column optional with a rank: when the terminal is too narrow, columns of the
+   * highest rank go first (the rightmost first within a rank). `optional` alone is rank 0.
+   */
+  dropRank?: number;
   /** widest a cell may be on a TTY before it is cut with an ellipsis */
   maxWidth?: number;
 }
 
-const cellText = (c: Cell): string => (typeof c === 'string' ? c : c.text);
+/** The plain text of a cell. */
+export const cellText = (c: Cell): string => (typeof c === 'string' ? c : c.text);
 
 function paint(mode: OutputMode, c: Cell, text: string): string {
   if (typeof c === 'string' || !c.tone || !mode.color) return text;
@@ -72,31 +78,36 @@ export function renderCsv(headers: string[], rows: Cell[][]): string {
 
 /**
  * An aligned table fitted to `mode.width`: cells longer than a column's maxWidth are cut,
- * optional columns that do not fit are dropped (the count is reported in the return).
+ * optional columns that do not fit are left out — the highest dropRank first, the rightmost
+ * first within a rank — and their indices returned in `hidden` (`dropped` counts them).
  */
-export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode): { text: string; dropped: number } {
+export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode): { text: string; dropped: number; hidden: number[] } {
   const widths = cols.map((c, i) => {
     let w = [...c.header].length;
     for (const r of rows) w = Math.max(w, [...cellText(r[i] ?? '')].length);
     return Math.min(w, c.maxWidth ?? Infinity);
   });
-  // keep required columns, then optional ones left to right while they fit
+  const droppable = (c: Column): boolean => c.optional === true || c.dropRank !== undefined;
+  // keep required columns, then optional ones, the most valuable first, while they fit
   const keep: number[] = [];
   let used = 0;
   cols.forEach((c, i) => {
-    if (!c.optional) {
+    if (!droppable(c)) {
       keep.push(i);
       used += widths[i]! + (keep.length > 1 ? GAP : 0);
     }
   });
-  for (let i = 0; i < cols.length; i++) {
-    if (!cols[i]!.optional) continue;
-    const need = widths[i]! + GAP;
+  const byValue = cols.map((_, i) => i).filter((i) => droppable(cols[i]!));
+  byValue.sort((a, b) => (cols[a]!.dropRank ?? 0) - (cols[b]!.dropRank ?? 0) || a - b);
+  const hidden: number[] = [];
+  for (const i of byValue) {
+    const need = widths[i]! + (keep.length > 0 ? GAP : 0);
     if (used + need <= mode.width) {
       keep.push(i);
       used += need;
-    }
+    } else hidden.push(i);
   }
+  hidden.sort((a, b) => a - b);
   keep.sort((a, b) => a - b);
   // still too wide: shrink the widest required columns
   let over = used - mode.width;
@@ -130,7 +141,7 @@ export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode):
     .split('\n')
     .map((l) => l.replace(/\s+$/, ''))
     .join('\n');
-  return { text: text + '\n', dropped: cols.length - keep.length };
+  return { text: text + '\n', dropped: hidden.length, hidden };
 }
 
 /** JSON with two-space indent and a final newline. */
