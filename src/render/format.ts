@@ -109,3 +109,28 @@ export function truncate(s: string, max: number): string {
   if ([...s].length <= max) return s;
   return [...s].slice(0, Math.max(0, max - 1)).join('') + '…';
 }
+
+/**
+ * `s` cut into lines of at most `width` characters, each break just after a `.` `/` `_` `-`
+ * or space where the line has one (so `metrics.val_loss` breaks as `metrics.` + `val_loss`),
+ * else at the width. Joined again, the lines are `s`.
+ */
+export function wrapText(s: string, width: number): string[] {
+  const chars = [...s];
+  if (width <= 0 || chars.length <= width) return [s];
+  const lines: string[] = [];
+  let start = 0;
+  while (chars.length - start > width) {
+    let cut = start + width;
+    for (let k = start + width - 1; k > start; k--) {
+      if ('./_- '.includes(chars[k]!)) {
+        cut = k + 1;
+        break;
+      }
+    }
+    lines.push(chars.slice(start, cut).join(''));
+    start = cut;
+  }
+  lines.push(chars.slice(start).join(''));
+  return lines;
+}

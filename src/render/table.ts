@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import type { OutputMode } from './output.js';
-import { truncate } from './format.js';
+import { truncate, wrapText } from './format.js';
 
 export type Tone = 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'bold' | 'magenta';
 export type Cell = string | { text: string; tone?: Tone };
@@ -22,6 +22,12 @@ export interface Column {
   dropRank?: number;
   /** widest a cell may be on a TTY before it is cut with an ellipsis */
   maxWidth?: number;
+  /** a cell too wide for the column is wrapped over lines instead of cut (nothing is lost) */
+  wrap?: boolean;
+  /** when the table is too wide, shrink this column only once the others are as narrow as they go */
+  shrinkLast?: boolean;
+  /** narrowest the column is shrunk to when the table is too wide (default 6) */
+  minWidth?: number;
 }
 
 /** The plain text of a cell. */
@@ -109,14 +115,16 @@ export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode):
   }
   hidden.sort((a, b) => a - b);
   keep.sort((a, b) => a - b);
-  // still too wide: shrink the widest required columns
+  // still too wide: shrink the widest required columns (shrinkLast ones only after the rest)
   let over = used - mode.width;
-  while (over > 0) {
-    let widest = -1;
-    for (const i of keep) if (widest < 0 || widths[i]! > widths[widest]!) widest = i;
-    if (widest < 0 || widths[widest]! <= 6) break;
-    widths[widest]!--;
-    over--;
+  for (const last of [false, true]) {
+    while (over > 0) {
+      let widest = -1;
+      for (const i of keep) if ((cols[i]!.shrinkLast === true) === last && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+      if (widest < 0 || widths[widest]! <= (cols[widest]!.minWidth ?? 6)) break;
+      widths[widest]!--;
+      over--;
+    }
   }
   const table = new Table({
     chars: BORDERLESS,
@@ -132,7 +140,8 @@ export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode):
     table.push(
       keep.map((i) => {
         const c = r[i] ?? '';
-        return paint(mode, c, truncate(cellText(c), widths[i]!));
+        const fit = cols[i]!.wrap ? wrapText(cellText(c), widths[i]!).join('\n') : truncate(cellText(c), widths[i]!);
+        return paint(mode, c, fit);
       }),
     );
   }

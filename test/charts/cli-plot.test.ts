@@ -328,14 +328,14 @@ describe('mlr runs diff', () => {
     expect(r.stdout).toBe(
       out(
         '   key                 rmsprop-lr1e-4-bs64         AdamW-lr1e-4-bs32                       change',
-        '*  run_id              65035d79                    0fcd845b',
-        '*  run_name            rmsprop-lr1e-4-bs64         AdamW-lr1e-4-bs32',
+        '   run_id              65035d79                    0fcd845b',
+        '   run_name            rmsprop-lr1e-4-bs64         AdamW-lr1e-4-bs32',
         '   experiment          sweep (234684999513866976)  sweep (234684999513866976)',
         '   status              FINISHED                    FINISHED',
         '   user_id             unknown                     unknown',
-        '*  start_time          2023-11-14T23:00:27.000Z    2023-11-14T22:59:27.000Z',
-        '*  end_time            2023-11-14T23:01:17.047Z    2023-11-14T23:00:17.046Z',
-        '*  duration            50.0s                       50.0s',
+        '   start_time          2023-11-14T23:00:27.000Z    2023-11-14T22:59:27.000Z',
+        '   end_time            2023-11-14T23:01:17.047Z    2023-11-14T23:00:17.046Z',
+        '   duration            50.0s                       50.0s',
         '   lifecycle_stage     active                      active',
         '*  params.batch_size   64                          32',
         '   params.lr           1e-4                        1e-4',
@@ -352,9 +352,9 @@ describe('mlr runs diff', () => {
   it('highlights changed values in colour on a colour TTY', () => {
     const r = mlr([...S, 'runs', 'diff', A, B, '--only-changed'], { tty: 100, color: true });
     const lines = r.stdout.split('\n');
-    expect(lines[6]).toBe('params.batch_size   \x1b[33m64\x1b[39m                        \x1b[33m32\x1b[39m');
-    expect(lines[7]).toBe('params.model/depth  \x1b[2m-\x1b[22m                         \x1b[33m50\x1b[39m');
-    expect(stripAnsi(lines[0]!)).toBe('key                 rmsprop-lr1e-4-bs64       AdamW-lr1e-4-bs32                     change');
+    expect(lines[2]).toBe('params.batch_size   \x1b[33m64\x1b[39m                   \x1b[33m32\x1b[39m');
+    expect(lines[3]).toBe('params.model/depth  \x1b[2m-\x1b[22m                    \x1b[33m50\x1b[39m');
+    expect(stripAnsi(lines[0]!)).toBe('key                 rmsprop-lr1e-4-bs64  AdamW-lr1e-4-bs32              change');
   });
 
   it('prints tab-separated full-precision values when piped', () => {
@@ -363,9 +363,6 @@ describe('mlr runs diff', () => {
       out(
         'key\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\tdelta',
         'run_id\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\t',
-        'run_name\trmsprop-lr1e-4-bs64\tAdamW-lr1e-4-bs32\t',
-        'start_time\t2023-11-14T23:00:27.000Z\t2023-11-14T22:59:27.000Z\t',
-        'end_time\t2023-11-14T23:01:17.047Z\t2023-11-14T23:00:17.046Z\t',
         'duration\t50047\t50046\t',
         'params.batch_size\t64\t32\t',
         'params.model/depth\t\t50\t',
@@ -381,21 +378,18 @@ describe('mlr runs diff', () => {
     const r = mlr([...S, 'runs', 'diff', A, B, C, '--only-changed'], { tty: 120 });
     expect(r.stdout).toBe(
       out(
-        '   key                       rmsprop-lr1e-4-bs64       AdamW-lr1e-4-bs32         adam-lr1e-4-bs64',
-        '*  run_id                    65035d79                  0fcd845b                  a2ef7577',
-        '*  run_name                  rmsprop-lr1e-4-bs64       AdamW-lr1e-4-bs32         adam-lr1e-4-bs64',
-        '*  status                    FINISHED                  FINISHED                  RUNNING',
-        '*  start_time                2023-11-14T23:00:27.000Z  2023-11-14T22:59:27.000Z  2023-11-14T22:57:27.000Z',
-        '*  end_time                  2023-11-14T23:01:17.047Z  2023-11-14T23:00:17.046Z  -',
-        '*  duration                  50.0s                     50.0s                     -',
-        '*  params.batch_size         64                        32                        64',
-        '*  params.model/depth        -                         50                        18',
-        '*  params.optimizer          rmsprop                   AdamW                     adam',
-        '*  metrics.train_loss        0.071208                  0.12296                   0.21014',
-        '*  metrics.val_acc           0.99                      0.99                      0.76507',
-        '*  metrics.val_loss          0.093626                  0.15848                   0.19167',
-        '*  tags.mlflow.note.content  -                         -                         note for run 44',
-        '*  tags.team                 Vision                    nlp                       Vision',
+        '   key                       rmsprop-lr1e-4-bs64  AdamW-lr1e-4-bs32  adam-lr1e-4-bs64',
+        '   run_id                    65035d79             0fcd845b           a2ef7577',
+        '*  status                    FINISHED             FINISHED           RUNNING',
+        '*  duration                  50.0s                50.0s              -',
+        '*  params.batch_size         64                   32                 64',
+        '*  params.model/depth        -                    50                 18',
+        '*  params.optimizer          rmsprop              AdamW              adam',
+        '*  metrics.train_loss        0.071208             0.12296            0.21014',
+        '*  metrics.val_acc           0.99                 0.99               0.76507',
+        '*  metrics.val_loss          0.093626             0.15848            0.19167',
+        '*  tags.mlflow.note.content  -                    -                  note for run 44',
+        '*  tags.team                 Vision               nlp                Vision',
       ),
     );
   });

@@ -1,8 +1,10 @@
 /**
- * Terminal output (issue 11): what a narrow terminal gives up first in `runs ls` (#8), …
+ * Terminal output (issue 11): what a narrow terminal gives up first in `runs ls` (#8),
+ * `runs diff` keys and changes (#11), …
  * Exact expected output on fixtures/mlruns, at 80 and 160 columns.
  */
 import { describe, expect, it } from 'vitest';
+import { wrapText } from '../../src/render/format.js';
 import { FIXTURE, mlr } from '../helpers.js';
 
 const S = ['--store', FIXTURE];
@@ -106,5 +108,120 @@ describe('runs ls on a narrow terminal (issue 11 #8)', () => {
     const r = await tty(80, ['runs', 'ls', '-e', 'sweep', '--max-results', '1']);
     expect(r.stdout.split('\n')[0]).toBe('ID        Name                 Status    Duration  train_loss  val_acc  val_loss');
     expect(r.stdout).not.toContain('same on every row');
+  });
+});
+
+const FIVE = ['65035d79', '0fcd845b', '43599031', 'a2ef7577', 'cc66ad54'];
+
+describe('runs diff on a terminal (issue 11 #11)', () => {
+  it('5 runs at 80 columns: every key whole (they were cut to `metrics.va…`, twice)', async () => {
+    const r = await tty(80, ['runs', 'diff', ...FIVE]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      [
+        '   key                       rmsprop…  AdamW-l…  sgd-lr1e…  adam-lr1…  child-40…',
+        '   run_id                    65035d79  0fcd845b  43599031   a2ef7577   cc66ad54',
+        '   run_name                  rmsprop…  AdamW-l…  sgd-lr1e…  adam-lr1…  child-40…',
+        '   experiment                sweep (…  sweep (…  sweep (2…  sweep (2…  sweep (2…',
+        '*  status                    FINISHED  FINISHED  FINISHED   RUNNING    FINISHED',
+        '   user_id                   unknown   unknown   unknown    unknown    unknown',
+        '   start_time                2023-11…  2023-11…  2023-11-…  2023-11-…  2023-11-…',
+        '   end_time                  2023-11…  2023-11…  2023-11-…  -          2023-11-…',
+        '*  duration                  50.0s     50.0s     1m 50s     -          200ms',
+        '   lifecycle_stage           active    active    active     active     active',
+        '*  params.batch_size         64        32        16         64         -',
+        '*  params.fold               -         -         -          -          1',
+        '*  params.lr                 1e-4      1e-4      1e-4       1e-4       -',
+        '*  params.model/depth        -         50        -          18         -',
+        '*  params.optimizer          rmsprop   AdamW     sgd        adam       -',
+        '*  metrics.fold_score        -         -         -          -          0.75',
+        '*  metrics.lr_final          -         -         1e-5       -          -',
+        '*  metrics.train_loss        0.071208  0.12296   0.18505    0.21014    -',
+        '*  metrics.val_acc           0.99      0.99      0.99       0.76507    -',
+        '*  metrics.val_loss          0.093626  0.15848   0.20337    0.19167    -',
+        '*  tags.mlflow.note.content  -         -         -          note for…  -',
+        '*  tags.mlflow.parentRunId   -         -         -          -          2ee67772…',
+        '*  tags.priority             -         -         0          -          -',
+        '*  tags.team                 Vision    nlp       vision     Vision     -',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--only-changed: no attribute row that did not change, run_id kept to tell the runs apart', async () => {
+    const r = await tty(80, ['runs', 'diff', ...FIVE, '--only-changed']);
+    expect(r.stdout).toBe(
+      [
+        '   key                       rmsprop…  AdamW-l…  sgd-lr1e…  adam-lr1…  child-40…',
+        '   run_id                    65035d79  0fcd845b  43599031   a2ef7577   cc66ad54',
+        '*  status                    FINISHED  FINISHED  FINISHED   RUNNING    FINISHED',
+        '*  duration                  50.0s     50.0s     1m 50s     -          200ms',
+        '*  params.batch_size         64        32        16         64         -',
+        '*  params.fold               -         -         -          -          1',
+        '*  params.lr                 1e-4      1e-4      1e-4       1e-4       -',
+        '*  params.model/depth        -         50        -          18         -',
+        '*  params.optimizer          rmsprop   AdamW     sgd        adam       -',
+        '*  metrics.fold_score        -         -         -          -          0.75',
+        '*  metrics.lr_final          -         -         1e-5       -          -',
+        '*  metrics.train_loss        0.071208  0.12296   0.18505    0.21014    -',
+        '*  metrics.val_acc           0.99      0.99      0.99       0.76507    -',
+        '*  metrics.val_loss          0.093626  0.15848   0.20337    0.19167    -',
+        '*  tags.mlflow.note.content  -         -         -          note for…  -',
+        '*  tags.mlflow.parentRunId   -         -         -          -          2ee67772…',
+        '*  tags.priority             -         -         0          -          -',
+        '*  tags.team                 Vision    nlp       vision     Vision     -',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('60 columns: long keys wrap, so no two key cells read the same', async () => {
+    const r = await tty(60, ['runs', 'diff', ...FIVE, '--only-changed']);
+    expect(r.stdout).toBe(
+      [
+        '   key                rmspr…  AdamW…  sgd-l…  adam-…  child…',
+        '   run_id             65035…  0fcd8…  43599…  a2ef7…  cc66a…',
+        '*  status             FINIS…  FINIS…  FINIS…  RUNNI…  FINIS…',
+        '*  duration           50.0s   50.0s   1m 50s  -       200ms',
+        '*  params.batch_size  64      32      16      64      -',
+        '*  params.fold        -       -       -       -       1',
+        '*  params.lr          1e-4    1e-4    1e-4    1e-4    -',
+        '*  params.model/      -       50      -       18      -',
+        '   depth',
+        '*  params.optimizer   rmspr…  AdamW   sgd     adam    -',
+        '*  metrics.fold_      -       -       -       -       0.75',
+        '   score',
+        '*  metrics.lr_final   -       -       1e-5    -       -',
+        '*  metrics.train_     0.071…  0.122…  0.185…  0.210…  -',
+        '   loss',
+        '*  metrics.val_acc    0.99    0.99    0.99    0.765…  -',
+        '*  metrics.val_loss   0.093…  0.158…  0.203…  0.191…  -',
+        '*  tags.mlflow.note.  -       -       -       note …  -',
+        '   content',
+        '*  tags.mlflow.       -       -       -       -       2ee67…',
+        '   parentRunId',
+        '*  tags.priority      -       -       0       -       -',
+        '*  tags.team          Vision  nlp     vision  Vision  -',
+        '',
+      ].join('\n'),
+    );
+    for (const l of r.stdout.split('\n')) expect(l.length).toBeLessThanOrEqual(60);
+  });
+
+  it('values compare as shown: 50.0s | 50.0s is no change on a terminal, but is one in TSV (50047 | 50046 ms)', async () => {
+    const shown = await tty(100, ['runs', 'diff', '65035d79', '0fcd845b']);
+    expect(shown.stdout.split('\n').find((l) => l.includes('duration'))).toBe('   duration            50.0s                       50.0s');
+    const only = await tty(100, ['runs', 'diff', '65035d79', '0fcd845b', '--only-changed']);
+    expect(only.stdout).not.toMatch(/duration|run_name|start_time|end_time/);
+    const piped = await mlr([...S, 'runs', 'diff', '65035d79', '0fcd845b', '--only-changed']);
+    expect(piped.stdout.split('\n').slice(1, 3)).toEqual(['run_id\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\t', 'duration\t50047\t50046\t']);
+  });
+
+  it('wrapText breaks after . / _ - or a space, and joins back to the text', () => {
+    expect(wrapText('metrics.val_loss', 10)).toEqual(['metrics.', 'val_loss']);
+    expect(wrapText('tags.mlflow.note.content', 12)).toEqual(['tags.mlflow.', 'note.content']);
+    expect(wrapText('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+    expect(wrapText('short', 10)).toEqual(['short']);
+    for (const s of ['params.model/depth', 'a.b.c.d.e.f', 'x'.repeat(30), 'é😀é😀é😀']) expect(wrapText(s, 5).join('')).toBe(s);
   });
 });
