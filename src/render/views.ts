@@ -89,10 +89,45 @@ export function renderExperimentDescription(d: ExperimentDescription, format: 'j
   return renderPairs(pairs, mode);
 }
 
-function renderPairs(pairs: [string, string][], mode: OutputMode): string {
+/** How many terminal lines a value may take in `runs describe` before it is collapsed. */
+export const DESCRIBE_VALUE_LINES = 3;
+
+/**
+ * key/value lines. On a TTY the keys are padded and dimmed, and with `collapse` a value
+ * longer than DESCRIBE_VALUE_LINES terminal lines is cut there, saying what was left out.
+ */
+function renderPairs(pairs: [string, string][], mode: OutputMode, opts: { collapse?: boolean } = {}): string {
   if (!mode.tty) return renderTsv(['key', 'value'], pairs).split('\n').slice(1).join('\n');
   const w = Math.max(...pairs.map(([k]) => k.length));
-  return pairs.map(([k, v]) => `${mode.color ? mode.chalk.dim(k.padEnd(w)) : k.padEnd(w)}  ${v}`).join('\n') + '\n';
+  // the value starts after the key and two spaces; the terminal wraps the rest
+  const budget = Math.max(40, DESCRIBE_VALUE_LINES * mode.width - (w + 2));
+  return (
+    pairs
+      .map(([k, v]) => {
+        const shown = opts.collapse ? collapseValue(v, budget) : v.replace(/\n/g, '⏎');
+        return `${mode.color ? mode.chalk.dim(k.padEnd(w)) : k.padEnd(w)}  ${shown}`;
+      })
+      .join('\n') + '\n'
+  );
+}
+
+/**
+ * A value on one line (newlines shown as ⏎), cut to `budget` characters when longer, with
+ * a note of how many characters and lines were left out (issue 11 #12: a 13 KB
+ * `mlflow.log-model.history` tag filled the screen).
+ */
+export function collapseValue(value: string, budget: number): string {
+  const chars = [...value];
+  if (chars.length <= budget) return value.replace(/\n/g, '⏎');
+  const note = (keep: number): string => {
+    const hidden = chars.length - keep;
+    const lines = chars.slice(keep).filter((c) => c === '\n').length;
+    return `… [${hidden.toLocaleString('en-US')} more characters${lines > 0 ? `, ${lines.toLocaleString('en-US')} more line${lines === 1 ? '' : 's'}` : ''}; --full or --format json shows all]`;
+  };
+  let keep = Math.max(0, budget - note(0).length);
+  // the note's length depends on the counts; shrink until both fit
+  while (keep > 0 && keep + [...note(keep)].length > budget) keep--;
+  return chars.slice(0, keep).join('').replace(/\n/g, '⏎') + note(keep);
 }
 
 // ------------------------------------------------------------------ runs
@@ -280,6 +315,7 @@ export function renderRunDescription(
   run: Run & { outputs?: unknown; models?: { artifact_path: string; flavors: string[]; mlflow_version: string | null }[] },
   problems: Problem[],
   mode: OutputMode,
+  opts: { full?: boolean } = {},
 ): string {
   const i = run.info;
   const pairs: [string, string][] = [
@@ -308,11 +344,8 @@ export function renderRunDescription(
     pairs.push([`model ${m.artifact_path || '.'}`, (m.flavors.join(', ') || '-') + (m.mlflow_version ? ` (mlflow ${m.mlflow_version})` : '')]);
   }
   for (const p of problems) pairs.push(['problem', p.message]);
-  if (mode.tty) {
-    // multi-line values (notes, JSON tags) are shown on one line in the key/value view
-    return renderPairs(pairs.map(([k, v]) => [k, v.replace(/\n/g, '⏎')]), mode);
-  }
-  return renderPairs(pairs, mode);
+  // on a TTY, multi-line values (notes, JSON tags) are shown on one line (renderPairs)
+  return renderPairs(pairs, mode, { collapse: !opts.full });
 }
 
 // ------------------------------------------------------------------ metric history

@@ -1,11 +1,13 @@
 /**
  * Terminal output (issue 11): what a narrow terminal gives up first in `runs ls` (#8),
- * `runs diff` keys and changes (#11), …
+ * `runs diff` keys and changes (#11), long values in `runs describe` (#12), …
  * Exact expected output on fixtures/mlruns, at 80 and 160 columns.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { wrapText } from '../../src/render/format.js';
-import { FIXTURE, mlr } from '../helpers.js';
+import { FIXTURE, copyStore, mlr } from '../helpers.js';
 
 const S = ['--store', FIXTURE];
 /** Runs mlr as on a terminal of `columns` columns, without colour. */
@@ -223,5 +225,71 @@ describe('runs diff on a terminal (issue 11 #11)', () => {
     expect(wrapText('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
     expect(wrapText('short', 10)).toEqual(['short']);
     for (const s of ['params.model/depth', 'a.b.c.d.e.f', 'x'.repeat(30), 'é😀é😀é😀']) expect(wrapText(s, 5).join('')).toBe(s);
+  });
+});
+
+/** A copy of the fixture store (removed after `body`) whose run 65035d79 has tag `key` = `value`. */
+async function withTag(key: string, value: string, body: (store: string) => Promise<void>): Promise<void> {
+  const store = copyStore();
+  try {
+    fs.writeFileSync(path.join(store, '234684999513866976', '65035d79c11541c68301c409c65af1ee', 'tags', key), value);
+    await body(store);
+  } finally {
+    fs.rmSync(path.dirname(store), { recursive: true, force: true });
+  }
+}
+
+// a log-model history as MLflow writes it, here indented over many lines: about 13 KB
+const HISTORY = JSON.stringify(
+  Array.from({ length: 40 }, (_, i) => ({
+    run_id: '65035d79c11541c68301c409c65af1ee',
+    artifact_path: `model${i}`,
+    utc_time_created: '2023-11-14 23:01:00.000000',
+    flavors: { python_function: { loader_module: 'mlflow.sklearn', python_version: '3.10.12' }, sklearn: { pickled_model: 'model.pkl', sklearn_version: '1.3.2' } },
+    mlflow_version: '2.12.1',
+  })),
+  null,
+  1,
+);
+
+describe('runs describe: long values collapsed on a terminal (issue 11 #12)', () => {
+  it('a 13 KB tag takes three lines, saying how much is hidden; --full, JSON and a pipe show it whole', async () => {
+    expect(HISTORY.length).toBeGreaterThan(12_000);
+    await withTag('mlflow.log-model.history', HISTORY, async (store) => {
+      const env = { env: { MLR_FORCE_TTY: '1', COLUMNS: '80' } };
+      const r = await mlr(['--store', store, 'runs', 'describe', '65035d79'], env);
+      expect(r.code).toBe(0);
+      const line = r.stdout.split('\n').find((l) => l.startsWith('tags.mlflow.log-model.history'))!;
+      const key = 'tags.mlflow.log-model.history  ';
+      const keep = line.indexOf('… [') - key.length; // characters shown (no newline among them)
+      expect(keep).toBeGreaterThan(80);
+      const hiddenLines = HISTORY.slice(keep).split('\n').length - 1;
+      expect(line).toBe(
+        key + HISTORY.slice(0, keep).replace(/\n/g, '⏎') + `… [${(HISTORY.length - keep).toLocaleString('en-US')} more characters, ${hiddenLines} more lines; --full or --format json shows all]`,
+      );
+      expect(line.length).toBeGreaterThan(3 * 80 - 5);
+      expect(line.length).toBeLessThanOrEqual(3 * 80);
+      for (const l of r.stdout.split('\n')) expect(l.length).toBeLessThanOrEqual(3 * 80);
+
+      const full = await mlr(['--store', store, 'runs', 'describe', '65035d79', '--full'], env);
+      expect(full.stdout).toContain('tags.mlflow.log-model.history  ' + HISTORY.replace(/\n/g, '⏎') + '\n');
+      const json = JSON.parse((await mlr(['--store', store, 'runs', 'describe', '65035d79', '--format', 'json'])).stdout) as {
+        data: { tags: { key: string; value: string }[] };
+      };
+      expect(json.data.tags.find((t) => t.key === 'mlflow.log-model.history')?.value).toBe(HISTORY);
+      const piped = await mlr(['--store', store, 'runs', 'describe', '65035d79']);
+      expect(piped.stdout).toContain('tags.mlflow.log-model.history\t' + HISTORY.replace(/\n/g, '\\n') + '\n');
+    });
+  });
+
+  it('values that fit in three lines are shown whole', async () => {
+    // the widest key is tags.mlflow.runName (19): values start at column 21
+    const value = 'x'.repeat(3 * 80 - 21);
+    await withTag('note', value, async (store) => {
+      const r = await mlr(['--store', store, 'runs', 'describe', '65035d79'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '80' } });
+      expect(r.stdout).toContain(`tags.note            ${value}\n`);
+      const longer = await mlr(['--store', store, 'runs', 'describe', '65035d79'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '79' } });
+      expect(longer.stdout).toMatch(/\ntags\.note {12}x+… \[\d+ more characters; --full or --format json shows all\]\n/);
+    });
   });
 });
