@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { decideOutputMode, type OutputMode } from '../render/output.js';
+import { escapeControls } from '../render/format.js';
 import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
 import { Store } from '../store/store.js';
 import type { Problem } from '../store/types.js';
@@ -67,7 +68,7 @@ export function createContext(cmd: Command): Context {
   const problemLine = (p: Problem): void => {
     if (printed.has(p.message)) return;
     printed.add(p.message);
-    io.stderr.write(`mlr: warning: ${p.message}\n`);
+    io.stderr.write(`mlr: warning: ${escapeControls(p.message)}\n`);
   };
   const ctx: Context = {
     io,
@@ -95,7 +96,7 @@ export function createContext(cmd: Command): Context {
       });
     },
     warn(message: string) {
-      if (!globals.quiet) io.stderr.write(`mlr: warning: ${message}\n`);
+      if (!globals.quiet) io.stderr.write(`mlr: warning: ${escapeControls(message)}\n`);
     },
     info(message: string) {
       if (globals.verbose) io.stderr.write(`mlr: ${message}\n`);

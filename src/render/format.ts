@@ -134,3 +134,18 @@ export function wrapText(s: string, width: number): string[] {
   lines.push(chars.slice(start).join(''));
   return lines;
 }
+
+// C0 controls but tab and newline, DEL and C1: what a terminal acts on (ESC starts colour,
+// screen-clear, title and OSC 8 hyperlink sequences; C1 has the 8-bit forms of them)
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * `s` with every control character a terminal would act on written out as `\xNN` (issue 11
+ * #33: a param value could clear the screen or retitle the window). Tabs and newlines are
+ * left to the caller. For terminal output only: JSON, CSV and TSV keep values as data.
+ */
+export function escapeControls(s: string): string {
+  CONTROLS.lastIndex = 0;
+  if (!CONTROLS.test(s)) return s;
+  return s.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

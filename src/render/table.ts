@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import type { OutputMode } from './output.js';
-import { truncate, wrapText } from './format.js';
+import { escapeControls, truncate, wrapText } from './format.js';
 
 export type Tone = 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'bold' | 'magenta';
 export type Cell = string | { text: string; tone?: Tone };
@@ -87,7 +87,10 @@ export function renderCsv(headers: string[], rows: Cell[][]): string {
  * optional columns that do not fit are left out — the highest dropRank first, the rightmost
  * first within a rank — and their indices returned in `hidden` (`dropped` counts them).
  */
-export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode): { text: string; dropped: number; hidden: number[] } {
+export function renderAligned(cols: Column[], given: Cell[][], mode: OutputMode): { text: string; dropped: number; hidden: number[] } {
+  // a terminal table: control characters in values are shown, never sent (issue 11 #33)
+  const rows = given.map((r) => r.map((c) => (typeof c === 'string' ? escapeControls(c) : { ...c, text: escapeControls(c.text) })));
+  cols = cols.map((c) => ({ ...c, header: escapeControls(c.header) }));
   const widths = cols.map((c, i) => {
     let w = [...c.header].length;
     for (const r of rows) w = Math.max(w, [...cellText(r[i] ?? '')].length);

@@ -6,7 +6,7 @@ import type { ExperimentDescription } from '../commands/experiments.js';
 import type { CellValue, ColumnSpec, RunTable } from '../commands/run-table.js';
 import type { ExperimentEntry } from '../store/store.js';
 import type { Metric, Problem, Run } from '../store/types.js';
-import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter, truncate } from './format.js';
+import { escapeControls, formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter, truncate } from './format.js';
 import type { OutputMode } from './output.js';
 import { cellText, renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
 
@@ -98,36 +98,51 @@ export const DESCRIBE_VALUE_LINES = 3;
  */
 function renderPairs(pairs: [string, string][], mode: OutputMode, opts: { collapse?: boolean } = {}): string {
   if (!mode.tty) return renderTsv(['key', 'value'], pairs).split('\n').slice(1).join('\n');
-  const w = Math.max(...pairs.map(([k]) => k.length));
+  const w = Math.max(...pairs.map(([k]) => escapeControls(k).length));
   // the value starts after the key and two spaces; the terminal wraps the rest
   const budget = Math.max(40, DESCRIBE_VALUE_LINES * mode.width - (w + 2));
   return (
     pairs
       .map(([k, v]) => {
-        const shown = opts.collapse ? collapseValue(v, budget) : v.replace(/\n/g, '⏎');
-        return `${mode.color ? mode.chalk.dim(k.padEnd(w)) : k.padEnd(w)}  ${shown}`;
+        // control characters are shown, never sent (issue 11 #33)
+        const shown = opts.collapse ? collapseValue(v, budget) : oneLineShown(v);
+        const key = escapeControls(k).padEnd(w);
+        return `${mode.color ? mode.chalk.dim(key) : key}  ${shown}`;
       })
       .join('\n') + '\n'
   );
 }
 
+/** How a character of a value is shown on a terminal line: a newline as ⏎, a control character escaped. */
+const shownChar = (c: string): string => (c === '\n' ? '⏎' : escapeControls(c));
+
+/** A value on one terminal line: newlines as ⏎, control characters escaped. */
+function oneLineShown(value: string): string {
+  return escapeControls(value).replace(/\n/g, '⏎');
+}
+
 /**
- * A value on one line (newlines shown as ⏎), cut to `budget` characters when longer, with
- * a note of how many characters and lines were left out (issue 11 #12: a 13 KB
- * `mlflow.log-model.history` tag filled the screen).
+ * A value on one line (newlines shown as ⏎, control characters escaped), cut to `budget`
+ * characters when longer, with a note of how many characters and lines of the value were
+ * left out (issue 11 #12: a 13 KB `mlflow.log-model.history` tag filled the screen).
  */
 export function collapseValue(value: string, budget: number): string {
   const chars = [...value];
-  if (chars.length <= budget) return value.replace(/\n/g, '⏎');
+  const shown = chars.map(shownChar);
+  let length = 0;
+  for (const s of shown) length += s.length;
+  if (length <= budget) return shown.join('');
   const note = (keep: number): string => {
     const hidden = chars.length - keep;
     const lines = chars.slice(keep).filter((c) => c === '\n').length;
     return `… [${hidden.toLocaleString('en-US')} more characters${lines > 0 ? `, ${lines.toLocaleString('en-US')} more line${lines === 1 ? '' : 's'}` : ''}; --full or --format json shows all]`;
   };
-  let keep = Math.max(0, budget - note(0).length);
-  // the note's length depends on the counts; shrink until both fit
-  while (keep > 0 && keep + [...note(keep)].length > budget) keep--;
-  return chars.slice(0, keep).join('').replace(/\n/g, '⏎') + note(keep);
+  // as many characters as fit before the note (whose length depends on what it counts)
+  const room = budget - note(0).length;
+  let keep = 0;
+  let used = 0;
+  while (keep < shown.length && used + shown[keep]!.length <= room) used += shown[keep++]!.length;
+  return shown.slice(0, keep).join('') + note(keep);
 }
 
 // ------------------------------------------------------------------ runs
@@ -291,7 +306,7 @@ function hiddenFooter(cols: Column[], rows: Cell[][], hidden: number[], constant
   let out = '';
   const same = hidden.filter((i) => constant[i]);
   if (same.length > 0) {
-    const items = same.map((i) => `${cols[i]!.header} ${truncate(cellText(rows[0]![i]!), 24)}`);
+    const items = same.map((i) => escapeControls(`${cols[i]!.header} ${truncate(cellText(rows[0]![i]!), 24)}`));
     out += dim(wrapWords(`(same on every row: ${items.join(', ')})`, mode.width));
   }
   const rest = hidden.filter((i) => !constant[i]);
@@ -306,7 +321,7 @@ function hiddenFooter(cols: Column[], rows: Cell[][], hidden: number[], constant
     count(5, 'tag', 'tags');
     // attributes and the query's own keys by name: there are few of them
     for (const i of rest) if (cols[i]!.dropRank !== 2 && cols[i]!.dropRank !== 4 && cols[i]!.dropRank !== 5) kinds.push(cols[i]!.header);
-    out += dim(wrapWords(`(${rest.length} more column${rest.length === 1 ? '' : 's'}: ${kinds.join(', ')}; widen the terminal or use --columns / --format tsv)`, mode.width));
+    out += dim(wrapWords(escapeControls(`(${rest.length} more column${rest.length === 1 ? '' : 's'}: ${kinds.join(', ')}; widen the terminal or use --columns / --format tsv)`), mode.width));
   }
   return out;
 }

@@ -1,12 +1,13 @@
 /**
  * Terminal output (issue 11): what a narrow terminal gives up first in `runs ls` (#8),
- * `runs diff` keys and changes (#11), long values in `runs describe` (#12), …
+ * `runs diff` keys and changes (#11), long values in `runs describe` (#12), terminal escapes
+ * in values (#33).
  * Exact expected output on fixtures/mlruns, at 80 and 160 columns.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { wrapText } from '../../src/render/format.js';
+import { escapeControls, wrapText } from '../../src/render/format.js';
 import { FIXTURE, copyStore, mlr } from '../helpers.js';
 
 const S = ['--store', FIXTURE];
@@ -291,5 +292,64 @@ describe('runs describe: long values collapsed on a terminal (issue 11 #12)', ()
       const longer = await mlr(['--store', store, 'runs', 'describe', '65035d79'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '79' } });
       expect(longer.stdout).toMatch(/\ntags\.note {12}x+… \[\d+ more characters; --full or --format json shows all\]\n/);
     });
+  });
+});
+
+// screen-clear, colour, window title, an OSC 8 hyperlink, BEL, C1 CSI and NEL, DEL, CR, NUL
+const HOSTILE = 'a\x1b[2J\x1b[31mred\x1b]0;pwned\x07\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\\u009b2J\u0085\x7f\r\x00z';
+const SHOWN = 'a\\x1b[2J\\x1b[31mred\\x1b]0;pwned\\x07\\x1b]8;;http://evil.example\\x1b\\link\\x1b]8;;\\x1b\\\\x9b2J\\x85\\x7f\\x0d\\x00z';
+/** Anything a terminal would act on, but tab and newline. */
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+describe('control characters are shown, never sent, on a terminal (issue 11 #33)', () => {
+  it('escapeControls writes C0 (but tab and newline), DEL and C1 as \\xNN and leaves the rest', () => {
+    expect(escapeControls(HOSTILE)).toBe(SHOWN);
+    expect(escapeControls('tab\there\nnewline é 😀 \u00a0 ⏎')).toBe('tab\there\nnewline é 😀 \u00a0 ⏎');
+    for (let c = 0; c <= 0xa0; c++) {
+      const ch = String.fromCharCode(c);
+      const control = (c < 0x20 && c !== 9 && c !== 10) || (c >= 0x7f && c <= 0x9f);
+      expect(escapeControls(ch)).toBe(control ? `\\x${c.toString(16).padStart(2, '0')}` : ch);
+    }
+  });
+
+  it('runs ls, runs describe, runs diff and warnings on a terminal; CSV, TSV and JSON keep the bytes', async () => {
+    const store = copyStore();
+    try {
+      const run = path.join(store, '234684999513866976', '65035d79c11541c68301c409c65af1ee');
+      fs.writeFileSync(path.join(run, 'params', 'lr'), HOSTILE);
+      fs.writeFileSync(path.join(run, 'tags', 'team'), HOSTILE);
+      fs.appendFileSync(path.join(run, 'metrics', 'val_loss'), '\x1b[2J\x1b]0;title\x07 0.5 3\n');
+      const env = { env: { MLR_FORCE_TTY: '1', COLUMNS: '300' } };
+      const S2 = ['--store', store];
+
+      const ls = await mlr([...S2, 'runs', 'ls', '-e', 'sweep', '--max-results', '2', '--columns', 'run_name,params.lr,tags.team'], env);
+      // cut to the column's 24 characters like any long value: the escapes count
+      const cut = SHOWN.slice(0, 23) + '…';
+      expect(ls.stdout).toBe(
+        ['Name                 ' + 'lr'.padEnd(24) + '  team', `rmsprop-lr1e-4-bs64  ${cut}  ${cut}`, 'AdamW-lr1e-4-bs32    ' + '1e-4'.padEnd(24) + '  nlp', ''].join('\n'),
+      );
+      const warning = "/metrics/val_loss line 21: timestamp '\\x1b[2J\\x1b]0;title\\x07' is not an integer\n";
+
+      const describe = await mlr([...S2, 'runs', 'describe', '65035d79'], env);
+      expect(describe.stdout).toContain(`\nparams.lr            ${SHOWN}\n`);
+      expect(describe.stdout).toContain(`\ntags.team            ${SHOWN}\n`);
+      const diff = await mlr([...S2, 'runs', 'diff', '65035d79', '0fcd845b', '--only-changed'], env);
+      expect(diff.stdout).toContain(`*  params.lr           ${SHOWN.slice(0, 31)}…  1e-4`);
+      for (const r of [describe, diff]) {
+        expect(r.stdout).not.toMatch(RAW_CONTROL);
+        expect(r.stderr).toContain(warning);
+        expect(r.stderr).not.toMatch(RAW_CONTROL);
+      }
+
+      // as data, the value is the value
+      const csv = await mlr([...S2, 'runs', 'ls', '-e', 'sweep', '--max-results', '1', '--columns', 'params.lr', '--format', 'csv']);
+      expect(csv.stdout).toBe(`params.lr\n"${HOSTILE}"\n`);
+      const tsv = await mlr([...S2, 'runs', 'ls', '-e', 'sweep', '--max-results', '1', '--columns', 'params.lr', '--format', 'tsv']);
+      expect(tsv.stdout).toBe(`params.lr\n${HOSTILE.replace(/\\/g, '\\\\').replace(/\r/g, '\\r')}\n`);
+      const json = JSON.parse((await mlr([...S2, 'runs', 'describe', '65035d79', '--format', 'json'])).stdout) as { data: { params: { key: string; value: string }[] } };
+      expect(json.data.params.find((p) => p.key === 'lr')?.value).toBe(HOSTILE);
+    } finally {
+      fs.rmSync(path.dirname(store), { recursive: true, force: true });
+    }
   });
 });
