@@ -98,6 +98,35 @@ export function matchLike(value: string, pattern: string, ci: boolean): boolean 
   return j === p.length;
 }
 
+/** Whether a LIKE pattern has regex syntax besides `%` and `_` (MLflow's regex would read it). */
+export function hasRegexSyntax(pattern: string): boolean {
+  return /[\\^$.|?*+()[\]{}]/.test(pattern);
+}
+
+/**
+ * What MLflow's file store answers for `value LIKE pattern` (ILIKE when `ci`), for a pattern
+ * with no regex syntax but `%` and `_` (see hasRegexSyntax), without building its regex:
+ * MLflow turns `%` into `.*` and `_` into `.`, matches at the start (`re.match`) and, unless
+ * the pattern ends with `%`, anchors with `$`, which also matches before a final newline.
+ * Python's `.` matches anything but a newline, so every newline of the value must meet a
+ * newline of the pattern: line by line, the rest is plain LIKE (matchLike). Linear, where
+ * the regex takes exponential time on `'%a%a%a%a%b'`. Case folding is matchLike's.
+ */
+export function matchMlflowLike(value: string, pattern: string, ci: boolean): boolean {
+  const open = pattern.endsWith('%'); // `.*` last and no `$`: a prefix of the value is enough
+  const p = (open ? pattern.replace(/%+$/, '') : pattern).split('\n');
+  const whole = (v: string[]): boolean => v.length === p.length && v.every((line, i) => matchLike(line, p[i]!, ci));
+  const v = value.split('\n');
+  if (open) {
+    if (v.length < p.length) return false;
+    const k = p.length - 1;
+    for (let i = 0; i < k; i++) if (!matchLike(v[i]!, p[i]!, ci)) return false;
+    return matchLike(v[k]!, p[k]! + '%', ci);
+  }
+  // `$` matches at the end, or before a newline that ends the value
+  return whole(v) || (value.endsWith('\n') && whole(v.slice(0, -1)));
+}
+
 /** The regular expression MLflow builds from a LIKE pattern (`_convert_like_pattern_to_regex`). */
 export function mlflowLikeRegexSource(pattern: string): string {
   let p = pattern;

@@ -1,10 +1,12 @@
 /**
  * LIKE / ILIKE (issue 11 #32, #4): a linear-time matcher that gives exactly the answers of
- * the regex it replaced, and the documented treatment of newlines and case.
+ * the regex it replaced, the documented treatment of newlines and case, and model filters'
+ * regex-style LIKE without a backtracking regex.
  */
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/search/evaluate.js';
-import { matchLike } from '../../src/search/like.js';
+import { hasRegexSyntax, matchLike, matchMlflowLike } from '../../src/search/like.js';
+import { likeToRegex, matchesModel, parseModelFilter } from '../../src/search/model-filter.js';
 import { parseFilter } from '../../src/search/parser.js';
 import type { SearchableRun } from '../../src/store/types.js';
 import { seededRandom } from '../helpers.js';
@@ -106,5 +108,46 @@ describe('LIKE and ILIKE: newlines and case (docs/search.md, issue 11 #4)', () =
   it("the Turkish dotless ı and dotted İ stay apart from i and I (Python's re folds them)", () => {
     expect(holds('I', "tags.t ILIKE 'ı'")).toBe(false);
     expect(holds('i', "tags.t ILIKE 'İ'")).toBe(false);
+  });
+});
+
+describe("model filters: MLflow's regex LIKE without a regex (issue 11 #32)", () => {
+  it("'%a%a%a%a%a%a%a%b' on a 60-character model name answers at once", () => {
+    const t0 = performance.now();
+    expect(matchesModel(parseModelFilter(`name LIKE '${'%a'.repeat(8)}%b'`), 'a'.repeat(60), new Map())).toBe(false);
+    expect(matchesModel(parseModelFilter(`name ILIKE '${'%a'.repeat(8)}%b'`), 'A'.repeat(60) + 'B', new Map())).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+
+  it('gives the regex answers on 20,000 seeded random cases (values without \\r, U+2028, U+2029)', () => {
+    const rand = seededRandom(3211);
+    const alphabet = ['a', 'A', 'b', '%', '%', '_', '_', 'é', 'É', 'ß', 'ẞ', 'k', '\u212a', '\n', '\n', '😀', ' '];
+    const pick = (n: number): string => Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]!).join('');
+    const wrong: string[] = [];
+    for (let k = 0; k < 20_000; k++) {
+      const pattern = pick(Math.floor(rand() * 7));
+      const value = rand() < 0.5 ? pick(Math.floor(rand() * 9)) : pattern.replace(/[%_]/g, () => pick(Math.floor(rand() * 3)));
+      for (const ci of [false, true]) {
+        if (matchMlflowLike(value, pattern, ci) !== likeToRegex(pattern, ci).test(value)) wrong.push(JSON.stringify([value, pattern, ci]));
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("follows Python's regex where JavaScript's differs: `.` matches \\r", () => {
+    expect(matchMlflowLike('a\rb', 'a_b', false)).toBe(true);
+    expect(matchMlflowLike('a\r\nb', 'a%', false)).toBe(true);
+    expect(matchMlflowLike('abc\n', 'abc', false)).toBe(true); // `$` before a final newline
+    expect(matchMlflowLike('abc\n\n', 'abc', false)).toBe(false);
+    expect(matchMlflowLike('a\nb', 'a%b', false)).toBe(false); // `.*` stops at a newline
+    expect(matchMlflowLike('a\nb', 'a\n%', false)).toBe(true);
+    expect(matchMlflowLike('x\nb', '%b', false)).toBe(false); // re.match: from the start
+  });
+
+  it('patterns with regex syntax still go to the regex, as MLflow reads them', () => {
+    expect(hasRegexSyntax('v[i]sion')).toBe(true);
+    expect(hasRegexSyntax('res%net_v2-final')).toBe(false);
+    expect(parseModelFilter("name LIKE 'v[i]s%'")[0]!.regex).toBeInstanceOf(RegExp);
+    expect(parseModelFilter("name LIKE 'res%'")[0]!.regex).toBeUndefined();
   });
 });
