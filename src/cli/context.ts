@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { decideOutputMode, type OutputMode } from '../render/output.js';
 import { UsageError } from '../errors.js';
 import type { ArtifactRepository, Backend, ModelRegistry, TrackingReader, TrackingWriter } from '../store/backend.js';
+import { escapeControls } from '../render/format.js';
 import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
 import type { Problem } from '../store/types.js';
 import type { CliIO } from './io.js';
@@ -79,7 +80,7 @@ export function createContext(cmd: Command): Context {
   const problemLine = (p: Problem): void => {
     if (printed.has(p.message)) return;
     printed.add(p.message);
-    io.stderr.write(`mlr: warning: ${p.message}\n`);
+    io.stderr.write(`mlr: warning: ${escapeControls(p.message)}\n`);
   };
   const ctx: Context = {
     io,
@@ -132,7 +133,7 @@ export function createContext(cmd: Command): Context {
       });
     },
     warn(message: string) {
-      if (!globals.quiet) io.stderr.write(`mlr: warning: ${message}\n`);
+      if (!globals.quiet) io.stderr.write(`mlr: warning: ${escapeControls(message)}\n`);
     },
     info(message: string) {
       if (globals.verbose) io.stderr.write(`mlr: ${message}\n`);

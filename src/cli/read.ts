@@ -131,14 +131,15 @@ export function registerRead(program: Command): void {
     .description('show one run: info, latest metrics, params, tags, dataset inputs')
     .argument('<run>', 'run id, or a unique prefix of at least 6 characters')
     .option('--format <format>', 'json (MLflow REST Run) or table', choice(['json', 'table'] as const), 'table')
+    .option('--full', 'on a terminal, show long values whole (they are cut to three lines)')
     .addHelpText('after', '\nExample:\n  mlr runs describe 0fcd845b --format json | jq .data.metrics')
-    .action(async (id: string, opts: { format: 'json' | 'table' }, cmd: Command) => {
+    .action(async (id: string, opts: { format: 'json' | 'table'; full?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
       const { describeRun } = await import('../commands/runs.js');
       const { renderJson, renderRunDescription, runJson } = await import('../render/views.js');
       const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), id);
       ctx.flushProblems();
-      await ctx.out(opts.format === 'json' ? renderJson(runJson(run, run.entry.problems)) : renderRunDescription(run, run.entry.problems, ctx.mode));
+      await ctx.out(opts.format === 'json' ? renderJson(runJson(run, run.entry.problems)) : renderRunDescription(run, run.entry.problems, ctx.mode, { full: opts.full }));
     });
 
   runs

@@ -4,6 +4,7 @@
  * (the latest value); these read every line of the metric file, streamed, one file at a time.
  */
 import { FilterError, NotFoundError, UsageError } from '../errors.js';
+import { parseOrderByCall } from '../search/order-by.js';
 import { MinMaxDownsampler } from '../render/downsample.js';
 import { renderSparkline } from '../render/spark.js';
 import { isLater, type MetricLine } from '../store/file/metrics.js';
@@ -27,10 +28,32 @@ export type AggregateValue = number | bigint | string | null;
 /** Characters in a sparkline cell. */
 export const SPARK_CELLS = 16;
 
-const CALL_RE = /^\s*([A-Za-z_]+)\s*\(\s*(.*?)\s*\)\s*$/s;
+// no parentheses inside the argument: no metric name has them (`min(x))` is not a call)
+const CALL_RE = /^\s*([A-Za-z_]+)\s*\(\s*([^()]*?)\s*\)\s*$/s;
 
 function unquote(s: string): string {
   return /^(`.*`|".*")$/s.test(s) ? s.slice(1, -1) : s;
+}
+
+/** How a bad aggregate is reported: what is wrong, its code, and whether the name or the argument is to blame. */
+type Complain = (message: string, code: string, at: 'fn' | 'arg') => Error;
+
+/** The aggregate `fn(arg)` names; throws what `complain` makes for an unknown function or a non-metric argument. */
+function aggregateSpec(fnWritten: string, arg: string, text: string, complain: Complain): AggregateSpec {
+  const fnText = fnWritten.toLowerCase();
+  const fn = fnText === 'spark' ? 'spark' : (AGGREGATE_FNS as readonly string[]).includes(fnText) ? (fnText as AggregateFn) : undefined;
+  if (fn === undefined) {
+    throw complain(`unknown aggregate '${fnWritten}' in '${text}': use one of ${[...AGGREGATE_FNS, 'spark'].join(', ')}`, 'unknown-aggregate', 'fn');
+  }
+  let metric: string;
+  const dot = arg.indexOf('.');
+  const prefix = dot > 0 ? arg.slice(0, dot) : '';
+  if (prefix === 'metrics' || prefix === 'metric') metric = unquote(arg.slice(dot + 1));
+  else if (['params', 'param', 'parameters', 'tags', 'tag', 'attributes', 'attribute', 'attr', 'run', 'datasets', 'dataset'].includes(prefix)) {
+    throw complain(`${fn}() takes a metric, e.g. ${fn}(metrics.val_loss); got '${arg}'`, 'aggregate-not-metric', 'arg');
+  } else metric = unquote(arg);
+  if (metric === '') throw complain(`${fn}() needs a metric, e.g. ${fn}(metrics.val_loss)`, 'aggregate-not-metric', 'arg');
+  return { key: `${fn}(metrics.${metric})`, fn, metric };
 }
 
 /**
@@ -41,21 +64,7 @@ function unquote(s: string): string {
 export function parseAggregate(text: string): AggregateSpec | undefined {
   const m = CALL_RE.exec(text);
   if (!m) return undefined;
-  const fnText = m[1]!.toLowerCase();
-  const arg = m[2]!;
-  const fn = fnText === 'spark' ? 'spark' : (AGGREGATE_FNS as readonly string[]).includes(fnText) ? (fnText as AggregateFn) : undefined;
-  if (fn === undefined) {
-    throw new UsageError(`unknown aggregate '${m[1]}' in '${text.trim()}': use one of ${[...AGGREGATE_FNS, 'spark'].join(', ')}`, 'unknown-aggregate');
-  }
-  let metric: string;
-  const dot = arg.indexOf('.');
-  const prefix = dot > 0 ? arg.slice(0, dot) : '';
-  if (prefix === 'metrics' || prefix === 'metric') metric = unquote(arg.slice(dot + 1));
-  else if (['params', 'param', 'parameters', 'tags', 'tag', 'attributes', 'attribute', 'attr', 'run', 'datasets', 'dataset'].includes(prefix)) {
-    throw new UsageError(`${fn}() takes a metric, e.g. ${fn}(metrics.val_loss); got '${arg}'`, 'aggregate-not-metric');
-  } else metric = unquote(arg);
-  if (metric === '') throw new UsageError(`${fn}() needs a metric, e.g. ${fn}(metrics.val_loss)`, 'aggregate-not-metric');
-  return { key: `${fn}(metrics.${metric})`, fn, metric };
+  return aggregateSpec(m[1]!, m[2]!, text.trim(), (message, code) => new UsageError(message, code));
 }
 
 /** Running state for every aggregate of one metric history. */
@@ -159,24 +168,15 @@ export interface AggregateOrder {
 
 /**
  * Parses an order-by clause whose key is an aggregate (`argmin(metrics.val_loss) asc`).
- * Returns undefined when the key is not a call (a plain key for the search module).
+ * Returns undefined when the key is not a call (a plain key for the search module). Every
+ * error is a FilterError with a caret: trailing text after the call or the direction
+ * (issue 11 #29), an unknown function, a non-metric argument, a sparkline.
  */
 export function parseAggregateOrderBy(clause: string): AggregateOrder | undefined {
-  const m = /^(.*\))\s*(\S*)\s*$/s.exec(clause.trim());
-  if (!m) return undefined;
-  const spec = parseAggregate(m[1]!);
-  if (!spec) return undefined;
-  const dir = m[2]!.toLowerCase();
-  if (dir !== '' && dir !== 'asc' && dir !== 'desc') {
-    // the search module's wording and caret (spec §5.1)
-    const at = clause.lastIndexOf(m[2]!);
-    throw new FilterError(
-      `Invalid ordering key in order_by clause '${clause}'. — the direction is ASC or DESC, found '${m[2]}'`,
-      clause,
-      [at, at + m[2]!.length],
-      'order-by-direction',
-    );
-  }
-  if (spec.fn === 'spark') throw new UsageError(`cannot order by a sparkline: '${clause}'`, 'order-by-spark');
-  return { spec, descending: dir === 'desc' };
+  const call = parseOrderByCall(clause);
+  if (!call) return undefined;
+  const text = clause.slice(...call.callPos);
+  const spec = aggregateSpec(call.fn, call.arg, text, (message, code, at) => new FilterError(message, clause, at === 'fn' ? call.fnPos : call.argPos, code));
+  if (spec.fn === 'spark') throw new FilterError(`cannot order by a sparkline: '${clause}'`, clause, call.fnPos, 'order-by-spark');
+  return { spec, descending: !call.ascending };
 }

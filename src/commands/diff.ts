@@ -18,6 +18,11 @@ export interface DiffRow {
   values: DiffValue[];
   /** false when every run has the same value (NaN equals NaN, missing equals missing) */
   changed: boolean;
+  /**
+   * true for the rows that tell runs apart rather than compare them (`run_id`, `run_name`,
+   * `start_time`, `end_time`): never shown as a change, and `onlyChanged` keeps only `run_id`
+   */
+  identity?: boolean;
   /** metrics of exactly two runs: second − first (null when either is missing) */
   delta?: number | null;
 }
@@ -25,10 +30,15 @@ export interface DiffRow {
 export interface RunDiff {
   runs: RunEntry[];
   rows: DiffRow[];
+  /** the rows were cut to those that changed */
+  onlyChanged?: boolean;
 }
 
 /** Attribute rows, in this order; times are epoch milliseconds. */
 const ATTRIBUTES = ['run_id', 'run_name', 'experiment', 'status', 'user_id', 'start_time', 'end_time', 'duration', 'lifecycle_stage'] as const;
+
+/** Attribute rows that identify a run: they differ between any two runs, which says nothing. */
+const IDENTITY = new Set<string>(['run_id', 'run_name', 'start_time', 'end_time']);
 
 /** Tags left out: the run name is already an attribute row. */
 const SKIP_TAGS = new Set(['mlflow.runName']);
@@ -52,7 +62,9 @@ function sortedKeys(maps: readonly Map<string, unknown>[]): string[] {
 
 /**
  * Compares runs given by id or unique prefix (at least two). Reads each run's params, tags
- * and latest metrics once. `onlyChanged` keeps only rows whose values differ.
+ * and latest metrics once. `onlyChanged` keeps only rows whose values differ, and the
+ * `run_id` row to say which run is which (issue 11 #11: run names and times always differ,
+ * which is no change). A renderer that rounds may hide more (see render/diff.ts).
  */
 export async function diffRuns(store: TrackingReader, ids: readonly string[], options: { onlyChanged?: boolean } = {}): Promise<RunDiff> {
   if (ids.length < 2) throw new UsageError('runs diff needs at least two runs', 'diff-needs-two');
@@ -68,6 +80,7 @@ export async function diffRuns(store: TrackingReader, ids: readonly string[], op
   const rows: DiffRow[] = [];
   const push = (section: DiffSection, key: string, values: DiffValue[]): void => {
     const row: DiffRow = { section, key, values, changed: !values.every((v) => same(v, values[0]!)) };
+    if (section === 'attributes' && IDENTITY.has(key)) row.identity = true;
     if (section === 'metrics' && runs.length === 2) {
       const [a, b] = values;
       row.delta = typeof a === 'number' && typeof b === 'number' ? b - a : null;
@@ -78,5 +91,5 @@ export async function diffRuns(store: TrackingReader, ids: readonly string[], op
   for (const k of sortedKeys(params)) push('params', `params.${k}`, params.map((p) => p.get(k) ?? null));
   for (const k of sortedKeys(metrics)) push('metrics', `metrics.${k}`, metrics.map((m) => m.get(k)?.value ?? null));
   for (const k of sortedKeys(tags)) push('tags', `tags.${k}`, tags.map((t) => t.get(k) ?? null));
-  return { runs, rows: options.onlyChanged ? rows.filter((r) => r.changed) : rows };
+  return { runs, onlyChanged: options.onlyChanged === true, rows: options.onlyChanged ? rows.filter((r) => r.key === 'run_id' || (r.changed && !r.identity)) : rows };
 }

@@ -12,6 +12,7 @@
  * Pure: takes series and options, returns a string.
  */
 import { mergeBuckets, type Bucket } from './downsample.js';
+import { escapeControls, formatNumberShort } from './format.js';
 import type { ChartSeries } from './series.js';
 
 export type { ChartSeries } from './series.js';
@@ -40,6 +41,18 @@ const MIN_HEIGHT = 2;
 const COLORS = ['34', '33', '32', '31', '35', '36', '94', '93', '92', '91', '95', '96'];
 const ESC = '\x1b[';
 const RESET_FG = '\x1b[39m';
+
+/**
+ * Without colour, several lines drawn in the same box glyphs cannot be told apart: each
+ * series then draws every cell of its line with its own marker (issue 11 #10), shown in the
+ * legend. The list repeats after 12 series (the end numbers still tell them apart).
+ */
+const MARKS = ['*', '+', 'x', 'o', '#', '@', '%', '&', '=', '$', '~', '?'];
+
+/** The marker of series `i` when lines are told apart by markers. */
+export function seriesMark(i: number): string {
+  return MARKS[i % MARKS.length]!;
+}
 
 /** Escape code for series `i`'s colour (the palette repeats after 12 series). */
 function seriesColor(i: number): string {
@@ -193,6 +206,7 @@ function drawSeries(
   rowF: (v: number) => number,
   height: number,
   markers: { row: number; col: number; cell: Cell }[],
+  mark: string | undefined,
 ): { row: number; col: number } | undefined {
   const cols = buckets.length;
   const clampRow = (r: number) => Math.min(height - 1, Math.max(0, Math.round(r)));
@@ -246,7 +260,7 @@ function drawSeries(
     const low = next === undefined ? col.low : Math.min(col.low, next.first);
     const high = next === undefined ? col.high : Math.max(col.high, next.first);
     for (let r = low; r <= high; r++) {
-      const ch = glyph(left && r === col.first, next !== undefined && r === next.first, r < high, r > low);
+      const ch = mark ?? glyph(left && r === col.first, next !== undefined && r === next.first, r < high, r > low);
       grid[height - 1 - r]![c] = { ch, color: index };
     }
     if (col.posInf) markers.push({ row: 0, col: c, cell: { ch: '▲', color: index } });
@@ -284,13 +298,46 @@ function legendNotes(s: ChartSeries, log: boolean): string[] {
   return notes;
 }
 
-function legendLines(series: readonly ChartSeries[], color: boolean, log: boolean): string[] {
+/** A value for the legend: four significant digits, `-` when there is none. */
+function legendValue(v: number | undefined): string {
+  return v === undefined ? '-' : formatNumberShort(v, 4);
+}
+
+/**
+ * A line per series: its number (several series), its colour or marker, its label, then
+ * the last, lowest and highest value as logged (issue 11 #10), aligned across series, and
+ * notes. When a label and its values do not fit in `width`, every series puts its values on
+ * a line of their own under its label: labels are never cut.
+ */
+function legendLines(
+  series: readonly ChartSeries[],
+  opts: { color: boolean; log: boolean; marks: boolean; width: number; unlabeled?: ReadonlySet<number> },
+): string[] {
   const numbered = series.length > 1;
-  return series.map((s, i) => {
-    const mark = color ? `${seriesColor(i)}──${RESET_FG}` : '──';
-    const notes = legendNotes(s, log);
-    const head = numbered ? `${String(i + 1).padStart(String(series.length).length)} ${mark}` : mark;
-    return `${head} ${s.label}${notes.length > 0 ? `  (${notes.join(', ')})` : ''}`;
+  const nw = String(series.length).length;
+  const stats = series.map((s) =>
+    s.last === undefined ? undefined : { last: legendValue(s.last), min: legendValue(s.min), max: legendValue(s.max) },
+  );
+  const w = (k: 'last' | 'min' | 'max') => Math.max(0, ...stats.map((x) => (x ? x[k].length : 0)));
+  const [lastW, minW, maxW] = [w('last'), w('min'), w('max')];
+  const headW = (numbered ? nw + 1 : 0) + (opts.marks ? 1 : 2);
+  const labels = series.map((s) => escapeControls(s.label));
+  const labelW = Math.max(0, ...labels.map((l) => [...l].length));
+  const statsText = (i: number): string => {
+    const st = stats[i]!;
+    return `last ${st.last.padStart(lastW)}  min ${st.min.padStart(minW)}  max ${st.max.padStart(maxW)}`;
+  };
+  const statsW = stats.some(Boolean) ? `last ${''.padEnd(lastW)}  min ${''.padEnd(minW)}  max ${''.padEnd(maxW)}`.length : 0;
+  const oneLine = headW + 1 + labelW + 2 + statsW <= opts.width;
+  return series.flatMap((s, i) => {
+    const mark = opts.marks ? seriesMark(i) : opts.color ? `${seriesColor(i)}──${RESET_FG}` : '──';
+    const notes = legendNotes(s, opts.log);
+    if (opts.unlabeled?.has(i)) notes.push('no room for its end label');
+    const head = numbered ? `${String(i + 1).padStart(nw)} ${mark}` : mark;
+    const tail = notes.length > 0 ? `  (${notes.join(', ')})` : '';
+    if (!stats[i]) return [`${head} ${labels[i]}${tail}`];
+    if (oneLine) return [`${head} ${labels[i]!.padEnd(labelW)}  ${statsText(i)}${tail}`];
+    return [`${head} ${labels[i]}`, `${' '.repeat(headW + 1)}${statsText(i)}${tail}`];
   });
 }
 
@@ -302,12 +349,14 @@ function legendLines(series: readonly ChartSeries[], color: boolean, log: boolea
  * bottom row and marked ▲/▼, and notes in the legend count them.
  */
 export function renderChart(series: readonly ChartSeries[], options: ChartOptions): string {
-  const title = options.title ? [options.title] : [];
+  const title = options.title ? [escapeControls(options.title)] : [];
   if (series.length === 0) return [...title, 'No data to plot.'].join('\n');
   const height = Math.max(MIN_HEIGHT, Math.floor(options.height));
   const log = options.logY ?? false;
   const plottable = series.some((s) => s.buckets.some((b) => b.finite + b.posInf + b.negInf > 0));
-  if (!plottable) return [...title, 'No plottable values.', ...legendLines(series, options.color, log)].join('\n');
+  const marks = !options.color && series.length > 1;
+  const legendOpts = { color: options.color, log, marks, width: Math.floor(options.width) };
+  if (!plottable) return [...title, 'No plottable values.', ...legendLines(series, legendOpts)].join('\n');
 
   const { lo, hi } = yRange(series, height, log);
   const ticks = Array.from({ length: height }, (_, i) => lo + ((hi - lo) * i) / (height - 1));
@@ -323,9 +372,8 @@ export function renderChart(series: readonly ChartSeries[], options: ChartOption
     }
 
   const n = series.length;
-  const allIndexes = Array.from({ length: n }, (_, i) => String(i + 1)).join(',');
-  const gutterText = n > 1 ? Math.min(allIndexes.length, Math.max(String(n).length, 5)) : 0;
-  const gutter = n > 1 ? 1 + gutterText : 0;
+  // columns right of the plot, for the number of a line that ends at its right edge
+  const gutter = n > 1 ? 1 + String(n).length : 0;
   const plotWidth = Math.max(MIN_PLOT_WIDTH, Math.floor(options.width) - labelWidth - 2 - gutter);
 
   const colOf = (x: number) => (xMax > xMin ? Math.round(((x - xMin) / (xMax - xMin)) * (plotWidth - 1)) : 0);
@@ -336,46 +384,46 @@ export function renderChart(series: readonly ChartSeries[], options: ChartOption
     Array.from({ length: plotWidth }, () => ({ ch: ' ', color: -1 })),
   );
   const axis: Cell[] = Array.from({ length: height }, () => ({ ch: '┤', color: -1 }));
-  const ends: string[][] = Array.from({ length: height }, () => []);
   const endPoints: { row: number; col: number; index: number }[] = [];
   const markers: { row: number; col: number; cell: Cell }[] = [];
   series.forEach((s, i) => {
-    const end = drawSeries(grid, axis, binColumns(s.buckets, colOf, plotWidth), i, rowF, height, markers);
+    const end = drawSeries(grid, axis, binColumns(s.buckets, colOf, plotWidth), i, rowF, height, markers, marks ? seriesMark(i) : undefined);
     if (end !== undefined) endPoints.push({ row: height - 1 - end.row, col: end.col, index: i });
   });
   for (const m of markers) grid[m.row]![m.col] = m.cell;
+  // the gutter joins the plot's rows, so a label can run into it
+  for (const row of grid) for (let k = 0; k < gutter; k++) row.push({ ch: ' ', color: -1 });
+  const unlabeled = new Set<number>();
   if (n > 1) {
-    // number each line at its end: right after its last point when those cells are free,
-    // else in the gutter right of the plot, on the same row
+    // number each line right after its last point, on its row, or nudged up to three rows up
+    // or down when that place is taken; with no free place near, the legend says so (issue 11
+    // #10: labels used to pile up as `1,2,+` at the right edge, away from their lines)
+    const free = (r: number, from: number, len: number): boolean => {
+      const row = grid[r];
+      if (row === undefined || from + len > row.length) return false;
+      for (let k = from; k < Math.min(row.length, from + len + 1); k++) if (row[k]!.ch !== ' ') return false;
+      return true;
+    };
     for (const e of endPoints) {
       const label = String(e.index + 1);
-      const row = grid[e.row]!;
       const from = e.col + 1;
-      const fits = from + label.length < plotWidth && row.slice(from, from + label.length + 1).every((c) => c.ch === ' ');
-      if (fits) [...label].forEach((ch, k) => (row[from + k] = { ch, color: e.index }));
-      else ends[e.row]!.push(label);
+      const r = [0, -1, 1, -2, 2, -3, 3].map((d) => e.row + d).find((row) => free(row, from, label.length));
+      if (r === undefined) unlabeled.add(e.index);
+      else [...label].forEach((ch, k) => (grid[r]![from + k] = { ch, color: e.index }));
     }
   }
 
-  const lines: string[] = options.title ? [options.title] : [];
+  const lines: string[] = options.title ? [escapeControls(options.title)] : [];
   for (let r = 0; r < height; r++) {
     const label = labels[height - 1 - r]!.padStart(labelWidth);
     const cells = [axis[r]!, ...grid[r]!];
     let used = cells.length;
     while (used > 1 && cells[used - 1]!.ch === ' ') used--;
-    let line = `${label} ${paint(cells.slice(0, used), options.color)}`;
-    const end = ends[r]!;
-    if (n > 1 && end.length > 0) {
-      let text = end.join(',');
-      if (text.length > gutterText) text = `${text.slice(0, gutterText - 1)}+`;
-      if (options.color && end.length === 1) text = `${seriesColor(Number(end[0]) - 1)}${text}${RESET_FG}`;
-      line += ' '.repeat(cells.length - used + 1) + text;
-    }
-    lines.push(line);
+    lines.push(`${label} ${paint(cells.slice(0, used), options.color)}`);
   }
   lines.push(`${' '.repeat(labelWidth + 1)}└${'─'.repeat(plotWidth)}`);
   lines.push(xAxisLabels(xMin, xMax, plotWidth, labelWidth + 2, options));
-  lines.push(...legendLines(series, options.color, log));
+  lines.push(...legendLines(series, { ...legendOpts, unlabeled }));
   return lines.join('\n');
 }
 

@@ -79,24 +79,36 @@ export function renderDiff(d: RunDiff, format: DiffFormat, mode: OutputMode, opt
   const precision = opts.precision ?? 5;
   const idWidth = shortIdWidth(d.runs.map((r) => r.info.run_id));
   const marker = !mode.color; // without colour, a * marks the rows that differ
+  // a row is a change when its values differ as shown (issue 11 #11: `50.0s | 50.0s`, whose
+  // milliseconds differ, is not one); rows that only tell the runs apart never are
+  const shown = d.rows.map((row) => {
+    const texts = row.values.map((v) => ttyValue(row, v, precision, idWidth));
+    return { row, texts, changed: !row.identity && texts.some((t) => t !== texts[0]) };
+  });
+  const listed = d.onlyChanged ? shown.filter((x) => x.changed || x.row.key === 'run_id') : shown;
+  const names = d.runs.map((r) => r.info.run_name);
   const cols: Column[] = [
     ...(marker ? [{ header: '' }] : []),
-    { header: 'key', maxWidth: 40 },
-    ...d.runs.map((r): Column => ({ header: r.info.run_name || r.info.run_id.slice(0, idWidth), maxWidth: 32 })),
+    // keys are wrapped, never cut: two cut keys can look the same (`metrics.va…` twice)
+    { header: 'key', maxWidth: 40, wrap: true, shrinkLast: true, minWidth: 12 },
+    ...d.runs.map(
+      (r, i): Column => ({
+        // a run's name, unless another run has the same one (or it has none): then its id
+        header: names[i] && names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : r.info.run_id.slice(0, idWidth),
+        maxWidth: 32,
+      }),
+    ),
     ...(two ? [{ header: 'change', align: 'right' as const }] : []),
   ];
-  const rows: Cell[][] = d.rows.map((row) => {
-    const tone = row.changed ? 'yellow' : 'dim';
-    const values: Cell[] = row.values.map((v) => {
-      const text = ttyValue(row, v, precision, idWidth);
-      return text === null ? { text: '-', tone: 'dim' } : { text, tone };
-    });
+  const rows: Cell[][] = listed.map(({ row, texts, changed }) => {
+    const tone = row.identity ? undefined : changed ? 'yellow' : 'dim';
+    const values: Cell[] = texts.map((text) => (text === null ? { text: '-', tone: 'dim' } : tone ? { text, tone } : text));
     let change: Cell[] = [];
     if (two) {
       const [a] = row.values;
       change = [row.delta === undefined || row.delta === null ? '' : formatDelta(row.delta, a as number, precision)];
     }
-    return [...(marker ? [row.changed ? '*' : ''] : []), row.key, ...values, ...change];
+    return [...(marker ? [changed ? '*' : ''] : []), row.key, ...values, ...change];
   });
   return renderAligned(cols, rows, mode).text;
 }

@@ -5,6 +5,7 @@
 import type { Finding } from '../doctor/types.js';
 import type { OutputMode } from './output.js';
 import { renderJson, renderTsv } from './table.js';
+import { escapeControls } from './format.js';
 
 export type DoctorFormat = 'table' | 'json' | 'tsv';
 
@@ -64,7 +65,9 @@ export function renderFindingsTable(findings: Finding[], mode: OutputMode, what:
   const textW = Math.max(30, mode.width - indent.length);
   const head = ['SEVERITY'.padEnd(sevW), 'CODE'.padEnd(codeW), 'PATH'].join(gap);
   const lines = [mode.color ? k.bold(head) : head];
-  for (const f of findings) {
+  for (const given of findings) {
+    // paths and messages can quote a store's bytes: show control characters, never send them (issue 11 #33)
+    const f = { ...given, path: escapeControls(given.path), message: escapeControls(given.message), fix: given.fix && escapeControls(given.fix), command: given.command && escapeControls(given.command) };
     lines.push([severityCell(f, mode, sevW), f.code.padEnd(codeW), f.path].join(gap).replace(/\s+$/, ''));
     if (what === 'fixed') {
       // what was done, not again what was wrong

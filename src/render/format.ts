@@ -115,3 +115,43 @@ export function truncate(s: string, max: number): string {
   if ([...s].length <= max) return s;
   return [...s].slice(0, Math.max(0, max - 1)).join('') + '…';
 }
+
+/**
+ * `s` cut into lines of at most `width` characters, each break just after a `.` `/` `_` `-`
+ * or space where the line has one (so `metrics.val_loss` breaks as `metrics.` + `val_loss`),
+ * else at the width. Joined again, the lines are `s`.
+ */
+export function wrapText(s: string, width: number): string[] {
+  const chars = [...s];
+  if (width <= 0 || chars.length <= width) return [s];
+  const lines: string[] = [];
+  let start = 0;
+  while (chars.length - start > width) {
+    let cut = start + width;
+    for (let k = start + width - 1; k > start; k--) {
+      if ('./_- '.includes(chars[k]!)) {
+        cut = k + 1;
+        break;
+      }
+    }
+    lines.push(chars.slice(start, cut).join(''));
+    start = cut;
+  }
+  lines.push(chars.slice(start).join(''));
+  return lines;
+}
+
+// C0 controls but tab and newline, DEL and C1: what a terminal acts on (ESC starts colour,
+// screen-clear, title and OSC 8 hyperlink sequences; C1 has the 8-bit forms of them)
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * `s` with every control character a terminal would act on written out as `\xNN` (issue 11
+ * #33: a param value could clear the screen or retitle the window). Tabs and newlines are
+ * left to the caller. For terminal output only: JSON, CSV and TSV keep values as data.
+ */
+export function escapeControls(s: string): string {
+  CONTROLS.lastIndex = 0;
+  if (!CONTROLS.test(s)) return s;
+  return s.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

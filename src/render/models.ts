@@ -4,7 +4,7 @@
  */
 import type { LoggedModelView, ModelView, VersionView } from '../commands/models.js';
 import type { ModelVersion, RegisteredModel } from '../store/backend.js';
-import { formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber } from './format.js';
+import { escapeControls, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber } from './format.js';
 import type { OutputMode } from './output.js';
 import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
 
@@ -53,7 +53,8 @@ export function registeredModelJson(m: RegisteredModel, views: VersionView[] = [
 const aliasText = (m: RegisteredModel, sep: string): string => m.aliases.map((a) => `${a.alias}${sep}v${a.version}`).join(', ');
 const tagText = (tags: { key: string; value: string }[]): string => tags.map((t) => `${t.key}=${t.value}`).join(', ');
 const flavorText = (f: string[] | null): string => (f === null ? '' : f.join(', '));
-const oneLine = (s: string): string => s.replace(/\r?\n/g, ' ⏎ ');
+/** A value on one terminal line: line breaks as ⏎, control characters escaped (issue 11 #33). */
+const oneLine = (s: string): string => escapeControls(s.replace(/\r?\n/g, ' ⏎ '));
 
 function stageCell(stage: string): Cell {
   switch (stage) {
@@ -231,7 +232,7 @@ export function renderModelDescription(view: ModelView, format: 'table' | 'json'
   }
   const w = Math.max(...pairs.map(([k]) => k.length));
   const key = (k: string): string => (mode.color ? mode.chalk.dim(k.padEnd(w)) : k.padEnd(w));
-  let text = pairs.map(([k, v]) => `${key(k)}  ${oneLine(v)}`).join('\n') + '\n';
+  let text = pairs.map(([k, v]) => `${key(escapeControls(k))}  ${oneLine(v)}`).join('\n') + '\n';
   if (view.versions.length > 0) {
     const { cols, rows } = versionRows(view.versions, mode);
     text += '\n' + renderAligned(cols, rows, mode).text;

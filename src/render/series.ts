@@ -19,6 +19,14 @@ export interface ChartSeries {
   negInf: number;
   /** values a log axis could not show (≤ 0); 0 without `logY` */
   masked: number;
+  /**
+   * The data as logged (before smoothing and the log mapping), for the legend: the value of
+   * the rightmost non-NaN point (ties in x: the latest to arrive; may be ±Infinity), and the
+   * smallest and largest finite value. Undefined when there is no such value.
+   */
+  last?: number;
+  min?: number;
+  max?: number;
 }
 
 export interface SeriesOptions {
@@ -40,6 +48,10 @@ export class SeriesBuilder {
   private posInf = 0;
   private negInf = 0;
   private masked = 0;
+  private lastX = -Infinity;
+  private last: number | undefined;
+  private min = Infinity;
+  private max = -Infinity;
 
   constructor(label: string, options: SeriesOptions) {
     this.label = label;
@@ -60,8 +72,18 @@ export class SeriesBuilder {
       return;
     }
     if (Number.isNaN(y)) this.nan++;
-    else if (y === Infinity) this.posInf++;
-    else if (y === -Infinity) this.negInf++;
+    else {
+      if (x >= this.lastX) {
+        this.lastX = x;
+        this.last = y;
+      }
+      if (y === Infinity) this.posInf++;
+      else if (y === -Infinity) this.negInf++;
+      else {
+        if (y < this.min) this.min = y;
+        if (y > this.max) this.max = y;
+      }
+    }
     let v = this.smoother(y);
     if (this.logY) {
       if (isLogMasked(v)) {
@@ -82,6 +104,8 @@ export class SeriesBuilder {
       posInf: this.posInf,
       negInf: this.negInf,
       masked: this.masked,
+      ...(this.last !== undefined ? { last: this.last } : {}),
+      ...(this.min <= this.max ? { min: this.min, max: this.max } : {}),
     };
   }
 }

@@ -6,7 +6,7 @@
 import { stringifyJson } from '../json.js';
 import Table from 'cli-table3';
 import type { OutputMode } from './output.js';
-import { truncate } from './format.js';
+import { escapeControls, truncate, wrapText } from './format.js';
 
 export type Tone = 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'bold' | 'magenta';
 export type Cell = string | { text: string; tone?: Tone };
@@ -16,11 +16,23 @@ export interface Column {
   align?: 'left' | 'right';
   /** optional columns are dropped from the right when the terminal is too narrow */
   optional?: boolean;
+  /**
+   * Makes the column optional with a rank: when the terminal is too narrow, columns of the
+   * highest rank go first (the rightmost first within a rank). `optional` alone is rank 0.
+   */
+  dropRank?: number;
   /** widest a cell may be on a TTY before it is cut with an ellipsis */
   maxWidth?: number;
+  /** a cell too wide for the column is wrapped over lines instead of cut (nothing is lost) */
+  wrap?: boolean;
+  /** when the table is too wide, shrink this column only once the others are as narrow as they go */
+  shrinkLast?: boolean;
+  /** narrowest the column is shrunk to when the table is too wide (default 6) */
+  minWidth?: number;
 }
 
-const cellText = (c: Cell): string => (typeof c === 'string' ? c : c.text);
+/** The plain text of a cell. */
+export const cellText = (c: Cell): string => (typeof c === 'string' ? c : c.text);
 
 function paint(mode: OutputMode, c: Cell, text: string): string {
   if (typeof c === 'string' || !c.tone || !mode.color) return text;
@@ -73,40 +85,50 @@ export function renderCsv(headers: string[], rows: Cell[][]): string {
 
 /**
  * An aligned table fitted to `mode.width`: cells longer than a column's maxWidth are cut,
- * optional columns that do not fit are dropped (the count is reported in the return).
+ * optional columns that do not fit are left out — the highest dropRank first, the rightmost
+ * first within a rank — and their indices returned in `hidden` (`dropped` counts them).
  */
-export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode): { text: string; dropped: number } {
+export function renderAligned(cols: Column[], given: Cell[][], mode: OutputMode): { text: string; dropped: number; hidden: number[] } {
+  // a terminal table: control characters in values are shown, never sent (issue 11 #33)
+  const rows = given.map((r) => r.map((c) => (typeof c === 'string' ? escapeControls(c) : { ...c, text: escapeControls(c.text) })));
+  cols = cols.map((c) => ({ ...c, header: escapeControls(c.header) }));
   const widths = cols.map((c, i) => {
     let w = [...c.header].length;
     for (const r of rows) w = Math.max(w, [...cellText(r[i] ?? '')].length);
     return Math.min(w, c.maxWidth ?? Infinity);
   });
-  // keep required columns, then optional ones left to right while they fit
+  const droppable = (c: Column): boolean => c.optional === true || c.dropRank !== undefined;
+  // keep required columns, then optional ones, the most valuable first, while they fit
   const keep: number[] = [];
   let used = 0;
   cols.forEach((c, i) => {
-    if (!c.optional) {
+    if (!droppable(c)) {
       keep.push(i);
       used += widths[i]! + (keep.length > 1 ? GAP : 0);
     }
   });
-  for (let i = 0; i < cols.length; i++) {
-    if (!cols[i]!.optional) continue;
-    const need = widths[i]! + GAP;
+  const byValue = cols.map((_, i) => i).filter((i) => droppable(cols[i]!));
+  byValue.sort((a, b) => (cols[a]!.dropRank ?? 0) - (cols[b]!.dropRank ?? 0) || a - b);
+  const hidden: number[] = [];
+  for (const i of byValue) {
+    const need = widths[i]! + (keep.length > 0 ? GAP : 0);
     if (used + need <= mode.width) {
       keep.push(i);
       used += need;
-    }
+    } else hidden.push(i);
   }
+  hidden.sort((a, b) => a - b);
   keep.sort((a, b) => a - b);
-  // still too wide: shrink the widest required columns
+  // still too wide: shrink the widest required columns (shrinkLast ones only after the rest)
   let over = used - mode.width;
-  while (over > 0) {
-    let widest = -1;
-    for (const i of keep) if (widest < 0 || widths[i]! > widths[widest]!) widest = i;
-    if (widest < 0 || widths[widest]! <= 6) break;
-    widths[widest]!--;
-    over--;
+  for (const last of [false, true]) {
+    while (over > 0) {
+      let widest = -1;
+      for (const i of keep) if ((cols[i]!.shrinkLast === true) === last && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+      if (widest < 0 || widths[widest]! <= (cols[widest]!.minWidth ?? 6)) break;
+      widths[widest]!--;
+      over--;
+    }
   }
   const table = new Table({
     chars: BORDERLESS,
@@ -122,7 +144,8 @@ export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode):
     table.push(
       keep.map((i) => {
         const c = r[i] ?? '';
-        return paint(mode, c, truncate(cellText(c), widths[i]!));
+        const fit = cols[i]!.wrap ? wrapText(cellText(c), widths[i]!).join('\n') : truncate(cellText(c), widths[i]!);
+        return paint(mode, c, fit);
       }),
     );
   }
@@ -131,7 +154,7 @@ export function renderAligned(cols: Column[], rows: Cell[][], mode: OutputMode):
     .split('\n')
     .map((l) => l.replace(/\s+$/, ''))
     .join('\n');
-  return { text: text + '\n', dropped: cols.length - keep.length };
+  return { text: text + '\n', dropped: hidden.length, hidden };
 }
 
 /** JSON with two-space indent and a final newline. */

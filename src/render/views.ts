@@ -6,9 +6,9 @@ import type { ExperimentDescription } from '../commands/experiments.js';
 import type { CellValue, ColumnSpec, RunTable } from '../commands/run-table.js';
 import type { ExperimentEntry } from '../store/backend.js';
 import type { Metric, Problem, Run } from '../store/types.js';
-import { formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter } from './format.js';
+import { escapeControls, formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter, truncate } from './format.js';
 import type { OutputMode } from './output.js';
-import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
+import { cellText, renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
 
 export { renderJson } from './table.js';
 
@@ -91,10 +91,60 @@ export function renderExperimentDescription(d: ExperimentDescription, format: 'j
   return renderPairs(pairs, mode);
 }
 
-function renderPairs(pairs: [string, string][], mode: OutputMode): string {
+/** How many terminal lines a value may take in `runs describe` before it is collapsed. */
+export const DESCRIBE_VALUE_LINES = 3;
+
+/**
+ * key/value lines. On a TTY the keys are padded and dimmed, and with `collapse` a value
+ * longer than DESCRIBE_VALUE_LINES terminal lines is cut there, saying what was left out.
+ */
+function renderPairs(pairs: [string, string][], mode: OutputMode, opts: { collapse?: boolean } = {}): string {
   if (!mode.tty) return renderTsv(['key', 'value'], pairs).split('\n').slice(1).join('\n');
-  const w = Math.max(...pairs.map(([k]) => k.length));
-  return pairs.map(([k, v]) => `${mode.color ? mode.chalk.dim(k.padEnd(w)) : k.padEnd(w)}  ${v}`).join('\n') + '\n';
+  const w = Math.max(...pairs.map(([k]) => escapeControls(k).length));
+  // the value starts after the key and two spaces; the terminal wraps the rest
+  const budget = Math.max(40, DESCRIBE_VALUE_LINES * mode.width - (w + 2));
+  return (
+    pairs
+      .map(([k, v]) => {
+        // control characters are shown, never sent (issue 11 #33)
+        const shown = opts.collapse ? collapseValue(v, budget) : oneLineShown(v);
+        const key = escapeControls(k).padEnd(w);
+        return `${mode.color ? mode.chalk.dim(key) : key}  ${shown}`;
+      })
+      .join('\n') + '\n'
+  );
+}
+
+/** How a character of a value is shown on a terminal line: a newline as ⏎, a control character escaped. */
+const shownChar = (c: string): string => (c === '\n' ? '⏎' : escapeControls(c));
+
+/** A value on one terminal line: newlines as ⏎, control characters escaped. */
+function oneLineShown(value: string): string {
+  return escapeControls(value).replace(/\n/g, '⏎');
+}
+
+/**
+ * A value on one line (newlines shown as ⏎, control characters escaped), cut to `budget`
+ * characters when longer, with a note of how many characters and lines of the value were
+ * left out (issue 11 #12: a 13 KB `mlflow.log-model.history` tag filled the screen).
+ */
+export function collapseValue(value: string, budget: number): string {
+  const chars = [...value];
+  const shown = chars.map(shownChar);
+  let length = 0;
+  for (const s of shown) length += s.length;
+  if (length <= budget) return shown.join('');
+  const note = (keep: number): string => {
+    const hidden = chars.length - keep;
+    const lines = chars.slice(keep).filter((c) => c === '\n').length;
+    return `… [${hidden.toLocaleString('en-US')} more characters${lines > 0 ? `, ${lines.toLocaleString('en-US')} more line${lines === 1 ? '' : 's'}` : ''}; --full or --format json shows all]`;
+  };
+  // as many characters as fit before the note (whose length depends on what it counts)
+  const room = budget - note(0).length;
+  let keep = 0;
+  let used = 0;
+  while (keep < shown.length && used + shown[keep]!.length <= room) used += shown[keep++]!.length;
+  return shown.slice(0, keep).join('') + note(keep);
 }
 
 // ------------------------------------------------------------------ runs
@@ -192,13 +242,6 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
     return format === 'csv' ? renderCsv(headers, rows) : renderTsv(headers, rows);
   }
   const idWidth = shortIdWidth(t.rows.map((r) => r.run.info.run_id));
-  const cols: Column[] = t.columns.map((c) => ({
-    header: ttyHeader(c, t.columns),
-    align: c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration' ? 'right' : 'left',
-    // aggregates and sparklines are only ever there because they were asked for: never dropped
-    optional: c.kind !== 'attr' && c.kind !== 'agg' && !c.pinned,
-    maxWidth: c.kind === 'attr' ? (c.name === 'run_name' || c.name === 'experiment' ? 28 : 40) : 24,
-  }));
   const rows: Cell[][] = t.rows.map((r) =>
     t.columns.map((c, i) => {
       const cell = ttyCell(c, r.values[i] ?? null, mode, idWidth, opts.precision ?? 5);
@@ -208,14 +251,88 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
       return cell;
     }),
   );
-  const { text, dropped } = renderAligned(cols, rows, mode);
-  return dropped > 0 ? text + (mode.color ? mode.chalk.dim : (s: string) => s)(`(${dropped} more column${dropped === 1 ? "" : "s"}: widen the terminal or use --columns / --format tsv)\n`) : text;
+  const constant = t.columns.map((_, i) => rows.length > 1 && rows.every((r) => cellText(r[i]!) === cellText(rows[0]![i]!)));
+  const cols: Column[] = t.columns.map((c, i) => ({
+    header: ttyHeader(c, t.columns),
+    align: c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration' ? 'right' : 'left',
+    dropRank: dropRank(c, constant[i]!),
+    maxWidth: c.kind === 'attr' ? (c.name === 'run_name' || c.name === 'experiment' ? 28 : 40) : 24,
+  }));
+  const { text, hidden } = renderAligned(cols, rows, mode);
+  return text + hiddenFooter(cols, rows, hidden, constant, mode);
+}
+
+/**
+ * Which columns a narrow terminal gives up first (issue 11 #8): a higher rank goes first.
+ * Columns equal on every row, then tags, then params, then attributes other than ID, name
+ * and status, then metrics; the keys the query names (pinned) last, its metrics the very
+ * last. ID, name, a status that varies, and aggregates (only there because they were asked
+ * for) always stay: undefined.
+ */
+function dropRank(c: ColumnSpec, constant: boolean): number | undefined {
+  if (c.kind === 'agg' || (c.kind === 'attr' && (c.name === 'run_id' || c.name === 'run_name'))) return undefined;
+  if (c.pinned) return c.kind === 'metric' ? 0 : constant ? 6 : 1;
+  if (constant) return 6;
+  switch (c.kind) {
+    case 'tag':
+      return 5;
+    case 'param':
+      return 4;
+    case 'attr':
+      return c.name === 'status' ? undefined : 3;
+    default:
+      return 2;
+  }
+}
+
+/** `text` wrapped at spaces to lines of at most `width` (a longer word stays whole), each ending in a newline; later lines indented by two. */
+function wrapWords(text: string, width: number): string {
+  let out = '';
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      out += line + '\n';
+      line = ' ' + word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return out + line + '\n';
+}
+
+/**
+ * The footer under a table that left columns out: the values of those that are the same on
+ * every row, and what kinds of columns the others were.
+ */
+function hiddenFooter(cols: Column[], rows: Cell[][], hidden: number[], constant: boolean[], mode: OutputMode): string {
+  if (hidden.length === 0) return '';
+  const dim = mode.color ? mode.chalk.dim : (s: string) => s;
+  let out = '';
+  const same = hidden.filter((i) => constant[i]);
+  if (same.length > 0) {
+    const items = same.map((i) => escapeControls(`${cols[i]!.header} ${truncate(cellText(rows[0]![i]!), 24)}`));
+    out += dim(wrapWords(`(same on every row: ${items.join(', ')})`, mode.width));
+  }
+  const rest = hidden.filter((i) => !constant[i]);
+  if (rest.length > 0) {
+    const kinds: string[] = [];
+    const count = (rank: number, one: string, many: string): void => {
+      const of = rest.filter((i) => cols[i]!.dropRank === rank);
+      if (of.length > 0) kinds.push(of.length === 1 ? `${one} ${cols[of[0]!]!.header}` : `${of.length} ${many}`);
+    };
+    count(2, 'metric', 'metrics');
+    count(4, 'param', 'params');
+    count(5, 'tag', 'tags');
+    // attributes and the query's own keys by name: there are few of them
+    for (const i of rest) if (cols[i]!.dropRank !== 2 && cols[i]!.dropRank !== 4 && cols[i]!.dropRank !== 5) kinds.push(cols[i]!.header);
+    out += dim(wrapWords(escapeControls(`(${rest.length} more column${rest.length === 1 ? '' : 's'}: ${kinds.join(', ')}; widen the terminal or use --columns / --format tsv)`), mode.width));
+  }
+  return out;
 }
 
 export function renderRunDescription(
   run: Run & { outputs?: unknown; models?: { artifact_path: string; flavors: string[]; mlflow_version: string | null }[] },
   problems: Problem[],
   mode: OutputMode,
+  opts: { full?: boolean } = {},
 ): string {
   const i = run.info;
   const pairs: [string, string][] = [
@@ -244,11 +361,8 @@ export function renderRunDescription(
     pairs.push([`model ${m.artifact_path || '.'}`, (m.flavors.join(', ') || '-') + (m.mlflow_version ? ` (mlflow ${m.mlflow_version})` : '')]);
   }
   for (const p of problems) pairs.push(['problem', p.message]);
-  if (mode.tty) {
-    // multi-line values (notes, JSON tags) are shown on one line in the key/value view
-    return renderPairs(pairs.map(([k, v]) => [k, v.replace(/\n/g, '⏎')]), mode);
-  }
-  return renderPairs(pairs, mode);
+  // on a TTY, multi-line values (notes, JSON tags) are shown on one line (renderPairs)
+  return renderPairs(pairs, mode, { collapse: !opts.full });
 }
 
 // ------------------------------------------------------------------ metric history

@@ -8,6 +8,7 @@
  * translated (spec search-syntax §4.2), anchored as Python's `re.match` anchors it.
  */
 import { FilterError } from '../errors.js';
+import { hasRegexSyntax, matchMlflowLike } from './like.js';
 
 export interface ModelClause {
   kind: 'name' | 'tag';
@@ -15,7 +16,7 @@ export interface ModelClause {
   key: string;
   op: '=' | '!=' | 'LIKE' | 'ILIKE';
   value: string;
-  /** compiled pattern for LIKE / ILIKE */
+  /** compiled pattern for LIKE / ILIKE with regex syntax; one of only `%` and `_` needs none (matchMlflowLike) */
   regex?: RegExp;
 }
 
@@ -157,7 +158,9 @@ export function parseModelFilter(src: string): ModelClause[] {
       throw new FilterError(`expected a quoted string value (e.g. 'my-model'), found ${v.text}`, src, [v.start, v.end], 'filter-value');
     }
     const clause: ModelClause = { kind, key, op, value: v.value };
-    if (op === 'LIKE' || op === 'ILIKE') clause.regex = likeToRegex(v.value, op === 'ILIKE', src, [v.start, v.end]);
+    // a backtracking regex takes exponential time on '%a%a%a%a%b' (issue 11 #32): only a
+    // pattern that really is a regex gets one
+    if ((op === 'LIKE' || op === 'ILIKE') && hasRegexSyntax(v.value)) clause.regex = likeToRegex(v.value, op === 'ILIKE', src, [v.start, v.end]);
     clauses.push(clause);
     i += 3;
     const next = toks[i];
@@ -180,7 +183,7 @@ export function matchesModel(clauses: ModelClause[], name: string, tags: Map<str
         return lhs !== c.value;
       case 'LIKE':
       case 'ILIKE':
-        return c.regex!.test(lhs);
+        return c.regex ? c.regex.test(lhs) : matchMlflowLike(lhs, c.value, c.op === 'ILIKE');
     }
   });
 }

@@ -68,6 +68,91 @@ function identEnd(ts: Token[], i: number): number {
 }
 
 /**
+ * What may follow an order-by key from token k on: nothing, or one word (the direction).
+ * Anything else — a stray `)`, a second key, a comma, a comment — is a FilterError with a
+ * caret under it (issue 11 #29). Returns the direction's token, if any.
+ */
+function checkTail(clause: string, ts: Token[], k: number): Token | undefined {
+  const dir = ts[k];
+  if (!dir) return undefined;
+  if (!(dir.kind === 'word' || dir.kind === 'dstring' || dir.kind === 'backtick')) {
+    const why =
+      dir.kind === 'comma' ? 'give one key per --order-by; repeat the option for more keys' : `expected only a key and ASC or DESC, found '${dir.text}'`;
+    throw unparsable(clause, [dir.start, dir.end], why);
+  }
+  const extra = ts[k + 1];
+  if (extra) {
+    // `a foo(b)`, `a metrics.b`: a second key where the direction goes
+    if ((extra.kind === 'lparen' || extra.kind === 'dot') && extra.start === dir.end) {
+      const rest = clause.slice(dir.start).trimEnd();
+      throw unparsable(clause, [dir.start, dir.start + rest.length], `give one key per --order-by; repeat the option for '${rest}'`);
+    }
+    throw unparsable(clause, [extra.start, extra.end], `expected only a key and ASC or DESC, found '${extra.text}'`);
+  }
+  return dir;
+}
+
+/** Whether a direction token (from checkTail) says ASC, the default; throws unless ASC or DESC in any case. */
+function isAscending(clause: string, dir: Token | undefined): boolean {
+  if (!dir) return true;
+  const d = shlexSplit(dir.text.replaceAll('`', '"'))?.[0]?.toLowerCase();
+  if (d !== 'asc' && d !== 'desc') {
+    throw new FilterError(
+      `Invalid ordering key in order_by clause '${clause}'. — the direction is ASC or DESC, found '${dir.text}'`,
+      clause,
+      [dir.start, dir.end],
+      'order-by-direction',
+    );
+  }
+  return d === 'asc';
+}
+
+/** An order-by clause whose key is a call, `min(metrics.val_loss) DESC`, with positions for errors. */
+export interface OrderByCall {
+  /** the function name as written */
+  fn: string;
+  fnPos: [number, number];
+  /** the call, from its name to its `)` */
+  callPos: [number, number];
+  /** the text between the parentheses, trimmed */
+  arg: string;
+  /** where the argument is; the parentheses themselves when it is empty */
+  argPos: [number, number];
+  ascending: boolean;
+}
+
+/**
+ * Parses an order-by clause that starts with a call (mlr's aggregate keys, which MLflow
+ * does not have): `name ( argument ) [ASC|DESC]`. Returns undefined when the clause does not
+ * start with `name(`. The argument may not hold parentheses (no metric name does), and only
+ * a direction may follow the call: anything else is a FilterError with a caret under it.
+ * What the name and argument mean is the caller's business.
+ */
+export function parseOrderByCall(clause: string): OrderByCall | undefined {
+  const ts = tokenize(clause).filter((t) => t.kind !== 'ws');
+  const name = ts[0];
+  const open = ts[1];
+  if (name?.kind !== 'word' || open?.kind !== 'lparen') return undefined;
+  let close = -1;
+  for (let j = 2; j < ts.length && close < 0; j++) {
+    const t = ts[j]!;
+    if (t.kind === 'rparen') close = j;
+    else if (t.kind === 'lparen') throw unparsable(clause, [t.start, t.end], `a metric name has no '(': ${name.text}() takes one key, e.g. ${name.text}(metrics.val_loss)`);
+  }
+  if (close < 0) throw unparsable(clause, [open.start, open.end], "this '(' is never closed");
+  const shut = ts[close]!;
+  const argPos: [number, number] = close > 2 ? [ts[2]!.start, ts[close - 1]!.end] : [open.start, shut.end];
+  return {
+    fn: name.text,
+    fnPos: [name.start, name.end],
+    callPos: [name.start, shut.end],
+    arg: close > 2 ? clause.slice(argPos[0], argPos[1]) : '',
+    argPos,
+    ascending: isAscending(clause, checkTail(clause, ts, close + 1)),
+  };
+}
+
+/**
  * Parses one order-by clause: `<key> [ASC|DESC]`, direction in any case, default ASC.
  * Errors are MLflow's (spec §5.1). Outer whitespace is ignored.
  */
@@ -80,15 +165,7 @@ export function parseOrderBy(clause: string): OrderKey {
     const t = ts[0]!;
     throw unparsable(clause, [t.start, t.end], `expected a key such as metrics.val_loss, params.lr or start_time, found '${t.text}'`);
   }
-  const dir = ts[end];
-  if (ts.length > end + 1 || (dir && !(dir.kind === 'word' || dir.kind === 'dstring' || dir.kind === 'backtick'))) {
-    const extra = ts[end + 1] ?? dir!;
-    const why =
-      extra.kind === 'comma'
-        ? 'give one key per --order-by; repeat the option for more keys'
-        : `expected only a key and ASC or DESC, found '${extra.text}'`;
-    throw unparsable(clause, [extra.start, extra.end], why);
-  }
+  const dir = checkTail(clause, ts, end);
   const identStart = ts[0]!.start;
   const identStop = ts[end - 1]!.end;
   const identText = clause.slice(identStart, identStop);
@@ -97,19 +174,7 @@ export function parseOrderBy(clause: string): OrderKey {
   if (!words || words.length !== 1) {
     throw unparsable(clause, [identStart, identStop], 'unbalanced quotes in the key');
   }
-  let ascending = true;
-  if (dir) {
-    const d = shlexSplit(dir.text.replaceAll('`', '"'))?.[0]?.toLowerCase();
-    if (d !== 'asc' && d !== 'desc') {
-      throw new FilterError(
-        `Invalid ordering key in order_by clause '${clause}'. — the direction is ASC or DESC, found '${dir.text}'`,
-        clause,
-        [dir.start, dir.end],
-        'order-by-direction',
-      );
-    }
-    ascending = d === 'asc';
-  }
+  const ascending = isAscending(clause, dir);
   const pos: [number, number] = [identStart, identStop];
   const { entity, key } = decodeIdentifier(words[0]!, ORDERABLE_ATTRIBUTES, clause, pos);
   if (entity === 'dataset') {

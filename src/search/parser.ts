@@ -400,6 +400,14 @@ function checkStatements(source: string, all: Token[]): void {
   }
 }
 
+/**
+ * How deep parentheses may nest. The parser and every walk over the tree it builds
+ * (evaluate, the keys a query needs) recurse once or a few times a level, so a limit keeps
+ * them far from the stack's end; MLflow has no parentheses at all, and no real filter
+ * needs more than a few levels.
+ */
+export const MAX_PAREN_DEPTH = 100;
+
 /** Parses the structure, or throws MLflow's "Invalid clause(s)" error with a caret. */
 function parseStructure(source: string): RawNode | undefined {
   const all = tokenize(source);
@@ -417,8 +425,18 @@ function parseStructure(source: string): RawNode | undefined {
     // parentheses first: an unbalanced one is the clearest thing to point at
     const open: Token[] = [];
     for (const t of ts) {
-      if (t.kind === 'lparen') open.push(t);
-      else if (t.kind === 'rparen' && !open.pop()) throw new Stop(t, '', t, "this ')' has no matching '('");
+      if (t.kind === 'lparen') {
+        open.push(t);
+        // the structure below is parsed by recursion: bound it (issue 11 #30)
+        if (open.length > MAX_PAREN_DEPTH) {
+          throw new FilterError(
+            `Filter nested too deeply: more than ${MAX_PAREN_DEPTH} levels of parentheses — mlr reads at most ${MAX_PAREN_DEPTH}; remove the parentheses that group nothing`,
+            source,
+            [t.start, t.end],
+            'filter-too-deep',
+          );
+        }
+      } else if (t.kind === 'rparen' && !open.pop()) throw new Stop(t, '', t, "this ')' has no matching '('");
     }
     if (open.length > 0) throw new Stop(undefined, '', open[0], "this '(' is never closed", open[0]);
     return new Structure(ts, source).top();

@@ -30,6 +30,7 @@ describe('renderChart', () => {
         '     └──────────────────────────────────',
         '      0              step              9',
         '── 3f2a9c1e val_loss',
+        '   last 0.25  min 0.25  max 0.92',
       ),
     );
   });
@@ -46,38 +47,43 @@ describe('renderChart', () => {
     );
     expect(out).toBe(
       text(
-        '1.10 ┼╮',
-        '0.96 ┼╰╮',
-        '0.82 ┼─╮╮',
-        '0.68 ┤ ╰──╮╮',
-        '0.53 ┤   ╰╰──────╮',
-        '0.39 ┤       ╰╰──╰───────────────╴3',
-        '0.25 ┤             ╰──────────╮─────╴1',
-        '0.11 ┤                        ╰────────────╴ 2',
-        '     └──────────────────────────────────────',
-        '      0               step                11',
-        '1 ── 3f2a9c1e val_loss',
-        '2 ── 3f2a9c1e train_loss',
-        '3 ── 77b0d4aa val_loss',
+        '1.10 ┼+',
+        '0.96 ┼+++',
+        '0.82 ┼xx++',
+        '0.68 ┤ xxxx+',
+        '0.53 ┤    xxxxxxxxx',
+        '0.39 ┤       **+++xxxxxxxxxxxxxxxxxxx3',
+        '0.25 ┤               +++++++++++++*******1',
+        '0.11 ┤                           +++++++++++++++2',
+        '     └──────────────────────────────────────────',
+        '      0                 step                  11',
+        '1 * 3f2a9c1e val_loss',
+        '    last 0.25  min 0.25  max 0.92',
+        '2 + 3f2a9c1e train_loss',
+        '    last 0.11  min 0.11  max  1.1',
+        '3 x 77b0d4aa val_loss',
+        '    last 0.43  min 0.43  max  0.8',
       ),
     );
     for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(50);
   });
 
-  it('joins end labels of series that end on the same row', () => {
+  it('nudges the end label of a series that ends where another one does', () => {
     const out = renderChart(
       [seriesFromPoints('a', pts([1, 2, 3]), { width: 20 }), seriesFromPoints('b', pts([3, 2, 3]), { width: 20 })],
       plain(20, 3),
     );
     expect(out).toBe(
       text(
-        '3 ┼───╮    ╭───╴ 1,2',
-        '2 ┤  ╭╰────╯',
-        '1 ┼──╯',
-        '  └─────────────',
-        '   0           2',
-        '1 ── a',
-        '2 ── b',
+        '3 ┼++++      +++++1',
+        '2 ┤   ++++++++    2',
+        '1 ┼****',
+        '  └───────────────',
+        '   0             2',
+        '1 * a',
+        '    last 3  min 1  max 3',
+        '2 + b',
+        '    last 3  min 2  max 3',
       ),
     );
   });
@@ -94,7 +100,8 @@ describe('renderChart', () => {
         '1.0 ┼╯                 ╰▼──╯',
         '    └─────────────────────────',
         '     0         step         10',
-        '── a val  (NaN ×3, +Inf ×1 ▲, −Inf ×1 ▼)',
+        '── a val',
+        '   last 1.5  min 1  max 3  (NaN ×3, +Inf ×1 ▲, −Inf ×1 ▼)',
       ),
     );
   });
@@ -111,6 +118,7 @@ describe('renderChart', () => {
         '       └──────────────────────',
         '        0        step        3',
         '── a lr',
+        '   last 0.001  min 0.001  max 0.001',
       ),
     );
     const zero = seriesFromPoints('a zero', pts([0, 0, 0]), { width: 30 });
@@ -123,6 +131,7 @@ describe('renderChart', () => {
         '   └──────────────────────────',
         '    0                        2',
         '── a zero',
+        '   last 0  min 0  max 0',
       ),
     );
   });
@@ -130,7 +139,7 @@ describe('renderChart', () => {
   it('draws a single point', () => {
     const s = seriesFromPoints('a acc', [[7, 0.875]], { width: 30 });
     expect(renderChart([s], plain(30, 3, { xLabel: 'step' }))).toBe(
-      text('0.885 ┤', '0.875 ┼╴', '0.865 ┤', '      └───────────────────────', '       7         step', '── a acc'),
+      text('0.885 ┤', '0.875 ┼╴', '0.865 ┤', '      └───────────────────────', '       7         step', '── a acc', '   last 0.875  min 0.875  max 0.875'),
     );
   });
 
@@ -139,7 +148,7 @@ describe('renderChart', () => {
     const nan = seriesFromPoints('a val', pts([NaN, NaN]), { width: 30 });
     const none = seriesFromPoints('b val', [], { width: 30 });
     expect(renderChart([nan, none], plain(30, 3))).toBe(
-      text('No plottable values.', '1 ── a val  (no plottable values, NaN ×2)', '2 ── b val  (no points)'),
+      text('No plottable values.', '1 * a val  (no plottable values, NaN ×2)', '2 + b val  (no points)'),
     );
   });
 
@@ -154,7 +163,8 @@ describe('renderChart', () => {
         '0.01 ┤                       •',
         '     └────────────────────────',
         '      0         step         6',
-        '── a loss  (2 values ≤ 0 not shown on log scale)',
+        '── a loss',
+        '   last 0.01  min -1  max 100  (2 values ≤ 0 not shown on log scale)',
       ),
     );
   });
@@ -166,8 +176,10 @@ describe('renderChart', () => {
     expect(uncolored).not.toContain('\x1b');
     expect(colored).toContain('\x1b[34m'); // series 1: blue
     expect(colored).toContain('\x1b[33m'); // series 2: yellow
-    expect(stripAnsi(colored)).toBe(uncolored);
-    expect(colored.split('\n')[0]).toBe('3 \x1b[33m┼───╮    \x1b[39m\x1b[34m╭───╴\x1b[39m \x1b[34m1\x1b[39m');
+    // with colour the lines keep their box glyphs; without it each series draws its own marker
+    expect(stripAnsi(colored).split('\n')[0]).toBe('3 ┼───╮      ╭───╴1');
+    expect(uncolored.split('\n')[0]).toBe('3 ┼++++      *****1');
+    expect(colored.split('\n')[0]).toBe('3 \x1b[33m┼───╮      \x1b[39m\x1b[34m╭───╴1\x1b[39m');
   });
 
   it('fits the requested width by downsampling, never wider', () => {
@@ -214,7 +226,7 @@ describe('renderChart', () => {
         '0.0 ┤     ╰──╯         ╰───╴         ╰──┴╯         ╰──╯',
         '    └───────────────────────────────────────────────────────',
         '     0                      step                      999999',
-        '── big val_loss  (NaN ×50000, +Inf ×1 ▲)',
+        '── big val_loss  last 1  min 0  max 5  (NaN ×50000, +Inf ×1 ▲)',
       ),
     );
   });

@@ -22,21 +22,21 @@ describe('mlr plot', () => {
     expect(r.stdout).toBe(
       out(
         'val_loss',
-        '1.24 ┼╮',
-        '1.11 ┤╰╮',
-        '0.98 ┤ ╰╮',
-        '0.85 ┼╮ ╰╮',
-        '0.72 ┼─╮╮╰─╮',
-        '0.59 ┤ ╰╮╮ ╰──╮',
-        '0.46 ┤  ╰─╮─╮ ╰──╮',
-        '0.33 ┤    ╰──────╮───────────╮',
-        '0.20 ┤           ╰──╴────────╰─────────────────────────╴2                  3',
-        '0.07 ┤                           ╰╯    ╰───╯    ╰────────────────────────╴ 1',
-        '     └────────────────────────────────────────────────────────────────────',
-        '      0                              step                               19',
-        '1 ── rmsprop-lr1e-4-bs64',
-        '2 ── AdamW-lr1e-4-bs32',
-        '3 ── adam-lr1e-4-bs64',
+        '1.24 ┼+',
+        '1.11 ┤++',
+        '0.98 ┤ ++',
+        '0.85 ┼* ++',
+        '0.72 ┼xx*+++',
+        '0.59 ┤ xx* ++++',
+        '0.46 ┤  xxx** ++++',
+        '0.33 ┤    xxxxxxxx+++++++++++++',
+        '0.20 ┤           xxxxx********+++++++++++++++++++++++++++++2',
+        '0.07 ┤                3            **    *****     ***************************1',
+        '     └────────────────────────────────────────────────────────────────────────',
+        '      0                                step                                 19',
+        '1 * rmsprop-lr1e-4-bs64  last 0.09363  min 0.07264  max 0.8668',
+        '2 + AdamW-lr1e-4-bs32    last  0.1585  min   0.146  max  1.236',
+        '3 x adam-lr1e-4-bs64     last  0.1917  min  0.1917  max 0.7358',
       ),
     );
   });
@@ -46,18 +46,18 @@ describe('mlr plot', () => {
     expect(r.stdout).toBe(
       out(
         'rmsprop-lr1e-4-bs64 (65035d79)',
-        '1.24 ┼╮',
-        '1.07 ┤╰╮',
-        '0.90 ┼╮╰╮',
-        '0.74 ┤╰╮│',
-        '0.57 ┤ ╰╰─╮',
-        '0.40 ┤   ╰╰──╮',
-        '0.23 ┤      ╰╰───────────╮  ╭╮',
-        '0.07 ┤                   ╰─────────────────────────────╴ 1,2',
-        '     └──────────────────────────────────────────────────',
-        '      0                     step                      19',
-        '1 ── val_loss',
-        '2 ── train_loss',
+        '1.24 ┼+',
+        '1.07 ┤++',
+        '0.90 ┼*++',
+        '0.74 ┤**+',
+        '0.57 ┤ *+++',
+        '0.40 ┤   *++++',
+        '0.23 ┤      *+++++++++++++*  **                           2',
+        '0.07 ┤                   +++++++++++++++++++++++++++++++++1',
+        '     └────────────────────────────────────────────────────',
+        '      0                      step                       19',
+        '1 * val_loss    last 0.09363  min 0.07264  max 0.8668',
+        '2 + train_loss  last 0.07121  min 0.06746  max  1.239',
       ),
     );
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
@@ -69,7 +69,11 @@ describe('mlr plot', () => {
     expect(colored.stdout).toContain('\x1b[34m');
     expect(colored.stdout).toContain('\x1b[33m');
     expect(plain.stdout).not.toContain('\x1b');
-    expect(stripAnsi(colored.stdout)).toBe(plain.stdout);
+    // colour tells the lines apart in box glyphs; without it each series has its own marker
+    expect(stripAnsi(colored.stdout)).not.toMatch(/[*+]/);
+    expect(stripAnsi(colored.stdout)).toMatch(/^1 ── rmsprop-lr1e-4-bs64 .*\n2 ── AdamW-lr1e-4-bs32 /m);
+    expect(plain.stdout).toMatch(/^1 \* rmsprop-lr1e-4-bs64 .*\n2 \+ AdamW-lr1e-4-bs32 /m);
+
   });
 
   it('puts time and elapsed time on the x axis', () => {
@@ -84,6 +88,7 @@ describe('mlr plot', () => {
         '     └──────────────────────────────────',
         '      2023-11-14T23:00:28Z 2023-11-14T23:00:47Z',
         '── val_loss',
+        '   last 0.09363  min 0.07264  max 0.8668',
       ),
     );
     const rel = mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'relative', '--smooth', '0.6', '--since', '10']);
@@ -97,6 +102,7 @@ describe('mlr plot', () => {
         '      └─────────────────────────────────',
         '       11s     time since start      20s',
         '── val_loss',
+        '   last 0.09363  min 0.07264  max 0.146',
       ),
     );
   });
@@ -133,15 +139,17 @@ describe('mlr plot', () => {
     expect(r.stdout).toBe(
       out(
         'val_loss',
-        '0.80 ┼╮',
-        '0.61 ┼╰─╮',
-        '0.43 ┤  ╰───╮',
-        '0.25 ┤    ╰─╰────────────╮  ╭╮',
-        '0.06 ┤              ╰────╰──╯╰─────────────────────────▼ 1,2', // −Inf marks stay on top of other lines
-        '     └──────────────────────────────────────────────────',
-        '      0                     step                      19',
-        '1 ── rmsprop-lr0.1-bs32  (−Inf ×1 ▼)',
-        '2 ── rmsprop-lr1e-4-bs32',
+        '0.80 ┼+',
+        '0.61 ┼+++',
+        '0.43 ┤  +++++',
+        '0.25 ┤    **+++++++++++++++ +++                           2',
+        '0.06 ┤              ******+++*+++++++++++++++++++++++++++▼1',
+        '     └────────────────────────────────────────────────────',
+        '      0                      step                       19',
+        '1 * rmsprop-lr0.1-bs32',
+        '    last    -inf  min 0.06828  max 0.6967  (−Inf ×1 ▼)',
+        '2 + rmsprop-lr1e-4-bs32',
+        '    last 0.06453  min 0.06453  max 0.7981',
       ),
     );
     const many = mlr([...S, 'plot', '-e', 'sweep', '--metric', 'val_loss', '--height', '3']);
@@ -165,6 +173,7 @@ describe('mlr plot', () => {
           '    └─────────────────────────',
           '     1s  time since start   4s',
           '── acc',
+          '   last 0.6  min 0.5  max 0.7',
         ),
       );
     } finally {
@@ -178,16 +187,16 @@ describe('mlr plot', () => {
     expect(r.stdout).toBe(
       out(
         'val_loss',
-        '0.77 ┼──╮',
-        '0.63 ┤╰─╰─────╮',
-        '0.48 ┤      ╰─╰─────────╮',
-        '0.34 ┤             ╰╰───╰───────────────╮──╮',
-        '0.19 ┤                                 ╰╰────────────╴ 1,2,3',
-        '     └────────────────────────────────────────────────',
-        '      0                     step                     4',
-        '1 ── adam-lr1e-4-bs64',
-        '2 ── adam-lr0.01-bs32',
-        '3 ── adam-lr0.001-bs16',
+        '0.77 ┼xxxx',
+        '0.63 ┤+++xxxxxxx',
+        '0.48 ┤       ++xxxxxxxxxxx                                3',
+        '0.34 ┤              *++++xxxxxxxxxxxxxxxxxxx***           2',
+        '0.19 ┤                                    +xxxxxxxxxxxxxxx1',
+        '     └────────────────────────────────────────────────────',
+        '      0                       step                       4',
+        '1 * adam-lr1e-4-bs64   last 0.1917  min 0.1917  max 0.7358',
+        '2 + adam-lr0.01-bs32   last 0.2036  min 0.2036  max 0.7144',
+        '3 x adam-lr0.001-bs16  last 0.2107  min 0.2107  max 0.7737',
       ),
     );
     // the same three runs, in the same order, as runs ls picks them
@@ -208,6 +217,7 @@ describe('mlr plot', () => {
         '    └───────────────────────────────────',
         '     0              step              19',
         '── rmsprop-lr1e-4-bs64',
+        '   last 0.09363  min 0.07264  max 0.8668',
       ),
     );
   });
@@ -263,7 +273,7 @@ describe('mlr plot', () => {
         if (!pred()) throw new Error(`timed out waiting for ${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
       };
       await waitFor(() => stderr.includes('Ctrl-C to stop'), 'the first chart');
-      expect(stdout.split('\n').at(-2)).toBe('── val_loss');
+      expect(stdout.split('\n').at(-3)).toBe('── val_loss');
       expect(stdout).toContain('      0              step              4\n');
       // half a line first: it must not be drawn until its newline arrives
       appendFileSync(file, '1700002653000 0.05');
@@ -282,6 +292,7 @@ describe('mlr plot', () => {
           '     └──────────────────────────────────',
           '      0              step              6',
           '── val_loss',
+          '   last 0.04  min 0.04  max 0.7358',
           '',
         ].join('\n'),
       );
@@ -311,9 +322,9 @@ describe('mlr plot --follow on a TTY', () => {
       for (let i = 0; i < 200 && !stdout.includes('\x1b['); i++) await new Promise((r) => setTimeout(r, 50));
       child.kill('SIGTERM');
       expect(await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))).toBe(0);
-      // the first frame has 7 lines (title, 3 rows, axis, labels, legend): go up 7, clear, draw
-      const [first, second] = stdout.split('\x1b[7A\r\x1b[J');
-      expect(first!.split('\n')).toHaveLength(8);
+      // the first frame has 8 lines (title, 3 rows, axis, labels, legend on 2): go up 8, clear, draw
+      const [first, second] = stdout.split('\x1b[8A\r\x1b[J');
+      expect(first!.split('\n')).toHaveLength(9);
       expect(second).toContain('      0              step              5\n');
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -328,14 +339,14 @@ describe('mlr runs diff', () => {
     expect(r.stdout).toBe(
       out(
         '   key                 rmsprop-lr1e-4-bs64         AdamW-lr1e-4-bs32                       change',
-        '*  run_id              65035d79                    0fcd845b',
-        '*  run_name            rmsprop-lr1e-4-bs64         AdamW-lr1e-4-bs32',
+        '   run_id              65035d79                    0fcd845b',
+        '   run_name            rmsprop-lr1e-4-bs64         AdamW-lr1e-4-bs32',
         '   experiment          sweep (234684999513866976)  sweep (234684999513866976)',
         '   status              FINISHED                    FINISHED',
         '   user_id             unknown                     unknown',
-        '*  start_time          2023-11-14T23:00:27.000Z    2023-11-14T22:59:27.000Z',
-        '*  end_time            2023-11-14T23:01:17.047Z    2023-11-14T23:00:17.046Z',
-        '*  duration            50.0s                       50.0s',
+        '   start_time          2023-11-14T23:00:27.000Z    2023-11-14T22:59:27.000Z',
+        '   end_time            2023-11-14T23:01:17.047Z    2023-11-14T23:00:17.046Z',
+        '   duration            50.0s                       50.0s',
         '   lifecycle_stage     active                      active',
         '*  params.batch_size   64                          32',
         '   params.lr           1e-4                        1e-4',
@@ -352,9 +363,9 @@ describe('mlr runs diff', () => {
   it('highlights changed values in colour on a colour TTY', () => {
     const r = mlr([...S, 'runs', 'diff', A, B, '--only-changed'], { tty: 100, color: true });
     const lines = r.stdout.split('\n');
-    expect(lines[6]).toBe('params.batch_size   \x1b[33m64\x1b[39m                        \x1b[33m32\x1b[39m');
-    expect(lines[7]).toBe('params.model/depth  \x1b[2m-\x1b[22m                         \x1b[33m50\x1b[39m');
-    expect(stripAnsi(lines[0]!)).toBe('key                 rmsprop-lr1e-4-bs64       AdamW-lr1e-4-bs32                     change');
+    expect(lines[2]).toBe('params.batch_size   \x1b[33m64\x1b[39m                   \x1b[33m32\x1b[39m');
+    expect(lines[3]).toBe('params.model/depth  \x1b[2m-\x1b[22m                    \x1b[33m50\x1b[39m');
+    expect(stripAnsi(lines[0]!)).toBe('key                 rmsprop-lr1e-4-bs64  AdamW-lr1e-4-bs32              change');
   });
 
   it('prints tab-separated full-precision values when piped', () => {
@@ -363,9 +374,6 @@ describe('mlr runs diff', () => {
       out(
         'key\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\tdelta',
         'run_id\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\t',
-        'run_name\trmsprop-lr1e-4-bs64\tAdamW-lr1e-4-bs32\t',
-        'start_time\t2023-11-14T23:00:27.000Z\t2023-11-14T22:59:27.000Z\t',
-        'end_time\t2023-11-14T23:01:17.047Z\t2023-11-14T23:00:17.046Z\t',
         'duration\t50047\t50046\t',
         'params.batch_size\t64\t32\t',
         'params.model/depth\t\t50\t',
@@ -381,21 +389,18 @@ describe('mlr runs diff', () => {
     const r = mlr([...S, 'runs', 'diff', A, B, C, '--only-changed'], { tty: 120 });
     expect(r.stdout).toBe(
       out(
-        '   key                       rmsprop-lr1e-4-bs64       AdamW-lr1e-4-bs32         adam-lr1e-4-bs64',
-        '*  run_id                    65035d79                  0fcd845b                  a2ef7577',
-        '*  run_name                  rmsprop-lr1e-4-bs64       AdamW-lr1e-4-bs32         adam-lr1e-4-bs64',
-        '*  status                    FINISHED                  FINISHED                  RUNNING',
-        '*  start_time                2023-11-14T23:00:27.000Z  2023-11-14T22:59:27.000Z  2023-11-14T22:57:27.000Z',
-        '*  end_time                  2023-11-14T23:01:17.047Z  2023-11-14T23:00:17.046Z  -',
-        '*  duration                  50.0s                     50.0s                     -',
-        '*  params.batch_size         64                        32                        64',
-        '*  params.model/depth        -                         50                        18',
-        '*  params.optimizer          rmsprop                   AdamW                     adam',
-        '*  metrics.train_loss        0.071208                  0.12296                   0.21014',
-        '*  metrics.val_acc           0.99                      0.99                      0.76507',
-        '*  metrics.val_loss          0.093626                  0.15848                   0.19167',
-        '*  tags.mlflow.note.content  -                         -                         note for run 44',
-        '*  tags.team                 Vision                    nlp                       Vision',
+        '   key                       rmsprop-lr1e-4-bs64  AdamW-lr1e-4-bs32  adam-lr1e-4-bs64',
+        '   run_id                    65035d79             0fcd845b           a2ef7577',
+        '*  status                    FINISHED             FINISHED           RUNNING',
+        '*  duration                  50.0s                50.0s              -',
+        '*  params.batch_size         64                   32                 64',
+        '*  params.model/depth        -                    50                 18',
+        '*  params.optimizer          rmsprop              AdamW              adam',
+        '*  metrics.train_loss        0.071208             0.12296            0.21014',
+        '*  metrics.val_acc           0.99                 0.99               0.76507',
+        '*  metrics.val_loss          0.093626             0.15848            0.19167',
+        '*  tags.mlflow.note.content  -                    -                  note for run 44',
+        '*  tags.team                 Vision               nlp                Vision',
       ),
     );
   });

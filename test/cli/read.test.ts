@@ -102,10 +102,13 @@ describe('runs ls', () => {
   it('TTY narrow: optional columns dropped with a note', () => {
     const r = mlr([...S, 'runs', 'ls', '-e', '146381941577740080', '--max-results', '2'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '60' } });
     expect(r.stdout).toMatchInlineSnapshot(`
-      "ID        Name     Experime…  Status    Started     Duration
-      0cc83f44  bert-11  nlp mode…  FINISHED  3 years a…      1.0s
-      61936487  bert-10  nlp mode…  FINISHED  3 years a…      1.0s
-      (5 more columns: widen the terminal or use --columns / --format tsv)
+      "ID        Name     rouge  val_loss  max_len  model
+      0cc83f44  bert-11   0.35       0.7  512      t5-small
+      61936487  bert-10   0.34       0.8  384      gpt2
+      (same on every row: Experiment nlp models, Status FINISHED,
+       Started 3 years ago, Duration 1.0s)
+      (1 more column: param prompt; widen the terminal or use
+       --columns / --format tsv)
       "
     `);
   });

@@ -45,10 +45,10 @@ describe('runs ls --filter / --order-by', () => {
       { env: { MLR_FORCE_TTY: '1', COLUMNS: '100' } },
     );
     expect(r.stdout).toMatchInlineSnapshot(`
-      "ID        Name             Experiment  Status    Started      Duration  val_loss  val_acc  optimizer
-      a2ef7577  adam-lr1e-4-bs…  sweep       RUNNING   3 years ago         -   0.19167  0.76507  adam
-      614b1c76  run 28           sweep       FINISHED  3 years ago     50.0s   0.21752  0.78825  adam
-      (4 more columns: widen the terminal or use --columns / --format tsv)
+      "ID        Name              Status    Duration  val_loss  val_acc  optimizer  train_loss  batch_size
+      a2ef7577  adam-lr1e-4-bs64  RUNNING          -   0.19167  0.76507  adam          0.21014  64
+      614b1c76  run 28            FINISHED     50.0s   0.21752  0.78825  adam          0.21292  32
+      (same on every row: Experiment sweep, Started 3 years ago, lr 1e-4, model/depth 18)
       "
     `);
   });
