@@ -3,11 +3,20 @@
  * start-up stays cheap; a log-metric call must stay well under 120 ms.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { createContext, type Context } from './context.js';
 import { collect } from './options.js';
 import type { LogContext, WriteContext } from '../commands/write.js';
+
+/** Everything a stream gives until it ends, as UTF-8 text. */
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** Wrap a writer so filesystem errors (read-only store, full disk) become one-line errors. */
 function guard<T extends object>(writer: T, asWriteError: (e: unknown) => unknown): T {
@@ -266,7 +275,8 @@ export function registerWrite(program: Command): void {
       const ctx = createContext(cmd);
       let text: string;
       try {
-        text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
+        // the invocation's stdin and folder, not fd 0 and process.cwd() (the CLI also runs in-process)
+        text = opts.file === '-' ? await readAll(ctx.io.stdin) : readFileSync(path.resolve(ctx.cwd, opts.file), 'utf8');
       } catch (e) {
         throw new UsageError(`cannot read ${opts.file === '-' ? 'stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'bad-file');
       }

@@ -85,7 +85,8 @@ export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Pr
   opts.info(`run ${run.run_id} (${run.run_name}) in experiment ${run.experiment_id}`);
   const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // piped: 'close', so everything the command printed has reached our streams first
+    child.once(io.inheritable ? 'exit' : 'close', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal }));
   });
   for (const [sig, h] of handlers) io.signals.off(sig, h);
 
