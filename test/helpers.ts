@@ -1,12 +1,16 @@
 /**
- * Shared test helpers: run the BUILT CLI as a child process, copy fixture stores into
- * temporary folders, and find ../shared when it exists.
+ * Shared test helpers: run the CLI in-process (`mlr`) or the BUILT binary as a child process
+ * (`mlrBin`, for the few end-to-end tests that need a real process), copy fixture stores
+ * into temporary folders, and find ../shared when it exists.
  */
 import { spawnSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../src/cli/main.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(REPO, 'bin', 'mlr.js');
@@ -45,18 +49,77 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `mlr args…` with a clean environment (no colour, no store variables, pinned clock). */
-export function mlr(args: string[], opts: { env?: Record<string, string>; cwd?: string; input?: string } = {}): CliResult {
+export interface MlrOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  input?: string;
+}
+
+/** The environment `mlr` sees: this one without store variables or colour/terminal overrides, and a pinned clock, plus `extra`. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined || k.startsWith('MLFLOW_') || k === 'NO_COLOR' || k === 'FORCE_COLOR' || k === 'MLR_FORCE_TTY' || k === 'COLUMNS') continue;
     env[k] = v;
   }
   env['MLR_NOW'] = '1795400000000';
-  Object.assign(env, opts.env ?? {});
+  return Object.assign(env, extra);
+}
+
+/** A stream that keeps what is written to it (as a pipe would: not a TTY). */
+class Capture extends Writable {
+  private readonly chunks: Buffer[] = [];
+  constructor() {
+    // never ask the CLI to wait for 'drain': a pipe being read as fast as it is written
+    super({ highWaterMark: 1 << 30 });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
+    this.chunks.push(chunk);
+    done();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+// runCli sets a module-global chalk per invocation: one invocation at a time in this worker
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Run `mlr args…` in this process through runCli with exactly `env` (nothing inherited),
+ * stdin from `input`, stdout and stderr captured. Invocations are queued, never overlapping.
+ */
+export function runMlr(args: string[], env: Record<string, string>, opts: { cwd?: string; input?: string } = {}): Promise<CliResult> {
+  const run = async (): Promise<CliResult> => {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const code = await runCli({
+      argv: args,
+      env,
+      cwd: opts.cwd ?? REPO,
+      stdin: Readable.from(opts.input ? [Buffer.from(opts.input)] : [], { objectMode: false }),
+      stdout,
+      stderr,
+      signals: new EventEmitter(),
+      inheritable: false,
+    });
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  };
+  const r = queue.then(run, run);
+  queue = r.catch(() => undefined);
+  return r;
+}
+
+/** Run `mlr args…` in-process with a clean environment (no colour, no store variables, pinned clock). */
+export function mlr(args: string[], opts: MlrOptions = {}): Promise<CliResult> {
+  return runMlr(args, cleanEnv(opts.env), opts);
+}
+
+/** Run the built `bin/mlr.js args…` as a child process, same environment as `mlr` (for tests that need a real process). */
+export function mlrBin(args: string[], opts: MlrOptions = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO,
-    env,
+    env: cleanEnv(opts.env),
     input: opts.input ?? '',
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,

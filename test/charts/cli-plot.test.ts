@@ -15,8 +15,8 @@ const B = '0fcd845b'; // AdamW-lr1e-4-bs32: 15 steps
 const C = 'a2ef7577'; // adam-lr1e-4-bs64: 5 steps, RUNNING
 
 describe('mlr plot', () => {
-  it('draws several runs in one chart without colour when piped', () => {
-    const r = mlr([...S, 'plot', A, B, C, '--metric', 'val_loss', '--height', '10']);
+  it('draws several runs in one chart without colour when piped', async () => {
+    const r = await mlr([...S, 'plot', A, B, C, '--metric', 'val_loss', '--height', '10']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
@@ -41,8 +41,8 @@ describe('mlr plot', () => {
     );
   });
 
-  it('fits the terminal width on a TTY and names the run in the title for one run', () => {
-    const r = mlr([...S, 'plot', A, '--metric', 'val_loss', '--metric', 'train_loss', '--height', '8'], { tty: 60 });
+  it('fits the terminal width on a TTY and names the run in the title for one run', async () => {
+    const r = await mlr([...S, 'plot', A, '--metric', 'val_loss', '--metric', 'train_loss', '--height', '8'], { tty: 60 });
     expect(r.stdout).toBe(
       out(
         'rmsprop-lr1e-4-bs64 (65035d79)',
@@ -63,17 +63,17 @@ describe('mlr plot', () => {
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
   });
 
-  it('colours series on a colour TTY, and only there', () => {
-    const colored = mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--height', '6'], { tty: 70, color: true });
-    const plain = mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--height', '6'], { tty: 70 });
+  it('colours series on a colour TTY, and only there', async () => {
+    const colored = await mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--height', '6'], { tty: 70, color: true });
+    const plain = await mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--height', '6'], { tty: 70 });
     expect(colored.stdout).toContain('\x1b[34m');
     expect(colored.stdout).toContain('\x1b[33m');
     expect(plain.stdout).not.toContain('\x1b');
     expect(stripAnsi(colored.stdout)).toBe(plain.stdout);
   });
 
-  it('puts time and elapsed time on the x axis', () => {
-    const time = mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'time']);
+  it('puts time and elapsed time on the x axis', async () => {
+    const time = await mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'time']);
     expect(time.stdout).toBe(
       out(
         'val_loss · rmsprop-lr1e-4-bs64 (65035d79)',
@@ -86,7 +86,7 @@ describe('mlr plot', () => {
         '── val_loss',
       ),
     );
-    const rel = mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'relative', '--smooth', '0.6', '--since', '10']);
+    const rel = await mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'relative', '--smooth', '0.6', '--since', '10']);
     expect(rel.stdout).toBe(
       out(
         'val_loss · rmsprop-lr1e-4-bs64 (65035d79)',
@@ -101,8 +101,8 @@ describe('mlr plot', () => {
     );
   });
 
-  it('prints the points as CSV or JSON, from --since on, with smoothed values when smoothing', () => {
-    const csv = mlr([...S, 'plot', A, '--metric', 'val_loss', '--format', 'csv', '--since', '17']);
+  it('prints the points as CSV or JSON, from --since on, with smoothed values when smoothing', async () => {
+    const csv = await mlr([...S, 'plot', A, '--metric', 'val_loss', '--format', 'csv', '--since', '17']);
     expect(csv.stdout).toBe(
       out(
         'run_id,run_name,metric,step,timestamp,value',
@@ -111,7 +111,7 @@ describe('mlr plot', () => {
         '65035d79c11541c68301c409c65af1ee,rmsprop-lr1e-4-bs64,val_loss,19,1700002847000,0.09362590033737264',
       ),
     );
-    const json = mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--format', 'json', '--since', '18', '--smooth', '0.5']);
+    const json = await mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--format', 'json', '--since', '18', '--smooth', '0.5']);
     expect(JSON.parse(json.stdout)).toEqual([
       {
         run_id: '65035d79c11541c68301c409c65af1ee',
@@ -127,8 +127,8 @@ describe('mlr plot', () => {
     ]);
   });
 
-  it('chooses runs by query: experiment, aggregate order, max results', () => {
-    const r = mlr([...S, 'plot', '-e', 'sweep', '--order-by', 'min(metrics.val_loss)', '--max-results', '2', '--metric', 'val_loss', '--height', '5', '--width', '60']);
+  it('chooses runs by query: experiment, aggregate order, max results', async () => {
+    const r = await mlr([...S, 'plot', '-e', 'sweep', '--order-by', 'min(metrics.val_loss)', '--max-results', '2', '--metric', 'val_loss', '--height', '5', '--width', '60']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -144,17 +144,17 @@ describe('mlr plot', () => {
         '2 ── rmsprop-lr1e-4-bs32',
       ),
     );
-    const many = mlr([...S, 'plot', '-e', 'sweep', '--metric', 'val_loss', '--height', '3']);
+    const many = await mlr([...S, 'plot', '-e', 'sweep', '--metric', 'val_loss', '--height', '3']);
     expect(many.code).toBe(0);
     expect(many.stderr).toMatch(/^mlr: warning: plotting the first 10 of \d+ runs; use --max-results to change\n/);
   });
 
-  it('suggests a time axis when every point was logged at the same step', () => {
+  it('suggests a time axis when every point was logged at the same step', async () => {
     const root = makeStore([{ id: runId('ab'), name: 'nostep', start: 1700000000000, metrics: { acc: ['1700000001000 0.5 0', '1700000002000 0.7 0', '1700000004000 0.6 0'] } }]);
     try {
-      const step = mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30']);
+      const step = await mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30']);
       expect(step.stderr).toBe('mlr: warning: every point is at step 0; try --x time or --x relative\n');
-      const rel = mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30', '--x', 'relative']);
+      const rel = await mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30', '--x', 'relative']);
       expect(rel.stderr).toBe('');
       expect(rel.stdout).toBe(
         out(
@@ -172,8 +172,8 @@ describe('mlr plot', () => {
     }
   });
 
-  it('chooses runs by search filter and plain order-by keys too', () => {
-    const r = mlr([...S, 'plot', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--metric', 'val_loss', '--height', '5', '--width', '60']);
+  it('chooses runs by search filter and plain order-by keys too', async () => {
+    const r = await mlr([...S, 'plot', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--metric', 'val_loss', '--height', '5', '--width', '60']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -191,12 +191,12 @@ describe('mlr plot', () => {
       ),
     );
     // the same three runs, in the same order, as runs ls picks them
-    const ids = mlr([...S, 'runs', 'ls', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--columns', 'run_name']);
+    const ids = await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--columns', 'run_name']);
     expect(ids.stdout).toBe(out('run_name', 'adam-lr1e-4-bs64', 'adam-lr0.01-bs32', 'adam-lr0.001-bs16'));
   });
 
-  it('warns about a run without the metric and plots the others', () => {
-    const r = mlr([...S, 'plot', A, 'cc66ad54', '--metric', 'val_loss', '--height', '3', '--width', '40']);
+  it('warns about a run without the metric and plots the others', async () => {
+    const r = await mlr([...S, 'plot', A, 'cc66ad54', '--metric', 'val_loss', '--height', '3', '--width', '40']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("mlr: warning: run child-40-1 (cc66ad54) has no metric 'val_loss'\n");
     expect(r.stdout).toBe(
@@ -212,7 +212,7 @@ describe('mlr plot', () => {
     );
   });
 
-  it('fails with one clear line and the right exit code', () => {
+  it('fails with one clear line and the right exit code', async () => {
     const cases: [string[], number, string][] = [
       [[A], 2, 'mlr: say which metric to plot with --metric <key>; the runs have: train_loss, val_acc, val_loss\n'],
       [[A, '--metric', 'nope'], 1, "mlr: nothing to plot: run rmsprop-lr1e-4-bs64 (65035d79) has no metric 'nope'\n"],
@@ -227,7 +227,7 @@ describe('mlr plot', () => {
       ],
     ];
     for (const [args, code, stderr] of cases) {
-      const r = mlr([...S, 'plot', ...args]);
+      const r = await mlr([...S, 'plot', ...args]);
       expect({ args, code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ args, code, stderr, stdout: '' });
     }
     const bad: [string, string][] = [
@@ -239,7 +239,7 @@ describe('mlr plot', () => {
       ['--x', 'epoch'],
     ];
     for (const [flag, value] of bad) {
-      const r = mlr([...S, 'plot', A, '--metric', 'val_loss', flag, value]);
+      const r = await mlr([...S, 'plot', A, '--metric', 'val_loss', flag, value]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`argument '${value}' is invalid`);
     }
@@ -322,8 +322,8 @@ describe('mlr plot --follow on a TTY', () => {
 });
 
 describe('mlr runs diff', () => {
-  it('shows two runs side by side with the change of each metric (TTY, no colour: * marks changes)', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B], { tty: 100 });
+  it('shows two runs side by side with the change of each metric (TTY, no colour: * marks changes)', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B], { tty: 100 });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -349,16 +349,16 @@ describe('mlr runs diff', () => {
     );
   });
 
-  it('highlights changed values in colour on a colour TTY', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B, '--only-changed'], { tty: 100, color: true });
+  it('highlights changed values in colour on a colour TTY', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B, '--only-changed'], { tty: 100, color: true });
     const lines = r.stdout.split('\n');
     expect(lines[6]).toBe('params.batch_size   \x1b[33m64\x1b[39m                        \x1b[33m32\x1b[39m');
     expect(lines[7]).toBe('params.model/depth  \x1b[2m-\x1b[22m                         \x1b[33m50\x1b[39m');
     expect(stripAnsi(lines[0]!)).toBe('key                 rmsprop-lr1e-4-bs64       AdamW-lr1e-4-bs32                     change');
   });
 
-  it('prints tab-separated full-precision values when piped', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B, '--only-changed']);
+  it('prints tab-separated full-precision values when piped', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B, '--only-changed']);
     expect(r.stdout).toBe(
       out(
         'key\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\tdelta',
@@ -377,8 +377,8 @@ describe('mlr runs diff', () => {
     );
   });
 
-  it('compares three runs without a change column', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B, C, '--only-changed'], { tty: 120 });
+  it('compares three runs without a change column', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B, C, '--only-changed'], { tty: 120 });
     expect(r.stdout).toBe(
       out(
         '   key                       rmsprop-lr1e-4-bs64       AdamW-lr1e-4-bs32         adam-lr1e-4-bs64',
@@ -400,8 +400,8 @@ describe('mlr runs diff', () => {
     );
   });
 
-  it('prints JSON with typed values, changed flags and deltas', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B, '--format', 'json']);
+  it('prints JSON with typed values, changed flags and deltas', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B, '--format', 'json']);
     const d = JSON.parse(r.stdout) as { runs: unknown[]; rows: { key: string; values: unknown[]; changed: boolean; delta?: unknown }[] };
     expect(d.runs).toEqual([
       { run_id: '65035d79c11541c68301c409c65af1ee', run_name: 'rmsprop-lr1e-4-bs64', experiment_id: '234684999513866976' },
@@ -431,8 +431,8 @@ describe('mlr runs diff', () => {
     expect(d.rows.find((r) => r.key === 'start_time')).toEqual({ key: 'start_time', values: [1700002827000, 1700002767000], changed: true });
   });
 
-  it('needs two runs', () => {
-    const r = mlr([...S, 'runs', 'diff', A]);
+  it('needs two runs', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('mlr: runs diff needs at least two runs\n');
   });

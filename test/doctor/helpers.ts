@@ -59,13 +59,13 @@ export function healthyStore(): string {
   return store;
 }
 
-export function doctor(store: string, ...args: string[]): CliResult {
+export function doctor(store: string, ...args: string[]): Promise<CliResult> {
   return mlr(['--store', store, 'doctor', ...args]);
 }
 
 /** The codes of a `--format json` report, sorted. */
-export function codes(store: string, exit?: number): string[] {
-  const r = doctor(store, '--format', 'json');
+export async function codes(store: string, exit?: number): Promise<string[]> {
+  const r = await doctor(store, '--format', 'json');
   expect(r.stderr).toBe('');
   if (exit !== undefined) expect(r.code, r.stdout).toBe(exit);
   return (JSON.parse(r.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code).sort();
@@ -76,8 +76,8 @@ export interface Report {
   findings: { code: string; severity: string; path: string; message: string; fix?: string; command?: string; paths?: string[] }[];
 }
 
-export function report(store: string): Report {
-  const r = doctor(store, '--format', 'json');
+export async function report(store: string): Promise<Report> {
+  const r = await doctor(store, '--format', 'json');
   expect(r.stderr).toBe('');
   return { code: r.code, findings: (JSON.parse(r.stdout) as Report).findings };
 }
@@ -100,19 +100,19 @@ export function runFolders(store: string): string[] {
 }
 
 /** Run ids `mlr runs ls --view all` lists over every experiment, and the warnings it printed. */
-export function listing(store: string): { ids: string[]; warnings: string[] } {
-  const exps = mlr(['--store', store, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
+export async function listing(store: string): Promise<{ ids: string[]; warnings: string[] }> {
+  const exps = await mlr(['--store', store, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
   expect(exps.code, exps.stderr).toBe(0);
   const ids = [...new Set((JSON.parse(exps.stdout) as { experiment_id: string }[]).map((e) => e.experiment_id))];
   if (ids.length === 0) return { ids: [], warnings: exps.stderr.split('\n').filter(Boolean) };
-  const r = mlr(['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids', ...ids.flatMap((i) => ['-e', i])]);
+  const r = await mlr(['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids', ...ids.flatMap((i) => ['-e', i])]);
   expect(r.code, r.stderr).toBe(0);
   return { ids: r.stdout.split('\n').filter(Boolean).sort(), warnings: (exps.stderr + r.stderr).split('\n').filter(Boolean) };
 }
 
 /** Run ids `mlr runs ls --view all` lists; no warning allowed unless `broken`. */
-export function listedRuns(store: string, broken = false): string[] {
-  const l = listing(store);
+export async function listedRuns(store: string, broken = false): Promise<string[]> {
+  const l = await listing(store);
   if (!broken) expect(l.warnings, 'the store reads without warnings').toEqual([]);
   return l.ids;
 }
@@ -217,11 +217,11 @@ export interface CycleOptions {
  * nothing left for a second fix, MLflow's parsers open the store, and --undo restores the
  * broken store byte for byte.
  */
-export function fixCycle(store: string, opts: CycleOptions = {}): { backup: string; fix: CliResult } {
+export async function fixCycle(store: string, opts: CycleOptions = {}): Promise<{ backup: string; fix: CliResult }> {
   const broken = snapshot(store);
   const data = userData(store);
   for (const s of opts.strays ?? []) data.delete(s);
-  const fix = doctor(store, '--fix');
+  const fix = await doctor(store, '--fix');
   const remaining = opts.remaining ?? [];
   expect(fix.code, fix.stdout + fix.stderr).toBe(remaining.length ? 3 : 0);
   // (in-process from here: the CLI's own report and exit codes are covered above and in output.test.ts)
@@ -230,7 +230,7 @@ export function fixCycle(store: string, opts: CycleOptions = {}): { backup: stri
   expect(left.map((f) => f.code).sort()).toEqual([...remaining].sort());
   // a second --fix would find nothing to do
   expect(after.filter((f) => f.fix !== undefined)).toEqual([]);
-  expect(listedRuns(store)).toEqual(runFolders(store));
+  expect(await listedRuns(store)).toEqual(runFolders(store));
   expectDataKept(data, userData(store), opts.dropped);
   const [backup, ...more] = backups(store);
   expect(more).toEqual([]);
@@ -239,7 +239,7 @@ export function fixCycle(store: string, opts: CycleOptions = {}): { backup: stri
   const mp = mlflowProblems(store);
   if (mp) expect(mp).toEqual([]);
   opts.then?.();
-  const undo = mlr(['doctor', '--undo', backup!]);
+  const undo = await mlr(['doctor', '--undo', backup!]);
   expect(undo.code, undo.stderr).toBe(0);
   expect(snapshot(store)).toEqual(broken);
   return { backup: backup!, fix };

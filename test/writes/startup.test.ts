@@ -15,13 +15,13 @@ let work: string;
 let store: string;
 let run: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-startup-'));
   store = path.join(work, 'mlruns');
-  mlr(['--store', store, 'experiments', 'create', 'e', '--tag', 'k=v'], { cwd: work });
-  run = mlr(['--store', store, 'runs', 'create', '-e', 'e'], { cwd: work }).stdout.trim();
+  await mlr(['--store', store, 'experiments', 'create', 'e', '--tag', 'k=v'], { cwd: work });
+  run = (await mlr(['--store', store, 'runs', 'create', '-e', 'e'], { cwd: work })).stdout.trim();
   // a renamed experiment's meta.yaml has the nested stale `tags:` copy
-  mlr(['--store', store, 'experiments', 'rename', 'e', 'e2'], { cwd: work });
+  await mlr(['--store', store, 'experiments', 'rename', 'e', 'e2'], { cwd: work });
 });
 
 function loads(args: string[]): string[] {
