@@ -3,11 +3,11 @@
  * store (MLflow 2.12), in pipe and forced-TTY mode; `--follow` against a temp copy.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, FIXTURE, cleanEnv, makeStore, mlr, out, runId, stripAnsi } from './helpers.js';
+import { copyStore, reap } from '../helpers.js';
 
 const S = ['--store', FIXTURE];
 const A = '65035d79'; // rmsprop-lr1e-4-bs64: 20 steps
@@ -246,78 +246,70 @@ describe('mlr plot', () => {
   });
 
   it('redraws with --follow as lines are appended, and stops cleanly on SIGINT', async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'mlr-follow-'));
-    try {
-      const store = path.join(tmp, 'mlruns');
-      cpSync(FIXTURE, store, { recursive: true });
-      const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
-      const child = spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
+    const store = copyStore();
+    const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
+    const child = reap(
+      spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
         env: cleanEnv(),
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const waitFor = async (pred: () => boolean, what: string): Promise<void> => {
-        for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
-        if (!pred()) throw new Error(`timed out waiting for ${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
-      };
-      await waitFor(() => stderr.includes('Ctrl-C to stop'), 'the first chart');
-      expect(stdout.split('\n').at(-2)).toBe('── val_loss');
-      expect(stdout).toContain('      0              step              4\n');
-      // half a line first: it must not be drawn until its newline arrives
-      appendFileSync(file, '1700002653000 0.05');
-      await new Promise((r) => setTimeout(r, 1200));
-      expect(stdout.match(/step/g)).toHaveLength(1);
-      appendFileSync(file, ' 5\n1700002654000 0.04 6\n');
-      await waitFor(() => (stdout.match(/step/g) ?? []).length === 2, 'the redraw');
-      const frames = stdout.split('\n\n');
-      expect(frames).toHaveLength(2);
-      expect(frames[1]).toBe(
-        [
-          'val_loss · adam-lr1e-4-bs64 (a2ef7577)',
-          '0.74 ┼───╮',
-          '0.39 ┤   ╰────────────────╮',
-          '0.04 ┤                    ╰────────────╴',
-          '     └──────────────────────────────────',
-          '      0              step              6',
-          '── val_loss',
-          '',
-        ].join('\n'),
-      );
-      child.kill('SIGINT');
-      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-      expect(code).toBe(0);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+      }),
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const waitFor = async (pred: () => boolean, what: string): Promise<void> => {
+      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!pred()) throw new Error(`timed out waiting for ${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
+    };
+    await waitFor(() => stderr.includes('Ctrl-C to stop'), 'the first chart');
+    expect(stdout.split('\n').at(-2)).toBe('── val_loss');
+    expect(stdout).toContain('      0              step              4\n');
+    // half a line first: it must not be drawn until its newline arrives
+    appendFileSync(file, '1700002653000 0.05');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(stdout.match(/step/g)).toHaveLength(1);
+    appendFileSync(file, ' 5\n1700002654000 0.04 6\n');
+    await waitFor(() => (stdout.match(/step/g) ?? []).length === 2, 'the redraw');
+    const frames = stdout.split('\n\n');
+    expect(frames).toHaveLength(2);
+    expect(frames[1]).toBe(
+      [
+        'val_loss · adam-lr1e-4-bs64 (a2ef7577)',
+        '0.74 ┼───╮',
+        '0.39 ┤   ╰────────────────╮',
+        '0.04 ┤                    ╰────────────╴',
+        '     └──────────────────────────────────',
+        '      0              step              6',
+        '── val_loss',
+        '',
+      ].join('\n'),
+    );
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(0);
   });
 });
 
 describe('mlr plot --follow on a TTY', () => {
   it('redraws the chart in place', async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'mlr-follow-'));
-    try {
-      const store = path.join(tmp, 'mlruns');
-      cpSync(FIXTURE, store, { recursive: true });
-      const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
-      const child = spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
+    const store = copyStore();
+    const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
+    const child = reap(
+      spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
         env: cleanEnv({ tty: 40 }),
-      });
-      let stdout = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      for (let i = 0; i < 200 && !stdout.includes('── val_loss'); i++) await new Promise((r) => setTimeout(r, 50));
-      appendFileSync(file, '1700002653000 0.05 5\n');
-      for (let i = 0; i < 200 && !stdout.includes('\x1b['); i++) await new Promise((r) => setTimeout(r, 50));
-      child.kill('SIGTERM');
-      expect(await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))).toBe(0);
-      // the first frame has 7 lines (title, 3 rows, axis, labels, legend): go up 7, clear, draw
-      const [first, second] = stdout.split('\x1b[7A\r\x1b[J');
-      expect(first!.split('\n')).toHaveLength(8);
-      expect(second).toContain('      0              step              5\n');
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+      }),
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    for (let i = 0; i < 200 && !stdout.includes('── val_loss'); i++) await new Promise((r) => setTimeout(r, 50));
+    appendFileSync(file, '1700002653000 0.05 5\n');
+    for (let i = 0; i < 200 && !stdout.includes('\x1b['); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    expect(await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))).toBe(0);
+    // the first frame has 7 lines (title, 3 rows, axis, labels, legend): go up 7, clear, draw
+    const [first, second] = stdout.split('\x1b[7A\r\x1b[J');
+    expect(first!.split('\n')).toHaveLength(8);
+    expect(second).toContain('      0              step              5\n');
   });
 });
 

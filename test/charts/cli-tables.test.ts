@@ -3,8 +3,7 @@
  * aggregates and --order-by on them, --spark, --precision), in TTY and pipe mode, against the
  * built CLI and a small nested store written to a temp folder.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE, makeStore, mlr, out, runId, stripAnsi } from './helpers.js';
 
 const T = 1700000000000;
@@ -25,7 +24,6 @@ beforeAll(() => {
   ]);
   S = ['--store', root];
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('runs ls --tree', () => {
   it('indents children under their parent on a TTY', async () => {

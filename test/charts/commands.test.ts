@@ -2,10 +2,9 @@
  * Unit tests for the command-side pieces: aggregate parsing and sorting, column controls,
  * tree building (cycles included), the --follow tail reader and x-axis helpers.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAggregate, parseAggregateOrderBy } from '../../src/commands/aggregates.js';
 import { formatElapsed, MetricTail, parseMetricKeys } from '../../src/commands/plot.js';
 import type { RunTable } from '../../src/commands/run-table.js';
@@ -14,9 +13,8 @@ import type { MetricLine } from '../../src/store/metrics.js';
 import { Store, type RunEntry } from '../../src/store/store.js';
 import { makeStore, runId } from './helpers.js';
 import { formatDelta } from '../../src/render/diff.js';
+import { tempDir } from '../helpers.js';
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((t) => rmSync(t, { recursive: true, force: true })));
 
 describe('parseAggregate', () => {
   const cases: [string, unknown][] = [
@@ -48,7 +46,6 @@ describe('compileAggregateQuery and selectRunsWithAggregates', () => {
     { id: runId('e1'), name: 'e', start: T + 2, params: { opt: 'adam' } },
     { id: runId('f1'), name: 'f', start: T + 1, params: { opt: 'adam' }, metrics: { loss: hist([0.3, 0.2]) } },
   ]);
-  temps.push(root);
   const store = new Store(root);
   const names = async (filter: string | undefined, orderBy: string[], maxResults?: number) => {
     const query = await compileAggregateQuery(filter, orderBy);
@@ -132,7 +129,6 @@ describe('buildTree', () => {
       { id: runId('b1'), name: 'y', start: 2, parent: runId('a1') },
       { id: runId('c1'), name: 'z', start: 1, parent: runId('c1') },
     ]);
-    temps.push(root);
     const store = new Store(root);
     const runs = store.listRuns(store.listExperiments('active')).sort((p, q) => q.info.start_time! - p.info.start_time!);
     const tree = buildTree(store, runs);
@@ -142,8 +138,7 @@ describe('buildTree', () => {
 
 describe('MetricTail', () => {
   it('returns complete lines only, continues where it stopped and starts over after truncation', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlr-tail-'));
-    temps.push(dir);
+    const dir = tempDir('tail');
     const file = path.join(dir, 'loss');
     const bad: string[] = [];
     const tail = new MetricTail(file, (n, text, reason) => bad.push(`${n}:${text}:${reason}`));

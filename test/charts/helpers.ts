@@ -2,10 +2,9 @@
  * Helpers for the charts end-to-end tests: run the CLI in-process with a controlled environment,
  * and write small stores into a fresh temp folder.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runMlr } from '../helpers.js';
+import { runMlr, tempDir } from '../helpers.js';
 
 export { BIN, FIXTURE, REPO } from '../helpers.js';
 /** "now" for relative times: 2023-11-15T01:20:00Z, a little after the fixture runs */
@@ -61,7 +60,7 @@ export interface RunSpec {
 
 /** A one-experiment store (id 1, name "nested") in a fresh temp folder; returns the root. */
 export function makeStore(runs: RunSpec[]): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'mlr-charts-'));
+  const root = tempDir('charts');
   const exp = path.join(root, '1');
   mkdirSync(exp, { recursive: true });
   writeFileSync(

@@ -8,10 +8,9 @@
  * Skipped, and says so, when ../shared is absent.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORPUS, HAS_SHARED, findStores, mlr } from '../helpers.js';
+import { CORPUS, HAS_SHARED, findStores, mlr, tempDir, copyTree } from '../helpers.js';
 import { backups, doctor, expectBackupCovers, expectDataKept, listing, manifest, mlflowProblems, report, runFolders, snapshot, userData } from './helpers.js';
 
 
@@ -34,8 +33,8 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
   for (const src of stores) {
     const name = path.relative(CORPUS, src);
     it(`diagnoses and repairs ${name}`, async () => {
-      const store = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-doctor-corpus-')), 'mlruns');
-      fs.cpSync(src, store, { recursive: true });
+      const store = path.join(tempDir('doctor-corpus'), 'mlruns');
+      copyTree(src, store);
       const before = await report(store);
       const byCode = new Map<string, number>();
       for (const f of before.findings) byCode.set(`${f.severity} ${f.code}`, (byCode.get(`${f.severity} ${f.code}`) ?? 0) + 1);

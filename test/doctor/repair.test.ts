@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mlr } from '../helpers.js';
+import { mlr, copyTree } from '../helpers.js';
 import { encodePathForUri } from '../../src/store/root.js';
 import {
   backups,
@@ -279,7 +279,7 @@ describe('check 3: ids that disagree with the folders', () => {
     const store = healthyStore();
     const src = runDir(store);
     const copy = path.join(store, NLP, RUN);
-    fs.cpSync(src, copy, { recursive: true });
+    copyTree(src, copy);
     fs.rmSync(src, { recursive: true });
     // and a run whose run_id says something else
     const other = path.join(store, SWEEP, '02df84e1e68a46eaa4f971068787bace', 'meta.yaml');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { isResolved, parseLocation, resolveFolder, unquotePath } from '../../src/store/artifact-uri.js';
-import { BIN, FIXTURE, copyStore, mlr } from '../helpers.js';
+import { BIN, FIXTURE, copyStore, mlr, tempDir } from '../helpers.js';
 import { diffSnapshots, on, snapshot } from './helpers.js';
 
 const RUN = 'd61057829b7b4f24b7a65344cc35e18e';
@@ -42,7 +42,7 @@ describe('parseLocation', () => {
 });
 
 describe('resolveFolder', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-loc-'));
+  const tmp = tempDir('loc');
   const store = path.join(tmp, 'proj', 'mlruns');
   const inStore = path.join(store, '1', 'r1', 'artifacts');
   fs.mkdirSync(inStore, { recursive: true });
@@ -90,7 +90,7 @@ describe('resolveFolder', () => {
 
 /** A store whose run 1/r… records `artifactUri`; returns the store root. */
 function storeWithRun(artifactUri: (root: string) => string, files: Record<string, string | Buffer>, artifactDir?: (root: string) => string): { root: string; run: string } {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-art-'));
+  const tmp = tempDir('art');
   const root = path.join(tmp, 'mlruns');
   const run = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
   const exp = path.join(root, '1');
@@ -211,7 +211,7 @@ describe('artifacts cat / get', () => {
   it('get copies to <out>/<path>, prints the local path, never overwrites, never writes to the store', async () => {
     const { root, run } = storeWithRun(() => 'file:///elsewhere/1/a1b2c3d4e5f60718293a4b5c6d7e8f90/artifacts', FILES);
     const before = snapshot(root);
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-out-'));
+    const out = tempDir('out');
     const m = on(root);
     expect(await m('artifacts', 'get', run, 'model', '--out', out)).toMatchObject({ code: 0, stdout: path.join(out, 'model') + '\n', stderr: '' });
     expect(fs.readFileSync(path.join(out, 'model', 'MLmodel'), 'utf8')).toBe(FILES['model/MLmodel']);
@@ -226,7 +226,7 @@ describe('artifacts cat / get', () => {
     });
     expect((await m('artifacts', 'get', run, 'docs/notes.txt', '-o', out)).stderr).toBe(`mlr: refusing to overwrite ${path.join(out, 'docs', 'notes.txt')}: remove it or choose another --out\n`);
     expect(fs.readFileSync(path.join(out, 'model', 'MLmodel'), 'utf8')).toBe('mine');
-    const all = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-all-'));
+    const all = tempDir('all');
     expect((await m('artifacts', 'get', run, '.', '--out', all)).code).toBe(0);
     expect(fs.readdirSync(all).sort()).toEqual(['docs', 'model', 'top.json']);
     expect(diffSnapshots(before, snapshot(root))).toEqual({ added: [], removed: [], changed: [] });

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, copyStore } from '../helpers.js';
+import { BIN, FIXTURE, copyStore, reap } from '../helpers.js';
 import { diffSnapshots, dumpFiles, listDirs, normTimes, on, snapshot } from './helpers.js';
 
 const SWEEP = '234684999513866976';
@@ -210,7 +210,7 @@ describe('concurrent registrations', () => {
       runs.map(
         (run) =>
           new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-            const p = spawn(process.execPath, [BIN, '--store', store, 'models', 'register', run, 'model', '-n', 'resnet-classifier', '--no-check']);
+            const p = reap(spawn(process.execPath, [BIN, '--store', store, 'models', 'register', run, 'model', '-n', 'resnet-classifier', '--no-check']));
             let out = '';
             let err = '';
             p.stdout.on('data', (d) => (out += d));

@@ -3,15 +3,14 @@
  * locations of new experiments, and store creation by the first write.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyStore, mlr } from '../helpers.js';
+import { copyStore, mlr, tempDir } from '../helpers.js';
 
 const SWEEP = '234684999513866976';
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-art-'));
+  return tempDir('art');
 }
 
 describe('log-artifact', () => {

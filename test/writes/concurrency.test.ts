@@ -5,24 +5,19 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mlr, REPO, BIN } from '../helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mlr, REPO, BIN, tempDir, reap } from '../helpers.js';
 import { parseYaml } from '../../src/store/yaml.js';
 import { Store } from '../../src/store/store.js';
 
 const DIST = path.join(REPO, 'dist');
 let work: string;
 let store: string;
-const children: ReturnType<typeof spawn>[] = [];
 
 beforeEach(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-conc-'));
+  work = tempDir('conc');
   store = path.join(work, 'mlruns');
-});
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
 interface Done {
@@ -33,8 +28,7 @@ interface Done {
 }
 
 function start(cmd: string, args: string[], env: Record<string, string> = {}): { child: ReturnType<typeof spawn>; done: Promise<Done> } {
-  const child = spawn(cmd, args, { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  const child = reap(spawn(cmd, args, { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

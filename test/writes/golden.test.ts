@@ -4,10 +4,9 @@
  * byte after replacing ids, times and the user name.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlr, readTree, REPO } from '../helpers.js';
+import { mlr, readTree, REPO, tempDir } from '../helpers.js';
 
 const GOLDEN = path.join(REPO, 'fixtures', 'write', 'mlruns');
 const SYSTEM_TAGS = ['mlflow.user', 'mlflow.source.name', 'mlflow.source.type'];
@@ -58,7 +57,7 @@ describe('golden: the conformance write sequence through the CLI', () => {
   const before = Date.now();
 
   beforeAll(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-golden-'));
+    work = tempDir('golden');
     store = path.join(work, 'mlruns');
     const S = ['--store', `file://${store}`];
     const opts = { cwd: work, env: { USER: 'ana', LOGNAME: 'ana' } };

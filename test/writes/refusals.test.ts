@@ -3,10 +3,9 @@
  * code (2 usage, 1 state), and a store left exactly as it was (files and folders).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlr } from '../helpers.js';
+import { mlr, tempDir, copyTree } from '../helpers.js';
 
 let base: string;
 let R: string; // active run with param p=1 and metric m, tag t
@@ -33,7 +32,7 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 beforeAll(async () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-'));
+  const work = tempDir('refuse');
   base = path.join(work, 'mlruns');
   const ok = async (args: string[]) => {
     const r = await mlr(['--store', base, ...args], { cwd: work });
@@ -218,9 +217,9 @@ const cases: Record<string, Case> = {
 describe('refusals: message, exit code, store unchanged', () => {
   it.each(Object.keys(cases))('%s', async (name) => {
     const c = cases[name]!;
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-case-'));
+    const work = tempDir('refuse-case');
     const store = path.join(work, 'mlruns');
-    if (!c.noStore) fs.cpSync(base, store, { recursive: true });
+    if (!c.noStore) copyTree(base, store);
     const before = c.noStore ? {} : snapshot(store);
     const r = await mlr(['--store', store, ...c.args()], { cwd: work, env: c.env ?? {}, ...(c.input !== undefined ? { input: c.input } : {}) });
     const msg = c.message();
@@ -236,9 +235,9 @@ describe('refusals: message, exit code, store unchanged', () => {
   });
 
   it('truncates an over-long param value by default, with MLflow\'s warning', async () => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-case-'));
+    const work = tempDir('refuse-case');
     const store = path.join(work, 'mlruns');
-    fs.cpSync(base, store, { recursive: true });
+    copyTree(base, store);
     const r = await mlr(['--store', store, 'log-param', R, 'long', 'v'.repeat(6001)], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`mlr: warning: Param value '${'v'.repeat(100)}...' (6001 characters) is truncated to 6000 characters to meet the length limit.\n`);
@@ -248,9 +247,9 @@ describe('refusals: message, exit code, store unchanged', () => {
 
 describe('filesystem failures', () => {
   it('become one line naming the path, not a stack trace', async () => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-case-'));
+    const work = tempDir('refuse-case');
     const store = path.join(work, 'mlruns');
-    fs.cpSync(base, store, { recursive: true });
+    copyTree(base, store);
     fs.rmSync(path.join(store, '.trash'), { recursive: true });
     fs.writeFileSync(path.join(store, '.trash'), 'not a folder');
     const r = await mlr(['--store', store, 'log-metric', R, 'loss', '1'], { cwd: work });

@@ -3,16 +3,14 @@
  * signal forwarding, exit code.
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, mlr } from '../helpers.js';
+import { BIN, mlr, tempDir, reap } from '../helpers.js';
 
 let work: string;
 let store: string;
 beforeEach(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-run-'));
+  work = tempDir('run');
   store = path.join(work, 'mlruns');
   expect((await mlr(['--store', store, 'experiments', 'create', 'x'], { cwd: work })).code).toBe(0);
 });
@@ -74,7 +72,7 @@ describe('mlr run', () => {
     ['SIGTERM', 143],
     ['SIGINT', 130],
   ] as const)('forwards %s to the command and ends KILLED', async (sig, code) => {
-    const child = spawn(process.execPath, [BIN, '--store', store, 'run', '--', 'sleep', '30'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = reap(spawn(process.execPath, [BIN, '--store', store, 'run', '--', 'sleep', '30'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stderr = '';
     await new Promise<void>((resolve) =>
       child.stderr!.on('data', (d: Buffer) => {

@@ -4,10 +4,9 @@
  * The dataset input of the example is not something mlr logs, so it is left out.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlr } from '../helpers.js';
+import { mlr, tempDir } from '../helpers.js';
 
 let work: string;
 let store: string;
@@ -26,7 +25,7 @@ const norm = (text: string) =>
     .replace(/^(creation_time|last_update_time|start_time|end_time|deleted_time): \d+$/gm, '$1: <time>');
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-spec15-'));
+  work = tempDir('spec15');
   store = path.join(work, 'mlruns');
   // no --store and no MLFLOW_TRACKING_URI: ./mlruns, artifact root file://<cwd>/mlruns
   const opts = { cwd: work, env: { USER: 'root', LOGNAME: 'root' } };

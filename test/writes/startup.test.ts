@@ -4,11 +4,10 @@
  * (a module-level fact, not a timing, so the test is stable on a busy machine).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, mlr, REPO } from '../helpers.js';
+import { BIN, mlr, REPO, tempDir } from '../helpers.js';
 
 const HOOK = path.join(REPO, 'test', 'writes', 'oracle', 'trace-loads.mjs');
 let work: string;
@@ -16,7 +15,7 @@ let store: string;
 let run: string;
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-startup-'));
+  work = tempDir('startup');
   store = path.join(work, 'mlruns');
   await mlr(['--store', store, 'experiments', 'create', 'e', '--tag', 'k=v'], { cwd: work });
   run = (await mlr(['--store', store, 'runs', 'create', '-e', 'e'], { cwd: work })).stdout.trim();
