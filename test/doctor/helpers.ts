@@ -36,9 +36,8 @@ export function snapshot(dir: string): Tree {
   return out;
 }
 
-/** Rewrite every `artifact_location`/`artifact_uri` of the fixture copy to where it now lives. */
-export function relocate(store: string, from = OLD_ROOT): void {
-  const to = 'file://' + encodePathForUri(store);
+/** Rewrite every `artifact_location`/`artifact_uri` of the fixture copy to where it now lives (or to `to`). */
+export function relocate(store: string, from = OLD_ROOT, to = 'file://' + encodePathForUri(store)): void {
   const visit = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
