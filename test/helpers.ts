@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { runCli } from '../src/cli/main.js';
+import { onFileFinished } from './file-cleanup.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(REPO, 'bin', 'mlr.js');
@@ -45,12 +46,6 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-// folders made outside a test (at collection or in beforeAll): removed when the file ends
-const fileScoped: string[] = [];
-afterAll(() => {
-  for (const d of fileScoped.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
 /**
  * A fresh `mlr-<prefix>-XXXXXX` folder under os.tmpdir(), removed when the current test
  * finishes, or when the file finishes if it is made outside a test (in beforeAll or at
@@ -58,11 +53,12 @@ afterAll(() => {
  */
 export function tempDir(prefix = 'tmp'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mlr-${prefix}-`));
+  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
   try {
-    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    onTestFinished(remove);
   } catch {
-    // not inside a test
-    fileScoped.push(dir);
+    // not inside a test: at collection or in beforeAll
+    onFileFinished(remove);
   }
   return dir;
 }
