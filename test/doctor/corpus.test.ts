@@ -60,7 +60,7 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
       for (const w of l.warnings.filter((x) => x.startsWith('mlr: warning:'))) expect(artifactOnly.some((a) => w.includes(a + ' ') || w.includes(a + '/')), w).toBe(true);
 
       // MLflow's own parsers (PyYAML, Python int/float) open the repaired store
-      const mp = mlflowProblems(store, after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => f.path));
+      const mp = await mlflowProblems(store, after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => f.path));
       if (mp) expect(mp, name).toEqual([]);
 
       const [backup] = backups(store);

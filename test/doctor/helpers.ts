@@ -3,11 +3,12 @@
  * artifact locations pointing where the copy now lives), whole-tree snapshots, the user data
  * that must survive a repair, and the invariants every repair must keep.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { copyStore, mlr, type CliResult } from '../helpers.js';
+import { onFileFinished } from '../file-cleanup.js';
 import { encodePathForUri } from '../../src/store/root.js';
 import { diagnose, publicFinding } from '../../src/doctor/diagnose.js';
 
@@ -235,7 +236,7 @@ export async function fixCycle(store: string, opts: CycleOptions = {}): Promise<
   expect(more).toEqual([]);
   expectBackupCovers(broken, snapshot(store), backup!);
   // MLflow's own parsers agree: the store opens and every run is visible
-  const mp = mlflowProblems(store);
+  const mp = await mlflowProblems(store);
   if (mp) expect(mp).toEqual([]);
   opts.then?.();
   const undo = await mlr(['doctor', '--undo', backup!]);
@@ -254,14 +255,51 @@ const MLFLOW_READ = path.join(path.dirname(new URL(import.meta.url).pathname), '
 /** python3 with PyYAML, to read stores with MLflow's own parsers (tests skip that part without it). */
 export const HAS_PYYAML = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0;
 
+/** One mlflow_read.py --serve process per test file: python3 and PyYAML start once, not once a store. */
+interface Reader {
+  child: ChildProcess;
+  waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[];
+  stderr: string;
+}
+let reader: Reader | undefined;
+
+function startReader(): Reader {
+  const child = spawn('python3', [MLFLOW_READ, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const r: Reader = { child, waiting: [], stderr: '' };
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+      r.waiting.shift()?.resolve(out.slice(0, nl));
+      out = out.slice(nl + 1);
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (r.stderr += d));
+  // a write after the reader died: the 'exit' below fails the request with its stderr
+  child.stdin!.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      for (const w of r.waiting.splice(0)) w.reject(new Error(`mlflow_read.py failed: ${r.stderr}`));
+      if (reader === r) reader = undefined;
+      resolve();
+    }),
+  );
+  onFileFinished(async () => {
+    child.stdin!.end();
+    await exited;
+  });
+  return r;
+}
+
 /**
  * Where MLflow 2.12 would crash, skip an experiment or a run, or reject a key, judged by
  * test/doctor/mlflow_read.py with PyYAML and Python's int()/float(); `ignored` are
  * store-relative paths to leave out. Undefined when python3 or PyYAML is missing.
  */
-export function mlflowProblems(store: string, ignored: string[] = []): string[] | undefined {
+export async function mlflowProblems(store: string, ignored: string[] = []): Promise<string[] | undefined> {
   if (!HAS_PYYAML) return undefined;
-  const r = spawnSync('python3', [MLFLOW_READ, store, ...ignored], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`mlflow_read.py failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as string[];
+  const r = (reader ??= startReader());
+  const line = new Promise<string>((resolve, reject) => r.waiting.push({ resolve, reject }));
+  r.child.stdin!.write(JSON.stringify([store, ...ignored]) + '\n');
+  return JSON.parse(await line) as string[];
 }
