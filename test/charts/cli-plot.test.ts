@@ -1,6 +1,7 @@
 /**
- * End-to-end: `mlr plot` and `mlr runs diff` against the built CLI and the read-only fixture
- * store (MLflow 2.12), in pipe and forced-TTY mode; `--follow` against a temp copy.
+ * End-to-end: `mlr plot` and `mlr runs diff` through the CLI (in-process) and the read-only fixture
+ * store (MLflow 2.12), in pipe and forced-TTY mode; `--follow` (the built binary, stopped by a
+ * signal) against a temp copy.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, rmSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * End-to-end: the table controls of `mlr runs ls` (--tree, --only-changed, --keep/--drop,
  * aggregates and --order-by on them, --spark, --precision), in TTY and pipe mode, against the
- * built CLI and a small nested store written to a temp folder.
+ * CLI (in-process) and a small nested store written to a temp folder.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE, makeStore, mlr, out, runId, stripAnsi } from './helpers.js';

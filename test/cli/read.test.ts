@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of the read commands against the built CLI: exact stdout in TTY and
+ * End-to-end tests of the read commands through the CLI (in-process): exact stdout in TTY and
  * pipe mode, exit codes, error lines. MLR_NOW pins "now" for relative times.
  */
 import fs from 'node:fs';

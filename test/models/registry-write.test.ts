@@ -2,7 +2,7 @@
  * Registry writes against MLflow 2.12's exact files. fixtures/mlruns/models was written by
  * MLflow 2.12 (create_registered_model with a description and a tag, three
  * create_model_version calls from runs of `sweep`, a stage transition, an alias, and an
- * empty model); replaying the same operations through the built CLI must give the same
+ * empty model); replaying the same operations through the CLI (in-process) must give the same
  * bytes, timestamps aside. The other expectations follow MLflow 2.12's registry FileStore
  * (which meta.yaml each operation rewrites, and with what).
  */

@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of search through the BUILT CLI: runs ls with --filter / --order-by in
+ * End-to-end tests of search through the CLI (in-process): runs ls with --filter / --order-by in
  * every format, and runs best, with exact output, exit codes and error lines.
  */
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Golden test: replay fixtures/write/README.md's sequence (what real MLflow 2.12 did to
- * produce fixtures/write/mlruns) through the built CLI, and compare every file byte for
+ * produce fixtures/write/mlruns) through the CLI (in-process), and compare every file byte for
  * byte after replacing ids, times and the user name.
  */
 import fs from 'node:fs';
