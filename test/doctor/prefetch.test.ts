@@ -146,7 +146,8 @@ function scan(opts: ScanOptions): ReturnType<typeof scanStore> {
   });
 }
 
-describe('read-ahead', () => {
+// 13 reads of a 3,000-run store: seconds each on an idle machine, much more on a busy shared one
+describe('read-ahead', { timeout: 180_000 }, () => {
   it('gives the scan exactly what it reads itself, with 1 and 2 workers', () => {
     const alone = scan({ workers: 0 });
     expect(alone.runCount).toBeGreaterThan(2500);
