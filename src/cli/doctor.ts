@@ -42,7 +42,8 @@ export function registerDoctor(program: Command): void {
       if (opts.undo !== undefined) {
         const { undoFix } = await import('../doctor/undo.js');
         const explicit = ctx.globals.trackingUri ?? ctx.globals.store ?? ctx.env['MLFLOW_TRACKING_URI'];
-        const r = undoFix(opts.undo, explicit ? await ctx.fileRoot('mlr doctor --undo') : undefined);
+        // relative to the invocation's folder, not process.cwd() (the CLI also runs in-process)
+        const r = undoFix(path.resolve(ctx.cwd, opts.undo), explicit ? await ctx.fileRoot('mlr doctor --undo') : undefined);
         if (opts.format === 'json') await ctx.out((await import('../render/table.js')).renderJson({ store: r.store, undone: r.undone }));
         else if (!quiet) ctx.note(`undid ${r.undone.length} change${r.undone.length === 1 ? '' : 's'} in ${shown(r.store, ctx.cwd)}`);
         return;
@@ -63,7 +64,7 @@ export function registerDoctor(program: Command): void {
         return;
       }
       const { applyFixes } = await import('../doctor/apply.js');
-      const r = applyFixes(d, { backupDir: opts.backupDir, now: ctx.mode.now, version: VERSION });
+      const r = applyFixes(d, { backupDir: opts.backupDir === undefined ? undefined : path.resolve(ctx.cwd, opts.backupDir), now: ctx.mode.now, version: VERSION });
       // look again: what is left is what the fix could not (or must not) repair
       const after = diagnose(root, { now: ctx.mode.now });
       const data = {

@@ -3,6 +3,7 @@
  * start-up stays cheap; a log-metric call must stay well under 120 ms.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { createContext, type Context } from './context.js';
@@ -250,7 +251,8 @@ export function registerWrite(program: Command): void {
       const ctx = createContext(cmd);
       let text: string;
       try {
-        text = opts.file === '-' ? await readAll(ctx.io.stdin) : readFileSync(opts.file, 'utf8');
+        // the invocation's stdin and folder, not fd 0 and process.cwd() (the CLI also runs in-process)
+        text = opts.file === '-' ? await readAll(ctx.io.stdin) : readFileSync(path.resolve(ctx.cwd, opts.file), 'utf8');
       } catch (e) {
         throw new UsageError(`cannot read ${opts.file === '-' ? 'stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'bad-file');
       }

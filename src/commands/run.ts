@@ -141,7 +141,8 @@ function superviseChild(
       resolve({ ...o, ...(signalled ? { signalled } : {}) });
     };
     child.once('error', (error: NodeJS.ErrnoException) => done({ code: null, signal: null, error }));
-    child.once('exit', (code, signal) => done({ code, signal }));
+    // piped: 'close', so everything the command printed has reached our streams first
+    child.once(io.inheritable ? 'exit' : 'close', (code: number | null, signal: NodeJS.Signals | null) => done({ code, signal }));
   });
 }
 

@@ -9,26 +9,22 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GENERATOR_VERSION, METRIC_KEYS, PARAM_KEYS, TAG_KEYS, createRng, generateHistoryStore, generateStore, pyRepr } from '../../bench/generate.mjs';
 import type { RunsManifest } from '../../bench/generate.mjs';
 import { parseYaml } from '../../src/store/file/yaml.js';
 import { dumpYaml, type DumpValue } from '../../src/store/file/yaml-dump.js';
 import { formatPyFloat } from '../../src/store/pyfloat.js';
 import { FileStore as Store } from '../../src/store/file/store.js';
-import { FIXTURE, REPO } from '../helpers.js';
+import { FIXTURE, REPO, tempDir } from '../helpers.js';
 
 const GENERATE = path.join(REPO, 'bench', 'generate.mjs');
 const EXP = '195452712221150566';
 
 let tmp: string;
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-bench-gen-'));
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
+  tmp = tempDir('bench-gen');
 });
 
 /** Every file and folder under root as 'rel/path' (folders end with '/'), sorted. */

@@ -6,12 +6,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateStore, type RunsManifest } from '../../bench/generate.mjs';
-import { BIN } from '../helpers.js';
+import { BIN, tempDir } from '../helpers.js';
 
 const HOOK = `
 import fs from 'node:fs';
@@ -38,14 +37,11 @@ let manifest: RunsManifest;
 let hook: string;
 
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-bench-reads-'));
+  tmp = tempDir('bench-reads');
   manifest = await generateStore({ out: path.join(tmp, 'store'), runs: 120, experiments: 2, steps: 3, seed: 6 });
   root = path.join(tmp, 'store', 'mlruns');
   hook = path.join(tmp, 'hook.mjs');
   fs.writeFileSync(hook, HOOK);
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /** Runs mlr and returns its stdout and the store files it opened, relative to the root. */

@@ -1,13 +1,14 @@
 /**
- * End-to-end: `mlr plot` and `mlr runs diff` against the built CLI and the read-only fixture
- * store (MLflow 2.12), in pipe and forced-TTY mode; `--follow` against a temp copy.
+ * End-to-end: `mlr plot` and `mlr runs diff` through the CLI (in-process) and the read-only fixture
+ * store (MLflow 2.12), in pipe and forced-TTY mode; `--follow` (the built binary, stopped by a
+ * signal) against a temp copy.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, FIXTURE, cleanEnv, makeStore, mlr, out, runId, stripAnsi } from './helpers.js';
+import { copyStore, reap } from '../helpers.js';
 
 const S = ['--store', FIXTURE];
 const A = '65035d79'; // rmsprop-lr1e-4-bs64: 20 steps
@@ -15,8 +16,8 @@ const B = '0fcd845b'; // AdamW-lr1e-4-bs32: 15 steps
 const C = 'a2ef7577'; // adam-lr1e-4-bs64: 5 steps, RUNNING
 
 describe('mlr plot', () => {
-  it('draws several runs in one chart without colour when piped', () => {
-    const r = mlr([...S, 'plot', A, B, C, '--metric', 'val_loss', '--height', '10']);
+  it('draws several runs in one chart without colour when piped', async () => {
+    const r = await mlr([...S, 'plot', A, B, C, '--metric', 'val_loss', '--height', '10']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
@@ -41,8 +42,8 @@ describe('mlr plot', () => {
     );
   });
 
-  it('fits the terminal width on a TTY and names the run in the title for one run', () => {
-    const r = mlr([...S, 'plot', A, '--metric', 'val_loss', '--metric', 'train_loss', '--height', '8'], { tty: 60 });
+  it('fits the terminal width on a TTY and names the run in the title for one run', async () => {
+    const r = await mlr([...S, 'plot', A, '--metric', 'val_loss', '--metric', 'train_loss', '--height', '8'], { tty: 60 });
     expect(r.stdout).toBe(
       out(
         'rmsprop-lr1e-4-bs64 (65035d79)',
@@ -63,9 +64,9 @@ describe('mlr plot', () => {
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
   });
 
-  it('colours series on a colour TTY, and only there', () => {
-    const colored = mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--height', '6'], { tty: 70, color: true });
-    const plain = mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--height', '6'], { tty: 70 });
+  it('colours series on a colour TTY, and only there', async () => {
+    const colored = await mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--height', '6'], { tty: 70, color: true });
+    const plain = await mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--height', '6'], { tty: 70 });
     expect(colored.stdout).toContain('\x1b[34m');
     expect(colored.stdout).toContain('\x1b[33m');
     expect(plain.stdout).not.toContain('\x1b');
@@ -76,8 +77,8 @@ describe('mlr plot', () => {
 
   });
 
-  it('puts time and elapsed time on the x axis', () => {
-    const time = mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'time']);
+  it('puts time and elapsed time on the x axis', async () => {
+    const time = await mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'time']);
     expect(time.stdout).toBe(
       out(
         'val_loss · rmsprop-lr1e-4-bs64 (65035d79)',
@@ -91,7 +92,7 @@ describe('mlr plot', () => {
         '   last 0.09363  min 0.07264  max 0.8668',
       ),
     );
-    const rel = mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'relative', '--smooth', '0.6', '--since', '10']);
+    const rel = await mlr([...S, 'plot', A, '--metric', 'val_loss', '--height', '4', '--width', '40', '--x', 'relative', '--smooth', '0.6', '--since', '10']);
     expect(rel.stdout).toBe(
       out(
         'val_loss · rmsprop-lr1e-4-bs64 (65035d79)',
@@ -107,8 +108,8 @@ describe('mlr plot', () => {
     );
   });
 
-  it('prints the points as CSV or JSON, from --since on, with smoothed values when smoothing', () => {
-    const csv = mlr([...S, 'plot', A, '--metric', 'val_loss', '--format', 'csv', '--since', '17']);
+  it('prints the points as CSV or JSON, from --since on, with smoothed values when smoothing', async () => {
+    const csv = await mlr([...S, 'plot', A, '--metric', 'val_loss', '--format', 'csv', '--since', '17']);
     expect(csv.stdout).toBe(
       out(
         'run_id,run_name,metric,step,timestamp,value',
@@ -117,7 +118,7 @@ describe('mlr plot', () => {
         '65035d79c11541c68301c409c65af1ee,rmsprop-lr1e-4-bs64,val_loss,19,1700002847000,0.09362590033737264',
       ),
     );
-    const json = mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--format', 'json', '--since', '18', '--smooth', '0.5']);
+    const json = await mlr([...S, 'plot', A, B, '--metric', 'val_loss', '--format', 'json', '--since', '18', '--smooth', '0.5']);
     expect(JSON.parse(json.stdout)).toEqual([
       {
         run_id: '65035d79c11541c68301c409c65af1ee',
@@ -133,8 +134,8 @@ describe('mlr plot', () => {
     ]);
   });
 
-  it('chooses runs by query: experiment, aggregate order, max results', () => {
-    const r = mlr([...S, 'plot', '-e', 'sweep', '--order-by', 'min(metrics.val_loss)', '--max-results', '2', '--metric', 'val_loss', '--height', '5', '--width', '60']);
+  it('chooses runs by query: experiment, aggregate order, max results', async () => {
+    const r = await mlr([...S, 'plot', '-e', 'sweep', '--order-by', 'min(metrics.val_loss)', '--max-results', '2', '--metric', 'val_loss', '--height', '5', '--width', '60']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -152,17 +153,17 @@ describe('mlr plot', () => {
         '    last 0.06453  min 0.06453  max 0.7981',
       ),
     );
-    const many = mlr([...S, 'plot', '-e', 'sweep', '--metric', 'val_loss', '--height', '3']);
+    const many = await mlr([...S, 'plot', '-e', 'sweep', '--metric', 'val_loss', '--height', '3']);
     expect(many.code).toBe(0);
     expect(many.stderr).toMatch(/^mlr: warning: plotting the first 10 of \d+ runs; use --max-results to change\n/);
   });
 
-  it('suggests a time axis when every point was logged at the same step', () => {
+  it('suggests a time axis when every point was logged at the same step', async () => {
     const root = makeStore([{ id: runId('ab'), name: 'nostep', start: 1700000000000, metrics: { acc: ['1700000001000 0.5 0', '1700000002000 0.7 0', '1700000004000 0.6 0'] } }]);
     try {
-      const step = mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30']);
+      const step = await mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30']);
       expect(step.stderr).toBe('mlr: warning: every point is at step 0; try --x time or --x relative\n');
-      const rel = mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30', '--x', 'relative']);
+      const rel = await mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30', '--x', 'relative']);
       expect(rel.stderr).toBe('');
       expect(rel.stdout).toBe(
         out(
@@ -181,8 +182,8 @@ describe('mlr plot', () => {
     }
   });
 
-  it('chooses runs by search filter and plain order-by keys too', () => {
-    const r = mlr([...S, 'plot', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--metric', 'val_loss', '--height', '5', '--width', '60']);
+  it('chooses runs by search filter and plain order-by keys too', async () => {
+    const r = await mlr([...S, 'plot', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--metric', 'val_loss', '--height', '5', '--width', '60']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -200,12 +201,12 @@ describe('mlr plot', () => {
       ),
     );
     // the same three runs, in the same order, as runs ls picks them
-    const ids = mlr([...S, 'runs', 'ls', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--columns', 'run_name']);
+    const ids = await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--columns', 'run_name']);
     expect(ids.stdout).toBe(out('run_name', 'adam-lr1e-4-bs64', 'adam-lr0.01-bs32', 'adam-lr0.001-bs16'));
   });
 
-  it('warns about a run without the metric and plots the others', () => {
-    const r = mlr([...S, 'plot', A, 'cc66ad54', '--metric', 'val_loss', '--height', '3', '--width', '40']);
+  it('warns about a run without the metric and plots the others', async () => {
+    const r = await mlr([...S, 'plot', A, 'cc66ad54', '--metric', 'val_loss', '--height', '3', '--width', '40']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("mlr: warning: run child-40-1 (cc66ad54) has no metric 'val_loss'\n");
     expect(r.stdout).toBe(
@@ -222,7 +223,7 @@ describe('mlr plot', () => {
     );
   });
 
-  it('fails with one clear line and the right exit code', () => {
+  it('fails with one clear line and the right exit code', async () => {
     const cases: [string[], number, string][] = [
       [[A], 2, 'mlr: say which metric to plot with --metric <key>; the runs have: train_loss, val_acc, val_loss\n'],
       [[A, '--metric', 'nope'], 1, "mlr: nothing to plot: run rmsprop-lr1e-4-bs64 (65035d79) has no metric 'nope'\n"],
@@ -237,7 +238,7 @@ describe('mlr plot', () => {
       ],
     ];
     for (const [args, code, stderr] of cases) {
-      const r = mlr([...S, 'plot', ...args]);
+      const r = await mlr([...S, 'plot', ...args]);
       expect({ args, code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ args, code, stderr, stdout: '' });
     }
     const bad: [string, string][] = [
@@ -249,92 +250,84 @@ describe('mlr plot', () => {
       ['--x', 'epoch'],
     ];
     for (const [flag, value] of bad) {
-      const r = mlr([...S, 'plot', A, '--metric', 'val_loss', flag, value]);
+      const r = await mlr([...S, 'plot', A, '--metric', 'val_loss', flag, value]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`argument '${value}' is invalid`);
     }
   });
 
   it('redraws with --follow as lines are appended, and stops cleanly on SIGINT', async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'mlr-follow-'));
-    try {
-      const store = path.join(tmp, 'mlruns');
-      cpSync(FIXTURE, store, { recursive: true });
-      const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
-      const child = spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
+    const store = copyStore();
+    const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
+    const child = reap(
+      spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
         env: cleanEnv(),
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const waitFor = async (pred: () => boolean, what: string): Promise<void> => {
-        for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
-        if (!pred()) throw new Error(`timed out waiting for ${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
-      };
-      await waitFor(() => stderr.includes('Ctrl-C to stop'), 'the first chart');
-      expect(stdout.split('\n').at(-3)).toBe('── val_loss');
-      expect(stdout).toContain('      0              step              4\n');
-      // half a line first: it must not be drawn until its newline arrives
-      appendFileSync(file, '1700002653000 0.05');
-      await new Promise((r) => setTimeout(r, 1200));
-      expect(stdout.match(/step/g)).toHaveLength(1);
-      appendFileSync(file, ' 5\n1700002654000 0.04 6\n');
-      await waitFor(() => (stdout.match(/step/g) ?? []).length === 2, 'the redraw');
-      const frames = stdout.split('\n\n');
-      expect(frames).toHaveLength(2);
-      expect(frames[1]).toBe(
-        [
-          'val_loss · adam-lr1e-4-bs64 (a2ef7577)',
-          '0.74 ┼───╮',
-          '0.39 ┤   ╰────────────────╮',
-          '0.04 ┤                    ╰────────────╴',
-          '     └──────────────────────────────────',
-          '      0              step              6',
-          '── val_loss',
-          '   last 0.04  min 0.04  max 0.7358',
-          '',
-        ].join('\n'),
-      );
-      child.kill('SIGINT');
-      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-      expect(code).toBe(0);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+      }),
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const waitFor = async (pred: () => boolean, what: string): Promise<void> => {
+      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!pred()) throw new Error(`timed out waiting for ${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
+    };
+    await waitFor(() => stderr.includes('Ctrl-C to stop'), 'the first chart');
+    expect(stdout.split('\n').at(-3)).toBe('── val_loss');
+    expect(stdout).toContain('      0              step              4\n');
+    // half a line first: it must not be drawn until its newline arrives
+    appendFileSync(file, '1700002653000 0.05');
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(stdout.match(/step/g)).toHaveLength(1);
+    appendFileSync(file, ' 5\n1700002654000 0.04 6\n');
+    await waitFor(() => (stdout.match(/step/g) ?? []).length === 2, 'the redraw');
+    const frames = stdout.split('\n\n');
+    expect(frames).toHaveLength(2);
+    expect(frames[1]).toBe(
+      [
+        'val_loss · adam-lr1e-4-bs64 (a2ef7577)',
+        '0.74 ┼───╮',
+        '0.39 ┤   ╰────────────────╮',
+        '0.04 ┤                    ╰────────────╴',
+        '     └──────────────────────────────────',
+        '      0              step              6',
+        '── val_loss',
+        '   last 0.04  min 0.04  max 0.7358',
+        '',
+      ].join('\n'),
+    );
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(0);
   });
 });
 
 describe('mlr plot --follow on a TTY', () => {
   it('redraws the chart in place', async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'mlr-follow-'));
-    try {
-      const store = path.join(tmp, 'mlruns');
-      cpSync(FIXTURE, store, { recursive: true });
-      const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
-      const child = spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
+    const store = copyStore();
+    const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
+    const child = reap(
+      spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
         env: cleanEnv({ tty: 40 }),
-      });
-      let stdout = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      for (let i = 0; i < 200 && !stdout.includes('── val_loss'); i++) await new Promise((r) => setTimeout(r, 50));
-      appendFileSync(file, '1700002653000 0.05 5\n');
-      for (let i = 0; i < 200 && !stdout.includes('\x1b['); i++) await new Promise((r) => setTimeout(r, 50));
-      child.kill('SIGTERM');
-      expect(await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))).toBe(0);
-      // the first frame has 8 lines (title, 3 rows, axis, labels, legend on 2): go up 8, clear, draw
-      const [first, second] = stdout.split('\x1b[8A\r\x1b[J');
-      expect(first!.split('\n')).toHaveLength(9);
-      expect(second).toContain('      0              step              5\n');
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+      }),
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    for (let i = 0; i < 200 && !stdout.includes('── val_loss'); i++) await new Promise((r) => setTimeout(r, 50));
+    appendFileSync(file, '1700002653000 0.05 5\n');
+    for (let i = 0; i < 200 && !stdout.includes('\x1b['); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    expect(await new Promise<number | null>((r) => child.on('exit', (c) => r(c)))).toBe(0);
+    // the first frame has 8 lines (title, 3 rows, axis, labels, legend on 2): go up 8, clear, draw
+    const [first, second] = stdout.split('\x1b[8A\r\x1b[J');
+    expect(first!.split('\n')).toHaveLength(9);
+    expect(second).toContain('      0              step              5\n');
   });
 });
 
 describe('mlr runs diff', () => {
-  it('shows two runs side by side with the change of each metric (TTY, no colour: * marks changes)', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B], { tty: 100 });
+  it('shows two runs side by side with the change of each metric (TTY, no colour: * marks changes)', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B], { tty: 100 });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -360,16 +353,16 @@ describe('mlr runs diff', () => {
     );
   });
 
-  it('highlights changed values in colour on a colour TTY', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B, '--only-changed'], { tty: 100, color: true });
+  it('highlights changed values in colour on a colour TTY', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B, '--only-changed'], { tty: 100, color: true });
     const lines = r.stdout.split('\n');
     expect(lines[2]).toBe('params.batch_size   \x1b[33m64\x1b[39m                   \x1b[33m32\x1b[39m');
     expect(lines[3]).toBe('params.model/depth  \x1b[2m-\x1b[22m                    \x1b[33m50\x1b[39m');
     expect(stripAnsi(lines[0]!)).toBe('key                 rmsprop-lr1e-4-bs64  AdamW-lr1e-4-bs32              change');
   });
 
-  it('prints tab-separated full-precision values when piped', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B, '--only-changed']);
+  it('prints tab-separated full-precision values when piped', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B, '--only-changed']);
     expect(r.stdout).toBe(
       out(
         'key\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\tdelta',
@@ -385,8 +378,8 @@ describe('mlr runs diff', () => {
     );
   });
 
-  it('compares three runs without a change column', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B, C, '--only-changed'], { tty: 120 });
+  it('compares three runs without a change column', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B, C, '--only-changed'], { tty: 120 });
     expect(r.stdout).toBe(
       out(
         '   key                       rmsprop-lr1e-4-bs64  AdamW-lr1e-4-bs32  adam-lr1e-4-bs64',
@@ -405,8 +398,8 @@ describe('mlr runs diff', () => {
     );
   });
 
-  it('prints JSON with typed values, changed flags and deltas', () => {
-    const r = mlr([...S, 'runs', 'diff', A, B, '--format', 'json']);
+  it('prints JSON with typed values, changed flags and deltas', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A, B, '--format', 'json']);
     const d = JSON.parse(r.stdout) as { runs: unknown[]; rows: { key: string; values: unknown[]; changed: boolean; delta?: unknown }[] };
     expect(d.runs).toEqual([
       { run_id: '65035d79c11541c68301c409c65af1ee', run_name: 'rmsprop-lr1e-4-bs64', experiment_id: '234684999513866976' },
@@ -436,8 +429,8 @@ describe('mlr runs diff', () => {
     expect(d.rows.find((r) => r.key === 'start_time')).toEqual({ key: 'start_time', values: [1700002827000, 1700002767000], changed: true });
   });
 
-  it('needs two runs', () => {
-    const r = mlr([...S, 'runs', 'diff', A]);
+  it('needs two runs', async () => {
+    const r = await mlr([...S, 'runs', 'diff', A]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('mlr: runs diff needs at least two runs\n');
   });

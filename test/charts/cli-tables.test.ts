@@ -1,10 +1,9 @@
 /**
  * End-to-end: the table controls of `mlr runs ls` (--tree, --only-changed, --keep/--drop,
  * aggregates and --order-by on them, --spark, --precision), in TTY and pipe mode, against the
- * built CLI and a small nested store written to a temp folder.
+ * CLI (in-process) and a small nested store written to a temp folder.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE, makeStore, mlr, out, runId, stripAnsi } from './helpers.js';
 
 const T = 1700000000000;
@@ -25,11 +24,10 @@ beforeAll(() => {
   ]);
   S = ['--store', root];
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('runs ls --tree', () => {
-  it('indents children under their parent on a TTY', () => {
-    const r = mlr([...S, 'runs', 'ls', '--tree', '--columns', 'run_id,run_name,params.lr,metrics.loss'], { tty: 80 });
+  it('indents children under their parent on a TTY', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--tree', '--columns', 'run_id,run_name,params.lr,metrics.loss'], { tty: 80 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
@@ -45,8 +43,8 @@ describe('runs ls --tree', () => {
     );
   });
 
-  it('keeps tree order and adds the parent id column when piped', () => {
-    const r = mlr([...S, 'runs', 'ls', '--tree', '--columns', 'run_id,run_name,params.lr,metrics.loss']);
+  it('keeps tree order and adds the parent id column when piped', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--tree', '--columns', 'run_id,run_name,params.lr,metrics.loss']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       out(
@@ -61,23 +59,23 @@ describe('runs ls --tree', () => {
     );
   });
 
-  it('adds a name column to indent when --columns has none', () => {
-    const r = mlr([...S, 'runs', 'ls', '--tree', '--columns', 'run_id'], { tty: 80 });
+  it('adds a name column to indent when --columns has none', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--tree', '--columns', 'run_id'], { tty: 80 });
     expect(r.stdout).toBe(
       out('ID        Name', 'ee000000  solo', 'ff000000  orphan', 'aa000000  parent', 'cc000000  ├─ child-2', 'dd000000  │  └─ grandchild', 'bb000000  └─ child-1'),
     );
   });
 
-  it('orders ids as a tree too', () => {
-    const r = mlr([...S, 'runs', 'ls', '--tree', '--format', 'ids']);
+  it('orders ids as a tree too', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--tree', '--format', 'ids']);
     expect(r.stdout).toBe(out(...['ee', 'ff', 'aa', 'cc', 'dd', 'bb'].map(runId)));
   });
 });
 
 describe('runs ls --only-changed', () => {
   const cols = ['--columns', 'run_name,status,params.lr,params.seed,metrics.loss'];
-  it('hides data columns that are the same on every run (TTY)', () => {
-    const r = mlr([...S, 'runs', 'ls', '--only-changed', ...cols], { tty: 80 });
+  it('hides data columns that are the same on every run (TTY)', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--only-changed', ...cols], { tty: 80 });
     expect(r.stdout).toBe(
       out(
         'Name        Status    lr     loss',
@@ -91,8 +89,8 @@ describe('runs ls --only-changed', () => {
     );
   });
 
-  it('hides the same columns when piped', () => {
-    const r = mlr([...S, 'runs', 'ls', '--only-changed', ...cols]);
+  it('hides the same columns when piped', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--only-changed', ...cols]);
     expect(r.stdout).toBe(
       out(
         'run_name\tstatus\tparams.lr\tmetrics.loss',
@@ -106,22 +104,22 @@ describe('runs ls --only-changed', () => {
     );
   });
 
-  it('still shows an unchanged column that --keep names', () => {
-    const r = mlr([...S, 'runs', 'ls', '--only-changed', '--keep', 'seed', ...cols]);
+  it('still shows an unchanged column that --keep names', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--only-changed', '--keep', 'seed', ...cols]);
     expect(r.stdout.split('\n')[0]).toBe('run_name\tstatus\tparams.seed');
   });
 });
 
 describe('runs ls --keep / --drop', () => {
-  it('keeps matching data columns and drops matching attributes (TTY)', () => {
-    const r = mlr([...S, 'runs', 'ls', '--keep', '^params\\.lr$', '--drop', '^(run_id|experiment|status|start_time|duration)$'], { tty: 80 });
+  it('keeps matching data columns and drops matching attributes (TTY)', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--keep', '^params\\.lr$', '--drop', '^(run_id|experiment|status|start_time|duration)$'], { tty: 80 });
     expect(r.stdout).toBe(
       out('Name        lr', 'solo        0.1', 'orphan      0.1', 'grandchild  0.001', 'child-2     0.001', 'child-1     0.01', 'parent      0.1'),
     );
   });
 
-  it('works on the piped default columns', () => {
-    const r = mlr([...S, 'runs', 'ls', '--keep', '^params\\.lr$', '--drop', '_time$|^experiment']);
+  it('works on the piped default columns', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--keep', '^params\\.lr$', '--drop', '_time$|^experiment']);
     expect(r.stdout).toBe(
       out(
         'run_id\trun_name\tstatus\tparams.lr',
@@ -135,8 +133,8 @@ describe('runs ls --keep / --drop', () => {
     );
   });
 
-  it('rejects an invalid regex with a usage error', () => {
-    const r = mlr([...S, 'runs', 'ls', '--drop', '(']);
+  it('rejects an invalid regex with a usage error', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--drop', '(']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^mlr: --drop '\(' is not a valid regular expression: .+\n$/);
@@ -148,8 +146,8 @@ describe('runs ls metric aggregates', () => {
     '--columns',
     'run_name,min(metrics.loss),argmin(metrics.loss),max(metrics.loss),first(metrics.loss),last(metrics.loss),mean(metrics.loss),count(metrics.loss)',
   ];
-  it('shows aggregate columns and orders by one (TTY)', () => {
-    const r = mlr([...S, 'runs', 'ls', ...cols, '--order-by', 'min(metrics.loss)'], { tty: 120 });
+  it('shows aggregate columns and orders by one (TTY)', async () => {
+    const r = await mlr([...S, 'runs', 'ls', ...cols, '--order-by', 'min(metrics.loss)'], { tty: 120 });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -164,8 +162,8 @@ describe('runs ls metric aggregates', () => {
     );
   });
 
-  it('prints full precision when piped', () => {
-    const r = mlr([...S, 'runs', 'ls', ...cols, '--order-by', 'min(metrics.loss)']);
+  it('prints full precision when piped', async () => {
+    const r = await mlr([...S, 'runs', 'ls', ...cols, '--order-by', 'min(metrics.loss)']);
     expect(r.stdout).toBe(
       out(
         'run_name\tmin(metrics.loss)\targmin(metrics.loss)\tmax(metrics.loss)\tfirst(metrics.loss)\tlast(metrics.loss)\tmean(metrics.loss)\tcount(metrics.loss)',
@@ -179,17 +177,17 @@ describe('runs ls metric aggregates', () => {
     );
   });
 
-  it('orders descending with missing values still last, and cuts to --max-results after sorting', () => {
-    const r = mlr([...S, 'runs', 'ls', '--columns', 'run_name,max(metrics.loss)', '--order-by', 'max(metrics.loss) DESC', '--max-results', '3']);
+  it('orders descending with missing values still last, and cuts to --max-results after sorting', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--columns', 'run_name,max(metrics.loss)', '--order-by', 'max(metrics.loss) DESC', '--max-results', '3']);
     expect(r.stdout).toBe(out('run_name\tmax(metrics.loss)', 'orphan\tinf', 'solo\t1', 'parent\t0.9'));
-    const all = mlr([...S, 'runs', 'ls', '--columns', 'run_name', '--order-by', 'argmin(metrics.loss) desc', '--format', 'ids']);
+    const all = await mlr([...S, 'runs', 'ls', '--columns', 'run_name', '--order-by', 'argmin(metrics.loss) desc', '--format', 'ids']);
     // argmin: solo 4, child-1 3, parent 2 / child-2 2 (tie: natural order), orphan 1, grandchild missing
     expect(all.stdout).toBe(out(...['ee', 'bb', 'cc', 'aa', 'ff', 'dd'].map(runId)));
   });
 
-  it('combines with --filter, and shows the keys the query names first (TTY and piped)', () => {
+  it('combines with --filter, and shows the keys the query names first (TTY and piped)', async () => {
     const args = [...S, 'runs', 'ls', '--filter', "params.lr != '0.01'", '--order-by', 'max(metrics.loss) DESC', '--drop', '^(experiment|start_time|end_time|duration)'];
-    expect(mlr(args, { tty: 120 }).stdout).toBe(
+    expect((await mlr(args, { tty: 120 })).stdout).toBe(
       out(
         'ID        Name        Status    lr     max(loss)  loss  seed',
         'ff000000  orphan      FINISHED  0.1          inf     2  1',
@@ -199,7 +197,7 @@ describe('runs ls metric aggregates', () => {
         'dd000000  grandchild  FINISHED  0.001          -     -  1',
       ),
     );
-    expect(mlr(args).stdout).toBe(
+    expect((await mlr(args)).stdout).toBe(
       out(
         'run_id\trun_name\tstatus\tparams.lr\tmax(metrics.loss)\tmetrics.loss\tparams.seed',
         `${runId('ff')}\torphan\tFINISHED\t0.1\tinf\t2\t1`,
@@ -211,14 +209,14 @@ describe('runs ls metric aggregates', () => {
     );
   });
 
-  it('rejects unknown aggregates and non-metric arguments', () => {
-    const a = mlr([...S, 'runs', 'ls', '--columns', 'median(metrics.loss)']);
+  it('rejects unknown aggregates and non-metric arguments', async () => {
+    const a = await mlr([...S, 'runs', 'ls', '--columns', 'median(metrics.loss)']);
     expect(a.code).toBe(2);
     expect(a.stderr).toBe("mlr: unknown aggregate 'median' in 'median(metrics.loss)': use one of min, max, first, last, mean, count, argmin, argmax, spark\n");
-    const b = mlr([...S, 'runs', 'ls', '--columns', 'min(params.lr)']);
+    const b = await mlr([...S, 'runs', 'ls', '--columns', 'min(params.lr)']);
     expect(b.code).toBe(2);
     expect(b.stderr).toBe("mlr: min() takes a metric, e.g. min(metrics.val_loss); got 'params.lr'\n");
-    const c = mlr([...S, 'runs', 'ls', '--order-by', 'min(metrics.loss) UP']);
+    const c = await mlr([...S, 'runs', 'ls', '--order-by', 'min(metrics.loss) UP']);
     expect(c.code).toBe(2);
     expect(c.stderr).toBe(
       "mlr: Invalid ordering key in order_by clause 'min(metrics.loss) UP'. — the direction is ASC or DESC, found 'UP'\n  min(metrics.loss) UP\n                    ^^\n",
@@ -227,8 +225,8 @@ describe('runs ls metric aggregates', () => {
 });
 
 describe('runs ls --spark', () => {
-  it('adds a sparkline column (TTY)', () => {
-    const r = mlr([...S, 'runs', 'ls', '--columns', 'run_name,metrics.loss', '--spark', 'metrics.loss'], { tty: 80 });
+  it('adds a sparkline column (TTY)', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--columns', 'run_name,metrics.loss', '--spark', 'metrics.loss'], { tty: 80 });
     expect(r.stdout).toBe(
       out(
         'Name        loss  spark(loss)',
@@ -242,8 +240,8 @@ describe('runs ls --spark', () => {
     );
   });
 
-  it('prints the same sparklines when piped', () => {
-    const r = mlr([...S, 'runs', 'ls', '--columns', 'run_name,metrics.loss', '--spark', 'loss']);
+  it('prints the same sparklines when piped', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--columns', 'run_name,metrics.loss', '--spark', 'loss']);
     expect(r.stdout).toBe(
       out(
         'run_name\tmetrics.loss\tspark(metrics.loss)',
@@ -257,15 +255,15 @@ describe('runs ls --spark', () => {
     );
   });
 
-  it('puts the sparkline before the default metric columns so a narrow terminal keeps it', () => {
-    const r = mlr([...S, 'runs', 'ls', '--spark', 'loss', '--max-results', '1'], { tty: 80 });
+  it('puts the sparkline before the default metric columns so a narrow terminal keeps it', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--spark', 'loss', '--max-results', '1'], { tty: 80 });
     expect(stripAnsi(r.stdout).split('\n')[0]).toMatch(/^ID +Name +Experiment +Status +Started +Duration +spark\(loss\)/);
   });
 });
 
 describe('runs ls aggregates on a narrow terminal', () => {
-  it('never drops an asked-for aggregate or sparkline column (other columns shrink first)', () => {
-    const r = mlr(['--store', FIXTURE, 'runs', 'ls', '-e', 'sweep', '--columns', 'run_name,min(metrics.val_loss)', '--spark', 'val_loss', '--max-results', '2'], { tty: 50 });
+  it('never drops an asked-for aggregate or sparkline column (other columns shrink first)', async () => {
+    const r = await mlr(['--store', FIXTURE, 'runs', 'ls', '-e', 'sweep', '--columns', 'run_name,min(metrics.val_loss)', '--spark', 'val_loss', '--max-results', '2'], { tty: 50 });
     expect(r.stdout).toBe(
       out(
         'Name               min(val_loss)  spark(val_loss)',
@@ -277,12 +275,12 @@ describe('runs ls aggregates on a narrow terminal', () => {
 });
 
 describe('runs ls --precision', () => {
-  it('sets significant digits on a TTY and leaves piped output at full precision', () => {
-    const tty = mlr([...S, 'runs', 'ls', '--columns', 'run_name,mean(metrics.loss)', '--precision', '2', '--max-results', '2'], { tty: 80 });
+  it('sets significant digits on a TTY and leaves piped output at full precision', async () => {
+    const tty = await mlr([...S, 'runs', 'ls', '--columns', 'run_name,mean(metrics.loss)', '--precision', '2', '--max-results', '2'], { tty: 80 });
     expect(tty.stdout).toBe(out('Name    mean(loss)', 'solo          0.42', 'orphan         inf'));
-    const piped = mlr([...S, 'runs', 'ls', '--columns', 'run_name,mean(metrics.loss)', '--precision', '2', '--max-results', '1']);
+    const piped = await mlr([...S, 'runs', 'ls', '--columns', 'run_name,mean(metrics.loss)', '--precision', '2', '--max-results', '1']);
     expect(piped.stdout).toBe(out('run_name\tmean(metrics.loss)', 'solo\t0.42000000000000004'));
-    const bad = mlr([...S, 'runs', 'ls', '--precision', '0']);
+    const bad = await mlr([...S, 'runs', 'ls', '--precision', '0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("option '--precision <n>' argument '0' is invalid. expected a whole number from 1 to 17.");
   });

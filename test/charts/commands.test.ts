@@ -2,10 +2,9 @@
  * Unit tests for the command-side pieces: aggregate parsing and sorting, column controls,
  * tree building (cycles included), the --follow tail reader and x-axis helpers.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAggregate, parseAggregateOrderBy } from '../../src/commands/aggregates.js';
 import { formatElapsed, parseMetricKeys } from '../../src/commands/plot.js';
 import { MetricFileTail as MetricTail } from '../../src/store/file/tail.js';
@@ -16,9 +15,8 @@ import type { MetricLine } from '../../src/store/file/metrics.js';
 import { FileStore, type FileRunEntry as RunEntry } from '../../src/store/file/store.js';
 import { makeStore, runId } from './helpers.js';
 import { formatDelta } from '../../src/render/diff.js';
+import { tempDir } from '../helpers.js';
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((t) => rmSync(t, { recursive: true, force: true })));
 
 describe('parseAggregate', () => {
   const cases: [string, unknown][] = [
@@ -50,7 +48,6 @@ describe('compileAggregateQuery and selectRunsWithAggregates', () => {
     { id: runId('e1'), name: 'e', start: T + 2, params: { opt: 'adam' } },
     { id: runId('f1'), name: 'f', start: T + 1, params: { opt: 'adam' }, metrics: { loss: hist([0.3, 0.2]) } },
   ]);
-  temps.push(root);
   const store = new FileTrackingReader(new FileStore(root));
   const names = async (filter: string | undefined, orderBy: string[], maxResults?: number) => {
     const query = await compileAggregateQuery(filter, orderBy);
@@ -134,8 +131,7 @@ describe('buildTree', () => {
       { id: runId('b1'), name: 'y', start: 2, parent: runId('a1') },
       { id: runId('c1'), name: 'z', start: 1, parent: runId('c1') },
     ]);
-    temps.push(root);
-    const store = new FileTrackingReader(new FileStore(root));
+      const store = new FileTrackingReader(new FileStore(root));
     const runs = (await store.listRuns(await store.listExperiments('active'))).sort((p, q) => Number(q.info.start_time!) - Number(p.info.start_time!));
     const tree = buildTree(store, runs);
     expect(tree.map((t) => `${treePrefix(t)}${t.run.info.run_name}`)).toEqual(['y', '└─ x', 'z']);
@@ -144,8 +140,7 @@ describe('buildTree', () => {
 
 describe('MetricTail', () => {
   it('returns complete lines only, continues where it stopped and starts over after truncation', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlr-tail-'));
-    temps.push(dir);
+    const dir = tempDir('tail');
     const file = path.join(dir, 'loss');
     const bad: string[] = [];
     const tail = new MetricTail(file, (n, text, reason) => bad.push(`${n}:${text}:${reason}`));

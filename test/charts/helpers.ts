@@ -1,12 +1,10 @@
 /**
- * Helpers for the charts end-to-end tests: run the built CLI with a controlled environment,
+ * Helpers for the charts end-to-end tests: run the CLI in-process with a controlled environment,
  * and write small stores into a fresh temp folder.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN } from '../helpers.js';
+import { runMlr, tempDir } from '../helpers.js';
 
 export { BIN, FIXTURE, REPO } from '../helpers.js';
 /** "now" for relative times: 2023-11-15T01:20:00Z, a little after the fixture runs */
@@ -37,10 +35,9 @@ export function cleanEnv(opts: RunOptions = {}): Record<string, string> {
   return { ...env, ...opts.env };
 }
 
-/** Runs `mlr <args>` (built bin) to completion. */
-export function mlr(args: string[], opts: RunOptions = {}): RunResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: cleanEnv(opts), timeout: 30_000 });
-  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+/** Runs `mlr <args>` in-process to completion, with exactly the environment `cleanEnv` gives. */
+export function mlr(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return runMlr(args, cleanEnv(opts));
 }
 
 /** Lines joined with newlines, plus the final newline a command prints. */
@@ -63,7 +60,7 @@ export interface RunSpec {
 
 /** A one-experiment store (id 1, name "nested") in a fresh temp folder; returns the root. */
 export function makeStore(runs: RunSpec[]): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'mlr-charts-'));
+  const root = tempDir('charts');
   const exp = path.join(root, '1');
   mkdirSync(exp, { recursive: true });
   writeFileSync(

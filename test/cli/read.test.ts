@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of the read commands against the built CLI: exact stdout in TTY and
+ * End-to-end tests of the read commands through the CLI (in-process): exact stdout in TTY and
  * pipe mode, exit codes, error lines. MLR_NOW pins "now" for relative times.
  */
 import fs from 'node:fs';
@@ -12,8 +12,8 @@ const S = ['--store', FIXTURE];
 const TTY = { env: { MLR_FORCE_TTY: '1', COLUMNS: '110' } };
 
 describe('experiments ls', () => {
-  it('pipe: tab-separated, ISO times, untruncated', () => {
-    const r = mlr([...S, 'experiments', 'ls']);
+  it('pipe: tab-separated, ISO times, untruncated', async () => {
+    const r = await mlr([...S, 'experiments', 'ls']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatchInlineSnapshot(`
@@ -24,8 +24,8 @@ describe('experiments ls', () => {
       "
     `);
   });
-  it('TTY: aligned, relative times', () => {
-    const r = mlr([...S, 'experiments', 'ls', '--view', 'all'], TTY);
+  it('TTY: aligned, relative times', async () => {
+    const r = await mlr([...S, 'experiments', 'ls', '--view', 'all'], TTY);
     expect(r.stdout).toMatchInlineSnapshot(`
       "ID                  Name        Stage    Created       Artifact location
       577419433840892238  old-exp     deleted  22 hours ago  file:///home/ana/cv-project/mlruns/577419433840892238
@@ -35,8 +35,8 @@ describe('experiments ls', () => {
       "
     `);
   });
-  it('csv', () => {
-    expect(mlr([...S, 'experiments', 'ls', '--view', 'deleted', '--format', 'csv']).stdout).toMatchInlineSnapshot(`
+  it('csv', async () => {
+    expect((await mlr([...S, 'experiments', 'ls', '--view', 'deleted', '--format', 'csv'])).stdout).toMatchInlineSnapshot(`
       "experiment_id,name,lifecycle_stage,creation_time,last_update_time,artifact_location
       577419433840892238,old-exp,deleted,2026-11-22T03:31:19.993Z,2026-11-22T03:31:20.843Z,file:///home/ana/cv-project/mlruns/577419433840892238
       "
@@ -45,8 +45,8 @@ describe('experiments ls', () => {
 });
 
 describe('experiments describe', () => {
-  it('by name, TTY', () => {
-    const r = mlr([...S, 'experiments', 'describe', 'sweep'], TTY);
+  it('by name, TTY', async () => {
+    const r = await mlr([...S, 'experiments', 'describe', 'sweep'], TTY);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatchInlineSnapshot(`
       "experiment_id      234684999513866976
@@ -63,12 +63,12 @@ describe('experiments describe', () => {
       "
     `);
   });
-  it('json adds counts', () => {
-    const r = JSON.parse(mlr([...S, 'experiments', 'describe', '146381941577740080', '--format', 'json']).stdout);
+  it('json adds counts', async () => {
+    const r = JSON.parse((await mlr([...S, 'experiments', 'describe', '146381941577740080', '--format', 'json'])).stdout);
     expect(r).toMatchObject({ name: 'nlp models', mlr_counts: { runs: { active: 12, deleted: 0, broken: 0 }, logged_models: 0, traces: 0 } });
   });
-  it('unknown experiment: exit 1 naming what exists', () => {
-    const r = mlr([...S, 'experiments', 'describe', 'nope']);
+  it('unknown experiment: exit 1 naming what exists', async () => {
+    const r = await mlr([...S, 'experiments', 'describe', 'nope']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `mlr: no experiment with id or name 'nope' in ${FIXTURE}; experiments: Default (0), nlp models (146381941577740080), sweep (234684999513866976)\n`,
@@ -77,8 +77,8 @@ describe('experiments describe', () => {
 });
 
 describe('runs ls', () => {
-  it('pipe: default columns, all metrics and params, full ids', () => {
-    const r = mlr([...S, 'runs', 'ls', '-e', 'nlp models', '--max-results', '3']);
+  it('pipe: default columns, all metrics and params, full ids', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '-e', 'nlp models', '--max-results', '3']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatchInlineSnapshot(`
       "run_id	run_name	experiment_id	experiment	status	start_time	end_time	metrics.rouge	metrics.val_loss	params.max_len	params.model	params.prompt
@@ -88,8 +88,8 @@ describe('runs ls', () => {
       "
     `);
   });
-  it('TTY: short ids, relative times, fitted to the width', () => {
-    const r = mlr([...S, 'runs', 'ls', '-e', 'nlp models', '--max-results', '4'], TTY);
+  it('TTY: short ids, relative times, fitted to the width', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '-e', 'nlp models', '--max-results', '4'], TTY);
     expect(r.stdout).toMatchInlineSnapshot(`
       "ID        Name     Experiment  Status    Started      Duration  rouge  val_loss  max_len  model      prompt
       0cc83f44  bert-11  nlp models  FINISHED  3 years ago      1.0s   0.35       0.7  512      t5-small   p11
@@ -99,8 +99,8 @@ describe('runs ls', () => {
       "
     `);
   });
-  it('TTY narrow: optional columns dropped with a note', () => {
-    const r = mlr([...S, 'runs', 'ls', '-e', '146381941577740080', '--max-results', '2'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '60' } });
+  it('TTY narrow: optional columns dropped with a note', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '-e', '146381941577740080', '--max-results', '2'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '60' } });
     expect(r.stdout).toMatchInlineSnapshot(`
       "ID        Name     rouge  val_loss  max_len  model
       0cc83f44  bert-11   0.35       0.7  512      t5-small
@@ -112,8 +112,8 @@ describe('runs ls', () => {
       "
     `);
   });
-  it('--columns picks columns; csv keeps full precision and quotes keys with spaces', () => {
-    const r = mlr([...S, 'runs', 'ls', '-e', 'sweep', '--max-results', '3', '--columns', 'run_name,params.dropout rate,metrics.val_loss,tags.team', '--format', 'csv']);
+  it('--columns picks columns; csv keeps full precision and quotes keys with spaces', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--max-results', '3', '--columns', 'run_name,params.dropout rate,metrics.val_loss,tags.team', '--format', 'csv']);
     expect(r.stdout).toMatchInlineSnapshot(`
       "run_name,params.dropout rate,metrics.val_loss,tags.team
       rmsprop-lr1e-4-bs64,,0.09362590033737264,Vision
@@ -122,28 +122,28 @@ describe('runs ls', () => {
       "
     `);
   });
-  it('ids: one full id per line, natural order across experiments', () => {
-    const r = mlr([...S, 'runs', 'ls', '--format', 'ids', '--max-results', '4']);
+  it('ids: one full id per line, natural order across experiments', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--format', 'ids', '--max-results', '4']);
     expect(r.stdout).toBe(
       ['0b5d6da9ab5f454188661064e2e37804', 'd254d28523e64f99895d14bade77b0a4', 'ed84e72c3ad1485d9d289d0c96a2883d', '0cc83f44547c4d709b0b04a335b0aa97', ''].join('\n'),
     );
   });
-  it('--view deleted lists only deleted runs; the deleted experiment by name', () => {
-    expect(mlr([...S, 'runs', 'ls', '--view', 'deleted', '--format', 'ids']).stdout.split('\n').filter(Boolean)).toHaveLength(4);
-    expect(mlr([...S, 'runs', 'ls', '-e', 'old-exp', '--view', 'all', '--format', 'ids']).stdout).toBe('7d5ddb0def1046c1b03d9851ae7ea36a\n');
-    expect(mlr([...S, 'runs', 'ls', '-e', 'old-exp', '--format', 'ids']).stdout).toBe('');
+  it('--view deleted lists only deleted runs; the deleted experiment by name', async () => {
+    expect((await mlr([...S, 'runs', 'ls', '--view', 'deleted', '--format', 'ids'])).stdout.split('\n').filter(Boolean)).toHaveLength(4);
+    expect((await mlr([...S, 'runs', 'ls', '-e', 'old-exp', '--view', 'all', '--format', 'ids'])).stdout).toBe('7d5ddb0def1046c1b03d9851ae7ea36a\n');
+    expect((await mlr([...S, 'runs', 'ls', '-e', 'old-exp', '--format', 'ids'])).stdout).toBe('');
   });
-  it('json: an array of REST Run objects with infinite values as strings', () => {
-    const r = JSON.parse(mlr([...S, 'runs', 'ls', '-e', 'sweep', '--view', 'all', '--format', 'json']).stdout) as { info: { run_id: string }; data: { metrics: { value: unknown }[] } }[];
+  it('json: an array of REST Run objects with infinite values as strings', async () => {
+    const r = JSON.parse((await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--view', 'all', '--format', 'json'])).stdout) as { info: { run_id: string }; data: { metrics: { value: unknown }[] } }[];
     const folders = fs.readdirSync(path.join(FIXTURE, '234684999513866976')).filter((f) => /^[0-9a-f]{32}$/.test(f));
     expect(r).toHaveLength(folders.length);
     expect(r.map((x) => x.info.run_id).sort()).toEqual(folders.sort());
     const inf = r.find((x) => x.info.run_id === '2dbbe65218634f70a1b2880eee9ebd06')!;
     expect(inf.data.metrics.map((m) => m.value)).toContain('Infinity');
   });
-  it('empty result is success', () => {
+  it('empty result is success', async () => {
     const dir = writeTree({ 'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n" });
-    const r = mlr(['--store', path.join(dir, 'mlruns'), 'runs', 'ls']);
+    const r = await mlr(['--store', path.join(dir, 'mlruns'), 'runs', 'ls']);
     expect(r).toEqual({ code: 0, stdout: 'run_id\trun_name\texperiment_id\texperiment\tstatus\tstart_time\tend_time\n', stderr: '' });
   });
   it('`| head` exits quietly', () => {
@@ -154,8 +154,8 @@ describe('runs ls', () => {
 });
 
 describe('runs describe', () => {
-  it('by prefix, pipe: key<TAB>value lines', () => {
-    const r = mlr([...S, 'runs', 'describe', '0cc83f44']);
+  it('by prefix, pipe: key<TAB>value lines', async () => {
+    const r = await mlr([...S, 'runs', 'describe', '0cc83f44']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatchInlineSnapshot(`
       "run_id	0cc83f44547c4d709b0b04a335b0aa97
@@ -179,26 +179,26 @@ describe('runs describe', () => {
       "
     `);
   });
-  it('ambiguous prefix lists candidates, exit 2', () => {
+  it('ambiguous prefix lists candidates, exit 2', async () => {
     const dir = writeTree({
       'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
       'mlruns/0/abcdef0000000000000000000000000a/meta.yaml': 'run_id: x\n',
       'mlruns/0/abcdef0000000000000000000000000b/meta.yaml': 'run_id: y\n',
     });
-    const r = mlr(['--store', path.join(dir, 'mlruns'), 'runs', 'describe', 'abcdef']);
+    const r = await mlr(['--store', path.join(dir, 'mlruns'), 'runs', 'describe', 'abcdef']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       "mlr: run id prefix 'abcdef' is ambiguous: abcdef0000000000000000000000000a (experiment 0), abcdef0000000000000000000000000b (experiment 0)\n",
     );
   });
-  it('unknown run: exit 1', () => {
-    expect(mlr([...S, 'runs', 'describe', 'ffffffffff'])).toEqual({ code: 1, stdout: '', stderr: `mlr: run 'ffffffffff' not found in ${FIXTURE}\n` });
+  it('unknown run: exit 1', async () => {
+    expect(await mlr([...S, 'runs', 'describe', 'ffffffffff'])).toEqual({ code: 1, stdout: '', stderr: `mlr: run 'ffffffffff' not found in ${FIXTURE}\n` });
   });
 });
 
 describe('metrics history', () => {
-  it('streams every line in file order; csv', () => {
-    const r = mlr([...S, 'metrics', 'history', '2dbbe652', 'val_loss', '--format', 'csv']);
+  it('streams every line in file order; csv', async () => {
+    const r = await mlr([...S, 'metrics', 'history', '2dbbe652', 'val_loss', '--format', 'csv']);
     const file = fs.readFileSync(path.join(FIXTURE, '234684999513866976', '2dbbe65218634f70a1b2880eee9ebd06', 'metrics', 'val_loss'), 'utf8');
     // the file's `ts value step` lines, reordered as step,value,timestamp
     const want = file.trim().split('\n').map((l) => {
@@ -207,8 +207,8 @@ describe('metrics history', () => {
     });
     expect(r.stdout).toBe(['step,value,timestamp', ...want, ''].join('\n'));
   });
-  it('TTY table', () => {
-    expect(mlr([...S, 'metrics', 'history', '0cc83f44', 'rouge'], TTY).stdout).toMatchInlineSnapshot(`
+  it('TTY table', async () => {
+    expect((await mlr([...S, 'metrics', 'history', '0cc83f44', 'rouge'], TTY)).stdout).toMatchInlineSnapshot(`
       "    step           value  time
              0            0.31  2023-11-15T00:04:27.000Z
              1            0.33  2023-11-15T00:04:27.001Z
@@ -216,12 +216,12 @@ describe('metrics history', () => {
       "
     `);
   });
-  it('timestamps no date can hold (MLflow keeps any Python int) print as numbers, in the table and on a time axis', () => {
+  it('timestamps no date can hold (MLflow keeps any Python int) print as numbers, in the table and on a time axis', async () => {
     const store = copyStore();
     const [run] = fs.readdirSync(path.join(store, '146381941577740080')).filter((d) => d.startsWith('0cc83f44'));
     const file = path.join(store, '146381941577740080', run!, 'metrics', 'rouge');
     fs.writeFileSync(file, '1700000000000 0.5 0\n99999999999999999999 0.25 1\n-9000000000000000 0.125 2\n');
-    const r = mlr(['--store', store, 'metrics', 'history', '0cc83f44', 'rouge'], TTY);
+    const r = await mlr(['--store', store, 'metrics', 'history', '0cc83f44', 'rouge'], TTY);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       [
@@ -232,7 +232,7 @@ describe('metrics history', () => {
         '',
       ].join('\n'),
     );
-    const p = mlr(['--store', store, 'plot', '0cc83f44', '--metric', 'rouge', '--x', 'time', '--width', '60', '--height', '4']);
+    const p = await mlr(['--store', store, 'plot', '0cc83f44', '--metric', 'rouge', '--x', 'time', '--width', '60', '--height', '4']);
     expect(p.code, p.stderr).toBe(0);
     expect(p.stdout).toContain('-9000000000000000');
     expect(p.stdout).toContain('100000000000000000000');
@@ -301,96 +301,96 @@ describe('metrics history', () => {
     it.each([
       ['tsv', '\t'],
       ['csv', ','],
-    ])('%s', (format, sep) => {
-      const r = history(format);
+    ])('%s', async (format, sep) => {
+      const r = await history(format);
       expect(r.code).toBe(0);
       expect(r.stderr).toBe(stderr);
       expect(r.stdout).toBe(['step,value,timestamp', ...rows.map((w) => `${w.step},${w.spelling[1]},${w.ts}`)].join('\n').replaceAll(',', sep) + '\n');
     });
-    it('json', () => {
-      const r = history('json');
+    it('json', async () => {
+      const r = await history('json');
       expect(r.code).toBe(0);
       expect(r.stderr).toBe(stderr);
       const items = rows.map((w) => `  {"key":"loss","value":${w.spelling[2]},"timestamp":${w.ts},"step":${w.step}}`);
       expect(r.stdout).toBe(`[\n${items.join(',\n')}\n]\n`);
     });
-    it('TTY table', () => {
-      const r = history('table', TTY);
+    it('TTY table', async () => {
+      const r = await history('table', TTY);
       expect(r.code).toBe(0);
       expect(r.stderr).toBe(stderr);
       const body = rows.map((w) => `${String(w.step).padStart(8)}  ${w.spelling[3].padStart(14)}  ${new Date(w.ts).toISOString()}\n`);
       expect(r.stdout).toBe('    step           value  time\n' + body.join(''));
     });
   });
-  it('unknown metric names the ones that exist', () => {
-    const r = mlr([...S, 'metrics', 'history', '0cc83f44', 'nope']);
+  it('unknown metric names the ones that exist', async () => {
+    const r = await mlr([...S, 'metrics', 'history', '0cc83f44', 'nope']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("mlr: run 0cc83f44547c4d709b0b04a335b0aa97 has no metric 'nope'; metrics: rouge, val_loss\n");
   });
 });
 
 describe('store resolution through the CLI', () => {
-  it('MLFLOW_TRACKING_URI as a file: URI', () => {
-    const r = mlr(['experiments', 'ls', '--format', 'csv'], { env: { MLFLOW_TRACKING_URI: 'file://' + FIXTURE } });
+  it('MLFLOW_TRACKING_URI as a file: URI', async () => {
+    const r = await mlr(['experiments', 'ls', '--format', 'csv'], { env: { MLFLOW_TRACKING_URI: 'file://' + FIXTURE } });
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('experiment_id,name,lifecycle_stage,creation_time,last_update_time,artifact_location');
   });
-  it('default ./mlruns relative to the working directory', () => {
-    const r = mlr(['experiments', 'ls', '--format', 'csv'], { cwd: path.dirname(FIXTURE) });
+  it('default ./mlruns relative to the working directory', async () => {
+    const r = await mlr(['experiments', 'ls', '--format', 'csv'], { cwd: path.dirname(FIXTURE) });
     expect(r.code).toBe(0);
   });
-  it('unsupported scheme: exit 2, one line', () => {
-    expect(mlr(['--tracking-uri', 'postgresql://u@h/db', 'runs', 'ls'])).toEqual({
+  it('unsupported scheme: exit 2, one line', async () => {
+    expect(await mlr(['--tracking-uri', 'postgresql://u@h/db', 'runs', 'ls'])).toEqual({
       code: 2,
       stdout: '',
       stderr: "mlr: tracking URI 'postgresql://u@h/db' uses the 'postgresql' scheme, which mlr does not support: mlr reads MLflow's file store (a path or a file: URI) and its SQLite database (sqlite:///mlflow.db)\n",
     });
   });
-  it('missing store: exit 1, and nothing is created', () => {
+  it('missing store: exit 1, and nothing is created', async () => {
     const dir = writeTree({});
-    const r = mlr(['experiments', 'ls'], { cwd: dir });
+    const r = await mlr(['experiments', 'ls'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`mlr: no MLflow store at ${path.join(fs.realpathSync(dir), 'mlruns')} (the default ./mlruns; set --store or MLFLOW_TRACKING_URI): the folder does not exist\n`);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
-  it('a folder that is not a store: exit 1', () => {
-    const r = mlr(['--store', path.join(REPO, 'src'), 'runs', 'ls']);
+  it('a folder that is not a store: exit 1', async () => {
+    const r = await mlr(['--store', path.join(REPO, 'src'), 'runs', 'ls']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/is not an MLflow store: it has no experiment folders/);
   });
-  it('bad option values are usage errors (exit 2)', () => {
-    expect(mlr([...S, 'runs', 'ls', '--view', 'everything']).code).toBe(2);
-    expect(mlr([...S, 'runs', 'ls', '--max-results', '0']).code).toBe(2);
-    expect(mlr([...S, 'frobnicate']).code).toBe(2);
+  it('bad option values are usage errors (exit 2)', async () => {
+    expect((await mlr([...S, 'runs', 'ls', '--view', 'everything'])).code).toBe(2);
+    expect((await mlr([...S, 'runs', 'ls', '--max-results', '0'])).code).toBe(2);
+    expect((await mlr([...S, 'frobnicate'])).code).toBe(2);
   });
 });
 
 describe('colour', () => {
   const ESC = '\u001b[';
-  it('off when piped, on with --color, off with NO_COLOR even on a forced TTY', () => {
-    expect(mlr([...S, 'experiments', 'ls']).stdout).not.toContain(ESC);
-    expect(mlr([...S, 'experiments', 'ls', '--color'], TTY).stdout).toContain(ESC);
-    expect(mlr([...S, 'experiments', 'ls', '--color'], { env: { ...TTY.env, NO_COLOR: '1' } }).stdout).toContain(ESC);
-    expect(mlr([...S, 'experiments', 'ls'], { env: { ...TTY.env, NO_COLOR: '1' } }).stdout).not.toContain(ESC);
-    expect(mlr([...S, 'experiments', 'ls', '--no-color'], { env: { FORCE_COLOR: '1' } }).stdout).not.toContain(ESC);
+  it('off when piped, on with --color, off with NO_COLOR even on a forced TTY', async () => {
+    expect((await mlr([...S, 'experiments', 'ls'])).stdout).not.toContain(ESC);
+    expect((await mlr([...S, 'experiments', 'ls', '--color'], TTY)).stdout).toContain(ESC);
+    expect((await mlr([...S, 'experiments', 'ls', '--color'], { env: { ...TTY.env, NO_COLOR: '1' } })).stdout).toContain(ESC);
+    expect((await mlr([...S, 'experiments', 'ls'], { env: { ...TTY.env, NO_COLOR: '1' } })).stdout).not.toContain(ESC);
+    expect((await mlr([...S, 'experiments', 'ls', '--no-color'], { env: { FORCE_COLOR: '1' } })).stdout).not.toContain(ESC);
   });
 });
 
 describe('broken stores: mark, warn, continue', () => {
-  it('folders holding only artifacts (a database-backed MLflow sharing the folder) are strays, not broken runs', () => {
+  it('folders holding only artifacts (a database-backed MLflow sharing the folder) are strays, not broken runs', async () => {
     const dir = writeTree({
       'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
       'mlruns/0/0123456789abcdef0123456789abcdef/artifacts/model.pkl': '',
       'mlruns/1/fedcba9876543210fedcba9876543210/artifacts/model/MLmodel': 'flavors: {}\n',
     });
     const store = path.join(dir, 'mlruns');
-    expect(mlr(['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids'])).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect(mlr(['--store', store, 'experiments', 'ls', '--format', 'csv']).stdout.split('\n').filter(Boolean)).toHaveLength(2);
-    const v = mlr(['--store', store, '--verbose', 'experiments', 'ls']);
+    expect(await mlr(['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await mlr(['--store', store, 'experiments', 'ls', '--format', 'csv'])).stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    const v = await mlr(['--store', store, '--verbose', 'experiments', 'ls']);
     expect(v.stderr).toBe(`mlr: warning: ${store}/1 is not an experiment (no meta.yaml); skipped\n`);
   });
 
-  it('a run without meta.yaml is listed with ! and a warning; a stray folder only under --verbose', () => {
+  it('a run without meta.yaml is listed with ! and a warning; a stray folder only under --verbose', async () => {
     const dir = writeTree({
       'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
       'mlruns/0/0123456789abcdef0123456789abcdef/metrics/loss': '1700000000000 0.5 0\n',
@@ -399,7 +399,7 @@ describe('broken stores: mark, warn, continue', () => {
       'mlruns/0/fedcba9876543210fedcba9876543210/metrics/loss': '1 0.5 0\n2\t0.4\t1\n',
     });
     const store = path.join(dir, 'mlruns');
-    const r = mlr(['--store', store, 'runs', 'ls', '--columns', 'run_id,status,metrics.loss']);
+    const r = await mlr(['--store', store, 'runs', 'ls', '--columns', 'run_id,status,metrics.loss']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       'run_id\tstatus\tmetrics.loss\nfedcba9876543210fedcba9876543210\t!FINISHED\t0.5\n0123456789abcdef0123456789abcdef\t!\t0.5\n',
@@ -412,8 +412,8 @@ describe('broken stores: mark, warn, continue', () => {
         '',
       ].join('\n'),
     );
-    const v = mlr(['--store', store, '--verbose', 'runs', 'ls', '--format', 'ids']);
+    const v = await mlr(['--store', store, '--verbose', 'runs', 'ls', '--format', 'ids']);
     expect(v.stderr).toContain(`mlr: warning: ${store}/0/.ipynb_checkpoints is not a run (no meta.yaml); skipped`);
-    expect(mlr(['--store', store, '--quiet', 'runs', 'ls', '--format', 'ids']).stderr).toBe('');
+    expect((await mlr(['--store', store, '--quiet', 'runs', 'ls', '--format', 'ids'])).stderr).toBe('');
   });
 });

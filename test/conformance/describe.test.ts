@@ -32,9 +32,9 @@ describe('runs describe --format json equals MLflow 2.12 for every run', () => {
   // one CLI call per run, as a user would; batched into a few tests to keep output short
   for (let i = 0; i < ids.length; i += 19) {
     const chunk = ids.slice(i, i + 19);
-    it(`runs ${i + 1}–${i + chunk.length}`, () => {
+    it(`runs ${i + 1}–${i + chunk.length}`, async () => {
       for (const id of chunk) {
-        const r = mlr(['--store', FIXTURE, 'runs', 'describe', id, '--format', 'json']);
+        const r = await mlr(['--store', FIXTURE, 'runs', 'describe', id, '--format', 'json']);
         expect(r.stderr, id).toBe('');
         expect(r.code, id).toBe(0);
         const got = JSON.parse(r.stdout);
@@ -48,10 +48,10 @@ describe('runs describe --format json equals MLflow 2.12 for every run', () => {
     });
   }
 
-  it('metric histories have the lengths MLflow reported', () => {
+  it('metric histories have the lengths MLflow reported', async () => {
     const id = 'b92984aba45d4abc95751e11a9134946';
     for (const [key, n] of Object.entries(expected.runs[id]!.metric_history_lengths)) {
-      const r = mlr(['--store', FIXTURE, 'metrics', 'history', id, key, '--format', 'json']);
+      const r = await mlr(['--store', FIXTURE, 'metrics', 'history', id, key, '--format', 'json']);
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toHaveLength(n);
     }
@@ -59,8 +59,8 @@ describe('runs describe --format json equals MLflow 2.12 for every run', () => {
 });
 
 describe('experiments ls --view all --format json equals MLflow 2.12', () => {
-  it('has every experiment, active and deleted, with the same fields', () => {
-    const r = mlr(['--store', FIXTURE, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
+  it('has every experiment, active and deleted, with the same fields', async () => {
+    const r = await mlr(['--store', FIXTURE, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const got = JSON.parse(r.stdout) as { experiment_id: string; tags: Kv[] }[];

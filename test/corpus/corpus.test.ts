@@ -38,17 +38,17 @@ describe.skipIf(!HAS_SHARED)('real-world corpus (../shared/corpus/real)', () => 
 
   for (const store of stores) {
     const name = path.relative(CORPUS, store);
-    it(`lists ${name}`, () => {
-      const exps = mlr(['--store', store, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
+    it(`lists ${name}`, async () => {
+      const exps = await mlr(['--store', store, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
       expect(exps.stderr).not.toMatch(/internal error/);
       expect(exps.code, exps.stderr).toBe(0);
       const ids = (JSON.parse(exps.stdout) as { experiment_id: string }[]).map((e) => e.experiment_id);
-      const table = mlr(['--store', store, 'experiments', 'ls', '--view', 'all']);
+      const table = await mlr(['--store', store, 'experiments', 'ls', '--view', 'all']);
       expect(table.code).toBe(0);
 
       const args = ['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids'];
       for (const id of new Set(ids)) args.push('-e', id);
-      const runs = ids.length ? mlr(args) : { code: 0, stdout: '', stderr: '' };
+      const runs = ids.length ? await mlr(args) : { code: 0, stdout: '', stderr: '' };
       expect(runs.stderr).not.toMatch(/internal error/);
       expect(runs.code, runs.stderr).toBe(0);
       const listed = runs.stdout.split('\n').filter(Boolean).length;
@@ -57,7 +57,7 @@ describe.skipIf(!HAS_SHARED)('real-world corpus (../shared/corpus/real)', () => 
       expect(listed).toBe(countRunFolders(store));
 
       // the human table works on broken stores too
-      const tty = mlr(['--store', store, 'runs', 'ls', '--view', 'all', ...ids.flatMap((i) => ['-e', i])], { env: { MLR_FORCE_TTY: '1', COLUMNS: '120' } });
+      const tty = await mlr(['--store', store, 'runs', 'ls', '--view', 'all', ...ids.flatMap((i) => ['-e', i])], { env: { MLR_FORCE_TTY: '1', COLUMNS: '120' } });
       expect(tty.code, tty.stderr).toBe(0);
     });
   }

@@ -8,10 +8,9 @@
  * Skipped, and says so, when ../shared is absent.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORPUS, HAS_SHARED, findStores, mlr } from '../helpers.js';
+import { CORPUS, HAS_SHARED, findStores, mlr, tempDir, copyTree } from '../helpers.js';
 import { backups, doctor, expectBackupCovers, expectDataKept, listing, manifest, mlflowProblems, report, runFolders, snapshot, userData } from './helpers.js';
 
 
@@ -33,10 +32,10 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
 
   for (const src of stores) {
     const name = path.relative(CORPUS, src);
-    it(`diagnoses and repairs ${name}`, () => {
-      const store = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-doctor-corpus-')), 'mlruns');
-      fs.cpSync(src, store, { recursive: true });
-      const before = report(store);
+    it(`diagnoses and repairs ${name}`, async () => {
+      const store = path.join(tempDir('doctor-corpus'), 'mlruns');
+      copyTree(src, store);
+      const before = await report(store);
       const byCode = new Map<string, number>();
       for (const f of before.findings) byCode.set(`${f.severity} ${f.code}`, (byCode.get(`${f.severity} ${f.code}`) ?? 0) + 1);
       console.log(`${name}: ${before.findings.length ? [...byCode].map(([c, n]) => `${c} ×${n}`).join(', ') : 'clean'}`);
@@ -44,9 +43,9 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
 
       const broken = snapshot(store);
       const data = userData(store);
-      const fix = doctor(store, '--fix');
+      const fix = await doctor(store, '--fix');
       expect(fix.stderr).not.toMatch(/internal error/);
-      const after = report(store);
+      const after = await report(store);
       // nothing repairable is left; what is left is report-only and was there before
       expect(after.findings.filter((f) => f.fix !== undefined)).toEqual([]);
       const left = after.findings.filter((f) => f.severity !== 'info');
@@ -54,14 +53,14 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
       for (const f of left) expect(before.findings.some((b) => b.code === f.code && b.path === f.path)).toBe(true);
       // every run is listed; the only warnings left are about folders holding only another
       // store's artifacts, which MLflow skips too and the doctor must not move
-      const l = listing(store);
+      const l = await listing(store);
       const artifactOnly = after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => path.join(store, f.path));
       const foreign = new Set(artifactOnly.flatMap((a) => (fs.existsSync(a) ? fs.readdirSync(a) : [])));
       expect(l.ids.filter((id) => !foreign.has(id))).toEqual(runFolders(store).filter((id) => !foreign.has(id)));
       for (const w of l.warnings.filter((x) => x.startsWith('mlr: warning:'))) expect(artifactOnly.some((a) => w.includes(a + ' ') || w.includes(a + '/')), w).toBe(true);
 
       // MLflow's own parsers (PyYAML, Python int/float) open the repaired store
-      const mp = mlflowProblems(store, after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => f.path));
+      const mp = await mlflowProblems(store, after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => f.path));
       if (mp) expect(mp, name).toEqual([]);
 
       const [backup] = backups(store);
@@ -87,7 +86,7 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
       }
       expectDataKept(data, userData(store), dropped);
       expectBackupCovers(broken, snapshot(store), backup!);
-      const undo = mlr(['doctor', '--undo', backup!]);
+      const undo = await mlr(['doctor', '--undo', backup!]);
       expect(undo.code, undo.stderr).toBe(0);
       expect(snapshot(store)).toEqual(broken);
     });

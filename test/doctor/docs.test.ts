@@ -5,11 +5,10 @@
  * ../shared is absent (MLR_SHARED_DIR points elsewhere).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
 import { checkDoc } from '../doc-runner.js';
-import { FIXTURE, REPO, SHARED } from '../helpers.js';
+import { FIXTURE, REPO, SHARED, tempDir, copyTree } from '../helpers.js';
 
 const CORPUS = path.join(process.env['MLR_SHARED_DIR'] ?? SHARED, 'corpus', 'real');
 const HAS_CORPUS = fs.existsSync(CORPUS);
@@ -28,10 +27,10 @@ function damage(store: string): void {
 
 describe.skipIf(!HAS_CORPUS)('docs/doctor.md', () => {
   it('every console block prints what the doc says', () => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-doctor-docs-'));
+    const work = tempDir('doctor-docs');
     const copy = (src: string, dir: string): string => {
       const dst = path.join(work, dir, 'mlruns');
-      fs.cpSync(src, dst, { recursive: true });
+      copyTree(src, dst);
       return dst;
     };
     copy(path.join(CORPUS, 'kuto5046__kaggle-rainforest@cb2c769a', 'mlruns'), 'kaggle-rainforest');

@@ -3,11 +3,12 @@
  * artifact locations pointing where the copy now lives), whole-tree snapshots, the user data
  * that must survive a repair, and the invariants every repair must keep.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { copyStore, mlr, type CliResult } from '../helpers.js';
+import { onFileFinished } from '../file-cleanup.js';
 import { encodePathForUri } from '../../src/store/root.js';
 import { diagnose, publicFinding } from '../../src/doctor/diagnose.js';
 
@@ -36,9 +37,8 @@ export function snapshot(dir: string): Tree {
   return out;
 }
 
-/** Rewrite every `artifact_location`/`artifact_uri` of the fixture copy to where it now lives. */
-export function relocate(store: string, from = OLD_ROOT): void {
-  const to = 'file://' + encodePathForUri(store);
+/** Rewrite every `artifact_location`/`artifact_uri` of the fixture copy to where it now lives (or to `to`). */
+export function relocate(store: string, from = OLD_ROOT, to = 'file://' + encodePathForUri(store)): void {
   const visit = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
@@ -59,13 +59,13 @@ export function healthyStore(): string {
   return store;
 }
 
-export function doctor(store: string, ...args: string[]): CliResult {
+export function doctor(store: string, ...args: string[]): Promise<CliResult> {
   return mlr(['--store', store, 'doctor', ...args]);
 }
 
 /** The codes of a `--format json` report, sorted. */
-export function codes(store: string, exit?: number): string[] {
-  const r = doctor(store, '--format', 'json');
+export async function codes(store: string, exit?: number): Promise<string[]> {
+  const r = await doctor(store, '--format', 'json');
   expect(r.stderr).toBe('');
   if (exit !== undefined) expect(r.code, r.stdout).toBe(exit);
   return (JSON.parse(r.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code).sort();
@@ -76,8 +76,8 @@ export interface Report {
   findings: { code: string; severity: string; path: string; message: string; fix?: string; command?: string; paths?: string[] }[];
 }
 
-export function report(store: string): Report {
-  const r = doctor(store, '--format', 'json');
+export async function report(store: string): Promise<Report> {
+  const r = await doctor(store, '--format', 'json');
   expect(r.stderr).toBe('');
   return { code: r.code, findings: (JSON.parse(r.stdout) as Report).findings };
 }
@@ -100,19 +100,19 @@ export function runFolders(store: string): string[] {
 }
 
 /** Run ids `mlr runs ls --view all` lists over every experiment, and the warnings it printed. */
-export function listing(store: string): { ids: string[]; warnings: string[] } {
-  const exps = mlr(['--store', store, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
+export async function listing(store: string): Promise<{ ids: string[]; warnings: string[] }> {
+  const exps = await mlr(['--store', store, 'experiments', 'ls', '--view', 'all', '--format', 'json']);
   expect(exps.code, exps.stderr).toBe(0);
   const ids = [...new Set((JSON.parse(exps.stdout) as { experiment_id: string }[]).map((e) => e.experiment_id))];
   if (ids.length === 0) return { ids: [], warnings: exps.stderr.split('\n').filter(Boolean) };
-  const r = mlr(['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids', ...ids.flatMap((i) => ['-e', i])]);
+  const r = await mlr(['--store', store, 'runs', 'ls', '--view', 'all', '--format', 'ids', ...ids.flatMap((i) => ['-e', i])]);
   expect(r.code, r.stderr).toBe(0);
   return { ids: r.stdout.split('\n').filter(Boolean).sort(), warnings: (exps.stderr + r.stderr).split('\n').filter(Boolean) };
 }
 
 /** Run ids `mlr runs ls --view all` lists; no warning allowed unless `broken`. */
-export function listedRuns(store: string, broken = false): string[] {
-  const l = listing(store);
+export async function listedRuns(store: string, broken = false): Promise<string[]> {
+  const l = await listing(store);
   if (!broken) expect(l.warnings, 'the store reads without warnings').toEqual([]);
   return l.ids;
 }
@@ -217,11 +217,11 @@ export interface CycleOptions {
  * nothing left for a second fix, MLflow's parsers open the store, and --undo restores the
  * broken store byte for byte.
  */
-export function fixCycle(store: string, opts: CycleOptions = {}): { backup: string; fix: CliResult } {
+export async function fixCycle(store: string, opts: CycleOptions = {}): Promise<{ backup: string; fix: CliResult }> {
   const broken = snapshot(store);
   const data = userData(store);
   for (const s of opts.strays ?? []) data.delete(s);
-  const fix = doctor(store, '--fix');
+  const fix = await doctor(store, '--fix');
   const remaining = opts.remaining ?? [];
   expect(fix.code, fix.stdout + fix.stderr).toBe(remaining.length ? 3 : 0);
   // (in-process from here: the CLI's own report and exit codes are covered above and in output.test.ts)
@@ -230,16 +230,16 @@ export function fixCycle(store: string, opts: CycleOptions = {}): { backup: stri
   expect(left.map((f) => f.code).sort()).toEqual([...remaining].sort());
   // a second --fix would find nothing to do
   expect(after.filter((f) => f.fix !== undefined)).toEqual([]);
-  expect(listedRuns(store)).toEqual(runFolders(store));
+  expect(await listedRuns(store)).toEqual(runFolders(store));
   expectDataKept(data, userData(store), opts.dropped);
   const [backup, ...more] = backups(store);
   expect(more).toEqual([]);
   expectBackupCovers(broken, snapshot(store), backup!);
   // MLflow's own parsers agree: the store opens and every run is visible
-  const mp = mlflowProblems(store);
+  const mp = await mlflowProblems(store);
   if (mp) expect(mp).toEqual([]);
   opts.then?.();
-  const undo = mlr(['doctor', '--undo', backup!]);
+  const undo = await mlr(['doctor', '--undo', backup!]);
   expect(undo.code, undo.stderr).toBe(0);
   expect(snapshot(store)).toEqual(broken);
   return { backup: backup!, fix };
@@ -255,14 +255,51 @@ const MLFLOW_READ = path.join(path.dirname(new URL(import.meta.url).pathname), '
 /** python3 with PyYAML, to read stores with MLflow's own parsers (tests skip that part without it). */
 export const HAS_PYYAML = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0;
 
+/** One mlflow_read.py --serve process per test file: python3 and PyYAML start once, not once a store. */
+interface Reader {
+  child: ChildProcess;
+  waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[];
+  stderr: string;
+}
+let reader: Reader | undefined;
+
+function startReader(): Reader {
+  const child = spawn('python3', [MLFLOW_READ, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const r: Reader = { child, waiting: [], stderr: '' };
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+      r.waiting.shift()?.resolve(out.slice(0, nl));
+      out = out.slice(nl + 1);
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (r.stderr += d));
+  // a write after the reader died: the 'exit' below fails the request with its stderr
+  child.stdin!.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      for (const w of r.waiting.splice(0)) w.reject(new Error(`mlflow_read.py failed: ${r.stderr}`));
+      if (reader === r) reader = undefined;
+      resolve();
+    }),
+  );
+  onFileFinished(async () => {
+    child.stdin!.end();
+    await exited;
+  });
+  return r;
+}
+
 /**
  * Where MLflow 2.12 would crash, skip an experiment or a run, or reject a key, judged by
  * test/doctor/mlflow_read.py with PyYAML and Python's int()/float(); `ignored` are
  * store-relative paths to leave out. Undefined when python3 or PyYAML is missing.
  */
-export function mlflowProblems(store: string, ignored: string[] = []): string[] | undefined {
+export async function mlflowProblems(store: string, ignored: string[] = []): Promise<string[] | undefined> {
   if (!HAS_PYYAML) return undefined;
-  const r = spawnSync('python3', [MLFLOW_READ, store, ...ignored], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`mlflow_read.py failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as string[];
+  const r = (reader ??= startReader());
+  const line = new Promise<string>((resolve, reject) => r.waiting.push({ resolve, reject }));
+  r.child.stdin!.write(JSON.stringify([store, ...ignored]) + '\n');
+  return JSON.parse(await line) as string[];
 }

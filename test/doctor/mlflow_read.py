@@ -6,6 +6,8 @@ so the doctor's repairs are checked by the same parsers MLflow uses, not by mlr'
 Prints a JSON list of problems: every place where MLflow would crash, skip an experiment or
 a run, or reject a key. `[]` means MLflow opens the store and sees every run.
 Usage: python3 mlflow_read.py <store> [<ignored relative path>...]
+   or: python3 mlflow_read.py --serve   (one request a line on stdin, a JSON list
+       [store, ignored...]; one answer a line on stdout: one process serves a whole test file)
 """
 import json
 import os
@@ -23,9 +25,7 @@ def load(path):
         return yaml.safe_load(f)
 
 
-def main():
-    root = sys.argv[1]
-    ignored = set(sys.argv[2:])
+def problems_of(root, ignored):
     problems = []
 
     def rel(p):
@@ -131,7 +131,16 @@ def main():
                             except ValueError as e:
                                 problem(fp, f"ValueError {e}")
                                 break
-    print(json.dumps(problems))
+    return problems
+
+
+def main():
+    if sys.argv[1:] == ["--serve"]:
+        for line in sys.stdin:
+            root, *ignored = json.loads(line)
+            print(json.dumps(problems_of(root, set(ignored))), flush=True)
+        return
+    print(json.dumps(problems_of(sys.argv[1], set(sys.argv[2:]))))
 
 
 main()

@@ -26,9 +26,9 @@ const tty = { MLR_FORCE_TTY: '1', COLUMNS: '100' };
 const clean = (s: string, store: string): string => s.split('file://' + store).join('file://<STORE>').split(store).join('<STORE>');
 
 describe('doctor output', () => {
-  it('on a terminal: one block per finding, then a summary', () => {
+  it('on a terminal: one block per finding, then a summary', async () => {
     const store = brokenStore();
-    const r = mlr(['--store', store, 'doctor'], { env: tty });
+    const r = await mlr(['--store', store, 'doctor'], { env: tty });
     expect(r.code).toBe(3);
     expect(r.stderr).toBe('');
     const [table, summary] = clean(r.stdout, store).split('\n\n');
@@ -56,9 +56,9 @@ warning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml
     );
   });
 
-  it('piped: tab-separated rows on stdout, the summary on stderr; --quiet drops the summary', () => {
+  it('piped: tab-separated rows on stdout, the summary on stderr; --quiet drops the summary', async () => {
     const store = brokenStore();
-    const r = mlr(['--store', store, 'doctor']);
+    const r = await mlr(['--store', store, 'doctor']);
     expect(r.code).toBe(3);
     const rows = r.stdout.split('\n');
     expect(rows[0]).toBe('severity\tcode\tpath\tmessage\tfix\tcommand');
@@ -72,14 +72,14 @@ warning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml
     expect(clean(r.stderr, store)).toBe(
       'mlr: 2 errors, 2 warnings in <STORE> (4 experiments, 76 runs). mlr doctor --fix repairs 3 of them, keeping a backup of every file it changes.\n',
     );
-    const q = mlr(['--store', store, '-q', 'doctor']);
+    const q = await mlr(['--store', store, '-q', 'doctor']);
     expect(q.stderr).toBe('');
     expect(q.stdout).toBe(r.stdout);
   });
 
-  it('JSON: findings with stable fields', () => {
+  it('JSON: findings with stable fields', async () => {
     const store = brokenStore();
-    const r = mlr(['--store', store, 'doctor', '--format', 'json']);
+    const r = await mlr(['--store', store, 'doctor', '--format', 'json']);
     expect(r.code).toBe(3);
     const j = JSON.parse(r.stdout) as Record<string, unknown> & { findings: Record<string, unknown>[] };
     expect(j).toMatchObject({ store, experiments: 4, runs: 76, problems: 4 });
@@ -99,9 +99,9 @@ warning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml
     });
   });
 
-  it('--fix on a terminal: what was repaired, what still needs you, where the backup is', () => {
+  it('--fix on a terminal: what was repaired, what still needs you, where the backup is', async () => {
     const store = brokenStore();
-    const r = mlr(['--store', store, 'doctor', '--fix'], { env: tty });
+    const r = await mlr(['--store', store, 'doctor', '--fix'], { env: tty });
     expect(r.code).toBe(3);
     const [backup] = backups(store);
     const out = clean(r.stdout, store);
@@ -111,9 +111,9 @@ warning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml
     expect(path.basename(backup!)).toBe('20261123T021320Z'); // MLR_NOW, in UTC
   });
 
-  it('--fix --format json', () => {
+  it('--fix --format json', async () => {
     const store = brokenStore();
-    const r = mlr(['--store', store, 'doctor', '--fix', '--format', 'json']);
+    const r = await mlr(['--store', store, 'doctor', '--fix', '--format', 'json']);
     expect(r.code).toBe(3);
     const [backup] = backups(store);
     const j = JSON.parse(r.stdout) as { backup: string; undo: string; actions: number; fixed: { code: string }[]; remaining: { code: string }[]; problems: number };

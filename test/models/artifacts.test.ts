@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { isResolved, parseLocation, resolveFolder, unquotePath } from '../../src/store/artifacts/location.js';
-import { BIN, FIXTURE, copyStore, mlr } from '../helpers.js';
+import { BIN, FIXTURE, copyStore, mlr, tempDir } from '../helpers.js';
 import { diffSnapshots, on, snapshot } from './helpers.js';
 
 const RUN = 'd61057829b7b4f24b7a65344cc35e18e';
@@ -42,7 +42,7 @@ describe('parseLocation', () => {
 });
 
 describe('resolveFolder', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-loc-'));
+  const tmp = tempDir('loc');
   const store = path.join(tmp, 'proj', 'mlruns');
   const inStore = path.join(store, '1', 'r1', 'artifacts');
   fs.mkdirSync(inStore, { recursive: true });
@@ -90,7 +90,7 @@ describe('resolveFolder', () => {
 
 /** A store whose run 1/r… records `artifactUri`; returns the store root. */
 function storeWithRun(artifactUri: (root: string) => string, files: Record<string, string | Buffer>, artifactDir?: (root: string) => string): { root: string; run: string } {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-art-'));
+  const tmp = tempDir('art');
   const root = path.join(tmp, 'mlruns');
   const run = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
   const exp = path.join(root, '1');
@@ -114,16 +114,16 @@ function storeWithRun(artifactUri: (root: string) => string, files: Record<strin
 const FILES = { 'model/MLmodel': 'flavors:\n  sklearn: {}\n', 'model/model.pkl': Buffer.from([0, 1, 2, 3, 0, 255]), 'docs/notes.txt': 'hello\n', 'top.json': '{}' };
 
 describe('artifacts ls', () => {
-  it('the fixture’s moved store: re-rooted, said under --verbose only', () => {
-    const quiet = mlr(['--store', FIXTURE, 'artifacts', 'ls', RUN]);
+  it('the fixture’s moved store: re-rooted, said under --verbose only', async () => {
+    const quiet = await mlr(['--store', FIXTURE, 'artifacts', 'ls', RUN]);
     expect(quiet).toMatchObject({ code: 0, stderr: '', stdout: 'path\tis_dir\tfile_size\ndocs\ttrue\t\n' });
-    const v = mlr(['--store', FIXTURE, '-v', 'artifacts', 'ls', RUN]);
+    const v = await mlr(['--store', FIXTURE, '-v', 'artifacts', 'ls', RUN]);
     expect(v.stderr).toBe(
       `mlr: recorded artifact location file:///home/ana/cv-project/mlruns/${SWEEP}/${RUN}/artifacts does not exist on this machine; reading ${FIXTURE}/${SWEEP}/${RUN}/artifacts instead (virtual re-root, nothing written)\n`,
     );
   });
 
-  it('recorded file:// URI with a percent-encoded space; TTY table, tree, TSV, JSON', () => {
+  it('recorded file:// URI with a percent-encoded space; TTY table, tree, TSV, JSON', async () => {
     const id = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
     const { root, run } = storeWithRun(
       (r) => 'file://' + path.join(path.dirname(r), 'art store', id, 'artifacts').replace(/ /g, '%20'),
@@ -132,9 +132,9 @@ describe('artifacts ls', () => {
     );
     const m = on(root);
     const tty = on(root, { MLR_FORCE_TTY: '1', COLUMNS: '80' });
-    expect(tty('artifacts', 'ls', run.slice(0, 8)).stdout).toBe('Name      Size\ndocs/        -\nmodel/       -\ntop.json   2 B\n');
-    expect(tty('artifacts', 'ls', run, 'model').stdout).toBe('Name       Size\nMLmodel    23 B\nmodel.pkl   6 B\n');
-    expect(tty('artifacts', 'ls', run, '--recursive').stdout).toBe(
+    expect((await tty('artifacts', 'ls', run.slice(0, 8))).stdout).toBe('Name      Size\ndocs/        -\nmodel/       -\ntop.json   2 B\n');
+    expect((await tty('artifacts', 'ls', run, 'model')).stdout).toBe('Name       Size\nMLmodel    23 B\nmodel.pkl   6 B\n');
+    expect((await tty('artifacts', 'ls', run, '--recursive')).stdout).toBe(
       [
         '.',
         '├── docs/           6 B',
@@ -147,99 +147,99 @@ describe('artifacts ls', () => {
         '',
       ].join('\n'),
     );
-    expect(m('artifacts', 'ls', run, '-r').stdout).toBe(
+    expect((await m('artifacts', 'ls', run, '-r')).stdout).toBe(
       'path\tis_dir\tfile_size\ndocs\ttrue\t\ndocs/notes.txt\tfalse\t6\nmodel\ttrue\t\nmodel/MLmodel\tfalse\t23\nmodel/model.pkl\tfalse\t6\ntop.json\tfalse\t2\n',
     );
-    expect(JSON.parse(m('artifacts', 'ls', run, 'model/', '--format', 'json').stdout)).toEqual([
+    expect(JSON.parse((await m('artifacts', 'ls', run, 'model/', '--format', 'json')).stdout)).toEqual([
       { path: 'model/MLmodel', is_dir: false, file_size: 23 },
       { path: 'model/model.pkl', is_dir: false, file_size: 6 },
     ]);
-    expect(m('-v', 'artifacts', 'ls', run).stderr).toBe(`mlr: artifacts at ${path.join(path.dirname(root), 'art store', run, 'artifacts')}\n`);
+    expect((await m('-v', 'artifacts', 'ls', run)).stderr).toBe(`mlr: artifacts at ${path.join(path.dirname(root), 'art store', run, 'artifacts')}\n`);
   });
 
-  it('file://localhost and plain absolute paths', () => {
+  it('file://localhost and plain absolute paths', async () => {
     for (const form of [(p: string) => 'file://localhost' + p, (p: string) => p]) {
       const { root, run } = storeWithRun((r) => form(path.join(r, '1', 'a1b2c3d4e5f60718293a4b5c6d7e8f90', 'artifacts')), FILES);
-      expect(on(root)('artifacts', 'cat', run, 'docs/notes.txt').stdout).toBe('hello\n');
+      expect((await on(root)('artifacts', 'cat', run, 'docs/notes.txt')).stdout).toBe('hello\n');
     }
   });
 
-  it('a relative URI, resolved from the working directory', () => {
+  it('a relative URI, resolved from the working directory', async () => {
     const { root, run } = storeWithRun(() => './mlruns/1/a1b2c3d4e5f60718293a4b5c6d7e8f90/artifacts', FILES);
-    const r = mlr(['--store', root, '-v', 'artifacts', 'ls', run], { cwd: path.dirname(root) });
+    const r = await mlr(['--store', root, '-v', 'artifacts', 'ls', run], { cwd: path.dirname(root) });
     expect(r.stdout).toContain('top.json\tfalse\t2\n');
     expect(r.stderr).toBe(`mlr: relative artifact location './mlruns/1/a1b2c3d4e5f60718293a4b5c6d7e8f90/artifacts' resolved against ${path.dirname(root)}\n`);
   });
 
-  it('a run without any artifact folder lists nothing (as MLflow does)', () => {
+  it('a run without any artifact folder lists nothing (as MLflow does)', async () => {
     const { root, run } = storeWithRun(() => 'file:///gone/mlruns/1/a1b2c3d4e5f60718293a4b5c6d7e8f90/artifacts', {});
     fs.rmSync(path.join(root, '1', run, 'artifacts'), { recursive: true });
-    const r = on(root)('-v', 'artifacts', 'ls', run);
+    const r = await on(root)('-v', 'artifacts', 'ls', run);
     expect(r).toMatchObject({ code: 0, stdout: 'path\tis_dir\tfile_size\n' });
     expect(r.stderr).toContain(`run ${run} has no artifact folder here`);
   });
 
-  it('remote artifacts: a clear error, exit 2', () => {
+  it('remote artifacts: a clear error, exit 2', async () => {
     const { root, run } = storeWithRun(() => `s3://bucket/1/a1b2c3d4e5f60718293a4b5c6d7e8f90/artifacts`, {});
-    const r = on(root)('artifacts', 'ls', run);
+    const r = await on(root)('artifacts', 'ls', run);
     expect(r).toMatchObject({ code: 2, stdout: '' });
     expect(r.stderr).toBe(
       `mlr: artifacts of run ${run}: 's3://bucket/1/${run}/artifacts' is on remote storage (s3), which mlr cannot reach: use MLflow's client or the storage's own tools\n`,
     );
   });
 
-  it('a missing path names what is there', () => {
-    const r = mlr(['--store', FIXTURE, 'artifacts', 'ls', RUN, 'docs/nope']);
+  it('a missing path names what is there', async () => {
+    const r = await mlr(['--store', FIXTURE, 'artifacts', 'ls', RUN, 'docs/nope']);
     expect(r).toMatchObject({ code: 1, stdout: '', stderr: `mlr: run ${RUN} has no artifact 'docs/nope'; 'docs' holds: notes.txt\n` });
   });
 });
 
 describe('artifacts cat / get', () => {
-  it('cat streams bytes exactly (binary too, when piped); on a terminal binary is refused', () => {
+  it('cat streams bytes exactly (binary too, when piped); on a terminal binary is refused', async () => {
     const { root, run } = storeWithRun(() => 'file:///elsewhere/1/a1b2c3d4e5f60718293a4b5c6d7e8f90/artifacts', FILES);
     const r = spawnSync(process.execPath, [BIN, '--store', root, 'artifacts', 'cat', run, 'model/model.pkl']);
     expect(r.status).toBe(0);
     expect(Buffer.compare(r.stdout, Buffer.from([0, 1, 2, 3, 0, 255]))).toBe(0);
-    const tty = on(root, { MLR_FORCE_TTY: '1' })('artifacts', 'cat', run, 'model/model.pkl');
+    const tty = await on(root, { MLR_FORCE_TTY: '1' })('artifacts', 'cat', run, 'model/model.pkl');
     expect(tty).toMatchObject({ code: 2, stdout: '', stderr: "mlr: 'model/model.pkl' is a binary file (6 bytes): redirect the output (mlr artifacts cat … > file) or use mlr artifacts get\n" });
-    expect(on(root)('artifacts', 'cat', run, 'model')).toMatchObject({
+    expect(await on(root)('artifacts', 'cat', run, 'model')).toMatchObject({
       code: 2,
       stderr: `mlr: 'model' is a folder of run ${run}'s artifacts: use mlr artifacts ls or mlr artifacts get\n`,
     });
   });
 
-  it('get copies to <out>/<path>, prints the local path, never overwrites, never writes to the store', () => {
+  it('get copies to <out>/<path>, prints the local path, never overwrites, never writes to the store', async () => {
     const { root, run } = storeWithRun(() => 'file:///elsewhere/1/a1b2c3d4e5f60718293a4b5c6d7e8f90/artifacts', FILES);
     const before = snapshot(root);
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-out-'));
+    const out = tempDir('out');
     const m = on(root);
-    expect(m('artifacts', 'get', run, 'model', '--out', out)).toMatchObject({ code: 0, stdout: path.join(out, 'model') + '\n', stderr: '' });
+    expect(await m('artifacts', 'get', run, 'model', '--out', out)).toMatchObject({ code: 0, stdout: path.join(out, 'model') + '\n', stderr: '' });
     expect(fs.readFileSync(path.join(out, 'model', 'MLmodel'), 'utf8')).toBe(FILES['model/MLmodel']);
     expect(fs.readFileSync(path.join(out, 'model', 'model.pkl'))).toEqual(FILES['model/model.pkl']);
-    expect(m('artifacts', 'get', run, 'docs/notes.txt', '-o', out).stdout).toBe(path.join(out, 'docs', 'notes.txt') + '\n');
+    expect((await m('artifacts', 'get', run, 'docs/notes.txt', '-o', out)).stdout).toBe(path.join(out, 'docs', 'notes.txt') + '\n');
     fs.writeFileSync(path.join(out, 'model', 'MLmodel'), 'mine');
-    const again = m('artifacts', 'get', run, 'model', '--out', out);
+    const again = await m('artifacts', 'get', run, 'model', '--out', out);
     expect(again).toMatchObject({
       code: 2,
       stdout: '',
       stderr: `mlr: refusing to overwrite 2 existing files (${path.join(out, 'model', 'MLmodel')}, ${path.join(out, 'model', 'model.pkl')}): remove them or choose another --out\n`,
     });
-    expect(m('artifacts', 'get', run, 'docs/notes.txt', '-o', out).stderr).toBe(`mlr: refusing to overwrite ${path.join(out, 'docs', 'notes.txt')}: remove it or choose another --out\n`);
+    expect((await m('artifacts', 'get', run, 'docs/notes.txt', '-o', out)).stderr).toBe(`mlr: refusing to overwrite ${path.join(out, 'docs', 'notes.txt')}: remove it or choose another --out\n`);
     expect(fs.readFileSync(path.join(out, 'model', 'MLmodel'), 'utf8')).toBe('mine');
-    const all = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-all-'));
-    expect(m('artifacts', 'get', run, '.', '--out', all).code).toBe(0);
+    const all = tempDir('all');
+    expect((await m('artifacts', 'get', run, '.', '--out', all)).code).toBe(0);
     expect(fs.readdirSync(all).sort()).toEqual(['docs', 'model', 'top.json']);
     expect(diffSnapshots(before, snapshot(root))).toEqual({ added: [], removed: [], changed: [] });
   });
 
-  it('reading a copied store writes nothing into it', () => {
+  it('reading a copied store writes nothing into it', async () => {
     const store = copyStore();
     const before = snapshot(store);
     const m = on(store);
-    m('artifacts', 'ls', RUN, '-r');
-    m('artifacts', 'cat', RUN, 'docs/notes.txt');
-    m('models', 'describe', 'resnet-classifier');
-    m('runs', 'describe', RUN);
+    await m('artifacts', 'ls', RUN, '-r');
+    await m('artifacts', 'cat', RUN, 'docs/notes.txt');
+    await m('models', 'describe', 'resnet-classifier');
+    await m('runs', 'describe', RUN);
     expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });
   });
 });

@@ -39,11 +39,11 @@ interface GcJson {
 }
 
 describe('gc', () => {
-  it('without --yes lists and deletes nothing; with --yes deletes exactly that list', () => {
+  it('without --yes lists and deletes nothing; with --yes deletes exactly that list', async () => {
     const store = copyStore();
     const m = on(store);
     const before = snapshot(store);
-    const dry = m('gc', '--format', 'json');
+    const dry = await m('gc', '--format', 'json');
     expect(dry.code).toBe(0);
     expect(dry.stderr).toBe('mlr: would permanently delete 1 experiment and 4 runs (6.9 KiB); run again with --yes to delete\n');
     const plan = JSON.parse(dry.stdout) as GcJson;
@@ -54,7 +54,7 @@ describe('gc', () => {
     // the listed sizes are the bytes of the files in those folders
     for (const i of plan.items) expect(i.size_bytes).toBe(bytesUnder(i.dir));
 
-    const real = m('gc', '--yes');
+    const real = await m('gc', '--yes');
     expect(real.code).toBe(0);
     expect(real.stdout).toBe(
       DELETED_RUNS.map((r) => `Run with ID ${r} has been permanently deleted.\n`).join('') + `Experiment with ID ${OLD} has been permanently deleted.\n`,
@@ -63,43 +63,43 @@ describe('gc', () => {
     expect(d.added).toEqual([]);
     expect(d.changed).toEqual([]);
     expect(d.removed).toEqual(under(before, store, plan.items.map((i) => i.dir)));
-    expect(m('gc').stderr).toBe('mlr: nothing to delete\n');
+    expect((await m('gc')).stderr).toBe('mlr: nothing to delete\n');
     expect(fs.readdirSync(path.join(store, '.trash'))).toEqual([]);
   });
 
-  it('--older-than keeps what is too young (and says why under --verbose)', () => {
+  it('--older-than keeps what is too young (and says why under --verbose)', async () => {
     const store = copyStore();
     const m = on(store);
-    const r = m('-v', 'gc', '--older-than', '1d');
+    const r = await m('-v', 'gc', '--older-than', '1d');
     expect(r.stdout).toBe('kind\tid\tname\texperiment_id\texperiment_name\tdeleted_time\tsize_bytes\truns\tdir\n');
     expect(r.stderr).toContain(`mlr: kept: experiment ${OLD} (deleted less than 1d ago); run ${DELETED_RUNS[0]} (deleted less than 1d ago);`);
     expect(r.stderr).toContain(`experiment ${OLD} (deleted less than 1d ago)`);
     expect(r.stderr).toContain('mlr: nothing to delete (6 deleted items kept; see --verbose)\n');
     // 22 hours ago is older than 12h: everything goes
-    const plan = JSON.parse(m('gc', '--older-than', '12h', '--format', 'json').stdout) as GcJson;
+    const plan = JSON.parse((await m('gc', '--older-than', '12h', '--format', 'json')).stdout) as GcJson;
     expect(plan.items).toHaveLength(5);
     // the threshold is measured from "now" (MLR_NOW): 2026-11-22T03:31:20Z + 1d is still in the future
     expect(NOW - Date.parse('2026-11-22T03:31:20.843Z')).toBeLessThan(86_400_000);
   });
 
-  it('--run and --experiment limit gc to exactly what is named (mlflow gc would purge more)', () => {
+  it('--run and --experiment limit gc to exactly what is named (mlflow gc would purge more)', async () => {
     const store = copyStore();
     const m = on(store);
     const before = snapshot(store);
-    const r = m('gc', '--run', `${DELETED_RUNS[1]!.slice(0, 8)},${DELETED_RUNS[2]}`, '--yes');
+    const r = await m('gc', '--run', `${DELETED_RUNS[1]!.slice(0, 8)},${DELETED_RUNS[2]}`, '--yes');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`Run with ID ${DELETED_RUNS[1]} has been permanently deleted.\nRun with ID ${DELETED_RUNS[2]} has been permanently deleted.\n`);
     const d = diffSnapshots(before, snapshot(store));
     expect(d.removed).toEqual(under(before, store, [path.join(store, SWEEP, DELETED_RUNS[1]!), path.join(store, SWEEP, DELETED_RUNS[2]!)]));
     expect(d.added.length + d.changed.length).toBe(0);
     const before2 = snapshot(store);
-    const e = m('gc', '--experiment', 'old-exp', '--yes');
+    const e = await m('gc', '--experiment', 'old-exp', '--yes');
     expect(e.stdout).toBe(`Experiment with ID ${OLD} has been permanently deleted.\n`);
     const d2 = diffSnapshots(before2, snapshot(store));
     expect(d2.removed).toEqual(under(before2, store, [path.join(store, '.trash', OLD)]));
   });
 
-  it('deletes a run’s per-run artifacts kept outside the store, tolerates ones already removed, reports the registry', () => {
+  it('deletes a run’s per-run artifacts kept outside the store, tolerates ones already removed, reports the registry', async () => {
     const store = copyStore();
     const m = on(store);
     const [kept, gone] = [DELETED_RUNS[0]!, DELETED_RUNS[1]!];
@@ -114,17 +114,17 @@ describe('gc', () => {
     fs.rmSync(path.join(bucket, gone), { recursive: true }); // removed by hand
     fs.writeFileSync(path.join(bucket, 'unrelated.txt'), 'keep me');
     // a registered version pointing at a run gc deletes
-    expect(m('models', 'create', 'm').code).toBe(0);
+    expect((await m('models', 'create', 'm')).code).toBe(0);
     const fmeta = path.join(store, 'models', 'm');
     fs.mkdirSync(path.join(fmeta, 'version-1'));
     fs.writeFileSync(
       path.join(fmeta, 'version-1', 'meta.yaml'),
       `aliases: []\ncreation_timestamp: 1\ncurrent_stage: Production\ndescription: null\nlast_updated_timestamp: 1\nname: m\nrun_id: ${kept}\nrun_link: null\nsource: x\nstatus: READY\nstatus_message: null\nstorage_location: x\nuser_id: null\nversion: 1\n`,
     );
-    const plan = JSON.parse(m('gc', '--run', kept, '--run', gone, '--format', 'json').stdout) as GcJson;
+    const plan = JSON.parse((await m('gc', '--run', kept, '--run', gone, '--format', 'json')).stdout) as GcJson;
     expect(plan.items.map((i) => i.external_artifacts.map((x) => x.path))).toEqual([[path.join(bucket, kept, 'artifacts')], []]);
     expect(plan.registry).toEqual([{ model: 'm', version: '1', run_id: kept, stage: 'Production' }]);
-    const r = m('gc', '--run', kept, '--run', gone, '--yes');
+    const r = await m('gc', '--run', kept, '--run', gone, '--yes');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`mlr: warning: registered model 'm' version 1 (Production) points at run ${kept}, which gc deletes\n`);
     expect(fs.existsSync(path.join(bucket, kept))).toBe(true); // the run folder's parent is not per-run
@@ -132,20 +132,20 @@ describe('gc', () => {
     expect(fs.readFileSync(path.join(bucket, 'unrelated.txt'), 'utf8')).toBe('keep me');
   });
 
-  it('leaves alone what MLflow would not read as an experiment (a run folder dropped into .trash/)', () => {
+  it('leaves alone what MLflow would not read as an experiment (a run folder dropped into .trash/)', async () => {
     const store = copyStore();
     const stray = path.join(store, '.trash', DELETED_RUNS[0]!);
     fs.cpSync(path.join(store, SWEEP, DELETED_RUNS[0]!), stray, { recursive: true });
     const m = on(store);
-    const plan = JSON.parse(m('-q', 'gc', '--format', 'json').stdout) as GcJson;
+    const plan = JSON.parse((await m('-q', 'gc', '--format', 'json')).stdout) as GcJson;
     expect(plan.items.map((i) => i.dir)).not.toContain(stray);
     expect(plan.kept.map((k) => [k.id, k.reason])).toEqual([[DELETED_RUNS[0], 'not a readable experiment (run-at-experiment-level); see mlr doctor']]);
-    expect(m('-q', 'gc', '--yes').code).toBe(0);
+    expect((await m('-q', 'gc', '--yes')).code).toBe(0);
     expect(fs.existsSync(path.join(stray, 'meta.yaml'))).toBe(true);
-    expect(m('-q', 'gc', '--experiment', DELETED_RUNS[0]!, '--yes')).toMatchObject({ code: 1, stdout: '' });
+    expect(await m('-q', 'gc', '--experiment', DELETED_RUNS[0]!, '--yes')).toMatchObject({ code: 1, stdout: '' });
   });
 
-  it('a shared (not per-run) external location is left alone and reported', () => {
+  it('a shared (not per-run) external location is left alone and reported', async () => {
     const store = copyStore();
     const shared = path.join(path.dirname(store), 'shared-artifacts');
     fs.mkdirSync(shared);
@@ -153,7 +153,7 @@ describe('gc', () => {
     const id = DELETED_RUNS[0]!;
     const f = path.join(store, SWEEP, id, 'meta.yaml');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/artifact_uri: .*\n/, `artifact_uri: ${shared}\n`));
-    const r = on(store)('gc', '--run', id, '--yes');
+    const r = await on(store)('gc', '--run', id, '--yes');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`mlr: warning: run ${id}: artifacts at ${shared} are not a per-run folder (<run_id>/artifacts) and are left alone\n`);
     expect(fs.readFileSync(path.join(shared, 'f'), 'utf8')).toBe('x');
@@ -161,9 +161,9 @@ describe('gc', () => {
 });
 
 describe('trash', () => {
-  it('ls: deleted experiments and runs, newest deletion first, with size', () => {
+  it('ls: deleted experiments and runs, newest deletion first, with size', async () => {
     const store = copyStore();
-    const r = on(store, { MLR_FORCE_TTY: '1', COLUMNS: '120' })('trash', 'ls');
+    const r = await on(store, { MLR_FORCE_TTY: '1', COLUMNS: '120' })('trash', 'ls');
     expect(r.stdout).toMatchInlineSnapshot(`
       "Kind        ID                  Name                  Experiment  Deleted          Size  Notes
       experiment  577419433840892238  old-exp               1 run       22 hours ago    705 B  -
@@ -173,43 +173,43 @@ describe('trash', () => {
       run         2ee67772            adam-lr0.001-bs32     sweep       22 hours ago  1.0 KiB  -
       "
     `);
-    const tsv = on(store)('trash', 'ls').stdout.split('\n');
+    const tsv = (await on(store)('trash', 'ls')).stdout.split('\n');
     expect(tsv[0]).toBe('kind\tid\tname\texperiment_id\texperiment_name\tdeleted_time\tsize_bytes\truns\tdir');
     expect(tsv[1]).toBe(`experiment\t${OLD}\told-exp\t${OLD}\told-exp\t2026-11-22T03:31:20.843Z\t705\t1\t${path.join(store, '.trash', OLD)}`);
   });
 
-  it('restore: an experiment by name (with its runs) and a run by prefix', () => {
+  it('restore: an experiment by name (with its runs) and a run by prefix', async () => {
     const store = copyStore();
     const m = on(store);
-    expect(m('trash', 'restore', 'old-exp', DELETED_RUNS[0]!.slice(0, 8))).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(await m('trash', 'restore', 'old-exp', DELETED_RUNS[0]!.slice(0, 8))).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(fs.existsSync(path.join(store, OLD, 'meta.yaml'))).toBe(true);
     expect(fs.readFileSync(path.join(store, OLD, 'meta.yaml'), 'utf8')).toContain('lifecycle_stage: active\n');
-    expect(m('runs', 'ls', '-e', 'old-exp', '--format', 'ids').stdout).toBe('7d5ddb0def1046c1b03d9851ae7ea36a\n');
+    expect((await m('runs', 'ls', '-e', 'old-exp', '--format', 'ids')).stdout).toBe('7d5ddb0def1046c1b03d9851ae7ea36a\n');
     expect(fs.readFileSync(path.join(store, SWEEP, DELETED_RUNS[0]!, 'meta.yaml'), 'utf8')).not.toContain('deleted_time');
-    expect(m('trash', 'ls').stdout.trim().split('\n')).toHaveLength(4);
+    expect((await m('trash', 'ls')).stdout.trim().split('\n')).toHaveLength(4);
   });
 
-  it('rename frees a deleted experiment’s name: a new experiment can take it, the old one keeps its deletion time', () => {
+  it('rename frees a deleted experiment’s name: a new experiment can take it, the old one keeps its deletion time', async () => {
     const store = copyStore();
     const m = on(store);
     const meta = path.join(store, '.trash', OLD, 'meta.yaml');
     const before = fs.readFileSync(meta, 'utf8');
-    expect(m('experiments', 'create', 'old-exp').code).not.toBe(0); // MLflow refuses: the name is in the trash
-    expect(m('trash', 'rename', 'old-exp', 'old-exp (2025)')).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect((await m('experiments', 'create', 'old-exp')).code).not.toBe(0); // MLflow refuses: the name is in the trash
+    expect(await m('trash', 'rename', 'old-exp', 'old-exp (2025)')).toMatchObject({ code: 0, stdout: '', stderr: '' });
     expect(fs.readFileSync(meta, 'utf8')).toBe(before.replace('name: old-exp\n', "name: old-exp (2025)\n"));
-    const c = m('experiments', 'create', 'old-exp');
+    const c = await m('experiments', 'create', 'old-exp');
     expect(c.code).toBe(0);
-    expect(m('trash', 'ls', '--format', 'json').stdout).toContain('"name": "old-exp (2025)"');
+    expect((await m('trash', 'ls', '--format', 'json')).stdout).toContain('"name": "old-exp (2025)"');
     // restoring the renamed one is fine now; restoring when the name is taken is refused
-    expect(m('trash', 'rename', OLD, 'old-exp').stderr).toBe(`mlr: the name 'old-exp' is taken by experiment ${c.stdout.trim()}\n`);
+    expect((await m('trash', 'rename', OLD, 'old-exp')).stderr).toBe(`mlr: the name 'old-exp' is taken by experiment ${c.stdout.trim()}\n`);
   });
 
-  it('restore refuses when an active experiment has the name (nothing changes)', () => {
+  it('restore refuses when an active experiment has the name (nothing changes)', async () => {
     const store = copyStore();
     const m = on(store);
     fs.writeFileSync(path.join(store, '.trash', OLD, 'meta.yaml'), fs.readFileSync(path.join(store, '.trash', OLD, 'meta.yaml'), 'utf8').replace('name: old-exp', 'name: sweep'));
     const before = snapshot(store);
-    const r = m('trash', 'restore', OLD);
+    const r = await m('trash', 'restore', OLD);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`mlr: Cannot restore experiment ${OLD}: the active experiment ${SWEEP} is also named 'sweep'; rename one of them first\n`);
     expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });

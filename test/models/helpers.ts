@@ -46,7 +46,7 @@ export function diffSnapshots(a: Map<string, string>, b: Map<string, string>): T
 }
 
 /** Run mlr against a store: `m(store)('models', 'ls')`. */
-export function on(store: string, env: Record<string, string> = {}): (...args: string[]) => CliResult {
+export function on(store: string, env: Record<string, string> = {}): (...args: string[]) => Promise<CliResult> {
   return (...args: string[]) => mlr(['--store', store, ...args], { env });
 }
 

@@ -58,8 +58,8 @@ describe('refusals leave the store unchanged', () => {
     store = copyStore();
     before = snapshot(store);
   });
-  it.each(cases)('%s', (_name, args, code, message) => {
-    const r = on(store)(...args);
+  it.each(cases)('%s', async (_name, args, code, message) => {
+    const r = await on(store)(...args);
     expect(r.stdout).toBe('');
     const err = r.stderr.replaceAll(store, '<store>');
     if (typeof message === 'string') expect(err).toBe(`mlr: ${message}\n`);

@@ -71,8 +71,8 @@ describe('registered-model filter', () => {
 });
 
 describe('models ls', () => {
-  it('pipe: TSV with every model, name order', () => {
-    const r = mlr([...S, 'models', 'ls']);
+  it('pipe: TSV with every model, name order', async () => {
+    const r = await mlr([...S, 'models', 'ls']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
@@ -82,8 +82,8 @@ describe('models ls', () => {
     );
   });
 
-  it('TTY', () => {
-    expect(mlr([...S, 'models', 'ls'], TTY).stdout).toMatchInlineSnapshot(`
+  it('TTY', async () => {
+    expect((await mlr([...S, 'models', 'ls'], TTY)).stdout).toMatchInlineSnapshot(`
       "Name               Versions  Latest  Aliases        Flavors  Updated       Description
       resnet-classifier         3  v3      champion → v2  -        22 hours ago  Best sweep models
       summarizer                0  -       -              -        22 hours ago  -
@@ -91,15 +91,15 @@ describe('models ls', () => {
     `);
   });
 
-  it('--filter', () => {
-    expect(mlr([...S, 'models', 'ls', '--filter', "tags.task = 'vision'", '--format', 'csv']).stdout.split('\n')[1]).toMatch(/^resnet-classifier,3,/);
-    expect(mlr([...S, 'models', 'ls', '--filter', "name ILIKE 'SUMM%'", '--format', 'json']).stdout).toContain('"name": "summarizer"');
-    const none = mlr([...S, 'models', 'ls', '--filter', "name = 'nope'"], TTY);
+  it('--filter', async () => {
+    expect((await mlr([...S, 'models', 'ls', '--filter', "tags.task = 'vision'", '--format', 'csv'])).stdout.split('\n')[1]).toMatch(/^resnet-classifier,3,/);
+    expect((await mlr([...S, 'models', 'ls', '--filter', "name ILIKE 'SUMM%'", '--format', 'json'])).stdout).toContain('"name": "summarizer"');
+    const none = await mlr([...S, 'models', 'ls', '--filter', "name = 'nope'"], TTY);
     expect(none).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('json: MLflow REST RegisteredModel, latest_versions = newest version of each stage', () => {
-    const j = JSON.parse(mlr([...S, 'models', 'ls', '--format', 'json']).stdout);
+  it('json: MLflow REST RegisteredModel, latest_versions = newest version of each stage', async () => {
+    const j = JSON.parse((await mlr([...S, 'models', 'ls', '--format', 'json'])).stdout);
     expect(j).toHaveLength(2);
     expect(j[0]).toMatchObject({
       name: 'resnet-classifier',
@@ -118,8 +118,8 @@ describe('models ls', () => {
 });
 
 describe('models describe / versions', () => {
-  it('TTY describe: fields, aliases, tags, then one row per version with its source run', () => {
-    expect(mlr([...S, 'models', 'describe', 'resnet-classifier'], TTY).stdout).toMatchInlineSnapshot(`
+  it('TTY describe: fields, aliases, tags, then one row per version with its source run', async () => {
+    expect((await mlr([...S, 'models', 'describe', 'resnet-classifier'], TTY)).stdout).toMatchInlineSnapshot(`
       "name                    resnet-classifier
       description             Best sweep models
       creation_timestamp      2026-11-22T03:31:20.853Z (22 hours ago)
@@ -136,25 +136,25 @@ describe('models describe / versions', () => {
     `);
   });
 
-  it('versions: TSV; deleted versions only with --deleted', () => {
+  it('versions: TSV; deleted versions only with --deleted', async () => {
     const store = copyStore();
     const m = on(store);
-    expect(m('models', 'delete-version', 'resnet-classifier', '1').code).toBe(0);
+    expect((await m('models', 'delete-version', 'resnet-classifier', '1')).code).toBe(0);
     const cut = (s: string): string[] => s.trim().split('\n').map((l) => l.split('\t').slice(1, 5).join(' '));
-    expect(cut(m('models', 'versions', 'resnet-classifier').stdout)).toEqual(['version current_stage status aliases', '2 None READY champion', '3 None READY ']);
-    expect(cut(m('models', 'versions', 'resnet-classifier', '--deleted').stdout)[1]).toBe('1 Deleted_Internal READY ');
-    expect(m('models', 'describe', 'resnet-classifier').stdout).toContain('versions\t2 (+1 deleted)\n');
+    expect(cut((await m('models', 'versions', 'resnet-classifier')).stdout)).toEqual(['version current_stage status aliases', '2 None READY champion', '3 None READY ']);
+    expect(cut((await m('models', 'versions', 'resnet-classifier', '--deleted')).stdout)[1]).toBe('1 Deleted_Internal READY ');
+    expect((await m('models', 'describe', 'resnet-classifier')).stdout).toContain('versions\t2 (+1 deleted)\n');
   });
 
-  it('json describe: registered_model + model_versions', () => {
-    const j = JSON.parse(mlr([...S, 'models', 'describe', 'resnet-classifier', '--format', 'json']).stdout);
+  it('json describe: registered_model + model_versions', async () => {
+    const j = JSON.parse((await mlr([...S, 'models', 'describe', 'resnet-classifier', '--format', 'json'])).stdout);
     expect(Object.keys(j)).toEqual(['registered_model', 'model_versions']);
     expect(j.model_versions.map((v: { version: string }) => v.version)).toEqual(['1', '2', '3']);
     expect(j.model_versions[1]).toMatchObject({ aliases: ['champion'], run_id: '2609992be05c42e0a0b1b80c4b9e2b1f', mlr_flavors: null, mlr_local_path: null });
   });
 
-  it('--verbose says where each version’s files were looked for', () => {
-    const r = mlr([...S, '-v', 'models', 'versions', 'resnet-classifier']);
+  it('--verbose says where each version’s files were looked for', async () => {
+    const r = await mlr([...S, '-v', 'models', 'versions', 'resnet-classifier']);
     expect(r.stderr.replaceAll(FIXTURE, '<store>')).toContain(
       'mlr: v1: recorded artifact location file:///home/ana/cv-project/mlruns/234684999513866976/d61057829b7b4f24b7a65344cc35e18e/artifacts does not exist on this machine; reading <store>/234684999513866976/d61057829b7b4f24b7a65344cc35e18e/artifacts instead (virtual re-root, nothing written)\n',
     );
@@ -162,7 +162,7 @@ describe('models describe / versions', () => {
 });
 
 describe('flavors from MLmodel and the log-model history', () => {
-  it('runs describe and models ls show what a run logged', () => {
+  it('runs describe and models ls show what a run logged', async () => {
     const store = copyStore();
     const run = 'd61057829b7b4f24b7a65344cc35e18e';
     const dir = path.join(store, '234684999513866976', run);
@@ -175,12 +175,12 @@ describe('flavors from MLmodel and the log-model history', () => {
     ];
     fs.writeFileSync(path.join(dir, 'tags', 'mlflow.log-model.history'), JSON.stringify(history));
     const m = on(store, { MLR_FORCE_TTY: '1', COLUMNS: '200' });
-    const d = m('runs', 'describe', run).stdout;
+    const d = (await m('runs', 'describe', run)).stdout;
     expect(d).toMatch(/\nmodel model +python_function, sklearn \(mlflow 2\.12\.1\)\nmodel onnx +onnx \(mlflow 2\.12\.1\)\n/);
-    expect(on(store)('runs', 'describe', run).stdout).toContain('model model\tpython_function, sklearn (mlflow 2.12.1)\n');
-    expect(m('models', 'ls').stdout).not.toContain('sklearn'); // v3 is the latest, its run has no files
-    expect(on(store)('models', 'register', run, 'model', '-n', 'resnet-classifier').stdout).toBe('4\n');
-    expect(m('models', 'ls').stdout).toContain('  python_function, sklearn  ');
+    expect((await on(store)('runs', 'describe', run)).stdout).toContain('model model\tpython_function, sklearn (mlflow 2.12.1)\n');
+    expect((await m('models', 'ls')).stdout).not.toContain('sklearn'); // v3 is the latest, its run has no files
+    expect((await on(store)('models', 'register', run, 'model', '-n', 'resnet-classifier')).stdout).toBe('4\n');
+    expect((await m('models', 'ls')).stdout).toContain('  python_function, sklearn  ');
   });
 });
 
@@ -208,16 +208,16 @@ describe('MLflow 3 logged models (a store written in the 3.x layout)', () => {
     return { root, run };
   }
 
-  it('ls --logged: latest value per metric and dataset, flavors from the model’s own artifacts; deleted ones with --all', () => {
+  it('ls --logged: latest value per metric and dataset, flavors from the model’s own artifacts; deleted ones with --all', async () => {
     const { root, run } = store3x();
     const m = on(root);
-    const r = m('models', 'ls', '--logged', '-e', 'nlp models');
+    const r = await m('models', 'ls', '--logged', '-e', 'nlp models');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toBe(
       'model_id\tname\texperiment_id\texperiment\tsource_run_id\tstatus\tflavors\tmetrics\tcreation_timestamp\n' +
         `m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tsummarizer-v1\t146381941577740080\tnlp models\t${run}\tREADY\tpython_function, transformers\trouge=0.5,rouge[eval]=0.75\t2026-11-18T11:06:40.000Z\n`,
     );
-    const all = JSON.parse(m('models', 'ls', '--logged', '--all', '--format', 'json').stdout);
+    const all = JSON.parse((await m('models', 'ls', '--logged', '--all', '--format', 'json')).stdout);
     expect(all.map((x: { info: { model_id: string; lifecycle_stage: string } }) => [x.info.model_id, x.info.lifecycle_stage])).toEqual([
       ['m-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 'deleted'],
       ['m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'active'],
@@ -229,19 +229,19 @@ describe('MLflow 3 logged models (a store written in the 3.x layout)', () => {
         { key: 'rouge', value: 0.75, timestamp: 1795000000003, step: 1, run_id: run, dataset_name: 'eval', dataset_digest: '1a2b', model_id: 'm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
       ],
     });
-    expect(m('runs', 'describe', run).stdout).toContain('model models:/m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tpython_function, transformers (mlflow 3.1.0)\n');
+    expect((await m('runs', 'describe', run)).stdout).toContain('model models:/m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tpython_function, transformers (mlflow 3.1.0)\n');
   });
 
-  it('--logged options are refused where they do not apply', () => {
-    expect(mlr([...S, 'models', 'ls', '-e', 'sweep'])).toMatchObject({ code: 2, stderr: 'mlr: -e/--experiment and --all apply to --logged only\n' });
-    expect(mlr([...S, 'models', 'ls', '--logged', '--filter', "name = 'x'"])).toMatchObject({ code: 2, stderr: 'mlr: --filter applies to registered models, not to --logged\n' });
+  it('--logged options are refused where they do not apply', async () => {
+    expect(await mlr([...S, 'models', 'ls', '-e', 'sweep'])).toMatchObject({ code: 2, stderr: 'mlr: -e/--experiment and --all apply to --logged only\n' });
+    expect(await mlr([...S, 'models', 'ls', '--logged', '--filter', "name = 'x'"])).toMatchObject({ code: 2, stderr: 'mlr: --filter applies to registered models, not to --logged\n' });
   });
 });
 
 describe.skipIf(!HAS_CORPUS)('real stores (third-party corpus)', () => {
-  it('models ls --logged: MLflow 3 logged models with metrics, source run and flavors', () => {
+  it('models ls --logged: MLflow 3 logged models with metrics, source run and flavors', async () => {
     const store = path.join(CORPUS, '2025-2-productos__PRE-07-mlflow-tracking-basico-LissyGraceRestrepo', 'mlruns');
-    const r = mlr(['--store', store, 'models', 'ls', '--logged']);
+    const r = await mlr(['--store', store, 'models', 'ls', '--logged']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('model_id\tname\texperiment_id\texperiment\tsource_run_id\tstatus\tflavors\tmetrics\tcreation_timestamp');
@@ -250,7 +250,7 @@ describe.skipIf(!HAS_CORPUS)('real stores (third-party corpus)', () => {
       'm-5374a5db53cc4dbbb1ae574ec1e6bb5a\tmodel\t516221907975278643\twine_quality_experiment\t370084186acf42c1ba19ea7f3f2ff468\tREADY\tpython_function, sklearn\t' +
         'test_mae=0.6065,test_mse=0.6039,test_r2=0.1335413752286666,train_mae=0.4577147623019183,train_mse=0.36597164303586316,train_r2=0.4237837080066853\t2025-12-07T00:55:04.540Z',
     );
-    const j = JSON.parse(mlr(['--store', store, 'models', 'ls', '--logged', '-e', 'wine_quality_experiment', '--format', 'json']).stdout);
+    const j = JSON.parse((await mlr(['--store', store, 'models', 'ls', '--logged', '-e', 'wine_quality_experiment', '--format', 'json'])).stdout);
     expect(j[0].info).toMatchObject({ model_id: 'm-5374a5db53cc4dbbb1ae574ec1e6bb5a', status: 'READY', source_run_id: '370084186acf42c1ba19ea7f3f2ff468' });
     expect(j[0].data.metrics[0]).toEqual({
       key: 'test_mae',
@@ -264,23 +264,23 @@ describe.skipIf(!HAS_CORPUS)('real stores (third-party corpus)', () => {
     });
     expect(j[0].data.params.map((p: { key: string }) => p.key)).toContain('n_neighbors');
     // and the run that produced it names it in runs describe
-    expect(mlr(['--store', store, 'runs', 'describe', '370084186acf42c1ba19ea7f3f2ff468']).stdout).toContain(
+    expect((await mlr(['--store', store, 'runs', 'describe', '370084186acf42c1ba19ea7f3f2ff468'])).stdout).toContain(
       'model models:/m-5374a5db53cc4dbbb1ae574ec1e6bb5a\tpython_function, sklearn (mlflow 3.7.0)\n',
     );
   });
 
-  it('a registry served by `mlflow server`: flavors read from the mlartifacts/ folder next to the store', () => {
+  it('a registry served by `mlflow server`: flavors read from the mlartifacts/ folder next to the store', async () => {
     const store = path.join(CORPUS, 'nishantrv__MLFlow-ML-DL-Projects', 'mlruns');
-    const r = mlr(['--store', store, '-v', 'models', 'describe', 'tracking-quickstart'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '200' } });
+    const r = await mlr(['--store', store, '-v', 'models', 'describe', 'tracking-quickstart'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '200' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('aliases.bestmodel       v3\n');
     expect(r.stdout).toMatch(/ {6}3 {2}None {3}READY {3}bestmodel {2}95d278bf defiant-shrimp-539 .* python_function, sklearn {2}production=success/);
     expect(r.stderr).toContain("is served by an MLflow server; reading its default local destination");
   });
 
-  it('mlflow-artifacts URIs without a local mlartifacts folder: a clear warning, the listing still works', () => {
+  it('mlflow-artifacts URIs without a local mlartifacts folder: a clear warning, the listing still works', async () => {
     const store = path.join(CORPUS, 'silver6wings__MLFlowSample', 'mlruns');
-    const r = mlr(['--store', store, '-v', 'models', 'ls']);
+    const r = await mlr(['--store', store, '-v', 'models', 'ls']);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toHaveLength(6);
     expect(r.stderr).toContain("is on remote storage (mlflow-artifacts), which mlr cannot reach");

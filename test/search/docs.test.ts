@@ -4,12 +4,10 @@
  * `UPDATE_DOCS=1 npx vitest run test/search/docs.test.ts` rewrites the outputs.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDoc, docCommands } from '../doc-runner.js';
-import { FIXTURE, REPO } from '../helpers.js';
+import { FIXTURE, REPO, tempDir } from '../helpers.js';
 
 const DOC = path.join(REPO, 'docs', 'search.md');
 const HAS_JQ = spawnSync('jq', ['--version']).status === 0;
@@ -18,7 +16,7 @@ const HAS_SQLITE = spawnSync('sqlite3', ['-version']).status === 0;
 describe('docs/search.md', () => {
   // the doc pipes into jq and sqlite3; without them the outputs cannot be reproduced
   it.skipIf(!HAS_JQ || !HAS_SQLITE)('every console block prints what the doc says (skipped without jq and sqlite3)', () => {
-    checkDoc(DOC, { cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-docs-')), columns: 120, env: { MLFLOW_TRACKING_URI: FIXTURE } });
+    checkDoc(DOC, { cwd: tempDir('docs'), columns: 120, env: { MLFLOW_TRACKING_URI: FIXTURE } });
   });
 
   it('shows a filter, an order-by, each extension, runs best in a script and CSV into another tool', () => {

@@ -5,24 +5,19 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mlr, REPO, BIN } from '../helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mlr, REPO, BIN, tempDir, reap } from '../helpers.js';
 import { parseYaml } from '../../src/store/file/yaml.js';
 import { FileStore as Store } from '../../src/store/file/store.js';
 
 const DIST = path.join(REPO, 'dist');
 let work: string;
 let store: string;
-const children: ReturnType<typeof spawn>[] = [];
 
 beforeEach(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-conc-'));
+  work = tempDir('conc');
   store = path.join(work, 'mlruns');
-});
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
 interface Done {
@@ -33,8 +28,7 @@ interface Done {
 }
 
 function start(cmd: string, args: string[], env: Record<string, string> = {}): { child: ReturnType<typeof spawn>; done: Promise<Done> } {
-  const child = spawn(cmd, args, { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  const child = reap(spawn(cmd, args, { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,8 +39,8 @@ function start(cmd: string, args: string[], env: Record<string, string> = {}): {
 
 const cli = (args: string[]) => start(process.execPath, [BIN, '--store', store, ...args]);
 
-function ok(args: string[]): string {
-  const r = mlr(['--store', store, ...args], { cwd: work });
+async function ok(args: string[]): Promise<string> {
+  const r = await mlr(['--store', store, ...args], { cwd: work });
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.trim();
 }
@@ -60,8 +54,8 @@ function script(name: string, body: string): string {
 
 describe('concurrent appends', () => {
   it('8 processes × 500 log-metric calls (the command path, no CLI start-up) → exactly 4000 whole lines', async () => {
-    ok(['experiments', 'create', 'c']);
-    const run = ok(['runs', 'create', '-e', 'c']);
+    await ok(['experiments', 'create', 'c']);
+    const run = await ok(['runs', 'create', '-e', 'c']);
     const worker = script(
       'log.mjs',
       `import { FileTrackingWriter } from '@DIST@/store/file/writer.js';
@@ -92,13 +86,13 @@ for (let i = 0; i < 500; i++) {
     }
     for (const steps of seen.values()) expect(steps).toEqual(Array.from({ length: 500 }, (_, i) => i));
     // and the reader agrees
-    const latest = JSON.parse(ok(['runs', 'describe', run, '--format', 'json'])) as { data: { metrics: { step: number }[] } };
+    const latest = JSON.parse(await ok(['runs', 'describe', run, '--format', 'json'])) as { data: { metrics: { step: number }[] } };
     expect(latest.data.metrics[0]!.step).toBe(499);
   });
 
   it('8 CLI processes × 10 log-metric calls → exactly 80 whole lines', async () => {
-    ok(['experiments', 'create', 'c']);
-    const run = ok(['runs', 'create', '-e', 'c']);
+    await ok(['experiments', 'create', 'c']);
+    const run = await ok(['runs', 'create', '-e', 'c']);
     const worker = script(
       'cli.sh',
       `for i in $(seq 1 10); do "${process.execPath}" "${BIN}" --store "${store}" log-metric ${run} loss "$1.$i" --step $i || exit 1; done\n`,
@@ -134,8 +128,8 @@ describe('create an experiment by name from many processes', () => {
 
 describe('racing on one param', () => {
   it('8 processes logging one new param with different values: exactly one wins, the rest are refused', async () => {
-    ok(['experiments', 'create', 'p']);
-    const run = ok(['runs', 'create', '-e', 'p']);
+    await ok(['experiments', 'create', 'p']);
+    const run = await ok(['runs', 'create', '-e', 'p']);
     const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => cli(['log-param', run, 'lr', `0.${i + 1}`]).done));
     const winners = rs.filter((r) => r.code === 0);
     expect(winners).toHaveLength(1);
@@ -151,8 +145,8 @@ describe('racing on one param', () => {
   });
 
   it('the same value from 8 processes: all succeed', async () => {
-    ok(['experiments', 'create', 'p']);
-    const run = ok(['runs', 'create', '-e', 'p']);
+    await ok(['experiments', 'create', 'p']);
+    const run = await ok(['runs', 'create', '-e', 'p']);
     const rs = await Promise.all(Array.from({ length: 8 }, () => cli(['log-param', run, 'bs', '32']).done));
     for (const r of rs) expect(r.code, r.stderr).toBe(0);
   });
@@ -160,15 +154,15 @@ describe('racing on one param', () => {
 
 describe('meta.yaml rewrites racing with each other', () => {
   it('renames and status changes from several processes never lose the file or each other\'s fields', async () => {
-    ok(['experiments', 'create', 'm']);
-    const run = ok(['runs', 'create', '-e', 'm', '--name', 'start']);
+    await ok(['experiments', 'create', 'm']);
+    const run = await ok(['runs', 'create', '-e', 'm', '--name', 'start']);
     const jobs = [
       ...Array.from({ length: 4 }, (_, i) => cli(['runs', 'rename', run, `name-${i}`]).done),
       ...Array.from({ length: 4 }, () => cli(['runs', 'end', run, '--status', 'KILLED']).done),
       ...Array.from({ length: 4 }, (_, i) => cli(['set-tag', run, `t${i}`, 'v']).done),
     ];
     for (const r of await Promise.all(jobs)) expect(r.code, r.stderr).toBe(0);
-    const d = JSON.parse(ok(['runs', 'describe', run, '--format', 'json'])) as { info: { run_name: string; status: string }; data: { tags: { key: string; value: string }[] } };
+    const d = JSON.parse(await ok(['runs', 'describe', run, '--format', 'json'])) as { info: { run_name: string; status: string }; data: { tags: { key: string; value: string }[] } };
     expect(d.info.status).toBe('KILLED');
     expect(d.info.run_name).toMatch(/^name-[0-3]$/);
     expect(d.data.tags.find((t) => t.key === 'mlflow.runName')!.value).toBe(d.info.run_name);
@@ -179,8 +173,8 @@ describe('meta.yaml rewrites racing with each other', () => {
 
 describe('crash safety', () => {
   it('a writer killed (SIGKILL) in the middle of meta.yaml rewrites never leaves an empty or invalid file', async () => {
-    ok(['experiments', 'create', 'k', '--tag', 'owner=me']);
-    const run = ok(['runs', 'create', '-e', 'k', '--name', 'victim']);
+    await ok(['experiments', 'create', 'k', '--tag', 'owner=me']);
+    const run = await ok(['runs', 'create', '-e', 'k', '--name', 'victim']);
     const worker = script(
       'rewrite.mjs',
       `import { StoreWriter } from '@DIST@/store/file/writes.js';
@@ -224,7 +218,7 @@ for (let i = 0; ; i++) {
       }
     }
     // the next writer is not blocked by a lock the killed one held
-    ok(['runs', 'rename', run, 'after the crashes']);
+    await ok(['runs', 'rename', run, 'after the crashes']);
     expect(new Store(store).findRun(run).info.run_name).toBe('after the crashes');
   });
 });

@@ -1,13 +1,12 @@
 /**
  * Golden test: replay fixtures/write/README.md's sequence (what real MLflow 2.12 did to
- * produce fixtures/write/mlruns) through the built CLI, and compare every file byte for
+ * produce fixtures/write/mlruns) through the CLI (in-process), and compare every file byte for
  * byte after replacing ids, times and the user name.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlr, readTree, REPO } from '../helpers.js';
+import { mlr, readTree, REPO, tempDir } from '../helpers.js';
 
 const GOLDEN = path.join(REPO, 'fixtures', 'write', 'mlruns');
 const SYSTEM_TAGS = ['mlflow.user', 'mlflow.source.name', 'mlflow.source.type'];
@@ -57,26 +56,26 @@ describe('golden: the conformance write sequence through the CLI', () => {
   let ids: { exp: string; run: string; run2: string; doomed: string };
   const before = Date.now();
 
-  beforeAll(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-golden-'));
+  beforeAll(async () => {
+    work = tempDir('golden');
     store = path.join(work, 'mlruns');
     const S = ['--store', `file://${store}`];
     const opts = { cwd: work, env: { USER: 'ana', LOGNAME: 'ana' } };
-    const ok = (args: string[], input?: string) => {
-      const r = mlr([...S, ...args], { ...opts, ...(input !== undefined ? { input } : {}) });
+    const ok = async (args: string[], input?: string) => {
+      const r = await mlr([...S, ...args], { ...opts, ...(input !== undefined ? { input } : {}) });
       expect(r.stderr, args.join(' ')).toBe('');
       expect(r.code, args.join(' ')).toBe(0);
       return r.stdout.trim();
     };
     fs.writeFileSync(path.join(work, 'notes.txt'), 'some notes\n');
-    const exp = ok(['experiments', 'create', 'wc-exp', '--tag', 'owner=ana']);
-    const run = ok(['runs', 'create', '-e', 'wc-exp', '--name', 'first', '--tag', 'team=core']);
-    ok(['log-param', run, 'lr', '0.01']);
-    ok(['log-params', run, 'bs=32', 'opt=adam']);
-    ok(['log-metric', run, 'loss', '0.5', '--step', '0', '--timestamp', '1700000000000']);
-    ok(['log-metric', run, 'loss', '0.25', '--step', '1', '--timestamp', '1700000001000']);
-    ok(['log-metric', run, 'loss', 'nan', '--step', '2', '--timestamp', '1700000002000']);
-    ok(['set-tag', run, 'note', 'hello world']);
+    const exp = await ok(['experiments', 'create', 'wc-exp', '--tag', 'owner=ana']);
+    const run = await ok(['runs', 'create', '-e', 'wc-exp', '--name', 'first', '--tag', 'team=core']);
+    await ok(['log-param', run, 'lr', '0.01']);
+    await ok(['log-params', run, 'bs=32', 'opt=adam']);
+    await ok(['log-metric', run, 'loss', '0.5', '--step', '0', '--timestamp', '1700000000000']);
+    await ok(['log-metric', run, 'loss', '0.25', '--step', '1', '--timestamp', '1700000001000']);
+    await ok(['log-metric', run, 'loss', 'nan', '--step', '2', '--timestamp', '1700000002000']);
+    await ok(['set-tag', run, 'note', 'hello world']);
     const batch = {
       metrics: [
         { key: 'acc', value: 0.5, timestamp: 1700000000000, step: 0 },
@@ -84,15 +83,15 @@ describe('golden: the conformance write sequence through the CLI', () => {
       ],
       params: [{ key: 'layers', value: '3' }],
     };
-    ok(['log-batch', run, '--file', '-'], JSON.stringify(batch));
-    ok(['log-artifact', run, 'notes.txt', '--artifact-path', 'docs']);
-    ok(['runs', 'end', run, '--status', 'FINISHED']);
-    const run2 = ok(['runs', 'create', '-e', 'wc-exp', '--name', 'second', '--parent', run]);
-    ok(['runs', 'end', run2, '--status', 'FAILED']);
-    ok(['runs', 'delete', run2]);
-    const doomed = ok(['experiments', 'create', 'doomed']);
-    ok(['experiments', 'delete', 'doomed']);
-    ok(['experiments', 'rename', 'wc-exp', 'wc-renamed']);
+    await ok(['log-batch', run, '--file', '-'], JSON.stringify(batch));
+    await ok(['log-artifact', run, 'notes.txt', '--artifact-path', 'docs']);
+    await ok(['runs', 'end', run, '--status', 'FINISHED']);
+    const run2 = await ok(['runs', 'create', '-e', 'wc-exp', '--name', 'second', '--parent', run]);
+    await ok(['runs', 'end', run2, '--status', 'FAILED']);
+    await ok(['runs', 'delete', run2]);
+    const doomed = await ok(['experiments', 'create', 'doomed']);
+    await ok(['experiments', 'delete', 'doomed']);
+    await ok(['experiments', 'rename', 'wc-exp', 'wc-renamed']);
     ids = { exp, run, run2, doomed };
   });
 
@@ -144,8 +143,8 @@ describe('golden: the conformance write sequence through the CLI', () => {
     }
   });
 
-  it('is read back by mlr exactly as written', () => {
-    const r = mlr(['--store', store, 'runs', 'describe', ids.run, '--format', 'json'], { cwd: work });
+  it('is read back by mlr exactly as written', async () => {
+    const r = await mlr(['--store', store, 'runs', 'describe', ids.run, '--format', 'json'], { cwd: work });
     expect(r.code).toBe(0);
     const run = JSON.parse(r.stdout) as {
       info: Record<string, unknown>;
@@ -167,7 +166,7 @@ describe('golden: the conformance write sequence through the CLI', () => {
       { key: 'note', value: 'hello world' },
       { key: 'team', value: 'core' },
     ]);
-    const deleted = mlr(['--store', store, 'experiments', 'ls', '--view', 'deleted', '--format', 'csv'], { cwd: work });
+    const deleted = await mlr(['--store', store, 'experiments', 'ls', '--view', 'deleted', '--format', 'csv'], { cwd: work });
     expect(deleted.stdout.split('\n')[1]).toMatch(new RegExp(`^${ids.doomed},doomed,deleted,`));
   });
 });

@@ -8,16 +8,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { LOCK_NAME, withLock } from '../../src/store/file/lock.js';
-import { REPO } from '../helpers.js';
+import { REPO, tempDir, reap } from '../helpers.js';
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-lock-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
+  dir = tempDir('lock');
 });
 
 const lockFile = () => path.join(dir, LOCK_NAME);
@@ -87,7 +84,7 @@ for (;;) withLock(dir, () => {});
     try {
       const killed: number[] = [];
       for (let round = 0; round < 40; round++) {
-        const child = spawn(process.execPath, [worker, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = reap(spawn(process.execPath, [worker, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
         await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
         await new Promise((r) => setTimeout(r, Math.random() * 40));
         const exited = new Promise((r) => child.once('exit', r));

@@ -3,10 +3,9 @@
  * code (2 usage, 1 state), and a store left exactly as it was (files and folders).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlr } from '../helpers.js';
+import { mlr, tempDir, copyTree } from '../helpers.js';
 
 let base: string;
 let R: string; // active run with param p=1 and metric m, tag t
@@ -32,24 +31,24 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-beforeAll(() => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-'));
+beforeAll(async () => {
+  const work = tempDir('refuse');
   base = path.join(work, 'mlruns');
-  const ok = (args: string[]) => {
-    const r = mlr(['--store', base, ...args], { cwd: work });
+  const ok = async (args: string[]) => {
+    const r = await mlr(['--store', base, ...args], { cwd: work });
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     return r.stdout.trim();
   };
-  EXP = ok(['experiments', 'create', 'exp']);
-  R = ok(['runs', 'create', '-e', 'exp', '--name', 'r']);
-  ok(['log-param', R, 'p', '1']);
-  ok(['log-metric', R, 'm', '1']);
-  ok(['set-tag', R, 't', 'v']);
-  D = ok(['runs', 'create', '-e', 'exp', '--name', 'd']);
-  ok(['runs', 'delete', D]);
-  GONE = ok(['experiments', 'create', 'gone']);
-  G = ok(['runs', 'create', '-e', 'gone', '--name', 'g']);
-  ok(['experiments', 'delete', 'gone']);
+  EXP = await ok(['experiments', 'create', 'exp']);
+  R = await ok(['runs', 'create', '-e', 'exp', '--name', 'r']);
+  await ok(['log-param', R, 'p', '1']);
+  await ok(['log-metric', R, 'm', '1']);
+  await ok(['set-tag', R, 't', 'v']);
+  D = await ok(['runs', 'create', '-e', 'exp', '--name', 'd']);
+  await ok(['runs', 'delete', D]);
+  GONE = await ok(['experiments', 'create', 'gone']);
+  G = await ok(['runs', 'create', '-e', 'gone', '--name', 'g']);
+  await ok(['experiments', 'delete', 'gone']);
 });
 
 interface Case {
@@ -218,13 +217,13 @@ const cases: Record<string, Case> = {
 };
 
 describe('refusals: message, exit code, store unchanged', () => {
-  it.each(Object.keys(cases))('%s', (name) => {
+  it.each(Object.keys(cases))('%s', async (name) => {
     const c = cases[name]!;
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-case-'));
+    const work = tempDir('refuse-case');
     const store = path.join(work, 'mlruns');
-    if (!c.noStore) fs.cpSync(base, store, { recursive: true });
+    if (!c.noStore) copyTree(base, store);
     const before = c.noStore ? {} : snapshot(store);
-    const r = mlr(['--store', store, ...c.args()], { cwd: work, env: c.env ?? {}, ...(c.input !== undefined ? { input: c.input } : {}) });
+    const r = await mlr(['--store', store, ...c.args()], { cwd: work, env: c.env ?? {}, ...(c.input !== undefined ? { input: c.input } : {}) });
     const msg = c.message();
     const expected = typeof msg === 'string' ? msg.split(base).join(store) : msg;
     expect(r.stdout).toBe('');
@@ -237,11 +236,11 @@ describe('refusals: message, exit code, store unchanged', () => {
     else expect(snapshot(store)).toEqual(before);
   });
 
-  it('truncates an over-long param value by default, with MLflow\'s warning', () => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-case-'));
+  it('truncates an over-long param value by default, with MLflow\'s warning', async () => {
+    const work = tempDir('refuse-case');
     const store = path.join(work, 'mlruns');
-    fs.cpSync(base, store, { recursive: true });
-    const r = mlr(['--store', store, 'log-param', R, 'long', 'v'.repeat(6001)], { cwd: work });
+    copyTree(base, store);
+    const r = await mlr(['--store', store, 'log-param', R, 'long', 'v'.repeat(6001)], { cwd: work });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`mlr: warning: Param value '${'v'.repeat(100)}...' (6001 characters) is truncated to 6000 characters to meet the length limit.\n`);
     expect(fs.readFileSync(path.join(store, EXP, R, 'params', 'long'), 'utf8')).toBe('v'.repeat(6000));
@@ -249,13 +248,13 @@ describe('refusals: message, exit code, store unchanged', () => {
 });
 
 describe('filesystem failures', () => {
-  it('become one line naming the path, not a stack trace', () => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-refuse-case-'));
+  it('become one line naming the path, not a stack trace', async () => {
+    const work = tempDir('refuse-case');
     const store = path.join(work, 'mlruns');
-    fs.cpSync(base, store, { recursive: true });
+    copyTree(base, store);
     fs.rmSync(path.join(store, '.trash'), { recursive: true });
     fs.writeFileSync(path.join(store, '.trash'), 'not a folder');
-    const r = mlr(['--store', store, 'log-metric', R, 'loss', '1'], { cwd: work });
+    const r = await mlr(['--store', store, 'log-metric', R, 'loss', '1'], { cwd: work });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`mlr: cannot mkdir ${path.join(store, '.trash')}: a file is in the way\n`);
   });

@@ -4,10 +4,9 @@
  * The dataset input of the example is not something mlr logs, so it is left out.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlr } from '../helpers.js';
+import { mlr, tempDir } from '../helpers.js';
 
 let work: string;
 let store: string;
@@ -25,30 +24,30 @@ const norm = (text: string) =>
     .join('786088298537458258')
     .replace(/^(creation_time|last_update_time|start_time|end_time|deleted_time): \d+$/gm, '$1: <time>');
 
-beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-spec15-'));
+beforeAll(async () => {
+  work = tempDir('spec15');
   store = path.join(work, 'mlruns');
   // no --store and no MLFLOW_TRACKING_URI: ./mlruns, artifact root file://<cwd>/mlruns
   const opts = { cwd: work, env: { USER: 'root', LOGNAME: 'root' } };
-  const ok = (args: string[], env: Record<string, string> = {}) => {
-    const r = mlr(args, { ...opts, env: { ...opts.env, ...env } });
+  const ok = async (args: string[], env: Record<string, string> = {}) => {
+    const r = await mlr(args, { ...opts, env: { ...opts.env, ...env } });
     expect(r.stderr, args.join(' ')).toBe('');
     expect(r.code, args.join(' ')).toBe(0);
     return r.stdout.trim();
   };
-  exp = ok(['experiments', 'create', 'demo', '--tag', 'team=ml']);
-  train = ok(['runs', 'create', '-e', exp, '--name', 'train']);
-  ok(['log-params', 'lr=0.01', 'layers/0/units=64', 'note=two\nlines'], { MLFLOW_RUN_ID: train });
-  ok(['log-metric', train, 'loss', '0.9', '--step', '0']);
-  ok(['log-metric', train, 'loss', '0.5', '--step', '1']);
-  ok(['log-metric', train, 'loss', 'nan', '--step', '2']);
-  ok(['set-tag', train, 'stage', '']);
-  child = ok(['runs', 'create', '--name', 'child', '--parent', train], { MLFLOW_EXPERIMENT_ID: exp });
-  ok(['log-metric', child, 'acc', '1']);
-  ok(['runs', 'end', child]);
-  ok(['runs', 'end', train]);
-  gone = ok(['runs', 'create', '-e', 'demo', '--name', 'gone']);
-  ok(['runs', 'delete', gone]);
+  exp = await ok(['experiments', 'create', 'demo', '--tag', 'team=ml']);
+  train = await ok(['runs', 'create', '-e', exp, '--name', 'train']);
+  await ok(['log-params', 'lr=0.01', 'layers/0/units=64', 'note=two\nlines'], { MLFLOW_RUN_ID: train });
+  await ok(['log-metric', train, 'loss', '0.9', '--step', '0']);
+  await ok(['log-metric', train, 'loss', '0.5', '--step', '1']);
+  await ok(['log-metric', train, 'loss', 'nan', '--step', '2']);
+  await ok(['set-tag', train, 'stage', '']);
+  child = await ok(['runs', 'create', '--name', 'child', '--parent', train], { MLFLOW_EXPERIMENT_ID: exp });
+  await ok(['log-metric', child, 'acc', '1']);
+  await ok(['runs', 'end', child]);
+  await ok(['runs', 'end', train]);
+  gone = await ok(['runs', 'create', '-e', 'demo', '--name', 'gone']);
+  await ok(['runs', 'delete', gone]);
 });
 
 describe('spec §15 worked example', () => {
@@ -163,8 +162,8 @@ describe('spec §15 worked example', () => {
     );
   });
 
-  it('gives the run its latest values when read back (NaN at the highest step wins)', () => {
-    const r = mlr(['runs', 'describe', train, '--format', 'json'], { cwd: work });
+  it('gives the run its latest values when read back (NaN at the highest step wins)', async () => {
+    const r = await mlr(['runs', 'describe', train, '--format', 'json'], { cwd: work });
     const run = JSON.parse(r.stdout) as { data: { metrics: { key: string; value: unknown; step: number }[]; params: { key: string; value: string }[] } };
     expect(run.data.metrics.map((m) => [m.key, m.value, m.step])).toEqual([['loss', 'NaN', 2]]);
     expect(run.data.params).toEqual([

@@ -4,24 +4,23 @@
  * (a module-level fact, not a timing, so the test is stable on a busy machine).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, mlr, REPO } from '../helpers.js';
+import { BIN, mlr, REPO, tempDir } from '../helpers.js';
 
 const HOOK = path.join(REPO, 'test', 'writes', 'oracle', 'trace-loads.mjs');
 let work: string;
 let store: string;
 let run: string;
 
-beforeAll(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-startup-'));
+beforeAll(async () => {
+  work = tempDir('startup');
   store = path.join(work, 'mlruns');
-  mlr(['--store', store, 'experiments', 'create', 'e', '--tag', 'k=v'], { cwd: work });
-  run = mlr(['--store', store, 'runs', 'create', '-e', 'e'], { cwd: work }).stdout.trim();
+  await mlr(['--store', store, 'experiments', 'create', 'e', '--tag', 'k=v'], { cwd: work });
+  run = (await mlr(['--store', store, 'runs', 'create', '-e', 'e'], { cwd: work })).stdout.trim();
   // a renamed experiment's meta.yaml has the nested stale `tags:` copy
-  mlr(['--store', store, 'experiments', 'rename', 'e', 'e2'], { cwd: work });
+  await mlr(['--store', store, 'experiments', 'rename', 'e', 'e2'], { cwd: work });
 });
 
 function loads(args: string[]): string[] {

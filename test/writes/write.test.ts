@@ -1,23 +1,24 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { appendLine, atomicWriteFile, createExclusive, ensureDir } from '../../src/store/file/atomic.js';
 import { withLock } from '../../src/store/file/lock.js';
 import { dumpYaml } from '../../src/store/file/yaml-dump.js';
 import { parse11, REPO } from './helpers.js';
+import { tempDir, reap } from '../helpers.js';
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mlr-write-'));
-});
-afterEach(() => {
-  spawnSync('rm', ['-rf', dir]);
+  dir = tempDir('write');
 });
 
-/** Run a .ts script in ONE node process (the tsx CLI would fork a child that SIGKILL misses). */
-const tsNode = (script: string, args: string[] = []) => [process.execPath, ['--import', 'tsx', script, ...args]] as const;
+/**
+ * Run a worker script with plain node against the build (dist/, made by `npm test`): no tsx,
+ * which costs a second of start-up per process and leaves its cache in the temp folder.
+ */
+const nodeScript = (script: string, args: string[] = []) => [process.execPath, [script, ...args]] as const;
 const stray = (d: string) => readdirSync(d).filter((n) => n.startsWith('.mlr-tmp-'));
 
 describe('atomicWriteFile', () => {
@@ -84,17 +85,17 @@ describe('appendLine', () => {
 
   it('8 processes × 500 appends to one file: exactly 4000 whole lines', async () => {
     const f = path.join(dir, 'metric');
-    const script = path.join(dir, 'appender.ts');
+    const script = path.join(dir, 'appender.mjs');
     writeFileSync(
       script,
-      `import { appendLine } from ${JSON.stringify(path.join(REPO, 'src/store/file/atomic.ts'))};\n` +
+      `import { appendLine } from ${JSON.stringify(path.join(REPO, 'dist/store/file/atomic.js'))};\n` +
         `const id = process.argv[2];\n` +
         `for (let i = 0; i < 500; i++) appendLine(${JSON.stringify(f)}, \`\${1700000000000 + i} \${id}.\${String(i).padStart(40, '0')} \${i}\\n\`);\n`,
     );
     await Promise.all(
       Array.from({ length: 8 }, (_, p) => new Promise<void>((resolve, reject) => {
-        const [cmd, argv] = tsNode(script, [String(p + 1)]);
-        const child = spawn(cmd, argv, { stdio: 'inherit', cwd: REPO });
+        const [cmd, argv] = nodeScript(script, [String(p + 1)]);
+        const child = reap(spawn(cmd, argv, { stdio: 'inherit', cwd: REPO }));
         child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`appender exited ${code}`))));
       })),
     );
@@ -130,25 +131,20 @@ describe('withLock', () => {
 });
 
 describe('crash safety: SIGKILL during meta.yaml rewrites', () => {
-  const children: ReturnType<typeof spawn>[] = [];
-  afterEach(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  });
   it('never leaves an empty or invalid meta.yaml', async () => {
     const f = path.join(dir, 'meta.yaml');
     atomicWriteFile(f, dumpYaml({ name: 'start', n: 0 }));
-    const script = path.join(dir, 'rewriter.ts');
+    const script = path.join(dir, 'rewriter.mjs');
     writeFileSync(
       script,
-      `import { atomicWriteFile } from ${JSON.stringify(path.join(REPO, 'src/store/file/atomic.ts'))};\n` +
-        `import { dumpYaml } from ${JSON.stringify(path.join(REPO, 'src/store/file/yaml-dump.ts'))};\n` +
+      `import { atomicWriteFile } from ${JSON.stringify(path.join(REPO, 'dist/store/file/atomic.js'))};\n` +
+        `import { dumpYaml } from ${JSON.stringify(path.join(REPO, 'dist/store/file/yaml-dump.js'))};\n` +
         `process.stdout.write('ready\\n');\n` +
         `for (let i = 1; ; i++) atomicWriteFile(${JSON.stringify(f)}, dumpYaml({ name: 'run ' + 'x'.repeat(i % 5000), n: i, tags: [] }));\n`,
     );
     for (let round = 0; round < 8; round++) {
-      const [cmd, argv] = tsNode(script);
-      const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO });
-      children.push(child);
+      const [cmd, argv] = nodeScript(script);
+      const child = reap(spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO }));
       await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 150));
       child.kill('SIGKILL');
@@ -160,6 +156,6 @@ describe('crash safety: SIGKILL during meta.yaml rewrites', () => {
       expect(dumpYaml(doc)).toBe(text);
     }
     // killed writers may leave temp files behind, never anything else
-    expect(readdirSync(dir).filter((n) => !n.startsWith('.mlr-tmp-')).sort()).toEqual(['meta.yaml', 'rewriter.ts']);
+    expect(readdirSync(dir).filter((n) => !n.startsWith('.mlr-tmp-')).sort()).toEqual(['meta.yaml', 'rewriter.mjs']);
   });
 });
