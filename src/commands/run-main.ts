@@ -10,6 +10,7 @@
  * combination. `--dry-run` resolves everything and creates nothing.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { KeyValue, RunStatus } from '../store/types.js';
 import type { RunsCreateOptions } from './create.js';
@@ -125,7 +126,7 @@ export async function runMain(ctx: WriteContext, opts: RunMainOptions, session: 
     if (opts.sweepFile !== undefined) {
       let text: string;
       try {
-        text = readFileSync(opts.sweepFile, 'utf8');
+        text = readFileSync(path.resolve(ctx.cwd, opts.sweepFile), 'utf8');
       } catch (e) {
         throw new UsageError(`cannot read ${opts.sweepFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'bad-file');
       }

@@ -42,6 +42,12 @@ afterAll(async () => {
  */
 function normalizeSets(v: unknown): unknown {
   if (typeof v === 'string') return v.replace(/\{('[^']*'(?:, '[^']*')*)\}/g, (_m, items: string) => `{${items.split(', ').sort().join(', ')}}`);
+  // a run's metrics, params and tags come in the folder's order, as os.listdir gives it: that
+  // is the filesystem's order (creation order on some, hash order on others), so the recording
+  // machine's order is not this checkout's; compare them by key
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => x !== null && typeof x === 'object' && typeof (x as { key?: unknown }).key === 'string')) {
+    return [...v].map(normalizeSets).sort((a, b) => ((a as { key: string }).key < (b as { key: string }).key ? -1 : 1));
+  }
   if (Array.isArray(v)) return v.map(normalizeSets);
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeSets(x)]));
   return v;

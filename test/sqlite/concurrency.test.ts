@@ -13,13 +13,13 @@ import { HAS_CONFORMANCE, cleanTemps, copyDb } from './helpers.js';
 
 afterAll(cleanTemps);
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'log-metrics-child.ts');
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'log-metrics-child.mjs');
 const WORKERS = 8;
 const PER_WORKER = 200;
 
 function runChild(args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
