@@ -5,8 +5,8 @@
  */
 import { FilterError, NotFoundError, UsageError } from '../errors.js';
 import { parseOrderByCall } from '../search/order-by.js';
-import { MinMaxDownsampler } from '../render/downsample.js';
-import { renderSparkline } from '../render/spark.js';
+import { MinMaxDownsampler } from '../series/downsample.js';
+import { renderSparkline } from '../series/spark.js';
 import { isLater, type MetricLine } from '../store/file/metrics.js';
 import type { RunEntry, TrackingReader } from '../store/backend.js';
 import type { Int64 } from '../store/int64.js';

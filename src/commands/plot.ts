@@ -4,9 +4,9 @@
  * straight into O(width) downsamplers; nothing holds a whole history.
  */
 import { NotFoundError, UsageError } from '../errors.js';
-import { SeriesBuilder, type ChartSeries } from '../render/series.js';
-import { createSmoother } from '../render/smooth.js';
-import { formatIso, formatNumberFull, jsonNumber } from '../render/format.js';
+import { SeriesBuilder, type ChartSeries } from '../series/series.js';
+import { createSmoother } from '../series/smooth.js';
+import { formatIso, formatNumberFull, jsonNumber } from '../values.js';
 import type { Metric } from '../store/types.js';
 import { int64ToNumber, subInt64 } from '../store/int64.js';
 import { stringifyJson } from '../json.js';

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MAX_DATE_MS } from '../render/format.js';
+import { MAX_DATE_MS } from '../values.js';
 import { describeFsError, joinPath, listDirOrError } from '../store/file/fsread.js';
 import { parseMetricLine } from '../store/file/metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from '../store/file/yaml.js';

@@ -11,11 +11,11 @@
  *
  * Pure: takes series and options, returns a string.
  */
-import { mergeBuckets, type Bucket } from './downsample.js';
+import { mergeBuckets, type Bucket } from '../series/downsample.js';
 import { escapeControls, formatNumberShort } from './format.js';
-import type { ChartSeries } from './series.js';
+import type { ChartSeries } from '../series/series.js';
 
-export type { ChartSeries } from './series.js';
+export type { ChartSeries } from '../series/series.js';
 
 export interface ChartOptions {
   /** total width of every output line, in terminal columns */

@@ -2,16 +2,9 @@
  * Formatting single values for people (TTY) and for machines (pipe, CSV, JSON).
  */
 import { subInt64 } from '../store/int64.js';
+import { MAX_DATE_MS, formatNumberFull } from '../values.js';
 
-/** Full-precision number text for TSV/CSV: shortest round-trip; NaN, inf, -inf; -0 keeps its sign; int64 exact. */
-export function formatNumberFull(v: number | bigint): string {
-  if (typeof v === 'bigint') return v.toString();
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'inf';
-  if (v === -Infinity) return '-inf';
-  if (v === 0 && 1 / v < 0) return '-0';
-  return String(v);
-}
+export { MAX_DATE_MS, formatIso, formatNumberFull, jsonNumber } from '../values.js';
 
 const LOW4 = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'));
 
@@ -46,27 +39,6 @@ export function formatNumberShort(v: number | bigint, precision = 5): string {
   if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return v.toExponential(Math.max(0, precision - 1)).replace(/\.?0+e/, 'e');
   const s = v.toPrecision(precision);
   return s.includes('e') ? String(Number(s)) : s.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
-}
-
-/** JSON value for a metric: proto3 JSON spells non-finite numbers as strings. */
-export function jsonNumber(v: number): number | string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  return v;
-}
-
-/** The largest |ms| a JavaScript Date holds (±100,000,000 days around 1970). */
-export const MAX_DATE_MS = 8.64e15;
-
-/**
- * ISO 8601 UTC, or '' for null. A timestamp no date can hold (MLflow stores any Python int:
- * a 22-digit metric timestamp is valid to it) prints as its number instead of throwing.
- */
-export function formatIso(ms: number | bigint | null): string {
-  if (ms === null) return '';
-  if (typeof ms === 'bigint') return ms.toString();
-  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : String(ms);
 }
 
 /** "3 minutes ago", "2 days ago"; future times say "in …". */

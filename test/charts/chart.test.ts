@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTicks, renderChart, type ChartOptions } from '../../src/render/chart.js';
-import { SeriesBuilder, seriesFromPoints } from '../../src/render/series.js';
+import { SeriesBuilder, seriesFromPoints } from '../../src/series/series.js';
 
 const pts = (ys: number[], x0 = 0, dx = 1) => ys.map((y, i) => [x0 + i * dx, y] as const);
 const plain = (width: number, height: number, extra: Partial<ChartOptions> = {}): ChartOptions => ({

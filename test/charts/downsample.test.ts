@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MinMaxDownsampler, mergeBuckets, type Bucket } from '../../src/render/downsample.js';
+import { MinMaxDownsampler, mergeBuckets, type Bucket } from '../../src/series/downsample.js';
 import { seededRandom } from '../helpers.js';
 
 const rng = seededRandom;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSmoother, isLogMasked, toLog10 } from '../../src/render/smooth.js';
+import { createSmoother, isLogMasked, toLog10 } from '../../src/series/smooth.js';
 
 /** TensorBoard's smoothing loop (tensorboard/.../vz_line_chart2/line-chart.ts), as a reference. */
 function tensorboard(values: number[], weight: number): number[] {

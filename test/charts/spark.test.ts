@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sparklineOf } from '../../src/render/spark.js';
+import { sparklineOf } from '../../src/series/spark.js';
 
 const pts = (ys: number[]) => ys.map((y, i) => [i, y] as const);
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderChart, seriesMark, type ChartOptions } from '../../src/render/chart.js';
-import { seriesFromPoints } from '../../src/render/series.js';
+import { seriesFromPoints } from '../../src/series/series.js';
 import { FIXTURE, mlr } from '../helpers.js';
 
 const pts = (ys: number[]) => ys.map((y, i) => [i, y] as const);

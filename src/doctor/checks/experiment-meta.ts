@@ -8,7 +8,7 @@ import type { DumpValue } from '../../store/file/yaml-dump.js';
 import type { YamlMap } from '../../store/file/yaml.js';
 import { learnArtifactRoots, rootInForm, type ArtifactRoots } from '../locations.js';
 import { int, str, type Planner } from '../planner.js';
-import { formatIso } from '../../render/format.js';
+import { formatIso } from '../../values.js';
 import { salvageMeta } from '../salvage.js';
 import type { ExpScan } from '../scan.js';
 

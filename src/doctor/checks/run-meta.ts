@@ -11,7 +11,7 @@ import type { DumpValue } from '../../store/file/yaml-dump.js';
 import type { YamlMap } from '../../store/file/yaml.js';
 import { RUN_ID_RE, shellQuote } from '../names.js';
 import { int, str, type Planner } from '../planner.js';
-import { formatIso } from '../../render/format.js';
+import { formatIso } from '../../values.js';
 import { salvageMeta } from '../salvage.js';
 import { sameContent, type RunScan } from '../scan.js';
 
