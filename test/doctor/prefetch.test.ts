@@ -177,9 +177,7 @@ describe('read-ahead', { timeout: 180_000 }, () => {
     expect(json.stderr).toBe('');
     expect((JSON.parse(json.stdout) as { findings: unknown[] }).findings).toStrictEqual(want);
     const tsv = await mlr(['--store', root, 'doctor', '--format', 'tsv']);
-    for (let i = 0; i < 2; i++) {
-      expect(await mlr(['--store', root, 'doctor', '--format', 'json'])).toStrictEqual(json);
-      expect(await mlr(['--store', root, 'doctor', '--format', 'tsv'])).toStrictEqual(tsv);
-    }
+    expect(await mlr(['--store', root, 'doctor', '--format', 'json'])).toStrictEqual(json);
+    expect(await mlr(['--store', root, 'doctor', '--format', 'tsv'])).toStrictEqual(tsv);
   });
 });
