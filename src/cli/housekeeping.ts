@@ -26,7 +26,7 @@ export function registerHousekeeping(program: Command): void {
     .description('move runs to another experiment: folder, experiment_id, artifact URI (when inside the store) and dataset records, atomically per run')
     .argument('<run...>', 'run ids or unique prefixes')
     .requiredOption('--to <experiment>', 'target experiment id or name (must be active)')
-    .option('-n, --dry-run', 'show what would move and change nothing')
+    .option('--dry-run', 'show what would move and change nothing')
     .option('--format <format>', 'table or json', choice(['table', 'json'] as const), 'table')
     .addHelpText('after', '\nExamples:\n  mlr runs mv 0fcd845b 7d5ddb0d --to sweep-2\n  mlr runs ls -e scratch --format ids | xargs mlr runs mv --to archive')
     .action(async (refs: string[], opts: { to: string; dryRun?: boolean; format: 'table' | 'json' }, cmd: Command) => {
@@ -93,7 +93,7 @@ export function registerHousekeeping(program: Command): void {
     .command('gc')
     .description("permanently delete deleted runs and experiments, as mlflow gc; without --yes, list what would be deleted and delete nothing")
     .option('--older-than <age>', "only what was deleted at least this long ago: 30d, 12h, 1d6h30m, 90s")
-    .option('--experiment <id-or-name>', 'only this deleted experiment (repeatable; comma lists accepted)', collect)
+    .option('-e, --experiment <id-or-name>', 'only this deleted experiment (repeatable; comma lists accepted)', collect)
     .option('--run <id>', 'only this deleted run (repeatable; comma lists accepted)', collect)
     .option('-y, --yes', 'really delete')
     .option('--format <format>', `output format: ${FORMATS.join('|')}`, choice(FORMATS), 'table')

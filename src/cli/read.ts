@@ -117,6 +117,9 @@ export function registerRead(program: Command): void {
           output: opts.format === 'ids' ? 'ids' : opts.format === 'json' ? 'json' : aligned ? 'aligned-table' : 'table',
         });
         ctx.flushProblems();
+        const shown = listing.kind === 'ids' ? listing.ids.length : listing.kind === 'json' ? listing.runs.length : listing.table.rows.length;
+        // an empty table on a terminal looks like a broken command; a pipe gets only the data (issue 11)
+        if (shown === 0 && ctx.mode.tty) ctx.note(opts.filter !== undefined ? 'no runs match the filter' : 'no runs match');
         if (listing.kind === 'ids') return ctx.out(listing.ids.map((id) => id + '\n').join(''));
         const views = await import('../render/views.js');
         if (listing.kind === 'json') return ctx.out(views.renderJson(listing.runs.map((r) => views.runJson(r.run, r.problems))));

@@ -79,10 +79,17 @@ export function experimentsCreate(
 // ------------------------------------------------------------------ logging
 
 /** Split `[run] rest…` where the run is optional: present when there are `full` args. */
-function splitRun(args: string[], full: number, usage: string, env: Record<string, string | undefined>): { run: string; rest: string[] } {
+function splitRun(args: string[], full: number, usage: string, env: Record<string, string | undefined>, plural?: string): { run: string; rest: string[] } {
   if (args.length === full) return { run: runArg(args[0], env), rest: args.slice(1) };
-  if (args.length === full - 1) return { run: runArg(undefined, env), rest: args };
-  throw new UsageError(`expected ${usage}, got ${args.length} argument${args.length === 1 ? '' : 's'}`, 'bad-args');
+  if (args.length === full - 1 && env['MLFLOW_RUN_ID']) return { run: runArg(undefined, env), rest: args };
+  // `log-metric $RUN loss=0.5`: a key=value pair where a key and a value were expected (issue 11 item 15)
+  const pair = plural !== undefined && args.length < full && args.slice(1).some((a) => /^[^=]+=/.test(a));
+  const without = usage.replace(/^\[<run>\] /, '');
+  throw new UsageError(
+    `expected <run> ${without} (or ${without} with MLFLOW_RUN_ID set), got ${args.length} argument${args.length === 1 ? '' : 's'}` +
+      (pair ? `; for key=value pairs use mlr ${plural} <run> <key>=<value>…` : ''),
+    'bad-args',
+  );
 }
 
 /** Split `[run] k=v…`: the run is there when the first argument has no `=`. */
@@ -115,7 +122,7 @@ function metricInput(ctx: WriteContext, key: string, value: string, opts: Metric
 /** mlr log-metric [<run>] <key> <value> [--step N] [--timestamp MS] */
 export function logMetric(ctx: WriteContext, args: string[], opts: MetricOptions): Promise<string> {
   refuseStrayOptions(args);
-  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
+  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env, 'log-metrics');
   return ctx.writer.logMetrics(run, [metricInput(ctx, rest[0]!, rest[1]!, opts)]);
 }
 
@@ -129,7 +136,7 @@ export function logMetrics(ctx: WriteContext, args: string[], opts: MetricOption
 
 /** mlr log-param [<run>] <key> <value> */
 export function logParam(ctx: WriteContext, args: string[]): Promise<string> {
-  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
+  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env, 'log-params');
   return ctx.writer.logParams(run, [{ key: rest[0]!, value: rest[1]! }]);
 }
 
