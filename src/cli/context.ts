@@ -9,6 +9,7 @@ import type { ArtifactRepository, Backend, ModelRegistry, TrackingReader, Tracki
 import { escapeControls } from '../render/format.js';
 import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
 import type { Problem } from '../store/types.js';
+import type { RunRefScope } from '../commands/run-ref.js';
 import type { CliIO } from './io.js';
 import { colorFlag, invocationOf } from './main.js';
 
@@ -53,6 +54,11 @@ export interface Context {
   note(message: string): void;
   /** the exit code the invocation ends with (when the command itself succeeds) */
   setExitCode(code: number): void;
+  /**
+   * The run id a reference names: ids and id prefixes as given (no store read), else a
+   * unique run name or `latest~N` in `scope` (src/commands/run-ref.ts).
+   */
+  runId(ref: string, scope?: RunRefScope): Promise<string>;
 }
 
 /** Global options of the invocation, wherever on the command line they were given. */
@@ -152,6 +158,12 @@ export function createContext(cmd: Command): Context {
     },
     setExitCode(code: number) {
       inv.exitCode = code;
+    },
+    async runId(ref: string, scope?: RunRefScope) {
+      // an id needs no search: log-metric in a shell loop must not pay for one
+      if (/^[0-9a-f]{6,32}$/.test(ref)) return ref;
+      const { resolveRunRef } = await import('../commands/run-ref.js');
+      return resolveRunRef(await ctx.reader(), ref, scope);
     },
   };
   return ctx;

@@ -24,7 +24,7 @@ export function registerHousekeeping(program: Command): void {
     .command('mv')
     .alias('move')
     .description('move runs to another experiment: folder, experiment_id, artifact URI (when inside the store) and dataset records, atomically per run')
-    .argument('<run...>', 'run ids or unique prefixes')
+    .argument('<run...>', 'run ids, unique prefixes, unique run names or latest~N')
     .requiredOption('--to <experiment>', 'target experiment id or name (must be active)')
     .option('--dry-run', 'show what would move and change nothing')
     .option('--format <format>', 'table or json', choice(['table', 'json'] as const), 'table')
@@ -33,7 +33,8 @@ export function registerHousekeeping(program: Command): void {
       const ctx = createContext(cmd);
       const { moveRuns } = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
-      const m = await moveRuns(await fileCtx(ctx, 'mlr runs mv'), refs, opts.to, { dryRun: opts.dryRun });
+      const ids = await Promise.all(refs.map((ref) => ctx.runId(ref)));
+      const m = await moveRuns(await fileCtx(ctx, 'mlr runs mv'), ids, opts.to, { dryRun: opts.dryRun });
       for (const s of m.skipped) ctx.warn(`run ${s.info.run_id} is already in experiment ${s.exp.experiment.experiment_id}; skipped`);
       for (const p of m.plans) for (const w of p.warnings) ctx.warn(`run ${p.run.info.run_id}: ${w}`);
       if (opts.dryRun) {

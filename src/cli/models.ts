@@ -123,7 +123,7 @@ export function registerModels(program: Command): void {
   models
     .command('register')
     .description("register a run's logged model as a new version (creating the model if needed), as mlflow.register_model; prints the version")
-    .argument('<run>', 'run id or unique prefix')
+    .argument('<run>', 'run id, unique prefix, unique run name or latest~N')
     .argument('<artifact-path>', "the model's folder inside the run's artifacts, e.g. model")
     .requiredOption('-n, --name <name>', 'registered model name')
     .option('--description <text>', 'version description')
@@ -135,7 +135,7 @@ export function registerModels(program: Command): void {
       const tags = parseTags(opts.tag);
       const { registerModelVersion } = await import('../commands/models.js');
       const r = await registerModelVersion(await modelsContext(ctx), {
-        run,
+        run: await ctx.runId(run),
         artifactPath,
         name: opts.name,
         description: opts.description,

@@ -132,7 +132,7 @@ export function registerRead(program: Command): void {
     .command('describe')
     .alias('show')
     .description('show one run: info, latest metrics, params, tags, dataset inputs')
-    .argument('<run>', 'run id, or a unique prefix of at least 6 characters')
+    .argument('<run>', 'run id, a unique prefix of at least 6 characters, a unique run name, or latest / latest~N')
     .option('--format <format>', 'json (MLflow REST Run) or table', choice(['json', 'table'] as const), 'table')
     .option('--full', 'on a terminal, show long values whole (they are cut to three lines)')
     .addHelpText('after', '\nExample:\n  mlr runs describe 0fcd845b --format json | jq .data.metrics')
@@ -140,7 +140,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { describeRun } = await import('../commands/runs.js');
       const { renderJson, renderRunDescription, runJson } = await import('../render/views.js');
-      const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), id);
+      const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), await ctx.runId(id));
       ctx.flushProblems();
       await ctx.out(opts.format === 'json' ? renderJson(runJson(run, run.entry.problems)) : renderRunDescription(run, run.entry.problems, ctx.mode, { full: opts.full }));
     });
@@ -148,7 +148,7 @@ export function registerRead(program: Command): void {
   runs
     .command('diff')
     .description('compare runs side by side: attributes, params, latest metrics (with the change for two runs) and tags')
-    .argument('<runs...>', 'two or more run ids or unique prefixes')
+    .argument('<runs...>', 'two or more runs: ids, unique prefixes, unique names, latest~N')
     .option('--only-changed', 'show only rows whose values differ')
     .option('--precision <n>', 'significant digits for numbers on a terminal', precisionInt)
     .option('--format <format>', `output format: ${DIFF_FORMATS.join('|')} (table is tab-separated when piped)`, choice(DIFF_FORMATS), 'table')
@@ -157,7 +157,8 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { diffRuns } = await import('../commands/diff.js');
       const { renderDiff } = await import('../render/diff.js');
-      const d = await diffRuns(await ctx.reader(), ids, { onlyChanged: opts.onlyChanged });
+      const refs = await Promise.all(ids.map((id) => ctx.runId(id)));
+      const d = await diffRuns(await ctx.reader(), refs, { onlyChanged: opts.onlyChanged });
       ctx.flushProblems();
       await ctx.out(renderDiff(d, opts.format, ctx.mode, { precision: opts.precision }));
     });
@@ -166,7 +167,7 @@ export function registerRead(program: Command): void {
   metrics
     .command('history')
     .description('every logged value of one metric of a run, in file order (streamed)')
-    .argument('<run>', 'run id or unique prefix')
+    .argument('<run>', 'run id, unique prefix, unique run name or latest~N')
     .argument('<key>', 'metric key')
     .option('--format <format>', `output format: ${LIST_FORMATS.join('|')}`, choice(LIST_FORMATS), 'table')
     .addHelpText('after', '\nExample:\n  mlr metrics history 0fcd845b val_loss --format csv')
@@ -174,7 +175,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       const { metricHistory } = await import('../commands/runs.js');
       const { renderHistory } = await import('../render/views.js');
-      const { chunks } = await metricHistory(await ctx.reader(), id, key);
+      const { chunks } = await metricHistory(await ctx.reader(), await ctx.runId(id), key);
       for await (const text of renderHistory(chunks, opts.format, ctx.mode)) await ctx.out(text);
       ctx.flushProblems();
     });
