@@ -21,6 +21,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   housekeeping: async () => (await import('./cli/housekeeping.js')).registerHousekeeping,
   doctor: async () => (await import('./cli/doctor.js')).registerDoctor,
   server: async () => (await import('./cli/server.js')).registerServer,
+  setup: async () => (await import('./cli/setup.js')).registerSetup,
 };
 const ALL_GROUPS = Object.keys(GROUPS);
 
@@ -46,6 +47,7 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   'log-artifact': ['write'],
   run: ['write'],
   server: ['server'],
+  config: ['setup'],
 };
 
 /** Global options that take a value (the token after them is not the command). */

@@ -2,6 +2,7 @@
  * What every command action gets: the resolved store, the output mode, and writers for
  * stdout (data) and stderr (warnings). Built once per invocation from global options.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { decideOutputMode, type OutputMode } from '../render/output.js';
 import { UsageError } from '../errors.js';
@@ -10,6 +11,7 @@ import { escapeControls } from '../render/format.js';
 import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
 import type { Problem } from '../store/types.js';
 import type { RunRefScope } from '../commands/run-ref.js';
+import { loadConfig, type MlrConfig } from './config.js';
 import type { CliIO } from './io.js';
 import { colorFlag, invocationOf } from './main.js';
 
@@ -59,6 +61,8 @@ export interface Context {
    * unique run name or `latest~N` in `scope` (src/commands/run-ref.ts).
    */
   runId(ref: string, scope?: RunRefScope): Promise<string>;
+  /** mlr.config.json as in force here (project's over user's); read once, on first use */
+  config(): MlrConfig;
 }
 
 /** Global options of the invocation, wherever on the command line they were given. */
@@ -79,6 +83,7 @@ export function createContext(cmd: Command): Context {
     colorFlag: colorFlag(io.argv),
   });
   let loc: StoreLocation | undefined;
+  let config: MlrConfig | undefined;
   let backend: Promise<Backend> | undefined;
   let reader: TrackingReader | undefined;
   const printed = new Set<string>();
@@ -95,8 +100,16 @@ export function createContext(cmd: Command): Context {
     globals,
     mode,
     location() {
-      loc ??= resolveTrackingUri(globals.trackingUri ?? globals.store, env, cwd);
+      if (loc) return loc;
+      const flag = globals.trackingUri ?? globals.store;
+      // flags, then MLFLOW_TRACKING_URI, then mlr.config.json (relative to its folder), then ./mlruns
+      const fromConfig = !flag && !env['MLFLOW_TRACKING_URI'] ? ctx.config().store : undefined;
+      loc = fromConfig ? resolveTrackingUri(fromConfig.value, {}, path.dirname(fromConfig.file)) : resolveTrackingUri(flag, env, cwd);
       return loc;
+    },
+    config() {
+      config ??= loadConfig(cwd, env);
+      return config;
     },
     backend() {
       backend ??= (async () => {

@@ -108,7 +108,7 @@ export function registerRead(program: Command): void {
           filter: opts.filter,
           orderBy: opts.orderBy,
           maxResults: opts.maxResults,
-          columns: opts.columns?.split(','),
+          columns: opts.columns?.split(',') ?? ctx.config().columns?.value,
           spark: opts.spark,
           onlyChanged: opts.onlyChanged,
           keep: opts.keep,
