@@ -84,6 +84,7 @@ export async function buildProgram(groups: readonly string[] = ALL_GROUPS): Prom
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('-v, --verbose', 'more detail on stderr (skipped stray folders, resolved paths)')
     .option('-q, --quiet', 'no warnings on stderr')
+    .option('--no-pager', 'never page long output on a terminal (also MLR_PAGER= ; default pager: $PAGER, else less -FRX)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const registers = await Promise.all(ALL_GROUPS.filter((g) => groups.includes(g)).map((g) => GROUPS[g]!()));

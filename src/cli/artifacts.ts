@@ -28,6 +28,7 @@ export function registerArtifacts(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr artifacts ls 0fcd845b\n  mlr artifacts ls 0fcd845b model --recursive\n  mlr -v artifacts ls 0fcd845b     # says where the files were found')
     .action(async (run: string, rel: string, opts: { recursive?: boolean; format: (typeof FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { listRunArtifacts } = await import('../commands/artifacts.js');
       const { renderArtifacts } = await import('../render/artifacts.js');
       const l = await listRunArtifacts(await ctx.reader(), await ctx.artifacts(), await ctx.runId(run), rel, opts.recursive);

@@ -12,6 +12,7 @@ import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
 import type { Problem } from '../store/types.js';
 import type { RunRefScope } from '../commands/run-ref.js';
 import { loadConfig, type MlrConfig } from './config.js';
+import { PagedOutput, pagerCommand } from './pager.js';
 import type { CliIO } from './io.js';
 import { colorFlag, invocationOf } from './main.js';
 
@@ -21,6 +22,8 @@ export interface GlobalOptions {
   color?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** false with --no-pager (commander's negatable option) */
+  pager?: boolean;
 }
 
 export interface Context {
@@ -63,6 +66,11 @@ export interface Context {
   runId(ref: string, scope?: RunRefScope): Promise<string>;
   /** mlr.config.json as in force here (project's over user's); read once, on first use */
   config(): MlrConfig;
+  /**
+   * Let this command's output go through the pager when it is taller than the terminal
+   * (a real one only; see pager.ts). Commands with bounded, read-only output call it first.
+   */
+  page(): void;
 }
 
 /** Global options of the invocation, wherever on the command line they were given. */
@@ -84,6 +92,7 @@ export function createContext(cmd: Command): Context {
   });
   let loc: StoreLocation | undefined;
   let config: MlrConfig | undefined;
+  let paged: PagedOutput | undefined;
   let backend: Promise<Backend> | undefined;
   let reader: TrackingReader | undefined;
   const printed = new Set<string>();
@@ -144,8 +153,18 @@ export function createContext(cmd: Command): Context {
       }
       return l.root;
     },
+    page() {
+      if (paged || !io.stdout.isTTY || env['MLR_FORCE_TTY'] === '1') return;
+      const command = pagerCommand(env, globals.pager === false);
+      if (command === undefined) return;
+      const rows = io.stdout.rows ?? Number(env['LINES']);
+      paged = new PagedOutput(io, command, Number.isInteger(rows) && rows > 1 ? rows - 1 : 23);
+      const p = paged;
+      inv.cleanups.unshift(() => p.end());
+    },
     out(text: string) {
       if (text.length === 0) return Promise.resolve();
+      if (paged) return paged.write(text);
       return new Promise<void>((resolve) => {
         if (io.stdout.write(text)) resolve();
         else io.stdout.once('drain', () => resolve());

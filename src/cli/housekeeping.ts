@@ -58,6 +58,7 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr trash ls')
     .action(async (opts: { format: (typeof FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { listTrash } = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
       const { items, problems } = await listTrash(await fileCtx(ctx, 'mlr trash'));

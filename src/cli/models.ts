@@ -52,6 +52,7 @@ export function registerModels(program: Command): void {
     )
     .action(async (opts: { filter?: string; logged?: boolean; experiment?: string[]; all?: boolean; format: Format }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const m = await import('../commands/models.js');
       const r = await import('../render/models.js');
       if (opts.logged) {
@@ -95,6 +96,7 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr models versions resnet-classifier --format tsv | cut -f2,3,6')
     .action(async (name: string, opts: { deleted?: boolean; format: Format }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const m = await import('../commands/models.js');
       const r = await import('../render/models.js');
       const view = await m.describeModel(await modelsContext(ctx), name, opts.deleted);

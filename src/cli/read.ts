@@ -7,8 +7,9 @@ import { createContext } from './context.js';
 import { choice, collect, maxResults, parseView, precisionInt } from './options.js';
 
 const LIST_FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
-const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'ids'] as const;
-const DIFF_FORMATS = ['table', 'json', 'tsv'] as const;
+const EXPERIMENT_FORMATS = ['table', 'json', 'csv', 'tsv', 'md'] as const;
+const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'md', 'ids'] as const;
+const DIFF_FORMATS = ['table', 'json', 'tsv', 'md'] as const;
 
 export function registerRead(program: Command): void {
   const experiments = program.command('experiments').alias('exp').description('list and inspect experiments');
@@ -18,10 +19,11 @@ export function registerRead(program: Command): void {
     .alias('list')
     .description('list experiments (MLflow order: newest first)')
     .option('--view <view>', 'active, deleted or all', parseView, 'active')
-    .option('--format <format>', `output format: ${LIST_FORMATS.join('|')}`, choice(LIST_FORMATS), 'table')
+    .option('--format <format>', `output format: ${EXPERIMENT_FORMATS.join('|')} (md: a Markdown table)`, choice(EXPERIMENT_FORMATS), 'table')
     .addHelpText('after', '\nExamples:\n  mlr experiments ls\n  mlr experiments ls --view all --format json')
-    .action(async (opts: { view: 'active' | 'deleted' | 'all'; format: (typeof LIST_FORMATS)[number] }, cmd: Command) => {
+    .action(async (opts: { view: 'active' | 'deleted' | 'all'; format: (typeof EXPERIMENT_FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { listExperiments } = await import('../commands/experiments.js');
       const { renderExperiments } = await import('../render/views.js');
       const entries = await listExperiments(await ctx.reader(), opts.view);
@@ -37,6 +39,7 @@ export function registerRead(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr experiments describe sweep --format json')
     .action(async (idOrName: string, opts: { format: 'json' | 'table' }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { describeExperiment } = await import('../commands/experiments.js');
       const { renderExperimentDescription } = await import('../render/views.js');
       const d = await describeExperiment(await ctx.reader(), await ctx.registry(), idOrName);
@@ -100,6 +103,7 @@ export function registerRead(program: Command): void {
         cmd: Command,
       ) => {
         const ctx = createContext(cmd);
+        ctx.page();
         const { listRuns } = await import('../commands/runs.js');
         const aligned = ctx.mode.tty && opts.format === 'table';
         const listing = await listRuns(() => ctx.reader(), {
@@ -138,6 +142,7 @@ export function registerRead(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr runs describe 0fcd845b --format json | jq .data.metrics')
     .action(async (id: string, opts: { format: 'json' | 'table'; full?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { describeRun } = await import('../commands/runs.js');
       const { renderJson, renderRunDescription, runJson } = await import('../render/views.js');
       const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), await ctx.runId(id));
@@ -155,6 +160,7 @@ export function registerRead(program: Command): void {
     .addHelpText('after', '\nExamples:\n  mlr runs diff 65035d79 0fcd845b\n  mlr runs diff 65035d79 0fcd845b 43599031 --only-changed --format json')
     .action(async (ids: string[], opts: { onlyChanged?: boolean; precision?: number; format: (typeof DIFF_FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { diffRuns } = await import('../commands/diff.js');
       const { renderDiff } = await import('../render/diff.js');
       const refs = await Promise.all(ids.map((id) => ctx.runId(id)));
@@ -173,6 +179,7 @@ export function registerRead(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr metrics history 0fcd845b val_loss --format csv')
     .action(async (id: string, key: string, opts: { format: (typeof LIST_FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { metricHistory } = await import('../commands/runs.js');
       const { renderHistory } = await import('../render/views.js');
       const { chunks } = await metricHistory(await ctx.reader(), await ctx.runId(id), key);

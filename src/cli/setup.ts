@@ -31,6 +31,7 @@ export function registerSetup(program: Command): void {
     )
     .action(async (opts: { format: 'table' | 'json' }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const config = ctx.config();
       const shown = (file: string): string => {
         const rel = path.relative(ctx.cwd, file);

@@ -1,36 +1,11 @@
 /**
  * Issue 11 item 15: what a new user types first. Each case failed before its fix.
  */
-import { EventEmitter } from 'node:events';
-import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
-import { FIXTURE, REPO, cleanEnv, copyStore, mlr } from '../helpers.js';
+import { FIXTURE, copyStore, mlr, onTerminal } from '../helpers.js';
 
 const S = ['--store', FIXTURE];
 const RUN = '0fcd845b';
-
-/** Run the CLI with stdout and stderr that say they are a terminal (as a real one does). */
-async function onTerminal(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const capture = (): Writable & { isTTY: boolean; columns: number; text(): string } => {
-    const chunks: Buffer[] = [];
-    const w = new Writable({
-      highWaterMark: 1 << 30,
-      write(c: Buffer, _e, done) {
-        chunks.push(c);
-        done();
-      },
-    }) as Writable & { isTTY: boolean; columns: number; text(): string };
-    w.isTTY = true;
-    w.columns = 120;
-    w.text = () => Buffer.concat(chunks).toString('utf8');
-    return w;
-  };
-  const stdout = capture();
-  const stderr = capture();
-  const code = await runCli({ argv: args, env: cleanEnv(env), cwd: REPO, stdin: Readable.from([]), stdout, stderr, signals: new EventEmitter(), inheritable: false });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
 
 describe('log-metric with a missing value', () => {
   it('a key without a value says what was expected, not "no run given"', async () => {
