@@ -109,6 +109,53 @@ describe('reads: the same output over http:// as on the folder', () => {
   });
 });
 
+describe('artifacts over http://', () => {
+  const RUN = 'd61057829b7b4f24b7a65344cc35e18e';
+
+  it('artifacts ls / cat / get through the server', async () => {
+    await same(['artifacts', 'ls', RUN, '--format', 'json']);
+    await same(['artifacts', 'ls', RUN, 'docs']);
+    await same(['artifacts', 'cat', RUN, 'docs/notes.txt']);
+    const { file, rest } = await both(['artifacts', 'cat', RUN, 'docs/missing.txt']);
+    expect([rest.code, file.code]).toEqual([1, 1]);
+    const out = path.join(path.dirname(local), 'got');
+    const r = await mlr(['--tracking-uri', server.url, 'artifacts', 'get', RUN, 'docs', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'docs', 'notes.txt'), 'utf8')).toBe(fs.readFileSync(path.join(FIXTURE, '234684999513866976', RUN, 'artifacts', 'docs', 'notes.txt'), 'utf8'));
+  });
+
+  it('log-artifact uploads through the proxy (mlflow-artifacts: runs), and artifacts cat reads it back', async () => {
+    const uri = ['--tracking-uri', server.url];
+    expect((await mlr([...uri, 'experiments', 'create', 'proxied'])).code).toBe(0);
+    const id = (await mlr([...uri, 'runs', 'create', '-e', 'proxied'])).stdout.trim();
+    const dir = path.join(path.dirname(local), 'up');
+    fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'alpha\n');
+    fs.writeFileSync(path.join(dir, 'sub', 'b.bin'), Buffer.from([0, 1, 2, 255]));
+    expect(await mlr([...uri, 'log-artifact', id, dir])).toMatchObject({ code: 0 });
+    expect((await mlr([...uri, 'artifacts', 'cat', id, 'up/a.txt'])).stdout).toBe('alpha\n');
+    const ls = JSON.parse((await mlr([...uri, 'artifacts', 'ls', id, 'up', '--format', 'json'])).stdout) as unknown;
+    expect(JSON.stringify(ls)).toContain('up/sub');
+    expect(fs.readFileSync(path.join(server.artifacts, (await mlr([...uri, 'runs', 'describe', id, '--format', 'json'])).stdout.match(/mlflow-artifacts:\/([^"]+)/)![1]!, 'up', 'sub', 'b.bin'))).toEqual(Buffer.from([0, 1, 2, 255]));
+  });
+});
+
+describe('the file-store-only commands', () => {
+  it.each([['doctor'], ['gc'], ['runs', 'mv', 'd61057829b7b4f24b7a65344cc35e18e', '--to', '0']])('%s says it needs a local store (exit 2)', async (...args) => {
+    const r = await mlr(['--tracking-uri', server.url, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/works on a local file store \(mlruns\/\) only; http:\/\/127\.0\.0\.1:\d+ is a tracking server\n$/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('MLFLOW_TRACKING_URI selects the server too', async () => {
+    const r = await mlr(['runs', 'ls', '-e', 'Default', '--format', 'json'], { env: { MLFLOW_TRACKING_URI: server.url } });
+    const f = await mlr(['--store', local, 'runs', 'ls', '-e', 'Default', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split(server.root).join('<root>')).toBe(f.stdout.split(local).join('<root>'));
+  });
+});
+
 describe('writes over http:// leave what they leave on the folder', () => {
   it('runs create, log-metric/param/tag, log-batch, runs end: the same runs afterwards', async () => {
     const mk = async (side: 'file' | 'rest'): Promise<string> => {
@@ -135,6 +182,10 @@ describe('writes over http:// leave what they leave on the folder', () => {
       };
       await run(['log-batch', id, '--file', '-'], JSON.stringify(batch).replace('"value":0,', '"value":-0.0,'));
       await run(['runs', 'end', id, '--status', 'FAILED', '--end-time', '1795300000009']);
+      await run(['runs', 'rename', id, 'w1-renamed']);
+      await run(['runs', 'delete', id]);
+      await run(['runs', 'restore', id]);
+      await run(['experiments', 'rename', 'diff-writes', 'diff-writes-2']);
       return id;
     };
     const a = await mk('file');
