@@ -21,6 +21,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   housekeeping: async () => (await import('./cli/housekeeping.js')).registerHousekeeping,
   doctor: async () => (await import('./cli/doctor.js')).registerDoctor,
   server: async () => (await import('./cli/server.js')).registerServer,
+  sync: async () => (await import('./cli/sync.js')).registerSync,
 };
 const ALL_GROUPS = Object.keys(GROUPS);
 
@@ -46,6 +47,7 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   'log-artifact': ['write'],
   run: ['write'],
   server: ['server'],
+  sync: ['sync'],
 };
 
 /** Global options that take a value (the token after them is not the command). */
@@ -76,7 +78,7 @@ export async function buildProgram(groups: readonly string[] = ALL_GROUPS): Prom
     .name('mlr')
     .description("Fast reader and writer for MLflow's file store (mlruns/), no Python, no server")
     .version(VERSION, '-V, --version')
-    .option('--tracking-uri <uri>', 'store path or file: URI (default: $MLFLOW_TRACKING_URI, then ./mlruns)')
+    .option('--tracking-uri <uri>', 'store: a path, file: or sqlite: URI, or an http(s):// tracking server (default: $MLFLOW_TRACKING_URI, then ./mlruns)')
     .option('--store <uri>', 'alias of --tracking-uri')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
