@@ -53,7 +53,7 @@ export function registerSync(program: Command): void {
         if (to.kind === 'file' && !flags.dryRun && !(await import('node:fs')).existsSync(to.root)) {
           // a new folder: a store with its Default experiment, as MLflow's file store starts one
           await (await target.writer()).createExperiment('Default', { experimentId: '0' });
-          ctx.note(`created a new store at ${to.root}`);
+          ctx.note(`created a new store at ${flags.to}`);
         }
         const { syncRuns } = await import('../commands/sync.js');
         const { renderSync, syncSummary } = await import('../render/sync.js');

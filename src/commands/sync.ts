@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MlrError, NotFoundError, UsageError } from '../errors.js';
 import { compileQuery } from '../search/index.js';
+import { compareNatural } from '../search/order-by.js';
 import type { ArtifactEntry, Backend, ExperimentEntry, RunEntry, TrackingReader, TrackingWriter } from '../store/backend.js';
 import { int64Equal } from '../store/int64.js';
 import type { DatasetInput, KeyValue, Metric } from '../store/types.js';
@@ -138,7 +139,8 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
   } else {
     runs = await src.listRuns(exps, 'active');
   }
-  runs = parentsFirst(runs, src);
+  // MLflow's order (newest first), parents before their children
+  runs = parentsFirst([...runs].sort(compareNatural), src);
 
   // experiments on the target, by name
   const experimentsCreated: string[] = [];

@@ -14,7 +14,7 @@ function machineRow(r: SyncedRun): string[] {
   return [r.source_run_id, r.target_run_id ?? '', r.experiment, r.run_name, r.action, String(r.metric_lines), String(r.params), String(r.tags), String(r.artifacts), r.error ?? ''];
 }
 
-/** The per-run summary. */
+/** The per-run summary (the target's ids in JSON/TSV/CSV; a terminal shows what was sent). */
 export function renderSync(result: SyncResult, format: SyncFormat, mode: OutputMode, dryRun: boolean): string {
   if (format === 'json') return renderJson({ dry_run: dryRun, experiments_created: result.experimentsCreated, runs: result.runs, failed: result.failed });
   if (format === 'csv' || format === 'tsv' || !mode.tty) {
@@ -24,7 +24,6 @@ export function renderSync(result: SyncResult, format: SyncFormat, mode: OutputM
   if (result.runs.length === 0) return '';
   const cols: Column[] = [
     { header: 'Run' },
-    { header: 'Target' },
     { header: 'Experiment', maxWidth: 24 },
     { header: 'Name', maxWidth: 24 },
     { header: dryRun ? 'Would be' : 'Action' },
@@ -32,13 +31,13 @@ export function renderSync(result: SyncResult, format: SyncFormat, mode: OutputM
     { header: 'Params', align: 'right' },
     { header: 'Tags', align: 'right' },
     { header: 'Artifacts', align: 'right', optional: true },
-    { header: 'Error', maxWidth: 60, optional: true, wrap: true },
   ];
+  const errors = result.runs.some((r) => r.error !== null);
+  if (errors) cols.push({ header: 'Error', maxWidth: 60, optional: true, wrap: true });
   const dash: Cell = { text: '-', tone: 'dim' };
   const tone = (a: SyncedRun['action']): Cell => ({ text: a, ...(a === 'failed' ? { tone: 'red' as const } : a === 'unchanged' ? { tone: 'dim' as const } : {}) });
   const rows: Cell[][] = result.runs.map((r) => [
     r.source_run_id.slice(0, 8),
-    r.target_run_id ? r.target_run_id.slice(0, 8) : dash,
     r.experiment,
     r.run_name || dash,
     tone(r.action),
@@ -46,7 +45,7 @@ export function renderSync(result: SyncResult, format: SyncFormat, mode: OutputM
     String(r.params),
     String(r.tags),
     String(r.artifacts),
-    r.error ?? dash,
+    ...(errors ? [r.error ?? dash] : []),
   ]);
   return renderAligned(cols, rows, mode).text;
 }
