@@ -109,6 +109,41 @@ describe('reads: the same output over http:// as on the folder', () => {
   });
 });
 
+/** test/cli/interface.test.ts's battery of read commands. */
+const SWEEP_RUN = '65035d79';
+const READS: string[][] = [
+  ['experiments', 'ls'],
+  ['experiments', 'describe', 'sweep', '--format', 'json'],
+  ['runs', 'ls'],
+  ['runs', 'ls', '-e', 'sweep', '--filter', "metrics.val_acc > 0.8 and params.optimizer = 'adam'", '--order-by', 'metrics.val_loss ASC', '--format', 'csv'],
+  ['runs', 'ls', '--filter', "tags.team IN ('vision', 'nlp') OR status = 'FAILED'", '--format', 'ids'],
+  ['runs', 'ls', '-e', 'sweep', '--columns', 'run_name,min(metrics.val_loss),argmin(metrics.val_loss)', '--order-by', 'min(metrics.val_loss)', '--format', 'tsv'],
+  ['runs', 'ls', '-e', 'sweep', '--spark', 'metrics.val_loss', '--only-changed', '--tree', '--max-results', '10'],
+  ['runs', 'describe', SWEEP_RUN],
+  ['runs', 'best', '--metric', 'val_loss', '--min', '-e', 'sweep', '--format', 'json'],
+  ['runs', 'diff', SWEEP_RUN, '0fcd845b', '--format', 'json'],
+  ['metrics', 'history', SWEEP_RUN, 'val_loss', '--format', 'csv'],
+  ['plot', SWEEP_RUN, '--metric', 'val_loss', '--format', 'json'],
+  ['plot', '-e', 'sweep', '--order-by', 'min(metrics.val_loss)', '--max-results', '3', '--metric', 'val_loss', '--width', '60'],
+  ['models', 'versions', 'resnet-classifier', '--format', 'tsv'],
+  ['artifacts', 'ls', SWEEP_RUN, '--recursive', '--format', 'json'],
+];
+
+describe("the interface battery's read commands", () => {
+  it.each(READS.map((a) => [a.join(' '), a] as const))('mlr %s', async (_name, args) => {
+    await sameModuloRoot(args);
+  });
+
+  it('in terminal mode too (aligned tables, relative times)', async () => {
+    const env = { MLR_FORCE_TTY: '1', COLUMNS: '140' };
+    for (const args of [['runs', 'ls', '-e', 'sweep', '--max-results', '8'], ['runs', 'describe', SWEEP_RUN], ['models', 'ls'], ['experiments', 'ls']]) {
+      const a = await mlr(['--store', local, ...args], { env });
+      const b = await mlr(['--tracking-uri', server.url, ...args], { env });
+      expect(b.stdout.split(server.root).join('<root>'), args.join(' ')).toBe(a.stdout.split(local).join('<root>'));
+    }
+  });
+});
+
 describe('artifacts over http://', () => {
   const RUN = 'd61057829b7b4f24b7a65344cc35e18e';
 
