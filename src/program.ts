@@ -22,6 +22,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   doctor: async () => (await import('./cli/doctor.js')).registerDoctor,
   server: async () => (await import('./cli/server.js')).registerServer,
   setup: async () => (await import('./cli/setup.js')).registerSetup,
+  sync: async () => (await import('./cli/sync.js')).registerSync,
 };
 const ALL_GROUPS = Object.keys(GROUPS);
 
@@ -48,6 +49,7 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   run: ['write'],
   server: ['server'],
   config: ['setup'],
+  sync: ['sync'],
 };
 
 /** Global options that take a value (the token after them is not the command). */
@@ -78,7 +80,7 @@ export async function buildProgram(groups: readonly string[] = ALL_GROUPS): Prom
     .name('mlr')
     .description("Fast reader and writer for MLflow's file store (mlruns/), no Python, no server")
     .version(VERSION, '-V, --version')
-    .option('--tracking-uri <uri>', 'store path or file: URI (default: $MLFLOW_TRACKING_URI, then ./mlruns)')
+    .option('--tracking-uri <uri>', 'store: a path, file: or sqlite: URI, or an http(s):// tracking server (default: $MLFLOW_TRACKING_URI, then ./mlruns)')
     .option('--store <uri>', 'alias of --tracking-uri')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also NO_COLOR=1)')

@@ -125,7 +125,7 @@ export function createContext(cmd: Command): Context {
         if (io.openBackend) return io.openBackend(ctx.location());
         const { openBackend } = await import('../store/open.js');
         const truncate = !/^(false|0)$/i.test(env['MLFLOW_TRUNCATE_LONG_VALUES'] ?? 'true');
-        const b = await openBackend(ctx.location(), { cwd, warn: (m) => ctx.warn(m), truncate });
+        const b = await openBackend(ctx.location(), { cwd, env, warn: (m) => ctx.warn(m), truncate });
         inv.cleanups.push(() => b.close());
         return b;
       })();
