@@ -46,6 +46,7 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   'log-artifact': ['write'],
   run: ['write'],
   server: ['server'],
+  ui: ['server'],
 };
 
 /** Global options that take a value (the token after them is not the command). */

@@ -83,3 +83,40 @@ export async function listRuns(reader: () => Promise<TrackingReader>, o: RunsLis
   return { kind: 'table', table };
 }
 
+
+export interface RunsPageOptions {
+  experiments?: readonly string[];
+  view: ViewType;
+  filter?: string;
+  orderBy?: readonly string[];
+  /** first row of the page (0-based) */
+  offset: number;
+  /** rows in the page */
+  limit: number;
+}
+
+/** One page of the runs table: every run's place, but values read for the page's rows only. */
+export interface RunsPage {
+  /** runs matching the filter */
+  total: number;
+  columns: ColumnSpec[];
+  rows: RunTable['rows'];
+}
+
+/**
+ * A page of what `runs ls` (piped, default columns) prints, for the web viewer: the same
+ * runs in the same order and the same columns, chosen over all matching runs, but only the
+ * page's rows have their values read, so the first screen of a 10,000-run experiment does
+ * not wait for 10,000 runs' metric files.
+ */
+export async function pageRuns(reader: () => Promise<TrackingReader>, o: RunsPageOptions): Promise<RunsPage> {
+  const controls = await import('./table-controls.js');
+  const query = await controls.compileAggregateQuery(o.filter, o.orderBy);
+  const store = await reader();
+  const selected = await controls.selectRunsWithAggregates(store, { experiments: o.experiments, view: o.view, query });
+  const { buildRunTable, defaultColumns } = await import('./run-table.js');
+  const columns = defaultColumns(store, selected, false, query.columns);
+  const page = selected.slice(o.offset, o.offset + o.limit);
+  const table = buildRunTable(store, page, columns, await controls.aggregateValues(store, page, columns));
+  return { total: selected.length, columns, rows: table.rows };
+}
