@@ -158,6 +158,8 @@ function errorBox(e: unknown): HTMLElement {
 // ------------------------------------------------------------------ runs table
 
 const ROW_H = 30;
+/** bumped each time a table (re)draws from new data; tests wait on the grid's data-ready */
+let readySeq = 0;
 const PAGE = 200;
 
 function columnWidth(c: Column): number {
@@ -384,7 +386,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       drawHeader();
       drawRows(true);
       grid.dataset['loadedMs'] = (performance.now() - t0).toFixed(0);
-      grid.dataset['ready'] = String(gen);
+      grid.dataset['ready'] = String(++readySeq);
       if (page.total === 0) body.replaceChildren(h('div', { class: 'empty' }, st.filter ? 'No run matches the filter.' : 'No runs in this experiment.'));
       void getJson<{ columns: Column[] }>(api('columns', { experiment_ids: st.ids.join(','), filter: st.filter, order_by: st.order ? [st.order] : undefined }), abort.signal)
         .then((c) => {
@@ -429,7 +431,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       mergeColumns(page.columns);
       state.gen++;
       drawRows(true);
-      grid.dataset['ready'] = String(state.gen);
+      grid.dataset['ready'] = String(++readySeq);
       if (charted) void drawCharts(true);
     } catch {
       /* the next poll tries again */
@@ -446,7 +448,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       grid.style.flex = '';
       return;
     }
-    grid.style.flex = '1 1 40%';
+    grid.style.flex = '0 0 34%';
     const ids = [...st.selected].slice(0, 20);
     const runs = await Promise.all(ids.map((id) => getJson<RunAnswer>(api('run', { run_id: id })).catch(() => null)));
     if (my !== chartGen) return;
@@ -458,7 +460,6 @@ function runsView(main: HTMLElement, st: TableState): void {
     const wrap = h('div', { class: 'charts' });
     chartArea.replaceChildren(
       h('div', { class: 'charts-head' }, h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`), h('label', { class: 'dim' }, logBox, ' log y'),
-        h('div', { class: 'legend-runs' }, ...chartRuns.map((r, i) => h('span', { style: { '--c': PALETTE[i % PALETTE.length] } as Record<string, string> }, r.name))),
         h('span', { class: 'dim' }, 'drag to zoom, double-click to reset')),
       wrap,
     );
