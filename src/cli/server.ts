@@ -133,6 +133,7 @@ async function serve(flags: ServerFlags, cmd: Command, ui?: { open: boolean }): 
     const dir = defaultUiDir();
     if (dir === undefined) throw new UsageError('the web viewer is not built (dist/ui/index.html is missing): run npm run build', 'ui-not-built');
     assets = loadUiAssets(dir);
+    await (await import('../server/ui.js')).warmUp(backend);
   }
   const server = await startServer({
     backend,

@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlrError, UsageError } from '../errors.js';
+import type { Backend } from '../store/backend.js';
 import type { ViewType } from '../store/types.js';
 import { artifactFile } from './artifacts.js';
 import type { RequestContext } from './context.js';
@@ -48,6 +49,16 @@ export function loadUiAssets(dir: string): UiAssets {
   if (!index) throw new UsageError(`the web viewer is not built: ${dir}/index.html is missing (run npm run build)`, 'ui-not-built');
   files.set('/', index);
   return { files };
+}
+
+/**
+ * Reads what the first page needs (every active experiment's run list) before the URL is
+ * printed, so that the first table of a 10,000-run store does not parse 10,000 meta.yaml
+ * files while the user waits: a long-lived backend keeps what it parsed, checking it later.
+ */
+export async function warmUp(backend: Backend): Promise<void> {
+  const reader = await backend.freshReader();
+  await reader.listRuns(await reader.listExperiments('active'), 'active');
 }
 
 // ------------------------------------------------------------------ JSON helpers
@@ -156,14 +167,10 @@ async function runsPage(c: RequestContext): Promise<unknown> {
 }
 
 /** The default columns of `runs ls` over every matching run (the page endpoint gives the page's). */
-async function runColumns(c: RequestContext): Promise<unknown> {
-  const controls = await import('../commands/table-controls.js');
-  const { defaultColumns } = await import('../commands/run-table.js');
-  const o = queryOptions(c.query);
-  const query = await controls.compileAggregateQuery(o.filter, o.orderBy);
-  const reader = await c.reader();
-  const selected = await controls.selectRunsWithAggregates(reader, { experiments: o.experiments, view: o.view, query });
-  return { columns: defaultColumns(reader, selected, false, query.columns).map((x) => ({ key: x.key, kind: x.kind, name: x.name })) };
+async function columns(c: RequestContext): Promise<unknown> {
+  const { runColumns } = await import('../commands/runs.js');
+  const cols = await runColumns(() => c.reader(), queryOptions(c.query));
+  return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name })) };
 }
 
 /** One run (`runs describe`): MLflow's Run, its experiment, the models it logged, its problems. */
@@ -276,7 +283,7 @@ async function models(c: RequestContext): Promise<unknown> {
 const UI_ROUTES: Record<string, UiHandler> = {
   experiments,
   runs: runsPage,
-  columns: runColumns,
+  columns,
   run,
   history,
   preview,

@@ -84,6 +84,10 @@ function link(q: Record<string, string | undefined>, ...children: (Node | string
 
 const app = document.getElementById('app')!;
 let experiments: Experiment[] = [];
+let experimentsLoad: Promise<void> | undefined;
+let firstTableShown: () => void = () => undefined;
+/** resolves once the first runs table has rows on the screen (or failed) */
+const firstTable = new Promise<void>((resolve) => (firstTableShown = resolve));
 let showDeleted = false;
 let expFilter = '';
 /** stops the current view's timers and requests when another view replaces it */
@@ -211,13 +215,13 @@ function runsView(main: HTMLElement, st: TableState): void {
   const chartArea = h('div', { class: 'chart-area' });
   const split = h('div', { class: 'split' }, grid, chartArea);
   main.replaceChildren(
-    h('h1', {}, multi ? `${st.ids.length} experiments` : names[0] ?? '', h('span', { class: 'sub' }, multi ? names.join(', ') : `experiment ${st.ids[0]}`)),
+    h('h1', {}, multi ? `${st.ids.length} experiments` : h('span', { 'data-experiment-name': st.ids[0] }, names[0] ?? ''), h('span', { class: 'sub' }, multi ? names.join(', ') : `experiment ${st.ids[0]}`)),
     h('div', { class: 'toolbar' }, filterInput, count, chartBtn, compareBtn, clearBtn),
     errSlot,
     split,
   );
 
-  const state = { q: st, total: 0, columns: [] as Column[], pages: new Map<number, Row[]>(), pending: new Set<number>(), gen: 0, fullColumns: false };
+  const state = { q: st, total: 0, columns: [] as Column[], pages: new Map<number, Row[]>(), pending: new Set<number>(), gen: 0 };
   let charted = false;
   let abort = new AbortController();
   teardown.push(() => abort.abort());
@@ -353,12 +357,23 @@ function runsView(main: HTMLElement, st: TableState): void {
   };
 
   const mergeColumns = (cols: Column[]): void => {
-    if (state.fullColumns) return;
     const known = new Set(state.columns.map((c) => c.key));
     const add = cols.filter((c) => !known.has(c.key));
     if (add.length === 0 && state.columns.length > 0) return;
     state.columns = state.columns.length === 0 ? cols : [...state.columns, ...add];
     drawHeader();
+  };
+
+  let fullColumns: { key: string; columns: Column[] } | undefined;
+  const useFullColumns = (cols: Column[]): void => {
+    // the query's own keys come first in a page's columns: keep those, add the others in order
+    const before = state.columns.map((x) => x.key).join('\n');
+    const known = new Set(state.columns.map((c) => c.key));
+    state.columns = [...state.columns, ...cols.filter((c) => !known.has(c.key))];
+    if (before !== state.columns.map((x) => x.key).join('\n')) {
+      drawHeader();
+      drawRows(true);
+    }
   };
 
   /** The first page decides what is shown; the full column list (over every run) follows. */
@@ -368,7 +383,6 @@ function runsView(main: HTMLElement, st: TableState): void {
     state.gen++;
     state.pages.clear();
     state.pending.clear();
-    state.fullColumns = false;
     state.columns = [];
     updateButtons();
     filterInput.classList.remove('bad');
@@ -386,22 +400,30 @@ function runsView(main: HTMLElement, st: TableState): void {
       drawHeader();
       drawRows(true);
       grid.dataset['loadedMs'] = (performance.now() - t0).toFixed(0);
+      grid.dataset['shownAt'] = performance.now().toFixed(0);
+      requestAnimationFrame(() => (grid.dataset['paintedAt'] = performance.now().toFixed(0)));
+      firstTableShown();
       grid.dataset['ready'] = String(++readySeq);
       if (page.total === 0) body.replaceChildren(h('div', { class: 'empty' }, st.filter ? 'No run matches the filter.' : 'No runs in this experiment.'));
-      void getJson<{ columns: Column[] }>(api('columns', { experiment_ids: st.ids.join(','), filter: st.filter, order_by: st.order ? [st.order] : undefined }), abort.signal)
-        .then((c) => {
-          if (gen !== state.gen) return;
-          const before = state.columns.map((x) => x.key).join('\n');
-          state.columns = c.columns;
-          state.fullColumns = true;
-          if (before !== c.columns.map((x) => x.key).join('\n')) {
-            drawHeader();
-            drawRows(true);
-          }
-        })
-        .catch(() => undefined);
+      // the columns over every matching run (a key only a few runs have): asked once per
+      // experiments + filter, after the first rows are shown; sorting does not change them
+      const colKey = `${st.ids.join(',')}\u0000${st.filter}`;
+      if (fullColumns?.key === colKey) useFullColumns(fullColumns.columns);
+      else {
+        const signal = abort.signal;
+        setTimeout(() => {
+          if (gen !== state.gen || signal.aborted) return;
+          void getJson<{ columns: Column[] }>(api('columns', { experiment_ids: st.ids.join(','), filter: st.filter }), signal)
+            .then((c) => {
+              fullColumns = { key: colKey, columns: c.columns };
+              if (gen === state.gen) useFullColumns(c.columns);
+            })
+            .catch(() => undefined);
+        }, 400);
+      }
     } catch (e) {
       if ((e as Error).name === 'AbortError') return;
+      firstTableShown();
       state.total = 0;
       body.replaceChildren();
       body.style.height = '0px';
@@ -756,12 +778,27 @@ async function modelsView(main: HTMLElement): Promise<void> {
 async function render(): Promise<void> {
   for (const f of teardown.splice(0)) f();
   const q = params();
+  // a view that names its experiment (or run) does not wait for the sidebar's list
+  const needList = !q.has('experiment') && !q.has('run') && !q.has('compare') && !q.has('models');
   if (experiments.length === 0) {
-    try {
-      await loadExperiments();
-    } catch (e) {
-      app.replaceChildren(errorBox(e));
-      return;
+    // with an experiment named, its first rows go first: the list (which counts every
+    // experiment's runs) is asked for once they are shown
+    experimentsLoad ??= needList || !q.has('experiment') ? loadExperiments() : firstTable.then(loadExperiments);
+    if (needList) {
+      try {
+        await experimentsLoad;
+      } catch (e) {
+        app.replaceChildren(errorBox(e));
+        return;
+      }
+    } else {
+      void experimentsLoad.then(() => {
+        const aside = app.querySelector('aside');
+        if (aside) drawSidebar(aside as HTMLElement);
+        for (const el of app.querySelectorAll<HTMLElement>('[data-experiment-name]')) {
+          el.textContent = experiments.find((e) => e.experiment_id === el.dataset['experimentName'])?.name ?? el.textContent;
+        }
+      }, (e: unknown) => app.querySelector('main')?.prepend(errorBox(e)));
     }
   }
   if (q.has('models')) {

@@ -32,7 +32,13 @@ export class HttpError extends Error {
 
 /** GET a JSON endpoint; an error answer becomes an HttpError carrying the server's message. */
 export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, signal ? { signal } : {});
+  const early = (window as unknown as { __mlrFirstPage?: { url: string; response: Promise<Response> } }).__mlrFirstPage;
+  let res: Response;
+  if (early && early.url === url) {
+    // index.html asked for it while app.js was loading: used once
+    delete (window as unknown as { __mlrFirstPage?: unknown }).__mlrFirstPage;
+    res = await early.response;
+  } else res = await fetch(url, signal ? { signal } : {});
   const text = await res.text();
   let body: unknown;
   try {
