@@ -63,9 +63,9 @@ export async function warmUp(backend: Backend): Promise<void> {
 
 // ------------------------------------------------------------------ JSON helpers
 
-/** Numbers the browser's JSON.parse takes: non-finite ones as strings, bigints as digits (display only). */
+/** Numbers the browser's JSON.parse takes: non-finite ones as the CLI writes them (nan, inf, -inf), bigints as numbers (display only). */
 function plain(v: unknown): unknown {
-  if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : String(v).replace('Infinity', 'inf');
+  if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
   if (typeof v === 'bigint') return Number(v);
   if (Array.isArray(v)) return v.map(plain);
   if (v !== null && typeof v === 'object') {
