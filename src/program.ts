@@ -50,6 +50,7 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   server: ['server'],
   config: ['setup'],
   sync: ['sync'],
+  ui: ['server'],
 };
 
 /** Global options that take a value (the token after them is not the command). */
