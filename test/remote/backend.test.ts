@@ -88,7 +88,7 @@ describe.skipIf(!hasOpenssl)('https', () => {
     const bad = await mlr(['--tracking-uri', url, 'experiments', 'ls', '--format', 'tsv']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(new RegExp(`^mlr: cannot connect to the tracking server at ${url.replace(/\./g, '\\.')}: TLS: .*\\(set MLFLOW_TRACKING_SERVER_CERT_PATH to its CA, or MLFLOW_TRACKING_INSECURE_TLS=true\\)\\n$`));
-    for (const env of [{ MLFLOW_TRACKING_SERVER_CERT_PATH: cert }, { MLFLOW_TRACKING_INSECURE_TLS: 'true' }]) {
+    for (const env of [{ MLFLOW_TRACKING_SERVER_CERT_PATH: cert }, { MLFLOW_TRACKING_INSECURE_TLS: 'true' }] as Record<string, string>[]) {
       const ok = await mlr(['--tracking-uri', url, 'experiments', 'ls', '--format', 'tsv'], { env });
       expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: '' });
       expect(ok.stdout).toContain('Default');
