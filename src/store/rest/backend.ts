@@ -323,15 +323,20 @@ export class RestReader implements TrackingReader {
     };
   }
 
-  /** Every line of a metric, page by page (MLflow's SQL store pages get-history). */
-  private async history(runId: string, key: string): Promise<Metric[]> {
-    const out: Metric[] = [];
+  /** One metric's lines, a page at a time (MLflow's SQL store pages get-history; its file store answers in one). */
+  private async *pages(runId: string, key: string): AsyncGenerator<Metric[]> {
     let token: string | undefined;
     do {
       const r = await this.c.call('GET', 'metrics/get-history', { query: { run_id: runId, metric_key: key, max_results: '25000', page_token: token }, idempotent: true });
-      for (const m of arr(r['metrics'])) out.push(metricOf(m));
+      const lines = arr(r['metrics']).map((m) => metricOf(m));
+      for (let i = 0; i < lines.length; i += 10000) yield lines.slice(i, i + 10000);
       token = typeof r['next_page_token'] === 'string' && r['next_page_token'] !== '' ? r['next_page_token'] : undefined;
     } while (token);
+  }
+
+  private async history(runId: string, key: string): Promise<Metric[]> {
+    const out: Metric[] = [];
+    for await (const page of this.pages(runId, key)) out.push(...page);
     return out;
   }
 
@@ -341,11 +346,7 @@ export class RestReader implements TrackingReader {
       const known = sorted(d.metrics.keys());
       throw new NotFoundError(`run ${run.info.run_id} has no metric '${key}'` + (known.length ? `; metrics: ${known.join(', ')}` : ''), 'metric-not-found');
     }
-    const lines = this.history(run.info.run_id, key);
-    return (async function* () {
-      const all = await lines;
-      for (let i = 0; i < all.length; i += 10000) yield all.slice(i, i + 10000);
-    })();
+    return this.pages(run.info.run_id, key);
   }
 
   tailMetric(run: RunEntry, key: string): MetricTail {
