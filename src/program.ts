@@ -21,6 +21,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   housekeeping: async () => (await import('./cli/housekeeping.js')).registerHousekeeping,
   doctor: async () => (await import('./cli/doctor.js')).registerDoctor,
   server: async () => (await import('./cli/server.js')).registerServer,
+  setup: async () => (await import('./cli/setup.js')).registerSetup,
   sync: async () => (await import('./cli/sync.js')).registerSync,
 };
 const ALL_GROUPS = Object.keys(GROUPS);
@@ -47,7 +48,9 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   'log-artifact': ['write'],
   run: ['write'],
   server: ['server'],
+  config: ['setup'],
   sync: ['sync'],
+  ui: ['server'],
 };
 
 /** Global options that take a value (the token after them is not the command). */
@@ -84,6 +87,7 @@ export async function buildProgram(groups: readonly string[] = ALL_GROUPS): Prom
     .option('--no-color', 'no colour (also NO_COLOR=1)')
     .option('-v, --verbose', 'more detail on stderr (skipped stray folders, resolved paths)')
     .option('-q, --quiet', 'no warnings on stderr')
+    .option('--no-pager', 'never page long output on a terminal (also MLR_PAGER= ; default pager: $PAGER, else less -FRX)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const registers = await Promise.all(ALL_GROUPS.filter((g) => groups.includes(g)).map((g) => GROUPS[g]!()));

@@ -56,7 +56,7 @@ export function registerCharts(program: Command): void {
   program
     .command('plot')
     .description('chart metric histories of runs in the terminal (one line per run and metric)')
-    .argument('[runs...]', 'run ids or unique prefixes (or choose runs with -e / --filter / --order-by / --max-results)')
+    .argument('[runs...]', 'run ids, unique prefixes, unique run names or latest~N (or choose runs with -e / --filter / --order-by / --max-results)')
     .option('-m, --metric <key>', 'metric to plot (repeatable, or comma-separated)', collect)
     .option('-e, --experiment <id-or-name>', 'choose runs from this experiment (repeatable)', collect)
     .option('--view <view>', 'runs to choose from: active, deleted or all', parseView, 'active')
@@ -84,7 +84,7 @@ export function registerCharts(program: Command): void {
       const store = await ctx.reader();
       if (opts.follow && opts.format !== 'chart') throw new UsageError('--follow redraws a chart; it cannot be used with --format json or csv');
       const { runs, total } = await plot.selectPlotRuns(store, {
-        ids,
+        ids: await Promise.all(ids.map((id) => ctx.runId(id))),
         experiments: opts.experiment,
         view: opts.view,
         orderBy: opts.orderBy,

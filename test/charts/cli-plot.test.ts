@@ -228,7 +228,8 @@ describe('mlr plot', () => {
       [[A], 2, 'mlr: say which metric to plot with --metric <key>; the runs have: train_loss, val_acc, val_loss\n'],
       [[A, '--metric', 'nope'], 1, "mlr: nothing to plot: run rmsprop-lr1e-4-bs64 (65035d79) has no metric 'nope'\n"],
       [['--metric', 'val_loss'], 2, 'mlr: say which runs to plot: run ids, or a query such as -e <experiment> --order-by "min(metrics.val_loss)"\n'],
-      [['zzzzzzzz', '--metric', 'val_loss'], 1, `mlr: run 'zzzzzzzz' not found in ${FIXTURE}\n`],
+      [['zzzzzzzz', '--metric', 'val_loss'], 1, "mlr: no run named 'zzzzzzzz' in the active experiments (and 'zzzzzzzz' is not a run id)\n"],
+      [['ffffffff', '--metric', 'val_loss'], 1, `mlr: run 'ffffffff' not found in ${FIXTURE}\n`],
       [[A, '-e', 'sweep', '--metric', 'val_loss'], 2, 'mlr: give run ids or a query (-e, --filter, --order-by, --max-results), not both\n'],
       [[A, '--metric', 'val_loss', '--follow', '--format', 'csv'], 2, 'mlr: --follow redraws a chart; it cannot be used with --format json or csv\n'],
       [

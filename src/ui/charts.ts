@@ -1,0 +1,93 @@
+/**
+ * Metric charts of selected runs with uPlot: one chart per metric, the runs overlaid. Each
+ * history comes from /ajax-api/mlr/history, whole when short and as a min/max-per-bucket
+ * downsample when long (no spike is lost).
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { api, fmtNum, getJson, h, PALETTE } from './util.js';
+
+export interface ChartRun {
+  run_id: string;
+  name: string;
+}
+
+interface History {
+  count: number;
+  exact: boolean;
+  steps: number[];
+  values: (number | null)[];
+}
+
+const cache = new Map<string, { at: number; h: Promise<History> }>();
+
+function history(runId: string, key: string, fresh: boolean): Promise<History> {
+  const k = `${runId}\u0000${key}`;
+  const c = cache.get(k);
+  if (c && !fresh) return c.h;
+  const p = getJson<History>(api('history', { run_id: runId, key, points: 2000 }));
+  cache.set(k, { at: Date.now(), h: p });
+  p.catch(() => cache.delete(k));
+  return p;
+}
+
+export interface ChartOptions {
+  logY: boolean;
+}
+
+/** One chart card: the metric's histories of `runs`, drawn into a new element. */
+export async function metricChart(key: string, runs: ChartRun[], width: number, o: ChartOptions, fresh = false): Promise<{ el: HTMLElement; plot: uPlot }> {
+  const hs = await Promise.all(runs.map((r) => history(r.run_id, key, fresh).catch(() => ({ count: 0, exact: true, steps: [], values: [] }) as History)));
+  const tables: uPlot.AlignedData[] = hs.map((x) => {
+    // uPlot wants one increasing x array per table; repeated steps keep their last value
+    const xs: number[] = [];
+    const ys: (number | null)[] = [];
+    x.steps.forEach((s, i) => {
+      const y = x.values[i] ?? null;
+      if (xs.length > 0 && xs[xs.length - 1] === s) ys[ys.length - 1] = y;
+      else {
+        xs.push(s);
+        ys.push(o.logY && y !== null && y <= 0 ? null : y);
+      }
+    });
+    return [xs, ys] as uPlot.AlignedData;
+  });
+  const data = tables.length === 1 ? tables[0]! : uPlot.join(tables);
+  const el = h('div', { class: 'chart card', 'data-metric': key });
+  const series: uPlot.Series[] = [
+    { label: 'step' },
+    ...runs.map((r, i) => ({
+      label: r.name,
+      stroke: PALETTE[i % PALETTE.length]!,
+      width: 1.5,
+      spanGaps: true,
+      points: { show: (hs[i]?.count ?? 0) <= 1 },
+      value: (_u: uPlot, v: number | null) => (v === null ? '-' : fmtNum(v)),
+    })),
+  ];
+  const plot = new uPlot(
+    {
+      title: key,
+      width,
+      height: 220,
+      series,
+      scales: { x: { time: false }, y: o.logY ? { distr: 3 } : {} },
+      axes: [
+        { label: 'step', labelSize: 18, size: 36, grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6ea' } },
+        { label: key, labelSize: 18, size: 56, grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6ea' }, values: (_u, vals) => vals.map((v) => fmtNum(v)) },
+      ],
+      cursor: { drag: { x: true, y: false } },
+      legend: { show: true, live: true },
+    },
+    data,
+    el,
+  );
+  return { el, plot };
+}
+
+/** Metric keys of the runs, in order of how many runs have them (then by name). */
+export function metricKeys(runs: { metrics: string[] }[]): string[] {
+  const n = new Map<string, number>();
+  for (const r of runs) for (const k of r.metrics) n.set(k, (n.get(k) ?? 0) + 1);
+  return [...n.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k]) => k);
+}
