@@ -50,9 +50,10 @@ export function registerSync(program: Command): void {
       const source = await open(from);
       const target = await open(to);
       try {
-        if (to.kind === 'file' && !flags.dryRun && !(await import('node:fs')).existsSync(to.root)) {
-          // a new folder: a store with its Default experiment, as MLflow's file store starts one
-          await (await target.writer()).createExperiment('Default', { experimentId: '0' });
+        if (to.kind !== 'rest' && !flags.dryRun && !(await import('node:fs')).existsSync(to.root)) {
+          // a new folder (or database): a store with its Default experiment, as MLflow starts one
+          const w = await target.writer();
+          await w.createExperiment('Default', to.kind === 'file' ? { experimentId: '0' } : {});
           ctx.note(`created a new store at ${flags.to}`);
         }
         const { syncRuns } = await import('../commands/sync.js');

@@ -96,8 +96,28 @@ async function allLines(r: TrackingReader, run: RunEntry, key: string): Promise<
 
 const datasetKey = (d: DatasetInput): string => JSON.stringify([d.dataset.name, d.dataset.digest, d.dataset.source_type, d.dataset.source, d.tags.map((t) => [t.key, t.value])]);
 
-/** Parents before their children (a parent outside the selection does not hold a child back). */
-function parentsFirst(runs: RunEntry[], r: TrackingReader): RunEntry[] {
+/** MLflow's latest-value order: step, then timestamp, then value. */
+function cmpLine(a: Metric, b: Metric): number {
+  if (a.step !== b.step) return a.step < b.step ? -1 : 1;
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/**
+ * Whether a target whose history is a prefix of `lines` and whose latest line is `latest`
+ * holds all of them, without fetching its history: true when the last line logged is
+ * strictly above every other (the usual rising step) and the target's latest is that line —
+ * a prefix that contains the last line is the whole history.
+ */
+function complete(lines: Metric[], latest: Metric | undefined): boolean {
+  const last = lines[lines.length - 1];
+  if (!last || !latest) return false;
+  for (let i = 0; i < lines.length - 1; i++) if (cmpLine(lines[i]!, last) >= 0) return false;
+  return cmpLine(latest, last) === 0 && Object.is(latest.value, last.value);
+}
+
+/** How deep each run sits below a parent of the selection (0: no parent in it). */
+function depths(runs: RunEntry[], r: TrackingReader): Map<string, number> {
   const ids = new Set(runs.map((x) => x.info.run_id));
   const parent = new Map(runs.map((x) => [x.info.run_id, r.readTags(x, [PARENT_TAG]).get(PARENT_TAG)]));
   const depth = (id: string, seen = new Set<string>()): number => {
@@ -106,10 +126,28 @@ function parentsFirst(runs: RunEntry[], r: TrackingReader): RunEntry[] {
     seen.add(id);
     return 1 + depth(p, seen);
   };
-  return runs
-    .map((x, i) => ({ x, i, d: depth(x.info.run_id) }))
-    .sort((a, b) => a.d - b.d || a.i - b.i)
-    .map((e) => e.x);
+  return new Map(runs.map((x) => [x.info.run_id, depth(x.info.run_id)]));
+}
+
+/** Runs in flight at once (requests overlap; each run's own requests stay in order). */
+const CONCURRENCY = 8;
+
+/** MLflow's log-batch limits: at most 1,000 metrics, 100 params, 100 tags, 1,000 entities in all. */
+function batches(params: KeyValue[], tags: KeyValue[], metrics: Metric[]): { params: KeyValue[]; tags: KeyValue[]; metrics: Metric[] }[] {
+  const out: { params: KeyValue[]; tags: KeyValue[]; metrics: Metric[] }[] = [];
+  let p = 0;
+  let t = 0;
+  let m = 0;
+  while (p < params.length || t < tags.length || m < metrics.length) {
+    const bp = params.slice(p, p + 100);
+    const bt = tags.slice(t, t + 100);
+    const bm = metrics.slice(m, m + Math.min(BATCH, 1000 - bp.length - bt.length));
+    p += bp.length;
+    t += bt.length;
+    m += bm.length;
+    out.push({ params: bp, tags: bt, metrics: bm });
+  }
+  return out;
 }
 
 /** Sync runs from `o.from` into `o.to`; failures are reported per run, not thrown. */
@@ -139,16 +177,25 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
   } else {
     runs = await src.listRuns(exps, 'active');
   }
-  // MLflow's order (newest first), parents before their children
-  runs = parentsFirst([...runs].sort(compareNatural), src);
+  // MLflow's order (newest first); parents are synced before their children
+  runs = [...runs].sort(compareNatural);
+  const depth = depths(runs, src);
 
-  // experiments on the target, by name
+  // experiments on the target, by name (once each, however many runs ask at once)
   const experimentsCreated: string[] = [];
-  const targetExp = new Map<string, string | null>();
+  const targetExp = new Map<string, Promise<string | null>>();
   const targetRuns = new Map<string, Map<string, RunEntry>>();
-  const expFor = async (e: ExperimentEntry): Promise<string | null> => {
+  const expFor = (e: ExperimentEntry): Promise<string | null> => {
     const id = e.experiment.experiment_id;
-    if (targetExp.has(id)) return targetExp.get(id)!;
+    let p = targetExp.get(id);
+    if (!p) {
+      p = findOrCreateExperiment(e);
+      targetExp.set(id, p);
+    }
+    return p;
+  };
+  async function findOrCreateExperiment(e: ExperimentEntry): Promise<string | null> {
+    const id = e.experiment.experiment_id;
     let t = await orNull(dst.getExperiment(e.experiment.name));
     if (t && t.experiment.name !== e.experiment.name) t = null; // an id that happens to equal the name
     let tid: string | null = t ? t.experiment.experiment_id : null;
@@ -163,7 +210,6 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
         tid = made.experiment_id;
       }
     }
-    targetExp.set(id, tid);
     // every run already there, by its own id and by the source id it records
     const byId = new Map<string, RunEntry>();
     if (t) {
@@ -175,33 +221,42 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     }
     if (tid !== null) targetRuns.set(tid, byId);
     return tid;
-  };
+  }
 
   const idMap = new Map<string, string>();
-  const rows: SyncedRun[] = [];
+  const rows: SyncedRun[] = runs.map((run) => ({
+    source_run_id: run.info.run_id,
+    target_run_id: null,
+    experiment: run.exp.experiment.name,
+    run_name: run.info.run_name,
+    action: 'unchanged',
+    metric_lines: 0,
+    params: 0,
+    tags: 0,
+    artifacts: 0,
+    error: null,
+  }));
+  let done = 0;
   let linesSent = 0;
-  for (const run of runs) {
-    const row: SyncedRun = {
-      source_run_id: run.info.run_id,
-      target_run_id: null,
-      experiment: run.exp.experiment.name,
-      run_name: run.info.run_name,
-      action: 'unchanged',
-      metric_lines: 0,
-      params: 0,
-      tags: 0,
-      artifacts: 0,
-      error: null,
+  const levels = [...new Set(depth.values())].sort((a, b) => a - b);
+  for (const level of levels) {
+    const todo = runs.map((run, i) => ({ run, row: rows[i]! })).filter((x) => depth.get(x.run.info.run_id) === level);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < todo.length) {
+        const { run, row } = todo[next++]!;
+        try {
+          linesSent += await syncOne(run, row);
+        } catch (e) {
+          if (!(e instanceof MlrError)) throw e;
+          row.action = 'failed';
+          row.error = e.message.split('\n')[0]!;
+        }
+        done++;
+        o.onProgress?.({ runsDone: done, runsTotal: runs.length, linesSent });
+      }
     };
-    rows.push(row);
-    try {
-      linesSent += await syncOne(run, row);
-    } catch (e) {
-      if (!(e instanceof MlrError)) throw e;
-      row.action = 'failed';
-      row.error = e.message.split('\n')[0]!;
-    }
-    o.onProgress?.({ runsDone: rows.length, runsTotal: runs.length, linesSent });
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker));
   }
   return { runs: rows, experimentsCreated, failed: rows.filter((r) => r.action === 'failed').length };
 
@@ -212,8 +267,7 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     const parent = sourceTags.get(PARENT_TAG);
     const wantTags = new Map(sourceTags);
     if (parent !== undefined) wantTags.set(PARENT_TAG, idMap.get(parent) ?? parent);
-    const sameId = keepIds;
-    if (!sameId) wantTags.set(SOURCE_RUN_TAG, run.info.run_id);
+    if (!keepIds) wantTags.set(SOURCE_RUN_TAG, run.info.run_id);
 
     let target = tExp === null ? undefined : targetRuns.get(tExp)?.get(run.info.run_id);
     if (!target && keepIds) {
@@ -221,10 +275,19 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
       const elsewhere = await orNull(dst.findRun(run.info.run_id)).catch(() => null);
       if (elsewhere && elsewhere.info.run_id === run.info.run_id) target = elsewhere;
     }
-    let created = false;
+
+    // what the target holds: nothing but the creation's tags for a run created now
+    let targetId: string;
+    let haveParams = new Map<string, string>();
+    let haveTags = new Map<string, string>();
+    let haveKeys = new Set<string>();
+    let haveInputs = new Set<string>();
+    let status = 'RUNNING';
+    let endTime: Metric['step'] | null = null;
+    let name = run.info.run_name;
+    const created = !target;
     if (!target) {
       row.action = 'created';
-      created = true;
       if (!writer || tExp === null) {
         // dry run: everything would be sent
         row.params = full.data.params.length;
@@ -233,7 +296,6 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
         if (o.artifacts !== false) row.artifacts = (await listFiles(o.from, run)).length;
         return 0;
       }
-      const name = run.info.run_name;
       // mlflow.runName is the name (a store refuses the two when they differ)
       const createTags: KeyValue[] = [...wantTags].filter(([k, v]) => k !== 'mlflow.runName' || v === name).map(([key, value]) => ({ key, value }));
       const made = await writer.createRun({
@@ -244,71 +306,73 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
         userId: run.info.user_id,
         ...(keepIds ? { runId: run.info.run_id } : {}),
       });
+      targetId = made.run_id;
+      name = made.run_name;
+      haveTags = new Map(createTags.map((t) => [t.key, t.value]));
       row.tags = createTags.length;
-      target = await (await o.to.freshReader()).findRun(made.run_id);
+    } else {
+      targetId = target.info.run_id;
+      haveParams = dst.readParams(target, 'all');
+      haveTags = dst.readTags(target, 'all');
+      haveKeys = new Set(dst.listMetricKeys(target));
+      haveInputs = new Set(dst.readDatasetInputs(target).map(datasetKey));
+      status = target.info.status;
+      endTime = target.info.end_time;
+      name = target.info.run_name;
     }
-    row.target_run_id = target.info.run_id;
-    idMap.set(run.info.run_id, target.info.run_id);
-    const tr = await o.to.freshReader();
-    target = await tr.findRun(target.info.run_id);
+    row.target_run_id = targetId;
+    idMap.set(run.info.run_id, targetId);
 
     // params and tags the target lacks
-    const haveParams = tr.readParams(target, 'all');
-    const params = full.data.params.filter((p) => !haveParams.has(p.key));
     const conflict = full.data.params.find((p) => haveParams.has(p.key) && haveParams.get(p.key) !== p.value);
     if (conflict) throw new MlrError(`param '${conflict.key}' is '${haveParams.get(conflict.key)}' on the target but '${conflict.value}' here`, 'sync-conflict');
-    const haveTags = tr.readTags(target, 'all');
+    const params = full.data.params.filter((p) => !haveParams.has(p.key));
     const tags = [...wantTags].filter(([k, v]) => haveTags.get(k) !== v).map(([key, value]) => ({ key, value }));
     row.params += params.length;
     row.tags += tags.length;
-    if (writer) {
-      for (let i = 0; i < params.length; i += 100) await writer.logParams(target.info.run_id, params.slice(i, i + 100));
-      for (let i = 0; i < tags.length; i += 100) await writer.setTags(target.info.run_id, tags.slice(i, i + 100));
-    }
 
-    // metric lines past what the target holds
-    let sent = 0;
-    const haveKeys = new Set(tr.listMetricKeys(target));
+    // metric lines past what the target holds, key after key in logged order
+    const fresh: Metric[] = [];
     for (const key of src.listMetricKeys(run)) {
       const lines = await allLines(src, run, key);
-      const have = created || !haveKeys.has(key) ? 0 : (await allLines(tr, target, key)).length;
+      const have = !haveKeys.has(key) ? 0 : complete(lines, dst.readLatestMetrics(target!, [key]).get(key)) ? lines.length : (await allLines(dst, target!, key)).length;
       if (have > lines.length) throw new MlrError(`metric '${key}' has ${have} lines on the target but ${lines.length} here`, 'sync-conflict');
-      const fresh = lines.slice(have);
-      row.metric_lines += fresh.length;
-      if (writer) {
-        for (let i = 0; i < fresh.length; i += BATCH) {
-          const chunk = fresh.slice(i, i + BATCH).map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step }));
-          await writer.logBatch(target.info.run_id, { metrics: chunk });
-          sent += chunk.length;
-        }
+      for (let i = have; i < lines.length; i++) fresh.push(lines[i]!);
+    }
+    row.metric_lines = fresh.length;
+    let sent = 0;
+    if (writer) {
+      for (const b of batches(params, tags, fresh)) {
+        await writer.logBatch(targetId, { params: b.params, tags: b.tags, metrics: b.metrics.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })) });
+        sent += b.metrics.length;
       }
     }
 
     // dataset inputs
-    const haveInputs = new Set(tr.readDatasetInputs(target).map(datasetKey));
     const inputs = full.inputs.dataset_inputs.filter((d) => !haveInputs.has(datasetKey(d)));
-    if (writer && inputs.length) await writer.logInputs(target.info.run_id, inputs);
+    if (writer && inputs.length) await writer.logInputs(targetId, inputs);
 
     // status, end time, name
     const info = run.info;
-    const t = target.info;
-    const endDiffers = info.end_time !== null && (t.end_time === null || !int64Equal(t.end_time, info.end_time));
-    if (writer && (t.status !== info.status || endDiffers)) {
-      await writer.updateRun(t.run_id, { status: info.status, ...(info.end_time !== null ? { endTime: Number(info.end_time) } : {}) });
+    const endDiffers = info.end_time !== null && (endTime === null || !int64Equal(endTime, info.end_time));
+    if (writer && (status !== info.status || endDiffers)) {
+      await writer.updateRun(targetId, { status: info.status, ...(info.end_time !== null ? { endTime: Number(info.end_time) } : {}) });
     }
-    if (writer && info.run_name && t.run_name !== info.run_name && !created) await writer.renameRun(t.run_id, info.run_name);
-    const changed = params.length + tags.length + row.metric_lines + inputs.length > 0 || t.status !== info.status || endDiffers;
+    if (writer && info.run_name && name !== info.run_name) await writer.renameRun(targetId, info.run_name);
+    const changed = params.length + tags.length + fresh.length + inputs.length > 0 || status !== info.status || endDiffers;
 
     // artifacts
-    if (o.artifacts !== false) row.artifacts = await syncArtifacts(run, target, writer);
+    if (o.artifacts !== false) row.artifacts = await syncArtifacts(run, target ?? targetId, writer);
     if (!created && (changed || row.artifacts > 0)) row.action = 'updated';
     return sent;
   }
 
-  async function syncArtifacts(run: RunEntry, target: RunEntry, w: TrackingWriter | undefined): Promise<number> {
+  async function syncArtifacts(run: RunEntry, target: RunEntry | string, w: TrackingWriter | undefined): Promise<number> {
     const files = await listFiles(o.from, run);
     if (files.length === 0) return 0;
-    const have = new Map((await listFiles(o.to, target)).map((f) => [f.path, f.file_size]));
+    // a run created just now: read its record (the repository needs its artifact location)
+    const entry = typeof target === 'string' ? await (await o.to.freshReader()).findRun(target) : target;
+    const have = typeof target === 'string' ? new Map<string, number | null>() : new Map((await listFiles(o.to, entry)).map((f) => [f.path, f.file_size]));
     const todo = files.filter((f) => have.get(f.path) !== f.file_size);
     if (!w || todo.length === 0) return todo.length;
     const from = await o.from.artifacts();
@@ -324,7 +388,7 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
           local = path.join(dir, ...f.path.split('/'));
         }
         const parentDir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
-        await to.upload(target, local, parentDir);
+        await to.upload(entry, local, parentDir);
       }
     } finally {
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -240,3 +240,34 @@ describe('writes over http:// leave what they leave on the folder', () => {
     expect(await show('rest', b)).toEqual(await show('file', a));
   });
 });
+
+describe('registry writes over http://', () => {
+  it('create, register, alias, tag, stage, delete-version: the same model afterwards', async () => {
+    const RUN = 'd61057829b7b4f24b7a65344cc35e18e';
+    const show = async (store: string[]): Promise<string> => {
+      const steps: string[][] = [
+        ['models', 'create', 'remote-m', '--description', 'made over http'],
+        ['models', 'register', RUN, 'docs', '--name', 'remote-m'],
+        ['models', 'register', RUN, 'docs', '--name', 'remote-m'],
+        ['models', 'alias', 'remote-m', 'champion', '1'],
+        ['models', 'set-tag', 'remote-m', 'team', 'vision'],
+        ['models', 'set-tag', 'remote-m', 'checked', 'yes', '--model-version', '2'],
+        ['models', 'stage', 'remote-m', '2', 'Staging'],
+        ['models', 'delete-tag', 'remote-m', 'team'],
+        ['models', 'delete-version', 'remote-m', '1'],
+      ];
+      for (const a of steps) {
+        const r = await mlr([...store, ...a]);
+        expect({ a, code: r.code, stderr: r.stderr.replace(/^mlr: (?!error).*\n/gm, '') }).toMatchObject({ a, code: 0 });
+      }
+      const d = await mlr([...store, 'models', 'describe', 'remote-m', '--format', 'json']);
+      // timestamps are each store's clock; sources name each side's folder
+      return d.stdout.replace(/"(creation_timestamp|last_updated_timestamp)": \d+/g, '"$1": <t>').replace(/"mlr_local_path": "[^"]*"/g, '"mlr_local_path": null');
+    };
+    const onFile = await show(['--store', local]);
+    const onRest = await show(['--tracking-uri', server.url]);
+    expect(onFile).toContain('"current_stage": "Staging"');
+    expect(onFile).toContain('"checked"');
+    expect(onRest.split(server.root).join('<root>')).toBe(onFile.split(local).join('<root>'));
+  });
+});

@@ -93,6 +93,17 @@ describe('errors: one line naming the server, exit 1', () => {
     expect(p).toEqual({ code: 1, stdout: '', stderr: 'mlr: INVALID_PARAMETER_VALUE: Changing param values is not allowed. Param with key=lr was already logged\n' });
   });
 
+  it("a search the server refuses is a usage error (exit 2) with the server's reason", async () => {
+    const { url, seen } = await serve((req) =>
+      req.url.includes('experiments/search')
+        ? { status: 200, body: EXPERIMENTS }
+        : { status: 400, body: JSON.stringify({ error_code: 'INVALID_PARAMETER_VALUE', message: "Invalid attribute key 'x' specified." }) },
+    );
+    const r = await mlr(['--tracking-uri', url, 'runs', 'ls', '--filter', "params.x = 'y'"], { env: FAST });
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `mlr: ${url} refused the search: INVALID_PARAMETER_VALUE: Invalid attribute key 'x' specified.\n` });
+    expect(JSON.parse(seen[1]!.body)).toMatchObject({ experiment_ids: ['0'], filter: "params.`x` = 'y'", run_view_type: 'ACTIVE_ONLY' });
+  });
+
   it('something that is not MLflow: a 404 page, an HTML 200, garbage', async () => {
     const { url } = await serve([{ status: 404, body: '<html>nope</html>', type: 'text/html' }]);
     const r = await mlr(['--tracking-uri', url, 'experiments', 'ls'], { env: FAST });

@@ -175,6 +175,23 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
     expect(r.stdout.split('\n').filter((l) => l.includes('\tfailed\t'))).toHaveLength(1);
   });
 
+  it('into a new SQLite database: ids kept, the same runs', async () => {
+    const db = `sqlite:///${path.join(work, 'copy.db')}`;
+    const r = await mlr(['sync', '--from', FIXTURE, '--to', db, '--no-artifacts'], { cwd: work });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`mlr: created a new store at ${db}\nmlr: synced 71 runs (71 created, 0 updated, 0 unchanged), 1690 metric lines\n`);
+    // MLflow's SQL store keeps ±Infinity as ±max double (docs/backends.md)
+    const norm = (s: string): string =>
+      s
+        .replace(/"artifact_uri": "[^"]*"/g, '"artifact_uri": "<a>"')
+        .replace(/"value": "(-?)Infinity"/g, '"value": $11.7976931348623157e+308');
+    for (const args of [['runs', 'ls', '--format', 'json'], ['runs', 'describe', '0fcd845b', '--format', 'json'], ['metrics', 'history', '0fcd845b', 'val_loss', '--format', 'json']]) {
+      const a = await mlr(['--store', FIXTURE, ...args]);
+      const b = await mlr(['--store', db, ...args], { cwd: work });
+      expect(norm(b.stdout), args.join(' ')).toBe(norm(a.stdout));
+    }
+  });
+
   it('refuses the same store on both sides (exit 2)', async () => {
     const r = await mlr(['sync', '--from', source, '--to', source]);
     expect(r).toEqual({ code: 2, stdout: '', stderr: `mlr: --from and --to name the same store (${source})\n` });

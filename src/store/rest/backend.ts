@@ -34,7 +34,7 @@ import { checkMaxResults, MAX_RESULTS_LIMIT } from '../local-search.js';
 import type { DatasetInput, KeyValue, Metric, Problem, RunStatus, SearchableRun, ViewType } from '../types.js';
 import { MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH, validateMetric } from '../validate.js';
 import { arr, datasetInputsOf, experimentOf, metricOf, obj, runInfoOf, str } from './entities.js';
-import { RestClient, type Json } from './http.js';
+import { RestClient, ServerError, type Json } from './http.js';
 import { pushDown } from './pushdown.js';
 
 const VIEW: Record<ViewType, string> = { active: 'ACTIVE_ONLY', deleted: 'DELETED_ONLY', all: 'ALL' };
@@ -223,7 +223,14 @@ export class RestReader implements TrackingReader {
     do {
       const want = limit === undefined ? MAX_RESULTS_LIMIT : Math.min(MAX_RESULTS_LIMIT, limit - out.length);
       const body = { experiment_ids: ids, filter: filter || undefined, run_view_type: VIEW[view], max_results: want, order_by: orderBy.length ? orderBy : undefined, page_token: token };
-      const r = await this.c.call('POST', 'runs/search', { body: stringifyJson(body), idempotent: true });
+      let r: Json;
+      try {
+        r = await this.c.call('POST', 'runs/search', { body: stringifyJson(body), idempotent: true });
+      } catch (e) {
+        // mlr parsed the filter already; a server that refuses what it was sent says so as a usage error
+        if (e instanceof ServerError && e.errorCode === 'INVALID_PARAMETER_VALUE') throw new UsageError(`${this.b.description} refused the search: ${e.message}`, 'server-bad-filter');
+        throw e;
+      }
       for (const run of arr(r['runs'])) out.push(await this.runEntry(obj(run)));
       token = typeof r['next_page_token'] === 'string' && r['next_page_token'] !== '' ? r['next_page_token'] : undefined;
     } while (token && (limit === undefined || out.length < limit));
@@ -323,15 +330,20 @@ export class RestReader implements TrackingReader {
     };
   }
 
-  /** Every line of a metric, page by page (MLflow's SQL store pages get-history). */
-  private async history(runId: string, key: string): Promise<Metric[]> {
-    const out: Metric[] = [];
+  /** One metric's lines, a page at a time (MLflow's SQL store pages get-history; its file store answers in one). */
+  private async *pages(runId: string, key: string): AsyncGenerator<Metric[]> {
     let token: string | undefined;
     do {
       const r = await this.c.call('GET', 'metrics/get-history', { query: { run_id: runId, metric_key: key, max_results: '25000', page_token: token }, idempotent: true });
-      for (const m of arr(r['metrics'])) out.push(metricOf(m));
+      const lines = arr(r['metrics']).map((m) => metricOf(m));
+      for (let i = 0; i < lines.length; i += 10000) yield lines.slice(i, i + 10000);
       token = typeof r['next_page_token'] === 'string' && r['next_page_token'] !== '' ? r['next_page_token'] : undefined;
     } while (token);
+  }
+
+  private async history(runId: string, key: string): Promise<Metric[]> {
+    const out: Metric[] = [];
+    for await (const page of this.pages(runId, key)) out.push(...page);
     return out;
   }
 
@@ -341,11 +353,7 @@ export class RestReader implements TrackingReader {
       const known = sorted(d.metrics.keys());
       throw new NotFoundError(`run ${run.info.run_id} has no metric '${key}'` + (known.length ? `; metrics: ${known.join(', ')}` : ''), 'metric-not-found');
     }
-    const lines = this.history(run.info.run_id, key);
-    return (async function* () {
-      const all = await lines;
-      for (let i = 0; i < all.length; i += 10000) yield all.slice(i, i + 10000);
-    })();
+    return this.pages(run.info.run_id, key);
   }
 
   tailMetric(run: RunEntry, key: string): MetricTail {

@@ -300,7 +300,7 @@ export class RestClient {
         this.authKind === 'none'
           ? 'it needs credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)'
           : `it refused the ${this.authKind === 'basic' ? 'username and password in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD' : 'token in MLFLOW_TRACKING_TOKEN'}`;
-      return throwIt(new ServerError(`the tracking server at ${this.base} answered 401 Unauthorized: ${hint}`, code ?? 'UNAUTHENTICATED', status));
+      throw new ServerError(`the tracking server at ${this.base} answered 401 Unauthorized: ${hint}`, code ?? 'UNAUTHENTICATED', status);
     }
     if (code !== undefined) {
       const line = `${code}: ${message ?? ''}`.trim();
@@ -314,10 +314,6 @@ export class RestClient {
     const snippet = oneLine(text).slice(0, 80);
     throw new ServerError(`${where} answered ${status}${snippet ? `: ${snippet}` : ''}`, status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', status);
   }
-}
-
-function throwIt(e: Error): never {
-  throw e;
 }
 
 function errorCodeOf(body: Buffer): string | undefined {
