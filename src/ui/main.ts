@@ -393,6 +393,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       const page = await getJson<Page>(query(first * PAGE, PAGE), abort.signal);
       if (gen !== state.gen) return;
       errSlot.replaceChildren();
+      grid.style.display = '';
       state.total = page.total;
       state.columns = page.columns;
       state.pages.set(first, page.rows);
@@ -430,6 +431,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       hdr.replaceChildren();
       count.textContent = '';
       filterInput.classList.add('bad');
+      grid.style.display = 'none';
       // the CLI's own message: for a bad filter, the expression and a caret under the fault
       errSlot.replaceChildren(errorBox(e instanceof HttpError ? new Error(`mlr: ${e.message}`) : e));
     }
