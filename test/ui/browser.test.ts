@@ -257,6 +257,11 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     await page.locator('h1', { hasText: described.info.run_name }).waitFor();
     expect(await page.locator('h3', { hasText: 'Params' }).textContent()).toBe(`Params · ${described.data.params.length}`);
     expect(await page.locator('h3', { hasText: 'Metrics' }).textContent()).toBe(`Metrics · ${described.data.metrics.length}`);
+    // its children (runs ls on the parent tag) and a chart per metric
+    const kids = (await cli('runs', 'ls', '-e', SWEEP, '--filter', `tags.\`mlflow.parentRunId\` = '${WITH_ARTIFACT}'`, '--columns', 'run_name')).split('\n').slice(1).filter(Boolean);
+    expect(kids.length).toBe(2);
+    await expect(page.locator('table.kv tr', { hasText: 'Child runs' }).locator('td').textContent()).resolves.toBe(kids.join(', '));
+    await page.waitForFunction((n) => document.querySelectorAll('.chart canvas').length === n, described.data.metrics.length);
     await page.locator('.tree a[data-path="docs"]').click();
     await page.locator('.tree a[data-path="docs/notes.txt"]').click();
     const text = fs.readFileSync(path.join(root, SWEEP, WITH_ARTIFACT, 'artifacts', 'docs', 'notes.txt'), 'utf8');
