@@ -277,6 +277,26 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     await page.close();
   });
 
+  it('a long history is drawn downsampled (the spike is kept: server.test.ts), and zooming in draws the exact points', async () => {
+    fs.writeFileSync(
+      path.join(root, SWEEP, WITH_ARTIFACT, 'metrics', 'long'),
+      Array.from({ length: 50_000 }, (_, i) => `${1700000000000 + i} ${i === 31_337 ? 1000 : Math.sin(i / 500)} ${i}\n`).join(''),
+    );
+    const page = await openPage(`?run=${WITH_ARTIFACT}`);
+    const chart = page.locator('.chart[data-metric="long"]');
+    await chart.waitFor();
+    expect(await chart.getAttribute('data-exact')).toBe('false');
+    await chart.scrollIntoViewIfNeeded();
+    const over = (await chart.locator('.u-over').boundingBox())!;
+    // drag across a few pixels: a range of a few hundred steps
+    await page.mouse.move(over.x + over.width / 2, over.y + over.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(over.x + over.width / 2 + 6, over.y + over.height / 2, { steps: 3 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector('.chart[data-metric="long"]')?.getAttribute('data-exact') === 'true');
+    await page.close();
+  });
+
   it("models page lists the store's registered models and their versions", async () => {
     const page = await openPage(`?experiment=${SWEEP}`);
     await page.locator('nav a', { hasText: 'Models' }).click();

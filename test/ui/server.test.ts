@@ -160,6 +160,13 @@ describe('the /ajax-api/mlr/ endpoints', () => {
     expect(values.length).toBeLessThanOrEqual(800);
     expect(Math.max(...values)).toBe(1000);
     expect(Math.min(...values)).toBeLessThan(-0.99);
+    // a zoomed chart's range: exact again
+    const zoom = await get('history', { run_id: RUN, key: 'long', points: '400', x_min: '31300', x_max: '31400' });
+    expect(zoom.json['exact']).toBe(true);
+    expect(zoom.json['count']).toBe(101);
+    expect((zoom.json['steps'] as number[])[37]).toBe(31_337);
+    expect((zoom.json['values'] as number[])[37]).toBe(1000);
+    expect((await get('history', { run_id: RUN, key: 'long', x_min: 'x' })).status).toBe(400);
   });
 
   it('preview: the text of an artifact; binary files and paths out of the run are refused', async () => {
