@@ -483,19 +483,22 @@ function runsView(main: HTMLElement, st: TableState): void {
     const chartRuns: ChartRun[] = ok.map((r) => ({ run_id: r.run.info.run_id, name: r.run.info.run_name || r.run.info.run_id.slice(0, 8) }));
     const logY = (chartArea.querySelector('input.logy') as HTMLInputElement | null)?.checked ?? false;
     const logBox = h('input', { type: 'checkbox', class: 'logy', checked: logY, onchange: () => void drawCharts() });
+    const smooth = Number((chartArea.querySelector('input.smooth') as HTMLInputElement | null)?.value ?? 0);
+    const smoothBox = h('input', { type: 'range', class: 'smooth', min: 0, max: 0.99, step: 0.01, value: String(smooth), title: 'smoothing (as mlr plot --smooth)', onchange: () => void drawCharts() });
     // drawn aside, then swapped in whole: a live redraw neither flickers nor loses the scroll
     const wrap = h('div', { class: 'charts' });
     if (keys.length === 0) wrap.append(h('div', { class: 'empty' }, 'The selected runs logged no metrics.'));
     const avail = chartArea.clientWidth || grid.clientWidth;
     const width = Math.max(380, Math.floor((avail - 12) / Math.max(1, Math.floor(avail / 432))) - 22);
     for (const k of keys) {
-      const { el } = await metricChart(k, chartRuns, width, { logY }, fresh);
+      const { el } = await metricChart(k, chartRuns, width, { logY, smooth }, fresh);
       if (my !== chartGen) return;
       wrap.append(el);
     }
     const scroll = chartArea.scrollTop;
     chartArea.replaceChildren(
       h('div', { class: 'charts-head' }, h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`), h('label', { class: 'dim' }, logBox, ' log y'),
+        h('label', { class: 'dim smooth-label' }, 'smoothing ', smoothBox, ` ${smooth.toFixed(2)}`),
         h('span', { class: 'dim' }, 'drag to zoom, double-click to reset')),
       wrap,
     );
@@ -745,7 +748,7 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
   const width = Math.max(380, Math.floor((main.clientWidth - 40) / Math.max(1, Math.floor((main.clientWidth - 40) / 432))) - 22);
   for (const m of r.run.data.metrics.map((x) => x.key).sort()) {
     if (!main.isConnected) return;
-    chartWrap.append((await metricChart(m, one, width, { logY: false })).el);
+    chartWrap.append((await metricChart(m, one, width, { logY: false, smooth: 0 })).el);
   }
 }
 

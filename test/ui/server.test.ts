@@ -169,6 +169,13 @@ describe('the /ajax-api/mlr/ endpoints', () => {
     expect((await get('history', { run_id: RUN, key: 'long', x_min: 'x' })).status).toBe(400);
   });
 
+  it('history with smooth: the smoothed values of mlr plot --smooth', async () => {
+    const csv = (await mlr(['--store', root, 'plot', RUN, '--metric', 'val_loss', '--smooth', '0.6', '--format', 'csv'])).stdout.trim().split('\n').slice(1);
+    const r = await get('history', { run_id: RUN, key: 'val_loss', smooth: '0.6' });
+    expect(r.json['values']).toEqual(csv.map((l) => Number(l.split(',')[6])));
+    expect((await get('history', { run_id: RUN, key: 'val_loss', smooth: '1' })).status).toBe(400);
+  });
+
   it('preview: the text of an artifact; binary files and paths out of the run are refused', async () => {
     const ok = await get('preview', { run_id: RUN, path: 'docs/notes.txt' });
     expect(ok.json).toEqual({ path: 'docs/notes.txt', size: 16, truncated: false, binary: false, text: 'hello artifacts\n' });
