@@ -21,6 +21,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   housekeeping: async () => (await import('./cli/housekeeping.js')).registerHousekeeping,
   doctor: async () => (await import('./cli/doctor.js')).registerDoctor,
   server: async () => (await import('./cli/server.js')).registerServer,
+  migrate: async () => (await import('./cli/migrate.js')).registerMigrate,
 };
 const ALL_GROUPS = Object.keys(GROUPS);
 
@@ -46,6 +47,7 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   'log-artifact': ['write'],
   run: ['write'],
   server: ['server'],
+  migrate: ['migrate'],
 };
 
 /** Global options that take a value (the token after them is not the command). */

@@ -33,6 +33,7 @@ import type {
   RunSearch,
   SearchedRun,
   TraceInfo,
+  TrackingImporter,
   TrackingReader,
   TrackingWriter,
 } from '../backend.js';
@@ -149,6 +150,13 @@ export class SqliteBackend implements Backend {
       });
     });
     return this.artifactsP;
+  }
+
+  async importer(): Promise<TrackingImporter> {
+    const existed = fs.existsSync(this.file) && fs.statSync(this.file).size > 0;
+    const db = this.writeDb();
+    const { SqliteImporter } = await import('./import.js');
+    return new SqliteImporter(db, existed, () => this.refresh());
   }
 
   /** End the read snapshot; the next read starts a new one. */
