@@ -73,6 +73,8 @@ export interface MigrateOptions {
 
 // ------------------------------------------------------------------ canonical forms
 
+const SQL_MAX = 1.7976931348623157e308;
+
 const i64 = (v: Int64 | null | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
 /** A metric value as both of MLflow's stores can hold it: SQL has no -0, NaN or infinities of its own. */
@@ -101,7 +103,7 @@ function canonicalRun(r: ImportedRun): string {
   const i = r.info;
   const lines = new Set(r.metrics.map((m) => `${m.key}\u0000${i64(m.step)}\u0000${i64(m.timestamp)}\u0000${metricValueKey(m.value)}`));
   return JSON.stringify([
-    [i.run_id, i.run_name, i.experiment_id, i.user_id, i.status, i64(i.start_time), i64(i.end_time), i.artifact_uri, i.lifecycle_stage],
+    [i.run_id, i.run_name, i.experiment_id, i.user_id, i.status, i64(i.start_time), i64(i.end_time), i.artifact_uri, i.lifecycle_stage, i64(r.deletedTime)],
     [...r.params].sort(byKey).map((p) => [p.key, p.value]),
     [...new Map(r.tags.map((t) => [t.key, t.value]))].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     [...lines].sort(),
@@ -147,7 +149,8 @@ export async function collectRun(reader: TrackingReader, run: RunEntry): Promise
   for (const key of reader.listMetricKeys(run)) {
     for await (const chunk of reader.metricHistory(run, key)) for (const m of chunk) metrics.push(m);
   }
-  return { info: { ...run.info }, params, tags, metrics, inputs: reader.readDatasetInputs(run) };
+  const deletedTime = reader.deletedTime?.(run) ?? null;
+  return { info: { ...run.info }, deletedTime, params, tags, metrics, inputs: reader.readDatasetInputs(run) };
 }
 
 function rerootExperiment(e: Experiment, root: string | undefined): Experiment {
@@ -232,7 +235,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
 
   for (const se of srcExps) {
     const id = se.experiment.experiment_id;
-    drainSourceProblems('experiment', id);
+    drainSourceProblems('source', '');
     if (se.broken) {
       problem('experiment', id, `not migrated: its meta.yaml cannot be read (${se.problems[0]?.message ?? 'broken'})`);
       res.experiments.failed++;
@@ -272,7 +275,9 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     }
 
     const runs = await src.listRuns([se], 'all');
-    drainSourceProblems('run', id);
+    // a run skipped below is reported once, by its own line
+    for (const r of runs) if (r.metaUnreadable) for (const p of src.problems) if (r.problems.some((q) => q.path === p.path)) seenProblems.add(`${p.code}\u0000${p.path}\u0000${p.message}`);
+    drainSourceProblems('source', '');
     if (!mergeRuns) {
       for (const r of runs) res.conflicts.push({ kind: 'run', id: r.info.run_id, message: `not merged: experiment ${id} is '${te!.experiment.name}' in the target` });
       res.runs.differs += runs.length;
@@ -335,6 +340,8 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
         continue;
       }
       drainSourceProblems('run', runId);
+      // MLflow's SQL store holds ±inf as ±1.7976931348623157e308: files get inf back
+      if (from.kind === 'sqlite' && to.kind !== 'sqlite') for (const m of r.metrics) if (Math.abs(m.value) === SQL_MAX) m.value = m.value > 0 ? Infinity : -Infinity;
       if (o.artifactRoot !== undefined) rerootRun(r, oldLocation, exp.artifact_location);
       const have = existing.get(runId);
       if (have && target) {
@@ -368,6 +375,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
   }
 
   await migrateRegistry(from, to, importer, target !== undefined, o, res);
+  drainSourceProblems('source', '');
   res.seconds = (clock() - started) / 1000;
   await importer?.close();
   return res;
@@ -382,7 +390,6 @@ async function migrateRegistry(from: Backend, to: Backend, importer: TrackingImp
     res.problems.push({ kind: 'registry', id: '', message: `the model registry cannot be read: ${errText(e)}` });
     return;
   }
-  for (const p of srcReg.problems) res.problems.push({ kind: 'model', id: '', message: p.message });
   const tgtReg = targetExists ? await to.registry() : undefined;
   const have = new Set<string>();
   if (tgtReg && models.length > 0) {

@@ -139,6 +139,8 @@ export interface TrackingReader {
   storedKeys(run: RunEntry, kind: 'metrics' | 'params' | 'tags'): string[];
   listMetricKeys(run: RunEntry): string[];
   readDatasetInputs(run: RunEntry): DatasetInput[];
+  /** When a deleted run was deleted (`deleted_time`), where the backend records it; null when not. */
+  deletedTime?(run: RunEntry): Int64 | null;
   readRunOutputs(run: RunEntry): RunOutput[];
   /** The whole run in MLflow's REST shape. */
   loadRun(run: RunEntry): FullRun;

@@ -102,7 +102,7 @@ export class SqliteImporter implements TrackingImporter {
       i.lifecycle_stage,
       i.artifact_uri,
       expId(i.experiment_id),
-      ...(deleted ? [i.lifecycle_stage === 'deleted' ? big(r.deletedTime ?? i.end_time ?? i.start_time) : null] : []),
+      ...(deleted ? [i.lifecycle_stage === 'deleted' ? big(r.deletedTime) : null] : []),
     );
     const param = db.stmt('INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)');
     for (const p of r.params) param.run(p.key, p.value, i.run_id);
