@@ -231,11 +231,26 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
   const tick = (): void => o.progress?.(done, total);
 
   // Default experiment first (a new database has one of its own to replace)
-  srcExps.sort((a, b) => (a.experiment.experiment_id === '0' ? -1 : b.experiment.experiment_id === '0' ? 1 : 0));
+  // (and of two experiments with one id — a file store can hold one active, one in .trash — the active one)
+  const rank = (e: ExperimentEntry): number => (e.experiment.experiment_id === '0' ? 0 : 2) + (e.experiment.lifecycle_stage === 'active' ? 0 : 1);
+  srcExps.sort((a, b) => rank(a) - rank(b));
+  const seenIds = new Set<string>();
+
+  // an experiment or run skipped below is reported once, by its own line
+  const markSeen = (own: readonly { path: string }[]): void => {
+    for (const p of src.problems) if (own.some((q) => q.path === p.path)) seenProblems.add(`${p.code}\u0000${p.path}\u0000${p.message}`);
+  };
+  for (const se of srcExps) if (se.broken) markSeen(se.problems);
+  drainSourceProblems('source', '');
 
   for (const se of srcExps) {
     const id = se.experiment.experiment_id;
-    drainSourceProblems('source', '');
+    if (seenIds.has(id)) {
+      problem('experiment', `${id} (deleted)`, `not migrated: the source has another experiment ${id}, which was migrated; an id holds one experiment`);
+      res.experiments.failed++;
+      continue;
+    }
+    seenIds.add(id);
     if (se.broken) {
       problem('experiment', id, `not migrated: its meta.yaml cannot be read (${se.problems[0]?.message ?? 'broken'})`);
       res.experiments.failed++;
@@ -275,8 +290,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     }
 
     const runs = await src.listRuns([se], 'all');
-    // a run skipped below is reported once, by its own line
-    for (const r of runs) if (r.metaUnreadable) for (const p of src.problems) if (r.problems.some((q) => q.path === p.path)) seenProblems.add(`${p.code}\u0000${p.path}\u0000${p.message}`);
+    for (const r of runs) if (r.metaUnreadable) markSeen(r.problems);
     drainSourceProblems('source', '');
     if (!mergeRuns) {
       for (const r of runs) res.conflicts.push({ kind: 'run', id: r.info.run_id, message: `not merged: experiment ${id} is '${te!.experiment.name}' in the target` });
