@@ -23,6 +23,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   server: async () => (await import('./cli/server.js')).registerServer,
   setup: async () => (await import('./cli/setup.js')).registerSetup,
   sync: async () => (await import('./cli/sync.js')).registerSync,
+  migrate: async () => (await import('./cli/migrate.js')).registerMigrate,
 };
 const ALL_GROUPS = Object.keys(GROUPS);
 
@@ -54,6 +55,7 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   completion: ['setup'],
   // completion walks every command's flags and arguments
   __complete: ALL_GROUPS,
+  migrate: ['migrate'],
 };
 
 /** Global options that take a value (the token after them is not the command). */

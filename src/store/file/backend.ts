@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ArtifactRepository, Backend, ModelRegistry, TrackingReader, TrackingWriter } from '../backend.js';
+import type { ArtifactRepository, Backend, ModelRegistry, TrackingImporter, TrackingReader, TrackingWriter } from '../backend.js';
 import type { WriterOptions } from './run-writes.js';
 import type { FileTrackingReader } from './reader.js';
 
@@ -101,6 +101,13 @@ export class FileBackend implements Backend {
     return this.artifactsP;
   }
 
+  async importer(): Promise<TrackingImporter> {
+    const { mkdirSync } = await import('node:fs');
+    const existed = existsSync(this.root);
+    mkdirSync(this.root, { recursive: true });
+    const { FileImporter } = await import('./import.js');
+    return new FileImporter(this.root, existed);
+  }
 
   async close(): Promise<void> {}
 }

@@ -17,7 +17,9 @@ import type {
 } from '../backend.js';
 import { searchLocally } from '../local-search.js';
 import type { DatasetInput, Metric, Problem, SearchableRun, ViewType } from '../types.js';
-import { isSafeKeyPath } from './fsread.js';
+import { isSafeKeyPath, readText } from './fsread.js';
+import { isYamlMap, parseYaml } from './yaml.js';
+import type { Int64 } from '../int64.js';
 import type { FileExperimentEntry, FileRunEntry, FileStore } from './store.js';
 import { tailMetricFile } from './tail.js';
 import { UsageError } from '../../errors.js';
@@ -105,6 +107,16 @@ export class FileTrackingReader implements TrackingReader {
 
   readDatasetInputs(run: RunEntry): DatasetInput[] {
     return this.store.readDatasetInputs(fileRun(run));
+  }
+
+  deletedTime(run: RunEntry): Int64 | null {
+    if (run.info.lifecycle_stage !== 'deleted') return null;
+    const r = readText(path.join(fileRun(run).dir, 'meta.yaml'), 'meta');
+    if (!r.ok) return null;
+    const p = parseYaml(r.text);
+    if (!isYamlMap(p.value)) return null;
+    const v = p.value['deleted_time'];
+    return (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint' ? v : null;
   }
 
   readRunOutputs(run: RunEntry): RunOutput[] {
