@@ -56,7 +56,8 @@ describe('mlr __complete', () => {
     const argv = (...w: string[]) => ['node', 'mlr', '__complete', '--', ...w];
     expect(groupsFor(argv('--store', 'x', 'log-metric', ''))).toEqual(['write', 'setup']);
     expect(groupsFor(argv('plot', '--metric', ''))).toEqual(['charts', 'setup']);
-    expect(groupsFor(argv('ru'))).toHaveLength(10);
+    // while the command itself is typed: every group (to list every command)
+    expect(groupsFor(argv('ru'))).toEqual(groupsFor(['node', 'mlr', '--help']));
   });
 });
 
