@@ -31,6 +31,9 @@ function history(runId: string, key: string, fresh: boolean, smooth: number, ran
   return p;
 }
 
+/** Steps are integers: tick every 1, 2, 5, 10, 20, 50, … steps, never at 2.5. */
+const STEP_INCRS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+
 export interface ChartOptions {
   logY: boolean;
   /** mlr plot --smooth's weight, 0 for none */
@@ -83,7 +86,7 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
       series,
       scales: { x: { time: false }, y: o.logY ? { distr: 3 } : {} },
       axes: [
-        { label: 'step', labelSize: 18, size: 36, grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6ea' } },
+        { label: 'step', labelSize: 18, size: 36, incrs: STEP_INCRS, grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6ea' } },
         { label: key, labelSize: 18, size: 56, grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6ea' }, values: (_u, vals) => vals.map((v) => fmtNum(v)) },
       ],
       cursor: { drag: { x: true, y: false } },
