@@ -23,6 +23,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   server: async () => (await import('./cli/server.js')).registerServer,
   setup: async () => (await import('./cli/setup.js')).registerSetup,
   sync: async () => (await import('./cli/sync.js')).registerSync,
+  migrate: async () => (await import('./cli/migrate.js')).registerMigrate,
 };
 const ALL_GROUPS = Object.keys(GROUPS);
 
@@ -51,6 +52,10 @@ export const COMMAND_GROUPS: Record<string, readonly string[]> = {
   config: ['setup'],
   sync: ['sync'],
   ui: ['server'],
+  completion: ['setup'],
+  // completion walks every command's flags and arguments
+  __complete: ALL_GROUPS,
+  migrate: ['migrate'],
 };
 
 /** Global options that take a value (the token after them is not the command). */
@@ -65,11 +70,31 @@ export function groupsFor(argv: readonly string[]): readonly string[] {
       if (VALUE_OPTIONS.has(arg)) i++;
       continue;
     }
+    if (arg === '__complete') return completionGroups(argv.slice(i + 1));
     return COMMAND_GROUPS[arg] ?? ALL_GROUPS;
   }
   // `mlr --version` needs no command at all; `mlr`, `mlr --help` list them all
   const flags = argv.slice(2);
   if ((flags.includes('--version') || flags.includes('-V')) && !flags.includes('--help') && !flags.includes('-h')) return [];
+  return ALL_GROUPS;
+}
+
+/**
+ * `mlr __complete -- <words…>`: the groups of the command being completed (its word is
+ * complete, not the last), so a completion loads no more than that command would; all of
+ * them while the command itself is being typed.
+ */
+function completionGroups(words: readonly string[]): readonly string[] {
+  const rest = words[0] === '--' ? words.slice(1) : words;
+  for (let i = 0; i < rest.length - 1; i++) {
+    const w = rest[i]!;
+    if (w.startsWith('-')) {
+      if (VALUE_OPTIONS.has(w)) i++;
+      continue;
+    }
+    const groups = COMMAND_GROUPS[w];
+    return groups && w !== '__complete' ? [...new Set([...groups, 'setup'])] : ALL_GROUPS;
+  }
   return ALL_GROUPS;
 }
 

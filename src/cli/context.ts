@@ -151,6 +151,15 @@ export function createContext(cmd: Command): Context {
         const is = kind === 'sqlite' ? 'a SQLite database' : kind === 'rest' ? 'a tracking server' : `a ${kind} backend`;
         throw new UsageError(`${what} works on a local file store (mlruns/) only; ${l.uri} is ${is}`, 'needs-file-store');
       }
+      // these commands rewrite, move and delete the store's folders: an experiment or run
+      // folder given as the store would be repaired into nonsense (issue 11 #5)
+      const [{ findMisplacement, showPath }, { FileStore }, { existsSync }] = await Promise.all([
+        import('../store/file/root-check.js'),
+        import('../store/file/store.js'),
+        import('node:fs'),
+      ]);
+      const m = findMisplacement(l.root, showPath(cwd), existsSync(l.root) && FileStore.looksLikeStore(l.root));
+      if (m) throw new UsageError(`${what}: ${m.message}`, 'not-a-store-root');
       return l.root;
     },
     page() {

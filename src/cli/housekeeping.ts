@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { createContext, type Context } from './context.js';
 import { choice, collect } from './options.js';
+import { UsageError } from '../errors.js';
 
 const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 
@@ -104,13 +105,23 @@ export function registerHousekeeping(program: Command): void {
       const ctx = createContext(cmd);
       const gc = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
-      const split = (l: string[] | undefined): string[] | undefined => l?.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+      const split = (flag: string, l: string[] | undefined): string[] | undefined => {
+        if (l === undefined) return undefined;
+        const items = l.flatMap((x) => x.split(',')).map((x) => x.trim());
+        // an empty selector is a script's unset variable (`--run "$RUN"`): purging everything
+        // instead would be the worst reading of it (issue 11 #24)
+        if (items.some((x) => x === '')) {
+          const given = l.map((x) => `'${x}'`).join(', ');
+          throw new UsageError(`${flag} ${given} names no ${flag === '--run' ? 'run' : 'experiment'}: an empty or blank selector is refused (is a variable unset?)`, 'empty-selector');
+        }
+        return items;
+      };
       const where = await fileCtx(ctx, 'mlr gc');
       const { plan, problems } = await gc.planGarbageCollection(where, {
         olderThanMs: opts.olderThan !== undefined ? await gc.parseAge(opts.olderThan) : undefined,
         olderThanText: opts.olderThan,
-        experiments: split(opts.experiment),
-        runs: split(opts.run),
+        experiments: split('--experiment', opts.experiment),
+        runs: split('--run', opts.run),
         now: ctx.mode.now,
       });
       ctx.flushProblems(problems);

@@ -94,6 +94,14 @@ function int(q: URLSearchParams, name: string, dflt: number, max: number): numbe
   return Math.min(Number(v), max);
 }
 
+function num(q: URLSearchParams, name: string, dflt: number): number {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  const n = Number(v);
+  if (Number.isNaN(n)) throw new UsageError(`${name} must be a number, got '${v}'`);
+  return n;
+}
+
 function required(q: URLSearchParams, name: string): string {
   const v = q.get(name);
   if (!v) throw new UsageError(`missing query parameter '${name}'`);
@@ -187,12 +195,21 @@ async function run(c: RequestContext): Promise<unknown> {
 
 /**
  * A metric's history for a chart: every point when there are at most `points`, else the
- * min/max-per-bucket downsample (src/series), which keeps every spike.
+ * min/max-per-bucket downsample (src/series), which keeps every spike; `x_min`/`x_max`
+ * keep the steps in that range (`count` is the points in it); `smooth` is `mlr plot
+ * --smooth`'s weight.
  */
 async function history(c: RequestContext): Promise<unknown> {
   const { metricHistory } = await import('../commands/runs.js');
   const { MinMaxDownsampler } = await import('../series/downsample.js');
   const max = int(c.query, 'points', 2000, 20000);
+  // a zoomed chart asks again for its step range only: exact once few enough points are in it
+  const lo = num(c.query, 'x_min', -Infinity);
+  const hi = num(c.query, 'x_max', Infinity);
+  const weight = num(c.query, 'smooth', 0);
+  if (!(weight >= 0 && weight < 1)) throw new UsageError(`smooth must be from 0 to 0.999, got '${c.query.get('smooth')}'`);
+  // mlr plot --smooth: TensorBoard's smoothing, over every point in logged order
+  const smoother = (await import('../series/smooth.js')).createSmoother(weight);
   const { chunks } = await metricHistory(await c.reader(), required(c.query, 'run_id'), required(c.query, 'key'));
   let exact: { step: number; value: number; timestamp: number }[] | null = [];
   const ds = new MinMaxDownsampler(Math.max(1, Math.floor(max / 4)));
@@ -200,10 +217,12 @@ async function history(c: RequestContext): Promise<unknown> {
   for await (const chunk of chunks) {
     for (const m of chunk) {
       const step = Number(m.step);
+      const value = weight > 0 ? smoother(m.value) : m.value;
+      if (step < lo || step > hi) continue;
       count++;
-      ds.push(step, m.value);
+      ds.push(step, value);
       if (exact) {
-        exact.push({ step, value: m.value, timestamp: Number(m.timestamp) });
+        exact.push({ step, value, timestamp: Number(m.timestamp) });
         if (exact.length > max) exact = null;
       }
     }

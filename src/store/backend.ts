@@ -139,6 +139,8 @@ export interface TrackingReader {
   storedKeys(run: RunEntry, kind: 'metrics' | 'params' | 'tags'): string[];
   listMetricKeys(run: RunEntry): string[];
   readDatasetInputs(run: RunEntry): DatasetInput[];
+  /** When a deleted run was deleted (`deleted_time`), where the backend records it; null when not. */
+  deletedTime?(run: RunEntry): Int64 | null;
   readRunOutputs(run: RunEntry): RunOutput[];
   /** The whole run in MLflow's REST shape. */
   loadRun(run: RunEntry): FullRun;
@@ -214,6 +216,50 @@ export interface TrackingWriter {
   deleteTag(run: string, key: string): Promise<string>;
   logBatch(run: string, batch: BatchInput): Promise<string>;
   logInputs(run: string, inputs: DatasetInput[]): Promise<string>;
+}
+
+// ------------------------------------------------------------------ importing
+
+/**
+ * A whole run as a migration carries it from one store to another: its ids, names and
+ * times as recorded (not generated), and every metric line.
+ */
+export interface ImportedRun {
+  info: RunInfo;
+  /** when the run was deleted, where the source records it */
+  deletedTime?: Int64 | null;
+  params: KeyValue[];
+  tags: KeyValue[];
+  /** every line of every metric (any order; SQL keeps one of exact duplicates) */
+  metrics: Metric[];
+  inputs: DatasetInput[];
+}
+
+/** A registered model with every version (deleted ones excluded), as a migration carries it. */
+export interface ImportedModel {
+  model: RegisteredModel;
+  versions: ModelVersion[];
+}
+
+/**
+ * Writing records that already exist elsewhere, keeping their ids, names, times and
+ * lifecycle (`mlr migrate`; the normal writer generates ids and stamps times). Nothing is
+ * validated against MLflow's limits beyond what the target's schema needs: the records
+ * were valid where they come from. Each call leaves whole records or none (SQL: one
+ * transaction; files: each run folder built aside and renamed into place).
+ */
+export interface TrackingImporter {
+  /** false when the importer created the store (a new database or folder) */
+  readonly existed: boolean;
+  /** false when the target cannot hold MLflow 3 logged models (MLflow 2.12's schema) */
+  readonly loggedModels: boolean;
+  /** An experiment with its id, name, location, times, lifecycle and tags; `replace` overwrites one of that id. */
+  importExperiment(e: Experiment, replace: boolean): Promise<void>;
+  /** Runs into their (already imported) experiments; the ids in `replace` are removed first. */
+  importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void>;
+  /** A registered model with its versions, aliases and tags; `replace` overwrites one of that name. */
+  importModel(m: ImportedModel, replace: boolean): Promise<void>;
+  close(): Promise<void>;
 }
 
 // ------------------------------------------------------------------ registry
@@ -400,6 +446,8 @@ export interface Backend {
   writer(): Promise<TrackingWriter>;
   registry(): Promise<ModelRegistry>;
   artifacts(): Promise<ArtifactRepository>;
+  /** Writing records with their own ids and times (`mlr migrate`); absent on backends that cannot. */
+  importer?(): Promise<TrackingImporter>;
   /** Release connections and handles. */
   close(): Promise<void>;
 }

@@ -393,6 +393,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       const page = await getJson<Page>(query(first * PAGE, PAGE), abort.signal);
       if (gen !== state.gen) return;
       errSlot.replaceChildren();
+      grid.style.display = '';
       state.total = page.total;
       state.columns = page.columns;
       state.pages.set(first, page.rows);
@@ -430,6 +431,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       hdr.replaceChildren();
       count.textContent = '';
       filterInput.classList.add('bad');
+      grid.style.display = 'none';
       // the CLI's own message: for a bad filter, the expression and a caret under the fault
       errSlot.replaceChildren(errorBox(e instanceof HttpError ? new Error(`mlr: ${e.message}`) : e));
     }
@@ -463,6 +465,8 @@ function runsView(main: HTMLElement, st: TableState): void {
   teardown.push(() => clearInterval(timer));
 
   let chartGen = 0;
+  let liveCharts: ReturnType<typeof setTimeout> | undefined;
+  teardown.push(() => clearTimeout(liveCharts));
   const drawCharts = async (fresh = false): Promise<void> => {
     const my = ++chartGen;
     if (!charted || st.selected.size === 0) {
@@ -479,20 +483,30 @@ function runsView(main: HTMLElement, st: TableState): void {
     const chartRuns: ChartRun[] = ok.map((r) => ({ run_id: r.run.info.run_id, name: r.run.info.run_name || r.run.info.run_id.slice(0, 8) }));
     const logY = (chartArea.querySelector('input.logy') as HTMLInputElement | null)?.checked ?? false;
     const logBox = h('input', { type: 'checkbox', class: 'logy', checked: logY, onchange: () => void drawCharts() });
+    const smooth = Number((chartArea.querySelector('input.smooth') as HTMLInputElement | null)?.value ?? 0);
+    const smoothBox = h('input', { type: 'range', class: 'smooth', min: 0, max: 0.99, step: 0.01, value: String(smooth), title: 'smoothing (as mlr plot --smooth)', onchange: () => void drawCharts() });
+    // drawn aside, then swapped in whole: a live redraw neither flickers nor loses the scroll
     const wrap = h('div', { class: 'charts' });
-    chartArea.replaceChildren(
-      h('div', { class: 'charts-head' }, h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`), h('label', { class: 'dim' }, logBox, ' log y'),
-        h('span', { class: 'dim' }, 'drag to zoom, double-click to reset')),
-      wrap,
-    );
     if (keys.length === 0) wrap.append(h('div', { class: 'empty' }, 'The selected runs logged no metrics.'));
-    const width = Math.max(380, Math.floor((chartArea.clientWidth - 12) / Math.max(1, Math.floor(chartArea.clientWidth / 432))) - 22);
+    const avail = chartArea.clientWidth || grid.clientWidth;
+    const width = Math.max(380, Math.floor((avail - 12) / Math.max(1, Math.floor(avail / 432))) - 22);
     for (const k of keys) {
-      const { el } = await metricChart(k, chartRuns, width, { logY }, fresh);
+      const { el } = await metricChart(k, chartRuns, width, { logY, smooth }, fresh);
       if (my !== chartGen) return;
       wrap.append(el);
     }
+    const scroll = chartArea.scrollTop;
+    chartArea.replaceChildren(
+      h('div', { class: 'charts-head' }, h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`), h('label', { class: 'dim' }, logBox, ' log y'),
+        h('label', { class: 'dim smooth-label' }, 'smoothing ', smoothBox, ` ${smooth.toFixed(2)}`),
+        h('span', { class: 'dim' }, 'drag to zoom, double-click to reset')),
+      wrap,
+    );
+    chartArea.scrollTop = scroll;
     chartArea.dataset['charts'] = String(keys.length);
+    // a RUNNING run's charts follow its new points (≤ 3 s behind)
+    clearTimeout(liveCharts);
+    if (ok.some((r) => r.run.info.status === 'RUNNING')) liveCharts = setTimeout(() => void drawCharts(true), 3000);
   };
 
   chartBtn.addEventListener('click', () => {
@@ -698,6 +712,13 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
   const long = (v: string): Node | string => (v.length > 300 ? h('details', {}, h('summary', {}, `${v.slice(0, 120)}… (${v.length.toLocaleString('en-US')} characters)`), h('pre', { class: 'mono', style: { whiteSpace: 'pre-wrap' } }, v)) : v);
   const tags = r.run.data.tags.filter((t) => t.key !== 'mlflow.runName').sort((a, b) => (a.key < b.key ? -1 : 1));
   const datasets = r.run.inputs?.dataset_inputs ?? [];
+  const parentId = r.run.data.tags.find((t) => t.key === 'mlflow.parentRunId')?.value;
+  const children = h('span', { class: 'dim' }, '…');
+  // children: the runs ls filter on the parent tag, in runs ls order
+  void getJson<Page>(api('runs', { experiment_ids: i.experiment_id, filter: `tags.\`mlflow.parentRunId\` = '${i.run_id}'`, limit: 50 }))
+    .then((p) => children.replaceChildren(...(p.rows.length === 0 ? ['none'] : p.rows.flatMap((c, k) => [k ? ', ' : '', link({ run: c.run_id }, String(c.values['run_name'] ?? c.run_id.slice(0, 8)))])), p.total > 50 ? ` and ${p.total - 50} more` : ''))
+    .catch(() => children.replaceChildren('-'));
+  const chartWrap = h('div', { class: 'charts' });
   main.replaceChildren(
     h('h1', {}, i.run_name || i.run_id, statusEl(i.status, (r.run.mlr_problems?.length ?? 0) > 0, r.run.mlr_problems?.map((p) => p.message).join('; ')), h('span', { class: 'sub' }, 'in ', link({ experiment: i.experiment_id }, r.experiment.name))),
     (r.run.mlr_problems?.length ?? 0) > 0 ? h('div', { class: 'warn-box' }, `This run has problems: ${r.run.mlr_problems!.map((p) => p.message).join('; ')} — mlr doctor explains and repairs them.`) : '',
@@ -710,6 +731,8 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
         ['User', String(i['user_id'] ?? '-')],
         ['Lifecycle', i.lifecycle_stage],
         ['Artifacts', h('span', { class: 'mono' }, i.artifact_uri)],
+        ...(parentId ? [['Parent run', link({ run: parentId }, parentId.slice(0, 8))] as [string, Node]] : []),
+        ['Child runs', children],
         ...(datasets.length ? [['Datasets', datasets.map((d) => `${d.dataset.name} (${d.dataset.digest})`).join(', ')] as [string, string]] : []),
         ...(r.models.length ? [['Logged models', r.models.map((m) => `${m.artifact_path ?? ''}${m.flavors?.length ? ` [${m.flavors.join(', ')}]` : ''}`).join(', ')] as [string, string]] : []),
       ])),
@@ -718,7 +741,15 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
       h('div', { class: 'card pad' }, h('h3', {}, `Tags · ${tags.length}`), kvTable(tags.map((t) => [t.key, long(t.value)]))),
     ),
     h('div', { class: 'card' }, h('div', { style: { padding: '12px 16px 0' } }, h('h3', {}, 'Artifacts')), h('div', { class: 'artifacts' }, artifactTree(i.run_id, preview), preview)),
+    r.run.data.metrics.length ? h('h3', { style: { margin: '4px 0 0' } }, 'Metric histories') : '',
+    chartWrap,
   );
+  const one: ChartRun[] = [{ run_id: i.run_id, name: i.run_name || i.run_id.slice(0, 8) }];
+  const width = Math.max(380, Math.floor((main.clientWidth - 40) / Math.max(1, Math.floor((main.clientWidth - 40) / 432))) - 22);
+  for (const m of r.run.data.metrics.map((x) => x.key).sort()) {
+    if (!main.isConnected) return;
+    chartWrap.append((await metricChart(m, one, width, { logY: false, smooth: 0 })).el);
+  }
 }
 
 // ------------------------------------------------------------------ models page

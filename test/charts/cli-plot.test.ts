@@ -273,7 +273,7 @@ describe('mlr plot', () => {
       for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
       if (!pred()) throw new Error(`timed out waiting for ${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
     };
-    await waitFor(() => stderr.includes('Ctrl-C to stop'), 'the first chart');
+    await waitFor(() => stderr.includes('Ctrl-C to stop') && stdout.includes('── val_loss'), 'the first chart');
     expect(stdout.split('\n').at(-3)).toBe('── val_loss');
     expect(stdout).toContain('      0              step              4\n');
     // half a line first: it must not be drawn until its newline arrives

@@ -257,6 +257,11 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     await page.locator('h1', { hasText: described.info.run_name }).waitFor();
     expect(await page.locator('h3', { hasText: 'Params' }).textContent()).toBe(`Params · ${described.data.params.length}`);
     expect(await page.locator('h3', { hasText: 'Metrics' }).textContent()).toBe(`Metrics · ${described.data.metrics.length}`);
+    // its children (runs ls on the parent tag) and a chart per metric
+    const kids = (await cli('runs', 'ls', '-e', SWEEP, '--filter', `tags.\`mlflow.parentRunId\` = '${WITH_ARTIFACT}'`, '--columns', 'run_name')).split('\n').slice(1).filter(Boolean);
+    expect(kids.length).toBe(2);
+    await expect(page.locator('table.kv tr', { hasText: 'Child runs' }).locator('td').textContent()).resolves.toBe(kids.join(', '));
+    await page.waitForFunction((n) => document.querySelectorAll('.chart canvas').length === n, described.data.metrics.length);
     await page.locator('.tree a[data-path="docs"]').click();
     await page.locator('.tree a[data-path="docs/notes.txt"]').click();
     const text = fs.readFileSync(path.join(root, SWEEP, WITH_ARTIFACT, 'artifacts', 'docs', 'notes.txt'), 'utf8');
@@ -269,6 +274,26 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     const saved = path.join(tempDir('ui-download'), 'notes.txt');
     await download.saveAs(saved);
     expect(fs.readFileSync(saved, 'utf8')).toBe(text);
+    await page.close();
+  });
+
+  it('a long history is drawn downsampled (the spike is kept: server.test.ts), and zooming in draws the exact points', async () => {
+    fs.writeFileSync(
+      path.join(root, SWEEP, WITH_ARTIFACT, 'metrics', 'long'),
+      Array.from({ length: 50_000 }, (_, i) => `${1700000000000 + i} ${i === 31_337 ? 1000 : Math.sin(i / 500)} ${i}\n`).join(''),
+    );
+    const page = await openPage(`?run=${WITH_ARTIFACT}`);
+    const chart = page.locator('.chart[data-metric="long"]');
+    await chart.waitFor();
+    expect(await chart.getAttribute('data-exact')).toBe('false');
+    await chart.scrollIntoViewIfNeeded();
+    const over = (await chart.locator('.u-over').boundingBox())!;
+    // drag across a few pixels: a range of a few hundred steps
+    await page.mouse.move(over.x + over.width / 2, over.y + over.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(over.x + over.width / 2 + 6, over.y + over.height / 2, { steps: 3 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector('.chart[data-metric="long"]')?.getAttribute('data-exact') === 'true');
     await page.close();
   });
 

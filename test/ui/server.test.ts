@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { SignalName } from '../../src/cli/io.js';
 import { defaultUiDir, loadUiAssets } from '../../src/server/ui.js';
-import { copyStore, mlr } from '../helpers.js';
+import { copyStore, mlr, REPO, tempDir } from '../helpers.js';
 import { serveRoot, type TestServer } from '../server/helpers.js';
 
 const SWEEP = '234684999513866976';
@@ -160,6 +160,20 @@ describe('the /ajax-api/mlr/ endpoints', () => {
     expect(values.length).toBeLessThanOrEqual(800);
     expect(Math.max(...values)).toBe(1000);
     expect(Math.min(...values)).toBeLessThan(-0.99);
+    // a zoomed chart's range: exact again
+    const zoom = await get('history', { run_id: RUN, key: 'long', points: '400', x_min: '31300', x_max: '31400' });
+    expect(zoom.json['exact']).toBe(true);
+    expect(zoom.json['count']).toBe(101);
+    expect((zoom.json['steps'] as number[])[37]).toBe(31_337);
+    expect((zoom.json['values'] as number[])[37]).toBe(1000);
+    expect((await get('history', { run_id: RUN, key: 'long', x_min: 'x' })).status).toBe(400);
+  });
+
+  it('history with smooth: the smoothed values of mlr plot --smooth', async () => {
+    const csv = (await mlr(['--store', root, 'plot', RUN, '--metric', 'val_loss', '--smooth', '0.6', '--format', 'csv'])).stdout.trim().split('\n').slice(1);
+    const r = await get('history', { run_id: RUN, key: 'val_loss', smooth: '0.6' });
+    expect(r.json['values']).toEqual(csv.map((l) => Number(l.split(',')[6])));
+    expect((await get('history', { run_id: RUN, key: 'val_loss', smooth: '1' })).status).toBe(400);
   });
 
   it('preview: the text of an artifact; binary files and paths out of the run are refused', async () => {
@@ -192,5 +206,25 @@ describe('the /ajax-api/mlr/ endpoints', () => {
       ['sweep', 56],
       ['Default', 3],
     ]);
+  });
+});
+
+describe('the /ajax-api/mlr/ endpoints on MLflow\'s SQLite database', () => {
+  it('runs: the runs and order of runs ls on sqlite:///mlflow.db', async () => {
+    const dir = tempDir('ui-sqlite');
+    fs.copyFileSync(path.join(REPO, 'fixtures', 'conformance', 'sqlite', 'mlflow.db'), path.join(dir, 'mlflow.db'));
+    const uri = `sqlite:///${path.join(dir, 'mlflow.db')}`;
+    const server = await serveRoot(uri, { ui: loadUiAssets(defaultUiDir()!) });
+    try {
+      for (const order of [[], ['metrics.val_loss ASC'], ['params.lr DESC', 'attributes.run_name ASC']]) {
+        const cli = await mlr(['--store', uri, 'runs', 'ls', '-e', 'sweep', ...order.flatMap((o) => ['--order-by', o]), '--filter', "params.optimizer != 'sgd' OR metrics.val_acc > 0.9", '--format', 'ids']);
+        expect(cli.code).toBe(0);
+        const r = await server.call('GET', '/ajax-api/mlr/runs', { experiment_ids: '1', order_by: order, filter: "params.optimizer != 'sgd' OR metrics.val_acc > 0.9", limit: '1000' });
+        expect(r.status).toBe(200);
+        expect((r.json as { rows: { run_id: string }[] }).rows.map((x) => x.run_id)).toEqual(cli.stdout.split('\n').filter(Boolean));
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

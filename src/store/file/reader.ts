@@ -17,7 +17,9 @@ import type {
 } from '../backend.js';
 import { searchLocally } from '../local-search.js';
 import type { DatasetInput, Metric, Problem, SearchableRun, ViewType } from '../types.js';
-import { isSafeKeyPath } from './fsread.js';
+import { isSafeKeyPath, readText } from './fsread.js';
+import { isYamlMap, parseYaml } from './yaml.js';
+import type { Int64 } from '../int64.js';
 import type { FileExperimentEntry, FileRunEntry, FileStore } from './store.js';
 import { tailMetricFile } from './tail.js';
 import { UsageError } from '../../errors.js';
@@ -36,17 +38,23 @@ export function fileExperiment(e: ExperimentEntry): FileExperimentEntry {
 
 export class FileTrackingReader implements TrackingReader {
   readonly store: FileStore;
+  /**
+   * The store's warnings are not shown: the folder is not a store's root (an experiment
+   * folder given as --store), and every warning would only repeat that (issue 11 #5).
+   */
+  private readonly silenced: boolean;
 
-  constructor(store: FileStore) {
+  constructor(store: FileStore, opts: { silenced?: boolean } = {}) {
     this.store = store;
+    this.silenced = opts.silenced ?? false;
   }
 
   get problems(): Problem[] {
-    return this.store.problems;
+    return this.silenced ? [] : this.store.problems;
   }
 
   get strays(): Problem[] {
-    return this.store.strays;
+    return this.silenced ? [] : this.store.strays;
   }
 
   async listExperiments(view: ViewType = 'active', withTags = false): Promise<ExperimentEntry[]> {
@@ -99,6 +107,16 @@ export class FileTrackingReader implements TrackingReader {
 
   readDatasetInputs(run: RunEntry): DatasetInput[] {
     return this.store.readDatasetInputs(fileRun(run));
+  }
+
+  deletedTime(run: RunEntry): Int64 | null {
+    if (run.info.lifecycle_stage !== 'deleted') return null;
+    const r = readText(path.join(fileRun(run).dir, 'meta.yaml'), 'meta');
+    if (!r.ok) return null;
+    const p = parseYaml(r.text);
+    if (!isYamlMap(p.value)) return null;
+    const v = p.value['deleted_time'];
+    return (typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint' ? v : null;
   }
 
   readRunOutputs(run: RunEntry): RunOutput[] {

@@ -33,6 +33,7 @@ import type {
   RunSearch,
   SearchedRun,
   TraceInfo,
+  TrackingImporter,
   TrackingReader,
   TrackingWriter,
 } from '../backend.js';
@@ -47,6 +48,7 @@ import * as regw from './registry-write.js';
 import { openOrCreate } from './schema.js';
 import * as write from './write.js';
 import { int64OrNull } from './rows.js';
+import type { Int64 } from '../int64.js';
 
 export interface SqliteBackendOptions {
   /** absolute path of the database file */
@@ -149,6 +151,13 @@ export class SqliteBackend implements Backend {
       });
     });
     return this.artifactsP;
+  }
+
+  async importer(): Promise<TrackingImporter> {
+    const existed = fs.existsSync(this.file) && fs.statSync(this.file).size > 0;
+    const db = this.writeDb();
+    const { SqliteImporter } = await import('./import.js');
+    return new SqliteImporter(db, existed, () => this.refresh());
   }
 
   /** End the read snapshot; the next read starts a new one. */
@@ -296,6 +305,12 @@ class SqliteReader implements TrackingReader {
 
   readLatestMetrics(run: RunEntry, keys?: Iterable<string> | 'all'): Map<string, Metric> {
     return new Map((read.loadLatestMetrics(this.db, [run.info.run_id], keysOf(keys)).get(run.info.run_id) ?? []).map((m) => [m.key, m]));
+  }
+
+  deletedTime(run: RunEntry): Int64 | null {
+    if (run.info.lifecycle_stage !== 'deleted' || !this.db.has('runs', 'deleted_time')) return null;
+    const row = this.db.stmt('SELECT deleted_time FROM runs WHERE run_uuid = ?').get(run.info.run_id) as { deleted_time: bigint | null } | undefined;
+    return int64OrNull(row?.deleted_time ?? null);
   }
 
   listParamKeys(run: RunEntry): string[] {

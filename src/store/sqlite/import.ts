@@ -1,0 +1,229 @@
+/**
+ * Importing records with their own ids and times into an MLflow database (`mlr migrate`):
+ * the rows MLflow's SqlAlchemyStore would hold for them, each call in one BEGIN IMMEDIATE
+ * transaction, so a killed migration leaves whole runs or none.
+ *
+ * - experiments keep their id (an integer: MLflow's SQL store numbers experiments; the
+ *   18-digit ids of a file store fit in its INTEGER column), name, location, times, lifecycle;
+ * - runs keep id, name, user, status, times, lifecycle and artifact URI; the columns the REST
+ *   shape does not carry get what MLflow's create_run writes ('UNKNOWN', '');
+ * - metrics: every line as a row (NaN as 0 with is_nan, ±inf as ±1.7976931348623157e308; an
+ *   exact duplicate line is one row, as the primary key allows), latest_metrics by MLflow's
+ *   (step, timestamp, value) rule;
+ * - dataset inputs: datasets reused by (experiment, name, digest), new input rows.
+ */
+import { StateError, UsageError } from '../../errors.js';
+import type { ImportedModel, ImportedRun, TrackingImporter } from '../backend.js';
+import { newRunId } from '../names.js';
+import type { Experiment } from '../types.js';
+import { writeTransaction, type MlflowDb } from './db.js';
+import { storedMetricValue } from './write.js';
+
+const big = (v: number | bigint | null | undefined): bigint | null => (v === null || v === undefined ? null : BigInt(v));
+
+function expId(id: string): bigint {
+  if (!/^\d{1,19}$/.test(id) || BigInt(id) > 9223372036854775807n) {
+    throw new UsageError(`experiment id '${id}' is not an integer: MLflow's SQL store numbers experiments`, 'bad-experiment-id');
+  }
+  return BigInt(id);
+}
+
+export class SqliteImporter implements TrackingImporter {
+  readonly existed: boolean;
+  readonly loggedModels: boolean;
+  private readonly db: MlflowDb;
+  /** ends the backend's read snapshot: a read lock held across a write would block its commit */
+  private readonly beforeWrite: () => void;
+
+  constructor(db: MlflowDb, existed: boolean, beforeWrite: () => void = () => {}) {
+    this.db = db;
+    this.beforeWrite = beforeWrite;
+    this.existed = existed;
+    this.loggedModels = db.has('logged_models');
+  }
+
+  async importExperiment(e: Experiment, replace: boolean): Promise<void> {
+    const db = this.db;
+    const id = expId(e.experiment_id);
+    this.beforeWrite();
+    writeTransaction(db, () => {
+      const times = db.has('experiments', 'creation_time');
+      const have = db.stmt('SELECT 1 FROM experiments WHERE experiment_id = ?').get(id);
+      if (have && !replace) throw new StateError(`experiment ${e.experiment_id} already exists`, 'experiment-exists');
+      const clash = db.stmt('SELECT experiment_id FROM experiments WHERE name = ? AND experiment_id != ?').get(e.name, id) as
+        | { experiment_id: bigint }
+        | undefined;
+      if (clash) throw new StateError(`experiment name '${e.name}' is taken by experiment ${clash.experiment_id} in the target`, 'experiment-name-taken');
+      if (have) {
+        db.stmt(`UPDATE experiments SET name = ?, artifact_location = ?, lifecycle_stage = ?${times ? ', creation_time = ?, last_update_time = ?' : ''} WHERE experiment_id = ?`).run(
+          e.name,
+          e.artifact_location,
+          e.lifecycle_stage,
+          ...(times ? [big(e.creation_time), big(e.last_update_time)] : []),
+          id,
+        );
+        db.stmt('DELETE FROM experiment_tags WHERE experiment_id = ?').run(id);
+      } else {
+        db.stmt(
+          `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage${times ? ', creation_time, last_update_time' : ''}) VALUES (?, ?, ?, ?${times ? ', ?, ?' : ''})`,
+        ).run(id, e.name, e.artifact_location, e.lifecycle_stage, ...(times ? [big(e.creation_time), big(e.last_update_time)] : []));
+      }
+      const tag = db.stmt('INSERT INTO experiment_tags (key, value, experiment_id) VALUES (?, ?, ?)');
+      for (const t of e.tags) tag.run(t.key, t.value, id);
+    });
+  }
+
+  private deleteRun(runId: string): void {
+    const db = this.db;
+    for (const t of ['metrics', 'latest_metrics', 'params', 'tags']) db.stmt(`DELETE FROM ${t} WHERE run_uuid = ?`).run(runId);
+    if (db.has('inputs')) {
+      const inputs = db.stmt("SELECT input_uuid FROM inputs WHERE destination_type = 'RUN' AND destination_id = ?").all(runId) as { input_uuid: string }[];
+      for (const i of inputs) db.stmt('DELETE FROM input_tags WHERE input_uuid = ?').run(i.input_uuid);
+      db.stmt("DELETE FROM inputs WHERE destination_type = 'RUN' AND destination_id = ?").run(runId);
+    }
+    db.stmt('DELETE FROM runs WHERE run_uuid = ?').run(runId);
+  }
+
+  private insertRun(r: ImportedRun): void {
+    const db = this.db;
+    const i = r.info;
+    const deleted = db.has('runs', 'deleted_time');
+    db.stmt(
+      'INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, end_time, ' +
+        `source_version, lifecycle_stage, artifact_uri, experiment_id${deleted ? ', deleted_time' : ''}) ` +
+        `VALUES (?, ?, 'UNKNOWN', '', '', ?, ?, ?, ?, '', ?, ?, ?${deleted ? ', ?' : ''})`,
+    ).run(
+      i.run_id,
+      i.run_name,
+      i.user_id,
+      i.status,
+      big(i.start_time),
+      big(i.end_time),
+      i.lifecycle_stage,
+      i.artifact_uri,
+      expId(i.experiment_id),
+      ...(deleted ? [i.lifecycle_stage === 'deleted' ? big(r.deletedTime) : null] : []),
+    );
+    const param = db.stmt('INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)');
+    for (const p of r.params) param.run(p.key, p.value, i.run_id);
+    const tag = db.stmt('INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES (?, ?, ?)');
+    for (const t of r.tags) tag.run(t.key, t.value, i.run_id);
+    this.insertMetrics(r);
+    if (r.inputs.length > 0) this.insertInputs(r);
+  }
+
+  private insertMetrics(r: ImportedRun): void {
+    const db = this.db;
+    const runId = r.info.run_id;
+    const insert = db.stmt('INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
+    // MLflow's _compare_metrics over the stored values: (step, timestamp, value) greatest wins
+    const latest = new Map<string, { value: number; isNan: 0 | 1; ts: bigint; step: bigint }>();
+    for (const m of r.metrics) {
+      const { value, isNan } = storedMetricValue(m.value);
+      const ts = BigInt(m.timestamp);
+      const step = BigInt(m.step);
+      insert.run(m.key, value, ts, runId, step, isNan);
+      const cur = latest.get(m.key);
+      if (!cur || step > cur.step || (step === cur.step && (ts > cur.ts || (ts === cur.ts && value > cur.value)))) {
+        latest.set(m.key, { value, isNan, ts, step });
+      }
+    }
+    const add = db.stmt('INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const [key, l] of latest) add.run(key, l.value, l.ts, l.step, l.isNan, runId);
+  }
+
+  private insertInputs(r: ImportedRun): void {
+    const db = this.db;
+    if (!db.has('datasets') || !db.has('inputs') || !db.has('input_tags')) {
+      throw new StateError(`${db.path}: this database (alembic head ${db.head}) predates MLflow's dataset tables (2.4)`, 'no-dataset-tables');
+    }
+    const exp = expId(r.info.experiment_id);
+    const seen = new Set<string>();
+    for (const input of r.inputs) {
+      const d = input.dataset;
+      const k = `${d.name}\u0000${d.digest}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const found = db.stmt('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?').get(exp, d.name, d.digest) as
+        | { dataset_uuid: string }
+        | undefined;
+      let datasetUuid = found?.dataset_uuid;
+      if (!datasetUuid) {
+        datasetUuid = newRunId();
+        db.stmt(
+          'INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, dataset_source_type, dataset_source, dataset_schema, dataset_profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(datasetUuid, exp, d.name, d.digest, d.source_type, d.source, d.schema ?? null, d.profile ?? null);
+      }
+      const inputUuid = newRunId();
+      db.stmt("INSERT OR IGNORE INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id) VALUES (?, 'DATASET', ?, 'RUN', ?)").run(
+        inputUuid,
+        datasetUuid,
+        r.info.run_id,
+      );
+      const tag = db.stmt('INSERT OR REPLACE INTO input_tags (input_uuid, name, value) VALUES (?, ?, ?)');
+      for (const t of input.tags) tag.run(inputUuid, t.key, t.value);
+    }
+  }
+
+  async importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void> {
+    this.beforeWrite();
+    writeTransaction(this.db, () => {
+      for (const r of runs) {
+        if (replace.has(r.info.run_id)) this.deleteRun(r.info.run_id);
+        this.insertRun(r);
+      }
+    });
+  }
+
+  async importModel(m: ImportedModel, replace: boolean): Promise<void> {
+    const db = this.db;
+    if (!db.has('registered_models')) throw new StateError(`${db.path} has no model registry tables`, 'no-registry');
+    const name = m.model.name;
+    this.beforeWrite();
+    writeTransaction(db, () => {
+      const have = db.stmt('SELECT 1 FROM registered_models WHERE name = ?').get(name);
+      if (have && !replace) throw new StateError(`registered model '${name}' already exists`, 'model-exists');
+      if (have) {
+        if (db.has('registered_model_aliases')) db.stmt('DELETE FROM registered_model_aliases WHERE name = ?').run(name);
+        db.stmt('DELETE FROM model_version_tags WHERE name = ?').run(name);
+        db.stmt('DELETE FROM model_versions WHERE name = ?').run(name);
+        db.stmt('DELETE FROM registered_model_tags WHERE name = ?').run(name);
+        db.stmt('DELETE FROM registered_models WHERE name = ?').run(name);
+      }
+      db.stmt('INSERT INTO registered_models (name, creation_time, last_updated_time, description) VALUES (?, ?, ?, ?)').run(
+        name,
+        big(m.model.creation_timestamp),
+        big(m.model.last_updated_timestamp),
+        m.model.description,
+      );
+      for (const t of m.model.tags) db.stmt('INSERT INTO registered_model_tags (key, value, name) VALUES (?, ?, ?)').run(t.key, t.value, name);
+      const storage = db.has('model_versions', 'storage_location');
+      for (const v of m.versions) {
+        db.stmt(
+          'INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, status, status_message, run_link' +
+            `${storage ? ', storage_location' : ''}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${storage ? ', ?' : ''})`,
+        ).run(
+          name,
+          BigInt(v.version),
+          big(v.creation_timestamp),
+          big(v.last_updated_timestamp),
+          v.description,
+          v.user_id,
+          v.current_stage,
+          v.source,
+          v.run_id,
+          v.status,
+          v.status_message,
+          v.run_link,
+          ...(storage ? [v.storage_location] : []),
+        );
+        for (const t of v.tags) db.stmt('INSERT INTO model_version_tags (key, value, name, version) VALUES (?, ?, ?, ?)').run(t.key, t.value, name, BigInt(v.version));
+      }
+      if (db.has('registered_model_aliases')) {
+        for (const a of m.model.aliases) db.stmt('INSERT INTO registered_model_aliases (alias, version, name) VALUES (?, ?, ?)').run(a.alias, BigInt(a.version), name);
+      }
+    });
+  }
+
+  async close(): Promise<void> {}
+}
