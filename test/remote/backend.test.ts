@@ -53,6 +53,23 @@ describe('RestBackend', () => {
   });
 });
 
+describe('mlr server --auth', () => {
+  it('right, wrong and missing credentials', async () => {
+    const s = await serveCopy(undefined, { auth: { username: 'ana', password: 's3cret' } });
+    try {
+      const args = ['--tracking-uri', s.url, 'runs', 'ls', '-e', 'Default', '--format', 'ids'];
+      const right = await mlr(args, { env: { MLFLOW_TRACKING_USERNAME: 'ana', MLFLOW_TRACKING_PASSWORD: 's3cret' } });
+      expect({ code: right.code, stderr: right.stderr, lines: right.stdout.trim().split('\n').length }).toEqual({ code: 0, stderr: '', lines: 3 });
+      const wrong = await mlr(args, { env: { MLFLOW_TRACKING_USERNAME: 'ana', MLFLOW_TRACKING_PASSWORD: 'nope' } });
+      expect(wrong).toEqual({ code: 1, stdout: '', stderr: `mlr: the tracking server at ${s.url} answered 401 Unauthorized: it refused the username and password in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD\n` });
+      const missing = await mlr(args);
+      expect(missing).toEqual({ code: 1, stdout: '', stderr: `mlr: the tracking server at ${s.url} answered 401 Unauthorized: it needs credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)\n` });
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 const hasOpenssl = (() => {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });

@@ -265,6 +265,8 @@ export class RestReader implements TrackingReader {
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
     }
+    // a whole run id is nobody's prefix: no need to look through every run
+    if (FULL_RUN_ID.test(want)) throw new NotFoundError(`run '${want}' not found in ${this.b.description}`, 'run-not-found');
     if (want.length < 6) throw new UsageError(`run id prefix '${want}' is too short: give at least 6 characters`, 'run-prefix-short');
     // a prefix: MLflow's API has no prefix match, so look through every run
     const all = await this.search((await this.listExperiments('all')).map((e) => e.experiment.experiment_id), 'all', '', []);
