@@ -29,7 +29,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
   --sizes N[,N…]    benchmark exactly these store sizes instead of the defaults (e.g. --sizes 1000)
   --repeat K        timed repetitions per scenario, median reported (default 5)
   --log-calls N     sequential log-metric calls in scenario f (default 1000)
-  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, s = mlr server, u = mlr ui)
+  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, q = SQLite, s = mlr server, u = mlr ui)
   --data DIR        where generated stores live (default bench/.data, git-ignored)
   --save FILE       also write the report (Markdown) to FILE
   --timeout SEC     give up on one mlr invocation after SEC seconds (default 300 per 10,000 runs
@@ -54,7 +54,7 @@ function parseArgs(argv) {
     else if (a === '--log-calls') o.logCalls = int();
     else if (a === '--only') {
       o.only = new Set(value().toLowerCase().split(','));
-      for (const s of o.only) if (!/^[a-gsu]$/.test(s)) throw new Error(`--only takes letters a–g, s and u, got '${s}'`);
+      for (const s of o.only) if (!/^[a-gqsu]$/.test(s)) throw new Error(`--only takes letters a–g, q, s and u, got '${s}'`);
     } else if (a === '--data') o.data = path.resolve(value());
     else if (a === '--save') o.save = path.resolve(value());
     else if (a === '--timeout') o.timeoutMs = o.timeoutGiven = int() * 1000;
@@ -606,6 +606,63 @@ async function benchWrites(ctx) {
   return rows;
 }
 
+// ---------------------------------------------------------------- scenario q: MLflow's SQLite store
+
+/**
+ * The 10,000-run store migrated into `mlflow.db` (by `mlr migrate`, once, cached beside the
+ * store), then the file store's read scenarios on it: the SQL store pushes the filter and
+ * order-by into one SELECT, so it must beat the file store by 4× (issue 12). And log-metric
+ * into it, a command bound by start-up: the database is opened only by the write itself.
+ */
+async function benchSqlite(ctx, fileRows) {
+  const size = TARGET_SIZE;
+  const dir = path.join(ctx.opts.data, `runs-${size}`);
+  const m = await ensureRunStore(ctx, size);
+  const root = path.join(dir, 'mlruns');
+  const db = path.join(dir, 'mlflow.db');
+  if (!fs.existsSync(db) || fs.statSync(db).mtimeMs < fs.statSync(path.join(dir, 'manifest.json')).mtimeMs) {
+    const partial = `${db}.partial`;
+    fs.rmSync(partial, { force: true });
+    log(`q: migrating runs-${size} into ${path.basename(db)} (once)`);
+    const r = await runOnce(process.execPath, [MLR_BIN, 'migrate', '--from', root, '--to', `sqlite:///${partial}`], { env: storeEnv(root), stdout: 'capture', timeoutMs: 1_800_000 });
+    if (r.code !== 0) throw new Error(`mlr migrate failed: ${firstLine(r.stderr)}`);
+    fs.renameSync(partial, db);
+  }
+  const env = storeEnv(`sqlite:///${db}`);
+  const rows = [];
+  const store = `${size.toLocaleString('en-US')} runs, SQLite`;
+  const scenario = async (sub, label, spec) => {
+    log(`q${sub}: ${label} on ${store}`);
+    const res = await timeScenario(ctx, { ...spec, env });
+    const file = fileRows.find((r) => r.id === sub && r.size === size);
+    rows.push({ id: 'q', sub, label, store, size, ...res, fileMs: file?.mlrMs ?? null });
+  };
+  const orderBy = ['runs', 'ls', '--order-by', 'metrics.val_loss ASC', '--max-results', '20'];
+  await scenario('a', 'runs ls --order-by "metrics.val_loss ASC" --max-results 20', { args: orderBy, check: checkIds(m.expected.orderByValLoss, true) });
+  await scenario('b', `… + --filter "params.optimizer = 'adam' and metrics.val_acc > 0.9"`, {
+    args: [...orderBy, '--filter', "params.optimizer = 'adam' and metrics.val_acc > 0.9"],
+    check: checkIds(m.expected.filtered, true),
+  });
+  await scenario('c', 'runs ls --format json (every run)', { args: ['runs', 'ls', '--format', 'json'], check: checkJsonRuns(m) });
+  await scenario('d', 'runs best --metric val_loss --min', { args: ['runs', 'best', '--metric', 'val_loss', '--min'], check: checkIds([m.expected.bestValLoss], false) });
+
+  // log-metric into a copy of the database (the cached one stays as migrated)
+  const copy = path.join(ctx.tmp, 'log.db');
+  fs.copyFileSync(db, copy);
+  const run = m.expected.bestValLoss;
+  const n = Math.max(ctx.opts.repeat * 4, 20);
+  log(`q: log-metric into SQLite, ${n} calls`);
+  const calls = [];
+  let fail = null;
+  for (let i = 0; i < n; i++) {
+    const r = await runOnce(process.execPath, [MLR_BIN, 'log-metric', run, 'bench_q', String(i), '--step', String(i)], { env: storeEnv(`sqlite:///${copy}`), stdout: 'capture', meter: ctx.meter, node: true });
+    if (r.code !== 0) fail ??= `exit ${r.code}: ${firstLine(r.stderr)}`;
+    calls.push(r);
+  }
+  rows.push({ id: 'q', sub: 'f', label: 'log-metric (one call)', store, size, status: fail ? 'error' : 'ok', note: fail ?? `${n} calls`, ...summarize(calls), rssKb: maxKnown(calls.map((r) => r.rssKb)) });
+  return rows;
+}
+
 // ---------------------------------------------------------------- scenario s: mlr server
 
 /** `bench/server-child.mjs` over `root`: its URL, and a way to ask it for its event-loop and RSS figures. */
@@ -901,6 +958,18 @@ function judge(rows) {
     const checks = [];
     if (r.id === 's' || r.id === 'u') {
       checks.push(...r.serverChecks);
+    } else if (r.id === 'q') {
+      // issue 12: on the migrated store, (a), (b), (d) ≤ 150 ms and ≤ ¼ of the file store's
+      // time in the same run; all runs as JSON ≤ 2 s; log-metric ≤ 130 ms a call
+      if (r.sub === 'c') checks.push(['≤ 2 s', r.mlrMs <= 2000]);
+      else if (r.sub === 'f') checks.push(['≤ 130 ms', r.mlrMs <= 130]);
+      else {
+        checks.push(['≤ 150 ms', r.mlrMs <= 150]);
+        if (r.fileMs != null) {
+          r.note = [r.note, `file store ${fmtMs(r.fileMs)} (×${(r.fileMs / r.mlrMs).toFixed(1)})`].filter(Boolean).join('; ');
+          checks.push(['≤ ¼ file store', r.mlrMs * 4 <= r.fileMs]);
+        }
+      }
     } else if (r.id === 'f') {
       checks.push(r.completion ? ['< 150 ms', r.mlrMs < 150] : ['< 120 ms', r.mlrMs < 120]);
     } else if (r.id === 'e') {
@@ -982,7 +1051,7 @@ function renderTable(rows) {
   const header = ['', 'scenario', 'store', 'mlr wall', 'min–max', 'floor wall', 'wall ratio', 'CPU mlr / floor', 'peak RSS', 'target', 'result', 'note'];
   const ran = (r) => r.mlrMs != null;
   const body = rows.map((r) => [
-    r.id,
+    r.sub ? `${r.id}${r.sub}` : r.id,
     r.label,
     r.store,
     ran(r) ? fmtMs(r.mlrMs) : r.value ?? (r.status === 'n/a' ? 'n/a' : 'error'),
@@ -1030,6 +1099,7 @@ async function main() {
     if (['a', 'b', 'c', 'd', 'g'].some(want)) for (const size of opts.sizes) rows.push(...(await benchRunStore(ctx, size)));
     if (want('e')) rows.push(...(await benchHistory(ctx)));
     if (want('f')) rows.push(...(await benchWrites(ctx)));
+    if (want('q')) rows.push(...(await benchSqlite(ctx, rows)));
     if (want('s')) rows.push(...(await benchServer(ctx)));
     if (want('u')) rows.push(...(await benchUi(ctx)));
     judge(rows);

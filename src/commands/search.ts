@@ -91,6 +91,13 @@ export async function bestRun(store: TrackingReader, opts: BestRunOptions): Prom
   const order: OrderKey = { entity: 'metric', key: metric, ascending: opts.direction === 'min', source: `metrics.${metric}` };
   query.order.push(order);
   query.needs.metrics.add(metric);
+  // NaN and missing values sort after every real value in both directions, so the first run
+  // of the ordered search is the best whenever any run has a value: a backend that orders in
+  // SQL answers with one row
+  const first = (await searchSelected(store, { experiments: opts.experiments, view: opts.view, query, maxResults: 1 }))[0];
+  const firstValue = first?.metrics.get(metric);
+  if (first && firstValue !== undefined && !Number.isNaN(firstValue)) return { run: first.entry, value: firstValue, query };
+  // no run qualifies: count the candidates for the message
   const matched = await searchSelected(store, { experiments: opts.experiments, view: opts.view, query, unordered: true });
   const top = sortRuns(matched, query.order, 1)[0];
   const value = top?.metrics.get(metric);

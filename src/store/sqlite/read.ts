@@ -197,8 +197,16 @@ function groupKeyValues(rows: unknown[][]): Map<string, KeyValue[]> {
  */
 function rowsOfRuns(db: MlflowDb, table: string, columns: string, runIds: readonly string[], keys?: readonly string[]): unknown[][] {
   if (runIds.length === 0 || keys?.length === 0) return [];
+  if (keys && runIds.length < 512) {
+    // a few runs (one run's view, a page of a listing): the (key, run_uuid) primary key finds
+    // each pair; reading every run's rows of the key and dropping the rest cost 0.1-1 s a call
+    return db
+      .stmt(`SELECT ${columns} FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) AND run_uuid IN (SELECT value FROM json_each(?))`)
+      .raw()
+      .all(jsonTextArray(keys), jsonTextArray(runIds)) as unknown[][];
+  }
   if (keys) {
-    // only the keys a query or a column needs: the (key, run_uuid) primary-key index finds them
+    // only the keys a query or a column needs, for many runs: one pass over those keys' rows
     const wanted = new Set(runIds);
     return (db.stmt(`SELECT ${columns} FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`).raw().all(jsonTextArray(keys)) as unknown[][]).filter(
       (r) => wanted.has(r[0] as string),
