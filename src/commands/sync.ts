@@ -28,7 +28,7 @@ import { int64Equal } from '../store/int64.js';
 import type { DatasetInput, KeyValue, Metric } from '../store/types.js';
 
 /** The tag a target run keeps its source run's id in, when the ids differ. */
-export const SOURCE_RUN_TAG = 'mlr.source_run_id';
+const SOURCE_RUN_TAG = 'mlr.source_run_id';
 const PARENT_TAG = 'mlflow.parentRunId';
 const BATCH = 1000;
 
@@ -49,13 +49,13 @@ export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
 }
 
-export interface SyncProgress {
+interface SyncProgress {
   runsDone: number;
   runsTotal: number;
   linesSent: number;
 }
 
-export type SyncAction = 'created' | 'updated' | 'unchanged' | 'failed';
+type SyncAction = 'created' | 'updated' | 'unchanged' | 'failed';
 
 /** What sync did (or, with dryRun, would do) to one run. */
 export interface SyncedRun {

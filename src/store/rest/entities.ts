@@ -25,7 +25,7 @@ export function int64(v: JsonValue | undefined): Int64 | null {
 }
 
 /** A proto double: a number, or "NaN" / "Infinity" / "-Infinity". */
-export function double(v: JsonValue | undefined): number {
+function double(v: JsonValue | undefined): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (v === 'NaN') return NaN;
@@ -34,7 +34,7 @@ export function double(v: JsonValue | undefined): number {
   return typeof v === 'string' ? Number(v) : NaN;
 }
 
-export function keyValues(v: JsonValue | undefined): KeyValue[] {
+function keyValues(v: JsonValue | undefined): KeyValue[] {
   return arr(v).map((x) => ({ key: str(obj(x)['key']), value: str(obj(x)['value']) }));
 }
 
