@@ -29,7 +29,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
   --sizes N[,N…]    benchmark exactly these store sizes instead of the defaults (e.g. --sizes 1000)
   --repeat K        timed repetitions per scenario, median reported (default 5)
   --log-calls N     sequential log-metric calls in scenario f (default 1000)
-  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, s = mlr server)
+  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, s = mlr server, u = mlr ui)
   --data DIR        where generated stores live (default bench/.data, git-ignored)
   --save FILE       also write the report (Markdown) to FILE
   --timeout SEC     give up on one mlr invocation after SEC seconds (default 300 per 10,000 runs
@@ -54,7 +54,7 @@ function parseArgs(argv) {
     else if (a === '--log-calls') o.logCalls = int();
     else if (a === '--only') {
       o.only = new Set(value().toLowerCase().split(','));
-      for (const s of o.only) if (!/^[a-gs]$/.test(s)) throw new Error(`--only takes letters a–g and s, got '${s}'`);
+      for (const s of o.only) if (!/^[a-gsu]$/.test(s)) throw new Error(`--only takes letters a–g, s and u, got '${s}'`);
     } else if (a === '--data') o.data = path.resolve(value());
     else if (a === '--save') o.save = path.resolve(value());
     else if (a === '--timeout') o.timeoutMs = o.timeoutGiven = int() * 1000;
@@ -522,6 +522,34 @@ async function benchWrites(ctx) {
     rssKb: maxKnown(versionRuns.map((r) => r.rssKb)),
   });
 
+  // Shell completion (issue 11 #16): the candidates for `mlr runs describe <TAB>` on the
+  // 1,000-run store (every active run's name and id), read afresh as a shell asks for them.
+  const completeRuns = [];
+  let completeFail = null;
+  log(`f: mlr __complete -- runs describe '', ${n} times`);
+  for (let i = 0; i < n; i++) {
+    const c = await runOnce(process.execPath, [MLR_BIN, '__complete', '--', '--store', path.join(dir, 'mlruns'), 'runs', 'describe', ''], {
+      env: process.env,
+      stdout: 'capture',
+      meter: ctx.meter,
+      node: true,
+    });
+    if (c.code !== 0) completeFail ??= notImplemented(c) ? 'not implemented' : `exit ${c.code}: ${firstLine(c.stderr || c.stdout)}`;
+    else if (!c.stdout.startsWith('latest\n')) completeFail ??= `wrong answer: ${firstLine(c.stdout)}`;
+    completeRuns.push(c);
+  }
+  rows.push({
+    id: 'f',
+    completion: true,
+    label: 'completion: mlr __complete runs describe <TAB>',
+    store: `${size.toLocaleString('en-US')} runs`,
+    status: completeFail === 'not implemented' ? 'n/a' : completeFail?.startsWith('wrong') ? 'wrong' : completeFail ? 'error' : 'ok',
+    note: completeFail ?? `${n} calls, ${completeRuns[0]?.stdout?.split('\n').length - 1} candidates`,
+    ...summarize(completeRuns),
+    ...nodeFloor,
+    rssKb: maxKnown(completeRuns.map((r) => r.rssKb)),
+  });
+
   // 1,000 sequential log-metric calls on a scratch copy: never on the generated store.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-bench-scratch-'));
   try {
@@ -581,8 +609,8 @@ async function benchWrites(ctx) {
 // ---------------------------------------------------------------- scenario s: mlr server
 
 /** `bench/server-child.mjs` over `root`: its URL, and a way to ask it for its event-loop and RSS figures. */
-async function startServerChild(root) {
-  const child = spawn(process.execPath, [path.join(REPO, 'bench', 'server-child.mjs'), root], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function startServerChild(root, extra = []) {
+  const child = spawn(process.execPath, [path.join(REPO, 'bench', 'server-child.mjs'), root, ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => (await lines.next()).value;
   const url = await next();
@@ -732,6 +760,135 @@ async function benchServer(ctx) {
   return rows;
 }
 
+// ---------------------------------------------------------------- scenario u: mlr ui
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/**
+ * Scenario u (issue 14): `mlr ui` over the 10,000-run store (all four experiments in one
+ * table). The page's data endpoint: the first table (first request after start-up), warm,
+ * sorted by a metric and filtered (each answer checked against the manifest); the page's
+ * weight gzipped; and, when Debian's Chromium is installed, the page itself: navigation to
+ * the first painted row, a header click that sorts by val_loss, a filter typed in.
+ */
+async function benchUi(ctx) {
+  const rows = [];
+  const m = await ensureRunStore(ctx, TARGET_SIZE);
+  const root = path.join(ctx.opts.data, `runs-${TARGET_SIZE}`, 'mlruns');
+  await warm(ctx, root, writeList(ctx.tmp, 'ui-order-by', fileLists(m, root).orderBy));
+  const store = `${TARGET_SIZE.toLocaleString('en-US')} runs`;
+  const ids = m.experiments.map((e) => e.id).join(',');
+  const filter = "params.optimizer = 'adam' and metrics.val_acc > 0.9";
+  log('u: mlr ui, the page data endpoint');
+  const t0 = performance.now();
+  const srv = await startServerChild(root, ['--ui']);
+  const startMs = performance.now() - t0;
+  const get = async (q) => {
+    const t = performance.now();
+    const r = await fetch(`${srv.url}/ajax-api/mlr/runs?${new URLSearchParams({ experiment_ids: ids, limit: '200', ...q })}`);
+    const json = await r.json();
+    return { ms: performance.now() - t, status: r.status, json };
+  };
+  const same = (got, want) => got.length === want.length && got.every((x, i) => x === want[i]);
+  const row = (label, runs, wrong, note, checks) => {
+    const ms = runs.map((r) => r.ms);
+    rows.push({ id: 'u', label, store, status: wrong ? 'wrong' : 'ok', note: wrong ?? note, mlrMs: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), rssKb: null, serverChecks: checks(median(ms)) });
+  };
+  try {
+    const first = await get({});
+    const n = Math.max(ctx.opts.repeat, 5);
+    const warmRuns = [];
+    for (let i = 0; i < n; i++) warmRuns.push(await get({}));
+    const totalWrong = (r) => (r.json.total === m.expected.activeRuns && r.json.rows.length === 200 ? null : `expected ${m.expected.activeRuns} runs, got ${r.json.total}`);
+    row('ui: first table (runs endpoint, 200 rows), first request after start', [first], totalWrong(first), `server start-up (run lists read before the URL is printed) ${fmtMs(startMs)}`, (ms) => [['≤ 1 s', ms <= 1000]]);
+    row('ui: first table, warm (the page polls this every 2 s)', warmRuns, warmRuns.map(totalWrong).find(Boolean), `${n} requests`, (ms) => [['≤ 1 s', ms <= 1000]]);
+    const sorted = [];
+    for (let i = 0; i < n; i++) sorted.push(await get({ order_by: 'metrics.val_loss ASC' }));
+    const sortWrong = (r) => (same(r.json.rows.slice(0, 20).map((x) => x.run_id), m.expected.orderByValLoss) ? null : 'not the manifest\'s order by val_loss');
+    row('ui: sort by metrics.val_loss (runs endpoint)', sorted, sorted.map(sortWrong).find(Boolean), `${n} requests; the first is the first to read val_loss`, (ms) => [['≤ 300 ms', ms <= 300]]);
+    const filtered = [];
+    for (let i = 0; i < n; i++) filtered.push(await get({ filter, order_by: 'metrics.val_loss ASC' }));
+    const filterWrong = (r) => (r.json.total === m.expected.filteredCount && same(r.json.rows.slice(0, 20).map((x) => x.run_id), m.expected.filtered) ? null : `expected ${m.expected.filteredCount} runs, got ${r.json.total}`);
+    row(`ui: filter "${filter}" (runs endpoint)`, filtered, filtered.map(filterWrong).find(Boolean), `${n} requests`, (ms) => [['≤ 300 ms', ms <= 300]]);
+
+    const { gzipSync } = await import('node:zlib');
+    let gz = 0;
+    let raw = 0;
+    for (const f of ['/', '/app.js', '/app.css']) {
+      const body = Buffer.from(await (await fetch(srv.url + f)).arrayBuffer());
+      raw += body.length;
+      gz += gzipSync(body).length;
+    }
+    rows.push({ id: 'u', label: 'ui: page weight (index.html + app.js + app.css)', store: '-', status: 'ok', value: `${(gz / 1024).toFixed(1)} KB gz`, note: `${(raw / 1024).toFixed(0)} KB raw, ${(gz / 1024).toFixed(1)} KB gzipped`, mlrMs: null, minMs: null, maxMs: null, rssKb: null, serverChecks: [['≤ 300 KB gzipped', gz <= 300 * 1024]] });
+
+    let chromium = null;
+    if (fs.existsSync(CHROMIUM)) {
+      try {
+        ({ chromium } = await import('playwright-core'));
+      } catch {
+        chromium = null;
+      }
+    }
+    if (!chromium) {
+      log('u: no /usr/bin/chromium (or no playwright-core): page load in the browser not measured');
+      rows.push({ id: 'u', label: 'ui: page in Chromium', store, status: 'n/a', note: 'no /usr/bin/chromium', mlrMs: null, minMs: null, maxMs: null, rssKb: null, serverChecks: [] });
+    } else {
+      log('u: the page in Chromium');
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      try {
+        const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+        const loads = [];
+        let page;
+        for (let i = 0; i < n; i++) {
+          await page?.close();
+          page = await context.newPage();
+          await page.goto(`${srv.url}/?experiment=${ids}`, { waitUntil: 'commit' });
+          // ms from the navigation's start to the frame after the first rows went into the
+          // DOM, as the page records it (the test driver's own polling adds its latency)
+          await page.waitForFunction(() => document.querySelector('.grid')?.dataset.paintedAt !== undefined);
+          loads.push({ ms: Number(await page.evaluate(() => document.querySelector('.grid').dataset.paintedAt)) });
+        }
+        const countText = await page.locator('.count').textContent();
+        const loadWrong = countText === `${m.expected.activeRuns.toLocaleString('en-US')} runs` ? null : `the page says ${countText}`;
+        row('ui: Chromium, navigation → first table row painted', loads, loadWrong, `${n} page loads`, (ms) => [['≤ 1 s', ms <= 1000]]);
+        const act = async (fn) => {
+          const before = await page.evaluate(() => document.querySelector('.grid').dataset.ready);
+          const t = performance.now();
+          await fn();
+          await page.waitForFunction((b) => document.querySelector('.grid').dataset.ready !== b && !document.querySelector('.row.loading'), before, { polling: 'raf' });
+          return { ms: performance.now() - t };
+        };
+        const sorts = [];
+        for (let i = 0; i < n; i++) {
+          sorts.push(await act(() => page.locator('.hdr .c[data-key="metrics.val_loss"]').click())); // DESC
+          sorts.push(await act(() => page.locator('.hdr .c[data-key="metrics.val_loss"]').click())); // ASC
+          await act(() => page.locator('.hdr .c[data-key="metrics.val_loss"]').click()); // back to the default order
+        }
+        row('ui: Chromium, click a metric header → sorted table', sorts, null, `${sorts.length} sorts (DESC and ASC)`, (ms) => [['≤ 300 ms', ms <= 300]]);
+        const filters = [];
+        for (let i = 0; i < n; i++) {
+          filters.push(await act(async () => {
+            await page.locator('input.filter').fill(filter);
+            await page.locator('input.filter').press('Enter');
+          }));
+          await act(async () => {
+            await page.locator('input.filter').fill('');
+            await page.locator('input.filter').press('Enter');
+          });
+        }
+        const shown = await page.evaluate(() => document.querySelector('.count').textContent);
+        row('ui: Chromium, type a filter → filtered table', filters, null, `${n} filters; ${shown} after clearing`, (ms) => [['≤ 300 ms', ms <= 300]]);
+      } finally {
+        await browser.close();
+      }
+    }
+  } finally {
+    await srv.stop();
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------- targets
 
 /** Adds `target` and `result` to every row (issue 7's targets; they apply to 10,000 runs). */
@@ -742,10 +899,10 @@ function judge(rows) {
     r.ratio = r.mlrMs != null && r.floorMs ? r.mlrMs / r.floorMs : null;
     r.cpuRatio = r.mlrCpuMs != null && r.floorCpuMs ? r.mlrCpuMs / r.floorCpuMs : null;
     const checks = [];
-    if (r.id === 's') {
+    if (r.id === 's' || r.id === 'u') {
       checks.push(...r.serverChecks);
     } else if (r.id === 'f') {
-      checks.push(['< 120 ms', r.mlrMs < 120]);
+      checks.push(r.completion ? ['< 150 ms', r.mlrMs < 150] : ['< 120 ms', r.mlrMs < 120]);
     } else if (r.id === 'e') {
       if (r.points >= HISTORY_POINTS) {
         checks.push(['< 1.5 s', r.mlrMs < 1500]);
@@ -828,7 +985,7 @@ function renderTable(rows) {
     r.id,
     r.label,
     r.store,
-    ran(r) ? fmtMs(r.mlrMs) : r.status === 'n/a' ? 'n/a' : 'error',
+    ran(r) ? fmtMs(r.mlrMs) : r.value ?? (r.status === 'n/a' ? 'n/a' : 'error'),
     ran(r) ? `${fmtMs(r.minMs)}–${fmtMs(r.maxMs)}` : '',
     r.floorMs != null && ran(r) ? `${fmtMs(r.floorMs)}${r.floorLabel ? ` (${r.floorLabel})` : r.floorFiles ? ` (${r.floorFiles.toLocaleString('en-US')} file${r.floorFiles === 1 ? '' : 's'})` : ''}` : '',
     r.ratio != null ? `${r.ratio.toFixed(2)}×` : '',
@@ -874,6 +1031,7 @@ async function main() {
     if (want('e')) rows.push(...(await benchHistory(ctx)));
     if (want('f')) rows.push(...(await benchWrites(ctx)));
     if (want('s')) rows.push(...(await benchServer(ctx)));
+    if (want('u')) rows.push(...(await benchUi(ctx)));
     judge(rows);
     const report = [...machineLines(ctx), '', renderTable(rows), ''].join('\n');
     process.stdout.write(`\n${report}`);

@@ -4,7 +4,7 @@
 // then answers lines on stdin: "reset" (clear the delay histogram), "stats" (one JSON line:
 // max and p99 event-loop delay in ms, current and peak RSS in KiB). Exits on "exit".
 //
-// Usage: node bench/server-child.mjs <store root> [--artifacts DIR]
+// Usage: node bench/server-child.mjs <store root> [--ui]
 
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -18,7 +18,14 @@ const [{ startServer }, { openBackend }, { resolveTrackingUri }] = await Promise
 const root = path.resolve(process.argv[2]);
 const loc = resolveTrackingUri(root, {}, path.dirname(root));
 const backend = await openBackend({ ...loc, artifactRoot: 'mlflow-artifacts:/' }, { cwd: path.dirname(root), longLived: true });
-const server = await startServer({ backend, host: '127.0.0.1', port: 0, artifactsDestination: path.join(path.dirname(root), 'mlartifacts') });
+// --ui: as `mlr ui` starts: the viewer's page, after reading the run lists (warmUp)
+let ui;
+if (process.argv.includes('--ui')) {
+  const { defaultUiDir, loadUiAssets, warmUp } = await dist('server/ui.js');
+  ui = loadUiAssets(defaultUiDir());
+  await warmUp(backend);
+}
+const server = await startServer({ backend, host: '127.0.0.1', port: 0, artifactsDestination: path.join(path.dirname(root), 'mlartifacts'), ui });
 const h = monitorEventLoopDelay({ resolution: 5 });
 h.enable();
 process.stdout.write(`${server.url}\n`);

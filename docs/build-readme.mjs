@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['overview.md', 'search.md', 'charts.md', 'writes.md', 'models.md', 'server.md', 'doctor.md', 'performance.md', 'development.md'];
+const SECTIONS = ['overview.md', 'search.md', 'terminal.md', 'charts.md', 'writes.md', 'models.md', 'server.md', 'ui.md', 'remote.md', 'doctor.md', 'performance.md', 'development.md'];
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 function anchorer() {
@@ -37,7 +37,8 @@ function contents(text) {
   return lines.join('\n') + '\n';
 }
 
-const parts = SECTIONS.filter((f) => fs.existsSync(path.join(here, f))).map((f) => fs.readFileSync(path.join(here, f), 'utf8').replace(/\s+$/, '') + '\n');
+// images are linked from docs/ (img/…); the README sits one folder up
+const parts = SECTIONS.filter((f) => fs.existsSync(path.join(here, f))).map((f) => fs.readFileSync(path.join(here, f), 'utf8').replace(/\s+$/, '').replace(/\]\(img\//g, '](docs/img/') + '\n');
 let text = parts.join('\n');
 // the contents go before the first `##` heading (the end of the introduction)
 const first = text.search(/^## /m);

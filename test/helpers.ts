@@ -89,14 +89,19 @@ export interface MlrOptions {
   input?: string;
 }
 
+/** Variables of the machine that change what mlr prints: colour, layout, pager, config. */
+const LEAKY = new Set(['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR_FORCE', 'MLR_FORCE_TTY', 'COLUMNS', 'LINES', 'TERM', 'PAGER', 'MLR_PAGER', 'LESS', 'XDG_CONFIG_HOME']);
+
 /** The environment `mlr` sees: this one without store variables or colour/terminal overrides, and a pinned clock, plus `extra`. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith('MLFLOW_') || k === 'NO_COLOR' || k === 'FORCE_COLOR' || k === 'MLR_FORCE_TTY' || k === 'COLUMNS') continue;
+    if (v === undefined || k.startsWith('MLFLOW_') || LEAKY.has(k)) continue;
     env[k] = v;
   }
   env['MLR_NOW'] = '1795400000000';
+  // no user mlr.config.json (~/.config/mlr/) reaches a test
+  env['XDG_CONFIG_HOME'] = '/nonexistent/mlr-test-config';
   return Object.assign(env, extra);
 }
 
@@ -137,6 +142,37 @@ export function runMlr(args: string[], env: Record<string, string>, opts: { cwd?
       signals: new EventEmitter(),
       inheritable: false,
     });
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  };
+  const r = queue.then(run, run);
+  queue = r.catch(() => undefined);
+  return r;
+}
+
+/**
+ * Run the CLI in-process with stdout and stderr that say they are a terminal of 120 columns
+ * and `rows` rows (as a real one does: colour, the pager), unlike MLR_FORCE_TTY's layout only.
+ */
+export function onTerminal(args: string[], env: Record<string, string> = {}, rows = 40, cwd = REPO): Promise<CliResult> {
+  const capture = (): Writable & { isTTY: boolean; columns: number; rows: number; text(): string } => {
+    const chunks: Buffer[] = [];
+    const w = new Writable({
+      highWaterMark: 1 << 30,
+      write(c: Buffer, _e, done) {
+        chunks.push(c);
+        done();
+      },
+    }) as Writable & { isTTY: boolean; columns: number; rows: number; text(): string };
+    w.isTTY = true;
+    w.columns = 120;
+    w.rows = rows;
+    w.text = () => Buffer.concat(chunks).toString('utf8');
+    return w;
+  };
+  const run = async (): Promise<CliResult> => {
+    const stdout = capture();
+    const stderr = capture();
+    const code = await runCli({ argv: args, env: cleanEnv(env), cwd, stdin: Readable.from([]), stdout, stderr, signals: new EventEmitter(), inheritable: false });
     return { code, stdout: stdout.text(), stderr: stderr.text() };
   };
   const r = queue.then(run, run);

@@ -5,7 +5,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { ChartOptions } from '../render/chart.js';
-import type { TrackingReader } from '../store/backend.js';
+import type { RunEntry, TrackingReader } from '../store/backend.js';
 import { createContext, type Context } from './context.js';
 import { choice, collect, maxResults, parseView, positiveInt } from './options.js';
 
@@ -56,7 +56,7 @@ export function registerCharts(program: Command): void {
   program
     .command('plot')
     .description('chart metric histories of runs in the terminal (one line per run and metric)')
-    .argument('[runs...]', 'run ids or unique prefixes (or choose runs with -e / --filter / --order-by / --max-results)')
+    .argument('[runs...]', 'run ids, unique prefixes, unique run names or latest~N (or choose runs with -e / --filter / --order-by / --max-results)')
     .option('-m, --metric <key>', 'metric to plot (repeatable, or comma-separated)', collect)
     .option('-e, --experiment <id-or-name>', 'choose runs from this experiment (repeatable)', collect)
     .option('--view <view>', 'runs to choose from: active, deleted or all', parseView, 'active')
@@ -83,23 +83,35 @@ export function registerCharts(program: Command): void {
       const plot = await import('../commands/plot.js');
       const store = await ctx.reader();
       if (opts.follow && opts.format !== 'chart') throw new UsageError('--follow redraws a chart; it cannot be used with --format json or csv');
-      const { runs, total } = await plot.selectPlotRuns(store, {
-        ids,
+      const selection = {
+        ids: await Promise.all(ids.map((id) => ctx.runId(id))),
         experiments: opts.experiment,
         view: opts.view,
         orderBy: opts.orderBy,
         maxResults: opts.maxResults,
         filter: opts.filter,
         envRunId: ctx.env['MLFLOW_RUN_ID'],
-      });
-      if (ids.length === 0 && opts.maxResults === undefined && total > runs.length) {
-        ctx.warn(`plotting the first ${runs.length} of ${total} runs; use --max-results to change`);
-      }
-      if (runs.length === 0) throw new UsageError('no runs to plot: the query chose none');
+      };
       const metrics = plot.parseMetricKeys(opts.metric);
-      const { targets, missing } = plot.resolveTargets(store, runs, metrics, opts.follow);
-      if (targets.length === 0) throw new NotFoundError(`nothing to plot: ${missing.join('; ')}`, 'plot-nothing');
-      for (const m of missing) ctx.warn(m);
+      const byQuery = ids.length === 0 && (opts.experiment !== undefined || opts.orderBy !== undefined || opts.maxResults !== undefined || opts.filter !== undefined);
+      let targets: import('../commands/plot.js').PlotTarget[];
+      let runs: RunEntry[];
+      if (opts.follow && byQuery) {
+        // followed by a query: runs without the metric take no slot, and new runs join (issue 11 #9)
+        targets = await plot.selectQueryTargets(store, selection, metrics);
+        runs = [...new Set(targets.map((t) => t.run))];
+      } else {
+        const sel = await plot.selectPlotRuns(store, selection);
+        runs = sel.runs;
+        if (ids.length === 0 && opts.maxResults === undefined && sel.total > runs.length) {
+          ctx.warn(`plotting the first ${runs.length} of ${sel.total} runs; use --max-results to change`);
+        }
+        if (runs.length === 0) throw new UsageError('no runs to plot: the query chose none');
+        const r = plot.resolveTargets(store, runs, metrics, opts.follow);
+        if (r.targets.length === 0) throw new NotFoundError(`nothing to plot: ${r.missing.join('; ')}`, 'plot-nothing');
+        for (const m of r.missing) ctx.warn(m);
+        targets = r.targets;
+      }
       if (opts.format !== 'chart') {
         for await (const chunk of plot.renderSeriesData(store, targets, { since: opts.since, smooth: opts.smooth }, opts.format)) await ctx.out(chunk);
         ctx.flushProblems();
@@ -118,7 +130,16 @@ export function registerCharts(program: Command): void {
       };
       const { renderChart } = await import('../render/chart.js');
       if (opts.follow) {
-        await followPlot(ctx, store, targets, seriesOptions, chartOptions);
+        const watch = {
+          stopWhenEnded: !byQuery,
+          refresh: () =>
+            freshReader(ctx, async (r) =>
+              byQuery
+                ? plot.selectQueryTargets(r, selection, metrics)
+                : plot.resolveTargets(r, await Promise.all(runs.map((x) => r.findRun(x.info.run_id))), metrics, true).targets,
+            ),
+        };
+        await followPlot(ctx, store, targets, seriesOptions, chartOptions, watch, metrics);
         return;
       }
       const series = await plot.buildChartSeries(store, targets, seriesOptions);
@@ -129,10 +150,25 @@ export function registerCharts(program: Command): void {
     });
 }
 
+/** `fn` on a reader opened afresh (run records as they are now, not as first read), closed after. */
+async function freshReader<T>(ctx: Context, fn: (r: TrackingReader) => Promise<T>): Promise<T> {
+  // a backend the caller injected (tests) is the store itself: nothing cached to refresh
+  if (ctx.io.openBackend) return fn(await ctx.reader());
+  const { openBackend } = await import('../store/open.js');
+  const b = await openBackend(ctx.location(), { cwd: ctx.cwd, warn: () => {}, truncate: true });
+  try {
+    return await fn(await b.reader());
+  } finally {
+    await b.close();
+  }
+}
+
 /**
- * Draws the chart, then polls the metric files twice a second and redraws when lines were
- * appended, until SIGINT/SIGTERM. On a TTY the chart is redrawn in place; piped, each new
- * chart is printed after the previous one.
+ * Says how to stop, then draws the chart and polls the metric files twice a second, redrawing
+ * when lines were appended or (with a query) runs joined, until SIGINT/SIGTERM — or, for runs
+ * named by id, until every one that was RUNNING has ended: then the last frame stays and
+ * stderr says "run … FINISHED". On a TTY the chart is redrawn in place; piped, each new chart
+ * is printed after the previous one.
  */
 async function followPlot(
   ctx: Context,
@@ -140,24 +176,35 @@ async function followPlot(
   targets: import('../commands/plot.js').PlotTarget[],
   seriesOptions: import('../commands/plot.js').SeriesOptions,
   chartOptions: ChartOptions,
+  watch: import('../commands/plot.js').FollowWatch,
+  metrics: readonly string[],
 ): Promise<void> {
-  const { followSeries } = await import('../commands/plot.js');
+  const { followSeries, plotTitle } = await import('../commands/plot.js');
   const { renderChart } = await import('../render/chart.js');
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   ctx.io.signals.on('SIGINT', onSignal);
   ctx.io.signals.on('SIGTERM', onSignal);
+  // before the first frame: a line printed after it would sit between the chart and the
+  // cursor, and each redraw would climb one line short (the title twice, the hint erased)
+  ctx.note(
+    targets.length === 0
+      ? `no run has ${metrics.map((m) => `'${m}'`).join(' or ')} yet; waiting for one (Ctrl-C to stop)`
+      : 'following the metric files; Ctrl-C to stop',
+  );
   let lastLines = 0;
-  let first = true;
   try {
-    for await (const series of followSeries(store, targets, seriesOptions, stop.signal)) {
+    for await (const frame of followSeries(store, targets, seriesOptions, stop.signal, 500, watch)) {
       ctx.flushProblems();
-      const text = renderChart(series, chartOptions);
-      const clear = ctx.mode.tty && lastLines > 0 ? `\x1b[${lastLines}A\r\x1b[J` : lastLines > 0 ? '\n' : '';
-      lastLines = text.split('\n').length;
-      await ctx.out(clear + text + '\n');
-      if (first) ctx.note('following the metric files; Ctrl-C to stop');
-      first = false;
+      if (frame.series.length > 0) {
+        const text = renderChart(frame.series, { ...chartOptions, title: plotTitle(frame.runs, metrics) });
+        const clear = ctx.mode.tty && lastLines > 0 ? `\x1b[${lastLines}A\r\x1b[J` : lastLines > 0 ? '\n' : '';
+        lastLines = text.split('\n').length;
+        await ctx.out(clear + text + '\n');
+      }
+      for (const run of frame.ended ?? []) {
+        ctx.note(`run ${run.info.run_name ? `${run.info.run_name} (${run.info.run_id.slice(0, 8)})` : run.info.run_id.slice(0, 8)} ${run.info.status}; stopped following`);
+      }
     }
   } finally {
     ctx.io.signals.off('SIGINT', onSignal);

@@ -2,6 +2,7 @@
  * What every command action gets: the resolved store, the output mode, and writers for
  * stdout (data) and stderr (warnings). Built once per invocation from global options.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { decideOutputMode, type OutputMode } from '../render/output.js';
 import { UsageError } from '../errors.js';
@@ -9,6 +10,9 @@ import type { ArtifactRepository, Backend, ModelRegistry, TrackingReader, Tracki
 import { escapeControls } from '../render/format.js';
 import { resolveTrackingUri, type StoreLocation } from '../store/root.js';
 import type { Problem } from '../store/types.js';
+import type { RunRefScope } from '../commands/run-ref.js';
+import { loadConfig, type MlrConfig } from './config.js';
+import { PagedOutput, pagerCommand } from './pager.js';
 import type { CliIO } from './io.js';
 import { colorFlag, invocationOf } from './main.js';
 
@@ -18,6 +22,8 @@ export interface GlobalOptions {
   color?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  /** false with --no-pager (commander's negatable option) */
+  pager?: boolean;
 }
 
 export interface Context {
@@ -53,6 +59,18 @@ export interface Context {
   note(message: string): void;
   /** the exit code the invocation ends with (when the command itself succeeds) */
   setExitCode(code: number): void;
+  /**
+   * The run id a reference names: ids and id prefixes as given (no store read), else a
+   * unique run name or `latest~N` in `scope` (src/commands/run-ref.ts).
+   */
+  runId(ref: string, scope?: RunRefScope): Promise<string>;
+  /** mlr.config.json as in force here (project's over user's); read once, on first use */
+  config(): MlrConfig;
+  /**
+   * Let this command's output go through the pager when it is taller than the terminal
+   * (a real one only; see pager.ts). Commands with bounded, read-only output call it first.
+   */
+  page(): void;
 }
 
 /** Global options of the invocation, wherever on the command line they were given. */
@@ -73,6 +91,8 @@ export function createContext(cmd: Command): Context {
     colorFlag: colorFlag(io.argv),
   });
   let loc: StoreLocation | undefined;
+  let config: MlrConfig | undefined;
+  let paged: PagedOutput | undefined;
   let backend: Promise<Backend> | undefined;
   let reader: TrackingReader | undefined;
   const printed = new Set<string>();
@@ -89,15 +109,23 @@ export function createContext(cmd: Command): Context {
     globals,
     mode,
     location() {
-      loc ??= resolveTrackingUri(globals.trackingUri ?? globals.store, env, cwd);
+      if (loc) return loc;
+      const flag = globals.trackingUri ?? globals.store;
+      // flags, then MLFLOW_TRACKING_URI, then mlr.config.json (relative to its folder), then ./mlruns
+      const fromConfig = !flag && !env['MLFLOW_TRACKING_URI'] ? ctx.config().store : undefined;
+      loc = fromConfig ? resolveTrackingUri(fromConfig.value, {}, path.dirname(fromConfig.file)) : resolveTrackingUri(flag, env, cwd);
       return loc;
+    },
+    config() {
+      config ??= loadConfig(cwd, env);
+      return config;
     },
     backend() {
       backend ??= (async () => {
         if (io.openBackend) return io.openBackend(ctx.location());
         const { openBackend } = await import('../store/open.js');
         const truncate = !/^(false|0)$/i.test(env['MLFLOW_TRUNCATE_LONG_VALUES'] ?? 'true');
-        const b = await openBackend(ctx.location(), { cwd, warn: (m) => ctx.warn(m), truncate });
+        const b = await openBackend(ctx.location(), { cwd, env, warn: (m) => ctx.warn(m), truncate });
         inv.cleanups.push(() => b.close());
         return b;
       })();
@@ -123,10 +151,29 @@ export function createContext(cmd: Command): Context {
         const is = kind === 'sqlite' ? 'a SQLite database' : kind === 'rest' ? 'a tracking server' : `a ${kind} backend`;
         throw new UsageError(`${what} works on a local file store (mlruns/) only; ${l.uri} is ${is}`, 'needs-file-store');
       }
+      // these commands rewrite, move and delete the store's folders: an experiment or run
+      // folder given as the store would be repaired into nonsense (issue 11 #5)
+      const [{ findMisplacement, showPath }, { FileStore }, { existsSync }] = await Promise.all([
+        import('../store/file/root-check.js'),
+        import('../store/file/store.js'),
+        import('node:fs'),
+      ]);
+      const m = findMisplacement(l.root, showPath(cwd), existsSync(l.root) && FileStore.looksLikeStore(l.root));
+      if (m) throw new UsageError(`${what}: ${m.message}`, 'not-a-store-root');
       return l.root;
+    },
+    page() {
+      if (paged || !io.stdout.isTTY || env['MLR_FORCE_TTY'] === '1') return;
+      const command = pagerCommand(env, globals.pager === false);
+      if (command === undefined) return;
+      const rows = io.stdout.rows ?? Number(env['LINES']);
+      paged = new PagedOutput(io, command, Number.isInteger(rows) && rows > 1 ? rows - 1 : 23);
+      const p = paged;
+      inv.cleanups.unshift(() => p.end());
     },
     out(text: string) {
       if (text.length === 0) return Promise.resolve();
+      if (paged) return paged.write(text);
       return new Promise<void>((resolve) => {
         if (io.stdout.write(text)) resolve();
         else io.stdout.once('drain', () => resolve());
@@ -152,6 +199,12 @@ export function createContext(cmd: Command): Context {
     },
     setExitCode(code: number) {
       inv.exitCode = code;
+    },
+    async runId(ref: string, scope?: RunRefScope) {
+      // an id needs no search: log-metric in a shell loop must not pay for one
+      if (/^[0-9a-f]{6,32}$/.test(ref)) return ref;
+      const { resolveRunRef } = await import('../commands/run-ref.js');
+      return resolveRunRef(await ctx.reader(), ref, scope);
     },
   };
   return ctx;

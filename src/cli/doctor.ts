@@ -9,7 +9,7 @@ import type { OutStream } from './io.js';
 import { createContext } from './context.js';
 import { choice } from './options.js';
 
-const FORMATS = ['table', 'json', 'tsv'] as const;
+const FORMATS = ['table', 'json', 'tsv', 'md'] as const;
 
 interface DoctorOptions {
   fix?: boolean;
@@ -32,6 +32,7 @@ export function registerDoctor(program: Command): void {
     )
     .action(async (opts: DoctorOptions, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       if (opts.undo !== undefined && (opts.fix || opts.backupDir !== undefined)) {
         throw new UsageError('--undo cannot be combined with --fix or --backup-dir');
       }
@@ -59,7 +60,7 @@ export function registerDoctor(program: Command): void {
         // people read paths relative to where they are; JSON keeps them absolute
         const human = { ...data, store: shown(root, ctx.cwd) };
         await ctx.out(render.renderReport(opts.format === 'json' ? data : human, opts.format, ctx.mode));
-        if (!quiet && opts.format !== 'json' && !ctx.mode.tty) ctx.note(`${render.summaryLine(human)}`);
+        if (!quiet && opts.format !== 'json' && opts.format !== 'md' && !ctx.mode.tty) ctx.note(`${render.summaryLine(human)}`);
         if (data.findings.some((f) => f.severity !== 'info')) ctx.setExitCode(3);
         return;
       }

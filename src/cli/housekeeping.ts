@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { createContext, type Context } from './context.js';
 import { choice, collect } from './options.js';
+import { UsageError } from '../errors.js';
 
 const FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
 
@@ -24,16 +25,17 @@ export function registerHousekeeping(program: Command): void {
     .command('mv')
     .alias('move')
     .description('move runs to another experiment: folder, experiment_id, artifact URI (when inside the store) and dataset records, atomically per run')
-    .argument('<run...>', 'run ids or unique prefixes')
+    .argument('<run...>', 'run ids, unique prefixes, unique run names or latest~N')
     .requiredOption('--to <experiment>', 'target experiment id or name (must be active)')
-    .option('-n, --dry-run', 'show what would move and change nothing')
+    .option('--dry-run', 'show what would move and change nothing')
     .option('--format <format>', 'table or json', choice(['table', 'json'] as const), 'table')
     .addHelpText('after', '\nExamples:\n  mlr runs mv 0fcd845b 7d5ddb0d --to sweep-2\n  mlr runs ls -e scratch --format ids | xargs mlr runs mv --to archive')
     .action(async (refs: string[], opts: { to: string; dryRun?: boolean; format: 'table' | 'json' }, cmd: Command) => {
       const ctx = createContext(cmd);
       const { moveRuns } = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
-      const m = await moveRuns(await fileCtx(ctx, 'mlr runs mv'), refs, opts.to, { dryRun: opts.dryRun });
+      const ids = await Promise.all(refs.map((ref) => ctx.runId(ref)));
+      const m = await moveRuns(await fileCtx(ctx, 'mlr runs mv'), ids, opts.to, { dryRun: opts.dryRun });
       for (const s of m.skipped) ctx.warn(`run ${s.info.run_id} is already in experiment ${s.exp.experiment.experiment_id}; skipped`);
       for (const p of m.plans) for (const w of p.warnings) ctx.warn(`run ${p.run.info.run_id}: ${w}`);
       if (opts.dryRun) {
@@ -57,6 +59,7 @@ export function registerHousekeeping(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr trash ls')
     .action(async (opts: { format: (typeof FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { listTrash } = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
       const { items, problems } = await listTrash(await fileCtx(ctx, 'mlr trash'));
@@ -93,7 +96,7 @@ export function registerHousekeeping(program: Command): void {
     .command('gc')
     .description("permanently delete deleted runs and experiments, as mlflow gc; without --yes, list what would be deleted and delete nothing")
     .option('--older-than <age>', "only what was deleted at least this long ago: 30d, 12h, 1d6h30m, 90s")
-    .option('--experiment <id-or-name>', 'only this deleted experiment (repeatable; comma lists accepted)', collect)
+    .option('-e, --experiment <id-or-name>', 'only this deleted experiment (repeatable; comma lists accepted)', collect)
     .option('--run <id>', 'only this deleted run (repeatable; comma lists accepted)', collect)
     .option('-y, --yes', 'really delete')
     .option('--format <format>', `output format: ${FORMATS.join('|')}`, choice(FORMATS), 'table')
@@ -102,13 +105,23 @@ export function registerHousekeeping(program: Command): void {
       const ctx = createContext(cmd);
       const gc = await import('../commands/housekeeping.js');
       const r = await import('../render/housekeeping.js');
-      const split = (l: string[] | undefined): string[] | undefined => l?.flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+      const split = (flag: string, l: string[] | undefined): string[] | undefined => {
+        if (l === undefined) return undefined;
+        const items = l.flatMap((x) => x.split(',')).map((x) => x.trim());
+        // an empty selector is a script's unset variable (`--run "$RUN"`): purging everything
+        // instead would be the worst reading of it (issue 11 #24)
+        if (items.some((x) => x === '')) {
+          const given = l.map((x) => `'${x}'`).join(', ');
+          throw new UsageError(`${flag} ${given} names no ${flag === '--run' ? 'run' : 'experiment'}: an empty or blank selector is refused (is a variable unset?)`, 'empty-selector');
+        }
+        return items;
+      };
       const where = await fileCtx(ctx, 'mlr gc');
       const { plan, problems } = await gc.planGarbageCollection(where, {
         olderThanMs: opts.olderThan !== undefined ? await gc.parseAge(opts.olderThan) : undefined,
         olderThanText: opts.olderThan,
-        experiments: split(opts.experiment),
-        runs: split(opts.run),
+        experiments: split('--experiment', opts.experiment),
+        runs: split('--run', opts.run),
         now: ctx.mode.now,
       });
       ctx.flushProblems(problems);

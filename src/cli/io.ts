@@ -8,7 +8,7 @@ import type { Backend } from '../store/backend.js';
 import type { StoreLocation } from '../store/root.js';
 
 /** A writable stream with what a terminal adds (both optional: absent means "not a TTY"). */
-export type OutStream = Writable & { isTTY?: boolean; columns?: number };
+export type OutStream = Writable & { isTTY?: boolean; columns?: number; rows?: number };
 
 export type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 

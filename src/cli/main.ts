@@ -39,6 +39,23 @@ export function colorFlag(argv: readonly string[]): boolean | undefined {
   return v;
 }
 
+/** Flags other CLIs have, and what mlr calls them (issue 11: a guess gets a pointer, not only "unknown"). */
+const OPTION_HINTS: Record<string, string> = {
+  '--json': '--format json',
+  '--csv': '--format csv',
+  '--sort-by': '--order-by',
+  '--sort': '--order-by',
+  '--limit': '--max-results',
+};
+
+/** commander's "unknown option 'x'" message, with "did you mean" for the flags of OPTION_HINTS. */
+export function hintOptions(message: string): string {
+  const m = /^mlr: unknown option '([^']+)'\n/.exec(message);
+  const hint = m ? OPTION_HINTS[m[1]!.split('=')[0]!] : undefined;
+  if (!m || hint === undefined || message.includes('Did you mean')) return message;
+  return message.replace(/\n/, `\n(Did you mean ${hint}?)\n`);
+}
+
 /** Run `mlr <io.argv>`; resolves to the exit code (never rejects, never exits the process). */
 export async function runCli(io: CliIO): Promise<number> {
   const write = (s: string): void => {
@@ -55,7 +72,7 @@ export async function runCli(io: CliIO): Promise<number> {
       io.stdout.write(s);
     },
     writeErr: write,
-    outputError: (str: string, w: (s: string) => void) => w(str.replace(/^error: /, 'mlr: ')),
+    outputError: (str: string, w: (s: string) => void) => w(hintOptions(str.replace(/^error: /, 'mlr: '))),
     getOutHelpWidth: () => io.stdout.columns ?? 80,
     getErrHelpWidth: () => io.stderr.columns ?? 80,
   };

@@ -52,6 +52,7 @@ export function registerModels(program: Command): void {
     )
     .action(async (opts: { filter?: string; logged?: boolean; experiment?: string[]; all?: boolean; format: Format }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const m = await import('../commands/models.js');
       const r = await import('../render/models.js');
       if (opts.logged) {
@@ -95,6 +96,7 @@ export function registerModels(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr models versions resnet-classifier --format tsv | cut -f2,3,6')
     .action(async (name: string, opts: { deleted?: boolean; format: Format }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const m = await import('../commands/models.js');
       const r = await import('../render/models.js');
       const view = await m.describeModel(await modelsContext(ctx), name, opts.deleted);
@@ -123,7 +125,7 @@ export function registerModels(program: Command): void {
   models
     .command('register')
     .description("register a run's logged model as a new version (creating the model if needed), as mlflow.register_model; prints the version")
-    .argument('<run>', 'run id or unique prefix')
+    .argument('<run>', 'run id, unique prefix, unique run name or latest~N')
     .argument('<artifact-path>', "the model's folder inside the run's artifacts, e.g. model")
     .requiredOption('-n, --name <name>', 'registered model name')
     .option('--description <text>', 'version description')
@@ -135,7 +137,7 @@ export function registerModels(program: Command): void {
       const tags = parseTags(opts.tag);
       const { registerModelVersion } = await import('../commands/models.js');
       const r = await registerModelVersion(await modelsContext(ctx), {
-        run,
+        run: await ctx.runId(run),
         artifactPath,
         name: opts.name,
         description: opts.description,

@@ -18,10 +18,15 @@ export function parseView(v: string): ViewType {
   return r;
 }
 
+/** Spellings of a format that mean the same (issue 11: `--format id` and `ids` both work wherever one does). */
+const FORMAT_ALIASES: Record<string, readonly string[]> = { id: ['ids'], ids: ['id'], md: ['markdown'] };
+
 export function choice<T extends string>(values: readonly T[]) {
   return (v: string): T => {
-    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`use one of ${values.join(', ')}.`);
-    return v as T;
+    if ((values as readonly string[]).includes(v)) return v as T;
+    const alias = values.find((x) => FORMAT_ALIASES[x]?.includes(v));
+    if (alias !== undefined) return alias;
+    throw new InvalidArgumentError(`use one of ${values.join(', ')}.`);
   };
 }
 

@@ -7,8 +7,9 @@ import { createContext } from './context.js';
 import { choice, collect, maxResults, parseView, precisionInt } from './options.js';
 
 const LIST_FORMATS = ['table', 'json', 'csv', 'tsv'] as const;
-const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'ids'] as const;
-const DIFF_FORMATS = ['table', 'json', 'tsv'] as const;
+const EXPERIMENT_FORMATS = ['table', 'json', 'csv', 'tsv', 'md'] as const;
+const RUN_FORMATS = ['table', 'json', 'csv', 'tsv', 'md', 'ids'] as const;
+const DIFF_FORMATS = ['table', 'json', 'tsv', 'md'] as const;
 
 export function registerRead(program: Command): void {
   const experiments = program.command('experiments').alias('exp').description('list and inspect experiments');
@@ -18,10 +19,11 @@ export function registerRead(program: Command): void {
     .alias('list')
     .description('list experiments (MLflow order: newest first)')
     .option('--view <view>', 'active, deleted or all', parseView, 'active')
-    .option('--format <format>', `output format: ${LIST_FORMATS.join('|')}`, choice(LIST_FORMATS), 'table')
+    .option('--format <format>', `output format: ${EXPERIMENT_FORMATS.join('|')} (md: a Markdown table)`, choice(EXPERIMENT_FORMATS), 'table')
     .addHelpText('after', '\nExamples:\n  mlr experiments ls\n  mlr experiments ls --view all --format json')
-    .action(async (opts: { view: 'active' | 'deleted' | 'all'; format: (typeof LIST_FORMATS)[number] }, cmd: Command) => {
+    .action(async (opts: { view: 'active' | 'deleted' | 'all'; format: (typeof EXPERIMENT_FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { listExperiments } = await import('../commands/experiments.js');
       const { renderExperiments } = await import('../render/views.js');
       const entries = await listExperiments(await ctx.reader(), opts.view);
@@ -37,6 +39,7 @@ export function registerRead(program: Command): void {
     .addHelpText('after', '\nExample:\n  mlr experiments describe sweep --format json')
     .action(async (idOrName: string, opts: { format: 'json' | 'table' }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { describeExperiment } = await import('../commands/experiments.js');
       const { renderExperimentDescription } = await import('../render/views.js');
       const d = await describeExperiment(await ctx.reader(), await ctx.registry(), idOrName);
@@ -100,6 +103,7 @@ export function registerRead(program: Command): void {
         cmd: Command,
       ) => {
         const ctx = createContext(cmd);
+        ctx.page();
         const { listRuns } = await import('../commands/runs.js');
         const aligned = ctx.mode.tty && opts.format === 'table';
         const listing = await listRuns(() => ctx.reader(), {
@@ -108,7 +112,7 @@ export function registerRead(program: Command): void {
           filter: opts.filter,
           orderBy: opts.orderBy,
           maxResults: opts.maxResults,
-          columns: opts.columns?.split(','),
+          columns: opts.columns?.split(',') ?? ctx.config().columns?.value,
           spark: opts.spark,
           onlyChanged: opts.onlyChanged,
           keep: opts.keep,
@@ -117,6 +121,9 @@ export function registerRead(program: Command): void {
           output: opts.format === 'ids' ? 'ids' : opts.format === 'json' ? 'json' : aligned ? 'aligned-table' : 'table',
         });
         ctx.flushProblems();
+        const shown = listing.kind === 'ids' ? listing.ids.length : listing.kind === 'json' ? listing.runs.length : listing.table.rows.length;
+        // an empty table on a terminal looks like a broken command; a pipe gets only the data (issue 11)
+        if (shown === 0 && ctx.mode.tty) ctx.note(opts.filter !== undefined ? 'no runs match the filter' : 'no runs match');
         if (listing.kind === 'ids') return ctx.out(listing.ids.map((id) => id + '\n').join(''));
         const views = await import('../render/views.js');
         if (listing.kind === 'json') return ctx.out(views.renderJson(listing.runs.map((r) => views.runJson(r.run, r.problems))));
@@ -129,15 +136,16 @@ export function registerRead(program: Command): void {
     .command('describe')
     .alias('show')
     .description('show one run: info, latest metrics, params, tags, dataset inputs')
-    .argument('<run>', 'run id, or a unique prefix of at least 6 characters')
+    .argument('<run>', 'run id, a unique prefix of at least 6 characters, a unique run name, or latest / latest~N')
     .option('--format <format>', 'json (MLflow REST Run) or table', choice(['json', 'table'] as const), 'table')
     .option('--full', 'on a terminal, show long values whole (they are cut to three lines)')
     .addHelpText('after', '\nExample:\n  mlr runs describe 0fcd845b --format json | jq .data.metrics')
     .action(async (id: string, opts: { format: 'json' | 'table'; full?: boolean }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { describeRun } = await import('../commands/runs.js');
       const { renderJson, renderRunDescription, runJson } = await import('../render/views.js');
-      const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), id);
+      const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), await ctx.runId(id));
       ctx.flushProblems();
       await ctx.out(opts.format === 'json' ? renderJson(runJson(run, run.entry.problems)) : renderRunDescription(run, run.entry.problems, ctx.mode, { full: opts.full }));
     });
@@ -145,16 +153,18 @@ export function registerRead(program: Command): void {
   runs
     .command('diff')
     .description('compare runs side by side: attributes, params, latest metrics (with the change for two runs) and tags')
-    .argument('<runs...>', 'two or more run ids or unique prefixes')
+    .argument('<runs...>', 'two or more runs: ids, unique prefixes, unique names, latest~N')
     .option('--only-changed', 'show only rows whose values differ')
     .option('--precision <n>', 'significant digits for numbers on a terminal', precisionInt)
     .option('--format <format>', `output format: ${DIFF_FORMATS.join('|')} (table is tab-separated when piped)`, choice(DIFF_FORMATS), 'table')
     .addHelpText('after', '\nExamples:\n  mlr runs diff 65035d79 0fcd845b\n  mlr runs diff 65035d79 0fcd845b 43599031 --only-changed --format json')
     .action(async (ids: string[], opts: { onlyChanged?: boolean; precision?: number; format: (typeof DIFF_FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { diffRuns } = await import('../commands/diff.js');
       const { renderDiff } = await import('../render/diff.js');
-      const d = await diffRuns(await ctx.reader(), ids, { onlyChanged: opts.onlyChanged });
+      const refs = await Promise.all(ids.map((id) => ctx.runId(id)));
+      const d = await diffRuns(await ctx.reader(), refs, { onlyChanged: opts.onlyChanged });
       ctx.flushProblems();
       await ctx.out(renderDiff(d, opts.format, ctx.mode, { precision: opts.precision }));
     });
@@ -163,15 +173,16 @@ export function registerRead(program: Command): void {
   metrics
     .command('history')
     .description('every logged value of one metric of a run, in file order (streamed)')
-    .argument('<run>', 'run id or unique prefix')
+    .argument('<run>', 'run id, unique prefix, unique run name or latest~N')
     .argument('<key>', 'metric key')
     .option('--format <format>', `output format: ${LIST_FORMATS.join('|')}`, choice(LIST_FORMATS), 'table')
     .addHelpText('after', '\nExample:\n  mlr metrics history 0fcd845b val_loss --format csv')
     .action(async (id: string, key: string, opts: { format: (typeof LIST_FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
+      ctx.page();
       const { metricHistory } = await import('../commands/runs.js');
       const { renderHistory } = await import('../render/views.js');
-      const { chunks } = await metricHistory(await ctx.reader(), id, key);
+      const { chunks } = await metricHistory(await ctx.reader(), await ctx.runId(id), key);
       for await (const text of renderHistory(chunks, opts.format, ctx.mode)) await ctx.out(text);
       ctx.flushProblems();
     });

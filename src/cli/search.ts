@@ -4,13 +4,14 @@
  */
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import type { MlrConfig } from './config.js';
 import { createContext } from './context.js';
 import { choice, collect, parseView } from './options.js';
 
 const BEST_FORMATS = ['table', 'id', 'json'] as const;
 
 interface BestOptions {
-  metric: string;
+  metric?: string;
   min?: boolean;
   max?: boolean;
   experiment?: string[];
@@ -24,8 +25,8 @@ export function registerSearch(program: Command): void {
   runs
     .command('best')
     .description('the run with the lowest (--min) or highest (--max) latest value of a metric; NaN and missing never win')
-    .requiredOption('--metric <key>', 'metric key, e.g. val_loss')
-    .option('--min', 'lowest value wins')
+    .option('--metric <key>', 'metric key, e.g. val_loss (default: the one metric with a direction in mlr.config.json)')
+    .option('--min', 'lowest value wins (default: the metric\'s direction in mlr.config.json)')
     .option('--max', 'highest value wins')
     .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable; default: all active)', collect)
     .option('--view <view>', 'runs to consider: active, deleted or all', parseView, 'active')
@@ -40,19 +41,18 @@ export function registerSearch(program: Command): void {
         '',
         'Examples:',
         '  mlr runs best -e sweep --metric val_loss --min',
+        '  mlr runs best -e sweep          # with {"metrics": {"val_loss": "min"}} in mlr.config.json',
         "  RUN=$(mlr runs best -e sweep --metric val_acc --max --filter \"params.optimizer = 'adam'\" --format id)",
       ].join('\n'),
     )
     .action(async (opts: BestOptions, cmd: Command) => {
-      if (Boolean(opts.min) === Boolean(opts.max)) {
-        throw new UsageError('runs best needs exactly one of --min or --max (which direction is better)');
-      }
       const ctx = createContext(cmd);
+      const { metric, direction } = bestMetric(opts, ctx.config());
       const { bestRun } = await import('../commands/search.js');
       const store = await ctx.reader();
       const best = await bestRun(store, {
-        metric: opts.metric,
-        direction: opts.min ? 'min' : 'max',
+        metric,
+        direction,
         experiments: opts.experiment,
         view: opts.view,
         filter: opts.filter,
@@ -74,4 +74,23 @@ export function registerSearch(program: Command): void {
       const columns = [...base, ...queryColumns(best.query).filter((c) => !seen.has(c.key))];
       await ctx.out(views.renderRunTable(buildRunTable(store, [best.run], columns), 'table', ctx.mode));
     });
+}
+
+/** The metric and direction of `runs best`: the flags, else mlr.config.json's "metrics". */
+function bestMetric(opts: BestOptions, config: MlrConfig): { metric: string; direction: 'min' | 'max' } {
+  if (opts.min && opts.max) throw new UsageError('runs best needs one of --min or --max, not both');
+  const known = Object.keys(config.metrics);
+  let metric = opts.metric;
+  if (metric === undefined) {
+    if (known.length === 1) metric = known[0]!;
+    else if (known.length === 0) throw new UsageError('runs best needs --metric <key> (or a metric direction in mlr.config.json: {"metrics": {"val_loss": "min"}})', 'best-no-metric');
+    else throw new UsageError(`runs best needs --metric: mlr.config.json gives directions for ${known.join(', ')}`, 'best-no-metric');
+  }
+  if (opts.min || opts.max) return { metric, direction: opts.min ? 'min' : 'max' };
+  const configured = config.metrics[metric.replace(/^metrics\./, '')];
+  if (configured) return { metric, direction: configured.value };
+  throw new UsageError(
+    `runs best needs --min or --max (which direction is better), or "${metric.replace(/^metrics\./, '')}": "min"|"max" under "metrics" in mlr.config.json`,
+    'best-no-direction',
+  );
 }

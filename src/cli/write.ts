@@ -15,6 +15,7 @@ import type { RunFlags } from './run-args.js';
 async function writeContext(ctx: Context): Promise<WriteContext> {
   return {
     writer: await ctx.writer(),
+    resolveRun: (ref) => ctx.runId(ref),
     env: ctx.env,
     cwd: ctx.cwd,
     now: Date.now,
@@ -35,7 +36,8 @@ function group(program: Command, name: string, description: string): Command {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
 }
 
-const RUN_ARG = 'run id or unique prefix (default: $MLFLOW_RUN_ID)';
+const RUN_REF = 'run id, unique prefix, unique run name or latest~N';
+const RUN_ARG = 'run id, unique prefix, unique run name or latest~N (default: $MLFLOW_RUN_ID)';
 
 export function registerWrite(program: Command): void {
   const experiments = group(program, 'experiments', 'list, inspect and change experiments');
@@ -101,7 +103,7 @@ export function registerWrite(program: Command): void {
     .command('create')
     .description('create a run (status RUNNING) and print its id')
     .option('-e, --experiment <id-or-name>', 'experiment (default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else 0)')
-    .option('--name <run-name>', 'run name (default: a random adjective-noun-N)')
+    .option('-n, --name <run-name>', 'run name (default: a random adjective-noun-N)')
     .option('--tag <key=value>', 'run tag (repeatable)', collect)
     .option('--parent <run>', 'parent run (sets mlflow.parentRunId)')
     .option('--start-time <ms>', 'start time in ms since the epoch (default: now)')
@@ -114,7 +116,7 @@ export function registerWrite(program: Command): void {
         ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
         ...(opts.name !== undefined ? { name: opts.name } : {}),
         tags: opts.tag ?? [],
-        ...(opts.parent !== undefined ? { parent: opts.parent } : {}),
+        ...(opts.parent !== undefined ? { parent: await ctx.runId(opts.parent) } : {}),
         ...(opts.startTime !== undefined ? { startTime: opts.startTime } : {}),
       });
       await ctx.out(run.run_id + '\n');
@@ -135,29 +137,32 @@ export function registerWrite(program: Command): void {
   runs
     .command('delete')
     .description("delete a run (MLflow's soft delete: marked deleted, restorable)")
-    .argument('<run>', 'run id or unique prefix')
+    .argument('<run>', RUN_REF)
     .action(async (run: string, _o: unknown, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
-      await w.writer.deleteRun(run);
+      const ctx = createContext(cmd);
+      const w = await writeContext(ctx);
+      await w.writer.deleteRun(await ctx.runId(run));
     });
 
   runs
     .command('restore')
     .description('restore a deleted run')
-    .argument('<run>', 'run id or unique prefix')
+    .argument('<run>', RUN_REF)
     .action(async (run: string, _o: unknown, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
-      await w.writer.restoreRun(run);
+      const ctx = createContext(cmd);
+      const w = await writeContext(ctx);
+      await w.writer.restoreRun(await ctx.runId(run, { view: 'deleted' }));
     });
 
   runs
     .command('rename')
     .description('rename a run')
-    .argument('<run>', 'run id or unique prefix')
+    .argument('<run>', RUN_REF)
     .argument('<name>', 'new run name')
     .action(async (run: string, name: string, _o: unknown, cmd: Command) => {
-      const w = await writeContext(createContext(cmd));
-      await w.writer.renameRun(run, name);
+      const ctx = createContext(cmd);
+      const w = await writeContext(ctx);
+      await w.writer.renameRun(await ctx.runId(run), name);
     });
 
   program
@@ -290,7 +295,7 @@ export function registerWrite(program: Command): void {
     .option('--experiment <id-or-name>', 'an existing experiment (default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else 0)')
     .option('--experiment-name <name>', 'experiment by name, created if missing (as mlflow run)')
     .option('--experiment-id <id>', 'experiment by id')
-    .option('--name <run-name>', 'run name (default: a random adjective-noun-N)')
+    .option('-n, --name <run-name>', 'run name (default: a random adjective-noun-N)')
     .option('--run-name <run-name>', 'the same as --name (as mlflow run)')
     .option('--tag <key=value>', 'run tag (repeatable)', collect)
     .option('--parent <run>', 'parent run (sets mlflow.parentRunId)')
@@ -322,6 +327,7 @@ export function registerWrite(program: Command): void {
       const ctx = createContext(cmd);
       const { runMainOptions } = await import('./run-args.js');
       const opts = runMainOptions(args, ctx.io.argv, flags);
+      if (opts.parent !== undefined) opts.parent = await ctx.runId(opts.parent);
       const w = await writeContext(ctx);
       const { runMain } = await import('../commands/run-main.js');
       const r = await runMain(

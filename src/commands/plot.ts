@@ -10,7 +10,7 @@ import { formatIso, formatNumberFull, jsonNumber } from '../values.js';
 import type { Metric } from '../store/types.js';
 import { int64ToNumber, subInt64 } from '../store/int64.js';
 import { stringifyJson } from '../json.js';
-import type { RunEntry, TrackingReader } from '../store/backend.js';
+import type { MetricTail, RunEntry, TrackingReader } from '../store/backend.js';
 
 export const X_AXES = ['step', 'time', 'relative'] as const;
 export type XAxis = (typeof X_AXES)[number];
@@ -291,9 +291,44 @@ export async function selectPlotRuns(store: TrackingReader, sel: PlotSelection):
 }
 
 /**
+ * The targets a query picks for `plot --follow`: runs that have none of the metrics take no
+ * slot (issue 11 #9), so `--max-results` counts runs that can be drawn.
+ */
+export async function selectQueryTargets(store: TrackingReader, sel: PlotSelection, metrics: readonly string[]): Promise<PlotTarget[]> {
+  const { runs } = await selectPlotRuns(store, { ...sel, ids: [], maxResults: 50000 });
+  const max = sel.maxResults ?? DEFAULT_QUERY_RUNS;
+  const drawn = runs.filter((r) => {
+    const keys = new Set(store.listMetricKeys(r));
+    return metrics.some((m) => keys.has(m));
+  });
+  return resolveTargets(store, drawn.slice(0, max), metrics).targets;
+}
+
+/** How `followSeries` looks at the store again (fresh run records: status, new runs). */
+export interface FollowWatch {
+  /** the targets to draw now, from a fresh read (a query's new runs included) */
+  refresh(): Promise<PlotTarget[]>;
+  /** polls between refreshes (default 4: every 2 s) */
+  every?: number;
+  /** stop once every run that was RUNNING has ended (runs named by id; a query keeps following) */
+  stopWhenEnded: boolean;
+}
+
+/** One frame of `plot --follow`: the chart's data, its runs, and the runs that ended (the last frame). */
+export interface FollowFrame {
+  series: ChartSeries[];
+  runs: RunEntry[];
+  /** set on the last frame: the runs that were RUNNING and have ended, with their final status */
+  ended?: RunEntry[];
+}
+
+const targetKey = (t: PlotTarget): string => `${t.run.info.run_id}\0${t.metric}`;
+
+/**
  * `plot --follow`: the series of every target, first as they are, then again each time new
- * lines arrive (polled every `pollMs`), until `stop` is aborted. Each yielded frame is the
- * whole chart's data; the caller draws it.
+ * lines arrive (polled every `pollMs`) or the targets change, until `stop` is aborted or,
+ * with `watch.stopWhenEnded`, every run that was RUNNING has ended (then a last frame with
+ * `ended`). Each yielded frame is the whole chart's data; the caller draws it.
  */
 export async function* followSeries(
   store: TrackingReader,
@@ -301,29 +336,70 @@ export async function* followSeries(
   options: SeriesOptions,
   stop: AbortSignal,
   pollMs = 500,
-): AsyncGenerator<ChartSeries[]> {
-  const entries = targets.map((t) => ({ series: new TargetSeries(t, options), tail: store.tailMetric(t.run, t.metric) }));
+  watch?: FollowWatch,
+): AsyncGenerator<FollowFrame> {
+  type Entry = { target: PlotTarget; series: TargetSeries; tail: MetricTail };
+  const open = (t: PlotTarget): Entry => ({ target: t, series: new TargetSeries(t, options), tail: store.tailMetric(t.run, t.metric) });
+  let entries: Entry[] = targets.map(open);
+  const running = new Set(targets.filter((t) => t.run.info.status === 'RUNNING').map((t) => t.run.info.run_id));
+  const ended = new Map<string, RunEntry>();
+  const frame = (last = false): FollowFrame => {
+    const runs = [...new Map(entries.map((e) => [e.target.run.info.run_id, e.target.run])).values()];
+    // labels as the current set of runs needs them (a second run turns "loss" into run names)
+    return { series: entries.map((e) => ({ ...e.series.result(), label: e.target.label })), runs, ...(last ? { ended: [...ended.values()] } : {}) };
+  };
   const poll = async (): Promise<number> => {
     let added = 0;
     for (const e of entries) {
       const { reset, lines } = await e.tail.poll();
       if (reset) e.series.reset();
       for (const m of lines) e.series.push(m);
-      added += lines.length;
+      added += lines.length + (reset ? 1 : 0);
     }
     return added;
   };
+  /** true when the set of targets changed */
+  const refresh = async (): Promise<boolean> => {
+    if (!watch) return false;
+    const fresh = await watch.refresh();
+    const old = new Map(entries.map((e) => [targetKey(e.target), e]));
+    let changed = fresh.length !== entries.length;
+    entries = fresh.map((t, i) => {
+      const e = old.get(targetKey(t));
+      if (!e || entries[i] !== e) changed = true;
+      if (!e) {
+        if (t.run.info.status === 'RUNNING') running.add(t.run.info.run_id);
+        return open(t);
+      }
+      if (e.target.label !== t.label) changed = true;
+      e.target = t;
+      return e;
+    });
+    for (const t of fresh) if (running.has(t.run.info.run_id) && t.run.info.status !== 'RUNNING') ended.set(t.run.info.run_id, t.run);
+    return changed;
+  };
   await poll();
-  yield entries.map((e) => e.series.result());
-  while (!stop.aborted) {
+  yield frame();
+  for (let n = 1; !stop.aborted; n++) {
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, pollMs);
-      stop.addEventListener('abort', () => {
+      // one listener at a time: a listener per poll would pile up on the signal
+      const done = (): void => {
         clearTimeout(t);
+        stop.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const t = setTimeout(done, pollMs);
+      stop.addEventListener('abort', done, { once: true });
     });
     if (stop.aborted) return;
-    if ((await poll()) > 0) yield entries.map((e) => e.series.result());
+    const changed = watch && n % (watch.every ?? 4) === 0 ? await refresh() : false;
+    const added = await poll();
+    if (watch?.stopWhenEnded && running.size > 0 && [...running].every((id) => ended.has(id))) {
+      // one more read: the last lines a run logs just before it ends
+      await poll();
+      yield frame(true);
+      return;
+    }
+    if (added > 0 || changed) yield frame();
   }
 }

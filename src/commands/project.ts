@@ -18,6 +18,9 @@ export interface LoadedProject {
   notes: string[];
 }
 
+/** Subcommands of `mlr runs`, which `mlr run <word>` most likely meant when <word> is not a folder. */
+const RUNS_SUBCOMMANDS = new Set(['ls', 'list', 'describe', 'show', 'diff', 'best', 'create', 'end', 'delete', 'restore', 'rename', 'mv', 'move']);
+
 /**
  * The folder `given` (a path or file: URI, relative to `cwd`) as a project: its MLproject
  * file parsed (a folder without one is a project whose entry points are its .py/.sh files).
@@ -35,6 +38,10 @@ export function loadProject(given: string, cwd: string): LoadedProject {
     isDir = statSync(dir).isDirectory();
   } catch {
     // not there either: most likely a command given without --
+  }
+  if (!isDir && RUNS_SUBCOMMANDS.has(given)) {
+    // `mlr run ls`: one letter away from `mlr runs ls` (issue 11)
+    throw new UsageError(`'${given}' is not a project folder; did you mean 'mlr runs ${given}'?`, 'run-not-runs');
   }
   if (!isDir) {
     throw new UsageError(`'${given}' is not a project folder; to run a command, put it after --: mlr run [options] -- <command> [args…]`, 'run-needs-dashdash');

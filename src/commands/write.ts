@@ -11,6 +11,8 @@ import { parseJsonExact } from '../json.js';
 /** What the write commands need: the backend's writer, and for some its reader and artifacts. */
 export interface WriteContext {
   writer: TrackingWriter;
+  /** a run reference (id, prefix, name, latest~N) → the run id; ids pass through when absent */
+  resolveRun?: (ref: string) => Promise<string>;
   env: Record<string, string | undefined>;
   cwd: string;
   now: () => number;
@@ -78,11 +80,23 @@ export function experimentsCreate(
 
 // ------------------------------------------------------------------ logging
 
+/** The run id a reference names (names and latest~N need the CLI's resolver). */
+function resolve(ctx: WriteContext, ref: string): Promise<string> {
+  return ctx.resolveRun ? ctx.resolveRun(ref) : Promise.resolve(ref);
+}
+
 /** Split `[run] rest…` where the run is optional: present when there are `full` args. */
-function splitRun(args: string[], full: number, usage: string, env: Record<string, string | undefined>): { run: string; rest: string[] } {
+function splitRun(args: string[], full: number, usage: string, env: Record<string, string | undefined>, plural?: string): { run: string; rest: string[] } {
   if (args.length === full) return { run: runArg(args[0], env), rest: args.slice(1) };
-  if (args.length === full - 1) return { run: runArg(undefined, env), rest: args };
-  throw new UsageError(`expected ${usage}, got ${args.length} argument${args.length === 1 ? '' : 's'}`, 'bad-args');
+  if (args.length === full - 1 && env['MLFLOW_RUN_ID']) return { run: runArg(undefined, env), rest: args };
+  // `log-metric $RUN loss=0.5`: a key=value pair where a key and a value were expected (issue 11 item 15)
+  const pair = plural !== undefined && args.length < full && args.slice(1).some((a) => /^[^=]+=/.test(a));
+  const without = usage.replace(/^\[<run>\] /, '');
+  throw new UsageError(
+    `expected <run> ${without} (or ${without} with MLFLOW_RUN_ID set), got ${args.length} argument${args.length === 1 ? '' : 's'}` +
+      (pair ? `; for key=value pairs use mlr ${plural} <run> <key>=<value>…` : ''),
+    'bad-args',
+  );
 }
 
 /** Split `[run] k=v…`: the run is there when the first argument has no `=`. */
@@ -113,49 +127,49 @@ function metricInput(ctx: WriteContext, key: string, value: string, opts: Metric
 }
 
 /** mlr log-metric [<run>] <key> <value> [--step N] [--timestamp MS] */
-export function logMetric(ctx: WriteContext, args: string[], opts: MetricOptions): Promise<string> {
+export async function logMetric(ctx: WriteContext, args: string[], opts: MetricOptions): Promise<string> {
   refuseStrayOptions(args);
-  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
-  return ctx.writer.logMetrics(run, [metricInput(ctx, rest[0]!, rest[1]!, opts)]);
+  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env, 'log-metrics');
+  return ctx.writer.logMetrics(await resolve(ctx, run), [metricInput(ctx, rest[0]!, rest[1]!, opts)]);
 }
 
 /** mlr log-metrics [<run>] k=v… [--step N] [--timestamp MS] (one timestamp for all) */
-export function logMetrics(ctx: WriteContext, args: string[], opts: MetricOptions): Promise<string> {
+export async function logMetrics(ctx: WriteContext, args: string[], opts: MetricOptions): Promise<string> {
   refuseStrayOptions(args);
   const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
   const ts = opts.timestamp ?? String(ctx.now());
-  return ctx.writer.logMetrics(run, pairs.map((p) => metricInput(ctx, p.key, p.value, { ...opts, timestamp: ts })));
+  return ctx.writer.logMetrics(await resolve(ctx, run), pairs.map((p) => metricInput(ctx, p.key, p.value, { ...opts, timestamp: ts })));
 }
 
 /** mlr log-param [<run>] <key> <value> */
-export function logParam(ctx: WriteContext, args: string[]): Promise<string> {
-  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
-  return ctx.writer.logParams(run, [{ key: rest[0]!, value: rest[1]! }]);
+export async function logParam(ctx: WriteContext, args: string[]): Promise<string> {
+  const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env, 'log-params');
+  return ctx.writer.logParams(await resolve(ctx, run), [{ key: rest[0]!, value: rest[1]! }]);
 }
 
 /** mlr log-params [<run>] k=v… */
-export function logParams(ctx: WriteContext, args: string[]): Promise<string> {
+export async function logParams(ctx: WriteContext, args: string[]): Promise<string> {
   const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
-  return ctx.writer.logParams(run, pairs);
+  return ctx.writer.logParams(await resolve(ctx, run), pairs);
 }
 
 /** mlr set-tag [<run>] <key> <value> */
-export function setTag(ctx: WriteContext, args: string[]): Promise<string> {
+export async function setTag(ctx: WriteContext, args: string[]): Promise<string> {
   const { run, rest } = splitRun(args, 3, '[<run>] <key> <value>', ctx.env);
-  return ctx.writer.setTags(run, [{ key: rest[0]!, value: rest[1]! }]);
+  return ctx.writer.setTags(await resolve(ctx, run), [{ key: rest[0]!, value: rest[1]! }]);
 }
 
 /** mlr delete-tag [<run>] <key> */
-export function deleteTag(ctx: WriteContext, args: string[]): Promise<string> {
+export async function deleteTag(ctx: WriteContext, args: string[]): Promise<string> {
   const { run, rest } = splitRun(args, 2, '[<run>] <key>', ctx.env);
-  return ctx.writer.deleteTag(run, rest[0]!);
+  return ctx.writer.deleteTag(await resolve(ctx, run), rest[0]!);
 }
 
 /** mlr runs end [<run>] */
-export function runsEnd(ctx: WriteContext, run: string | undefined, opts: { status?: string; endTime?: string }): Promise<string> {
+export async function runsEnd(ctx: WriteContext, run: string | undefined, opts: { status?: string; endTime?: string }): Promise<string> {
   const status = parseStatus(opts.status ?? 'FINISHED');
   const endTime = opts.endTime !== undefined ? parseMillis(opts.endTime, 'end time') : undefined;
-  return ctx.writer.endRun(runArg(run, ctx.env), status, endTime);
+  return ctx.writer.endRun(await resolve(ctx, runArg(run, ctx.env)), status, endTime);
 }
 
 function asText(v: unknown, what: string): string {
@@ -222,8 +236,9 @@ export function parseBatch(text: string, now: number): BatchInput & { run_id?: s
 }
 
 /** mlr log-batch [<run>] --file <path|-> (the body's run_id is used when no run is given). */
-export function logBatch(ctx: WriteContext, run: string | undefined, text: string): Promise<string> {
+export async function logBatch(ctx: WriteContext, given: string | undefined, text: string): Promise<string> {
   const batch = parseBatch(text, ctx.now());
+  const run = given === undefined ? undefined : await resolve(ctx, given);
   if (run !== undefined && batch.run_id !== undefined && batch.run_id !== run && !batch.run_id.startsWith(run)) {
     throw new UsageError(`log-batch: the body's run_id ${batch.run_id} is not the run given (${run})`, 'run-mismatch');
   }
@@ -233,7 +248,7 @@ export function logBatch(ctx: WriteContext, run: string | undefined, text: strin
 /** mlr log-artifact [<run>] <path> [--artifact-path dir] */
 export async function logArtifact(ctx: WriteContext, args: string[], opts: { artifactPath?: string }): Promise<{ run_id: string; dest: string; note?: string }> {
   const { run: ref, rest } = splitRun(args, 2, '[<run>] <path>', ctx.env);
-  const run = await (await ctx.reader()).findRun(ref);
+  const run = await (await ctx.reader()).findRun(await resolve(ctx, ref));
   requireActive(run);
   const r = await (await ctx.artifacts()).upload(run, rest[0]!, opts.artifactPath ?? '');
   return { run_id: run.info.run_id, ...r };

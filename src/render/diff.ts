@@ -5,9 +5,9 @@
 import type { DiffRow, DiffValue, RunDiff } from '../commands/diff.js';
 import { formatDuration, formatIso, formatNumberFull, formatNumberShort, jsonNumber } from './format.js';
 import type { OutputMode } from './output.js';
-import { renderAligned, renderJson, renderTsv, type Cell, type Column } from './table.js';
+import { renderAligned, renderJson, renderMarkdown, renderTsv, type Cell, type Column } from './table.js';
 
-export type DiffFormat = 'table' | 'json' | 'tsv';
+export type DiffFormat = 'table' | 'json' | 'tsv' | 'md';
 
 const TIMES = new Set(['start_time', 'end_time']);
 
@@ -66,6 +66,25 @@ export function renderDiff(d: RunDiff, format: DiffFormat, mode: OutputMode, opt
         return out;
       }),
     });
+  }
+  if (format === 'md') {
+    // for a PR comment: run names as headers (ids where names clash), values as a terminal shows them, a * after changed keys
+    const precision = opts.precision ?? 5;
+    const idWidth = shortIdWidth(d.runs.map((r) => r.info.run_id));
+    const names = d.runs.map((r) => r.info.run_name);
+    const headers = ['key', ...d.runs.map((r, i) => (names[i] && names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : r.info.run_id.slice(0, idWidth))), ...(two ? ['Δ'] : [])];
+    const rows = d.rows
+      .map((row) => {
+        const texts = row.values.map((v) => ttyValue(row, v, precision, idWidth));
+        return { row, texts, changed: !row.identity && texts.some((t) => t !== texts[0]) };
+      })
+      .filter((x) => !d.onlyChanged || x.changed || x.row.key === 'run_id')
+      .map((x) => [
+        x.changed ? `${x.row.key} *` : x.row.key,
+        ...x.texts.map((t) => t ?? '-'),
+        ...(two ? [x.row.delta === undefined || x.row.delta === null ? '' : formatDelta(x.row.delta, x.row.values[0] as number, precision)] : []),
+      ]);
+    return renderMarkdown(headers, rows, [false, ...d.runs.map(() => false), ...(two ? [true] : [])]) + '\n`*` marks the rows that differ.\n';
   }
   if (format === 'tsv' || !mode.tty) {
     const headers = ['key', ...d.runs.map((r) => r.info.run_id), ...(two ? ['delta'] : [])];

@@ -4,10 +4,10 @@
  */
 import type { Finding } from '../doctor/types.js';
 import type { OutputMode } from './output.js';
-import { renderJson, renderTsv } from './table.js';
+import { renderJson, renderMarkdown, renderTsv } from './table.js';
 import { escapeControls } from './format.js';
 
-export type DoctorFormat = 'table' | 'json' | 'tsv';
+export type DoctorFormat = 'table' | 'json' | 'tsv' | 'md';
 
 export interface ReportData {
   store: string;
@@ -115,6 +115,10 @@ export function renderReport(d: ReportData, format: DoctorFormat, mode: OutputMo
       findings: d.findings,
     });
   }
+  if (format === 'md') {
+    const summary = summaryLine(d);
+    return d.findings.length ? `${renderMarkdown(TSV_HEADERS, tsvRows(d.findings))}\n${summary}\n` : `${summary}\n`;
+  }
   if (format === 'tsv' || !mode.tty) return renderTsv(TSV_HEADERS, tsvRows(d.findings));
   const table = renderFindingsTable(d.findings, mode);
   return (table ? table + '\n' : '') + wrap(summaryLine(d), mode.width).join('\n') + '\n';
@@ -134,9 +138,9 @@ export function renderFix(d: FixData, format: DoctorFormat, mode: OutputMode): s
       problems: d.findings.filter((f) => f.severity !== 'info').length,
     });
   }
-  if (format === 'tsv' || !mode.tty) {
+  if (format === 'tsv' || format === 'md' || !mode.tty) {
     const rows = [...d.fixed.map((f) => ['fixed', ...tsvRows([f])[0]!]), ...d.findings.map((f) => ['remaining', ...tsvRows([f])[0]!])];
-    return renderTsv(['state', ...TSV_HEADERS], rows);
+    return (format === 'md' ? renderMarkdown : renderTsv)(['state', ...TSV_HEADERS], rows);
   }
   const out: string[] = [];
   if (d.fixed.length === 0) out.push(`Nothing to repair in ${d.store}.`);

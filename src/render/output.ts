@@ -71,11 +71,13 @@ export function decideOutputMode(i: OutputInputs): OutputMode {
   };
 }
 
-/** Whether output is coloured: the flags win, then NO_COLOR, then FORCE_COLOR/CLICOLOR_FORCE, then a real TTY. */
+/** Whether output is coloured: the flags win, then NO_COLOR, then FORCE_COLOR/CLICOLOR_FORCE, then TERM=dumb (off), then a real TTY. */
 export function wantsColor(i: Pick<OutputInputs, 'isTTY' | 'env' | 'colorFlag'>): boolean {
   if (i.colorFlag !== undefined) return i.colorFlag;
   if (i.env['NO_COLOR']) return false;
   if ((i.env['FORCE_COLOR'] && i.env['FORCE_COLOR'] !== '0') || (i.env['CLICOLOR_FORCE'] && i.env['CLICOLOR_FORCE'] !== '0')) return true;
+  // a terminal that cannot show colour says so (as gh and git do)
+  if (i.env['TERM'] === 'dumb') return false;
   return i.isTTY && i.env['MLR_FORCE_TTY'] !== '1';
 }
 

@@ -75,6 +75,23 @@ export function renderTsv(headers: string[], rows: Cell[][]): string {
   return lines.join('\n') + '\n';
 }
 
+/** A Markdown table cell: `\`, `|`, `*`, backticks and `<` escaped, line breaks as `<br>`, control characters written out. */
+export function escapeMarkdown(s: string): string {
+  const t = s.replace(/[\\|*`<]/g, (c) => (c === '<' ? '&lt;' : '\\' + c)).replace(/\r?\n/g, '<br>');
+  return escapeControls(t);
+}
+
+/**
+ * A GitHub-flavoured Markdown table (for PR comments and CI summaries): a header, the
+ * alignment line (`right[i]` right-aligns column i) and one line per row; nothing truncated.
+ */
+export function renderMarkdown(headers: string[], rows: Cell[][], right: readonly boolean[] = []): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  const out = [line(headers.map(escapeMarkdown)), line(headers.map((_, i) => (right[i] ? '---:' : '---')))];
+  for (const r of rows) out.push(line(r.map((c) => escapeMarkdown(cellText(c)))));
+  return out.join('\n') + '\n';
+}
+
 /** RFC 4180 CSV (quotes only where needed), `\n` line ends. */
 export function renderCsv(headers: string[], rows: Cell[][]): string {
   const q = (s: string): string => (/[",\n\r]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

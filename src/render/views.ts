@@ -8,11 +8,11 @@ import type { ExperimentEntry } from '../store/backend.js';
 import type { Metric, Problem, Run } from '../store/types.js';
 import { escapeControls, formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter, truncate } from './format.js';
 import type { OutputMode } from './output.js';
-import { cellText, renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column } from './table.js';
+import { cellText, renderAligned, renderCsv, renderJson, renderMarkdown, renderTsv, type Cell, type Column } from './table.js';
 
 export { renderJson } from './table.js';
 
-export type ListFormat = 'table' | 'json' | 'csv' | 'tsv';
+export type ListFormat = 'table' | 'json' | 'csv' | 'tsv' | 'md';
 
 const TIME_ATTRS = new Set(['start_time', 'end_time', 'creation_time', 'last_update_time']);
 
@@ -43,11 +43,12 @@ export function experimentJson(e: ExperimentEntry): Record<string, unknown> {
 export function renderExperiments(entries: ExperimentEntry[], format: ListFormat, mode: OutputMode): string {
   if (format === 'json') return renderJson(entries.map(experimentJson));
   const headers = ['experiment_id', 'name', 'lifecycle_stage', 'creation_time', 'last_update_time', 'artifact_location'];
-  if (format === 'csv' || format === 'tsv' || !mode.tty) {
+  if (format === 'csv' || format === 'tsv' || format === 'md' || !mode.tty) {
     const rows = entries.map((e) => {
       const x = e.experiment;
       return [x.experiment_id, e.broken ? `!${x.name}` : x.name, x.lifecycle_stage, formatIso(x.creation_time), formatIso(x.last_update_time), x.artifact_location];
     });
+    if (format === 'md') return renderMarkdown(headers, rows);
     return format === 'csv' ? renderCsv(headers, rows) : renderTsv(headers, rows);
   }
   const cols: Column[] = [
@@ -229,9 +230,9 @@ export interface RunTableOptions {
   precision?: number;
 }
 
-export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mode: OutputMode, opts: RunTableOptions = {}): string {
+export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv' | 'md', mode: OutputMode, opts: RunTableOptions = {}): string {
   const headers = t.columns.map((c) => c.key);
-  if (format === 'csv' || format === 'tsv' || !mode.tty) {
+  if (format === 'csv' || format === 'tsv' || format === 'md' || !mode.tty) {
     const rows = t.rows.map((r) =>
       t.columns.map((c, i) => {
         const text = machineCell(c, r.values[i] ?? null);
@@ -239,6 +240,8 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv', mod
         return text;
       }),
     );
+    // Markdown keeps full precision (a PR comment is a record) and right-aligns numbers
+    if (format === 'md') return renderMarkdown(headers, rows, t.columns.map((c) => c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration'));
     return format === 'csv' ? renderCsv(headers, rows) : renderTsv(headers, rows);
   }
   const idWidth = shortIdWidth(t.rows.map((r) => r.run.info.run_id));

@@ -162,6 +162,15 @@ export async function listRunArtifacts(c: RequestContext, run: RunEntry, rel: st
 
 /** GET /get-artifact?path=&run_uuid= (and run_id=): one file of a run's artifacts. */
 export async function getArtifact(c: RequestContext): Promise<unknown> {
+  const { full, rel } = await artifactFile(c);
+  return sendFile(c, full, rel);
+}
+
+/**
+ * The local file behind `?run_id=&path=` (get-artifact's and the viewer's preview): checked
+ * to stay inside the run's artifact root (or the proxied destination).
+ */
+export async function artifactFile(c: RequestContext): Promise<{ full: string; rel: string }> {
   const runId = c.query.get('run_id') || c.query.get('run_uuid');
   const p = c.query.get('path');
   if (p === null) throw invalidParameter("Missing value for required parameter 'path'.");
@@ -169,12 +178,12 @@ export async function getArtifact(c: RequestContext): Promise<unknown> {
   const reader = await c.reader();
   const run = await runById(reader, runId ?? '');
   const proxied = proxiedRunRoot(c, run);
-  if (proxied !== undefined) return sendFile(c, inside(proxied, rel), rel);
+  if (proxied !== undefined) return { full: inside(proxied, rel), rel };
   const repo = await c.artifacts();
   const local = await repo.localPath({ run }, rel);
   if (local === undefined) throw notFound(`No such file or directory: '${rel}'`);
   const root = await repo.localPath({ run }, '');
-  return sendFile(c, root === undefined ? local : inside(root, rel), rel);
+  return { full: root === undefined ? local : inside(root, rel), rel };
 }
 
 function destination(c: RequestContext): string {

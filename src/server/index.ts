@@ -22,6 +22,7 @@ import { pyJson } from './pyjson.js';
 import { REGISTRY_ROUTES } from './registry.js';
 import { parseBody, queryFields } from './request.js';
 import { TRACKING_ROUTES } from './tracking.js';
+import { uiRoute, type UiAssets } from './ui.js';
 
 export interface ServerOptions {
   /** the backend to serve, opened with `longLived` (see store/open.ts) */
@@ -45,6 +46,8 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** ms a connection may sit idle mid-request before it is dropped (default 60 s) */
   idleTimeoutMs?: number;
+  /** `mlr ui`: also serve the web viewer's page and its /ajax-api/mlr/ endpoints */
+  ui?: UiAssets;
 }
 
 export interface RunningServer {
@@ -184,6 +187,24 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end(VERSION);
         return;
+      }
+      if (o.ui) {
+        const file = method === 'GET' ? o.ui.files.get(p) : undefined;
+        if (file) {
+          req.resume();
+          // the page is small and changes with each build: always revalidated, never stale
+          res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+          res.end(file.body);
+          return;
+        }
+        const ui = uiRoute(p);
+        if (ui) {
+          req.resume();
+          if (method !== 'GET') throw new ApiError('ENDPOINT_NOT_FOUND', `${method} is not an allowed method for ${p}`, 404);
+          const ctx = new RequestContext({ req, res, route: p, tail: '', query: url.searchParams, raw: {}, bodyBytes: 0, services });
+          sendJson(res, 200, JSON.stringify(await ui(ctx)), { 'Cache-Control': 'no-store' });
+          return;
+        }
       }
       const m = match(method, p);
       if (!m.route) {

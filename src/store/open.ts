@@ -11,6 +11,8 @@ export interface OpenOptions {
   warn?: (message: string) => void;
   /** MLFLOW_TRUNCATE_LONG_VALUES (default true) */
   truncate?: boolean;
+  /** the environment (a tracking server's credentials, timeouts and retries: MLFLOW_TRACKING_*, MLFLOW_HTTP_*) */
+  env?: Record<string, string | undefined>;
   /** a long-running process (`mlr server`): keep parsed files across freshReader() calls */
   longLived?: boolean;
 }
@@ -22,6 +24,16 @@ export function describeLocation(l: StoreLocation): string {
 
 /** The backend for a resolved location (not yet opened: its parts open on first use). */
 export async function openBackend(loc: StoreLocation, opts: OpenOptions): Promise<Backend> {
+  if (loc.kind === 'rest') {
+    const { RestBackend } = await import('./rest/backend.js');
+    return new RestBackend({
+      uri: loc.uri,
+      env: opts.env ?? {},
+      cwd: opts.cwd,
+      describe: `${loc.uri.replace(/\/+$/, '')}${loc.origin === 'MLFLOW_TRACKING_URI' ? ' (from MLFLOW_TRACKING_URI)' : ''}`,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+  }
   if (loc.kind === 'sqlite') {
     const { SqliteBackend } = await import('./sqlite/backend.js');
     return new SqliteBackend({

@@ -68,8 +68,8 @@ export function sqlitePathFromUri(uri: string, cwd: string): string {
 /**
  * Resolve the store location: `uri` (from --tracking-uri) wins, then MLFLOW_TRACKING_URI,
  * then `./mlruns`. Plain paths and `file:` URIs are the file store, `sqlite:` URIs MLflow's
- * SQLite database (new experiments' artifacts under `<cwd>/mlruns`, MLflow's default);
- * any other scheme is a usage error (exit 2).
+ * SQLite database (new experiments' artifacts under `<cwd>/mlruns`, MLflow's default),
+ * `http:`/`https:` a tracking server; any other scheme is a usage error (exit 2).
  */
 export function resolveTrackingUri(
   uri: string | undefined,
@@ -94,10 +94,14 @@ export function resolveTrackingUri(
   if (isSqliteUri(given)) {
     return { kind: 'sqlite', root: sqlitePathFromUri(given, cwd), artifactRoot: path.join(cwd, 'mlruns'), origin, uri: given };
   }
+  if (/^https?$/i.test(scheme[1]!)) {
+    // a tracking server: the REST backend (src/store/rest/)
+    return { kind: 'rest', root: '', artifactRoot: '', origin, uri: given };
+  }
   if (scheme[1]!.toLowerCase() !== 'file') {
     throw new UsageError(
       `tracking URI '${given}' uses the '${scheme[1]}' scheme, which mlr does not support: ` +
-        `mlr reads MLflow's file store (a path or a file: URI) and its SQLite database (sqlite:///mlflow.db)`,
+        `mlr reads MLflow's file store (a path or a file: URI), its SQLite database (sqlite:///mlflow.db) and tracking servers (http:// or https://)`,
       'unsupported-scheme',
     );
   }

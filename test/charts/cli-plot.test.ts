@@ -228,7 +228,8 @@ describe('mlr plot', () => {
       [[A], 2, 'mlr: say which metric to plot with --metric <key>; the runs have: train_loss, val_acc, val_loss\n'],
       [[A, '--metric', 'nope'], 1, "mlr: nothing to plot: run rmsprop-lr1e-4-bs64 (65035d79) has no metric 'nope'\n"],
       [['--metric', 'val_loss'], 2, 'mlr: say which runs to plot: run ids, or a query such as -e <experiment> --order-by "min(metrics.val_loss)"\n'],
-      [['zzzzzzzz', '--metric', 'val_loss'], 1, `mlr: run 'zzzzzzzz' not found in ${FIXTURE}\n`],
+      [['zzzzzzzz', '--metric', 'val_loss'], 1, "mlr: no run named 'zzzzzzzz' in the active experiments (and 'zzzzzzzz' is not a run id)\n"],
+      [['ffffffff', '--metric', 'val_loss'], 1, `mlr: run 'ffffffff' not found in ${FIXTURE}\n`],
       [[A, '-e', 'sweep', '--metric', 'val_loss'], 2, 'mlr: give run ids or a query (-e, --filter, --order-by, --max-results), not both\n'],
       [[A, '--metric', 'val_loss', '--follow', '--format', 'csv'], 2, 'mlr: --follow redraws a chart; it cannot be used with --format json or csv\n'],
       [
@@ -272,7 +273,7 @@ describe('mlr plot', () => {
       for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
       if (!pred()) throw new Error(`timed out waiting for ${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
     };
-    await waitFor(() => stderr.includes('Ctrl-C to stop'), 'the first chart');
+    await waitFor(() => stderr.includes('Ctrl-C to stop') && stdout.includes('── val_loss'), 'the first chart');
     expect(stdout.split('\n').at(-3)).toBe('── val_loss');
     expect(stdout).toContain('      0              step              4\n');
     // half a line first: it must not be drawn until its newline arrives

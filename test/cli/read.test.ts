@@ -343,7 +343,7 @@ describe('store resolution through the CLI', () => {
     expect(await mlr(['--tracking-uri', 'postgresql://u@h/db', 'runs', 'ls'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: "mlr: tracking URI 'postgresql://u@h/db' uses the 'postgresql' scheme, which mlr does not support: mlr reads MLflow's file store (a path or a file: URI) and its SQLite database (sqlite:///mlflow.db)\n",
+      stderr: "mlr: tracking URI 'postgresql://u@h/db' uses the 'postgresql' scheme, which mlr does not support: mlr reads MLflow's file store (a path or a file: URI), its SQLite database (sqlite:///mlflow.db) and tracking servers (http:// or https://)\n",
     });
   });
   it('missing store: exit 1, and nothing is created', async () => {

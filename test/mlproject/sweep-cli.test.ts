@@ -39,19 +39,26 @@ function mostAtOnce(log: string): number {
   return most;
 }
 
+// Each child waits (up to 10 s) until `jobs` children have started, then naps: with -j N the
+// sweep must reach exactly N at once however slowly a loaded machine starts them, and a
+// sweep that ran more than N at once shows more.
 const SLEEPER = `import sys, time
 def stamp(what):
     with open(sys.argv[1], "a") as f:
         f.write(f"{what} {sys.argv[2]} {time.time_ns()}\\n")
-stamp("start"); time.sleep(0.6); stamp("end")
+stamp("start")
+deadline = time.time() + 10
+while time.time() < deadline and open(sys.argv[1]).read().count("start") < int(sys.argv[3]):
+    time.sleep(0.02)
+time.sleep(0.2); stamp("end")
 `;
 
 describe('sweeps', () => {
   it.each([1, 2, 4])('runs 4 children with -j %i, at most that many at once', async (jobs) => {
-    const w = work({ 'sleeper.py': SLEEPER, MLproject: 'entry_points:\n  nap:\n    parameters: {i: int, log: path}\n    command: "python3 sleeper.py {log} {i}"\n' });
+    const w = work({ 'sleeper.py': SLEEPER, MLproject: 'entry_points:\n  nap:\n    parameters: {i: int, log: path, jobs: int}\n    command: "python3 sleeper.py {log} {i} {jobs}"\n' });
     const log = path.join(w.dir, 'times.log');
     fs.writeFileSync(log, '');
-    const r = await mlr(['run', 'proj', '-e', 'nap', '--sweep', 'i=1,2,3,4', '-P', `log=${log}`, '-j', String(jobs), '--run-name', 'naps'], { cwd: w.dir });
+    const r = await mlr(['run', 'proj', '-e', 'nap', '--sweep', 'i=1,2,3,4', '-P', `log=${log}`, '-P', `jobs=${jobs}`, '-j', String(jobs), '--run-name', 'naps'], { cwd: w.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(mostAtOnce(fs.readFileSync(log, 'utf8'))).toBe(jobs);
     const runs = storedRuns(w.store);

@@ -217,11 +217,12 @@ describe('runs best', () => {
   });
 
   it('the direction is required, and only one', async () => {
-    for (const args of [[], ['--min', '--max']]) {
-      const r = await mlr([...S, 'runs', 'best', '--metric', 'val_loss', ...args]);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toBe('mlr: runs best needs exactly one of --min or --max (which direction is better)\n');
-    }
+    const none = await mlr([...S, 'runs', 'best', '--metric', 'val_loss']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('mlr: runs best needs --min or --max (which direction is better), or "val_loss": "min"|"max" under "metrics" in mlr.config.json\n');
+    const both = await mlr([...S, 'runs', 'best', '--metric', 'val_loss', '--min', '--max']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('mlr: runs best needs one of --min or --max, not both\n');
     expect((await mlr([...S, 'runs', 'best', '--min'])).code).toBe(2);
   });
 

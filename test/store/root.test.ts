@@ -48,7 +48,12 @@ describe('resolveTrackingUri (spec §1.1)', () => {
     expect(r('sqlite:////abs/m.db')).toMatchObject({ kind: 'sqlite', root: '/abs/m.db' });
   });
 
-  it.each(['http://localhost:5000', 'https://x', 'databricks', 'postgresql://u@h/db'])(
+  it('http:// and https:// are a tracking server (the REST backend)', () => {
+    expect(r('http://localhost:5000')).toEqual({ kind: 'rest', root: '', artifactRoot: '', origin: '--tracking-uri', uri: 'http://localhost:5000' });
+    expect(r('HTTPS://mlflow.example.com/prefix')).toMatchObject({ kind: 'rest', uri: 'HTTPS://mlflow.example.com/prefix' });
+  });
+
+  it.each(['databricks', 'postgresql://u@h/db', 'ftp://x'])(
     'rejects %s as unsupported (usage error, exit 2)',
     (uri) => {
       if (!uri.includes(':')) return; // 'databricks' alone is a relative path, as in MLflow

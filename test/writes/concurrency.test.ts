@@ -209,8 +209,9 @@ for (let i = 0; ; i++) {
       const s = new Store(store);
       const entry = s.findRun(run);
       expect(entry.problems).toEqual([]);
-      expect(entry.info.run_name).toMatch(/^victim /);
-      expect(fs.readFileSync(path.join(runDir, 'tags', 'mlflow.runName'), 'utf8')).toMatch(/^victim /);
+      // the name it was created with, or one of the renames (a loaded machine may kill it before the first)
+      expect(entry.info.run_name).toMatch(/^victim( |$)/);
+      expect(fs.readFileSync(path.join(runDir, 'tags', 'mlflow.runName'), 'utf8')).toMatch(/^victim( |$)/);
       // temp files may be left by the killed writer, but never where MLflow reads keys
       for (const sub of ['params', 'tags', 'metrics']) {
         const walk = (d: string): string[] => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [e.name])) : []);

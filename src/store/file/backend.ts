@@ -25,6 +25,7 @@ export class FileBackend implements Backend {
   private writerP?: Promise<TrackingWriter>;
   private registryP?: Promise<ModelRegistry>;
   private artifactsP?: Promise<ArtifactRepository>;
+  private hinted = false;
 
   constructor(opts: FileBackendOptions) {
     this.opts = opts;
@@ -35,11 +36,23 @@ export class FileBackend implements Backend {
 
   /** The reader (opening the store: NotFoundError when it does not exist or is not a store). */
   fileReader(): Promise<FileTrackingReader> {
-    this.readerP ??= (async () => {
-      const [{ FileStore }, { FileTrackingReader }] = await Promise.all([import('./store.js'), import('./reader.js')]);
-      return new FileTrackingReader(FileStore.open(this.root, this.description));
-    })();
+    this.readerP ??= this.openReader();
     return this.readerP;
+  }
+
+  /** A reader over a FileStore opened now; a folder that is not a store's root says so once (issue 11 #5). */
+  private async openReader(cache?: WriterOptions['cache']): Promise<FileTrackingReader> {
+    const [{ FileStore }, { FileTrackingReader }, { misplacedReadHint }] = await Promise.all([
+      import('./store.js'),
+      import('./reader.js'),
+      import('./root-check.js'),
+    ]);
+    const looks = existsSync(this.root) && FileStore.looksLikeStore(this.root);
+    const hint = misplacedReadHint(this.root, this.opts.cwd, looks);
+    const store = FileStore.open(this.root, this.description, cache);
+    if (hint && !this.hinted) this.opts.warn?.(hint);
+    this.hinted ||= hint !== undefined;
+    return new FileTrackingReader(store, { silenced: hint !== undefined });
   }
 
   reader(): Promise<TrackingReader> {
@@ -52,8 +65,7 @@ export class FileBackend implements Backend {
    * read again.
    */
   async freshReader(): Promise<TrackingReader> {
-    const [{ FileStore }, { FileTrackingReader }] = await Promise.all([import('./store.js'), import('./reader.js')]);
-    return new FileTrackingReader(FileStore.open(this.root, this.description, this.opts.cache));
+    return this.openReader(this.opts.cache);
   }
 
   writer(): Promise<TrackingWriter> {

@@ -38,17 +38,23 @@ export function fileExperiment(e: ExperimentEntry): FileExperimentEntry {
 
 export class FileTrackingReader implements TrackingReader {
   readonly store: FileStore;
+  /**
+   * The store's warnings are not shown: the folder is not a store's root (an experiment
+   * folder given as --store), and every warning would only repeat that (issue 11 #5).
+   */
+  private readonly silenced: boolean;
 
-  constructor(store: FileStore) {
+  constructor(store: FileStore, opts: { silenced?: boolean } = {}) {
     this.store = store;
+    this.silenced = opts.silenced ?? false;
   }
 
   get problems(): Problem[] {
-    return this.store.problems;
+    return this.silenced ? [] : this.store.problems;
   }
 
   get strays(): Problem[] {
-    return this.store.strays;
+    return this.silenced ? [] : this.store.strays;
   }
 
   async listExperiments(view: ViewType = 'active', withTags = false): Promise<ExperimentEntry[]> {

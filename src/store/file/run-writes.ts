@@ -17,6 +17,7 @@ import type { KeyValue } from '../types.js';
 import { validateKeyName, validateMetric, validateParam, type MetricInput, type ValidMetric } from '../validate.js';
 import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import type { ParseCache } from './cache.js';
+import { refuseMisplacedWrite } from './root-check.js';
 
 export interface WriterOptions {
   /** absolute store root */
@@ -64,6 +65,7 @@ export class RunWriter {
 
   /** Open the existing store for writing (NotFoundError when missing); `.trash/` is created if missing. */
   open(): FileStore {
+    refuseMisplacedWrite(this.root, this.cwd, existsSync(this.root) && FileStore.looksLikeStore(this.root));
     if (!existsSync(this.root)) throw new NotFoundError(`no MLflow store at ${this.root}: the folder does not exist`, 'store-not-found');
     if (!statSync(this.root).isDirectory()) throw new UsageError(`${this.root} is not a folder`, 'store-not-a-folder');
     // refuse to scatter folders into something that is not a store (`--store ~/project`

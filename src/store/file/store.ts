@@ -93,8 +93,19 @@ export class FileStore {
     if (!isDirectory(root)) {
       throw new NotFoundError(`no MLflow store at ${describe}: the folder does not exist`, 'store-not-found');
     }
+    if (!FileStore.looksLikeStore(root)) {
+      throw new NotFoundError(
+        `${describe} is not an MLflow store: it has no experiment folders (<id>/meta.yaml) and no .trash`,
+        'not-a-store',
+      );
+    }
+    return new FileStore(root, cache);
+  }
+
+  /** Whether an existing folder looks like a store's root: empty, or with `.trash`, `models` or an experiment folder. */
+  static looksLikeStore(root: string): boolean {
     const ents = listDir(root) ?? [];
-    const looksLikeStore =
+    return (
       ents.length === 0 ||
       ents.some(
         (e) =>
@@ -103,14 +114,8 @@ export class FileStore {
             e.name === 'models' ||
             (EXPERIMENT_ID_RE.test(e.name) &&
               (/^\d+$/.test(e.name) || readText(path.join(root, e.name, 'meta.yaml'), 'meta').ok))),
-      );
-    if (!looksLikeStore) {
-      throw new NotFoundError(
-        `${describe} is not an MLflow store: it has no experiment folders (<id>/meta.yaml) and no .trash`,
-        'not-a-store',
-      );
-    }
-    return new FileStore(root, cache);
+      )
+    );
   }
 
   /** readYamlMap, answered from the parse cache when the file is unchanged. */

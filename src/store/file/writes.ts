@@ -15,6 +15,7 @@ import { withLock } from './lock.js';
 import { newExperimentId, newRunId, randomRunName } from '../names.js';
 import { fsMessage, RunWriter, RUN_NAME_TAG } from './run-writes.js';
 import { yamlInt64, yamlString as str } from './yaml-values.js';
+import { refuseMisplacedWrite } from './root-check.js';
 import { FileStore, type FileExperimentEntry, type FileRunEntry } from './store.js';
 import { statusFromInt, statusToInt, type DatasetInput, type KeyValue, type RunStatus } from '../types.js';
 import type { BatchInput, CreatedRun, CreateRunOptions } from '../backend.js';
@@ -51,6 +52,7 @@ export class StoreWriter extends RunWriter {
    */
   override open(create = false): FileStore {
     if (!existsSync(this.root) && create) {
+      refuseMisplacedWrite(this.root, this.cwd, false);
       mkdirSync(path.dirname(this.root), { recursive: true });
       let made = false;
       try {

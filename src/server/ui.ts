@@ -1,0 +1,328 @@
+/**
+ * `mlr ui`: the web viewer's static files and the few JSON endpoints it needs beyond
+ * MLflow's REST API, under /ajax-api/mlr/. Each endpoint goes through the same commands and
+ * store interface as the CLI (`runs ls` → pageRuns, `models ls` → listModels, …), so the
+ * page shows what the CLI prints. Errors are answered as {error_code, message} with the
+ * CLI's own message (a bad filter keeps its caret line).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MlrError, UsageError } from '../errors.js';
+import type { Backend } from '../store/backend.js';
+import type { ViewType } from '../store/types.js';
+import { artifactFile } from './artifacts.js';
+import type { RequestContext } from './context.js';
+import { ApiError } from './errors.js';
+
+/** The built page (index.html, app.js, app.css) in memory, by request path. */
+export interface UiAssets {
+  files: Map<string, { type: string; body: Buffer }>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Where `npm run build` put the page: `<package>/dist/ui` (the same from dist/server and,
+ * in tests, src/server). Undefined when it was not built.
+ */
+export function defaultUiDir(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dir = path.resolve(here, '..', '..', 'dist', 'ui');
+  return existsSync(path.join(dir, 'index.html')) ? dir : undefined;
+}
+
+/** Reads the page's files once, at start-up. */
+export function loadUiAssets(dir: string): UiAssets {
+  const files = new Map<string, { type: string; body: Buffer }>();
+  for (const name of ['index.html', 'app.js', 'app.css']) {
+    const full = path.join(dir, name);
+    if (existsSync(full)) files.set('/' + name, { type: TYPES[path.extname(name)]!, body: readFileSync(full) });
+  }
+  const index = files.get('/index.html');
+  if (!index) throw new UsageError(`the web viewer is not built: ${dir}/index.html is missing (run npm run build)`, 'ui-not-built');
+  files.set('/', index);
+  return { files };
+}
+
+/**
+ * Reads what the first page needs (every active experiment's run list) before the URL is
+ * printed, so that the first table of a 10,000-run store does not parse 10,000 meta.yaml
+ * files while the user waits: a long-lived backend keeps what it parsed, checking it later.
+ */
+export async function warmUp(backend: Backend): Promise<void> {
+  const reader = await backend.freshReader();
+  await reader.listRuns(await reader.listExperiments('active'), 'active');
+}
+
+// ------------------------------------------------------------------ JSON helpers
+
+/** Numbers the browser's JSON.parse takes: non-finite ones as the CLI writes them (nan, inf, -inf), bigints as numbers (display only). */
+function plain(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = plain(x);
+    return o;
+  }
+  return v;
+}
+
+function list(q: URLSearchParams, name: string): string[] | undefined {
+  const v = q.getAll(name).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return v.length > 0 ? v : undefined;
+}
+
+function view(q: URLSearchParams): ViewType {
+  const v = q.get('view') ?? 'active';
+  if (v !== 'active' && v !== 'deleted' && v !== 'all') throw new UsageError(`view must be active, deleted or all, got '${v}'`);
+  return v;
+}
+
+function int(q: URLSearchParams, name: string, dflt: number, max: number): number {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a non-negative integer, got '${v}'`);
+  return Math.min(Number(v), max);
+}
+
+function num(q: URLSearchParams, name: string, dflt: number): number {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  const n = Number(v);
+  if (Number.isNaN(n)) throw new UsageError(`${name} must be a number, got '${v}'`);
+  return n;
+}
+
+function required(q: URLSearchParams, name: string): string {
+  const v = q.get(name);
+  if (!v) throw new UsageError(`missing query parameter '${name}'`);
+  return v;
+}
+
+// ------------------------------------------------------------------ endpoints
+
+type UiHandler = (c: RequestContext) => Promise<unknown>;
+
+/** Experiments with their run counts and last activity (`experiments ls` + the runs of each). */
+async function experiments(c: RequestContext): Promise<unknown> {
+  const { listExperiments } = await import('../commands/experiments.js');
+  const reader = await c.reader();
+  const exps = await listExperiments(reader, view(c.query));
+  const runs = await reader.listRuns(exps, 'active');
+  const counts = new Map<string, { runs: number; last: number }>();
+  for (const r of runs) {
+    const id = r.info.experiment_id;
+    const e = counts.get(id) ?? { runs: 0, last: 0 };
+    e.runs++;
+    const t = Number(r.info.end_time ?? r.info.start_time ?? 0);
+    if (t > e.last) e.last = t;
+    counts.set(id, e);
+  }
+  return {
+    experiments: exps.map((x) => {
+      const e = x.experiment;
+      const n = counts.get(e.experiment_id);
+      return {
+        experiment_id: e.experiment_id,
+        name: e.name,
+        lifecycle_stage: e.lifecycle_stage,
+        creation_time: e.creation_time,
+        last_update_time: e.last_update_time,
+        runs: n?.runs ?? 0,
+        last_activity: Math.max(n?.last ?? 0, Number(e.last_update_time ?? 0)) || null,
+      };
+    }),
+  };
+}
+
+function queryOptions(q: URLSearchParams) {
+  return {
+    experiments: list(q, 'experiment_ids'),
+    view: view(q),
+    filter: q.get('filter') || undefined,
+    orderBy: q.getAll('order_by').filter((s) => s.trim() !== ''),
+  };
+}
+
+/** A page of `runs ls`: the rows' values keyed by column. */
+async function runsPage(c: RequestContext): Promise<unknown> {
+  const { pageRuns } = await import('../commands/runs.js');
+  const offset = int(c.query, 'offset', 0, Number.MAX_SAFE_INTEGER);
+  const limit = int(c.query, 'limit', 100, 1000);
+  const page = await pageRuns(() => c.reader(), { ...queryOptions(c.query), offset, limit });
+  return {
+    total: page.total,
+    offset,
+    columns: page.columns.map((x) => ({ key: x.key, kind: x.kind, name: x.name })),
+    rows: page.rows.map((r) => {
+      const values: Record<string, unknown> = {};
+      page.columns.forEach((col, i) => {
+        const v = r.values[i];
+        if (v !== null && v !== undefined) values[col.key] = v;
+      });
+      return { run_id: r.run.info.run_id, broken: r.run.broken || undefined, problems: r.run.problems.length ? r.run.problems : undefined, values };
+    }),
+  };
+}
+
+/** The default columns of `runs ls` over every matching run (the page endpoint gives the page's). */
+async function columns(c: RequestContext): Promise<unknown> {
+  const { runColumns } = await import('../commands/runs.js');
+  const cols = await runColumns(() => c.reader(), queryOptions(c.query));
+  return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name })) };
+}
+
+/** One run (`runs describe`): MLflow's Run, its experiment, the models it logged, its problems. */
+async function run(c: RequestContext): Promise<unknown> {
+  const { describeRun } = await import('../commands/runs.js');
+  const { runJson } = await import('../render/views.js');
+  const r = await describeRun(await c.reader(), await c.registry(), await c.artifacts(), required(c.query, 'run_id'));
+  return {
+    run: runJson(r, r.entry.problems),
+    experiment: { experiment_id: r.entry.exp.experiment.experiment_id, name: r.entry.exp.experiment.name },
+    models: r.models,
+  };
+}
+
+/**
+ * A metric's history for a chart: every point when there are at most `points`, else the
+ * min/max-per-bucket downsample (src/series), which keeps every spike; `x_min`/`x_max`
+ * keep the steps in that range (`count` is the points in it); `smooth` is `mlr plot
+ * --smooth`'s weight.
+ */
+async function history(c: RequestContext): Promise<unknown> {
+  const { metricHistory } = await import('../commands/runs.js');
+  const { MinMaxDownsampler } = await import('../series/downsample.js');
+  const max = int(c.query, 'points', 2000, 20000);
+  // a zoomed chart asks again for its step range only: exact once few enough points are in it
+  const lo = num(c.query, 'x_min', -Infinity);
+  const hi = num(c.query, 'x_max', Infinity);
+  const weight = num(c.query, 'smooth', 0);
+  if (!(weight >= 0 && weight < 1)) throw new UsageError(`smooth must be from 0 to 0.999, got '${c.query.get('smooth')}'`);
+  // mlr plot --smooth: TensorBoard's smoothing, over every point in logged order
+  const smoother = (await import('../series/smooth.js')).createSmoother(weight);
+  const { chunks } = await metricHistory(await c.reader(), required(c.query, 'run_id'), required(c.query, 'key'));
+  let exact: { step: number; value: number; timestamp: number }[] | null = [];
+  const ds = new MinMaxDownsampler(Math.max(1, Math.floor(max / 4)));
+  let count = 0;
+  for await (const chunk of chunks) {
+    for (const m of chunk) {
+      const step = Number(m.step);
+      const value = weight > 0 ? smoother(m.value) : m.value;
+      if (step < lo || step > hi) continue;
+      count++;
+      ds.push(step, value);
+      if (exact) {
+        exact.push({ step, value, timestamp: Number(m.timestamp) });
+        if (exact.length > max) exact = null;
+      }
+    }
+  }
+  let steps: number[];
+  let values: (number | null)[];
+  if (exact) {
+    exact.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+    steps = exact.map((p) => p.step);
+    values = exact.map((p) => (Number.isFinite(p.value) ? p.value : null));
+  } else {
+    steps = [];
+    values = [];
+    for (const b of ds.buckets()) {
+      if (b.finite === 0) continue;
+      const mid = (b.xMin + b.xMax) / 2;
+      const pts: [number, number][] = [
+        [b.firstX, b.first],
+        [mid, b.first <= b.last ? b.min : b.max],
+        [mid, b.first <= b.last ? b.max : b.min],
+        [b.lastX, b.last],
+      ];
+      for (const [x, y] of pts) {
+        if (!Number.isFinite(x)) continue;
+        steps.push(x);
+        values.push(Number.isFinite(y) ? y : null);
+      }
+    }
+  }
+  return { count, exact: exact !== null, steps, values };
+}
+
+const PREVIEW_BYTES = 256 * 1024;
+
+/** The start of a text artifact (its first 256 KiB), or why it is not shown. */
+async function preview(c: RequestContext): Promise<unknown> {
+  const { full, rel } = await artifactFile(c);
+  let fh;
+  try {
+    fh = await open(full, 'r');
+  } catch {
+    throw new ApiError('RESOURCE_DOES_NOT_EXIST', `No such file or directory: '${rel}'`);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new UsageError(`'${rel}' is a directory, not a file`);
+    const buf = Buffer.alloc(Math.min(st.size, PREVIEW_BYTES));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const head = buf.subarray(0, bytesRead);
+    const binary = head.subarray(0, 8192).includes(0);
+    return { path: rel, size: st.size, truncated: st.size > bytesRead, binary, text: binary ? null : head.toString('utf8') };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Registered models and their versions (`models ls` / `models describe`). */
+async function models(c: RequestContext): Promise<unknown> {
+  const { listModels, describeModel } = await import('../commands/models.js');
+  const ctx = { reader: await c.reader(), registry: await c.registry(), artifacts: await c.artifacts() };
+  const out = [];
+  for (const m of await listModels(ctx)) {
+    const full = await describeModel(ctx, m.model.name);
+    out.push({
+      name: m.model.name,
+      description: m.model.description,
+      creation_timestamp: m.model.creation_timestamp,
+      last_updated_timestamp: m.model.last_updated_timestamp,
+      tags: m.model.tags,
+      aliases: m.model.aliases,
+      versions: full.versions.map((v) => ({ ...v.version, flavors: v.flavors, run_name: v.run_name, run_stage: v.run_stage })),
+    });
+  }
+  return { models: out };
+}
+
+const UI_ROUTES: Record<string, UiHandler> = {
+  experiments,
+  runs: runsPage,
+  columns,
+  run,
+  history,
+  preview,
+  models,
+};
+
+/** The /ajax-api/mlr/<name> handler, or undefined. */
+export function uiRoute(pathname: string): UiHandler | undefined {
+  const m = /^\/ajax-api\/mlr\/([a-z-]+)\/?$/.exec(pathname);
+  const h = m ? UI_ROUTES[m[1]!] : undefined;
+  if (!h) return undefined;
+  return async (c) => {
+    try {
+      return plain(await h(c));
+    } catch (e) {
+      // the CLI's message, whole: a filter error keeps its caret line
+      if (e instanceof MlrError && !(e instanceof ApiError)) {
+        throw new ApiError(e.exitCode === 1 ? 'RESOURCE_DOES_NOT_EXIST' : 'INVALID_PARAMETER_VALUE', e.message, e.exitCode === 1 ? 404 : 400);
+      }
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,869 @@
+/**
+ * The mlr web viewer: experiments, runs table, charts, compare, run and models pages.
+ * Plain DOM, no framework (the page is a handful of views that rebuild their own element);
+ * the URL's query string holds the whole view state, so a view can be bookmarked and shared.
+ * Data comes from /ajax-api/mlr/ (the CLI's commands) and MLflow's REST API on the same server.
+ */
+import './style.css';
+import { metricChart, metricKeys, type ChartRun } from './charts.js';
+import { api, fmtAgo, fmtBytes, fmtDuration, fmtIso, fmtNum, getJson, h, HttpError, PALETTE, quoteKey, statusEl } from './util.js';
+
+// ------------------------------------------------------------------ types of the answers
+
+interface Experiment {
+  experiment_id: string;
+  name: string;
+  lifecycle_stage: string;
+  runs: number;
+  last_activity: number | null;
+}
+interface Column {
+  key: string;
+  kind: 'attr' | 'metric' | 'param' | 'tag' | 'agg';
+  name: string;
+}
+interface Row {
+  run_id: string;
+  broken?: boolean;
+  problems?: { code?: string; message?: string }[];
+  values: Record<string, unknown>;
+}
+interface Page {
+  total: number;
+  offset: number;
+  columns: Column[];
+  rows: Row[];
+}
+interface KV {
+  key: string;
+  value: string;
+}
+interface RunJson {
+  info: Record<string, unknown> & { run_id: string; run_name: string; status: string; experiment_id: string; start_time: number | null; end_time: number | null; lifecycle_stage: string; artifact_uri: string };
+  data: { metrics: { key: string; value: number | string; step: number; timestamp: number }[]; params: KV[]; tags: KV[] };
+  inputs?: { dataset_inputs?: { dataset: { name: string; digest: string; source_type?: string } }[] };
+  mlr_problems?: { message?: string }[];
+}
+interface RunAnswer {
+  run: RunJson;
+  experiment: { experiment_id: string; name: string };
+  models: { artifact_path?: string; flavors?: string[] }[];
+}
+
+// ------------------------------------------------------------------ state in the URL
+
+function params(): URLSearchParams {
+  return new URLSearchParams(location.search);
+}
+
+/** Go to a view: the URL changes, and the page renders it (no reload). */
+function go(q: Record<string, string | undefined>, replace = false): void {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') s.set(k, v);
+  const url = s.toString() ? `?${s.toString().replace(/%2C/g, ',')}` : location.pathname;
+  if (replace) history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  render();
+}
+
+function link(q: Record<string, string | undefined>, ...children: (Node | string)[]): HTMLAnchorElement {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') s.set(k, v);
+  const href = `?${s.toString().replace(/%2C/g, ',')}`;
+  return h('a', {
+    href,
+    onclick: (e: MouseEvent) => {
+      if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+      e.preventDefault();
+      go(q);
+    },
+  }, ...children);
+}
+
+// ------------------------------------------------------------------ shell
+
+const app = document.getElementById('app')!;
+let experiments: Experiment[] = [];
+let experimentsLoad: Promise<void> | undefined;
+let firstTableShown: () => void = () => undefined;
+/** resolves once the first runs table has rows on the screen (or failed) */
+const firstTable = new Promise<void>((resolve) => (firstTableShown = resolve));
+let showDeleted = false;
+let expFilter = '';
+/** stops the current view's timers and requests when another view replaces it */
+let teardown: (() => void)[] = [];
+
+function shell(active: 'runs' | 'models'): { main: HTMLElement; aside: HTMLElement } {
+  const aside = h('aside');
+  const main = h('main');
+  app.replaceChildren(
+    h('header', { class: 'top' },
+      h('div', { class: 'logo' }, 'mlr', h('span', {}, ' ui')),
+      h('nav', {}, link({}, 'Experiments'), ' ', link({ models: '1' }, 'Models')),
+      h('div', { class: 'store', id: 'store' }),
+    ),
+    h('div', { class: 'body' }, aside, main),
+  );
+  (app.querySelector('nav a:first-child') as HTMLElement).classList.toggle('on', active === 'runs');
+  (app.querySelector('nav a:last-child') as HTMLElement).classList.toggle('on', active === 'models');
+  drawSidebar(aside);
+  return { main, aside };
+}
+
+async function loadExperiments(): Promise<void> {
+  const r = await getJson<{ experiments: Experiment[] }>(api('experiments', { view: showDeleted ? 'all' : 'active' }));
+  experiments = r.experiments;
+}
+
+function drawSidebar(aside: HTMLElement): void {
+  const selected = new Set((params().get('experiment') ?? '').split(',').filter(Boolean));
+  const list = h('ul', { class: 'experiments' });
+  const fill = (): void => {
+    const f = expFilter.toLowerCase();
+    list.replaceChildren(
+      ...experiments
+        .filter((e) => e.name.toLowerCase().includes(f) || e.experiment_id.includes(f))
+        .map((e) => {
+          const a = link({ experiment: e.experiment_id }, h('span', { class: 'name', title: `${e.name} (id ${e.experiment_id})` }, e.name), h('span', { class: 'meta' }, `${e.runs.toLocaleString('en-US')} run${e.runs === 1 ? '' : 's'} · ${fmtAgo(e.last_activity)}`));
+          a.dataset['experimentId'] = e.experiment_id;
+          if (selected.has(e.experiment_id)) a.classList.add('on');
+          if (e.lifecycle_stage === 'deleted') a.classList.add('deleted');
+          // ctrl/cmd-click adds the experiment to the table (ids comma-separated in the URL)
+          a.addEventListener('click', (ev) => {
+            if (!(ev.metaKey || ev.ctrlKey)) return;
+            ev.preventDefault();
+            ev.stopImmediatePropagation();
+            const ids = new Set(selected);
+            if (ids.has(e.experiment_id)) ids.delete(e.experiment_id);
+            else ids.add(e.experiment_id);
+            go({ experiment: [...ids].join(',') });
+          }, { capture: true });
+          return h('li', {}, a);
+        }),
+    );
+  };
+  fill();
+  aside.replaceChildren(
+    h('div', { class: 'head' },
+      h('h2', {}, 'Experiments'),
+      h('input', { type: 'search', placeholder: 'Search experiments', value: expFilter, oninput: (e: Event) => { expFilter = (e.target as HTMLInputElement).value; fill(); } }),
+      h('label', { class: 'toggle' }, h('input', { type: 'checkbox', checked: showDeleted, onchange: async (e: Event) => { showDeleted = (e.target as HTMLInputElement).checked; await loadExperiments(); fill(); } }), 'show deleted'),
+    ),
+    list,
+    h('div', { class: 'hint' }, 'Ctrl-click to show several experiments in one table'),
+  );
+}
+
+function errorBox(e: unknown): HTMLElement {
+  const msg = e instanceof Error ? e.message : String(e);
+  return h('pre', { class: 'error' }, msg);
+}
+
+// ------------------------------------------------------------------ runs table
+
+const ROW_H = 30;
+/** bumped each time a table (re)draws from new data; tests wait on the grid's data-ready */
+let readySeq = 0;
+const PAGE = 200;
+
+function columnWidth(c: Column): number {
+  if (c.kind === 'attr') return ({ run_id: 96, run_name: 220, experiment: 140, experiment_id: 150, status: 104, start_time: 108, end_time: 96 } as Record<string, number>)[c.name] ?? 120;
+  return 112;
+}
+
+function header(c: Column): string {
+  const names: Record<string, string> = { run_id: 'ID', run_name: 'Name', experiment: 'Experiment', experiment_id: 'Experiment ID', status: 'Status', start_time: 'Started', end_time: 'Duration' };
+  return c.kind === 'attr' ? (names[c.name] ?? c.name) : c.name;
+}
+
+/** The order-by key of a column (MLflow's syntax), or undefined when it cannot be sorted. */
+function sortKey(c: Column): string | undefined {
+  if (c.kind === 'metric') return quoteKey('metrics', c.name);
+  if (c.kind === 'param') return quoteKey('params', c.name);
+  if (c.kind === 'tag') return quoteKey('tags', c.name);
+  if (c.kind === 'agg') return c.key;
+  if (c.name === 'run_name') return 'attributes.run_name';
+  if (['start_time', 'end_time', 'status', 'run_id', 'user_id'].includes(c.name)) return `attributes.${c.name}`;
+  return undefined;
+}
+
+interface TableState {
+  ids: string[];
+  filter: string;
+  order: string;
+  selected: Set<string>;
+}
+
+/** A view of one or several experiments: filter box, virtual table, charts of the selection. */
+function runsView(main: HTMLElement, st: TableState): void {
+  main.className = 'runs';
+  const multi = st.ids.length > 1;
+  const names = st.ids.map((id) => experiments.find((e) => e.experiment_id === id)?.name ?? id);
+  const count = h('span', { class: 'count' });
+  const filterInput = h('input', {
+    class: 'filter',
+    type: 'search',
+    spellcheck: false,
+    placeholder: "Filter: metrics.val_loss < 0.2 and params.optimizer = 'adam' (OR, parentheses, IN)",
+    value: st.filter,
+  });
+  const errSlot = h('div');
+  const chartBtn = h('button', { class: 'btn', disabled: true }, 'Chart');
+  const compareBtn = h('button', { class: 'btn primary', disabled: true }, 'Compare');
+  const clearBtn = h('button', { class: 'btn', disabled: true }, 'Clear selection');
+  const grid = h('div', { class: 'grid', tabindex: 0 });
+  const chartArea = h('div', { class: 'chart-area' });
+  const split = h('div', { class: 'split' }, grid, chartArea);
+  main.replaceChildren(
+    h('h1', {}, multi ? `${st.ids.length} experiments` : h('span', { 'data-experiment-name': st.ids[0] }, names[0] ?? ''), h('span', { class: 'sub' }, multi ? names.join(', ') : `experiment ${st.ids[0]}`)),
+    h('div', { class: 'toolbar' }, filterInput, count, chartBtn, compareBtn, clearBtn),
+    errSlot,
+    split,
+  );
+
+  const state = { q: st, total: 0, columns: [] as Column[], pages: new Map<number, Row[]>(), pending: new Set<number>(), gen: 0 };
+  let charted = false;
+  let abort = new AbortController();
+  teardown.push(() => abort.abort());
+
+  const hdr = h('div', { class: 'hdr' });
+  const body = h('div', { class: 'body' });
+  grid.append(hdr, body);
+
+  const visibleColumns = (): Column[] => state.columns.filter((c) => !(c.kind === 'attr' && (c.name === 'experiment_id' || (c.name === 'experiment' && !multi))));
+
+  const urlState = (over: Partial<Record<string, string>> = {}): Record<string, string | undefined> => ({
+    experiment: st.ids.join(','),
+    filter: st.filter || undefined,
+    order: st.order || undefined,
+    sel: [...st.selected].join(',') || undefined,
+    ...over,
+  });
+
+  const updateButtons = (): void => {
+    const n = st.selected.size;
+    chartBtn.textContent = charted ? 'Hide charts' : `Chart${n ? ` ${n}` : ''}`;
+    chartBtn.disabled = n === 0;
+    compareBtn.textContent = `Compare${n ? ` ${n}` : ''}`;
+    compareBtn.disabled = n < 2;
+    clearBtn.disabled = n === 0;
+    history.replaceState(null, '', `?${new URLSearchParams(Object.entries(urlState()).filter((e): e is [string, string] => e[1] !== undefined)).toString().replace(/%2C/g, ',')}`);
+  };
+
+  const drawHeader = (): void => {
+    const [okey, odir] = st.order ? [st.order.replace(/\s+(ASC|DESC)$/i, ''), /\sASC$/i.test(st.order) ? 'ASC' : 'DESC'] : ['', ''];
+    hdr.replaceChildren(
+      h('div', { class: 'c chk' }),
+      ...visibleColumns().map((c) => {
+        const key = sortKey(c);
+        const sorted = key !== undefined && key === okey;
+        const cell = h('div', { class: `c ${c.kind}${sorted ? ' sorted' : ''}${c.kind === 'metric' || c.kind === 'agg' ? ' num' : ''}`, style: { width: `${columnWidth(c)}px` }, title: `${c.key}${key ? ' — click to sort' : ''}`, 'data-key': c.key },
+          c.kind === 'metric' ? h('span', { class: 'k' }, 'M') : c.kind === 'param' ? h('span', { class: 'k' }, 'P') : c.kind === 'tag' ? h('span', { class: 'k' }, 'T') : null,
+          h('span', {}, header(c) + (sorted ? (odir === 'ASC' ? ' ▲' : ' ▼') : '')),
+        );
+        if (key) {
+          cell.addEventListener('click', () => {
+            // newest-first default → DESC → ASC → default
+            st.order = !sorted ? `${key} DESC` : odir === 'DESC' ? `${key} ASC` : '';
+            reload();
+          });
+        }
+        return cell;
+      }),
+    );
+  };
+
+  const cell = (c: Column, r: Row): HTMLElement => {
+    const v = r.values[c.key];
+    const w = { width: `${columnWidth(c)}px` };
+    if (c.kind === 'attr') {
+      switch (c.name) {
+        case 'run_name':
+          return h('div', { class: 'c', style: w }, link({ run: r.run_id }, String(v ?? r.run_id.slice(0, 8))));
+        case 'run_id':
+          return h('div', { class: 'c id', style: w, title: r.run_id }, r.run_id.slice(0, 8));
+        case 'status':
+          return h('div', { class: 'c', style: w }, statusEl(String(v ?? ''), r.broken, r.problems?.map((p) => p.message).join('; ')));
+        case 'start_time':
+          return h('div', { class: 'c', style: w, title: fmtIso(v as number) }, fmtAgo(v as number));
+        case 'end_time': {
+          const s = r.values['start_time'] as number | undefined;
+          const d = v !== undefined && s !== undefined ? (v as number) - s : undefined;
+          return h('div', { class: 'c num', style: w, title: v !== undefined ? `ended ${fmtIso(v as number)}` : 'not ended' }, d === undefined ? '-' : fmtDuration(d));
+        }
+        default:
+          return h('div', { class: 'c', style: w, title: String(v ?? '') }, String(v ?? '-'));
+      }
+    }
+    if (v === undefined) return h('div', { class: `c missing${c.kind === 'metric' ? ' num' : ''}`, style: w }, '-');
+    if (c.kind === 'metric' || c.kind === 'agg') return h('div', { class: 'c num', style: w, title: String(v) }, fmtNum(v));
+    return h('div', { class: 'c', style: w, title: String(v) }, String(v));
+  };
+
+  let drawn = '';
+  const drawRows = (force = false): void => {
+    const cols = visibleColumns();
+    body.style.height = `${state.total * ROW_H}px`;
+    const top = grid.scrollTop;
+    const first = Math.max(0, Math.floor(top / ROW_H) - 10);
+    const last = Math.min(state.total, Math.ceil((top + grid.clientHeight) / ROW_H) + 10);
+    const key = `${first}:${last}:${state.gen}`;
+    if (!force && key === drawn) return;
+    drawn = key;
+    const rows: HTMLElement[] = [];
+    const missing = new Set<number>();
+    for (let i = first; i < last; i++) {
+      const p = Math.floor(i / PAGE);
+      const r = state.pages.get(p)?.[i - p * PAGE];
+      if (!r) {
+        missing.add(p);
+        rows.push(h('div', { class: 'row loading', style: { top: `${i * ROW_H}px` } }, h('div', { class: 'c chk' }), h('div', { class: 'c' }, '…')));
+        continue;
+      }
+      const box = h('input', { type: 'checkbox', checked: st.selected.has(r.run_id), 'aria-label': `select ${String(r.values['run_name'] ?? r.run_id)}` });
+      const row = h('div', { class: `row${st.selected.has(r.run_id) ? ' sel' : ''}`, style: { top: `${i * ROW_H}px` }, 'data-run-id': r.run_id, 'data-index': i }, h('div', { class: 'c chk' }, box), ...cols.map((c) => cell(c, r)));
+      box.addEventListener('change', () => {
+        if (box.checked) st.selected.add(r.run_id);
+        else st.selected.delete(r.run_id);
+        row.classList.toggle('sel', box.checked);
+        updateButtons();
+        if (charted) void drawCharts();
+      });
+      rows.push(row);
+    }
+    body.replaceChildren(...rows);
+    for (const p of missing) void fetchPage(p);
+  };
+
+  const query = (offset: number, limit: number) =>
+    api('runs', { experiment_ids: st.ids.join(','), filter: st.filter, order_by: st.order ? [st.order] : undefined, offset, limit });
+
+  const fetchPage = async (p: number): Promise<void> => {
+    if (state.pending.has(p) || state.pages.has(p)) return;
+    state.pending.add(p);
+    const gen = state.gen;
+    try {
+      const page = await getJson<Page>(query(p * PAGE, PAGE), abort.signal);
+      if (gen !== state.gen) return;
+      mergeColumns(page.columns);
+      state.pages.set(p, page.rows);
+      state.total = page.total;
+      drawRows(true);
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') errSlot.replaceChildren(errorBox(e));
+    } finally {
+      state.pending.delete(p);
+    }
+  };
+
+  const mergeColumns = (cols: Column[]): void => {
+    const known = new Set(state.columns.map((c) => c.key));
+    const add = cols.filter((c) => !known.has(c.key));
+    if (add.length === 0 && state.columns.length > 0) return;
+    state.columns = state.columns.length === 0 ? cols : [...state.columns, ...add];
+    drawHeader();
+  };
+
+  let fullColumns: { key: string; columns: Column[] } | undefined;
+  const useFullColumns = (cols: Column[]): void => {
+    // the query's own keys come first in a page's columns: keep those, add the others in order
+    const before = state.columns.map((x) => x.key).join('\n');
+    const known = new Set(state.columns.map((c) => c.key));
+    state.columns = [...state.columns, ...cols.filter((c) => !known.has(c.key))];
+    if (before !== state.columns.map((x) => x.key).join('\n')) {
+      drawHeader();
+      drawRows(true);
+    }
+  };
+
+  /** The first page decides what is shown; the full column list (over every run) follows. */
+  const reload = async (): Promise<void> => {
+    abort.abort();
+    abort = new AbortController();
+    state.gen++;
+    state.pages.clear();
+    state.pending.clear();
+    state.columns = [];
+    updateButtons();
+    filterInput.classList.remove('bad');
+    const gen = state.gen;
+    const first = Math.floor(grid.scrollTop / ROW_H / PAGE);
+    try {
+      const t0 = performance.now();
+      const page = await getJson<Page>(query(first * PAGE, PAGE), abort.signal);
+      if (gen !== state.gen) return;
+      errSlot.replaceChildren();
+      grid.style.display = '';
+      state.total = page.total;
+      state.columns = page.columns;
+      state.pages.set(first, page.rows);
+      count.textContent = `${page.total.toLocaleString('en-US')} run${page.total === 1 ? '' : 's'}`;
+      drawHeader();
+      drawRows(true);
+      grid.dataset['loadedMs'] = (performance.now() - t0).toFixed(0);
+      grid.dataset['shownAt'] = performance.now().toFixed(0);
+      requestAnimationFrame(() => (grid.dataset['paintedAt'] = performance.now().toFixed(0)));
+      firstTableShown();
+      grid.dataset['ready'] = String(++readySeq);
+      if (page.total === 0) body.replaceChildren(h('div', { class: 'empty' }, st.filter ? 'No run matches the filter.' : 'No runs in this experiment.'));
+      // the columns over every matching run (a key only a few runs have): asked once per
+      // experiments + filter, after the first rows are shown; sorting does not change them
+      const colKey = `${st.ids.join(',')}\u0000${st.filter}`;
+      if (fullColumns?.key === colKey) useFullColumns(fullColumns.columns);
+      else {
+        const signal = abort.signal;
+        setTimeout(() => {
+          if (gen !== state.gen || signal.aborted) return;
+          void getJson<{ columns: Column[] }>(api('columns', { experiment_ids: st.ids.join(','), filter: st.filter }), signal)
+            .then((c) => {
+              fullColumns = { key: colKey, columns: c.columns };
+              if (gen === state.gen) useFullColumns(c.columns);
+            })
+            .catch(() => undefined);
+        }, 400);
+      }
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') return;
+      firstTableShown();
+      state.total = 0;
+      body.replaceChildren();
+      body.style.height = '0px';
+      hdr.replaceChildren();
+      count.textContent = '';
+      filterInput.classList.add('bad');
+      grid.style.display = 'none';
+      // the CLI's own message: for a bad filter, the expression and a caret under the fault
+      errSlot.replaceChildren(errorBox(e instanceof HttpError ? new Error(`mlr: ${e.message}`) : e));
+    }
+  };
+
+  /** Live updates: the rows in view are asked again every 2 s (only while the tab is shown). */
+  const poll = async (): Promise<void> => {
+    if (document.hidden || state.total === 0 && errSlot.childElementCount > 0) return;
+    const first = Math.floor(grid.scrollTop / ROW_H / PAGE);
+    const gen = state.gen;
+    try {
+      const page = await getJson<Page>(query(first * PAGE, PAGE), abort.signal);
+      if (gen !== state.gen) return;
+      const old = state.pages.get(first);
+      const same = old && page.total === state.total && JSON.stringify(old) === JSON.stringify(page.rows);
+      if (same) return;
+      state.total = page.total;
+      count.textContent = `${page.total.toLocaleString('en-US')} run${page.total === 1 ? '' : 's'}`;
+      state.pages.clear();
+      state.pages.set(first, page.rows);
+      mergeColumns(page.columns);
+      state.gen++;
+      drawRows(true);
+      grid.dataset['ready'] = String(++readySeq);
+      if (charted) void drawCharts(true);
+    } catch {
+      /* the next poll tries again */
+    }
+  };
+  const timer = setInterval(() => void poll(), 2000);
+  teardown.push(() => clearInterval(timer));
+
+  let chartGen = 0;
+  let liveCharts: ReturnType<typeof setTimeout> | undefined;
+  teardown.push(() => clearTimeout(liveCharts));
+  const drawCharts = async (fresh = false): Promise<void> => {
+    const my = ++chartGen;
+    if (!charted || st.selected.size === 0) {
+      chartArea.replaceChildren();
+      grid.style.flex = '';
+      return;
+    }
+    grid.style.flex = '0 0 34%';
+    const ids = [...st.selected].slice(0, 20);
+    const runs = await Promise.all(ids.map((id) => getJson<RunAnswer>(api('run', { run_id: id })).catch(() => null)));
+    if (my !== chartGen) return;
+    const ok = runs.filter((r): r is RunAnswer => r !== null);
+    const keys = metricKeys(ok.map((r) => ({ metrics: r.run.data.metrics.map((m) => m.key) })));
+    const chartRuns: ChartRun[] = ok.map((r) => ({ run_id: r.run.info.run_id, name: r.run.info.run_name || r.run.info.run_id.slice(0, 8) }));
+    const logY = (chartArea.querySelector('input.logy') as HTMLInputElement | null)?.checked ?? false;
+    const logBox = h('input', { type: 'checkbox', class: 'logy', checked: logY, onchange: () => void drawCharts() });
+    const smooth = Number((chartArea.querySelector('input.smooth') as HTMLInputElement | null)?.value ?? 0);
+    const smoothBox = h('input', { type: 'range', class: 'smooth', min: 0, max: 0.99, step: 0.01, value: String(smooth), title: 'smoothing (as mlr plot --smooth)', onchange: () => void drawCharts() });
+    // drawn aside, then swapped in whole: a live redraw neither flickers nor loses the scroll
+    const wrap = h('div', { class: 'charts' });
+    if (keys.length === 0) wrap.append(h('div', { class: 'empty' }, 'The selected runs logged no metrics.'));
+    const avail = chartArea.clientWidth || grid.clientWidth;
+    const width = Math.max(380, Math.floor((avail - 12) / Math.max(1, Math.floor(avail / 432))) - 22);
+    for (const k of keys) {
+      const { el } = await metricChart(k, chartRuns, width, { logY, smooth }, fresh);
+      if (my !== chartGen) return;
+      wrap.append(el);
+    }
+    const scroll = chartArea.scrollTop;
+    chartArea.replaceChildren(
+      h('div', { class: 'charts-head' }, h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`), h('label', { class: 'dim' }, logBox, ' log y'),
+        h('label', { class: 'dim smooth-label' }, 'smoothing ', smoothBox, ` ${smooth.toFixed(2)}`),
+        h('span', { class: 'dim' }, 'drag to zoom, double-click to reset')),
+      wrap,
+    );
+    chartArea.scrollTop = scroll;
+    chartArea.dataset['charts'] = String(keys.length);
+    // a RUNNING run's charts follow its new points (≤ 3 s behind)
+    clearTimeout(liveCharts);
+    if (ok.some((r) => r.run.info.status === 'RUNNING')) liveCharts = setTimeout(() => void drawCharts(true), 3000);
+  };
+
+  chartBtn.addEventListener('click', () => {
+    charted = !charted;
+    updateButtons();
+    void drawCharts();
+  });
+  compareBtn.addEventListener('click', () => go({ compare: [...st.selected].join(',') }));
+  clearBtn.addEventListener('click', () => {
+    st.selected.clear();
+    charted = false;
+    updateButtons();
+    drawRows(true);
+    void drawCharts();
+  });
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  filterInput.addEventListener('input', () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      st.filter = filterInput.value.trim();
+      grid.scrollTop = 0;
+      void reload();
+    }, 250);
+  });
+  filterInput.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      clearTimeout(debounce);
+      st.filter = filterInput.value.trim();
+      grid.scrollTop = 0;
+      void reload();
+    }
+  });
+  grid.addEventListener('scroll', () => drawRows());
+  const ro = new ResizeObserver(() => drawRows());
+  ro.observe(grid);
+  teardown.push(() => ro.disconnect());
+  if (params().get('charts') === '1' && st.selected.size > 0) charted = true;
+  void reload().then(() => drawCharts());
+}
+
+// ------------------------------------------------------------------ compare
+
+async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
+  main.replaceChildren(h('div', { class: 'dim' }, 'Loading…'));
+  const runs = (await Promise.all(ids.map((id) => getJson<RunAnswer>(api('run', { run_id: id })).catch((e: unknown) => ({ error: e, id }))))) as (RunAnswer | { error: unknown; id: string })[];
+  const ok = runs.filter((r): r is RunAnswer => 'run' in r);
+  const bad = runs.filter((r): r is { error: unknown; id: string } => 'error' in r);
+  const only = params().get('only') === 'diff';
+  const rowsOf = (label: string, get: (r: RunJson) => Map<string, string>): HTMLElement[] => {
+    const maps = ok.map((r) => get(r.run));
+    const keys = [...new Set(maps.flatMap((m) => [...m.keys()]))].sort();
+    const out: HTMLElement[] = [];
+    let shown = 0;
+    const body: HTMLElement[] = [];
+    for (const k of keys) {
+      const vals = maps.map((m) => m.get(k));
+      const differs = new Set(vals.map((v) => v ?? '\u0000missing')).size > 1;
+      if (only && !differs) continue;
+      shown++;
+      body.push(h('tr', { class: differs ? 'diff' : '', 'data-key': `${label.toLowerCase()}.${k}` }, h('th', { class: 'key', title: k }, k), ...vals.map((v) => h('td', { class: v === undefined ? 'dim' : '' }, v ?? '-'))));
+    }
+    const ndiff = body.filter((r) => r.classList.contains('diff')).length;
+    out.push(h('tr', { class: 'section' }, h('th', { colspan: ok.length + 1 }, `${label} · ${shown} shown, ${ndiff} differ${ndiff === 1 ? 's' : ''}`)), ...body);
+    return out;
+  };
+  const table = h('table', { class: 'cmp' },
+    h('thead', {}, h('tr', {}, h('th', { class: 'key' }, ''), ...ok.map((r, i) => h('th', {}, h('span', { style: { color: PALETTE[i % PALETTE.length] } }, '● '), link({ run: r.run.info.run_id }, r.run.info.run_name || r.run.info.run_id.slice(0, 8)), h('div', { class: 'dim mono' }, r.run.info.run_id.slice(0, 8)))))),
+    h('tbody', {},
+      ...rowsOf('Attributes', (r) => new Map([
+        ['experiment', ok.find((x) => x.run === r)?.experiment.name ?? r.info.experiment_id],
+        ['status', r.info.status],
+        ['start_time', fmtIso(r.info.start_time)],
+        ['duration', r.info.end_time !== null && r.info.start_time !== null ? fmtDuration(r.info.end_time - r.info.start_time) : '-'],
+        ['user_id', String(r.info['user_id'] ?? '')],
+      ])),
+      ...rowsOf('Params', (r) => new Map(r.data.params.map((p) => [p.key, p.value]))),
+      ...rowsOf('Metrics', (r) => new Map(r.data.metrics.map((m) => [m.key, typeof m.value === 'number' ? fmtNum(m.value) : String(m.value)]))),
+      ...rowsOf('Tags', (r) => new Map(r.data.tags.filter((t) => !t.key.startsWith('mlflow.')).map((t) => [t.key, t.value]))),
+    ),
+  );
+  const back = ok[0] ? link({ experiment: [...new Set(ok.map((r) => r.run.info.experiment_id))].join(','), sel: ids.join(',') }, '← back to the runs') : null;
+  main.replaceChildren(
+    h('h1', {}, `Compare ${ok.length} runs`, h('span', { class: 'sub' }, back ?? '')),
+    h('div', { class: 'toolbar' },
+      h('label', {}, h('input', { type: 'checkbox', checked: only, onchange: (e: Event) => go({ compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined }, true) }), ' only differences'),
+      h('span', { class: 'dim' }, 'rows whose values differ are highlighted'),
+    ),
+    ...bad.map((b) => errorBox(new Error(`${b.id}: ${(b.error as Error).message}`))),
+    h('div', { class: 'card', style: { overflow: 'auto' } }, table),
+  );
+}
+
+// ------------------------------------------------------------------ run page
+
+interface ArtifactFile {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+
+async function listArtifacts(runId: string, path: string): Promise<ArtifactFile[]> {
+  const q = new URLSearchParams({ run_id: runId });
+  if (path) q.set('path', path);
+  const r = await getJson<{ files?: ArtifactFile[] }>(`/ajax-api/2.0/mlflow/artifacts/list?${q.toString()}`);
+  return (r.files ?? []).sort((a, b) => Number(b.is_dir) - Number(a.is_dir) || (a.path < b.path ? -1 : 1));
+}
+
+function downloadUrl(runId: string, path: string): string {
+  return `/get-artifact?${new URLSearchParams({ run_uuid: runId, path }).toString()}`;
+}
+
+const IMAGE = /\.(png|jpe?g|gif|svg|webp)$/i;
+
+async function showPreview(slot: HTMLElement, runId: string, f: ArtifactFile): Promise<void> {
+  const name = f.path.split('/').pop() ?? f.path;
+  const bar = h('div', { class: 'bar' }, h('span', { class: 'name' }, f.path), h('span', { class: 'dim' }, fmtBytes(f.file_size)), h('a', { class: 'btn', href: downloadUrl(runId, f.path), download: name }, 'Download'));
+  slot.replaceChildren(bar, h('div', { class: 'dim' }, 'Loading…'));
+  if (IMAGE.test(f.path)) {
+    slot.replaceChildren(bar, h('img', { src: downloadUrl(runId, f.path), alt: f.path }));
+    return;
+  }
+  try {
+    const p = await getJson<{ size: number; truncated: boolean; binary: boolean; text: string | null }>(api('preview', { run_id: runId, path: f.path }));
+    if (p.binary || p.text === null) {
+      slot.replaceChildren(bar, h('div', { class: 'empty' }, 'Binary file: download it to open it.'));
+      return;
+    }
+    let text = p.text;
+    if (/\.json$/i.test(f.path) && !p.truncated) {
+      try {
+        text = JSON.stringify(JSON.parse(text), null, 2);
+      } catch {
+        /* shown as it is */
+      }
+    }
+    slot.replaceChildren(bar, h('pre', { class: 'artifact-text' }, text), p.truncated ? h('div', { class: 'dim' }, `first ${fmtBytes(text.length)} of ${fmtBytes(p.size)} shown; download for the whole file`) : '');
+  } catch (e) {
+    slot.replaceChildren(bar, errorBox(e));
+  }
+}
+
+function artifactTree(runId: string, preview: HTMLElement): HTMLElement {
+  const tree = h('div', { class: 'tree' });
+  let on: HTMLElement | undefined;
+  const level = async (path: string, into: HTMLElement): Promise<void> => {
+    let files: ArtifactFile[];
+    try {
+      files = await listArtifacts(runId, path);
+    } catch (e) {
+      into.replaceChildren(errorBox(e));
+      return;
+    }
+    if (files.length === 0 && path === '') {
+      into.replaceChildren(h('div', { class: 'empty' }, 'No artifacts.'));
+      return;
+    }
+    const ul = h('ul');
+    for (const f of files) {
+      const name = f.path.split('/').pop() ?? f.path;
+      const li = h('li');
+      const a = h('a', { href: '#', 'data-path': f.path }, h('span', {}, f.is_dir ? '▸' : '·'), h('span', {}, name), h('span', { class: 'size' }, f.is_dir ? '' : fmtBytes(f.file_size)));
+      let open = false;
+      const sub = h('div');
+      a.addEventListener('click', (e) => {
+        e.preventDefault();
+        if (f.is_dir) {
+          open = !open;
+          (a.firstChild as HTMLElement).textContent = open ? '▾' : '▸';
+          if (open) void level(f.path, sub);
+          else sub.replaceChildren();
+          return;
+        }
+        on?.classList.remove('on');
+        a.classList.add('on');
+        on = a;
+        void showPreview(preview, runId, f);
+      });
+      li.append(a, sub);
+      ul.append(li);
+    }
+    into.replaceChildren(ul);
+  };
+  void level('', tree);
+  return tree;
+}
+
+function kvTable(rows: [string, Node | string][]): HTMLElement {
+  if (rows.length === 0) return h('div', { class: 'dim' }, 'none');
+  return h('table', { class: 'kv' }, h('tbody', {}, ...rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))));
+}
+
+async function runView(main: HTMLElement, id: string): Promise<void> {
+  main.replaceChildren(h('div', { class: 'dim' }, 'Loading…'));
+  let r: RunAnswer;
+  try {
+    r = await getJson<RunAnswer>(api('run', { run_id: id }));
+  } catch (e) {
+    main.replaceChildren(errorBox(e));
+    return;
+  }
+  const i = r.run.info;
+  const preview = h('div', { class: 'preview' }, h('div', { class: 'empty' }, 'Pick a file to preview it.'));
+  const long = (v: string): Node | string => (v.length > 300 ? h('details', {}, h('summary', {}, `${v.slice(0, 120)}… (${v.length.toLocaleString('en-US')} characters)`), h('pre', { class: 'mono', style: { whiteSpace: 'pre-wrap' } }, v)) : v);
+  const tags = r.run.data.tags.filter((t) => t.key !== 'mlflow.runName').sort((a, b) => (a.key < b.key ? -1 : 1));
+  const datasets = r.run.inputs?.dataset_inputs ?? [];
+  const parentId = r.run.data.tags.find((t) => t.key === 'mlflow.parentRunId')?.value;
+  const children = h('span', { class: 'dim' }, '…');
+  // children: the runs ls filter on the parent tag, in runs ls order
+  void getJson<Page>(api('runs', { experiment_ids: i.experiment_id, filter: `tags.\`mlflow.parentRunId\` = '${i.run_id}'`, limit: 50 }))
+    .then((p) => children.replaceChildren(...(p.rows.length === 0 ? ['none'] : p.rows.flatMap((c, k) => [k ? ', ' : '', link({ run: c.run_id }, String(c.values['run_name'] ?? c.run_id.slice(0, 8)))])), p.total > 50 ? ` and ${p.total - 50} more` : ''))
+    .catch(() => children.replaceChildren('-'));
+  const chartWrap = h('div', { class: 'charts' });
+  main.replaceChildren(
+    h('h1', {}, i.run_name || i.run_id, statusEl(i.status, (r.run.mlr_problems?.length ?? 0) > 0, r.run.mlr_problems?.map((p) => p.message).join('; ')), h('span', { class: 'sub' }, 'in ', link({ experiment: i.experiment_id }, r.experiment.name))),
+    (r.run.mlr_problems?.length ?? 0) > 0 ? h('div', { class: 'warn-box' }, `This run has problems: ${r.run.mlr_problems!.map((p) => p.message).join('; ')} — mlr doctor explains and repairs them.`) : '',
+    h('div', { class: 'cols' },
+      h('div', { class: 'card pad' }, h('h3', {}, 'Run'), kvTable([
+        ['ID', h('span', { class: 'mono' }, i.run_id)],
+        ['Started', `${fmtIso(i.start_time)} (${fmtAgo(i.start_time)})`],
+        ['Ended', i.end_time === null ? '-' : fmtIso(i.end_time)],
+        ['Duration', i.end_time !== null && i.start_time !== null ? fmtDuration(i.end_time - i.start_time) : '-'],
+        ['User', String(i['user_id'] ?? '-')],
+        ['Lifecycle', i.lifecycle_stage],
+        ['Artifacts', h('span', { class: 'mono' }, i.artifact_uri)],
+        ...(parentId ? [['Parent run', link({ run: parentId }, parentId.slice(0, 8))] as [string, Node]] : []),
+        ['Child runs', children],
+        ...(datasets.length ? [['Datasets', datasets.map((d) => `${d.dataset.name} (${d.dataset.digest})`).join(', ')] as [string, string]] : []),
+        ...(r.models.length ? [['Logged models', r.models.map((m) => `${m.artifact_path ?? ''}${m.flavors?.length ? ` [${m.flavors.join(', ')}]` : ''}`).join(', ')] as [string, string]] : []),
+      ])),
+      h('div', { class: 'card pad' }, h('h3', {}, `Params · ${r.run.data.params.length}`), kvTable(r.run.data.params.map((p) => [p.key, long(p.value)]))),
+      h('div', { class: 'card pad' }, h('h3', {}, `Metrics · ${r.run.data.metrics.length}`), kvTable(r.run.data.metrics.map((m) => [m.key, h('span', { title: `${m.value} at step ${m.step}` }, `${typeof m.value === 'number' ? fmtNum(m.value) : m.value}`, h('span', { class: 'dim' }, `  step ${m.step}`))]))),
+      h('div', { class: 'card pad' }, h('h3', {}, `Tags · ${tags.length}`), kvTable(tags.map((t) => [t.key, long(t.value)]))),
+    ),
+    h('div', { class: 'card' }, h('div', { style: { padding: '12px 16px 0' } }, h('h3', {}, 'Artifacts')), h('div', { class: 'artifacts' }, artifactTree(i.run_id, preview), preview)),
+    r.run.data.metrics.length ? h('h3', { style: { margin: '4px 0 0' } }, 'Metric histories') : '',
+    chartWrap,
+  );
+  const one: ChartRun[] = [{ run_id: i.run_id, name: i.run_name || i.run_id.slice(0, 8) }];
+  const width = Math.max(380, Math.floor((main.clientWidth - 40) / Math.max(1, Math.floor((main.clientWidth - 40) / 432))) - 22);
+  for (const m of r.run.data.metrics.map((x) => x.key).sort()) {
+    if (!main.isConnected) return;
+    chartWrap.append((await metricChart(m, one, width, { logY: false, smooth: 0 })).el);
+  }
+}
+
+// ------------------------------------------------------------------ models page
+
+interface ModelAnswer {
+  name: string;
+  description: string | null;
+  last_updated_timestamp: number | null;
+  tags: KV[];
+  aliases: { alias: string; version: string }[];
+  versions: { version: string; current_stage: string; status: string; run_id: string | null; run_name: string | null; source: string; creation_timestamp: number | null; aliases: string[]; flavors: string[] | null; tags: KV[] }[];
+}
+
+async function modelsView(main: HTMLElement): Promise<void> {
+  main.replaceChildren(h('div', { class: 'dim' }, 'Loading…'));
+  let models: ModelAnswer[];
+  try {
+    models = (await getJson<{ models: ModelAnswer[] }>(api('models'))).models;
+  } catch (e) {
+    main.replaceChildren(errorBox(e));
+    return;
+  }
+  main.replaceChildren(
+    h('h1', {}, 'Registered models', h('span', { class: 'sub' }, `${models.length} model${models.length === 1 ? '' : 's'}`)),
+    models.length === 0 ? h('div', { class: 'empty' }, 'No registered models in this store.') : '',
+    h('div', { class: 'models' },
+      ...models.map((m) =>
+        h('div', { class: 'model card pad', 'data-model': m.name },
+          h('h2', {}, m.name, ' ', ...m.aliases.map((a) => h('span', { class: 'pill alias' }, `@${a.alias} → v${a.version}`)), ...m.tags.map((t) => h('span', { class: 'pill' }, `${t.key}=${t.value}`))),
+          h('div', { class: 'dim', style: { marginBottom: '8px' } }, m.description || 'no description', ` · updated ${fmtAgo(m.last_updated_timestamp)}`),
+          m.versions.length === 0
+            ? h('div', { class: 'dim' }, 'No versions.')
+            : h('table', { class: 'list' },
+                h('thead', {}, h('tr', {}, ...['Version', 'Stage', 'Aliases', 'Status', 'Source run', 'Flavors', 'Created'].map((x) => h('th', {}, x)))),
+                h('tbody', {},
+                  ...[...m.versions].reverse().map((v) =>
+                    h('tr', {},
+                      h('td', {}, `v${v.version}`),
+                      h('td', {}, v.current_stage && v.current_stage !== 'None' ? h('span', { class: 'pill stage' }, v.current_stage) : h('span', { class: 'dim' }, '-')),
+                      h('td', {}, ...v.aliases.map((a) => h('span', { class: 'pill alias' }, `@${a}`))),
+                      h('td', {}, v.status),
+                      h('td', {}, v.run_id ? (v.run_name !== null ? link({ run: v.run_id }, v.run_name || v.run_id.slice(0, 8)) : h('span', { class: 'mono dim', title: 'not in this store' }, v.run_id.slice(0, 8))) : h('span', { class: 'mono dim' }, v.source)),
+                      h('td', {}, v.flavors?.join(', ') ?? h('span', { class: 'dim' }, '-')),
+                      h('td', { title: fmtIso(v.creation_timestamp) }, fmtAgo(v.creation_timestamp)),
+                    ),
+                  ),
+                ),
+              ),
+        ),
+      ),
+    ),
+  );
+}
+
+// ------------------------------------------------------------------ routing
+
+async function render(): Promise<void> {
+  for (const f of teardown.splice(0)) f();
+  const q = params();
+  // a view that names its experiment (or run) does not wait for the sidebar's list
+  const needList = !q.has('experiment') && !q.has('run') && !q.has('compare') && !q.has('models');
+  if (experiments.length === 0) {
+    // with an experiment named, its first rows go first: the list (which counts every
+    // experiment's runs) is asked for once they are shown
+    experimentsLoad ??= needList || !q.has('experiment') ? loadExperiments() : firstTable.then(loadExperiments);
+    if (needList) {
+      try {
+        await experimentsLoad;
+      } catch (e) {
+        app.replaceChildren(errorBox(e));
+        return;
+      }
+    } else {
+      void experimentsLoad.then(() => {
+        const aside = app.querySelector('aside');
+        if (aside) drawSidebar(aside as HTMLElement);
+        for (const el of app.querySelectorAll<HTMLElement>('[data-experiment-name]')) {
+          el.textContent = experiments.find((e) => e.experiment_id === el.dataset['experimentName'])?.name ?? el.textContent;
+        }
+      }, (e: unknown) => app.querySelector('main')?.prepend(errorBox(e)));
+    }
+  }
+  if (q.has('models')) {
+    const { main } = shell('models');
+    return modelsView(main);
+  }
+  const { main } = shell('runs');
+  const run = q.get('run');
+  if (run) return runView(main, run);
+  const compare = q.get('compare');
+  if (compare) return compareView(main, compare.split(',').filter(Boolean));
+  let ids = (q.get('experiment') ?? '').split(',').filter(Boolean);
+  if (ids.length === 0) {
+    // MLflow opens on the newest experiment with runs (or the first one)
+    const first = experiments.find((e) => e.runs > 0 && e.lifecycle_stage === 'active') ?? experiments[0];
+    if (!first) {
+      main.replaceChildren(h('div', { class: 'empty' }, 'This store has no experiments yet. Log a run with mlr log-metric or MLflow and it appears here.'));
+      return;
+    }
+    ids = [first.experiment_id];
+    history.replaceState(null, '', `?experiment=${first.experiment_id}`);
+    shell('runs');
+    return render();
+  }
+  runsView(main, { ids, filter: q.get('filter') ?? '', order: q.get('order') ?? '', selected: new Set((q.get('sel') ?? '').split(',').filter(Boolean)) });
+}
+
+window.addEventListener('popstate', () => void render());
+// the sidebar's counts follow the store too (less often than the table)
+setInterval(() => {
+  if (document.hidden) return;
+  void loadExperiments().then(() => {
+    const aside = app.querySelector('aside');
+    if (aside) drawSidebar(aside as HTMLElement);
+  }).catch(() => undefined);
+}, 10_000);
+void render();
