@@ -29,7 +29,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
   --sizes N[,N…]    benchmark exactly these store sizes instead of the defaults (e.g. --sizes 1000)
   --repeat K        timed repetitions per scenario, median reported (default 5)
   --log-calls N     sequential log-metric calls in scenario f (default 1000)
-  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, q = SQLite, s = mlr server, u = mlr ui)
+  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, m = migrate, q = SQLite, s = mlr server, u = mlr ui)
   --data DIR        where generated stores live (default bench/.data, git-ignored)
   --save FILE       also write the report (Markdown) to FILE
   --timeout SEC     give up on one mlr invocation after SEC seconds (default 300 per 10,000 runs
@@ -54,7 +54,7 @@ function parseArgs(argv) {
     else if (a === '--log-calls') o.logCalls = int();
     else if (a === '--only') {
       o.only = new Set(value().toLowerCase().split(','));
-      for (const s of o.only) if (!/^[a-gqsu]$/.test(s)) throw new Error(`--only takes letters a–g, q, s and u, got '${s}'`);
+      for (const s of o.only) if (!/^[a-gmqsu]$/.test(s)) throw new Error(`--only takes letters a–g, m, q, s and u, got '${s}'`);
     } else if (a === '--data') o.data = path.resolve(value());
     else if (a === '--save') o.save = path.resolve(value());
     else if (a === '--timeout') o.timeoutMs = o.timeoutGiven = int() * 1000;
@@ -442,6 +442,10 @@ async function benchRunStore(ctx, size) {
   });
   await scenario('c', 'runs ls --format json (every run, every file)', { args: ['runs', 'ls', '--format', 'json'], floor: L.everyActive, check: checkJsonRuns(m) });
   await scenario('d', 'runs best --metric val_loss --min', { args: ['runs', 'best', '--metric', 'val_loss', '--min'], floor: L.orderBy, check: checkIds([m.expected.bestValLoss], false) });
+  if (want('m')) {
+    log(`m: migrate every run into a new SQLite database, on ${size.toLocaleString('en-US')} runs`);
+    rows.push({ id: 'm', label: 'migrate --to sqlite:///new.db (every run, every metric line)', store: `${size.toLocaleString('en-US')} runs`, size, ...(await benchMigrate(ctx, root, m, L.everything)) });
+  }
   await scenario('g', 'doctor (read-only check)', {
     args: ['doctor'],
     floor: L.everything,
@@ -450,6 +454,47 @@ async function benchRunStore(ctx, size) {
     check: (r) => (r.code === 0 ? null : `reported problems on a clean store: ${firstLine(r.stderr.split('\n').filter(Boolean).pop() ?? '')}`),
   });
   return rows;
+}
+
+/**
+ * Scenario m: `mlr migrate` of the whole store into a new database (each timed run starts
+ * from no database; migrate is long, so at most 2 repeats), against the floor of cat-ing
+ * every file of the store. The note gives the time of a re-run into the finished database
+ * (everything compared and skipped).
+ */
+async function benchMigrate(ctx, root, m, floor) {
+  const db = path.join(ctx.opts.data, 'migrate-target.db');
+  const env = storeEnv(root);
+  const args = ['migrate', '--from', root, '--to', `sqlite:///${db}`];
+  const fresh = () => fs.rmSync(db, { force: true });
+  const runs = [];
+  const floors = [];
+  const rss = [];
+  let wrong = null;
+  for (let i = 0; i < Math.min(ctx.opts.repeat, 2); i++) {
+    floors.push(await runFloor(ctx, floor));
+    fresh();
+    const r = await runOnce(process.execPath, [MLR_BIN, ...args], { env, stdout: 'capture', timeoutMs: ctx.opts.timeoutMs * 10, meter: ctx.meter, node: true });
+    if (r.timedOut) return { status: 'error', note: 'timed out' };
+    if (r.code !== 0) return { status: 'error', note: `exit ${r.code ?? r.signal}: ${firstLine(r.stderr)}` };
+    const row = /^runs\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/m.exec(r.stdout);
+    if (!row || Number(row[1]) !== m.runs.length) wrong = `expected ${m.runs.length} runs created, got: ${row ? row[0] : firstLine(r.stdout)}`;
+    runs.push(r);
+    rss.push(r.rssKb);
+  }
+  const again = await runOnce(process.execPath, [MLR_BIN, ...args], { env, stdout: 'capture', timeoutMs: ctx.opts.timeoutMs * 10, meter: ctx.meter, node: true });
+  const same = /^runs\s+0\s+(\d+)\s+0\s+0\s+0$/m.exec(again.stdout);
+  if (!wrong && (!same || Number(same[1]) !== m.runs.length)) wrong = `re-run did not skip every run: ${firstLine(again.stdout)}`;
+  const size = fs.statSync(db).size;
+  fresh();
+  return {
+    status: wrong ? 'wrong' : 'ok',
+    note: wrong ?? `database ${(size / 2 ** 20).toFixed(0)} MB; re-run (all skipped as the same) ${fmtMs(again.ms)}, RSS ${fmtRss(again.rssKb)}`,
+    ...summarize(runs),
+    ...summarizeFloor(floors),
+    floorFiles: floor.count,
+    rssKb: maxKnown(rss),
+  };
 }
 
 async function benchHistory(ctx) {
@@ -984,6 +1029,9 @@ function judge(rows) {
           checks.push(['flat memory (≤ +16 MB)', growth <= 16 * MB]);
         }
       }
+    } else if (r.id === 'm' && at10k(r)) {
+      // issue 12: ≤ 3× the floor of reading the store's files, RSS ≤ 300 MB
+      checks.push(['≤ 3× floor', r.ratio <= 3], ['RSS ≤ 300 MB', r.rssKb == null ? null : r.rssKb <= 300 * MB]);
     } else if (at10k(r)) {
       if (r.id === 'a' || r.id === 'b' || r.id === 'd') checks.push(['≤ 2× floor', r.ratio <= 2], ['< 1 s', r.mlrMs < 1000]);
       if (r.id === 'c') checks.push(['≤ 1.6× floor', r.ratio <= 1.6]);
@@ -1096,7 +1144,7 @@ async function main() {
     ctx.meter = detectMeter(tmp);
     const want = (s) => !opts.only || opts.only.has(s);
     const rows = [];
-    if (['a', 'b', 'c', 'd', 'g'].some(want)) for (const size of opts.sizes) rows.push(...(await benchRunStore(ctx, size)));
+    if (['a', 'b', 'c', 'd', 'g', 'm'].some(want)) for (const size of opts.sizes) rows.push(...(await benchRunStore(ctx, size)));
     if (want('e')) rows.push(...(await benchHistory(ctx)));
     if (want('f')) rows.push(...(await benchWrites(ctx)));
     if (want('q')) rows.push(...(await benchSqlite(ctx, rows)));

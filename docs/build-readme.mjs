@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['overview.md', 'search.md', 'terminal.md', 'charts.md', 'writes.md', 'models.md', 'server.md', 'ui.md', 'remote.md', 'doctor.md', 'performance.md', 'development.md'];
+const SECTIONS = ['overview.md', 'backends.md', 'search.md', 'terminal.md', 'charts.md', 'writes.md', 'models.md', 'server.md', 'ui.md', 'remote.md', 'doctor.md', 'performance.md', 'development.md'];
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 function anchorer() {

@@ -358,7 +358,7 @@ class SqliteReader implements TrackingReader {
 
   metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric[]> {
     const db = this.db;
-    const has = db.stmt('SELECT 1 FROM metrics WHERE run_uuid = ? AND key = ? LIMIT 1').get(run.info.run_id, key);
+    const has = db.stmt('SELECT 1 FROM metrics WHERE run_uuid = ? AND +key = ? LIMIT 1').get(run.info.run_id, key);
     if (!has) {
       const known = this.listMetricKeys(run);
       throw new NotFoundError(`run ${run.info.run_id} has no metric '${key}'` + (known.length ? `; metrics: ${known.join(', ')}` : ''), 'metric-not-found');

@@ -40,6 +40,10 @@ export class SqliteImporter implements TrackingImporter {
     this.beforeWrite = beforeWrite;
     this.existed = existed;
     this.loggedModels = db.has('logged_models');
+    // a batch of runs is ~100k metric rows: with SQLite's default 2 MB page cache the
+    // indexes' dirty pages spill to the file mid-transaction (a journal sync each time);
+    // a connection's cache size changes nothing in the file
+    db.sql.pragma('cache_size = -65536');
   }
 
   async importExperiment(e: Experiment, replace: boolean): Promise<void> {

@@ -370,7 +370,10 @@ export const HISTORY_CHUNK = 4096;
  */
 export function* metricHistory(db: MlflowDb, runId: string, key: string, chunk = HISTORY_CHUNK): Generator<Metric[]> {
   const it = db
-    .stmt('SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value, is_nan')
+    // `+key`: without it SQLite walks the primary-key index over every run's rows of the key
+    // (ordered by timestamp already) and filters run_uuid: 30× slower on 1,000 runs, and
+    // growing with the store; the run_uuid index finds the run's few hundred rows directly
+    .stmt('SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND +key = ? ORDER BY timestamp, step, value, is_nan')
     .iterate(runId, key) as IterableIterator<MetricRow>;
   let batch: Metric[] = [];
   for (const r of it) {
