@@ -11,6 +11,8 @@
  * the CLI, another process, MLflow or an editor therefore always shows on the next read.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import type { Watch, WatchTree } from './watch.js';
 
 /** A file modified less than this long before it was read is not trusted from the cache. */
 export const RACY_MS = 2000;
@@ -23,6 +25,9 @@ interface Entry {
   mtimeMs: number;
   ctimeMs: number;
   stable: boolean;
+  /** the folder's watch when the entry was taken (before the stat), and its generation then */
+  watch: Watch | undefined;
+  gen: number;
   kind: string;
   value: unknown;
 }
@@ -30,12 +35,20 @@ interface Entry {
 export class ParseCache {
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
+  /** change notification for the folders of cached files (watch.ts); none: validate by stat */
+  readonly watches: WatchTree | undefined;
   /** reads answered from the cache / parsed anew (for tests and --verbose) */
   hits = 0;
   misses = 0;
+  /** hits answered by a watch, without a stat */
+  watchHits = 0;
+  /** false from a write by this process until the loop has read the events it caused */
+  private quiet = true;
+  private writes = 0;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, watches?: WatchTree) {
     this.now = now;
+    this.watches = watches;
   }
 
   /**
@@ -44,6 +57,15 @@ export class ParseCache {
    * parses of one file apart. A missing file is never cached.
    */
   through<T>(file: string, kind: string, compute: () => T | undefined): T | undefined {
+    const e = this.entries.get(file);
+    // made (with its generation read) before the stat below, so any later change bumps it
+    const w = this.watches?.watch(path.dirname(file));
+    if (e && w && this.quiet && e.watch === w && w.alive && e.gen === w.gen && e.kind === kind) {
+      this.hits++;
+      this.watchHits++;
+      return e.value as T;
+    }
+    const gen = w?.gen ?? 0;
     let st: fs.Stats | undefined;
     try {
       st = fs.statSync(file, { throwIfNoEntry: false });
@@ -54,9 +76,10 @@ export class ParseCache {
       this.entries.delete(file);
       return compute();
     }
-    const e = this.entries.get(file);
     if (e && e.stable && e.kind === kind && e.ino === st.ino && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs) {
       this.hits++;
+      e.watch = w;
+      e.gen = gen;
       return e.value as T;
     }
     this.misses++;
@@ -67,8 +90,24 @@ export class ParseCache {
     }
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     const age = this.now() - Math.max(st.mtimeMs, st.ctimeMs);
-    this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, kind, value });
+    this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, watch: w, gen, kind, value });
     return value;
+  }
+
+  /**
+   * This process has just written into the store: the inotify events of that write are
+   * queued in the kernel but not read yet (the loop reads them in its next poll phase), so
+   * watches are not trusted — files are checked by stat — until two loop turns later.
+   */
+  noteWrite(): void {
+    if (!this.watches) return;
+    this.quiet = false;
+    const n = ++this.writes;
+    setImmediate(() =>
+      setImmediate(() => {
+        if (this.writes === n) this.quiet = true;
+      }),
+    );
   }
 
   get size(): number {
