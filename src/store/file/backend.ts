@@ -48,12 +48,16 @@ export class FileBackend implements Backend {
 
   /**
    * A reader of the store as it is now: a new FileStore over the shared parse cache (when
-   * the backend was opened with one), so unchanged files cost a stat and changed ones are
-   * read again.
+   * the backend was opened with one), so unchanged files cost a stat (a Map lookup where a
+   * watch covers them) and changed ones are read again.
    */
   async freshReader(): Promise<TrackingReader> {
     const [{ FileStore }, { FileTrackingReader }] = await Promise.all([import('./store.js'), import('./reader.js')]);
     return new FileTrackingReader(FileStore.open(this.root, this.description, this.opts.cache));
+  }
+
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    return this.opts.cache ? this.opts.cache.memo(key, compute) : compute();
   }
 
   writer(): Promise<TrackingWriter> {

@@ -18,6 +18,8 @@ import type { Watch, WatchTree } from './watch.js';
 export const RACY_MS = 2000;
 /** Entries kept at most (a store of 100,000 runs has about 200,000 hot files). */
 const MAX_ENTRIES = 500_000;
+/** memoized answers kept at most (each holds a search's matching runs) */
+const MAX_MEMOS = 16;
 
 interface Entry {
   ino: number;
@@ -45,6 +47,9 @@ export class ParseCache {
   /** false from a write by this process until the loop has read the events it caused */
   private quiet = true;
   private writes = 0;
+  /** bumped by every read no watch covers: a memo computed meanwhile is not kept */
+  private tainted = 0;
+  private readonly memos = new Map<string, { changes: number; value: unknown }>();
 
   constructor(now: () => number = Date.now, watches?: WatchTree) {
     this.now = now;
@@ -66,6 +71,7 @@ export class ParseCache {
       return e.value as T;
     }
     const gen = w?.gen ?? 0;
+    if (!w && this.watches && !this.watches.covers(path.dirname(file))) this.tainted++;
     let st: fs.Stats | undefined;
     try {
       st = fs.statSync(file, { throwIfNoEntry: false });
@@ -108,6 +114,40 @@ export class ParseCache {
         if (this.writes === n) this.quiet = true;
       }),
     );
+  }
+
+  /** A folder about to be listed or read from: tainted unless a watch covers it. */
+  track(dir: string): void {
+    if (this.watches && !this.watches.covers(dir)) this.tainted++;
+  }
+
+  /** A read no watch covers (a folder walked recursively, a rare fallback). */
+  taint(): void {
+    this.tainted++;
+  }
+
+  /**
+   * `compute()`'s last answer for `key` when nothing it read can have changed since: every
+   * file and folder it read was covered by a watch (through() and track(), no taint()), no
+   * watched folder has had an event since, and this process has not written meanwhile.
+   * Without watches, always `compute()`. `compute` must read the store only through this
+   * cache's tracked paths (FileStore does, for experiments and run searches).
+   */
+  async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const w = this.watches;
+    if (!w) return compute();
+    w.settle();
+    const hit = this.memos.get(key);
+    if (hit && this.quiet && hit.changes === w.changes) return hit.value as T;
+    const changes = w.changes;
+    const tainted = this.tainted;
+    const wasQuiet = this.quiet;
+    const value = await compute();
+    if (wasQuiet && this.quiet && changes === w.changes && tainted === this.tainted) {
+      if (this.memos.size >= MAX_MEMOS) this.memos.delete(this.memos.keys().next().value!);
+      this.memos.set(key, { changes, value });
+    } else this.memos.delete(key);
+    return value;
   }
 
   get size(): number {
