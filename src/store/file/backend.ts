@@ -56,6 +56,11 @@ export class FileBackend implements Backend {
     return new FileTrackingReader(FileStore.open(this.root, this.description, this.opts.cache));
   }
 
+  /** the parse cache of a long-running process (for tests), or undefined */
+  get cache(): FileBackendOptions['cache'] {
+    return this.opts.cache;
+  }
+
   memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
     return this.opts.cache ? this.opts.cache.memo(key, compute) : compute();
   }

@@ -42,8 +42,9 @@ export class ParseCache {
   /** reads answered from the cache / parsed anew (for tests and --verbose) */
   hits = 0;
   misses = 0;
-  /** hits answered by a watch, without a stat */
+  /** hits answered by a watch, without a stat; memo() answers given from memory */
   watchHits = 0;
+  memoHits = 0;
   /** false from a write by this process until the loop has read the events it caused */
   private quiet = true;
   private writes = 0;
@@ -138,7 +139,10 @@ export class ParseCache {
     if (!w) return compute();
     w.settle();
     const hit = this.memos.get(key);
-    if (hit && this.quiet && hit.changes === w.changes) return hit.value as T;
+    if (hit && this.quiet && hit.changes === w.changes) {
+      this.memoHits++;
+      return hit.value as T;
+    }
     const changes = w.changes;
     const tainted = this.tainted;
     const wasQuiet = this.quiet;

@@ -75,10 +75,11 @@ export class WatchTree {
   events = 0;
   overflows = 0;
 
-  constructor(root: string) {
+  /** `burstLimit`: events in one loop turn taken as a lost-event overflow (default half the kernel's queue) */
+  constructor(root: string, opts: { burstLimit?: number } = {}) {
     const norm = path.normalize(root);
     this.root = norm.length > 1 && norm.endsWith(path.sep) ? norm.slice(0, -1) : norm;
-    this.burstLimit = Math.max(64, Math.floor(queueLimit() / 2));
+    this.burstLimit = opts.burstLimit ?? Math.max(64, Math.floor(queueLimit() / 2));
   }
 
   get size(): number {
