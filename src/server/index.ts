@@ -23,6 +23,7 @@ import { REGISTRY_ROUTES } from './registry.js';
 import { parseBody, queryFields } from './request.js';
 import { TRACKING_ROUTES } from './tracking.js';
 import { uiRoute, type UiAssets } from './ui.js';
+import { drain } from '../store/file/watch.js';
 
 export interface ServerOptions {
   /** the backend to serve, opened with `longLived` (see store/open.ts) */
@@ -233,6 +234,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         bodyBytes = body.length;
         raw = parseBody(body.toString('utf8'));
       }
+      // the file store's watches (store/file/watch.ts) must have read every change made
+      // before this request arrived: let the loop read what the kernel queued
+      await drain();
       const ctx = new RequestContext({ req, res, route: m.apiPath, tail: m.tail, query: url.searchParams, raw, bodyBytes, services });
       const out = await route.handler(ctx);
       if (out === HANDLED) return;

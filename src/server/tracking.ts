@@ -345,23 +345,33 @@ const searchRuns = async (c: RequestContext): Promise<unknown> => {
   const query = compileQuery({ ...(filter.trim() !== '' ? { filter } : {}), orderBy: (f['order_by'] as string[] | undefined) ?? [] });
   const ids = (f['experiment_ids'] as string[] | undefined) ?? [];
   const reader = await c.reader();
-  const exps: ExperimentEntry[] = [];
-  for (const id of ids) {
-    // MLflow's file store: a missing experiment has no runs; its runs are listed once per mention
-    try {
-      const e = await reader.getExperiment(id);
-      if (e.experiment.experiment_id === id) exps.push(e);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+  // a long-running file store answers a repeated search from memory while no file it read
+  // has changed (Backend.memo); the answer is the same as computing it again
+  const backend = c.services.backend;
+  const memo = <T>(key: unknown[], compute: () => Promise<T>): Promise<T> => (backend.memo ? backend.memo(JSON.stringify(key), compute) : compute());
+  const exps = await memo(['runs/search exps', ids], async () => {
+    const out: ExperimentEntry[] = [];
+    for (const id of ids) {
+      // MLflow's file store: a missing experiment has no runs; its runs are listed once per mention
+      try {
+        const e = await reader.getExperiment(id);
+        if (e.experiment.experiment_id === id) out.push(e);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
     }
-  }
+    return out;
+  });
   const start = parsePageToken(f['page_token'] as string | undefined);
-  const matched = exps.length ? await reader.searchRuns({ experiments: exps, view: VIEW[(f['run_view_type'] as string | undefined) ?? 'ACTIVE_ONLY']!, query, unordered: true }) : [];
+  const view = (f['run_view_type'] as string | undefined) ?? 'ACTIVE_ONLY';
+  const searchKey = ['runs/search', ids, view, filter, f['order_by'] ?? []];
+  const matched = exps.length ? await memo(searchKey, () => reader.searchRuns({ experiments: exps, view: VIEW[view]!, query, unordered: true })) : [];
   const end = start + max;
-  const sorted = sortRuns(matched, query.order, end);
+  const sorted = await memo([...searchKey, end], async () => sortRuns(matched, query.order, end));
   const page = sorted.slice(start, end);
+  const runs = await memo([...searchKey, start, end, 'page'], async () => page.map((r) => runJson(reader, r.entry)));
   return {
-    runs: page.length ? page.map((r) => runJson(reader, r.entry)) : undefined,
+    runs: runs.length ? runs : undefined,
     next_page_token: end < matched.length ? pageToken(end) : undefined,
   };
 };

@@ -443,6 +443,14 @@ export interface Backend {
    * (`mlr server`) takes one per request; a backend may answer it from a validated cache.
    */
   freshReader(): Promise<TrackingReader>;
+  /**
+   * `compute()`'s earlier answer for `key` when the backend can prove that nothing it read
+   * has changed since (the file store: every file it read is under an inotify watch that has
+   * had no event, and this process has not written); otherwise `compute()`. `compute` must
+   * read only through freshReader() readers' experiment and run-search methods. Absent: no
+   * memo (always compute).
+   */
+  memo?<T>(key: string, compute: () => Promise<T>): Promise<T>;
   writer(): Promise<TrackingWriter>;
   registry(): Promise<ModelRegistry>;
   artifacts(): Promise<ArtifactRepository>;

@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlr } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import type { FileBackend } from '../../src/store/file/backend.js';
+import { BIN, mlr } from '../helpers.js';
 import { serveCopy, type TestServer } from './helpers.js';
 
 const SWEEP = '234684999513866976';
@@ -73,5 +75,78 @@ describe('a long-running server never answers from stale files', () => {
     expect(await names()).toContain('made-by-cli');
     expect((await mlr(['--store', s.root, 'experiments', 'delete', 'made-by-cli'])).code).toBe(0);
     expect(await names()).not.toContain('made-by-cli');
+  });
+});
+
+describe('searches answered from memory (inotify watches, memo) still never go stale', () => {
+  let w: TestServer;
+  beforeAll(async () => {
+    w = await serveCopy();
+  });
+  afterAll(() => w.stop());
+  const cache = () => (w.backend as FileBackend).cache!;
+  const order = async (): Promise<string[]> => {
+    // only the runs that have a val_loss (the others would sort last)
+    const r = await w.call('POST', 'runs/search', { experiment_ids: [SWEEP], filter: 'metrics.val_loss < 1e305', order_by: ['metrics.val_loss ASC'], max_results: 1000 });
+    expect(r.status, r.text).toBe(200);
+    return ((r.json as { runs: { info: { run_id: string } }[] }).runs ?? []).map((x) => x.info.run_id);
+  };
+  /** search until the answer comes from memory (the watches are made after the first search) */
+  const warm = async (): Promise<string[]> => {
+    const hits = cache().memoHits;
+    let ids: string[] = [];
+    for (let i = 0; i < 5 && cache().memoHits === hits; i++) ids = await order();
+    expect(cache().memoHits).toBeGreaterThan(hits);
+    return ids;
+  };
+
+  it('sees a metric logged by another process (the CLI, spawned) between two remembered searches', async () => {
+    const before = await warm();
+    const first = before[0]!;
+    const r = spawnSync(process.execPath, [BIN, '--store', w.root, 'log-metric', first, 'val_loss', '1e300', '--step', '100000'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const after = await order();
+    expect(after).toHaveLength(before.length);
+    expect(after[after.length - 1]).toBe(first);
+    expect(after.slice(0, -1)).toEqual(before.slice(1));
+  });
+
+  it('sees a metric file rewritten in place by hand, same size and mtime', async () => {
+    const before = await warm();
+    const last = before[before.length - 1]!;
+    const file = path.join(w.root, SWEEP, last, 'metrics', 'val_loss');
+    const st = fs.statSync(file);
+    const text = fs.readFileSync(file, 'utf8');
+    // the same length: the latest value becomes a tiny one (the run moves to the front)
+    const lines = text.trimEnd().split('\n');
+    const [ts, value, step] = lines[lines.length - 1]!.split(' ');
+    const tiny = '-9'.padEnd(value!.length, '9');
+    lines[lines.length - 1] = `${ts} ${tiny} ${step}`;
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    fs.utimesSync(file, st.atime, st.mtime);
+    expect(fs.statSync(file).size).toBe(st.size);
+    const after = await order();
+    expect(after[0]).toBe(last);
+  });
+
+  it('sees an experiment folder moved away, changed and moved back', async () => {
+    const before = await warm();
+    const second = before[1]!;
+    const dir = path.join(w.root, SWEEP);
+    const aside = path.join(path.dirname(w.root), 'aside');
+    fs.renameSync(dir, aside);
+    expect(await order()).toEqual([]);
+    fs.appendFileSync(path.join(aside, second, 'metrics', 'val_loss'), '1 -1e300 999999999\n');
+    fs.renameSync(aside, dir);
+    const after = await order();
+    expect(after[0]).toBe(second);
+  });
+
+  it('sees its own write at once (log-metric over HTTP, then a search)', async () => {
+    const before = await warm();
+    const third = before[2]!;
+    const r = await w.call('POST', 'runs/log-metric', { run_id: third, key: 'val_loss', value: -1e301, timestamp: 1, step: 1_000_000_000 });
+    expect(r.status, r.text).toBe(200);
+    expect((await order())[0]).toBe(third);
   });
 });

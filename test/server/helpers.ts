@@ -9,12 +9,15 @@ import { openBackend } from '../../src/store/open.js';
 import { resolveTrackingUri } from '../../src/store/root.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/index.js';
 import { copyStore } from '../helpers.js';
+import type { Backend } from '../../src/store/backend.js';
 
 export interface TestServer extends RunningServer {
   /** the store root served */
   root: string;
   /** the artifact destination (mlartifacts/ beside the store) */
   artifacts: string;
+  /** the backend served (opened with longLived) */
+  backend: Backend;
   call(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   /** close the server and remove the temporary store */
   stop(): Promise<void>;
@@ -73,6 +76,7 @@ export async function serveRoot(root: string, opts: Partial<ServerOptions> = {},
     ...s,
     root,
     artifacts,
+    backend,
     call: (method, route, body, headers) => request(s.url, method, route, body, headers),
     async stop() {
       await s.close();

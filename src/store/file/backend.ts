@@ -61,11 +61,20 @@ export class FileBackend implements Backend {
 
   /**
    * A reader of the store as it is now: a new FileStore over the shared parse cache (when
-   * the backend was opened with one), so unchanged files cost a stat and changed ones are
-   * read again.
+   * the backend was opened with one), so unchanged files cost a stat (a Map lookup where a
+   * watch covers them) and changed ones are read again.
    */
   async freshReader(): Promise<TrackingReader> {
     return this.openReader(this.opts.cache);
+  }
+
+  /** the parse cache of a long-running process (for tests), or undefined */
+  get cache(): FileBackendOptions['cache'] {
+    return this.opts.cache;
+  }
+
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    return this.opts.cache ? this.opts.cache.memo(key, compute) : compute();
   }
 
   writer(): Promise<TrackingWriter> {

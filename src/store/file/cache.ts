@@ -11,11 +11,15 @@
  * the CLI, another process, MLflow or an editor therefore always shows on the next read.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import type { Watch, WatchTree } from './watch.js';
 
 /** A file modified less than this long before it was read is not trusted from the cache. */
 export const RACY_MS = 2000;
 /** Entries kept at most (a store of 100,000 runs has about 200,000 hot files). */
 const MAX_ENTRIES = 500_000;
+/** memoized answers kept at most (each holds a search's matching runs) */
+const MAX_MEMOS = 16;
 
 interface Entry {
   ino: number;
@@ -23,6 +27,9 @@ interface Entry {
   mtimeMs: number;
   ctimeMs: number;
   stable: boolean;
+  /** the folder's watch when the entry was taken (before the stat), and its generation then */
+  watch: Watch | undefined;
+  gen: number;
   kind: string;
   value: unknown;
 }
@@ -30,12 +37,24 @@ interface Entry {
 export class ParseCache {
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
+  /** change notification for the folders of cached files (watch.ts); none: validate by stat */
+  readonly watches: WatchTree | undefined;
   /** reads answered from the cache / parsed anew (for tests and --verbose) */
   hits = 0;
   misses = 0;
+  /** hits answered by a watch, without a stat; memo() answers given from memory */
+  watchHits = 0;
+  memoHits = 0;
+  /** false from a write by this process until the loop has read the events it caused */
+  private quiet = true;
+  private writes = 0;
+  /** bumped by every read no watch covers: a memo computed meanwhile is not kept */
+  private tainted = 0;
+  private readonly memos = new Map<string, { changes: number; value: unknown }>();
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, watches?: WatchTree) {
     this.now = now;
+    this.watches = watches;
   }
 
   /**
@@ -44,6 +63,16 @@ export class ParseCache {
    * parses of one file apart. A missing file is never cached.
    */
   through<T>(file: string, kind: string, compute: () => T | undefined): T | undefined {
+    const e = this.entries.get(file);
+    // made (with its generation read) before the stat below, so any later change bumps it
+    const w = this.watches?.watch(path.dirname(file));
+    if (e && w && this.quiet && e.watch === w && w.alive && e.gen === w.gen && e.kind === kind) {
+      this.hits++;
+      this.watchHits++;
+      return e.value as T;
+    }
+    const gen = w?.gen ?? 0;
+    if (!w && this.watches && !this.watches.covers(path.dirname(file))) this.tainted++;
     let st: fs.Stats | undefined;
     try {
       st = fs.statSync(file, { throwIfNoEntry: false });
@@ -54,9 +83,10 @@ export class ParseCache {
       this.entries.delete(file);
       return compute();
     }
-    const e = this.entries.get(file);
     if (e && e.stable && e.kind === kind && e.ino === st.ino && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs) {
       this.hits++;
+      e.watch = w;
+      e.gen = gen;
       return e.value as T;
     }
     this.misses++;
@@ -67,7 +97,60 @@ export class ParseCache {
     }
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     const age = this.now() - Math.max(st.mtimeMs, st.ctimeMs);
-    this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, kind, value });
+    this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, watch: w, gen, kind, value });
+    return value;
+  }
+
+  /**
+   * This process has just written into the store: the inotify events of that write are
+   * queued in the kernel but not read yet (the loop reads them in its next poll phase), so
+   * watches are not trusted — files are checked by stat — until two loop turns later.
+   */
+  noteWrite(): void {
+    if (!this.watches) return;
+    this.quiet = false;
+    const n = ++this.writes;
+    setImmediate(() =>
+      setImmediate(() => {
+        if (this.writes === n) this.quiet = true;
+      }),
+    );
+  }
+
+  /** A folder about to be listed or read from: tainted unless a watch covers it. */
+  track(dir: string): void {
+    if (this.watches && !this.watches.covers(dir)) this.tainted++;
+  }
+
+  /** A read no watch covers (a folder walked recursively, a rare fallback). */
+  taint(): void {
+    this.tainted++;
+  }
+
+  /**
+   * `compute()`'s last answer for `key` when nothing it read can have changed since: every
+   * file and folder it read was covered by a watch (through() and track(), no taint()), no
+   * watched folder has had an event since, and this process has not written meanwhile.
+   * Without watches, always `compute()`. `compute` must read the store only through this
+   * cache's tracked paths (FileStore does, for experiments and run searches).
+   */
+  async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const w = this.watches;
+    if (!w) return compute();
+    w.settle();
+    const hit = this.memos.get(key);
+    if (hit && this.quiet && hit.changes === w.changes) {
+      this.memoHits++;
+      return hit.value as T;
+    }
+    const changes = w.changes;
+    const tainted = this.tainted;
+    const wasQuiet = this.quiet;
+    const value = await compute();
+    if (wasQuiet && this.quiet && changes === w.changes && tainted === this.tainted) {
+      if (this.memos.size >= MAX_MEMOS) this.memos.delete(this.memos.keys().next().value!);
+      this.memos.set(key, { changes, value });
+    } else this.memos.delete(key);
     return value;
   }
 

@@ -130,6 +130,23 @@ export class FileStore {
     return map ? { map } : (failed ?? readYamlMap(file, kind, what));
   }
 
+  /** A folder about to be read: the parse cache's memo must know whether a watch covers it. */
+  private track(dir: string): void {
+    this.cache?.track(dir);
+  }
+
+  /** A read no watch covers (the cache's memo keeps nothing computed meanwhile). */
+  private taint(): void {
+    this.cache?.taint();
+  }
+
+  /** Keys listed from a folder: those in sub-folders were listed before any watch covered them. */
+  private trackedKeys(dir: string, keys: string[]): string[] {
+    this.track(dir);
+    if (this.cache && keys.some((k) => k.includes('/'))) this.cache.taint();
+    return keys;
+  }
+
   private warn(p: Problem): void {
     this.problems.push(p);
   }
@@ -141,6 +158,7 @@ export class FileStore {
     if (this.expCache) return this.expCache;
     const out: FileExperimentEntry[] = [];
     const scan = (dir: string, inTrash: boolean): void => {
+      this.track(dir);
       for (const e of listDir(dir) ?? []) {
         if (!e.isDir) continue;
         const full = joinPath(dir, e.name);
@@ -168,6 +186,7 @@ export class FileStore {
       tags: [],
     };
     if (!map) {
+      this.taint();
       if (missing && !this.looksLikeExperiment(dir, folder)) {
         this.strays.push(problem('stray-folder', dir, `${dir} is not an experiment (no meta.yaml); skipped`));
         return undefined;
@@ -224,7 +243,7 @@ export class FileStore {
     if (!this.tagsLoaded.has(e)) {
       this.tagsLoaded.add(e);
       const dir = path.join(e.dir, 'tags');
-      if (order === 'stored') e.experiment.tags = [...this.readKeyValueDir(dir, 'tag', listKeyFilesStored(dir))].map(([key, value]) => ({ key, value }));
+      if (order === 'stored') e.experiment.tags = [...this.readKeyValueDir(dir, 'tag', this.trackedKeys(dir, listKeyFilesStored(dir)))].map(([key, value]) => ({ key, value }));
       else e.experiment.tags = mapToKv(this.readKeyValueDir(dir, 'tag', 'all'));
     }
     return e;
@@ -261,6 +280,7 @@ export class FileStore {
   listRuns(exps: FileExperimentEntry[], view: ViewType = 'active'): FileRunEntry[] {
     const out: FileRunEntry[] = [];
     for (const exp of exps) {
+      this.track(exp.dir);
       for (const e of listDir(exp.dir) ?? []) {
         if (!e.isDir || RESERVED_EXPERIMENT_DIRS.has(e.name)) continue;
         const run = this.readRunDir(exp, e.name);
@@ -276,6 +296,7 @@ export class FileStore {
     const { map, problem: p, missing } = this.yamlMap(file, 'meta', 'run');
     const problems: Problem[] = [];
     if (!map) {
+      this.taint();
       if (missing && !this.looksLikeRun(dir)) {
         this.strays.push(problem('stray-folder', dir, `${dir} is not a run (no meta.yaml); skipped`));
         return undefined;
@@ -306,6 +327,7 @@ export class FileStore {
     let runName = yamlString(m['run_name']);
     if (runName === undefined) {
       // 1.x files have no run_name: MLflow takes it from the mlflow.runName tag
+      this.track(path.join(dir, 'tags'));
       const t = readText(path.join(dir, 'tags', 'mlflow.runName'), 'tag');
       runName = t.ok ? t.text : '';
     }
@@ -389,9 +411,11 @@ export class FileStore {
   /** key → value of files under a params/ or tags/ folder: all of them, or only `keys`. */
   private readKeyValueDir(dir: string, kind: FileKind, keys: Iterable<string> | 'all'): Map<string, string> {
     const out = new Map<string, string>();
-    const list = keys === 'all' ? listKeyFiles(dir) : keys;
+    this.track(dir);
+    const list = keys === 'all' ? this.trackedKeys(dir, listKeyFiles(dir)) : keys;
     for (const key of list) {
       if (!isSafeKeyPath(key)) continue;
+      if (this.cache && key.includes('/')) this.track(path.dirname(joinPath(dir, key)));
       const r = readText(joinPath(dir, key), kind);
       if (r.ok) out.set(key, r.text);
       else if (!r.missing) this.warn(problem(`${kind}-unreadable`, path.join(dir, key), `${path.join(dir, key)}: ${r.error}`));
@@ -411,17 +435,17 @@ export class FileStore {
 
   /** Names of the run's params (file names under params/, `/`-joined), without reading them. */
   listParamKeys(run: FileRunEntry): string[] {
-    return listKeyFiles(path.join(run.dir, 'params'));
+    return this.trackedKeys(path.join(run.dir, 'params'), listKeyFiles(path.join(run.dir, 'params')));
   }
 
   /** A run's keys of one kind in the order its folder keeps them (MLflow's order: os.walk, unsorted). */
   storedKeys(run: FileRunEntry, kind: 'metrics' | 'params' | 'tags'): string[] {
-    return listKeyFilesStored(path.join(run.dir, kind));
+    return this.trackedKeys(path.join(run.dir, kind), listKeyFilesStored(path.join(run.dir, kind)));
   }
 
   /** Names of the run's metrics (file names under metrics/, `/`-joined). */
   listMetricKeys(run: FileRunEntry): string[] {
-    return listKeyFiles(path.join(run.dir, 'metrics'));
+    return this.trackedKeys(path.join(run.dir, 'metrics'), listKeyFiles(path.join(run.dir, 'metrics')));
   }
 
   /**
@@ -432,7 +456,7 @@ export class FileStore {
   readLatestMetrics(run: FileRunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, Metric> {
     const out = new Map<string, Metric>();
     const dir = joinPath(run.dir, 'metrics');
-    const list = keys === 'all' ? listKeyFiles(dir) : keys;
+    const list = keys === 'all' ? this.trackedKeys(dir, listKeyFiles(dir)) : keys;
     for (const key of list) {
       if (!isSafeKeyPath(key)) continue;
       const file = joinPath(dir, key);
@@ -492,16 +516,19 @@ export class FileStore {
   /** Dataset inputs of a run (2.4+): `<run>/inputs/*` joined with `<exp>/datasets/*`. */
   readDatasetInputs(run: FileRunEntry): DatasetInput[] {
     const inputsDir = path.join(run.dir, 'inputs');
+    this.track(inputsDir);
     const ents = listDir(inputsDir);
     if (!ents) return [];
     const out: DatasetInput[] = [];
     for (const e of ents) {
       if (!e.isDir) continue;
+      this.track(path.join(inputsDir, e.name));
       const { map } = readYamlMap(path.join(inputsDir, e.name, 'meta.yaml'), 'input', 'input');
       if (!map || yamlString(map['source_type']) !== 'DATASET') continue;
       const sourceId = yamlString(map['source_id']);
       if (!sourceId || !isSafeKeyPath(sourceId)) continue;
       const dsFile = path.join(run.exp.dir, 'datasets', sourceId, 'meta.yaml');
+      this.track(path.dirname(dsFile));
       const ds = readYamlMap(dsFile, 'input', 'dataset');
       if (!ds.map) {
         this.warn(problem('input-dataset-missing', dsFile, `run ${run.info.run_id} input ${e.name} refers to dataset ${sourceId}, which is missing`));
@@ -525,6 +552,7 @@ export class FileStore {
 
   /** Model outputs of a run (3.x): `<run>/outputs/<model_id>/meta.yaml`. */
   readRunOutputs(run: FileRunEntry): RunOutput[] {
+    this.taint();
     const dir = path.join(run.dir, 'outputs');
     const out: RunOutput[] = [];
     for (const e of listDir(dir) ?? []) {

@@ -27,6 +27,13 @@ export class FileTrackingWriter implements TrackingWriter {
     this.opts = opts;
   }
 
+  /** guarded, then the parse cache told that this process wrote (see ParseCache.noteWrite). */
+  private guarded<T>(fn: () => T | Promise<T>): Promise<T> {
+    const cache = this.opts.cache;
+    if (!cache) return guarded(fn);
+    return guarded(fn).finally(() => cache.noteWrite());
+  }
+
   private runWriter(): RunWriter {
     this.light ??= new RunWriter(this.opts);
     return this.light;
@@ -41,61 +48,61 @@ export class FileTrackingWriter implements TrackingWriter {
   }
 
   createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}) {
-    return guarded(async () => (await this.storeWriter()).createExperiment(name, opts));
+    return this.guarded(async () => (await this.storeWriter()).createExperiment(name, opts));
   }
   renameExperiment(idOrName: string, newName: string) {
-    return guarded(async () => (await this.storeWriter()).renameExperiment(idOrName, newName));
+    return this.guarded(async () => (await this.storeWriter()).renameExperiment(idOrName, newName));
   }
   deleteExperiment(idOrName: string) {
-    return guarded(async () => (await this.storeWriter()).deleteExperiment(idOrName));
+    return this.guarded(async () => (await this.storeWriter()).deleteExperiment(idOrName));
   }
   restoreExperiment(idOrName: string) {
-    return guarded(async () => (await this.storeWriter()).restoreExperiment(idOrName));
+    return this.guarded(async () => (await this.storeWriter()).restoreExperiment(idOrName));
   }
   setExperimentTag(idOrName: string, key: string, value: string) {
-    return guarded(async () => (await this.storeWriter()).setExperimentTag(idOrName, key, value));
+    return this.guarded(async () => (await this.storeWriter()).setExperimentTag(idOrName, key, value));
   }
   deleteExperimentTag(idOrName: string, key: string) {
-    return guarded(async () => (await this.storeWriter()).deleteExperimentTag(idOrName, key));
+    return this.guarded(async () => (await this.storeWriter()).deleteExperimentTag(idOrName, key));
   }
 
   createRun(opts: CreateRunOptions): Promise<CreatedRun> {
-    return guarded(async () => (await this.storeWriter()).createRun(opts));
+    return this.guarded(async () => (await this.storeWriter()).createRun(opts));
   }
   endRun(run: string, status?: RunStatus, endTime?: number) {
-    return guarded(async () => (await this.storeWriter()).endRun(run, status, endTime));
+    return this.guarded(async () => (await this.storeWriter()).endRun(run, status, endTime));
   }
   updateRun(run: string, update: { status?: RunStatus; endTime?: number | null; runName?: string }) {
-    return guarded(async () => (await this.storeWriter()).updateRun(run, update));
+    return this.guarded(async () => (await this.storeWriter()).updateRun(run, update));
   }
   deleteRun(run: string) {
-    return guarded(async () => (await this.storeWriter()).deleteRun(run));
+    return this.guarded(async () => (await this.storeWriter()).deleteRun(run));
   }
   restoreRun(run: string) {
-    return guarded(async () => (await this.storeWriter()).restoreRun(run));
+    return this.guarded(async () => (await this.storeWriter()).restoreRun(run));
   }
   renameRun(run: string, name: string) {
-    return guarded(async () => (await this.storeWriter()).renameRun(run, name));
+    return this.guarded(async () => (await this.storeWriter()).renameRun(run, name));
   }
 
   logMetrics(run: string, metrics: MetricInput[]) {
-    return guarded(() => this.runWriter().logMetrics(run, metrics));
+    return this.guarded(() => this.runWriter().logMetrics(run, metrics));
   }
   logParams(run: string, params: KeyValue[]) {
-    return guarded(() => this.runWriter().logParams(run, params));
+    return this.guarded(() => this.runWriter().logParams(run, params));
   }
   setTags(run: string, tags: KeyValue[]) {
     // renaming through mlflow.runName rewrites meta.yaml: only the full writer does that
-    if (tags.some((t) => t.key === RUN_NAME_TAG)) return guarded(async () => (await this.storeWriter()).setTags(run, tags));
-    return guarded(() => this.runWriter().setTags(run, tags));
+    if (tags.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(async () => (await this.storeWriter()).setTags(run, tags));
+    return this.guarded(() => this.runWriter().setTags(run, tags));
   }
   deleteTag(run: string, key: string) {
-    return guarded(() => this.runWriter().deleteTag(run, key));
+    return this.guarded(() => this.runWriter().deleteTag(run, key));
   }
   logBatch(run: string, batch: BatchInput) {
-    return guarded(async () => (await this.storeWriter()).logBatch(run, batch));
+    return this.guarded(async () => (await this.storeWriter()).logBatch(run, batch));
   }
   logInputs(run: string, inputs: DatasetInput[]) {
-    return guarded(async () => (await this.storeWriter()).logInputs(run, inputs));
+    return this.guarded(async () => (await this.storeWriter()).logInputs(run, inputs));
   }
 }
