@@ -192,3 +192,25 @@ export function appendLine(file: string, line: string): void {
 export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
 }
+
+/**
+ * mkdir -p of `dir` below `base`, never creating `base` itself: when `base` is gone (a run
+ * folder moved by `runs mv` or purged by gc meanwhile) this throws ENOENT instead of
+ * recreating an orphan copy of it (issue 11 #25).
+ */
+export function ensureDirBelow(base: string, dir: string): void {
+  const rel = path.relative(base, dir);
+  if (rel === '') {
+    statSync(base); // ENOENT when it is gone
+    return;
+  }
+  let cur = base;
+  for (const part of rel.split(path.sep)) {
+    cur = path.join(cur, part);
+    try {
+      mkdirSync(cur);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}

@@ -15,7 +15,7 @@ import { formatPyFloat } from '../pyfloat.js';
 import { FileStore, type FileRunEntry } from './store.js';
 import type { KeyValue } from '../types.js';
 import { validateKeyName, validateMetric, validateParam, type MetricInput, type ValidMetric } from '../validate.js';
-import { appendLine, atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
+import { appendLine, atomicWriteFile, createExclusive, ensureDir, ensureDirBelow } from './atomic.js';
 import type { ParseCache } from './cache.js';
 import { refuseMisplacedWrite } from './root-check.js';
 
@@ -43,6 +43,11 @@ export function fsMessage(e: unknown): string {
   return fsReason(e, 'key');
 }
 
+
+/** A write's StateError that keeps the fs error as its cause (atRun looks for ENOENT). */
+function writeFailed(message: string, cause: unknown): StateError {
+  return Object.assign(new StateError(message, 'write-failed'), { cause });
+}
 
 export class RunWriter {
   readonly root: string;
@@ -99,13 +104,46 @@ export class RunWriter {
     }
   }
 
+  /**
+   * `fn()` (which reads `run.dir`), once more after following the run when its folder
+   * vanished meanwhile: `runs mv` moved it (the entry is pointed at the new folder, once the
+   * move has rewritten its meta.yaml) — or a StateError when the run is gone. Never recreates the old folder (issue 11 #25).
+   */
+  protected atRun<T>(run: FileRunEntry, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (!this.relocate(run, e)) throw e;
+      return fn();
+    }
+  }
+
+  private relocate(run: FileRunEntry, e: unknown): boolean {
+    const cause = e instanceof StateError ? e.cause : e;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT' || existsSync(run.dir)) return false;
+    // a move renames the folder, then rewrites its meta.yaml's experiment_id (under the store
+    // lock, which a logging call does not load): wait out that short window
+    let found = new FileStore(this.root).findRunOrUndefined(run.info.run_id);
+    for (let waited = 0; found && waited < 5000 && found.problems.some((p) => p.code === 'run-experiment-mismatch'); waited += 10) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      found = new FileStore(this.root).findRunOrUndefined(run.info.run_id);
+    }
+    if (!found || found.dir === run.dir) {
+      throw new StateError(`run ${run.info.run_id} is gone from ${run.dir} (moved or deleted while logging); not written`, 'run-vanished');
+    }
+    this.checkActive(found);
+    run.dir = found.dir;
+    run.exp = found.exp;
+    return true;
+  }
+
   protected writeRunTag(runDir: string, key: string, value: string): void {
     const file = path.join(runDir, 'tags', key);
     try {
-      ensureDir(path.dirname(file));
+      ensureDirBelow(runDir, path.dirname(file));
       atomicWriteFile(file, value, { tempDir: runDir });
     } catch (e) {
-      throw new StateError(`cannot set tag '${key}': ${fsMessage(e)}`, 'write-failed');
+      throw writeFailed(`cannot set tag '${key}': ${fsMessage(e)}`, e);
     }
   }
 
@@ -114,13 +152,15 @@ export class RunWriter {
     const byKey = new Map<string, string>();
     for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + `${m.timestamp} ${formatPyFloat(m.value)} ${m.step}\n`);
     for (const [key, lines] of byKey) {
-      const file = path.join(run.dir, 'metrics', key);
-      try {
-        ensureDir(path.dirname(file));
-        appendLine(file, lines);
-      } catch (e) {
-        throw new StateError(`cannot log metric '${key}': ${fsMessage(e)}`, 'write-failed');
-      }
+      this.atRun(run, () => {
+        const file = path.join(run.dir, 'metrics', key);
+        try {
+          ensureDirBelow(run.dir, path.dirname(file));
+          appendLine(file, lines);
+        } catch (e) {
+          throw writeFailed(`cannot log metric '${key}': ${fsMessage(e)}`, e);
+        }
+      });
     }
   }
 
@@ -170,15 +210,16 @@ export class RunWriter {
 
   protected writeParams(run: FileRunEntry, params: KeyValue[]): void {
     for (const p of params) {
-      const file = path.join(run.dir, 'params', p.key);
-      let created: boolean;
-      try {
-        ensureDir(path.dirname(file));
-        // exclusive: two processes logging one new param cannot both "win"
-        created = createExclusive(file, p.value, { tempDir: run.dir });
-      } catch (e) {
-        throw new StateError(`cannot log param '${p.key}': ${fsMessage(e)}`, 'write-failed');
-      }
+      const created = this.atRun(run, () => {
+        const file = path.join(run.dir, 'params', p.key);
+        try {
+          ensureDirBelow(run.dir, path.dirname(file));
+          // exclusive: two processes logging one new param cannot both "win"
+          return createExclusive(file, p.value, { tempDir: run.dir });
+        } catch (e) {
+          throw writeFailed(`cannot log param '${p.key}': ${fsMessage(e)}`, e);
+        }
+      });
       if (!created) this.compareParam(run, p, this.readParam(run, p.key) ?? '');
     }
   }
@@ -214,7 +255,7 @@ export class RunWriter {
   protected applyTags(run: FileRunEntry, tags: KeyValue[]): void {
     for (const t of tags) {
       if (t.key === RUN_NAME_TAG) this.setRunName(run, t.value);
-      else this.writeRunTag(run.dir, t.key, t.value);
+      else this.atRun(run, () => this.writeRunTag(run.dir, t.key, t.value));
     }
   }
 
