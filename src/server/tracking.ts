@@ -348,7 +348,7 @@ const searchRuns = async (c: RequestContext): Promise<unknown> => {
   // a long-running file store answers a repeated search from memory while no file it read
   // has changed (Backend.memo); the answer is the same as computing it again
   const backend = c.services.backend;
-  const memo = <T>(key: unknown[], compute: () => Promise<T>): Promise<T> => (backend.memo ? backend.memo(JSON.stringify(key), compute) : compute());
+  const memo = <T>(key: unknown[], compute: () => Promise<T>, settle = false): Promise<T> => (backend.memo ? backend.memo(JSON.stringify(key), compute, { settle }) : compute());
   const exps = await memo(['runs/search exps', ids], async () => {
     const out: ExperimentEntry[] = [];
     for (const id of ids) {
@@ -361,7 +361,7 @@ const searchRuns = async (c: RequestContext): Promise<unknown> => {
       }
     }
     return out;
-  });
+  }, true);
   const start = parsePageToken(f['page_token'] as string | undefined);
   const view = (f['run_view_type'] as string | undefined) ?? 'ACTIVE_ONLY';
   const searchKey = ['runs/search', ids, view, filter, f['order_by'] ?? []];

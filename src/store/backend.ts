@@ -447,10 +447,11 @@ export interface Backend {
    * `compute()`'s earlier answer for `key` when the backend can prove that nothing it read
    * has changed since (the file store: every file it read is under an inotify watch that has
    * had no event, and this process has not written); otherwise `compute()`. `compute` must
-   * read only through freshReader() readers' experiment and run-search methods. Absent: no
-   * memo (always compute).
+   * read only through freshReader() readers' experiment and run-search methods. `settle`: a
+   * request's first memo (the file store makes the watches earlier requests asked for). Absent:
+   * no memo (always compute).
    */
-  memo?<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  memo?<T>(key: string, compute: () => Promise<T>, opts?: { settle?: boolean }): Promise<T>;
   writer(): Promise<TrackingWriter>;
   registry(): Promise<ModelRegistry>;
   artifacts(): Promise<ArtifactRepository>;

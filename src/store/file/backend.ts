@@ -73,8 +73,8 @@ export class FileBackend implements Backend {
     return this.opts.cache;
   }
 
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    return this.opts.cache ? this.opts.cache.memo(key, compute) : compute();
+  memo<T>(key: string, compute: () => Promise<T>, opts: { settle?: boolean } = {}): Promise<T> {
+    return this.opts.cache ? this.opts.cache.memo(key, compute, opts) : compute();
   }
 
   writer(): Promise<TrackingWriter> {

@@ -134,10 +134,11 @@ export class ParseCache {
    * Without watches, always `compute()`. `compute` must read the store only through this
    * cache's tracked paths (FileStore does, for experiments and run searches).
    */
-  async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  async memo<T>(key: string, compute: () => Promise<T>, opts: { settle?: boolean } = {}): Promise<T> {
     const w = this.watches;
     if (!w) return compute();
-    w.settle();
+    // only at a request's first memo: the watches the previous requests asked for, not those this one queued
+    if (opts.settle) w.settle();
     const hit = this.memos.get(key);
     if (hit && this.quiet && hit.changes === w.changes) {
       this.memoHits++;
