@@ -55,7 +55,7 @@ export class FilterError extends UsageError {
 }
 
 /** `detail` on the first line, then the expression (cut to 80 columns) and a caret under pos. */
-export function formatCaret(detail: string, source: string, pos: [number, number]): string {
+function formatCaret(detail: string, source: string, pos: [number, number]): string {
   const max = 80;
   let [start, end] = pos;
   start = Math.max(0, Math.min(start, source.length));

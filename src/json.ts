@@ -9,7 +9,7 @@ import { normInt64 } from './store/int64.js';
 /** A JSON value as parseJsonExact returns it: unsafe integers come back as bigint. */
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
-export class JsonSyntaxError extends Error {
+class JsonSyntaxError extends Error {
   readonly pos: number;
   constructor(message: string, pos: number) {
     super(`${message} at position ${pos}`);

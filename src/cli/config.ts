@@ -18,7 +18,7 @@ import { UsageError } from '../errors.js';
 export const CONFIG_FILE = 'mlr.config.json';
 
 /** A value and the file it came from. */
-export interface Sourced<T> {
+interface Sourced<T> {
   value: T;
   file: string;
 }
@@ -35,7 +35,7 @@ export interface MlrConfig {
 const KEYS = ['store', 'columns', 'metrics'];
 
 /** The nearest `mlr.config.json` at or above `cwd`, or undefined. */
-export function findProjectConfig(cwd: string): string | undefined {
+function findProjectConfig(cwd: string): string | undefined {
   let dir = path.resolve(cwd);
   for (;;) {
     const f = path.join(dir, CONFIG_FILE);

@@ -16,7 +16,7 @@ import { PagedOutput, pagerCommand } from './pager.js';
 import type { CliIO } from './io.js';
 import { colorFlag, invocationOf } from './main.js';
 
-export interface GlobalOptions {
+interface GlobalOptions {
   trackingUri?: string;
   store?: string;
   color?: boolean;
@@ -74,7 +74,7 @@ export interface Context {
 }
 
 /** Global options of the invocation, wherever on the command line they were given. */
-export function globalsOf(cmd: Command): GlobalOptions {
+function globalsOf(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }
 

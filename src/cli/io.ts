@@ -12,7 +12,7 @@ export type OutStream = Writable & { isTTY?: boolean; columns?: number; rows?: n
 
 export type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
-export interface Signals {
+interface Signals {
   on(sig: SignalName, handler: () => void): void;
   off(sig: SignalName, handler: () => void): void;
 }

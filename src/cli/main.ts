@@ -49,7 +49,7 @@ const OPTION_HINTS: Record<string, string> = {
 };
 
 /** commander's "unknown option 'x'" message, with "did you mean" for the flags of OPTION_HINTS. */
-export function hintOptions(message: string): string {
+function hintOptions(message: string): string {
   const m = /^mlr: unknown option '([^']+)'\n/.exec(message);
   const hint = m ? OPTION_HINTS[m[1]!.split('=')[0]!] : undefined;
   if (!m || hint === undefined || message.includes('Did you mean')) return message;

@@ -11,8 +11,8 @@ import { isLater, type MetricLine } from '../store/file/metrics.js';
 import type { RunEntry, TrackingReader } from '../store/backend.js';
 import type { Int64 } from '../store/int64.js';
 
-export const AGGREGATE_FNS = ['min', 'max', 'first', 'last', 'mean', 'count', 'argmin', 'argmax'] as const;
-export type AggregateFn = (typeof AGGREGATE_FNS)[number];
+const AGGREGATE_FNS = ['min', 'max', 'first', 'last', 'mean', 'count', 'argmin', 'argmax'] as const;
+type AggregateFn = (typeof AGGREGATE_FNS)[number];
 
 /** One aggregate of one metric: `fn(metrics.<metric>)`; `spark` renders a sparkline. */
 export interface AggregateSpec {
@@ -26,7 +26,7 @@ export interface AggregateSpec {
 export type AggregateValue = number | bigint | string | null;
 
 /** Characters in a sparkline cell. */
-export const SPARK_CELLS = 16;
+const SPARK_CELLS = 16;
 
 // no parentheses inside the argument: no metric name has them (`min(x))` is not a call)
 const CALL_RE = /^\s*([A-Za-z_]+)\s*\(\s*([^()]*?)\s*\)\s*$/s;

@@ -7,7 +7,7 @@ import type { RunEntry, TrackingReader } from '../store/backend.js';
 import { subInt64 } from '../store/int64.js';
 import { runInfoField } from '../store/types.js';
 
-export type DiffSection = 'attributes' | 'params' | 'metrics' | 'tags';
+type DiffSection = 'attributes' | 'params' | 'metrics' | 'tags';
 export type DiffValue = string | number | bigint | null;
 
 export interface DiffRow {

@@ -29,10 +29,10 @@ import { appendToUriPath } from '../store/uri.js';
 export type Outcome = 'created' | 'same' | 'differs' | 'replaced' | 'failed';
 export const OUTCOMES: readonly Outcome[] = ['created', 'same', 'differs', 'replaced', 'failed'];
 
-export type Counts = Record<Outcome, number>;
+type Counts = Record<Outcome, number>;
 const zero = (): Counts => ({ created: 0, same: 0, differs: 0, replaced: 0, failed: 0 });
 
-export interface MigrateProblem {
+interface MigrateProblem {
   /** experiment, run, model */
   kind: string;
   id: string;
@@ -142,7 +142,7 @@ function canonicalModel(m: ImportedModel): string {
 // ------------------------------------------------------------------ reading a whole run
 
 /** Everything of one run the source can read; what it cannot (torn lines) lands in reader.problems. */
-export async function collectRun(reader: TrackingReader, run: RunEntry): Promise<ImportedRun> {
+async function collectRun(reader: TrackingReader, run: RunEntry): Promise<ImportedRun> {
   const params = [...reader.readParams(run, 'all')].map(([key, value]) => ({ key, value }));
   const tags = [...reader.readTags(run, 'all')].map(([key, value]) => ({ key, value }));
   const metrics: Metric[] = [];

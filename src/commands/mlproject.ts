@@ -17,13 +17,13 @@ import { pyRepr, validateParam } from '../store/validate.js';
 import { resolvePlain } from '../store/file/yaml.js';
 
 /** The parameter types MLflow documents; others are accepted (as MLflow does) with a warning. */
-export const PARAM_TYPES = ['string', 'str', 'float', 'int', 'path', 'uri'] as const;
+const PARAM_TYPES = ['string', 'str', 'float', 'int', 'path', 'uri'] as const;
 
 /** The environment fields of an MLproject file (MLflow's env_type.ALL). */
-export const ENV_FIELDS = ['conda_env', 'python_env', 'docker_env'] as const;
-export type EnvField = (typeof ENV_FIELDS)[number];
+const ENV_FIELDS = ['conda_env', 'python_env', 'docker_env'] as const;
+type EnvField = (typeof ENV_FIELDS)[number];
 
-export interface ParameterSpec {
+interface ParameterSpec {
   name: string;
   type: string;
   /** Python's str() of the YAML default; undefined when there is none (the parameter is required) */
@@ -53,7 +53,7 @@ export interface MLproject {
 }
 
 /** A malformed MLproject file: exit 1, with `file:line: message`. */
-export class MLprojectError extends MlrError {
+class MLprojectError extends MlrError {
   constructor(file: string, line: number | undefined, message: string) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${message}`, 'bad-mlproject', 1);
   }

@@ -69,7 +69,7 @@ async function tryFindRun(store: TrackingReader, id: string | null): Promise<Run
 }
 
 /** Where a version's model files are: the owner and path inside its artifacts, and how that was found. */
-export interface VersionSource {
+interface VersionSource {
   owner: ArtifactOwner;
   rel: string;
   /** the source run, when it is in this store */
@@ -83,7 +83,7 @@ export interface VersionSource {
  * run's artifact URI (so a moved store still works), else the recorded URI itself, else
  * under any `<run_id>/artifacts/…` run of this store the recorded path names.
  */
-export async function resolveVersionSource(c: ModelsContext, v: Pick<ModelVersion, 'source' | 'run_id' | 'storage_location'>): Promise<VersionSource> {
+async function resolveVersionSource(c: ModelsContext, v: Pick<ModelVersion, 'source' | 'run_id' | 'storage_location'>): Promise<VersionSource> {
   const source = v.storage_location || v.source;
   const run = await tryFindRun(c.reader, v.run_id);
   const viaRun = async (r: RunEntry, rel: string): Promise<VersionSource> => {
@@ -175,7 +175,7 @@ export async function describeModel(c: ModelsContext, name: string, includeDelet
 }
 
 /** Python's str ordering: by code point, not UTF-16 unit. */
-export function cmpCodePoints(a: string, b: string): number {
+function cmpCodePoints(a: string, b: string): number {
   const ia = a[Symbol.iterator]();
   const ib = b[Symbol.iterator]();
   for (;;) {

@@ -12,7 +12,7 @@ import { int64ToNumber, subInt64 } from '../store/int64.js';
 import { stringifyJson } from '../json.js';
 import type { MetricTail, RunEntry, TrackingReader } from '../store/backend.js';
 
-export const X_AXES = ['step', 'time', 'relative'] as const;
+const X_AXES = ['step', 'time', 'relative'] as const;
 export type XAxis = (typeof X_AXES)[number];
 
 /** One (run, metric) series to draw. */
@@ -106,7 +106,7 @@ export function plotTitle(runs: readonly RunEntry[], metrics: readonly string[])
 }
 
 /** Maps a metric line to its x value; `relative` counts ms from the run's start (or first point). */
-export function xMapper(run: RunEntry, x: XAxis): (m: MetricLine) => number {
+function xMapper(run: RunEntry, x: XAxis): (m: MetricLine) => number {
   // a chart's x is a double: steps and times beyond 2^53 land on the nearest one
   if (x === 'step') return (m) => int64ToNumber(m.step);
   if (x === 'time') return (m) => int64ToNumber(m.timestamp);
@@ -143,7 +143,7 @@ export function formatElapsed(ms: number): string {
 }
 
 /** A series builder for a target, with its x mapping and --since filter. */
-export class TargetSeries {
+class TargetSeries {
   readonly target: PlotTarget;
   private builder: SeriesBuilder;
   private toX: (m: MetricLine) => number;
@@ -265,7 +265,7 @@ export interface PlotSelection {
 }
 
 /** Runs plotted when chosen by query and --max-results is not given. */
-export const DEFAULT_QUERY_RUNS = 10;
+const DEFAULT_QUERY_RUNS = 10;
 
 /**
  * The runs to plot: the ids given, else the runs a query picks (`-e`, `--filter`, `--order-by`

@@ -99,7 +99,7 @@ export function projectTags(env: Record<string, string | undefined>, dir: string
  * A remote URL without the user and password of `scheme://user:token@host/…` (newer MLflow
  * strips them too: a tag is shown to everyone who reads the store). `git@host:path` stays.
  */
-export function withoutCredentials(url: string): string {
+function withoutCredentials(url: string): string {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/s.exec(url);
   if (!m || !m[2]!.includes('@')) return url;
   return m[1]! + m[2]!.slice(m[2]!.lastIndexOf('@') + 1) + m[3]!;

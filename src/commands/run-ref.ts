@@ -20,7 +20,7 @@ const ID_LIKE = /^[0-9a-f]{6,32}$/;
 const LATEST = /^latest(?:~(\d+))?$/;
 
 /** Whether `ref` needs a search to become a run id (a name or `latest~N`), i.e. is not id-shaped. */
-export function needsLookup(ref: string): boolean {
+function needsLookup(ref: string): boolean {
   return !ID_LIKE.test(ref);
 }
 

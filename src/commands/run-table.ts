@@ -27,7 +27,7 @@ export interface RunTable {
   rows: { run: RunEntry; values: CellValue[] }[];
 }
 
-export const ATTRIBUTE_COLUMNS = [
+const ATTRIBUTE_COLUMNS = [
   'run_id',
   'run_name',
   'experiment_id',

@@ -16,7 +16,6 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { KeyValue, RunStatus } from '../store/types.js';
 import type { CreatedRun } from '../store/backend.js';
-import { commandLine } from './source.js';
 import { runsCreate, type RunsCreateOptions } from './create.js';
 import { runPool } from './sweep.js';
 import type { WriteContext } from './write.js';
@@ -25,7 +24,7 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type Forwarded = (typeof FORWARDED)[number];
 
 /** The streams and signals the wrapped command is attached to. */
-export interface CommandIO {
+interface CommandIO {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
@@ -48,10 +47,6 @@ export interface RunSession {
   warn: (message: string) => void;
   /** where the command's stdio goes: inherited when these are the process's own, else piped */
   io: CommandIO;
-}
-
-export interface RunCommandOptions extends Omit<RunsCreateOptions, 'sourceName'>, RunSession {
-  command: string[];
 }
 
 export interface RunCommandResult {
@@ -79,12 +74,12 @@ export interface RunPlan {
  * One handler per signal on the invocation's signals, fanned out to every running child
  * (a sweep of 16 would otherwise add 16 listeners per signal).
  */
-export interface SignalHub {
+interface SignalHub {
   subscribe(fn: (sig: Forwarded, nth: number) => void): () => void;
   close(): void;
 }
 
-export function signalHub(signals: CommandIO['signals']): SignalHub {
+function signalHub(signals: CommandIO['signals']): SignalHub {
   const subs = new Set<(sig: Forwarded, nth: number) => void>();
   const counts = new Map<Forwarded, number>();
   const handlers = FORWARDED.map((sig) => {
@@ -194,7 +189,7 @@ function runEnv(ctx: WriteContext, run: CreatedRun, trackingUri: string): NodeJS
 }
 
 /** Create the planned run, log its params, run its process in it and end it. */
-export async function executeRun(ctx: WriteContext, plan: RunPlan, session: RunSession, hub: SignalHub): Promise<RunCommandResult> {
+async function executeRun(ctx: WriteContext, plan: RunPlan, session: RunSession, hub: SignalHub): Promise<RunCommandResult> {
   const run = await runsCreate(ctx, plan.create);
   if (plan.params.length > 0) {
     try {
@@ -221,14 +216,6 @@ export async function runPlanned(ctx: WriteContext, plan: RunPlan, session: RunS
   } finally {
     hub.close();
   }
-}
-
-/** `mlr run -- <command> [args…]`: the command runs as given (no shell), in the working folder. */
-export async function runCommand(ctx: WriteContext, opts: RunCommandOptions): Promise<RunCommandResult> {
-  const [cmd, ...args] = opts.command;
-  if (!cmd) throw new Error('runCommand: empty command');
-  const { command, trackingUri, interactive, info, warn, io, ...create } = opts;
-  return runPlanned(ctx, { create: { ...create, sourceName: commandLine(command) }, params: [], file: cmd, args, cwd: ctx.cwd }, { trackingUri, interactive, info, warn, io });
 }
 
 // ------------------------------------------------------------------ sweeps

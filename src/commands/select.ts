@@ -5,7 +5,7 @@ import type { CompiledQuery } from '../search/index.js';
 import type { ExperimentEntry, RunEntry, SearchedRun, TrackingReader } from '../store/backend.js';
 import type { ViewType } from '../store/types.js';
 
-export { MAX_RESULTS_LIMIT } from '../store/local-search.js';
+;
 
 export interface SelectOptions {
   experiments?: readonly string[];

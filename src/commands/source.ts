@@ -56,7 +56,7 @@ function findGit(dir: string): { workTree: string; gitDir: string } | undefined 
 }
 
 /** The commit HEAD points to in the git work tree containing `cwd`, read from .git without running git. */
-export function gitCommit(cwd: string): string | undefined {
+function gitCommit(cwd: string): string | undefined {
   const git = findGit(cwd);
   return git ? resolveHead(git.gitDir) : undefined;
 }
@@ -71,7 +71,7 @@ function commonDir(gitDir: string): string {
  * The URL of the first remote in a git config file, as GitPython's `repo.remotes[0].url`
  * gives it (sections in file order, the last `url` of the section), or undefined.
  */
-export function firstRemoteUrl(configText: string): string | undefined {
+function firstRemoteUrl(configText: string): string | undefined {
   let inRemote = false;
   let found = false;
   let url: string | undefined;

@@ -14,7 +14,7 @@ import type { KeyValue } from '../store/types.js';
 import { firstYamlError } from './mlproject.js';
 
 /** The most combinations one sweep may have. */
-export const MAX_SWEEP_RUNS = 10_000;
+const MAX_SWEEP_RUNS = 10_000;
 
 export interface SweepAxis {
   key: string;

@@ -11,7 +11,7 @@ import { computeAggregates, parseAggregate, parseAggregateOrderBy, type Aggregat
 import type { CellValue, ColumnSpec, RunTable } from './run-table.js';
 
 /** The run-table column for an aggregate spec (`min(metrics.val_loss)`, header `min(val_loss)`). */
-export function aggregateColumn(spec: AggregateSpec): ColumnSpec {
+function aggregateColumn(spec: AggregateSpec): ColumnSpec {
   return { key: spec.key, kind: 'agg', name: `${spec.fn}(${spec.metric})`, agg: spec };
 }
 

@@ -28,7 +28,7 @@ export function parsePair(s: string, what = 'key=value'): KeyValue {
 }
 
 /** The run a command acts on: the argument, else MLFLOW_RUN_ID. */
-export function runArg(given: string | undefined, env: Record<string, string | undefined>): string {
+function runArg(given: string | undefined, env: Record<string, string | undefined>): string {
   if (given !== undefined && given !== '') return given;
   const fromEnv = env['MLFLOW_RUN_ID'];
   if (fromEnv) return fromEnv;
@@ -49,7 +49,7 @@ export function experimentArg(given: string | undefined, env: Record<string, str
 }
 
 /** Parse a status name (FINISHED, FAILED, KILLED, RUNNING, SCHEDULED; any case). */
-export function parseStatus(s: string): RunStatus {
+function parseStatus(s: string): RunStatus {
   const up = s.toUpperCase();
   if (!(RUN_STATUSES as readonly string[]).includes(up)) {
     throw new UsageError(`invalid status '${s}': use one of ${RUN_STATUSES.join(', ')}`, 'bad-status');
@@ -185,7 +185,7 @@ function asText(v: unknown, what: string): string {
  * Values may be numbers or strings ("NaN", "Infinity"); int64 fields may be strings.
  * A metric without timestamp gets `now`, without step 0.
  */
-export function parseBatch(text: string, now: number): BatchInput & { run_id?: string } {
+function parseBatch(text: string, now: number): BatchInput & { run_id?: string } {
   let body: unknown;
   try {
     body = parseJsonExact(text);
@@ -255,7 +255,7 @@ export async function logArtifact(ctx: WriteContext, args: string[], opts: { art
 }
 
 /** MLflow's check_run_is_active, and an active experiment: what every write to a run needs. */
-export function requireActive(run: RunEntry): void {
+function requireActive(run: RunEntry): void {
   const metaProblem = run.problems.find((p) => /meta-(missing|empty|unparsable|unreadable)$/.test(p.code) || p.code === 'run-experiment-mismatch');
   if (metaProblem) throw new StateError(`run ${run.info.run_id} is broken: ${metaProblem.message}; run 'mlr doctor'`, 'broken-run');
   if (run.info.lifecycle_stage !== 'active') {

@@ -83,7 +83,7 @@ function relOf(root: string, p: string): string {
 const ID_FIELDS = ['experiment_id', 'run_id', 'run_uuid'];
 
 /** The bytes of a planned meta.yaml, as PyYAML would write the map. */
-export function metaBytes(map: Record<string, DumpValue>): Buffer {
+function metaBytes(map: Record<string, DumpValue>): Buffer {
   const out: Record<string, DumpValue> = {};
   for (const [k, v] of Object.entries(map)) {
     out[k] = ID_FIELDS.includes(k) && (typeof v === 'number' || typeof v === 'bigint') ? String(v) : v;
@@ -144,7 +144,7 @@ function stamp(now: number): string {
 }
 
 /** The backup folder to create: given, or `<store>.mlr-backup/<UTC timestamp>` (made unique). */
-export function chooseBackupDir(root: string, opts: FixOptions): string {
+function chooseBackupDir(root: string, opts: FixOptions): string {
   let dir: string;
   if (opts.backupDir !== undefined) {
     dir = path.resolve(opts.backupDir);

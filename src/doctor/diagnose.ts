@@ -14,7 +14,7 @@ import { checkMisplacedRuns, checkRunMeta } from './checks/run-meta.js';
 import { checkStrays } from './checks/strays.js';
 import { Planner } from './planner.js';
 import { scanStore } from './scan.js';
-import { isProblem, SEVERITY_ORDER, type Finding, type PlannedFinding } from './types.js';
+import { SEVERITY_ORDER, type Finding, type PlannedFinding } from './types.js';
 
 export interface DiagnoseOptions {
   /** "now" in ms (deleted_time of runs the repair marks deleted) */
@@ -33,7 +33,7 @@ export interface Diagnosis {
 }
 
 /** Throw (exit 1) when the store folder cannot be read at all. */
-export function assertReadableStore(root: string): void {
+function assertReadableStore(root: string): void {
   let st: fs.Stats;
   try {
     st = fs.statSync(root);
@@ -80,20 +80,3 @@ export function publicFinding(f: PlannedFinding): Finding {
   return out;
 }
 
-/** Findings --fix would repair (they have edits). */
-export function fixable(findings: PlannedFinding[]): PlannedFinding[] {
-  return findings.filter((f) => f.edits.length > 0);
-}
-
-/** Counts for the summary line. */
-export function countBySeverity(findings: Finding[]): { errors: number; warnings: number; infos: number; problems: number } {
-  let errors = 0;
-  let warnings = 0;
-  let infos = 0;
-  for (const f of findings) {
-    if (f.severity === 'error') errors++;
-    else if (f.severity === 'warning') warnings++;
-    else infos++;
-  }
-  return { errors, warnings, infos, problems: findings.filter(isProblem).length };
-}

@@ -112,7 +112,7 @@ function realRoot(root: string): string {
 }
 
 /** True when `p` names `expected` (a place inside the store that may not exist, e.g. a trashed experiment's home). */
-export function samePlace(root: string, p: string, expected: string): boolean {
+function samePlace(root: string, p: string, expected: string): boolean {
   const a = path.resolve(p);
   if (a === path.resolve(expected)) return true;
   const rel = path.relative(root, expected);
@@ -120,7 +120,7 @@ export function samePlace(root: string, p: string, expected: string): boolean {
 }
 
 /** True when two paths name the same folder (symlinks resolved). */
-export function sameDir(a: string, b: string): boolean {
+function sameDir(a: string, b: string): boolean {
   try {
     return fs.realpathSync(a) === fs.realpathSync(b);
   } catch {

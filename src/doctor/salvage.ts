@@ -31,7 +31,7 @@ export function splitConflict(text: string): { ours: string; theirs: string } {
 }
 
 /** Every top-level `key: value` that parses on its own; a last line without a newline is dropped (it may be cut). */
-export function salvageLines(text: string): YamlMap {
+function salvageLines(text: string): YamlMap {
   const whole = parseYaml(text);
   if (whole.errors.length === 0 && isYamlMap(whole.value) && text.endsWith('\n')) return whole.value;
   const out: YamlMap = {};

@@ -23,7 +23,7 @@ import {
 } from './names.js';
 import type { Severity } from './types.js';
 
-export type MetaState = 'ok' | 'missing' | 'empty' | 'unparsable' | 'not-a-map' | 'unreadable';
+type MetaState = 'ok' | 'missing' | 'empty' | 'unparsable' | 'not-a-map' | 'unreadable';
 
 export interface MetaRead {
   file: string;
@@ -100,7 +100,7 @@ export interface Stray {
   severity: Severity;
 }
 
-export interface VersionScan {
+interface VersionScan {
   rel: string;
   model: string;
   version: string;
@@ -134,7 +134,7 @@ const CONFLICT_START = /^<{7}(?: |$)/m;
 const CONFLICT_END = /^>{7}(?: |$)/m;
 
 /** True when a parsed meta.yaml is a run's, not an experiment's. */
-export function isRunMeta(map: YamlMap): boolean {
+function isRunMeta(map: YamlMap): boolean {
   return map['name'] === undefined && (map['run_id'] !== undefined || map['run_uuid'] !== undefined);
 }
 
@@ -144,7 +144,7 @@ export function metaBytesRead(m: MetaRead): Buffer | undefined {
 }
 
 /** Read and classify one meta.yaml (`read`: its bytes or the error reading it, when already read). */
-export function readMeta(file: string, rel: string, read?: Buffer | NodeJS.ErrnoException): MetaRead {
+function readMeta(file: string, rel: string, read?: Buffer | NodeJS.ErrnoException): MetaRead {
   let buf: Buffer;
   try {
     if (read instanceof Error) throw read;

@@ -43,8 +43,3 @@ export interface PlannedFinding extends Finding {
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-
-/** True when the finding counts as a problem (exit 3). */
-export function isProblem(f: Finding): boolean {
-  return f.severity !== 'info';
-}

@@ -12,7 +12,7 @@ import { describeFsError } from '../store/file/fsread.js';
 import { DONE_LOG, MANIFEST, moveEntry, sha256, writeManifest, type Manifest, type ManifestAction } from './apply.js';
 
 /** Index of each action the undo has put back (so a stopped undo can resume). */
-export const UNDONE_LOG = 'undone.log';
+const UNDONE_LOG = 'undone.log';
 
 export interface UndoResult {
   store: string;
@@ -20,7 +20,7 @@ export interface UndoResult {
 }
 
 /** Read a backup's manifest (exit 1 with a clear message when it is not one). */
-export function readManifest(backupDir: string): Manifest {
+function readManifest(backupDir: string): Manifest {
   const file = path.join(backupDir, MANIFEST);
   let text: string;
   try {

@@ -29,7 +29,7 @@ const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}
  * Greedy word wrap to `width` columns. A word longer than a line (a path, a URI) stays whole
  * on its own line, so it can still be copied.
  */
-export function wrap(text: string, width: number): string[] {
+function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   let line = '';
   for (const w of text.split(' ')) {
@@ -55,7 +55,7 @@ function severityCell(f: Finding, mode: OutputMode, padTo: number): string {
  * The findings for a terminal: a SEVERITY / CODE / PATH line per finding, then the problem,
  * the fix and the command indented under it, wrapped to the terminal width.
  */
-export function renderFindingsTable(findings: Finding[], mode: OutputMode, what: 'report' | 'fixed' = 'report'): string {
+function renderFindingsTable(findings: Finding[], mode: OutputMode, what: 'report' | 'fixed' = 'report'): string {
   if (findings.length === 0) return '';
   const k = mode.chalk;
   const sevW = Math.max(8, ...findings.map((f) => f.severity.length));

@@ -11,7 +11,7 @@ import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column
 export type TrashFormat = 'table' | 'json' | 'csv' | 'tsv';
 
 /** A trash item as JSON (stable snake_case fields). */
-export function trashItemJson(t: TrashItem): Record<string, unknown> {
+function trashItemJson(t: TrashItem): Record<string, unknown> {
   return {
     kind: t.kind,
     id: t.id,

@@ -11,7 +11,7 @@ import { renderAligned, renderCsv, renderJson, renderTsv, type Cell, type Column
 export type ModelListFormat = 'table' | 'json' | 'csv' | 'tsv';
 
 /** A model version in MLflow's REST ModelVersion shape (version as a string). */
-export function versionJson(v: ModelVersion, extra: Partial<VersionView> = {}): Record<string, unknown> {
+function versionJson(v: ModelVersion, extra: Partial<VersionView> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {
     name: v.name,
     version: v.version,
@@ -35,7 +35,7 @@ export function versionJson(v: ModelVersion, extra: Partial<VersionView> = {}): 
 }
 
 /** A registered model in MLflow's REST RegisteredModel shape. */
-export function registeredModelJson(m: RegisteredModel, views: VersionView[] = []): Record<string, unknown> {
+function registeredModelJson(m: RegisteredModel, views: VersionView[] = []): Record<string, unknown> {
   return {
     name: m.name,
     creation_timestamp: m.creation_timestamp,
@@ -243,7 +243,7 @@ export function renderModelDescription(view: ModelView, format: 'table' | 'json'
 // ------------------------------------------------------------------ logged models
 
 /** A logged model in MLflow 3's REST LoggedModel shape. */
-export function loggedModelJson(x: LoggedModelView): Record<string, unknown> {
+function loggedModelJson(x: LoggedModelView): Record<string, unknown> {
   const m = x.model;
   return {
     info: {

@@ -81,7 +81,3 @@ export function wantsColor(i: Pick<OutputInputs, 'isTTY' | 'env' | 'colorFlag'>)
   return i.isTTY && i.env['MLR_FORCE_TTY'] !== '1';
 }
 
-/** A plain mode for tests and library use: not a TTY, no colour. */
-export function plainMode(over: Partial<OutputMode> = {}): OutputMode {
-  return { tty: false, color: false, width: 80, chalk: PLAIN, now: Date.now(), ...over };
-}

@@ -34,7 +34,7 @@ function statusTone(s: string): Cell {
 // ------------------------------------------------------------------ experiments
 
 /** Experiment in MLflow's REST shape (plus `mlr_problems` when broken). */
-export function experimentJson(e: ExperimentEntry): Record<string, unknown> {
+function experimentJson(e: ExperimentEntry): Record<string, unknown> {
   const out: Record<string, unknown> = { ...e.experiment };
   if (e.broken) out['mlr_problems'] = e.problems;
   return out;
@@ -93,7 +93,7 @@ export function renderExperimentDescription(d: ExperimentDescription, format: 'j
 }
 
 /** How many terminal lines a value may take in `runs describe` before it is collapsed. */
-export const DESCRIBE_VALUE_LINES = 3;
+const DESCRIBE_VALUE_LINES = 3;
 
 /**
  * key/value lines. On a TTY the keys are padded and dimmed, and with `collapse` a value
@@ -129,7 +129,7 @@ function oneLineShown(value: string): string {
  * characters when longer, with a note of how many characters and lines of the value were
  * left out (issue 11 #12: a 13 KB `mlflow.log-model.history` tag filled the screen).
  */
-export function collapseValue(value: string, budget: number): string {
+function collapseValue(value: string, budget: number): string {
   const chars = [...value];
   const shown = chars.map(shownChar);
   let length = 0;

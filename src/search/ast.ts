@@ -13,7 +13,7 @@ export type Comparator = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'ILIKE'
  *   lower case (Python `str.islower()`) are dropped first (spec §4.2).
  * - `plain`: exact membership; the mlr extension for params, tags and string attributes.
  */
-export type ListMode = 'mlflow' | 'plain';
+type ListMode = 'mlflow' | 'plain';
 
 export interface CompareNode {
   type: 'compare';
@@ -28,14 +28,14 @@ export interface CompareNode {
   pos: [number, number];
 }
 
-export interface AndNode {
+interface AndNode {
   type: 'and';
   items: FilterNode[];
   pos: [number, number];
 }
 
 /** mlr extension: MLflow has no OR. */
-export interface OrNode {
+interface OrNode {
   type: 'or';
   items: FilterNode[];
   pos: [number, number];
@@ -54,7 +54,7 @@ export interface OrderKey {
 }
 
 /** String attributes MLflow can filter on (numeric ones are in NUMERIC_ATTRIBUTES). */
-export const STRING_ATTRIBUTES = ['run_id', 'run_name', 'status', 'user_id', 'artifact_uri'] as const;
+const STRING_ATTRIBUTES = ['run_id', 'run_name', 'status', 'user_id', 'artifact_uri'] as const;
 /** Numeric attributes, with their aliases. */
 export const NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time', 'created', 'Created']);
 /** Every attribute key a filter accepts (spec §3), aliases included. */

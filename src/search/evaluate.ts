@@ -73,7 +73,7 @@ function attributeValue(run: SearchableRun, key: string): string | number | bigi
 }
 
 /** Whether one clause holds for a run. A missing key makes every comparison false, `!=` too. */
-export function evaluateComparison(node: CompareNode, run: SearchableRun): boolean {
+function evaluateComparison(node: CompareNode, run: SearchableRun): boolean {
   switch (node.entity) {
     case 'metric': {
       const v = run.metrics.get(node.key);

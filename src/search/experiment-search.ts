@@ -126,7 +126,7 @@ interface OrderKey {
 }
 
 /** `name DESC`, `attribute.creation_time`, … */
-export function parseExperimentOrderBy(clause: string): OrderKey {
+function parseExperimentOrderBy(clause: string): OrderKey {
   const m = /^\s*(?:(?:attribute|attributes|attr)\.)?(`[^`]+`|"[^"]+"|[A-Za-z_]+)\s*(?:\s(ASC|DESC))?\s*$/i.exec(clause);
   const key = m?.[1]?.replace(/^[`"](.*)[`"]$/, '$1');
   if (!m || !key) throw new FilterError(`Invalid order_by clause '${clause}'. Could not be parsed.`, clause, [0, clause.length]);

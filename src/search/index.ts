@@ -13,13 +13,13 @@ import { parseOrderBy, sortRuns } from './order-by.js';
 import { parseFilter } from './parser.js';
 import type { SearchableRun } from '../store/types.js';
 
-export type { CompareNode, Comparator, Entity, FilterNode, OrderKey } from './ast.js';
+export type { CompareNode,   FilterNode, OrderKey } from './ast.js';
 export { evaluate } from './evaluate.js';
-export { parseOrderBy, sortRuns } from './order-by.js';
-export { parseFilter } from './parser.js';
+export {  sortRuns } from './order-by.js';
+;
 
 /** Exactly the keys a query touches, so a reader loads only those files. */
-export interface QueryNeeds {
+interface QueryNeeds {
   metrics: Set<string>;
   params: Set<string>;
   tags: Set<string>;

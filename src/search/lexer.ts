@@ -21,7 +21,7 @@
  * parser reports it with a caret.
  */
 
-export type TokenKind =
+type TokenKind =
   /** bare word: name or keyword (`metrics`, `val_loss`, `AND`, `1_000`, `0x10`) */
   | 'word'
   /** `` `…` `` quoted name */

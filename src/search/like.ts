@@ -128,7 +128,7 @@ export function matchMlflowLike(value: string, pattern: string, ci: boolean): bo
 }
 
 /** The regular expression MLflow builds from a LIKE pattern (`_convert_like_pattern_to_regex`). */
-export function mlflowLikeRegexSource(pattern: string): string {
+function mlflowLikeRegexSource(pattern: string): string {
   let p = pattern;
   if (!p.startsWith('%')) p = '^' + p;
   if (!p.endsWith('%')) p = p + '$';

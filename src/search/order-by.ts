@@ -205,7 +205,7 @@ export function compareCodePoints(a: string, b: string): number {
 type SortValue = number | bigint | string | null | undefined;
 
 /** The value a run sorts by for a key: undefined when missing. */
-export function sortValue(run: SearchableRun, k: Pick<OrderKey, 'entity' | 'key'>): SortValue {
+function sortValue(run: SearchableRun, k: Pick<OrderKey, 'entity' | 'key'>): SortValue {
   switch (k.entity) {
     case 'metric':
       return run.metrics.get(k.key);

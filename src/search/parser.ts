@@ -482,11 +482,11 @@ function isQuoted(s: string, q: string): boolean {
   return s.length >= 2 && s.startsWith(q) && s.endsWith(q);
 }
 /** MLflow `_trim_backticks`. */
-export function trimBackticks(s: string): string {
+function trimBackticks(s: string): string {
   return isQuoted(s, '`') ? trimEnds(s) : s;
 }
 /** MLflow `_strip_quotes` without the error: one pair of ' or " removed. */
-export function stripQuotes(s: string): string {
+function stripQuotes(s: string): string {
   return isQuoted(s, "'") || isQuoted(s, '"') ? trimEnds(s) : s;
 }
 

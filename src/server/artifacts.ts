@@ -18,7 +18,7 @@ import { ApiError, invalidParameter, notFound } from './errors.js';
 import { runById } from './tracking.js';
 
 /** MLflow's validate_path_is_safe: percent-decoded, no `#`, no `..` segment, not absolute, no backslash. */
-export function validatePathIsSafe(p: string): string {
+function validatePathIsSafe(p: string): string {
   let decoded = p;
   for (let i = 0; i < 10; i++) {
     let next: string;

@@ -82,7 +82,7 @@ export class RequestContext {
   }
 }
 
-export type Handler = (c: RequestContext) => Promise<unknown>;
+type Handler = (c: RequestContext) => Promise<unknown>;
 
 /** A handler's answer when it wrote the response itself. */
 export const HANDLED = Symbol('handled');

@@ -6,7 +6,7 @@
 import { FilterError, MlrError, NotFoundError, StateError, UsageError } from '../errors.js';
 
 /** mlflow/exceptions.py ERROR_CODE_TO_HTTP_STATUS, for the codes the server uses. */
-export const HTTP_STATUS: Record<string, number> = {
+const HTTP_STATUS: Record<string, number> = {
   INTERNAL_ERROR: 500,
   INVALID_STATE: 500,
   TEMPORARILY_UNAVAILABLE: 503,

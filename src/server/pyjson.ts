@@ -26,7 +26,7 @@ const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n',
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/g;
 
 /** A string as Python's json.dumps writes it with ensure_ascii (UTF-16 units as \uXXXX). */
-export function pyJsonString(s: string): string {
+function pyJsonString(s: string): string {
   return '"' + s.replace(NEEDS_ESCAPE, (c) => ESCAPES[c] ?? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
 }
 

@@ -10,9 +10,9 @@ import { normInt64, type Int64 } from '../store/int64.js';
 import { parsePyFloat } from '../store/pyfloat.js';
 import { ApiError, invalidParameter } from './errors.js';
 
-export type FieldType = 'string' | 'int64' | 'double' | 'bool' | 'object' | 'any';
+type FieldType = 'string' | 'int64' | 'double' | 'bool' | 'object' | 'any';
 
-export interface FieldSpec {
+interface FieldSpec {
   type: FieldType;
   repeated?: boolean;
   required?: boolean;
@@ -45,11 +45,11 @@ function jsonText(v: unknown): string {
   }
 }
 
-export function missingValue(param: string): ApiError {
+function missingValue(param: string): ApiError {
   return invalidParameter(`Missing value for required parameter '${param}'.` + SEE_DOCS);
 }
 
-export function invalidValue(param: string, value: unknown): ApiError {
+function invalidValue(param: string, value: unknown): ApiError {
   return invalidParameter(`Invalid value ${jsonText(value)} for parameter '${param}' supplied:  Hint: Value was of type '${pyTypeName(value)}'.` + SEE_DOCS);
 }
 

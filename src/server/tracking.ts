@@ -26,12 +26,12 @@ const SEARCH_MAX_RESULTS_DEFAULT = 1000;
 // ------------------------------------------------------------------ page tokens
 
 /** SearchUtils.create_page_token: base64 of `{"offset": N}` (Python's json.dumps spacing). */
-export function pageToken(offset: number): string {
+function pageToken(offset: number): string {
   return Buffer.from(`{"offset": ${offset}}`, 'utf8').toString('base64');
 }
 
 /** SearchUtils.parse_start_offset_from_page_token, with MLflow's messages. */
-export function parsePageToken(token: string | undefined): number {
+function parsePageToken(token: string | undefined): number {
   if (!token) return 0;
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token) || token.length % 4 === 1) throw invalidParameter('Invalid page token, could not base64-decode');
   const decoded = Buffer.from(token, 'base64').toString('utf8');

@@ -31,7 +31,7 @@ import type {
 
 export type { MetricInput } from './validate.js';
 
-export type BackendKind = 'file' | 'sqlite' | 'rest' | 'memory';
+type BackendKind = 'file' | 'sqlite' | 'rest' | 'memory';
 
 // ------------------------------------------------------------------ records
 

@@ -41,7 +41,7 @@ export function fsReason(e: unknown, context: FsContext = 'read'): string {
 }
 
 /** True for an error a filesystem call threw (it has an errno code such as EACCES). */
-export function isFsError(e: unknown): e is NodeJS.ErrnoException {
+function isFsError(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((e as NodeJS.ErrnoException).code!);
 }
 

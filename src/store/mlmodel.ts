@@ -30,7 +30,7 @@ function s(v: unknown): string | null {
 }
 
 /** Parse an MLmodel file's text; undefined when it is not a YAML mapping. */
-export function parseMLmodel(text: string): MLmodelInfo | undefined {
+function parseMLmodel(text: string): MLmodelInfo | undefined {
   const p = parseYaml(text);
   if (!isYamlMap(p.value)) return undefined;
   const m = p.value;
@@ -56,7 +56,7 @@ export async function readMLmodel(artifacts: ArtifactRepository, owner: Artifact
 }
 
 /** Entries of a `mlflow.log-model.history` tag value; [] when it is not the expected JSON. */
-export function parseLogModelHistory(value: string): LoggedModelSummary[] {
+function parseLogModelHistory(value: string): LoggedModelSummary[] {
   let data: unknown;
   try {
     data = JSON.parse(value);
@@ -86,7 +86,7 @@ export function parseLogModelHistory(value: string): LoggedModelSummary[] {
  * searched `maxDepth` levels deep (models are logged at `model/`, `models/clf/`, …) and
  * stopping after `maxEntries` entries so a huge artifact tree costs little.
  */
-export async function findMLmodelDirs(artifacts: ArtifactRepository, owner: ArtifactOwner, maxDepth = 3, maxEntries = 5000): Promise<string[]> {
+async function findMLmodelDirs(artifacts: ArtifactRepository, owner: ArtifactOwner, maxDepth = 3, maxEntries = 5000): Promise<string[]> {
   const out: string[] = [];
   let budget = maxEntries;
   const walk = async (rel: string, depth: number): Promise<void> => {

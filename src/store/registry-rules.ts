@@ -6,9 +6,9 @@ import { UsageError } from '../errors.js';
 import { MODEL_STAGES, type ModelStage } from './backend.js';
 import { validateKeyName, validateLength } from './validate.js';
 
-export const MAX_REGISTRY_TAG_KEY_LENGTH = 250;
-export const MAX_REGISTRY_TAG_VALUE_LENGTH = 5000;
-export const MAX_ALIAS_LENGTH = 255;
+const MAX_REGISTRY_TAG_KEY_LENGTH = 250;
+const MAX_REGISTRY_TAG_VALUE_LENGTH = 5000;
+const MAX_ALIAS_LENGTH = 255;
 
 /** MLflow's `_validate_model_name` (plus: no name that cannot be a folder). Throws UsageError. */
 export function validateModelName(name: string): void {

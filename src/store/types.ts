@@ -61,7 +61,7 @@ export interface Metric {
   step: Int64;
 }
 
-export interface DatasetSummary {
+interface DatasetSummary {
   name: string;
   digest: string;
   source_type: string;
@@ -75,7 +75,7 @@ export interface DatasetInput {
   dataset: DatasetSummary;
 }
 
-export interface RunData {
+interface RunData {
   metrics: Metric[];
   params: KeyValue[];
   tags: KeyValue[];

@@ -10,13 +10,13 @@
 import { parsePyFloat, parsePyInt } from './pyfloat.js';
 import { UsageError } from '../errors.js';
 
-export const MAX_ENTITY_KEY_LENGTH = 250;
-export const MAX_PARAM_VAL_LENGTH = 6000;
-export const MAX_TAG_VAL_LENGTH = 5000;
-export const MAX_EXPERIMENT_NAME_LENGTH = 500;
+const MAX_ENTITY_KEY_LENGTH = 250;
+const MAX_PARAM_VAL_LENGTH = 6000;
+const MAX_TAG_VAL_LENGTH = 5000;
+const MAX_EXPERIMENT_NAME_LENGTH = 500;
 export const MAX_PARAMS_TAGS_PER_BATCH = 100;
 export const MAX_METRICS_PER_BATCH = 1000;
-export const MAX_ENTITIES_PER_BATCH = 1000;
+const MAX_ENTITIES_PER_BATCH = 1000;
 
 const BAD_CHARACTERS_MESSAGE =
   'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/).';
@@ -162,7 +162,7 @@ export function validateBatchTag(key: string, value: string, opts: LimitOptions 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 /** Python `int(text)` as a bigint, or undefined when Python would raise. */
-export function parsePyIntText(text: string): bigint | undefined {
+function parsePyIntText(text: string): bigint | undefined {
   const v = parsePyInt(text);
   return v === undefined ? undefined : BigInt(v);
 }

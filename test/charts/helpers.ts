@@ -8,7 +8,7 @@ import { runMlr, tempDir } from '../helpers.js';
 
 export { BIN, FIXTURE, REPO } from '../helpers.js';
 /** "now" for relative times: 2023-11-15T01:20:00Z, a little after the fixture runs */
-export const NOW = '1700011200000';
+const NOW = '1700011200000';
 
 export interface RunResult {
   stdout: string;

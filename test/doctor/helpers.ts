@@ -12,7 +12,7 @@ import { onFileFinished } from '../file-cleanup.js';
 import { encodePathForUri } from '../../src/store/root.js';
 import { diagnose, publicFinding } from '../../src/doctor/diagnose.js';
 
-export const OLD_ROOT = 'file:///home/ana/cv-project/mlruns';
+const OLD_ROOT = 'file:///home/ana/cv-project/mlruns';
 export const SWEEP = '234684999513866976';
 export const NLP = '146381941577740080';
 export const TRASHED = '577419433840892238';
@@ -253,7 +253,7 @@ export function put(file: string, content: string | Buffer): void {
 
 const MLFLOW_READ = path.join(path.dirname(new URL(import.meta.url).pathname), 'mlflow_read.py');
 /** python3 with PyYAML, to read stores with MLflow's own parsers (tests skip that part without it). */
-export const HAS_PYYAML = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0;
+const HAS_PYYAML = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0;
 
 /** One mlflow_read.py --serve process per test file: python3 and PyYAML start once, not once a store. */
 interface Reader {

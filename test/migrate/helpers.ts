@@ -14,7 +14,7 @@ import { mlr } from '../helpers.js';
  * ±1.7976931348623157e308 and has no -0; a file keeps duplicate metric lines SQL folds.
  * Lists of keyed entries are sorted by key (stores answer in their own key order).
  */
-export function normalise(v: unknown): unknown {
+function normalise(v: unknown): unknown {
   if (typeof v === 'number') {
     if (Number.isNaN(v)) return 'NaN';
     if (v >= 1.7976931348623157e308) return 'Infinity';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { REPO, mlr, type CliResult } from '../helpers.js';
 
 /** ../shared next to the repo, or two levels up for a worktree under /work/wt/<name>. */
-export const SHARED =
+const SHARED =
   [path.resolve(REPO, '../shared'), path.resolve(REPO, '../../shared')].find((p) => fs.existsSync(path.join(p, 'corpus', 'real'))) ??
   path.resolve(REPO, '../shared');
 export const HAS_CORPUS = fs.existsSync(path.join(SHARED, 'corpus', 'real'));

@@ -23,7 +23,7 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export interface Reply {
+interface Reply {
   status: number;
   headers: Headers;
   text: string;
@@ -31,7 +31,7 @@ export interface Reply {
 }
 
 /** Query string as MLflow's client builds one: repeated keys for lists. */
-export function queryString(q: Record<string, unknown>): string {
+function queryString(q: Record<string, unknown>): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {
     if (Array.isArray(v)) for (const x of v) p.append(k, String(x));
@@ -41,7 +41,7 @@ export function queryString(q: Record<string, unknown>): string {
   return s ? `?${s}` : '';
 }
 
-export async function request(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+async function request(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const url = route.startsWith('/') ? base + route : `${base}/api/2.0/mlflow/${route}`;
   const init: RequestInit = { method, headers: { ...headers } };
   let target = url;

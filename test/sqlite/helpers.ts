@@ -11,7 +11,7 @@ import { REPO, SHARED } from '../helpers.js';
 /** MLflow 2.12's SQLite conformance set, copied into fixtures/ (generated data) from shared/conformance/sqlite. */
 export const CONFORMANCE_DIR = path.join(REPO, 'fixtures', 'conformance', 'sqlite');
 export const CONFORMANCE_DB = path.join(CONFORMANCE_DIR, 'mlflow.db');
-export const CORPUS_DIR = path.join(SHARED, 'corpus', 'sqlite');
+const CORPUS_DIR = path.join(SHARED, 'corpus', 'sqlite');
 export const HAS_CONFORMANCE = fs.existsSync(CONFORMANCE_DB);
 export const SKIP_REASON = `skipped: ${CONFORMANCE_DB} is absent`;
 

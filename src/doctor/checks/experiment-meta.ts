@@ -22,7 +22,7 @@ export function artifactRootsOf(p: Planner): ArtifactRoots {
 }
 
 /** Where a new or rebuilt experiment's artifacts go, in the form its siblings use. */
-export function newExperimentLocation(p: Planner, roots: ArtifactRoots, folder: string): string {
+function newExperimentLocation(p: Planner, roots: ArtifactRoots, folder: string): string {
   if (roots.local !== undefined) return `${roots.local}/${folder}`;
   if (roots.remote !== undefined) return `${roots.remote}/${folder}`;
   return `${rootInForm(p.root, roots.localForm)}/${folder}`;

@@ -76,7 +76,7 @@ export function normalizeArtifactPath(p: string): string {
 }
 
 /** The local file or folder of `rel` under `root` (already normalised), or undefined. */
-export function artifactStat(root: ArtifactRoot, rel: string): { full: string; stat: fs.Stats } | undefined {
+function artifactStat(root: ArtifactRoot, rel: string): { full: string; stat: fs.Stats } | undefined {
   const full = rel === '' ? root.path : path.join(root.path, ...rel.split('/'));
   try {
     return { full, stat: fs.statSync(full) };

@@ -77,7 +77,7 @@ export function pathSegments(p: string): string[] {
 }
 
 /** How a location was resolved, for --verbose and JSON. */
-export type Resolution = 'recorded' | 'relative' | 'reroot' | 'mlartifacts';
+type Resolution = 'recorded' | 'relative' | 'reroot' | 'mlartifacts';
 
 export interface ResolvedFolder {
   /** the folder on this machine */

@@ -46,7 +46,7 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
  * A canonical line scanned but its value not yet converted: text[valueStart, valueEnd)
  * is the value's digits, or `special` holds NaN/±Infinity for nan/inf/-inf.
  */
-export interface ScannedLine {
+interface ScannedLine {
   timestamp: Int64;
   step: Int64;
   valueStart: number;
@@ -55,7 +55,7 @@ export interface ScannedLine {
 }
 
 /** A fresh ScannedLine to scan into. */
-export function newScannedLine(): ScannedLine {
+function newScannedLine(): ScannedLine {
   return { timestamp: 0, step: 0, valueStart: 0, valueEnd: 0, special: undefined };
 }
 
@@ -68,7 +68,7 @@ export function newScannedLine(): ScannedLine {
  * Python's int()/float() and JavaScript's Number() agree, so both paths give identical
  * results (issue 7: parsing dominated listing runs by a metric).
  */
-export function scanCanonicalLine(text: string, start: number, end: number, out: ScannedLine): boolean {
+function scanCanonicalLine(text: string, start: number, end: number, out: ScannedLine): boolean {
   let i = start;
   let timestamp = 0;
   for (; i < end; i++) {
@@ -126,7 +126,7 @@ export function scanCanonicalLine(text: string, start: number, end: number, out:
 }
 
 /** The value of a scanned line (what Python's float() gives for its text). */
-export function scannedValue(text: string, s: ScannedLine): number {
+function scannedValue(text: string, s: ScannedLine): number {
   return s.special ?? Number(text.slice(s.valueStart, s.valueEnd));
 }
 
@@ -223,7 +223,7 @@ export function summarizeMetricText(text: string): MetricFileSummary {
 }
 
 /** Bytes read per chunk by streamMetricChunks: one array of parsed lines per read. */
-export const METRIC_CHUNK_BYTES = 1 << 16;
+const METRIC_CHUNK_BYTES = 1 << 16;
 
 /**
  * Stream a metric file in file order without loading it whole: one array of parsed lines

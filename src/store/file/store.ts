@@ -38,7 +38,7 @@ export interface FileRunEntry extends RunEntry {
 }
 
 /** Folders inside an experiment that are not runs (2.12: tags, datasets; 3.x: traces, models). */
-export const RESERVED_EXPERIMENT_DIRS = new Set(['tags', 'datasets', 'traces', 'models']);
+const RESERVED_EXPERIMENT_DIRS = new Set(['tags', 'datasets', 'traces', 'models']);
 const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\w-]{0,63}$/;
 
 function problem(code: string, p: string, message: string): Problem {
@@ -632,7 +632,7 @@ class LazyKeyMap<V> extends Map<string, V> {
   }
 }
 
-export function matchesView(stage: LifecycleStage, view: ViewType): boolean {
+function matchesView(stage: LifecycleStage, view: ViewType): boolean {
   return view === 'all' || (view === 'active' ? stage === 'active' : stage === 'deleted');
 }
 
@@ -641,7 +641,7 @@ function cmp(a: string, b: string): number {
 }
 
 /** Map → [{key, value}] sorted by key (MLflow's own order is the filesystem's). */
-export function mapToKv(m: Map<string, string>): KeyValue[] {
+function mapToKv(m: Map<string, string>): KeyValue[] {
   return [...m.entries()].sort((a, b) => cmp(a[0], b[0])).map(([key, value]) => ({ key, value }));
 }
 

@@ -25,7 +25,7 @@ import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 
-export type { WriterOptions } from './run-writes.js';
+;
 export type { BatchInput, CreatedRun, CreateRunOptions } from '../backend.js';
 
 /** Experiment ids mlr accepts for a new folder (MLflow's own are digits; migrated ones too). */
@@ -33,7 +33,7 @@ const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\w-]{0,63}$/;
 /** Run ids mlr accepts for a new folder (uuid4 hex as MLflow makes them, or other safe ids). */
 const RUN_ID_RE = /^[a-zA-Z0-9][\w-]{0,63}$/;
 
-export const DEFAULT_EXPERIMENT_ID = '0';
+const DEFAULT_EXPERIMENT_ID = '0';
 
 /** A run's meta.yaml as read for a rewrite. */
 interface RunMeta {

@@ -28,9 +28,9 @@ import { completeRuns, RUN_INFO_SELECT, runInfosOf, viewStages } from './read.js
 import { jsonIntArray } from './rows.js';
 
 /** MLflow's SEARCH_MAX_RESULTS_THRESHOLD. */
-export const SEARCH_MAX_RESULTS_THRESHOLD = 50_000;
+const SEARCH_MAX_RESULTS_THRESHOLD = 50_000;
 /** The Python client's default max_results. */
-export const SEARCH_MAX_RESULTS_DEFAULT = 1000;
+const SEARCH_MAX_RESULTS_DEFAULT = 1000;
 
 export interface RunSearch {
   /** experiments to search, by id (ids that are not integers match nothing) */
@@ -46,7 +46,7 @@ export interface RunSearch {
 }
 
 /** A compiled search: one SELECT of RunInfo columns and its parameters. */
-export interface CompiledSearch {
+interface CompiledSearch {
   sql: string;
   params: unknown[];
 }
@@ -225,7 +225,7 @@ function checkMaxResults(n: number): void {
  * page. Throws FilterError / UsageError with MLflow's messages for a bad filter, order-by
  * or max_results.
  */
-export function compileSearch(db: MlflowDb, search: RunSearch): CompiledSearch {
+function compileSearch(db: MlflowDb, search: RunSearch): CompiledSearch {
   const maxResults = search.maxResults ?? SEARCH_MAX_RESULTS_DEFAULT;
   checkMaxResults(maxResults);
   const source = typeof search.filter === 'string' ? search.filter : undefined;

@@ -360,7 +360,7 @@ export function listRuns(db: MlflowDb, experimentIds: readonly string[], view: V
 // ------------------------------------------------------------------ metric history
 
 /** How many history rows one step of `metricHistory` reads. */
-export const HISTORY_CHUNK = 4096;
+const HISTORY_CHUNK = 4096;
 
 /**
  * A metric's history, streamed in chunks of up to `chunk` values, in the order MLflow's

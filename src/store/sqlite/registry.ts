@@ -13,7 +13,7 @@ import { float, idText, int64, int64OrNull, jsonIntArray, jsonTextArray, textOrN
 
 export const STAGE_DELETED_INTERNAL = 'Deleted_Internal';
 /** Registered models and versions carrying this tag = 'true' are MLflow 3 prompts. */
-export const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+const PROMPT_TAG = 'mlflow.prompt.is_prompt';
 
 interface VersionRow {
   name: string;

@@ -15,7 +15,7 @@ import { BUSY_TIMEOUT_MS, openForWrite, type MlflowDb } from './db.js';
 import { CREATED_HEAD } from './heads.js';
 
 /** MLflow 2.12's schema, in its sqlite_master order (autoindexes follow their tables). */
-export const MLFLOW_2_12_DDL: readonly string[] = [
+const MLFLOW_2_12_DDL: readonly string[] = [
   // table experiments
   "CREATE TABLE experiments (\n\texperiment_id INTEGER NOT NULL, \n\tname VARCHAR(256) NOT NULL, \n\tartifact_location VARCHAR(256), \n\tlifecycle_stage VARCHAR(32), creation_time BIGINT, last_update_time BIGINT, \n\tCONSTRAINT experiment_pk PRIMARY KEY (experiment_id), \n\tCONSTRAINT experiments_lifecycle_stage CHECK (lifecycle_stage IN ('active', 'deleted')), \n\tUNIQUE (name)\n)",
   // table alembic_version

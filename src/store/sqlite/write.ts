@@ -37,7 +37,7 @@ import { findExperiment, findRunInfo, getRunInfo } from './read.js';
 import { resolveRunName, RUN_NAME_TAG } from './run-name.js';
 
 /** What MLflow stores for +Infinity (SQL has no infinities): the largest double. */
-export const SQL_MAX_FLOAT = 1.7976931348623157e308;
+const SQL_MAX_FLOAT = 1.7976931348623157e308;
 
 export interface WriteContext {
   /** clock in ms (default Date.now) */
