@@ -44,4 +44,11 @@ export declare function generateStore(opts: {
   concurrency?: number;
   onProgress?: Progress;
 }): Promise<RunsManifest>;
-export declare function generateHistoryStore(opts: { out: string; points?: number; referencePoints?: number; seed?: number; artifactRoot?: string; onProgress?: Progress }): Promise<HistoryManifest>;
+export declare function generateHistoryStore(opts: {
+  out: string;
+  points?: number;
+  referencePoints?: number;
+  seed?: number;
+  artifactRoot?: string;
+  onProgress?: Progress;
+}): Promise<HistoryManifest>;

@@ -39,8 +39,50 @@ const USERS = ['ana', 'ben', 'chen', 'dana', 'eve'];
 const TEAMS = ['vision', 'nlp', 'speech'];
 // MLflow's default run names are adjective-noun-integer (spec §4.3); these words are all
 // plain YAML scalars, so run_name is never quoted.
-const ADJECTIVES = ['amusing', 'bright', 'calm', 'clever', 'dapper', 'eager', 'fancy', 'gentle', 'honest', 'jolly', 'kindly', 'lively', 'merry', 'nimble', 'polite', 'quiet', 'rare', 'silent', 'tidy', 'wise'];
-const NOUNS = ['ant', 'bat', 'bear', 'colt', 'crab', 'deer', 'doe', 'eel', 'finch', 'fox', 'gnu', 'hare', 'hawk', 'lark', 'mole', 'moth', 'owl', 'ram', 'seal', 'wolf'];
+const ADJECTIVES = [
+  'amusing',
+  'bright',
+  'calm',
+  'clever',
+  'dapper',
+  'eager',
+  'fancy',
+  'gentle',
+  'honest',
+  'jolly',
+  'kindly',
+  'lively',
+  'merry',
+  'nimble',
+  'polite',
+  'quiet',
+  'rare',
+  'silent',
+  'tidy',
+  'wise',
+];
+const NOUNS = [
+  'ant',
+  'bat',
+  'bear',
+  'colt',
+  'crab',
+  'deer',
+  'doe',
+  'eel',
+  'finch',
+  'fox',
+  'gnu',
+  'hare',
+  'hawk',
+  'lark',
+  'mole',
+  'moth',
+  'owl',
+  'ram',
+  'seal',
+  'wolf',
+];
 
 /**
  * Returns a PRNG (mulberry32) whose next() gives a uniform double in [0, 1) with 53 random
@@ -356,7 +398,14 @@ export async function generateStore({ out, runs, experiments = 4, steps = 100, s
  * `referencePoints` lines (so memory can be compared across history lengths), streamed to
  * disk in chunks. Returns the manifest (also written to `<out>/manifest.json`).
  */
-export async function generateHistoryStore({ out, points = 1_000_000, referencePoints = Math.floor(points * 0.3), seed = 11, artifactRoot = DEFAULT_ARTIFACT_ROOT, onProgress }) {
+export async function generateHistoryStore({
+  out,
+  points = 1_000_000,
+  referencePoints = Math.floor(points * 0.3),
+  seed = 11,
+  artifactRoot = DEFAULT_ARTIFACT_ROOT,
+  onProgress,
+}) {
   const root = path.join(out, 'mlruns');
   if (fs.existsSync(root)) throw new Error(`${root} already exists`);
   const rng = createRng(seed);
@@ -461,8 +510,7 @@ async function main() {
   }
   fs.mkdirSync(out, { recursive: true });
   const t0 = performance.now();
-  const progress = (what) => (done, total) =>
-    process.stderr.write(`\rgenerate: ${done}/${total} ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const progress = (what) => (done, total) => process.stderr.write(`\rgenerate: ${done}/${total} ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const manifest =
     opts.history > 0
       ? await generateHistoryStore({ out, points: opts.history, seed: opts.seed, onProgress: progress('points') })

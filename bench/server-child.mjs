@@ -38,7 +38,12 @@ for await (const line of rl) {
   } else if (cmd === 'stats') {
     const ms = (ns) => Number(ns) / 1e6;
     process.stdout.write(
-      JSON.stringify({ maxDelayMs: ms(h.max), p99DelayMs: ms(h.percentile(99)), rssKb: Math.round(process.memoryUsage().rss / 1024), maxRssKb: process.resourceUsage().maxRSS }) + '\n',
+      JSON.stringify({
+        maxDelayMs: ms(h.max),
+        p99DelayMs: ms(h.percentile(99)),
+        rssKb: Math.round(process.memoryUsage().rss / 1024),
+        maxRssKb: process.resourceUsage().maxRSS,
+      }) + '\n',
     );
   } else if (cmd === 'exit') break;
 }

@@ -8,13 +8,30 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['overview.md', 'backends.md', 'search.md', 'terminal.md', 'charts.md', 'writes.md', 'models.md', 'server.md', 'ui.md', 'remote.md', 'doctor.md', 'performance.md', 'development.md'];
+const SECTIONS = [
+  'overview.md',
+  'backends.md',
+  'search.md',
+  'terminal.md',
+  'charts.md',
+  'writes.md',
+  'models.md',
+  'server.md',
+  'ui.md',
+  'remote.md',
+  'doctor.md',
+  'performance.md',
+  'development.md',
+];
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 function anchorer() {
   const seen = new Map();
   return (title) => {
-    const base = title.toLowerCase().replace(/[^\p{L}\p{N}\- _]/gu, '').replace(/ /g, '-');
+    const base = title
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\- _]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     return n === 0 ? base : `${base}-${n}`;
@@ -38,7 +55,13 @@ function contents(text) {
 }
 
 // images are linked from docs/ (img/…); the README sits one folder up
-const parts = SECTIONS.filter((f) => fs.existsSync(path.join(here, f))).map((f) => fs.readFileSync(path.join(here, f), 'utf8').replace(/\s+$/, '').replace(/\]\(img\//g, '](docs/img/') + '\n');
+const parts = SECTIONS.filter((f) => fs.existsSync(path.join(here, f))).map(
+  (f) =>
+    fs
+      .readFileSync(path.join(here, f), 'utf8')
+      .replace(/\s+$/, '')
+      .replace(/\]\(img\//g, '](docs/img/') + '\n',
+);
 let text = parts.join('\n');
 // the contents go before the first `##` heading (the end of the introduction)
 const first = text.search(/^## /m);

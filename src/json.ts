@@ -91,9 +91,9 @@ export function parseJsonExact(text: string): JsonValue {
       }
     }
     if (c === '"') return string();
-    if (c === 't' && text.startsWith('true', i)) return (i += 4), true;
-    if (c === 'f' && text.startsWith('false', i)) return (i += 5), false;
-    if (c === 'n' && text.startsWith('null', i)) return (i += 4), null;
+    if (c === 't' && text.startsWith('true', i)) return ((i += 4), true);
+    if (c === 'f' && text.startsWith('false', i)) return ((i += 5), false);
+    if (c === 'n' && text.startsWith('null', i)) return ((i += 4), null);
     NUMBER_RE.lastIndex = i;
     const m = NUMBER_RE.exec(text);
     if (!m) throw new JsonSyntaxError(c === undefined ? 'unexpected end of input' : `unexpected character '${c}'`, i);

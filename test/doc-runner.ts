@@ -37,7 +37,14 @@ function blocks(lines: string[]): Block[] {
     const from = i + 1;
     let to = from;
     while (to < lines.length && lines[to] !== '```') to++;
-    out.push({ from, to, commands: lines.slice(from, to).filter((l) => l.startsWith('$ ')).map((l) => l.slice(2)) });
+    out.push({
+      from,
+      to,
+      commands: lines
+        .slice(from, to)
+        .filter((l) => l.startsWith('$ '))
+        .map((l) => l.slice(2)),
+    });
     i = to;
   }
   return out;

@@ -90,7 +90,19 @@ export interface MlrOptions {
 }
 
 /** Variables of the machine that change what mlr prints: colour, layout, pager, config. */
-const LEAKY = new Set(['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR_FORCE', 'MLR_FORCE_TTY', 'COLUMNS', 'LINES', 'TERM', 'PAGER', 'MLR_PAGER', 'LESS', 'XDG_CONFIG_HOME']);
+const LEAKY = new Set([
+  'NO_COLOR',
+  'FORCE_COLOR',
+  'CLICOLOR_FORCE',
+  'MLR_FORCE_TTY',
+  'COLUMNS',
+  'LINES',
+  'TERM',
+  'PAGER',
+  'MLR_PAGER',
+  'LESS',
+  'XDG_CONFIG_HOME',
+]);
 
 /** The environment `mlr` sees: this one without store variables or colour/terminal overrides, and a pinned clock, plus `extra`. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -172,7 +184,16 @@ export function onTerminal(args: string[], env: Record<string, string> = {}, row
   const run = async (): Promise<CliResult> => {
     const stdout = capture();
     const stderr = capture();
-    const code = await runCli({ argv: args, env: cleanEnv(env), cwd, stdin: Readable.from([]), stdout, stderr, signals: new EventEmitter(), inheritable: false });
+    const code = await runCli({
+      argv: args,
+      env: cleanEnv(env),
+      cwd,
+      stdin: Readable.from([]),
+      stdout,
+      stderr,
+      signals: new EventEmitter(),
+      inheritable: false,
+    });
     return { code, stdout: stdout.text(), stderr: stderr.text() };
   };
   const r = queue.then(run, run);

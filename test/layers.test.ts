@@ -44,7 +44,11 @@ const FORBIDDEN: Record<string, string[]> = {
 describe('layers', () => {
   for (const [layer, forbidden] of Object.entries(FORBIDDEN)) {
     it(`src/${layer}/ imports none of ${forbidden.join(', ')}`, () => {
-      const bad = files(layer).flatMap((f) => importedLayers(f).filter((l) => forbidden.includes(l)).map((l) => `${f} → ${l}/`));
+      const bad = files(layer).flatMap((f) =>
+        importedLayers(f)
+          .filter((l) => forbidden.includes(l))
+          .map((l) => `${f} → ${l}/`),
+      );
       expect(bad).toEqual([]);
     });
   }

@@ -61,7 +61,9 @@ const inView = (stage: string, view: ViewType): boolean => view === 'all' || sta
 
 function latestOf(lines: readonly Metric[]): Metric | undefined {
   let best: Metric | undefined;
-  for (const m of lines) if (!best || m.step > best.step || (m.step === best.step && (m.timestamp > best.timestamp || (m.timestamp === best.timestamp && m.value > best.value)))) best = m;
+  for (const m of lines)
+    if (!best || m.step > best.step || (m.step === best.step && (m.timestamp > best.timestamp || (m.timestamp === best.timestamp && m.value > best.value))))
+      best = m;
   return best;
 }
 
@@ -137,7 +139,11 @@ export class MemoryBackend implements Backend, TrackingReader, TrackingWriter, A
     for (const m of await reg.listRegisteredModels()) {
       const all = await reg.listModelVersions(m.name, true);
       const live = new Set((await reg.listModelVersions(m.name)).map((v) => v.version));
-      mem.models.set(m.name, { model: structuredClone(m), versions: structuredClone(all), deleted: new Set(all.filter((v) => !live.has(v.version)).map((v) => v.version)) });
+      mem.models.set(m.name, {
+        model: structuredClone(m),
+        versions: structuredClone(all),
+        deleted: new Set(all.filter((v) => !live.has(v.version)).map((v) => v.version)),
+      });
     }
     return mem;
   }
@@ -272,11 +278,20 @@ export class MemoryBackend implements Backend, TrackingReader, TrackingWriter, A
   async createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}) {
     const existing = this.experiments.find((e) => e.experiment.name === name && e.experiment.lifecycle_stage === 'active');
     if (existing) return { experiment_id: existing.experiment.experiment_id, created: false };
-    if (this.experiments.some((e) => e.experiment.name === name)) throw new StateError(`Experiment '${name}' already exists in deleted state.`, 'experiment-exists-deleted');
+    if (this.experiments.some((e) => e.experiment.name === name))
+      throw new StateError(`Experiment '${name}' already exists in deleted state.`, 'experiment-exists-deleted');
     const id = opts.experimentId ?? String(100 + this.experiments.length);
     const t = this.now();
     this.experiments.push({
-      experiment: { experiment_id: id, name, artifact_location: opts.artifactLocation ?? `memory:/${id}`, lifecycle_stage: 'active', creation_time: t, last_update_time: t, tags: opts.tags ?? [] },
+      experiment: {
+        experiment_id: id,
+        name,
+        artifact_location: opts.artifactLocation ?? `memory:/${id}`,
+        lifecycle_stage: 'active',
+        creation_time: t,
+        last_update_time: t,
+        tags: opts.tags ?? [],
+      },
       broken: false,
       problems: [],
     });
@@ -326,7 +341,18 @@ export class MemoryBackend implements Backend, TrackingReader, TrackingWriter, A
     const artifactUri = `${exp.experiment.artifact_location}/${id}/artifacts`;
     this.runs.set(id, {
       entry: {
-        info: { run_id: id, run_uuid: id, run_name: name, experiment_id: exp.experiment.experiment_id, user_id: opts.userId ?? 'unknown', status: 'RUNNING', start_time: opts.startTime ?? this.now(), end_time: null, artifact_uri: artifactUri, lifecycle_stage: 'active' },
+        info: {
+          run_id: id,
+          run_uuid: id,
+          run_name: name,
+          experiment_id: exp.experiment.experiment_id,
+          user_id: opts.userId ?? 'unknown',
+          status: 'RUNNING',
+          start_time: opts.startTime ?? this.now(),
+          end_time: null,
+          artifact_uri: artifactUri,
+          lifecycle_stage: 'active',
+        },
         exp,
         broken: false,
         problems: [],
@@ -386,7 +412,8 @@ export class MemoryBackend implements Backend, TrackingReader, TrackingWriter, A
     const r = this.run((await this.findRun(run)).info.run_id);
     for (const p of params) {
       const cur = r.params.get(p.key);
-      if (cur !== undefined && cur !== p.value) throw new StateError(`Changing param values is not allowed. Param with key='${p.key}' was already logged`, 'param-changed');
+      if (cur !== undefined && cur !== p.value)
+        throw new StateError(`Changing param values is not allowed. Param with key='${p.key}' was already logged`, 'param-changed');
       r.params.set(p.key, p.value);
     }
     return r.entry.info.run_id;
@@ -433,7 +460,10 @@ export class MemoryBackend implements Backend, TrackingReader, TrackingWriter, A
 
   async list(owner: ArtifactOwner, rel: string, recursive = false): Promise<ArtifactEntry[]> {
     const files = this.files(owner);
-    const base = rel.split('/').filter((s) => s !== '' && s !== '.').join('/');
+    const base = rel
+      .split('/')
+      .filter((s) => s !== '' && s !== '.')
+      .join('/');
     if (base !== '' && !files.has(base) && ![...files.keys()].some((k) => k.startsWith(base + '/'))) {
       throw new NotFoundError(`artifact '${base}' not found`, 'artifact-not-found');
     }
@@ -493,7 +523,6 @@ class MemoryRegistry implements ModelRegistry {
     return this.b.problems;
   }
 
-
   private model(name: string): MemModel {
     const m = this.b.models.get(name);
     if (!m) throw new NotFoundError(`Registered Model with name=${name} not found`, 'model-not-found');
@@ -522,7 +551,19 @@ class MemoryRegistry implements ModelRegistry {
   async createRegisteredModel(name: string, opts: { description?: string; tags?: KeyValue[] } = {}): Promise<void> {
     if (this.b.models.has(name)) throw new StateError(`Registered Model (name=${name}) already exists.`, 'model-exists');
     const t = this.b.now();
-    this.b.models.set(name, { model: { name, creation_timestamp: t, last_updated_timestamp: t, description: opts.description ?? null, tags: opts.tags ?? [], aliases: [], latest_versions: [] }, versions: [], deleted: new Set() });
+    this.b.models.set(name, {
+      model: {
+        name,
+        creation_timestamp: t,
+        last_updated_timestamp: t,
+        description: opts.description ?? null,
+        tags: opts.tags ?? [],
+        aliases: [],
+        latest_versions: [],
+      },
+      versions: [],
+      deleted: new Set(),
+    });
   }
 
   async renameRegisteredModel(name: string, newName: string): Promise<void> {
@@ -545,7 +586,23 @@ class MemoryRegistry implements ModelRegistry {
     const m = this.model(name);
     const version = String(m.versions.length + 1);
     const t = this.b.now();
-    const v: ModelVersion = { name, version, creation_timestamp: t, last_updated_timestamp: t, current_stage: 'None', description: o.description ?? null, source: o.source, run_id: o.runId ?? null, status: 'READY', status_message: null, user_id: null, run_link: null, storage_location: o.source, aliases: [], tags: o.tags ?? [] };
+    const v: ModelVersion = {
+      name,
+      version,
+      creation_timestamp: t,
+      last_updated_timestamp: t,
+      current_stage: 'None',
+      description: o.description ?? null,
+      source: o.source,
+      run_id: o.runId ?? null,
+      status: 'READY',
+      status_message: null,
+      user_id: null,
+      run_link: null,
+      storage_location: o.source,
+      aliases: [],
+      tags: o.tags ?? [],
+    };
     m.versions.push(v);
     m.model.latest_versions = [...m.model.latest_versions.filter((x) => x.current_stage !== 'None'), v];
     return version;

@@ -19,7 +19,12 @@ describe('README.md', () => {
 
   it('opens with the install-and-run command and the test command', () => {
     const lines = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8').split('\n');
-    expect(lines.slice(2, 6)).toEqual(['```sh', 'npm ci && node bin/mlr.js --store fixtures/mlruns runs ls -e sweep --order-by "metrics.val_loss ASC" --max-results 5', 'npm ci && npm test', '```']);
+    expect(lines.slice(2, 6)).toEqual([
+      '```sh',
+      'npm ci && node bin/mlr.js --store fixtures/mlruns runs ls -e sweep --order-by "metrics.val_loss ASC" --max-results 5',
+      'npm ci && npm test',
+      '```',
+    ]);
     expect(fs.readFileSync(path.join(REPO, '.ci', 'run'), 'utf8')).toContain('npm ci --no-audit --no-fund && npm test');
   });
 

@@ -25,7 +25,10 @@ export function registerArtifacts(program: Command): void {
     .argument('[path]', 'folder inside the artifacts (default: the root)', '')
     .option('-r, --recursive', 'list everything below the path')
     .option('--format <format>', `output format: ${FORMATS.join('|')}`, choice(FORMATS), 'table')
-    .addHelpText('after', '\nExamples:\n  mlr artifacts ls 0fcd845b\n  mlr artifacts ls 0fcd845b model --recursive\n  mlr -v artifacts ls 0fcd845b     # says where the files were found')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mlr artifacts ls 0fcd845b\n  mlr artifacts ls 0fcd845b model --recursive\n  mlr -v artifacts ls 0fcd845b     # says where the files were found',
+    )
     .action(async (run: string, rel: string, opts: { recursive?: boolean; format: (typeof FORMATS)[number] }, cmd: Command) => {
       const ctx = createContext(cmd);
       ctx.page();

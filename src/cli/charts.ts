@@ -60,7 +60,7 @@ export function registerCharts(program: Command): void {
     .option('-m, --metric <key>', 'metric to plot (repeatable, or comma-separated)', collect)
     .option('-e, --experiment <id-or-name>', 'choose runs from this experiment (repeatable)', collect)
     .option('--view <view>', 'runs to choose from: active, deleted or all', parseView, 'active')
-    .option('--filter <expr>', "choose runs by an MLflow search filter, e.g. \"params.optimizer = 'adam'\"")
+    .option('--filter <expr>', 'choose runs by an MLflow search filter, e.g. "params.optimizer = \'adam\'"')
     .option('--order-by <clause>', 'order the chosen runs, e.g. "metrics.val_loss" or "min(metrics.val_loss)" (repeatable)', collect)
     .option('--max-results <n>', 'plot at most n of the chosen runs (default 10)', maxResults)
     .option('--x <axis>', `x axis: ${X_AXES.join('|')}`, choice(X_AXES), 'step')
@@ -75,7 +75,7 @@ export function registerCharts(program: Command): void {
       'after',
       '\nExamples:\n  mlr plot 65035d79 0fcd845b --metric val_loss\n' +
         '  mlr plot -e sweep --order-by "min(metrics.val_loss)" --max-results 5 --metric val_loss --smooth 0.6\n' +
-        "  mlr plot -e sweep --filter \"params.optimizer = 'adam'\" --metric val_loss,train_loss\n" +
+        '  mlr plot -e sweep --filter "params.optimizer = \'adam\'" --metric val_loss,train_loss\n' +
         '  mlr plot "$RUN" --metric loss --follow',
     )
     .action(async (ids: string[], opts: PlotOpts, cmd: Command) => {
@@ -93,7 +93,8 @@ export function registerCharts(program: Command): void {
         envRunId: ctx.env['MLFLOW_RUN_ID'],
       };
       const metrics = plot.parseMetricKeys(opts.metric);
-      const byQuery = ids.length === 0 && (opts.experiment !== undefined || opts.orderBy !== undefined || opts.maxResults !== undefined || opts.filter !== undefined);
+      const byQuery =
+        ids.length === 0 && (opts.experiment !== undefined || opts.orderBy !== undefined || opts.maxResults !== undefined || opts.filter !== undefined);
       let targets: import('../commands/plot.js').PlotTarget[];
       let runs: RunEntry[];
       if (opts.follow && byQuery) {
@@ -203,7 +204,9 @@ async function followPlot(
         await ctx.out(clear + text + '\n');
       }
       for (const run of frame.ended ?? []) {
-        ctx.note(`run ${run.info.run_name ? `${run.info.run_name} (${run.info.run_id.slice(0, 8)})` : run.info.run_id.slice(0, 8)} ${run.info.status}; stopped following`);
+        ctx.note(
+          `run ${run.info.run_name ? `${run.info.run_name} (${run.info.run_id.slice(0, 8)})` : run.info.run_id.slice(0, 8)} ${run.info.status}; stopped following`,
+        );
       }
     }
   } finally {

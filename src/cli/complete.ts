@@ -63,7 +63,11 @@ export async function completeWords(program: Command, words: readonly string[], 
   const starting = (list: Iterable<string>): string[] => [...new Set(list)].filter((c) => c.startsWith(cur));
   if (pending) return starting(await optionValues(pending, store));
   if (cur.startsWith('-')) {
-    return starting(optionsOf(cmd).filter((o) => !o.hidden).flatMap((o) => (o.long ? [o.long] : o.short ? [o.short] : [])));
+    return starting(
+      optionsOf(cmd)
+        .filter((o) => !o.hidden)
+        .flatMap((o) => (o.long ? [o.long] : o.short ? [o.short] : [])),
+    );
   }
   const subs = cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden && c.name() !== 'help');
   if (subs.length > 0 && positional === 0) return starting(subs.map((c) => c.name()));

@@ -65,7 +65,11 @@ export function registerDoctor(program: Command): void {
         return;
       }
       const { applyFixes } = await import('../doctor/apply.js');
-      const r = applyFixes(d, { backupDir: opts.backupDir === undefined ? undefined : path.resolve(ctx.cwd, opts.backupDir), now: ctx.mode.now, version: VERSION });
+      const r = applyFixes(d, {
+        backupDir: opts.backupDir === undefined ? undefined : path.resolve(ctx.cwd, opts.backupDir),
+        now: ctx.mode.now,
+        version: VERSION,
+      });
       // look again: what is left is what the fix could not (or must not) repair
       const after = diagnose(root, { now: ctx.mode.now });
       const data = {

@@ -43,7 +43,8 @@ export function registerHousekeeping(program: Command): void {
         ctx.note(`would move ${m.plans.length} run${m.plans.length === 1 ? '' : 's'}; nothing changed (drop --dry-run to move)`);
         return;
       }
-      for (const p of m.done) if (p.newArtifactUri !== p.oldArtifactUri) ctx.info(`run ${p.run.info.run_id}: artifact_uri ${p.oldArtifactUri} → ${p.newArtifactUri}`);
+      for (const p of m.done)
+        if (p.newArtifactUri !== p.oldArtifactUri) ctx.info(`run ${p.run.info.run_id}: artifact_uri ${p.oldArtifactUri} → ${p.newArtifactUri}`);
       await ctx.out(r.renderMoves(m.done, opts.format, ctx.mode));
       if (m.error) throw m.error;
       say(ctx, `moved ${m.done.length} run${m.done.length === 1 ? '' : 's'} to '${m.plans[0]?.to.experiment.name ?? opts.to}'`);
@@ -94,8 +95,8 @@ export function registerHousekeeping(program: Command): void {
 
   program
     .command('gc')
-    .description("permanently delete deleted runs and experiments, as mlflow gc; without --yes, list what would be deleted and delete nothing")
-    .option('--older-than <age>', "only what was deleted at least this long ago: 30d, 12h, 1d6h30m, 90s")
+    .description('permanently delete deleted runs and experiments, as mlflow gc; without --yes, list what would be deleted and delete nothing')
+    .option('--older-than <age>', 'only what was deleted at least this long ago: 30d, 12h, 1d6h30m, 90s')
     .option('-e, --experiment <id-or-name>', 'only this deleted experiment (repeatable; comma lists accepted)', collect)
     .option('--run <id>', 'only this deleted run (repeatable; comma lists accepted)', collect)
     .option('-y, --yes', 'really delete')
@@ -112,7 +113,10 @@ export function registerHousekeeping(program: Command): void {
         // instead would be the worst reading of it (issue 11 #24)
         if (items.some((x) => x === '')) {
           const given = l.map((x) => `'${x}'`).join(', ');
-          throw new UsageError(`${flag} ${given} names no ${flag === '--run' ? 'run' : 'experiment'}: an empty or blank selector is refused (is a variable unset?)`, 'empty-selector');
+          throw new UsageError(
+            `${flag} ${given} names no ${flag === '--run' ? 'run' : 'experiment'}: an empty or blank selector is refused (is a variable unset?)`,
+            'empty-selector',
+          );
         }
         return items;
       };
@@ -127,7 +131,9 @@ export function registerHousekeeping(program: Command): void {
       ctx.flushProblems(problems);
       for (const x of plan.items) for (const e of x.external) if (e.note) ctx.warn(`${x.kind} ${x.id}: ${e.note}`);
       for (const ref of plan.registry) {
-        ctx.warn(`registered model '${ref.model}' version ${ref.version} (${ref.stage}) points at run ${ref.run_id}, which gc ${opts.yes ? 'deletes' : 'would delete'}`);
+        ctx.warn(
+          `registered model '${ref.model}' version ${ref.version} (${ref.stage}) points at run ${ref.run_id}, which gc ${opts.yes ? 'deletes' : 'would delete'}`,
+        );
       }
       if (!opts.yes) {
         if (opts.format === 'json') await ctx.out(r.gcJson(plan));

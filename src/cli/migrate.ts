@@ -18,7 +18,9 @@ interface MigrateFlags {
 export function registerMigrate(program: Command): void {
   program
     .command('migrate')
-    .description("copy experiments, runs (every metric line) and the model registry between stores — mlruns/ ↔ mlflow.db — keeping ids and times; merges into an existing store")
+    .description(
+      'copy experiments, runs (every metric line) and the model registry between stores — mlruns/ ↔ mlflow.db — keeping ids and times; merges into an existing store',
+    )
     .requiredOption('--from <uri>', 'source store: a path or file: URI (mlruns/), or sqlite:///mlflow.db')
     .requiredOption('--to <uri>', 'target store (created when missing): a path, or sqlite:///mlflow.db')
     .option('--overwrite', 'replace records whose id is in the target with different content (default: report and leave them)')
@@ -44,7 +46,8 @@ export function registerMigrate(program: Command): void {
       if (!Number.isSafeInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer, not '${flags.batch}'`, 'bad-batch');
       const fromLoc = resolveTrackingUri(flags.from, {}, ctx.cwd);
       const toLoc = resolveTrackingUri(flags.to, {}, ctx.cwd);
-      if (fromLoc.kind === 'rest' || toLoc.kind === 'rest') throw new UsageError('migrate works on a file store or a SQLite database, not a tracking server', 'unsupported-store');
+      if (fromLoc.kind === 'rest' || toLoc.kind === 'rest')
+        throw new UsageError('migrate works on a file store or a SQLite database, not a tracking server', 'unsupported-store');
       if (fromLoc.root === toLoc.root) throw new UsageError(`--from and --to are the same store (${fromLoc.root})`, 'same-store');
       const warn = (m: string): void => ctx.warn(m);
       const from = await openBackend(fromLoc, { cwd: ctx.cwd, warn });
@@ -82,7 +85,9 @@ export function registerMigrate(program: Command): void {
       if (tty) ctx.note(`${result.dryRun ? 'checked' : 'migrated'} ${fromLoc.uri} → ${toLoc.uri} in ${result.seconds.toFixed(1)}s`);
       const reported = result.problems.length + result.conflicts.length;
       if (reported > 0) {
-        ctx.note(`${reported} record${reported === 1 ? '' : 's'} reported above (${result.problems.length} unreadable or failed, ${result.conflicts.length} different in the target); re-run after fixing them`);
+        ctx.note(
+          `${reported} record${reported === 1 ? '' : 's'} reported above (${result.problems.length} unreadable or failed, ${result.conflicts.length} different in the target); re-run after fixing them`,
+        );
         ctx.setExitCode(3);
       }
     });

@@ -251,4 +251,3 @@ export function registerModels(program: Command): void {
       say(ctx, `deleted ${what}`);
     });
 }
-

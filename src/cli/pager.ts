@@ -50,15 +50,16 @@ export class PagedOutput {
       this.held = [];
     }
     const stdin = this.child!.stdin!;
-    if (!stdin.write(text)) await new Promise<void>((resolve) => {
-      const done = (): void => {
-        stdin.off('drain', done);
-        stdin.off('close', done);
-        resolve();
-      };
-      stdin.once('drain', done);
-      stdin.once('close', done);
-    });
+    if (!stdin.write(text))
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          stdin.off('drain', done);
+          stdin.off('close', done);
+          resolve();
+        };
+        stdin.once('drain', done);
+        stdin.once('close', done);
+      });
   }
 
   /** Print what is held (short output), or close the pager's input and wait until it quits. */

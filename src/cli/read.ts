@@ -55,7 +55,7 @@ export function registerRead(program: Command): void {
     .description('list runs of all active experiments, or of the ones named (MLflow order: newest first)')
     .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable)', collect)
     .option('--view <view>', 'runs to show: active, deleted or all', parseView, 'active')
-    .option('--filter <expr>', "MLflow search filter, e.g. \"metrics.val_loss < 0.3 and params.optimizer = 'adam'\" (also OR, parentheses, IN lists)")
+    .option('--filter <expr>', 'MLflow search filter, e.g. "metrics.val_loss < 0.3 and params.optimizer = \'adam\'" (also OR, parentheses, IN lists)')
     .option(
       '--order-by <clause>',
       'sort key and direction, e.g. "metrics.val_loss ASC" or "min(metrics.val_loss) ASC" (repeatable; the first dominates)',
@@ -76,7 +76,7 @@ export function registerRead(program: Command): void {
         '',
         'Examples:',
         '  mlr runs ls -e sweep --max-results 20',
-        "  mlr runs ls -e sweep --filter \"metrics.val_acc > 0.9 and params.optimizer = 'adam'\" --order-by \"metrics.val_loss ASC\"",
+        '  mlr runs ls -e sweep --filter "metrics.val_acc > 0.9 and params.optimizer = \'adam\'" --order-by "metrics.val_loss ASC"',
         "  mlr runs ls --filter \"tags.team IN ('vision', 'nlp') OR status = 'FAILED'\" --format csv > runs.csv",
         '  mlr runs ls -e sweep --columns "run_name,min(metrics.val_loss),argmin(metrics.val_loss)" --order-by "min(metrics.val_loss)"',
         '  mlr runs ls -e sweep --spark metrics.val_loss --only-changed --drop "^tags\\."',
@@ -147,7 +147,9 @@ export function registerRead(program: Command): void {
       const { renderJson, renderRunDescription, runJson } = await import('../render/views.js');
       const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), await ctx.runId(id));
       ctx.flushProblems();
-      await ctx.out(opts.format === 'json' ? renderJson(runJson(run, run.entry.problems)) : renderRunDescription(run, run.entry.problems, ctx.mode, { full: opts.full }));
+      await ctx.out(
+        opts.format === 'json' ? renderJson(runJson(run, run.entry.problems)) : renderRunDescription(run, run.entry.problems, ctx.mode, { full: opts.full }),
+      );
     });
 
   runs

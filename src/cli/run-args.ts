@@ -42,11 +42,15 @@ export function runMainOptions(args: readonly string[], argv: readonly string[],
     if (f.e !== undefined && f.experiment !== undefined) throw new UsageError('give the experiment once: -e or --experiment', 'experiment-twice');
   } else {
     if (before.length > 1) {
-      throw new UsageError('put the command after --: mlr run [options] -- <command> [args…] (without --, mlr run takes one MLproject folder)', 'run-needs-dashdash');
+      throw new UsageError(
+        'put the command after --: mlr run [options] -- <command> [args…] (without --, mlr run takes one MLproject folder)',
+        'run-needs-dashdash',
+      );
     }
     if (f.e !== undefined && f.entryPoint !== undefined) throw new UsageError('give the entry point once: -e or --entry-point', 'entry-point-twice');
   }
-  if (f.name !== undefined && f.runName !== undefined && f.name !== f.runName) throw new UsageError('give the run name once: --name or --run-name', 'name-twice');
+  if (f.name !== undefined && f.runName !== undefined && f.name !== f.runName)
+    throw new UsageError('give the run name once: --name or --run-name', 'name-twice');
   if (f.jobs !== undefined && !f.sweep && f.sweepFile === undefined) throw wrongForm('-j/--jobs', 'sweeps (--sweep or --sweep-file)');
   const experiment = command ? (f.e ?? f.experiment) : f.experiment;
   const runName = f.runName ?? f.name;

@@ -26,7 +26,7 @@ export function registerSearch(program: Command): void {
     .command('best')
     .description('the run with the lowest (--min) or highest (--max) latest value of a metric; NaN and missing never win')
     .option('--metric <key>', 'metric key, e.g. val_loss (default: the one metric with a direction in mlr.config.json)')
-    .option('--min', 'lowest value wins (default: the metric\'s direction in mlr.config.json)')
+    .option('--min', "lowest value wins (default: the metric's direction in mlr.config.json)")
     .option('--max', 'highest value wins')
     .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable; default: all active)', collect)
     .option('--view <view>', 'runs to consider: active, deleted or all', parseView, 'active')
@@ -42,7 +42,7 @@ export function registerSearch(program: Command): void {
         'Examples:',
         '  mlr runs best -e sweep --metric val_loss --min',
         '  mlr runs best -e sweep          # with {"metrics": {"val_loss": "min"}} in mlr.config.json',
-        "  RUN=$(mlr runs best -e sweep --metric val_acc --max --filter \"params.optimizer = 'adam'\" --format id)",
+        '  RUN=$(mlr runs best -e sweep --metric val_acc --max --filter "params.optimizer = \'adam\'" --format id)',
       ].join('\n'),
     )
     .action(async (opts: BestOptions, cmd: Command) => {
@@ -83,7 +83,8 @@ function bestMetric(opts: BestOptions, config: MlrConfig): { metric: string; dir
   let metric = opts.metric;
   if (metric === undefined) {
     if (known.length === 1) metric = known[0]!;
-    else if (known.length === 0) throw new UsageError('runs best needs --metric <key> (or a metric direction in mlr.config.json: {"metrics": {"val_loss": "min"}})', 'best-no-metric');
+    else if (known.length === 0)
+      throw new UsageError('runs best needs --metric <key> (or a metric direction in mlr.config.json: {"metrics": {"val_loss": "min"}})', 'best-no-metric');
     else throw new UsageError(`runs best needs --metric: mlr.config.json gives directions for ${known.join(', ')}`, 'best-no-metric');
   }
   if (opts.min || opts.max) return { metric, direction: opts.min ? 'min' : 'max' };

@@ -80,7 +80,8 @@ export function registerServer(program: Command): void {
 /** Hands the URL to the desktop (xdg-open, open, start); a failure is a warning, the server goes on. */
 function openBrowser(url: string, warn: (m: string) => void): void {
   void import('node:child_process').then(({ spawn }) => {
-    const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+    const [cmd, args] =
+      process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
     try {
       const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true });
       child.on('error', () => warn(`could not open a browser (${cmd as string}); open ${url} yourself`));
@@ -90,7 +91,6 @@ function openBrowser(url: string, warn: (m: string) => void): void {
     }
   });
 }
-
 
 /** Both commands: open the backend, start the server (with the viewer for `mlr ui`), serve until a signal. */
 async function serve(flags: ServerFlags, cmd: Command, ui?: { open: boolean }): Promise<void> {
@@ -155,10 +155,10 @@ async function serve(flags: ServerFlags, cmd: Command, ui?: { open: boolean }): 
     await ctx.out(`${server.url}/\n`);
     if (ui.open) openBrowser(`${server.url}/`, (m) => ctx.warn(m));
   } else {
-  ctx.note(`serving ${describeLocation(loc)} at ${server.url}${flags.readOnly ? ' (read-only)' : ''}${destination ? `; artifacts in ${destination}` : ''}`);
-  ctx.note('press Ctrl-C to stop');
-  await ctx.out(`MLFLOW_TRACKING_URI=${server.url}\n`);
-  if (auth) await ctx.out(`MLFLOW_TRACKING_USERNAME=${auth.username}\nMLFLOW_TRACKING_PASSWORD=<the password given to --auth>\n`);
+    ctx.note(`serving ${describeLocation(loc)} at ${server.url}${flags.readOnly ? ' (read-only)' : ''}${destination ? `; artifacts in ${destination}` : ''}`);
+    ctx.note('press Ctrl-C to stop');
+    await ctx.out(`MLFLOW_TRACKING_URI=${server.url}\n`);
+    if (auth) await ctx.out(`MLFLOW_TRACKING_USERNAME=${auth.username}\nMLFLOW_TRACKING_PASSWORD=<the password given to --auth>\n`);
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => {

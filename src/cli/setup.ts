@@ -50,7 +50,11 @@ export function registerSetup(program: Command): void {
             ? { value: config.store.value, source: shown(config.store.file) }
             : { value: './mlruns', source: 'default' };
       const rows: { key: string; value: string; source: string }[] = [{ key: 'store', ...store }];
-      rows.push(config.columns ? { key: 'columns', value: config.columns.value.join(','), source: shown(config.columns.file) } : { key: 'columns', value: '(chosen per listing)', source: 'default' });
+      rows.push(
+        config.columns
+          ? { key: 'columns', value: config.columns.value.join(','), source: shown(config.columns.file) }
+          : { key: 'columns', value: '(chosen per listing)', source: 'default' },
+      );
       for (const [k, v] of Object.entries(config.metrics).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         rows.push({ key: `metrics.${k}`, value: v.value, source: shown(v.file) });
       }

@@ -23,7 +23,9 @@ interface SyncFlags {
 export function registerSync(program: Command): void {
   program
     .command('sync')
-    .description('copy runs between stores, history and all: push offline runs to a tracking server, or pull them into a folder (idempotent: a re-run sends only what is new)')
+    .description(
+      'copy runs between stores, history and all: push offline runs to a tracking server, or pull them into a folder (idempotent: a re-run sends only what is new)',
+    )
     .requiredOption('--from <uri>', 'source: a folder, sqlite:///file.db or http(s)://server')
     .requiredOption('--to <uri>', 'target: a folder, sqlite:///file.db or http(s)://server')
     .option('-e, --experiment <id-or-name>', 'only runs of this source experiment (repeatable)', collect)
@@ -75,7 +77,9 @@ export function registerSync(program: Command): void {
                   const eta = p.runsDone ? (s / p.runsDone) * (p.runsTotal - p.runsDone) : 0;
                   const width = 20;
                   const fill = Math.round((p.runsDone / Math.max(1, p.runsTotal)) * width);
-                  ctx.io.stderr.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${p.runsDone}/${p.runsTotal} runs, ${p.linesSent} lines, ${(p.linesSent / Math.max(s, 0.001)).toFixed(0)} lines/s, ETA ${eta.toFixed(0)} s\u001b[K`);
+                  ctx.io.stderr.write(
+                    `\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${p.runsDone}/${p.runsTotal} runs, ${p.linesSent} lines, ${(p.linesSent / Math.max(s, 0.001)).toFixed(0)} lines/s, ETA ${eta.toFixed(0)} s\u001b[K`,
+                  );
                   if (p.runsDone === p.runsTotal) ctx.io.stderr.write('\r\u001b[K');
                 },
               }

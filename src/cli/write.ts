@@ -53,7 +53,10 @@ export function registerWrite(program: Command): void {
       const ctx = createContext(cmd);
       const w = await writeContext(ctx);
       const { experimentsCreate } = await import('../commands/write.js');
-      const r = await experimentsCreate(w, name, { ...(opts.artifactLocation !== undefined ? { artifactLocation: opts.artifactLocation } : {}), tags: opts.tag ?? [] });
+      const r = await experimentsCreate(w, name, {
+        ...(opts.artifactLocation !== undefined ? { artifactLocation: opts.artifactLocation } : {}),
+        tags: opts.tag ?? [],
+      });
       if (!r.created) ctx.info(`experiment '${name}' already exists`);
       await ctx.out(r.experiment_id + '\n');
     });
@@ -259,7 +262,10 @@ export function registerWrite(program: Command): void {
         // the invocation's stdin and folder, not fd 0 and process.cwd() (the CLI also runs in-process)
         text = opts.file === '-' ? await readAll(ctx.io.stdin) : readFileSync(path.resolve(ctx.cwd, opts.file), 'utf8');
       } catch (e) {
-        throw new UsageError(`cannot read ${opts.file === '-' ? 'stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'bad-file');
+        throw new UsageError(
+          `cannot read ${opts.file === '-' ? 'stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          'bad-file',
+        );
       }
       const w = await writeContext(ctx);
       const { logBatch } = await import('../commands/write.js');
@@ -272,7 +278,10 @@ export function registerWrite(program: Command): void {
     .description("copy a file or a folder into the run's artifacts")
     .argument('[args...]', '[run] <path>')
     .option('--artifact-path <dir>', 'folder inside the artifacts to put it in')
-    .addHelpText('after', '\nExamples:\n  mlr log-artifact "$RUN" notes.txt --artifact-path docs\n  mlr log-artifact "$RUN" outputs/   # copied as artifacts/outputs/')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mlr log-artifact "$RUN" notes.txt --artifact-path docs\n  mlr log-artifact "$RUN" outputs/   # copied as artifacts/outputs/',
+    )
     .action(async (args: string[], opts: { artifactPath?: string }, cmd: Command) => {
       const ctx = createContext(cmd);
       const w = await writeContext(ctx);
@@ -285,9 +294,7 @@ export function registerWrite(program: Command): void {
   program
     .command('run')
     .usage('[options] [project-dir]   (an MLproject entry point)\n       mlr run [options] -- <command> [args...]')
-    .description(
-      'run an MLproject entry point (as mlflow run --env-manager local), or a command after --, inside a new run; --sweep runs a grid as child runs',
-    )
+    .description('run an MLproject entry point (as mlflow run --env-manager local), or a command after --, inside a new run; --sweep runs a grid as child runs')
     .argument('[args...]', 'the project folder (default .), or the command and its arguments after --')
     .option('-e <name>', 'without --: the entry point (default main); with --: the experiment (id or name)')
     .option('--entry-point <name>', 'entry point of the MLproject (default main)')
@@ -300,7 +307,8 @@ export function registerWrite(program: Command): void {
     .option('--tag <key=value>', 'run tag (repeatable)', collect)
     .option('--parent <run>', 'parent run (sets mlflow.parentRunId)')
     .option('--env-manager <name>', 'only local: mlr runs in the current environment, it builds no conda/virtualenv/docker one', (v: string) => {
-      if (v !== 'local') throw new InvalidArgumentError('mlr runs projects in the current environment only: use local (it builds no conda, virtualenv or docker environment).');
+      if (v !== 'local')
+        throw new InvalidArgumentError('mlr runs projects in the current environment only: use local (it builds no conda, virtualenv or docker environment).');
       return v;
     })
     .option('--sweep <key=v1,v2,...>', 'run one child run per combination of values (repeatable: a grid)', collect)
@@ -330,19 +338,15 @@ export function registerWrite(program: Command): void {
       if (opts.parent !== undefined) opts.parent = await ctx.runId(opts.parent);
       const w = await writeContext(ctx);
       const { runMain } = await import('../commands/run-main.js');
-      const r = await runMain(
-        w,
-        opts,
-        {
-          trackingUri: (await ctx.backend()).trackingUri,
-          interactive: Boolean(ctx.io.stdin.isTTY),
-          io: ctx.io,
-          info: (m) => {
-            if (!ctx.globals.quiet) ctx.note(m);
-          },
-          warn: (m) => ctx.warn(m),
+      const r = await runMain(w, opts, {
+        trackingUri: (await ctx.backend()).trackingUri,
+        interactive: Boolean(ctx.io.stdin.isTTY),
+        io: ctx.io,
+        info: (m) => {
+          if (!ctx.globals.quiet) ctx.note(m);
         },
-      );
+        warn: (m) => ctx.warn(m),
+      });
       if (r.kind === 'dry-run') {
         const { renderDryRun } = await import('../render/dry-run.js');
         await ctx.out(renderDryRun(r.dryRun));

@@ -16,11 +16,25 @@ export interface ArtifactListing {
 }
 
 /** Artifacts of a run under `rel` (direct children, or everything with `recursive`). */
-export async function listRunArtifacts(store: TrackingReader, artifacts: ArtifactRepository, runId: string, rel = '', recursive = false): Promise<ArtifactListing> {
+export async function listRunArtifacts(
+  store: TrackingReader,
+  artifacts: ArtifactRepository,
+  runId: string,
+  rel = '',
+  recursive = false,
+): Promise<ArtifactListing> {
   const run = await store.findRun(runId);
   const root = await artifacts.locate({ run });
   const entries = await artifacts.list({ run }, rel, recursive);
-  return { run, root, path: rel.split('/').filter((s) => s !== '' && s !== '.').join('/'), entries };
+  return {
+    run,
+    root,
+    path: rel
+      .split('/')
+      .filter((s) => s !== '' && s !== '.')
+      .join('/'),
+    entries,
+  };
 }
 
 /**
@@ -54,7 +68,10 @@ export async function catArtifact(
   }
   if (Buffer.concat(head).subarray(0, 8192).includes(0)) {
     stream.destroy();
-    throw new UsageError(`'${rel}' is a binary file (${size} bytes): redirect the output (mlr artifacts cat … > file) or use mlr artifacts get`, 'binary-artifact');
+    throw new UsageError(
+      `'${rel}' is a binary file (${size} bytes): redirect the output (mlr artifacts cat … > file) or use mlr artifacts get`,
+      'binary-artifact',
+    );
   }
   async function* rest(): AsyncGenerator<Buffer> {
     yield* head;
@@ -81,7 +98,13 @@ export interface DownloadResult {
  * download_artifacts lays it out ('.' copies the whole root into outDir). Existing files
  * are never overwritten.
  */
-export async function downloadArtifact(store: TrackingReader, artifacts: ArtifactRepository, runId: string, rel: string, outDir: string): Promise<DownloadResult> {
+export async function downloadArtifact(
+  store: TrackingReader,
+  artifacts: ArtifactRepository,
+  runId: string,
+  rel: string,
+  outDir: string,
+): Promise<DownloadResult> {
   const run = await store.findRun(runId);
   const root = await artifacts.locate({ run });
   const { dest, files } = await artifacts.download({ run }, rel, outDir);

@@ -87,9 +87,33 @@ export async function diffRuns(store: TrackingReader, ids: readonly string[], op
     }
     rows.push(row);
   };
-  for (const a of ATTRIBUTES) push('attributes', a, runs.map((r) => attribute(r, a)));
-  for (const k of sortedKeys(params)) push('params', `params.${k}`, params.map((p) => p.get(k) ?? null));
-  for (const k of sortedKeys(metrics)) push('metrics', `metrics.${k}`, metrics.map((m) => m.get(k)?.value ?? null));
-  for (const k of sortedKeys(tags)) push('tags', `tags.${k}`, tags.map((t) => t.get(k) ?? null));
-  return { runs, onlyChanged: options.onlyChanged === true, rows: options.onlyChanged ? rows.filter((r) => r.key === 'run_id' || (r.changed && !r.identity)) : rows };
+  for (const a of ATTRIBUTES)
+    push(
+      'attributes',
+      a,
+      runs.map((r) => attribute(r, a)),
+    );
+  for (const k of sortedKeys(params))
+    push(
+      'params',
+      `params.${k}`,
+      params.map((p) => p.get(k) ?? null),
+    );
+  for (const k of sortedKeys(metrics))
+    push(
+      'metrics',
+      `metrics.${k}`,
+      metrics.map((m) => m.get(k)?.value ?? null),
+    );
+  for (const k of sortedKeys(tags))
+    push(
+      'tags',
+      `tags.${k}`,
+      tags.map((t) => t.get(k) ?? null),
+    );
+  return {
+    runs,
+    onlyChanged: options.onlyChanged === true,
+    rows: options.onlyChanged ? rows.filter((r) => r.key === 'run_id' || (r.changed && !r.identity)) : rows,
+  };
 }

@@ -13,15 +13,7 @@
  * What the source cannot read (a broken meta.yaml, a torn metric line) is reported in
  * `problems` and skipped; the rest of the run is still migrated.
  */
-import type {
-  Backend,
-  ExperimentEntry,
-  ImportedModel,
-  ImportedRun,
-  RunEntry,
-  TrackingImporter,
-  TrackingReader,
-} from '../store/backend.js';
+import type { Backend, ExperimentEntry, ImportedModel, ImportedRun, RunEntry, TrackingImporter, TrackingReader } from '../store/backend.js';
 import type { Int64 } from '../store/int64.js';
 import type { Experiment, Metric } from '../store/types.js';
 import { appendToUriPath } from '../store/uri.js';
@@ -107,7 +99,19 @@ function canonicalRun(r: ImportedRun): string {
     [...r.params].sort(byKey).map((p) => [p.key, p.value]),
     [...new Map(r.tags.map((t) => [t.key, t.value]))].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     [...lines].sort(),
-    r.inputs.map((x) => JSON.stringify([x.dataset.name, x.dataset.digest, x.dataset.source_type, x.dataset.source, x.dataset.schema ?? null, x.dataset.profile ?? null, [...x.tags].sort(byKey)])).sort(),
+    r.inputs
+      .map((x) =>
+        JSON.stringify([
+          x.dataset.name,
+          x.dataset.digest,
+          x.dataset.source_type,
+          x.dataset.source,
+          x.dataset.schema ?? null,
+          x.dataset.profile ?? null,
+          [...x.tags].sort(byKey),
+        ]),
+      )
+      .sort(),
   ]);
 }
 
@@ -161,7 +165,13 @@ function rerootRun(r: ImportedRun, oldLocation: string, newLocation: string): vo
   const uri = r.info.artifact_uri;
   if (uri === oldLocation) r.info.artifact_uri = newLocation;
   else if (uri.startsWith(oldLocation.endsWith('/') ? oldLocation : `${oldLocation}/`)) {
-    r.info.artifact_uri = appendToUriPath(newLocation, ...uri.slice(oldLocation.length).split('/').filter((p) => p !== ''));
+    r.info.artifact_uri = appendToUriPath(
+      newLocation,
+      ...uri
+        .slice(oldLocation.length)
+        .split('/')
+        .filter((p) => p !== ''),
+    );
   }
 }
 
@@ -263,7 +273,8 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     let outcome: Outcome;
     if (!te) outcome = 'created';
     else if (canonicalExperiment(te.experiment) === canonicalExperiment(exp)) outcome = 'same';
-    else if (fresh && id === '0') outcome = 'created'; // the Default experiment a new store was created with
+    else if (fresh && id === '0')
+      outcome = 'created'; // the Default experiment a new store was created with
     else if (o.overwrite) outcome = 'replaced';
     else {
       outcome = 'differs';
@@ -293,7 +304,8 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     for (const r of runs) if (r.metaUnreadable) markSeen(r.problems);
     drainSourceProblems('source', '');
     if (!mergeRuns) {
-      for (const r of runs) res.conflicts.push({ kind: 'run', id: r.info.run_id, message: `not merged: experiment ${id} is '${te!.experiment.name}' in the target` });
+      for (const r of runs)
+        res.conflicts.push({ kind: 'run', id: r.info.run_id, message: `not merged: experiment ${id} is '${te!.experiment.name}' in the target` });
       res.runs.differs += runs.length;
       done += runs.length;
       tick();
@@ -355,7 +367,8 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
       }
       drainSourceProblems('run', runId);
       // MLflow's SQL store holds ±inf as ±1.7976931348623157e308: files get inf back
-      if (from.kind === 'sqlite' && to.kind !== 'sqlite') for (const m of r.metrics) if (Math.abs(m.value) === SQL_MAX) m.value = m.value > 0 ? Infinity : -Infinity;
+      if (from.kind === 'sqlite' && to.kind !== 'sqlite')
+        for (const m of r.metrics) if (Math.abs(m.value) === SQL_MAX) m.value = m.value > 0 ? Infinity : -Infinity;
       if (o.artifactRoot !== undefined) rerootRun(r, oldLocation, exp.artifact_location);
       const have = existing.get(runId);
       if (have && target) {
@@ -371,7 +384,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
           continue;
         }
         if (!o.overwrite) {
-          res.conflicts.push({ kind: 'run', id: runId, message: 'differs from the target\'s run of that id (left as it is; --overwrite replaces it)' });
+          res.conflicts.push({ kind: 'run', id: runId, message: "differs from the target's run of that id (left as it is; --overwrite replaces it)" });
           res.runs.differs++;
           done++;
           continue;
@@ -395,7 +408,14 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
   return res;
 }
 
-async function migrateRegistry(from: Backend, to: Backend, importer: TrackingImporter | undefined, targetExists: boolean, o: MigrateOptions, res: MigrateResult): Promise<void> {
+async function migrateRegistry(
+  from: Backend,
+  to: Backend,
+  importer: TrackingImporter | undefined,
+  targetExists: boolean,
+  o: MigrateOptions,
+  res: MigrateResult,
+): Promise<void> {
   let models;
   const srcReg = await from.registry();
   try {

@@ -137,7 +137,9 @@ function pyStr(v: PyValue): string {
 // ------------------------------------------------------------------ parsing
 
 /** The first error of a parsed YAML document as a line number and one line of text (no code frame). */
-export function firstYamlError(doc: { errors: readonly { message: string; linePos?: [{ line: number }, ...unknown[]] }[] }): { line?: number; message: string } | undefined {
+export function firstYamlError(doc: {
+  errors: readonly { message: string; linePos?: [{ line: number }, ...unknown[]] }[];
+}): { line?: number; message: string } | undefined {
   const err = doc.errors[0];
   if (!err) return undefined;
   const message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');

@@ -218,9 +218,7 @@ export async function listLoggedModelViews(c: ModelsContext, opts: { experiments
       out.push({ model: m, experiment: exp, ...data, flavors: ml ? ml.flavors : null, run_name: run?.info.run_name ?? null });
     }
   }
-  return out.sort(
-    (a, b) => cmpInt64(b.model.creation_timestamp ?? 0, a.model.creation_timestamp ?? 0) || cmpCodePoints(a.model.model_id, b.model.model_id),
-  );
+  return out.sort((a, b) => cmpInt64(b.model.creation_timestamp ?? 0, a.model.creation_timestamp ?? 0) || cmpCodePoints(a.model.model_id, b.model.model_id));
 }
 
 // ------------------------------------------------------------------ registry writes
@@ -255,9 +253,15 @@ export async function registerModelVersion(c: ModelsContext, o: RegisterOptions)
   for (const t of o.tags ?? []) validateRegistryTag(t.key, t.value);
   const run = await c.reader.findRun(o.run);
   if (run.info.lifecycle_stage === 'deleted') {
-    throw new StateError(`run ${run.info.run_id} is deleted: restore it first (mlr trash restore ${run.info.run_id}); mlr gc would purge what the version points at`, 'run-deleted');
+    throw new StateError(
+      `run ${run.info.run_id} is deleted: restore it first (mlr trash restore ${run.info.run_id}); mlr gc would purge what the version points at`,
+      'run-deleted',
+    );
   }
-  const rel = o.artifactPath.split('/').filter((x) => x !== '' && x !== '.').join('/');
+  const rel = o.artifactPath
+    .split('/')
+    .filter((x) => x !== '' && x !== '.')
+    .join('/');
   let warning: string | undefined;
   if (o.check !== false) {
     let where: Awaited<ReturnType<ArtifactRepository['locate']>> | undefined;

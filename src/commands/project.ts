@@ -55,7 +55,10 @@ export function loadProject(given: string, cwd: string): LoadedProject {
     // MLflow refuses a project whose environment file is missing, even with --env-manager local
     if (!existsSync(path.join(dir, env.value))) {
       const kind = env.field === 'conda_env' ? 'conda environment file' : 'python_env file';
-      throw new NotFoundError(`${project.file}:${env.line}: Project specified ${kind} ${path.join(dir, env.value)}, but no such file was found.`, 'env-file-missing');
+      throw new NotFoundError(
+        `${project.file}:${env.line}: Project specified ${kind} ${path.join(dir, env.value)}, but no such file was found.`,
+        'env-file-missing',
+      );
     }
   }
   const declared = env
@@ -114,11 +117,20 @@ export interface ProjectRun {
 }
 
 /** Resolve one entry point with the given -P values; every check made before anything is created. */
-export function planProjectRun(loaded: LoadedProject, entryPoint: string, given: readonly KeyValue[], env: Record<string, string | undefined>, cwd: string): ProjectRun {
+export function planProjectRun(
+  loaded: LoadedProject,
+  entryPoint: string,
+  given: readonly KeyValue[],
+  env: Record<string, string | undefined>,
+  cwd: string,
+): ProjectRun {
   const entry = selectEntryPoint(loaded.project, entryPoint, env['SHELL']);
   if (entry.line === undefined && !existsSync(path.join(loaded.dir, entryPoint))) {
     // MLflow would create the run and let the shell fail
-    throw new NotFoundError(`entry point '${entryPoint}' is not in ${loaded.project.file ?? 'the project (it has no MLproject file)'} and there is no file ${path.join(loaded.dir, entryPoint)}`, 'entry-point-not-found');
+    throw new NotFoundError(
+      `entry point '${entryPoint}' is not in ${loaded.project.file ?? 'the project (it has no MLproject file)'} and there is no file ${path.join(loaded.dir, entryPoint)}`,
+      'entry-point-not-found',
+    );
   }
   const r = resolveEntryPoint(entry, { given, projectDir: loaded.dir, cwd, exists: existsSync });
   return { entryPoint, ...r };

@@ -69,7 +69,8 @@ export type RunMainResult =
 /** The experiment option: at most one of -e/--experiment, --experiment-name, --experiment-id. */
 function experimentOption(opts: RunMainOptions): { ref?: string; createName?: string } {
   const given = [opts.experiment, opts.experimentName, opts.experimentId].filter((x) => x !== undefined);
-  if (given.length > 1) throw new UsageError("Specify only one of 'experiment_name' or 'experiment_id' (-e/--experiment, --experiment-name, --experiment-id).", 'experiment-twice');
+  if (given.length > 1)
+    throw new UsageError("Specify only one of 'experiment_name' or 'experiment_id' (-e/--experiment, --experiment-name, --experiment-id).", 'experiment-twice');
   if (opts.experimentName !== undefined) return { ref: opts.experimentName, createName: opts.experimentName };
   return { ref: opts.experiment ?? opts.experimentId };
 }
@@ -98,7 +99,13 @@ function planCommand(ctx: WriteContext, command: string[], fixed: KeyValue[], co
 }
 
 /** The plans of the MLproject form: the entry point once, or once per sweep combination as extra -P values. */
-function planProject(ctx: WriteContext, loaded: LoadedProject, entryPoint: string, fixed: KeyValue[], combos: KeyValue[][] | undefined): { parentTags: KeyValue[]; runs: Planned[] } {
+function planProject(
+  ctx: WriteContext,
+  loaded: LoadedProject,
+  entryPoint: string,
+  fixed: KeyValue[],
+  combos: KeyValue[][] | undefined,
+): { parentTags: KeyValue[]; runs: Planned[] } {
   const tags = projectTags(ctx.env, loaded.dir, entryPoint);
   const sys = [...tags, { key: 'mlflow.project.backend', value: 'local' }];
   const plan1 = (given: KeyValue[]): Planned => {
@@ -161,17 +168,33 @@ export async function runMain(ctx: WriteContext, opts: RunMainOptions, session: 
       const tags = [...sys.filter((s) => !userTags.some((t) => t.key === s.key)), ...userTags, ...extra];
       return name !== undefined ? [...tags, { key: 'mlflow.runName', value: name }] : tags;
     };
-    const parentRef = combos ? [{ key: 'mlflow.parentRunId', value: '(the sweep run)' }] : opts.parent ? [{ key: 'mlflow.parentRunId', value: opts.parent }] : [];
+    const parentRef = combos
+      ? [{ key: 'mlflow.parentRunId', value: '(the sweep run)' }]
+      : opts.parent
+        ? [{ key: 'mlflow.parentRunId', value: opts.parent }]
+        : [];
     return {
       kind: 'dry-run',
       dryRun: {
         experiment: exp.ref ?? ctx.env['MLFLOW_EXPERIMENT_NAME'] ?? ctx.env['MLFLOW_EXPERIMENT_ID'] ?? '0',
         ...(combos
-          ? { parent: { ...(opts.runName !== undefined ? { name: opts.runName } : {}), tags: withUser(planned.parentTags, opts.runName, opts.parent ? [{ key: 'mlflow.parentRunId', value: opts.parent }] : []), jobs: opts.jobs ?? 1 } }
+          ? {
+              parent: {
+                ...(opts.runName !== undefined ? { name: opts.runName } : {}),
+                tags: withUser(planned.parentTags, opts.runName, opts.parent ? [{ key: 'mlflow.parentRunId', value: opts.parent }] : []),
+                jobs: opts.jobs ?? 1,
+              },
+            }
           : {}),
         runs: planned.runs.map((p, i) => {
           const name = childName(i);
-          return { ...(name !== undefined ? { name } : {}), command: p.display, cwd: p.plan.cwd, params: p.plan.params, tags: withUser(p.systemTags, name, parentRef) };
+          return {
+            ...(name !== undefined ? { name } : {}),
+            command: p.display,
+            cwd: p.plan.cwd,
+            params: p.plan.params,
+            tags: withUser(p.systemTags, name, parentRef),
+          };
         }),
       },
     };
@@ -187,7 +210,15 @@ export async function runMain(ctx: WriteContext, opts: RunMainOptions, session: 
   const common: RunsCreateOptions = { ...(experiment !== undefined ? { experiment } : {}), tags: opts.tags ?? [] };
   const plans = planned.runs.map((p, i): RunPlan => {
     const name = childName(i);
-    return { ...p.plan, create: { ...p.plan.create, ...common, ...(name !== undefined ? { name } : {}), ...(!combos && opts.parent !== undefined ? { parent: opts.parent } : {}) } };
+    return {
+      ...p.plan,
+      create: {
+        ...p.plan.create,
+        ...common,
+        ...(name !== undefined ? { name } : {}),
+        ...(!combos && opts.parent !== undefined ? { parent: opts.parent } : {}),
+      },
+    };
   });
   if (!combos) {
     const r = await runPlanned(ctx, plans[0]!, session);

@@ -33,14 +33,20 @@ export async function resolveRunRef(reader: TrackingReader, ref: string, scope: 
   if (!needsLookup(ref)) return ref;
   const exps = await scopeExperiments(reader, scope.experiments);
   const view = scope.view ?? 'active';
-  const where = scope.experiments?.length ? `experiment${scope.experiments.length === 1 ? '' : 's'} ${scope.experiments.map((e) => `'${e}'`).join(', ')}` : 'the active experiments';
+  const where = scope.experiments?.length
+    ? `experiment${scope.experiments.length === 1 ? '' : 's'} ${scope.experiments.map((e) => `'${e}'`).join(', ')}`
+    : 'the active experiments';
   const latest = LATEST.exec(ref);
   if (latest) {
     const n = Number(latest[1] ?? 0);
     // natural order: start_time DESC, then run id (MLflow's search_runs default)
     const runs = await reader.searchRuns({ experiments: exps, view, maxResults: n + 1 });
     const run = runs[n];
-    if (!run) throw new NotFoundError(`'${ref}': ${where} hold${scope.experiments?.length === 1 ? 's' : ''} ${runs.length} run${runs.length === 1 ? '' : 's'}`, 'run-not-found');
+    if (!run)
+      throw new NotFoundError(
+        `'${ref}': ${where} hold${scope.experiments?.length === 1 ? 's' : ''} ${runs.length} run${runs.length === 1 ? '' : 's'}`,
+        'run-not-found',
+      );
     return run.entry.info.run_id;
   }
   const runs = await reader.listRuns(exps, view);

@@ -117,12 +117,7 @@ function attrValue(run: RunEntry, name: string): CellValue {
  * values from `aggregates` (run id → column key → value; see computeAggregates), which the
  * caller computes first because histories are streamed asynchronously.
  */
-export function buildRunTable(
-  store: TrackingReader,
-  runs: RunEntry[],
-  columns: ColumnSpec[],
-  aggregates?: Map<string, Map<string, AggregateValue>>,
-): RunTable {
+export function buildRunTable(store: TrackingReader, runs: RunEntry[], columns: ColumnSpec[], aggregates?: Map<string, Map<string, AggregateValue>>): RunTable {
   const metricKeys = columns.filter((c) => c.kind === 'metric').map((c) => c.name);
   const paramKeys = columns.filter((c) => c.kind === 'param').map((c) => c.name);
   const tagKeys = columns.filter((c) => c.kind === 'tag').map((c) => c.name);

@@ -44,10 +44,7 @@ export interface RunsListOptions {
 }
 
 /** What `runs ls` prints, as data: ids, full runs, or a table. */
-export type RunsListing =
-  | { kind: 'ids'; ids: string[] }
-  | { kind: 'json'; runs: { run: FullRun; problems: Problem[] }[] }
-  | { kind: 'table'; table: RunTable };
+export type RunsListing = { kind: 'ids'; ids: string[] } | { kind: 'json'; runs: { run: FullRun; problems: Problem[] }[] } | { kind: 'table'; table: RunTable };
 
 /**
  * `mlr runs ls`: the runs of the experiments in the view, filtered and ordered as MLflow
@@ -82,7 +79,6 @@ export async function listRuns(reader: () => Promise<TrackingReader>, o: RunsLis
   if (tree && aligned) table = controls.indentTree(table, tree);
   return { kind: 'table', table };
 }
-
 
 export interface RunsPageOptions {
   experiments?: readonly string[];

@@ -5,8 +5,6 @@ import type { CompiledQuery } from '../search/index.js';
 import type { ExperimentEntry, RunEntry, SearchedRun, TrackingReader } from '../store/backend.js';
 import type { ViewType } from '../store/types.js';
 
-;
-
 export interface SelectOptions {
   experiments?: readonly string[];
   view: ViewType;

@@ -34,7 +34,8 @@ export function parseSweepFlag(s: string): SweepAxis {
   if (i <= 0) throw new UsageError(`expected --sweep key=value1,value2,…, got '${s}'`, 'bad-sweep');
   const key = s.slice(0, i);
   const values = s.slice(i + 1).split(',');
-  if (values.some((v) => v === '')) throw new UsageError(`--sweep ${key}: empty value in '${s.slice(i + 1)}' (a value with a comma needs a --sweep-file)`, 'bad-sweep');
+  if (values.some((v) => v === ''))
+    throw new UsageError(`--sweep ${key}: empty value in '${s.slice(i + 1)}' (a value with a comma needs a --sweep-file)`, 'bad-sweep');
   return { key, values };
 }
 
@@ -143,7 +144,12 @@ export function unusedSweepKeys(argv: readonly string[], keys: Iterable<string>)
  * is true no new task starts. Resolves when every started task has settled: entry i is
  * `{ value }` for a started task, undefined for one never started. `start` must not reject.
  */
-export async function runPool<T>(count: number, limit: number, start: (i: number) => Promise<T>, stopped: () => boolean): Promise<({ value: T } | undefined)[]> {
+export async function runPool<T>(
+  count: number,
+  limit: number,
+  start: (i: number) => Promise<T>,
+  stopped: () => boolean,
+): Promise<({ value: T } | undefined)[]> {
   const results: ({ value: T } | undefined)[] = new Array<{ value: T } | undefined>(count).fill(undefined);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -94,7 +94,8 @@ async function allLines(r: TrackingReader, run: RunEntry, key: string): Promise<
   return out;
 }
 
-const datasetKey = (d: DatasetInput): string => JSON.stringify([d.dataset.name, d.dataset.digest, d.dataset.source_type, d.dataset.source, d.tags.map((t) => [t.key, t.value])]);
+const datasetKey = (d: DatasetInput): string =>
+  JSON.stringify([d.dataset.name, d.dataset.digest, d.dataset.source_type, d.dataset.source, d.tags.map((t) => [t.key, t.value])]);
 
 /** MLflow's latest-value order: step, then timestamp, then value. */
 function cmpLine(a: Metric, b: Metric): number {
@@ -325,7 +326,8 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
 
     // params and tags the target lacks
     const conflict = full.data.params.find((p) => haveParams.has(p.key) && haveParams.get(p.key) !== p.value);
-    if (conflict) throw new MlrError(`param '${conflict.key}' is '${haveParams.get(conflict.key)}' on the target but '${conflict.value}' here`, 'sync-conflict');
+    if (conflict)
+      throw new MlrError(`param '${conflict.key}' is '${haveParams.get(conflict.key)}' on the target but '${conflict.value}' here`, 'sync-conflict');
     const params = full.data.params.filter((p) => !haveParams.has(p.key));
     const tags = [...wantTags].filter(([k, v]) => haveTags.get(k) !== v).map(([key, value]) => ({ key, value }));
     row.params += params.length;
@@ -335,7 +337,11 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     const fresh: Metric[] = [];
     for (const key of src.listMetricKeys(run)) {
       const lines = await allLines(src, run, key);
-      const have = !haveKeys.has(key) ? 0 : complete(lines, dst.readLatestMetrics(target!, [key]).get(key)) ? lines.length : (await allLines(dst, target!, key)).length;
+      const have = !haveKeys.has(key)
+        ? 0
+        : complete(lines, dst.readLatestMetrics(target!, [key]).get(key))
+          ? lines.length
+          : (await allLines(dst, target!, key)).length;
       if (have > lines.length) throw new MlrError(`metric '${key}' has ${have} lines on the target but ${lines.length} here`, 'sync-conflict');
       for (let i = have; i < lines.length; i++) fresh.push(lines[i]!);
     }
@@ -343,7 +349,11 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     let sent = 0;
     if (writer) {
       for (const b of batches(params, tags, fresh)) {
-        await writer.logBatch(targetId, { params: b.params, tags: b.tags, metrics: b.metrics.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })) });
+        await writer.logBatch(targetId, {
+          params: b.params,
+          tags: b.tags,
+          metrics: b.metrics.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })),
+        });
         sent += b.metrics.length;
       }
     }

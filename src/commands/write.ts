@@ -138,7 +138,10 @@ export async function logMetrics(ctx: WriteContext, args: string[], opts: Metric
   refuseStrayOptions(args);
   const { run, pairs } = splitRunPairs(args, '[<run>] <key>=<value>…', ctx.env);
   const ts = opts.timestamp ?? String(ctx.now());
-  return ctx.writer.logMetrics(await resolve(ctx, run), pairs.map((p) => metricInput(ctx, p.key, p.value, { ...opts, timestamp: ts })));
+  return ctx.writer.logMetrics(
+    await resolve(ctx, run),
+    pairs.map((p) => metricInput(ctx, p.key, p.value, { ...opts, timestamp: ts })),
+  );
 }
 
 /** mlr log-param [<run>] <key> <value> */
@@ -246,7 +249,11 @@ export async function logBatch(ctx: WriteContext, given: string | undefined, tex
 }
 
 /** mlr log-artifact [<run>] <path> [--artifact-path dir] */
-export async function logArtifact(ctx: WriteContext, args: string[], opts: { artifactPath?: string }): Promise<{ run_id: string; dest: string; note?: string }> {
+export async function logArtifact(
+  ctx: WriteContext,
+  args: string[],
+  opts: { artifactPath?: string },
+): Promise<{ run_id: string; dest: string; note?: string }> {
   const { run: ref, rest } = splitRun(args, 2, '[<run>] <path>', ctx.env);
   const run = await (await ctx.reader()).findRun(await resolve(ctx, ref));
   requireActive(run);

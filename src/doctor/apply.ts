@@ -140,7 +140,10 @@ function saveCopy(file: string, dest: string, bytes: Buffer): void {
 }
 
 function stamp(now: number): string {
-  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** The backup folder to create: given, or `<store>.mlr-backup/<UTC timestamp>` (made unique). */
@@ -157,7 +160,10 @@ function chooseBackupDir(root: string, opts: FixOptions): string {
   }
   for (let i = 2, base = dir; fs.existsSync(dir) && fs.readdirSync(dir).length > 0; i++) dir = `${base}-${i}`;
   if (isInside(root, dir)) {
-    throw new UsageError(`the backup folder ${dir} is inside the store: MLflow would read it as an experiment; choose a folder outside ${root}`, 'backup-inside-store');
+    throw new UsageError(
+      `the backup folder ${dir} is inside the store: MLflow would read it as an experiment; choose a folder outside ${root}`,
+      'backup-inside-store',
+    );
   }
   return dir;
 }
@@ -231,7 +237,16 @@ function planActions(d: Diagnosis): PlannedAction[] {
     if (underOut(m)) continue;
     const rel = relOf(root, m);
     actions.push({
-      act: { action: 'rewrite-metric', path: rel, backup: `store/${rel}`, sha256_before: '', sha256_after: null, kept_lines: 0, removed_lines: [], codes: codesOf(m) },
+      act: {
+        action: 'rewrite-metric',
+        path: rel,
+        backup: `store/${rel}`,
+        sha256_before: '',
+        sha256_after: null,
+        kept_lines: 0,
+        removed_lines: [],
+        codes: codesOf(m),
+      },
     });
   }
   for (const [from, to] of moves) {
@@ -255,7 +270,11 @@ export function applyFixes(d: Diagnosis, opts: FixOptions): FixResult {
     try {
       fs.mkdirSync(backupDir, { recursive: true });
     } catch (e) {
-      throw new MlrError(`cannot create the backup folder ${backupDir}: ${describeFsError(e as NodeJS.ErrnoException)}; nothing was changed (choose another with --backup-dir)`, 'backup-failed', 1);
+      throw new MlrError(
+        `cannot create the backup folder ${backupDir}: ${describeFsError(e as NodeJS.ErrnoException)}; nothing was changed (choose another with --backup-dir)`,
+        'backup-failed',
+        1,
+      );
     }
     const skipped: string[] = [];
     try {

@@ -61,9 +61,7 @@ export function diagnose(root: string, opts: DiagnoseOptions = {}): Diagnosis {
   checkArtifactLocations(p);
   checkExperimentNames(p);
   checkConsistency(p);
-  const findings = [...p.findings].sort(
-    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || cmp(a.path, b.path) || cmp(a.code, b.code),
-  );
+  const findings = [...p.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || cmp(a.path, b.path) || cmp(a.code, b.code));
   return { root, experiments: scan.experiments.length, runs: p.runs.length, findings, planner: p };
 }
 
@@ -79,4 +77,3 @@ export function publicFinding(f: PlannedFinding): Finding {
   if (f.paths !== undefined) out.paths = f.paths;
   return out;
 }
-

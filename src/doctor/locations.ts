@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodePathForUri } from '../store/root.js';
 
-
 export type LocationForm = 'file-uri' | 'plain' | 'remote';
 
 /** The form of a recorded location: a file: URI, a plain path (POSIX, Windows, relative), or remote. */

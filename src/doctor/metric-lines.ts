@@ -76,7 +76,7 @@ export function fastLineEnd(b: Uint8Array, s: number, n: number): number {
  */
 export function countFastLines(b: Uint8Array, s: number, n: number): number {
   let lines = 0;
-  for (let i = s; i < n; ) {
+  for (let i = s; i < n;) {
     const j = fastLineEnd(b, i, n);
     if (j < 0) return -1;
     lines++;

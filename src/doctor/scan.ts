@@ -12,15 +12,7 @@ import { parseMetricLine } from '../store/file/metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from '../store/file/yaml.js';
 import { fastLineEnd, skipDigits } from './metric-lines.js';
 import { Prefetch, type Ent, type FastLines, type PrefetchOptions, type RunFiles } from './prefetch.js';
-import {
-  duplicateOf,
-  EXPERIMENT_ID_RE,
-  isAcceptableKey,
-  junkDirReason,
-  junkFileReason,
-  RESERVED_EXPERIMENT_DIRS,
-  RUN_UUID_RE,
-} from './names.js';
+import { duplicateOf, EXPERIMENT_ID_RE, isAcceptableKey, junkDirReason, junkFileReason, RESERVED_EXPERIMENT_DIRS, RUN_UUID_RE } from './names.js';
 import type { Severity } from './types.js';
 
 type MetaState = 'ok' | 'missing' | 'empty' | 'unparsable' | 'not-a-map' | 'unreadable';
@@ -292,7 +284,13 @@ class Scanner {
 
   rel(p: string): string {
     const root = this.out.root;
-    if (p.startsWith(root) && p[root.length] === path.sep) return path.sep === '/' ? p.slice(root.length + 1) : p.slice(root.length + 1).split(path.sep).join('/');
+    if (p.startsWith(root) && p[root.length] === path.sep)
+      return path.sep === '/'
+        ? p.slice(root.length + 1)
+        : p
+            .slice(root.length + 1)
+            .split(path.sep)
+            .join('/');
     const r = path.relative(root, p);
     return r === '' ? '.' : r.split(path.sep).join('/');
   }
@@ -475,7 +473,14 @@ class Scanner {
       const c = this.contentsOf(dir);
       if (!c.meta && !c.keys) {
         if (c.artifacts) this.out.artifactOnly.push(this.rel(dir));
-        else this.stray(this.out.strays, dir, true, inTrash ? 'trash' : 'root', c.files === 0 ? 'an empty folder, not an experiment' : 'not an experiment: no meta.yaml and no runs');
+        else
+          this.stray(
+            this.out.strays,
+            dir,
+            true,
+            inTrash ? 'trash' : 'root',
+            c.files === 0 ? 'an empty folder, not an experiment' : 'not an experiment: no meta.yaml and no runs',
+          );
         return;
       }
     }
@@ -597,7 +602,8 @@ class Scanner {
     this.out.invalidKeys.length = keysBefore;
     this.out.lookalikes.length = lookalikesBefore;
     if (artifacts && !other) return { strays: [], artifactOnly: true };
-    if (ents.length === 0) return { strays: [], notRun: RUN_UUID_RE.test(folder) ? 'an empty run folder (no meta.yaml, no data)' : 'an empty folder, not a run' };
+    if (ents.length === 0)
+      return { strays: [], notRun: RUN_UUID_RE.test(folder) ? 'an empty run folder (no meta.yaml, no data)' : 'an empty folder, not a run' };
     return { strays: [], notRun: 'not a run: no meta.yaml, params, metrics or tags' };
   }
 
@@ -678,7 +684,10 @@ class Scanner {
     const names = new Set(ents.map((e) => e.name));
     const m = this.meta(path.join(dir, 'meta.yaml'));
     if (m.state !== 'ok' && m.state !== 'unreadable') {
-      this.out.registryProblems.push({ rel: m.rel, error: m.state === 'missing' ? 'missing' : m.state === 'empty' ? 'empty' : `not valid YAML (${m.error ?? m.state})` });
+      this.out.registryProblems.push({
+        rel: m.rel,
+        error: m.state === 'missing' ? 'missing' : m.state === 'empty' ? 'empty' : `not valid YAML (${m.error ?? m.state})`,
+      });
     }
     for (const e of ents) {
       const p = path.join(dir, e.name);
@@ -704,7 +713,10 @@ class Scanner {
       const vm = this.meta(path.join(p, 'meta.yaml'));
       if (vm.state !== 'ok' || !vm.map) {
         if (vm.state !== 'unreadable') {
-          this.out.registryProblems.push({ rel: vm.rel, error: vm.state === 'missing' ? 'missing' : vm.state === 'empty' ? 'empty' : `not valid YAML (${vm.error ?? vm.state})` });
+          this.out.registryProblems.push({
+            rel: vm.rel,
+            error: vm.state === 'missing' ? 'missing' : vm.state === 'empty' ? 'empty' : `not valid YAML (${vm.error ?? vm.state})`,
+          });
         }
         continue;
       }

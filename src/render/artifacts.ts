@@ -26,7 +26,8 @@ export type ArtifactFormat = 'table' | 'json' | 'csv' | 'tsv';
  * drawn as a tree with folder totals; a flat one as a table of names and sizes.
  */
 export function renderArtifacts(entries: ArtifactEntry[], base: string, recursive: boolean, format: ArtifactFormat, mode: OutputMode): string {
-  if (format === 'json') return renderJson(entries.map((e) => (e.is_dir ? { path: e.path, is_dir: true } : { path: e.path, is_dir: false, file_size: e.file_size })));
+  if (format === 'json')
+    return renderJson(entries.map((e) => (e.is_dir ? { path: e.path, is_dir: true } : { path: e.path, is_dir: false, file_size: e.file_size })));
   if (format === 'csv' || format === 'tsv' || !mode.tty) {
     const headers = ['path', 'is_dir', 'file_size'];
     const rows = entries.map((e) => [e.path, e.is_dir ? 'true' : 'false', e.file_size === null ? '' : String(e.file_size)]);
@@ -35,7 +36,10 @@ export function renderArtifacts(entries: ArtifactEntry[], base: string, recursiv
   const strip = (p: string): string => (base && p.startsWith(base + '/') ? p.slice(base.length + 1) : p);
   if (!recursive) {
     if (entries.length === 0) return '';
-    const cols: Column[] = [{ header: 'Name', maxWidth: 80 }, { header: 'Size', align: 'right' }];
+    const cols: Column[] = [
+      { header: 'Name', maxWidth: 80 },
+      { header: 'Size', align: 'right' },
+    ];
     const rows: Cell[][] = entries.map((e) => [
       e.is_dir ? { text: strip(e.path) + '/', tone: 'cyan' } : strip(e.path),
       e.is_dir ? { text: '-', tone: 'dim' } : e.file_size === null ? { text: '!', tone: 'red' } : formatBytes(e.file_size),

@@ -315,9 +315,7 @@ function legendLines(
 ): string[] {
   const numbered = series.length > 1;
   const nw = String(series.length).length;
-  const stats = series.map((s) =>
-    s.last === undefined ? undefined : { last: legendValue(s.last), min: legendValue(s.min), max: legendValue(s.max) },
-  );
+  const stats = series.map((s) => (s.last === undefined ? undefined : { last: legendValue(s.last), min: legendValue(s.min), max: legendValue(s.max) }));
   const w = (k: 'last' | 'min' | 'max') => Math.max(0, ...stats.map((x) => (x ? x[k].length : 0)));
   const [lastW, minW, maxW] = [w('last'), w('min'), w('max')];
   const headW = (numbered ? nw + 1 : 0) + (opts.marks ? 1 : 2);
@@ -377,12 +375,9 @@ export function renderChart(series: readonly ChartSeries[], options: ChartOption
   const plotWidth = Math.max(MIN_PLOT_WIDTH, Math.floor(options.width) - labelWidth - 2 - gutter);
 
   const colOf = (x: number) => (xMax > xMin ? Math.round(((x - xMin) / (xMax - xMin)) * (plotWidth - 1)) : 0);
-  const rowF = (v: number) =>
-    v === Infinity ? height - 1 : v === -Infinity ? 0 : ((v - lo) / (hi - lo)) * (height - 1);
+  const rowF = (v: number) => (v === Infinity ? height - 1 : v === -Infinity ? 0 : ((v - lo) / (hi - lo)) * (height - 1));
 
-  const grid: Cell[][] = Array.from({ length: height }, () =>
-    Array.from({ length: plotWidth }, () => ({ ch: ' ', color: -1 })),
-  );
+  const grid: Cell[][] = Array.from({ length: height }, () => Array.from({ length: plotWidth }, () => ({ ch: ' ', color: -1 })));
   const axis: Cell[] = Array.from({ length: height }, () => ({ ch: '┤', color: -1 }));
   const endPoints: { row: number; col: number; index: number }[] = [];
   const markers: { row: number; col: number; cell: Cell }[] = [];

@@ -72,7 +72,11 @@ export function renderDiff(d: RunDiff, format: DiffFormat, mode: OutputMode, opt
     const precision = opts.precision ?? 5;
     const idWidth = shortIdWidth(d.runs.map((r) => r.info.run_id));
     const names = d.runs.map((r) => r.info.run_name);
-    const headers = ['key', ...d.runs.map((r, i) => (names[i] && names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : r.info.run_id.slice(0, idWidth))), ...(two ? ['Δ'] : [])];
+    const headers = [
+      'key',
+      ...d.runs.map((r, i) => (names[i] && names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : r.info.run_id.slice(0, idWidth))),
+      ...(two ? ['Δ'] : []),
+    ];
     const rows = d.rows
       .map((row) => {
         const texts = row.values.map((v) => ttyValue(row, v, precision, idWidth));
@@ -110,13 +114,11 @@ export function renderDiff(d: RunDiff, format: DiffFormat, mode: OutputMode, opt
     ...(marker ? [{ header: '' }] : []),
     // keys are wrapped, never cut: two cut keys can look the same (`metrics.va…` twice)
     { header: 'key', maxWidth: 40, wrap: true, shrinkLast: true, minWidth: 12 },
-    ...d.runs.map(
-      (r, i): Column => ({
-        // a run's name, unless another run has the same one (or it has none): then its id
-        header: names[i] && names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : r.info.run_id.slice(0, idWidth),
-        maxWidth: 32,
-      }),
-    ),
+    ...d.runs.map((r, i): Column => ({
+      // a run's name, unless another run has the same one (or it has none): then its id
+      header: names[i] && names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : r.info.run_id.slice(0, idWidth),
+      maxWidth: 32,
+    })),
     ...(two ? [{ header: 'change', align: 'right' as const }] : []),
   ];
   const rows: Cell[][] = listed.map(({ row, texts, changed }) => {

@@ -67,7 +67,13 @@ function renderFindingsTable(findings: Finding[], mode: OutputMode, what: 'repor
   const lines = [mode.color ? k.bold(head) : head];
   for (const given of findings) {
     // paths and messages can quote a store's bytes: show control characters, never send them (issue 11 #33)
-    const f = { ...given, path: escapeControls(given.path), message: escapeControls(given.message), fix: given.fix && escapeControls(given.fix), command: given.command && escapeControls(given.command) };
+    const f = {
+      ...given,
+      path: escapeControls(given.path),
+      message: escapeControls(given.message),
+      fix: given.fix && escapeControls(given.fix),
+      command: given.command && escapeControls(given.command),
+    };
     lines.push([severityCell(f, mode, sevW), f.code.padEnd(codeW), f.path].join(gap).replace(/\s+$/, ''));
     if (what === 'fixed') {
       // what was done, not again what was wrong

@@ -4,7 +4,7 @@
 import { subInt64 } from '../store/int64.js';
 import { MAX_DATE_MS, formatNumberFull } from '../values.js';
 
-export {  formatIso, formatNumberFull, jsonNumber } from '../values.js';
+export { formatIso, formatNumberFull, jsonNumber } from '../values.js';
 
 const LOW4 = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'));
 

@@ -30,7 +30,17 @@ function trashItemJson(t: TrashItem): Record<string, unknown> {
 const HEADERS = ['kind', 'id', 'name', 'experiment_id', 'experiment_name', 'deleted_time', 'size_bytes', 'runs', 'dir'];
 
 function machineRow(t: TrashItem): string[] {
-  return [t.kind, t.id, t.name, t.experiment_id, t.experiment_name, formatIso(t.deleted_time), String(t.size), t.runs === undefined ? '' : String(t.runs), t.dir];
+  return [
+    t.kind,
+    t.id,
+    t.name,
+    t.experiment_id,
+    t.experiment_name,
+    formatIso(t.deleted_time),
+    String(t.size),
+    t.runs === undefined ? '' : String(t.runs),
+    t.dir,
+  ];
 }
 
 /** Trash items as a table (TTY) or TSV/CSV/JSON. `extra` adds a last column (gc: why kept). */
@@ -110,7 +120,11 @@ export function renderMoves(plans: MovePlan[], format: 'table' | 'json', mode: O
       })),
     );
   }
-  if (!mode.tty) return renderTsv(['run_id', 'from_experiment_id', 'to_experiment_id', 'artifact_uri'], plans.map((p) => [p.run.info.run_id, p.from.experiment.experiment_id, p.to.experiment.experiment_id, p.newArtifactUri]));
+  if (!mode.tty)
+    return renderTsv(
+      ['run_id', 'from_experiment_id', 'to_experiment_id', 'artifact_uri'],
+      plans.map((p) => [p.run.info.run_id, p.from.experiment.experiment_id, p.to.experiment.experiment_id, p.newArtifactUri]),
+    );
   if (plans.length === 0) return '';
   const cols: Column[] = [{ header: 'Run' }, { header: 'Name', maxWidth: 28 }, { header: 'From', maxWidth: 44 }, { header: 'To', maxWidth: 44 }];
   const rows: Cell[][] = plans.map((p) => [

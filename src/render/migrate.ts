@@ -29,7 +29,9 @@ export function renderMigrateSummary(r: MigrateResult, mode: OutputMode): string
       : 'artifacts were not copied: runs keep their artifact URIs (re-root them with --artifact-root)',
   );
   if (r.loggedModelsSkipped > 0) {
-    lines.push(`${r.loggedModelsSkipped} MLflow 3 logged model${r.loggedModelsSkipped === 1 ? ' was' : 's were'} not migrated (mlr does not import logged models yet)`);
+    lines.push(
+      `${r.loggedModelsSkipped} MLflow 3 logged model${r.loggedModelsSkipped === 1 ? ' was' : 's were'} not migrated (mlr does not import logged models yet)`,
+    );
   }
   if (r.dryRun) lines.push('dry run: nothing was written');
   return lines.join('\n') + '\n';

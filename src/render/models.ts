@@ -219,7 +219,10 @@ export function renderModelDescription(view: ModelView, format: 'table' | 'json'
   const pairs: [string, string][] = [
     ['name', m.name],
     ['description', m.description ?? ''],
-    ['creation_timestamp', mode.tty ? `${formatIso(m.creation_timestamp)} (${formatRelative(m.creation_timestamp, mode.now)})` : formatIso(m.creation_timestamp)],
+    [
+      'creation_timestamp',
+      mode.tty ? `${formatIso(m.creation_timestamp)} (${formatRelative(m.creation_timestamp, mode.now)})` : formatIso(m.creation_timestamp),
+    ],
     ['last_updated_timestamp', formatIso(m.last_updated_timestamp)],
     ['versions', `${view.live_versions}` + (view.deleted_versions ? ` (+${view.deleted_versions} deleted)` : '')],
   ];

@@ -80,4 +80,3 @@ export function wantsColor(i: Pick<OutputInputs, 'isTTY' | 'env' | 'colorFlag'>)
   if (i.env['TERM'] === 'dumb') return false;
   return i.isTTY && i.env['MLR_FORCE_TTY'] !== '1';
 }
-

@@ -11,7 +11,18 @@ export type SyncFormat = 'table' | 'json' | 'csv' | 'tsv';
 const HEADERS = ['source_run_id', 'target_run_id', 'experiment', 'run_name', 'action', 'metric_lines', 'params', 'tags', 'artifacts', 'error'];
 
 function machineRow(r: SyncedRun): string[] {
-  return [r.source_run_id, r.target_run_id ?? '', r.experiment, r.run_name, r.action, String(r.metric_lines), String(r.params), String(r.tags), String(r.artifacts), r.error ?? ''];
+  return [
+    r.source_run_id,
+    r.target_run_id ?? '',
+    r.experiment,
+    r.run_name,
+    r.action,
+    String(r.metric_lines),
+    String(r.params),
+    String(r.tags),
+    String(r.artifacts),
+    r.error ?? '',
+  ];
 }
 
 /** The per-run summary (the target's ids in JSON/TSV/CSV; a terminal shows what was sent). */
@@ -35,7 +46,10 @@ export function renderSync(result: SyncResult, format: SyncFormat, mode: OutputM
   const errors = result.runs.some((r) => r.error !== null);
   if (errors) cols.push({ header: 'Error', maxWidth: 60, optional: true, wrap: true });
   const dash: Cell = { text: '-', tone: 'dim' };
-  const tone = (a: SyncedRun['action']): Cell => ({ text: a, ...(a === 'failed' ? { tone: 'red' as const } : a === 'unchanged' ? { tone: 'dim' as const } : {}) });
+  const tone = (a: SyncedRun['action']): Cell => ({
+    text: a,
+    ...(a === 'failed' ? { tone: 'red' as const } : a === 'unchanged' ? { tone: 'dim' as const } : {}),
+  });
   const rows: Cell[][] = result.runs.map((r) => [
     r.source_run_id.slice(0, 8),
     r.experiment,

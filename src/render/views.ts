@@ -6,7 +6,17 @@ import type { ExperimentDescription } from '../commands/experiments.js';
 import type { CellValue, ColumnSpec, RunTable } from '../commands/run-table.js';
 import type { ExperimentEntry } from '../store/backend.js';
 import type { Metric, Problem, Run } from '../store/types.js';
-import { escapeControls, formatDuration, formatIso, formatNumberFull, formatNumberShort, formatRelative, jsonNumber, nearbyIntegerFormatter, truncate } from './format.js';
+import {
+  escapeControls,
+  formatDuration,
+  formatIso,
+  formatNumberFull,
+  formatNumberShort,
+  formatRelative,
+  jsonNumber,
+  nearbyIntegerFormatter,
+  truncate,
+} from './format.js';
 import type { OutputMode } from './output.js';
 import { cellText, renderAligned, renderCsv, renderJson, renderMarkdown, renderTsv, type Cell, type Column } from './table.js';
 
@@ -46,7 +56,14 @@ export function renderExperiments(entries: ExperimentEntry[], format: ListFormat
   if (format === 'csv' || format === 'tsv' || format === 'md' || !mode.tty) {
     const rows = entries.map((e) => {
       const x = e.experiment;
-      return [x.experiment_id, e.broken ? `!${x.name}` : x.name, x.lifecycle_stage, formatIso(x.creation_time), formatIso(x.last_update_time), x.artifact_location];
+      return [
+        x.experiment_id,
+        e.broken ? `!${x.name}` : x.name,
+        x.lifecycle_stage,
+        formatIso(x.creation_time),
+        formatIso(x.last_update_time),
+        x.artifact_location,
+      ];
     });
     if (format === 'md') return renderMarkdown(headers, rows);
     return format === 'csv' ? renderCsv(headers, rows) : renderTsv(headers, rows);
@@ -241,7 +258,12 @@ export function renderRunTable(t: RunTable, format: 'table' | 'csv' | 'tsv' | 'm
       }),
     );
     // Markdown keeps full precision (a PR comment is a record) and right-aligns numbers
-    if (format === 'md') return renderMarkdown(headers, rows, t.columns.map((c) => c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration'));
+    if (format === 'md')
+      return renderMarkdown(
+        headers,
+        rows,
+        t.columns.map((c) => c.kind === 'metric' || (c.kind === 'agg' && c.agg?.fn !== 'spark') || c.name === 'duration'),
+      );
     return format === 'csv' ? renderCsv(headers, rows) : renderTsv(headers, rows);
   }
   const idWidth = shortIdWidth(t.rows.map((r) => r.run.info.run_id));
@@ -326,7 +348,12 @@ function hiddenFooter(cols: Column[], rows: Cell[][], hidden: number[], constant
     count(5, 'tag', 'tags');
     // attributes and the query's own keys by name: there are few of them
     for (const i of rest) if (cols[i]!.dropRank !== 2 && cols[i]!.dropRank !== 4 && cols[i]!.dropRank !== 5) kinds.push(cols[i]!.header);
-    out += dim(wrapWords(escapeControls(`(${rest.length} more column${rest.length === 1 ? '' : 's'}: ${kinds.join(', ')}; widen the terminal or use --columns / --format tsv)`), mode.width));
+    out += dim(
+      wrapWords(
+        escapeControls(`(${rest.length} more column${rest.length === 1 ? '' : 's'}: ${kinds.join(', ')}; widen the terminal or use --columns / --format tsv)`),
+        mode.width,
+      ),
+    );
   }
   return out;
 }

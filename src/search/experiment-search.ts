@@ -25,7 +25,8 @@ const TIME_KEYS = new Set(['creation_time', 'last_update_time']);
 const ORDER_KEYS = new Set(['name', 'experiment_id', 'creation_time', 'last_update_time']);
 
 // identifier (dotted, segments may be `quoted`), 'string' / "string", number, comparator, AND
-const TOKEN = /\s*(?:(`[^`]*`|[A-Za-z_][A-Za-z0-9_]*(?:\.(?:`[^`]*`|"[^"]*"|[A-Za-z0-9_]+))*)|('(?:[^']*)'|"(?:[^"]*)")|(-?\d+(?:\.\d+)?)|(<=|>=|!=|=|<|>)|(\S+))/y;
+const TOKEN =
+  /\s*(?:(`[^`]*`|[A-Za-z_][A-Za-z0-9_]*(?:\.(?:`[^`]*`|"[^"]*"|[A-Za-z0-9_]+))*)|('(?:[^']*)'|"(?:[^"]*)")|(-?\d+(?:\.\d+)?)|(<=|>=|!=|=|<|>)|(\S+))/y;
 
 /** Parse an experiment filter; FilterError (MLflow's INVALID_PARAMETER_VALUE) for what MLflow refuses. */
 export function parseExperimentFilter(src: string): Clause[] {
@@ -40,7 +41,7 @@ export function parseExperimentFilter(src: string): Clause[] {
     toks.push({ kind, text, start, end: start + text.length });
   }
   const clauses: Clause[] = [];
-  for (let i = 0; i < toks.length; ) {
+  for (let i = 0; i < toks.length;) {
     const id = toks[i]!;
     if (id.kind !== 'id') throw new FilterError(`Invalid filter '${src}'. Could not be parsed.`, src, [id.start, id.end]);
     let opTok = toks[i + 1];
@@ -58,20 +59,26 @@ export function parseExperimentFilter(src: string): Clause[] {
     if (!v) throw new FilterError(`Invalid filter '${src}'. Could not be parsed.`, src, [src.length, src.length + 1]);
     let clause: Clause;
     if (entity === 'tag' || entity === 'tags') {
-      if (!STRING_OPS.has(opText)) throw new FilterError(`Invalid comparator '${opTok!.text}' not one of '{'LIKE', '!=', 'ILIKE', '='}`, src, [opTok!.start, opTok!.end]);
+      if (!STRING_OPS.has(opText))
+        throw new FilterError(`Invalid comparator '${opTok!.text}' not one of '{'LIKE', '!=', 'ILIKE', '='}`, src, [opTok!.start, opTok!.end]);
       if (v.kind !== 'str') throw new FilterError(`Expected a quoted string value for tags. Got value ${v.text}`, src, [v.start, v.end]);
       clause = { kind: 'tag', key, op: opText as Op, value: v.text.slice(1, -1) };
     } else if (entity === 'attribute' || entity === 'attributes' || entity === 'attr') {
       if (key === 'name') {
-        if (!STRING_OPS.has(opText)) throw new FilterError(`Invalid comparator '${opTok!.text}' not one of '{'LIKE', '!=', 'ILIKE', '='}`, src, [opTok!.start, opTok!.end]);
+        if (!STRING_OPS.has(opText))
+          throw new FilterError(`Invalid comparator '${opTok!.text}' not one of '{'LIKE', '!=', 'ILIKE', '='}`, src, [opTok!.start, opTok!.end]);
         if (v.kind !== 'str') throw new FilterError(`Expected a quoted string value for attributes. Got value ${v.text}`, src, [v.start, v.end]);
         clause = { kind: 'name', key, op: opText as Op, value: v.text.slice(1, -1) };
       } else if (TIME_KEYS.has(key)) {
-        if (!NUMERIC_OPS.has(opText)) throw new FilterError(`Invalid comparator '${opTok!.text}' not one of '{'<=', '>', '>=', '!=', '<', '='}`, src, [opTok!.start, opTok!.end]);
+        if (!NUMERIC_OPS.has(opText))
+          throw new FilterError(`Invalid comparator '${opTok!.text}' not one of '{'<=', '>', '>=', '!=', '<', '='}`, src, [opTok!.start, opTok!.end]);
         if (v.kind !== 'num') throw new FilterError(`Expected numeric value type for numeric attribute: ${key}. Found ${v.text}`, src, [v.start, v.end]);
         clause = { kind: 'time', key, op: opText as Op, value: Number(v.text) };
       } else {
-        throw new FilterError(`Invalid attribute key '${key}' specified. Valid keys are '{'creation_time', 'last_update_time', 'name'}'`, src, [id.start, id.end]);
+        throw new FilterError(`Invalid attribute key '${key}' specified. Valid keys are '{'creation_time', 'last_update_time', 'name'}'`, src, [
+          id.start,
+          id.end,
+        ]);
       }
     } else {
       throw new FilterError(`Invalid entity type '${entity}'. Valid values are ['attribute', 'tag']`, src, [id.start, id.end]);
@@ -131,7 +138,10 @@ function parseExperimentOrderBy(clause: string): OrderKey {
   const key = m?.[1]?.replace(/^[`"](.*)[`"]$/, '$1');
   if (!m || !key) throw new FilterError(`Invalid order_by clause '${clause}'. Could not be parsed.`, clause, [0, clause.length]);
   if (!ORDER_KEYS.has(key)) {
-    throw new FilterError(`Invalid order by key '${key}' specified. Valid keys are '{'creation_time', 'experiment_id', 'last_update_time', 'name'}'`, clause, [0, clause.length]);
+    throw new FilterError(`Invalid order by key '${key}' specified. Valid keys are '{'creation_time', 'experiment_id', 'last_update_time', 'name'}'`, clause, [
+      0,
+      clause.length,
+    ]);
   }
   return { key: key as OrderKey['key'], ascending: (m[2] ?? 'ASC').toUpperCase() === 'ASC' };
 }

@@ -13,11 +13,9 @@ import { parseOrderBy, sortRuns } from './order-by.js';
 import { parseFilter } from './parser.js';
 import type { SearchableRun } from '../store/types.js';
 
-export type { CompareNode,   FilterNode, OrderKey } from './ast.js';
+export type { CompareNode, FilterNode, OrderKey } from './ast.js';
 export { evaluate } from './evaluate.js';
-export {  sortRuns } from './order-by.js';
-;
-
+export { sortRuns } from './order-by.js';
 /** Exactly the keys a query touches, so a reader loads only those files. */
 interface QueryNeeds {
   metrics: Set<string>;

@@ -17,7 +17,7 @@ const ANY_ONE = -2;
 /** The code points of `s` (a lone surrogate is one), as the `u` regex flag counts them. */
 function codePoints(s: string): number[] {
   const out: number[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.codePointAt(i)!;
     out.push(c);
     i += c > 0xffff ? 2 : 1;

@@ -137,7 +137,8 @@ export function parseOrderByCall(clause: string): OrderByCall | undefined {
   for (let j = 2; j < ts.length && close < 0; j++) {
     const t = ts[j]!;
     if (t.kind === 'rparen') close = j;
-    else if (t.kind === 'lparen') throw unparsable(clause, [t.start, t.end], `a metric name has no '(': ${name.text}() takes one key, e.g. ${name.text}(metrics.val_loss)`);
+    else if (t.kind === 'lparen')
+      throw unparsable(clause, [t.start, t.end], `a metric name has no '(': ${name.text}() takes one key, e.g. ${name.text}(metrics.val_loss)`);
   }
   if (close < 0) throw unparsable(clause, [open.start, open.end], "this '(' is never closed");
   const shut = ts[close]!;

@@ -202,15 +202,13 @@ function readComparison(ts: Token[], i: number, source: string): RawCompare | St
   const lhs = readOperand(ts, i, source, false);
   if (!lhs) {
     let hint: string | undefined;
-    if (isWord(first, 'NOT')) hint = 'NOT is only supported as NOT IN (e.g. params.optimizer NOT IN (\'sgd\'))';
+    if (isWord(first, 'NOT')) hint = "NOT is only supported as NOT IN (e.g. params.optimizer NOT IN ('sgd'))";
     return new Stop(first, 'a condition such as metrics.val_loss < 0.5', first, hint);
   }
   if (lhs.incomplete) {
     const after = ts[lhs.next];
     const hint =
-      after && after.start === lhs.end
-        ? `'${after.text}' is an SQL keyword here: quote the key with backticks, e.g. ${lhs.text}\`${after.text}\``
-        : undefined;
+      after && after.start === lhs.end ? `'${after.text}' is an SQL keyword here: quote the key with backticks, e.g. ${lhs.text}\`${after.text}\`` : undefined;
     return new Stop(after, `a key after '${lhs.text}'`, first, hint);
   }
   const op = ts[lhs.next];
@@ -446,12 +444,7 @@ function parseStructure(source: string): RawNode | undefined {
     if (invalid.length === 0) invalid = [(e.unit ?? e.at)?.text ?? ''];
     let why = e.expected ? `expected ${e.expected}${e.at ? `, found ${describe(e.at)}` : ''}` : '';
     if (e.hint) why += why ? `; ${e.hint}` : e.hint;
-    throw new FilterError(
-      `Invalid clause(s) in filter string: ${quoteList(invalid)} — ${why}`,
-      source,
-      posOf(source, e.caret ?? e.at),
-      'filter-syntax',
-    );
+    throw new FilterError(`Invalid clause(s) in filter string: ${quoteList(invalid)} — ${why}`, source, posOf(source, e.caret ?? e.at), 'filter-syntax');
   }
 }
 
@@ -494,12 +487,7 @@ function stripQuotes(s: string): string {
  * MLflow `_get_identifier`: the entity and key an identifier's text names. Split at the
  * first `.`; no dot means an attribute. Throws FilterError (positions from `pos`).
  */
-export function decodeIdentifier(
-  text: string,
-  validAttributes: Set<string>,
-  source: string,
-  pos: [number, number],
-): { entity: Entity; key: string } {
+export function decodeIdentifier(text: string, validAttributes: Set<string>, source: string, pos: [number, number]): { entity: Entity; key: string } {
   const dot = text.indexOf('.');
   const entityWord = dot < 0 ? 'attribute' : trimBackticks(text.slice(0, dot));
   const keyText = dot < 0 ? text : text.slice(dot + 1);
@@ -534,12 +522,7 @@ export function decodeIdentifier(
     );
   }
   if (entity === 'dataset' && !DATASET_KEYS.has(key)) {
-    throw new FilterError(
-      `Invalid dataset key '${key}' specified. Valid keys are 'name', 'digest', 'context'`,
-      source,
-      pos,
-      'filter-dataset-key',
-    );
+    throw new FilterError(`Invalid dataset key '${key}' specified. Valid keys are 'name', 'digest', 'context'`, source, pos, 'filter-dataset-key');
   }
   return { entity, key };
 }
@@ -557,12 +540,7 @@ function resolveKeyAndValue(c: RawCompare, source: string): Resolved {
           : `quote the key with backticks: \`${lhs.text}\``;
     } else if (lhs.kind === 'string') hint = 'a key is quoted with backticks or double quotes, e.g. params.`my key`; single quotes are for values';
     else hint = 'the left side must be a key, e.g. metrics.val_loss < 0.5';
-    throw new FilterError(
-      `Invalid comparison clause. Expected 'Identifier' found '${lhs.text}' — ${hint}`,
-      source,
-      [lhs.start, lhs.end],
-      'filter-identifier',
-    );
+    throw new FilterError(`Invalid comparison clause. Expected 'Identifier' found '${lhs.text}' — ${hint}`, source, [lhs.start, lhs.end], 'filter-identifier');
   }
   const { entity, key: writtenKey } = decodeIdentifier(lhs.text, SEARCHABLE_ATTRIBUTES, source, [lhs.start, lhs.end]);
   const key = entity === 'attribute' ? canonicalAttribute(writtenKey) : writtenKey;
@@ -639,12 +617,7 @@ function parseListItems(list: Operand, source: string): string[] {
   const inner = list.inner ?? [];
   const pos: [number, number] = [list.start, list.end];
   if (inner.length === 0) {
-    throw new FilterError(
-      'While parsing a list in the query, expected a non-empty list of string values, but got empty list',
-      source,
-      pos,
-      'filter-list',
-    );
+    throw new FilterError('While parsing a list in the query, expected a non-empty list of string values, but got empty list', source, pos, 'filter-list');
   }
   if (inner.some((t) => t.kind !== 'string' && t.kind !== 'dstring' && t.kind !== 'comma')) {
     throw new FilterError(
@@ -738,7 +711,6 @@ export function parseFilter(source: string): FilterNode | undefined {
     if (r.isList) node.listMode = r.entity === 'dataset' || (r.entity === 'attribute' && r.key === 'run_id') ? 'mlflow' : 'plain';
     nodes.set(r.raw, node);
   }
-  const build = (n: RawNode): FilterNode =>
-    n.kind === 'cmp' ? nodes.get(n)! : { type: n.kind, items: n.items.map(build), pos: [n.start, n.end] };
+  const build = (n: RawNode): FilterNode => (n.kind === 'cmp' ? nodes.get(n)! : { type: n.kind, items: n.items.map(build), pos: [n.start, n.end] });
   return build(raw);
 }

@@ -111,11 +111,7 @@ export class SeriesBuilder {
 }
 
 /** Builds a series from in-memory points (tests and small histories). */
-export function seriesFromPoints(
-  label: string,
-  points: Iterable<readonly [number, number]>,
-  options: SeriesOptions,
-): ChartSeries {
+export function seriesFromPoints(label: string, points: Iterable<readonly [number, number]>, options: SeriesOptions): ChartSeries {
   const b = new SeriesBuilder(label, options);
   for (const [x, y] of points) b.push(x, y);
   return b.result();

@@ -72,8 +72,7 @@ function fillEmpty(values: (number | undefined)[]): void {
     if (v === undefined) continue;
     if (prev >= 0 && i - prev > 1) {
       const a = values[prev]!;
-      if (Number.isFinite(a) && Number.isFinite(v))
-        for (let k = prev + 1; k < i; k++) values[k] = a + ((v - a) * (k - prev)) / (i - prev);
+      if (Number.isFinite(a) && Number.isFinite(v)) for (let k = prev + 1; k < i; k++) values[k] = a + ((v - a) * (k - prev)) / (i - prev);
     }
     prev = i;
   }

@@ -210,7 +210,11 @@ async function uploadProxied(c: RequestContext): Promise<unknown> {
   const declared = Number(c.req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     c.req.resume();
-    throw new ApiError('INVALID_PARAMETER_VALUE', `Artifact size is too large: ${declared} bytes; this server takes at most ${limit} bytes (--max-artifact-size)`, 413);
+    throw new ApiError(
+      'INVALID_PARAMETER_VALUE',
+      `Artifact size is too large: ${declared} bytes; this server takes at most ${limit} bytes (--max-artifact-size)`,
+      413,
+    );
   }
   const target = inside(dest, rel);
   await fsp.mkdir(path.dirname(target), { recursive: true });

@@ -168,9 +168,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     try {
       if (o.auth && !authorized(req.headers.authorization, o.auth)) {
         req.resume();
-        throw new ApiError('UNAUTHENTICATED', 'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.', 401, {
-          'WWW-Authenticate': 'Basic realm="mlflow"',
-        });
+        throw new ApiError(
+          'UNAUTHENTICATED',
+          'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.',
+          401,
+          {
+            'WWW-Authenticate': 'Basic realm="mlflow"',
+          },
+        );
       }
       if (closing) {
         req.resume();
@@ -194,7 +199,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         if (file) {
           req.resume();
           // the page is small and changes with each build: always revalidated, never stale
-          res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+          res.writeHead(200, {
+            'Content-Type': file.type,
+            'Content-Length': file.body.length,
+            'Cache-Control': 'no-cache',
+            'X-Content-Type-Options': 'nosniff',
+          });
           res.end(file.body);
           return;
         }
@@ -212,7 +222,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         req.resume();
         throw new ApiError(
           'ENDPOINT_NOT_FOUND',
-          m.known ? `${method} is not an allowed method for ${p}` : `No API endpoint at ${p}: this server implements MLflow's tracking and model registry REST API 2.0`,
+          m.known
+            ? `${method} is not an allowed method for ${p}`
+            : `No API endpoint at ${p}: this server implements MLflow's tracking and model registry REST API 2.0`,
           404,
         );
       }
@@ -228,7 +240,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         if (method === 'POST') {
           const type = req.headers['content-type'];
           if (type === undefined) throw new ApiError('INVALID_PARAMETER_VALUE', 'Bad Request. Content-Type header is missing.');
-          if (type.split(';')[0]!.trim().toLowerCase() !== JSON_TYPE) throw new ApiError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].");
+          if (type.split(';')[0]!.trim().toLowerCase() !== JSON_TYPE)
+            throw new ApiError('INVALID_PARAMETER_VALUE', "Bad Request. Content-Type must be one of ['application/json'].");
         }
         const body = await readBody(req, maxBody);
         bodyBytes = body.length;

@@ -49,7 +49,10 @@ const createModel = async (c: RequestContext): Promise<unknown> => {
   const f = c.fields({ name: { type: 'string', required: true }, tags: { type: 'any', repeated: true }, description: { type: 'string' } });
   const reg = await c.registry();
   const name = f['name'] as string;
-  await reg.createRegisteredModel(name, { tags: keyValues(f['tags'], 'tags'), ...(f['description'] !== undefined ? { description: f['description'] as string } : {}) });
+  await reg.createRegisteredModel(name, {
+    tags: keyValues(f['tags'], 'tags'),
+    ...(f['description'] !== undefined ? { description: f['description'] as string } : {}),
+  });
   return { registered_model: registeredModelJson(await model(reg, name)) };
 };
 
@@ -117,9 +120,15 @@ function sortModels(models: RegisteredModel[], orderBy: string[]): RegisteredMod
 }
 
 const searchModels = async (c: RequestContext): Promise<unknown> => {
-  const f = c.fields({ filter: { type: 'string' }, max_results: { type: 'int64' }, order_by: { type: 'string', repeated: true }, page_token: { type: 'string' } });
+  const f = c.fields({
+    filter: { type: 'string' },
+    max_results: { type: 'int64' },
+    order_by: { type: 'string', repeated: true },
+    page_token: { type: 'string' },
+  });
   const max = intOf(f['max_results'], 100);
-  if (max > 1000) throw invalidParameter(`Invalid value ${max} for parameter 'max_results' supplied. See the API docs for more information about request parameters.`);
+  if (max > 1000)
+    throw invalidParameter(`Invalid value ${max} for parameter 'max_results' supplied. See the API docs for more information about request parameters.`);
   if (max < 1) throw invalidParameter(`Invalid value for max_results. It must be a positive integer, but got ${max}`);
   const filter = (f['filter'] as string | undefined) ?? '';
   const clauses = filter.trim() === '' ? [] : parseModelFilter(filter);
@@ -258,21 +267,33 @@ async function onVersion(c: RequestContext, schema: Schema, act: (reg: ModelRegi
 }
 
 const updateVersion = (c: RequestContext) =>
-  onVersion(c, { ...versionSchema, description: { type: 'string' } }, (reg, f) => reg.updateModelVersion(f['name'] as string, f['version'] as string, (f['description'] as string | undefined) ?? ''));
+  onVersion(c, { ...versionSchema, description: { type: 'string' } }, (reg, f) =>
+    reg.updateModelVersion(f['name'] as string, f['version'] as string, (f['description'] as string | undefined) ?? ''),
+  );
 
 const transitionStage = (c: RequestContext) =>
   onVersion(c, { ...versionSchema, stage: { type: 'string', required: true }, archive_existing_versions: { type: 'bool' } }, (reg, f) =>
     reg.transitionStage(f['name'] as string, f['version'] as string, f['stage'] as string, (f['archive_existing_versions'] as boolean | undefined) ?? false),
   );
 
-const deleteVersion = (c: RequestContext) => onVersion(c, versionSchema, (reg, f) => reg.deleteModelVersion(f['name'] as string, f['version'] as string), false);
+const deleteVersion = (c: RequestContext) =>
+  onVersion(c, versionSchema, (reg, f) => reg.deleteModelVersion(f['name'] as string, f['version'] as string), false);
 
 const setVersionTag = (c: RequestContext) =>
-  onVersion(c, { ...versionSchema, key: { type: 'string', required: true }, value: { type: 'string' } }, (reg, f) =>
-    reg.setVersionTag(f['name'] as string, f['version'] as string, f['key'] as string, (f['value'] as string | undefined) ?? ''), false);
+  onVersion(
+    c,
+    { ...versionSchema, key: { type: 'string', required: true }, value: { type: 'string' } },
+    (reg, f) => reg.setVersionTag(f['name'] as string, f['version'] as string, f['key'] as string, (f['value'] as string | undefined) ?? ''),
+    false,
+  );
 
 const deleteVersionTag = (c: RequestContext) =>
-  onVersion(c, { ...versionSchema, key: { type: 'string', required: true } }, (reg, f) => reg.deleteTag(f['name'] as string, f['version'] as string, f['key'] as string), false);
+  onVersion(
+    c,
+    { ...versionSchema, key: { type: 'string', required: true } },
+    (reg, f) => reg.deleteTag(f['name'] as string, f['version'] as string, f['key'] as string),
+    false,
+  );
 
 const downloadUri = async (c: RequestContext): Promise<unknown> => {
   const f = c.fields(versionSchema);
@@ -289,9 +310,15 @@ function sortVersions(versions: ModelVersion[], orderBy: string[]): ModelVersion
 }
 
 const searchVersions = async (c: RequestContext): Promise<unknown> => {
-  const f = c.fields({ filter: { type: 'string' }, max_results: { type: 'int64' }, order_by: { type: 'string', repeated: true }, page_token: { type: 'string' } });
+  const f = c.fields({
+    filter: { type: 'string' },
+    max_results: { type: 'int64' },
+    order_by: { type: 'string', repeated: true },
+    page_token: { type: 'string' },
+  });
   const max = intOf(f['max_results'], 200_000);
-  if (max > 200_000) throw invalidParameter(`Invalid value ${max} for parameter 'max_results' supplied. See the API docs for more information about request parameters.`);
+  if (max > 200_000)
+    throw invalidParameter(`Invalid value ${max} for parameter 'max_results' supplied. See the API docs for more information about request parameters.`);
   if (max < 1) throw invalidParameter(`Invalid value for max_results. It must be a positive integer, but got ${max}`);
   const filter = (f['filter'] as string | undefined) ?? '';
   const clauses = filter.trim() === '' ? [] : parseModelFilter(filter);

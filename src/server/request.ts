@@ -161,7 +161,8 @@ export function keyValues(list: unknown, field: string, requireKey = true): { ke
     const o = item as Record<string, unknown>;
     const key = o['key'];
     const value = o['value'];
-    if (requireKey && (key === undefined || key === null || key === '')) throw invalidParameter(`Missing value for required parameter '${field}[${i}].key'.` + SEE_DOCS);
+    if (requireKey && (key === undefined || key === null || key === ''))
+      throw invalidParameter(`Missing value for required parameter '${field}[${i}].key'.` + SEE_DOCS);
     if (key !== undefined && key !== null && typeof key !== 'string') throw invalidValue(field, list);
     if (value !== undefined && value !== null && typeof value !== 'string') throw invalidValue(field, list);
     return { key: (key as string | undefined) ?? '', value: (value as string | undefined) ?? '' };

@@ -131,7 +131,8 @@ const searchExperiments = async (c: RequestContext): Promise<unknown> => {
   });
   const max = f['max_results'] === undefined ? SEARCH_MAX_RESULTS_DEFAULT : intField(f['max_results']);
   if (!Number.isInteger(max) || max < 1) throw invalidParameter(`Invalid value for max_results. It must be a positive integer, but got ${max}`);
-  if (max > MAX_RESULTS_LIMIT) throw invalidParameter(`Invalid value for request parameter max_results. It must be at most ${MAX_RESULTS_LIMIT}, but got value ${max}`);
+  if (max > MAX_RESULTS_LIMIT)
+    throw invalidParameter(`Invalid value for request parameter max_results. It must be at most ${MAX_RESULTS_LIMIT}, but got value ${max}`);
   const filter = (f['filter'] as string | undefined) ?? '';
   const clauses = filter.trim() === '' ? [] : parseExperimentFilter(filter);
   const orderBy = (f['order_by'] as string[] | undefined) ?? [];
@@ -160,13 +161,17 @@ async function onExperiment(c: RequestContext, schema: Schema, write: (id: strin
 const deleteExperiment = (c: RequestContext) => onExperiment(c, experimentIdSchema, async (id) => (await c.writer()).deleteExperiment(id));
 const restoreExperiment = (c: RequestContext) => onExperiment(c, experimentIdSchema, async (id) => (await c.writer()).restoreExperiment(id));
 const updateExperiment = (c: RequestContext) =>
-  onExperiment(c, { ...experimentIdSchema, new_name: { type: 'string', required: true } }, async (id, f) => (await c.writer()).renameExperiment(id, f['new_name'] as string));
+  onExperiment(c, { ...experimentIdSchema, new_name: { type: 'string', required: true } }, async (id, f) =>
+    (await c.writer()).renameExperiment(id, f['new_name'] as string),
+  );
 const setExperimentTag = (c: RequestContext) =>
   onExperiment(c, { ...experimentIdSchema, key: { type: 'string', required: true }, value: { type: 'string' } }, async (id, f) =>
     (await c.writer()).setExperimentTag(id, f['key'] as string, (f['value'] as string | undefined) ?? ''),
   );
 const deleteExperimentTag = (c: RequestContext) =>
-  onExperiment(c, { ...experimentIdSchema, key: { type: 'string', required: true } }, async (id, f) => (await c.writer()).deleteExperimentTag(id, f['key'] as string));
+  onExperiment(c, { ...experimentIdSchema, key: { type: 'string', required: true } }, async (id, f) =>
+    (await c.writer()).deleteExperimentTag(id, f['key'] as string),
+  );
 
 // ------------------------------------------------------------------ runs
 
@@ -246,7 +251,12 @@ const logMetric = async (c: RequestContext): Promise<unknown> => {
     step: { type: 'int64' },
   });
   const id = f['run_id'] as string;
-  const metric = { key: f['key'] as string, value: f['value'] as number, timestamp: f['timestamp'] as number | bigint, step: (f['step'] as number | bigint | undefined) ?? 0 };
+  const metric = {
+    key: f['key'] as string,
+    value: f['value'] as number,
+    timestamp: f['timestamp'] as number | bigint,
+    step: (f['step'] as number | bigint | undefined) ?? 0,
+  };
   // the key is checked before the run is looked up, as MLflow's log_metric does
   validateKeyName('metric', metric.key);
   await writeToRun(c, id, async () => (await c.writer()).logMetrics(id, [metric]));
@@ -288,7 +298,8 @@ const logBatch = async (c: RequestContext): Promise<unknown> => {
     tags: { type: 'object', repeated: true },
   });
   const required = (v: unknown, p: string): void => {
-    if (v === undefined || v === null || v === '') throw invalidParameter(`Missing value for required parameter '${p}'. See the API docs for more information about request parameters.`);
+    if (v === undefined || v === null || v === '')
+      throw invalidParameter(`Missing value for required parameter '${p}'. See the API docs for more information about request parameters.`);
   };
   const rawMetrics = (f['metrics'] as Record<string, unknown>[] | undefined) ?? [];
   rawMetrics.forEach((m, i) => {
@@ -298,7 +309,12 @@ const logBatch = async (c: RequestContext): Promise<unknown> => {
   });
   const metrics = rawMetrics.map((m, i) => {
     const one = c.fieldsOf(m, { key: { type: 'string' }, value: { type: 'double' }, timestamp: { type: 'int64' }, step: { type: 'int64' } }, `metrics[${i}]`);
-    return { key: one['key'] as string, value: one['value'] as number, timestamp: one['timestamp'] as number | bigint, step: (one['step'] as number | bigint | undefined) ?? 0 };
+    return {
+      key: one['key'] as string,
+      value: one['value'] as number,
+      timestamp: one['timestamp'] as number | bigint,
+      step: (one['step'] as number | bigint | undefined) ?? 0,
+    };
   });
   const params = keyValues(f['params'], 'params');
   const tags = keyValues(f['tags'], 'tags');
@@ -320,7 +336,14 @@ const logInputs = async (c: RequestContext): Promise<unknown> => {
     }
     return {
       tags: keyValues(d['tags'], `datasets[${i}].tags`),
-      dataset: { name: text('name')!, digest: text('digest')!, source_type: text('source_type')!, source: text('source')!, schema: text('schema') ?? null, profile: text('profile') ?? null },
+      dataset: {
+        name: text('name')!,
+        digest: text('digest')!,
+        source_type: text('source_type')!,
+        source: text('source')!,
+        schema: text('schema') ?? null,
+        profile: text('profile') ?? null,
+      },
     };
   });
   await writeToRun(c, id, async () => (await c.writer()).logInputs(id, inputs));
@@ -348,20 +371,25 @@ const searchRuns = async (c: RequestContext): Promise<unknown> => {
   // a long-running file store answers a repeated search from memory while no file it read
   // has changed (Backend.memo); the answer is the same as computing it again
   const backend = c.services.backend;
-  const memo = <T>(key: unknown[], compute: () => Promise<T>, settle = false): Promise<T> => (backend.memo ? backend.memo(JSON.stringify(key), compute, { settle }) : compute());
-  const exps = await memo(['runs/search exps', ids], async () => {
-    const out: ExperimentEntry[] = [];
-    for (const id of ids) {
-      // MLflow's file store: a missing experiment has no runs; its runs are listed once per mention
-      try {
-        const e = await reader.getExperiment(id);
-        if (e.experiment.experiment_id === id) out.push(e);
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
+  const memo = <T>(key: unknown[], compute: () => Promise<T>, settle = false): Promise<T> =>
+    backend.memo ? backend.memo(JSON.stringify(key), compute, { settle }) : compute();
+  const exps = await memo(
+    ['runs/search exps', ids],
+    async () => {
+      const out: ExperimentEntry[] = [];
+      for (const id of ids) {
+        // MLflow's file store: a missing experiment has no runs; its runs are listed once per mention
+        try {
+          const e = await reader.getExperiment(id);
+          if (e.experiment.experiment_id === id) out.push(e);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
       }
-    }
-    return out;
-  }, true);
+      return out;
+    },
+    true,
+  );
   const start = parsePageToken(f['page_token'] as string | undefined);
   const view = (f['run_view_type'] as string | undefined) ?? 'ACTIVE_ONLY';
   const searchKey = ['runs/search', ids, view, filter, f['order_by'] ?? []];
@@ -452,7 +480,9 @@ const getMetricHistoryBulkInterval = async (c: RequestContext): Promise<unknown>
   });
   const runIds = f['run_ids'] as string[];
   if (runIds.length > MAX_RUNS_BULK_INTERVAL) {
-    throw invalidParameter(`GetMetricHistoryBulkInterval request must specify at most ${MAX_RUNS_BULK_INTERVAL} run_ids. Received ${runIds.length} run_ids. See the API docs for more information about request parameters.`);
+    throw invalidParameter(
+      `GetMetricHistoryBulkInterval request must specify at most ${MAX_RUNS_BULK_INTERVAL} run_ids. Received ${runIds.length} run_ids. See the API docs for more information about request parameters.`,
+    );
   }
   const maxResults = f['max_results'] === undefined ? MAX_RESULTS_PER_RUN : intField(f['max_results']);
   if (!(maxResults >= 1 && maxResults <= MAX_RESULTS_PER_RUN)) {
@@ -544,4 +574,3 @@ export const TRACKING_ROUTES: Route[] = [
   { method: 'GET', path: 'metrics/get-history-bulk-interval', write: false, handler: getMetricHistoryBulkInterval },
   { method: 'GET', path: 'artifacts/list', write: false, handler: listArtifacts },
 ];
-

@@ -77,7 +77,11 @@ function plain(v: unknown): unknown {
 }
 
 function list(q: URLSearchParams, name: string): string[] | undefined {
-  const v = q.getAll(name).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const v = q
+    .getAll(name)
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return v.length > 0 ? v : undefined;
 }
 

@@ -16,18 +16,7 @@ import type { Readable } from 'node:stream';
 import type { CompiledQuery } from '../search/index.js';
 import type { MetricInput } from './validate.js';
 import type { Int64 } from './int64.js';
-import type {
-  DatasetInput,
-  Experiment,
-  KeyValue,
-  Metric,
-  Problem,
-  Run,
-  RunInfo,
-  RunStatus,
-  SearchableRun,
-  ViewType,
-} from './types.js';
+import type { DatasetInput, Experiment, KeyValue, Metric, Problem, Run, RunInfo, RunStatus, SearchableRun, ViewType } from './types.js';
 
 export type { MetricInput } from './validate.js';
 
@@ -194,7 +183,10 @@ export interface BatchInput {
  */
 export interface TrackingWriter {
   /** Create an experiment, or return the id of the active one of that name (`created: false`). */
-  createExperiment(name: string, opts?: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string }): Promise<{ experiment_id: string; created: boolean }>;
+  createExperiment(
+    name: string,
+    opts?: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string },
+  ): Promise<{ experiment_id: string; created: boolean }>;
   renameExperiment(idOrName: string, newName: string): Promise<string>;
   deleteExperiment(idOrName: string): Promise<string>;
   restoreExperiment(idOrName: string): Promise<string>;

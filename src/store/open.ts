@@ -50,7 +50,9 @@ export async function openBackend(loc: StoreLocation, opts: OpenOptions): Promis
   }
   const { FileBackend } = await import('./file/backend.js');
   // a long-running process: parsed files kept, validated by inotify watches (stat where none)
-  const cache = opts.longLived ? new (await import('./file/cache.js')).ParseCache(opts.now, new (await import('./file/watch.js')).WatchTree(loc.root)) : undefined;
+  const cache = opts.longLived
+    ? new (await import('./file/cache.js')).ParseCache(opts.now, new (await import('./file/watch.js')).WatchTree(loc.root))
+    : undefined;
   return new FileBackend({
     ...(cache ? { cache } : {}),
     root: loc.root,

@@ -5,10 +5,7 @@
 import { parseInt64, type Int64 } from './int64.js';
 
 const DIGITS = String.raw`\d(?:_?\d)*`;
-const FLOAT_RE = new RegExp(
-  String.raw`^[+-]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][+-]?${DIGITS})?|nan|inf|infinity)$`,
-  'i',
-);
+const FLOAT_RE = new RegExp(String.raw`^[+-]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][+-]?${DIGITS})?|nan|inf|infinity)$`, 'i');
 const INT_RE = new RegExp(String.raw`^[+-]?${DIGITS}$`);
 // Python's str.strip() whitespace (ASCII part; metric files are ASCII)
 const WS = ' \t\n\r\v\f';

@@ -54,4 +54,3 @@ export function canonicalStage(s: string): ModelStage {
   if (!hit) throw new UsageError(`Invalid Model Version stage: ${s}. Value must be one of ${MODEL_STAGES.join(', ')}.`, 'bad-stage');
   return hit;
 }
-

@@ -19,7 +19,6 @@ export interface StoreLocation {
   uri: string;
 }
 
-
 /** Percent-encode a POSIX path the way Python's pathlib `as_uri()` does (keeps `/`). */
 export function encodePathForUri(p: string): string {
   return Array.from(new TextEncoder().encode(p))
@@ -71,11 +70,7 @@ export function sqlitePathFromUri(uri: string, cwd: string): string {
  * SQLite database (new experiments' artifacts under `<cwd>/mlruns`, MLflow's default),
  * `http:`/`https:` a tracking server; any other scheme is a usage error (exit 2).
  */
-export function resolveTrackingUri(
-  uri: string | undefined,
-  env: Record<string, string | undefined>,
-  cwd: string,
-): StoreLocation {
+export function resolveTrackingUri(uri: string | undefined, env: Record<string, string | undefined>, cwd: string): StoreLocation {
   let origin: StoreLocation['origin'] = '--tracking-uri';
   let given = uri;
   if (given === undefined || given === '') {
@@ -111,10 +106,7 @@ export function resolveTrackingUri(
     const host = slash < 0 ? rest.slice(2) : rest.slice(2, slash);
     const p = slash < 0 ? '/' : rest.slice(slash);
     if (host !== '' && host !== 'localhost' && host !== '127.0.0.1' && host !== '.') {
-      throw new UsageError(
-        `'${given}' is not a valid file URI: host '${host}' is not this machine (use file:///path)`,
-        'bad-uri',
-      );
+      throw new UsageError(`'${given}' is not a valid file URI: host '${host}' is not this machine (use file:///path)`, 'bad-uri');
     }
     const root = decodePercent(p.split(/[?#]/)[0]!);
     // file:///abs and file://localhost/abs are kept verbatim as the artifact root

@@ -18,8 +18,7 @@ export const MAX_PARAMS_TAGS_PER_BATCH = 100;
 export const MAX_METRICS_PER_BATCH = 1000;
 const MAX_ENTITIES_PER_BATCH = 1000;
 
-const BAD_CHARACTERS_MESSAGE =
-  'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/).';
+const BAD_CHARACTERS_MESSAGE = 'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/).';
 
 export type KeyKind = 'parameter' | 'metric' | 'tag';
 
@@ -119,24 +118,14 @@ export function validateKeyName(kind: KeyKind, name: string): void {
  * MLflow's `_validate_length_limit`: the value if short enough; cut to `limit` when
  * `truncate` (calling `warn` with MLflow's warning text); otherwise a UsageError.
  */
-export function validateLength(
-  entityName: string,
-  limit: number,
-  value: string,
-  opts: { truncate?: boolean; warn?: (msg: string) => void } = {},
-): string {
+export function validateLength(entityName: string, limit: number, value: string, opts: { truncate?: boolean; warn?: (msg: string) => void } = {}): string {
   const len = pyLen(value);
   if (len <= limit) return value;
   if (opts.truncate) {
-    opts.warn?.(
-      `${entityName} '${pySlice(value, 100)}...' (${len} characters) is truncated to ${limit} characters to meet the length limit.`,
-    );
+    opts.warn?.(`${entityName} '${pySlice(value, 100)}...' (${len} characters) is truncated to ${limit} characters to meet the length limit.`);
     return pySlice(value, limit);
   }
-  throw new UsageError(
-    `${entityName} '${pySlice(value, 250)}' had length ${len}, which exceeded length limit of ${limit}`,
-    'too-long',
-  );
+  throw new UsageError(`${entityName} '${pySlice(value, 250)}' had length ${len}, which exceeded length limit of ${limit}`, 'too-long');
 }
 
 export interface LimitOptions {
@@ -202,25 +191,20 @@ export function validateMetric(m: MetricInput): ValidMetric {
   const value = typeof m.value === 'number' ? m.value : parsePyFloat(m.value);
   if (value === undefined || (typeof m.value === 'string' && m.value.trim() === '')) {
     throw new UsageError(
-      `Got invalid value ${m.value} for metric '${m.key}' (timestamp=${m.timestamp}). ` +
-        'Please specify value as a valid double (64-bit floating point)',
+      `Got invalid value ${m.value} for metric '${m.key}' (timestamp=${m.timestamp}). ` + 'Please specify value as a valid double (64-bit floating point)',
       'invalid-metric',
     );
   }
   const ts = toInt64(m.timestamp);
   if (ts === undefined || ts < 0n) {
     throw new UsageError(
-      `Got invalid timestamp ${m.timestamp} for metric '${m.key}' (value=${m.value}). ` +
-        'Timestamp must be a nonnegative long (64-bit integer) ',
+      `Got invalid timestamp ${m.timestamp} for metric '${m.key}' (value=${m.value}). ` + 'Timestamp must be a nonnegative long (64-bit integer) ',
       'invalid-metric',
     );
   }
   const step = toInt64(m.step);
   if (step === undefined) {
-    throw new UsageError(
-      `Got invalid step ${m.step} for metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`,
-      'invalid-metric',
-    );
+    throw new UsageError(`Got invalid step ${m.step} for metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`, 'invalid-metric');
   }
   validateLength('Metric name', MAX_ENTITY_KEY_LENGTH, m.key);
   return { key: m.key, value, timestamp: ts.toString(), step: step.toString() };
@@ -239,10 +223,7 @@ export function validateExperimentName(name: string): void {
     );
   }
   if (name.includes("'")) {
-    throw new UsageError(
-      `Invalid experiment name: "${name}". MLflow's file store cannot look up names containing a single quote (')`,
-      'invalid-name',
-    );
+    throw new UsageError(`Invalid experiment name: "${name}". MLflow's file store cannot look up names containing a single quote (')`, 'invalid-name');
   }
 }
 

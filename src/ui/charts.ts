@@ -25,7 +25,9 @@ function history(runId: string, key: string, fresh: boolean, smooth: number, ran
   const k = `${runId}\u0000${key}\u0000${smooth}\u0000${range ? range.join(':') : ''}`;
   const c = cache.get(k);
   if (c && !fresh) return c.h;
-  const p = getJson<History>(api('history', { run_id: runId, key, points: 2000, smooth: smooth || undefined, ...(range ? { x_min: range[0], x_max: range[1] } : {}) }));
+  const p = getJson<History>(
+    api('history', { run_id: runId, key, points: 2000, smooth: smooth || undefined, ...(range ? { x_min: range[0], x_max: range[1] } : {}) }),
+  );
   cache.set(k, { at: Date.now(), h: p });
   p.catch(() => cache.delete(k));
   return p;
@@ -42,7 +44,9 @@ export interface ChartOptions {
 
 /** One chart card: the metric's histories of `runs`, drawn into a new element. */
 export async function metricChart(key: string, runs: ChartRun[], width: number, o: ChartOptions, fresh = false): Promise<{ el: HTMLElement; plot: uPlot }> {
-  const hs = await Promise.all(runs.map((r) => history(r.run_id, key, fresh, o.smooth).catch(() => ({ count: 0, exact: true, steps: [], values: [] }) as History)));
+  const hs = await Promise.all(
+    runs.map((r) => history(r.run_id, key, fresh, o.smooth).catch(() => ({ count: 0, exact: true, steps: [], values: [] }) as History)),
+  );
   const data = align(hs, o);
   const el = h('div', { class: 'chart card', 'data-metric': key });
   const downsampled = hs.some((x) => !x.exact);
@@ -55,7 +59,9 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
     if (min === undefined || max === undefined || min === null || max === null) return;
     const my = ++zoomGen;
     const full = hs.every((x) => x.steps.length === 0 || (min <= x.steps[0]! && max >= x.steps[x.steps.length - 1]!));
-    void Promise.all(runs.map((r, i) => (full ? Promise.resolve(hs[i]!) : history(r.run_id, key, false, o.smooth, [Math.floor(min), Math.ceil(max)]).catch(() => hs[i]!)))).then((zs) => {
+    void Promise.all(
+      runs.map((r, i) => (full ? Promise.resolve(hs[i]!) : history(r.run_id, key, false, o.smooth, [Math.floor(min), Math.ceil(max)]).catch(() => hs[i]!))),
+    ).then((zs) => {
       if (my !== zoomGen) return;
       applying = true;
       try {

@@ -39,7 +39,16 @@ interface KV {
   value: string;
 }
 interface RunJson {
-  info: Record<string, unknown> & { run_id: string; run_name: string; status: string; experiment_id: string; start_time: number | null; end_time: number | null; lifecycle_stage: string; artifact_uri: string };
+  info: Record<string, unknown> & {
+    run_id: string;
+    run_name: string;
+    status: string;
+    experiment_id: string;
+    start_time: number | null;
+    end_time: number | null;
+    lifecycle_stage: string;
+    artifact_uri: string;
+  };
   data: { metrics: { key: string; value: number | string; step: number; timestamp: number }[]; params: KV[]; tags: KV[] };
   inputs?: { dataset_inputs?: { dataset: { name: string; digest: string; source_type?: string } }[] };
   mlr_problems?: { message?: string }[];
@@ -70,14 +79,18 @@ function link(q: Record<string, string | undefined>, ...children: (Node | string
   const s = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') s.set(k, v);
   const href = `?${s.toString().replace(/%2C/g, ',')}`;
-  return h('a', {
-    href,
-    onclick: (e: MouseEvent) => {
-      if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-      e.preventDefault();
-      go(q);
+  return h(
+    'a',
+    {
+      href,
+      onclick: (e: MouseEvent) => {
+        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        go(q);
+      },
     },
-  }, ...children);
+    ...children,
+  );
 }
 
 // ------------------------------------------------------------------ shell
@@ -97,7 +110,9 @@ function shell(active: 'runs' | 'models'): { main: HTMLElement; aside: HTMLEleme
   const aside = h('aside');
   const main = h('main');
   app.replaceChildren(
-    h('header', { class: 'top' },
+    h(
+      'header',
+      { class: 'top' },
       h('div', { class: 'logo' }, 'mlr', h('span', {}, ' ui')),
       h('nav', {}, link({}, 'Experiments'), ' ', link({ models: '1' }, 'Models')),
       h('div', { class: 'store', id: 'store' }),
@@ -124,30 +139,61 @@ function drawSidebar(aside: HTMLElement): void {
       ...experiments
         .filter((e) => e.name.toLowerCase().includes(f) || e.experiment_id.includes(f))
         .map((e) => {
-          const a = link({ experiment: e.experiment_id }, h('span', { class: 'name', title: `${e.name} (id ${e.experiment_id})` }, e.name), h('span', { class: 'meta' }, `${e.runs.toLocaleString('en-US')} run${e.runs === 1 ? '' : 's'} · ${fmtAgo(e.last_activity)}`));
+          const a = link(
+            { experiment: e.experiment_id },
+            h('span', { class: 'name', title: `${e.name} (id ${e.experiment_id})` }, e.name),
+            h('span', { class: 'meta' }, `${e.runs.toLocaleString('en-US')} run${e.runs === 1 ? '' : 's'} · ${fmtAgo(e.last_activity)}`),
+          );
           a.dataset['experimentId'] = e.experiment_id;
           if (selected.has(e.experiment_id)) a.classList.add('on');
           if (e.lifecycle_stage === 'deleted') a.classList.add('deleted');
           // ctrl/cmd-click adds the experiment to the table (ids comma-separated in the URL)
-          a.addEventListener('click', (ev) => {
-            if (!(ev.metaKey || ev.ctrlKey)) return;
-            ev.preventDefault();
-            ev.stopImmediatePropagation();
-            const ids = new Set(selected);
-            if (ids.has(e.experiment_id)) ids.delete(e.experiment_id);
-            else ids.add(e.experiment_id);
-            go({ experiment: [...ids].join(',') });
-          }, { capture: true });
+          a.addEventListener(
+            'click',
+            (ev) => {
+              if (!(ev.metaKey || ev.ctrlKey)) return;
+              ev.preventDefault();
+              ev.stopImmediatePropagation();
+              const ids = new Set(selected);
+              if (ids.has(e.experiment_id)) ids.delete(e.experiment_id);
+              else ids.add(e.experiment_id);
+              go({ experiment: [...ids].join(',') });
+            },
+            { capture: true },
+          );
           return h('li', {}, a);
         }),
     );
   };
   fill();
   aside.replaceChildren(
-    h('div', { class: 'head' },
+    h(
+      'div',
+      { class: 'head' },
       h('h2', {}, 'Experiments'),
-      h('input', { type: 'search', placeholder: 'Search experiments', value: expFilter, oninput: (e: Event) => { expFilter = (e.target as HTMLInputElement).value; fill(); } }),
-      h('label', { class: 'toggle' }, h('input', { type: 'checkbox', checked: showDeleted, onchange: async (e: Event) => { showDeleted = (e.target as HTMLInputElement).checked; await loadExperiments(); fill(); } }), 'show deleted'),
+      h('input', {
+        type: 'search',
+        placeholder: 'Search experiments',
+        value: expFilter,
+        oninput: (e: Event) => {
+          expFilter = (e.target as HTMLInputElement).value;
+          fill();
+        },
+      }),
+      h(
+        'label',
+        { class: 'toggle' },
+        h('input', {
+          type: 'checkbox',
+          checked: showDeleted,
+          onchange: async (e: Event) => {
+            showDeleted = (e.target as HTMLInputElement).checked;
+            await loadExperiments();
+            fill();
+          },
+        }),
+        'show deleted',
+      ),
     ),
     list,
     h('div', { class: 'hint' }, 'Ctrl-click to show several experiments in one table'),
@@ -167,12 +213,23 @@ let readySeq = 0;
 const PAGE = 200;
 
 function columnWidth(c: Column): number {
-  if (c.kind === 'attr') return ({ run_id: 96, run_name: 220, experiment: 140, experiment_id: 150, status: 104, start_time: 108, end_time: 96 } as Record<string, number>)[c.name] ?? 120;
+  if (c.kind === 'attr')
+    return (
+      ({ run_id: 96, run_name: 220, experiment: 140, experiment_id: 150, status: 104, start_time: 108, end_time: 96 } as Record<string, number>)[c.name] ?? 120
+    );
   return 112;
 }
 
 function header(c: Column): string {
-  const names: Record<string, string> = { run_id: 'ID', run_name: 'Name', experiment: 'Experiment', experiment_id: 'Experiment ID', status: 'Status', start_time: 'Started', end_time: 'Duration' };
+  const names: Record<string, string> = {
+    run_id: 'ID',
+    run_name: 'Name',
+    experiment: 'Experiment',
+    experiment_id: 'Experiment ID',
+    status: 'Status',
+    start_time: 'Started',
+    end_time: 'Duration',
+  };
   return c.kind === 'attr' ? (names[c.name] ?? c.name) : c.name;
 }
 
@@ -215,7 +272,12 @@ function runsView(main: HTMLElement, st: TableState): void {
   const chartArea = h('div', { class: 'chart-area' });
   const split = h('div', { class: 'split' }, grid, chartArea);
   main.replaceChildren(
-    h('h1', {}, multi ? `${st.ids.length} experiments` : h('span', { 'data-experiment-name': st.ids[0] }, names[0] ?? ''), h('span', { class: 'sub' }, multi ? names.join(', ') : `experiment ${st.ids[0]}`)),
+    h(
+      'h1',
+      {},
+      multi ? `${st.ids.length} experiments` : h('span', { 'data-experiment-name': st.ids[0] }, names[0] ?? ''),
+      h('span', { class: 'sub' }, multi ? names.join(', ') : `experiment ${st.ids[0]}`),
+    ),
     h('div', { class: 'toolbar' }, filterInput, count, chartBtn, compareBtn, clearBtn),
     errSlot,
     split,
@@ -230,7 +292,8 @@ function runsView(main: HTMLElement, st: TableState): void {
   const body = h('div', { class: 'body' });
   grid.append(hdr, body);
 
-  const visibleColumns = (): Column[] => state.columns.filter((c) => !(c.kind === 'attr' && (c.name === 'experiment_id' || (c.name === 'experiment' && !multi))));
+  const visibleColumns = (): Column[] =>
+    state.columns.filter((c) => !(c.kind === 'attr' && (c.name === 'experiment_id' || (c.name === 'experiment' && !multi))));
 
   const urlState = (over: Partial<Record<string, string>> = {}): Record<string, string | undefined> => ({
     experiment: st.ids.join(','),
@@ -247,7 +310,11 @@ function runsView(main: HTMLElement, st: TableState): void {
     compareBtn.textContent = `Compare${n ? ` ${n}` : ''}`;
     compareBtn.disabled = n < 2;
     clearBtn.disabled = n === 0;
-    history.replaceState(null, '', `?${new URLSearchParams(Object.entries(urlState()).filter((e): e is [string, string] => e[1] !== undefined)).toString().replace(/%2C/g, ',')}`);
+    history.replaceState(
+      null,
+      '',
+      `?${new URLSearchParams(Object.entries(urlState()).filter((e): e is [string, string] => e[1] !== undefined)).toString().replace(/%2C/g, ',')}`,
+    );
   };
 
   const drawHeader = (): void => {
@@ -257,8 +324,21 @@ function runsView(main: HTMLElement, st: TableState): void {
       ...visibleColumns().map((c) => {
         const key = sortKey(c);
         const sorted = key !== undefined && key === okey;
-        const cell = h('div', { class: `c ${c.kind}${sorted ? ' sorted' : ''}${c.kind === 'metric' || c.kind === 'agg' ? ' num' : ''}`, style: { width: `${columnWidth(c)}px` }, title: `${c.key}${key ? ' — click to sort' : ''}`, 'data-key': c.key },
-          c.kind === 'metric' ? h('span', { class: 'k' }, 'M') : c.kind === 'param' ? h('span', { class: 'k' }, 'P') : c.kind === 'tag' ? h('span', { class: 'k' }, 'T') : null,
+        const cell = h(
+          'div',
+          {
+            class: `c ${c.kind}${sorted ? ' sorted' : ''}${c.kind === 'metric' || c.kind === 'agg' ? ' num' : ''}`,
+            style: { width: `${columnWidth(c)}px` },
+            title: `${c.key}${key ? ' — click to sort' : ''}`,
+            'data-key': c.key,
+          },
+          c.kind === 'metric'
+            ? h('span', { class: 'k' }, 'M')
+            : c.kind === 'param'
+              ? h('span', { class: 'k' }, 'P')
+              : c.kind === 'tag'
+                ? h('span', { class: 'k' }, 'T')
+                : null,
           h('span', {}, header(c) + (sorted ? (odir === 'ASC' ? ' ▲' : ' ▼') : '')),
         );
         if (key) {
@@ -289,7 +369,11 @@ function runsView(main: HTMLElement, st: TableState): void {
         case 'end_time': {
           const s = r.values['start_time'] as number | undefined;
           const d = v !== undefined && s !== undefined ? (v as number) - s : undefined;
-          return h('div', { class: 'c num', style: w, title: v !== undefined ? `ended ${fmtIso(v as number)}` : 'not ended' }, d === undefined ? '-' : fmtDuration(d));
+          return h(
+            'div',
+            { class: 'c num', style: w, title: v !== undefined ? `ended ${fmtIso(v as number)}` : 'not ended' },
+            d === undefined ? '-' : fmtDuration(d),
+          );
         }
         default:
           return h('div', { class: 'c', style: w, title: String(v ?? '') }, String(v ?? '-'));
@@ -321,7 +405,12 @@ function runsView(main: HTMLElement, st: TableState): void {
         continue;
       }
       const box = h('input', { type: 'checkbox', checked: st.selected.has(r.run_id), 'aria-label': `select ${String(r.values['run_name'] ?? r.run_id)}` });
-      const row = h('div', { class: `row${st.selected.has(r.run_id) ? ' sel' : ''}`, style: { top: `${i * ROW_H}px` }, 'data-run-id': r.run_id, 'data-index': i }, h('div', { class: 'c chk' }, box), ...cols.map((c) => cell(c, r)));
+      const row = h(
+        'div',
+        { class: `row${st.selected.has(r.run_id) ? ' sel' : ''}`, style: { top: `${i * ROW_H}px` }, 'data-run-id': r.run_id, 'data-index': i },
+        h('div', { class: 'c chk' }, box),
+        ...cols.map((c) => cell(c, r)),
+      );
       box.addEventListener('change', () => {
         if (box.checked) st.selected.add(r.run_id);
         else st.selected.delete(r.run_id);
@@ -439,7 +528,7 @@ function runsView(main: HTMLElement, st: TableState): void {
 
   /** Live updates: the rows in view are asked again every 2 s (only while the tab is shown). */
   const poll = async (): Promise<void> => {
-    if (document.hidden || state.total === 0 && errSlot.childElementCount > 0) return;
+    if (document.hidden || (state.total === 0 && errSlot.childElementCount > 0)) return;
     const first = Math.floor(grid.scrollTop / ROW_H / PAGE);
     const gen = state.gen;
     try {
@@ -484,7 +573,16 @@ function runsView(main: HTMLElement, st: TableState): void {
     const logY = (chartArea.querySelector('input.logy') as HTMLInputElement | null)?.checked ?? false;
     const logBox = h('input', { type: 'checkbox', class: 'logy', checked: logY, onchange: () => void drawCharts() });
     const smooth = Number((chartArea.querySelector('input.smooth') as HTMLInputElement | null)?.value ?? 0);
-    const smoothBox = h('input', { type: 'range', class: 'smooth', min: 0, max: 0.99, step: 0.01, value: String(smooth), title: 'smoothing (as mlr plot --smooth)', onchange: () => void drawCharts() });
+    const smoothBox = h('input', {
+      type: 'range',
+      class: 'smooth',
+      min: 0,
+      max: 0.99,
+      step: 0.01,
+      value: String(smooth),
+      title: 'smoothing (as mlr plot --smooth)',
+      onchange: () => void drawCharts(),
+    });
     // drawn aside, then swapped in whole: a live redraw neither flickers nor loses the scroll
     const wrap = h('div', { class: 'charts' });
     if (keys.length === 0) wrap.append(h('div', { class: 'empty' }, 'The selected runs logged no metrics.'));
@@ -497,9 +595,14 @@ function runsView(main: HTMLElement, st: TableState): void {
     }
     const scroll = chartArea.scrollTop;
     chartArea.replaceChildren(
-      h('div', { class: 'charts-head' }, h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`), h('label', { class: 'dim' }, logBox, ' log y'),
+      h(
+        'div',
+        { class: 'charts-head' },
+        h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`),
+        h('label', { class: 'dim' }, logBox, ' log y'),
         h('label', { class: 'dim smooth-label' }, 'smoothing ', smoothBox, ` ${smooth.toFixed(2)}`),
-        h('span', { class: 'dim' }, 'drag to zoom, double-click to reset')),
+        h('span', { class: 'dim' }, 'drag to zoom, double-click to reset'),
+      ),
       wrap,
     );
     chartArea.scrollTop = scroll;
@@ -551,7 +654,9 @@ function runsView(main: HTMLElement, st: TableState): void {
 
 async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
   main.replaceChildren(h('div', { class: 'dim' }, 'Loading…'));
-  const runs = (await Promise.all(ids.map((id) => getJson<RunAnswer>(api('run', { run_id: id })).catch((e: unknown) => ({ error: e, id }))))) as (RunAnswer | { error: unknown; id: string })[];
+  const runs = (await Promise.all(ids.map((id) => getJson<RunAnswer>(api('run', { run_id: id })).catch((e: unknown) => ({ error: e, id }))))) as (
+    RunAnswer | { error: unknown; id: string }
+  )[];
   const ok = runs.filter((r): r is RunAnswer => 'run' in r);
   const bad = runs.filter((r): r is { error: unknown; id: string } => 'error' in r);
   const only = params().get('only') === 'diff';
@@ -566,22 +671,57 @@ async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
       const differs = new Set(vals.map((v) => v ?? '\u0000missing')).size > 1;
       if (only && !differs) continue;
       shown++;
-      body.push(h('tr', { class: differs ? 'diff' : '', 'data-key': `${label.toLowerCase()}.${k}` }, h('th', { class: 'key', title: k }, k), ...vals.map((v) => h('td', { class: v === undefined ? 'dim' : '' }, v ?? '-'))));
+      body.push(
+        h(
+          'tr',
+          { class: differs ? 'diff' : '', 'data-key': `${label.toLowerCase()}.${k}` },
+          h('th', { class: 'key', title: k }, k),
+          ...vals.map((v) => h('td', { class: v === undefined ? 'dim' : '' }, v ?? '-')),
+        ),
+      );
     }
     const ndiff = body.filter((r) => r.classList.contains('diff')).length;
-    out.push(h('tr', { class: 'section' }, h('th', { colspan: ok.length + 1 }, `${label} · ${shown} shown, ${ndiff} differ${ndiff === 1 ? 's' : ''}`)), ...body);
+    out.push(
+      h('tr', { class: 'section' }, h('th', { colspan: ok.length + 1 }, `${label} · ${shown} shown, ${ndiff} differ${ndiff === 1 ? 's' : ''}`)),
+      ...body,
+    );
     return out;
   };
-  const table = h('table', { class: 'cmp' },
-    h('thead', {}, h('tr', {}, h('th', { class: 'key' }, ''), ...ok.map((r, i) => h('th', {}, h('span', { style: { color: PALETTE[i % PALETTE.length] } }, '● '), link({ run: r.run.info.run_id }, r.run.info.run_name || r.run.info.run_id.slice(0, 8)), h('div', { class: 'dim mono' }, r.run.info.run_id.slice(0, 8)))))),
-    h('tbody', {},
-      ...rowsOf('Attributes', (r) => new Map([
-        ['experiment', ok.find((x) => x.run === r)?.experiment.name ?? r.info.experiment_id],
-        ['status', r.info.status],
-        ['start_time', fmtIso(r.info.start_time)],
-        ['duration', r.info.end_time !== null && r.info.start_time !== null ? fmtDuration(r.info.end_time - r.info.start_time) : '-'],
-        ['user_id', String(r.info['user_id'] ?? '')],
-      ])),
+  const table = h(
+    'table',
+    { class: 'cmp' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { class: 'key' }, ''),
+        ...ok.map((r, i) =>
+          h(
+            'th',
+            {},
+            h('span', { style: { color: PALETTE[i % PALETTE.length] } }, '● '),
+            link({ run: r.run.info.run_id }, r.run.info.run_name || r.run.info.run_id.slice(0, 8)),
+            h('div', { class: 'dim mono' }, r.run.info.run_id.slice(0, 8)),
+          ),
+        ),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      ...rowsOf(
+        'Attributes',
+        (r) =>
+          new Map([
+            ['experiment', ok.find((x) => x.run === r)?.experiment.name ?? r.info.experiment_id],
+            ['status', r.info.status],
+            ['start_time', fmtIso(r.info.start_time)],
+            ['duration', r.info.end_time !== null && r.info.start_time !== null ? fmtDuration(r.info.end_time - r.info.start_time) : '-'],
+            ['user_id', String(r.info['user_id'] ?? '')],
+          ]),
+      ),
       ...rowsOf('Params', (r) => new Map(r.data.params.map((p) => [p.key, p.value]))),
       ...rowsOf('Metrics', (r) => new Map(r.data.metrics.map((m) => [m.key, typeof m.value === 'number' ? fmtNum(m.value) : String(m.value)]))),
       ...rowsOf('Tags', (r) => new Map(r.data.tags.filter((t) => !t.key.startsWith('mlflow.')).map((t) => [t.key, t.value]))),
@@ -590,8 +730,19 @@ async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
   const back = ok[0] ? link({ experiment: [...new Set(ok.map((r) => r.run.info.experiment_id))].join(','), sel: ids.join(',') }, '← back to the runs') : null;
   main.replaceChildren(
     h('h1', {}, `Compare ${ok.length} runs`, h('span', { class: 'sub' }, back ?? '')),
-    h('div', { class: 'toolbar' },
-      h('label', {}, h('input', { type: 'checkbox', checked: only, onchange: (e: Event) => go({ compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined }, true) }), ' only differences'),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h(
+        'label',
+        {},
+        h('input', {
+          type: 'checkbox',
+          checked: only,
+          onchange: (e: Event) => go({ compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined }, true),
+        }),
+        ' only differences',
+      ),
       h('span', { class: 'dim' }, 'rows whose values differ are highlighted'),
     ),
     ...bad.map((b) => errorBox(new Error(`${b.id}: ${(b.error as Error).message}`))),
@@ -622,7 +773,13 @@ const IMAGE = /\.(png|jpe?g|gif|svg|webp)$/i;
 
 async function showPreview(slot: HTMLElement, runId: string, f: ArtifactFile): Promise<void> {
   const name = f.path.split('/').pop() ?? f.path;
-  const bar = h('div', { class: 'bar' }, h('span', { class: 'name' }, f.path), h('span', { class: 'dim' }, fmtBytes(f.file_size)), h('a', { class: 'btn', href: downloadUrl(runId, f.path), download: name }, 'Download'));
+  const bar = h(
+    'div',
+    { class: 'bar' },
+    h('span', { class: 'name' }, f.path),
+    h('span', { class: 'dim' }, fmtBytes(f.file_size)),
+    h('a', { class: 'btn', href: downloadUrl(runId, f.path), download: name }, 'Download'),
+  );
   slot.replaceChildren(bar, h('div', { class: 'dim' }, 'Loading…'));
   if (IMAGE.test(f.path)) {
     slot.replaceChildren(bar, h('img', { src: downloadUrl(runId, f.path), alt: f.path }));
@@ -642,7 +799,11 @@ async function showPreview(slot: HTMLElement, runId: string, f: ArtifactFile): P
         /* shown as it is */
       }
     }
-    slot.replaceChildren(bar, h('pre', { class: 'artifact-text' }, text), p.truncated ? h('div', { class: 'dim' }, `first ${fmtBytes(text.length)} of ${fmtBytes(p.size)} shown; download for the whole file`) : '');
+    slot.replaceChildren(
+      bar,
+      h('pre', { class: 'artifact-text' }, text),
+      p.truncated ? h('div', { class: 'dim' }, `first ${fmtBytes(text.length)} of ${fmtBytes(p.size)} shown; download for the whole file`) : '',
+    );
   } catch (e) {
     slot.replaceChildren(bar, errorBox(e));
   }
@@ -667,7 +828,13 @@ function artifactTree(runId: string, preview: HTMLElement): HTMLElement {
     for (const f of files) {
       const name = f.path.split('/').pop() ?? f.path;
       const li = h('li');
-      const a = h('a', { href: '#', 'data-path': f.path }, h('span', {}, f.is_dir ? '▸' : '·'), h('span', {}, name), h('span', { class: 'size' }, f.is_dir ? '' : fmtBytes(f.file_size)));
+      const a = h(
+        'a',
+        { href: '#', 'data-path': f.path },
+        h('span', {}, f.is_dir ? '▸' : '·'),
+        h('span', {}, name),
+        h('span', { class: 'size' }, f.is_dir ? '' : fmtBytes(f.file_size)),
+      );
       let open = false;
       const sub = h('div');
       a.addEventListener('click', (e) => {
@@ -709,38 +876,99 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
   }
   const i = r.run.info;
   const preview = h('div', { class: 'preview' }, h('div', { class: 'empty' }, 'Pick a file to preview it.'));
-  const long = (v: string): Node | string => (v.length > 300 ? h('details', {}, h('summary', {}, `${v.slice(0, 120)}… (${v.length.toLocaleString('en-US')} characters)`), h('pre', { class: 'mono', style: { whiteSpace: 'pre-wrap' } }, v)) : v);
+  const long = (v: string): Node | string =>
+    v.length > 300
+      ? h(
+          'details',
+          {},
+          h('summary', {}, `${v.slice(0, 120)}… (${v.length.toLocaleString('en-US')} characters)`),
+          h('pre', { class: 'mono', style: { whiteSpace: 'pre-wrap' } }, v),
+        )
+      : v;
   const tags = r.run.data.tags.filter((t) => t.key !== 'mlflow.runName').sort((a, b) => (a.key < b.key ? -1 : 1));
   const datasets = r.run.inputs?.dataset_inputs ?? [];
   const parentId = r.run.data.tags.find((t) => t.key === 'mlflow.parentRunId')?.value;
   const children = h('span', { class: 'dim' }, '…');
   // children: the runs ls filter on the parent tag, in runs ls order
   void getJson<Page>(api('runs', { experiment_ids: i.experiment_id, filter: `tags.\`mlflow.parentRunId\` = '${i.run_id}'`, limit: 50 }))
-    .then((p) => children.replaceChildren(...(p.rows.length === 0 ? ['none'] : p.rows.flatMap((c, k) => [k ? ', ' : '', link({ run: c.run_id }, String(c.values['run_name'] ?? c.run_id.slice(0, 8)))])), p.total > 50 ? ` and ${p.total - 50} more` : ''))
+    .then((p) =>
+      children.replaceChildren(
+        ...(p.rows.length === 0
+          ? ['none']
+          : p.rows.flatMap((c, k) => [k ? ', ' : '', link({ run: c.run_id }, String(c.values['run_name'] ?? c.run_id.slice(0, 8)))])),
+        p.total > 50 ? ` and ${p.total - 50} more` : '',
+      ),
+    )
     .catch(() => children.replaceChildren('-'));
   const chartWrap = h('div', { class: 'charts' });
   main.replaceChildren(
-    h('h1', {}, i.run_name || i.run_id, statusEl(i.status, (r.run.mlr_problems?.length ?? 0) > 0, r.run.mlr_problems?.map((p) => p.message).join('; ')), h('span', { class: 'sub' }, 'in ', link({ experiment: i.experiment_id }, r.experiment.name))),
-    (r.run.mlr_problems?.length ?? 0) > 0 ? h('div', { class: 'warn-box' }, `This run has problems: ${r.run.mlr_problems!.map((p) => p.message).join('; ')} — mlr doctor explains and repairs them.`) : '',
-    h('div', { class: 'cols' },
-      h('div', { class: 'card pad' }, h('h3', {}, 'Run'), kvTable([
-        ['ID', h('span', { class: 'mono' }, i.run_id)],
-        ['Started', `${fmtIso(i.start_time)} (${fmtAgo(i.start_time)})`],
-        ['Ended', i.end_time === null ? '-' : fmtIso(i.end_time)],
-        ['Duration', i.end_time !== null && i.start_time !== null ? fmtDuration(i.end_time - i.start_time) : '-'],
-        ['User', String(i['user_id'] ?? '-')],
-        ['Lifecycle', i.lifecycle_stage],
-        ['Artifacts', h('span', { class: 'mono' }, i.artifact_uri)],
-        ...(parentId ? [['Parent run', link({ run: parentId }, parentId.slice(0, 8))] as [string, Node]] : []),
-        ['Child runs', children],
-        ...(datasets.length ? [['Datasets', datasets.map((d) => `${d.dataset.name} (${d.dataset.digest})`).join(', ')] as [string, string]] : []),
-        ...(r.models.length ? [['Logged models', r.models.map((m) => `${m.artifact_path ?? ''}${m.flavors?.length ? ` [${m.flavors.join(', ')}]` : ''}`).join(', ')] as [string, string]] : []),
-      ])),
+    h(
+      'h1',
+      {},
+      i.run_name || i.run_id,
+      statusEl(i.status, (r.run.mlr_problems?.length ?? 0) > 0, r.run.mlr_problems?.map((p) => p.message).join('; ')),
+      h('span', { class: 'sub' }, 'in ', link({ experiment: i.experiment_id }, r.experiment.name)),
+    ),
+    (r.run.mlr_problems?.length ?? 0) > 0
+      ? h(
+          'div',
+          { class: 'warn-box' },
+          `This run has problems: ${r.run.mlr_problems!.map((p) => p.message).join('; ')} — mlr doctor explains and repairs them.`,
+        )
+      : '',
+    h(
+      'div',
+      { class: 'cols' },
+      h(
+        'div',
+        { class: 'card pad' },
+        h('h3', {}, 'Run'),
+        kvTable([
+          ['ID', h('span', { class: 'mono' }, i.run_id)],
+          ['Started', `${fmtIso(i.start_time)} (${fmtAgo(i.start_time)})`],
+          ['Ended', i.end_time === null ? '-' : fmtIso(i.end_time)],
+          ['Duration', i.end_time !== null && i.start_time !== null ? fmtDuration(i.end_time - i.start_time) : '-'],
+          ['User', String(i['user_id'] ?? '-')],
+          ['Lifecycle', i.lifecycle_stage],
+          ['Artifacts', h('span', { class: 'mono' }, i.artifact_uri)],
+          ...(parentId ? [['Parent run', link({ run: parentId }, parentId.slice(0, 8))] as [string, Node]] : []),
+          ['Child runs', children],
+          ...(datasets.length ? [['Datasets', datasets.map((d) => `${d.dataset.name} (${d.dataset.digest})`).join(', ')] as [string, string]] : []),
+          ...(r.models.length
+            ? [
+                ['Logged models', r.models.map((m) => `${m.artifact_path ?? ''}${m.flavors?.length ? ` [${m.flavors.join(', ')}]` : ''}`).join(', ')] as [
+                  string,
+                  string,
+                ],
+              ]
+            : []),
+        ]),
+      ),
       h('div', { class: 'card pad' }, h('h3', {}, `Params · ${r.run.data.params.length}`), kvTable(r.run.data.params.map((p) => [p.key, long(p.value)]))),
-      h('div', { class: 'card pad' }, h('h3', {}, `Metrics · ${r.run.data.metrics.length}`), kvTable(r.run.data.metrics.map((m) => [m.key, h('span', { title: `${m.value} at step ${m.step}` }, `${typeof m.value === 'number' ? fmtNum(m.value) : m.value}`, h('span', { class: 'dim' }, `  step ${m.step}`))]))),
+      h(
+        'div',
+        { class: 'card pad' },
+        h('h3', {}, `Metrics · ${r.run.data.metrics.length}`),
+        kvTable(
+          r.run.data.metrics.map((m) => [
+            m.key,
+            h(
+              'span',
+              { title: `${m.value} at step ${m.step}` },
+              `${typeof m.value === 'number' ? fmtNum(m.value) : m.value}`,
+              h('span', { class: 'dim' }, `  step ${m.step}`),
+            ),
+          ]),
+        ),
+      ),
       h('div', { class: 'card pad' }, h('h3', {}, `Tags · ${tags.length}`), kvTable(tags.map((t) => [t.key, long(t.value)]))),
     ),
-    h('div', { class: 'card' }, h('div', { style: { padding: '12px 16px 0' } }, h('h3', {}, 'Artifacts')), h('div', { class: 'artifacts' }, artifactTree(i.run_id, preview), preview)),
+    h(
+      'div',
+      { class: 'card' },
+      h('div', { style: { padding: '12px 16px 0' } }, h('h3', {}, 'Artifacts')),
+      h('div', { class: 'artifacts' }, artifactTree(i.run_id, preview), preview),
+    ),
     r.run.data.metrics.length ? h('h3', { style: { margin: '4px 0 0' } }, 'Metric histories') : '',
     chartWrap,
   );
@@ -760,7 +988,18 @@ interface ModelAnswer {
   last_updated_timestamp: number | null;
   tags: KV[];
   aliases: { alias: string; version: string }[];
-  versions: { version: string; current_stage: string; status: string; run_id: string | null; run_name: string | null; source: string; creation_timestamp: number | null; aliases: string[]; flavors: string[] | null; tags: KV[] }[];
+  versions: {
+    version: string;
+    current_stage: string;
+    status: string;
+    run_id: string | null;
+    run_name: string | null;
+    source: string;
+    creation_timestamp: number | null;
+    aliases: string[];
+    flavors: string[] | null;
+    tags: KV[];
+  }[];
 }
 
 async function modelsView(main: HTMLElement): Promise<void> {
@@ -775,27 +1014,60 @@ async function modelsView(main: HTMLElement): Promise<void> {
   main.replaceChildren(
     h('h1', {}, 'Registered models', h('span', { class: 'sub' }, `${models.length} model${models.length === 1 ? '' : 's'}`)),
     models.length === 0 ? h('div', { class: 'empty' }, 'No registered models in this store.') : '',
-    h('div', { class: 'models' },
+    h(
+      'div',
+      { class: 'models' },
       ...models.map((m) =>
-        h('div', { class: 'model card pad', 'data-model': m.name },
-          h('h2', {}, m.name, ' ', ...m.aliases.map((a) => h('span', { class: 'pill alias' }, `@${a.alias} → v${a.version}`)), ...m.tags.map((t) => h('span', { class: 'pill' }, `${t.key}=${t.value}`))),
+        h(
+          'div',
+          { class: 'model card pad', 'data-model': m.name },
+          h(
+            'h2',
+            {},
+            m.name,
+            ' ',
+            ...m.aliases.map((a) => h('span', { class: 'pill alias' }, `@${a.alias} → v${a.version}`)),
+            ...m.tags.map((t) => h('span', { class: 'pill' }, `${t.key}=${t.value}`)),
+          ),
           h('div', { class: 'dim', style: { marginBottom: '8px' } }, m.description || 'no description', ` · updated ${fmtAgo(m.last_updated_timestamp)}`),
           m.versions.length === 0
             ? h('div', { class: 'dim' }, 'No versions.')
-            : h('table', { class: 'list' },
+            : h(
+                'table',
+                { class: 'list' },
                 h('thead', {}, h('tr', {}, ...['Version', 'Stage', 'Aliases', 'Status', 'Source run', 'Flavors', 'Created'].map((x) => h('th', {}, x)))),
-                h('tbody', {},
-                  ...[...m.versions].reverse().map((v) =>
-                    h('tr', {},
-                      h('td', {}, `v${v.version}`),
-                      h('td', {}, v.current_stage && v.current_stage !== 'None' ? h('span', { class: 'pill stage' }, v.current_stage) : h('span', { class: 'dim' }, '-')),
-                      h('td', {}, ...v.aliases.map((a) => h('span', { class: 'pill alias' }, `@${a}`))),
-                      h('td', {}, v.status),
-                      h('td', {}, v.run_id ? (v.run_name !== null ? link({ run: v.run_id }, v.run_name || v.run_id.slice(0, 8)) : h('span', { class: 'mono dim', title: 'not in this store' }, v.run_id.slice(0, 8))) : h('span', { class: 'mono dim' }, v.source)),
-                      h('td', {}, v.flavors?.join(', ') ?? h('span', { class: 'dim' }, '-')),
-                      h('td', { title: fmtIso(v.creation_timestamp) }, fmtAgo(v.creation_timestamp)),
+                h(
+                  'tbody',
+                  {},
+                  ...[...m.versions]
+                    .reverse()
+                    .map((v) =>
+                      h(
+                        'tr',
+                        {},
+                        h('td', {}, `v${v.version}`),
+                        h(
+                          'td',
+                          {},
+                          v.current_stage && v.current_stage !== 'None'
+                            ? h('span', { class: 'pill stage' }, v.current_stage)
+                            : h('span', { class: 'dim' }, '-'),
+                        ),
+                        h('td', {}, ...v.aliases.map((a) => h('span', { class: 'pill alias' }, `@${a}`))),
+                        h('td', {}, v.status),
+                        h(
+                          'td',
+                          {},
+                          v.run_id
+                            ? v.run_name !== null
+                              ? link({ run: v.run_id }, v.run_name || v.run_id.slice(0, 8))
+                              : h('span', { class: 'mono dim', title: 'not in this store' }, v.run_id.slice(0, 8))
+                            : h('span', { class: 'mono dim' }, v.source),
+                        ),
+                        h('td', {}, v.flavors?.join(', ') ?? h('span', { class: 'dim' }, '-')),
+                        h('td', { title: fmtIso(v.creation_timestamp) }, fmtAgo(v.creation_timestamp)),
+                      ),
                     ),
-                  ),
                 ),
               ),
         ),
@@ -823,13 +1095,16 @@ async function render(): Promise<void> {
         return;
       }
     } else {
-      void experimentsLoad.then(() => {
-        const aside = app.querySelector('aside');
-        if (aside) drawSidebar(aside as HTMLElement);
-        for (const el of app.querySelectorAll<HTMLElement>('[data-experiment-name]')) {
-          el.textContent = experiments.find((e) => e.experiment_id === el.dataset['experimentName'])?.name ?? el.textContent;
-        }
-      }, (e: unknown) => app.querySelector('main')?.prepend(errorBox(e)));
+      void experimentsLoad.then(
+        () => {
+          const aside = app.querySelector('aside');
+          if (aside) drawSidebar(aside as HTMLElement);
+          for (const el of app.querySelectorAll<HTMLElement>('[data-experiment-name]')) {
+            el.textContent = experiments.find((e) => e.experiment_id === el.dataset['experimentName'])?.name ?? el.textContent;
+          }
+        },
+        (e: unknown) => app.querySelector('main')?.prepend(errorBox(e)),
+      );
     }
   }
   if (q.has('models')) {
@@ -861,9 +1136,11 @@ window.addEventListener('popstate', () => void render());
 // the sidebar's counts follow the store too (less often than the table)
 setInterval(() => {
   if (document.hidden) return;
-  void loadExperiments().then(() => {
-    const aside = app.querySelector('aside');
-    if (aside) drawSidebar(aside as HTMLElement);
-  }).catch(() => undefined);
+  void loadExperiments()
+    .then(() => {
+      const aside = app.querySelector('aside');
+      if (aside) drawSidebar(aside as HTMLElement);
+    })
+    .catch(() => undefined);
 }, 10_000);
 void render();

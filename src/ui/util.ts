@@ -3,7 +3,11 @@
 type Child = Node | string | number | null | undefined | false;
 
 /** An element with attributes (`on*` functions become listeners) and children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, unknown> = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, unknown> = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
@@ -126,5 +130,9 @@ export function quoteKey(prefix: string, name: string): string {
 export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#2b8cbe'];
 
 export function statusEl(status: string, broken?: boolean, title?: string): HTMLElement {
-  return h('span', { class: `status ${broken ? 'broken' : status}`, title: broken ? (title ?? 'this run is broken: mlr doctor explains and repairs it') : status }, broken ? status || 'broken' : status);
+  return h(
+    'span',
+    { class: `status ${broken ? 'broken' : status}`, title: broken ? (title ?? 'this run is broken: mlr doctor explains and repairs it') : status },
+    broken ? status || 'broken' : status,
+  );
 }

@@ -45,7 +45,11 @@ function tree(root: string): string[] {
 
 /** path -> bytes of every file under root */
 function contents(root: string): Map<string, string> {
-  return new Map(tree(root).filter((p) => !p.endsWith('/')).map((p) => [p, fs.readFileSync(path.join(root, p), 'latin1')]));
+  return new Map(
+    tree(root)
+      .filter((p) => !p.endsWith('/'))
+      .map((p) => [p, fs.readFileSync(path.join(root, p), 'latin1')]),
+  );
 }
 
 function generateCli(args: string[]): { code: number | null; stderr: string } {
@@ -242,7 +246,10 @@ describe('bench/generate.mjs against what real MLflow wrote', () => {
   });
 
   it('every meta.yaml is exactly what a PyYAML dump of its own content gives (mlr dumpYaml)', () => {
-    const files = [...metas().map((m) => m.text), ...['0', ...manifest.experiments.map((e) => e.id)].map((id) => fs.readFileSync(path.join(root, id, 'meta.yaml'), 'utf8'))];
+    const files = [
+      ...metas().map((m) => m.text),
+      ...['0', ...manifest.experiments.map((e) => e.id)].map((id) => fs.readFileSync(path.join(root, id, 'meta.yaml'), 'utf8')),
+    ];
     for (const text of files) {
       const parsed = parseYaml(text);
       expect(parsed.errors).toEqual([]);

@@ -33,7 +33,33 @@ function canonicalLine(): string {
 
 const PIECES = {
   num: ['0', '7', '-0', '007', '+5', '1_000', '12345678901234567', '999999999999999', '1e3', '', '-', '_1', '1_', 'x', '٣'],
-  value: ['0.5', '-0.0', '5.', '.5', '1E5', '1e5', '1e-05', '1e+16', '1e', '1e+', '+1.5', '--1', 'nan', '-nan', 'NaN', 'inf', '-inf', 'Infinity', 'INF', '1_0.5', '1.5.2', '0x10', '1e400', 'abc', ''],
+  value: [
+    '0.5',
+    '-0.0',
+    '5.',
+    '.5',
+    '1E5',
+    '1e5',
+    '1e-05',
+    '1e+16',
+    '1e',
+    '1e+',
+    '+1.5',
+    '--1',
+    'nan',
+    '-nan',
+    'NaN',
+    'inf',
+    '-inf',
+    'Infinity',
+    'INF',
+    '1_0.5',
+    '1.5.2',
+    '0x10',
+    '1e400',
+    'abc',
+    '',
+  ],
   sep: [' ', ' ', ' ', '  ', '\t'],
   around: ['', '', '', ' ', '\r', '\t', '\v'],
 };
@@ -139,7 +165,6 @@ describe('summarizeMetricText with the fast path', () => {
       expect(summarizeMetricText(text), JSON.stringify(text)).toEqual(summarizeReference(text));
     }
   });
-
 
   it('gives the same latest value, count and bad lines as the exact parser on 2,000 random files', () => {
     for (let f = 0; f < 2000; f++) {

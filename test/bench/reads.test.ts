@@ -98,7 +98,11 @@ describe('files opened by listings on a generated store (120 runs)', () => {
     // what each active run holds, read straight from the generated files: its optimizer and
     // latest val_acc (the line with the largest (step, timestamp, value))
     const latest = (file: string): number => {
-      const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number, number]);
+      const lines = fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ').map(Number) as [number, number, number]);
       lines.sort((a, b) => a[2] - b[2] || a[0] - b[0] || a[1] - b[1]);
       return lines[lines.length - 1]![1];
     };
@@ -135,7 +139,16 @@ describe('files opened by listings on a generated store (120 runs)', () => {
   });
 
   it("the generator's own filtered answer (val_acc > 0.9) is what mlr prints", () => {
-    const { stdout } = opens(['runs', 'ls', '--order-by', 'metrics.val_loss ASC', '--filter', "params.optimizer = 'adam' and metrics.val_acc > 0.9", '--format', 'ids']);
+    const { stdout } = opens([
+      'runs',
+      'ls',
+      '--order-by',
+      'metrics.val_loss ASC',
+      '--filter',
+      "params.optimizer = 'adam' and metrics.val_acc > 0.9",
+      '--format',
+      'ids',
+    ]);
     expect(stdout.split('\n').filter(Boolean)).toEqual(manifest.expected.filtered);
   });
 

@@ -69,10 +69,7 @@ describe('renderChart', () => {
   });
 
   it('nudges the end label of a series that ends where another one does', () => {
-    const out = renderChart(
-      [seriesFromPoints('a', pts([1, 2, 3]), { width: 20 }), seriesFromPoints('b', pts([3, 2, 3]), { width: 20 })],
-      plain(20, 3),
-    );
+    const out = renderChart([seriesFromPoints('a', pts([1, 2, 3]), { width: 20 }), seriesFromPoints('b', pts([3, 2, 3]), { width: 20 })], plain(20, 3));
     expect(out).toBe(
       text(
         '3 ┼++++      +++++1',
@@ -147,9 +144,7 @@ describe('renderChart', () => {
     expect(renderChart([], plain(30, 3))).toBe('No data to plot.');
     const nan = seriesFromPoints('a val', pts([NaN, NaN]), { width: 30 });
     const none = seriesFromPoints('b val', [], { width: 30 });
-    expect(renderChart([nan, none], plain(30, 3))).toBe(
-      text('No plottable values.', '1 * a val  (no plottable values, NaN ×2)', '2 + b val  (no points)'),
-    );
+    expect(renderChart([nan, none], plain(30, 3))).toBe(text('No plottable values.', '1 * a val  (no plottable values, NaN ×2)', '2 + b val  (no points)'));
   });
 
   it('plots log10 values with decade labels and counts what a log axis cannot show', () => {
@@ -238,10 +233,14 @@ describe('renderChart', () => {
   });
 
   it('uses the caller-supplied x formatter', () => {
-    const s = seriesFromPoints('a', [
-      [0, 1],
-      [90_000, 2],
-    ], { width: 30 });
+    const s = seriesFromPoints(
+      'a',
+      [
+        [0, 1],
+        [90_000, 2],
+      ],
+      { width: 30 },
+    );
     const out = renderChart([s], plain(30, 2, { formatX: (x) => `${x / 1000}s`, xLabel: 'relative' }));
     expect(out.split('\n')[3]).toBe('   0s       relative       90s');
   });

@@ -74,7 +74,6 @@ describe('mlr plot', () => {
     expect(stripAnsi(colored.stdout)).not.toMatch(/[*+]/);
     expect(stripAnsi(colored.stdout)).toMatch(/^1 ── rmsprop-lr1e-4-bs64 .*\n2 ── AdamW-lr1e-4-bs32 /m);
     expect(plain.stdout).toMatch(/^1 \* rmsprop-lr1e-4-bs64 .*\n2 \+ AdamW-lr1e-4-bs32 /m);
-
   });
 
   it('puts time and elapsed time on the x axis', async () => {
@@ -135,7 +134,22 @@ describe('mlr plot', () => {
   });
 
   it('chooses runs by query: experiment, aggregate order, max results', async () => {
-    const r = await mlr([...S, 'plot', '-e', 'sweep', '--order-by', 'min(metrics.val_loss)', '--max-results', '2', '--metric', 'val_loss', '--height', '5', '--width', '60']);
+    const r = await mlr([
+      ...S,
+      'plot',
+      '-e',
+      'sweep',
+      '--order-by',
+      'min(metrics.val_loss)',
+      '--max-results',
+      '2',
+      '--metric',
+      'val_loss',
+      '--height',
+      '5',
+      '--width',
+      '60',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -159,7 +173,9 @@ describe('mlr plot', () => {
   });
 
   it('suggests a time axis when every point was logged at the same step', async () => {
-    const root = makeStore([{ id: runId('ab'), name: 'nostep', start: 1700000000000, metrics: { acc: ['1700000001000 0.5 0', '1700000002000 0.7 0', '1700000004000 0.6 0'] } }]);
+    const root = makeStore([
+      { id: runId('ab'), name: 'nostep', start: 1700000000000, metrics: { acc: ['1700000001000 0.5 0', '1700000002000 0.7 0', '1700000004000 0.6 0'] } },
+    ]);
     try {
       const step = await mlr(['--store', root, 'plot', runId('ab'), '--metric', 'acc', '--height', '3', '--width', '30']);
       expect(step.stderr).toBe('mlr: warning: every point is at step 0; try --x time or --x relative\n');
@@ -183,7 +199,24 @@ describe('mlr plot', () => {
   });
 
   it('chooses runs by search filter and plain order-by keys too', async () => {
-    const r = await mlr([...S, 'plot', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--metric', 'val_loss', '--height', '5', '--width', '60']);
+    const r = await mlr([
+      ...S,
+      'plot',
+      '-e',
+      'sweep',
+      '--filter',
+      "params.optimizer = 'adam'",
+      '--order-by',
+      'metrics.val_loss',
+      '--max-results',
+      '3',
+      '--metric',
+      'val_loss',
+      '--height',
+      '5',
+      '--width',
+      '60',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       out(
@@ -201,7 +234,21 @@ describe('mlr plot', () => {
       ),
     );
     // the same three runs, in the same order, as runs ls picks them
-    const ids = await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--filter', "params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '3', '--columns', 'run_name']);
+    const ids = await mlr([
+      ...S,
+      'runs',
+      'ls',
+      '-e',
+      'sweep',
+      '--filter',
+      "params.optimizer = 'adam'",
+      '--order-by',
+      'metrics.val_loss',
+      '--max-results',
+      '3',
+      '--columns',
+      'run_name',
+    ]);
     expect(ids.stdout).toBe(out('run_name', 'adam-lr1e-4-bs64', 'adam-lr0.01-bs32', 'adam-lr0.001-bs16'));
   });
 
@@ -235,7 +282,7 @@ describe('mlr plot', () => {
       [
         ['-e', 'sweep', '--filter', 'params.optimizer = adam', '--metric', 'val_loss'],
         2,
-        'mlr: Parameter value is either not quoted or unidentified quote types used for string value adam. Use either single or double quotes. — e.g. params.optimizer = \'adam\'\n  params.optimizer = adam\n                     ^^^^\n',
+        "mlr: Parameter value is either not quoted or unidentified quote types used for string value adam. Use either single or double quotes. — e.g. params.optimizer = 'adam'\n  params.optimizer = adam\n                     ^^^^\n",
       ],
     ];
     for (const [args, code, stderr] of cases) {

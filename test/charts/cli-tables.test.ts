@@ -15,12 +15,33 @@ beforeAll(() => {
   // natural order (newest first): solo, orphan, grandchild, child-2, child-1, parent
   root = makeStore([
     { id: runId('aa'), name: 'parent', start: T + 100000, params: { lr: '0.1', seed: '1' }, metrics: { loss: hist([0.9, 0.5, 0.4], T + 100000) } },
-    { id: runId('bb'), name: 'child-1', start: T + 101000, parent: runId('aa'), params: { lr: '0.01', seed: '1' }, metrics: { loss: hist([0.8, 0.3, 0.35, 0.2], T + 101000) } },
-    { id: runId('cc'), name: 'child-2', start: T + 102000, parent: runId('aa'), params: { lr: '0.001', seed: '1' }, metrics: { loss: hist([0.7, NaN, 0.6], T + 102000) } },
+    {
+      id: runId('bb'),
+      name: 'child-1',
+      start: T + 101000,
+      parent: runId('aa'),
+      params: { lr: '0.01', seed: '1' },
+      metrics: { loss: hist([0.8, 0.3, 0.35, 0.2], T + 101000) },
+    },
+    {
+      id: runId('cc'),
+      name: 'child-2',
+      start: T + 102000,
+      parent: runId('aa'),
+      params: { lr: '0.001', seed: '1' },
+      metrics: { loss: hist([0.7, NaN, 0.6], T + 102000) },
+    },
     { id: runId('dd'), name: 'grandchild', start: T + 103000, parent: runId('cc'), params: { lr: '0.001', seed: '1' } },
     { id: runId('ee'), name: 'solo', start: T + 200000, params: { lr: '0.1', seed: '1' }, metrics: { loss: hist([1, 0.25, 0.25, 0.5, 0.1], T + 200000) } },
     // its parent is not in the store: shown at the top level
-    { id: runId('ff'), name: 'orphan', start: T + 150000, parent: runId('99'), params: { lr: '0.1', seed: '1' }, metrics: { loss: hist([Infinity, 2], T + 150000) } },
+    {
+      id: runId('ff'),
+      name: 'orphan',
+      start: T + 150000,
+      parent: runId('99'),
+      params: { lr: '0.1', seed: '1' },
+      metrics: { loss: hist([Infinity, 2], T + 150000) },
+    },
   ]);
   S = ['--store', root];
 });
@@ -62,7 +83,15 @@ describe('runs ls --tree', () => {
   it('adds a name column to indent when --columns has none', async () => {
     const r = await mlr([...S, 'runs', 'ls', '--tree', '--columns', 'run_id'], { tty: 80 });
     expect(r.stdout).toBe(
-      out('ID        Name', 'ee000000  solo', 'ff000000  orphan', 'aa000000  parent', 'cc000000  ├─ child-2', 'dd000000  │  └─ grandchild', 'bb000000  └─ child-1'),
+      out(
+        'ID        Name',
+        'ee000000  solo',
+        'ff000000  orphan',
+        'aa000000  parent',
+        'cc000000  ├─ child-2',
+        'dd000000  │  └─ grandchild',
+        'bb000000  └─ child-1',
+      ),
     );
   });
 
@@ -186,7 +215,17 @@ describe('runs ls metric aggregates', () => {
   });
 
   it('combines with --filter, and shows the keys the query names first (TTY and piped)', async () => {
-    const args = [...S, 'runs', 'ls', '--filter', "params.lr != '0.01'", '--order-by', 'max(metrics.loss) DESC', '--drop', '^(experiment|start_time|end_time|duration)'];
+    const args = [
+      ...S,
+      'runs',
+      'ls',
+      '--filter',
+      "params.lr != '0.01'",
+      '--order-by',
+      'max(metrics.loss) DESC',
+      '--drop',
+      '^(experiment|start_time|end_time|duration)',
+    ];
     expect((await mlr(args, { tty: 120 })).stdout).toBe(
       out(
         'ID        Name        Status    lr     max(loss)  loss  seed',
@@ -263,7 +302,10 @@ describe('runs ls --spark', () => {
 
 describe('runs ls aggregates on a narrow terminal', () => {
   it('never drops an asked-for aggregate or sparkline column (other columns shrink first)', async () => {
-    const r = await mlr(['--store', FIXTURE, 'runs', 'ls', '-e', 'sweep', '--columns', 'run_name,min(metrics.val_loss)', '--spark', 'val_loss', '--max-results', '2'], { tty: 50 });
+    const r = await mlr(
+      ['--store', FIXTURE, 'runs', 'ls', '-e', 'sweep', '--columns', 'run_name,min(metrics.val_loss)', '--spark', 'val_loss', '--max-results', '2'],
+      { tty: 50 },
+    );
     expect(r.stdout).toBe(
       out(
         'Name               min(val_loss)  spark(val_loss)',

@@ -17,7 +17,6 @@ import { makeStore, runId } from './helpers.js';
 import { formatDelta } from '../../src/render/diff.js';
 import { tempDir } from '../helpers.js';
 
-
 describe('parseAggregate', () => {
   const cases: [string, unknown][] = [
     ['min(metrics.val_loss)', { key: 'min(metrics.val_loss)', fn: 'min', metric: 'val_loss' }],
@@ -131,7 +130,7 @@ describe('buildTree', () => {
       { id: runId('b1'), name: 'y', start: 2, parent: runId('a1') },
       { id: runId('c1'), name: 'z', start: 1, parent: runId('c1') },
     ]);
-      const store = new FileTrackingReader(new FileStore(root));
+    const store = new FileTrackingReader(new FileStore(root));
     const runs = (await store.listRuns(await store.listExperiments('active'))).sort((p, q) => Number(q.info.start_time!) - Number(p.info.start_time!));
     const tree = buildTree(store, runs);
     expect(tree.map((t) => `${treePrefix(t)}${t.run.info.run_name}`)).toEqual(['y', '└─ x', 'z']);
@@ -146,7 +145,11 @@ describe('MetricTail', () => {
     const tail = new MetricTail(file, (n, text, reason) => bad.push(`${n}:${text}:${reason}`));
     const got: MetricLine[] = [];
     let resets = 0;
-    const read = () => tail.read((m) => got.push(m), () => resets++);
+    const read = () =>
+      tail.read(
+        (m) => got.push(m),
+        () => resets++,
+      );
     expect(read()).toBe(0); // no file yet
     writeFileSync(file, '1 0.5 0\n2 0.4');
     expect(read()).toBe(1);

@@ -17,7 +17,19 @@ describe('docs/charts.md', () => {
 
   it('shows a chart, a diff, aggregates, sparklines and the table controls', () => {
     const cmds = docCommands(DOC).join('\n');
-    for (const needle of ['mlr plot', '--smooth', '--log', 'runs diff', 'min(metrics.val_loss)', '--spark', '--only-changed', '--keep', '--drop', '--precision', '--tree']) {
+    for (const needle of [
+      'mlr plot',
+      '--smooth',
+      '--log',
+      'runs diff',
+      'min(metrics.val_loss)',
+      '--spark',
+      '--only-changed',
+      '--keep',
+      '--drop',
+      '--precision',
+      '--tree',
+    ]) {
       expect(cmds).toContain(needle);
     }
   });

@@ -31,9 +31,7 @@ describe('MinMaxDownsampler', () => {
     for (let i = 0; i < 8; i++) ds.push(i, i * 10);
     expect(ds.size).toBe(8);
     expect(ds.width).toBe(1);
-    expect(ds.buckets().map((b) => [b.xMin, b.min, b.max, b.count])).toEqual(
-      Array.from({ length: 8 }, (_, i) => [i, i * 10, i * 10, 1]),
-    );
+    expect(ds.buckets().map((b) => [b.xMin, b.min, b.max, b.count])).toEqual(Array.from({ length: 8 }, (_, i) => [i, i * 10, i * 10, 1]));
   });
 
   it('merges neighbouring pairs and doubles the width when full', () => {

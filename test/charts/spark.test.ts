@@ -45,10 +45,7 @@ describe('sparklineOf', () => {
   });
 
   it('groups a long history into equal x-ranges, interpolating ranges without points', () => {
-    const points = [
-      ...Array.from({ length: 10 }, (_, i) => [i, 0] as const),
-      ...Array.from({ length: 10 }, (_, i) => [90 + i, 8] as const),
-    ];
+    const points = [...Array.from({ length: 10 }, (_, i) => [i, 0] as const), ...Array.from({ length: 10 }, (_, i) => [90 + i, 8] as const)];
     expect(sparklineOf(points, 5)).toBe('▁▃▅▆█');
   });
 });

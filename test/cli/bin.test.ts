@@ -40,7 +40,8 @@ describe('bin/mlr.js', () => {
     expect(mlrBin(['--store', FIXTURE, 'runs', 'ls', '--filter', 'metrics.x <'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: "mlr: Invalid clause(s) in filter string: 'metrics.x', '<' — expected a value after '<' (a number, or a string in quotes)\n  metrics.x <\n             ^\n",
+      stderr:
+        "mlr: Invalid clause(s) in filter string: 'metrics.x', '<' — expected a value after '<' (a number, or a string in quotes)\n  metrics.x <\n             ^\n",
     });
   });
 

@@ -109,7 +109,11 @@ describe('mlr.config.json', () => {
     expect(r.stderr).toMatch(new RegExp(`^mlr: ${path.join(bad.dir, 'mlr.config.json').replace(/[.]/g, '\\.')} is not valid JSON: `));
     const unknown = project({ stor: 'x' });
     const u = await mlr(['runs', 'ls'], { cwd: unknown.deeper, env: { XDG_CONFIG_HOME: unknown.xdg } });
-    expect(u).toEqual({ code: 2, stdout: '', stderr: `mlr: ${path.join(unknown.dir, 'mlr.config.json')}: unknown key 'stor' (known: store, columns, metrics)\n` });
+    expect(u).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `mlr: ${path.join(unknown.dir, 'mlr.config.json')}: unknown key 'stor' (known: store, columns, metrics)\n`,
+    });
     const dir = project({ metrics: { val_loss: 'lowest' } });
     const d = await mlr(['config'], { cwd: dir.deeper, env: { XDG_CONFIG_HOME: dir.xdg } });
     expect(d.stderr).toBe(`mlr: ${path.join(dir.dir, 'mlr.config.json')}: metrics.val_loss must be "min" or "max", not "lowest"\n`);

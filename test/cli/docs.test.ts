@@ -11,6 +11,10 @@ import { REPO, copyStore } from '../helpers.js';
 describe('docs/terminal.md', () => {
   it('every console block prints what the doc says', () => {
     const store = copyStore();
-    checkDoc(path.join(REPO, 'docs', 'terminal.md'), { cwd: path.dirname(store), columns: 100, env: { XDG_CONFIG_HOME: path.join(path.dirname(store), 'no-config') } });
+    checkDoc(path.join(REPO, 'docs', 'terminal.md'), {
+      cwd: path.dirname(store),
+      columns: 100,
+      env: { XDG_CONFIG_HOME: path.join(path.dirname(store), 'no-config') },
+    });
   });
 });

@@ -27,7 +27,20 @@ describe('--format md', () => {
   it('runs ls: numbers right-aligned and in full; |, *, < and line breaks escaped', async () => {
     const store = copyStore();
     expect((await mlr(['--store', store, 'set-tag', '65035d79', 'note', 'a|b *c* <x>\nnext'])).code).toBe(0);
-    const r = await mlr(['--store', store, 'runs', 'ls', '-e', 'sweep', '--max-results', '2', '--columns', 'run_name,metrics.val_loss,tags.note', '--format', 'md']);
+    const r = await mlr([
+      '--store',
+      store,
+      'runs',
+      'ls',
+      '-e',
+      'sweep',
+      '--max-results',
+      '2',
+      '--columns',
+      'run_name,metrics.val_loss,tags.note',
+      '--format',
+      'md',
+    ]);
     expect(r.stdout).toBe(
       [
         '| run_name | metrics.val_loss | tags.note |',
@@ -38,7 +51,9 @@ describe('--format md', () => {
       ].join('\n'),
     );
     // the same on a terminal: md is never the aligned table
-    const tty = await mlr(['--store', store, 'runs', 'ls', '-e', 'sweep', '--max-results', '2', '--columns', 'run_name', '--format', 'markdown'], { env: { MLR_FORCE_TTY: '1' } });
+    const tty = await mlr(['--store', store, 'runs', 'ls', '-e', 'sweep', '--max-results', '2', '--columns', 'run_name', '--format', 'markdown'], {
+      env: { MLR_FORCE_TTY: '1' },
+    });
     expect(tty.stdout).toBe('| run_name |\n| --- |\n| rmsprop-lr1e-4-bs64 |\n| AdamW-lr1e-4-bs32 |\n');
   });
   it('runs diff: names as headers, values as on a terminal, changed rows marked', async () => {
@@ -76,7 +91,10 @@ describe('--format md', () => {
     expect(lines.at(-2)).toMatch(/ in .*mlruns \(1 experiment, 1 run\)/);
   });
   it('clean doctor: the summary alone', async () => {
-    const dir = writeTree({ 'mlruns/0/meta.yaml': 'artifact_location: mlruns/0\nexperiment_id: "0"\nlifecycle_stage: active\nname: Default\ncreation_time: 1700000000000\nlast_update_time: 1700000000000\n' });
+    const dir = writeTree({
+      'mlruns/0/meta.yaml':
+        'artifact_location: mlruns/0\nexperiment_id: "0"\nlifecycle_stage: active\nname: Default\ncreation_time: 1700000000000\nlast_update_time: 1700000000000\n',
+    });
     const r = await mlr(['--store', `${dir}/mlruns`, 'doctor', '--format', 'md']);
     expect(r.stdout).not.toContain('|');
   });

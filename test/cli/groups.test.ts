@@ -50,7 +50,15 @@ describe('command groups loaded at start-up', async () => {
 
   it('loads every group for help, no command, an unknown command or a misspelling', () => {
     const all = ['read', 'write', 'search', 'charts', 'models', 'artifacts', 'housekeeping', 'doctor', 'server', 'setup', 'sync', 'migrate'];
-    for (const line of [argv(), argv('--help'), argv('help', 'runs'), argv('rnus', 'ls'), argv('--store', 'x'), argv('--', 'runs'), argv('--version', '--help')]) {
+    for (const line of [
+      argv(),
+      argv('--help'),
+      argv('help', 'runs'),
+      argv('rnus', 'ls'),
+      argv('--store', 'x'),
+      argv('--', 'runs'),
+      argv('--version', '--help'),
+    ]) {
       expect(groupsFor(line), line.join(' ')).toEqual(all);
     }
   });

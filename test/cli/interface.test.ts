@@ -63,7 +63,18 @@ const READS: string[][] = [
   ['runs', 'ls', '--view', 'all', '--format', 'json'],
   ['runs', 'ls', '-e', 'sweep', '--filter', "metrics.val_acc > 0.8 and params.optimizer = 'adam'", '--order-by', 'metrics.val_loss ASC', '--format', 'csv'],
   ['runs', 'ls', '--filter', "tags.team IN ('vision', 'nlp') OR status = 'FAILED'", '--format', 'ids'],
-  ['runs', 'ls', '-e', 'sweep', '--columns', 'run_name,min(metrics.val_loss),argmin(metrics.val_loss)', '--order-by', 'min(metrics.val_loss)', '--format', 'tsv'],
+  [
+    'runs',
+    'ls',
+    '-e',
+    'sweep',
+    '--columns',
+    'run_name,min(metrics.val_loss),argmin(metrics.val_loss)',
+    '--order-by',
+    'min(metrics.val_loss)',
+    '--format',
+    'tsv',
+  ],
   ['runs', 'ls', '-e', 'sweep', '--spark', 'metrics.val_loss', '--only-changed', '--tree', '--max-results', '10'],
   ['runs', 'describe', SWEEP_RUN, '--format', 'json'],
   ['runs', 'describe', SWEEP_RUN],
@@ -89,7 +100,11 @@ describe('every read command on a backend with no files prints what it prints on
 
   it('the same in terminal mode (aligned tables, relative times)', async () => {
     const env = { MLR_FORCE_TTY: '1', COLUMNS: '140' };
-    for (const args of [['runs', 'ls', '-e', 'sweep', '--max-results', '8'], ['runs', 'describe', SWEEP_RUN], ['models', 'ls']]) {
+    for (const args of [
+      ['runs', 'ls', '-e', 'sweep', '--max-results', '8'],
+      ['runs', 'describe', SWEEP_RUN],
+      ['models', 'ls'],
+    ]) {
       const a = await run(args, undefined, env);
       const b = await run(args, memory, env);
       expect(b.stdout).toBe(a.stdout);

@@ -113,7 +113,19 @@ describe('runs ls', () => {
     `);
   });
   it('--columns picks columns; csv keeps full precision and quotes keys with spaces', async () => {
-    const r = await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--max-results', '3', '--columns', 'run_name,params.dropout rate,metrics.val_loss,tags.team', '--format', 'csv']);
+    const r = await mlr([
+      ...S,
+      'runs',
+      'ls',
+      '-e',
+      'sweep',
+      '--max-results',
+      '3',
+      '--columns',
+      'run_name,params.dropout rate,metrics.val_loss,tags.team',
+      '--format',
+      'csv',
+    ]);
     expect(r.stdout).toMatchInlineSnapshot(`
       "run_name,params.dropout rate,metrics.val_loss,tags.team
       rmsprop-lr1e-4-bs64,,0.09362590033737264,Vision
@@ -125,7 +137,9 @@ describe('runs ls', () => {
   it('ids: one full id per line, natural order across experiments', async () => {
     const r = await mlr([...S, 'runs', 'ls', '--format', 'ids', '--max-results', '4']);
     expect(r.stdout).toBe(
-      ['0b5d6da9ab5f454188661064e2e37804', 'd254d28523e64f99895d14bade77b0a4', 'ed84e72c3ad1485d9d289d0c96a2883d', '0cc83f44547c4d709b0b04a335b0aa97', ''].join('\n'),
+      ['0b5d6da9ab5f454188661064e2e37804', 'd254d28523e64f99895d14bade77b0a4', 'ed84e72c3ad1485d9d289d0c96a2883d', '0cc83f44547c4d709b0b04a335b0aa97', ''].join(
+        '\n',
+      ),
     );
   });
   it('--view deleted lists only deleted runs; the deleted experiment by name', async () => {
@@ -134,7 +148,10 @@ describe('runs ls', () => {
     expect((await mlr([...S, 'runs', 'ls', '-e', 'old-exp', '--format', 'ids'])).stdout).toBe('');
   });
   it('json: an array of REST Run objects with infinite values as strings', async () => {
-    const r = JSON.parse((await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--view', 'all', '--format', 'json'])).stdout) as { info: { run_id: string }; data: { metrics: { value: unknown }[] } }[];
+    const r = JSON.parse((await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--view', 'all', '--format', 'json'])).stdout) as {
+      info: { run_id: string };
+      data: { metrics: { value: unknown }[] };
+    }[];
     const folders = fs.readdirSync(path.join(FIXTURE, '234684999513866976')).filter((f) => /^[0-9a-f]{32}$/.test(f));
     expect(r).toHaveLength(folders.length);
     expect(r.map((x) => x.info.run_id).sort()).toEqual(folders.sort());
@@ -201,10 +218,13 @@ describe('metrics history', () => {
     const r = await mlr([...S, 'metrics', 'history', '2dbbe652', 'val_loss', '--format', 'csv']);
     const file = fs.readFileSync(path.join(FIXTURE, '234684999513866976', '2dbbe65218634f70a1b2880eee9ebd06', 'metrics', 'val_loss'), 'utf8');
     // the file's `ts value step` lines, reordered as step,value,timestamp
-    const want = file.trim().split('\n').map((l) => {
-      const [ts, v, step] = l.split(' ');
-      return `${step},${v === 'inf' ? 'inf' : Number(v)},${ts}`;
-    });
+    const want = file
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [ts, v, step] = l.split(' ');
+        return `${step},${v === 'inf' ? 'inf' : Number(v)},${ts}`;
+      });
     expect(r.stdout).toBe(['step,value,timestamp', ...want, ''].join('\n'));
   });
   it('TTY table', async () => {
@@ -284,7 +304,8 @@ describe('metrics history', () => {
       [`mlruns/0/${run}/metrics/loss`]: text,
     });
     const file = path.join(dir, 'mlruns', '0', run, 'metrics', 'loss');
-    const history = (format: string, opts = {}) => mlr(['--store', path.join(dir, 'mlruns'), 'metrics', 'history', 'abcdef01', 'loss', '--format', format], opts);
+    const history = (format: string, opts = {}) =>
+      mlr(['--store', path.join(dir, 'mlruns'), 'metrics', 'history', 'abcdef01', 'loss', '--format', format], opts);
     const stderr =
       `mlr: warning: ${file} line ${badLine}: value 'oops' is not a number\n` +
       `mlr: warning: ${file} line ${lines.length + 1}: persisted metric data contained 1 fields. Expected 2 or 3 fields.\n` +
@@ -343,14 +364,17 @@ describe('store resolution through the CLI', () => {
     expect(await mlr(['--tracking-uri', 'postgresql://u@h/db', 'runs', 'ls'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: "mlr: tracking URI 'postgresql://u@h/db' uses the 'postgresql' scheme, which mlr does not support: mlr reads MLflow's file store (a path or a file: URI), its SQLite database (sqlite:///mlflow.db) and tracking servers (http:// or https://)\n",
+      stderr:
+        "mlr: tracking URI 'postgresql://u@h/db' uses the 'postgresql' scheme, which mlr does not support: mlr reads MLflow's file store (a path or a file: URI), its SQLite database (sqlite:///mlflow.db) and tracking servers (http:// or https://)\n",
     });
   });
   it('missing store: exit 1, and nothing is created', async () => {
     const dir = writeTree({});
     const r = await mlr(['experiments', 'ls'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`mlr: no MLflow store at ${path.join(fs.realpathSync(dir), 'mlruns')} (the default ./mlruns; set --store or MLFLOW_TRACKING_URI): the folder does not exist\n`);
+    expect(r.stderr).toBe(
+      `mlr: no MLflow store at ${path.join(fs.realpathSync(dir), 'mlruns')} (the default ./mlruns; set --store or MLFLOW_TRACKING_URI): the folder does not exist\n`,
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
   it('a folder that is not a store: exit 1', async () => {
@@ -395,15 +419,14 @@ describe('broken stores: mark, warn, continue', () => {
       'mlruns/0/meta.yaml': "artifact_location: /x/0\nexperiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
       'mlruns/0/0123456789abcdef0123456789abcdef/metrics/loss': '1700000000000 0.5 0\n',
       'mlruns/0/.ipynb_checkpoints/x.txt': '',
-      'mlruns/0/fedcba9876543210fedcba9876543210/meta.yaml': 'run_id: fedcba9876543210fedcba9876543210\nexperiment_id: \'0\'\nstatus: 3\nstart_time: 5\nend_time: 6\n',
+      'mlruns/0/fedcba9876543210fedcba9876543210/meta.yaml':
+        "run_id: fedcba9876543210fedcba9876543210\nexperiment_id: '0'\nstatus: 3\nstart_time: 5\nend_time: 6\n",
       'mlruns/0/fedcba9876543210fedcba9876543210/metrics/loss': '1 0.5 0\n2\t0.4\t1\n',
     });
     const store = path.join(dir, 'mlruns');
     const r = await mlr(['--store', store, 'runs', 'ls', '--columns', 'run_id,status,metrics.loss']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      'run_id\tstatus\tmetrics.loss\nfedcba9876543210fedcba9876543210\t!FINISHED\t0.5\n0123456789abcdef0123456789abcdef\t!\t0.5\n',
-    );
+    expect(r.stdout).toBe('run_id\tstatus\tmetrics.loss\nfedcba9876543210fedcba9876543210\t!FINISHED\t0.5\n0123456789abcdef0123456789abcdef\t!\t0.5\n');
     expect(r.stderr).toBe(
       [
         `mlr: warning: run folder ${store}/0/0123456789abcdef0123456789abcdef has no meta.yaml`,

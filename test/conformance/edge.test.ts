@@ -50,7 +50,7 @@ describe('edge cases MLflow 2.12 answered', () => {
     expect(latest).toEqual(run.latest);
   });
 
-  it.each(Object.entries(expected.histories))('%s: the history, in MLflow\'s order, steps and timestamps exact', async (name, history) => {
+  it.each(Object.entries(expected.histories))("%s: the history, in MLflow's order, steps and timestamps exact", async (name, history) => {
     const run = expected.runs[name]!;
     const key = Object.keys(run.latest)[0]!;
     const got = (await json(['metrics', 'history', run.run_id, key, '--format', 'json'])) as JsonValue[];
@@ -71,7 +71,20 @@ describe('edge cases MLflow 2.12 answered', () => {
     expect((await mlr(['--store', STORE, 'metrics', 'history', max, 's', '--format', 'tsv'])).stdout).toBe(
       'step\tvalue\ttimestamp\n9223372036854775807\t3\t1700000000000\n9223372036854774807\t4\t1700000000000\n',
     );
-    const ls = await mlr(['--store', STORE, 'runs', 'ls', '--format', 'csv', '--columns', 'run_name,metrics.z', '--filter', 'metrics.z = 0', '--order-by', 'run_name']);
+    const ls = await mlr([
+      '--store',
+      STORE,
+      'runs',
+      'ls',
+      '--format',
+      'csv',
+      '--columns',
+      'run_name,metrics.z',
+      '--filter',
+      'metrics.z = 0',
+      '--order-by',
+      'run_name',
+    ]);
     expect(ls.stdout).toBe('run_name,metrics.z\nnegzero,-0\nnegzero-after-zero,-0\n');
   });
 });

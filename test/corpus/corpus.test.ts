@@ -11,7 +11,6 @@ import { CORPUS, HAS_SHARED, findStores, mlr } from '../helpers.js';
 
 const RESERVED = new Set(['tags', 'datasets', 'traces', 'models']);
 
-
 /**
  * Count run folders independently of mlr: sub-folders of experiment folders with a meta.yaml
  * or run data (metrics/, params/, tags/). Folders holding only artifacts (the artifact root of
@@ -19,8 +18,19 @@ const RESERVED = new Set(['tags', 'datasets', 'traces', 'models']);
  */
 function countRunFolders(store: string): number {
   let n = 0;
-  const dirs = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : []);
-  const expDirs = [...dirs(store).filter((e) => e !== '.trash' && e !== 'models').map((e) => path.join(store, e)), ...dirs(path.join(store, '.trash')).map((e) => path.join(store, '.trash', e))];
+  const dirs = (d: string) =>
+    fs.existsSync(d)
+      ? fs
+          .readdirSync(d, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+      : [];
+  const expDirs = [
+    ...dirs(store)
+      .filter((e) => e !== '.trash' && e !== 'models')
+      .map((e) => path.join(store, e)),
+    ...dirs(path.join(store, '.trash')).map((e) => path.join(store, '.trash', e)),
+  ];
   for (const exp of expDirs) {
     for (const name of dirs(exp)) {
       if (RESERVED.has(name)) continue;
@@ -57,7 +67,9 @@ describe.skipIf(!HAS_SHARED)('real-world corpus (../shared/corpus/real)', () => 
       expect(listed).toBe(countRunFolders(store));
 
       // the human table works on broken stores too
-      const tty = await mlr(['--store', store, 'runs', 'ls', '--view', 'all', ...ids.flatMap((i) => ['-e', i])], { env: { MLR_FORCE_TTY: '1', COLUMNS: '120' } });
+      const tty = await mlr(['--store', store, 'runs', 'ls', '--view', 'all', ...ids.flatMap((i) => ['-e', i])], {
+        env: { MLR_FORCE_TTY: '1', COLUMNS: '120' },
+      });
       expect(tty.code, tty.stderr).toBe(0);
     });
   }

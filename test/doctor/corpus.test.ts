@@ -13,13 +13,17 @@ import { describe, expect, it } from 'vitest';
 import { CORPUS, HAS_SHARED, findStores, mlr, tempDir, copyTree } from '../helpers.js';
 import { backups, doctor, expectBackupCovers, expectDataKept, listing, manifest, mlflowProblems, report, runFolders, snapshot, userData } from './helpers.js';
 
-
-
 /** The stores SOURCES.md calls broken, and what must be found in each. */
 const BROKEN: Record<string, string[]> = {
   'kuto5046__kaggle-rainforest@cb2c769a/mlruns': ['experiment-meta-missing'],
   'keimoriyama__baseline@1e3636da/mlruns': ['run-meta-missing'],
-  'samuel29102002__AsteroidPredictionModel/mlruns': ['run-misplaced', 'stray-duplicate', 'stray-junk', 'experiment-name-held-by-deleted', 'experiment-id-duplicate'],
+  'samuel29102002__AsteroidPredictionModel/mlruns': [
+    'run-misplaced',
+    'stray-duplicate',
+    'stray-junk',
+    'experiment-name-held-by-deleted',
+    'experiment-id-duplicate',
+  ],
   'PacktPublishing__Hyperparameter-Tuning-with-Python/mlruns': ['stray-junk'],
   '2025-2-productos__PRE-07-mlflow-tracking-basico-LissyGraceRestrepo@fde5365f/mlruns': ['artifact-only-folder'],
 };
@@ -39,7 +43,11 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
       const byCode = new Map<string, number>();
       for (const f of before.findings) byCode.set(`${f.severity} ${f.code}`, (byCode.get(`${f.severity} ${f.code}`) ?? 0) + 1);
       console.log(`${name}: ${before.findings.length ? [...byCode].map(([c, n]) => `${c} ×${n}`).join(', ') : 'clean'}`);
-      for (const code of BROKEN[name] ?? []) expect(before.findings.map((f) => f.code), name).toContain(code);
+      for (const code of BROKEN[name] ?? [])
+        expect(
+          before.findings.map((f) => f.code),
+          name,
+        ).toContain(code);
 
       const broken = snapshot(store);
       const data = userData(store);
@@ -57,10 +65,17 @@ describe.skipIf(!HAS_SHARED)('doctor on the real-world corpus (../shared/corpus/
       const artifactOnly = after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => path.join(store, f.path));
       const foreign = new Set(artifactOnly.flatMap((a) => (fs.existsSync(a) ? fs.readdirSync(a) : [])));
       expect(l.ids.filter((id) => !foreign.has(id))).toEqual(runFolders(store).filter((id) => !foreign.has(id)));
-      for (const w of l.warnings.filter((x) => x.startsWith('mlr: warning:'))) expect(artifactOnly.some((a) => w.includes(a + ' ') || w.includes(a + '/')), w).toBe(true);
+      for (const w of l.warnings.filter((x) => x.startsWith('mlr: warning:')))
+        expect(
+          artifactOnly.some((a) => w.includes(a + ' ') || w.includes(a + '/')),
+          w,
+        ).toBe(true);
 
       // MLflow's own parsers (PyYAML, Python int/float) open the repaired store
-      const mp = await mlflowProblems(store, after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => f.path));
+      const mp = await mlflowProblems(
+        store,
+        after.findings.filter((f) => f.code === 'artifact-only-folder').map((f) => f.path),
+      );
       if (mp) expect(mp, name).toEqual([]);
 
       const [backup] = backups(store);

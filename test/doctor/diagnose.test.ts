@@ -39,8 +39,7 @@ function store(files: Record<string, string>): string {
   return root;
 }
 
-const found = (root: string): [string, string, string][] =>
-  diagnose(root, { now: 1 }).findings.map((f) => [f.severity, f.code, f.path]);
+const found = (root: string): [string, string, string][] => diagnose(root, { now: 1 }).findings.map((f) => [f.severity, f.code, f.path]);
 
 describe('classifying folders', () => {
   it('a healthy hand-made store is clean', () => {
@@ -94,7 +93,7 @@ describe('less common findings', () => {
         code: 'key-invalid',
         severity: 'error',
         path: `1/${RUN}/params/bad\tkey`,
-        message: "'bad\tkey' is not a valid param name in any MLflow version: MLflow fails on the whole run (\"Invalid param name\")",
+        message: '\'bad\tkey\' is not a valid param name in any MLflow version: MLflow fails on the whole run ("Invalid param name")',
       },
       {
         code: 'experiment-meta-incomplete',
@@ -122,7 +121,12 @@ describe('less common findings', () => {
     });
     const d = diagnose(root, { now: 1 }).findings.map(publicFinding);
     expect(d).toEqual([
-      expect.objectContaining({ code: 'run-misplaced', severity: 'error', path: `.trash/${RUN2}`, command: `mlr experiments create <name>, then: mlr runs mv ${RUN2} --to <name>` }),
+      expect.objectContaining({
+        code: 'run-misplaced',
+        severity: 'error',
+        path: `.trash/${RUN2}`,
+        command: `mlr experiments create <name>, then: mlr runs mv ${RUN2} --to <name>`,
+      }),
       expect.objectContaining({ code: 'run-misplaced', severity: 'warning', path: `.trash/${RUN}`, fix: 'move the copy out of the store into the backup' }),
     ]);
     expect(d[0]!.fix).toBeUndefined();
@@ -133,7 +137,9 @@ describe('less common findings', () => {
       '1/meta.yaml': expMeta('1', 'same').replace('creation_time: 1700000000000', 'creation_time: 5'),
       '2/meta.yaml': expMeta('2', 'same').replace('creation_time: 1700000000000', 'creation_time: 3'),
       '3/meta.yaml': expMeta('3', 'same-2'),
-      '.trash/4/meta.yaml': expMeta('4', 'same').replace('lifecycle_stage: active', 'lifecycle_stage: deleted').replace('creation_time: 1700000000000', 'creation_time: 1'),
+      '.trash/4/meta.yaml': expMeta('4', 'same')
+        .replace('lifecycle_stage: active', 'lifecycle_stage: deleted')
+        .replace('creation_time: 1700000000000', 'creation_time: 1'),
     });
     const d = diagnose(root, { now: 1 }).findings.map(publicFinding);
     expect(d.map((f) => [f.code, f.path, f.command])).toEqual([
@@ -142,7 +148,7 @@ describe('less common findings', () => {
     ]);
   });
 
-  it('a rebuilt experiment takes its siblings\' artifact-location form (relative, plain, remote)', () => {
+  it("a rebuilt experiment takes its siblings' artifact-location form (relative, plain, remote)", () => {
     for (const [loc, want] of [
       ['./mlruns/1', './mlruns/2'],
       ['file:./mlruns/1', 'file:./mlruns/2'],

@@ -87,7 +87,10 @@ export function runFolders(store: string): string[] {
   const out: string[] = [];
   const exps = (d: string): string[] =>
     fs.existsSync(d)
-      ? fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== '.trash' && e.name !== 'models').map((e) => path.join(d, e.name))
+      ? fs
+          .readdirSync(d, { withFileTypes: true })
+          .filter((e) => e.isDirectory() && e.name !== '.trash' && e.name !== 'models')
+          .map((e) => path.join(d, e.name))
       : [];
   for (const exp of [...exps(store), ...exps(path.join(store, '.trash'))]) {
     for (const e of fs.readdirSync(exp, { withFileTypes: true })) {
@@ -132,7 +135,12 @@ export function userData(store: string): Map<string, string | string[]> {
     }
   };
   const exps = (d: string): string[] =>
-    fs.existsSync(d) ? fs.readdirSync(d).filter((n) => n !== '.trash' && n !== 'models' && fs.statSync(path.join(d, n)).isDirectory()).map((n) => path.join(d, n)) : [];
+    fs.existsSync(d)
+      ? fs
+          .readdirSync(d)
+          .filter((n) => n !== '.trash' && n !== 'models' && fs.statSync(path.join(d, n)).isDirectory())
+          .map((n) => path.join(d, n))
+      : [];
   for (const exp of [...exps(store), ...exps(path.join(store, '.trash'))]) {
     for (const run of fs.readdirSync(exp)) {
       const rd = path.join(exp, run);
@@ -153,13 +161,26 @@ export function userData(store: string): Map<string, string | string[]> {
 /** The backup folders a --fix created next to the store. */
 export function backups(store: string): string[] {
   const dir = store + '.mlr-backup';
-  return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((n) => path.join(dir, n)) : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .sort()
+        .map((n) => path.join(dir, n))
+    : [];
 }
 
 export interface Manifest {
   store: string;
   findings: { code: string }[];
-  actions: ({ action: string; path: string; backup?: string; from: string; to: string; removed_lines?: { line: number; text: string; reason: string }[]; kept_lines?: number })[];
+  actions: {
+    action: string;
+    path: string;
+    backup?: string;
+    from: string;
+    to: string;
+    removed_lines?: { line: number; text: string; reason: string }[];
+    kept_lines?: number;
+  }[];
 }
 
 export function manifest(backup: string): Manifest {

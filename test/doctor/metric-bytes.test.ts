@@ -75,8 +75,56 @@ function randomDouble(): number {
   return (rng.next() - 0.5) * 10 ** (rng.int(60) - 30);
 }
 
-const NUM = ['0', '7', '-0', '-7', '007', '+5', '1_000', '1234567890123456', '9007199254740993', '12345678901234567', '999999999999999', '', '-', 'x', '٣', '\xff'];
-const VALUE = ['0.5', '-0.0', '5.', '.5', '1E5', '1e5', '1e-05', '1e+16', '1e', '1e+', '1e-', '+1.5', '--1', 'nan', '-nan', 'NaN', 'inf', '-inf', '-in', 'na', 'i', 'Infinity', '1_0.5', '1.5.2', '1.e5', '0x10', 'abc', '', '-', '\xe9'];
+const NUM = [
+  '0',
+  '7',
+  '-0',
+  '-7',
+  '007',
+  '+5',
+  '1_000',
+  '1234567890123456',
+  '9007199254740993',
+  '12345678901234567',
+  '999999999999999',
+  '',
+  '-',
+  'x',
+  '٣',
+  '\xff',
+];
+const VALUE = [
+  '0.5',
+  '-0.0',
+  '5.',
+  '.5',
+  '1E5',
+  '1e5',
+  '1e-05',
+  '1e+16',
+  '1e',
+  '1e+',
+  '1e-',
+  '+1.5',
+  '--1',
+  'nan',
+  '-nan',
+  'NaN',
+  'inf',
+  '-inf',
+  '-in',
+  'na',
+  'i',
+  'Infinity',
+  '1_0.5',
+  '1.5.2',
+  '1.e5',
+  '0x10',
+  'abc',
+  '',
+  '-',
+  '\xe9',
+];
 const SEP = [' ', ' ', ' ', ' ', '  ', '\t'];
 const AROUND = ['', '', '', '', ' ', '\r', '\t'];
 
@@ -89,7 +137,8 @@ function canonicalLine(): string {
 function nearMiss(): string {
   const fields = rng.next() < 0.8 ? 3 : pick([1, 2, 4, 5]);
   const parts: string[] = [];
-  for (let k = 0; k < fields; k++) parts.push(k === 1 ? (rng.next() < 0.5 ? pyRepr(randomDouble()) : pick(VALUE)) : rng.next() < 0.5 ? String(rng.int(1e13)) : pick(NUM));
+  for (let k = 0; k < fields; k++)
+    parts.push(k === 1 ? (rng.next() < 0.5 ? pyRepr(randomDouble()) : pick(VALUE)) : rng.next() < 0.5 ? String(rng.int(1e13)) : pick(NUM));
   let s = pick(AROUND) + parts[0]!;
   for (let k = 1; k < parts.length; k++) s += pick(SEP) + parts[k]!;
   return s + pick(AROUND);

@@ -23,7 +23,12 @@ function brokenStore(): string {
 }
 
 const tty = { MLR_FORCE_TTY: '1', COLUMNS: '100' };
-const clean = (s: string, store: string): string => s.split('file://' + store).join('file://<STORE>').split(store).join('<STORE>');
+const clean = (s: string, store: string): string =>
+  s
+    .split('file://' + store)
+    .join('file://<STORE>')
+    .split(store)
+    .join('<STORE>');
 
 describe('doctor output', () => {
   it('on a terminal: one block per finding, then a summary', async () => {
@@ -68,7 +73,9 @@ warning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml
       'warning stray-junk .DS_Store',
       `warning experiment-name-held-by-deleted .trash/${TRASHED}/meta.yaml`,
     ]);
-    expect(rows[2]!.split('\t')[3]).toBe("metric 'val_loss' has 1 bad line (line 6: tab-separated ('1700001931000\\\\t0.3\\\\t3')): MLflow fails on every search of the experiment");
+    expect(rows[2]!.split('\t')[3]).toBe(
+      "metric 'val_loss' has 1 bad line (line 6: tab-separated ('1700001931000\\\\t0.3\\\\t3')): MLflow fails on every search of the experiment",
+    );
     expect(clean(r.stderr, store)).toBe(
       'mlr: 2 errors, 2 warnings in <STORE> (4 experiments, 76 runs). mlr doctor --fix repairs 3 of them, keeping a backup of every file it changes.\n',
     );
@@ -105,8 +112,12 @@ warning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml
     expect(r.code).toBe(3);
     const [backup] = backups(store);
     const out = clean(r.stdout, store);
-    expect(out.startsWith('Repaired 3 problems in <STORE> (3 file changes).\nSEVERITY  CODE                    PATH\nerror     experiment-id-mismatch  ')).toBe(true);
-    expect(out).toContain(`\nStill needs you (1):\nSEVERITY  CODE                             PATH\nwarning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml\n`);
+    expect(out.startsWith('Repaired 3 problems in <STORE> (3 file changes).\nSEVERITY  CODE                    PATH\nerror     experiment-id-mismatch  ')).toBe(
+      true,
+    );
+    expect(out).toContain(
+      `\nStill needs you (1):\nSEVERITY  CODE                             PATH\nwarning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml\n`,
+    );
     expect(out.endsWith(`\nBackup of everything changed: ${clean(backup!, store)}\nUndo with: mlr doctor --undo ${clean(backup!, store)}\n`)).toBe(true);
     expect(path.basename(backup!)).toBe('20261123T021320Z'); // MLR_NOW, in UTC
   });
@@ -116,7 +127,14 @@ warning   experiment-name-held-by-deleted  .trash/${TRASHED}/meta.yaml
     const r = await mlr(['--store', store, 'doctor', '--fix', '--format', 'json']);
     expect(r.code).toBe(3);
     const [backup] = backups(store);
-    const j = JSON.parse(r.stdout) as { backup: string; undo: string; actions: number; fixed: { code: string }[]; remaining: { code: string }[]; problems: number };
+    const j = JSON.parse(r.stdout) as {
+      backup: string;
+      undo: string;
+      actions: number;
+      fixed: { code: string }[];
+      remaining: { code: string }[];
+      problems: number;
+    };
     expect(j.backup).toBe(backup);
     expect(j.undo).toBe(`mlr doctor --undo ${backup}`);
     expect(j.actions).toBe(3);

@@ -40,7 +40,10 @@ async function buildStore(): Promise<string> {
     .sort();
   const rnd = seededRandom(3);
   for (const exp of exps) {
-    const runs = fs.readdirSync(path.join(store, exp)).filter((n) => n !== 'meta.yaml').sort();
+    const runs = fs
+      .readdirSync(path.join(store, exp))
+      .filter((n) => n !== 'meta.yaml')
+      .sort();
     runs.forEach((run, i) => {
       const dir = path.join(store, exp, run);
       const metrics = path.join(dir, 'metrics');
@@ -106,19 +109,31 @@ async function buildStore(): Promise<string> {
           fs.mkdirSync(dir);
           break;
         case 17:
-          fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace(/^end_time: .*$/m, 'end_time: null').replace(/^start_time: .*$/m, ''));
+          fs.writeFileSync(
+            meta,
+            fs
+              .readFileSync(meta, 'utf8')
+              .replace(/^end_time: .*$/m, 'end_time: null')
+              .replace(/^start_time: .*$/m, ''),
+          );
           break;
       }
     });
   }
   // beyond what the workers read while the scan pauses (see scan())
   const third = path.join(store, exps[2]!);
-  const later = fs.readdirSync(third).filter((n) => n !== 'meta.yaml').sort()[300]!;
+  const later = fs
+    .readdirSync(third)
+    .filter((n) => n !== 'meta.yaml')
+    .sort()[300]!;
   const line = '1700000000000 0.123456789 1\n';
   put(path.join(third, later, 'metrics', 'huge'), line.repeat(Math.ceil((24 << 20) / line.length)) + '1700000000000 oops 2\n');
   const first = path.join(store, exps[0]!);
   // a run at experiment level and one in .trash, a stray folder, an experiment without meta.yaml
-  const sample = fs.readdirSync(first).filter((n) => n !== 'meta.yaml').sort();
+  const sample = fs
+    .readdirSync(first)
+    .filter((n) => n !== 'meta.yaml')
+    .sort();
   fs.cpSync(path.join(first, sample[20]!), path.join(store, sample[20]!), { recursive: true });
   fs.cpSync(path.join(first, sample[21]!), path.join(store, '.trash', sample[21]!), { recursive: true });
   fs.mkdirSync(path.join(store, first.slice(-6) + '__pycache__'));

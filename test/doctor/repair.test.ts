@@ -10,21 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlr, copyTree } from '../helpers.js';
 import { encodePathForUri } from '../../src/store/root.js';
-import {
-  backups,
-  codes,
-  doctor,
-  fixCycle,
-  healthyStore,
-  listedRuns,
-  manifest,
-  NLP,
-  put,
-  report,
-  snapshot,
-  SWEEP,
-  TRASHED,
-} from './helpers.js';
+import { backups, codes, doctor, fixCycle, healthyStore, listedRuns, manifest, NLP, put, report, snapshot, SWEEP, TRASHED } from './helpers.js';
 
 const RUN = '0d386e4a9e794fa987768f73e7a51c10'; // sweep run with params/metrics/tags
 const runDir = (store: string, exp = SWEEP, run = RUN): string => path.join(store, exp, run);
@@ -159,9 +145,13 @@ describe('check 2: run meta.yaml', () => {
     put(path.join(dir, 'tags', 'mlflow.user'), 'ana');
     put(path.join(dir, 'tags', 'mlflow.parentRunId'), 'f0c53573cd73442dae3f1385baf7f899');
     // metric timestamps, read independently
-    const ts = fs
-      .readdirSync(path.join(dir, 'metrics'))
-      .flatMap((k) => fs.readFileSync(path.join(dir, 'metrics', k), 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])));
+    const ts = fs.readdirSync(path.join(dir, 'metrics')).flatMap((k) =>
+      fs
+        .readFileSync(path.join(dir, 'metrics', k), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Number(l.split(' ')[0])),
+    );
     fs.rmSync(path.join(dir, 'meta.yaml'));
     await expectFound(store, ['run-meta-missing']);
     const f = (await report(store)).findings[0]!;
@@ -202,7 +192,9 @@ describe('check 2: run meta.yaml', () => {
     fs.rmSync(path.join(dir, 'metrics'), { recursive: true });
     fs.rmSync(path.join(dir, 'meta.yaml'));
     await expectFound(store, ['run-meta-missing']);
-    expect((await report(store)).findings[0]!.fix).toMatch(/\(the oldest file in the run; no metrics\), status RUNNING \(guessed: no end time could be recovered\)$/);
+    expect((await report(store)).findings[0]!.fix).toMatch(
+      /\(the oldest file in the run; no metrics\), status RUNNING \(guessed: no end time could be recovered\)$/,
+    );
     await fixCycle(store);
   });
 
@@ -300,7 +292,8 @@ describe('check 3: ids that disagree with the folders', () => {
     fs.renameSync(runDir(store), dest);
     put(path.join(dest, '.DS_Store'), 'junk');
     await expectFound(store, ['run-misplaced', 'stray-junk']);
-    await fixCycle(store, { remaining: [],
+    await fixCycle(store, {
+      remaining: [],
       then: () => {
         const meta = fs.readFileSync(path.join(runDir(store), 'meta.yaml'), 'utf8');
         expect(meta).toMatch(/^deleted_time: 1795400000000$/m);
@@ -324,7 +317,19 @@ describe('check 4: metric files', () => {
       floatStep: '1700001934000 0.2 1.5',
       double: '1700001935000  0.2 6',
     };
-    const lines = [loss[0]!, bad.blank, loss[1]!, bad.tabs, bad.fields.replace('0.3', '0.3 9 9'), bad.text, loss[2]!, bad.floatStep, bad.double, loss[3]!, loss[4]!];
+    const lines = [
+      loss[0]!,
+      bad.blank,
+      loss[1]!,
+      bad.tabs,
+      bad.fields.replace('0.3', '0.3 9 9'),
+      bad.text,
+      loss[2]!,
+      bad.floatStep,
+      bad.double,
+      loss[3]!,
+      loss[4]!,
+    ];
     fs.writeFileSync(path.join(dir, 'val_loss'), lines.join('\n') + '\n');
     // torn last line: the tail of a line cut mid-write, no newline
     const acc = fs.readFileSync(path.join(dir, 'val_acc'), 'latin1');
@@ -368,7 +373,8 @@ describe('check 4: metric files', () => {
     const acc = fs.readFileSync(path.join(dir, 'val_acc'), 'latin1');
     fs.writeFileSync(path.join(dir, 'val_acc'), acc.replace(/\n$/, ''));
     await expectFound(store, ['metric-bad-lines', 'metric-empty', 'metric-unterminated']);
-    await fixCycle(store, { dropped: { [`${RUN}/metrics/garbage`]: ['not a metric'], [`${RUN}/metrics/empty`]: [] },
+    await fixCycle(store, {
+      dropped: { [`${RUN}/metrics/garbage`]: ['not a metric'], [`${RUN}/metrics/empty`]: [] },
       then: () => {
         expect(fs.readFileSync(path.join(dir, 'val_acc'), 'latin1')).toBe(acc);
         expect(fs.existsSync(path.join(dir, 'empty'))).toBe(false);
@@ -383,12 +389,18 @@ describe('check 5: artifact locations from another place', () => {
     const store = healthyStore();
     // the store as MLflow wrote it at /home/ana/cv-project, plus a Windows copy and an s3 experiment
     const nlp = path.join(store, NLP, 'meta.yaml');
-    fs.writeFileSync(nlp, fs.readFileSync(nlp, 'utf8').replace(/^artifact_location: .*$/m, `artifact_location: file:///C:/Users/Ana/cv%20project/mlruns/${NLP}`));
+    fs.writeFileSync(
+      nlp,
+      fs.readFileSync(nlp, 'utf8').replace(/^artifact_location: .*$/m, `artifact_location: file:///C:/Users/Ana/cv%20project/mlruns/${NLP}`),
+    );
     const runs = fs.readdirSync(path.join(store, NLP)).filter((n) => n !== 'meta.yaml' && n !== 'tags');
     for (const [i, r] of runs.entries()) {
       const f = path.join(store, NLP, r, 'meta.yaml');
       const old = i % 2 ? `C:\\Users\\Ana\\cv project\\mlruns\\${NLP}\\${r}\\artifacts` : `file:///C:/Users/Ana/cv%20project/mlruns/${NLP}/${r}/artifacts`;
-      fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^artifact_uri: .*$/m, `artifact_uri: ${old.includes(' ') && !old.startsWith('file') ? `${old}` : old}`));
+      fs.writeFileSync(
+        f,
+        fs.readFileSync(f, 'utf8').replace(/^artifact_uri: .*$/m, `artifact_uri: ${old.includes(' ') && !old.startsWith('file') ? `${old}` : old}`),
+      );
     }
     const zero = path.join(store, '0', 'meta.yaml');
     fs.writeFileSync(zero, fs.readFileSync(zero, 'utf8').replace(/^artifact_location: .*$/m, 'artifact_location: s3://bucket/mlruns/0'));
@@ -402,7 +414,8 @@ describe('check 5: artifact locations from another place', () => {
     await fixCycle(store, {
       then: () => {
         expect(fs.readFileSync(nlp, 'utf8')).toMatch(`artifact_location: ${uri(store)}/${NLP}\n`);
-        for (const r of runs) expect(fs.readFileSync(path.join(store, NLP, r, 'meta.yaml'), 'utf8')).toMatch(`artifact_uri: ${uri(store)}/${NLP}/${r}/artifacts\n`);
+        for (const r of runs)
+          expect(fs.readFileSync(path.join(store, NLP, r, 'meta.yaml'), 'utf8')).toMatch(`artifact_uri: ${uri(store)}/${NLP}/${r}/artifacts\n`);
         expect(fs.readFileSync(zero, 'utf8')).toMatch('artifact_location: s3://bucket/mlruns/0\n');
       },
     });
@@ -420,10 +433,7 @@ describe('check 5: artifact locations from another place', () => {
       }
     };
     visit(store);
-    await expectFound(store, [
-      ...Array(4).fill('artifact-location-stale'),
-      ...Array(4).fill('artifact-uri-stale'),
-    ]);
+    await expectFound(store, [...Array(4).fill('artifact-location-stale'), ...Array(4).fill('artifact-uri-stale')]);
     await fixCycle(store);
   });
 
@@ -474,7 +484,8 @@ describe('check 6: stray entries', () => {
       then: () => {
         const [backup] = backups(store);
         expect(fs.readFileSync(path.join(backup!, 'store', 'notes', 'todo.txt'), 'utf8')).toBe('look at run 3');
-        for (const p of ['.DS_Store', '.ipynb_checkpoints', 'notes', `${SWEEP}/plots`, `${SWEEP}/${RUN}/meta 2.yaml`]) expect(fs.existsSync(path.join(store, p)), p).toBe(false);
+        for (const p of ['.DS_Store', '.ipynb_checkpoints', 'notes', `${SWEEP}/plots`, `${SWEEP}/${RUN}/meta 2.yaml`])
+          expect(fs.existsSync(path.join(store, p)), p).toBe(false);
         expect(fs.readFileSync(path.join(runDir(store), 'params', 'lr 2'), 'utf8')).toBe('0.5');
       },
     });
@@ -535,7 +546,10 @@ describe('check 8: report only', () => {
     fs.rmSync(f);
     fs.mkdirSync(f);
     await expectFound(store, ['file-unreadable']);
-    expect((await report(store)).findings[0]).toMatchObject({ path: `${SWEEP}/${RUN}/meta.yaml`, message: 'cannot be read (is a directory): MLflow fails on it too' });
+    expect((await report(store)).findings[0]).toMatchObject({
+      path: `${SWEEP}/${RUN}/meta.yaml`,
+      message: 'cannot be read (is a directory): MLflow fails on it too',
+    });
     expect((await doctor(store, '--fix')).code).toBe(3);
     expect(backups(store)).toEqual([]);
   });

@@ -95,7 +95,8 @@ describe('salvaging meta.yaml', () => {
   });
 
   it('takes our side of a merge conflict, the other side where ours lacks a key', () => {
-    const t = "experiment_id: '5'\n<<<<<<< HEAD\nname: ours\n||||||| base\nname: base\n=======\nname: theirs\nlast_update_time: 9\n>>>>>>> branch\nlifecycle_stage: active\n";
+    const t =
+      "experiment_id: '5'\n<<<<<<< HEAD\nname: ours\n||||||| base\nname: base\n=======\nname: theirs\nlast_update_time: 9\n>>>>>>> branch\nlifecycle_stage: active\n";
     expect(splitConflict(t)).toEqual({
       ours: "experiment_id: '5'\nname: ours\nlifecycle_stage: active\n",
       theirs: "experiment_id: '5'\nname: theirs\nlast_update_time: 9\nlifecycle_stage: active\n",

@@ -33,7 +33,11 @@ function comparable(snap: Snap, stderr: string): Snap {
   };
   const runsLs: Record<string, unknown> = {};
   for (const [e, list] of Object.entries(snap.runsLs)) if (!exps.has(e)) runsLs[e] = (list as RunJson[]).filter((r) => !skip(r)).map(strip);
-  const describe = Object.fromEntries(Object.entries(snap.describe).filter(([, r]) => !skip(r as RunJson)).map(([id, r]) => [id, strip(r as RunJson)]));
+  const describe = Object.fromEntries(
+    Object.entries(snap.describe)
+      .filter(([, r]) => !skip(r as RunJson))
+      .map(([id, r]) => [id, strip(r as RunJson)]),
+  );
   const histories = Object.fromEntries(Object.entries(snap.histories).filter(([id]) => id in describe));
   // of two experiments with one id (one in .trash), the active one is migrated
   const ids = new Set<string>();

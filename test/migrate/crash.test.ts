@@ -46,7 +46,13 @@ describe('mlr migrate under kill -9', () => {
       expect(killed, `${to}: no kill landed during a migration`).toBeGreaterThan(0);
       const r = await mlr(['migrate', '--from', src, '--to', to], { cwd: dir });
       expect(r.code, r.stderr).toBe(0);
-      const row = r.stdout.split('\n').find((l) => l.startsWith('runs'))!.slice(4).trim().split(/\s+/).map(Number);
+      const row = r.stdout
+        .split('\n')
+        .find((l) => l.startsWith('runs'))!
+        .slice(4)
+        .trim()
+        .split(/\s+/)
+        .map(Number);
       expect(row[0]! + row[1]!).toBe(300); // created now + already there, nothing else
       expect(row.slice(2)).toEqual([0, 0, 0]);
       if (to.startsWith('sqlite')) {
@@ -66,7 +72,11 @@ describe('mlr migrate under kill -9', () => {
   it('edge values of metric lines survive: -0.0, nan, ±inf, int64 steps and timestamps, duplicate lines', async () => {
     const dir = tempDir('migrate');
     const src = copyStore(FIXTURE);
-    const run = path.join(src, '0', fs.readdirSync(path.join(src, '0')).find((n) => /^[0-9a-f]{32}$/.test(n))!);
+    const run = path.join(
+      src,
+      '0',
+      fs.readdirSync(path.join(src, '0')).find((n) => /^[0-9a-f]{32}$/.test(n))!,
+    );
     const lines = '9007199254740993 -0.0 9223372036854775807\n1 nan 0\n1 nan 0\n2 inf 1\n3 -inf -9223372036854775808\n4 1e-300 2\n';
     fs.writeFileSync(path.join(run, 'metrics', 'edge'), lines);
     expect((await mlr(['migrate', '--from', src, '--to', 'sqlite:///m.db'], { cwd: dir })).code).toBe(0);
@@ -88,6 +98,12 @@ describe('mlr migrate under kill -9', () => {
     expect(fs.readFileSync(path.join(dir, 'copy', path.relative(src, run), 'metrics', 'edge'), 'utf8')).toBe(lines);
     expect((await mlr(['migrate', '--from', 'sqlite:///m.db', '--to', './back'], { cwd: dir })).code).toBe(0);
     const back = fs.readFileSync(path.join(dir, 'back', path.relative(src, run), 'metrics', 'edge'), 'utf8');
-    expect(back.split('\n').filter(Boolean).sort()).toEqual(['1 nan 0', '2 inf 1', '3 -inf -9223372036854775808', '4 1e-300 2', '9007199254740993 0.0 9223372036854775807']);
+    expect(back.split('\n').filter(Boolean).sort()).toEqual([
+      '1 nan 0',
+      '2 inf 1',
+      '3 -inf -9223372036854775808',
+      '4 1e-300 2',
+      '9007199254740993 0.0 9223372036854775807',
+    ]);
   });
 });

@@ -25,7 +25,7 @@ function normalise(v: unknown): unknown {
   if (Array.isArray(v)) {
     const out = v.map(normalise);
     if (out.every((x) => x && typeof x === 'object' && 'key' in (x as object))) {
-      return out.sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+      return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
     }
     if (out.every((x) => x && typeof x === 'object' && 'dataset' in (x as object))) {
       return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
@@ -94,7 +94,9 @@ export function dumpDb(file: string): Record<string, unknown[]> {
   const db = new Database(file, { readonly: true });
   db.defaultSafeIntegers(true);
   const out: Record<string, unknown[]> = {};
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map(
+    (t) => t.name,
+  );
   for (const t of tables) {
     if (['inputs', 'input_tags', 'datasets'].includes(t)) {
       out[t] = [db.prepare(`SELECT count(*) AS n FROM ${t}`).get()];
@@ -110,7 +112,7 @@ export function dumpDb(file: string): Record<string, unknown[]> {
 
 export function schemaOf(file: string): unknown[] {
   const db = new Database(file, { readonly: true });
-  const rows = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").all();
+  const rows = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid').all();
   db.close();
   return rows;
 }

@@ -72,7 +72,20 @@ describe('mlr migrate: file store → SQLite → file store', () => {
     expect(await snapshot('sqlite:///again.db', dir)).toEqual(want);
     const orig = dumpDb(path.join(dir, 'orig.db'));
     const again = dumpDb(path.join(dir, 'again.db'));
-    for (const t of ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'metrics', 'latest_metrics', 'registered_models', 'model_versions', 'registered_model_tags', 'model_version_tags', 'registered_model_aliases']) {
+    for (const t of [
+      'experiments',
+      'experiment_tags',
+      'runs',
+      'params',
+      'tags',
+      'metrics',
+      'latest_metrics',
+      'registered_models',
+      'model_versions',
+      'registered_model_tags',
+      'model_version_tags',
+      'registered_model_aliases',
+    ]) {
       expect(again[t], t).toEqual(orig[t]);
     }
   });
@@ -147,7 +160,10 @@ describe('mlr migrate: file store → SQLite → file store', () => {
     const dir = tempDir('migrate');
     const src = copyStore(FIXTURE);
     const exp = path.join(src, '234684999513866976');
-    const runs = fs.readdirSync(exp).filter((n) => /^[0-9a-f]{32}$/.test(n)).sort();
+    const runs = fs
+      .readdirSync(exp)
+      .filter((n) => /^[0-9a-f]{32}$/.test(n))
+      .sort();
     const broken = runs[0]!;
     const torn = runs[1]!;
     fs.writeFileSync(path.join(exp, broken, 'meta.yaml'), 'run_id: [unclosed\n');
@@ -177,7 +193,10 @@ describe('mlr migrate: file store → SQLite → file store', () => {
     const db = new Database(path.join(dir, 'm.db'), { readonly: true });
     const e = db.prepare('SELECT artifact_location FROM experiments WHERE experiment_id = 234684999513866976').get() as { artifact_location: string };
     expect(e.artifact_location).toBe('s3://bucket/mlruns/234684999513866976');
-    const uris = db.prepare('SELECT artifact_uri, run_uuid FROM runs WHERE experiment_id = 234684999513866976').all() as { artifact_uri: string; run_uuid: string }[];
+    const uris = db.prepare('SELECT artifact_uri, run_uuid FROM runs WHERE experiment_id = 234684999513866976').all() as {
+      artifact_uri: string;
+      run_uuid: string;
+    }[];
     db.close();
     for (const u of uris) expect(u.artifact_uri).toBe(`s3://bucket/mlruns/234684999513866976/${u.run_uuid}/artifacts`);
   });

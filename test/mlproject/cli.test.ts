@@ -26,7 +26,8 @@ describe('refusals: one line, MLflow-like exit codes, no run created', () => {
       args: ['-e', 'nope'],
       code: 1,
       mlflow: '3-unknown-entry: exit 1',
-      message: "entry point 'nope' not found in proj/MLproject: it has generate_data, train (a .py or .sh file in the project can be run as an entry point too)",
+      message:
+        "entry point 'nope' not found in proj/MLproject: it has generate_data, train (a .py or .sh file in the project can be run as an entry point too)",
     },
     'a path that does not exist (MLflow leaves a RUNNING run behind)': {
       args: ['-e', 'train', '-P', 'data=/nonexistent'],
@@ -36,7 +37,10 @@ describe('refusals: one line, MLflow-like exit codes, no run created', () => {
     },
     'a missing required parameter is a usage error naming it': {
       args: ['-e', 'need'],
-      files: { MLproject: 'entry_points:\n  need:\n    parameters:\n      alpha: float\n      beta: {type: int}\n      gamma: {type: int, default: 3}\n    command: "echo {alpha} {beta}"\n' },
+      files: {
+        MLproject:
+          'entry_points:\n  need:\n    parameters:\n      alpha: float\n      beta: {type: int}\n      gamma: {type: int, default: 3}\n    command: "echo {alpha} {beta}"\n',
+      },
       code: 2,
       message: "No value given for missing parameters: 'alpha', 'beta' (give them with -P alpha=<value>)",
     },
@@ -98,7 +102,11 @@ describe('refusals: one line, MLflow-like exit codes, no run created', () => {
       code: 2,
       message: "Specify only one of 'experiment_name' or 'experiment_id' (-e/--experiment, --experiment-name, --experiment-id).",
     },
-    'a command given without --': { args: ['extra-word'], code: 2, message: 'put the command after --: mlr run [options] -- <command> [args…] (without --, mlr run takes one MLproject folder)' },
+    'a command given without --': {
+      args: ['extra-word'],
+      code: 2,
+      message: 'put the command after --: mlr run [options] -- <command> [args…] (without --, mlr run takes one MLproject folder)',
+    },
     '--entry-point with --': { args: ['--entry-point', 'x', '--', 'true'], code: 2, message: /^a project folder \('proj'\) is for MLproject runs/ },
   };
 
@@ -116,12 +124,15 @@ describe('refusals: one line, MLflow-like exit codes, no run created', () => {
     expect(fs.existsSync(w.store), 'no store, no run').toBe(false);
   });
 
-  it.each(['https://github.com/mlflow/mlflow-example', 'git@github.com:mlflow/mlflow-example.git', 'file://otherhost/proj'])('refuses the remote project %s', async (uri) => {
-    const w = work({ git: false });
-    const r = await mlr(['run', uri], { cwd: w.dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`mlr: mlr runs project folders on this machine only: clone '${uri}' and give the folder\n`);
-  });
+  it.each(['https://github.com/mlflow/mlflow-example', 'git@github.com:mlflow/mlflow-example.git', 'file://otherhost/proj'])(
+    'refuses the remote project %s',
+    async (uri) => {
+      const w = work({ git: false });
+      const r = await mlr(['run', uri], { cwd: w.dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`mlr: mlr runs project folders on this machine only: clone '${uri}' and give the folder\n`);
+    },
+  );
 
   it('takes a file: URI of a local folder', async () => {
     const w = work({ git: false });
@@ -213,13 +224,18 @@ describe('entry points with defaults and overrides', () => {
     const r = await mlr(['run', 'proj', '--sweep', 'a=1,2'], { cwd: w.dir });
     expect(r.code, r.stderr).toBe(0);
     const notes = r.stderr.split('\n').filter((l) => l.includes('does not build environments'));
-    expect(notes).toEqual(['mlr: proj/MLproject declares conda_env (conda.yaml); mlr does not build environments: the command runs in the current one (like mlflow run --env-manager local)']);
+    expect(notes).toEqual([
+      'mlr: proj/MLproject declares conda_env (conda.yaml); mlr does not build environments: the command runs in the current one (like mlflow run --env-manager local)',
+    ]);
     for (const run of storedRuns(w.store)) expect(Object.keys(run.tags)).not.toContain('mlflow.project.env');
   });
 
   it('records the first remote as repoURL (without credentials), under its legacy name too', async () => {
     const w = work();
-    fs.appendFileSync(path.join(w.proj, '.git', 'config'), '[remote "origin"]\n\turl = https://ana:s3cret@example.com/team/proj.git\n[remote "fork"]\n\turl = git@example.com:me/proj.git\n');
+    fs.appendFileSync(
+      path.join(w.proj, '.git', 'config'),
+      '[remote "origin"]\n\turl = https://ana:s3cret@example.com/team/proj.git\n[remote "fork"]\n\turl = git@example.com:me/proj.git\n',
+    );
     const r = await mlr(['run', 'proj', '-e', 'generate_data'], { cwd: w.dir });
     expect(r.code, r.stderr).toBe(0);
     const [run] = storedRuns(w.store);
@@ -247,7 +263,10 @@ describe('entry points with defaults and overrides', () => {
 describe('--dry-run', () => {
   it('prints the resolved command, params and tags, and creates nothing', async () => {
     const w = work();
-    const r = await mlr(['run', 'proj', '-e', 'train', '-P', 'lr=0.5', '--run-name', 'try', '--tag', 'team=core', '--dry-run'], { cwd: w.dir, env: { MLFLOW_TRACKING_USERNAME: 'ana' } });
+    const r = await mlr(['run', 'proj', '-e', 'train', '-P', 'lr=0.5', '--run-name', 'try', '--tag', 'team=core', '--dry-run'], {
+      cwd: w.dir,
+      env: { MLFLOW_TRACKING_USERNAME: 'ana' },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(

@@ -34,7 +34,12 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { log: '1-train-overrides', args: (w) => ['-e', 'train', '-P', 'lr=0.01', '-P', 'extra=5', '-P', `data=${w.proj}/src`], code: 0, stdout: "train ['--hidden_dims', '[64, 32]', '--lr', '0.01', '--epochs', '50', '--extra', '5']\n" },
+  {
+    log: '1-train-overrides',
+    args: (w) => ['-e', 'train', '-P', 'lr=0.01', '-P', 'extra=5', '-P', `data=${w.proj}/src`],
+    code: 0,
+    stdout: "train ['--hidden_dims', '[64, 32]', '--lr', '0.01', '--epochs', '50', '--extra', '5']\n",
+  },
   { log: '2-generate-defaults', args: () => ['-e', 'generate_data'], code: 0, stdout: '1000 20\n' },
   // MLflow exits 1 for any failed run; mlr passes the command's code on
   { log: '5-failing-sh', args: () => ['-e', 'fail.sh'], code: 3, stdout: '' },
@@ -109,7 +114,13 @@ describe('mlr run records what mlflow run --env-manager local records', () => {
     const [exp] = [...exps];
     const meta = fs.readFileSync(path.join(work.store, exp!, 'meta.yaml'), 'utf8');
     const golden = fs.readFileSync(path.join(GOLDEN_STORE, goldenRuns[0]!.exp, 'meta.yaml'), 'utf8');
-    const norm = (t: string, id: string, w: string) => t.split(id).join('<exp>').split(w).join('<work>').replace(/_time: \d+/g, '_time: <t>');
+    const norm = (t: string, id: string, w: string) =>
+      t
+        .split(id)
+        .join('<exp>')
+        .split(w)
+        .join('<work>')
+        .replace(/_time: \d+/g, '_time: <t>');
     expect(norm(meta, exp!, work.dir)).toBe(norm(golden, goldenRuns[0]!.exp, GOLDEN_WORK));
     expect(results.get('1-train-overrides')!.stderr).toMatch(/^mlr: experiment 'projexp' created \(\d+\)$/m);
   });

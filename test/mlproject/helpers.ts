@@ -81,7 +81,14 @@ export function storedRuns(store: string): StoredRun[] {
     for (const id of fs.readdirSync(expDir)) {
       const dir = path.join(expDir, id);
       if (!fs.statSync(dir).isDirectory()) continue;
-      out.push({ exp, id, dir, meta: fs.readFileSync(path.join(dir, 'meta.yaml'), 'utf8'), params: readKeyFiles(path.join(dir, 'params')), tags: readKeyFiles(path.join(dir, 'tags')) });
+      out.push({
+        exp,
+        id,
+        dir,
+        meta: fs.readFileSync(path.join(dir, 'meta.yaml'), 'utf8'),
+        params: readKeyFiles(path.join(dir, 'params')),
+        tags: readKeyFiles(path.join(dir, 'tags')),
+      });
     }
   }
   return out;

@@ -4,7 +4,16 @@
  * checked against PyYAML 6 and Python 3.11 (yaml.safe_load, str(), shlex.quote).
  */
 import { describe, expect, it } from 'vitest';
-import { findMLprojectFile, formatCommand, localPathOf, parseMLproject, resolveEntryPoint, selectEntryPoint, shellQuote, urlScheme } from '../../src/commands/mlproject.js';
+import {
+  findMLprojectFile,
+  formatCommand,
+  localPathOf,
+  parseMLproject,
+  resolveEntryPoint,
+  selectEntryPoint,
+  shellQuote,
+  urlScheme,
+} from '../../src/commands/mlproject.js';
 
 const project = (params: string, command = 'echo {x}') => `entry_points:\n  main:\n    parameters:\n${params}\n    command: "${command}"\n`;
 const defaultOf = (yaml: string): string | undefined => parseMLproject(project(`      x: {default: ${yaml}}`)).entryPoints[0]!.parameters[0]!.default;
@@ -40,7 +49,9 @@ describe('defaults are what Python str() makes of what PyYAML loads', () => {
 
 describe('parseMLproject', () => {
   it('reads name, entry points in order, parameter types and the env field', () => {
-    const p = parseMLproject('name: demo\nconda_env: conda.yaml\nentry_points:\n  b:\n    command: run b\n  a:\n    parameters:\n      x: float\n      y: {type: path, default: data}\n      z: {default: 3}\n    command: run {x} {y} {z}\n');
+    const p = parseMLproject(
+      'name: demo\nconda_env: conda.yaml\nentry_points:\n  b:\n    command: run b\n  a:\n    parameters:\n      x: float\n      y: {type: path, default: data}\n      z: {default: 3}\n    command: run {x} {y} {z}\n',
+    );
     expect(p.name).toBe('demo');
     expect(p.env).toEqual({ field: 'conda_env', value: 'conda.yaml', line: 2 });
     expect(p.entryPoints.map((e) => e.name)).toEqual(['b', 'a']);
@@ -63,15 +74,27 @@ describe('parseMLproject', () => {
   });
 
   it.each([
-    ['[1, 2]\n', "MLproject:1: the file must be a mapping (name:, entry_points:, …)"],
+    ['[1, 2]\n', 'MLproject:1: the file must be a mapping (name:, entry_points:, …)'],
     ['entry_points: []\n', 'MLproject:1: entry_points must be a mapping of entry point names to {parameters, command}'],
     ['entry_points:\n', 'MLproject:1: entry_points is empty: give each entry point a command'],
     ['entry_points:\n  main: echo hi\n', "MLproject:2: entry point 'main' must be a mapping with a command (and optional parameters)"],
     ['entry_points:\n  main:\n    command: 12\n', "MLproject:3: entry point 'main': command must be a string"],
-    ['entry_points:\n  main:\n    parameters: [x]\n    command: a\n', "MLproject:3: entry point 'main': parameters must be a mapping of names to a type or {type, default}"],
-    ['entry_points:\n  main:\n    parameters:\n      x:\n    command: a\n', "MLproject:4: entry point 'main', parameter 'x' must be a type name or {type: …, default: …}"],
-    ['entry_points:\n  main:\n    parameters:\n      x: {type: [a]}\n    command: a\n', "MLproject:4: entry point 'main', parameter 'x': type must be a name (string, str, float, int, path, uri)"],
-    ['docker_env:\n  volumes: []\n', 'MLproject:1: Project configuration (MLproject file) was invalid: Docker environment specified but no image attribute found.'],
+    [
+      'entry_points:\n  main:\n    parameters: [x]\n    command: a\n',
+      "MLproject:3: entry point 'main': parameters must be a mapping of names to a type or {type, default}",
+    ],
+    [
+      'entry_points:\n  main:\n    parameters:\n      x:\n    command: a\n',
+      "MLproject:4: entry point 'main', parameter 'x' must be a type name or {type: …, default: …}",
+    ],
+    [
+      'entry_points:\n  main:\n    parameters:\n      x: {type: [a]}\n    command: a\n',
+      "MLproject:4: entry point 'main', parameter 'x': type must be a name (string, str, float, int, path, uri)",
+    ],
+    [
+      'docker_env:\n  volumes: []\n',
+      'MLproject:1: Project configuration (MLproject file) was invalid: Docker environment specified but no image attribute found.',
+    ],
     ['a: 1\n\tb: 2\n', /^MLproject:2: not valid YAML: /],
   ])('refuses %j', (text, message) => {
     expect(() => parseMLproject(text)).toThrow(message);
@@ -94,7 +117,9 @@ describe('selectEntryPoint', () => {
     expect(selectEntryPoint(p, 'go.sh', undefined).command).toBe('bash go.sh');
   });
   it('lists the entry points there are', () => {
-    expect(() => selectEntryPoint(p, 'train', undefined)).toThrow("entry point 'train' not found in MLproject: it has main (a .py or .sh file in the project can be run as an entry point too)");
+    expect(() => selectEntryPoint(p, 'train', undefined)).toThrow(
+      "entry point 'train' not found in MLproject: it has main (a .py or .sh file in the project can be run as an entry point too)",
+    );
   });
 });
 
@@ -132,10 +157,14 @@ describe('formatCommand is str.format(**params)', () => {
 
 describe('resolveEntryPoint', () => {
   const entry = parseMLproject(
-    project('      lr: {type: float, default: 0.1}\n      data: {type: path, default: src}\n      out: {type: path, default: out}\n      u: {type: uri, default: "s3://b/k"}', 'train {lr} {data} {out} {u}'),
+    project(
+      '      lr: {type: float, default: 0.1}\n      data: {type: path, default: src}\n      out: {type: path, default: out}\n      u: {type: uri, default: "s3://b/k"}',
+      'train {lr} {data} {out} {u}',
+    ),
   ).entryPoints[0]!;
   const exists = (p: string) => ['/proj/src', '/proj/out', '/here/mine', '/abs dir'].includes(p);
-  const resolve = (given: [string, string][]) => resolveEntryPoint(entry, { given: given.map(([key, value]) => ({ key, value })), projectDir: '/proj', cwd: '/here', exists });
+  const resolve = (given: [string, string][]) =>
+    resolveEntryPoint(entry, { given: given.map(([key, value]) => ({ key, value })), projectDir: '/proj', cwd: '/here', exists });
 
   it('logs values as given (quoted) and puts absolute paths in the command', () => {
     expect(resolve([])).toEqual({
@@ -150,13 +179,20 @@ describe('resolveEntryPoint', () => {
   });
 
   it('resolves a -P path against the working folder, a default against the project', () => {
-    const r = resolve([['data', 'mine'], ['out', 'file:///abs%20dir']]);
+    const r = resolve([
+      ['data', 'mine'],
+      ['out', 'file:///abs%20dir'],
+    ]);
     expect(r.command).toBe("train 0.1 /here/mine '/abs dir' s3://b/k");
     expect(r.params.find((p) => p.key === 'out')!.value).toBe('file:///abs%20dir');
   });
 
   it('appends undeclared values as --key value, in the order given', () => {
-    const r = resolve([['z', '1'], ['lr', '2'], ['a', 'b c']]);
+    const r = resolve([
+      ['z', '1'],
+      ['lr', '2'],
+      ['a', 'b c'],
+    ]);
     expect(r.command).toBe("train 2 /proj/src /proj/out s3://b/k --z 1 --a 'b c'");
     expect(r.params.map((p) => p.key)).toEqual(['lr', 'data', 'out', 'u', 'z', 'a']);
   });

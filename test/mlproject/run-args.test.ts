@@ -6,17 +6,34 @@ import { describe, expect, it } from 'vitest';
 import { runMainOptions, type RunFlags } from '../../src/cli/run-args.js';
 
 /** `argv` holds only positionals and `--` here (flags are given as commander parsed them), and commander's positionals drop the first `--`. */
-const parse = (argv: string[], flags: RunFlags) => runMainOptions(argv.filter((_, i) => i !== argv.indexOf('--')), argv, flags);
+const parse = (argv: string[], flags: RunFlags) =>
+  runMainOptions(
+    argv.filter((_, i) => i !== argv.indexOf('--')),
+    argv,
+    flags,
+  );
 
 describe('runMainOptions', () => {
   it('without --: a project folder, -e the entry point (main by default)', () => {
     expect(parse(['proj'], { e: 'train', param: ['lr=1'] })).toEqual({ projectDir: 'proj', entryPoint: 'train', params: ['lr=1'], tags: [], dryRun: false });
     expect(parse([], {})).toEqual({ entryPoint: 'main', params: [], tags: [], dryRun: false });
-    expect(parse([], { entryPoint: 'x', experimentName: 'e', runName: 'r', dryRun: true })).toMatchObject({ entryPoint: 'x', experimentName: 'e', runName: 'r', dryRun: true });
+    expect(parse([], { entryPoint: 'x', experimentName: 'e', runName: 'r', dryRun: true })).toMatchObject({
+      entryPoint: 'x',
+      experimentName: 'e',
+      runName: 'r',
+      dryRun: true,
+    });
   });
 
   it('with --: the command, -e the experiment', () => {
-    expect(parse(['--', 'python', 'train.py', '-e', 'x'], { e: 'exp', name: 'n' })).toEqual({ command: ['python', 'train.py', '-e', 'x'], experiment: 'exp', runName: 'n', params: [], tags: [], dryRun: false });
+    expect(parse(['--', 'python', 'train.py', '-e', 'x'], { e: 'exp', name: 'n' })).toEqual({
+      command: ['python', 'train.py', '-e', 'x'],
+      experiment: 'exp',
+      runName: 'n',
+      params: [],
+      tags: [],
+      dryRun: false,
+    });
     expect(parse(['--'], {})).toMatchObject({ command: [] });
   });
 

@@ -55,10 +55,16 @@ time.sleep(0.2); stamp("end")
 
 describe('sweeps', () => {
   it.each([1, 2, 4])('runs 4 children with -j %i, at most that many at once', async (jobs) => {
-    const w = work({ 'sleeper.py': SLEEPER, MLproject: 'entry_points:\n  nap:\n    parameters: {i: int, log: path, jobs: int}\n    command: "python3 sleeper.py {log} {i} {jobs}"\n' });
+    const w = work({
+      'sleeper.py': SLEEPER,
+      MLproject: 'entry_points:\n  nap:\n    parameters: {i: int, log: path, jobs: int}\n    command: "python3 sleeper.py {log} {i} {jobs}"\n',
+    });
     const log = path.join(w.dir, 'times.log');
     fs.writeFileSync(log, '');
-    const r = await mlr(['run', 'proj', '-e', 'nap', '--sweep', 'i=1,2,3,4', '-P', `log=${log}`, '-P', `jobs=${jobs}`, '-j', String(jobs), '--run-name', 'naps'], { cwd: w.dir });
+    const r = await mlr(
+      ['run', 'proj', '-e', 'nap', '--sweep', 'i=1,2,3,4', '-P', `log=${log}`, '-P', `jobs=${jobs}`, '-j', String(jobs), '--run-name', 'naps'],
+      { cwd: w.dir },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(mostAtOnce(fs.readFileSync(log, 'utf8'))).toBe(jobs);
     const runs = storedRuns(w.store);
@@ -74,7 +80,8 @@ describe('sweeps', () => {
       ['i=4', '4', 'FINISHED'],
     ]);
     // children are project runs like any other; the parent runs nothing
-    for (const c of children) expect(c.tags).toMatchObject({ 'mlflow.source.type': 'PROJECT', 'mlflow.project.entryPoint': 'nap', 'mlflow.project.backend': 'local' });
+    for (const c of children)
+      expect(c.tags).toMatchObject({ 'mlflow.source.type': 'PROJECT', 'mlflow.project.entryPoint': 'nap', 'mlflow.project.backend': 'local' });
     expect(parent.tags['mlflow.project.backend']).toBeUndefined();
     expect(parent.params).toEqual({});
     expect(r.stderr).toMatch(new RegExp(`^mlr: sweep run ${parent.id} FINISHED: 4 of 4 runs finished$`, 'm'));
@@ -87,7 +94,11 @@ describe('sweeps', () => {
     const runs = storedRuns(w.store);
     const parent = parentOf(runs);
     expect(status(parent)).toBe('FAILED');
-    expect(childrenOf(runs, parent).map((c) => [c.params['code'], status(c)]).sort()).toEqual([
+    expect(
+      childrenOf(runs, parent)
+        .map((c) => [c.params['code'], status(c)])
+        .sort(),
+    ).toEqual([
       ['0', 'FINISHED'],
       ['0', 'FINISHED'],
       ['3', 'FAILED'],
@@ -101,9 +112,14 @@ describe('sweeps', () => {
     const r = await mlr(['--store', w.store, 'run', '--sweep-file', 'grid.yaml', '--name', 'grid', '--', 'echo', '{lr}'], { cwd: w.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('0.1\n0.01\n1e-3\n');
-    const tree = await mlr(['--store', w.store, 'runs', 'ls', '--tree', '--columns', 'run_name,status,params.lr', '--order-by', 'params.lr'], { cwd: w.dir, env: { MLR_FORCE_TTY: '1', COLUMNS: '80' } });
+    const tree = await mlr(['--store', w.store, 'runs', 'ls', '--tree', '--columns', 'run_name,status,params.lr', '--order-by', 'params.lr'], {
+      cwd: w.dir,
+      env: { MLR_FORCE_TTY: '1', COLUMNS: '80' },
+    });
     expect(tree.stdout.replace(/ +$/gm, '')).toBe(
-      ['Name        Status    lr', 'grid        FINISHED  -', '├─ lr=0.01  FINISHED  0.01', '├─ lr=0.1   FINISHED  0.1', '└─ lr=1e-3  FINISHED  1e-3', ''].join('\n'),
+      ['Name        Status    lr', 'grid        FINISHED  -', '├─ lr=0.01  FINISHED  0.01', '├─ lr=0.1   FINISHED  0.1', '└─ lr=1e-3  FINISHED  1e-3', ''].join(
+        '\n',
+      ),
     );
   });
 
@@ -124,7 +140,10 @@ describe('sweeps', () => {
 
   it('lists every child with --dry-run and creates nothing', async () => {
     const w = work();
-    const r = await mlr(['run', 'proj', '-e', 'generate_data', '--sweep', 'n_samples=1,2', '-j', '2', '--dry-run'], { cwd: w.dir, env: { MLFLOW_TRACKING_USERNAME: 'ana' } });
+    const r = await mlr(['run', 'proj', '-e', 'generate_data', '--sweep', 'n_samples=1,2', '-j', '2', '--dry-run'], {
+      cwd: w.dir,
+      env: { MLFLOW_TRACKING_USERNAME: 'ana' },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n').filter((l) => /^(sweep|run|command)/.test(l))).toEqual([
       'sweep: 2 runs, 2 at a time, in experiment 0',
@@ -141,7 +160,10 @@ describe('sweeps', () => {
 describe('Ctrl-C during a sweep', () => {
   it('forwards SIGINT to the running children, waits, marks them and the parent KILLED, starts no more', async () => {
     const w = work();
-    const child = spawn(process.execPath, [BIN, '--store', w.store, 'run', '--sweep', 's=1,2,3,4', '-j', '2', '--', 'sleep', '30'], { cwd: w.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--store', w.store, 'run', '--sweep', 's=1,2,3,4', '-j', '2', '--', 'sleep', '30'], {
+      cwd: w.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     await new Promise<void>((resolve) =>
       child.stderr!.on('data', (d: Buffer) => {

@@ -37,13 +37,31 @@ describe('grids', () => {
     [() => parseSweepFile('a: [1\n', 'g.yaml'), /^g\.yaml:\d+: not valid YAML: /],
     [() => parseSweepFile('a: 1\na: 2\n', 'g.yaml'), /^g\.yaml:2: not valid YAML: Map keys must be unique/],
     [() => expandSweep({ axes: [], runs: [] }), 'the sweep has no runs'],
-    [() => expandSweep({ axes: [{ key: 'a', values: Array.from({ length: 101 }, String) }, { key: 'b', values: Array.from({ length: 100 }, String) }], runs: [] }), 'the sweep has 10100 runs; at most 10000 are allowed'],
+    [
+      () =>
+        expandSweep({
+          axes: [
+            { key: 'a', values: Array.from({ length: 101 }, String) },
+            { key: 'b', values: Array.from({ length: 100 }, String) },
+          ],
+          runs: [],
+        }),
+      'the sweep has 10100 runs; at most 10000 are allowed',
+    ],
   ])('refuses %#', (fn, message) => expect(fn).toThrow(message));
 });
 
 describe('commands', () => {
   it('fills {key} in each argument and leaves other braces alone', () => {
-    expect(substituteArgs(['train', '--lr={lr}', '{"a": 1}', '{bs}{bs}', '{nope}'], [{ key: 'lr', value: '0.1' }, { key: 'bs', value: '8' }])).toEqual(['train', '--lr=0.1', '{"a": 1}', '88', '{nope}']);
+    expect(
+      substituteArgs(
+        ['train', '--lr={lr}', '{"a": 1}', '{bs}{bs}', '{nope}'],
+        [
+          { key: 'lr', value: '0.1' },
+          { key: 'bs', value: '8' },
+        ],
+      ),
+    ).toEqual(['train', '--lr=0.1', '{"a": 1}', '88', '{nope}']);
   });
   it('finds swept keys the command never uses', () => {
     expect(unusedSweepKeys(['x', '--lr', '{lr}'], ['lr', 'bs'])).toEqual(['bs']);

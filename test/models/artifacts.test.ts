@@ -68,10 +68,17 @@ describe('resolveFolder', () => {
   });
   it('relative locations: against the working directory, then the folder holding the store', () => {
     expect(resolveFolder('./mlruns/1/r1/artifacts', ctx, target)).toMatchObject({ path: inStore, how: 'relative' });
-    expect(resolveFolder('file:./mlruns/1/r1/artifacts', { root: store, cwd: path.join(tmp, 'proj') }, target)).toMatchObject({ path: inStore, how: 'relative' });
+    expect(resolveFolder('file:./mlruns/1/r1/artifacts', { root: store, cwd: path.join(tmp, 'proj') }, target)).toMatchObject({
+      path: inStore,
+      how: 'relative',
+    });
   });
   it('a different custom location that is missing is not silently replaced', () => {
-    expect(resolveFolder('/data/artifacts/shared', ctx, target)).toEqual({ recorded: '/data/artifacts/shared', remote: false, reason: '/data/artifacts/shared does not exist' });
+    expect(resolveFolder('/data/artifacts/shared', ctx, target)).toEqual({
+      recorded: '/data/artifacts/shared',
+      remote: false,
+      reason: '/data/artifacts/shared does not exist',
+    });
   });
   it('remote schemes are refused with a reason', () => {
     expect(resolveFolder('s3://b/1/r1/artifacts', ctx, target)).toEqual({
@@ -89,14 +96,21 @@ describe('resolveFolder', () => {
 });
 
 /** A store whose run 1/r… records `artifactUri`; returns the store root. */
-function storeWithRun(artifactUri: (root: string) => string, files: Record<string, string | Buffer>, artifactDir?: (root: string) => string): { root: string; run: string } {
+function storeWithRun(
+  artifactUri: (root: string) => string,
+  files: Record<string, string | Buffer>,
+  artifactDir?: (root: string) => string,
+): { root: string; run: string } {
   const tmp = tempDir('art');
   const root = path.join(tmp, 'mlruns');
   const run = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
   const exp = path.join(root, '1');
   fs.mkdirSync(path.join(exp, run), { recursive: true });
   fs.mkdirSync(path.join(root, '.trash'));
-  fs.writeFileSync(path.join(exp, 'meta.yaml'), `artifact_location: file://${exp}\ncreation_time: 1\nexperiment_id: '1'\nlast_update_time: 1\nlifecycle_stage: active\nname: e\n`);
+  fs.writeFileSync(
+    path.join(exp, 'meta.yaml'),
+    `artifact_location: file://${exp}\ncreation_time: 1\nexperiment_id: '1'\nlast_update_time: 1\nlifecycle_stage: active\nname: e\n`,
+  );
   fs.writeFileSync(
     path.join(exp, run, 'meta.yaml'),
     `artifact_uri: ${artifactUri(root)}\nend_time: 2\nentry_point_name: ''\nexperiment_id: '1'\nlifecycle_stage: active\nrun_id: ${run}\nrun_name: r\nrun_uuid: ${run}\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1\nstatus: 3\ntags: []\nuser_id: u\n`,
@@ -111,7 +125,12 @@ function storeWithRun(artifactUri: (root: string) => string, files: Record<strin
   return { root, run };
 }
 
-const FILES = { 'model/MLmodel': 'flavors:\n  sklearn: {}\n', 'model/model.pkl': Buffer.from([0, 1, 2, 3, 0, 255]), 'docs/notes.txt': 'hello\n', 'top.json': '{}' };
+const FILES = {
+  'model/MLmodel': 'flavors:\n  sklearn: {}\n',
+  'model/model.pkl': Buffer.from([0, 1, 2, 3, 0, 255]),
+  'docs/notes.txt': 'hello\n',
+  'top.json': '{}',
+};
 
 describe('artifacts ls', () => {
   it('the fixture’s moved store: re-rooted, said under --verbose only', async () => {
@@ -201,7 +220,11 @@ describe('artifacts cat / get', () => {
     expect(r.status).toBe(0);
     expect(Buffer.compare(r.stdout, Buffer.from([0, 1, 2, 3, 0, 255]))).toBe(0);
     const tty = await on(root, { MLR_FORCE_TTY: '1' })('artifacts', 'cat', run, 'model/model.pkl');
-    expect(tty).toMatchObject({ code: 2, stdout: '', stderr: "mlr: 'model/model.pkl' is a binary file (6 bytes): redirect the output (mlr artifacts cat … > file) or use mlr artifacts get\n" });
+    expect(tty).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: "mlr: 'model/model.pkl' is a binary file (6 bytes): redirect the output (mlr artifacts cat … > file) or use mlr artifacts get\n",
+    });
     expect(await on(root)('artifacts', 'cat', run, 'model')).toMatchObject({
       code: 2,
       stderr: `mlr: 'model' is a folder of run ${run}'s artifacts: use mlr artifacts ls or mlr artifacts get\n`,
@@ -224,7 +247,9 @@ describe('artifacts cat / get', () => {
       stdout: '',
       stderr: `mlr: refusing to overwrite 2 existing files (${path.join(out, 'model', 'MLmodel')}, ${path.join(out, 'model', 'model.pkl')}): remove them or choose another --out\n`,
     });
-    expect((await m('artifacts', 'get', run, 'docs/notes.txt', '-o', out)).stderr).toBe(`mlr: refusing to overwrite ${path.join(out, 'docs', 'notes.txt')}: remove it or choose another --out\n`);
+    expect((await m('artifacts', 'get', run, 'docs/notes.txt', '-o', out)).stderr).toBe(
+      `mlr: refusing to overwrite ${path.join(out, 'docs', 'notes.txt')}: remove it or choose another --out\n`,
+    );
     expect(fs.readFileSync(path.join(out, 'model', 'MLmodel'), 'utf8')).toBe('mine');
     const all = tempDir('all');
     expect((await m('artifacts', 'get', run, '.', '--out', all)).code).toBe(0);

@@ -12,7 +12,10 @@ describe('gc with an empty selector (issue 11 #24)', () => {
     [['--experiment', ''], "mlr: --experiment '' names no experiment: an empty or blank selector is refused (is a variable unset?)\n"],
     [['--run', ','], "mlr: --run ',' names no run: an empty or blank selector is refused (is a variable unset?)\n"],
     [['--run', '  '], "mlr: --run '  ' names no run: an empty or blank selector is refused (is a variable unset?)\n"],
-    [['--run', '2ee677726ea047b29ffa9fddb9fcf75d,'], "mlr: --run '2ee677726ea047b29ffa9fddb9fcf75d,' names no run: an empty or blank selector is refused (is a variable unset?)\n"],
+    [
+      ['--run', '2ee677726ea047b29ffa9fddb9fcf75d,'],
+      "mlr: --run '2ee677726ea047b29ffa9fddb9fcf75d,' names no run: an empty or blank selector is refused (is a variable unset?)\n",
+    ],
   ])('gc %j --yes: exit 2, nothing deleted', async (sel, stderr) => {
     const store = copyStore();
     const before = snapshot(store);

@@ -11,7 +11,12 @@ import { diffSnapshots, on, snapshot } from './helpers.js';
 
 const SWEEP = '234684999513866976';
 const OLD = '577419433840892238';
-const DELETED_RUNS = ['2ee677726ea047b29ffa9fddb9fcf75d', '45e20441b3934fcaa848e046f3317ad6', '694bd70d98c7410cae47478bd7e643b0', 'e21d89e93acf4dbf826adc25b1114b3b'];
+const DELETED_RUNS = [
+  '2ee677726ea047b29ffa9fddb9fcf75d',
+  '45e20441b3934fcaa848e046f3317ad6',
+  '694bd70d98c7410cae47478bd7e643b0',
+  'e21d89e93acf4dbf826adc25b1114b3b',
+];
 // MLR_NOW in the test helper is 1795400000000, ~22.6 hours after the deletions
 const NOW = 1795400000000;
 
@@ -62,7 +67,13 @@ describe('gc', () => {
     const d = diffSnapshots(before, snapshot(store));
     expect(d.added).toEqual([]);
     expect(d.changed).toEqual([]);
-    expect(d.removed).toEqual(under(before, store, plan.items.map((i) => i.dir)));
+    expect(d.removed).toEqual(
+      under(
+        before,
+        store,
+        plan.items.map((i) => i.dir),
+      ),
+    );
     expect((await m('gc')).stderr).toBe('mlr: nothing to delete\n');
     expect(fs.readdirSync(path.join(store, '.trash'))).toEqual([]);
   });
@@ -196,7 +207,7 @@ describe('trash', () => {
     const before = fs.readFileSync(meta, 'utf8');
     expect((await m('experiments', 'create', 'old-exp')).code).not.toBe(0); // MLflow refuses: the name is in the trash
     expect(await m('trash', 'rename', 'old-exp', 'old-exp (2025)')).toMatchObject({ code: 0, stdout: '', stderr: '' });
-    expect(fs.readFileSync(meta, 'utf8')).toBe(before.replace('name: old-exp\n', "name: old-exp (2025)\n"));
+    expect(fs.readFileSync(meta, 'utf8')).toBe(before.replace('name: old-exp\n', 'name: old-exp (2025)\n'));
     const c = await m('experiments', 'create', 'old-exp');
     expect(c.code).toBe(0);
     expect((await m('trash', 'ls', '--format', 'json')).stdout).toContain('"name": "old-exp (2025)"');
@@ -207,7 +218,10 @@ describe('trash', () => {
   it('restore refuses when an active experiment has the name (nothing changes)', async () => {
     const store = copyStore();
     const m = on(store);
-    fs.writeFileSync(path.join(store, '.trash', OLD, 'meta.yaml'), fs.readFileSync(path.join(store, '.trash', OLD, 'meta.yaml'), 'utf8').replace('name: old-exp', 'name: sweep'));
+    fs.writeFileSync(
+      path.join(store, '.trash', OLD, 'meta.yaml'),
+      fs.readFileSync(path.join(store, '.trash', OLD, 'meta.yaml'), 'utf8').replace('name: old-exp', 'name: sweep'),
+    );
     const before = snapshot(store);
     const r = await m('trash', 'restore', OLD);
     expect(r.code).toBe(1);

@@ -74,5 +74,8 @@ export function dumpFiles(dir: string): string {
 
 /** Every folder below `dir` (relative), sorted: the registry also has empty ones (tags/). */
 export function listDirs(dir: string): string[] {
-  return [...snapshot(dir).entries()].filter(([, v]) => v === 'dir').map(([k]) => k).sort();
+  return [...snapshot(dir).entries()]
+    .filter(([, v]) => v === 'dir')
+    .map(([k]) => k)
+    .sort();
 }

@@ -52,7 +52,7 @@ describe('registered-model filter', () => {
 
   it.each([
     ["name > 'a'", 'filter-comparator', [5, 6]],
-    ["name = a", 'filter-value', [7, 8]],
+    ['name = a', 'filter-value', [7, 8]],
     ["metrics.x = '1'", 'filter-syntax', [0, 7]],
     ["name = 'a' OR name = 'b'", 'filter-syntax', [11, 13]],
     ["name = 'a", 'filter-syntax', [7, 9]],
@@ -113,7 +113,15 @@ describe('models ls', () => {
       ['1', 'Archived'],
       ['3', 'None'],
     ]);
-    expect(j[1]).toEqual({ name: 'summarizer', creation_timestamp: 1795318280874, last_updated_timestamp: 1795318280874, description: null, latest_versions: [], tags: [], aliases: [] });
+    expect(j[1]).toEqual({
+      name: 'summarizer',
+      creation_timestamp: 1795318280874,
+      last_updated_timestamp: 1795318280874,
+      description: null,
+      latest_versions: [],
+      tags: [],
+      aliases: [],
+    });
   });
 });
 
@@ -140,8 +148,16 @@ describe('models describe / versions', () => {
     const store = copyStore();
     const m = on(store);
     expect((await m('models', 'delete-version', 'resnet-classifier', '1')).code).toBe(0);
-    const cut = (s: string): string[] => s.trim().split('\n').map((l) => l.split('\t').slice(1, 5).join(' '));
-    expect(cut((await m('models', 'versions', 'resnet-classifier')).stdout)).toEqual(['version current_stage status aliases', '2 None READY champion', '3 None READY ']);
+    const cut = (s: string): string[] =>
+      s
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t').slice(1, 5).join(' '));
+    expect(cut((await m('models', 'versions', 'resnet-classifier')).stdout)).toEqual([
+      'version current_stage status aliases',
+      '2 None READY champion',
+      '3 None READY ',
+    ]);
     expect(cut((await m('models', 'versions', 'resnet-classifier', '--deleted')).stdout)[1]).toBe('1 Deleted_Internal READY ');
     expect((await m('models', 'describe', 'resnet-classifier')).stdout).toContain('versions\t2 (+1 deleted)\n');
   });
@@ -167,10 +183,20 @@ describe('flavors from MLmodel and the log-model history', () => {
     const run = 'd61057829b7b4f24b7a65344cc35e18e';
     const dir = path.join(store, '234684999513866976', run);
     fs.mkdirSync(path.join(dir, 'artifacts', 'model'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'artifacts', 'model', 'MLmodel'), 'flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    pickled_model: model.pkl\nmlflow_version: 2.12.1\n');
+    fs.writeFileSync(
+      path.join(dir, 'artifacts', 'model', 'MLmodel'),
+      'flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    pickled_model: model.pkl\nmlflow_version: 2.12.1\n',
+    );
     // a second model known only from the tag (its files were not copied here)
     const history = [
-      { run_id: run, artifact_path: 'model', utc_time_created: '2026-11-22 03:29:26.036427', flavors: { python_function: {}, sklearn: {} }, model_uuid: 'u1', mlflow_version: '2.12.1' },
+      {
+        run_id: run,
+        artifact_path: 'model',
+        utc_time_created: '2026-11-22 03:29:26.036427',
+        flavors: { python_function: {}, sklearn: {} },
+        model_uuid: 'u1',
+        mlflow_version: '2.12.1',
+      },
       { run_id: run, artifact_path: 'onnx', utc_time_created: '2026-11-22 03:30:00.000000', flavors: { onnx: {} }, model_uuid: 'u2', mlflow_version: '2.12.1' },
     ];
     fs.writeFileSync(path.join(dir, 'tags', 'mlflow.log-model.history'), JSON.stringify(history));
@@ -204,7 +230,10 @@ describe('MLflow 3 logged models (a store written in the 3.x layout)', () => {
     write(`models/${a}/tags/mlflow.user`, 'ana');
     write(`models/${a}/artifacts/MLmodel`, 'flavors:\n  transformers: {}\n  python_function: {}\nmlflow_version: 3.1.0\n');
     write(`models/${b}/meta.yaml`, meta(b, 'deleted', 1795000000100));
-    write(`${run}/outputs/${a}/meta.yaml`, `destination_id: ${a}\ndestination_type: MODEL_OUTPUT\nsource_id: ${a}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {}\n`);
+    write(
+      `${run}/outputs/${a}/meta.yaml`,
+      `destination_id: ${a}\ndestination_type: MODEL_OUTPUT\nsource_id: ${a}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {}\n`,
+    );
     return { root, run };
   }
 
@@ -225,16 +254,39 @@ describe('MLflow 3 logged models (a store written in the 3.x layout)', () => {
     expect(all[1].data).toEqual({
       params: [{ key: 'max_len', value: '128' }],
       metrics: [
-        { key: 'rouge', value: 0.5, timestamp: 1795000000002, step: 1, run_id: run, dataset_name: null, dataset_digest: null, model_id: 'm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
-        { key: 'rouge', value: 0.75, timestamp: 1795000000003, step: 1, run_id: run, dataset_name: 'eval', dataset_digest: '1a2b', model_id: 'm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
+        {
+          key: 'rouge',
+          value: 0.5,
+          timestamp: 1795000000002,
+          step: 1,
+          run_id: run,
+          dataset_name: null,
+          dataset_digest: null,
+          model_id: 'm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+        },
+        {
+          key: 'rouge',
+          value: 0.75,
+          timestamp: 1795000000003,
+          step: 1,
+          run_id: run,
+          dataset_name: 'eval',
+          dataset_digest: '1a2b',
+          model_id: 'm-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+        },
       ],
     });
-    expect((await m('runs', 'describe', run)).stdout).toContain('model models:/m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tpython_function, transformers (mlflow 3.1.0)\n');
+    expect((await m('runs', 'describe', run)).stdout).toContain(
+      'model models:/m-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tpython_function, transformers (mlflow 3.1.0)\n',
+    );
   });
 
   it('--logged options are refused where they do not apply', async () => {
     expect(await mlr([...S, 'models', 'ls', '-e', 'sweep'])).toMatchObject({ code: 2, stderr: 'mlr: -e/--experiment and --all apply to --logged only\n' });
-    expect(await mlr([...S, 'models', 'ls', '--logged', '--filter', "name = 'x'"])).toMatchObject({ code: 2, stderr: 'mlr: --filter applies to registered models, not to --logged\n' });
+    expect(await mlr([...S, 'models', 'ls', '--logged', '--filter', "name = 'x'"])).toMatchObject({
+      code: 2,
+      stderr: 'mlr: --filter applies to registered models, not to --logged\n',
+    });
   });
 });
 
@@ -275,7 +327,7 @@ describe.skipIf(!HAS_CORPUS)('real stores (third-party corpus)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('aliases.bestmodel       v3\n');
     expect(r.stdout).toMatch(/ {6}3 {2}None {3}READY {3}bestmodel {2}95d278bf defiant-shrimp-539 .* python_function, sklearn {2}production=success/);
-    expect(r.stderr).toContain("is served by an MLflow server; reading its default local destination");
+    expect(r.stderr).toContain('is served by an MLflow server; reading its default local destination');
   });
 
   it('mlflow-artifacts URIs without a local mlartifacts folder: a clear warning, the listing still works', async () => {
@@ -283,6 +335,6 @@ describe.skipIf(!HAS_CORPUS)('real stores (third-party corpus)', () => {
     const r = await mlr(['--store', store, '-v', 'models', 'ls']);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toHaveLength(6);
-    expect(r.stderr).toContain("is on remote storage (mlflow-artifacts), which mlr cannot reach");
+    expect(r.stderr).toContain('is on remote storage (mlflow-artifacts), which mlr cannot reach');
   });
 });

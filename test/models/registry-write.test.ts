@@ -90,7 +90,9 @@ describe('each registry write rewrites what MLflow rewrites', () => {
     expect(d).toEqual({ added: ['version-3/tags', 'version-3/tags/validated'], removed: [], changed: ['meta.yaml'] });
     expect(read(dir(), 'version-3/tags/validated')).toBe('yes');
     const meta = read(dir(), 'meta.yaml');
-    expect(meta).toMatch(/^aliases:\n {2}champion: '2'\ncreation_timestamp: 1795318280853\ndescription: Best sweep models\nlast_updated_timestamp: \d{13}\nname: resnet-classifier\n$/);
+    expect(meta).toMatch(
+      /^aliases:\n {2}champion: '2'\ncreation_timestamp: 1795318280853\ndescription: Best sweep models\nlast_updated_timestamp: \d{13}\nname: resnet-classifier\n$/,
+    );
     expect(meta).not.toContain('1795318280870');
   });
 
@@ -150,13 +152,22 @@ describe('each registry write rewrites what MLflow rewrites', () => {
   it('a file in the way is a one-line error (exit 1)', async () => {
     fs.writeFileSync(path.join(store, 'models', 'summarizer', 'tags'), 'x');
     const r = await m('models', 'set-tag', 'summarizer', 'a', 'b');
-    expect(r).toMatchObject({ code: 1, stdout: '', stderr: `mlr: cannot change the registry: ${path.join(store, 'models', 'summarizer', 'tags')}: a file is in the way of a folder\n` });
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `mlr: cannot change the registry: ${path.join(store, 'models', 'summarizer', 'tags')}: a file is in the way of a folder\n`,
+    });
     expect(read(store, 'models', 'summarizer', 'meta.yaml')).toBe(read(FIXTURE, 'models', 'summarizer', 'meta.yaml'));
   });
 
   it('a meta.yaml written by a newer MLflow keeps its extra keys when rewritten', async () => {
     const f = path.join(dir(), 'version-1', 'meta.yaml');
-    fs.writeFileSync(f, read(f).replace('description: null\n', 'deployment_job_state: null\ndescription: null\n').replace('status: READY\n', 'status: READY\nmetrics: null\nmodel_id: m-123\n'));
+    fs.writeFileSync(
+      f,
+      read(f)
+        .replace('description: null\n', 'deployment_job_state: null\ndescription: null\n')
+        .replace('status: READY\n', 'status: READY\nmetrics: null\nmodel_id: m-123\n'),
+    );
     expect((await m('models', 'stage', 'resnet-classifier', '1', 'Staging')).code).toBe(0);
     const out = read(f);
     expect(out).toContain('deployment_job_state: null\n');
@@ -184,7 +195,13 @@ describe('registering a run’s model', () => {
     expect(read(store, 'models/new-model/version-1/tags/k')).toBe('v=w');
     // read back: the flavors come from the MLmodel, found through the moved store
     const j = JSON.parse((await m('models', 'describe', 'new-model', '--format', 'json')).stdout);
-    expect(j.model_versions[0]).toMatchObject({ version: '1', source: uri, run_id: RUNS[0], mlr_flavors: ['python_function', 'sklearn'], tags: [{ key: 'k', value: 'v=w' }] });
+    expect(j.model_versions[0]).toMatchObject({
+      version: '1',
+      source: uri,
+      run_id: RUNS[0],
+      mlr_flavors: ['python_function', 'sklearn'],
+      tags: [{ key: 'k', value: 'v=w' }],
+    });
     expect(j.model_versions[0].mlr_local_path).toBe(path.join(run, 'artifacts', 'clf'));
   });
 

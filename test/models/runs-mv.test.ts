@@ -45,7 +45,10 @@ describe('runs mv', () => {
     const metaAfter = fs.readFileSync(path.join(store, NLP, A, 'meta.yaml'), 'utf8');
     expect(metaAfter).toBe(
       metaBefore
-        .replace(`artifact_uri: file:///home/ana/cv-project/mlruns/${SWEEP}/${A}/artifacts`, `artifact_uri: file:///home/ana/cv-project/mlruns/${NLP}/${A}/artifacts`)
+        .replace(
+          `artifact_uri: file:///home/ana/cv-project/mlruns/${SWEEP}/${A}/artifacts`,
+          `artifact_uri: file:///home/ana/cv-project/mlruns/${NLP}/${A}/artifacts`,
+        )
         .replace(`experiment_id: '${SWEEP}'`, `experiment_id: '${NLP}'`),
     );
     // warnings: the children left behind and the registry versions whose source is frozen
@@ -127,7 +130,10 @@ describe('runs mv', () => {
     expect(fs.readFileSync(path.join(store, '0', B, 'meta.yaml'), 'utf8')).toContain(`artifact_uri: ${ext}\nend_time:`);
     const j = JSON.parse((await m('runs', 'describe', B, '--format', 'json')).stdout);
     expect(j.inputs.dataset_inputs).toEqual([
-      { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'toy', digest: '300830b9', source_type: 'local', source: '{"uri": "toy.csv"}', schema: null, profile: '{"num_rows": 2}' } },
+      {
+        tags: [{ key: 'mlflow.data.context', value: 'training' }],
+        dataset: { name: 'toy', digest: '300830b9', source_type: 'local', source: '{"uri": "toy.csv"}', schema: null, profile: '{"num_rows": 2}' },
+      },
     ]);
   });
 });

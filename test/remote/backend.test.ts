@@ -61,9 +61,17 @@ describe('mlr server --auth', () => {
       const right = await mlr(args, { env: { MLFLOW_TRACKING_USERNAME: 'ana', MLFLOW_TRACKING_PASSWORD: 's3cret' } });
       expect({ code: right.code, stderr: right.stderr, lines: right.stdout.trim().split('\n').length }).toEqual({ code: 0, stderr: '', lines: 3 });
       const wrong = await mlr(args, { env: { MLFLOW_TRACKING_USERNAME: 'ana', MLFLOW_TRACKING_PASSWORD: 'nope' } });
-      expect(wrong).toEqual({ code: 1, stdout: '', stderr: `mlr: the tracking server at ${s.url} answered 401 Unauthorized: it refused the username and password in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD\n` });
+      expect(wrong).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `mlr: the tracking server at ${s.url} answered 401 Unauthorized: it refused the username and password in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD\n`,
+      });
       const missing = await mlr(args);
-      expect(missing).toEqual({ code: 1, stdout: '', stderr: `mlr: the tracking server at ${s.url} answered 401 Unauthorized: it needs credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)\n` });
+      expect(missing).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `mlr: the tracking server at ${s.url} answered 401 Unauthorized: it needs credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)\n`,
+      });
     } finally {
       await s.stop();
     }
@@ -87,7 +95,27 @@ describe.skipIf(!hasOpenssl)('https', () => {
     const dir = tempDir('tls');
     const key = path.join(dir, 'key.pem');
     cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     tls = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ experiments: [{ experiment_id: '0', name: 'Default', artifact_location: 'mlflow-artifacts:/0', lifecycle_stage: 'active' }] }));
@@ -104,7 +132,11 @@ describe.skipIf(!hasOpenssl)('https', () => {
   it('refuses an unknown certificate with a hint, accepts it with MLFLOW_TRACKING_SERVER_CERT_PATH or MLFLOW_TRACKING_INSECURE_TLS', async () => {
     const bad = await mlr(['--tracking-uri', url, 'experiments', 'ls', '--format', 'tsv']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(new RegExp(`^mlr: cannot connect to the tracking server at ${url.replace(/\./g, '\\.')}: TLS: .*\\(set MLFLOW_TRACKING_SERVER_CERT_PATH to its CA, or MLFLOW_TRACKING_INSECURE_TLS=true\\)\\n$`));
+    expect(bad.stderr).toMatch(
+      new RegExp(
+        `^mlr: cannot connect to the tracking server at ${url.replace(/\./g, '\\.')}: TLS: .*\\(set MLFLOW_TRACKING_SERVER_CERT_PATH to its CA, or MLFLOW_TRACKING_INSECURE_TLS=true\\)\\n$`,
+      ),
+    );
     for (const env of [{ MLFLOW_TRACKING_SERVER_CERT_PATH: cert }, { MLFLOW_TRACKING_INSECURE_TLS: 'true' }] as Record<string, string>[]) {
       const ok = await mlr(['--tracking-uri', url, 'experiments', 'ls', '--format', 'tsv'], { env });
       expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: '' });

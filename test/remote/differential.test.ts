@@ -52,7 +52,11 @@ async function same(args: string[]): Promise<string> {
 async function sameModuloRoot(args: string[]): Promise<void> {
   const { file, rest } = await both(args);
   // the server's answers carry no local paths (mlr_local_path is null over http://)
-  const norm = (s: string, root: string): string => s.split(root).join('<root>').replace(/"mlr_local_path": "<root>[^"]*"/g, '"mlr_local_path": null');
+  const norm = (s: string, root: string): string =>
+    s
+      .split(root)
+      .join('<root>')
+      .replace(/"mlr_local_path": "<root>[^"]*"/g, '"mlr_local_path": null');
   expect({ code: rest.code, stdout: norm(rest.stdout, server.root) }, args.join(' ')).toEqual({ code: file.code, stdout: norm(file.stdout, local) });
 }
 
@@ -117,7 +121,18 @@ const READS: string[][] = [
   ['runs', 'ls'],
   ['runs', 'ls', '-e', 'sweep', '--filter', "metrics.val_acc > 0.8 and params.optimizer = 'adam'", '--order-by', 'metrics.val_loss ASC', '--format', 'csv'],
   ['runs', 'ls', '--filter', "tags.team IN ('vision', 'nlp') OR status = 'FAILED'", '--format', 'ids'],
-  ['runs', 'ls', '-e', 'sweep', '--columns', 'run_name,min(metrics.val_loss),argmin(metrics.val_loss)', '--order-by', 'min(metrics.val_loss)', '--format', 'tsv'],
+  [
+    'runs',
+    'ls',
+    '-e',
+    'sweep',
+    '--columns',
+    'run_name,min(metrics.val_loss),argmin(metrics.val_loss)',
+    '--order-by',
+    'min(metrics.val_loss)',
+    '--format',
+    'tsv',
+  ],
   ['runs', 'ls', '-e', 'sweep', '--spark', 'metrics.val_loss', '--only-changed', '--tree', '--max-results', '10'],
   ['runs', 'describe', SWEEP_RUN],
   ['runs', 'best', '--metric', 'val_loss', '--min', '-e', 'sweep', '--format', 'json'],
@@ -136,7 +151,12 @@ describe("the interface battery's read commands", () => {
 
   it('in terminal mode too (aligned tables, relative times)', async () => {
     const env = { MLR_FORCE_TTY: '1', COLUMNS: '140' };
-    for (const args of [['runs', 'ls', '-e', 'sweep', '--max-results', '8'], ['runs', 'describe', SWEEP_RUN], ['models', 'ls'], ['experiments', 'ls']]) {
+    for (const args of [
+      ['runs', 'ls', '-e', 'sweep', '--max-results', '8'],
+      ['runs', 'describe', SWEEP_RUN],
+      ['models', 'ls'],
+      ['experiments', 'ls'],
+    ]) {
       const a = await mlr(['--store', local, ...args], { env });
       const b = await mlr(['--tracking-uri', server.url, ...args], { env });
       expect(b.stdout.split(server.root).join('<root>'), args.join(' ')).toBe(a.stdout.split(local).join('<root>'));
@@ -156,7 +176,9 @@ describe('artifacts over http://', () => {
     const out = path.join(path.dirname(local), 'got');
     const r = await mlr(['--tracking-uri', server.url, 'artifacts', 'get', RUN, 'docs', '--out', out]);
     expect(r.code).toBe(0);
-    expect(fs.readFileSync(path.join(out, 'docs', 'notes.txt'), 'utf8')).toBe(fs.readFileSync(path.join(FIXTURE, '234684999513866976', RUN, 'artifacts', 'docs', 'notes.txt'), 'utf8'));
+    expect(fs.readFileSync(path.join(out, 'docs', 'notes.txt'), 'utf8')).toBe(
+      fs.readFileSync(path.join(FIXTURE, '234684999513866976', RUN, 'artifacts', 'docs', 'notes.txt'), 'utf8'),
+    );
   });
 
   it('log-artifact uploads through the proxy (mlflow-artifacts: runs), and artifacts cat reads it back', async () => {
@@ -171,7 +193,17 @@ describe('artifacts over http://', () => {
     expect((await mlr([...uri, 'artifacts', 'cat', id, 'up/a.txt'])).stdout).toBe('alpha\n');
     const ls = JSON.parse((await mlr([...uri, 'artifacts', 'ls', id, 'up', '--format', 'json'])).stdout) as unknown;
     expect(JSON.stringify(ls)).toContain('up/sub');
-    expect(fs.readFileSync(path.join(server.artifacts, (await mlr([...uri, 'runs', 'describe', id, '--format', 'json'])).stdout.match(/mlflow-artifacts:\/([^"]+)/)![1]!, 'up', 'sub', 'b.bin'))).toEqual(Buffer.from([0, 1, 2, 255]));
+    expect(
+      fs.readFileSync(
+        path.join(
+          server.artifacts,
+          (await mlr([...uri, 'runs', 'describe', id, '--format', 'json'])).stdout.match(/mlflow-artifacts:\/([^"]+)/)![1]!,
+          'up',
+          'sub',
+          'b.bin',
+        ),
+      ),
+    ).toEqual(Buffer.from([0, 1, 2, 255]));
   });
 });
 
@@ -262,7 +294,9 @@ describe('registry writes over http://', () => {
       }
       const d = await mlr([...store, 'models', 'describe', 'remote-m', '--format', 'json']);
       // timestamps are each store's clock; sources name each side's folder
-      return d.stdout.replace(/"(creation_timestamp|last_updated_timestamp)": \d+/g, '"$1": <t>').replace(/"mlr_local_path": "[^"]*"/g, '"mlr_local_path": null');
+      return d.stdout
+        .replace(/"(creation_timestamp|last_updated_timestamp)": \d+/g, '"$1": <t>')
+        .replace(/"mlr_local_path": "[^"]*"/g, '"mlr_local_path": null');
     };
     const onFile = await show(['--store', local]);
     const onRest = await show(['--tracking-uri', server.url]);

@@ -18,7 +18,11 @@ let root = '';
 beforeAll(async () => {
   root = copyStore();
   const serverStore = path.join(path.dirname(root), 'team-store');
-  child = spawn(process.execPath, [BIN, '--store', serverStore, 'server', '--port', '0', '--artifacts-destination', path.join(path.dirname(root), 'team-artifacts')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(
+    process.execPath,
+    [BIN, '--store', serverStore, 'server', '--port', '0', '--artifacts-destination', path.join(path.dirname(root), 'team-artifacts')],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

@@ -49,7 +49,9 @@ async function serve(script: Answer[] | ((seen: Seen, n: number) => Answer)): Pr
 }
 
 const FAST = { MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0', MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0' };
-const EXPERIMENTS = JSON.stringify({ experiments: [{ experiment_id: '0', name: 'Default', artifact_location: 'mlflow-artifacts:/0', lifecycle_stage: 'active' }] });
+const EXPERIMENTS = JSON.stringify({
+  experiments: [{ experiment_id: '0', name: 'Default', artifact_location: 'mlflow-artifacts:/0', lifecycle_stage: 'active' }],
+});
 const RUN_ID = 'a'.repeat(32);
 
 describe('errors: one line naming the server, exit 1', () => {
@@ -63,7 +65,9 @@ describe('errors: one line naming the server, exit 1', () => {
   });
 
   it('401 without credentials, and with wrong ones', async () => {
-    const { url } = await serve([{ status: 401, body: 'You are not authenticated.', type: 'text/plain', headers: { 'WWW-Authenticate': 'Basic realm="mlflow"' } }]);
+    const { url } = await serve([
+      { status: 401, body: 'You are not authenticated.', type: 'text/plain', headers: { 'WWW-Authenticate': 'Basic realm="mlflow"' } },
+    ]);
     const r = await mlr(['--tracking-uri', url, 'experiments', 'ls'], { env: FAST });
     expect(r).toEqual({
       code: 1,
@@ -71,13 +75,21 @@ describe('errors: one line naming the server, exit 1', () => {
       stderr: `mlr: the tracking server at ${url} answered 401 Unauthorized: it needs credentials: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)\n`,
     });
     const w = await mlr(['--tracking-uri', url, 'experiments', 'ls'], { env: { ...FAST, MLFLOW_TRACKING_USERNAME: 'ana', MLFLOW_TRACKING_PASSWORD: 'nope' } });
-    expect(w.stderr).toBe(`mlr: the tracking server at ${url} answered 401 Unauthorized: it refused the username and password in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD\n`);
+    expect(w.stderr).toBe(
+      `mlr: the tracking server at ${url} answered 401 Unauthorized: it refused the username and password in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD\n`,
+    );
     expect(w.code).toBe(1);
   });
 
   it('sends basic auth from MLFLOW_TRACKING_USERNAME/PASSWORD, else a bearer MLFLOW_TRACKING_TOKEN', async () => {
     const { url, seen } = await serve([{ status: 200, body: EXPERIMENTS }]);
-    expect((await mlr(['--tracking-uri', url, 'experiments', 'ls', '--format', 'tsv'], { env: { MLFLOW_TRACKING_USERNAME: 'ana', MLFLOW_TRACKING_PASSWORD: 'pw:1' } })).code).toBe(0);
+    expect(
+      (
+        await mlr(['--tracking-uri', url, 'experiments', 'ls', '--format', 'tsv'], {
+          env: { MLFLOW_TRACKING_USERNAME: 'ana', MLFLOW_TRACKING_PASSWORD: 'pw:1' },
+        })
+      ).code,
+    ).toBe(0);
     expect(seen[0]!.auth).toBe('Basic ' + Buffer.from('ana:pw:1').toString('base64'));
     expect((await mlr(['--tracking-uri', url, 'experiments', 'ls'], { env: { MLFLOW_TRACKING_TOKEN: 'tok' } })).code).toBe(0);
     expect(seen[1]!.auth).toBe('Bearer tok');
@@ -88,9 +100,18 @@ describe('errors: one line naming the server, exit 1', () => {
     const { url } = await serve([{ status: 404, body: JSON.stringify({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Run '${RUN_ID}' not found` }) }]);
     const r = await mlr(['--tracking-uri', url, 'log-param', RUN_ID, 'lr', '0.1'], { env: FAST });
     expect(r).toEqual({ code: 1, stdout: '', stderr: `mlr: Run '${RUN_ID}' not found\n` });
-    const { url: u2 } = await serve([{ status: 400, body: JSON.stringify({ error_code: 'INVALID_PARAMETER_VALUE', message: 'Changing param values is not allowed.\nParam with key=lr was already logged' }) }]);
+    const { url: u2 } = await serve([
+      {
+        status: 400,
+        body: JSON.stringify({ error_code: 'INVALID_PARAMETER_VALUE', message: 'Changing param values is not allowed.\nParam with key=lr was already logged' }),
+      },
+    ]);
     const p = await mlr(['--tracking-uri', u2, 'log-param', RUN_ID, 'lr', '0.1'], { env: FAST });
-    expect(p).toEqual({ code: 1, stdout: '', stderr: 'mlr: INVALID_PARAMETER_VALUE: Changing param values is not allowed. Param with key=lr was already logged\n' });
+    expect(p).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'mlr: INVALID_PARAMETER_VALUE: Changing param values is not allowed. Param with key=lr was already logged\n',
+    });
   });
 
   it("a search the server refuses is a usage error (exit 2) with the server's reason", async () => {
@@ -114,7 +135,11 @@ describe('errors: one line naming the server, exit 1', () => {
     });
     const { url: u2 } = await serve([{ status: 200, body: '<!doctype html><title>Grafana</title>', type: 'text/html; charset=utf-8' }]);
     const h = await mlr(['--tracking-uri', u2, 'runs', 'ls'], { env: FAST });
-    expect(h).toEqual({ code: 1, stdout: '', stderr: `mlr: ${u2} is not an MLflow tracking server: POST ${u2}/api/2.0/mlflow/experiments/search answered text/html that is not MLflow's JSON\n` });
+    expect(h).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `mlr: ${u2} is not an MLflow tracking server: POST ${u2}/api/2.0/mlflow/experiments/search answered text/html that is not MLflow's JSON\n`,
+    });
     const { url: u3 } = await serve([{ status: 500, body: '\u0000\u0001garbage', type: 'application/octet-stream' }]);
     const g = await mlr(['--tracking-uri', u3, 'experiments', 'ls'], { env: { ...FAST, MLFLOW_HTTP_REQUEST_MAX_RETRIES: '2' } });
     expect(g.code).toBe(1);
@@ -139,7 +164,11 @@ describe('retries', () => {
       { status: 200, body: EXPERIMENTS },
     ]);
     const r = await mlr(['--tracking-uri', url, 'experiments', 'ls', '--format', 'json'], { env: FAST });
-    expect({ code: r.code, stderr: r.stderr, ids: (JSON.parse(r.stdout) as { experiment_id: string }[]).map((e) => e.experiment_id) }).toEqual({ code: 0, stderr: '', ids: ['0'] });
+    expect({ code: r.code, stderr: r.stderr, ids: (JSON.parse(r.stdout) as { experiment_id: string }[]).map((e) => e.experiment_id) }).toEqual({
+      code: 0,
+      stderr: '',
+      ids: ['0'],
+    });
     expect(seen).toHaveLength(6);
   });
 
@@ -151,7 +180,9 @@ describe('retries', () => {
   });
 
   it('a definite MLflow error in a 500 is not retried', async () => {
-    const { url, seen } = await serve([{ status: 500, body: JSON.stringify({ error_code: 'INVALID_STATE', message: 'Could not create run under non-active experiment with ID 1.' }) }]);
+    const { url, seen } = await serve([
+      { status: 500, body: JSON.stringify({ error_code: 'INVALID_STATE', message: 'Could not create run under non-active experiment with ID 1.' }) },
+    ]);
     const r = await mlr(['--tracking-uri', url, 'experiments', 'ls'], { env: FAST });
     expect(r.stderr).toBe('mlr: INVALID_STATE: Could not create run under non-active experiment with ID 1.\n');
     expect(seen).toHaveLength(1);
@@ -174,7 +205,9 @@ describe('retries', () => {
       { status: 503, body: 'busy', type: 'text/plain' },
       { status: 200, body: '{}' },
     ]);
-    const r = await mlr(['--tracking-uri', url, 'log-metric', RUN_ID, 'loss', '0.5', '--step', '9007199254740993', '--timestamp', '1700000000000'], { env: FAST });
+    const r = await mlr(['--tracking-uri', url, 'log-metric', RUN_ID, 'loss', '0.5', '--step', '9007199254740993', '--timestamp', '1700000000000'], {
+      env: FAST,
+    });
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(seen).toHaveLength(3);
     // int64 steps beyond 2^53 go out with every digit

@@ -67,7 +67,9 @@ describe('a killed sync', () => {
     const [row] = (JSON.parse(again.stdout) as { runs: { action: string; target_run_id: string; metric_lines: number }[] }).runs;
     expect(row).toMatchObject({ action: 'updated', target_run_id: target, metric_lines: KEYS * LINES - held });
     for (let k = 0; k < KEYS; k++) {
-      const h = JSON.parse((await mlr(['--tracking-uri', server.url, 'metrics', 'history', row!.target_run_id, `m${k}`, '--format', 'json'])).stdout) as { step: number }[];
+      const h = JSON.parse((await mlr(['--tracking-uri', server.url, 'metrics', 'history', row!.target_run_id, `m${k}`, '--format', 'json'])).stdout) as {
+        step: number;
+      }[];
       expect(h.map((m) => m.step)).toEqual(Array.from({ length: LINES }, (_, i) => i));
     }
   });

@@ -17,11 +17,15 @@ describe('pushDown', () => {
   it.each([
     ["metrics.val_loss < 0.5 and params.optimizer = 'adam'", "metrics.`val_loss` < 0.5 AND params.`optimizer` = 'adam'", false],
     ['metrics.`val loss` >= -1.25', 'metrics.`val loss` >= -1.25', false],
-    ["tags.\"mlflow.user\" LIKE 'an%'", "tags.`mlflow.user` LIKE 'an%'", false],
+    ['tags."mlflow.user" LIKE \'an%\'', "tags.`mlflow.user` LIKE 'an%'", false],
     ["attributes.status != 'FAILED' and run_name ILIKE '%bert%'", "attributes.status != 'FAILED' AND attributes.run_name ILIKE '%bert%'", false],
-    ['start_time > 1700000000000 and attributes.end_time <= 1800000000000', 'attributes.start_time > 1700000000000 AND attributes.end_time <= 1800000000000', false],
+    [
+      'start_time > 1700000000000 and attributes.end_time <= 1800000000000',
+      'attributes.start_time > 1700000000000 AND attributes.end_time <= 1800000000000',
+      false,
+    ],
     ["run_id IN ('abc', 'def')", "attributes.run_id IN ('abc', 'def')", false],
-    ["params.note = \"it's\"", "params.`note` = \"it's\"", false],
+    ['params.note = "it\'s"', 'params.`note` = "it\'s"', false],
     // mlr's extensions stay here; MLflow's clauses beside them still go
     ["metrics.val_loss < 0.5 OR params.optimizer = 'adam'", '', true],
     ["metrics.val_loss < 0.5 and (params.optimizer = 'adam' or params.optimizer = 'sgd')", 'metrics.`val_loss` < 0.5', true],
@@ -34,7 +38,10 @@ describe('pushDown', () => {
   });
 
   it('sends the order-by (and so the cut) only with the whole filter', () => {
-    expect(push("params.optimizer = 'adam'", ['metrics.val_loss ASC', 'start_time DESC']).orderBy).toEqual(['metrics.`val_loss` ASC', 'attributes.start_time DESC']);
+    expect(push("params.optimizer = 'adam'", ['metrics.val_loss ASC', 'start_time DESC']).orderBy).toEqual([
+      'metrics.`val_loss` ASC',
+      'attributes.start_time DESC',
+    ]);
     expect(push("params.optimizer = 'adam' OR status = 'FAILED'", ['metrics.val_loss ASC']).orderBy).toBeUndefined();
     expect(pushDown(undefined)).toEqual({ filter: '', local: undefined, orderBy: [] });
   });

@@ -22,7 +22,10 @@ interface Exchange {
 }
 
 const EXCHANGES = JSON.parse(fs.readFileSync(path.join(REPO, 'fixtures', 'conformance', 'rest', 'exchanges.json'), 'utf8')) as Exchange[];
-const RECORDED_BEFORE_WRITES = EXCHANGES.slice(0, EXCHANGES.findIndex((e) => e.path.endsWith('experiments/create')));
+const RECORDED_BEFORE_WRITES = EXCHANGES.slice(
+  0,
+  EXCHANGES.findIndex((e) => e.path.endsWith('experiments/create')),
+);
 
 let server: http.Server;
 let url = '';
@@ -33,7 +36,9 @@ function answer(method: string, p: string, fields: Record<string, unknown>): Exc
   const same = RECORDED_BEFORE_WRITES.filter((e) => e.method === method && e.path === p);
   const want = (e: Exchange) => e.query ?? e.body ?? {};
   const keys = ['run_id', 'experiment_id', 'metric_key', 'name', 'page_token', 'experiment_name'];
-  return same.find((e) => keys.every((k) => String(want(e)[k] ?? '') === String(fields[k] ?? '')) && (!('max_results' in want(e)) || p.endsWith('runs/search')));
+  return same.find(
+    (e) => keys.every((k) => String(want(e)[k] ?? '') === String(fields[k] ?? '')) && (!('max_results' in want(e)) || p.endsWith('runs/search')),
+  );
 }
 
 beforeAll(async () => {
@@ -42,11 +47,15 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const u = new URL(req.url ?? '/', 'http://x');
-      const fields: Record<string, unknown> = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>) : Object.fromEntries(u.searchParams);
+      const fields: Record<string, unknown> = chunks.length
+        ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>)
+        : Object.fromEntries(u.searchParams);
       asked.push(`${req.method} ${u.pathname}`);
       const e = answer(req.method ?? '', u.pathname, fields);
       res.writeHead(e ? e.status : 404, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(e ? e.response : { error_code: 'ENDPOINT_NOT_FOUND', message: `not recorded: ${req.method} ${u.pathname} ${JSON.stringify(fields)}` }));
+      res.end(
+        JSON.stringify(e ? e.response : { error_code: 'ENDPOINT_NOT_FOUND', message: `not recorded: ${req.method} ${u.pathname} ${JSON.stringify(fields)}` }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -50,7 +50,8 @@ async function runsOf(store: string): Promise<RunJson[]> {
   expect(r.code).toBe(0);
   const ids = (JSON.parse(r.stdout) as { info: { run_id: string } }[]).map((x) => x.info.run_id);
   const out: RunJson[] = [];
-  for (const id of ids) out.push(JSON.parse((await mlr(['--tracking-uri', store, 'runs', 'describe', id, '--format', 'json'], { cwd: work })).stdout) as RunJson);
+  for (const id of ids)
+    out.push(JSON.parse((await mlr(['--tracking-uri', store, 'runs', 'describe', id, '--format', 'json'], { cwd: work })).stdout) as RunJson);
   return out;
 }
 
@@ -70,7 +71,9 @@ function comparable(r: RunJson, names: Map<string, string>, toSource: (id: strin
     info: { ...info, experiment: names.get(experiment_id) },
     data: {
       ...r.data,
-      tags: r.data.tags.filter((t) => t.key !== 'mlr.source_run_id').map((t) => (t.key === 'mlflow.parentRunId' ? { key: t.key, value: toSource(t.value) } : t)),
+      tags: r.data.tags
+        .filter((t) => t.key !== 'mlr.source_run_id')
+        .map((t) => (t.key === 'mlflow.parentRunId' ? { key: t.key, value: toSource(t.value) } : t)),
     },
     inputs: r.inputs,
   };
@@ -123,7 +126,18 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
     const run = '02df84e1e68a46eaa4f971068787bace';
     const before = (await history(source, run, 'val_loss')) as unknown[];
     for (let i = 0; i < 3; i++) {
-      const r = await mlr(['--store', source, 'log-metric', run, 'val_loss', String(0.1 - i / 100), '--step', String(100 + i), '--timestamp', String(1795400000000 + i)]);
+      const r = await mlr([
+        '--store',
+        source,
+        'log-metric',
+        run,
+        'val_loss',
+        String(0.1 - i / 100),
+        '--step',
+        String(100 + i),
+        '--timestamp',
+        String(1795400000000 + i),
+      ]);
       expect(r.code).toBe(0);
     }
     await mlr(['--store', source, 'log-metric', run, 'huge_step', '1.5', '--step', '9007199254740993', '--timestamp', '1795400000009']);
@@ -137,7 +151,9 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
     expect(grown).toEqual(await history(source, run, 'val_loss'));
     expect(grown).toHaveLength(before.length + 3);
     expect(await history(server.url, target, 'huge_step')).toEqual(await history(source, run, 'huge_step'));
-    expect((await mlr(['--tracking-uri', server.url, 'metrics', 'history', target, 'huge_step', '--format', 'json'])).stdout).toContain('"step":9007199254740993');
+    expect((await mlr(['--tracking-uri', server.url, 'metrics', 'history', target, 'huge_step', '--format', 'json'])).stdout).toContain(
+      '"step":9007199254740993',
+    );
     // and once more: nothing
     expect((await sync(source, server.url, '--run', run)).stderr).toBe('mlr: synced 1 run (0 created, 0 updated, 1 unchanged), 0 metric lines\n');
   });
@@ -149,7 +165,22 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
     for (const part of [batch.metrics.slice(0, 1000), batch.metrics.slice(1000)]) {
       expect((await mlr(['--store', source, 'log-batch', src, '--file', '-'], { input: JSON.stringify({ metrics: part }) })).code).toBe(0);
     }
-    const inDefault = (await mlr(['--tracking-uri', server.url, 'runs', 'create', '-e', 'Default', '--name', 'long', '--tag', `mlr.source_run_id=${src}`, '--start-time', '1795300000000'])).stdout.trim();
+    const inDefault = (
+      await mlr([
+        '--tracking-uri',
+        server.url,
+        'runs',
+        'create',
+        '-e',
+        'Default',
+        '--name',
+        'long',
+        '--tag',
+        `mlr.source_run_id=${src}`,
+        '--start-time',
+        '1795300000000',
+      ])
+    ).stdout.trim();
     expect(inDefault).toMatch(/^[0-9a-f]{32}$/);
     const first = { metrics: batch.metrics.slice(0, 1000) };
     expect((await mlr(['--tracking-uri', server.url, 'log-batch', inDefault, '--file', '-'], { input: JSON.stringify(first) })).code).toBe(0);
@@ -182,10 +213,12 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
     expect(r.stderr).toBe(`mlr: created a new store at ${db}\nmlr: synced 71 runs (71 created, 0 updated, 0 unchanged), 1690 metric lines\n`);
     // MLflow's SQL store keeps ±Infinity as ±max double (docs/backends.md)
     const norm = (s: string): string =>
-      s
-        .replace(/"artifact_uri": "[^"]*"/g, '"artifact_uri": "<a>"')
-        .replace(/"value": "(-?)Infinity"/g, '"value": $11.7976931348623157e+308');
-    for (const args of [['runs', 'ls', '--format', 'json'], ['runs', 'describe', '0fcd845b', '--format', 'json'], ['metrics', 'history', '0fcd845b', 'val_loss', '--format', 'json']]) {
+      s.replace(/"artifact_uri": "[^"]*"/g, '"artifact_uri": "<a>"').replace(/"value": "(-?)Infinity"/g, '"value": $11.7976931348623157e+308');
+    for (const args of [
+      ['runs', 'ls', '--format', 'json'],
+      ['runs', 'describe', '0fcd845b', '--format', 'json'],
+      ['metrics', 'history', '0fcd845b', 'val_loss', '--format', 'json'],
+    ]) {
       const a = await mlr(['--store', FIXTURE, ...args]);
       const b = await mlr(['--store', db, ...args], { cwd: work });
       expect(norm(b.stdout), args.join(' ')).toBe(norm(a.stdout));

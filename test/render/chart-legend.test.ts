@@ -12,7 +12,11 @@ const pts = (ys: number[]) => ys.map((y, i) => [i, y] as const);
 const plain = (width: number, height: number): ChartOptions => ({ width, height, color: false });
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 /** The plot rows of a chart: between the y labels' `┤`/`┼` and the end of the line. */
-const plotRows = (chart: string, height: number) => chart.split('\n').slice(0, height).map((l) => l.slice(l.search(/[┤┼]/) + 1));
+const plotRows = (chart: string, height: number) =>
+  chart
+    .split('\n')
+    .slice(0, height)
+    .map((l) => l.slice(l.search(/[┤┼]/) + 1));
 
 describe('a marker per series when colour is off', () => {
   const series = [
@@ -26,7 +30,12 @@ describe('a marker per series when colour is off', () => {
     const rows = plotRows(out, 6).join('');
     for (const i of [0, 1, 2]) expect(rows).toContain(seriesMark(i));
     expect(rows).not.toMatch(/[─│╭╮╰╯╴]/); // no line is left in the shared box glyphs
-    expect(out.split('\n').slice(-3).map((l) => l.slice(0, 5))).toEqual(['1 * a', '2 + b', '3 x c']);
+    expect(
+      out
+        .split('\n')
+        .slice(-3)
+        .map((l) => l.slice(0, 5)),
+    ).toEqual(['1 * a', '2 + b', '3 x c']);
     expect(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(seriesMark)).size).toBe(12);
   });
 

@@ -103,7 +103,11 @@ describe('runs ls on a narrow terminal (issue 11 #8)', () => {
     expect(wide[0]).toBe(
       'ID        Name                  Experiment  Status    Duration  val_loss  train_loss  val_acc  fold_score  rouge  lr_final  score  batch_size  lr     optimizer',
     );
-    expect(wide.slice(-3)).toEqual(['(same on every row: Started 3 years ago)', '(7 more columns: 7 params; widen the terminal or use --columns / --format tsv)', '']);
+    expect(wide.slice(-3)).toEqual([
+      '(same on every row: Started 3 years ago)',
+      '(7 more columns: 7 params; widen the terminal or use --columns / --format tsv)',
+      '',
+    ]);
     for (const lines of [narrow, wide]) for (const l of lines) expect(l.length).toBeLessThanOrEqual(lines === narrow ? 80 : 160);
   });
 
@@ -217,7 +221,10 @@ describe('runs diff on a terminal (issue 11 #11)', () => {
     const only = await tty(100, ['runs', 'diff', '65035d79', '0fcd845b', '--only-changed']);
     expect(only.stdout).not.toMatch(/duration|run_name|start_time|end_time/);
     const piped = await mlr([...S, 'runs', 'diff', '65035d79', '0fcd845b', '--only-changed']);
-    expect(piped.stdout.split('\n').slice(1, 3)).toEqual(['run_id\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\t', 'duration\t50047\t50046\t']);
+    expect(piped.stdout.split('\n').slice(1, 3)).toEqual([
+      'run_id\t65035d79c11541c68301c409c65af1ee\t0fcd845b07194992b396ad2f7047d7eb\t',
+      'duration\t50047\t50046\t',
+    ]);
   });
 
   it('wrapText breaks after . / _ - or a space, and joins back to the text', () => {
@@ -246,7 +253,10 @@ const HISTORY = JSON.stringify(
     run_id: '65035d79c11541c68301c409c65af1ee',
     artifact_path: `model${i}`,
     utc_time_created: '2023-11-14 23:01:00.000000',
-    flavors: { python_function: { loader_module: 'mlflow.sklearn', python_version: '3.10.12' }, sklearn: { pickled_model: 'model.pkl', sklearn_version: '1.3.2' } },
+    flavors: {
+      python_function: { loader_module: 'mlflow.sklearn', python_version: '3.10.12' },
+      sklearn: { pickled_model: 'model.pkl', sklearn_version: '1.3.2' },
+    },
     mlflow_version: '2.12.1',
   })),
   null,
@@ -266,7 +276,9 @@ describe('runs describe: long values collapsed on a terminal (issue 11 #12)', ()
       expect(keep).toBeGreaterThan(80);
       const hiddenLines = HISTORY.slice(keep).split('\n').length - 1;
       expect(line).toBe(
-        key + HISTORY.slice(0, keep).replace(/\n/g, '⏎') + `… [${(HISTORY.length - keep).toLocaleString('en-US')} more characters, ${hiddenLines} more lines; --full or --format json shows all]`,
+        key +
+          HISTORY.slice(0, keep).replace(/\n/g, '⏎') +
+          `… [${(HISTORY.length - keep).toLocaleString('en-US')} more characters, ${hiddenLines} more lines; --full or --format json shows all]`,
       );
       expect(line.length).toBeGreaterThan(3 * 80 - 5);
       expect(line.length).toBeLessThanOrEqual(3 * 80);
@@ -326,7 +338,12 @@ describe('control characters are shown, never sent, on a terminal (issue 11 #33)
       // cut to the column's 24 characters like any long value: the escapes count
       const cut = SHOWN.slice(0, 23) + '…';
       expect(ls.stdout).toBe(
-        ['Name                 ' + 'lr'.padEnd(24) + '  team', `rmsprop-lr1e-4-bs64  ${cut}  ${cut}`, 'AdamW-lr1e-4-bs32    ' + '1e-4'.padEnd(24) + '  nlp', ''].join('\n'),
+        [
+          'Name                 ' + 'lr'.padEnd(24) + '  team',
+          `rmsprop-lr1e-4-bs64  ${cut}  ${cut}`,
+          'AdamW-lr1e-4-bs32    ' + '1e-4'.padEnd(24) + '  nlp',
+          '',
+        ].join('\n'),
       );
       const warning = "/metrics/val_loss line 21: timestamp '\\x1b[2J\\x1b]0;title\\x07' is not an integer\n";
 
@@ -346,7 +363,9 @@ describe('control characters are shown, never sent, on a terminal (issue 11 #33)
       expect(csv.stdout).toBe(`params.lr\n"${HOSTILE}"\n`);
       const tsv = await mlr([...S2, 'runs', 'ls', '-e', 'sweep', '--max-results', '1', '--columns', 'params.lr', '--format', 'tsv']);
       expect(tsv.stdout).toBe(`params.lr\n${HOSTILE.replace(/\\/g, '\\\\').replace(/\r/g, '\\r')}\n`);
-      const json = JSON.parse((await mlr([...S2, 'runs', 'describe', '65035d79', '--format', 'json'])).stdout) as { data: { params: { key: string; value: string }[] } };
+      const json = JSON.parse((await mlr([...S2, 'runs', 'describe', '65035d79', '--format', 'json'])).stdout) as {
+        data: { params: { key: string; value: string }[] };
+      };
       expect(json.data.params.find((p) => p.key === 'lr')?.value).toBe(HOSTILE);
     } finally {
       fs.rmSync(path.dirname(store), { recursive: true, force: true });

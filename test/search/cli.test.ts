@@ -41,7 +41,19 @@ describe('runs ls --filter / --order-by', () => {
 
   it('TTY narrow: the query keys are kept, other columns are dropped first', async () => {
     const r = await mlr(
-      [...S, 'runs', 'ls', '-e', 'sweep', '--filter', "metrics.val_acc > 0.75 and params.optimizer = 'adam'", '--order-by', 'metrics.val_loss', '--max-results', '2'],
+      [
+        ...S,
+        'runs',
+        'ls',
+        '-e',
+        'sweep',
+        '--filter',
+        "metrics.val_acc > 0.75 and params.optimizer = 'adam'",
+        '--order-by',
+        'metrics.val_loss',
+        '--max-results',
+        '2',
+      ],
       { env: { MLR_FORCE_TTY: '1', COLUMNS: '100' } },
     );
     expect(r.stdout).toMatchInlineSnapshot(`
@@ -55,10 +67,16 @@ describe('runs ls --filter / --order-by', () => {
 
   it('csv with --columns (OR and LIKE)', async () => {
     const r = await mlr([
-      ...S, 'runs', 'ls', ...NLP,
-      '--filter', "tags.dataset = 'xsum' OR run_name LIKE 'gpt%'",
-      '--columns', 'run_id,run_name,params.model,metrics.val_loss,tags.dataset',
-      '--format', 'csv',
+      ...S,
+      'runs',
+      'ls',
+      ...NLP,
+      '--filter',
+      "tags.dataset = 'xsum' OR run_name LIKE 'gpt%'",
+      '--columns',
+      'run_id,run_name,params.model,metrics.val_loss,tags.dataset',
+      '--format',
+      'csv',
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatchInlineSnapshot(`
@@ -77,8 +95,20 @@ describe('runs ls --filter / --order-by', () => {
 
   it('tsv with --columns and two order keys', async () => {
     const r = await mlr([
-      ...S, 'runs', 'ls', ...NLP, '--order-by', 'params.model', '--order-by', 'metrics.rouge DESC',
-      '--columns', 'run_name,params.model,metrics.rouge', '--format', 'tsv', '--max-results', '5',
+      ...S,
+      'runs',
+      'ls',
+      ...NLP,
+      '--order-by',
+      'params.model',
+      '--order-by',
+      'metrics.rouge DESC',
+      '--columns',
+      'run_name,params.model,metrics.rouge',
+      '--format',
+      'tsv',
+      '--max-results',
+      '5',
     ]);
     expect(r.stdout).toMatchInlineSnapshot(`
       "run_name	params.model	metrics.rouge
@@ -200,13 +230,17 @@ describe('runs best', () => {
     const file = path.join(store, '234684999513866976', '65035d79c11541c68301c409c65af1ee', 'metrics', 'val_acc');
     fs.appendFileSync(file, '1700002848000 nan 20\n');
     const s = ['--store', store];
-    expect((await mlr([...s, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--max', '--format', 'id'])).stdout).toBe('0fcd845b07194992b396ad2f7047d7eb\n');
+    expect((await mlr([...s, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--max', '--format', 'id'])).stdout).toBe(
+      '0fcd845b07194992b396ad2f7047d7eb\n',
+    );
     // the same as --order-by DESC, where MLflow puts the NaN run after every real value
     const ls = await mlr([...s, 'runs', 'ls', '-e', 'sweep', '--order-by', 'metrics.val_acc DESC', '--format', 'ids']);
     expect(ls.stdout.trim().split('\n').slice(0, 1)).toEqual(['0fcd845b07194992b396ad2f7047d7eb']);
     const only = await mlr([...s, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--min', '--filter', "run_name = 'rmsprop-lr1e-4-bs64'"]);
     expect(only.code).toBe(1);
-    expect(only.stderr).toBe("mlr: no best run for metric 'val_acc' among 1 run matching the filter: none of them has a value for metric 'val_acc' other than NaN\n");
+    expect(only.stderr).toBe(
+      "mlr: no best run for metric 'val_acc' among 1 run matching the filter: none of them has a value for metric 'val_acc' other than NaN\n",
+    );
   });
 
   it('no matching run: message on stderr, exit 1', async () => {
@@ -219,7 +253,9 @@ describe('runs best', () => {
   it('the direction is required, and only one', async () => {
     const none = await mlr([...S, 'runs', 'best', '--metric', 'val_loss']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toBe('mlr: runs best needs --min or --max (which direction is better), or "val_loss": "min"|"max" under "metrics" in mlr.config.json\n');
+    expect(none.stderr).toBe(
+      'mlr: runs best needs --min or --max (which direction is better), or "val_loss": "min"|"max" under "metrics" in mlr.config.json\n',
+    );
     const both = await mlr([...S, 'runs', 'best', '--metric', 'val_loss', '--min', '--max']);
     expect(both.code).toBe(2);
     expect(both.stderr).toBe('mlr: runs best needs one of --min or --max, not both\n');
@@ -231,6 +267,8 @@ describe('runs best', () => {
     expect(all.stdout).toBe('694bd70d98c7410cae47478bd7e643b0\n');
     const bad = await mlr([...S, 'runs', 'best', '--metric', 'val_loss', '--min', '--filter', 'metrics.val_loss = NaN']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toBe('mlr: Expected numeric value type for metric. Found NaN — metrics compare with numbers such as 0.5, -1, 1e-3 (no inf or nan)');
+    expect(bad.stderr.split('\n')[0]).toBe(
+      'mlr: Expected numeric value type for metric. Found NaN — metrics compare with numbers such as 0.5, -1, 1e-3 (no inf or nan)',
+    );
   });
 });

@@ -23,9 +23,7 @@ type Expected = { id: string; run_ids: string[] } | { id: string; error: string 
 
 const dir = path.join(REPO, 'fixtures', 'conformance');
 const queries = JSON.parse(fs.readFileSync(path.join(dir, 'queries.json'), 'utf8')) as Query[];
-const expected = new Map(
-  (JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { queries: Expected[] }).queries.map((e) => [e.id, e]),
-);
+const expected = new Map((JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { queries: Expected[] }).queries.map((e) => [e.id, e]));
 
 const VIEW = { ACTIVE_ONLY: 'active', DELETED_ONLY: 'deleted', ALL: 'all' } as const;
 

@@ -97,7 +97,7 @@ describe('extensions evaluate as their MLflow equivalents', () => {
     ["attributes.status NOT IN ('FINISHED')", ['with-data', 'Gamma run', 'beta']],
     ["run_name IN ('alpha', 'Gamma run')", ['Gamma run', 'alpha']],
     ["user_id NOT IN ('alice')", ['with-data', 'Gamma run', 'beta']],
-    ["metrics.acc != 0 OR metrics.val_loss > 1e10", ['Gamma run', 'beta', 'alpha']],
+    ['metrics.acc != 0 OR metrics.val_loss > 1e10', ['Gamma run', 'beta', 'alpha']],
     ['(metrics.val_loss < 0)', ['with-data']],
   ];
   it.each(cases)('%s', (filter, expected) => {

@@ -49,7 +49,7 @@ describe('lexer', () => {
   });
 
   it('positions cover the whole input without gaps', () => {
-    const src = "metrics.a < 1 AND params.`b c` IN ('x', \"y\") -- z";
+    const src = 'metrics.a < 1 AND params.`b c` IN (\'x\', "y") -- z';
     const ts = tokenize(src);
     expect(ts[0]!.start).toBe(0);
     for (let i = 1; i < ts.length; i++) expect(ts[i]!.start).toBe(ts[i - 1]!.end);

@@ -37,7 +37,39 @@ describe('LIKE in linear time (issue 11 #32)', () => {
     const rand = seededRandom(11_32);
     // wildcards, letters in both cases, non-ASCII letters that fold, a newline, an astral
     // character, a lone surrogate and regex syntax (literal in LIKE)
-    const alphabet = ['a', 'A', 'b', 'B', '%', '%', '_', '_', 'é', 'É', 'ß', 'ẞ', 'k', 'K', '\u212a', 's', 'ſ', 'ı', 'I', 'σ', 'ς', 'Σ', '\n', '😀', '\ud800', '.', '*', '(', '[', '\\', '$'];
+    const alphabet = [
+      'a',
+      'A',
+      'b',
+      'B',
+      '%',
+      '%',
+      '_',
+      '_',
+      'é',
+      'É',
+      'ß',
+      'ẞ',
+      'k',
+      'K',
+      '\u212a',
+      's',
+      'ſ',
+      'ı',
+      'I',
+      'σ',
+      'ς',
+      'Σ',
+      '\n',
+      '😀',
+      '\ud800',
+      '.',
+      '*',
+      '(',
+      '[',
+      '\\',
+      '$',
+    ];
     const pick = (n: number): string => {
       let s = '';
       for (let i = 0; i < n; i++) s += alphabet[Math.floor(rand() * alphabet.length)]!;

@@ -29,8 +29,14 @@ describe('spec §5.3: verified orderings on the §10.1 store', () => {
     [['status'], ['beta', 'delta', 'alpha', 'with-data', 'Gamma run']],
     [['status DESC'], ['Gamma run', 'with-data', 'delta', 'alpha', 'beta']],
     [['created DESC'], NATURAL],
-    [['attributes.user_id ASC', 'metrics.val_loss DESC'], ['alpha', 'delta', 'beta', 'Gamma run', 'with-data']],
-    [['tags.team DESC', 'start_time ASC'], ['alpha', 'beta', 'with-data', 'delta', 'Gamma run']],
+    [
+      ['attributes.user_id ASC', 'metrics.val_loss DESC'],
+      ['alpha', 'delta', 'beta', 'Gamma run', 'with-data'],
+    ],
+    [
+      ['tags.team DESC', 'start_time ASC'],
+      ['alpha', 'beta', 'with-data', 'delta', 'Gamma run'],
+    ],
     [['metrics.nonexistent'], NATURAL],
   ];
   it.each(cases)('%j', (clauses, expected) => {
@@ -117,7 +123,19 @@ describe('sortRuns: one composite sort, and the first N kept as they stream by',
     for (const k of clauses.map(parseOrderBy).reverse()) out = sortByKey(out, k);
     return out;
   };
-  const CLAUSES = ['metrics.m', 'metrics.m DESC', 'metrics.n ASC', 'params.p', 'params.p DESC', 'tags.t', 'start_time', 'end_time DESC', 'run_name', 'status DESC', 'run_id'];
+  const CLAUSES = [
+    'metrics.m',
+    'metrics.m DESC',
+    'metrics.n ASC',
+    'params.p',
+    'params.p DESC',
+    'tags.t',
+    'start_time',
+    'end_time DESC',
+    'run_name',
+    'status DESC',
+    'run_id',
+  ];
 
   it('agrees with the stable passes on random runs full of ties, NaN, missing values and duplicate ids, for every cut', () => {
     const rnd = seededRandom(2026);

@@ -78,7 +78,15 @@ describe('order-by: trailing garbage is an error with a caret (issue 11 #29)', (
   });
 
   it('well-formed clauses still compile', async () => {
-    for (const clause of ['min(metrics.val_loss)', 'min(metrics.val_loss)ASC', 'min (metrics.val_loss) desc', 'MAX( metrics.`a b` ) Desc', 'argmin(val_loss)', 'metrics.val_loss DESC', 'params.lr']) {
+    for (const clause of [
+      'min(metrics.val_loss)',
+      'min(metrics.val_loss)ASC',
+      'min (metrics.val_loss) desc',
+      'MAX( metrics.`a b` ) Desc',
+      'argmin(val_loss)',
+      'metrics.val_loss DESC',
+      'params.lr',
+    ]) {
       expect(await orderByError(clause), clause).toBeUndefined();
     }
     const q = await compileAggregateQuery(undefined, ['max(metrics.val_loss) DESC', 'min(metrics.model/depth)']);
@@ -147,7 +155,9 @@ describe('filters nested deeply (issue 11 #30)', () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       const lines = r.stderr.split('\n');
-      expect(lines[0]).toBe(`mlr: Filter nested too deeply: more than ${MAX_PAREN_DEPTH} levels of parentheses — mlr reads at most ${MAX_PAREN_DEPTH}; remove the parentheses that group nothing`);
+      expect(lines[0]).toBe(
+        `mlr: Filter nested too deeply: more than ${MAX_PAREN_DEPTH} levels of parentheses — mlr reads at most ${MAX_PAREN_DEPTH}; remove the parentheses that group nothing`,
+      );
       expect(lines).toHaveLength(4);
       expect(lines[2]).toMatch(/^ +\^$/);
       expect(lines[1]![lines[2]!.length - 1]).toBe('('); // the caret is under a '('

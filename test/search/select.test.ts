@@ -11,7 +11,7 @@ import { fileReader } from '../reader.js';
 import { FIXTURE } from '../helpers.js';
 
 describe('selectRuns with a query', () => {
-  it('reads a clause\'s file only for runs the clauses before it let through, and order keys only for matches', async () => {
+  it("reads a clause's file only for runs the clauses before it let through, and order keys only for matches", async () => {
     const store = fileReader(FIXTURE);
     const all = await selectRuns(store, { view: 'active', experiments: ['sweep'] });
     // what each run holds, from a full load (independent of the lazy path under test)

@@ -71,7 +71,9 @@ describe('mlr server', () => {
     const t = io(['--store', root, 'server', '--port', '0'], dir);
     const done = runCli(t.io);
     const url = await until(() => /^MLFLOW_TRACKING_URI=(\S+)$/m.exec(t.out())?.[1]);
-    const r = (await (await fetch(`${url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default`)).json()) as { experiment: { experiment_id: string } };
+    const r = (await (await fetch(`${url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default`)).json()) as {
+      experiment: { experiment_id: string };
+    };
     expect(r.experiment.experiment_id).toBe('0');
     t.signals.emit('SIGINT');
     expect(await done).toBe(0);

@@ -32,13 +32,21 @@ describe('concurrent writers', () => {
   it(`${CLIENTS} clients × ${PER_CLIENT} log-metric plus the CLI: no lost or torn line`, async () => {
     const clients = Array.from({ length: CLIENTS }, async (_, c) => {
       for (let i = 0; i < PER_CLIENT; i++) {
-        const r = await s.call('POST', 'runs/log-metric', { run_id: RUN, key: 'conc', value: c + i / 1000, timestamp: 1_700_000_000_000 + c * 10_000 + i, step: c * 1000 + i });
+        const r = await s.call('POST', 'runs/log-metric', {
+          run_id: RUN,
+          key: 'conc',
+          value: c + i / 1000,
+          timestamp: 1_700_000_000_000 + c * 10_000 + i,
+          step: c * 1000 + i,
+        });
         expect(r.status, r.text).toBe(200);
       }
     });
     const fromCli = (async () => {
       for (let i = 0; i < CLI_CALLS; i++) {
-        expect(await cli(['--store', s.root, 'log-metric', RUN, 'conc', String(-i), '--step', String(900_000 + i), '--timestamp', String(1_600_000_000_000 + i)])).toBe(0);
+        expect(
+          await cli(['--store', s.root, 'log-metric', RUN, 'conc', String(-i), '--step', String(900_000 + i), '--timestamp', String(1_600_000_000_000 + i)]),
+        ).toBe(0);
       }
     })();
     await Promise.all([...clients, fromCli]);
@@ -71,7 +79,11 @@ describe('graceful shutdown', () => {
       await gate;
       yield Buffer.from('second half');
     };
-    const upload = fetch(`${t.url}/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/slow.txt`, { method: 'PUT', body: body() as unknown as RequestInit['body'], duplex: 'half' } as RequestInit);
+    const upload = fetch(`${t.url}/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/slow.txt`, {
+      method: 'PUT',
+      body: body() as unknown as RequestInit['body'],
+      duplex: 'half',
+    } as RequestInit);
     await new Promise((r) => setTimeout(r, 200));
     const closing = t.close();
     await new Promise((r) => setTimeout(r, 100));

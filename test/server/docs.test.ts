@@ -41,7 +41,7 @@ describe('docs/server.md', () => {
 
   it('shows the commands to start the server and to point a script at it', () => {
     const text = fs.readFileSync(DOC, 'utf8');
-    expect(text).toContain('## Use MLflow\'s Python client with mlr server');
+    expect(text).toContain("## Use MLflow's Python client with mlr server");
     expect(text).toContain('mlr server --store ./mlruns');
     expect(text).toContain('MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py');
     expect(docCommands(DOC).join('\n')).toContain('runs/search');

@@ -39,7 +39,10 @@ describe('a training run through the REST API', () => {
       user_id: 'ana',
       start_time: T0,
       run_name: 'train-1',
-      tags: [{ key: 'mlflow.user', value: 'ana' }, { key: 'mlflow.source.name', value: 'train.py' }],
+      tags: [
+        { key: 'mlflow.user', value: 'ana' },
+        { key: 'mlflow.source.name', value: 'train.py' },
+      ],
     });
     const info = (created['run'] as { info: Record<string, string> }).info;
     runId = info['run_id']!;
@@ -81,7 +84,11 @@ describe('a training run through the REST API', () => {
   });
 
   it('finds the run by search, and its history', async () => {
-    const found = await ok('POST', 'runs/search', { experiment_ids: [expId], filter: "params.optimizer = 'adam' and metrics.loss < 0.02", order_by: ['metrics.loss ASC'] });
+    const found = await ok('POST', 'runs/search', {
+      experiment_ids: [expId],
+      filter: "params.optimizer = 'adam' and metrics.loss < 0.02",
+      order_by: ['metrics.loss ASC'],
+    });
     const runs = found['runs'] as { info: { run_id: string }; data: { metrics: { key: string; value: unknown }[] } }[];
     expect(runs.map((r) => r.info.run_id)).toEqual([runId]);
     expect(runs[0]!.data.metrics.find((m) => m.key === 'loss')!.value).toBe(0.01);
@@ -103,14 +110,33 @@ describe('a training run through the REST API', () => {
     expect((mv['model_version'] as Record<string, unknown>)['version']).toBe('1');
     await ok('POST', 'registered-models/alias', { name: 'e2e-model', alias: 'champion', version: '1' });
     const byAlias = await ok('GET', 'registered-models/alias', { name: 'e2e-model', alias: 'champion' });
-    expect(byAlias['model_version']).toMatchObject({ name: 'e2e-model', version: '1', source: `${artifactUri}/model`, run_id: runId, aliases: ['champion'], status: 'READY', current_stage: 'None' });
+    expect(byAlias['model_version']).toMatchObject({
+      name: 'e2e-model',
+      version: '1',
+      source: `${artifactUri}/model`,
+      run_id: runId,
+      aliases: ['champion'],
+      status: 'READY',
+      current_stage: 'None',
+    });
   });
 
   it('the CLI reads back exactly what was logged', async () => {
     const described = await mlr(['--store', s.root, 'runs', 'describe', runId, '--format', 'json']);
     expect(described.code, described.stderr).toBe(0);
-    const run = JSON.parse(described.stdout) as { info: Record<string, unknown>; data: { params: unknown[]; tags: { key: string; value: string }[]; metrics: { key: string; value: unknown; step: number }[] } };
-    expect(run.info).toMatchObject({ run_id: runId, run_name: 'train-1', user_id: 'ana', status: 'FINISHED', start_time: T0, end_time: T0 + 300_000, artifact_uri: artifactUri });
+    const run = JSON.parse(described.stdout) as {
+      info: Record<string, unknown>;
+      data: { params: unknown[]; tags: { key: string; value: string }[]; metrics: { key: string; value: unknown; step: number }[] };
+    };
+    expect(run.info).toMatchObject({
+      run_id: runId,
+      run_name: 'train-1',
+      user_id: 'ana',
+      status: 'FINISHED',
+      start_time: T0,
+      end_time: T0 + 300_000,
+      artifact_uri: artifactUri,
+    });
     expect(run.data.params).toEqual([
       { key: 'batch_size', value: '32' },
       { key: 'lr', value: '0.01' },

@@ -18,7 +18,9 @@ beforeAll(async () => {
 });
 afterAll(() => s.stop());
 
-async function search(body: Record<string, unknown>): Promise<{ info: { run_id: string; status: string; run_name: string }; data: { metrics?: { key: string; value: unknown }[] } }[]> {
+async function search(
+  body: Record<string, unknown>,
+): Promise<{ info: { run_id: string; status: string; run_name: string }; data: { metrics?: { key: string; value: unknown }[] } }[]> {
   const r = await s.call('POST', 'runs/search', { experiment_ids: [SWEEP], ...body });
   expect(r.status, r.text).toBe(200);
   return ((r.json as { runs?: never[] }).runs ?? []) as never;
@@ -32,7 +34,12 @@ describe('a long-running server never answers from stale files', () => {
     const r = await mlr(['--store', s.root, 'log-metric', first, 'val_loss', '1e300', '--step', '100000']);
     expect(r.code, r.stderr).toBe(0);
     const after = await search({ order_by: ['metrics.val_loss ASC'], max_results: 3 });
-    expect(after.map((x) => x.info.run_id)).toEqual(before.slice(1).map((x) => x.info.run_id).concat(after[2]!.info.run_id));
+    expect(after.map((x) => x.info.run_id)).toEqual(
+      before
+        .slice(1)
+        .map((x) => x.info.run_id)
+        .concat(after[2]!.info.run_id),
+    );
     expect(after.map((x) => x.info.run_id)).not.toContain(first);
     const got = (await s.call('GET', 'runs/get', { run_id: first })).json as { run: { data: { metrics: { key: string; value: unknown }[] } } };
     expect(got.run.data.metrics.find((m) => m.key === 'val_loss')!.value).toBe(1e300);
@@ -69,7 +76,9 @@ describe('a long-running server never answers from stale files', () => {
 
   it('sees an experiment the CLI creates and one it deletes', async () => {
     const names = async () =>
-      (((await s.call('POST', 'experiments/search', { view_type: 'ACTIVE_ONLY' })).json as { experiments: { name: string }[] }).experiments ?? []).map((e) => e.name);
+      (((await s.call('POST', 'experiments/search', { view_type: 'ACTIVE_ONLY' })).json as { experiments: { name: string }[] }).experiments ?? []).map(
+        (e) => e.name,
+      );
     expect(await names()).not.toContain('made-by-cli');
     expect((await mlr(['--store', s.root, 'experiments', 'create', 'made-by-cli'])).code).toBe(0);
     expect(await names()).toContain('made-by-cli');
@@ -87,7 +96,12 @@ describe('searches answered from memory (inotify watches, memo) still never go s
   const cache = () => (w.backend as FileBackend).cache!;
   const order = async (): Promise<string[]> => {
     // only the runs that have a val_loss (the others would sort last)
-    const r = await w.call('POST', 'runs/search', { experiment_ids: [SWEEP], filter: 'metrics.val_loss < 1e305', order_by: ['metrics.val_loss ASC'], max_results: 1000 });
+    const r = await w.call('POST', 'runs/search', {
+      experiment_ids: [SWEEP],
+      filter: 'metrics.val_loss < 1e305',
+      order_by: ['metrics.val_loss ASC'],
+      max_results: 1000,
+    });
     expect(r.status, r.text).toBe(200);
     return ((r.json as { runs: { info: { run_id: string } }[] }).runs ?? []).map((x) => x.info.run_id);
   };

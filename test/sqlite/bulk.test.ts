@@ -50,7 +50,11 @@ describe(`${RUNS} runs`, () => {
       snapshot(db, () => {
         {
           const infos = listRunInfos(db, ['1']);
-          const data = loadRunData(db, infos.map((i) => i.run_id), { metrics: ['m0'], params: ['p1'], tags: [] });
+          const data = loadRunData(
+            db,
+            infos.map((i) => i.run_id),
+            { metrics: ['m0'], params: ['p1'], tags: [] },
+          );
           expect(data.get(infos[0]!.run_id)!.metrics.length).toBe(1);
           expect(infos.length).toBe(RUNS);
         }

@@ -32,7 +32,10 @@ describe('writes on a SQLite database MLflow made', () => {
     await ok([...S, 'log-metric', run, 'loss', '0.25', '--step', '9007199254740993', '--timestamp', '1700000000003']);
     await ok([...S, 'log-params', run, 'lr=0.01', 'bs=32']);
     await ok([...S, 'set-tag', run, 'stage', 'train']);
-    await ok([...S, 'log-batch', run, '--file', '-'], '{"metrics":[{"key":"acc","value":0.9,"timestamp":1700000000004,"step":3}],"tags":[{"key":"k","value":"v"}]}');
+    await ok(
+      [...S, 'log-batch', run, '--file', '-'],
+      '{"metrics":[{"key":"acc","value":0.9,"timestamp":1700000000004,"step":3}],"tags":[{"key":"k","value":"v"}]}',
+    );
     await ok([...S, 'runs', 'end', run, '--status', 'FAILED', '--end-time', '1700000000100']);
     await ok([...S, 'runs', 'rename', run, 'r1-renamed']);
     const changed = await mlr([...S, 'log-param', run, 'lr', '0.02']);
@@ -43,7 +46,14 @@ describe('writes on a SQLite database MLflow made', () => {
       info: Record<string, unknown>;
       data: { metrics: unknown[]; params: unknown[]; tags: { key: string; value: string }[] };
     };
-    expect(d.info).toMatchObject({ run_name: 'r1-renamed', experiment_id: '4', status: 'FAILED', start_time: 1700000000000, end_time: 1700000000100, lifecycle_stage: 'active' });
+    expect(d.info).toMatchObject({
+      run_name: 'r1-renamed',
+      experiment_id: '4',
+      status: 'FAILED',
+      start_time: 1700000000000,
+      end_time: 1700000000100,
+      lifecycle_stage: 'active',
+    });
     expect(d.data.metrics).toEqual([
       { key: 'acc', value: 0.9, timestamp: 1700000000004, step: 3 },
       { key: 'loss', value: 0.25, timestamp: 1700000000003, step: '9007199254740993' },
@@ -56,7 +66,9 @@ describe('writes on a SQLite database MLflow made', () => {
       { key: 'k', value: 'v' },
       { key: 'stage', value: 'train' },
     ]);
-    expect(await ok([...S, 'metrics', 'history', run, 'loss', '--format', 'csv'])).toBe('step,value,timestamp\n1,0.5,1700000000001\n2,NaN,1700000000002\n9007199254740993,0.25,1700000000003\n');
+    expect(await ok([...S, 'metrics', 'history', run, 'loss', '--format', 'csv'])).toBe(
+      'step,value,timestamp\n1,0.5,1700000000001\n2,NaN,1700000000002\n9007199254740993,0.25,1700000000003\n',
+    );
 
     // the rows MLflow's SQL store would hold
     const sql = new Database(db, { readonly: true });
@@ -77,7 +89,10 @@ describe('writes on a SQLite database MLflow made', () => {
     await ok([...S, 'models', 'register', run, 'model', '--name', 'clf', '--no-check']);
     await ok([...S, 'models', 'alias', 'clf', 'champion', '1']);
     await ok([...S, 'models', 'stage', 'clf', '1', 'production']);
-    const m = JSON.parse(await ok([...S, 'models', 'describe', 'clf', '--format', 'json'])) as { aliases: unknown; model_versions: { version: string; current_stage: string; aliases: string[]; run_id: string }[] };
+    const m = JSON.parse(await ok([...S, 'models', 'describe', 'clf', '--format', 'json'])) as {
+      aliases: unknown;
+      model_versions: { version: string; current_stage: string; aliases: string[]; run_id: string }[];
+    };
     expect(m.model_versions.map((v) => ({ version: v.version, stage: v.current_stage, aliases: v.aliases, run: v.run_id }))).toEqual([
       { version: '1', stage: 'Production', aliases: ['champion'], run },
     ]);
@@ -87,7 +102,11 @@ describe('writes on a SQLite database MLflow made', () => {
     const dir = tempDir();
     const db = path.join(dir, 'mlflow.db');
     fs.copyFileSync(CONFORMANCE_DB, db);
-    for (const [args, what] of [[['doctor'], 'mlr doctor'], [['gc'], 'mlr gc'], [['trash', 'ls'], 'mlr trash']] as const) {
+    for (const [args, what] of [
+      [['doctor'], 'mlr doctor'],
+      [['gc'], 'mlr gc'],
+      [['trash', 'ls'], 'mlr trash'],
+    ] as const) {
       const r = await mlr(['--store', `sqlite:///${db}`, ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`mlr: ${what} works on a local file store (mlruns/) only; sqlite:///${db} is a SQLite database\n`);
@@ -96,7 +115,7 @@ describe('writes on a SQLite database MLflow made', () => {
 });
 
 describe('a database mlr creates', () => {
-  it('has MLflow 2.12\'s schema, stamped acf3f17fdcc7, with the Default experiment, and takes runs', async () => {
+  it("has MLflow 2.12's schema, stamped acf3f17fdcc7, with the Default experiment, and takes runs", async () => {
     const dir = tempDir();
     const db = path.join(dir, 'new.db');
     const run = (await ok(['--store', `sqlite:///${db}`, 'runs', 'create', '--name', 'first'], undefined)).trim();
@@ -109,7 +128,9 @@ describe('a database mlr creates', () => {
     expect(ours).toEqual(theirs);
     const check = new Database(db, { readonly: true });
     expect(check.prepare('SELECT version_num FROM alembic_version').all()).toEqual([{ version_num: 'acf3f17fdcc7' }]);
-    expect(check.prepare('SELECT experiment_id, name, lifecycle_stage FROM experiments').all()).toEqual([{ experiment_id: 0, name: 'Default', lifecycle_stage: 'active' }]);
+    expect(check.prepare('SELECT experiment_id, name, lifecycle_stage FROM experiments').all()).toEqual([
+      { experiment_id: 0, name: 'Default', lifecycle_stage: 'active' },
+    ]);
     expect(check.prepare('SELECT name, experiment_id FROM runs WHERE run_uuid = ?').get(run)).toEqual({ name: 'first', experiment_id: 0 });
     check.close();
   });

@@ -33,7 +33,7 @@ const STORE = `sqlite:///${CONFORMANCE_DB}`;
 const VIEW = { ACTIVE_ONLY: 'active', DELETED_ONLY: 'deleted', ALL: 'all' } as const;
 const hash = (f: string): string => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
-describe('mlr on MLflow 2.12\'s SQLite database', () => {
+describe("mlr on MLflow 2.12's SQLite database", () => {
   const before = hash(CONFORMANCE_DB);
 
   it.each(queries.map((q) => [q.id, q.filter, q] as const))('query %s %s', async (id, _f, q) => {
@@ -48,17 +48,22 @@ describe('mlr on MLflow 2.12\'s SQLite database', () => {
       expect(got.stdout.split('\n').filter((l) => l !== '')).toEqual(want.run_ids);
     } else {
       expect(got.code, got.stderr).toBe(2);
-      expect(got.stderr.split('\n')[0]).toContain(want.error.replace(/^MlflowException: /, '').split('\n')[0]!.slice(0, 40));
+      expect(got.stderr.split('\n')[0]).toContain(
+        want.error
+          .replace(/^MlflowException: /, '')
+          .split('\n')[0]!
+          .slice(0, 40),
+      );
     }
   });
 
-  it('every run, as runs describe --format json, is the run MLflow\'s SQL store reports', async () => {
+  it("every run, as runs describe --format json, is the run MLflow's SQL store reports", async () => {
     const ids = Object.keys(expected.runs);
     expect(ids.length).toBe(76);
     for (const id of ids) {
       const r = await mlr(['--store', STORE, 'runs', 'describe', id, '--format', 'json']);
       expect(r.stderr).toBe('');
-      const got = parseJsonExact(r.stdout) as { info: unknown; data: typeof expected.runs[string]['data'] };
+      const got = parseJsonExact(r.stdout) as { info: unknown; data: (typeof expected.runs)[string]['data'] };
       const want = expected.runs[id]!;
       expect(got.info).toEqual(want.info);
       expect(got.data).toEqual({ metrics: want.data.metrics, params: want.data.params, tags: want.data.tags });

@@ -46,7 +46,13 @@ function experimentIds(q: Query): string[] {
 
 function run(q: Query): string[] {
   return snapshot(db, () =>
-    searchRunIds(db, { experimentIds: experimentIds(q), filter: q.filter === '' ? undefined : q.filter, orderBy: q.order_by, view: VIEW[q.view], maxResults: q.max_results }),
+    searchRunIds(db, {
+      experimentIds: experimentIds(q),
+      filter: q.filter === '' ? undefined : q.filter,
+      orderBy: q.order_by,
+      view: VIEW[q.view],
+      maxResults: q.max_results,
+    }),
   );
 }
 
@@ -74,7 +80,7 @@ describe.skipIf(!HAS_CONFORMANCE)('conformance with MLflow 2.12 SqlAlchemyStore.
 });
 
 describe.skipIf(!HAS_CONFORMANCE)('SQL store rules', () => {
-  it('refuses an order-by key given twice, as MLflow\'s SQL store does', () => {
+  it("refuses an order-by key given twice, as MLflow's SQL store does", () => {
     expect(() => searchRunIds(db, { experimentIds: ['1'], orderBy: ['metrics.val_loss', 'metrics.val_loss DESC'] })).toThrow(
       "`order_by` contains duplicate fields: ['metrics.val_loss', 'metrics.val_loss DESC']",
     );

@@ -6,15 +6,7 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openForRead, snapshot, type MlflowDb } from '../../src/store/sqlite/db.js';
-import {
-  getRun,
-  listExperiments,
-  listRunInfos,
-  listRuns,
-  metricHistory,
-  metricHistoryLengths,
-  readMetricHistory,
-} from '../../src/store/sqlite/read.js';
+import { getRun, listExperiments, listRunInfos, listRuns, metricHistory, metricHistoryLengths, readMetricHistory } from '../../src/store/sqlite/read.js';
 import { listLoggedModels, listRegisteredModels, getModelVersionByAlias } from '../../src/store/sqlite/registry.js';
 import { CONFORMANCE_DIR, HAS_CONFORMANCE, SKIP_REASON, cleanTemps, copyDb, corpusDbs, plain, sha256, sidecars, tempDir } from './helpers.js';
 
@@ -67,7 +59,7 @@ describe.skipIf(!HAS_CONFORMANCE)('conformance database (MLflow 2.12)', () => {
     });
   });
 
-  it('getRun agrees with the listing, and an unknown run is MLflow\'s not-found', () => {
+  it("getRun agrees with the listing, and an unknown run is MLflow's not-found", () => {
     withDb(copyDb(), (db) => {
       const [first] = listRunInfos(db, ['1']);
       expect(getRun(db, first!.run_id).info).toEqual(first);
@@ -165,9 +157,13 @@ describe('what is not an MLflow database', () => {
     const dir = tempDir();
     const optuna = `${dir}/optuna.db`;
     const raw = new Database(optuna);
-    raw.exec("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL); INSERT INTO alembic_version VALUES ('v3.2.0.a'); CREATE TABLE studies (study_id INTEGER PRIMARY KEY, study_name TEXT); CREATE TABLE trials (trial_id INTEGER PRIMARY KEY)");
+    raw.exec(
+      "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL); INSERT INTO alembic_version VALUES ('v3.2.0.a'); CREATE TABLE studies (study_id INTEGER PRIMARY KEY, study_name TEXT); CREATE TABLE trials (trial_id INTEGER PRIMARY KEY)",
+    );
     raw.close();
-    expect(() => openForRead(optuna)).toThrow(/is not an MLflow tracking database: it has no MLflow experiments and runs table \(alembic head v3\.2\.0\.a, tables: alembic_version, studies, trials\)/);
+    expect(() => openForRead(optuna)).toThrow(
+      /is not an MLflow tracking database: it has no MLflow experiments and runs table \(alembic head v3\.2\.0\.a, tables: alembic_version, studies, trials\)/,
+    );
     const text = `${dir}/notes.db`;
     fs.writeFileSync(text, 'hello, this is not sqlite at all'.repeat(40));
     expect(() => openForRead(text)).toThrow(/is not a SQLite database/);

@@ -74,7 +74,14 @@ describe.skipIf(!HAS_CONFORMANCE)('tracking writes (MLflow SqlAlchemyStore seman
     const id = withWriter(file, (db) => createExperiment(db, 'new exp', '/srv/mlruns', { tags: [{ key: 'team', value: 'cv' }] }, ctx));
     expect(id).toBe('4');
     expect(rows(file, 'SELECT * FROM experiments WHERE experiment_id = 4')).toEqual([
-      { experiment_id: '4', name: "'new exp'", artifact_location: "'/srv/mlruns/4'", lifecycle_stage: "'active'", creation_time: String(T), last_update_time: String(T) },
+      {
+        experiment_id: '4',
+        name: "'new exp'",
+        artifact_location: "'/srv/mlruns/4'",
+        lifecycle_stage: "'active'",
+        creation_time: String(T),
+        last_update_time: String(T),
+      },
     ]);
     expect(rows(file, 'SELECT * FROM experiment_tags WHERE experiment_id = 4')).toEqual([{ key: "'team'", value: "'cv'", experiment_id: '4' }]);
     withWriter(file, (db) => {
@@ -90,7 +97,15 @@ describe.skipIf(!HAS_CONFORMANCE)('tracking writes (MLflow SqlAlchemyStore seman
     const info = withWriter(file, (db) =>
       createRun(db, { experimentId: '1', userId: 'ana', startTime: 1700000000123, tags: [{ key: 'mlflow.user', value: 'ana' }], runName: 'fresh' }, ctx),
     );
-    expect(info).toMatchObject({ run_name: 'fresh', experiment_id: '1', user_id: 'ana', status: 'RUNNING', start_time: 1700000000123, end_time: null, lifecycle_stage: 'active' });
+    expect(info).toMatchObject({
+      run_name: 'fresh',
+      experiment_id: '1',
+      user_id: 'ana',
+      status: 'RUNNING',
+      start_time: 1700000000123,
+      end_time: null,
+      lifecycle_stage: 'active',
+    });
     expect(info.artifact_uri).toBe(`/home/ana/cv-project/mlruns/1/${info.run_id}/artifacts`);
     expect(info.run_id).toMatch(/^[0-9a-f]{32}$/);
     const [mine] = rows(file, 'SELECT * FROM runs WHERE run_uuid = ?', info.run_id);
@@ -197,15 +212,30 @@ describe.skipIf(!HAS_CONFORMANCE)('tracking writes (MLflow SqlAlchemyStore seman
           ],
           metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }],
         }),
-      ).toThrow(`Changing param values is not allowed. Params were already logged='[{'key': 'lr', 'old_value': '0.1', 'new_value': '0.2'}]' for run ID='${run.run_id}'.`);
+      ).toThrow(
+        `Changing param values is not allowed. Params were already logged='[{'key': 'lr', 'old_value': '0.1', 'new_value': '0.2'}]' for run ID='${run.run_id}'.`,
+      );
       // nothing of the refused batch was written
       expect(getRun(db, run.run_id).data.params).toEqual([{ key: 'lr', value: '0.1' }]);
       expect(getRun(db, run.run_id).data.metrics).toEqual([]);
-      expect(() => logBatch(db, run.run_id, { params: [{ key: 'x', value: '1' }, { key: 'x', value: '1' }] })).toThrow(/Duplicate parameter keys/);
+      expect(() =>
+        logBatch(db, run.run_id, {
+          params: [
+            { key: 'x', value: '1' },
+            { key: 'x', value: '1' },
+          ],
+        }),
+      ).toThrow(/Duplicate parameter keys/);
       logBatch(db, run.run_id, {
-        params: [{ key: 'lr', value: '0.1' }, { key: 'bs', value: '32' }],
+        params: [
+          { key: 'lr', value: '0.1' },
+          { key: 'bs', value: '32' },
+        ],
         metrics: [{ key: 'm', value: 2, timestamp: 1, step: 0 }],
-        tags: [{ key: 'mlflow.runName', value: 'batch-named' }, { key: 'k', value: 'v' }],
+        tags: [
+          { key: 'mlflow.runName', value: 'batch-named' },
+          { key: 'k', value: 'v' },
+        ],
       });
       const got = getRun(db, run.run_id);
       expect(got.info.run_name).toBe('batch-named');
@@ -280,7 +310,13 @@ describe.skipIf(!HAS_CONFORMANCE)('registry writes', () => {
       setRegisteredModelTag(db, 'clf', 'k', 'w');
       deleteModelVersion(db, 'clf', '2', ctx);
       expect(rows(file, "SELECT current_stage, source, run_id, run_link, description FROM model_versions WHERE name = 'clf' AND version = 2")).toEqual([
-        { current_stage: "'Deleted_Internal'", source: "'REDACTED-SOURCE-PATH'", run_id: "'REDACTED-RUN-ID'", run_link: "'REDACTED-RUN-LINK'", description: 'NULL' },
+        {
+          current_stage: "'Deleted_Internal'",
+          source: "'REDACTED-SOURCE-PATH'",
+          run_id: "'REDACTED-RUN-ID'",
+          run_link: "'REDACTED-RUN-LINK'",
+          description: 'NULL',
+        },
       ]);
       expect(() => getModelVersion(db, 'clf', '2')).toThrow('Model Version (name=clf, version=2) not found');
       expect(getRegisteredModel(db, 'clf').aliases).toEqual([]);

@@ -75,7 +75,9 @@ describe('a folder that is not a store root (issue 11 #5)', () => {
     const { store, cwd } = setup();
     fs.rmSync(path.join(store, EXP, 'meta.yaml'));
     const r = await mlr(['--store', `mlruns/${EXP}`, 'experiments', 'create', 'x'], { cwd });
-    expect(r.stderr).toBe(`mlr: refusing to write: ./mlruns/${EXP} is an experiment folder (its sub-folders are runs) of the store at ./mlruns; use --store ./mlruns\n`);
+    expect(r.stderr).toBe(
+      `mlr: refusing to write: ./mlruns/${EXP} is an experiment folder (its sub-folders are runs) of the store at ./mlruns; use --store ./mlruns\n`,
+    );
     expect(r.code).toBe(2);
   });
 

@@ -43,8 +43,14 @@ describe('resolveTrackingUri (spec §1.1)', () => {
     expect(r('C:/Users/x/mlruns').origin).toBe('--tracking-uri');
   });
 
-  it('sqlite:///mlflow.db is MLflow\'s SQLite database, relative to the working folder; new artifacts under ./mlruns', () => {
-    expect(r('sqlite:///mlflow.db')).toEqual({ kind: 'sqlite', root: '/p/proj/mlflow.db', artifactRoot: '/p/proj/mlruns', origin: '--tracking-uri', uri: 'sqlite:///mlflow.db' });
+  it("sqlite:///mlflow.db is MLflow's SQLite database, relative to the working folder; new artifacts under ./mlruns", () => {
+    expect(r('sqlite:///mlflow.db')).toEqual({
+      kind: 'sqlite',
+      root: '/p/proj/mlflow.db',
+      artifactRoot: '/p/proj/mlruns',
+      origin: '--tracking-uri',
+      uri: 'sqlite:///mlflow.db',
+    });
     expect(r('sqlite:////abs/m.db')).toMatchObject({ kind: 'sqlite', root: '/abs/m.db' });
   });
 
@@ -53,15 +59,12 @@ describe('resolveTrackingUri (spec §1.1)', () => {
     expect(r('HTTPS://mlflow.example.com/prefix')).toMatchObject({ kind: 'rest', uri: 'HTTPS://mlflow.example.com/prefix' });
   });
 
-  it.each(['databricks', 'postgresql://u@h/db', 'ftp://x'])(
-    'rejects %s as unsupported (usage error, exit 2)',
-    (uri) => {
-      if (!uri.includes(':')) return; // 'databricks' alone is a relative path, as in MLflow
-      const run = () => r(uri);
-      expect(run).toThrow(UsageError);
-      expect(run).toThrow(/scheme, which mlr does not support/);
-    },
-  );
+  it.each(['databricks', 'postgresql://u@h/db', 'ftp://x'])('rejects %s as unsupported (usage error, exit 2)', (uri) => {
+    if (!uri.includes(':')) return; // 'databricks' alone is a relative path, as in MLflow
+    const run = () => r(uri);
+    expect(run).toThrow(UsageError);
+    expect(run).toThrow(/scheme, which mlr does not support/);
+  });
 
   it('rejects a file URI on another host', () => {
     expect(() => r('file://otherhost/x')).toThrow(/host 'otherhost' is not this machine/);

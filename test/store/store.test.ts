@@ -17,7 +17,13 @@ const tree = writeTree({
   // 1.x experiment: unquoted int id, no creation_time
   'mlruns/1/meta.yaml': 'artifact_location: ./mlruns/1\nexperiment_id: 1\nlifecycle_stage: active\nname: legacy\n',
   [`mlruns/1/${RUN1X}/meta.yaml`]:
-    "artifact_uri: ./mlruns/1/" + RUN1X + "/artifacts\nend_time: 1600000001000\nentry_point_name: ''\nexperiment_id: '1'\nlifecycle_stage: active\nname: ''\nrun_id: " + RUN1X + "\nrun_uuid: " + RUN1X + "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1600000000000\nstatus: 3\ntags: []\nuser_id: alice\n",
+    'artifact_uri: ./mlruns/1/' +
+    RUN1X +
+    "/artifacts\nend_time: 1600000001000\nentry_point_name: ''\nexperiment_id: '1'\nlifecycle_stage: active\nname: ''\nrun_id: " +
+    RUN1X +
+    '\nrun_uuid: ' +
+    RUN1X +
+    "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1600000000000\nstatus: 3\ntags: []\nuser_id: alice\n",
   [`mlruns/1/${RUN1X}/tags/mlflow.runName`]: 'old one',
   [`mlruns/1/${RUN1X}/metrics/loss`]: '1600000000000 0.5\n1600000000500 0.25\n', // two-column lines: step 0
   [`mlruns/1/${RUN1X}/params/layers/0/units`]: '64',
@@ -27,9 +33,15 @@ const tree = writeTree({
     "artifact_location: file:///home/ana/proj/mlruns/786088298537458258\ncreation_time: 1795318529240\nexperiment_id: '786088298537458258'\nlast_update_time: 1795318529240\nlifecycle_stage: active\nname: demo\n",
   'mlruns/786088298537458258/tags/team': 'ml',
   'mlruns/786088298537458258/datasets/f1591100ec3ad41f150caad5f411de73/meta.yaml':
-    "digest: 300830b9\nname: toy\nprofile: '{\"num_rows\": 2, \"num_elements\": 2}'\nschema: '{\"mlflow_colspec\": [{\"type\": \"long\", \"name\": \"x\", \"required\": true}]}'\nsource: '{\"uri\": \"toy.csv\"}'\nsource_type: local\n",
+    'digest: 300830b9\nname: toy\nprofile: \'{"num_rows": 2, "num_elements": 2}\'\nschema: \'{"mlflow_colspec": [{"type": "long", "name": "x", "required": true}]}\'\nsource: \'{"uri": "toy.csv"}\'\nsource_type: local\n',
   [`mlruns/786088298537458258/${RUN2X}/meta.yaml`]:
-    "artifact_uri: file:///home/ana/proj/mlruns/786088298537458258/" + RUN2X + "/artifacts\nend_time: null\nentry_point_name: ''\nexperiment_id: '786088298537458258'\nlifecycle_stage: active\nrun_id: " + RUN2X + "\nrun_name: train\nrun_uuid: " + RUN2X + "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1795318529279\nstatus: 1\ntags: []\nuser_id: root\n",
+    'artifact_uri: file:///home/ana/proj/mlruns/786088298537458258/' +
+    RUN2X +
+    "/artifacts\nend_time: null\nentry_point_name: ''\nexperiment_id: '786088298537458258'\nlifecycle_stage: active\nrun_id: " +
+    RUN2X +
+    '\nrun_name: train\nrun_uuid: ' +
+    RUN2X +
+    "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1795318529279\nstatus: 1\ntags: []\nuser_id: root\n",
   [`mlruns/786088298537458258/${RUN2X}/metrics/loss`]: '1795318529287 0.9 0\n1795318529288 0.5 1\n1795318529288 nan 2\n',
   [`mlruns/786088298537458258/${RUN2X}/metrics/big`]: '5 inf 0\n',
   [`mlruns/786088298537458258/${RUN2X}/tags/stage`]: '',
@@ -37,17 +49,27 @@ const tree = writeTree({
     'destination_id: f1591100ec3ad41f150caad5f411de73\ndestination_type: RUN\nsource_id: f1591100ec3ad41f150caad5f411de73\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n',
   // 3.x run: no run_uuid; outputs; traces and logged models beside it
   [`mlruns/786088298537458258/${RUN3X}/meta.yaml`]:
-    "artifact_uri: file:///x/" + RUN3X + "/artifacts\nend_time: 20\nentry_point_name: ''\nexperiment_id: '786088298537458258'\nlifecycle_stage: deleted\ndeleted_time: 30\nrun_id: " + RUN3X + "\nrun_name: three\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 10\nstatus: 4\ntags: []\nuser_id: bob\n",
+    'artifact_uri: file:///x/' +
+    RUN3X +
+    "/artifacts\nend_time: 20\nentry_point_name: ''\nexperiment_id: '786088298537458258'\nlifecycle_stage: deleted\ndeleted_time: 30\nrun_id: " +
+    RUN3X +
+    "\nrun_name: three\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 10\nstatus: 4\ntags: []\nuser_id: bob\n",
   [`mlruns/786088298537458258/${RUN3X}/outputs/m-abc/meta.yaml`]:
     'destination_id: m-abc\ndestination_type: MODEL_OUTPUT\nsource_id: m-abc\nsource_type: RUN_OUTPUT\nstep: 7\ntags: {}\n',
   'mlruns/786088298537458258/traces/tr-0123/trace_info.yaml':
     "assessments: []\nexecution_time_ms: 12\nexperiment_id: '786088298537458258'\nrequest_id: tr-0123\nstatus: OK\ntimestamp_ms: 1795318529000\n",
   'mlruns/786088298537458258/models/m-abc/meta.yaml':
-    "artifact_location: file:///x/models/m-abc/artifacts\ncreation_timestamp: 1\nexperiment_id: '786088298537458258'\nlast_updated_timestamp: 2\nlifecycle_stage: active\nmodel_id: m-abc\nmodel_type: ''\nname: clf\nsource_run_id: " + RUN3X + "\nstatus: 2\nstatus_message: null\n",
+    "artifact_location: file:///x/models/m-abc/artifacts\ncreation_timestamp: 1\nexperiment_id: '786088298537458258'\nlast_updated_timestamp: 2\nlifecycle_stage: active\nmodel_id: m-abc\nmodel_type: ''\nname: clf\nsource_run_id: " +
+    RUN3X +
+    '\nstatus: 2\nstatus_message: null\n',
   // a 1.x deletion: moved to .trash, meta still says active
-  'mlruns/.trash/5/meta.yaml': 'artifact_location: /x/5\nexperiment_id: \'5\'\nlifecycle_stage: active\nname: gone\n',
+  'mlruns/.trash/5/meta.yaml': "artifact_location: /x/5\nexperiment_id: '5'\nlifecycle_stage: active\nname: gone\n",
   [`mlruns/.trash/5/${TRASHRUN}/meta.yaml`]:
-    "artifact_uri: /x/5/r\nend_time: 2\nexperiment_id: '5'\nlifecycle_stage: active\nrun_id: " + TRASHRUN + "\nrun_uuid: " + TRASHRUN + "\nstart_time: 1\nstatus: 3\nuser_id: u\n",
+    "artifact_uri: /x/5/r\nend_time: 2\nexperiment_id: '5'\nlifecycle_stage: active\nrun_id: " +
+    TRASHRUN +
+    '\nrun_uuid: ' +
+    TRASHRUN +
+    '\nstart_time: 1\nstatus: 3\nuser_id: u\n',
   // the registry folder and a *.trash folder are not experiments
   'mlruns/models/clf/meta.yaml': 'creation_timestamp: 1\ndescription: null\nlast_updated_timestamp: 2\nname: clf\n',
   'mlruns/old.trash/meta.yaml': 'name: nope\n',
@@ -56,7 +78,9 @@ const store = Store.open(path.join(tree, 'mlruns'));
 
 describe('experiments', () => {
   it('lists active and deleted, coercing ids to strings; .trash is deleted whatever meta.yaml says', () => {
-    const all = store.listExperiments('all', true).map((e) => [e.experiment.experiment_id, e.experiment.name, e.experiment.lifecycle_stage, e.experiment.creation_time]);
+    const all = store
+      .listExperiments('all', true)
+      .map((e) => [e.experiment.experiment_id, e.experiment.name, e.experiment.lifecycle_stage, e.experiment.creation_time]);
     expect(all.sort()).toEqual([
       ['1', 'legacy', 'active', null],
       ['5', 'gone', 'deleted', null],

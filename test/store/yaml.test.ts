@@ -93,9 +93,9 @@ describe('parseYaml', () => {
 
   it('parses every meta.yaml of the fixture store', () => {
     const walk = (d: string): string[] =>
-      fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? walk(path.join(d, e.name)) : e.name === 'meta.yaml' ? [path.join(d, e.name)] : [],
-      );
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name === 'meta.yaml' ? [path.join(d, e.name)] : []));
     const files = walk(FIXTURE);
     expect(files.length).toBeGreaterThan(70);
     for (const f of files) expect(parseYaml(fs.readFileSync(f, 'utf8')).errors, f).toEqual([]);

@@ -70,7 +70,8 @@ async function tableReady(page: Page, before: string | null): Promise<void> {
   }, before);
 }
 
-const readyMark = (page: Page): Promise<string | null> => page.evaluate(() => (document.querySelector('.grid') as HTMLElement | null)?.dataset['ready'] ?? null);
+const readyMark = (page: Page): Promise<string | null> =>
+  page.evaluate(() => (document.querySelector('.grid') as HTMLElement | null)?.dataset['ready'] ?? null);
 
 /** docs/img/ui-<name>.png, written only when missing or asked for. */
 async function screenshot(page: Page, name: string): Promise<void> {
@@ -109,7 +110,11 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
   it('opens the store on its newest experiment with runs, and lists the experiments as experiments ls does', async () => {
     const page = await openPage();
     await tableReady(page, null);
-    const names = (await cli('experiments', 'ls')).split('\n').slice(1).filter(Boolean).map((l) => l.split('\t')[1]);
+    const names = (await cli('experiments', 'ls'))
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split('\t')[1]);
     expect(await page.locator('aside li .name').allTextContents()).toEqual(names);
     expect(new URL(page.url()).searchParams.get('experiment')).toBe('146381941577740080');
     await page.close();
@@ -225,7 +230,10 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
   });
 
   it('compares the selected runs with the differing params highlighted', async () => {
-    const all = JSON.parse(await cli('runs', 'ls', '-e', SWEEP, '--format', 'json')) as { info: { run_id: string }; data: { params: { key: string; value: string }[] } }[];
+    const all = JSON.parse(await cli('runs', 'ls', '-e', SWEEP, '--format', 'json')) as {
+      info: { run_id: string };
+      data: { params: { key: string; value: string }[] };
+    }[];
     const three = all.slice(0, 3);
     const page = await openPage(`?experiment=${SWEEP}&sel=${three.map((r) => r.info.run_id).join(',')}`);
     await tableReady(page, null);
@@ -253,12 +261,18 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
 
   it('run page: params, metrics, tags, an artifact previewed as text and downloaded', async () => {
     const page = await openPage(`?run=${WITH_ARTIFACT}`);
-    const described = JSON.parse(await cli('runs', 'describe', WITH_ARTIFACT, '--format', 'json')) as { info: { run_name: string }; data: { params: unknown[]; metrics: unknown[] } };
+    const described = JSON.parse(await cli('runs', 'describe', WITH_ARTIFACT, '--format', 'json')) as {
+      info: { run_name: string };
+      data: { params: unknown[]; metrics: unknown[] };
+    };
     await page.locator('h1', { hasText: described.info.run_name }).waitFor();
     expect(await page.locator('h3', { hasText: 'Params' }).textContent()).toBe(`Params · ${described.data.params.length}`);
     expect(await page.locator('h3', { hasText: 'Metrics' }).textContent()).toBe(`Metrics · ${described.data.metrics.length}`);
     // its children (runs ls on the parent tag) and a chart per metric
-    const kids = (await cli('runs', 'ls', '-e', SWEEP, '--filter', `tags.\`mlflow.parentRunId\` = '${WITH_ARTIFACT}'`, '--columns', 'run_name')).split('\n').slice(1).filter(Boolean);
+    const kids = (await cli('runs', 'ls', '-e', SWEEP, '--filter', `tags.\`mlflow.parentRunId\` = '${WITH_ARTIFACT}'`, '--columns', 'run_name'))
+      .split('\n')
+      .slice(1)
+      .filter(Boolean);
     expect(kids.length).toBe(2);
     await expect(page.locator('table.kv tr', { hasText: 'Child runs' }).locator('td').textContent()).resolves.toBe(kids.join(', '));
     await page.waitForFunction((n) => document.querySelectorAll('.chart canvas').length === n, described.data.metrics.length);
@@ -301,7 +315,11 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     const page = await openPage(`?experiment=${SWEEP}`);
     await page.locator('nav a', { hasText: 'Models' }).click();
     await page.locator('.model').first().waitFor();
-    const names = (await cli('models', 'ls')).split('\n').slice(1).filter(Boolean).map((l) => l.split('\t')[0]);
+    const names = (await cli('models', 'ls'))
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split('\t')[0]);
     expect(names).toEqual(['resnet-classifier', 'summarizer']);
     expect(await page.locator('.model h2').evaluateAll((els) => els.map((e) => e.firstChild?.textContent))).toEqual(names);
     expect(await page.locator('.model[data-model="resnet-classifier"] tbody tr td:first-child').allTextContents()).toEqual(['v3', 'v2', 'v1']);

@@ -67,7 +67,11 @@ describe('mlr ui (the command)', () => {
     expect((await js.text()).length).toBeGreaterThan(20_000);
     expect((await fetch(`${url}app.css`)).status).toBe(200);
     expect((await fetch(`${url}api/2.0/mlflow/experiments/get?experiment_id=0`)).status).toBe(200);
-    const write = await fetch(`${url}api/2.0/mlflow/runs/create`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"experiment_id": "0"}' });
+    const write = await fetch(`${url}api/2.0/mlflow/runs/create`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"experiment_id": "0"}',
+    });
     expect(write.status).toBe(403);
     t.stop();
     expect(await t.done).toBe(0);
@@ -108,7 +112,9 @@ describe('the /ajax-api/mlr/ endpoints', () => {
   };
 
   it('runs: the runs and order of runs ls, paged, with its columns and values', async () => {
-    const want = (await mlr(['--store', root, 'runs', 'ls', '-e', SWEEP, '--order-by', 'params.lr DESC', '--format', 'ids'])).stdout.split('\n').filter(Boolean);
+    const want = (await mlr(['--store', root, 'runs', 'ls', '-e', SWEEP, '--order-by', 'params.lr DESC', '--format', 'ids'])).stdout
+      .split('\n')
+      .filter(Boolean);
     const got: string[] = [];
     for (let offset = 0; offset < want.length; offset += 20) {
       const r = await get('runs', { experiment_ids: SWEEP, order_by: 'params.lr DESC', offset: String(offset), limit: '20' });
@@ -148,7 +154,11 @@ describe('the /ajax-api/mlr/ endpoints', () => {
 
   it('history: every point of a short history; a long one downsampled with its spike kept', async () => {
     const short = await get('history', { run_id: RUN, key: 'val_loss' });
-    const lines = fs.readFileSync(path.join(root, SWEEP, RUN, 'metrics', 'val_loss'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+    const lines = fs
+      .readFileSync(path.join(root, SWEEP, RUN, 'metrics', 'val_loss'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     expect(short.json).toEqual({ count: lines.length, exact: true, steps: lines.map((l) => Number(l[2])), values: lines.map((l) => Number(l[1])) });
     // 50,000 points with one spike at step 31,337
     const file = path.join(root, SWEEP, RUN, 'metrics', 'long');
@@ -209,7 +219,7 @@ describe('the /ajax-api/mlr/ endpoints', () => {
   });
 });
 
-describe('the /ajax-api/mlr/ endpoints on MLflow\'s SQLite database', () => {
+describe("the /ajax-api/mlr/ endpoints on MLflow's SQLite database", () => {
   it('runs: the runs and order of runs ls on sqlite:///mlflow.db', async () => {
     const dir = tempDir('ui-sqlite');
     fs.copyFileSync(path.join(REPO, 'fixtures', 'conformance', 'sqlite', 'mlflow.db'), path.join(dir, 'mlflow.db'));
@@ -217,9 +227,26 @@ describe('the /ajax-api/mlr/ endpoints on MLflow\'s SQLite database', () => {
     const server = await serveRoot(uri, { ui: loadUiAssets(defaultUiDir()!) });
     try {
       for (const order of [[], ['metrics.val_loss ASC'], ['params.lr DESC', 'attributes.run_name ASC']]) {
-        const cli = await mlr(['--store', uri, 'runs', 'ls', '-e', 'sweep', ...order.flatMap((o) => ['--order-by', o]), '--filter', "params.optimizer != 'sgd' OR metrics.val_acc > 0.9", '--format', 'ids']);
+        const cli = await mlr([
+          '--store',
+          uri,
+          'runs',
+          'ls',
+          '-e',
+          'sweep',
+          ...order.flatMap((o) => ['--order-by', o]),
+          '--filter',
+          "params.optimizer != 'sgd' OR metrics.val_acc > 0.9",
+          '--format',
+          'ids',
+        ]);
         expect(cli.code).toBe(0);
-        const r = await server.call('GET', '/ajax-api/mlr/runs', { experiment_ids: '1', order_by: order, filter: "params.optimizer != 'sgd' OR metrics.val_acc > 0.9", limit: '1000' });
+        const r = await server.call('GET', '/ajax-api/mlr/runs', {
+          experiment_ids: '1',
+          order_by: order,
+          filter: "params.optimizer != 'sgd' OR metrics.val_acc > 0.9",
+          limit: '1000',
+        });
         expect(r.status).toBe(200);
         expect((r.json as { rows: { run_id: string }[] }).rows.map((x) => x.run_id)).toEqual(cli.stdout.split('\n').filter(Boolean));
       }

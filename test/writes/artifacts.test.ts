@@ -15,14 +15,16 @@ function tmp(): string {
 }
 
 describe('log-artifact', () => {
-  it('writes into the store\'s own <run>/artifacts when the recorded absolute path is another machine\'s, and says so', async () => {
+  it("writes into the store's own <run>/artifacts when the recorded absolute path is another machine's, and says so", async () => {
     const store = copyStore();
     const work = path.dirname(store);
     // the store as written on a machine whose project folder is not here (not /home/ana/cv-project:
     // whether that exists depends on the machine)
     const away = path.join(work, 'away', 'cv-project', 'mlruns');
     relocate(store, undefined, `file://${away}`);
-    const run = fs.readdirSync(path.join(store, SWEEP)).find((r) => /^[0-9a-f]{32}$/.test(r) && fs.readFileSync(path.join(store, SWEEP, r, 'meta.yaml'), 'utf8').includes('lifecycle_stage: active'))!;
+    const run = fs
+      .readdirSync(path.join(store, SWEEP))
+      .find((r) => /^[0-9a-f]{32}$/.test(r) && fs.readFileSync(path.join(store, SWEEP, r, 'meta.yaml'), 'utf8').includes('lifecycle_stage: active'))!;
     fs.writeFileSync(path.join(work, 'report.md'), '# report\n');
     const r = await mlr(['--store', store, 'log-artifact', run, 'report.md', '--artifact-path', 'docs/v1'], { cwd: work });
     expect(r.code).toBe(0);
@@ -82,7 +84,9 @@ describe('log-artifact', () => {
     fs.writeFileSync(path.join(work, 'f.txt'), 'x');
     const r = await mlr(['--store', store, 'log-artifact', run, 'f.txt'], { cwd: work });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`mlr: run ${run} stores artifacts at 's3://bucket/prefix/${run}/artifacts' (s3), which mlr cannot write to: only local file stores are supported\n`);
+    expect(r.stderr).toBe(
+      `mlr: run ${run} stores artifacts at 's3://bucket/prefix/${run}/artifacts' (s3), which mlr cannot write to: only local file stores are supported\n`,
+    );
   });
 
   it('refuses a missing source file', async () => {

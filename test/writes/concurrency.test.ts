@@ -71,7 +71,16 @@ for (let i = 0; i < 500; i++) {
     );
     const rs = await Promise.all(Array.from({ length: 8 }, (_, p) => start(process.execPath, [worker, store, run, String(p + 1)]).done));
     for (const r of rs) expect(r.code, r.stderr).toBe(0);
-    const text = fs.readFileSync(path.join(store, fs.readdirSync(store).find((d) => fs.existsSync(path.join(store, d, run)))!, run, 'metrics', 'loss'), 'utf8');
+    const text = fs.readFileSync(
+      path.join(
+        store,
+        fs.readdirSync(store).find((d) => fs.existsSync(path.join(store, d, run)))!,
+        run,
+        'metrics',
+        'loss',
+      ),
+      'utf8',
+    );
     const lines = text.split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(4000);
@@ -120,9 +129,19 @@ describe('create an experiment by name from many processes', () => {
       expect(withName.map((e) => e.experiment.experiment_id)).toEqual([id]);
     }
     const s = new Store(store);
-    expect(s.allExperiments().map((e) => e.experiment.name).sort()).toEqual(['Default', 'race', 'race 2', 'race/3']);
+    expect(
+      s
+        .allExperiments()
+        .map((e) => e.experiment.name)
+        .sort(),
+    ).toEqual(['Default', 'race', 'race 2', 'race/3']);
     expect(s.problems).toEqual([]);
-    expect(fs.readdirSync(store).sort().filter((n) => !/^\d+$/.test(n))).toEqual(['.trash']);
+    expect(
+      fs
+        .readdirSync(store)
+        .sort()
+        .filter((n) => !/^\d+$/.test(n)),
+    ).toEqual(['.trash']);
   });
 });
 
@@ -153,7 +172,7 @@ describe('racing on one param', () => {
 });
 
 describe('meta.yaml rewrites racing with each other', () => {
-  it('renames and status changes from several processes never lose the file or each other\'s fields', async () => {
+  it("renames and status changes from several processes never lose the file or each other's fields", async () => {
     await ok(['experiments', 'create', 'm']);
     const run = await ok(['runs', 'create', '-e', 'm', '--name', 'start']);
     const jobs = [
@@ -162,7 +181,10 @@ describe('meta.yaml rewrites racing with each other', () => {
       ...Array.from({ length: 4 }, (_, i) => cli(['set-tag', run, `t${i}`, 'v']).done),
     ];
     for (const r of await Promise.all(jobs)) expect(r.code, r.stderr).toBe(0);
-    const d = JSON.parse(await ok(['runs', 'describe', run, '--format', 'json'])) as { info: { run_name: string; status: string }; data: { tags: { key: string; value: string }[] } };
+    const d = JSON.parse(await ok(['runs', 'describe', run, '--format', 'json'])) as {
+      info: { run_name: string; status: string };
+      data: { tags: { key: string; value: string }[] };
+    };
     expect(d.info.status).toBe('KILLED');
     expect(d.info.run_name).toMatch(/^name-[0-3]$/);
     expect(d.data.tags.find((t) => t.key === 'mlflow.runName')!.value).toBe(d.info.run_name);
@@ -214,7 +236,8 @@ for (let i = 0; ; i++) {
       expect(fs.readFileSync(path.join(runDir, 'tags', 'mlflow.runName'), 'utf8')).toMatch(/^victim( |$)/);
       // temp files may be left by the killed writer, but never where MLflow reads keys
       for (const sub of ['params', 'tags', 'metrics']) {
-        const walk = (d: string): string[] => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [e.name])) : []);
+        const walk = (d: string): string[] =>
+          fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [e.name])) : [];
         expect(walk(path.join(runDir, sub)).filter((n) => n.startsWith('.mlr-tmp-'))).toEqual([]);
       }
     }

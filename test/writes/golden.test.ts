@@ -150,7 +150,14 @@ describe('golden: the conformance write sequence through the CLI', () => {
       info: Record<string, unknown>;
       data: { metrics: { key: string; value: unknown; step: number; timestamp: number }[]; params: unknown[]; tags: { key: string; value: string }[] };
     };
-    expect(run.info).toMatchObject({ run_id: ids.run, run_name: 'first', status: 'FINISHED', lifecycle_stage: 'active', user_id: 'ana', experiment_id: ids.exp });
+    expect(run.info).toMatchObject({
+      run_id: ids.run,
+      run_name: 'first',
+      status: 'FINISHED',
+      lifecycle_stage: 'active',
+      user_id: 'ana',
+      experiment_id: ids.exp,
+    });
     expect(run.data.metrics).toEqual([
       { key: 'acc', value: 0.75, timestamp: 1700000001000, step: 1 },
       { key: 'loss', value: 'NaN', timestamp: 1700000002000, step: 2 },

@@ -12,16 +12,14 @@ import { PyFloat, type DumpValue } from '../../src/store/file/yaml-dump.js';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** ../shared next to the repo (a worktree under /work/wt/<name> finds it one level higher). */
 export const SHARED =
-  [path.resolve(REPO, '../shared'), path.resolve(REPO, '../../shared')].find((p) => existsSync(path.join(p, 'conformance'))) ??
-  path.resolve(REPO, '../shared');
+  [path.resolve(REPO, '../shared'), path.resolve(REPO, '../../shared')].find((p) => existsSync(path.join(p, 'conformance'))) ?? path.resolve(REPO, '../shared');
 export const HAVE_SHARED = existsSync(SHARED);
 
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const NULL = /^(?:~|null|Null|NULL|)$/;
 const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const DEC = /^[-+]?(?:0|[1-9][0-9]*)$/;
-const FLOAT =
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 function plain(s: string): DumpValue {
   if (NULL.test(s)) return null;

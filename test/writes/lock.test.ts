@@ -36,7 +36,11 @@ describe('withLock', () => {
   });
 
   it('removes the lock even when fn throws', () => {
-    expect(() => withLock(dir, () => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      withLock(dir, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 

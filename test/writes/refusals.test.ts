@@ -103,13 +103,26 @@ const cases: Record<string, Case> = {
   'changing a param value': {
     args: () => ['log-param', R, 'p', '2'],
     code: 1,
-    message: () => `Changing param values is not allowed. Param with key='p' was already logged with value='1' for run ID='${R}'. Attempted logging new value '2'.`,
+    message: () =>
+      `Changing param values is not allowed. Param with key='p' was already logged with value='1' for run ID='${R}'. Attempted logging new value '2'.`,
   },
-  'log-metric with no arguments': { args: () => ['log-metric'], code: 2, message: () => 'expected <run> <key> <value> (or <key> <value> with MLFLOW_RUN_ID set), got 0 arguments' },
+  'log-metric with no arguments': {
+    args: () => ['log-metric'],
+    code: 2,
+    message: () => 'expected <run> <key> <value> (or <key> <value> with MLFLOW_RUN_ID set), got 0 arguments',
+  },
   'log-params with no arguments': { args: () => ['log-params'], code: 2, message: () => 'expected [<run>] <key>=<value>…' },
-  'delete-tag with no arguments': { args: () => ['delete-tag'], code: 2, message: () => 'expected <run> <key> (or <key> with MLFLOW_RUN_ID set), got 0 arguments' },
+  'delete-tag with no arguments': {
+    args: () => ['delete-tag'],
+    code: 2,
+    message: () => 'expected <run> <key> (or <key> with MLFLOW_RUN_ID set), got 0 arguments',
+  },
   'logging to a deleted run': { args: () => ['log-metric', D, 'loss', '1'], code: 1, message: () => `The run ${D} must be in 'active' lifecycle_stage.` },
-  'tagging a run of a deleted experiment': { args: () => ['set-tag', G, 'k', 'v'], code: 1, message: () => `The run ${G} must be in 'active' lifecycle_stage.` },
+  'tagging a run of a deleted experiment': {
+    args: () => ['set-tag', G, 'k', 'v'],
+    code: 1,
+    message: () => `The run ${G} must be in 'active' lifecycle_stage.`,
+  },
   'ending a deleted run': { args: () => ['runs', 'end', D], code: 1, message: () => `The run ${D} must be in 'active' lifecycle_stage.` },
   'renaming a deleted run': { args: () => ['runs', 'rename', D, 'x'], code: 1, message: () => `The run ${D} must be in 'active' lifecycle_stage.` },
   'creating a run in a deleted experiment': {
@@ -134,20 +147,32 @@ const cases: Record<string, Case> = {
       "Experiment 'gone' already exists in deleted state. You can restore the experiment, or permanently delete the experiment from the .trash folder (under tracking server's root folder) in order to use this experiment name again.",
   },
   'renaming to a taken name': { args: () => ['experiments', 'rename', 'exp', 'exp'], code: 1, message: () => "Experiment 'exp' already exists." },
-  'renaming to a deleted name': { args: () => ['experiments', 'rename', 'exp', 'gone'], code: 1, message: () => /^Experiment 'gone' already exists in deleted state\./ },
+  'renaming to a deleted name': {
+    args: () => ['experiments', 'rename', 'exp', 'gone'],
+    code: 1,
+    message: () => /^Experiment 'gone' already exists in deleted state\./,
+  },
   'an empty experiment name': { args: () => ['experiments', 'create', ''], code: 2, message: () => "Invalid experiment name: ''" },
   'an experiment name with a quote': {
     args: () => ['experiments', 'create', "it's"],
     code: 2,
     message: () => `Invalid experiment name: "it's". MLflow's file store cannot look up names containing a single quote (')`,
   },
-  'an experiment name over 500 characters': { args: () => ['experiments', 'create', 'n'.repeat(501)], code: 2, message: () => /Experiment name exceeds the maximum length of 500 characters$/ },
+  'an experiment name over 500 characters': {
+    args: () => ['experiments', 'create', 'n'.repeat(501)],
+    code: 2,
+    message: () => /Experiment name exceeds the maximum length of 500 characters$/,
+  },
   'deleting the default experiment': {
     args: () => ['experiments', 'delete', '0'],
     code: 1,
     message: () => "Cannot delete the default experiment '0'. This is an internally reserved experiment.",
   },
-  'restoring an active experiment': { args: () => ['experiments', 'restore', 'exp'], code: 1, message: () => `Could not find deleted experiment with ID ${EXP}` },
+  'restoring an active experiment': {
+    args: () => ['experiments', 'restore', 'exp'],
+    code: 1,
+    message: () => `Could not find deleted experiment with ID ${EXP}`,
+  },
   'an unknown run': {
     args: () => ['log-metric', 'f'.repeat(32), 'loss', '1'],
     code: 1,
@@ -168,7 +193,11 @@ const cases: Record<string, Case> = {
     message: () => "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='a', mlflow.runName='b').",
   },
   'deleting a missing tag': { args: () => ['delete-tag', R, 'nope'], code: 1, message: () => `No tag with name: nope in run with id ${R}` },
-  'an unknown status': { args: () => ['runs', 'end', R, '--status', 'DONE'], code: 2, message: () => "invalid status 'DONE': use one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED" },
+  'an unknown status': {
+    args: () => ['runs', 'end', R, '--status', 'DONE'],
+    code: 2,
+    message: () => "invalid status 'DONE': use one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED",
+  },
   'an artifact path leaving the artifacts': {
     args: () => ['log-artifact', R, '/etc/hostname', '--artifact-path', '../x'],
     code: 2,
@@ -184,23 +213,41 @@ const cases: Record<string, Case> = {
     args: () => ['log-batch', R, '--file', '-'],
     input: batch({ metrics: Array.from({ length: 1001 }, (_, i) => ({ key: 'm', value: i, timestamp: 1, step: i })) }),
     code: 2,
-    message: () => 'A batch logging request can contain at most 1000 metrics. Got 1001 metrics. Please split up metrics across multiple requests and try again.',
+    message: () =>
+      'A batch logging request can contain at most 1000 metrics. Got 1001 metrics. Please split up metrics across multiple requests and try again.',
   },
   'a batch with a duplicate param key': {
     args: () => ['log-batch', R, '--file', '-'],
-    input: batch({ params: [{ key: 'x', value: '1' }, { key: 'x', value: '1' }] }),
+    input: batch({
+      params: [
+        { key: 'x', value: '1' },
+        { key: 'x', value: '1' },
+      ],
+    }),
     code: 2,
     message: () => "Duplicate parameter keys have been submitted: ['x']. Please ensure the request contains only one param value per param key.",
   },
   'a batch whose second param changes a value (nothing of it is written)': {
     args: () => ['log-batch', R, '--file', '-'],
-    input: batch({ params: [{ key: 'fresh', value: '1' }, { key: 'p', value: '9' }], metrics: [{ key: 'new', value: 1, timestamp: 1, step: 0 }] }),
+    input: batch({
+      params: [
+        { key: 'fresh', value: '1' },
+        { key: 'p', value: '9' },
+      ],
+      metrics: [{ key: 'new', value: 1, timestamp: 1, step: 0 }],
+    }),
     code: 1,
-    message: () => `Changing param values is not allowed. Param with key='p' was already logged with value='1' for run ID='${R}'. Attempted logging new value '9'.`,
+    message: () =>
+      `Changing param values is not allowed. Param with key='p' was already logged with value='1' for run ID='${R}'. Attempted logging new value '9'.`,
   },
   'a batch with a bad metric in the middle (nothing of it is written)': {
     args: () => ['log-batch', R, '--file', '-'],
-    input: batch({ metrics: [{ key: 'ok', value: 1, timestamp: 1, step: 0 }, { key: 'bad', value: 'x', timestamp: 1, step: 0 }] }),
+    input: batch({
+      metrics: [
+        { key: 'ok', value: 1, timestamp: 1, step: 0 },
+        { key: 'bad', value: 'x', timestamp: 1, step: 0 },
+      ],
+    }),
     code: 2,
     message: () => "Got invalid value x for metric 'bad' (timestamp=1). Please specify value as a valid double (64-bit floating point)",
   },
@@ -210,10 +257,23 @@ const cases: Record<string, Case> = {
     code: 1,
     message: () => "cannot log metric 'm/x': part of the key is already a file (a key cannot be both a value and a prefix of other keys)",
   },
-  'a store that does not exist': { args: () => ['log-metric', R, 'loss', '1'], noStore: true, code: 1, message: () => /^no MLflow store at .*: the folder does not exist$/ },
+  'a store that does not exist': {
+    args: () => ['log-metric', R, 'loss', '1'],
+    noStore: true,
+    code: 1,
+    message: () => /^no MLflow store at .*: the folder does not exist$/,
+  },
   // without --, the one argument is an MLproject folder (issue 16)
-  'mlr run without --': { args: () => ['run', 'true'], code: 2, message: () => "'true' is not a project folder; to run a command, put it after --: mlr run [options] -- <command> [args…]" },
-  'mlr run with a command without --': { args: () => ['run', 'python3', 'train.py'], code: 2, message: () => 'put the command after --: mlr run [options] -- <command> [args…] (without --, mlr run takes one MLproject folder)' },
+  'mlr run without --': {
+    args: () => ['run', 'true'],
+    code: 2,
+    message: () => "'true' is not a project folder; to run a command, put it after --: mlr run [options] -- <command> [args…]",
+  },
+  'mlr run with a command without --': {
+    args: () => ['run', 'python3', 'train.py'],
+    code: 2,
+    message: () => 'put the command after --: mlr run [options] -- <command> [args…] (without --, mlr run takes one MLproject folder)',
+  },
 };
 
 describe('refusals: message, exit code, store unchanged', () => {
@@ -236,7 +296,7 @@ describe('refusals: message, exit code, store unchanged', () => {
     else expect(snapshot(store)).toEqual(before);
   });
 
-  it('truncates an over-long param value by default, with MLflow\'s warning', async () => {
+  it("truncates an over-long param value by default, with MLflow's warning", async () => {
     const work = tempDir('refuse-case');
     const store = path.join(work, 'mlruns');
     copyTree(base, store);

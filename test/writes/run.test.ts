@@ -19,15 +19,35 @@ interface RunJson {
   info: { run_id: string; run_name: string; status: string; experiment_id: string; end_time: number | null; user_id: string };
   data: { metrics: { key: string; value: number }[]; params: { key: string; value: string }[]; tags: { key: string; value: string }[] };
 }
-const describeRun = async (id: string): Promise<RunJson> => JSON.parse((await mlr(['--store', store, 'runs', 'describe', id, '--format', 'json'], { cwd: work })).stdout) as RunJson;
+const describeRun = async (id: string): Promise<RunJson> =>
+  JSON.parse((await mlr(['--store', store, 'runs', 'describe', id, '--format', 'json'], { cwd: work })).stdout) as RunJson;
 const runIdFrom = (stderr: string) => /^mlr: run ([0-9a-f]{32}) /m.exec(stderr)![1]!;
 
 describe('mlr run', () => {
   it('gives the command MLFLOW_RUN_ID, MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_ID, passes its output through, ends FINISHED', async () => {
-    const r = await mlr(['--store', store, 'run', '-e', 'x', '--name', 'job', '--tag', 'k=v', '--', 'sh', '-c', 'echo "$MLFLOW_RUN_ID|$MLFLOW_EXPERIMENT_ID|$MLFLOW_TRACKING_URI|$1"', 'sh', 'arg with space'], {
-      cwd: work,
-      env: { MLFLOW_EXPERIMENT_NAME: 'ignored-by-run' },
-    });
+    const r = await mlr(
+      [
+        '--store',
+        store,
+        'run',
+        '-e',
+        'x',
+        '--name',
+        'job',
+        '--tag',
+        'k=v',
+        '--',
+        'sh',
+        '-c',
+        'echo "$MLFLOW_RUN_ID|$MLFLOW_EXPERIMENT_ID|$MLFLOW_TRACKING_URI|$1"',
+        'sh',
+        'arg with space',
+      ],
+      {
+        cwd: work,
+        env: { MLFLOW_EXPERIMENT_NAME: 'ignored-by-run' },
+      },
+    );
     expect(r.code).toBe(0);
     const id = runIdFrom(r.stderr);
     const run = await describeRun(id);
@@ -36,12 +56,30 @@ describe('mlr run', () => {
     expect(run.info).toMatchObject({ run_name: 'job', status: 'FINISHED' });
     expect(run.info.end_time).not.toBeNull();
     const tags = Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
-    expect(tags).toMatchObject({ k: 'v', 'mlflow.runName': 'job', 'mlflow.source.type': 'LOCAL', 'mlflow.source.name': `sh -c 'echo "$MLFLOW_RUN_ID|$MLFLOW_EXPERIMENT_ID|$MLFLOW_TRACKING_URI|$1"' sh 'arg with space'` });
+    expect(tags).toMatchObject({
+      k: 'v',
+      'mlflow.runName': 'job',
+      'mlflow.source.type': 'LOCAL',
+      'mlflow.source.name': `sh -c 'echo "$MLFLOW_RUN_ID|$MLFLOW_EXPERIMENT_ID|$MLFLOW_TRACKING_URI|$1"' sh 'arg with space'`,
+    });
   });
 
-  it('lets the command log to its run with mlr and MLflow\'s environment variables alone', async () => {
+  it("lets the command log to its run with mlr and MLflow's environment variables alone", async () => {
     const inner = `"${process.execPath}" "${BIN}"`;
-    const r = await mlr(['--store', store, 'run', '-e', 'x', '--', 'sh', '-c', `${inner} log-metric loss 0.5 --step 1 && ${inner} log-params lr=0.01 && ${inner} set-tag phase train`], { cwd: work });
+    const r = await mlr(
+      [
+        '--store',
+        store,
+        'run',
+        '-e',
+        'x',
+        '--',
+        'sh',
+        '-c',
+        `${inner} log-metric loss 0.5 --step 1 && ${inner} log-params lr=0.01 && ${inner} set-tag phase train`,
+      ],
+      { cwd: work },
+    );
     expect(r.code, r.stderr).toBe(0);
     const run = await describeRun(runIdFrom(r.stderr));
     expect(run.data.metrics.map((m) => [m.key, m.value])).toEqual([['loss', 0.5]]);
@@ -49,7 +87,7 @@ describe('mlr run', () => {
     expect(run.data.tags).toContainEqual({ key: 'phase', value: 'train' });
   });
 
-  it('ends FAILED and exits with the command\'s code', async () => {
+  it("ends FAILED and exits with the command's code", async () => {
     const r = await mlr(['--store', store, 'run', '--', 'sh', '-c', 'exit 3'], { cwd: work });
     expect(r.code).toBe(3);
     expect((await describeRun(runIdFrom(r.stderr))).info.status).toBe('FAILED');

@@ -116,7 +116,11 @@ describe('spec §15 worked example', () => {
   });
 
   it('writes the finished run meta.yaml of §4.2', () => {
-    expect(norm(read(exp, train, 'meta.yaml')).split(train).join('0fc647dd75a9451681566788d5a8a910')).toBe(
+    expect(
+      norm(read(exp, train, 'meta.yaml'))
+        .split(train)
+        .join('0fc647dd75a9451681566788d5a8a910'),
+    ).toBe(
       [
         'artifact_uri: file:///home/ana/proj/mlruns/786088298537458258/0fc647dd75a9451681566788d5a8a910/artifacts',
         'end_time: <time>',
@@ -139,7 +143,11 @@ describe('spec §15 worked example', () => {
   });
 
   it('writes the deleted run meta.yaml of §15 (user recorded instead of unknown)', () => {
-    expect(norm(read(exp, gone, 'meta.yaml')).split(gone).join('7545cb6bd6ed4aeb84088dc855f6c238')).toBe(
+    expect(
+      norm(read(exp, gone, 'meta.yaml'))
+        .split(gone)
+        .join('7545cb6bd6ed4aeb84088dc855f6c238'),
+    ).toBe(
       [
         'artifact_uri: file:///home/ana/proj/mlruns/786088298537458258/7545cb6bd6ed4aeb84088dc855f6c238/artifacts',
         'deleted_time: <time>',

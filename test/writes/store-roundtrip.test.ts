@@ -20,7 +20,10 @@ const ok = async (args: string[], env: Record<string, string> = {}) => {
   expect(r.code, args.join(' ')).toBe(0);
   return r.stdout;
 };
-type RunJson = { info: { run_id: string }; data: { metrics: { key: string; value: unknown; step: number }[]; params: { key: string; value: string }[]; tags: { key: string; value: string }[] } };
+type RunJson = {
+  info: { run_id: string };
+  data: { metrics: { key: string; value: unknown; step: number }[]; params: { key: string; value: string }[]; tags: { key: string; value: string }[] };
+};
 const allRuns = async (): Promise<Map<string, RunJson>> => {
   const list = JSON.parse(await ok(['runs', 'ls', '--view', 'all', '--format', 'json'])) as RunJson[];
   return new Map(list.map((r) => [r.info.run_id, r]));
@@ -42,7 +45,10 @@ describe('logging into a store MLflow wrote', () => {
     expect(after.get(a)!.data.metrics).toContainEqual({ key: 'mlr_metric', value: -1.5e-7, step: 4, timestamp: 1700000000000 });
     expect(after.get(b)!.data.params).toContainEqual({ key: 'mlr/param', value: 'x y' });
     expect(after.get(b)!.data.tags).toContainEqual({ key: 'mlr.tag', value: 'yes' });
-    const file = fs.readdirSync(store).map((e) => path.join(store, e, a, 'metrics', 'mlr_metric')).find((p) => fs.existsSync(p))!;
+    const file = fs
+      .readdirSync(store)
+      .map((e) => path.join(store, e, a, 'metrics', 'mlr_metric'))
+      .find((p) => fs.existsSync(p))!;
     expect(fs.readFileSync(file, 'utf8')).toBe('1700000000000 -1.5e-07 4\n');
   });
 
@@ -58,7 +64,9 @@ describe('logging into a store MLflow wrote', () => {
   });
 
   it('renames a run: tag and meta.yaml run_name, nothing else in meta.yaml', async () => {
-    const runId = fs.readdirSync(path.join(store, SWEEP)).find((r) => /^[0-9a-f]{32}$/.test(r) && fs.readFileSync(path.join(store, SWEEP, r, 'meta.yaml'), 'utf8').includes('lifecycle_stage: active'))!;
+    const runId = fs
+      .readdirSync(path.join(store, SWEEP))
+      .find((r) => /^[0-9a-f]{32}$/.test(r) && fs.readFileSync(path.join(store, SWEEP, r, 'meta.yaml'), 'utf8').includes('lifecycle_stage: active'))!;
     const meta = path.join(store, SWEEP, runId, 'meta.yaml');
     const old = fs.readFileSync(meta, 'utf8');
     await ok(['runs', 'rename', runId, 'renamed by mlr']);

@@ -28,8 +28,29 @@ function refusal(fn: () => unknown): UsageError {
 }
 
 describe('key names (spec §10.1)', () => {
-  const good = ['a', 'Ab-5_', 'a/b/c', 'a.b.c', '.a', 'b.', 'a..a/._./o_O/.e.', 'a b/c d', 'a..', '.hidden', 'a b ', '-', '_', ' ',
-    'é', '中文', '²', '٣', 'Ⅷ', 'abc\n', 'layers/0/units'];
+  const good = [
+    'a',
+    'Ab-5_',
+    'a/b/c',
+    'a.b.c',
+    '.a',
+    'b.',
+    'a..a/._./o_O/.e.',
+    'a b/c d',
+    'a..',
+    '.hidden',
+    'a b ',
+    '-',
+    '_',
+    ' ',
+    'é',
+    '中文',
+    '²',
+    '٣',
+    'Ⅷ',
+    'abc\n',
+    'layers/0/units',
+  ];
   it.each(good)('accepts %j', (k) => {
     expect(() => validateKeyName('metric', k)).not.toThrow();
   });
@@ -68,7 +89,14 @@ describe('key names (spec §10.1)', () => {
 
   it('normalises paths exactly as posixpath.normpath', () => {
     const cases: [string, string][] = [
-      ['', '.'], ['a/b', 'a/b'], ['//a', '//a'], ['///a', '/a'], ['a/../../b', '../b'], ['../../a', '../../a'], ['/../a', '/a'], ['a/./', 'a'],
+      ['', '.'],
+      ['a/b', 'a/b'],
+      ['//a', '//a'],
+      ['///a', '/a'],
+      ['a/../../b', '../b'],
+      ['../../a', '../../a'],
+      ['/../a', '/a'],
+      ['a/./', 'a'],
     ];
     for (const [p, n] of cases) expect(posixNormpath(p), p).toBe(n);
   });
@@ -88,7 +116,7 @@ describe('length limits (spec §10.2)', () => {
   it('accepts a 250-character key', () => {
     expect(validateParam('k'.repeat(250), 'v')).toBe('v');
   });
-  it('truncates a param value over 6000 characters with MLflow\'s warning, or refuses when truncation is off', () => {
+  it("truncates a param value over 6000 characters with MLflow's warning, or refuses when truncation is off", () => {
     const warnings: string[] = [];
     const v = 'x'.repeat(6001);
     expect(validateParam('p', v, { warn: (m) => warnings.push(m) })).toBe('x'.repeat(6000));
@@ -110,17 +138,28 @@ describe('length limits (spec §10.2)', () => {
 
 describe('metric values, timestamps, steps (spec §10.3)', () => {
   it.each([
-    ['0.5', 0.5], ['5', 5], ['nan', NaN], ['NaN', NaN], ['inf', Infinity], ['-inf', -Infinity], ['Infinity', Infinity],
-    ['-Infinity', -Infinity], ['1E3', 1000], ['+1.5', 1.5], ['1_000', 1000], [' 2 ', 2], ['.5', 0.5], ['5.', 5], ['1e-10', 1e-10],
+    ['0.5', 0.5],
+    ['5', 5],
+    ['nan', NaN],
+    ['NaN', NaN],
+    ['inf', Infinity],
+    ['-inf', -Infinity],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['1E3', 1000],
+    ['+1.5', 1.5],
+    ['1_000', 1000],
+    [' 2 ', 2],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['1e-10', 1e-10],
   ])('value %j → %s', (text, v) => {
     const m = validateMetric({ key: 'loss', value: text, timestamp: '1700000000000', step: '0' });
     expect(m.value).toEqual(v);
   });
   it.each(['', 'abc', '1,5', '0x10', '1__0', '_1', 'nanx', '--1', 'true'])('refuses value %j', (text) => {
     const e = refusal(() => validateMetric({ key: 'loss', value: text, timestamp: 5, step: 0 }));
-    expect(e.message).toBe(
-      `Got invalid value ${text} for metric 'loss' (timestamp=5). Please specify value as a valid double (64-bit floating point)`,
-    );
+    expect(e.message).toBe(`Got invalid value ${text} for metric 'loss' (timestamp=5). Please specify value as a valid double (64-bit floating point)`);
   });
   it('keeps integer timestamps and steps exactly, in Python str(int) form', () => {
     const m = validateMetric({ key: 'k', value: '1', timestamp: '+0017', step: '-9223372036854775808' });
@@ -130,9 +169,7 @@ describe('metric values, timestamps, steps (spec §10.3)', () => {
   });
   it.each(['-1', '1.5', 'abc', '', '9223372036854775808'])('refuses timestamp %j', (ts) => {
     const e = refusal(() => validateMetric({ key: 'loss', value: '0.5', timestamp: ts, step: 0 }));
-    expect(e.message).toBe(
-      `Got invalid timestamp ${ts} for metric 'loss' (value=0.5). Timestamp must be a nonnegative long (64-bit integer) `,
-    );
+    expect(e.message).toBe(`Got invalid timestamp ${ts} for metric 'loss' (value=0.5). Timestamp must be a nonnegative long (64-bit integer) `);
   });
   it.each(['1.5', 'x', '9223372036854775808', ''])('refuses step %j', (step) => {
     const e = refusal(() => validateMetric({ key: 'loss', value: '0.5', timestamp: 0, step }));
@@ -163,7 +200,7 @@ describe('experiment names and ids', () => {
   it('accepts slashes, spaces and unicode', () => {
     for (const n of ['a/b', 'nlp models', 'é中', ' x ']) expect(() => validateExperimentName(n)).not.toThrow();
   });
-  it('validates run and experiment ids with MLflow\'s patterns', () => {
+  it("validates run and experiment ids with MLflow's patterns", () => {
     expect(() => validateRunId('0fc647dd75a9451681566788d5a8a910')).not.toThrow();
     expect(refusal(() => validateRunId('../x')).message).toBe("Invalid run ID: '../x'");
     expect(() => validateRunId('a/b')).toThrow(UsageError);
@@ -177,15 +214,34 @@ describe('experiment names and ids', () => {
 
 describe('batch limits', () => {
   it('accepts the maximum sizes', () => {
-    expect(() => validateBatchLimits(900, Array.from({ length: 100 }, (_, i) => `p${i}`), 0)).not.toThrow();
+    expect(() =>
+      validateBatchLimits(
+        900,
+        Array.from({ length: 100 }, (_, i) => `p${i}`),
+        0,
+      ),
+    ).not.toThrow();
   });
   it.each([
     [1001, 0, 0, 'A batch logging request can contain at most 1000 metrics. Got 1001 metrics. Please split up metrics across multiple requests and try again.'],
     [0, 101, 0, 'A batch logging request can contain at most 100 params. Got 101 params. Please split up params across multiple requests and try again.'],
     [0, 0, 101, 'A batch logging request can contain at most 100 tags. Got 101 tags. Please split up tags across multiple requests and try again.'],
-    [901, 100, 0, 'A batch logging request can contain at most 1000 metrics, params, and tags. Got 1001 metrics, params, and tags. Please split up metrics, params, and tags across multiple requests and try again.'],
+    [
+      901,
+      100,
+      0,
+      'A batch logging request can contain at most 1000 metrics, params, and tags. Got 1001 metrics, params, and tags. Please split up metrics, params, and tags across multiple requests and try again.',
+    ],
   ])('%i metrics, %i params, %i tags', (m, p, t, msg) => {
-    expect(refusal(() => validateBatchLimits(m, Array.from({ length: p }, (_, i) => `p${i}`), t)).message).toBe(msg);
+    expect(
+      refusal(() =>
+        validateBatchLimits(
+          m,
+          Array.from({ length: p }, (_, i) => `p${i}`),
+          t,
+        ),
+      ).message,
+    ).toBe(msg);
   });
   it('refuses duplicate param keys, listing them as Python would', () => {
     expect(refusal(() => validateBatchLimits(0, ['d', 'e', 'd', "it's"], 0)).message).toBe(

@@ -93,11 +93,15 @@ describe('appendLine', () => {
         `for (let i = 0; i < 500; i++) appendLine(${JSON.stringify(f)}, \`\${1700000000000 + i} \${id}.\${String(i).padStart(40, '0')} \${i}\\n\`);\n`,
     );
     await Promise.all(
-      Array.from({ length: 8 }, (_, p) => new Promise<void>((resolve, reject) => {
-        const [cmd, argv] = nodeScript(script, [String(p + 1)]);
-        const child = reap(spawn(cmd, argv, { stdio: 'inherit', cwd: REPO }));
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`appender exited ${code}`))));
-      })),
+      Array.from(
+        { length: 8 },
+        (_, p) =>
+          new Promise<void>((resolve, reject) => {
+            const [cmd, argv] = nodeScript(script, [String(p + 1)]);
+            const child = reap(spawn(cmd, argv, { stdio: 'inherit', cwd: REPO }));
+            child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`appender exited ${code}`))));
+          }),
+      ),
     );
     const lines = readFileSync(f, 'utf8').split('\n');
     expect(lines.pop()).toBe('');
@@ -156,6 +160,10 @@ describe('crash safety: SIGKILL during meta.yaml rewrites', () => {
       expect(dumpYaml(doc)).toBe(text);
     }
     // killed writers may leave temp files behind, never anything else
-    expect(readdirSync(dir).filter((n) => !n.startsWith('.mlr-tmp-')).sort()).toEqual(['meta.yaml', 'rewriter.mjs']);
+    expect(
+      readdirSync(dir)
+        .filter((n) => !n.startsWith('.mlr-tmp-'))
+        .sort(),
+    ).toEqual(['meta.yaml', 'rewriter.mjs']);
   });
 });

@@ -106,8 +106,7 @@ describe('dumpYaml: scalar quoting (PyYAML + libyaml, YAML 1.1 resolution)', () 
   it('knows which plain strings YAML 1.1 reads as something else', () => {
     for (const s of ['0', 'yes', 'No', 'on', 'null', '~', '', '1:20', '0x1F', '.5', '1.', '2024-01-01', '<<', '='])
       expect(resolvesToNonString(s), s).toBe(true);
-    for (const s of ['1e5', '0o17', '09', 'y', 'n', 'a:b', 'nulls', 'Yes!', '1.5e3', '2024-01-01x'])
-      expect(resolvesToNonString(s), s).toBe(false);
+    for (const s of ['1e5', '0o17', '09', 'y', 'n', 'a:b', 'nulls', 'Yes!', '1.5e3', '2024-01-01x']) expect(resolvesToNonString(s), s).toBe(false);
   });
 });
 
@@ -167,7 +166,20 @@ describe('dumpYaml: structure', () => {
 
   it('writes ints, big ints, floats, booleans and null as PyYAML does', () => {
     expect(
-      dumpYaml({ i: 5, neg: -3, big: 123456789012345678901234567890n, f: 0.5, f5: new PyFloat(5), e: 1e-5, big_f: new PyFloat(1e17), nan: NaN, inf: Infinity, ninf: -Infinity, t: true, n: null }),
+      dumpYaml({
+        i: 5,
+        neg: -3,
+        big: 123456789012345678901234567890n,
+        f: 0.5,
+        f5: new PyFloat(5),
+        e: 1e-5,
+        big_f: new PyFloat(1e17),
+        nan: NaN,
+        inf: Infinity,
+        ninf: -Infinity,
+        t: true,
+        n: null,
+      }),
     ).toBe(
       'big: 123456789012345678901234567890\nbig_f: 1.0e+17\ne: 1.0e-05\nf: 0.5\nf5: 5.0\ni: 5\ninf: .inf\nn: null\nnan: .nan\nneg: -3\nninf: -.inf\nt: true\n',
     );
@@ -189,9 +201,7 @@ describe('dumpYaml: line wrapping at best_width 80', () => {
     expect(dumpYaml({ tags: { note: words(20) } })).toBe(
       'tags:\n  note: word word word word word word word word word word word word word word word\n    word word word word word\n',
     );
-    expect(dumpYaml({ l: [words(20)] })).toBe(
-      'l:\n- word word word word word word word word word word word word word word word word\n  word word word word\n',
-    );
+    expect(dumpYaml({ l: [words(20)] })).toBe('l:\n- word word word word word word word word word word word word word word word word\n  word word word word\n');
   });
   it('breaks only at a single space, never at a run of spaces', () => {
     const s = `${'x'.repeat(78)}  two spaces  yyyyy z`;
@@ -202,12 +212,8 @@ describe('dumpYaml: line wrapping at best_width 80', () => {
     expect(k(s)).toBe(`k: ${s}\n`);
   });
   it('wraps single-quoted and double-quoted scalars too', () => {
-    expect(k('a: ' + words(20))).toBe(
-      "k: 'a: word word word word word word word word word word word word word word word\n  word word word word word'\n",
-    );
-    expect(k('tab\t' + words(20))).toBe(
-      'k: "tab\\tword word word word word word word word word word word word word word word\n  word word word word word"\n',
-    );
+    expect(k('a: ' + words(20))).toBe("k: 'a: word word word word word word word word word word word word word word word\n  word word word word word'\n");
+    expect(k('tab\t' + words(20))).toBe('k: "tab\\tword word word word word word word word word word word word word word word\n  word word word word word"\n');
   });
   it('escapes a space that would start a double-quoted continuation line', () => {
     const s = `\t${'x'.repeat(76)} ${' '.repeat(2)}y`;
@@ -223,7 +229,24 @@ describe('dumpYaml: round trip through a YAML 1.1 reader', () => {
     const rnd = prng(7);
     const atoms = [
       ...'ab :#-?,[]{}&*!|>\'"%@`\n.0123456789eE+_xyYnN~=\\/ ',
-      'yes', 'null', '0x1F', '1:20', '2024-01-01', '- ', ': ', ' #', '---', '...', 'é', '中', '\u{1F600}', '\t', '\r', '\u00a0', '\uFEFF', '\u0085',
+      'yes',
+      'null',
+      '0x1F',
+      '1:20',
+      '2024-01-01',
+      '- ',
+      ': ',
+      ' #',
+      '---',
+      '...',
+      'é',
+      '中',
+      '\u{1F600}',
+      '\t',
+      '\r',
+      '\u00a0',
+      '\uFEFF',
+      '\u0085',
     ];
     for (let i = 0; i < 2000; i++) {
       let s = '';
@@ -240,8 +263,33 @@ describe.skipIf(!haveOracle())('dumpYaml: differential test against PyYAML CSafe
     const rnd = prng(2026);
     const atoms = [
       ...'aaaabbbcc      :#-?,[]{}&*!|>\'"%@`\n.0123456789eE+_xyYnNtTfFoO~=<\\/',
-      'yes', 'null', 'true', '0x1F', '1_000', '-1', '.inf', '1:20', '2024-01-01', 'word', 'a: b', ' #', '- x', '---', '...',
-      'é', '中', '\u{1F600}', '\t', '\r', '\u00a0', '\uFEFF', '\u2028', '\u0085', '\u0000', '\u0007', '\uFFFE',
+      'yes',
+      'null',
+      'true',
+      '0x1F',
+      '1_000',
+      '-1',
+      '.inf',
+      '1:20',
+      '2024-01-01',
+      'word',
+      'a: b',
+      ' #',
+      '- x',
+      '---',
+      '...',
+      'é',
+      '中',
+      '\u{1F600}',
+      '\t',
+      '\r',
+      '\u00a0',
+      '\uFEFF',
+      '\u2028',
+      '\u0085',
+      '\u0000',
+      '\u0007',
+      '\uFFFE',
     ];
     const docs: DumpValue[] = [];
     for (let i = 0; i < 3000; i++) {
@@ -257,9 +305,7 @@ describe.skipIf(!haveOracle())('dumpYaml: differential test against PyYAML CSafe
 });
 
 describe.skipIf(!HAVE_SHARED)('dumpYaml: golden files written by MLflow 2.12 (../shared/conformance)', () => {
-  const files = HAVE_SHARED
-    ? findFiles(path.join(SHARED, 'conformance'), ['meta.yaml', 'trace_info.yaml'])
-    : [];
+  const files = HAVE_SHARED ? findFiles(path.join(SHARED, 'conformance'), ['meta.yaml', 'trace_info.yaml']) : [];
   it('finds the conformance files', () => {
     expect(files.length).toBeGreaterThan(50);
   });
@@ -347,7 +393,7 @@ describe("the reader's parseYaml reads what dumpYaml writes (fast path and full 
       const text = dumpYaml(meta);
       const parsed = parseYaml(text);
       expect(parsed.errors, text).toEqual([]);
-      expect({ ...(parsed.value as object), tags: { ...((parsed.value as Record<string, object>)['tags']) } }, text).toEqual(meta);
+      expect({ ...(parsed.value as object), tags: { ...(parsed.value as Record<string, object>)['tags'] } }, text).toEqual(meta);
     }
   });
 });

@@ -6,16 +6,7 @@
  * custom locations outside the default layout are left alone.
  */
 import type { ExpScan, RunScan } from '../scan.js';
-import {
-  endsWithSegments,
-  ExistsCache,
-  formOf,
-  isInside,
-  localPathOf,
-  rootInForm,
-  stripSegments,
-  type ArtifactRoots,
-} from '../locations.js';
+import { endsWithSegments, ExistsCache, formOf, isInside, localPathOf, rootInForm, stripSegments, type ArtifactRoots } from '../locations.js';
 import { str, type Planner } from '../planner.js';
 import type { Edit } from '../types.js';
 import { artifactRootsOf } from './experiment-meta.js';
@@ -69,7 +60,8 @@ export function checkArtifactLocations(p: Planner): void {
     if (stale === undefined) continue;
     const expLoc = newLocation.get(exp) ?? str(p.effective(exp.meta)?.['artifact_location']);
     let base: string;
-    if (expLoc !== undefined && formOf(expLoc) !== 'remote' && isInside(p.root, localPathOf(expLoc, p.root) ?? '/nonexistent')) base = expLoc.replace(/\/+$/, '');
+    if (expLoc !== undefined && formOf(expLoc) !== 'remote' && isInside(p.root, localPathOf(expLoc, p.root) ?? '/nonexistent'))
+      base = expLoc.replace(/\/+$/, '');
     else base = currentExperimentLocation(p, roots, exp, uri);
     const list = byExp.get(exp) ?? [];
     list.push({ run, old: uri, now: `${base}/${run.folder}/artifacts` });

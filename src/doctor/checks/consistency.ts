@@ -53,9 +53,7 @@ export function checkConsistency(p: Planner): void {
         path: exp.rel,
         message: `${plural(active, 'run')} of deleted experiment ${exp.folder} ${active === 1 ? 'is' : 'are'} still active (a delete that stopped half-way): MLflow lists them in searches of this experiment`,
         command:
-          active === 1
-            ? `mlr runs delete ${activeRuns[0]!.folder}`
-            : `for r in ${activeRuns.map((r) => r.folder).join(' ')}; do mlr runs delete "$r"; done`,
+          active === 1 ? `mlr runs delete ${activeRuns[0]!.folder}` : `for r in ${activeRuns.map((r) => r.folder).join(' ')}; do mlr runs delete "$r"; done`,
         paths: activeRuns.map((r) => r.meta.rel),
         edits: [],
       });

@@ -12,7 +12,6 @@ import { formatIso } from '../../values.js';
 import { salvageMeta } from '../salvage.js';
 import type { ExpScan } from '../scan.js';
 
-
 /** The store's artifact-location convention, learned from the experiments' files as they are. */
 export function artifactRootsOf(p: Planner): ArtifactRoots {
   return learnArtifactRoots(
@@ -95,7 +94,9 @@ export function checkExperimentMeta(p: Planner): void {
         severity: 'error',
         path: meta.rel,
         message: `meta.yaml lacks ${missing.join(', ')}: MLflow fails on every experiment listing`,
-        fix: `fill in ${Object.entries(set).map(([k, v]) => `${k}: ${String(v)}`).join(', ')}`,
+        fix: `fill in ${Object.entries(set)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join(', ')}`,
         edits: [p.set(meta, set)],
       });
     }
@@ -134,13 +135,17 @@ function uniqueName(want: string, taken: Set<string>): string {
 function rebuildExperiment(p: Planner, exp: ExpScan, roots: ArtifactRoots, taken: Set<string>): void {
   const meta = exp.meta;
   const state = meta.state as 'missing' | 'empty' | 'unparsable' | 'not-a-map';
-  const { map: s, theirs } = meta.text !== undefined && state !== 'empty' ? salvageMeta(meta.text, Boolean(meta.conflict)) : { map: {} as YamlMap, theirs: {} as YamlMap };
+  const { map: s, theirs } =
+    meta.text !== undefined && state !== 'empty' ? salvageMeta(meta.text, Boolean(meta.conflict)) : { map: {} as YamlMap, theirs: {} as YamlMap };
   const notes: string[] = [];
 
   let name = str(s['name']);
   if (name) {
     if (taken.has(name)) notes.push(`name '${name}' recovered (also used by another experiment)`);
-    else notes.push(`name '${name}' recovered from the file` + (theirs['name'] !== undefined ? ` (the other side of the conflict says '${str(theirs['name'])}')` : ''));
+    else
+      notes.push(
+        `name '${name}' recovered from the file` + (theirs['name'] !== undefined ? ` (the other side of the conflict says '${str(theirs['name'])}')` : ''),
+      );
     taken.add(name);
   } else {
     name = uniqueName(exp.folder === '0' ? 'Default' : `recovered-${exp.folder}`, taken);
@@ -177,7 +182,12 @@ function rebuildExperiment(p: Planner, exp: ExpScan, roots: ArtifactRoots, taken
     code,
     severity: 'error',
     path: meta.rel,
-    message: state === 'missing' ? `experiment folder ${what.replace('all its runs', `its ${runs} run${runs === 1 ? '' : 's'}`)}` : state === 'unparsable' && !meta.conflict && meta.error ? `${what} (${meta.error})` : what,
+    message:
+      state === 'missing'
+        ? `experiment folder ${what.replace('all its runs', `its ${runs} run${runs === 1 ? '' : 's'}`)}`
+        : state === 'unparsable' && !meta.conflict && meta.error
+          ? `${what} (${meta.error})`
+          : what,
     fix: `rebuild meta.yaml: ${notes.join(', ')}`,
     edits: [
       p.rebuild(meta, {

@@ -255,7 +255,9 @@ function incomplete(p: Planner, run: RunScan, map: YamlMap): void {
       severity: 'error',
       path: run.meta.rel,
       message: `meta.yaml lacks ${missing.join(', ')}: MLflow fails on every search of the experiment`,
-      fix: `fill in ${Object.entries(set).map(([k, v]) => `${k}: ${v === null ? 'null' : String(v)}`).join(', ')}`,
+      fix: `fill in ${Object.entries(set)
+        .map(([k, v]) => `${k}: ${v === null ? 'null' : String(v)}`)
+        .join(', ')}`,
       edits: [p.set(run.meta, set)],
     });
     return;
@@ -357,7 +359,10 @@ function rebuildRun(p: Planner, run: RunScan): void {
         ? (['run-meta-empty', 'meta.yaml is empty: MLflow fails on every search of the experiment'] as const)
         : meta.text !== undefined && !meta.text.endsWith('\n')
           ? (['run-meta-truncated', 'meta.yaml is cut off and no longer parses: MLflow fails on every search of the experiment'] as const)
-          : (['run-meta-unparsable', `meta.yaml is not valid YAML${meta.error ? ` (${meta.error})` : ''}: MLflow fails on every search of the experiment`] as const);
+          : ([
+              'run-meta-unparsable',
+              `meta.yaml is not valid YAML${meta.error ? ` (${meta.error})` : ''}: MLflow fails on every search of the experiment`,
+            ] as const);
   p.add({
     code: what[0],
     severity: 'error',

@@ -10,7 +10,6 @@
 import type { Planner } from '../planner.js';
 import type { Stray, StrayWhere } from '../scan.js';
 
-
 function consequence(s: Stray): string {
   const name = s.rel.split('/').pop() ?? s.rel;
   switch (s.where) {
@@ -47,7 +46,8 @@ const WHERE_TEXT: Record<StrayWhere, string> = {
 
 function groupConsequence(list: Stray[]): string {
   const has = (w: StrayWhere): boolean => list.some((s) => s.where === w);
-  if (list.some((s) => s.where === 'metrics' && s.kind === 'junk')) return 'MLflow reads the ones in metrics/ as metrics and fails on every search of the experiment';
+  if (list.some((s) => s.where === 'metrics' && s.kind === 'junk'))
+    return 'MLflow reads the ones in metrics/ as metrics and fails on every search of the experiment';
   if (has('metrics') || has('params') || has('tags')) return 'MLflow shows the ones in metrics/, params/ and tags/ as extra keys';
   if (has('registry')) return 'clutter in the model registry';
   return 'clutter (MLflow ignores them)';
@@ -104,7 +104,11 @@ export function checkStrays(p: Planner): void {
     for (const s of list) counts.set(s.where, (counts.get(s.where) ?? 0) + 1);
     const breakdown = [...counts].map(([w, n]) => `${n} ${WHERE_TEXT[w]}`).join(', ');
     const names = [...new Set(list.map((s) => s.rel.split('/').pop()!))];
-    const examples = names.slice(0, 3).map((n) => `'${n}'`).join(', ') + (names.length > 3 ? ', …' : '');
+    const examples =
+      names
+        .slice(0, 3)
+        .map((n) => `'${n}'`)
+        .join(', ') + (names.length > 3 ? ', …' : '');
     const what = first.kind === 'duplicate' ? 'Finder/iCloud duplicates of files still there' : 'operating-system or tool files';
     p.add({
       code: codeOf(first),

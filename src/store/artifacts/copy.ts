@@ -85,7 +85,10 @@ export function copyArtifactTree(src: string, dest: string, opts: CopyOptions): 
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const err = e as NodeJS.ErrnoException;
-    throw new UsageError(err.code === 'ENOENT' ? `no such file or folder: ${src}` : `cannot read ${err.path ?? src}: ${err.code ?? err.message}`, 'artifact-not-found');
+    throw new UsageError(
+      err.code === 'ENOENT' ? `no such file or folder: ${src}` : `cannot read ${err.path ?? src}: ${err.code ?? err.message}`,
+      'artifact-not-found',
+    );
   }
   const conflicts: string[] = [];
   for (const s of steps) {

@@ -92,7 +92,9 @@ export function requireArtifact(root: ArtifactRoot, rel: string, what: string): 
   if (rel === '') throw new NotFoundError(`${what} has no artifacts`, 'artifact-not-found');
   const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
   const siblings = root.missing ? [] : listArtifacts(root, parent, false).map((e) => e.path.slice(e.path.lastIndexOf('/') + 1) + (e.is_dir ? '/' : ''));
-  const hint = siblings.length ? `; ${parent ? `'${parent}' holds` : 'the root holds'}: ${siblings.slice(0, 12).join(', ')}${siblings.length > 12 ? ', …' : ''}` : '';
+  const hint = siblings.length
+    ? `; ${parent ? `'${parent}' holds` : 'the root holds'}: ${siblings.slice(0, 12).join(', ')}${siblings.length > 12 ? ', …' : ''}`
+    : '';
   throw new NotFoundError(`${what} has no artifact '${rel}'${hint}`, 'artifact-not-found');
 }
 

@@ -14,11 +14,7 @@ import { isDirectory } from '../file/fsread.js';
 
 /** What a recorded location string is, before looking at the disk. */
 export type ParsedLocation =
-  | { kind: 'local'; path: string }
-  | { kind: 'relative'; path: string }
-  | { kind: 'remote'; scheme: string }
-  | { kind: 'invalid'; reason: string };
-
+  { kind: 'local'; path: string } | { kind: 'relative'; path: string } | { kind: 'remote'; scheme: string } | { kind: 'invalid'; reason: string };
 
 /**
  * Percent-decode like Python's `urllib.parse.unquote`: valid `%XX` escapes become bytes,
@@ -28,7 +24,7 @@ export function unquotePath(s: string): string {
   if (!s.includes('%')) return s;
   const bytes: number[] = [];
   const enc = new TextEncoder();
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     if (s[i] === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 3;
@@ -164,7 +160,8 @@ export function resolveFolder(
       };
     }
   }
-  const where = parsed.kind === 'relative' ? `relative location '${recorded}' was not found from ${ctx.cwd} or ${path.dirname(ctx.root)}` : `${parsed.path} does not exist`;
+  const where =
+    parsed.kind === 'relative' ? `relative location '${recorded}' was not found from ${ctx.cwd} or ${path.dirname(ctx.root)}` : `${parsed.path} does not exist`;
   return { recorded, remote: false, reason: where };
 }
 

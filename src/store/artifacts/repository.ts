@@ -10,7 +10,15 @@ import { StateError, UsageError } from '../../errors.js';
 import { fsReason } from '../fs-errors.js';
 import type { ArtifactEntry, ArtifactLocation, ArtifactOwner, ArtifactRepository, LoggedModel, RunEntry } from '../backend.js';
 import type { RunInfo } from '../types.js';
-import { copyArtifact as copyOut, listArtifacts, loggedModelArtifactRoot, normalizeArtifactPath, requireArtifact, runArtifactRoot, type ArtifactRoot } from './local.js';
+import {
+  copyArtifact as copyOut,
+  listArtifacts,
+  loggedModelArtifactRoot,
+  normalizeArtifactPath,
+  requireArtifact,
+  runArtifactRoot,
+  type ArtifactRoot,
+} from './local.js';
 import { isResolved, resolveFolder, type ResolveContext } from './location.js';
 import { copyArtifact as copyIn, resolveArtifactDir, validateArtifactPath, type InStoreFolder } from './upload.js';
 

@@ -22,7 +22,8 @@ export function resetOpenCounts(): void {
  * `isSafeKeyPath` accepted: on POSIX that is plain concatenation, which the reader does
  * ~40,000 times for a 10,000-run listing (path.join's normalising was 7 % of its CPU).
  */
-export const joinPath: (dir: string, name: string) => string = path.sep === '/' ? (dir, name) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`) : path.join;
+export const joinPath: (dir: string, name: string) => string =
+  path.sep === '/' ? (dir, name) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`) : path.join;
 
 export type ReadResult = { ok: true; text: string } | { ok: false; missing: boolean; error: string };
 

@@ -269,7 +269,8 @@ export function planGc(store: FileStore, ctx: ResolveContext, o: GcOptions): GcP
         continue;
       }
       if (!e.inTrash) throw new StateError(`experiment ${e.experiment.experiment_id} is marked deleted but is not in .trash/; run mlr doctor`, 'not-in-trash');
-      if (e.broken) throw new StateError(`${e.dir} is not a readable experiment (${e.problems[0]?.message ?? 'broken'}); run mlr doctor first`, 'broken-experiment');
+      if (e.broken)
+        throw new StateError(`${e.dir} is not a readable experiment (${e.problems[0]?.message ?? 'broken'}); run mlr doctor first`, 'broken-experiment');
       if (threshold !== undefined && (e.experiment.last_update_time === null || e.experiment.last_update_time >= threshold)) {
         throw new StateError(
           `Experiments ['${e.experiment.experiment_id}'] are not older than the required age. Only experiments older than ${age} can be deleted.`,
@@ -292,7 +293,10 @@ export function planGc(store: FileStore, ctx: ResolveContext, o: GcOptions): GcP
       else if (e.broken) kept.push({ item, reason: `not a readable experiment (${e.problems[0]?.code ?? 'broken'}); see mlr doctor` });
       // as mlflow gc's `last_update_time < threshold` filter: no recorded time never matches
       else if (threshold !== undefined && (e.experiment.last_update_time === null || e.experiment.last_update_time >= threshold)) {
-        kept.push({ item, reason: e.experiment.last_update_time === null ? 'no deletion time recorded (name it with --experiment to purge it)' : `deleted less than ${age} ago` });
+        kept.push({
+          item,
+          reason: e.experiment.last_update_time === null ? 'no deletion time recorded (name it with --experiment to purge it)' : `deleted less than ${age} ago`,
+        });
       } else exps.push(e);
     }
   }

@@ -54,7 +54,8 @@ function sweepTemps(dir: string): void {
   } catch {
     return;
   }
-  for (const n of names) if (n.startsWith(TEMP_PREFIX) && fs.statSync(path.join(dir, n), { throwIfNoEntry: false })?.isDirectory()) removeTree(path.join(dir, n));
+  for (const n of names)
+    if (n.startsWith(TEMP_PREFIX) && fs.statSync(path.join(dir, n), { throwIfNoEntry: false })?.isDirectory()) removeTree(path.join(dir, n));
 }
 
 export class FileImporter implements TrackingImporter {
@@ -239,7 +240,10 @@ export class FileImporter implements TrackingImporter {
         writeNew(
           path.join(vdir, 'meta.yaml'),
           dumpYaml({
-            aliases: m.model.aliases.filter((a) => a.version === v.version).map((a) => a.alias).sort(),
+            aliases: m.model.aliases
+              .filter((a) => a.version === v.version)
+              .map((a) => a.alias)
+              .sort(),
             creation_timestamp: v.creation_timestamp,
             current_stage: v.current_stage,
             description: v.description,

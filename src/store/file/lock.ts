@@ -107,8 +107,7 @@ export function withLock<T>(dir: string, fn: () => T, opts: LockOptions = {}): T
         // ignore
       }
       throw new StateError(
-        `the store is locked by another mlr process${owner ? ` (pid ${owner})` : ''}: ${lockPath}. ` +
-          'If no mlr command is running, delete that file.',
+        `the store is locked by another mlr process${owner ? ` (pid ${owner})` : ''}: ${lockPath}. ` + 'If no mlr command is running, delete that file.',
         'locked',
       );
     }

@@ -32,17 +32,17 @@ export function listLoggedModels(expDir: string, problems: Problem[] = []): File
     const rawStatus = yamlInt64Lenient(map['status']);
     const st = rawStatus === undefined ? null : Number(rawStatus);
     out.push({
-      model_id: (yamlString(map['model_id']) ?? null) ?? e.name,
-      name: (yamlString(map['name']) ?? null) ?? '',
-      experiment_id: (yamlString(map['experiment_id']) ?? null) ?? path.basename(expDir),
-      source_run_id: (yamlString(map['source_run_id']) ?? null),
-      model_type: (yamlString(map['model_type']) ?? null),
-      status: st !== null ? (MODEL_STATUS[st] ?? String(st)) : ((yamlString(map['status']) ?? null) ?? 'UNSPECIFIED'),
-      lifecycle_stage: (yamlString(map['lifecycle_stage']) ?? null) ?? 'active',
+      model_id: yamlString(map['model_id']) ?? e.name,
+      name: yamlString(map['name']) ?? '',
+      experiment_id: yamlString(map['experiment_id']) ?? path.basename(expDir),
+      source_run_id: yamlString(map['source_run_id']) ?? null,
+      model_type: yamlString(map['model_type']) ?? null,
+      status: st !== null ? (MODEL_STATUS[st] ?? String(st)) : (yamlString(map['status']) ?? 'UNSPECIFIED'),
+      lifecycle_stage: yamlString(map['lifecycle_stage']) ?? 'active',
       creation_timestamp: ms(yamlInt64Lenient(map['creation_timestamp'])),
       last_updated_timestamp: ms(yamlInt64Lenient(map['last_updated_timestamp'])),
-      artifact_location: (yamlString(map['artifact_location']) ?? null) ?? '',
-      status_message: (yamlString(map['status_message']) ?? null),
+      artifact_location: yamlString(map['artifact_location']) ?? '',
+      status_message: yamlString(map['status_message']) ?? null,
       dir,
     });
   }
@@ -111,11 +111,11 @@ export function listTraces(expDir: string, problems: Problem[] = []): FileTraceI
     const map = readMap(path.join(dir, 'trace_info.yaml'), problems);
     if (!map) continue;
     out.push({
-      request_id: (yamlString(map['request_id']) ?? null) ?? e.name,
-      experiment_id: (yamlString(map['experiment_id']) ?? null) ?? path.basename(expDir),
+      request_id: yamlString(map['request_id']) ?? e.name,
+      experiment_id: yamlString(map['experiment_id']) ?? path.basename(expDir),
       timestamp_ms: ms(yamlInt64Lenient(map['timestamp_ms'])),
       execution_time_ms: ms(yamlInt64Lenient(map['execution_time_ms'])),
-      status: (yamlString(map['status']) ?? null) ?? 'UNSPECIFIED',
+      status: yamlString(map['status']) ?? 'UNSPECIFIED',
       dir,
     });
   }

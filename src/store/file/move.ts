@@ -114,7 +114,8 @@ export function planMove(store: FileStore, ctx: ResolveContext, refs: string[], 
       'experiment-deleted',
     );
   }
-  if (to.broken) throw new StateError(`experiment ${to.experiment.experiment_id} is broken (${to.problems[0]?.message}); run mlr doctor first`, 'broken-experiment');
+  if (to.broken)
+    throw new StateError(`experiment ${to.experiment.experiment_id} is broken (${to.problems[0]?.message}); run mlr doctor first`, 'broken-experiment');
   const plans: MovePlan[] = [];
   const skipped: FileRunEntry[] = [];
   const seen = new Set<string>();
@@ -189,7 +190,8 @@ function copyDataset(from: FileExperimentEntry, to: FileExperimentEntry, id: str
 export function applyMove(store: FileStore, plan: MovePlan): string {
   return withLock(store.root, () => {
     if (!fs.existsSync(plan.run.dir)) throw new NotFoundError(`run ${plan.run.info.run_id} is no longer at ${plan.run.dir}`, 'run-not-found');
-    if (fs.existsSync(plan.dest)) throw new StateError(`experiment ${plan.to.experiment.experiment_id} already has a folder ${plan.run.info.run_id}`, 'run-exists');
+    if (fs.existsSync(plan.dest))
+      throw new StateError(`experiment ${plan.to.experiment.experiment_id} already has a folder ${plan.run.info.run_id}`, 'run-exists');
     for (const id of plan.datasets) copyDataset(plan.from, plan.to, id);
     const meta: Record<string, DumpValue> = { ...(plan.meta as Record<string, DumpValue>), experiment_id: plan.to.experiment.experiment_id };
     if ('artifact_uri' in meta || plan.newArtifactUri !== plan.oldArtifactUri) meta['artifact_uri'] = plan.newArtifactUri;

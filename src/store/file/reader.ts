@@ -4,17 +4,7 @@
  * in-process (local-search.ts), reading only the files a query needs.
  */
 import path from 'node:path';
-import type {
-  ExperimentEntry,
-  FullRun,
-  LoadNeeds,
-  MetricTail,
-  RunEntry,
-  RunOutput,
-  RunSearch,
-  SearchedRun,
-  TrackingReader,
-} from '../backend.js';
+import type { ExperimentEntry, FullRun, LoadNeeds, MetricTail, RunEntry, RunOutput, RunSearch, SearchedRun, TrackingReader } from '../backend.js';
 import { searchLocally } from '../local-search.js';
 import type { DatasetInput, Metric, Problem, SearchableRun, ViewType } from '../types.js';
 import { isSafeKeyPath, readText } from './fsread.js';

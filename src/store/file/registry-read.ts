@@ -56,7 +56,10 @@ export function readKv(dir: string): KeyValue[] {
 
 /** Registered-model folder names under `<root>/models` (names may contain anything but `/`). */
 function modelDirs(root: string): string[] {
-  return (listDir(path.join(root, 'models')) ?? []).filter((e) => e.isDir).map((e) => e.name).sort();
+  return (listDir(path.join(root, 'models')) ?? [])
+    .filter((e) => e.isDir)
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Read every version of a model, deleted ones (`Deleted_Internal`) excluded unless asked. */
@@ -74,23 +77,23 @@ export function readModelVersions(modelDir: string, problems: Problem[], include
     const dir = path.join(modelDir, e.name);
     const map = readMap(path.join(dir, 'meta.yaml'), problems);
     if (!map) continue;
-    const stage = (yamlString(map['current_stage']) ?? null) ?? 'None';
+    const stage = yamlString(map['current_stage']) ?? 'None';
     if (stage === 'Deleted_Internal' && !includeDeleted) continue;
     const version = m[1]!;
     out.push({
-      name: (yamlString(map['name']) ?? null) ?? path.basename(modelDir),
+      name: yamlString(map['name']) ?? path.basename(modelDir),
       version,
       creation_timestamp: ms(yamlInt64Lenient(map['creation_timestamp'])),
       last_updated_timestamp: ms(yamlInt64Lenient(map['last_updated_timestamp'])),
       current_stage: stage,
-      description: (yamlString(map['description']) ?? null),
-      source: (yamlString(map['source']) ?? null) ?? '',
-      run_id: (yamlString(map['run_id']) ?? null),
-      status: (yamlString(map['status']) ?? null) ?? 'READY',
-      status_message: (yamlString(map['status_message']) ?? null),
-      user_id: (yamlString(map['user_id']) ?? null),
-      run_link: (yamlString(map['run_link']) ?? null),
-      storage_location: (yamlString(map['storage_location']) ?? null),
+      description: yamlString(map['description']) ?? null,
+      source: yamlString(map['source']) ?? '',
+      run_id: yamlString(map['run_id']) ?? null,
+      status: yamlString(map['status']) ?? 'READY',
+      status_message: yamlString(map['status_message']) ?? null,
+      user_id: yamlString(map['user_id']) ?? null,
+      run_link: yamlString(map['run_link']) ?? null,
+      storage_location: yamlString(map['storage_location']) ?? null,
       aliases: (aliasByVersion.get(version) ?? []).sort(),
       tags: readKv(path.join(dir, 'tags')),
       dir,
@@ -120,10 +123,10 @@ function listRegisteredModelsIn(root: string, names: string[], problems: Problem
       if (!cur || Number(v.version) > Number(cur.version)) latest.set(v.current_stage, v);
     }
     out.push({
-      name: (yamlString(map['name']) ?? null) ?? name,
+      name: yamlString(map['name']) ?? name,
       creation_timestamp: ms(yamlInt64Lenient(map['creation_timestamp'])),
       last_updated_timestamp: ms(yamlInt64Lenient(map['last_updated_timestamp'])),
-      description: (yamlString(map['description']) ?? null),
+      description: yamlString(map['description']) ?? null,
       tags: readKv(path.join(dir, 'tags')),
       aliases: aliases.sort((a, b) => (a.alias < b.alias ? -1 : 1)),
       latest_versions: [...latest.values()].sort((a, b) => Number(a.version) - Number(b.version)),
@@ -160,8 +163,8 @@ export function getRegisteredModel(root: string, name: string, problems: Problem
   const near = names.filter((n) => n.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(n.toLowerCase()));
   const list = (near.length ? near : names).slice(0, 10);
   throw new NotFoundError(
-    `Registered Model with name=${name} not found` + (list.length ? `; ${near.length ? 'did you mean' : 'models'}: ${list.join(', ')}` : '; the registry is empty'),
+    `Registered Model with name=${name} not found` +
+      (list.length ? `; ${near.length ? 'did you mean' : 'models'}: ${list.join(', ')}` : '; the registry is empty'),
     'model-not-found',
   );
 }
-

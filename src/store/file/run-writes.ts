@@ -43,7 +43,6 @@ export function fsMessage(e: unknown): string {
   return fsReason(e, 'key');
 }
 
-
 /** A write's StateError that keeps the fs error as its cause (atRun looks for ENOENT). */
 function writeFailed(message: string, cause: unknown): StateError {
   return Object.assign(new StateError(message, 'write-failed'), { cause });

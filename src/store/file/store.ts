@@ -94,10 +94,7 @@ export class FileStore {
       throw new NotFoundError(`no MLflow store at ${describe}: the folder does not exist`, 'store-not-found');
     }
     if (!FileStore.looksLikeStore(root)) {
-      throw new NotFoundError(
-        `${describe} is not an MLflow store: it has no experiment folders (<id>/meta.yaml) and no .trash`,
-        'not-a-store',
-      );
+      throw new NotFoundError(`${describe} is not an MLflow store: it has no experiment folders (<id>/meta.yaml) and no .trash`, 'not-a-store');
     }
     return new FileStore(root, cache);
   }
@@ -112,8 +109,7 @@ export class FileStore {
           e.isDir &&
           (e.name === '.trash' ||
             e.name === 'models' ||
-            (EXPERIMENT_ID_RE.test(e.name) &&
-              (/^\d+$/.test(e.name) || readText(path.join(root, e.name, 'meta.yaml'), 'meta').ok))),
+            (EXPERIMENT_ID_RE.test(e.name) && (/^\d+$/.test(e.name) || readText(path.join(root, e.name, 'meta.yaml'), 'meta').ok))),
       )
     );
   }
@@ -196,7 +192,9 @@ export class FileStore {
     }
     const problems: Problem[] = [];
     if (map['name'] === undefined && (map['run_id'] !== undefined || map['run_uuid'] !== undefined)) {
-      problems.push(problem('run-at-experiment-level', file, `${dir} holds a run's meta.yaml, not an experiment's: a run folder was placed at experiment level`));
+      problems.push(
+        problem('run-at-experiment-level', file, `${dir} holds a run's meta.yaml, not an experiment's: a run folder was placed at experiment level`),
+      );
     }
     const id = yamlString(map['experiment_id']);
     if (problems.length === 0 && id !== undefined && id !== folder) {
@@ -209,8 +207,8 @@ export class FileStore {
       artifact_location: yamlString(map['artifact_location']) ?? '',
       // a folder in .trash is deleted whatever its meta.yaml says (1.x only moved it)
       lifecycle_stage: inTrash || stage === 'deleted' ? 'deleted' : 'active',
-      creation_time: (yamlInt64Lenient(map['creation_time']) ?? null),
-      last_update_time: (yamlInt64Lenient(map['last_update_time']) ?? null),
+      creation_time: yamlInt64Lenient(map['creation_time']) ?? null,
+      last_update_time: yamlInt64Lenient(map['last_update_time']) ?? null,
       tags: [],
     };
     for (const q of problems) this.warn(q);
@@ -243,7 +241,8 @@ export class FileStore {
     if (!this.tagsLoaded.has(e)) {
       this.tagsLoaded.add(e);
       const dir = path.join(e.dir, 'tags');
-      if (order === 'stored') e.experiment.tags = [...this.readKeyValueDir(dir, 'tag', this.trackedKeys(dir, listKeyFilesStored(dir)))].map(([key, value]) => ({ key, value }));
+      if (order === 'stored')
+        e.experiment.tags = [...this.readKeyValueDir(dir, 'tag', this.trackedKeys(dir, listKeyFilesStored(dir)))].map(([key, value]) => ({ key, value }));
       else e.experiment.tags = mapToKv(this.readKeyValueDir(dir, 'tag', 'all'));
     }
     return e;
@@ -338,8 +337,8 @@ export class FileStore {
       experiment_id: exp.experiment.experiment_id,
       user_id: yamlString(m['user_id']) ?? '',
       status,
-      start_time: (yamlInt64Lenient(m['start_time']) ?? null),
-      end_time: (yamlInt64Lenient(m['end_time']) ?? null),
+      start_time: yamlInt64Lenient(m['start_time']) ?? null,
+      end_time: yamlInt64Lenient(m['end_time']) ?? null,
       artifact_uri: yamlString(m['artifact_uri']) ?? '',
       lifecycle_stage: stageRaw === 'deleted' ? 'deleted' : 'active',
     };
@@ -355,7 +354,10 @@ export class FileStore {
   /** The run folder `<exp>/<id>` for a full id, active experiments first, then `.trash`. */
   private findRunDirect(want: string): FileRunEntry | undefined {
     if (RESERVED_EXPERIMENT_DIRS.has(want)) return undefined;
-    for (const [parent, inTrash] of [[this.root, false], [path.join(this.root, '.trash'), true]] as const) {
+    for (const [parent, inTrash] of [
+      [this.root, false],
+      [path.join(this.root, '.trash'), true],
+    ] as const) {
       for (const e of listDir(parent) ?? []) {
         if (!e.isDir || (!inTrash && (e.name.endsWith('.trash') || e.name === 'models'))) continue;
         const expDir = path.join(parent, e.name);
@@ -498,14 +500,9 @@ export class FileStore {
     const file = path.join(run.dir, 'metrics', key);
     if (!isFile(file)) {
       const known = this.listMetricKeys(run);
-      throw new NotFoundError(
-        `run ${run.info.run_id} has no metric '${key}'` + (known.length ? `; metrics: ${known.join(', ')}` : ''),
-        'metric-not-found',
-      );
+      throw new NotFoundError(`run ${run.info.run_id} has no metric '${key}'` + (known.length ? `; metrics: ${known.join(', ')}` : ''), 'metric-not-found');
     }
-    return streamMetricChunks(file, key, (line, _text, reason) =>
-      this.warn(problem('metric-malformed', file, `${file} line ${line}: ${reason}`)),
-    );
+    return streamMetricChunks(file, key, (line, _text, reason) => this.warn(problem('metric-malformed', file, `${file} line ${line}: ${reason}`)));
   }
 
   /** metricHistoryChunks one line at a time, for callers where per-line cost does not matter. */
@@ -559,7 +556,7 @@ export class FileStore {
       if (!e.isDir) continue;
       const { map } = readYamlMap(path.join(dir, e.name, 'meta.yaml'), 'input', 'output');
       if (!map) continue;
-      out.push({ model_id: yamlString(map['source_id']) ?? e.name, step: (yamlInt64Lenient(map['step']) ?? null) ?? 0 });
+      out.push({ model_id: yamlString(map['source_id']) ?? e.name, step: yamlInt64Lenient(map['step']) ?? 0 });
     }
     return out;
   }

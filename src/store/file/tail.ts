@@ -67,7 +67,6 @@ export class MetricFileTail {
   }
 }
 
-
 /** The interface's MetricTail over a metric file: each poll returns what was appended since. */
 export function tailMetricFile(file: string, key: string, onBad?: (line: number, text: string, reason: string) => void): MetricTail {
   const t = new MetricFileTail(file, onBad);

@@ -25,7 +25,6 @@ import { atomicWriteFile, createExclusive, ensureDir } from './atomic.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
 
-;
 export type { BatchInput, CreatedRun, CreateRunOptions } from '../backend.js';
 
 /** Experiment ids mlr accepts for a new folder (MLflow's own are digits; migrated ones too). */
@@ -99,7 +98,7 @@ export class StoreWriter extends RunWriter {
     if (same.length > 0) {
       throw new StateError(
         `Experiment '${name}' already exists in deleted state. You can restore the experiment, or permanently ` +
-          'delete the experiment from the .trash folder (under tracking server\'s root folder) in order to use this ' +
+          "delete the experiment from the .trash folder (under tracking server's root folder) in order to use this " +
           'experiment name again.',
         'experiment-exists-deleted',
       );
@@ -192,7 +191,7 @@ export class StoreWriter extends RunWriter {
     for (const t of e.experiment.tags) tags[t.key] = t.value;
     const meta: Record<string, DumpValue> = {
       artifact_location: str(map['artifact_location']) ?? null,
-      creation_time: (yamlInt64(map['creation_time']) ?? null),
+      creation_time: yamlInt64(map['creation_time']) ?? null,
       experiment_id: e.experiment.experiment_id,
       last_update_time: time,
       lifecycle_stage: changes.lifecycle_stage ?? e.experiment.lifecycle_stage,
@@ -216,10 +215,7 @@ export class StoreWriter extends RunWriter {
       const e = this.experiment(store, id);
       this.nameConflict(store, newName);
       if (e.experiment.lifecycle_stage !== 'active') {
-        throw new StateError(
-          `Cannot rename experiment in non-active lifecycle stage. Current stage: ${e.experiment.lifecycle_stage}`,
-          'experiment-deleted',
-        );
+        throw new StateError(`Cannot rename experiment in non-active lifecycle stage. Current stage: ${e.experiment.lifecycle_stage}`, 'experiment-deleted');
       }
       this.rewriteExperimentMeta(store, e, e.dir, { name: newName });
       return e.experiment.experiment_id;
@@ -231,10 +227,7 @@ export class StoreWriter extends RunWriter {
     const found = this.experiment(store0, idOrName);
     const id = found.experiment.experiment_id;
     if (id === DEFAULT_EXPERIMENT_ID) {
-      throw new StateError(
-        `Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`,
-        'default-experiment',
-      );
+      throw new StateError(`Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`, 'default-experiment');
     }
     return this.lock(() => {
       const store = new FileStore(this.root);
@@ -272,9 +265,7 @@ export class StoreWriter extends RunWriter {
       if (existsSync(activeDir)) {
         throw new StateError(`Cannot restore experiment with ID ${id}. An experiment with same ID already exists.`, 'experiment-exists');
       }
-      const clash = store
-        .allExperiments()
-        .find((x) => x !== e && x.experiment.name === e.experiment.name && x.experiment.lifecycle_stage === 'active');
+      const clash = store.allExperiments().find((x) => x !== e && x.experiment.name === e.experiment.name && x.experiment.lifecycle_stage === 'active');
       if (clash) {
         throw new StateError(
           `Cannot restore experiment ${id}: the active experiment ${clash.experiment.experiment_id} is also named '${e.experiment.name}'; rename one of them first`,
@@ -300,10 +291,7 @@ export class StoreWriter extends RunWriter {
     const store = this.open();
     const e = this.experiment(store, idOrName);
     if (e.experiment.lifecycle_stage !== 'active') {
-      throw new StateError(
-        `The experiment ${e.experiment.experiment_id} must be in the 'active' lifecycle_stage to set tags`,
-        'experiment-deleted',
-      );
+      throw new StateError(`The experiment ${e.experiment.experiment_id} must be in the 'active' lifecycle_stage to set tags`, 'experiment-deleted');
     }
     this.writeExperimentTag(e.dir, key, value);
     return e.experiment.experiment_id;
@@ -430,14 +418,14 @@ export class StoreWriter extends RunWriter {
       lifecycle_stage: changes.lifecycle_stage ?? (str(m['lifecycle_stage']) === 'deleted' ? 'deleted' : 'active'),
       run_id: runId,
       run_name: changes.run_name ?? str(m['run_name']) ?? null,
-      start_time: (yamlInt64(m['start_time']) ?? null),
+      start_time: yamlInt64(m['start_time']) ?? null,
       status: changes.status ?? (typeof m['status'] === 'number' ? m['status'] : statusToInt('RUNNING')),
       user_id: str(m['user_id']) ?? null,
     });
     if ('deleted_time' in changes) {
       if (changes.deleted_time !== undefined) dict['deleted_time'] = changes.deleted_time;
     } else if (m['deleted_time'] !== undefined && m['deleted_time'] !== null && dict['lifecycle_stage'] === 'deleted') {
-      dict['deleted_time'] = (yamlInt64(m['deleted_time']) ?? null);
+      dict['deleted_time'] = yamlInt64(m['deleted_time']) ?? null;
     }
     atomicWriteFile(meta.file, dumpYaml(dict));
   }
@@ -500,7 +488,11 @@ export class StoreWriter extends RunWriter {
     const metrics = this.validMetrics(metricsIn);
     const params = this.validParams(paramsIn);
     const tags = tagsIn.map((t) => ({ key: t.key, value: validateBatchTag(t.key, t.value, { truncate: this.truncate, warn: this.warn }) }));
-    validateBatchLimits(metrics.length, params.map((p) => p.key), tags.length);
+    validateBatchLimits(
+      metrics.length,
+      params.map((p) => p.key),
+      tags.length,
+    );
     const run = this.activeRun(idOrPrefix);
     const newParams = this.checkParams(run, params);
     this.writeParams(run, newParams);

@@ -20,15 +20,7 @@ export class PyFloat {
   }
 }
 
-export type DumpValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | PyFloat
-  | readonly DumpValue[]
-  | { readonly [k: string]: DumpValue | undefined };
+export type DumpValue = null | boolean | number | bigint | string | PyFloat | readonly DumpValue[] | { readonly [k: string]: DumpValue | undefined };
 
 // --- PyYAML's implicit resolvers (resolver.py, YAML 1.1) ---------------------------------
 // Python's `$` also matches before one trailing "\n"; such strings contain a line break
@@ -55,11 +47,7 @@ const isBreak = (c: number) => c === 0x0a || c === 0x0d || c === 0x85 || c === 0
 const isSpace = (c: number) => c === 0x20;
 /** end of string (NUL-terminated in libyaml), space, tab or break */
 const isBlankZ = (c: number | undefined) => c === undefined || c === 0 || c === 0x20 || c === 0x09 || isBreak(c);
-const isPrintable = (c: number) =>
-  c === 0x0a ||
-  (c >= 0x20 && c <= 0x7e) ||
-  (c >= 0xa0 && c <= 0xd7ff) ||
-  (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
+const isPrintable = (c: number) => c === 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
 
 interface Analysis {
   multiline: boolean;
@@ -84,10 +72,7 @@ function analyzeScalar(cps: number[]): Analysis {
   let previousSpace = false;
   let previousBreak = false;
   const at = (i: number) => cps[i];
-  if (
-    (at(0) === 0x2d && at(1) === 0x2d && at(2) === 0x2d) ||
-    (at(0) === 0x2e && at(1) === 0x2e && at(2) === 0x2e)
-  ) {
+  if ((at(0) === 0x2d && at(1) === 0x2d && at(2) === 0x2d) || (at(0) === 0x2e && at(1) === 0x2e && at(2) === 0x2e)) {
     blockIndicators = true;
     flowIndicators = true;
   }

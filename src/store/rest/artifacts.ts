@@ -56,7 +56,11 @@ export class RestArtifacts implements ArtifactRepository {
         return { path: join(rel, str(o['path']).split('/').pop()!), is_dir: isDir, file_size: isDir ? null : size === null ? 0 : Number(size) };
       });
     }
-    if (!('run' in owner)) throw new UsageError(`the artifacts of ${describe(owner)} are at ${uri}, which mlr reads through a tracking server only when it is a mlflow-artifacts: URI`, 'remote-artifacts');
+    if (!('run' in owner))
+      throw new UsageError(
+        `the artifacts of ${describe(owner)} are at ${uri}, which mlr reads through a tracking server only when it is a mlflow-artifacts: URI`,
+        'remote-artifacts',
+      );
     const r = await this.c.call('GET', 'artifacts/list', { query: { run_id: owner.run.info.run_id, path: rel || undefined }, idempotent: true });
     return arr(r['files']).map((f) => {
       const o = obj(f);
@@ -135,7 +139,10 @@ export class RestArtifacts implements ArtifactRepository {
     const rel = validateArtifactPath(artifactPath);
     const px = proxied(run.info.artifact_uri);
     if (px === undefined) {
-      throw new UsageError(`run ${run.info.run_id} keeps its artifacts at ${run.info.artifact_uri}, which a tracking server cannot upload to (only mlflow-artifacts: URIs go through its proxy)`, 'remote-artifacts');
+      throw new UsageError(
+        `run ${run.info.run_id} keeps its artifacts at ${run.info.artifact_uri}, which a tracking server cannot upload to (only mlflow-artifacts: URIs go through its proxy)`,
+        'remote-artifacts',
+      );
     }
     const src = path.resolve(this.cwd, source);
     if (!fs.existsSync(src)) throw new UsageError(`no such file or folder: ${source}`, 'artifact-not-found');

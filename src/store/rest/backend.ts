@@ -160,7 +160,11 @@ export class RestReader implements TrackingReader {
     const d = obj(v['data']);
     const entry: RunEntry = { info, exp: await this.expById(info.experiment_id), broken: false, problems: [] };
     this.data.set(entry, {
-      metrics: new Map(arr(d['metrics']).map((m) => metricOf(m)).map((m) => [m.key, m])),
+      metrics: new Map(
+        arr(d['metrics'])
+          .map((m) => metricOf(m))
+          .map((m) => [m.key, m]),
+      ),
       params: new Map(arr(d['params']).map((p) => [str(obj(p)['key']), str(obj(p)['value'])])),
       tags: new Map(arr(d['tags']).map((p) => [str(obj(p)['key']), str(obj(p)['value'])])),
       inputs: datasetInputsOf(obj(v['inputs'])['dataset_inputs']),
@@ -222,13 +226,21 @@ export class RestReader implements TrackingReader {
     let token: string | undefined;
     do {
       const want = limit === undefined ? MAX_RESULTS_LIMIT : Math.min(MAX_RESULTS_LIMIT, limit - out.length);
-      const body = { experiment_ids: ids, filter: filter || undefined, run_view_type: VIEW[view], max_results: want, order_by: orderBy.length ? orderBy : undefined, page_token: token };
+      const body = {
+        experiment_ids: ids,
+        filter: filter || undefined,
+        run_view_type: VIEW[view],
+        max_results: want,
+        order_by: orderBy.length ? orderBy : undefined,
+        page_token: token,
+      };
       let r: Json;
       try {
         r = await this.c.call('POST', 'runs/search', { body: stringifyJson(body), idempotent: true });
       } catch (e) {
         // mlr parsed the filter already; a server that refuses what it was sent says so as a usage error
-        if (e instanceof ServerError && e.errorCode === 'INVALID_PARAMETER_VALUE') throw new UsageError(`${this.b.description} refused the search: ${e.message}`, 'server-bad-filter');
+        if (e instanceof ServerError && e.errorCode === 'INVALID_PARAMETER_VALUE')
+          throw new UsageError(`${this.b.description} refused the search: ${e.message}`, 'server-bad-filter');
         throw e;
       }
       for (const run of arr(r['runs'])) out.push(await this.runEntry(obj(run)));
@@ -269,11 +281,19 @@ export class RestReader implements TrackingReader {
     if (FULL_RUN_ID.test(want)) throw new NotFoundError(`run '${want}' not found in ${this.b.description}`, 'run-not-found');
     if (want.length < 6) throw new UsageError(`run id prefix '${want}' is too short: give at least 6 characters`, 'run-prefix-short');
     // a prefix: MLflow's API has no prefix match, so look through every run
-    const all = await this.search((await this.listExperiments('all')).map((e) => e.experiment.experiment_id), 'all', '', []);
+    const all = await this.search(
+      (await this.listExperiments('all')).map((e) => e.experiment.experiment_id),
+      'all',
+      '',
+      [],
+    );
     const hits = all.filter((r) => r.info.run_id.startsWith(want));
     if (hits.length === 0) throw new NotFoundError(`run '${want}' not found in ${this.b.description}`, 'run-not-found');
     if (hits.length > 1) {
-      const list = hits.slice(0, 10).map((r) => `${r.info.run_id} (experiment ${r.info.experiment_id})`).join(', ');
+      const list = hits
+        .slice(0, 10)
+        .map((r) => `${r.info.run_id} (experiment ${r.info.experiment_id})`)
+        .join(', ');
       throw new UsageError(`run id prefix '${want}' is ambiguous: ${list}`, 'run-prefix-ambiguous');
     }
     return hits[0]!;
@@ -336,7 +356,10 @@ export class RestReader implements TrackingReader {
   private async *pages(runId: string, key: string): AsyncGenerator<Metric[]> {
     let token: string | undefined;
     do {
-      const r = await this.c.call('GET', 'metrics/get-history', { query: { run_id: runId, metric_key: key, max_results: '25000', page_token: token }, idempotent: true });
+      const r = await this.c.call('GET', 'metrics/get-history', {
+        query: { run_id: runId, metric_key: key, max_results: '25000', page_token: token },
+        idempotent: true,
+      });
       const lines = arr(r['metrics']).map((m) => metricOf(m));
       for (let i = 0; i < lines.length; i += 10000) yield lines.slice(i, i + 10000);
       token = typeof r['next_page_token'] === 'string' && r['next_page_token'] !== '' ? r['next_page_token'] : undefined;
@@ -405,8 +428,12 @@ export class RestWriter implements TrackingWriter {
     return (await (await this.b.reader()).getExperiment(idOrName)).experiment.experiment_id;
   }
 
-  async createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}): Promise<{ experiment_id: string; created: boolean }> {
-    if (opts.experimentId !== undefined) throw new UsageError(`a tracking server picks experiment ids itself; ${this.b.description} cannot create experiment ${opts.experimentId}`, 'rest-no-ids');
+  async createExperiment(
+    name: string,
+    opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {},
+  ): Promise<{ experiment_id: string; created: boolean }> {
+    if (opts.experimentId !== undefined)
+      throw new UsageError(`a tracking server picks experiment ids itself; ${this.b.description} cannot create experiment ${opts.experimentId}`, 'rest-no-ids');
     try {
       const r = await this.post('experiments/create', { name, artifact_location: opts.artifactLocation, tags: opts.tags?.length ? opts.tags : undefined });
       return { experiment_id: str(r['experiment_id']), created: true };
@@ -450,7 +477,8 @@ export class RestWriter implements TrackingWriter {
   }
 
   async createRun(opts: CreateRunOptions): Promise<CreatedRun> {
-    if (opts.runId !== undefined) throw new UsageError(`a tracking server picks run ids itself; ${this.b.description} cannot create run ${opts.runId}`, 'rest-no-ids');
+    if (opts.runId !== undefined)
+      throw new UsageError(`a tracking server picks run ids itself; ${this.b.description} cannot create run ${opts.runId}`, 'rest-no-ids');
     const expId = await this.expId(opts.experiment ?? '0');
     const tags = [...(opts.tags ?? [])];
     if (opts.parentRunId !== undefined) {
@@ -501,21 +529,26 @@ export class RestWriter implements TrackingWriter {
       await this.post('runs/log-metric', { run_id: id, ...bodies[0]! });
       return id;
     }
-    for (let i = 0; i < bodies.length; i += MAX_METRICS_PER_BATCH) await this.post('runs/log-batch', { run_id: id, metrics: bodies.slice(i, i + MAX_METRICS_PER_BATCH) });
+    for (let i = 0; i < bodies.length; i += MAX_METRICS_PER_BATCH)
+      await this.post('runs/log-batch', { run_id: id, metrics: bodies.slice(i, i + MAX_METRICS_PER_BATCH) });
     return id;
   }
 
   async logParams(run: string, params: KeyValue[]): Promise<string> {
     const id = await this.runId(run);
     if (params.length === 1) await this.post('runs/log-parameter', { run_id: id, key: params[0]!.key, value: params[0]!.value });
-    else for (let i = 0; i < params.length; i += MAX_PARAMS_TAGS_PER_BATCH) await this.post('runs/log-batch', { run_id: id, params: params.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
+    else
+      for (let i = 0; i < params.length; i += MAX_PARAMS_TAGS_PER_BATCH)
+        await this.post('runs/log-batch', { run_id: id, params: params.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
     return id;
   }
 
   async setTags(run: string, tags: KeyValue[]): Promise<string> {
     const id = await this.runId(run);
     if (tags.length === 1) await this.post('runs/set-tag', { run_id: id, key: tags[0]!.key, value: tags[0]!.value });
-    else for (let i = 0; i < tags.length; i += MAX_PARAMS_TAGS_PER_BATCH) await this.post('runs/log-batch', { run_id: id, tags: tags.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
+    else
+      for (let i = 0; i < tags.length; i += MAX_PARAMS_TAGS_PER_BATCH)
+        await this.post('runs/log-batch', { run_id: id, tags: tags.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
     return id;
   }
 
@@ -531,13 +564,26 @@ export class RestWriter implements TrackingWriter {
     const params = batch.params ?? [];
     const tags = batch.tags ?? [];
     const id = await this.runId(run);
-    if (metrics.length <= MAX_METRICS_PER_BATCH && params.length <= MAX_PARAMS_TAGS_PER_BATCH && tags.length <= MAX_PARAMS_TAGS_PER_BATCH && metrics.length + params.length + tags.length <= 1000) {
-      await this.post('runs/log-batch', { run_id: id, metrics: metrics.length ? metrics : undefined, params: params.length ? params : undefined, tags: tags.length ? tags : undefined });
+    if (
+      metrics.length <= MAX_METRICS_PER_BATCH &&
+      params.length <= MAX_PARAMS_TAGS_PER_BATCH &&
+      tags.length <= MAX_PARAMS_TAGS_PER_BATCH &&
+      metrics.length + params.length + tags.length <= 1000
+    ) {
+      await this.post('runs/log-batch', {
+        run_id: id,
+        metrics: metrics.length ? metrics : undefined,
+        params: params.length ? params : undefined,
+        tags: tags.length ? tags : undefined,
+      });
       return id;
     }
-    for (let i = 0; i < params.length; i += MAX_PARAMS_TAGS_PER_BATCH) await this.post('runs/log-batch', { run_id: id, params: params.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
-    for (let i = 0; i < tags.length; i += MAX_PARAMS_TAGS_PER_BATCH) await this.post('runs/log-batch', { run_id: id, tags: tags.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
-    for (let i = 0; i < metrics.length; i += MAX_METRICS_PER_BATCH) await this.post('runs/log-batch', { run_id: id, metrics: metrics.slice(i, i + MAX_METRICS_PER_BATCH) });
+    for (let i = 0; i < params.length; i += MAX_PARAMS_TAGS_PER_BATCH)
+      await this.post('runs/log-batch', { run_id: id, params: params.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
+    for (let i = 0; i < tags.length; i += MAX_PARAMS_TAGS_PER_BATCH)
+      await this.post('runs/log-batch', { run_id: id, tags: tags.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
+    for (let i = 0; i < metrics.length; i += MAX_METRICS_PER_BATCH)
+      await this.post('runs/log-batch', { run_id: id, metrics: metrics.slice(i, i + MAX_METRICS_PER_BATCH) });
     return id;
   }
 

@@ -11,7 +11,8 @@ import type { Json } from './http.js';
 
 export const obj = (v: JsonValue | undefined): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v !== 'bigint' ? (v as Json) : {});
 export const arr = (v: JsonValue | undefined): JsonValue[] => (Array.isArray(v) ? v : []);
-export const str = (v: JsonValue | undefined, fallback = ''): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : fallback);
+export const str = (v: JsonValue | undefined, fallback = ''): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : fallback;
 const strOrNull = (v: JsonValue | undefined): string | null => (v === undefined || v === null ? null : str(v));
 
 /** An int64 field (a number, a bigint beyond 2^53, or digits in a string as proto-JSON allows). */

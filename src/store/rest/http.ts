@@ -103,7 +103,10 @@ export class RestClient {
       throw new UsageError(`'${o.uri}' is not a valid http(s) tracking URI`, 'bad-uri');
     }
     if (url.username || url.password) {
-      throw new UsageError(`'${url.protocol}//…@${url.host}': put credentials in MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, not in the URI`, 'bad-uri');
+      throw new UsageError(
+        `'${url.protocol}//…@${url.host}': put credentials in MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, not in the URI`,
+        'bad-uri',
+      );
     }
     this.url = url;
     this.base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
@@ -117,7 +120,10 @@ export class RestClient {
       try {
         tls.ca = fs.readFileSync(certPath);
       } catch (e) {
-        throw new UsageError(`MLFLOW_TRACKING_SERVER_CERT_PATH: cannot read '${certPath}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'bad-env');
+        throw new UsageError(
+          `MLFLOW_TRACKING_SERVER_CERT_PATH: cannot read '${certPath}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          'bad-env',
+        );
       }
     }
     this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -185,7 +191,11 @@ export class RestClient {
 
   // ---------------------------------------------------------------- internal
 
-  private async send(method: string, path: string, o: RequestOptions & { upload?: Readable; size?: number }): Promise<{ status: number; body: Buffer; type: string }> {
+  private async send(
+    method: string,
+    path: string,
+    o: RequestOptions & { upload?: Readable; size?: number },
+  ): Promise<{ status: number; body: Buffer; type: string }> {
     for (let attempt = 0; ; attempt++) {
       let res: http.IncomingMessage;
       let body: Buffer;
@@ -271,7 +281,10 @@ export class RestClient {
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new MlrError(`cannot reach ${at}: unknown host '${this.url.hostname}'`, 'server-unreachable');
     if (code === 'MLR_TIMEOUT') return new MlrError(`${at} did not answer within ${this.timeoutMs / 1000} s (MLFLOW_HTTP_REQUEST_TIMEOUT)`, 'server-timeout');
     if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code + ' ' + err.message)) {
-      return new MlrError(`cannot connect to ${at}: TLS: ${err.message} (set MLFLOW_TRACKING_SERVER_CERT_PATH to its CA, or MLFLOW_TRACKING_INSECURE_TLS=true)`, 'server-tls');
+      return new MlrError(
+        `cannot connect to ${at}: TLS: ${err.message} (set MLFLOW_TRACKING_SERVER_CERT_PATH to its CA, or MLFLOW_TRACKING_INSECURE_TLS=true)`,
+        'server-tls',
+      );
     }
     return new MlrError(`lost the connection to ${at}: ${err.message}${code ? ` (${code})` : ''}`, 'server-unreachable');
   }
@@ -285,7 +298,8 @@ export class RestClient {
     } catch {
       json = undefined;
     }
-    const obj = json !== undefined && typeof json === 'object' && json !== null && !Array.isArray(json) && typeof json !== 'bigint' ? (json as Json) : undefined;
+    const obj =
+      json !== undefined && typeof json === 'object' && json !== null && !Array.isArray(json) && typeof json !== 'bigint' ? (json as Json) : undefined;
     if (status >= 200 && status < 300) {
       if (!obj) {
         const what = type.split(';')[0] || 'no content type';
@@ -309,7 +323,12 @@ export class RestClient {
       if (status === 403 || code === 'PERMISSION_DENIED') throw new ServerError(`the tracking server at ${this.base} refused: ${line}`, code, status);
       throw new ServerError(line, code, status);
     }
-    if (status === 404) throw new ServerError(`${this.base} is not an MLflow tracking server (or the URI has a wrong path): ${where} answered 404 Not Found`, 'ENDPOINT_NOT_FOUND', status);
+    if (status === 404)
+      throw new ServerError(
+        `${this.base} is not an MLflow tracking server (or the URI has a wrong path): ${where} answered 404 Not Found`,
+        'ENDPOINT_NOT_FOUND',
+        status,
+      );
     if (status === 403) throw new ServerError(`the tracking server at ${this.base} answered 403 Forbidden for ${where}`, 'PERMISSION_DENIED', status);
     const snippet = oneLine(text).slice(0, 80);
     throw new ServerError(`${where} answered ${status}${snippet ? `: ${snippet}` : ''}`, status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', status);

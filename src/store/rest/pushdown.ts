@@ -92,8 +92,7 @@ export function pushDown(q: CompiledQuery | undefined): PushedSearch {
     if (text === undefined) kept.push(c);
     else sent.push(text);
   }
-  const local: FilterNode | undefined =
-    kept.length === 0 ? undefined : kept.length === 1 ? kept[0] : { type: 'and', items: kept, pos: q.predicate!.pos };
+  const local: FilterNode | undefined = kept.length === 0 ? undefined : kept.length === 1 ? kept[0] : { type: 'and', items: kept, pos: q.predicate!.pos };
   const order = q.order.map(orderText);
   const orderBy = local === undefined && order.every((o) => o !== undefined) ? (order as string[]) : undefined;
   return { filter: sent.join(' AND '), local, orderBy };

@@ -3,7 +3,17 @@
  * MLflow 3's logged models and traces are not part of the 2.0 API: they list as none.
  */
 import { stringifyJson } from '../../json.js';
-import type { CreateVersionOptions, ExperimentEntry, LoggedModel, LoggedModelMetric, ModelRegistry, ModelStage, ModelVersion, RegisteredModel, TraceInfo } from '../backend.js';
+import type {
+  CreateVersionOptions,
+  ExperimentEntry,
+  LoggedModel,
+  LoggedModelMetric,
+  ModelRegistry,
+  ModelStage,
+  ModelVersion,
+  RegisteredModel,
+  TraceInfo,
+} from '../backend.js';
 import { MODEL_STAGES } from '../backend.js';
 import type { KeyValue, Problem } from '../types.js';
 import { arr, modelVersionOf, obj, registeredModelOf, str } from './entities.js';
@@ -49,7 +59,11 @@ export class RestRegistry implements ModelRegistry {
     let token: string | undefined;
     do {
       const r = await this.get('model-versions/search', { filter: `name = ${lit(name)}`, max_results: '10000', page_token: token });
-      out.push(...arr(r['model_versions']).map(modelVersionOf).filter((v) => v.name === name));
+      out.push(
+        ...arr(r['model_versions'])
+          .map(modelVersionOf)
+          .filter((v) => v.name === name),
+      );
       token = typeof r['next_page_token'] === 'string' && r['next_page_token'] !== '' ? r['next_page_token'] : undefined;
     } while (token);
     return out.sort((a, b) => Number(a.version) - Number(b.version));

@@ -110,7 +110,11 @@ export class SqliteBackend implements Backend {
   }
 
   writeCtx(): write.WriteContext {
-    return { ...(this.opts.now ? { now: this.opts.now } : {}), ...(this.opts.warn ? { warn: this.opts.warn } : {}), ...(this.opts.truncate !== undefined ? { truncate: this.opts.truncate } : {}) };
+    return {
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+      ...(this.opts.warn ? { warn: this.opts.warn } : {}),
+      ...(this.opts.truncate !== undefined ? { truncate: this.opts.truncate } : {}),
+    };
   }
 
   async reader(): Promise<TrackingReader> {
@@ -283,7 +287,9 @@ class SqliteReader implements TrackingReader {
     const exact = read.findRunInfo(this.db, want);
     if (exact) return this.runEntry(exact);
     if (want.length < 6) throw new UsageError(`run id prefix '${want}' is too short: give at least 6 characters`, 'run-prefix-short');
-    const rows = this.db.stmt("SELECT run_uuid, experiment_id FROM runs WHERE substr(run_uuid, 1, length(?)) = ? ORDER BY run_uuid LIMIT 10").all(want, want) as {
+    const rows = this.db
+      .stmt('SELECT run_uuid, experiment_id FROM runs WHERE substr(run_uuid, 1, length(?)) = ? ORDER BY run_uuid LIMIT 10')
+      .all(want, want) as {
       run_uuid: string;
       experiment_id: bigint;
     }[];
@@ -426,14 +432,21 @@ class SqliteWriter implements TrackingWriter {
     const existing = read.findExperimentByName(db, name);
     if (existing?.lifecycle_stage === 'active') return { experiment_id: existing.experiment_id, created: false };
     if (existing) {
-      throw new StateError(`Experiment '${name}' already exists in deleted state. You can restore the experiment, or permanently delete it with mlr gc.`, 'experiment-exists-deleted');
+      throw new StateError(
+        `Experiment '${name}' already exists in deleted state. You can restore the experiment, or permanently delete it with mlr gc.`,
+        'experiment-exists-deleted',
+      );
     }
     const location = opts.artifactLocation !== undefined ? path.resolve(this.b.opts.cwd, opts.artifactLocation) : undefined;
     const id = write.createExperiment(
       db,
       name,
       this.b.opts.artifactRoot,
-      { ...(location !== undefined ? { artifactLocation: /^[a-z][a-z0-9+.-]*:/i.test(opts.artifactLocation!) ? opts.artifactLocation! : location } : {}), ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.experimentId !== undefined ? { experimentId: opts.experimentId } : {}) },
+      {
+        ...(location !== undefined ? { artifactLocation: /^[a-z][a-z0-9+.-]*:/i.test(opts.artifactLocation!) ? opts.artifactLocation! : location } : {}),
+        ...(opts.tags ? { tags: opts.tags } : {}),
+        ...(opts.experimentId !== undefined ? { experimentId: opts.experimentId } : {}),
+      },
       this.b.writeCtx(),
     );
     return { experiment_id: id, created: true };
@@ -543,18 +556,22 @@ class SqliteWriter implements TrackingWriter {
     }
     const db = this.db;
     // one transaction: all params or none (better-sqlite3 nests the per-param ones as savepoints)
-    db.sql.transaction(() => {
-      for (const p of params) write.logParam(db, id, p.key, p.value, this.b.writeCtx());
-    }).immediate();
+    db.sql
+      .transaction(() => {
+        for (const p of params) write.logParam(db, id, p.key, p.value, this.b.writeCtx());
+      })
+      .immediate();
     return id;
   }
 
   async setTags(run: string, tags: KeyValue[]): Promise<string> {
     const id = this.runId(run);
     const db = this.db;
-    db.sql.transaction(() => {
-      for (const t of tags) write.setTag(db, id, t.key, t.value, this.b.writeCtx());
-    }).immediate();
+    db.sql
+      .transaction(() => {
+        for (const t of tags) write.setTag(db, id, t.key, t.value, this.b.writeCtx());
+      })
+      .immediate();
     return id;
   }
 
@@ -606,9 +623,9 @@ class SqliteRegistry implements ModelRegistry {
     const live = reg.listModelVersions(this.rdb, name);
     if (!includeDeleted) return live;
     const deleted = (
-      this.rdb
-        .stmt("SELECT version FROM model_versions WHERE name = ? AND current_stage = ? ORDER BY version")
-        .all(name, reg.STAGE_DELETED_INTERNAL) as { version: bigint }[]
+      this.rdb.stmt('SELECT version FROM model_versions WHERE name = ? AND current_stage = ? ORDER BY version').all(name, reg.STAGE_DELETED_INTERNAL) as {
+        version: bigint;
+      }[]
     ).map((r): ModelVersion => ({
       name,
       version: String(r.version),
@@ -713,7 +730,13 @@ class SqliteRegistry implements ModelRegistry {
     if (!db.has('trace_info')) return [];
     const rows = db
       .stmt('SELECT request_id, experiment_id, timestamp_ms, execution_time_ms, status FROM trace_info WHERE experiment_id = ? ORDER BY timestamp_ms DESC')
-      .all(BigInt(exp.experiment.experiment_id)) as { request_id: string; experiment_id: bigint; timestamp_ms: bigint | null; execution_time_ms: bigint | null; status: string }[];
+      .all(BigInt(exp.experiment.experiment_id)) as {
+      request_id: string;
+      experiment_id: bigint;
+      timestamp_ms: bigint | null;
+      execution_time_ms: bigint | null;
+      status: string;
+    }[];
     return rows.map((r) => ({
       request_id: r.request_id,
       experiment_id: String(r.experiment_id),

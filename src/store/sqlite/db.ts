@@ -79,9 +79,10 @@ class Db implements MlflowDb {
 
 function readColumns(sql: Database.Database): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  const rows = sql
-    .prepare("SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'")
-    .all() as { t: string; c: string }[];
+  const rows = sql.prepare("SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'").all() as {
+    t: string;
+    c: string;
+  }[];
   for (const r of rows) {
     let set = out.get(r.t);
     if (!set) out.set(r.t, (set = new Set()));

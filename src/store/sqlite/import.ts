@@ -55,17 +55,12 @@ export class SqliteImporter implements TrackingImporter {
       const have = db.stmt('SELECT 1 FROM experiments WHERE experiment_id = ?').get(id);
       if (have && !replace) throw new StateError(`experiment ${e.experiment_id} already exists`, 'experiment-exists');
       const clash = db.stmt('SELECT experiment_id FROM experiments WHERE name = ? AND experiment_id != ?').get(e.name, id) as
-        | { experiment_id: bigint }
-        | undefined;
+        { experiment_id: bigint } | undefined;
       if (clash) throw new StateError(`experiment name '${e.name}' is taken by experiment ${clash.experiment_id} in the target`, 'experiment-name-taken');
       if (have) {
-        db.stmt(`UPDATE experiments SET name = ?, artifact_location = ?, lifecycle_stage = ?${times ? ', creation_time = ?, last_update_time = ?' : ''} WHERE experiment_id = ?`).run(
-          e.name,
-          e.artifact_location,
-          e.lifecycle_stage,
-          ...(times ? [big(e.creation_time), big(e.last_update_time)] : []),
-          id,
-        );
+        db.stmt(
+          `UPDATE experiments SET name = ?, artifact_location = ?, lifecycle_stage = ?${times ? ', creation_time = ?, last_update_time = ?' : ''} WHERE experiment_id = ?`,
+        ).run(e.name, e.artifact_location, e.lifecycle_stage, ...(times ? [big(e.creation_time), big(e.last_update_time)] : []), id);
         db.stmt('DELETE FROM experiment_tags WHERE experiment_id = ?').run(id);
       } else {
         db.stmt(
@@ -149,8 +144,7 @@ export class SqliteImporter implements TrackingImporter {
       if (seen.has(k)) continue;
       seen.add(k);
       const found = db.stmt('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?').get(exp, d.name, d.digest) as
-        | { dataset_uuid: string }
-        | undefined;
+        { dataset_uuid: string } | undefined;
       let datasetUuid = found?.dataset_uuid;
       if (!datasetUuid) {
         datasetUuid = newRunId();
@@ -221,10 +215,12 @@ export class SqliteImporter implements TrackingImporter {
           v.run_link,
           ...(storage ? [v.storage_location] : []),
         );
-        for (const t of v.tags) db.stmt('INSERT INTO model_version_tags (key, value, name, version) VALUES (?, ?, ?, ?)').run(t.key, t.value, name, BigInt(v.version));
+        for (const t of v.tags)
+          db.stmt('INSERT INTO model_version_tags (key, value, name, version) VALUES (?, ?, ?, ?)').run(t.key, t.value, name, BigInt(v.version));
       }
       if (db.has('registered_model_aliases')) {
-        for (const a of m.model.aliases) db.stmt('INSERT INTO registered_model_aliases (alias, version, name) VALUES (?, ?, ?)').run(a.alias, BigInt(a.version), name);
+        for (const a of m.model.aliases)
+          db.stmt('INSERT INTO registered_model_aliases (alias, version, name) VALUES (?, ?, ?)').run(a.alias, BigInt(a.version), name);
       }
     });
   }

@@ -66,7 +66,10 @@ function experimentTags(db: MlflowDb, ids: string[]): Map<string, KeyValue[]> {
 }
 
 function withTags(db: MlflowDb, rows: ExperimentRow[]): Experiment[] {
-  const tags = experimentTags(db, rows.map((r) => idText(r.experiment_id)));
+  const tags = experimentTags(
+    db,
+    rows.map((r) => idText(r.experiment_id)),
+  );
   return rows.map((r) => toExperiment(r, tags.get(idText(r.experiment_id)) ?? []));
 }
 

@@ -140,7 +140,19 @@ export function createModelVersion(db: MlflowDb, name: string, opts: CreateVersi
     touchModel(db, name, t);
     const max = db.stmt('SELECT max(version) AS v FROM model_versions WHERE name = ?').get(name) as { v: bigint | null };
     const version = (max.v ?? 0n) + 1n;
-    const cols = ['name', 'version', 'creation_time', 'last_updated_time', 'description', 'user_id', 'current_stage', 'source', 'run_id', 'status', 'status_message'];
+    const cols = [
+      'name',
+      'version',
+      'creation_time',
+      'last_updated_time',
+      'description',
+      'user_id',
+      'current_stage',
+      'source',
+      'run_id',
+      'status',
+      'status_message',
+    ];
     const vals: unknown[] = [name, version, t, t, opts.description ?? null, null, 'None', opts.source, opts.runId ?? null, 'READY', null];
     if (db.has('model_versions', 'run_link')) {
       cols.push('run_link');

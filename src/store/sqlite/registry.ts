@@ -60,9 +60,7 @@ function versionTagsOf(db: MlflowDb, names: string[]): Map<string, KeyValue[]> {
   const out = new Map<string, KeyValue[]>();
   if (!db.has('model_version_tags') || names.length === 0) return out;
   const rows = db
-    .stmt(
-      'SELECT name, version, key, value FROM model_version_tags WHERE name IN (SELECT value FROM json_each(?)) ORDER BY name, version, key',
-    )
+    .stmt('SELECT name, version, key, value FROM model_version_tags WHERE name IN (SELECT value FROM json_each(?)) ORDER BY name, version, key')
     .all(jsonTextArray(names)) as { name: string; version: bigint; key: string; value: string | null }[];
   for (const r of rows) {
     const k = `${r.name}\u0000${r.version}`;

@@ -18,8 +18,7 @@ export function resolveRunName(runName: string | undefined, tagsIn: readonly Key
   const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
   if (runName && tagName && runName !== tagName) {
     throw new UsageError(
-      "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values " +
-        `(run_name='${runName}', mlflow.runName='${tagName}').`,
+      "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values " + `(run_name='${runName}', mlflow.runName='${tagName}').`,
       'run-name-conflict',
     );
   }

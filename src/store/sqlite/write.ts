@@ -414,13 +414,15 @@ export function logBatch(db: MlflowDb, runId: string, batch: Batch, ctx: WriteCo
   const metrics = (batch.metrics ?? []).map((m) => validateMetric(m));
   const params = (batch.params ?? []).map((p) => ({ key: p.key, value: validateParam(p.key, p.value, opts) }));
   const tags = (batch.tags ?? []).map((t) => ({ key: t.key, value: validateBatchTag(t.key, t.value, opts) }));
-  validateBatchLimits(metrics.length, params.map((p) => p.key), tags.length);
+  validateBatchLimits(
+    metrics.length,
+    params.map((p) => p.key),
+    tags.length,
+  );
   writeTransaction(db, () => {
     activeRun(db, runId);
     if (params.length > 0) {
-      const existing = new Map(
-        (db.stmt('SELECT key, value FROM params WHERE run_uuid = ?').all(runId) as KeyValue[]).map((p) => [p.key, p.value]),
-      );
+      const existing = new Map((db.stmt('SELECT key, value FROM params WHERE run_uuid = ?').all(runId) as KeyValue[]).map((p) => [p.key, p.value]));
       const conflicts: string[] = [];
       const fresh: KeyValue[] = [];
       for (const p of params) {
@@ -429,7 +431,10 @@ export function logBatch(db: MlflowDb, runId: string, batch: Batch, ctx: WriteCo
         else if (old !== p.value) conflicts.push(`{'key': ${pyRepr(p.key)}, 'old_value': ${pyRepr(old)}, 'new_value': ${pyRepr(p.value)}}`);
       }
       if (conflicts.length > 0) {
-        throw new StateError(`Changing param values is not allowed. Params were already logged='[${conflicts.join(', ')}]' for run ID='${runId}'.`, 'param-changed');
+        throw new StateError(
+          `Changing param values is not allowed. Params were already logged='[${conflicts.join(', ')}]' for run ID='${runId}'.`,
+          'param-changed',
+        );
       }
       for (const p of fresh) db.stmt('INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)').run(p.key, p.value, runId);
     }
@@ -480,8 +485,7 @@ export function logInputs(db: MlflowDb, runId: string, inputs: DatasetInput[]): 
     for (const input of unique.values()) {
       const d = input.dataset;
       const found = db.stmt('SELECT dataset_uuid FROM datasets WHERE name = ? AND digest = ? LIMIT 1').get(d.name, d.digest) as
-        | { dataset_uuid: string }
-        | undefined;
+        { dataset_uuid: string } | undefined;
       let datasetUuid = found?.dataset_uuid;
       if (!datasetUuid) {
         datasetUuid = newRunId();
