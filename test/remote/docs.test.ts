@@ -3,39 +3,33 @@
  * test/doc-runner.ts) against `mlr server` started here as a child process over an empty
  * store (`$TEAM_SERVER`), beside a copy of the example store (`./mlruns`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDoc, docCommands } from '../doc-runner.js';
-import { BIN, REPO, copyStore } from '../helpers.js';
+import { REPO, copyStore } from '../helpers.js';
+import { serverChild } from '../server/helpers.js';
 
 const DOC = path.join(REPO, 'docs', 'remote.md');
-let child: ChildProcess;
+let server: Awaited<ReturnType<typeof serverChild>>;
 let url = '';
 let root = '';
 
 beforeAll(async () => {
   root = copyStore();
-  const serverStore = path.join(path.dirname(root), 'team-store');
-  child = spawn(
-    process.execPath,
-    [BIN, '--store', serverStore, 'server', '--port', '0', '--artifacts-destination', path.join(path.dirname(root), 'team-artifacts')],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^MLFLOW_TRACKING_URI=(\S+)$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('close', (code) => reject(new Error(`mlr server exited with ${code}`)));
-  });
+  server = await serverChild([
+    '--store',
+    path.join(path.dirname(root), 'team-store'),
+    'server',
+    '--port',
+    '0',
+    '--artifacts-destination',
+    path.join(path.dirname(root), 'team-artifacts'),
+  ]);
+  url = server.url;
 });
 afterAll(async () => {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('close', r));
+  await server.stop();
   fs.rmSync(path.dirname(root), { recursive: true, force: true });
 });
 

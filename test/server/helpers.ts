@@ -3,12 +3,17 @@
  * port, over a fresh copy of a store, and a small HTTP client written from MLflow's REST
  * docs (JSON bodies for POST/PATCH/DELETE, query strings for GET).
  */
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { runCli } from '../../src/cli/main.js';
+import type { SignalName } from '../../src/cli/io.js';
 import { openBackend } from '../../src/store/open.js';
 import { resolveTrackingUri } from '../../src/store/root.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/index.js';
-import { copyStore } from '../helpers.js';
+import { BIN, copyStore } from '../helpers.js';
 import type { Backend } from '../../src/store/backend.js';
 
 export interface TestServer extends RunningServer {
@@ -81,6 +86,66 @@ export async function serveRoot(root: string, opts: Partial<ServerOptions> = {},
     async stop() {
       await s.close();
       if (removeAfter) fs.rmSync(path.dirname(root), { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `f` every 20 ms until it gives a value; throws after `ms`. */
+export async function until<T>(f: () => T | undefined, ms = 10_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * `mlr <argv>` in-process as a long-running command (`server`, `ui`): what it has printed so
+ * far, its exit code to come, and the invocation's signals (`stop` sends SIGTERM).
+ */
+export function startCli(argv: string[], cwd: string) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const signals = new EventEmitter();
+  const done = runCli({
+    argv,
+    env: {},
+    cwd,
+    stdin: Readable.from([]),
+    stdout,
+    stderr,
+    signals: { on: (s: SignalName, h: () => void) => signals.on(s, h), off: (s: SignalName, h: () => void) => signals.off(s, h) },
+    inheritable: false,
+  });
+  return { out: () => out, err: () => err, done, signals, stop: () => signals.emit('SIGTERM') };
+}
+
+/**
+ * The built `mlr <args>` (a `server` command) as a child process, for tests whose own process
+ * blocks while a doc's commands run: its MLFLOW_TRACKING_URI, and `stop`, which waits for it.
+ */
+export async function serverChild(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^MLFLOW_TRACKING_URI=(\S+)$/m.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('close', (code) => reject(new Error(`mlr server exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
     },
   };
 }

@@ -4,56 +4,20 @@
  * columns, its filter error with the caret, models ls), downsampled histories that keep a
  * spike, artifact previews that stay inside the run. `mlr server` serves none of it.
  */
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
-import type { SignalName } from '../../src/cli/io.js';
 import { defaultUiDir, loadUiAssets } from '../../src/server/ui.js';
 import { copyStore, mlr, REPO, tempDir } from '../helpers.js';
-import { serveRoot, type TestServer } from '../server/helpers.js';
+import { serveRoot, startCli, until, type TestServer } from '../server/helpers.js';
 
 const SWEEP = '234684999513866976';
 const RUN = 'd61057829b7b4f24b7a65344cc35e18e';
 
-async function until<T>(f: () => T | undefined, ms = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** `mlr <argv>` in-process until its SIGTERM: what it printed, and a way to stop it. */
-function start(argv: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const signals = new EventEmitter();
-  const done = runCli({
-    argv,
-    env: {},
-    cwd,
-    stdin: Readable.from([]),
-    stdout,
-    stderr,
-    signals: { on: (s: SignalName, h: () => void) => signals.on(s, h), off: (s: SignalName, h: () => void) => signals.off(s, h) },
-    inheritable: false,
-  });
-  return { out: () => out, err: () => err, done, stop: () => signals.emit('SIGTERM') };
-}
-
 describe('mlr ui (the command)', () => {
   it('prints the URL, says where the store is, serves the page and MLflow API, stops on SIGTERM', async () => {
     const root = copyStore();
-    const t = start(['--store', './mlruns', 'ui', '--port', '0', '--read-only'], path.dirname(root));
+    const t = startCli(['--store', './mlruns', 'ui', '--port', '0', '--read-only'], path.dirname(root));
     const url = await until(() => /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(t.out())?.[1]);
     expect(t.out()).toBe(`${url}\n`);
     expect(t.err()).toBe("mlr: viewing ./mlruns (read-only); MLflow's REST API is served at the same address\nmlr: press Ctrl-C to stop\n");
@@ -79,7 +43,7 @@ describe('mlr ui (the command)', () => {
 
   it('mlr server serves no page and no /ajax-api/mlr/ endpoints', async () => {
     const root = copyStore();
-    const t = start(['--store', root, 'server', '--port', '0'], path.dirname(root));
+    const t = startCli(['--store', root, 'server', '--port', '0'], path.dirname(root));
     const url = await until(() => /^MLFLOW_TRACKING_URI=(\S+)$/m.exec(t.out())?.[1]);
     for (const p of ['/', '/app.js', '/ajax-api/mlr/runs']) {
       const r = await fetch(url + p);
