@@ -118,5 +118,10 @@ export class FileBackend implements Backend {
     return new FileImporter(this.root, existed);
   }
 
+  /** A folder holds logged models in any MLflow version's layout (`<exp>/models/<model_id>/`). */
+  async holdsLoggedModels(): Promise<boolean> {
+    return true;
+  }
+
   async close(): Promise<void> {}
 }

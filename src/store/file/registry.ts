@@ -111,9 +111,9 @@ export class FileModelRegistry implements ModelRegistry {
     return listLoggedModels(fileExperiment(exp).dir, this.problems);
   }
 
-  async loggedModelData(model: LoggedModel) {
+  async loggedModelData(model: LoggedModel, opts: { allMetrics?: boolean } = {}) {
     const dir = loggedModelDir(model);
-    return { metrics: readLoggedModelMetrics(dir, this.problems), params: readLoggedModelParams(dir), tags: readLoggedModelTags(dir) };
+    return { metrics: readLoggedModelMetrics(dir, this.problems, opts.allMetrics), params: readLoggedModelParams(dir), tags: readLoggedModelTags(dir) };
   }
 
   async listTraces(exp: ExperimentEntry): Promise<TraceInfo[]> {
