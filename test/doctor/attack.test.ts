@@ -178,3 +178,154 @@ describe('item 31: a symlink loop inside metrics/ or params/', () => {
     expect(tree(store)).toEqual(before);
   });
 });
+
+const metaOf = (store: string, exp: string, run: string): string => fs.readFileSync(path.join(store, exp, run, 'meta.yaml'), 'utf8');
+const field = (meta: string, key: string): string | undefined => new RegExp(`^${key}: (.*)$`, 'm').exec(meta)?.[1];
+
+describe('item 7: what doctor missed', () => {
+  it('a run folder moved by hand into another experiment: kept there, artifacts included, with the `mlr runs mv` that puts it back', async () => {
+    const store = healthyStore();
+    fs.renameSync(path.join(store, SWEEP, ART_RUN), path.join(store, NLP, ART_RUN));
+    const r = await report(store);
+    expect(r.findings).toEqual([
+      {
+        code: 'run-moved',
+        severity: 'error',
+        path: `${NLP}/${ART_RUN}`,
+        message: `the run folder was moved by hand from experiment 'sweep' (${SWEEP}) into ${NLP}: its meta.yaml still says experiment_id '${SWEEP}' and its artifact_uri points there, so MLflow skips the run ("Wrong experiment ID")`,
+        fix: `keep it in experiment ${NLP}: set experiment_id to '${NLP}' and artifact_uri to ${uri(store)}/${NLP}/${ART_RUN}/artifacts`,
+        command: `mlr runs mv ${ART_RUN} --to ${SWEEP}   # after the fix, to put it back where it came from`,
+      },
+    ]);
+    const backup = await fix(store);
+    const meta = metaOf(store, NLP, ART_RUN);
+    expect(field(meta, 'experiment_id')).toBe(`'${NLP}'`);
+    expect(field(meta, 'artifact_uri')).toBe(`${uri(store)}/${NLP}/${ART_RUN}/artifacts`);
+    expect((await report(store)).findings).toEqual([]);
+    const art = await mlr(['--store', store, 'artifacts', 'ls', ART_RUN, '--format', 'json']);
+    expect(art.code, art.stderr).toBe(0);
+    expect(JSON.parse(art.stdout)).not.toEqual([]);
+    // the offered command puts it back, artifacts and all
+    const mv = await mlr(['--store', store, 'runs', 'mv', ART_RUN, '--to', SWEEP]);
+    expect(mv.code, mv.stderr).toBe(0);
+    expect(field(metaOf(store, SWEEP, ART_RUN), 'artifact_uri')).toBe(`${uri(store)}/${SWEEP}/${ART_RUN}/artifacts`);
+    expect((await report(store)).findings).toEqual([]);
+    expect(backup).toBeTruthy();
+  });
+
+  it('a meta.yaml cut off mid artifact_uri: `!` in runs ls before the fix; rebuilt with every key and the artifact_uri of its own folder', async () => {
+    const store = healthyStore();
+    const file = path.join(store, SWEEP, ART_RUN, 'meta.yaml');
+    const t = fs.readFileSync(file, 'utf8');
+    const cut = t.indexOf(`${ART_RUN}/artifacts`) + 4;
+    fs.truncateSync(file, cut); // `artifact_uri: file:///…/mlruns/<exp>/d610`: still parses
+    const ls = await mlr(['--store', store, 'runs', 'ls', '-e', SWEEP, '--filter', `attributes.run_id = '${ART_RUN}'`], {
+      env: { MLR_FORCE_TTY: '1', COLUMNS: '200' },
+    });
+    expect(ls.code).toBe(0);
+    expect(ls.stdout.split('\n')[1]).toMatch(/^d6105782 +run 0 +sweep +! RUNNING /);
+    expect(ls.stderr).toContain(`${file} lacks run_id, experiment_id, start_time, end_time, user_id: MLflow fails on every search of the experiment`);
+    const r = await report(store);
+    expect(codesOf(r)).toEqual(['run-meta-truncated']);
+    expect(r.findings[0]!.message).toBe(
+      `meta.yaml is cut off (it ends in 'artifact_uri: ${uri(store)}/${SWEEP}/d610') and lacks run_id, experiment_id, start_time, end_time, user_id: MLflow fails on every search of the experiment`,
+    );
+    const backup = await fix(store);
+    const meta = fs.readFileSync(file, 'utf8');
+    expect(Object.keys(Object.fromEntries(meta.split('\n').filter(Boolean).map((l) => [l.split(':')[0], 1])))).toEqual([
+      'artifact_uri',
+      'end_time',
+      'entry_point_name',
+      'experiment_id',
+      'lifecycle_stage',
+      'run_id',
+      'run_name',
+      'run_uuid',
+      'source_name',
+      'source_type',
+      'source_version',
+      'start_time',
+      'status',
+      'tags',
+      'user_id',
+    ]);
+    expect(field(meta, 'artifact_uri')).toBe(`${uri(store)}/${SWEEP}/${ART_RUN}/artifacts`);
+    expect((await report(store)).findings).toEqual([]);
+    const mp = await mlflowProblems(store);
+    if (mp) expect(mp).toEqual([]);
+    await undo(backup);
+    expect(fs.readFileSync(file, 'utf8')).toBe(t.slice(0, cut));
+  });
+
+  it('a salvaged artifact_uri cut mid-path (a folded line cut off): re-rooted to the run folder that holds the artifacts', async () => {
+    const store = healthyStore();
+    const file = path.join(store, SWEEP, ART_RUN, 'meta.yaml');
+    const t = fs.readFileSync(file, 'utf8');
+    // the URI folded onto a second line (as PyYAML folds long values with spaces), the file cut in it
+    const at = t.indexOf(`${ART_RUN}/artifacts`) + 4;
+    fs.writeFileSync(file, t.slice(0, at) + '\n  ' + t.slice(at, at + 10));
+    const r = await report(store);
+    expect(codesOf(r)).toEqual(['run-meta-truncated']);
+    expect(r.findings[0]!.fix).toContain(`artifact_uri ${uri(store)}/${SWEEP}/${ART_RUN}/artifacts (the recovered ${uri(store)}/${SWEEP}/d610 does not exist)`);
+    await fix(store);
+    expect(field(metaOf(store, SWEEP, ART_RUN), 'artifact_uri')).toBe(`${uri(store)}/${SWEEP}/${ART_RUN}/artifacts`);
+    expect((await report(store)).findings).toEqual([]);
+  });
+
+  it('any artifact_uri that points nowhere while the run folder holds artifacts is re-rooted', async () => {
+    const store = healthyStore();
+    const file = path.join(store, SWEEP, ART_RUN, 'meta.yaml');
+    const t = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, t.replace(`${ART_RUN}/artifacts`, 'd610'));
+    const r = await report(store);
+    expect(r.findings).toEqual([
+      {
+        code: 'artifact-uri-missing',
+        severity: 'warning',
+        path: `${SWEEP}/${ART_RUN}/meta.yaml`,
+        message: `artifact_uri ${uri(store)}/${SWEEP}/d610 points nowhere, while the run folder holds its artifacts: MLflow finds none of them`,
+        fix: `set artifact_uri to ${uri(store)}/${SWEEP}/${ART_RUN}/artifacts`,
+      },
+    ]);
+    await fix(store);
+    expect(fs.readFileSync(file, 'utf8')).toBe(t);
+  });
+});
+
+describe('item 23: a run meta.yaml missing run_uuid', () => {
+  it("sed -i '/^run_uuid:/d': reported (MLflow 2.x fails on every search of the experiment), --fix puts it back", async () => {
+    const store = healthyStore();
+    const file = path.join(store, SWEEP, RUN, 'meta.yaml');
+    const t = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, t.replace(/^run_uuid:.*\n/m, ''));
+    const r = await report(store);
+    expect(r.findings).toEqual([
+      {
+        code: 'run-meta-incomplete',
+        severity: 'error',
+        path: `${SWEEP}/${RUN}/meta.yaml`,
+        message: 'meta.yaml lacks run_uuid: MLflow fails on every search of the experiment',
+        fix: `fill in run_uuid: ${RUN}`,
+      },
+    ]);
+    const backup = await fix(store);
+    expect(fs.readFileSync(file, 'utf8')).toBe(t);
+    await undo(backup);
+    expect(fs.readFileSync(file, 'utf8')).toBe(t.replace(/^run_uuid:.*\n/m, ''));
+  });
+
+  it('a store MLflow 3.x wrote (no run has run_uuid) is not flagged', async () => {
+    const store = healthyStore();
+    for (const exp of [SWEEP, NLP, '0']) {
+      for (const run of fs.readdirSync(path.join(store, exp))) {
+        const f = path.join(store, exp, run, 'meta.yaml');
+        if (fs.existsSync(f) && fs.statSync(path.dirname(f)).isDirectory() && run !== 'meta.yaml') fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^run_uuid:.*\n/m, ''));
+      }
+    }
+    for (const run of fs.readdirSync(path.join(store, '.trash', TRASHED))) {
+      const f = path.join(store, '.trash', TRASHED, run, 'meta.yaml');
+      if (run !== 'meta.yaml' && fs.existsSync(f)) fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^run_uuid:.*\n/m, ''));
+    }
+    expect((await report(store)).findings).toEqual([]);
+  });
+});
