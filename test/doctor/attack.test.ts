@@ -329,3 +329,79 @@ describe('item 23: a run meta.yaml missing run_uuid', () => {
     expect((await report(store)).findings).toEqual([]);
   });
 });
+
+describe('item 34: smaller ones', () => {
+  it('--undo puts back a meta.yaml that was a symlink as the symlink (the file it pointed at is never written)', async () => {
+    const store = healthyStore();
+    const file = path.join(store, SWEEP, RUN, 'meta.yaml');
+    const real = path.join(path.dirname(store), 'shared-meta.yaml');
+    const broken = fs.readFileSync(file, 'utf8').replace(/^run_uuid:.*\n/m, '');
+    fs.writeFileSync(real, broken);
+    fs.rmSync(file);
+    fs.symlinkSync(real, file);
+    const before = tree(store);
+    expect(codesOf(await report(store))).toEqual(['run-meta-incomplete']);
+    const backup = await fix(store);
+    expect(fs.lstatSync(file).isSymbolicLink()).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(`run_uuid: ${RUN}`);
+    expect(fs.readFileSync(real, 'utf8')).toBe(broken);
+    await undo(backup);
+    expect(tree(store)).toEqual(before);
+    expect(fs.readlinkSync(file)).toBe(real);
+  });
+
+  it('an editor swap file in metrics/ (.lr_final.swp), which MLflow shows as a metric, is flagged and moved out', async () => {
+    const store = healthyStore();
+    const swp = path.join(store, SWEEP, RUN, 'metrics', '.lr_final.swp');
+    put(swp, Buffer.concat([Buffer.from('b0VIM 9.0'), Buffer.alloc(40), Buffer.from('\n1700000000000 0.5 0\n')]));
+    const before = tree(store);
+    const r = await report(store);
+    expect(r.findings).toEqual([
+      {
+        code: 'stray-junk',
+        severity: 'error',
+        path: `${SWEEP}/${RUN}/metrics/.lr_final.swp`,
+        message: `an editor swap file (vim): MLflow reads it as metric '.lr_final.swp' and fails on every search of the experiment`,
+        fix: 'move it out of the store into the backup',
+      },
+    ]);
+    const backup = await fix(store);
+    expect(fs.existsSync(swp)).toBe(false);
+    expect((await report(store)).findings).toEqual([]);
+    await undo(backup);
+    expect(tree(store)).toEqual(before);
+  });
+
+  it('a rebuilt run name comes from the mlflow.runName tag, not from meta.yaml bytes that are not UTF-8 (no U+FFFD)', async () => {
+    const store = healthyStore();
+    const dir = path.join(store, SWEEP, RUN);
+    fs.writeFileSync(path.join(dir, 'tags', 'mlflow.runName'), 'café-run');
+    const t = fs.readFileSync(path.join(dir, 'meta.yaml'), 'latin1');
+    // the name in latin1 (not UTF-8), and the file cut off in `tags: []`
+    const bytes = Buffer.from(t.replace(/^run_name: .*$/m, 'run_name: caf\xe9-run'), 'latin1');
+    fs.writeFileSync(path.join(dir, 'meta.yaml'), bytes.subarray(0, bytes.indexOf('tags: [') + 7));
+    const r = await report(store);
+    expect(codesOf(r)).toEqual(['run-meta-truncated']);
+    expect(r.findings[0]!.fix).toContain(`name 'café-run' (mlflow.runName tag; the one in meta.yaml is not valid UTF-8)`);
+    await fix(store);
+    const meta = fs.readFileSync(path.join(dir, 'meta.yaml'), 'utf8');
+    expect(field(meta, 'run_name')).toBe('café-run');
+    expect(meta).not.toContain('\uFFFD');
+  });
+
+  it('tag keys over 250 characters: set-tag takes them (MLflow 2.12 file store set_tag does not check the length), log-batch refuses them (as MLflow)', async () => {
+    const store = healthyStore();
+    const key = 'k'.repeat(251);
+    const set = await mlr(['--store', store, 'set-tag', RUN, key, 'v']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(store, SWEEP, RUN, 'tags', key), 'utf8')).toBe('v');
+    const body = JSON.stringify({ tags: [{ key: 'b'.repeat(251), value: 'v' }] });
+    const batch = await mlr(['--store', store, 'log-batch', RUN, '--file', '-'], { input: body });
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toBe(`mlr: Tag key '${'b'.repeat(250)}' had length 251, which exceeded length limit of 250\n`);
+    // and the documentation says so instead of a blanket 250
+    const doc = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'writes.md'), 'utf8');
+    expect(doc).not.toContain('segments (so nothing is ever written outside the run folder); at most 250 characters.');
+    expect(doc).toContain('`set-tag` on a file store takes a longer tag key');
+  });
+});

@@ -363,7 +363,11 @@ function rebuildRun(p: Planner, run: RunScan, lacks?: string[]): void {
   const parent = readTag(run, 'mlflow.parentRunId');
 
   let name = str(s['run_name']);
-  if (name !== undefined) notes.push(`name '${name}' recovered`);
+  if (name !== undefined && name.includes('\uFFFD') && tagName !== undefined && !tagName.includes('\uFFFD')) {
+    // the bytes of the name were not valid UTF-8 (decoded to U+FFFD): the tag still has it
+    name = tagName;
+    notes.push(`name '${name}' (mlflow.runName tag; the one in meta.yaml is not valid UTF-8)`);
+  } else if (name !== undefined) notes.push(`name '${name}' recovered`);
   else if (tagName !== undefined) {
     name = tagName;
     notes.push(`name '${name}' (mlflow.runName tag)`);
