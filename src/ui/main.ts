@@ -6,6 +6,7 @@
  */
 import './style.css';
 import { metricChart, metricKeys, type ChartRun, type XAxis } from './charts.js';
+import { parallelCoordinates, runColor, scatter, type PlotRun } from './plots.js';
 import { api, fmtAgo, fmtBytes, fmtDuration, fmtIso, fmtNum, getJson, h, HttpError, PALETTE, quoteKey, statusEl } from './util.js';
 
 // ------------------------------------------------------------------ types of the answers
@@ -1159,7 +1160,11 @@ async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
         h('input', {
           type: 'checkbox',
           checked: only,
-          onchange: (e: Event) => go({ compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined }, true),
+          onchange: (e: Event) => {
+            const q = params();
+            const keep = (k: string): string | undefined => q.get(k) ?? undefined;
+            go({ compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined, pc: keep('pc'), sx: keep('sx'), sy: keep('sy') }, true);
+          },
         }),
         ' only differences',
       ),
@@ -1167,7 +1172,94 @@ async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
     ),
     ...bad.map((b) => errorBox(new Error(`${b.id}: ${(b.error as Error).message}`))),
     h('div', { class: 'card', style: { overflow: 'auto' } }, table),
+    ok.length >= 2 ? comparePlots(main, ok, ids, only) : '',
   );
+}
+
+/**
+ * Parallel coordinates over the params that differ and a chosen metric, and a scatter of any
+ * param or metric against a metric; the choices are in the URL (pc, sx, sy).
+ */
+function comparePlots(main: HTMLElement, ok: RunAnswer[], ids: string[], only: boolean): HTMLElement {
+  const runs: PlotRun[] = ok.map((r, i) => {
+    const values = new Map<string, string | number>();
+    for (const p of r.run.data.params) values.set(`params.${p.key}`, p.value);
+    for (const m of r.run.data.metrics) values.set(`metrics.${m.key}`, m.value);
+    return { name: r.run.info.run_name || r.run.info.run_id.slice(0, 8), color: runColor(i), values };
+  });
+  const paramKeys = [...new Set(ok.flatMap((r) => r.run.data.params.map((p) => `params.${p.key}`)))].sort();
+  const varying = paramKeys.filter((k) => new Set(runs.map((r) => String(r.values.get(k) ?? '\u0000missing'))).size > 1);
+  const metrics = metricKeys(ok.map((r) => ({ metrics: r.run.data.metrics.map((m) => m.key) }))).map((k) => `metrics.${k}`);
+  if (metrics.length === 0 && varying.length === 0) return h('div');
+  const q = params();
+  const pick = (name: string, from: string[], dflt: string | undefined): string | undefined => {
+    const v = q.get(name);
+    return v && from.includes(v) ? v : dflt;
+  };
+  const pref = { pc: pick('pc', metrics, metrics[0]), sx: pick('sx', [...paramKeys, ...metrics], varying[0] ?? metrics[1] ?? metrics[0]), sy: pick('sy', metrics, metrics[0]) };
+  const keep = (): void =>
+    history.replaceState(null, '', qs({ compare: ids.join(','), only: only ? 'diff' : undefined, pc: pref.pc, sx: pref.sx, sy: pref.sy }));
+  const select = (cls: string, keys: string[], value: string | undefined, onPick: (v: string) => void): HTMLSelectElement =>
+    h(
+      'select',
+      { class: cls, onchange: (e: Event) => onPick((e.target as HTMLSelectElement).value) },
+      ...keys.map((k) => h('option', { value: k, selected: k === value }, k)),
+    );
+  const pcSlot = h('div', { class: 'plot' });
+  const scSlot = h('div', { class: 'plot' });
+  const width = (): number => Math.max(480, Math.min(1100, main.clientWidth - 80));
+  const drawPc = (): void => {
+    const dims = [...varying, ...(pref.pc ? [pref.pc] : [])];
+    pcSlot.replaceChildren(dims.length ? parallelCoordinates(runs, dims, width()) : h('div', { class: 'dim' }, 'No param differs between these runs.'));
+  };
+  const drawSc = (): void => {
+    scSlot.replaceChildren(pref.sx && pref.sy ? scatter(runs, pref.sx, pref.sy, width()) : h('div', { class: 'dim' }, 'These runs logged no metrics.'));
+  };
+  const legend = h(
+    'div',
+    { class: 'plot-legend' },
+    ...runs.map((r) => h('span', {}, h('span', { style: { color: r.color } }, '● '), r.name)),
+  );
+  const card = h(
+    'div',
+    { class: 'card pad plots' },
+    h(
+      'div',
+      { class: 'plot-head' },
+      h('h3', {}, 'Parallel coordinates'),
+      h('span', { class: 'dim' }, `${varying.length} param${varying.length === 1 ? '' : 's'} that differ, and`),
+      select('pc-metric', metrics, pref.pc, (v) => {
+        pref.pc = v;
+        keep();
+        drawPc();
+      }),
+    ),
+    pcSlot,
+    h(
+      'div',
+      { class: 'plot-head' },
+      h('h3', {}, 'Scatter'),
+      select('sc-x', [...paramKeys, ...metrics], pref.sx, (v) => {
+        pref.sx = v;
+        keep();
+        drawSc();
+      }),
+      h('span', { class: 'dim' }, 'against'),
+      select('sc-y', metrics, pref.sy, (v) => {
+        pref.sy = v;
+        keep();
+        drawSc();
+      }),
+    ),
+    scSlot,
+    legend,
+  );
+  // drawn once the card is on the page (the canvas takes the page's width)
+  requestAnimationFrame(() => {
+    drawPc();
+    drawSc();
+  });
+  return card;
 }
 
 // ------------------------------------------------------------------ run page

@@ -235,4 +235,66 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     }
     await page.close();
   });
+  it('compare: parallel coordinates over the params that differ and a metric, a scatter of a param against a metric (pixels of each run, URL)', async () => {
+    const five = (await jsonRuns('-e', SWEEP)).slice(0, 5);
+    const idList = five.map((r) => r.info.run_id);
+    const page = await openPage(`?compare=${idList.join(',')}`);
+    const pc = page.locator('canvas.pc');
+    await pc.waitFor();
+    const keys = [...new Set(five.flatMap((r) => r.data.params.map((p) => p.key)))].sort();
+    const differing = keys.filter((k) => new Set(five.map((r) => r.data.params.find((p) => p.key === k)?.value ?? null)).size > 1).map((k) => `params.${k}`);
+    expect(differing.length).toBeGreaterThan(1);
+    const metric = await page.locator('select.pc-metric').inputValue();
+    expect(metric).toMatch(/^metrics\./);
+    expect(JSON.parse((await pc.getAttribute('data-dims'))!)).toEqual([...differing, metric]);
+    /** pixels of each compared run's colour on a canvas, and the texts drawn on it */
+    const drawnBy = (sel: string) =>
+      page.evaluate((s) => {
+        const c = document.querySelector(s) as HTMLCanvasElement & { texts?: string[] };
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const colors = [...document.querySelectorAll<HTMLElement>('.plot-legend > span > span')].map((e) => getComputedStyle(e).color.match(/\d+/g)!.map(Number));
+        const counts = colors.map(() => 0);
+        for (let i = 0; i < d.length; i += 4) {
+          colors.forEach((rgb, k) => {
+            if (Math.abs(d[i]! - rgb[0]!) + Math.abs(d[i + 1]! - rgb[1]!) + Math.abs(d[i + 2]! - rgb[2]!) < 12) counts[k]!++;
+          });
+        }
+        return { counts, texts: c.texts ?? [] };
+      }, sel);
+    const p1 = await drawnBy('canvas.pc');
+    expect(p1.counts.length).toBe(5);
+    // a line (or, for a run with one of the values only, a dot) of each run's colour
+    for (const n of p1.counts) expect(n).toBeGreaterThan(20);
+    for (const k of [...differing, metric]) expect(p1.texts).toContain(k.replace(/^(params|metrics)\./, ''));
+    // every optimizer of the five is a tick of its (categorical) axis
+    const optimizers = five.flatMap((r) => r.data.params.filter((p) => p.key === 'optimizer').map((p) => p.value));
+    expect(optimizers.length).toBe(4);
+    for (const o of optimizers) expect(p1.texts).toContain(o);
+
+    // the scatter: lr against val_loss, a dot for each run that has both
+    await page.locator('select.sc-x').selectOption('params.lr');
+    await page.locator('select.sc-y').selectOption('metrics.val_loss');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('sx') === 'params.lr' && new URL(location.href).searchParams.get('sy') === 'metrics.val_loss');
+    const points = JSON.parse((await page.locator('canvas.scatter').getAttribute('data-points'))!) as { name: string; x: number; y: number }[];
+    const both = five.filter((r) => r.data.params.some((p) => p.key === 'lr') && Number.isFinite(r.data.metrics.find((m) => m.key === 'val_loss')?.value));
+    expect(points.map((p) => p.name)).toEqual(both.map((r) => r.info.run_name));
+    const p2 = await drawnBy('canvas.scatter');
+    five.forEach((r, i) => expect(p2.counts[i]!, r.info.run_name).toBeGreaterThan(both.includes(r) ? 30 : -1));
+    expect(p2.texts).toContain('params.lr');
+    expect(p2.texts).toContain('metrics.val_loss');
+    // a higher val_loss is drawn higher up (a smaller y on the canvas)
+    const byLoss = [...both].sort((a, b) => a.data.metrics.find((m) => m.key === 'val_loss')!.value - b.data.metrics.find((m) => m.key === 'val_loss')!.value);
+    const ys = byLoss.map((r) => points.find((p) => p.name === r.info.run_name)!.y);
+    expect([...ys].sort((a, b) => b - a)).toEqual(ys);
+    await page.locator('canvas.pc').scrollIntoViewIfNeeded();
+    await screenshot(page, 'compare-plots');
+
+    // the URL opens the same choices
+    const again = await openPage(new URL(page.url()).search);
+    await again.locator('canvas.scatter').waitFor();
+    expect(await again.locator('select.sc-x').inputValue()).toBe('params.lr');
+    expect(await again.locator('canvas.scatter').getAttribute('data-points')).toBe(JSON.stringify(points));
+    await again.close();
+    await page.close();
+  });
 });
