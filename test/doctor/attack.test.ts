@@ -213,6 +213,13 @@ describe('item 7: what doctor missed', () => {
     expect(backup).toBeTruthy();
   });
 
+  it('a copy (the original is still in its experiment) is not a move: only experiment_id is corrected, no runs mv offered', async () => {
+    const store = healthyStore();
+    fs.cpSync(path.join(store, SWEEP, ART_RUN), path.join(store, NLP, ART_RUN), { recursive: true });
+    const r = await report(store);
+    expect(r.findings.map((f) => [f.code, f.path, f.command])).toEqual([['run-experiment-mismatch', `${NLP}/${ART_RUN}/meta.yaml`, undefined]]);
+  });
+
   it('a meta.yaml cut off mid artifact_uri: `!` in runs ls before the fix; rebuilt with every key and the artifact_uri of its own folder', async () => {
     const store = healthyStore();
     const file = path.join(store, SWEEP, ART_RUN, 'meta.yaml');
@@ -232,7 +239,16 @@ describe('item 7: what doctor missed', () => {
     );
     const backup = await fix(store);
     const meta = fs.readFileSync(file, 'utf8');
-    expect(Object.keys(Object.fromEntries(meta.split('\n').filter(Boolean).map((l) => [l.split(':')[0], 1])))).toEqual([
+    expect(
+      Object.keys(
+        Object.fromEntries(
+          meta
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => [l.split(':')[0], 1]),
+        ),
+      ),
+    ).toEqual([
       'artifact_uri',
       'end_time',
       'entry_point_name',
@@ -319,7 +335,8 @@ describe('item 23: a run meta.yaml missing run_uuid', () => {
     for (const exp of [SWEEP, NLP, '0']) {
       for (const run of fs.readdirSync(path.join(store, exp))) {
         const f = path.join(store, exp, run, 'meta.yaml');
-        if (fs.existsSync(f) && fs.statSync(path.dirname(f)).isDirectory() && run !== 'meta.yaml') fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^run_uuid:.*\n/m, ''));
+        if (fs.existsSync(f) && fs.statSync(path.dirname(f)).isDirectory() && run !== 'meta.yaml')
+          fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^run_uuid:.*\n/m, ''));
       }
     }
     for (const run of fs.readdirSync(path.join(store, '.trash', TRASHED))) {

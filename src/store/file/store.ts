@@ -330,7 +330,8 @@ export class FileStore {
         ...(!('end_time' in m) ? ['end_time'] : []),
         ...(absent('user_id') ? ['user_id'] : []),
       ];
-      if (lacks.length > 0) problems.push(problem('run-meta-incomplete', file, `${file} lacks ${lacks.join(', ')}: MLflow fails on every search of the experiment`));
+      if (lacks.length > 0)
+        problems.push(problem('run-meta-incomplete', file, `${file} lacks ${lacks.join(', ')}: MLflow fails on every search of the experiment`));
     }
     const statusRaw = m['status'];
     let status = statusRaw === undefined || statusRaw === null ? 'RUNNING' : typeof statusRaw === 'number' ? statusFromInt(statusRaw) : undefined;
