@@ -422,3 +422,18 @@ describe('item 34: smaller ones', () => {
     expect(doc).toContain('`set-tag` on a file store takes a longer tag key');
   });
 });
+
+describe('item 22: --undo restores exactly or says what it could not', () => {
+  it('a backup copy that no longer holds the original bytes: refused, nothing changed', async () => {
+    const store = healthyStore();
+    const file = path.join(store, SWEEP, RUN, 'meta.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^run_uuid:.*\n/m, ''));
+    const backup = await fix(store);
+    fs.writeFileSync(path.join(backup, 'store', SWEEP, RUN, 'meta.yaml'), 'tampered\n');
+    const before = tree(store);
+    const r = await mlr(['doctor', '--undo', backup]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`mlr: cannot undo safely, nothing was changed: store/${SWEEP}/${RUN}/meta.yaml in the backup no longer holds the original bytes\n`);
+    expect(tree(store)).toEqual(before);
+  });
+});
