@@ -197,7 +197,11 @@ describe('item 7: what doctor missed', () => {
         command: `mlr runs mv ${ART_RUN} --to ${SWEEP}   # after the fix, to put it back where it came from`,
       },
     ]);
-    const backup = await fix(store);
+    const f = await mlr(['--store', store, 'doctor', '--fix'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '200' } });
+    expect(f.code, f.stderr).toBe(0);
+    // the fix report still offers the way back
+    expect(f.stdout).toContain(`run: mlr runs mv ${ART_RUN} --to ${SWEEP}   # after the fix, to put it back where it came from`);
+    const backup = backups(store)[0];
     const meta = metaOf(store, NLP, ART_RUN);
     expect(field(meta, 'experiment_id')).toBe(`'${NLP}'`);
     expect(field(meta, 'artifact_uri')).toBe(`${uri(store)}/${NLP}/${ART_RUN}/artifacts`);
