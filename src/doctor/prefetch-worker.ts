@@ -43,7 +43,11 @@ const list = (dir: string, l: (string | null)[]): DirEntry[] | undefined => {
     l.push(dir, null, errText(out));
     return undefined;
   }
-  l.push(dir, out.map((e) => e.name).join('/'), out.map((e) => (e.isLink ? (e.isDir ? 'D' : e.isFile ? 'F' : 'O') : e.isDir ? 'd' : e.isFile ? 'f' : 'o')).join(''));
+  l.push(
+    dir,
+    out.map((e) => e.name).join('/'),
+    out.map((e) => (e.isLink ? (e.isDir ? 'D' : e.isFile ? 'F' : 'O') : e.isDir ? 'd' : e.isFile ? 'f' : 'o')).join(''),
+  );
   return out;
 };
 

@@ -80,6 +80,8 @@ function conflict(root: string, a: ManifestAction, backupDir: string): string | 
     case 'create':
       if (hashOf(path.join(root, a.path)) !== a.sha256_after) return `${a.path} changed after the fix`;
       if (a.action === 'replace' && !fs.existsSync(path.join(backupDir, a.backup))) return `${a.backup} is missing from the backup`;
+      if (a.action === 'replace' && a.symlink === undefined && hashOf(path.join(backupDir, a.backup)) !== a.sha256_before)
+        return `${a.backup} in the backup no longer holds the original bytes`;
       return undefined;
     case 'rewrite-metric': {
       const h = hashOf(path.join(root, a.path));

@@ -197,7 +197,11 @@ describe('item 7: what doctor missed', () => {
         command: `mlr runs mv ${ART_RUN} --to ${SWEEP}   # after the fix, to put it back where it came from`,
       },
     ]);
-    const backup = await fix(store);
+    const f = await mlr(['--store', store, 'doctor', '--fix'], { env: { MLR_FORCE_TTY: '1', COLUMNS: '200' } });
+    expect(f.code, f.stderr).toBe(0);
+    // the fix report still offers the way back
+    expect(f.stdout).toContain(`run: mlr runs mv ${ART_RUN} --to ${SWEEP}   # after the fix, to put it back where it came from`);
+    const backup = backups(store)[0];
     const meta = metaOf(store, NLP, ART_RUN);
     expect(field(meta, 'experiment_id')).toBe(`'${NLP}'`);
     expect(field(meta, 'artifact_uri')).toBe(`${uri(store)}/${NLP}/${ART_RUN}/artifacts`);
@@ -211,6 +215,13 @@ describe('item 7: what doctor missed', () => {
     expect(field(metaOf(store, SWEEP, ART_RUN), 'artifact_uri')).toBe(`${uri(store)}/${SWEEP}/${ART_RUN}/artifacts`);
     expect((await report(store)).findings).toEqual([]);
     expect(backup).toBeTruthy();
+  });
+
+  it('a copy (the original is still in its experiment) is not a move: only experiment_id is corrected, no runs mv offered', async () => {
+    const store = healthyStore();
+    fs.cpSync(path.join(store, SWEEP, ART_RUN), path.join(store, NLP, ART_RUN), { recursive: true });
+    const r = await report(store);
+    expect(r.findings.map((f) => [f.code, f.path, f.command])).toEqual([['run-experiment-mismatch', `${NLP}/${ART_RUN}/meta.yaml`, undefined]]);
   });
 
   it('a meta.yaml cut off mid artifact_uri: `!` in runs ls before the fix; rebuilt with every key and the artifact_uri of its own folder', async () => {
@@ -232,7 +243,16 @@ describe('item 7: what doctor missed', () => {
     );
     const backup = await fix(store);
     const meta = fs.readFileSync(file, 'utf8');
-    expect(Object.keys(Object.fromEntries(meta.split('\n').filter(Boolean).map((l) => [l.split(':')[0], 1])))).toEqual([
+    expect(
+      Object.keys(
+        Object.fromEntries(
+          meta
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => [l.split(':')[0], 1]),
+        ),
+      ),
+    ).toEqual([
       'artifact_uri',
       'end_time',
       'entry_point_name',
@@ -319,7 +339,8 @@ describe('item 23: a run meta.yaml missing run_uuid', () => {
     for (const exp of [SWEEP, NLP, '0']) {
       for (const run of fs.readdirSync(path.join(store, exp))) {
         const f = path.join(store, exp, run, 'meta.yaml');
-        if (fs.existsSync(f) && fs.statSync(path.dirname(f)).isDirectory() && run !== 'meta.yaml') fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^run_uuid:.*\n/m, ''));
+        if (fs.existsSync(f) && fs.statSync(path.dirname(f)).isDirectory() && run !== 'meta.yaml')
+          fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^run_uuid:.*\n/m, ''));
       }
     }
     for (const run of fs.readdirSync(path.join(store, '.trash', TRASHED))) {
@@ -403,5 +424,20 @@ describe('item 34: smaller ones', () => {
     const doc = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'docs', 'writes.md'), 'utf8');
     expect(doc).not.toContain('segments (so nothing is ever written outside the run folder); at most 250 characters.');
     expect(doc).toContain('`set-tag` on a file store takes a longer tag key');
+  });
+});
+
+describe('item 22: --undo restores exactly or says what it could not', () => {
+  it('a backup copy that no longer holds the original bytes: refused, nothing changed', async () => {
+    const store = healthyStore();
+    const file = path.join(store, SWEEP, RUN, 'meta.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^run_uuid:.*\n/m, ''));
+    const backup = await fix(store);
+    fs.writeFileSync(path.join(backup, 'store', SWEEP, RUN, 'meta.yaml'), 'tampered\n');
+    const before = tree(store);
+    const r = await mlr(['doctor', '--undo', backup]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`mlr: cannot undo safely, nothing was changed: store/${SWEEP}/${RUN}/meta.yaml in the backup no longer holds the original bytes\n`);
+    expect(tree(store)).toEqual(before);
   });
 });

@@ -7,6 +7,7 @@
  * artifact_uri points nowhere while its own folder holds `artifacts/` (a meta.yaml cut off
  * mid-path, a folder moved by hand) gets the URI of that folder.
  */
+import path from 'node:path';
 import type { ExpScan, RunScan } from '../scan.js';
 import { endsWithSegments, ExistsCache, formOf, isInside, localPathOf, rootInForm, stripSegments, type ArtifactRoots } from '../locations.js';
 import { str, type Planner } from '../planner.js';
@@ -76,6 +77,9 @@ export function checkArtifactLocations(p: Planner): void {
     const uri = str(p.effective(run.meta)?.['artifact_uri']);
     const lp = uri === undefined ? undefined : localPathOf(uri, p.root);
     if (uri === undefined || lp === undefined || cache.exists(lp)) continue;
+    // a run of a deleted experiment keeps the URI of its home (MLflow moves the folder into
+    // .trash and rewrites nothing; a restore moves it back)
+    if (run.inTrash && isInside(p.root, lp) && path.resolve(lp) === path.resolve(p.root, run.expFolder, run.folder, 'artifacts')) continue;
     const now = artifactUriHere(p, run, uri);
     if (now === uri) continue;
     p.add({

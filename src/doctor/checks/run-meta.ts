@@ -456,11 +456,11 @@ function rebuildRun(p: Planner, run: RunScan, lacks?: string[]): void {
               `meta.yaml is cut off (it ends in '${meta.text!.slice(meta.text!.lastIndexOf('\n') + 1)}') and lacks ${lacks.join(', ')}: MLflow fails on every search of the experiment`,
             ] as const)
           : meta.text !== undefined && !meta.text.endsWith('\n')
-          ? (['run-meta-truncated', 'meta.yaml is cut off and no longer parses: MLflow fails on every search of the experiment'] as const)
-          : ([
-              'run-meta-unparsable',
-              `meta.yaml is not valid YAML${meta.error ? ` (${meta.error})` : ''}: MLflow fails on every search of the experiment`,
-            ] as const);
+            ? (['run-meta-truncated', 'meta.yaml is cut off and no longer parses: MLflow fails on every search of the experiment'] as const)
+            : ([
+                'run-meta-unparsable',
+                `meta.yaml is not valid YAML${meta.error ? ` (${meta.error})` : ''}: MLflow fails on every search of the experiment`,
+              ] as const);
   p.add({
     code: what[0],
     severity: 'error',
