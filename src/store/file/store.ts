@@ -313,6 +313,17 @@ export class FileStore {
         problem('run-experiment-mismatch', file, `${file} says experiment_id '${expId}' but the run is in experiment folder '${exp.experiment.experiment_id}'`),
       );
     }
+    if (map) {
+      // a fragment (a meta.yaml cut off where it still parses): MLflow crashes on what is missing
+      const absent = (k: string): boolean => m[k] === undefined || m[k] === null;
+      const lacks = [
+        ...(absent('run_id') && absent('run_uuid') ? ['run_id'] : []),
+        ...['experiment_id', 'start_time'].filter(absent),
+        ...(!('end_time' in m) ? ['end_time'] : []),
+        ...(absent('user_id') ? ['user_id'] : []),
+      ];
+      if (lacks.length > 0) problems.push(problem('run-meta-incomplete', file, `${file} lacks ${lacks.join(', ')}: MLflow fails on every search of the experiment`));
+    }
     const statusRaw = m['status'];
     let status = statusRaw === undefined || statusRaw === null ? 'RUNNING' : typeof statusRaw === 'number' ? statusFromInt(statusRaw) : undefined;
     if (!status) {

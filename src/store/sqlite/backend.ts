@@ -260,7 +260,7 @@ class SqliteReader implements TrackingReader {
       const page = searchRunInfos(db, {
         experimentIds: [...byId.keys()],
         ...(q?.predicate ? { filter: q.predicate } : {}),
-        orderBy: search.unordered || !q ? [] : q.order.map((k) => k.source),
+        orderBy: search.unordered || !q ? [] : q.order,
         view: search.view,
         maxResults: pageSize,
         offset,
