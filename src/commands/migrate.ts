@@ -129,6 +129,7 @@ function canonicalRun(r: ImportedRun): string {
         ]),
       )
       .sort(),
+    (r.outputs ?? []).map((x) => `${x.model_id}\u0000${i64(x.step)}`).sort(),
   ]);
 }
 
@@ -139,7 +140,11 @@ function canonicalLoggedModel(x: ImportedLoggedModel): string {
     [i64(m.last_updated_timestamp), m.artifact_location, m.status_message],
     [...x.params].sort(byKey).map((p) => [p.key, p.value]),
     [...x.tags].sort(byKey).map((t) => [t.key, t.value]),
-    [...new Set(x.metrics.map((l) => JSON.stringify([l.key, i64(l.timestamp), i64(l.step), metricValueKey(l.value), l.run_id, l.dataset_name, l.dataset_digest])))].sort(),
+    [
+      ...new Set(
+        x.metrics.map((l) => JSON.stringify([l.key, i64(l.timestamp), i64(l.step), metricValueKey(l.value), l.run_id, l.dataset_name, l.dataset_digest])),
+      ),
+    ].sort(),
   ]);
 }
 
@@ -182,7 +187,8 @@ async function collectRun(reader: TrackingReader, run: RunEntry): Promise<Import
     for await (const chunk of reader.metricHistory(run, key)) for (const m of chunk) metrics.push(m);
   }
   const deletedTime = reader.deletedTime?.(run) ?? null;
-  return { info: { ...run.info }, deletedTime, params, tags, metrics, inputs: reader.readDatasetInputs(run) };
+  const outputs = reader.readRunOutputs(run);
+  return { info: { ...run.info }, deletedTime, params, tags, metrics, inputs: reader.readDatasetInputs(run), ...(outputs.length > 0 ? { outputs } : {}) };
 }
 
 function rerootExperiment(e: Experiment, root: string | undefined): Experiment {
@@ -248,6 +254,8 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     }
   }
   const fresh = importer ? !importer.existed : target === undefined;
+  // MLflow 3 logged models and the runs' model outputs, where the target's schema has them
+  const holdsModels = importer ? importer.loggedModels : ((await to.holdsLoggedModels?.()) ?? false);
 
   const srcExps = await src.listExperiments('all', true);
   const tgtExps = new Map<string, ExperimentEntry>();
@@ -393,6 +401,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
         continue;
       }
       drainSourceProblems('run', runId);
+      if (!holdsModels) delete r.outputs;
       // MLflow's SQL store holds ±inf as ±1.7976931348623157e308: files get inf back
       if (from.kind === 'sqlite' && to.kind !== 'sqlite')
         for (const m of r.metrics) if (Math.abs(m.value) === SQL_MAX) m.value = m.value > 0 ? Infinity : -Infinity;
@@ -428,7 +437,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     await flush();
   }
 
-  await migrateLoggedModels(from, to, importer, target !== undefined, withModels, o, res);
+  await migrateLoggedModels(from, to, importer, target !== undefined, holdsModels, withModels, o, res);
   drainSourceProblems('source', '');
   await migrateRegistry(from, to, importer, target !== undefined, o, res);
   drainSourceProblems('source', '');
@@ -463,6 +472,7 @@ async function migrateLoggedModels(
   to: Backend,
   importer: TrackingImporter | undefined,
   targetExists: boolean,
+  holds: boolean,
   exps: readonly ExperimentForModels[],
   o: MigrateOptions,
   res: MigrateResult,
@@ -473,7 +483,6 @@ async function migrateLoggedModels(
   } catch {
     return; // a store without a registry has no logged models
   }
-  const holds = importer ? importer.loggedModels : ((await to.holdsLoggedModels?.()) ?? false);
   const tgtReg = targetExists && holds ? await to.registry() : undefined;
   const problem = (id: string, message: string): void => void res.problems.push({ kind: 'logged model', id, message });
   for (const x of exps) {
@@ -522,7 +531,11 @@ async function migrateLoggedModels(
           continue;
         }
         if (!o.overwrite) {
-          res.conflicts.push({ kind: 'logged model', id: m.model_id, message: "differs from the target's logged model of that id (left as it is; --overwrite replaces it)" });
+          res.conflicts.push({
+            kind: 'logged model',
+            id: m.model_id,
+            message: "differs from the target's logged model of that id (left as it is; --overwrite replaces it)",
+          });
           res.loggedModels.differs++;
           continue;
         }

@@ -311,7 +311,7 @@ async function columns(c: RequestContext): Promise<unknown> {
 /** One run (`runs describe`): MLflow's Run, its experiment, the models it logged, its problems. */
 async function run(c: RequestContext): Promise<unknown> {
   const { describeRun } = await import('../commands/runs.js');
-  const { runJson } = await import('../render/views.js');
+  const { runJson } = await import('../render/runs.js');
   const r = await describeRun(await c.reader(), await c.registry(), await c.artifacts(), required(c.query, 'run_id'));
   return {
     run: runJson(r, r.entry.problems),

@@ -225,6 +225,8 @@ export interface ImportedRun {
   /** every line of every metric (any order; SQL keeps one of exact duplicates) */
   metrics: Metric[];
   inputs: DatasetInput[];
+  /** MLflow 3 logged models the run produced (`outputs.model_outputs`); kept where the target holds logged models */
+  outputs?: RunOutput[];
 }
 
 /**

@@ -91,7 +91,25 @@ describe.skipIf(!DB3)('mlr migrate: MLflow 3 logged models', () => {
       .prepare('SELECT metric_timestamp_ms AS ts, metric_value AS v, metric_step AS s, run_id FROM logged_model_metrics WHERE model_id = ? AND metric_name = ?')
       .get(models[0], 'test_r2') as { ts: number; v: number; s: number; run_id: string };
     db.close();
-    expect(fs.readFileSync(path.join(dir, 'files', '1', 'models', models[0]!, 'metrics', 'test_r2'), 'utf8')).toBe(`${one.ts} ${one.v} ${one.s} ${one.run_id}\n`);
+    expect(fs.readFileSync(path.join(dir, 'files', '1', 'models', models[0]!, 'metrics', 'test_r2'), 'utf8')).toBe(
+      `${one.ts} ${one.v} ${one.s} ${one.run_id}\n`,
+    );
+
+    // a run's outputs, as MLflow 3's FileStore writes them
+    const src = new Database(path.join(dir, 'src.db'), { readonly: true });
+    const out = src.prepare("SELECT source_id AS run, destination_id AS model, step FROM inputs WHERE source_type = 'RUN_OUTPUT' ORDER BY source_id").get() as {
+      run: string;
+      model: string;
+      step: number;
+    };
+    src.close();
+    expect(fs.readFileSync(path.join(dir, 'files', '1', out.run, 'outputs', out.model, 'meta.yaml'), 'utf8')).toBe(
+      `destination_id: ${out.model}\ndestination_type: MODEL_OUTPUT\nsource_id: ${out.model}\nsource_type: RUN_OUTPUT\nstep: ${out.step}\ntags: {}\n`,
+    );
+    const describe = async (store: string): Promise<unknown> =>
+      (JSON.parse((await mlr(['--store', store, 'runs', 'describe', out.run, '--format', 'json'], { cwd: dir })).stdout) as { outputs?: unknown }).outputs;
+    expect(await describe('./files')).toEqual({ model_outputs: [{ model_id: out.model, step: out.step }] });
+    expect(await describe('./files')).toEqual(await describe('sqlite:///src.db'));
 
     // what a user sees is the same on both sides
     const ls = async (store: string): Promise<string> => (await mlr(['--store', store, 'models', 'ls', '--logged', '--format', 'json'], { cwd: dir })).stdout;
@@ -107,6 +125,13 @@ describe.skipIf(!DB3)('mlr migrate: MLflow 3 logged models', () => {
       expect(rows(target, t), t).toEqual(rows(path.join(dir, 'src.db'), t));
       expect(rows(target, t).length, t).toBeGreaterThan(0);
     }
+    // the runs' model outputs (RUN_OUTPUT → MODEL_OUTPUT input rows; their input_uuid is a fresh uuid, as MLflow makes one)
+    const outputs = (file: string): string[] =>
+      rows(file, 'inputs')
+        .map((l) => JSON.stringify({ ...(JSON.parse(l) as object), input_uuid: '' }))
+        .sort();
+    expect(outputs(target)).toEqual(outputs(path.join(dir, 'src.db')));
+    expect(outputs(target)).toHaveLength(8);
 
     // re-running changes nothing, both ways
     const again = await mlr(['migrate', '--from', './files', '--to', `sqlite:///${target}`], { cwd: dir });
@@ -178,7 +203,8 @@ describe.skipIf(!DB3)('mlr migrate: MLflow 3 logged models', () => {
       if (!fs.existsSync(models)) continue;
       for (const m of fs.readdirSync(models)) {
         const metrics = path.join(models, m, 'metrics');
-        for (const k of fs.existsSync(metrics) ? fs.readdirSync(metrics) : []) lines += fs.readFileSync(path.join(metrics, k), 'utf8').trim().split('\n').length;
+        for (const k of fs.existsSync(metrics) ? fs.readdirSync(metrics) : [])
+          lines += fs.readFileSync(path.join(metrics, k), 'utf8').trim().split('\n').length;
       }
     }
     expect(rows(target, 'logged_model_metrics')).toHaveLength(lines);
@@ -213,7 +239,9 @@ describe('mlr migrate: registry versions deleted with delete-version (Deleted_In
     // and back to files: the version folder is there, still Deleted_Internal
     const back = await mlr(['migrate', '--from', 'sqlite:///m.db', '--to', './back'], { cwd: dir });
     expect(back.code, back.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(dir, 'back', 'models', 'resnet-classifier', 'version-3', 'meta.yaml'), 'utf8')).toContain('current_stage: Deleted_Internal\n');
+    expect(fs.readFileSync(path.join(dir, 'back', 'models', 'resnet-classifier', 'version-3', 'meta.yaml'), 'utf8')).toContain(
+      'current_stage: Deleted_Internal\n',
+    );
 
     // a new version on either side is number 4, as in the source
     for (const store of [src, 'sqlite:///m.db', './back']) {

@@ -280,3 +280,46 @@ describe('mlr gc on an MLflow 3 database (logged models, model outputs)', () => 
     expect(integrity(file)).toEqual({ integrity: 'ok', foreignKeys: [] });
   });
 });
+
+describe('mlr gc on an MLflow 1.x database (alembic bd07f7e963c5: no deleted_time, no experiment times)', () => {
+  const db1 = corpusDbs().find((f) => f.includes('DataTalksClub'));
+  it.skipIf(!db1)('a deleted run is kept by a blanket gc (no deleted_time) and purged by name; a deleted experiment goes with its runs', async () => {
+    const file = copyDb(db1!);
+    const m = on(file, '1795400000000');
+    const ids = (() => {
+      const db = new Database(file, { readonly: true });
+      const runs = db.prepare('SELECT run_uuid, experiment_id FROM runs ORDER BY experiment_id, run_uuid').all() as {
+        run_uuid: string;
+        experiment_id: number;
+      }[];
+      db.close();
+      return runs;
+    })();
+    const run = ids[0]!;
+    expect((await m('runs', 'delete', run.run_uuid)).code).toBe(0);
+    const before = allRows(file);
+    const dry = JSON.parse((await m('gc', '--format', 'json')).stdout) as { items: unknown[]; kept: { id: string; reason: string }[] };
+    expect(dry.items).toEqual([]);
+    expect(dry.kept).toMatchObject([{ id: run.run_uuid, reason: 'no deleted_time recorded (name it with --run to purge it)' }]);
+    expect(await m('gc', '--run', run.run_uuid, '--yes')).toEqual({
+      code: 0,
+      stdout: `Run with ID ${run.run_uuid} has been permanently deleted.\n`,
+      stderr: '',
+    });
+    const afterRun = allRows(file);
+    expect(afterRun).toEqual(expectedAfter(before, [run.run_uuid], []));
+
+    const exp = String(run.experiment_id);
+    expect((await m('experiments', 'delete', exp)).code).toBe(0);
+    const beforeExp = allRows(file);
+    const gone = ids.filter((r) => r.experiment_id === run.experiment_id && r.run_uuid !== run.run_uuid).map((r) => r.run_uuid);
+    expect(gone.length).toBeGreaterThan(0);
+    const r = await m('gc', '--yes');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Experiment with ID ${exp} has been permanently deleted.\n`);
+    // the registry's versions of its runs are named (their rows stay: the registry is not gc's)
+    expect(r.stderr).toMatch(/^(mlr: warning: registered model '[^']+' version \d+ \(\w+\) points at run [0-9a-f]{32}, which gc deletes\n)+$/);
+    expect(allRows(file)).toEqual(expectedAfter(beforeExp, gone, [exp]));
+    expect(integrity(file)).toEqual({ integrity: 'ok', foreignKeys: [] });
+  });
+});

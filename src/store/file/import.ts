@@ -180,6 +180,21 @@ export class FileImporter implements TrackingImporter {
       if (fs.existsSync(inputMeta)) continue;
       writeNew(inputMeta, dumpYaml({ destination_id: datasetId, destination_type: 'RUN', source_id: datasetId, source_type: 'DATASET', tags }));
     }
+    // MLflow 3's model outputs, as its FileStore writes them (the model id in both id fields)
+    for (const out of r.outputs ?? []) {
+      if (!/^m-[\w-]{1,64}$/.test(out.model_id)) throw new UsageError(`invalid logged model id '${out.model_id}'`, 'bad-model-id');
+      writeNew(
+        path.join(dir, 'outputs', out.model_id, 'meta.yaml'),
+        dumpYaml({
+          destination_id: out.model_id,
+          destination_type: 'MODEL_OUTPUT',
+          source_id: out.model_id,
+          source_type: 'RUN_OUTPUT',
+          step: out.step,
+          tags: {},
+        }),
+      );
+    }
   }
 
   async importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void> {

@@ -19,7 +19,6 @@ export interface FileTraceInfo extends TraceInfo {
   dir: string;
 }
 
-
 /** MLflow 3 logged models of one experiment folder (`<exp>/models/m-*`). */
 export function listLoggedModels(expDir: string, problems: Problem[] = []): FileLoggedModel[] {
   const out: FileLoggedModel[] = [];

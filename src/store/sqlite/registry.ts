@@ -200,7 +200,6 @@ export function getModelVersionByAlias(db: MlflowDb, name: string, alias: string
 
 // ------------------------------------------------------------------ logged models (MLflow 3)
 
-
 interface LoggedModelRow {
   model_id: string;
   experiment_id: bigint;
