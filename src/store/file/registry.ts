@@ -9,7 +9,6 @@ import { fileExperiment } from './reader.js';
 import { validateModelName } from '../registry-rules.js';
 import { listLoggedModels, listTraces, readLoggedModelMetrics, readLoggedModelParams, readLoggedModelTags, type FileLoggedModel } from './logged-models.js';
 import { getRegisteredModel, listRegisteredModels, readModelVersions } from './registry-read.js';
-import { withLockAsync } from './lock.js';
 
 type Writes = typeof import('./registry-write.js');
 
@@ -42,7 +41,10 @@ export class FileModelRegistry implements ModelRegistry {
   private async change<T>(fn: (w: Writes) => T): Promise<T> {
     this.writes ??= await import('./registry-write.js');
     const w = this.writes;
-    return this.asyncLock ? withLockAsync(this.root, () => fn(w)) : fn(w);
+    if (!this.asyncLock) return fn(w);
+    // imported here: a logging call loads this module and must not load the lock (test/writes/startup.test.ts)
+    const { withLockAsync } = await import('./lock.js');
+    return withLockAsync(this.root, () => fn(w));
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {
@@ -80,17 +82,17 @@ export class FileModelRegistry implements ModelRegistry {
   async createModelVersion(name: string, opts: CreateVersionOptions): Promise<string> {
     return this.change((w) =>
       w.createModelVersion(
-      this.root,
-      name,
-      {
-        source: opts.source,
-        run_id: opts.runId ?? null,
-        ...(opts.description !== undefined ? { description: opts.description } : {}),
-        ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
-        ...(opts.runLink !== undefined ? { run_link: opts.runLink } : {}),
-      },
-      this.now,
-    ),
+        this.root,
+        name,
+        {
+          source: opts.source,
+          run_id: opts.runId ?? null,
+          ...(opts.description !== undefined ? { description: opts.description } : {}),
+          ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
+          ...(opts.runLink !== undefined ? { run_link: opts.runLink } : {}),
+        },
+        this.now,
+      ),
     );
   }
   async updateModelVersion(name: string, version: string, description: string): Promise<void> {

@@ -8,7 +8,6 @@ import type { DatasetInput, KeyValue, RunStatus } from '../types.js';
 import { asWriteError } from '../fs-errors.js';
 import { RUN_NAME_TAG, RunWriter, type WriterOptions } from './run-writes.js';
 import type { StoreWriter } from './writes.js';
-import { withLockAsync } from './lock.js';
 
 /** Runs `fn`, turning a filesystem error into a one-line StateError (see asWriteError). */
 async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -55,7 +54,10 @@ export class FileTrackingWriter implements TrackingWriter {
    */
   private async locking<T>(fn: (w: StoreWriter) => T): Promise<T> {
     const w = await this.storeWriter();
-    return this.opts.asyncLock ? withLockAsync(this.opts.root, () => fn(w)) : fn(w);
+    if (!this.opts.asyncLock) return fn(w);
+    // imported here: a logging call loads this module and must not load the lock (test/writes/startup.test.ts)
+    const { withLockAsync } = await import('./lock.js');
+    return withLockAsync(this.opts.root, () => fn(w));
   }
 
   createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}) {
