@@ -236,13 +236,21 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     await page.close();
   });
   it('compare: parallel coordinates over the params that differ and a metric, a scatter of a param against a metric (pixels of each run, URL)', async () => {
-    const five = (await jsonRuns('-e', SWEEP)).slice(0, 5);
-    const idList = five.map((r) => r.info.run_id);
+    // runs of the sweep's grid, each with its own learning rate and optimizer
+    const param = (r: JsonRun, k: string) => r.data.params.find((p) => p.key === k)?.value;
+    const grid: JsonRun[] = [];
+    for (const r of await jsonRuns('-e', SWEEP)) {
+      if (param(r, 'optimizer') === undefined) continue;
+      if (grid.some((g) => param(g, 'lr') === param(r, 'lr') || param(g, 'optimizer') === param(r, 'optimizer'))) continue;
+      grid.push(r);
+    }
+    expect(grid.length).toBe(4);
+    const idList = grid.map((r) => r.info.run_id);
     const page = await openPage(`?compare=${idList.join(',')}`);
     const pc = page.locator('canvas.pc');
     await pc.waitFor();
-    const keys = [...new Set(five.flatMap((r) => r.data.params.map((p) => p.key)))].sort();
-    const differing = keys.filter((k) => new Set(five.map((r) => r.data.params.find((p) => p.key === k)?.value ?? null)).size > 1).map((k) => `params.${k}`);
+    const keys = [...new Set(grid.flatMap((r) => r.data.params.map((p) => p.key)))].sort();
+    const differing = keys.filter((k) => new Set(grid.map((r) => r.data.params.find((p) => p.key === k)?.value ?? null)).size > 1).map((k) => `params.${k}`);
     expect(differing.length).toBeGreaterThan(1);
     const metric = await page.locator('select.pc-metric').inputValue();
     expect(metric).toMatch(/^metrics\./);
@@ -262,12 +270,12 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
         return { counts, texts: c.texts ?? [] };
       }, sel);
     const p1 = await drawnBy('canvas.pc');
-    expect(p1.counts.length).toBe(5);
+    expect(p1.counts.length).toBe(4);
     // a line (or, for a run with one of the values only, a dot) of each run's colour
     for (const n of p1.counts) expect(n).toBeGreaterThan(20);
     for (const k of [...differing, metric]) expect(p1.texts).toContain(k.replace(/^(params|metrics)\./, ''));
-    // every optimizer of the five is a tick of its (categorical) axis
-    const optimizers = five.flatMap((r) => r.data.params.filter((p) => p.key === 'optimizer').map((p) => p.value));
+    // every optimizer of the grid is a tick of its (categorical) axis
+    const optimizers = grid.flatMap((r) => r.data.params.filter((p) => p.key === 'optimizer').map((p) => p.value));
     expect(optimizers.length).toBe(4);
     for (const o of optimizers) expect(p1.texts).toContain(o);
 
@@ -276,10 +284,10 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     await page.locator('select.sc-y').selectOption('metrics.val_loss');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('sx') === 'params.lr' && new URL(location.href).searchParams.get('sy') === 'metrics.val_loss');
     const points = JSON.parse((await page.locator('canvas.scatter').getAttribute('data-points'))!) as { name: string; x: number; y: number }[];
-    const both = five.filter((r) => r.data.params.some((p) => p.key === 'lr') && Number.isFinite(r.data.metrics.find((m) => m.key === 'val_loss')?.value));
+    const both = grid.filter((r) => r.data.params.some((p) => p.key === 'lr') && Number.isFinite(r.data.metrics.find((m) => m.key === 'val_loss')?.value));
     expect(points.map((p) => p.name)).toEqual(both.map((r) => r.info.run_name));
     const p2 = await drawnBy('canvas.scatter');
-    five.forEach((r, i) => expect(p2.counts[i]!, r.info.run_name).toBeGreaterThan(both.includes(r) ? 30 : -1));
+    grid.forEach((r, i) => expect(p2.counts[i]!, r.info.run_name).toBeGreaterThan(both.includes(r) ? 30 : -1));
     expect(p2.texts).toContain('params.lr');
     expect(p2.texts).toContain('metrics.val_loss');
     // a higher val_loss is drawn higher up (a smaller y on the canvas)
