@@ -450,7 +450,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       opts.unshift({ key: st.group, kind: st.group.startsWith('tags.') ? 'tag' : 'param', name: st.group });
     groupSel.replaceChildren(
       h('option', { value: '' }, 'no grouping'),
-      ...opts.map((c) => h('option', { value: c.key, selected: c.key === st.group }, `group by ${c.kind === 'tag' ? 'tag' : 'param'} ${c.name}`)),
+      ...opts.map((c) => h('option', { value: c.key, selected: c.key === st.group }, `group by ${c.name}${c.kind === 'tag' ? ' (tag)' : ''}`)),
     );
   };
   fillGroupSelect([]);
