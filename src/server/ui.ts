@@ -1,7 +1,7 @@
 /**
  * `mlr ui`: the web viewer's static files and the few JSON endpoints it needs beyond
  * MLflow's REST API, under /ajax-api/mlr/. Each endpoint goes through the same commands and
- * store interface as the CLI (`runs ls` → pageRuns, `models ls` → listModels, …), so the
+ * store interface as the CLI (`runs ls` → its selection, order, tree and run table; `models ls` → listModels, …), so the
  * page shows what the CLI prints. Errors are answered as {error_code, message} with the
  * CLI's own message (a bad filter keeps its caret line).
  */
