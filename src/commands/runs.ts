@@ -91,7 +91,7 @@ export interface RunsPageOptions {
   limit: number;
 }
 
-/** The default columns of `runs ls` over every run matching the query (piped, as in pageRuns). */
+/** The default columns of `runs ls` over every run matching the query (piped, as the viewer's runs endpoint chooses a page's). */
 export async function runColumns(reader: () => Promise<TrackingReader>, o: Omit<RunsPageOptions, 'offset' | 'limit'>): Promise<ColumnSpec[]> {
   const controls = await import('./table-controls.js');
   const query = await controls.compileAggregateQuery(o.filter, o.orderBy);

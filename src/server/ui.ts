@@ -1,7 +1,7 @@
 /**
  * `mlr ui`: the web viewer's static files and the few JSON endpoints it needs beyond
  * MLflow's REST API, under /ajax-api/mlr/. Each endpoint goes through the same commands and
- * store interface as the CLI (`runs ls` → pageRuns, `models ls` → listModels, …), so the
+ * store interface as the CLI (`runs ls` → its selection, order, tree and run table; `models ls` → listModels, …), so the
  * page shows what the CLI prints. Errors are answered as {error_code, message} with the
  * CLI's own message (a bad filter keeps its caret line).
  */
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { MlrError, UsageError } from '../errors.js';
 import type { Backend, RunEntry, TrackingReader } from '../store/backend.js';
 import type { AggregateQuery } from '../commands/table-controls.js';
+import type { ColumnSpec } from '../commands/run-table.js';
 import type { ViewType } from '../store/types.js';
 import { artifactFile } from './artifacts.js';
 import { HANDLED, type RequestContext } from './context.js';
@@ -189,6 +190,26 @@ interface Arranged {
  * tree (runs ls --tree's order) less the descendants of the runs in `fold`.
  */
 async function arrangedRuns(c: RequestContext): Promise<{ store: TrackingReader; query: AggregateQuery; arranged: Arranged }> {
+  // grouping and the tree read a tag or param of every run: the pages a scroll asks for at
+  // once (same query, other offsets) share one arrangement for a second
+  if (!c.query.get('group') && c.query.get('tree') !== '1') return arrange(c);
+  const key = JSON.stringify([...c.query.entries()].filter(([k]) => k !== 'offset' && k !== 'limit').sort());
+  let cache = ARRANGED.get(c.services);
+  if (!cache) ARRANGED.set(c.services, (cache = new Map()));
+  const now = Date.now();
+  for (const [k, v] of cache) if (now - v.at > ARRANGED_MS) cache.delete(k);
+  const hit = cache.get(key);
+  if (hit) return hit.value;
+  const value = arrange(c);
+  cache.set(key, { at: now, value });
+  value.catch(() => cache.delete(key));
+  return value;
+}
+
+const ARRANGED_MS = 1000;
+const ARRANGED = new WeakMap<object, Map<string, { at: number; value: ReturnType<typeof arrange> }>>();
+
+async function arrange(c: RequestContext): Promise<{ store: TrackingReader; query: AggregateQuery; arranged: Arranged }> {
   const controls = await import('../commands/table-controls.js');
   const o = queryOptions(c.query);
   const query = await controls.compileAggregateQuery(o.filter, o.orderBy);
@@ -290,22 +311,37 @@ async function columns(c: RequestContext): Promise<unknown> {
     const cols = await runColumns(() => c.reader(), queryOptions(c.query));
     return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name })) };
   }
-  const { buildRunTable, defaultColumns } = await import('../commands/run-table.js');
+  const { defaultColumns } = await import('../commands/run-table.js');
   const { store, query, arranged } = await arrangedRuns(c);
   const runs = arranged.runs;
   const cols = defaultColumns(store, runs, false, query.columns).filter((x) => x.kind !== 'agg');
-  const tagKeys = new Set<string>();
-  for (const r of runs) for (const k of store.readTags(r, 'all').keys()) tagKeys.add(k);
+  // a key some run lacks varies (missing differs from any value) without a file read; a key
+  // every run has is read run by run until two values differ, so only the columns that are
+  // the same everywhere are read in every run
+  const present = new Map<string, number>();
+  for (const r of runs) {
+    for (const k of store.listMetricKeys(r)) present.set(`metrics.${k}`, (present.get(`metrics.${k}`) ?? 0) + 1);
+    for (const k of store.listParamKeys(r)) present.set(`params.${k}`, (present.get(`params.${k}`) ?? 0) + 1);
+  }
+  const tags = runs.map((r) => store.readTags(r, 'all'));
+  const tagKeys = new Set(tags.flatMap((t) => [...t.keys()]));
   const known = new Set(cols.map((x) => x.key));
   for (const k of [...tagKeys].sort()) if (!known.has(`tags.${k}`)) cols.push({ key: `tags.${k}`, kind: 'tag', name: k });
-  const table = buildRunTable(store, runs, cols);
-  return {
-    columns: cols.map((x, i) => {
-      const first = table.rows[0]?.values[i] ?? null;
-      const same = (v: unknown): boolean => v === first || (typeof v === 'number' && typeof first === 'number' && Number.isNaN(v) && Number.isNaN(first));
-      return { key: x.key, kind: x.kind, name: x.name, varies: x.kind === 'attr' ? undefined : !table.rows.every((r) => same(r.values[i] ?? null)) };
-    }),
+  const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+  const varies = (x: ColumnSpec): boolean | undefined => {
+    if (x.kind === 'attr' || runs.length === 0) return x.kind === 'attr' ? undefined : false;
+    if (x.kind === 'tag') {
+      const first = tags[0]!.get(x.name) ?? null;
+      return !tags.every((t) => (t.get(x.name) ?? null) === first);
+    }
+    if ((present.get(x.key) ?? 0) < runs.length) return true;
+    const value = (r: RunEntry): unknown =>
+      x.kind === 'param' ? (store.readParams(r, [x.name]).get(x.name) ?? null) : (store.readLatestMetrics(r, [x.name]).get(x.name)?.value ?? null);
+    const first = value(runs[0]!);
+    for (let i = 1; i < runs.length; i++) if (!same(value(runs[i]!), first)) return true;
+    return false;
   };
+  return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name, varies: varies(x) })) };
 }
 
 /** One run (`runs describe`): MLflow's Run, its experiment, the models it logged, its problems. */

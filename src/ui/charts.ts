@@ -51,7 +51,30 @@ function history(runId: string, key: string, fresh: boolean, smooth: number, byT
 const STEP_INCRS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
 /** Relative time in seconds: ticks on round seconds, minutes, hours and days. */
 const REL_INCRS = [
-  0.001, 0.01, 0.1, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 30 * 86400,
+  0.001,
+  0.01,
+  0.1,
+  1,
+  2,
+  5,
+  10,
+  15,
+  30,
+  60,
+  120,
+  300,
+  600,
+  900,
+  1800,
+  3600,
+  7200,
+  3 * 3600,
+  6 * 3600,
+  12 * 3600,
+  86400,
+  2 * 86400,
+  7 * 86400,
+  30 * 86400,
 ];
 
 /** Seconds since the start as an axis writes them: "45 s", "2 min", "1.5 h", "3 d". */
@@ -116,7 +139,9 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
     });
     void Promise.all(
       runs.map((r, i) =>
-        full ? Promise.resolve(hs[i]!) : history(r.run_id, key, false, o.smooth, xAxis !== 'step', toQueryRange(min, max, xAxis, starts[i], hs[i]!)).catch(() => hs[i]!),
+        full
+          ? Promise.resolve(hs[i]!)
+          : history(r.run_id, key, false, o.smooth, xAxis !== 'step', toQueryRange(min, max, xAxis, starts[i], hs[i]!)).catch(() => hs[i]!),
       ),
     ).then((zs) => {
       if (my !== zoomGen) return;
@@ -131,7 +156,11 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
   };
   el.dataset['exact'] = String(!downsampled);
   const series: uPlot.Series[] = [
-    { label: X_LABEL[xAxis], value: (_u: uPlot, v: number | null) => (v === null ? '-' : xAxis === 'rel' ? fmtRel(v) : xAxis === 'time' ? new Date(v * 1000).toISOString() : String(v)) },
+    {
+      label: X_LABEL[xAxis],
+      value: (_u: uPlot, v: number | null) =>
+        v === null ? '-' : xAxis === 'rel' ? fmtRel(v) : xAxis === 'time' ? new Date(v * 1000).toISOString() : String(v),
+    },
     ...runs.map((r, i) => ({
       label: r.name,
       stroke: PALETTE[i % PALETTE.length]!,

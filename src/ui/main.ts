@@ -229,7 +229,9 @@ const PAGE = 200;
 function columnWidth(c: Column, tree = false): number {
   if (c.kind === 'attr')
     return (
-      ({ run_id: 96, run_name: tree ? 300 : 220, experiment: 140, experiment_id: 150, status: 104, start_time: 108, end_time: 96 } as Record<string, number>)[c.name] ?? 120
+      ({ run_id: 96, run_name: tree ? 300 : 220, experiment: 140, experiment_id: 150, status: 104, start_time: 108, end_time: 96 } as Record<string, number>)[
+        c.name
+      ] ?? 120
     );
   return 112;
 }
@@ -444,10 +446,11 @@ function runsView(main: HTMLElement, st: TableState): void {
 
   const fillGroupSelect = (cols: Column[]): void => {
     const opts = cols.filter((c) => c.kind === 'param' || c.kind === 'tag');
-    if (st.group && !opts.some((c) => c.key === st.group)) opts.unshift({ key: st.group, kind: st.group.startsWith('tags.') ? 'tag' : 'param', name: st.group });
+    if (st.group && !opts.some((c) => c.key === st.group))
+      opts.unshift({ key: st.group, kind: st.group.startsWith('tags.') ? 'tag' : 'param', name: st.group });
     groupSel.replaceChildren(
       h('option', { value: '' }, 'no grouping'),
-      ...opts.map((c) => h('option', { value: c.key, selected: c.key === st.group }, `group by ${c.kind === 'tag' ? 'tag' : 'param'} ${c.name}`)),
+      ...opts.map((c) => h('option', { value: c.key, selected: c.key === st.group }, `group by ${c.name}${c.kind === 'tag' ? ' (tag)' : ''}`)),
     );
   };
   fillGroupSelect([]);
@@ -512,7 +515,8 @@ function runsView(main: HTMLElement, st: TableState): void {
       listEl.replaceChildren(
         ...kinds.flatMap(([kind, label]) => {
           const of = cols.filter(
-            (c) => c.kind === kind && c.name.toLowerCase().includes(f) && !(kind === 'attr' && (c.name === 'experiment_id' || (c.name === 'experiment' && !multi))),
+            (c) =>
+              c.kind === kind && c.name.toLowerCase().includes(f) && !(kind === 'attr' && (c.name === 'experiment_id' || (c.name === 'experiment' && !multi))),
           );
           if (of.length === 0) return [];
           return [
@@ -1163,7 +1167,10 @@ async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
           onchange: (e: Event) => {
             const q = params();
             const keep = (k: string): string | undefined => q.get(k) ?? undefined;
-            go({ compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined, pc: keep('pc'), sx: keep('sx'), sy: keep('sy') }, true);
+            go(
+              { compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined, pc: keep('pc'), sx: keep('sx'), sy: keep('sy') },
+              true,
+            );
           },
         }),
         ' only differences',
@@ -1196,7 +1203,11 @@ function comparePlots(main: HTMLElement, ok: RunAnswer[], ids: string[], only: b
     const v = q.get(name);
     return v && from.includes(v) ? v : dflt;
   };
-  const pref = { pc: pick('pc', metrics, metrics[0]), sx: pick('sx', [...paramKeys, ...metrics], varying[0] ?? metrics[1] ?? metrics[0]), sy: pick('sy', metrics, metrics[0]) };
+  const pref = {
+    pc: pick('pc', metrics, metrics[0]),
+    sx: pick('sx', [...paramKeys, ...metrics], varying[0] ?? metrics[1] ?? metrics[0]),
+    sy: pick('sy', metrics, metrics[0]),
+  };
   const keep = (): void =>
     history.replaceState(null, '', qs({ compare: ids.join(','), only: only ? 'diff' : undefined, pc: pref.pc, sx: pref.sx, sy: pref.sy }));
   const select = (cls: string, keys: string[], value: string | undefined, onPick: (v: string) => void): HTMLSelectElement =>
@@ -1215,11 +1226,7 @@ function comparePlots(main: HTMLElement, ok: RunAnswer[], ids: string[], only: b
   const drawSc = (): void => {
     scSlot.replaceChildren(pref.sx && pref.sy ? scatter(runs, pref.sx, pref.sy, width()) : h('div', { class: 'dim' }, 'These runs logged no metrics.'));
   };
-  const legend = h(
-    'div',
-    { class: 'plot-legend' },
-    ...runs.map((r) => h('span', {}, h('span', { style: { color: r.color } }, '● '), r.name)),
-  );
+  const legend = h('div', { class: 'plot-legend' }, ...runs.map((r) => h('span', {}, h('span', { style: { color: r.color } }, '● '), r.name)));
   const card = h(
     'div',
     { class: 'card pad plots' },
@@ -1298,9 +1305,36 @@ async function showPreview(slot: HTMLElement, runId: string, f: ArtifactFile): P
     return;
   }
   try {
-    const p = await getJson<{ size: number; truncated: boolean; binary: boolean; text: string | null }>(api('preview', { run_id: runId, path: f.path }));
+    const p = await getJson<{ size: number; truncated: boolean; binary: boolean; text: string | null; mlmodel?: Record<string, unknown> }>(
+      api('preview', { run_id: runId, path: f.path }),
+    );
     if (p.binary || p.text === null) {
       slot.replaceChildren(bar, h('div', { class: 'empty' }, 'Binary file: download it to open it.'));
+      return;
+    }
+    const more = p.truncated ? h('div', { class: 'dim' }, `first ${fmtBytes(p.text.length)} of ${fmtBytes(p.size)} shown; download for the whole file`) : '';
+    if (/\.(csv|tsv)$/i.test(f.path)) {
+      const table = csvTable(p.text, /\.tsv$/i.test(f.path) ? '\t' : ',', p.truncated);
+      const raw = h('pre', { class: 'artifact-text', hidden: true }, p.text);
+      const toggle = h(
+        'label',
+        { class: 'dim' },
+        h('input', {
+          type: 'checkbox',
+          onchange: (e: Event) => {
+            const on = (e.target as HTMLInputElement).checked;
+            raw.hidden = !on;
+            table.hidden = on;
+          },
+        }),
+        ' as text',
+      );
+      bar.append(toggle);
+      slot.replaceChildren(bar, table, raw, more);
+      return;
+    }
+    if (name === 'MLmodel' && p.mlmodel) {
+      slot.replaceChildren(bar, mlmodelSummary(p.mlmodel), h('pre', { class: 'artifact-text' }, p.text), more);
       return;
     }
     let text = p.text;
@@ -1311,14 +1345,136 @@ async function showPreview(slot: HTMLElement, runId: string, f: ArtifactFile): P
         /* shown as it is */
       }
     }
-    slot.replaceChildren(
-      bar,
-      h('pre', { class: 'artifact-text' }, text),
-      p.truncated ? h('div', { class: 'dim' }, `first ${fmtBytes(text.length)} of ${fmtBytes(p.size)} shown; download for the whole file`) : '',
-    );
+    slot.replaceChildren(bar, h('pre', { class: 'artifact-text' }, text), more);
   } catch (e) {
     slot.replaceChildren(bar, errorBox(e));
   }
+}
+
+/** RFC 4180 fields: quoted fields may hold the separator, doubled quotes and newlines. */
+function parseCsv(text: string, sep: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === sep) {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+const CSV_ROWS = 500;
+
+/** A CSV (or TSV) artifact as a table: its header, then up to 500 rows. */
+function csvTable(text: string, sep: string, truncated: boolean): HTMLElement {
+  const rows = parseCsv(text, sep);
+  // a cut preview's last line may be cut too
+  if (truncated && rows.length > 1) rows.pop();
+  const [head, ...body] = rows;
+  const shown = body.slice(0, CSV_ROWS);
+  const num = (v: string): boolean => v.trim() !== '' && Number.isFinite(Number(v));
+  return h(
+    'div',
+    { class: 'csv' },
+    h(
+      'div',
+      { class: 'dim' },
+      `${(head ?? []).length} columns · ${shown.length < body.length || truncated ? `first ${shown.length.toLocaleString('en-US')} rows` : `${body.length.toLocaleString('en-US')} rows`}`,
+    ),
+    h(
+      'div',
+      { class: 'csv-scroll' },
+      h(
+        'table',
+        { class: 'list csv-table' },
+        h('thead', {}, h('tr', {}, h('th', { class: 'rn' }, ''), ...(head ?? []).map((c) => h('th', {}, c)))),
+        h(
+          'tbody',
+          {},
+          ...shown.map((r, i) => h('tr', {}, h('td', { class: 'rn' }, String(i + 1)), ...r.map((c) => h('td', { class: num(c) ? 'num' : '' }, c)))),
+        ),
+      ),
+    ),
+  );
+}
+
+/** An MLmodel file's flavors, signature and ids, above its text. */
+function mlmodelSummary(m: Record<string, unknown>): HTMLElement {
+  const flavors = (m['flavors'] && typeof m['flavors'] === 'object' ? m['flavors'] : {}) as Record<string, Record<string, unknown> | null>;
+  const sig = (m['signature'] && typeof m['signature'] === 'object' ? m['signature'] : {}) as Record<string, unknown>;
+  /** a signature's inputs or outputs: MLflow writes them as JSON text inside the YAML */
+  const schema = (v: unknown): { name?: string; type?: string; 'tensor-spec'?: { dtype?: string; shape?: unknown } }[] => {
+    if (typeof v !== 'string') return [];
+    try {
+      const x = JSON.parse(v) as unknown;
+      return Array.isArray(x) ? (x as { name?: string; type?: string }[]) : [];
+    } catch {
+      return [];
+    }
+  };
+  const cols = (v: unknown): Node | string => {
+    const s = schema(v);
+    if (s.length === 0) return h('span', { class: 'dim' }, typeof v === 'string' ? v : '-');
+    return h(
+      'span',
+      {},
+      ...s.map((c) =>
+        h(
+          'span',
+          { class: 'pill' },
+          c.name ? `${c.name}: ` : '',
+          c.type === 'tensor' && c['tensor-spec'] ? `tensor ${c['tensor-spec'].dtype ?? ''} ${JSON.stringify(c['tensor-spec'].shape ?? '')}` : (c.type ?? '?'),
+        ),
+      ),
+    );
+  };
+  const flavorText = (f: Record<string, unknown> | null): string =>
+    f
+      ? Object.entries(f)
+          .filter(([, v]) => typeof v !== 'object' || v === null)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join(' · ')
+      : '';
+  return h(
+    'div',
+    { class: 'mlmodel' },
+    kvTable([
+      ['Flavors', h('span', {}, ...Object.keys(flavors).map((f) => h('span', { class: 'pill flavor', title: flavorText(flavors[f] ?? null) }, f)))],
+      ...Object.entries(flavors).map(([f, v]) => [f, h('span', { class: 'dim' }, flavorText(v))] as [string, Node]),
+      ['Inputs', cols(sig['inputs'])],
+      ['Outputs', cols(sig['outputs'])],
+      ...(['run_id', 'model_uuid', 'utc_time_created', 'mlflow_version', 'artifact_path'] as const)
+        .filter((k) => m[k] !== undefined && m[k] !== null)
+        .map((k) => [k, h('span', { class: 'mono' }, String(m[k]))] as [string, Node]),
+    ]),
+  );
+}
+
+/** The address that downloads a folder of the run's artifacts as a zip ('' for all of them). */
+function zipUrl(runId: string, path: string): string {
+  return `/ajax-api/mlr/zip?${new URLSearchParams({ run_id: runId, path }).toString()}`;
 }
 
 function artifactTree(runId: string, preview: HTMLElement): HTMLElement {
@@ -1345,7 +1501,24 @@ function artifactTree(runId: string, preview: HTMLElement): HTMLElement {
         { href: '#', 'data-path': f.path },
         h('span', {}, f.is_dir ? '▸' : '·'),
         h('span', {}, name),
-        h('span', { class: 'size' }, f.is_dir ? '' : fmtBytes(f.file_size)),
+        f.is_dir
+          ? h(
+              'span',
+              {
+                class: 'size zip',
+                role: 'link',
+                title: `download ${f.path}/ as a zip`,
+                'data-zip': f.path,
+                onclick: (e: MouseEvent) => {
+                  // a click on "zip" downloads the folder instead of opening it
+                  e.preventDefault();
+                  e.stopPropagation();
+                  location.assign(zipUrl(runId, f.path));
+                },
+              },
+              'zip',
+            )
+          : h('span', { class: 'size' }, fmtBytes(f.file_size)),
       );
       let open = false;
       const sub = h('div');
@@ -1478,7 +1651,16 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
     h(
       'div',
       { class: 'card' },
-      h('div', { style: { padding: '12px 16px 0' } }, h('h3', {}, 'Artifacts')),
+      h(
+        'div',
+        { class: 'artifacts-head' },
+        h('h3', {}, 'Artifacts'),
+        h(
+          'a',
+          { class: 'btn zip-all', href: zipUrl(i.run_id, ''), download: 'artifacts.zip', title: 'every artifact of the run in one zip' },
+          'Download all (zip)',
+        ),
+      ),
       h('div', { class: 'artifacts' }, artifactTree(i.run_id, preview), preview),
     ),
     r.run.data.metrics.length ? h('h3', { style: { margin: '4px 0 0' } }, 'Metric histories') : '',

@@ -16,6 +16,7 @@ import { defaultUiDir, loadUiAssets } from '../../src/server/ui.js';
 import { copyStore, mlr } from '../helpers.js';
 import { serveRoot, type TestServer } from '../server/helpers.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM } from './chromium.js';
+import { readZip } from './zip-reader.js';
 import { headerKeys, readyMark, screenshot, showLine, tableIds, tableLines, tableReady } from './page.js';
 
 const SWEEP = '234684999513866976';
@@ -236,13 +237,21 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     await page.close();
   });
   it('compare: parallel coordinates over the params that differ and a metric, a scatter of a param against a metric (pixels of each run, URL)', async () => {
-    const five = (await jsonRuns('-e', SWEEP)).slice(0, 5);
-    const idList = five.map((r) => r.info.run_id);
+    // runs of the sweep's grid, each with its own learning rate and optimizer
+    const param = (r: JsonRun, k: string) => r.data.params.find((p) => p.key === k)?.value;
+    const grid: JsonRun[] = [];
+    for (const r of await jsonRuns('-e', SWEEP)) {
+      if (param(r, 'optimizer') === undefined) continue;
+      if (grid.some((g) => param(g, 'lr') === param(r, 'lr') || param(g, 'optimizer') === param(r, 'optimizer'))) continue;
+      grid.push(r);
+    }
+    expect(grid.length).toBe(4);
+    const idList = grid.map((r) => r.info.run_id);
     const page = await openPage(`?compare=${idList.join(',')}`);
     const pc = page.locator('canvas.pc');
     await pc.waitFor();
-    const keys = [...new Set(five.flatMap((r) => r.data.params.map((p) => p.key)))].sort();
-    const differing = keys.filter((k) => new Set(five.map((r) => r.data.params.find((p) => p.key === k)?.value ?? null)).size > 1).map((k) => `params.${k}`);
+    const keys = [...new Set(grid.flatMap((r) => r.data.params.map((p) => p.key)))].sort();
+    const differing = keys.filter((k) => new Set(grid.map((r) => r.data.params.find((p) => p.key === k)?.value ?? null)).size > 1).map((k) => `params.${k}`);
     expect(differing.length).toBeGreaterThan(1);
     const metric = await page.locator('select.pc-metric').inputValue();
     expect(metric).toMatch(/^metrics\./);
@@ -252,7 +261,9 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
       page.evaluate((s) => {
         const c = document.querySelector(s) as HTMLCanvasElement & { texts?: string[] };
         const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        const colors = [...document.querySelectorAll<HTMLElement>('.plot-legend > span > span')].map((e) => getComputedStyle(e).color.match(/\d+/g)!.map(Number));
+        const colors = [...document.querySelectorAll<HTMLElement>('.plot-legend > span > span')].map((e) =>
+          getComputedStyle(e).color.match(/\d+/g)!.map(Number),
+        );
         const counts = colors.map(() => 0);
         for (let i = 0; i < d.length; i += 4) {
           colors.forEach((rgb, k) => {
@@ -262,24 +273,26 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
         return { counts, texts: c.texts ?? [] };
       }, sel);
     const p1 = await drawnBy('canvas.pc');
-    expect(p1.counts.length).toBe(5);
+    expect(p1.counts.length).toBe(4);
     // a line (or, for a run with one of the values only, a dot) of each run's colour
     for (const n of p1.counts) expect(n).toBeGreaterThan(20);
     for (const k of [...differing, metric]) expect(p1.texts).toContain(k.replace(/^(params|metrics)\./, ''));
-    // every optimizer of the five is a tick of its (categorical) axis
-    const optimizers = five.flatMap((r) => r.data.params.filter((p) => p.key === 'optimizer').map((p) => p.value));
+    // every optimizer of the grid is a tick of its (categorical) axis
+    const optimizers = grid.flatMap((r) => r.data.params.filter((p) => p.key === 'optimizer').map((p) => p.value));
     expect(optimizers.length).toBe(4);
     for (const o of optimizers) expect(p1.texts).toContain(o);
 
     // the scatter: lr against val_loss, a dot for each run that has both
     await page.locator('select.sc-x').selectOption('params.lr');
     await page.locator('select.sc-y').selectOption('metrics.val_loss');
-    await page.waitForFunction(() => new URL(location.href).searchParams.get('sx') === 'params.lr' && new URL(location.href).searchParams.get('sy') === 'metrics.val_loss');
+    await page.waitForFunction(
+      () => new URL(location.href).searchParams.get('sx') === 'params.lr' && new URL(location.href).searchParams.get('sy') === 'metrics.val_loss',
+    );
     const points = JSON.parse((await page.locator('canvas.scatter').getAttribute('data-points'))!) as { name: string; x: number; y: number }[];
-    const both = five.filter((r) => r.data.params.some((p) => p.key === 'lr') && Number.isFinite(r.data.metrics.find((m) => m.key === 'val_loss')?.value));
+    const both = grid.filter((r) => r.data.params.some((p) => p.key === 'lr') && Number.isFinite(r.data.metrics.find((m) => m.key === 'val_loss')?.value));
     expect(points.map((p) => p.name)).toEqual(both.map((r) => r.info.run_name));
     const p2 = await drawnBy('canvas.scatter');
-    five.forEach((r, i) => expect(p2.counts[i]!, r.info.run_name).toBeGreaterThan(both.includes(r) ? 30 : -1));
+    grid.forEach((r, i) => expect(p2.counts[i]!, r.info.run_name).toBeGreaterThan(both.includes(r) ? 30 : -1));
     expect(p2.texts).toContain('params.lr');
     expect(p2.texts).toContain('metrics.val_loss');
     // a higher val_loss is drawn higher up (a smaller y on the canvas)
@@ -295,6 +308,67 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     expect(await again.locator('select.sc-x').inputValue()).toBe('params.lr');
     expect(await again.locator('canvas.scatter').getAttribute('data-points')).toBe(JSON.stringify(points));
     await again.close();
+    await page.close();
+  });
+  it('run page: a CSV artifact drawn as a table, an MLmodel summarised, a folder downloaded as a zip', async () => {
+    const art = path.join(root, SWEEP, PARENT, 'artifacts');
+    fs.mkdirSync(path.join(art, 'eval'), { recursive: true });
+    const csv = 'epoch,loss,"note, quoted"\n1,0.9,"first, ""one"""\n2,0.5,\n3,0.25,last\n';
+    fs.writeFileSync(path.join(art, 'eval', 'history.csv'), csv);
+    fs.mkdirSync(path.join(art, 'model'), { recursive: true });
+    fs.writeFileSync(
+      path.join(art, 'model', 'MLmodel'),
+      [
+        'artifact_path: model',
+        'flavors:',
+        '  python_function:',
+        '    loader_module: mlflow.sklearn',
+        '  sklearn:',
+        '    sklearn_version: 1.3.0',
+        `run_id: ${PARENT}`,
+        'signature:',
+        '  inputs: \'[{"type": "double", "name": "lr"}, {"type": "string", "name": "optimizer"}]\'',
+        '  outputs: \'[{"type": "double"}]\'',
+        '',
+      ].join('\n'),
+    );
+    const page = await openPage(`?run=${PARENT}`);
+    await page.locator('.tree a[data-path="eval"]').click();
+    await page.locator('.tree a[data-path="eval/history.csv"]').click();
+    const table = page.locator('table.csv-table');
+    await table.waitFor();
+    expect(await table.locator('thead th').allTextContents()).toEqual(['', 'epoch', 'loss', 'note, quoted']);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows).toEqual([
+      ['1', '1', '0.9', 'first, "one"'],
+      ['2', '2', '0.5', ''],
+      ['3', '3', '0.25', 'last'],
+    ]);
+    expect(await page.locator('.csv > .dim').textContent()).toBe('3 columns · 3 rows');
+    await screenshot(page, 'csv');
+    // as text: the file itself
+    await page.locator('.preview .bar label', { hasText: 'as text' }).locator('input').check();
+    expect(await page.locator('pre.artifact-text').textContent()).toBe(csv);
+
+    await page.locator('.tree a[data-path="model"]').click();
+    await page.locator('.tree a[data-path="model/MLmodel"]').click();
+    await page.locator('.mlmodel').waitFor();
+    expect(await page.locator('.mlmodel .pill.flavor').allTextContents()).toEqual(['python_function', 'sklearn']);
+    expect(await page.locator('.mlmodel tr', { hasText: 'Inputs' }).locator('.pill').allTextContents()).toEqual(['lr: double', 'optimizer: string']);
+    expect(await page.locator('.mlmodel tr', { hasText: 'Outputs' }).locator('.pill').allTextContents()).toEqual(['double']);
+    expect(await page.locator('.mlmodel tr', { hasText: 'run_id' }).locator('td').textContent()).toBe(PARENT);
+
+    // the folder's "zip": a download of everything below it
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.tree [data-zip="eval"]').click()]);
+    expect(download.suggestedFilename()).toBe('eval.zip');
+    const saved = path.join(path.dirname(root), 'eval.zip');
+    await download.saveAs(saved);
+    const entries = readZip(fs.readFileSync(saved));
+    expect(entries.map((e) => [e.name, e.data.toString()])).toEqual([['eval/history.csv', csv]]);
+    // and every artifact of the run
+    const [all] = await Promise.all([page.waitForEvent('download'), page.locator('a.zip-all').click()]);
+    await all.saveAs(saved);
+    expect(readZip(fs.readFileSync(saved)).map((e) => e.name)).toEqual(['artifacts/docs/notes.txt', 'artifacts/eval/history.csv', 'artifacts/model/MLmodel']);
     await page.close();
   });
 });

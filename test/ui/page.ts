@@ -78,7 +78,9 @@ export async function showLine(page: Page, i: number): Promise<void> {
     grid.dispatchEvent(new Event('scroll'));
   }, i);
   await page.waitForFunction(
-    (line) => !document.querySelector('.grid .row.loading') && [...document.querySelectorAll<HTMLElement>('.grid .row')].some((r) => parseFloat(r.style.top) === line * 30),
+    (line) =>
+      !document.querySelector('.grid .row.loading') &&
+      [...document.querySelectorAll<HTMLElement>('.grid .row')].some((r) => parseFloat(r.style.top) === line * 30),
     i,
   );
 }
