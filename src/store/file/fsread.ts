@@ -40,6 +40,18 @@ export function readText(file: string, kind: FileKind): ReadResult {
   }
 }
 
+/** Whether a file can be opened for reading (opened and closed at once); the error otherwise, as readText gives it. */
+export function checkReadable(file: string, kind: FileKind): { ok: true } | { ok: false; missing: boolean; error: string } {
+  openCounts[kind]++;
+  try {
+    fs.closeSync(fs.openSync(file, 'r'));
+    return { ok: true };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, missing: err.code === 'ENOENT' || err.code === 'ENOTDIR', error: describeFsError(err) };
+  }
+}
+
 /** One short phrase for an fs error (no stack, no errno noise). */
 export function describeFsError(err: NodeJS.ErrnoException): string {
   return fsReason(err, 'read');
@@ -94,15 +106,27 @@ export function isDirectory(p: string): boolean {
   }
 }
 
+/** Called for a folder that exists but cannot be listed (EACCES, EPERM, EIO…): its keys are unknown. */
+export type ListError = (dir: string, reason: string) => void;
+
+/** True for a listing error that means "there is no such folder" (nothing to report). */
+function isAbsent(e: NodeJS.ErrnoException): boolean {
+  return e.code === 'ENOENT' || e.code === 'ENOTDIR';
+}
+
 /**
  * Every regular file below `dir`, as `/`-joined keys relative to it (params, tags and
- * metrics with `/` in their key are nested folders). Empty folders contribute nothing.
+ * metrics with `/` in their key are nested folders). Empty folders contribute nothing; a
+ * folder that exists but cannot be listed goes to `onError` (and contributes nothing).
  */
-export function listKeyFiles(dir: string): string[] {
+export function listKeyFiles(dir: string, onError?: ListError): string[] {
   const out: string[] = [];
   const walk = (d: string, prefix: string): void => {
-    const ents = listDir(d);
-    if (!ents) return;
+    const ents = listDirOrError(d);
+    if (!Array.isArray(ents)) {
+      if (!isAbsent(ents)) onError?.(d, describeFsError(ents));
+      return;
+    }
     for (const e of ents) {
       if (e.isDir) walk(path.join(d, e.name), prefix + e.name + '/');
       else if (e.isFile) out.push(prefix + e.name);
@@ -124,13 +148,14 @@ export function isSafeKeyPath(key: string): boolean {
  * the order MLflow's file store lists params, tags and metrics in. (fs.readdirSync sorts
  * its answer; fs.opendirSync does not.)
  */
-export function listKeyFilesStored(dir: string): string[] {
+export function listKeyFilesStored(dir: string, onError?: ListError): string[] {
   const out: string[] = [];
   const walk = (d: string, prefix: string): void => {
     let h: fs.Dir;
     try {
       h = fs.opendirSync(d);
-    } catch {
+    } catch (e) {
+      if (!isAbsent(e as NodeJS.ErrnoException)) onError?.(d, describeFsError(e as NodeJS.ErrnoException));
       return;
     }
     const dirs: string[] = [];
