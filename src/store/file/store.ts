@@ -18,11 +18,12 @@ import {
   listKeyFiles,
   listKeyFilesStored,
   readText,
+  readTextPieces,
   type DirEntry,
   type FileKind,
   type ReadResult,
 } from './fsread.js';
-import { streamMetricChunks, summarizeMetricText, type MetricFileSummary } from './metrics.js';
+import { MetricSummarizer, streamMetricChunks, type MetricFileSummary } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { yamlInt64Lenient, yamlString } from './yaml-values.js';
 import type { ParseCache } from './cache.js';
@@ -524,12 +525,20 @@ export class FileStore {
       const file = joinPath(dir, key);
       let failed: ReadResult | undefined;
       const summarize = (): MetricFileSummary | undefined => {
-        const r = readText(file, 'metric');
+        // in pieces: the latest value needs every line (max by step, timestamp, value), not
+        // the whole file in memory at once
+        const m = new MetricSummarizer();
+        const r = readTextPieces(
+          file,
+          'metric',
+          (text) => m.feed(text),
+          (start, max) => m.longLine(start, max),
+        );
         if (!r.ok) {
           failed = r;
           return undefined;
         }
-        return summarizeMetricText(r.text);
+        return m.result();
       };
       const s = this.cache ? this.cache.through(file, 'metric', summarize) : summarize();
       if (!s) {
@@ -577,8 +586,7 @@ export class FileStore {
   readDatasetInputs(run: FileRunEntry): DatasetInput[] {
     const inputsDir = path.join(run.dir, 'inputs');
     this.track(inputsDir);
-    const ents = listDir(inputsDir);
-    if (!ents) return [];
+    const ents = this.listOrWarn(inputsDir, `the dataset inputs of run ${run.info.run_id} are left out`);
     const out: DatasetInput[] = [];
     for (const e of ents) {
       if (!e.isDir) continue;
