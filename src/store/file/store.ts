@@ -4,8 +4,7 @@
  * marked `broken` with Problems, and the store's `problems` list collects warnings.
  */
 import path from 'node:path';
-import { NotFoundError, UsageError } from '../../errors.js';
-import { StateError } from '../../errors.js';
+import { NotFoundError, StateError, UsageError } from '../../errors.js';
 import {
   checkReadable,
   describeFsError,
