@@ -151,6 +151,27 @@ describe.skipIf(!CAN_RUN)(`unreadable files and folders${CAN_RUN ? '' : ` (skipp
     });
   });
 
+  it('a run folder that cannot be read at all: one warning for the folder, the run shown marked', () => {
+    const store = readableStore();
+    const dir = path.join(store, SWEEP, A);
+    withMode(dir, 0o000, () => {
+      const d = asUser(store, ['runs', 'describe', A]);
+      expect(d.code).toBe(0);
+      expect(d.stderr).toBe(`mlr: warning: cannot read ${dir} (permission denied): run ${A} is shown without its data\n` + HINT);
+      expect(d.stdout).toContain('status\tRUNNING\n'); // what a run without meta.yaml reads as
+    });
+  });
+
+  it('an unreadable registry folder: models ls warns naming it', () => {
+    const store = readableStore();
+    const dir = path.join(store, 'models');
+    withMode(dir, 0o000, () => {
+      const r = asUser(store, ['models', 'ls']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(`mlr: warning: cannot read ${dir} (permission denied): the registered models in it are left out\n` + HINT);
+    });
+  });
+
   it('an unreadable metrics/ folder: runs ls and the order by that metric warn, and the run is marked', () => {
     const store = readableStore();
     const dir = path.join(store, SWEEP, A, 'metrics');

@@ -353,7 +353,11 @@ export class FileStore {
         this.strays.push(problem('stray-folder', dir, `${dir} is not a run (no meta.yaml); skipped`));
         return undefined;
       }
-      problems.push(p!);
+      // a run folder that cannot be read at all is one problem, not one per file in it
+      const listed = missing ? [] : listDirOrError(dir);
+      if (!Array.isArray(listed) && listed.code !== 'ENOENT' && listed.code !== 'ENOTDIR')
+        problems.push(problem('run-data-unreadable', dir, `cannot read ${dir} (${describeFsError(listed)}): run ${folder} is shown without its data`));
+      else problems.push(p!);
     }
     const m: YamlMap = map ?? {};
     const runId = yamlString(m['run_id']) ?? yamlString(m['run_uuid']) ?? folder;
@@ -585,7 +589,10 @@ export class FileStore {
   readDatasetInputs(run: FileRunEntry): DatasetInput[] {
     const inputsDir = path.join(run.dir, 'inputs');
     this.track(inputsDir);
-    const ents = this.listOrWarn(inputsDir, `the dataset inputs of run ${run.info.run_id} are left out`);
+    const listed = listDirOrError(inputsDir);
+    if (!Array.isArray(listed) && listed.code !== 'ENOENT' && listed.code !== 'ENOTDIR')
+      this.runDataUnreadable(run, inputsDir, describeFsError(listed), `the dataset inputs of run ${run.info.run_id} are`);
+    const ents = Array.isArray(listed) ? listed : [];
     const out: DatasetInput[] = [];
     for (const e of ents) {
       if (!e.isDir) continue;
