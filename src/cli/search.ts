@@ -68,9 +68,9 @@ export function registerSearch(program: Command): void {
         await ctx.out(best.run.info.run_id + '\n');
         return;
       }
-      const views = await import('../render/views.js');
       if (opts.format === 'json') {
-        await ctx.out(views.renderJson(views.runJson(store.loadRun(best.run), best.run.problems)));
+        const [{ renderJson }, { runJson }] = await Promise.all([import('../render/table.js'), import('../render/runs.js')]);
+        await ctx.out(renderJson(runJson(store.loadRun(best.run), best.run.problems)));
         return;
       }
       const { buildRunTable } = await import('../commands/run-table.js');
@@ -78,7 +78,8 @@ export function registerSearch(program: Command): void {
       const base = ['run_id', 'run_name', 'experiment', 'status'].map((a) => ({ key: a, kind: 'attr' as const, name: a }));
       const seen = new Set(base.map((c) => c.key));
       const columns = [...base, ...queryColumns(best.query).filter((c) => !seen.has(c.key))];
-      await ctx.out(views.renderRunTable(buildRunTable(store, [best.run], columns), 'table', ctx.mode));
+      const { renderRunTable } = await import('../render/run-table.js');
+      await ctx.out(renderRunTable(buildRunTable(store, [best.run], columns), 'table', ctx.mode));
     });
 }
 

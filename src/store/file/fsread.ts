@@ -141,6 +141,8 @@ export interface DirEntry {
   name: string;
   isDir: boolean;
   isFile: boolean;
+  /** the entry is a symbolic link (isDir/isFile say what it points at) */
+  isLink?: boolean;
 }
 
 /** List a directory (symlinks followed); undefined when it does not exist or cannot be read. */
@@ -161,9 +163,9 @@ export function listDirOrError(dir: string): DirEntry[] | NodeJS.ErrnoException 
     if (d.isSymbolicLink()) {
       try {
         const st = fs.statSync(path.join(dir, d.name));
-        return { name: d.name, isDir: st.isDirectory(), isFile: st.isFile() };
+        return { name: d.name, isDir: st.isDirectory(), isFile: st.isFile(), isLink: true };
       } catch {
-        return { name: d.name, isDir: false, isFile: false };
+        return { name: d.name, isDir: false, isFile: false, isLink: true };
       }
     }
     return { name: d.name, isDir: d.isDirectory(), isFile: d.isFile() };
@@ -198,6 +200,8 @@ function isAbsent(e: NodeJS.ErrnoException): boolean {
  * Every regular file below `dir`, as `/`-joined keys relative to it (params, tags and
  * metrics with `/` in their key are nested folders). Empty folders contribute nothing; a
  * folder that exists but cannot be listed goes to `onError` (and contributes nothing).
+ * A symlinked folder is not walked into, as MLflow's os.walk does not (followlinks=False):
+ * `ln -s . metrics/loop` would otherwise list every key again under loop/loop/… .
  */
 export function listKeyFiles(dir: string, onError?: ListError): string[] {
   const out: string[] = [];
@@ -208,8 +212,9 @@ export function listKeyFiles(dir: string, onError?: ListError): string[] {
       return;
     }
     for (const e of ents) {
-      if (e.isDir) walk(path.join(d, e.name), prefix + e.name + '/');
-      else if (e.isFile) out.push(prefix + e.name);
+      if (e.isDir) {
+        if (!e.isLink) walk(path.join(d, e.name), prefix + e.name + '/');
+      } else if (e.isFile) out.push(prefix + e.name);
     }
   };
   walk(dir, '');
@@ -246,7 +251,8 @@ export function listKeyFilesStored(dir: string, onError?: ListError): string[] {
         if (e.isSymbolicLink()) {
           try {
             const st = fs.statSync(joinPath(d, e.name));
-            isDir = st.isDirectory();
+            // a symlinked folder is neither a key nor walked into (os.walk, followlinks=False)
+            if (st.isDirectory()) continue;
             isFile = st.isFile();
           } catch {
             continue;
