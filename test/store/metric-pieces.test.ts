@@ -118,6 +118,35 @@ describe('metric files in pieces', () => {
     ]);
   });
 
+  it('a key that is a folder (metrics/model when model/depth exists) is no value and no warning, as before', async () => {
+    const store = copyStore();
+    const run = '02df84e1e68a46eaa4f971068787bace';
+    const dir = path.join(store, '234684999513866976', run, 'metrics', 'model');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'depth'), '1700000000000 0.5 0\n');
+    expect(
+      readTextPieces(
+        dir,
+        'metric',
+        () => {},
+        () => {},
+      ),
+    ).toEqual({ ok: false, missing: true, error: 'is a directory' });
+    const r = await mlr([
+      '--store',
+      store,
+      'runs',
+      'ls',
+      '-e',
+      'sweep',
+      '--columns',
+      'run_id,metrics.model,metrics.model/depth',
+      '--filter',
+      `run_id = '${run}'`,
+    ]);
+    expect(r).toEqual({ code: 0, stdout: `run_id\tmetrics.model\tmetrics.model/depth\n${run}\t\t0.5\n`, stderr: '' });
+  });
+
   it('the CLI on a metric file of several pieces: describe, ls, filter and order-by see its latest value', async () => {
     const store = copyStore();
     const run = '02df84e1e68a46eaa4f971068787bace';

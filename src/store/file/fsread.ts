@@ -114,7 +114,9 @@ export function readTextPieces(
       have = end - from;
     }
   } catch (e) {
-    return { ok: false, missing: false, error: describeFsError(e as NodeJS.ErrnoException) };
+    // a key that is a folder here (`model` when `model/depth` exists) is not a value, as in readText
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, missing: err.code === 'EISDIR', error: describeFsError(err) };
   } finally {
     fs.closeSync(fd);
   }
