@@ -9,6 +9,7 @@ import { asWriteError } from '../fs-errors.js';
 import { RUN_NAME_TAG, RunWriter, type WriterOptions } from './run-writes.js';
 import type { StoreWriter } from './writes.js';
 import { withLockAsync } from './lock.js';
+import { existsSync } from 'node:fs';
 
 /** Runs `fn`, turning a filesystem error into a one-line StateError (see asWriteError). */
 async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -55,7 +56,10 @@ export class FileTrackingWriter implements TrackingWriter {
    */
   private async locking<T>(fn: (w: StoreWriter) => T): Promise<T> {
     const w = await this.storeWriter();
-    return this.opts.asyncLock ? withLockAsync(this.opts.root, () => fn(w)) : fn(w);
+    // a store not created yet has no room for the lock file: the call creates the folder
+    // first, then locks for itself (`mlr server` over a new store, once, at start-up)
+    if (!this.opts.asyncLock || !existsSync(this.opts.root)) return fn(w);
+    return withLockAsync(this.opts.root, () => fn(w));
   }
 
   createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}) {
