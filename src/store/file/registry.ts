@@ -9,7 +9,6 @@ import { fileExperiment } from './reader.js';
 import { validateModelName } from '../registry-rules.js';
 import { listLoggedModels, listTraces, readLoggedModelMetrics, readLoggedModelParams, readLoggedModelTags, type FileLoggedModel } from './logged-models.js';
 import { getRegisteredModel, listRegisteredModels, readModelVersions } from './registry-read.js';
-import { withLockAsync } from './lock.js';
 
 type Writes = typeof import('./registry-write.js');
 
@@ -42,7 +41,9 @@ export class FileModelRegistry implements ModelRegistry {
   private async change<T>(fn: (w: Writes) => T): Promise<T> {
     this.writes ??= await import('./registry-write.js');
     const w = this.writes;
-    return this.asyncLock ? withLockAsync(this.root, () => fn(w)) : fn(w);
+    if (!this.asyncLock) return fn(w);
+    const { withLockAsync } = await import('./lock.js');
+    return withLockAsync(this.root, () => fn(w));
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {

@@ -8,7 +8,6 @@ import type { DatasetInput, KeyValue, RunStatus } from '../types.js';
 import { asWriteError } from '../fs-errors.js';
 import { RUN_NAME_TAG, RunWriter, type WriterOptions } from './run-writes.js';
 import type { StoreWriter } from './writes.js';
-import { withLockAsync } from './lock.js';
 import { existsSync } from 'node:fs';
 
 /** Runs `fn`, turning a filesystem error into a one-line StateError (see asWriteError). */
@@ -59,6 +58,8 @@ export class FileTrackingWriter implements TrackingWriter {
     // a store not created yet has no room for the lock file: the call creates the folder
     // first, then locks for itself (`mlr server` over a new store, once, at start-up)
     if (!this.opts.asyncLock || !existsSync(this.opts.root)) return fn(w);
+    // loaded here: a logging command never takes the lock, and pays for no module it does not use
+    const { withLockAsync } = await import('./lock.js');
     return withLockAsync(this.opts.root, () => fn(w));
   }
 
