@@ -76,13 +76,7 @@ describe('log-metric requests written together (src/server/metric-queue.ts)', ()
   it('requests that arrive together each get their own answer: written, refused alone, or their run missing or deleted', async () => {
     const m = (run: string, value: number, timestamp: number, step: number) =>
       s.call('POST', 'runs/log-metric', { run_id: run, key: 'together', value, timestamp, step });
-    const answers = await Promise.all([
-      m(RUN, 1.5, 1000, 1),
-      m(RUN, 2.5, -1, 2),
-      m(MISSING, 3.5, 1000, 3),
-      m(RUN, 4.5, 1001, 4),
-      m(DELETED, 5.5, 1000, 5),
-    ]);
+    const answers = await Promise.all([m(RUN, 1.5, 1000, 1), m(RUN, 2.5, -1, 2), m(MISSING, 3.5, 1000, 3), m(RUN, 4.5, 1001, 4), m(DELETED, 5.5, 1000, 5)]);
     expect(answers.map((a) => [a.status, a.json])).toEqual([
       [200, {}],
       [

@@ -81,17 +81,17 @@ export class FileModelRegistry implements ModelRegistry {
   async createModelVersion(name: string, opts: CreateVersionOptions): Promise<string> {
     return this.change((w) =>
       w.createModelVersion(
-      this.root,
-      name,
-      {
-        source: opts.source,
-        run_id: opts.runId ?? null,
-        ...(opts.description !== undefined ? { description: opts.description } : {}),
-        ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
-        ...(opts.runLink !== undefined ? { run_link: opts.runLink } : {}),
-      },
-      this.now,
-    ),
+        this.root,
+        name,
+        {
+          source: opts.source,
+          run_id: opts.runId ?? null,
+          ...(opts.description !== undefined ? { description: opts.description } : {}),
+          ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
+          ...(opts.runLink !== undefined ? { run_link: opts.runLink } : {}),
+        },
+        this.now,
+      ),
     );
   }
   async updateModelVersion(name: string, version: string, description: string): Promise<void> {
