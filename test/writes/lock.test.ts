@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LOCK_NAME, withLock } from '../../src/store/file/lock.js';
+import { LOCK_NAME, withLock, withLockAsync } from '../../src/store/file/lock.js';
 import { REPO, tempDir, reap } from '../helpers.js';
 
 let dir: string;
@@ -107,5 +107,82 @@ for (;;) withLock(dir, () => {});
     } finally {
       fs.rmSync(worker, { force: true });
     }
+  });
+});
+
+/** A process holding the lock (the CLI's withLock) for `ms` once it prints "ready". */
+async function holder(ms: number): Promise<{ exited: Promise<unknown> }> {
+  const lock = JSON.stringify(path.join(REPO, 'dist', 'store', 'file', 'lock.js'));
+  const code = `import { withLock } from ${lock};
+withLock(process.argv[1], () => { process.stdout.write('ready\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms}); });`;
+  const child = reap(spawn(process.execPath, ['--input-type=module', '-e', code, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  return { exited: new Promise((r) => child.once('exit', r)) };
+}
+
+describe('withLockAsync (the server)', () => {
+  it('waits for a lock another process holds without blocking the event loop, then holds the same file', async () => {
+    const other = await holder(1000);
+    let ticks = 0;
+    let gap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      gap = Math.max(gap, now - last);
+      last = now;
+      ticks++;
+    }, 10);
+    try {
+      const t0 = performance.now();
+      const seen = await withLockAsync(dir, () => ({ text: fs.readFileSync(lockFile(), 'utf8'), waited: performance.now() - t0 }));
+      expect(seen.text.split('\n').slice(0, 2)).toEqual([String(process.pid), os.hostname()]);
+      expect(seen.waited).toBeGreaterThan(500);
+      // the loop kept turning while the lock was waited for (Atomics.wait would have stalled it for the whole wait)
+      expect(ticks).toBeGreaterThan(10);
+      expect(gap).toBeLessThan(seen.waited / 2);
+    } finally {
+      clearInterval(timer);
+    }
+    await other.exited;
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it("excludes the CLI's withLock while held, and a withLock inside its section runs at once", async () => {
+    const lock = JSON.stringify(path.join(REPO, 'dist', 'store', 'file', 'lock.js'));
+    const code = `import { withLock } from ${lock};
+try { withLock(process.argv[1], () => {}, { timeoutMs: 300 }); process.stdout.write('got it'); } catch (e) { process.stdout.write(e.message); }`;
+    const out = await withLockAsync(dir, () => {
+      const inner = withLock(dir, () => 'nested', { timeoutMs: 100 });
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, dir], { encoding: 'utf8' });
+      return { inner, other: r.stdout };
+    });
+    expect(out.inner).toBe('nested');
+    expect(out.other).toBe(`the store is locked by another mlr process (pid ${process.pid}): ${lockFile()}. If no mlr command is running, delete that file.`);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('callers in one process take turns in order; a section that throws releases the lock', async () => {
+    const order: number[] = [];
+    const results = await Promise.allSettled(
+      [0, 1, 2, 3].map((i) =>
+        withLockAsync(dir, () => {
+          expect(fs.existsSync(lockFile())).toBe(true);
+          order.push(i);
+          if (i === 1) throw new Error('boom');
+          return i;
+        }),
+      ),
+    );
+    expect(order).toEqual([0, 1, 2, 3]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('gives up after timeoutMs with the same message as withLock', async () => {
+    fs.writeFileSync(lockFile(), `${process.ppid}\n${os.hostname()}\nx\n`);
+    await expect(withLockAsync(dir, () => 'stolen', { timeoutMs: 200 })).rejects.toThrow(
+      `the store is locked by another mlr process (pid ${process.ppid}): ${lockFile()}. If no mlr command is running, delete that file.`,
+    );
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(`${process.ppid}\n${os.hostname()}\nx\n`);
   });
 });
