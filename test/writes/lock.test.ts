@@ -76,7 +76,8 @@ describe('withLock', () => {
   });
 
   it('a holder SIGKILLed at any moment never blocks the next writer', async () => {
-    const worker = path.join(dir, '..', `${path.basename(dir)}-worker.mjs`);
+    // beside the lock's folder (its listing is checked), removed with it even if the test times out
+    const worker = path.join(tempDir('lock-worker'), 'worker.mjs');
     fs.writeFileSync(
       worker,
       `import { withLock } from ${JSON.stringify(path.join(REPO, 'dist', 'store', 'file', 'lock.js'))};
@@ -85,27 +86,23 @@ process.stdout.write('ready\\n');
 for (;;) withLock(dir, () => {});
 `,
     );
-    try {
-      const killed: number[] = [];
-      for (let round = 0; round < 40; round++) {
-        const child = reap(spawn(process.execPath, [worker, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
-        await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-        await new Promise((r) => setTimeout(r, Math.random() * 40));
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await exited;
-        // far below the 10 s age limit: only a lock naming its (dead) owner can be broken this fast
-        expect(withLock(dir, () => round, { timeoutMs: 1_000 })).toBe(round);
-        const left = fs.readdirSync(dir);
-        expect(left.filter((n) => n === LOCK_NAME || n === '')).toEqual([]);
-        // a kill may leave the killed holder's temp file behind, named like every mlr temp file
-        // (doctor reports those), or a lock it was setting aside as stale
-        killed.push(child.pid!);
-        const temp = new RegExp(`^\\.mlr-tmp-(${killed.join('|')})-[0-9a-f]{12}$`);
-        expect(left.filter((n) => !temp.test(n) && !n.startsWith(`${LOCK_NAME}.stale-`))).toEqual([]);
-      }
-    } finally {
-      fs.rmSync(worker, { force: true });
+    const killed: number[] = [];
+    for (let round = 0; round < 25; round++) {
+      const child = reap(spawn(process.execPath, [worker, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, Math.random() * 40));
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      // far below the 10 s age limit: only a lock naming its (dead) owner can be broken this fast
+      expect(withLock(dir, () => round, { timeoutMs: 1_000 })).toBe(round);
+      const left = fs.readdirSync(dir);
+      expect(left.filter((n) => n === LOCK_NAME || n === '')).toEqual([]);
+      // a kill may leave the killed holder's temp file behind, named like every mlr temp file
+      // (doctor reports those), or a lock it was setting aside as stale
+      killed.push(child.pid!);
+      const temp = new RegExp(`^\\.mlr-tmp-(${killed.join('|')})-[0-9a-f]{12}$`);
+      expect(left.filter((n) => !temp.test(n) && !n.startsWith(`${LOCK_NAME}.stale-`))).toEqual([]);
     }
   });
 });
