@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { workerData } from 'node:worker_threads';
-import { listDirOrError, type DirEntry } from '../store/file/fsread.js';
+import { listDirOrError, PIECE_BYTES, type DirEntry } from '../store/file/fsread.js';
 import { countFastLines } from './metric-lines.js';
 import type { SLOT } from './prefetch.js';
 
@@ -51,8 +51,11 @@ const list = (dir: string, l: (string | null)[]): DirEntry[] | undefined => {
   return out;
 };
 
-/** Read `file` into the slab and note where; false when it could not be read (noted too). */
-const read = (file: string, f: (string | number | null)[]): boolean => {
+/**
+ * Read `file` into the slab and note where; false when it could not be read (noted too) or
+ * holds more than `max` bytes (not noted, and dropped from the slab: the scan reads it itself).
+ */
+const read = (file: string, f: (string | number | null)[], max = Infinity): boolean => {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -71,6 +74,7 @@ const read = (file: string, f: (string | number | null)[]): boolean => {
       const got = fs.readSync(fd, slab, n, slab.length - n, null);
       if (got === 0) break;
       n += got;
+      if (n - size > max) return false;
     }
     f.push(file, size, n - size);
     size = n;
@@ -83,9 +87,13 @@ const read = (file: string, f: (string | number | null)[]): boolean => {
   }
 };
 
-/** Read a metric file; when every line is a fast one, keep only its line count. */
+/**
+ * Read a metric file; when every line is a fast one, keep only its line count. A file past
+ * PIECE_BYTES is left to the scan, which reads it in pieces: a worker holding it whole (and
+ * handing over a copy) cost three times its size in memory.
+ */
 const readMetric = (file: string, f: (string | number | null)[], c: (string | number)[]): void => {
-  if (!read(file, f)) return;
+  if (!read(file, f, PIECE_BYTES)) return;
   const start = f[f.length - 2] as number;
   if (size === start) return;
   const lines = countFastLines(slab, start, size);

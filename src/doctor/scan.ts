@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MAX_DATE_MS } from '../values.js';
-import { describeFsError, joinPath, listDirOrError } from '../store/file/fsread.js';
+import { describeFsError, joinPath, listDirOrError, readBytePieces } from '../store/file/fsread.js';
 import { parseMetricLine } from '../store/file/metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from '../store/file/yaml.js';
 import { fastLineEnd, skipDigits } from './metric-lines.js';
@@ -183,8 +183,8 @@ function readMeta(file: string, rel: string, read?: Buffer | NodeJS.ErrnoExcepti
 }
 
 /** The leading timestamp of a line fastLineEnd accepted (what Number() makes of its digits). */
-function fastTimestamp(b: Buffer, s: number): number {
-  const e = skipDigits(b, s, b.length);
+function fastTimestamp(b: Buffer, s: number, n: number): number {
+  const e = skipDigits(b, s, n);
   // up to 15 digits the running value is exact (< 2^53); 16 need Number's rounding
   if (e - s > 15) return Number(b.toString('latin1', s, e));
   let v = 0;
@@ -198,63 +198,89 @@ function fastTimestamp(b: Buffer, s: number): number {
  * (the tail of `1700000000000 0.25 12` cut to `1700000000000 0.25` still parses).
  */
 export function analyzeMetricBytes(buf: Buffer, wantTimes: boolean): Omit<MetricScan, 'key' | 'file' | 'rel'> {
-  const out: Omit<MetricScan, 'key' | 'file' | 'rel'> = { good: 0, bad: [], empty: buf.length === 0, unterminated: false };
-  if (buf.length === 0) return out;
-  const n = buf.length;
-  const terminated = buf[n - 1] === 10;
-  let i = 0;
-  let lineNo = 0;
-  let fieldsSeen = 0;
-  let minTs = Infinity;
-  let maxTs = -Infinity;
-  while (i < n) {
-    const start = i;
-    let j = fastLineEnd(buf, start, n);
-    const fast = j >= 0;
-    if (!fast) {
-      j = buf.indexOf(10, start);
-      if (j < 0) j = n;
-    }
-    const last = j === n;
-    lineNo++;
-    i = j + 1;
-    let fields = 3;
-    let ts: number | undefined;
-    if (fast) {
-      if (wantTimes) ts = fastTimestamp(buf, start);
-    } else {
-      const line = buf.toString('latin1', start, j);
-      const p = parseMetricLine(line);
-      if (typeof p === 'string') {
-        out.bad.push({ line: lineNo, text: line, reason: last ? `torn last line (no newline): ${p}` : p });
-        continue;
+  const a = new MetricBytesAnalyzer(wantTimes);
+  a.feed(buf, 0, buf.length);
+  return a.result();
+}
+
+/**
+ * analyzeMetricBytes fed in pieces (readBytePieces): each piece holds whole lines, and only
+ * the last one may end without a newline. What it finds is what analyzeMetricBytes finds on
+ * the whole file (test/doctor/metric-pieces.test.ts), in the memory of one piece.
+ */
+export class MetricBytesAnalyzer {
+  private readonly out: Omit<MetricScan, 'key' | 'file' | 'rel'> = { good: 0, bad: [], empty: true, unterminated: false };
+  private lineNo = 0;
+  private fieldsSeen = 0;
+  private minTs = Infinity;
+  private maxTs = -Infinity;
+  private readonly wantTimes: boolean;
+
+  constructor(wantTimes: boolean) {
+    this.wantTimes = wantTimes;
+  }
+
+  /** The lines of buf[s, n). */
+  feed(buf: Buffer, s: number, n: number): void {
+    if (n <= s) return;
+    const out = this.out;
+    out.empty = false;
+    const wantTimes = this.wantTimes;
+    const terminated = buf[n - 1] === 10;
+    let i = s;
+    while (i < n) {
+      const start = i;
+      let j = fastLineEnd(buf, start, n);
+      const fast = j >= 0;
+      if (!fast) {
+        j = buf.indexOf(10, start);
+        if (j < 0 || j > n) j = n;
       }
-      fields = line.trim().split(' ').length;
-      // a timestamp beyond 2^53 is far past what a date holds: never inferred from
-      ts = typeof p.timestamp === 'bigint' ? undefined : p.timestamp;
-    }
-    if (last && !terminated) {
-      if (fieldsSeen > fields) {
+      const last = j === n;
+      const lineNo = ++this.lineNo;
+      i = j + 1;
+      let fields = 3;
+      let ts: number | undefined;
+      if (fast) {
+        if (wantTimes) ts = fastTimestamp(buf, start, n);
+      } else {
         const line = buf.toString('latin1', start, j);
-        out.bad.push({ line: lineNo, text: line, reason: `torn last line (no newline): ${fields} fields where the other lines have ${fieldsSeen}` });
-        continue;
+        const p = parseMetricLine(line);
+        if (typeof p === 'string') {
+          out.bad.push({ line: lineNo, text: line, reason: last ? `torn last line (no newline): ${p}` : p });
+          continue;
+        }
+        fields = line.trim().split(' ').length;
+        // a timestamp beyond 2^53 is far past what a date holds: never inferred from
+        ts = typeof p.timestamp === 'bigint' ? undefined : p.timestamp;
       }
-      out.unterminated = true;
-    }
-    fieldsSeen = Math.max(fieldsSeen, fields);
-    out.good++;
-    // a start or end time is inferred only from timestamps a date can hold (MLflow accepts
-    // any integer: a negative or 20-digit one would make a nonsense start_time)
-    if (ts !== undefined && ts >= 0 && ts <= MAX_DATE_MS) {
-      if (ts < minTs) minTs = ts;
-      if (ts > maxTs) maxTs = ts;
+      if (last && !terminated) {
+        if (this.fieldsSeen > fields) {
+          const line = buf.toString('latin1', start, j);
+          out.bad.push({ line: lineNo, text: line, reason: `torn last line (no newline): ${fields} fields where the other lines have ${this.fieldsSeen}` });
+          continue;
+        }
+        out.unterminated = true;
+      }
+      if (fields > this.fieldsSeen) this.fieldsSeen = fields;
+      out.good++;
+      // a start or end time is inferred only from timestamps a date can hold (MLflow accepts
+      // any integer: a negative or 20-digit one would make a nonsense start_time)
+      if (ts !== undefined && ts >= 0 && ts <= MAX_DATE_MS) {
+        if (ts < this.minTs) this.minTs = ts;
+        if (ts > this.maxTs) this.maxTs = ts;
+      }
     }
   }
-  if (wantTimes && out.good > 0 && Number.isFinite(minTs)) {
-    out.minTs = minTs;
-    out.maxTs = maxTs;
+
+  result(): Omit<MetricScan, 'key' | 'file' | 'rel'> {
+    const out = this.out;
+    if (this.wantTimes && out.good > 0 && Number.isFinite(this.minTs)) {
+      out.minTs = this.minTs;
+      out.maxTs = this.maxTs;
+    }
+    return out;
   }
-  return out;
 }
 
 /**
@@ -329,13 +355,6 @@ class Scanner {
     const v = m.get(key);
     if (v !== undefined) m.delete(key);
     return v;
-  }
-
-  /** A file's bytes (valid until the next read): from the read-ahead, else read now. Throws fs errors. */
-  private bytes(file: string): Buffer {
-    const got = this.pre?.files.get(file);
-    if (got instanceof Error) throw got;
-    return got ?? readInto(file);
   }
 
   meta(file: string): MetaRead {
@@ -702,14 +721,23 @@ class Scanner {
             metrics.push({ key, file: p, rel: this.rel(p), ...fastLinesScan(fast) });
             continue;
           }
-          let buf: Buffer;
-          try {
-            buf = this.bytes(p);
-          } catch (err) {
-            this.out.unreadable.push({ rel: this.rel(p), error: describeFsError(err as NodeJS.ErrnoException) });
+          const got = this.pre?.files.get(p);
+          if (got instanceof Error) {
+            this.out.unreadable.push({ rel: this.rel(p), error: describeFsError(got) });
             continue;
           }
-          metrics.push({ key, file: p, rel: this.rel(p), ...analyzeMetricBytes(buf, wantTimes) });
+          if (got) {
+            metrics.push({ key, file: p, rel: this.rel(p), ...analyzeMetricBytes(got, wantTimes) });
+            continue;
+          }
+          // read here in pieces (a big file is never held whole); a line is held whole, however long, so it is reported as it is
+          const a = new MetricBytesAnalyzer(wantTimes);
+          const r = readBytePieces(p, 'metric', (b, from, to) => a.feed(b, from, to), noLongLines, undefined, Infinity);
+          if (!r.ok) {
+            this.out.unreadable.push({ rel: this.rel(p), error: r.error });
+            continue;
+          }
+          metrics.push({ key, file: p, rel: this.rel(p), ...a.result() });
         }
       }
     };
@@ -809,32 +837,8 @@ function byName(a: Ent, b: Ent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-let scratch = Buffer.allocUnsafe(1 << 16);
-
-/**
- * A file's bytes in a shared scratch buffer (valid until the next call): open, read, close,
- * no fstat and no allocation per file, which matters for the tens of thousands of small
- * metric files of a big store.
- */
-function readInto(file: string): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    let n = 0;
-    for (;;) {
-      if (n === scratch.length) {
-        const bigger = Buffer.allocUnsafe(scratch.length * 2);
-        scratch.copy(bigger, 0, 0, n);
-        scratch = bigger;
-      }
-      const got = fs.readSync(fd, scratch, n, scratch.length - n, null);
-      if (got === 0) break;
-      n += got;
-    }
-    return scratch.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+/** readBytePieces' long-line hook, for a reader that holds every line whole. */
+const noLongLines = (): void => {};
 
 /** True when two files (or two folders, recursively) hold the same bytes. */
 export function sameContent(a: string, b: string): boolean {

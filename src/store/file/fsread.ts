@@ -63,6 +63,30 @@ export function readTextPieces(
   pieceBytes = PIECE_BYTES,
   maxLineBytes = MAX_LINE_BYTES,
 ): { ok: true } | { ok: false; missing: boolean; error: string } {
+  return readBytePieces(
+    file,
+    kind,
+    (b, s, e) => onText(b.toString('utf8', s, e)),
+    (start, max) => onLongLine(start.toString('utf8'), max),
+    pieceBytes,
+    maxLineBytes,
+  );
+}
+
+/**
+ * The pieces of readTextPieces as bytes: `onBytes(buf, start, end)` gets whole lines (the
+ * last one without its line break only at the end of the file), valid until it returns.
+ * The doctor checks metric files byte by byte with it (a bad line's bytes are reported as
+ * they are, not as UTF-8 would decode them).
+ */
+export function readBytePieces(
+  file: string,
+  kind: FileKind,
+  onBytes: (buf: Buffer, start: number, end: number) => void,
+  onLongLine: (start: Buffer, maxBytes: number) => void,
+  pieceBytes = PIECE_BYTES,
+  maxLineBytes = MAX_LINE_BYTES,
+): { ok: true } | { ok: false; missing: boolean; error: string } {
   openCounts[kind]++;
   let fd: number;
   try {
@@ -79,7 +103,7 @@ export function readTextPieces(
       if (have === buf.length) {
         // one line fills the buffer: a bigger one, up to the longest line held whole
         if (buf.length >= maxLineBytes) {
-          onLongLine(buf.toString('utf8', 0, Math.min(200, have)), maxLineBytes);
+          onLongLine(buf.subarray(0, Math.min(200, have)), maxLineBytes);
           skipping = true;
           have = 0;
         } else {
@@ -90,7 +114,7 @@ export function readTextPieces(
       }
       const n = fs.readSync(fd, buf, have, buf.length - have, null);
       if (n === 0) {
-        if (have > 0 && !skipping) onText(buf.toString('utf8', 0, have));
+        if (have > 0 && !skipping) onBytes(buf, 0, have);
         return { ok: true };
       }
       let from = 0;
@@ -106,7 +130,7 @@ export function readTextPieces(
       }
       const last = buf.lastIndexOf(10, end - 1);
       if (last >= from) {
-        onText(buf.toString('utf8', from, last + 1));
+        onBytes(buf, from, last + 1);
         from = last + 1;
       }
       // keep the cut line at the start of the buffer for the next read
