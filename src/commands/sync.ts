@@ -25,6 +25,7 @@ import { compileQuery } from '../search/index.js';
 import { compareNatural } from '../search/order-by.js';
 import type { ArtifactEntry, Backend, ExperimentEntry, RunEntry, TrackingReader, TrackingWriter } from '../store/backend.js';
 import { int64Equal } from '../store/int64.js';
+import { localPathOfUri } from '../store/uri.js';
 import type { DatasetInput, KeyValue, Metric } from '../store/types.js';
 
 /** The tag a target run keeps its source run's id in, when the ids differ. */
@@ -209,6 +210,7 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
         if (keepIds) made = await writer.createExperiment(e.experiment.name, { ...opts, experimentId: id }).catch(() => undefined);
         made ??= await writer.createExperiment(e.experiment.name, opts);
         tid = made.experiment_id;
+        if (keepIds && o.artifacts !== false) await makeArtifactFolder(o.to, tid);
       }
     }
     // every run already there, by its own id and by the source id it records
@@ -405,6 +407,17 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     }
     return todo.length;
   }
+}
+
+/**
+ * A local target's new experiment gets its artifact folder, as MLflow's file store makes one:
+ * uploads go below it (a run's recorded artifact folder is written only where its
+ * experiment's is there, so that a stale path from another machine is never recreated).
+ */
+export async function makeArtifactFolder(b: Backend, expId: string): Promise<void> {
+  const location = (await (await b.freshReader()).getExperiment(expId)).experiment.artifact_location;
+  const dir = localPathOfUri(location, '/');
+  if (dir !== undefined && path.isAbsolute(dir)) fs.mkdirSync(dir, { recursive: true });
 }
 
 /** Every file of a run's artifacts (none when it has no artifact folder). */

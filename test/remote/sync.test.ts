@@ -41,7 +41,7 @@ const sync = (from: string, to: string, ...more: string[]) => mlr(['sync', '--fr
 
 interface SyncJson {
   dry_run: boolean;
-  runs: { source_run_id: string; target_run_id: string; action: string; metric_lines: number; params: number; error: string | null }[];
+  runs: { source_run_id: string; target_run_id: string; action: string; metric_lines: number; params: number; artifacts: number; error: string | null }[];
   failed: number;
 }
 
@@ -223,6 +223,32 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
       const b = await mlr(['--store', db, ...args], { cwd: work });
       expect(norm(b.stdout), args.join(' ')).toBe(norm(a.stdout));
     }
+  });
+
+  it('pulled into a new SQLite database in another folder: artifacts in mlruns/ beside it', async () => {
+    const dir = path.join(work, 'dbs');
+    fs.mkdirSync(dir);
+    const db = `sqlite:///${path.join(dir, 'pulled.db')}`;
+    const r = await mlr(['sync', '--from', server.url, '--to', db, '--format', 'json'], { cwd: work });
+    expect(r.stderr).toMatch(/^mlr: created a new store at .*\nmlr: synced \d+ runs \(\d+ created, 0 updated, 0 unchanged\), \d+ metric lines\n$/);
+    expect(r.code).toBe(0);
+    const rows = (JSON.parse(r.stdout) as SyncJson).runs;
+    const withFile = rows.find((x) => x.artifacts === 1)!.target_run_id;
+    const notes = fs.readFileSync(path.join(FIXTURE, '234684999513866976', 'd61057829b7b4f24b7a65344cc35e18e', 'artifacts', 'docs', 'notes.txt'), 'utf8');
+    expect((await mlr(['--tracking-uri', db, 'artifacts', 'cat', withFile, 'docs/notes.txt'], { cwd: work })).stdout).toBe(notes);
+    const exp = (JSON.parse((await mlr(['--tracking-uri', db, 'runs', 'describe', withFile, '--format', 'json'], { cwd: work })).stdout) as RunJson).info;
+    expect(fs.readFileSync(path.join(dir, 'mlruns', exp.experiment_id, withFile, 'artifacts', 'docs', 'notes.txt'), 'utf8')).toBe(notes);
+    expect(fs.existsSync(path.join(work, 'mlruns'))).toBe(false);
+    // and pushed from the folder into another new database, with --artifact-root
+    const db2 = `sqlite:///${path.join(dir, 'pushed.db')}`;
+    const r2 = await mlr(['sync', '--from', FIXTURE, '--to', db2, '-e', 'sweep', '--artifact-root', 'store-artifacts'], { cwd: work });
+    expect(r2.code).toBe(0);
+    expect(fs.readFileSync(path.join(work, 'store-artifacts', '234684999513866976', 'd61057829b7b4f24b7a65344cc35e18e', 'artifacts', 'docs', 'notes.txt'), 'utf8')).toBe(notes);
+    expect(await mlr(['sync', '--from', FIXTURE, '--to', server.url, '--artifact-root', 'x'], { cwd: work })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `mlr: --artifact-root: a tracking server chooses where artifacts go (${server.url})\n`,
+    });
   });
 
   it('refuses the same store on both sides (exit 2)', async () => {
