@@ -104,6 +104,7 @@ export function registerSync(program: Command): void {
         await ctx.out(renderSync(result, flags.format, ctx.mode, Boolean(flags.dryRun)));
         if (!ctx.globals.quiet) ctx.note(syncSummary(result, Boolean(flags.dryRun)));
         for (const r of result.runs) if (r.error) ctx.warn(`run ${r.source_run_id}: ${r.error}`);
+        if (result.warning) ctx.warn(result.warning);
         if (result.failed) ctx.setExitCode(3);
       } finally {
         await source.close();
