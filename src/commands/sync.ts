@@ -113,6 +113,8 @@ async function allLines(r: TrackingReader, run: RunEntry, key: string): Promise<
 const datasetKey = (d: DatasetInput): string =>
   JSON.stringify([d.dataset.name, d.dataset.digest, d.dataset.source_type, d.dataset.source, d.tags.map((t) => [t.key, t.value])]);
 
+const cmpKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** MLflow's latest-value order: step, then timestamp, then value. */
 function cmpLine(a: Metric, b: Metric): number {
   if (a.step !== b.step) return a.step < b.step ? -1 : 1;
@@ -300,10 +302,13 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
 
   async function syncOne(run: RunEntry, row: SyncedRun): Promise<number> {
     const tExp = await expFor(run.exp);
-    const full = src.loadRun(run);
+    // params, tags and inputs (not loadRun: its latest metrics would read every history once more)
+    const srcParams: KeyValue[] = [...src.readParams(run, 'all')].map(([key, value]) => ({ key, value })).sort((a, b) => cmpKey(a.key, b.key));
+    const allTags = src.readTags(run, 'all');
+    const srcInputs = src.readDatasetInputs(run);
     // the local mapping tags are this machine's, never sent (and never a change to sync)
-    const sourceTags = new Map(full.data.tags.filter((t) => !t.key.startsWith(SYNCED_PREFIX)).map((t) => [t.key, t.value]));
-    const named = localTag ? full.data.tags.find((t) => t.key === localTag)?.value : undefined;
+    const sourceTags = new Map([...allTags].filter(([k]) => !k.startsWith(SYNCED_PREFIX)).sort((a, b) => cmpKey(a[0], b[0])));
+    const named = localTag ? allTags.get(localTag) : undefined;
     const parent = sourceTags.get(PARENT_TAG);
     const wantTags = new Map(sourceTags);
     if (parent !== undefined) wantTags.set(PARENT_TAG, idMap.get(parent) ?? parent);
@@ -337,7 +342,7 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
       row.action = 'created';
       if (!writer || tExp === null) {
         // dry run: everything would be sent
-        row.params = full.data.params.length;
+        row.params = srcParams.length;
         row.tags = wantTags.size;
         for (const key of src.listMetricKeys(run)) row.metric_lines += (await allLines(src, run, key)).length;
         if (o.artifacts !== false) row.artifacts = (await listFiles(o.from, run)).length;
@@ -372,10 +377,10 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     if (localTag && writer && named !== targetId) await recordCopy(run.info.run_id, localTag, targetId);
 
     // params and tags the target lacks
-    const conflict = full.data.params.find((p) => haveParams.has(p.key) && haveParams.get(p.key) !== p.value);
+    const conflict = srcParams.find((p) => haveParams.has(p.key) && haveParams.get(p.key) !== p.value);
     if (conflict)
       throw new MlrError(`param '${conflict.key}' is '${haveParams.get(conflict.key)}' on the target but '${conflict.value}' here`, 'sync-conflict');
-    const params = full.data.params.filter((p) => !haveParams.has(p.key));
+    const params = srcParams.filter((p) => !haveParams.has(p.key));
     const tags = [...wantTags].filter(([k, v]) => haveTags.get(k) !== v).map(([key, value]) => ({ key, value }));
     row.params += params.length;
     row.tags += tags.length;
@@ -406,7 +411,7 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     }
 
     // dataset inputs
-    const inputs = full.inputs.dataset_inputs.filter((d) => !haveInputs.has(datasetKey(d)));
+    const inputs = srcInputs.filter((d) => !haveInputs.has(datasetKey(d)));
     if (writer && inputs.length) await writer.logInputs(targetId, inputs);
 
     // status, end time, name
@@ -425,14 +430,16 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
   }
 
   /**
-   * The local tag on the source run (one file written whole, or one row): a sync that stops
-   * before it is written finds the copy again by its `mlr.source_run_id`. A source that
-   * cannot be written (read-only) is said once and does not fail the run.
+   * The local tag on the source run: one file written whole (renamed into place, not
+   * fsynced: it caches what the server holds, so a crash that loses it costs one lookup),
+   * or one row. A sync that stops before it is written finds the copy again by its
+   * `mlr.source_run_id`. A source that cannot be written (read-only) is said once and does
+   * not fail the run.
    */
   async function recordCopy(runId: string, key: string, targetId: string): Promise<void> {
     try {
       srcWriter ??= o.from.writer();
-      await (await srcWriter).setTags(runId, [{ key, value: targetId }]);
+      await (await srcWriter).setTags(runId, [{ key, value: targetId }], { durable: false });
     } catch (e) {
       if (!(e instanceof MlrError)) throw e;
       tagFailure ??= `could not record the server's run ids on the source runs (${key}): ${e.message.split('\n')[0]!}`;

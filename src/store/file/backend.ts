@@ -26,6 +26,7 @@ export class FileBackend implements Backend {
   private registryP?: Promise<ModelRegistry>;
   private artifactsP?: Promise<ArtifactRepository>;
   private hinted = false;
+  private rootChecked = false;
 
   constructor(opts: FileBackendOptions) {
     this.opts = opts;
@@ -47,8 +48,14 @@ export class FileBackend implements Backend {
       import('./reader.js'),
       import('./root-check.js'),
     ]);
-    const looks = existsSync(this.root) && FileStore.looksLikeStore(this.root);
-    const hint = misplacedReadHint(this.root, this.opts.cwd, looks);
+    // a root found to be a store's stays one: a long-lived backend (mlr server, which opens a
+    // fresh reader per request) checks once, not on every request
+    let hint: string | undefined;
+    if (!this.rootChecked) {
+      const looks = existsSync(this.root) && FileStore.looksLikeStore(this.root);
+      hint = misplacedReadHint(this.root, this.opts.cwd, looks);
+      this.rootChecked = looks && hint === undefined && this.opts.cache !== undefined;
+    }
     const store = FileStore.open(this.root, this.description, cache);
     if (hint && !this.hinted) this.opts.warn?.(hint);
     this.hinted ||= hint !== undefined;
