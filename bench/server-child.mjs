@@ -4,8 +4,9 @@
 // then answers lines on stdin: "reset" (clear the delay histogram), "stats" (one JSON line:
 // max and p99 event-loop delay in ms, current and peak RSS in KiB). Exits on "exit".
 //
-// Usage: node bench/server-child.mjs <store root> [--ui]
+// Usage: node bench/server-child.mjs <store root> [--ui]   (the root is created when missing)
 
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -18,6 +19,8 @@ const [{ startServer }, { openBackend }, { resolveTrackingUri }] = await Promise
 const root = path.resolve(process.argv[2]);
 const loc = resolveTrackingUri(root, {}, path.dirname(root));
 const backend = await openBackend({ ...loc, artifactRoot: 'mlflow-artifacts:/' }, { cwd: path.dirname(root), longLived: true });
+// as `mlr server` starts on a new root: the folder and its Default experiment
+if (!existsSync(root)) await (await backend.writer()).createExperiment('Default', { experimentId: '0' });
 // --ui: as `mlr ui` starts: the viewer's page, after reading the run lists (warmUp)
 let ui;
 if (process.argv.includes('--ui')) {
@@ -43,6 +46,7 @@ for await (const line of rl) {
         p99DelayMs: ms(h.percentile(99)),
         rssKb: Math.round(process.memoryUsage().rss / 1024),
         maxRssKb: process.resourceUsage().maxRSS,
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
       }) + '\n',
     );
   } else if (cmd === 'exit') break;
