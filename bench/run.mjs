@@ -987,7 +987,8 @@ async function benchRemote(ctx) {
     const n = Math.max(3, Math.min(ctx.opts.repeat, 5));
     const direct = [];
     const remote = [];
-    const once = (env) => runOnce(process.execPath, [MLR_BIN, ...args], { env, stdout: 'capture', meter: ctx.meter, node: true, timeoutMs: ctx.opts.timeoutMs });
+    const once = (env) =>
+      runOnce(process.execPath, [MLR_BIN, ...args], { env, stdout: 'capture', meter: ctx.meter, node: true, timeoutMs: ctx.opts.timeoutMs });
     await once(storeEnv(srv.url)); // the server's first answer reads the store
     let wrong = null;
     for (let i = 0; i < n; i++) {
@@ -1046,7 +1047,12 @@ async function benchRemote(ctx) {
       const push = await sync();
       const st = await w.stats();
       const got = count(push);
-      const bad = push.code !== 0 ? `exit ${push.code}: ${firstLine(push.stderr)}` : got.runs !== active || got.lines !== lines ? `sent ${got.runs} runs, ${got.lines} lines` : null;
+      const bad =
+        push.code !== 0
+          ? `exit ${push.code}: ${firstLine(push.stderr)}`
+          : got.runs !== active || got.lines !== lines
+            ? `sent ${got.runs} runs, ${got.lines} lines`
+            : null;
       rows.push({
         id: 'r',
         label: `sync ${active.toLocaleString('en-US')} runs × ${sm.layout.metrics.length} metrics × ${sm.options.steps} steps to a new server`,

@@ -52,7 +52,8 @@ export function registerSync(program: Command): void {
       const from = resolveTrackingUri(flags.from, {}, ctx.cwd);
       let to = resolveTrackingUri(flags.to, {}, ctx.cwd);
       if (flags.artifactRoot !== undefined) {
-        if (to.kind === 'rest') throw new UsageError(`--artifact-root: a tracking server chooses where artifacts go (${flags.to})`, 'sync-artifact-root-remote');
+        if (to.kind === 'rest')
+          throw new UsageError(`--artifact-root: a tracking server chooses where artifacts go (${flags.to})`, 'sync-artifact-root-remote');
         to = { ...to, artifactRoot: resolveUriIfLocal(flags.artifactRoot, ctx.cwd) };
       } else if (to.kind === 'sqlite') {
         // mlruns/ beside the database, where its artifact repository looks (MLflow's ./mlruns, run from the database's folder)

@@ -14,8 +14,10 @@
  *   holds — the history is sent in logged order and a target's history is a prefix of the
  *   source's, so only the lines past the target's count go (batches of 1,000). A sync that
  *   was killed resumes where it stopped without duplicating a line.
- * - Status, end time and name follow the source. Nothing is ever deleted on either side,
- *   and the source is only read.
+ * - Status, end time and name follow the source. Nothing is ever deleted on either side.
+ *   The source's one write: a local run pushed to a server records its copy's id in
+ *   `mlr.synced.<host_port>` (never sent, never a change to sync), so that a re-sync asks
+ *   the server for those runs by id instead of listing the experiment.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -173,7 +173,10 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
     const count = async () => (await mlr(['--tracking-uri', server.url, 'runs', 'ls', '--all', '--format', 'ids'])).stdout.trim().split('\n').length;
     const before = await count();
     const r = await sync(source, server.url, '--run', run);
-    expect(JSON.parse(r.stdout) as SyncJson).toMatchObject({ runs: [{ source_run_id: run, target_run_id: copy, action: 'updated', metric_lines: 0 }], failed: 0 });
+    expect(JSON.parse(r.stdout) as SyncJson).toMatchObject({
+      runs: [{ source_run_id: run, target_run_id: copy, action: 'updated', metric_lines: 0 }],
+      failed: 0,
+    });
     expect(await count()).toBe(before);
     const fixed = JSON.parse((await mlr(['--tracking-uri', server.url, 'runs', 'describe', copy, '--format', 'json'])).stdout) as RunJson;
     expect(fixed.data.tags).toContainEqual({ key: 'mlr.source_run_id', value: run });
@@ -279,7 +282,9 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
     const db2 = `sqlite:///${path.join(dir, 'pushed.db')}`;
     const r2 = await mlr(['sync', '--from', FIXTURE, '--to', db2, '-e', 'sweep', '--artifact-root', 'store-artifacts'], { cwd: work });
     expect(r2.code).toBe(0);
-    expect(fs.readFileSync(path.join(work, 'store-artifacts', '234684999513866976', 'd61057829b7b4f24b7a65344cc35e18e', 'artifacts', 'docs', 'notes.txt'), 'utf8')).toBe(notes);
+    expect(
+      fs.readFileSync(path.join(work, 'store-artifacts', '234684999513866976', 'd61057829b7b4f24b7a65344cc35e18e', 'artifacts', 'docs', 'notes.txt'), 'utf8'),
+    ).toBe(notes);
     expect(await mlr(['sync', '--from', FIXTURE, '--to', server.url, '--artifact-root', 'x'], { cwd: work })).toEqual({
       code: 2,
       stdout: '',

@@ -572,7 +572,8 @@ export class RestWriter implements TrackingWriter {
       return id;
     }
     const texts = metrics.map(metricText);
-    for (let i = 0; i < texts.length; i += MAX_METRICS_PER_BATCH) await this.postText('runs/log-batch', batchText(id, texts.slice(i, i + MAX_METRICS_PER_BATCH), [], []));
+    for (let i = 0; i < texts.length; i += MAX_METRICS_PER_BATCH)
+      await this.postText('runs/log-batch', batchText(id, texts.slice(i, i + MAX_METRICS_PER_BATCH), [], []));
     return id;
   }
 
@@ -619,7 +620,8 @@ export class RestWriter implements TrackingWriter {
       await this.post('runs/log-batch', { run_id: id, params: params.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
     for (let i = 0; i < tags.length; i += MAX_PARAMS_TAGS_PER_BATCH)
       await this.post('runs/log-batch', { run_id: id, tags: tags.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
-    for (let i = 0; i < metrics.length; i += MAX_METRICS_PER_BATCH) await this.postText('runs/log-batch', batchText(id, metrics.slice(i, i + MAX_METRICS_PER_BATCH), [], []));
+    for (let i = 0; i < metrics.length; i += MAX_METRICS_PER_BATCH)
+      await this.postText('runs/log-batch', batchText(id, metrics.slice(i, i + MAX_METRICS_PER_BATCH), [], []));
     return id;
   }
 
