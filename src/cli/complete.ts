@@ -15,18 +15,30 @@ export interface CompletionStore {
   metricKeys(): Promise<string[]>;
 }
 
-/** The options a command accepts: its own and those of the commands above it. */
-function optionsOf(cmd: Command): Option[] {
-  const out: Option[] = [];
-  for (let c: Command | null = cmd; c; c = c.parent) out.push(...c.options);
-  return out;
+/** A flag as completion sees it (plain data: the build writes the program's as JSON, see specOf). */
+interface SpecOption {
+  long?: string;
+  short?: string;
+  takesValue: boolean;
+  hidden: boolean;
+  /** `a|b|c`, or `a, b or c`, in its description */
+  values: string[];
 }
 
-function findOption(cmd: Command, word: string): Option | undefined {
-  return optionsOf(cmd).find((o) => o.long === word || o.short === word);
+/**
+ * A command as completion sees it. `mlr __complete` from the binary reads the whole
+ * program's from dist/cli/completion-spec.json (written by `npm run build`), so a shell's
+ * TAB loads neither commander nor the command modules.
+ */
+export interface CompletionSpec {
+  name: string;
+  aliases: string[];
+  hidden: boolean;
+  options: SpecOption[];
+  /** names of its positional arguments */
+  args: string[];
+  commands: CompletionSpec[];
 }
-
-const takesValue = (o: Option): boolean => o.required || o.optional;
 
 /** `a|b|c`, or `a, b or c`, in a flag's description: its values. */
 function valuesInDescription(o: Option): string[] {
@@ -37,14 +49,34 @@ function valuesInDescription(o: Option): string[] {
   return or ? or[1]!.split(/, | or /) : [];
 }
 
+/** The completion spec of a commander command and everything below it. */
+export function specOf(cmd: Command): CompletionSpec {
+  return {
+    name: cmd.name(),
+    aliases: cmd.aliases(),
+    hidden: Boolean((cmd as unknown as { _hidden?: boolean })._hidden),
+    options: cmd.options.map((o) => ({
+      ...(o.long ? { long: o.long } : {}),
+      ...(o.short ? { short: o.short } : {}),
+      takesValue: o.required || o.optional,
+      hidden: o.hidden,
+      values: valuesInDescription(o),
+    })),
+    args: cmd.registeredArguments.map((a) => a.name()),
+    commands: cmd.commands.map(specOf),
+  };
+}
+
 const RUN_WORDS = new Set(['log-metric', 'log-metrics', 'log-param', 'log-params', 'set-tag', 'delete-tag', 'log-artifact']);
 
 /** Candidates for the last of `words` (the words after `mlr`; the last may be empty). */
-export async function completeWords(program: Command, words: readonly string[], store: CompletionStore): Promise<string[]> {
+export async function completeWords(program: CompletionSpec, words: readonly string[], store: CompletionStore): Promise<string[]> {
   const cur = words[words.length - 1] ?? '';
-  let cmd = program;
+  // the command path: the options a command accepts are its own and those above it
+  const path: CompletionSpec[] = [program];
+  const optionsOf = (): SpecOption[] => [...path].reverse().flatMap((c) => c.options);
   let positional = 0;
-  let pending: Option | undefined;
+  let pending: SpecOption | undefined;
   for (const w of words.slice(0, -1)) {
     if (pending) {
       pending = undefined;
@@ -52,31 +84,33 @@ export async function completeWords(program: Command, words: readonly string[], 
     }
     if (w === '--') return [];
     if (w.startsWith('-') && w !== '-') {
-      const o = w.includes('=') ? undefined : findOption(cmd, w);
-      if (o && takesValue(o)) pending = o;
+      const o = w.includes('=') ? undefined : optionsOf().find((x) => x.long === w || x.short === w);
+      if (o && o.takesValue) pending = o;
       continue;
     }
-    const sub = positional === 0 ? cmd.commands.find((c) => c.name() === w || c.aliases().includes(w)) : undefined;
-    if (sub) cmd = sub;
+    const cmd = path[path.length - 1]!;
+    const sub = positional === 0 ? cmd.commands.find((c) => c.name === w || c.aliases.includes(w)) : undefined;
+    if (sub) path.push(sub);
     else positional++;
   }
+  const cmd = path[path.length - 1]!;
+  const parent = path[path.length - 2];
   const starting = (list: Iterable<string>): string[] => [...new Set(list)].filter((c) => c.startsWith(cur));
   if (pending) return starting(await optionValues(pending, store));
   if (cur.startsWith('-')) {
     return starting(
-      optionsOf(cmd)
+      optionsOf()
         .filter((o) => !o.hidden)
         .flatMap((o) => (o.long ? [o.long] : o.short ? [o.short] : [])),
     );
   }
-  const subs = cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden && c.name() !== 'help');
-  if (subs.length > 0 && positional === 0) return starting(subs.map((c) => c.name()));
-  const args = cmd.registeredArguments;
-  const arg = args[Math.min(positional, args.length - 1)];
-  if (!arg) return [];
-  const name = arg.name();
-  if (/run/.test(name) || (RUN_WORDS.has(cmd.name()) && positional === 0)) return starting(await runCandidates(store, cur));
-  if (/experiment|id-or-name/.test(name) && cmd.parent?.name() !== 'models') return starting(await store.experiments());
+  const subs = cmd.commands.filter((c) => !c.hidden && c.name !== 'help');
+  if (subs.length > 0 && positional === 0) return starting(subs.map((c) => c.name));
+  const args = cmd.args;
+  const name = args[Math.min(positional, args.length - 1)];
+  if (name === undefined) return [];
+  if (/run/.test(name) || (RUN_WORDS.has(cmd.name) && positional === 0)) return starting(await runCandidates(store, cur));
+  if (/experiment|id-or-name/.test(name) && parent?.name !== 'models') return starting(await store.experiments());
   return [];
 }
 
@@ -89,14 +123,14 @@ async function runCandidates(store: CompletionStore, cur: string): Promise<strin
   return ['latest', ...runs.filter((r) => r.name !== '' && count.get(r.name) === 1).map((r) => r.name)];
 }
 
-async function optionValues(o: Option, store: CompletionStore): Promise<string[]> {
+async function optionValues(o: SpecOption, store: CompletionStore): Promise<string[]> {
   const flag = o.long ?? o.short ?? '';
   if (['--experiment', '--to'].includes(flag) || (flag === '-e' && !o.long)) return store.experiments();
   if (['--metric', '--spark'].includes(flag)) return store.metricKeys();
   if (flag === '--parent') return runCandidates(store, '');
   if (flag === '--status') return ['FINISHED', 'FAILED', 'KILLED'];
   if (flag === '--view') return ['active', 'deleted', 'all'];
-  return valuesInDescription(o);
+  return o.values;
 }
 
 /** The script for `shell` that completes `mlr` by asking `mlr __complete`. */

@@ -120,7 +120,10 @@ export function registerHousekeeping(program: Command): void {
         }
         return items;
       };
-      const where = await fileCtx(ctx, 'mlr gc');
+      // a SQLite database: rows go, as with mlflow gc --backend-store-uri sqlite:///… ; a server: refused
+      const loc = ctx.location();
+      const where: import('../commands/housekeeping.js').GcTarget =
+        loc.kind === 'sqlite' ? { kind: 'sqlite', root: loc.root, cwd: ctx.cwd } : { kind: 'file', ...(await fileCtx(ctx, 'mlr gc')) };
       const { plan, problems } = await gc.planGarbageCollection(where, {
         olderThanMs: opts.olderThan !== undefined ? await gc.parseAge(opts.olderThan) : undefined,
         olderThanText: opts.olderThan,
@@ -151,7 +154,8 @@ export function registerHousekeeping(program: Command): void {
       say(ctx, `permanently deleted ${r.gcSummary(result.deleted)}`);
       if (result.failed.length) {
         const { StateError } = await import('../errors.js');
-        throw new StateError(`could not delete ${result.failed.map((f) => `${f.item.dir} (${f.error})`).join(', ')}`, 'gc-failed');
+        const what = (f: (typeof result.failed)[number]): string => (where.kind === 'sqlite' ? `${f.item.kind} ${f.item.id}` : f.item.dir);
+        throw new StateError(`could not delete ${result.failed.map((f) => `${what(f)} (${f.error})`).join(', ')}`, 'gc-failed');
       }
     });
 }

@@ -25,7 +25,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       ctx.page();
       const { listExperiments } = await import('../commands/experiments.js');
-      const { renderExperiments } = await import('../render/views.js');
+      const { renderExperiments } = await import('../render/experiments.js');
       const entries = await listExperiments(await ctx.reader(), opts.view);
       ctx.flushProblems();
       await ctx.out(renderExperiments(entries, opts.format, ctx.mode));
@@ -41,7 +41,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       ctx.page();
       const { describeExperiment } = await import('../commands/experiments.js');
-      const { renderExperimentDescription } = await import('../render/views.js');
+      const { renderExperimentDescription } = await import('../render/experiments.js');
       const d = await describeExperiment(await ctx.reader(), await ctx.registry(), idOrName);
       ctx.flushProblems();
       await ctx.out(renderExperimentDescription(d, opts.format, ctx.mode));
@@ -125,10 +125,13 @@ export function registerRead(program: Command): void {
         // an empty table on a terminal looks like a broken command; a pipe gets only the data (issue 11)
         if (shown === 0 && ctx.mode.tty) ctx.note(opts.filter !== undefined ? 'no runs match the filter' : 'no runs match');
         if (listing.kind === 'ids') return ctx.out(listing.ids.map((id) => id + '\n').join(''));
-        const views = await import('../render/views.js');
-        if (listing.kind === 'json') return ctx.out(views.renderJson(listing.runs.map((r) => views.runJson(r.run, r.problems))));
+        if (listing.kind === 'json') {
+          const [{ renderJson }, { runJson }] = await Promise.all([import('../render/table.js'), import('../render/runs.js')]);
+          return ctx.out(renderJson(listing.runs.map((r) => runJson(r.run, r.problems))));
+        }
         if (opts.format === 'ids' || opts.format === 'json') return;
-        await ctx.out(views.renderRunTable(listing.table, opts.format, ctx.mode, { precision: opts.precision }));
+        const { renderRunTable } = await import('../render/run-table.js');
+        await ctx.out(renderRunTable(listing.table, opts.format, ctx.mode, { precision: opts.precision }));
       },
     );
 
@@ -144,7 +147,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       ctx.page();
       const { describeRun } = await import('../commands/runs.js');
-      const { renderJson, renderRunDescription, runJson } = await import('../render/views.js');
+      const [{ renderJson }, { renderRunDescription, runJson }] = await Promise.all([import('../render/table.js'), import('../render/runs.js')]);
       const run = await describeRun(await ctx.reader(), await ctx.registry(), await ctx.artifacts(), await ctx.runId(id));
       ctx.flushProblems();
       await ctx.out(
@@ -183,7 +186,7 @@ export function registerRead(program: Command): void {
       const ctx = createContext(cmd);
       ctx.page();
       const { metricHistory } = await import('../commands/runs.js');
-      const { renderHistory } = await import('../render/views.js');
+      const { renderHistory } = await import('../render/history.js');
       const { chunks } = await metricHistory(await ctx.reader(), await ctx.runId(id), key);
       for await (const text of renderHistory(chunks, opts.format, ctx.mode)) await ctx.out(text);
       ctx.flushProblems();

@@ -18,6 +18,7 @@ interface BestOptions {
   view: 'active' | 'deleted' | 'all';
   filter?: string;
   format: (typeof BEST_FORMATS)[number];
+  finite?: boolean;
 }
 
 export function registerSearch(program: Command): void {
@@ -29,6 +30,7 @@ export function registerSearch(program: Command): void {
     .option('--min', "lowest value wins (default: the metric's direction in mlr.config.json)")
     .option('--max', 'highest value wins')
     .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable; default: all active)', collect)
+    .option('--finite', 'skip runs whose value is not finite (±inf); by default they win as MLflow orders them, with a warning')
     .option('--view <view>', 'runs to consider: active, deleted or all', parseView, 'active')
     .option('--filter <expr>', 'only runs matching this filter (same language as runs ls)')
     .option('--format <format>', `output: ${BEST_FORMATS.join('|')} (id prints only the run id)`, choice(BEST_FORMATS), 'table')
@@ -37,6 +39,8 @@ export function registerSearch(program: Command): void {
       [
         '',
         'Ties are broken as --order-by "metrics.<key> ASC|DESC" breaks them: newest run first, then run id.',
+        "A winning value of -inf (--min) or inf (--max) is MLflow's answer too, so it wins, with a warning on",
+        'stderr; --finite skips those runs. SQL stores keep ±inf as ±1.7976931348623157e308: the same rule.',
         'No qualifying run: a message on stderr and exit status 1.',
         '',
         'Examples:',
@@ -48,7 +52,7 @@ export function registerSearch(program: Command): void {
     .action(async (opts: BestOptions, cmd: Command) => {
       const ctx = createContext(cmd);
       const { metric, direction } = bestMetric(opts, ctx.config());
-      const { bestRun } = await import('../commands/search.js');
+      const { bestRun, isInfinite } = await import('../commands/search.js');
       const store = await ctx.reader();
       const best = await bestRun(store, {
         metric,
@@ -56,15 +60,17 @@ export function registerSearch(program: Command): void {
         experiments: opts.experiment,
         view: opts.view,
         filter: opts.filter,
+        ...(opts.finite ? { finite: true } : {}),
       });
       ctx.flushProblems();
+      if (isInfinite(best.value)) ctx.warn(infiniteWinner(best.run.info.run_id, metric, best.value));
       if (opts.format === 'id') {
         await ctx.out(best.run.info.run_id + '\n');
         return;
       }
-      const views = await import('../render/views.js');
       if (opts.format === 'json') {
-        await ctx.out(views.renderJson(views.runJson(store.loadRun(best.run), best.run.problems)));
+        const [{ renderJson }, { runJson }] = await Promise.all([import('../render/table.js'), import('../render/runs.js')]);
+        await ctx.out(renderJson(runJson(store.loadRun(best.run), best.run.problems)));
         return;
       }
       const { buildRunTable } = await import('../commands/run-table.js');
@@ -72,8 +78,16 @@ export function registerSearch(program: Command): void {
       const base = ['run_id', 'run_name', 'experiment', 'status'].map((a) => ({ key: a, kind: 'attr' as const, name: a }));
       const seen = new Set(base.map((c) => c.key));
       const columns = [...base, ...queryColumns(best.query).filter((c) => !seen.has(c.key))];
-      await ctx.out(views.renderRunTable(buildRunTable(store, [best.run], columns), 'table', ctx.mode));
+      const { renderRunTable } = await import('../render/run-table.js');
+      await ctx.out(renderRunTable(buildRunTable(store, [best.run], columns), 'table', ctx.mode));
     });
+}
+
+/** The warning for a best run that wins with ±inf (or the number a SQL store keeps for it). */
+function infiniteWinner(runId: string, metric: string, value: number): string {
+  const key = metric.replace(/^metrics?\./, '');
+  const shown = value === Infinity ? 'inf' : value === -Infinity ? '-inf' : `${value} (${value < 0 ? '-inf' : 'inf'} as a SQL store keeps it)`;
+  return `run ${runId} wins with ${key} = ${shown}, which is not finite; --finite skips such values`;
 }
 
 /** The metric and direction of `runs best`: the flags, else mlr.config.json's "metrics". */

@@ -5,10 +5,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { RunEntry, TrackingReader } from '../store/backend.js';
 import { CONFIG_FILE, userConfigPath } from './config.js';
 import { createContext } from './context.js';
-import { invocationOf } from './main.js';
 import { choice } from './options.js';
 
 export function registerSetup(program: Command): void {
@@ -101,39 +99,13 @@ export function registerCompletion(program: Command): void {
     .helpOption(false)
     .action(async (words: string[], _opts: unknown, cmd: Command) => {
       const ctx = createContext(cmd);
-      const { completeWords } = await import('./complete.js');
-      // the store the command line being completed names, else the usual one
-      const at = words.findIndex((w, i) => (w === '--store' || w === '--tracking-uri') && i < words.length - 2);
-      const inline = words.find((w) => /^--(store|tracking-uri)=/.test(w));
-      const given = at >= 0 ? words[at + 1] : inline?.replace(/^--[\w-]+=/, '');
-      let reader: Promise<TrackingReader> | undefined;
-      const open = (): Promise<TrackingReader> =>
-        (reader ??= (async () => {
-          if (given === undefined) return ctx.reader();
-          const { resolveTrackingUri } = await import('../store/root.js');
-          const { openBackend } = await import('../store/open.js');
-          const b = await openBackend(resolveTrackingUri(given, ctx.env, ctx.cwd), { cwd: ctx.cwd, warn: () => {}, truncate: true });
-          invocationOf(cmd).cleanups.push(() => b.close());
-          return b.reader();
-        })());
-      const runs = async (): Promise<RunEntry[]> => {
-        const r = await open();
-        const all = await r.listRuns(await r.listExperiments('active'), 'active');
-        return all.sort((a, b) => Number(b.info.start_time ?? 0) - Number(a.info.start_time ?? 0));
-      };
-      let out: string[] = [];
-      try {
-        out = await completeWords(cmd.parent!, words, {
-          experiments: async () => (await (await open()).listExperiments('active')).map((e) => e.experiment.name),
-          runs: async () => (await runs()).map((r) => ({ id: r.info.run_id, name: r.info.run_name })),
-          metricKeys: async () => {
-            const r = await open();
-            return [...new Set((await runs()).slice(0, 50).flatMap((x) => r.listMetricKeys(x)))].sort();
-          },
-        });
-      } catch {
-        // a store that cannot be read completes nothing; the shell is no place for errors
-      }
-      await ctx.out(out.map((c) => c + '\n').join(''));
+      const [{ specOf }, { completeLine }] = await Promise.all([import('./complete.js'), import('./complete-store.js')]);
+      const text = await completeLine(specOf(cmd.parent!), words, {
+        env: ctx.env,
+        cwd: ctx.cwd,
+        flag: ctx.globals.trackingUri ?? ctx.globals.store,
+        openBackend: ctx.io.openBackend,
+      });
+      await ctx.out(text);
     });
 }

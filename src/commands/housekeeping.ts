@@ -1,7 +1,8 @@
 /**
- * The file store's housekeeping: runs mv, trash ls / restore / rename, gc. These work on
- * the store's folders (`.trash/`, run folders), so they take the file store's root; other
- * backends are refused before they get here (Context.fileRoot). Return data, never print.
+ * Housekeeping: runs mv, trash ls / restore / rename, gc. These work on the file store's
+ * folders (`.trash/`, run folders), so they take its root; other backends are refused
+ * before they get here (Context.fileRoot) — except gc, which also deletes the rows of an
+ * MLflow database (store/sqlite/gc.ts). Return data, never print.
  */
 import { UsageError } from '../errors.js';
 import type { ResolveContext } from '../store/artifacts/location.js';
@@ -87,17 +88,41 @@ export async function renameInTrash(ctx: ResolveContext, ref: string, newName: s
   return { id: r.experiment.experiment.experiment_id, oldName: r.oldName };
 }
 
-/** `gc` without --yes: what would be purged. */
-export async function planGarbageCollection(ctx: ResolveContext, o: GcOptions): Promise<{ plan: GcPlan; problems: import('../store/types.js').Problem[] }> {
+/**
+ * Where gc works: a file store's root, or an MLflow database (`root` is its path; gc there
+ * deletes rows, as `mlflow gc --backend-store-uri sqlite:///…` does).
+ */
+export type GcTarget = ResolveContext & { kind: 'file' | 'sqlite' };
+
+/** `gc` without --yes: what would be purged. Reads only (the database is opened read-only). */
+export async function planGarbageCollection(where: GcTarget, o: GcOptions): Promise<{ plan: GcPlan; problems: import('../store/types.js').Problem[] }> {
+  if (where.kind === 'sqlite') {
+    const [{ openForRead, snapshot }, { planSqliteGc }] = await Promise.all([import('../store/sqlite/db.js'), import('../store/sqlite/gc.js')]);
+    const db = openForRead(where.root);
+    try {
+      return { plan: snapshot(db, () => planSqliteGc(db, where, o)), problems: [] };
+    } finally {
+      db.close();
+    }
+  }
   const hk = await import('../store/file/housekeeping.js');
-  const store = await open(ctx.root);
-  return { plan: hk.planGc(store, ctx, o), problems: store.problems };
+  const store = await open(where.root);
+  return { plan: hk.planGc(store, where, o), problems: store.problems };
 }
 
 /** `gc --yes`: purge what the plan lists. */
-export async function collectGarbage(ctx: ResolveContext, plan: GcPlan): Promise<GcResult> {
+export async function collectGarbage(where: GcTarget, plan: GcPlan): Promise<GcResult> {
+  if (where.kind === 'sqlite') {
+    const [{ openForWrite }, { applySqliteGc }] = await Promise.all([import('../store/sqlite/db.js'), import('../store/sqlite/gc.js')]);
+    const db = openForWrite(where.root);
+    try {
+      return applySqliteGc(db, plan);
+    } finally {
+      db.close();
+    }
+  }
   const hk = await import('../store/file/housekeeping.js');
-  return hk.applyGc(await open(ctx.root), plan);
+  return hk.applyGc(await open(where.root), plan);
 }
 
 /** `--older-than 30d` → milliseconds (UsageError when malformed). */

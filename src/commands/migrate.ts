@@ -1,7 +1,11 @@
 /**
- * `mlr migrate`: copy experiments, runs and the model registry from one store to another
- * through the store interface (any reader → any backend's TrackingImporter), keeping ids,
- * names, times, lifecycle and every metric line.
+ * `mlr migrate`: copy experiments, runs, MLflow 3 logged models and the model registry from
+ * one store to another through the store interface (any reader → any backend's
+ * TrackingImporter), keeping ids, names, times, lifecycle and every metric line. Logged
+ * models go where the target can hold them (a folder always; a database whose schema has
+ * MLflow 3's tables), else they are counted as not migrated. Registry versions deleted with
+ * delete-version (`Deleted_Internal`) are copied too: both MLflow stores keep them, and the
+ * next version number counts them.
  *
  * Merging, not overwriting: a record whose id is already in the target with the same
  * content is skipped; with different content it is reported and left alone (`overwrite`
@@ -13,7 +17,18 @@
  * What the source cannot read (a broken meta.yaml, a torn metric line) is reported in
  * `problems` and skipped; the rest of the run is still migrated.
  */
-import type { Backend, ExperimentEntry, ImportedModel, ImportedRun, RunEntry, TrackingImporter, TrackingReader } from '../store/backend.js';
+import type {
+  Backend,
+  ExperimentEntry,
+  ImportedLoggedModel,
+  ImportedModel,
+  ImportedRun,
+  LoggedModel,
+  ModelRegistry,
+  RunEntry,
+  TrackingImporter,
+  TrackingReader,
+} from '../store/backend.js';
 import type { Int64 } from '../store/int64.js';
 import type { Experiment, Metric } from '../store/types.js';
 import { appendToUriPath } from '../store/uri.js';
@@ -36,13 +51,15 @@ export interface MigrateResult {
   experiments: Counts;
   runs: Counts;
   models: Counts;
+  /** MLflow 3 logged models */
+  loggedModels: Counts;
   /** metric lines written (or that would be) */
   metricLines: number;
   /** records reported: unreadable in the source, conflicting in the target, failed to write */
   problems: MigrateProblem[];
   /** records in the target that differ from the source and were left alone */
   conflicts: MigrateProblem[];
-  /** MLflow 3 logged models in the source that were not migrated */
+  /** MLflow 3 logged models in the source that were not migrated: the target's schema has no tables for them */
   loggedModelsSkipped: number;
   /** the artifact root runs were re-rooted to, if any */
   artifactRoot?: string;
@@ -112,6 +129,22 @@ function canonicalRun(r: ImportedRun): string {
         ]),
       )
       .sort(),
+    (r.outputs ?? []).map((x) => `${x.model_id}\u0000${i64(x.step)}`).sort(),
+  ]);
+}
+
+function canonicalLoggedModel(x: ImportedLoggedModel): string {
+  const m = x.model;
+  return JSON.stringify([
+    [m.model_id, m.name, m.experiment_id, m.source_run_id, m.model_type, m.status, m.lifecycle_stage, i64(m.creation_timestamp)],
+    [i64(m.last_updated_timestamp), m.artifact_location, m.status_message],
+    [...x.params].sort(byKey).map((p) => [p.key, p.value]),
+    [...x.tags].sort(byKey).map((t) => [t.key, t.value]),
+    [
+      ...new Set(
+        x.metrics.map((l) => JSON.stringify([l.key, i64(l.timestamp), i64(l.step), metricValueKey(l.value), l.run_id, l.dataset_name, l.dataset_digest])),
+      ),
+    ].sort(),
   ]);
 }
 
@@ -154,25 +187,29 @@ async function collectRun(reader: TrackingReader, run: RunEntry): Promise<Import
     for await (const chunk of reader.metricHistory(run, key)) for (const m of chunk) metrics.push(m);
   }
   const deletedTime = reader.deletedTime?.(run) ?? null;
-  return { info: { ...run.info }, deletedTime, params, tags, metrics, inputs: reader.readDatasetInputs(run) };
+  const outputs = reader.readRunOutputs(run);
+  return { info: { ...run.info }, deletedTime, params, tags, metrics, inputs: reader.readDatasetInputs(run), ...(outputs.length > 0 ? { outputs } : {}) };
 }
 
 function rerootExperiment(e: Experiment, root: string | undefined): Experiment {
   return root === undefined ? e : { ...e, artifact_location: appendToUriPath(root, e.experiment_id) };
 }
 
+/** A URI under the experiment's old location, moved under its new one (others as they are). */
+function reroot(uri: string, oldLocation: string, newLocation: string): string {
+  if (uri === oldLocation) return newLocation;
+  if (!uri.startsWith(oldLocation.endsWith('/') ? oldLocation : `${oldLocation}/`)) return uri;
+  return appendToUriPath(
+    newLocation,
+    ...uri
+      .slice(oldLocation.length)
+      .split('/')
+      .filter((p) => p !== ''),
+  );
+}
+
 function rerootRun(r: ImportedRun, oldLocation: string, newLocation: string): void {
-  const uri = r.info.artifact_uri;
-  if (uri === oldLocation) r.info.artifact_uri = newLocation;
-  else if (uri.startsWith(oldLocation.endsWith('/') ? oldLocation : `${oldLocation}/`)) {
-    r.info.artifact_uri = appendToUriPath(
-      newLocation,
-      ...uri
-        .slice(oldLocation.length)
-        .split('/')
-        .filter((p) => p !== ''),
-    );
-  }
+  r.info.artifact_uri = reroot(r.info.artifact_uri, oldLocation, newLocation);
 }
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -191,6 +228,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     experiments: zero(),
     runs: zero(),
     models: zero(),
+    loggedModels: zero(),
     metricLines: 0,
     problems: [],
     conflicts: [],
@@ -216,6 +254,8 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     }
   }
   const fresh = importer ? !importer.existed : target === undefined;
+  // MLflow 3 logged models and the runs' model outputs, where the target's schema has them
+  const holdsModels = importer ? importer.loggedModels : ((await to.holdsLoggedModels?.()) ?? false);
 
   const srcExps = await src.listExperiments('all', true);
   const tgtExps = new Map<string, ExperimentEntry>();
@@ -245,6 +285,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
   const rank = (e: ExperimentEntry): number => (e.experiment.experiment_id === '0' ? 0 : 2) + (e.experiment.lifecycle_stage === 'active' ? 0 : 1);
   srcExps.sort((a, b) => rank(a) - rank(b));
   const seenIds = new Set<string>();
+  const withModels: ExperimentForModels[] = [];
 
   // an experiment or run skipped below is reported once, by its own line
   const markSeen = (own: readonly { path: string }[]): void => {
@@ -292,17 +333,11 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     }
     res.experiments[outcome]++;
 
-    // logged models: counted, not migrated (no target schema mlr writes has them)
-    try {
-      const reg = await from.registry();
-      res.loggedModelsSkipped += (await reg.listLoggedModels(se)).length;
-    } catch {
-      // a store without a registry has no logged models
-    }
-
     const runs = await src.listRuns([se], 'all');
     for (const r of runs) if (r.metaUnreadable) markSeen(r.problems);
     drainSourceProblems('source', '');
+    // logged models after every experiment's runs: their metric rows name runs (SQL: a foreign key)
+    withModels.push({ source: se, target: te, oldLocation, newLocation: exp.artifact_location, merge: mergeRuns });
     if (!mergeRuns) {
       for (const r of runs)
         res.conflicts.push({ kind: 'run', id: r.info.run_id, message: `not merged: experiment ${id} is '${te!.experiment.name}' in the target` });
@@ -366,6 +401,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
         continue;
       }
       drainSourceProblems('run', runId);
+      if (!holdsModels) delete r.outputs;
       // MLflow's SQL store holds ±inf as ±1.7976931348623157e308: files get inf back
       if (from.kind === 'sqlite' && to.kind !== 'sqlite')
         for (const m of r.metrics) if (Math.abs(m.value) === SQL_MAX) m.value = m.value > 0 ? Infinity : -Infinity;
@@ -401,11 +437,131 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     await flush();
   }
 
+  await migrateLoggedModels(from, to, importer, target !== undefined, holdsModels, withModels, o, res);
+  drainSourceProblems('source', '');
   await migrateRegistry(from, to, importer, target !== undefined, o, res);
   drainSourceProblems('source', '');
   res.seconds = (clock() - started) / 1000;
   await importer?.close();
   return res;
+}
+
+/** A migrated experiment whose logged models follow its runs. */
+interface ExperimentForModels {
+  source: ExperimentEntry;
+  /** the target's experiment of that id before the migration, if any */
+  target: ExperimentEntry | undefined;
+  oldLocation: string;
+  newLocation: string;
+  /** false when the target's experiment of that id is another one (its models are not merged) */
+  merge: boolean;
+}
+
+async function loggedModelOf(reg: ModelRegistry, m: LoggedModel): Promise<ImportedLoggedModel> {
+  const data = await reg.loggedModelData(m, { allMetrics: true });
+  return { model: { ...m }, params: data.params, tags: data.tags, metrics: data.metrics };
+}
+
+/**
+ * MLflow 3 logged models of the migrated experiments, with the same rules as runs (same:
+ * skipped; different: reported, `overwrite` replaces), one import call per experiment. A
+ * target that cannot hold them (MLflow 2.12's schema) gets none: they are counted.
+ */
+async function migrateLoggedModels(
+  from: Backend,
+  to: Backend,
+  importer: TrackingImporter | undefined,
+  targetExists: boolean,
+  holds: boolean,
+  exps: readonly ExperimentForModels[],
+  o: MigrateOptions,
+  res: MigrateResult,
+): Promise<void> {
+  let srcReg: ModelRegistry;
+  try {
+    srcReg = await from.registry();
+  } catch {
+    return; // a store without a registry has no logged models
+  }
+  const tgtReg = targetExists && holds ? await to.registry() : undefined;
+  const problem = (id: string, message: string): void => void res.problems.push({ kind: 'logged model', id, message });
+  for (const x of exps) {
+    let models: LoggedModel[];
+    try {
+      models = await srcReg.listLoggedModels(x.source);
+    } catch (e) {
+      problem('', `the logged models of experiment ${x.source.experiment.experiment_id} cannot be read: ${errText(e)}`);
+      continue;
+    }
+    if (models.length === 0) continue;
+    if (!holds) {
+      res.loggedModelsSkipped += models.length;
+      continue;
+    }
+    if (!x.merge) {
+      for (const m of models) res.conflicts.push({ kind: 'logged model', id: m.model_id, message: `not merged: its experiment is another one in the target` });
+      res.loggedModels.differs += models.length;
+      continue;
+    }
+    const have = new Map<string, LoggedModel>();
+    if (x.target && tgtReg) for (const m of await tgtReg.listLoggedModels(x.target)) have.set(m.model_id, m);
+    const batch: ImportedLoggedModel[] = [];
+    const replace = new Set<string>();
+    const outcomes = new Map<string, Outcome>();
+    for (const m of models) {
+      let lm: ImportedLoggedModel;
+      try {
+        lm = await loggedModelOf(srcReg, m);
+      } catch (e) {
+        problem(m.model_id, `not migrated: ${errText(e)}`);
+        res.loggedModels.failed++;
+        continue;
+      }
+      if (o.artifactRoot !== undefined) lm.model.artifact_location = reroot(lm.model.artifact_location, x.oldLocation, x.newLocation);
+      const cur = have.get(m.model_id);
+      if (cur && tgtReg) {
+        let same = false;
+        try {
+          same = canonicalLoggedModel(await loggedModelOf(tgtReg, cur)) === canonicalLoggedModel(lm);
+        } catch (e) {
+          problem(m.model_id, `cannot compare with the target's copy: ${errText(e)}`);
+        }
+        if (same) {
+          res.loggedModels.same++;
+          continue;
+        }
+        if (!o.overwrite) {
+          res.conflicts.push({
+            kind: 'logged model',
+            id: m.model_id,
+            message: "differs from the target's logged model of that id (left as it is; --overwrite replaces it)",
+          });
+          res.loggedModels.differs++;
+          continue;
+        }
+        replace.add(m.model_id);
+        outcomes.set(m.model_id, 'replaced');
+      } else outcomes.set(m.model_id, 'created');
+      batch.push(lm);
+    }
+    if (importer && batch.length > 0) {
+      try {
+        await importer.importLoggedModels(batch, replace);
+      } catch {
+        // one by one, to name the model that fails
+        for (const lm of batch) {
+          try {
+            // itself included: a folder the failed batch wrote before it stopped is rewritten whole
+            await importer.importLoggedModels([lm], new Set([...replace, lm.model.model_id]));
+          } catch (e) {
+            problem(lm.model.model_id, `not migrated: ${errText(e)}`);
+            outcomes.set(lm.model.model_id, 'failed');
+          }
+        }
+      }
+    }
+    for (const lm of batch) res.loggedModels[outcomes.get(lm.model.model_id)!]++;
+  }
 }
 
 async function migrateRegistry(
@@ -436,7 +592,7 @@ async function migrateRegistry(
   for (const m of models) {
     let imported: ImportedModel;
     try {
-      imported = { model: m, versions: await srcReg.listModelVersions(m.name) };
+      imported = { model: m, versions: await srcReg.listModelVersions(m.name, true) };
     } catch (e) {
       res.problems.push({ kind: 'model', id: m.name, message: `not migrated: ${errText(e)}` });
       res.models.failed++;
@@ -444,7 +600,7 @@ async function migrateRegistry(
     }
     let outcome: Outcome = 'created';
     if (have.has(m.name) && tgtReg) {
-      const cur: ImportedModel = { model: await tgtReg.getRegisteredModel(m.name), versions: await tgtReg.listModelVersions(m.name) };
+      const cur: ImportedModel = { model: await tgtReg.getRegisteredModel(m.name), versions: await tgtReg.listModelVersions(m.name, true) };
       if (canonicalModel(cur) === canonicalModel(imported)) outcome = 'same';
       else if (o.overwrite) outcome = 'replaced';
       else {

@@ -91,36 +91,7 @@ export interface RunsPageOptions {
   limit: number;
 }
 
-/** One page of the runs table: every run's place, but values read for the page's rows only. */
-export interface RunsPage {
-  /** runs matching the filter */
-  total: number;
-  /** the default columns of the page's runs (the query's keys first) */
-  columns: ColumnSpec[];
-  rows: RunTable['rows'];
-}
-
-/**
- * A page of what `runs ls` (piped, default columns) prints, for the web viewer: the same
- * runs in the same order, but only the page's rows have their values read and its columns
- * are those of the page's runs, so the first screen of a 10,000-run experiment does not wait
- * for 10,000 runs' metric files. `runColumns` gives the columns over every matching run.
- */
-export async function pageRuns(reader: () => Promise<TrackingReader>, o: RunsPageOptions): Promise<RunsPage> {
-  const controls = await import('./table-controls.js');
-  const query = await controls.compileAggregateQuery(o.filter, o.orderBy);
-  const store = await reader();
-  const selected = await controls.selectRunsWithAggregates(store, { experiments: o.experiments, view: o.view, query });
-  const { buildRunTable, defaultColumns } = await import('./run-table.js');
-  const page = selected.slice(o.offset, o.offset + o.limit);
-  // the page's own columns: choosing them over all runs lists 20,000 folders for 10,000 runs
-  // (runColumns gives those, once, for the header)
-  const columns = defaultColumns(store, page, false, query.columns);
-  const table = buildRunTable(store, page, columns, await controls.aggregateValues(store, page, columns));
-  return { total: selected.length, columns, rows: table.rows };
-}
-
-/** The default columns of `runs ls` over every run matching the query (piped, as in pageRuns). */
+/** The default columns of `runs ls` over every run matching the query (piped, as the viewer's runs endpoint chooses a page's). */
 export async function runColumns(reader: () => Promise<TrackingReader>, o: Omit<RunsPageOptions, 'offset' | 'limit'>): Promise<ColumnSpec[]> {
   const controls = await import('./table-controls.js');
   const query = await controls.compileAggregateQuery(o.filter, o.orderBy);

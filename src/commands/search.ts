@@ -69,41 +69,71 @@ export interface BestRunOptions {
   experiments?: string[];
   view: ViewType;
   filter?: string;
+  /** skip runs whose latest value is not finite (±inf, or the ±1.7976931348623157e308 SQL stores keep for ±inf) */
+  finite?: boolean;
 }
 
 export interface BestRun {
   run: RunEntry;
   value: number;
+
   /** the compiled query (filter + the metric's order), for the columns of a table */
   query: CompiledQuery;
 }
 
 /**
+ * ±Infinity, or the ±1.7976931348623157e308 MLflow's SQL store keeps in its place (SQL has no
+ * infinities, so a database cannot tell them apart): a value that wins an ordering by not
+ * being a measurement. NaN is handled apart (it never wins).
+ */
+export function isInfinite(v: number): boolean {
+  return v === Infinity || v === -Infinity || v === Number.MAX_VALUE || v === -Number.MAX_VALUE;
+}
+
+/**
  * The run with the best latest value of a metric: `--order-by "metrics.<key> ASC|DESC"
  * --max-results 1` with runs whose value is NaN or missing left out, so ties are broken
- * as MLflow's ordering breaks them (then start_time DESC, run_id ASC). Throws
+ * as MLflow's ordering breaks them (then start_time DESC, run_id ASC). ±inf are values
+ * and win as MLflow orders them, unless `finite` leaves them out too. Throws
  * NotFoundError (exit 1) when no run qualifies.
  */
 export async function bestRun(store: TrackingReader, opts: BestRunOptions): Promise<BestRun> {
   const metric = opts.metric.replace(/^metrics?\./, '');
   if (metric === '') throw new UsageError('--metric needs a metric key, e.g. --metric val_loss');
   const query = compileQuery({ filter: opts.filter });
-  const order: OrderKey = { entity: 'metric', key: metric, ascending: opts.direction === 'min', source: `metrics.${metric}` };
+  const order: OrderKey = {
+    entity: 'metric',
+    key: metric,
+    ascending: opts.direction === 'min',
+    source: `metrics.${metric} ${opts.direction === 'min' ? 'ASC' : 'DESC'}`,
+  };
   query.order.push(order);
   query.needs.metrics.add(metric);
+  const qualifies = (v: number | undefined): v is number => v !== undefined && !Number.isNaN(v) && !(opts.finite && isInfinite(v));
   // NaN and missing values sort after every real value in both directions, so the first run
   // of the ordered search is the best whenever any run has a value: a backend that orders in
   // SQL answers with one row
   const first = (await searchSelected(store, { experiments: opts.experiments, view: opts.view, query, maxResults: 1 }))[0];
   const firstValue = first?.metrics.get(metric);
-  if (first && firstValue !== undefined && !Number.isNaN(firstValue)) return { run: first.entry, value: firstValue, query };
-  // no run qualifies: count the candidates for the message
+  if (first && qualifies(firstValue)) return { run: first.entry, value: firstValue, query };
+  // the first does not qualify: NaN or missing (then none does), or ±inf under `finite` (then
+  // look further, in the same order, and count the candidates for the message)
   const matched = await searchSelected(store, { experiments: opts.experiments, view: opts.view, query, unordered: true });
-  const top = sortRuns(matched, query.order, 1)[0];
+  const infinite = matched.filter((r) => {
+    const v = r.metrics.get(metric);
+    return v !== undefined && isInfinite(v);
+  }).length;
+  const top = sortRuns(
+    matched.filter((r) => qualifies(r.metrics.get(metric))),
+    query.order,
+    1,
+  )[0];
   const value = top?.metrics.get(metric);
-  if (!top || value === undefined || Number.isNaN(value)) {
+  if (!top || value === undefined) {
     const among = `${matched.length} run${matched.length === 1 ? '' : 's'}${opts.filter ? ' matching the filter' : ''}`;
-    const why = matched.length === 0 ? '' : `: none of them has a value for metric '${metric}'${top && value !== undefined ? ' other than NaN' : ''}`;
+    const hasAny = matched.some((r) => r.metrics.has(metric));
+    const other = opts.finite && infinite > 0 ? ' other than NaN or ±inf' : ' other than NaN';
+    const why = matched.length === 0 ? '' : `: none of them has a value for metric '${metric}'${hasAny ? other : ''}`;
     throw new NotFoundError(`no best run for metric '${metric}' among ${among}${why}`, 'no-best-run');
   }
   return { run: top.entry, value, query };

@@ -21,7 +21,7 @@ import { atomicWriteFile, fsyncDir } from '../store/file/atomic.js';
 import { dumpYaml, type DumpValue } from '../store/file/yaml-dump.js';
 import type { Diagnosis } from './diagnose.js';
 import { publicFinding } from './diagnose.js';
-import { isInside } from './locations.js';
+import { isInside, linkOnPath, present } from './locations.js';
 import { analyzeMetricBytes, metaBytesRead, type BadLine } from './scan.js';
 import type { Finding, PlannedFinding } from './types.js';
 
@@ -30,7 +30,15 @@ export const DONE_LOG = 'done.log';
 
 export type ManifestAction =
   | { action: 'move-out'; path: string; backup: string; is_dir: boolean }
-  | { action: 'replace'; path: string; backup: string; sha256_before: string; sha256_after: string }
+  | {
+      action: 'replace';
+      path: string;
+      backup: string;
+      sha256_before: string;
+      sha256_after: string;
+      /** the file was a symlink to this (replaced by a regular file; --undo puts the link back) */
+      symlink?: string;
+    }
   | { action: 'create'; path: string; sha256_after: string }
   | {
       action: 'rewrite-metric';
@@ -41,6 +49,7 @@ export type ManifestAction =
       sha256_after: string | null;
       kept_lines: number;
       removed_lines: { line: number; text: string; reason: string }[];
+      symlink?: string;
     }
   | { action: 'move'; from: string; to: string };
 
@@ -326,6 +335,10 @@ export function applyFixes(d: Diagnosis, opts: FixOptions): FixResult {
 function saveBackups(root: string, backupDir: string, planned: PlannedAction[]): void {
   for (const pa of planned) {
     const a = pa.act;
+    if (a.action === 'replace' || a.action === 'rewrite-metric') {
+      const link = symlinkTarget(path.join(root, a.path));
+      if (link !== undefined) a.symlink = link;
+    }
     if (a.action === 'replace') {
       saveCopy(path.join(root, a.path), path.join(backupDir, a.backup), pa.expect!);
     } else if (a.action === 'rewrite-metric') {
@@ -349,13 +362,27 @@ function saveBackups(root: string, backupDir: string, planned: PlannedAction[]):
   }
 }
 
+/** What a symlink at `p` points at, or undefined when `p` is not one. */
+function symlinkTarget(p: string): string | undefined {
+  try {
+    return fs.lstatSync(p).isSymbolicLink() ? fs.readlinkSync(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Apply one action; returns why it was skipped, or undefined when done. */
 function applyOne(root: string, backupDir: string, pa: PlannedAction): string | undefined {
   const a = pa.act;
+  // never through a symlinked folder: the change would land in the folder it points at
+  for (const rel of a.action === 'move' ? [a.from, a.to] : [a.path]) {
+    const link = linkOnPath(root, path.join(root, rel));
+    if (link !== undefined) return `it is reached through the symlink ${link}; not changed`;
+  }
   switch (a.action) {
     case 'move-out': {
       const from = path.join(root, a.path);
-      if (!fs.existsSync(from)) return 'gone before it could be moved';
+      if (!present(from)) return 'gone before it could be moved';
       moveEntry(from, path.join(backupDir, a.backup));
       return undefined;
     }

@@ -175,3 +175,34 @@ export function learnArtifactRoots(root: string, exps: { folder: string; dir: st
   if (m !== undefined) r.remote = m;
   return r;
 }
+
+/**
+ * The first folder between the store root and `p` (both excluded) that is a symlink, as a
+ * store-relative path; undefined when there is none. A repair must never write through one:
+ * the change would land in the folder the link points at.
+ */
+export function linkOnPath(root: string, p: string): string | undefined {
+  const rel = path.relative(root, p);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  const parts = rel.split(path.sep);
+  let at = root;
+  for (let i = 0; i < parts.length - 1; i++) {
+    at = path.join(at, parts[i]!);
+    try {
+      if (fs.lstatSync(at).isSymbolicLink()) return parts.slice(0, i + 1).join('/');
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Whether something (a file, a folder, a symlink, even a dangling one) is at `p`. */
+export function present(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -11,6 +11,9 @@ export function junkFileReason(name: string): string | undefined {
   if (JUNK_FILES.has(name)) return name === '.DS_Store' ? 'a macOS Finder file' : 'an operating-system file';
   if (name.startsWith('._')) return 'a macOS AppleDouble file';
   if (name.startsWith('.mlr-tmp-')) return 'a temp file left by an interrupted mlr write';
+  // vim's .<name>.swp (then .swo, .swn … when one exists), emacs's .#<name> lock
+  if (/^\..+\.sw[a-p]$/.test(name)) return 'an editor swap file (vim)';
+  if (name.startsWith('.#')) return 'an editor lock file (emacs)';
   return undefined;
 }
 

@@ -43,7 +43,11 @@ const list = (dir: string, l: (string | null)[]): DirEntry[] | undefined => {
     l.push(dir, null, errText(out));
     return undefined;
   }
-  l.push(dir, out.map((e) => e.name).join('/'), out.map((e) => (e.isDir ? 'd' : e.isFile ? 'f' : 'o')).join(''));
+  l.push(
+    dir,
+    out.map((e) => e.name).join('/'),
+    out.map((e) => (e.isLink ? (e.isDir ? 'D' : e.isFile ? 'F' : 'O') : e.isDir ? 'd' : e.isFile ? 'f' : 'o')).join(''),
+  );
   return out;
 };
 
@@ -96,8 +100,10 @@ const walk = (dir: string, metrics: boolean, r: { l: (string | null)[]; f: (stri
   if (!ents) return;
   for (const e of ents) {
     const p = child(dir, e.name);
-    if (e.isDir) walk(p, metrics, r);
-    else if (metrics && e.isFile) readMetric(p, r.f, r.c);
+    // a symlinked folder is not walked into (the scan reports it; a loop would never end)
+    if (e.isDir) {
+      if (!e.isLink) walk(p, metrics, r);
+    } else if (metrics && e.isFile) readMetric(p, r.f, r.c);
   }
 };
 
@@ -106,7 +112,7 @@ const readRun = (i: number, dir: string): { i: number; kb: number; l: (string | 
   const r = { i, kb: 0, l: [] as (string | null)[], f: [] as (string | number | null)[], c: [] as (string | number)[] };
   read(child(dir, 'meta.yaml'), r.f);
   for (const e of list(dir, r.l) ?? []) {
-    if (e.isDir && (e.name === 'metrics' || e.name === 'params' || e.name === 'tags')) walk(child(dir, e.name), e.name === 'metrics', r);
+    if (e.isDir && !e.isLink && (e.name === 'metrics' || e.name === 'params' || e.name === 'tags')) walk(child(dir, e.name), e.name === 'metrics', r);
   }
   r.kb = Math.ceil((size - before) / 1024) + 1;
   return r;

@@ -37,6 +37,8 @@ export interface Ent {
   name: string;
   isDir: boolean;
   isFile: boolean;
+  /** a symbolic link (isDir/isFile say what it points at) */
+  isLink?: boolean;
 }
 
 /** A metric file whose every line countFastLines accepted (so its bytes were not kept). */
@@ -255,7 +257,10 @@ export class Prefetch {
           const split = names.split('/');
           for (let q = 0; q < split.length; q++) {
             const c = kinds.charCodeAt(q);
-            ents.push({ name: split[q]!, isDir: c === 100, isFile: c === 102 });
+            // d f o: a folder, a file, other; D F O: a symlink to one
+            const ent: Ent = { name: split[q]!, isDir: c === 100 || c === 68, isFile: c === 102 || c === 70 };
+            if (c < 97) ent.isLink = true;
+            ents.push(ent);
           }
         }
         files.lists.set(l[j]!, ents);

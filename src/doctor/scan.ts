@@ -67,6 +67,8 @@ export interface RunScan {
   /** key files under params/ and tags/ (names only, `/`-joined) */
   paramKeys: string[];
   tagKeys: string[];
+  /** the run folder holds an `artifacts/` folder */
+  hasArtifacts: boolean;
 }
 
 export interface ExpScan {
@@ -76,6 +78,21 @@ export interface ExpScan {
   inTrash: boolean;
   meta: MetaRead;
   runs: RunScan[];
+}
+
+/**
+ * A symlinked folder where the store has experiments, runs or key folders: an alias of
+ * another folder. It is reported and never scanned or repaired through (a fix through
+ * `ln -s <exp> mlruns/<other id>` would rewrite the real experiment).
+ */
+export interface Alias {
+  path: string;
+  rel: string;
+  /** what the link says (readlink) */
+  target: string;
+  where: 'root' | 'trash' | 'experiment' | 'metrics' | 'params' | 'tags';
+  /** it points at the folder holding it or one above it: listing through it never ends */
+  loop: boolean;
 }
 
 export type StrayWhere = 'root' | 'trash' | 'experiment' | 'run' | 'metrics' | 'params' | 'tags' | 'registry';
@@ -106,6 +123,7 @@ export interface StoreScan {
   /** run folders found where an experiment folder belongs (a run meta.yaml at experiment level) */
   misplacedRuns: RunScan[];
   strays: Stray[];
+  aliases: Alias[];
   /** folders holding only artifacts (no meta.yaml anywhere): another store's artifact root */
   artifactOnly: string[];
   unreadable: { rel: string; error: string }[];
@@ -270,6 +288,7 @@ class Scanner {
       experiments: [],
       misplacedRuns: [],
       strays: [],
+      aliases: [],
       artifactOnly: [],
       unreadable: [],
       invalidKeys: [],
@@ -330,6 +349,20 @@ class Scanner {
     list.push({ path: p, rel: this.rel(p), isDir, where, reason, kind, severity });
   }
 
+  alias(p: string, where: Alias['where']): void {
+    let target = '?';
+    let loop = false;
+    try {
+      target = fs.readlinkSync(p);
+      const real = fs.realpathSync(p);
+      const holder = fs.realpathSync(path.dirname(p));
+      loop = holder === real || holder.startsWith(real + path.sep);
+    } catch {
+      // a dangling link: not a loop
+    }
+    this.out.aliases.push({ path: p, rel: this.rel(p), target, where, loop });
+  }
+
   /** A junk or duplicate entry among `ents` (in folder `dir`), else undefined. */
   strayReason(ent: Ent, names: ReadonlySet<string>): string | undefined {
     const junk = ent.isDir ? junkDirReason(ent.name) : junkFileReason(ent.name);
@@ -366,14 +399,14 @@ class Scanner {
       return Array.isArray(r) ? r.sort(byName) : [];
     };
     const experiment = (dir: string): void => {
-      for (const e of listSorted(dir)) if (e.isDir && !RESERVED_EXPERIMENT_DIRS.has(e.name)) plan.push(child(dir, e.name));
+      for (const e of listSorted(dir)) if (e.isDir && !e.isLink && !RESERVED_EXPERIMENT_DIRS.has(e.name)) plan.push(child(dir, e.name));
     };
     const root = this.out.root;
     for (const e of listSorted(root)) {
-      if (!e.isDir) continue;
+      if (!e.isDir || e.isLink) continue;
       const p = path.join(root, e.name);
       if (e.name === '.trash') {
-        for (const t of listSorted(p)) if (t.isDir && EXPERIMENT_ID_RE.test(t.name)) experiment(path.join(p, t.name));
+        for (const t of listSorted(p)) if (t.isDir && !t.isLink && EXPERIMENT_ID_RE.test(t.name)) experiment(path.join(p, t.name));
       } else if (e.name !== 'models' && EXPERIMENT_ID_RE.test(e.name)) experiment(p); // not *.trash, junk or duplicates
     }
     return plan;
@@ -388,6 +421,11 @@ class Scanner {
       if (!e.isDir) {
         const why = e.isFile ? this.strayReason(e, names) : undefined;
         if (why) this.stray(this.out.strays, p, false, 'root', why);
+        continue;
+      }
+      if (e.isLink) {
+        // MLflow hides *.trash names whatever they are
+        if (!e.name.endsWith('.trash') || e.name === '.trash') this.alias(p, 'root');
         continue;
       }
       if (e.name === '.trash') {
@@ -424,6 +462,10 @@ class Scanner {
         if (why) this.stray(this.out.strays, p, false, 'trash', why);
         continue;
       }
+      if (e.isLink) {
+        this.alias(p, 'trash');
+        continue;
+      }
       if (why) {
         this.stray(this.out.strays, p, true, 'trash', why);
         continue;
@@ -442,6 +484,7 @@ class Scanner {
     if (depth > 6) return r;
     for (const e of this.list(dir) ?? []) {
       if (e.isDir) {
+        if (e.isLink) continue;
         if (e.name === 'artifacts') {
           r.artifacts = true;
           continue;
@@ -494,6 +537,10 @@ class Scanner {
         if (e.name === 'meta.yaml') continue;
         const why = e.isFile ? this.strayReason(e, names) : undefined;
         if (why) this.stray(strays, p, false, 'experiment', why);
+        continue;
+      }
+      if (e.isLink) {
+        this.alias(p, 'experiment');
         continue;
       }
       if (RESERVED_EXPERIMENT_DIRS.has(e.name)) {
@@ -549,7 +596,7 @@ class Scanner {
     knownMeta?: MetaRead,
   ): { run?: RunScan; strays: Stray[]; artifactOnly?: boolean; notRun?: string } {
     const meta = knownMeta ?? this.meta(child(dir, 'meta.yaml'));
-    const run: RunScan = { folder, dir, rel: this.rel(dir), expFolder, inTrash, meta, metrics: [], paramKeys: [], tagKeys: [] };
+    const run: RunScan = { folder, dir, rel: this.rel(dir), expFolder, inTrash, meta, metrics: [], paramKeys: [], tagKeys: [], hasArtifacts: false };
     const strays: Stray[] = [];
     const ents = this.list(dir);
     if (!ents) {
@@ -582,6 +629,7 @@ class Scanner {
           continue;
         case 'artifacts':
           artifacts = true;
+          run.hasArtifacts = true;
           continue;
         case 'inputs':
         case 'outputs':
@@ -625,6 +673,11 @@ class Scanner {
         if (junk) {
           // a junk file under metrics/ makes MLflow fail on the whole run; elsewhere it shows up as a bogus key
           this.stray(strays, p, e.isDir, where, junk, where === 'metrics' ? 'error' : 'warning');
+          continue;
+        }
+        if (e.isDir && e.isLink) {
+          // MLflow's os.walk does not follow it: no keys come from it
+          this.alias(p, where);
           continue;
         }
         const orig = duplicateOf(e.name, names);

@@ -10,6 +10,7 @@ import { withLock } from '../store/file/lock.js';
 import { atomicWriteFile, fsyncDir } from '../store/file/atomic.js';
 import { describeFsError } from '../store/file/fsread.js';
 import { DONE_LOG, MANIFEST, moveEntry, sha256, writeManifest, type Manifest, type ManifestAction } from './apply.js';
+import { linkOnPath, present } from './locations.js';
 
 /** Index of each action the undo has put back (so a stopped undo can resume). */
 const UNDONE_LOG = 'undone.log';
@@ -66,15 +67,21 @@ function hashOf(file: string): string | undefined {
 
 /** Why an action cannot be undone safely, or undefined. */
 function conflict(root: string, a: ManifestAction, backupDir: string): string | undefined {
+  for (const rel of a.action === 'move' ? [a.from, a.to] : [a.path]) {
+    const link = linkOnPath(root, path.join(root, rel));
+    if (link !== undefined) return `${rel} is now reached through the symlink ${link}`;
+  }
   switch (a.action) {
     case 'move-out':
-      if (fs.existsSync(path.join(root, a.path))) return `${a.path} exists again in the store`;
-      if (!fs.existsSync(path.join(backupDir, a.backup))) return `${a.backup} is missing from the backup`;
+      if (present(path.join(root, a.path))) return `${a.path} exists again in the store`;
+      if (!present(path.join(backupDir, a.backup))) return `${a.backup} is missing from the backup`;
       return undefined;
     case 'replace':
     case 'create':
       if (hashOf(path.join(root, a.path)) !== a.sha256_after) return `${a.path} changed after the fix`;
       if (a.action === 'replace' && !fs.existsSync(path.join(backupDir, a.backup))) return `${a.backup} is missing from the backup`;
+      if (a.action === 'replace' && a.symlink === undefined && hashOf(path.join(backupDir, a.backup)) !== a.sha256_before)
+        return `${a.backup} in the backup no longer holds the original bytes`;
       return undefined;
     case 'rewrite-metric': {
       const h = hashOf(path.join(root, a.path));
@@ -87,6 +94,45 @@ function conflict(root: string, a: ManifestAction, backupDir: string): string | 
       if (fs.existsSync(path.join(root, a.from))) return `${a.from} exists again`;
       return undefined;
   }
+}
+
+/** What an undone action did not put back as it was, or undefined. */
+function notRestored(root: string, a: ManifestAction): string | undefined {
+  switch (a.action) {
+    case 'move-out':
+      return present(path.join(root, a.path)) ? undefined : `${a.path} is not back in the store`;
+    case 'replace':
+    case 'rewrite-metric': {
+      const file = path.join(root, a.path);
+      if (a.symlink !== undefined) {
+        let now: string | undefined;
+        try {
+          now = fs.readlinkSync(file);
+        } catch {
+          now = undefined;
+        }
+        return now === a.symlink ? undefined : `${a.path} is not the symlink to '${a.symlink}' it was`;
+      }
+      return hashOf(file) === a.sha256_before ? undefined : `${a.path} does not hold its original bytes`;
+    }
+    case 'create':
+      return present(path.join(root, a.path)) ? `${a.path} is still there` : undefined;
+    case 'move':
+      return present(path.join(root, a.from)) && !present(path.join(root, a.to)) ? undefined : `${a.from} is not back in place of ${a.to}`;
+  }
+}
+
+/** Put a symlink back at `target` (replacing what is there in one rename). */
+function restoreLink(target: string, link: string): void {
+  const tmp = path.join(path.dirname(target), `.mlr-tmp-link-${process.pid}-${Date.now()}`);
+  fs.symlinkSync(link, tmp);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDir(path.dirname(target));
 }
 
 /** Restore a file from the backup copy, with the copy's permission bits. */
@@ -154,6 +200,12 @@ export function undoFix(backupDir: string, root?: string): UndoResult {
       fs.closeSync(log);
     }
     writeManifest(dir, { ...m, undone_at: new Date().toISOString() });
+    // say so when the store is not back as it was (never a silent partial undo)
+    const off = done.map((i) => notRestored(store, m.actions[i]!)).filter((x): x is string => x !== undefined);
+    if (off.length > 0) {
+      const list = off.slice(0, 5).join('; ') + (off.length > 5 ? `; and ${off.length - 5} more` : '');
+      throw new MlrError(`undid ${undone.length} changes in ${store}, but not everything is back as it was: ${list}`, 'undo-incomplete', 1);
+    }
     return { store, undone };
   });
 }
@@ -165,7 +217,8 @@ function undoOne(store: string, dir: string, a: ManifestAction): void {
       break;
     case 'replace':
     case 'rewrite-metric':
-      restoreFile(path.join(store, a.path), path.join(dir, a.backup));
+      if (a.symlink !== undefined) restoreLink(path.join(store, a.path), a.symlink);
+      else restoreFile(path.join(store, a.path), path.join(dir, a.backup));
       break;
     case 'create': {
       const file = path.join(store, a.path);

@@ -1,7 +1,7 @@
 /**
  * `mlr config`: the settings in force, one per line with where it comes from.
  */
-import { renderJson } from './views.js';
+import { renderJson } from './table.js';
 import type { OutputMode } from './output.js';
 
 export interface ConfigRow {

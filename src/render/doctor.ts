@@ -78,6 +78,8 @@ function renderFindingsTable(findings: Finding[], mode: OutputMode, what: 'repor
     if (what === 'fixed') {
       // what was done, not again what was wrong
       for (const l of wrap(`fixed: ${f.fix ?? ''}`, textW)) lines.push(indent + (mode.color ? k.green(l) : l));
+      // a repair that chose one of two ways (a run moved by hand kept where it is) names the other
+      if (f.command) for (const l of wrap(`run: ${f.command}`, textW)) lines.push(indent + (mode.color ? k.cyan(l) : l));
       continue;
     }
     for (const l of wrap(f.message, textW)) lines.push(indent + l);

@@ -20,7 +20,11 @@ const HEADERS: Record<(typeof OUTCOMES)[number], [string, string]> = {
 export function renderMigrateSummary(r: MigrateResult, mode: OutputMode): string {
   const cols: Column[] = [{ header: '' }, ...OUTCOMES.map((o) => ({ header: HEADERS[o][r.dryRun ? 1 : 0], align: 'right' as const }))];
   const row = (label: string, c: MigrateResult['runs']): string[] => [label, ...OUTCOMES.map((o) => String(c[o]))];
-  const table = renderAligned(cols, [row('experiments', r.experiments), row('runs', r.runs), row('registered models', r.models)], mode).text;
+  const rows = [row('experiments', r.experiments), row('runs', r.runs)];
+  // MLflow 3 logged models: a row when the source has any that were migrated or compared
+  if (OUTCOMES.some((o) => r.loggedModels[o] > 0)) rows.push(row('logged models', r.loggedModels));
+  rows.push(row('registered models', r.models));
+  const table = renderAligned(cols, rows, mode).text;
   const lines = [table.trimEnd()];
   lines.push(`${r.dryRun ? 'would write' : 'wrote'} ${r.metricLines} metric line${r.metricLines === 1 ? '' : 's'}`);
   lines.push(
@@ -30,7 +34,7 @@ export function renderMigrateSummary(r: MigrateResult, mode: OutputMode): string
   );
   if (r.loggedModelsSkipped > 0) {
     lines.push(
-      `${r.loggedModelsSkipped} MLflow 3 logged model${r.loggedModelsSkipped === 1 ? ' was' : 's were'} not migrated (mlr does not import logged models yet)`,
+      `${r.loggedModelsSkipped} MLflow 3 logged model${r.loggedModelsSkipped === 1 ? ' was' : 's were'} not migrated: the target's schema has no logged-model tables (MLflow 2.12's: mlflow db upgrade adds them, then migrate again)`,
     );
   }
   if (r.dryRun) lines.push('dry run: nothing was written');

@@ -213,7 +213,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           req.resume();
           if (method !== 'GET') throw new ApiError('ENDPOINT_NOT_FOUND', `${method} is not an allowed method for ${p}`, 404);
           const ctx = new RequestContext({ req, res, route: p, tail: '', query: url.searchParams, raw: {}, bodyBytes: 0, services });
-          sendJson(res, 200, JSON.stringify(await ui(ctx)), { 'Cache-Control': 'no-store' });
+          const out = await ui(ctx);
+          if (out !== HANDLED) sendJson(res, 200, JSON.stringify(out), { 'Cache-Control': 'no-store' });
           return;
         }
       }

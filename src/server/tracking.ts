@@ -12,12 +12,13 @@ import { MAX_RESULTS_LIMIT } from '../store/local-search.js';
 import type { DatasetInput, RunStatus, ViewType } from '../store/types.js';
 import { RUN_STATUSES } from '../store/types.js';
 import { validateKeyName } from '../store/validate.js';
-import { HANDLED, type RequestContext, type Route } from './context.js';
+import { HANDLED, type RequestContext, type Route, type ServerServices } from './context.js';
 import { ApiError, invalidParameter, notFound } from './errors.js';
 import { pyJson } from './pyjson.js';
 import { experimentJson, metricJson, runInfoJson, runJson } from './render.js';
 import { keyValues, type Schema } from './request.js';
 import { listRunArtifacts } from './artifacts.js';
+import { MetricQueue } from './metric-queue.js';
 
 const VIEW_TYPES = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
 const VIEW: Record<string, ViewType> = { ACTIVE_ONLY: 'active', DELETED_ONLY: 'deleted', ALL: 'all' };
@@ -259,9 +260,29 @@ const logMetric = async (c: RequestContext): Promise<unknown> => {
   };
   // the key is checked before the run is looked up, as MLflow's log_metric does
   validateKeyName('metric', metric.key);
-  await writeToRun(c, id, async () => (await c.writer()).logMetrics(id, [metric]));
+  await metricQueue(c.services).add(id, metric);
   return {};
 };
+
+const queues = new WeakMap<ServerServices, MetricQueue>();
+
+/** The server's log-metric queue (metric-queue.ts): the run checked as writeToRun checks it, then one writer call per batch. */
+function metricQueue(services: ServerServices): MetricQueue {
+  let q = queues.get(services);
+  if (!q) {
+    const backend = services.backend;
+    q = new MetricQueue({
+      checkRun: async (runId) => {
+        await runById(await backend.freshReader(), runId);
+      },
+      write: async (runId, metrics) => {
+        await (await backend.writer()).logMetrics(runId, metrics);
+      },
+    });
+    queues.set(services, q);
+  }
+  return q;
+}
 
 const logParam = async (c: RequestContext): Promise<unknown> => {
   const f = c.fields({ run_id: { type: 'string', required: true }, key: { type: 'string', required: true }, value: { type: 'string' } });

@@ -1,19 +1,21 @@
 /**
  * `mlr ui`: the web viewer's static files and the few JSON endpoints it needs beyond
  * MLflow's REST API, under /ajax-api/mlr/. Each endpoint goes through the same commands and
- * store interface as the CLI (`runs ls` → pageRuns, `models ls` → listModels, …), so the
+ * store interface as the CLI (`runs ls` → its selection, order, tree and run table; `models ls` → listModels, …), so the
  * page shows what the CLI prints. Errors are answered as {error_code, message} with the
  * CLI's own message (a bad filter keeps its caret line).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlrError, UsageError } from '../errors.js';
-import type { Backend } from '../store/backend.js';
+import type { Backend, RunEntry, TrackingReader } from '../store/backend.js';
+import type { AggregateQuery } from '../commands/table-controls.js';
+import type { ColumnSpec } from '../commands/run-table.js';
 import type { ViewType } from '../store/types.js';
 import { artifactFile } from './artifacts.js';
-import type { RequestContext } from './context.js';
+import { HANDLED, type RequestContext } from './context.js';
 import { ApiError } from './errors.js';
 
 /** The built page (index.html, app.js, app.css) in memory, by request path. */
@@ -157,38 +159,195 @@ function queryOptions(q: URLSearchParams) {
   };
 }
 
-/** A page of `runs ls`: the rows' values keyed by column. */
+/** A column key the page asks for (`params.lr`, `tags.team`), parsed as `runs ls --columns` does. */
+async function columnParam(key: string) {
+  const { parseColumn } = await import('../commands/run-table.js');
+  return parseColumn(key);
+}
+
+/** Sorts group values: numbers as numbers (when both are), then as text; a missing value last. */
+function compareGroup(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  const x = Number(a);
+  const y = Number(b);
+  if (a.trim() !== '' && b.trim() !== '' && Number.isFinite(x) && Number.isFinite(y) && x !== y) return x - y;
+  return a < b ? -1 : 1;
+}
+
+interface Arranged {
+  runs: RunEntry[];
+  /** group mode: the groups in order, each with its number of runs (they follow each other in `runs`) */
+  groups?: { value: string | null; count: number }[];
+  /** tree mode: each listed run's depth, number of children and whether its children are folded */
+  tree?: Map<string, { depth: number; children: number; folded: boolean }>;
+}
+
+/**
+ * The runs of a table view in the order the page lists them: runs ls's order, or grouped by a
+ * param or tag (the groups in value order, runs ls's order inside each), or as a parent/child
+ * tree (runs ls --tree's order) less the descendants of the runs in `fold`.
+ */
+async function arrangedRuns(c: RequestContext): Promise<{ store: TrackingReader; query: AggregateQuery; arranged: Arranged }> {
+  // grouping and the tree read a tag or param of every run: the pages a scroll asks for at
+  // once (same query, other offsets) share one arrangement for a second
+  if (!c.query.get('group') && c.query.get('tree') !== '1') return arrange(c);
+  const key = JSON.stringify([...c.query.entries()].filter(([k]) => k !== 'offset' && k !== 'limit').sort());
+  let cache = ARRANGED.get(c.services);
+  if (!cache) ARRANGED.set(c.services, (cache = new Map()));
+  const now = Date.now();
+  for (const [k, v] of cache) if (now - v.at > ARRANGED_MS) cache.delete(k);
+  const hit = cache.get(key);
+  if (hit) return hit.value;
+  const value = arrange(c);
+  cache.set(key, { at: now, value });
+  value.catch(() => cache.delete(key));
+  return value;
+}
+
+const ARRANGED_MS = 1000;
+const ARRANGED = new WeakMap<object, Map<string, { at: number; value: ReturnType<typeof arrange> }>>();
+
+async function arrange(c: RequestContext): Promise<{ store: TrackingReader; query: AggregateQuery; arranged: Arranged }> {
+  const controls = await import('../commands/table-controls.js');
+  const o = queryOptions(c.query);
+  const query = await controls.compileAggregateQuery(o.filter, o.orderBy);
+  const store = await c.reader();
+  const selected = await controls.selectRunsWithAggregates(store, { experiments: o.experiments, view: o.view, query });
+  const groupKey = c.query.get('group');
+  if (groupKey) {
+    const g = await columnParam(groupKey);
+    if (g.kind !== 'param' && g.kind !== 'tag') throw new UsageError(`group must be a param or a tag (params.<key>, tags.<key>), got '${groupKey}'`);
+    const value = (r: RunEntry): string | null => (g.kind === 'param' ? store.readParams(r, [g.name]) : store.readTags(r, [g.name])).get(g.name) ?? null;
+    const byValue = new Map<string | null, RunEntry[]>();
+    for (const r of selected) {
+      const v = value(r);
+      const list = byValue.get(v);
+      if (list) list.push(r);
+      else byValue.set(v, [r]);
+    }
+    const values = [...byValue.keys()].sort(compareGroup);
+    return {
+      store,
+      query: { ...query, columns: [...query.columns, g] },
+      arranged: { runs: values.flatMap((v) => byValue.get(v)!), groups: values.map((v) => ({ value: v, count: byValue.get(v)!.length })) },
+    };
+  }
+  if (c.query.get('tree') === '1') {
+    const fold = new Set(list(c.query, 'fold') ?? []);
+    const rows = controls.buildTree(store, selected);
+    const tree = new Map<string, { depth: number; children: number; folded: boolean }>();
+    const runs: RunEntry[] = [];
+    const stack: { depth: number; id: string }[] = [];
+    let hideBelow = Infinity;
+    for (const row of rows) {
+      while (stack.length > 0 && stack[stack.length - 1]!.depth >= row.depth) stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent) tree.get(parent.id)!.children++;
+      stack.push({ depth: row.depth, id: row.run.info.run_id });
+      const folded = fold.has(row.run.info.run_id);
+      tree.set(row.run.info.run_id, { depth: row.depth, children: 0, folded });
+      if (row.depth <= hideBelow) hideBelow = Infinity;
+      if (row.depth > hideBelow) continue;
+      runs.push(row.run);
+      if (folded) hideBelow = row.depth;
+    }
+    return { store, query, arranged: { runs, tree } };
+  }
+  return { store, query, arranged: { runs: selected } };
+}
+
+/**
+ * A page of `runs ls`: the rows' values keyed by column. `column` (repeated) adds columns
+ * (`tags.team`); `group=params.<k>` or `tags.<k>` groups the runs (the answer lists the
+ * groups), `tree=1` nests child runs under their parents (each row has its depth and number
+ * of children; `fold=<ids>` hides the descendants of those runs).
+ */
 async function runsPage(c: RequestContext): Promise<unknown> {
-  const { pageRuns } = await import('../commands/runs.js');
+  const controls = await import('../commands/table-controls.js');
+  const { buildRunTable, defaultColumns } = await import('../commands/run-table.js');
   const offset = int(c.query, 'offset', 0, Number.MAX_SAFE_INTEGER);
   const limit = int(c.query, 'limit', 100, 1000);
-  const page = await pageRuns(() => c.reader(), { ...queryOptions(c.query), offset, limit });
+  const extra = await Promise.all(c.query.getAll('column').filter(Boolean).map(columnParam));
+  const { store, query, arranged } = await arrangedRuns(c);
+  const page = arranged.runs.slice(offset, offset + limit);
+  // the page's own columns: choosing them over all runs lists 20,000 folders for 10,000 runs
+  // (the columns endpoint gives those, once, for the header)
+  const cols = defaultColumns(store, page, false, [...query.columns, ...extra]);
+  const table = buildRunTable(store, page, cols, await controls.aggregateValues(store, page, cols));
   return {
-    total: page.total,
+    total: arranged.runs.length,
     offset,
-    columns: page.columns.map((x) => ({ key: x.key, kind: x.kind, name: x.name })),
-    rows: page.rows.map((r) => {
+    columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name })),
+    groups: arranged.groups,
+    rows: table.rows.map((r) => {
       const values: Record<string, unknown> = {};
-      page.columns.forEach((col, i) => {
+      cols.forEach((col, i) => {
         const v = r.values[i];
         if (v !== null && v !== undefined) values[col.key] = v;
       });
-      return { run_id: r.run.info.run_id, broken: r.run.broken || undefined, problems: r.run.problems.length ? r.run.problems : undefined, values };
+      const t = arranged.tree?.get(r.run.info.run_id);
+      return {
+        run_id: r.run.info.run_id,
+        broken: r.run.broken || undefined,
+        problems: r.run.problems.length ? r.run.problems : undefined,
+        ...(t ? { depth: t.depth, children: t.children, folded: t.folded || undefined } : {}),
+        values,
+      };
     }),
   };
 }
 
-/** The default columns of `runs ls` over every matching run (the page endpoint gives the page's). */
+/**
+ * The default columns of `runs ls` over every matching run (the page endpoint gives the
+ * page's). With `detail=1`, for the column picker: the tag columns too, and for each
+ * metric, param and tag column whether its value `varies` over the runs (as `runs ls
+ * --only-changed` decides: a missing value differs from any value).
+ */
 async function columns(c: RequestContext): Promise<unknown> {
   const { runColumns } = await import('../commands/runs.js');
-  const cols = await runColumns(() => c.reader(), queryOptions(c.query));
-  return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name })) };
+  if (c.query.get('detail') !== '1') {
+    const cols = await runColumns(() => c.reader(), queryOptions(c.query));
+    return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name })) };
+  }
+  const { defaultColumns } = await import('../commands/run-table.js');
+  const { store, query, arranged } = await arrangedRuns(c);
+  const runs = arranged.runs;
+  const cols = defaultColumns(store, runs, false, query.columns).filter((x) => x.kind !== 'agg');
+  // a key some run lacks varies (missing differs from any value) without a file read; a key
+  // every run has is read run by run until two values differ, so only the columns that are
+  // the same everywhere are read in every run
+  const present = new Map<string, number>();
+  for (const r of runs) {
+    for (const k of store.listMetricKeys(r)) present.set(`metrics.${k}`, (present.get(`metrics.${k}`) ?? 0) + 1);
+    for (const k of store.listParamKeys(r)) present.set(`params.${k}`, (present.get(`params.${k}`) ?? 0) + 1);
+  }
+  const tags = runs.map((r) => store.readTags(r, 'all'));
+  const tagKeys = new Set(tags.flatMap((t) => [...t.keys()]));
+  const known = new Set(cols.map((x) => x.key));
+  for (const k of [...tagKeys].sort()) if (!known.has(`tags.${k}`)) cols.push({ key: `tags.${k}`, kind: 'tag', name: k });
+  const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+  const varies = (x: ColumnSpec): boolean | undefined => {
+    if (x.kind === 'attr' || runs.length === 0) return x.kind === 'attr' ? undefined : false;
+    if (x.kind === 'tag') {
+      const first = tags[0]!.get(x.name) ?? null;
+      return !tags.every((t) => (t.get(x.name) ?? null) === first);
+    }
+    if ((present.get(x.key) ?? 0) < runs.length) return true;
+    const value = (r: RunEntry): unknown =>
+      x.kind === 'param' ? (store.readParams(r, [x.name]).get(x.name) ?? null) : (store.readLatestMetrics(r, [x.name]).get(x.name)?.value ?? null);
+    const first = value(runs[0]!);
+    for (let i = 1; i < runs.length; i++) if (!same(value(runs[i]!), first)) return true;
+    return false;
+  };
+  return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name, varies: varies(x) })) };
 }
 
 /** One run (`runs describe`): MLflow's Run, its experiment, the models it logged, its problems. */
 async function run(c: RequestContext): Promise<unknown> {
   const { describeRun } = await import('../commands/runs.js');
-  const { runJson } = await import('../render/views.js');
+  const { runJson } = await import('../render/runs.js');
   const r = await describeRun(await c.reader(), await c.registry(), await c.artifacts(), required(c.query, 'run_id'));
   return {
     run: runJson(r, r.entry.problems),
@@ -201,7 +360,8 @@ async function run(c: RequestContext): Promise<unknown> {
  * A metric's history for a chart: every point when there are at most `points`, else the
  * min/max-per-bucket downsample (src/series), which keeps every spike; `x_min`/`x_max`
  * keep the steps in that range (`count` is the points in it); `smooth` is `mlr plot
- * --smooth`'s weight.
+ * --smooth`'s weight. `x=time` puts the points on their timestamps instead of their steps
+ * (in logged order; `x_min`/`x_max` are then epoch milliseconds) and answers `times`.
  */
 async function history(c: RequestContext): Promise<unknown> {
   const { metricHistory } = await import('../commands/runs.js');
@@ -211,6 +371,9 @@ async function history(c: RequestContext): Promise<unknown> {
   const lo = num(c.query, 'x_min', -Infinity);
   const hi = num(c.query, 'x_max', Infinity);
   const weight = num(c.query, 'smooth', 0);
+  const xKind = c.query.get('x') ?? 'step';
+  if (xKind !== 'step' && xKind !== 'time') throw new UsageError(`x must be step or time, got '${xKind}'`);
+  const byTime = xKind === 'time';
   if (!(weight >= 0 && weight < 1)) throw new UsageError(`smooth must be from 0 to 0.999, got '${c.query.get('smooth')}'`);
   // mlr plot --smooth: TensorBoard's smoothing, over every point in logged order
   const smoother = (await import('../series/smooth.js')).createSmoother(weight);
@@ -221,12 +384,14 @@ async function history(c: RequestContext): Promise<unknown> {
   for await (const chunk of chunks) {
     for (const m of chunk) {
       const step = Number(m.step);
+      const timestamp = Number(m.timestamp);
       const value = weight > 0 ? smoother(m.value) : m.value;
-      if (step < lo || step > hi) continue;
+      const x = byTime ? timestamp : step;
+      if (x < lo || x > hi) continue;
       count++;
-      ds.push(step, value);
+      ds.push(x, value);
       if (exact) {
-        exact.push({ step, value, timestamp: Number(m.timestamp) });
+        exact.push({ step: x, value, timestamp });
         if (exact.length > max) exact = null;
       }
     }
@@ -234,7 +399,8 @@ async function history(c: RequestContext): Promise<unknown> {
   let steps: number[];
   let values: (number | null)[];
   if (exact) {
-    exact.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+    if (!byTime) exact.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+    else exact.sort((a, b) => a.step - b.step);
     steps = exact.map((p) => p.step);
     values = exact.map((p) => (Number.isFinite(p.value) ? p.value : null));
   } else {
@@ -256,7 +422,7 @@ async function history(c: RequestContext): Promise<unknown> {
       }
     }
   }
-  return { count, exact: exact !== null, steps, values };
+  return byTime ? { count, exact: exact !== null, times: steps, values } : { count, exact: exact !== null, steps, values };
 }
 
 const PREVIEW_BYTES = 256 * 1024;
@@ -277,10 +443,52 @@ async function preview(c: RequestContext): Promise<unknown> {
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);
     const binary = head.subarray(0, 8192).includes(0);
-    return { path: rel, size: st.size, truncated: st.size > bytesRead, binary, text: binary ? null : head.toString('utf8') };
+    const text = binary ? null : head.toString('utf8');
+    // an MLmodel file, read as MLflow reads it (YAML), for the page's summary of flavors and signature
+    let mlmodel: unknown;
+    if (text !== null && path.posix.basename(rel) === 'MLmodel' && st.size <= bytesRead) {
+      const { parseYaml, isYamlMap } = await import('../store/file/yaml.js');
+      const y = parseYaml(text);
+      if (isYamlMap(y.value)) mlmodel = y.value;
+    }
+    return { path: rel, size: st.size, truncated: st.size > bytesRead, binary, text, mlmodel };
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * A folder of a run's artifacts (`path=` empty for all of them) as a ZIP, streamed: the files
+ * stored as they are, below a folder named after the one asked for.
+ */
+async function zip(c: RequestContext): Promise<unknown> {
+  const { zipEntries, zipSize, writeZip } = await import('./zip.js');
+  const { full, rel } = await artifactFile(c);
+  let st;
+  try {
+    st = await stat(full);
+  } catch {
+    throw new ApiError('RESOURCE_DOES_NOT_EXIST', `No such file or directory: '${rel}'`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`'${rel}' is a file, not a folder: download it as it is`);
+  const base = (rel === '' ? 'artifacts' : path.posix.basename(rel)).replace(/[^A-Za-z0-9._-]/g, '_');
+  const entries = await zipEntries(full, `${base}/`);
+  const size = zipSize(entries);
+  c.res.writeHead(200, {
+    'Content-Type': 'application/zip',
+    'Content-Length': size,
+    'Content-Disposition': `attachment; filename="${base}.zip"`,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  try {
+    await writeZip(c.res, entries);
+    c.res.end();
+  } catch {
+    // headers are sent: a short answer (its Content-Length unmet) is all that can tell the client
+    c.res.destroy();
+  }
+  return HANDLED;
 }
 
 /** Registered models and their versions (`models ls` / `models describe`). */
@@ -310,6 +518,7 @@ const UI_ROUTES: Record<string, UiHandler> = {
   run,
   history,
   preview,
+  zip,
   models,
 };
 
@@ -320,7 +529,8 @@ export function uiRoute(pathname: string): UiHandler | undefined {
   if (!h) return undefined;
   return async (c) => {
     try {
-      return plain(await h(c));
+      const out = await h(c);
+      return out === HANDLED ? out : plain(out);
     } catch (e) {
       // the CLI's message, whole: a filter error keeps its caret line
       if (e instanceof MlrError && !(e instanceof ApiError)) {

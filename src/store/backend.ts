@@ -229,12 +229,27 @@ export interface ImportedRun {
   /** every line of every metric (any order; SQL keeps one of exact duplicates) */
   metrics: Metric[];
   inputs: DatasetInput[];
+  /** MLflow 3 logged models the run produced (`outputs.model_outputs`); kept where the target holds logged models */
+  outputs?: RunOutput[];
 }
 
-/** A registered model with every version (deleted ones excluded), as a migration carries it. */
+/**
+ * A registered model with every version, as a migration carries it: versions deleted with
+ * delete-version (`Deleted_Internal`, which MLflow's stores keep) included, so that the
+ * target numbers the next version as the source would.
+ */
 export interface ImportedModel {
   model: RegisteredModel;
   versions: ModelVersion[];
+}
+
+/** An MLflow 3 logged model with its params, tags and every metric line, as a migration carries it. */
+export interface ImportedLoggedModel {
+  model: LoggedModel;
+  params: KeyValue[];
+  tags: KeyValue[];
+  /** every line (file) or row (SQL), not only the latest per key */
+  metrics: LoggedModelMetric[];
 }
 
 /**
@@ -255,6 +270,11 @@ export interface TrackingImporter {
   importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void>;
   /** A registered model with its versions, aliases and tags; `replace` overwrites one of that name. */
   importModel(m: ImportedModel, replace: boolean): Promise<void>;
+  /**
+   * MLflow 3 logged models into their (already imported) experiments, with params, tags and
+   * metric lines; the ids in `replace` are removed first. Only when `loggedModels` is true.
+   */
+  importLoggedModels(models: readonly ImportedLoggedModel[], replace: ReadonlySet<string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -365,7 +385,12 @@ export interface ModelRegistry {
 
   /** MLflow 3 logged models of an experiment. */
   listLoggedModels(exp: ExperimentEntry): Promise<LoggedModel[]>;
-  loggedModelData(model: LoggedModel): Promise<{ metrics: LoggedModelMetric[]; params: KeyValue[]; tags: KeyValue[] }>;
+  /**
+   * Params, tags and metrics of a logged model. Metrics: the file store gives the latest
+   * value per key and dataset, or every line with `allMetrics`; SQL every row (as MLflow's
+   * SQL store's LoggedModel does).
+   */
+  loggedModelData(model: LoggedModel, opts?: { allMetrics?: boolean }): Promise<{ metrics: LoggedModelMetric[]; params: KeyValue[]; tags: KeyValue[] }>;
   /** MLflow 3 traces of an experiment (counted by experiments describe). */
   listTraces(exp: ExperimentEntry): Promise<TraceInfo[]>;
 }
@@ -453,6 +478,8 @@ export interface Backend {
   artifacts(): Promise<ArtifactRepository>;
   /** Writing records with their own ids and times (`mlr migrate`); absent on backends that cannot. */
   importer?(): Promise<TrackingImporter>;
+  /** Whether an import would keep MLflow 3 logged models (the schema has their tables), without creating anything. */
+  holdsLoggedModels?(): Promise<boolean>;
   /** Release connections and handles. */
   close(): Promise<void>;
 }

@@ -54,7 +54,7 @@ export async function openBackend(loc: StoreLocation, opts: OpenOptions): Promis
     ? new (await import('./file/cache.js')).ParseCache(opts.now, new (await import('./file/watch.js')).WatchTree(loc.root))
     : undefined;
   return new FileBackend({
-    ...(cache ? { cache } : {}),
+    ...(cache ? { cache, asyncLock: true } : {}),
     root: loc.root,
     artifactRoot: loc.artifactRoot,
     cwd: opts.cwd,

@@ -17,6 +17,14 @@ export function statusToInt(s: RunStatus): number {
   return RUN_STATUSES.indexOf(s) + 1;
 }
 
+/** MLflow 3's LoggedModelStatus names, by the integer both stores keep (the proto enum). */
+export const LOGGED_MODEL_STATUSES = ['UNSPECIFIED', 'PENDING', 'READY', 'FAILED'] as const;
+/** The integer MLflow stores for a logged model status name (a number given as text stays that number). */
+export function loggedModelStatusToInt(s: string): number {
+  const i = (LOGGED_MODEL_STATUSES as readonly string[]).indexOf(s);
+  return i >= 0 ? i : /^\d+$/.test(s) ? Number(s) : 0;
+}
+
 export type LifecycleStage = 'active' | 'deleted';
 export type ViewType = 'active' | 'deleted' | 'all';
 

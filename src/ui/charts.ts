@@ -10,23 +10,37 @@ import { api, fmtNum, getJson, h, PALETTE } from './util.js';
 export interface ChartRun {
   run_id: string;
   name: string;
+  /** epoch ms: the zero of the relative-time axis (the first point's time when unknown) */
+  start_time?: number | null;
 }
+
+/** The x axis: the step, the wall-clock time of each point, or the time since the run started. */
+export type XAxis = 'step' | 'time' | 'rel';
 
 interface History {
   count: number;
   exact: boolean;
-  steps: number[];
+  /** x=step answers steps, x=time answers epoch-ms times */
+  steps?: number[];
+  times?: number[];
   values: (number | null)[];
 }
 
 const cache = new Map<string, { at: number; h: Promise<History> }>();
 
-function history(runId: string, key: string, fresh: boolean, smooth: number, range?: [number, number]): Promise<History> {
-  const k = `${runId}\u0000${key}\u0000${smooth}\u0000${range ? range.join(':') : ''}`;
+function history(runId: string, key: string, fresh: boolean, smooth: number, byTime: boolean, range?: [number, number]): Promise<History> {
+  const k = `${runId}\u0000${key}\u0000${smooth}\u0000${byTime}\u0000${range ? range.join(':') : ''}`;
   const c = cache.get(k);
   if (c && !fresh) return c.h;
   const p = getJson<History>(
-    api('history', { run_id: runId, key, points: 2000, smooth: smooth || undefined, ...(range ? { x_min: range[0], x_max: range[1] } : {}) }),
+    api('history', {
+      run_id: runId,
+      key,
+      points: 2000,
+      smooth: smooth || undefined,
+      x: byTime ? 'time' : undefined,
+      ...(range ? { x_min: range[0], x_max: range[1] } : {}),
+    }),
   );
   cache.set(k, { at: Date.now(), h: p });
   p.catch(() => cache.delete(k));
@@ -35,19 +49,80 @@ function history(runId: string, key: string, fresh: boolean, smooth: number, ran
 
 /** Steps are integers: tick every 1, 2, 5, 10, 20, 50, … steps, never at 2.5. */
 const STEP_INCRS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+/** Relative time in seconds: ticks on round seconds, minutes, hours and days. */
+const REL_INCRS = [
+  0.001,
+  0.01,
+  0.1,
+  1,
+  2,
+  5,
+  10,
+  15,
+  30,
+  60,
+  120,
+  300,
+  600,
+  900,
+  1800,
+  3600,
+  7200,
+  3 * 3600,
+  6 * 3600,
+  12 * 3600,
+  86400,
+  2 * 86400,
+  7 * 86400,
+  30 * 86400,
+];
+
+/** Seconds since the start as an axis writes them: "45 s", "2 min", "1.5 h", "3 d". */
+function fmtRel(sec: number): string {
+  const a = Math.abs(sec);
+  const r = (v: number) => String(Number(v.toPrecision(3)));
+  if (a === 0) return '0';
+  if (a < 60) return `${r(sec)} s`;
+  if (a < 3600) return `${r(sec / 60)} min`;
+  if (a < 86400) return `${r(sec / 3600)} h`;
+  return `${r(sec / 86400)} d`;
+}
+
+const X_LABEL: Record<XAxis, string> = { step: 'step', time: 'wall time', rel: 'relative time' };
 
 export interface ChartOptions {
   logY: boolean;
   /** mlr plot --smooth's weight, 0 for none */
   smooth: number;
+  x?: XAxis;
+}
+
+/** A history's x values on the chosen axis: steps, epoch seconds, or seconds since the run started. */
+function xsOf(x: History, xAxis: XAxis, start: number | null | undefined): number[] {
+  if (xAxis === 'step') return x.steps ?? [];
+  const t = x.times ?? [];
+  if (xAxis === 'time') return t.map((v) => v / 1000);
+  const zero = start ?? t[0] ?? 0;
+  return t.map((v) => (v - zero) / 1000);
+}
+
+/** An x range of the chart back in the history endpoint's units (steps, or epoch ms for this run). */
+function toQueryRange(min: number, max: number, xAxis: XAxis, start: number | null | undefined, x: History): [number, number] {
+  if (xAxis === 'step') return [Math.floor(min), Math.ceil(max)];
+  const zero = xAxis === 'time' ? 0 : (start ?? x.times?.[0] ?? 0);
+  return [Math.floor(min * 1000 + zero), Math.ceil(max * 1000 + zero)];
 }
 
 /** One chart card: the metric's histories of `runs`, drawn into a new element. */
 export async function metricChart(key: string, runs: ChartRun[], width: number, o: ChartOptions, fresh = false): Promise<{ el: HTMLElement; plot: uPlot }> {
+  const xAxis = o.x ?? 'step';
   const hs = await Promise.all(
-    runs.map((r) => history(r.run_id, key, fresh, o.smooth).catch(() => ({ count: 0, exact: true, steps: [], values: [] }) as History)),
+    runs.map((r) =>
+      history(r.run_id, key, fresh, o.smooth, xAxis !== 'step').catch(() => ({ count: 0, exact: true, steps: [], times: [], values: [] }) as History),
+    ),
   );
-  const data = align(hs, o);
+  const starts = runs.map((r) => r.start_time);
+  const data = align(hs, o, xAxis, starts);
   const el = h('div', { class: 'chart card', 'data-metric': key });
   const downsampled = hs.some((x) => !x.exact);
   let zoomGen = 0;
@@ -58,14 +133,21 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
     const max = u.scales['x']?.max;
     if (min === undefined || max === undefined || min === null || max === null) return;
     const my = ++zoomGen;
-    const full = hs.every((x) => x.steps.length === 0 || (min <= x.steps[0]! && max >= x.steps[x.steps.length - 1]!));
+    const full = hs.every((x, i) => {
+      const xs = xsOf(x, xAxis, starts[i]);
+      return xs.length === 0 || (min <= xs[0]! && max >= xs[xs.length - 1]!);
+    });
     void Promise.all(
-      runs.map((r, i) => (full ? Promise.resolve(hs[i]!) : history(r.run_id, key, false, o.smooth, [Math.floor(min), Math.ceil(max)]).catch(() => hs[i]!))),
+      runs.map((r, i) =>
+        full
+          ? Promise.resolve(hs[i]!)
+          : history(r.run_id, key, false, o.smooth, xAxis !== 'step', toQueryRange(min, max, xAxis, starts[i], hs[i]!)).catch(() => hs[i]!),
+      ),
     ).then((zs) => {
       if (my !== zoomGen) return;
       applying = true;
       try {
-        u.setData(align(zs, o), false);
+        u.setData(align(zs, o, xAxis, starts), false);
       } finally {
         applying = false;
       }
@@ -74,7 +156,11 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
   };
   el.dataset['exact'] = String(!downsampled);
   const series: uPlot.Series[] = [
-    { label: 'step' },
+    {
+      label: X_LABEL[xAxis],
+      value: (_u: uPlot, v: number | null) =>
+        v === null ? '-' : xAxis === 'rel' ? fmtRel(v) : xAxis === 'time' ? new Date(v * 1000).toISOString() : String(v),
+    },
     ...runs.map((r, i) => ({
       label: r.name,
       stroke: PALETTE[i % PALETTE.length]!,
@@ -90,9 +176,16 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
       width,
       height: 220,
       series,
-      scales: { x: { time: false }, y: o.logY ? { distr: 3 } : {} },
+      scales: { x: { time: xAxis === 'time' }, y: o.logY ? { distr: 3 } : {} },
       axes: [
-        { label: 'step', labelSize: 18, size: 36, incrs: STEP_INCRS, grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6ea' } },
+        {
+          label: X_LABEL[xAxis],
+          labelSize: 18,
+          size: xAxis === 'time' ? 44 : 36,
+          grid: { stroke: '#eef0f3' },
+          ticks: { stroke: '#e3e6ea' },
+          ...(xAxis === 'step' ? { incrs: STEP_INCRS } : xAxis === 'rel' ? { incrs: REL_INCRS, values: (_u: uPlot, vals: number[]) => vals.map(fmtRel) } : {}),
+        },
         { label: key, labelSize: 18, size: 56, grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e3e6ea' }, values: (_u, vals) => vals.map((v) => fmtNum(v)) },
       ],
       cursor: { drag: { x: true, y: false } },
@@ -107,12 +200,12 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
 }
 
 /** One x array for all runs (uPlot.join), each run's values on it (null where it has none). */
-function align(hs: History[], o: ChartOptions): uPlot.AlignedData {
-  const tables: uPlot.AlignedData[] = hs.map((x) => {
-    // uPlot wants one increasing x array per table; repeated steps keep their last value
+function align(hs: History[], o: ChartOptions, xAxis: XAxis, starts: (number | null | undefined)[]): uPlot.AlignedData {
+  const tables: uPlot.AlignedData[] = hs.map((x, k) => {
+    // uPlot wants one increasing x array per table; repeated x values keep their last value
     const xs: number[] = [];
     const ys: (number | null)[] = [];
-    x.steps.forEach((s, i) => {
+    xsOf(x, xAxis, starts[k]).forEach((s, i) => {
       const y = x.values[i] ?? null;
       if (xs.length > 0 && xs[xs.length - 1] === s) ys[ys.length - 1] = y;
       else {

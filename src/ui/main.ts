@@ -5,7 +5,8 @@
  * Data comes from /ajax-api/mlr/ (the CLI's commands) and MLflow's REST API on the same server.
  */
 import './style.css';
-import { metricChart, metricKeys, type ChartRun } from './charts.js';
+import { metricChart, metricKeys, type ChartRun, type XAxis } from './charts.js';
+import { parallelCoordinates, runColor, scatter, type PlotRun } from './plots.js';
 import { api, fmtAgo, fmtBytes, fmtDuration, fmtIso, fmtNum, getJson, h, HttpError, PALETTE, quoteKey, statusEl } from './util.js';
 
 // ------------------------------------------------------------------ types of the answers
@@ -24,6 +25,10 @@ interface Column {
 }
 interface Row {
   run_id: string;
+  /** tree mode: nesting depth, number of child runs, whether they are folded away */
+  depth?: number;
+  children?: number;
+  folded?: boolean;
   broken?: boolean;
   problems?: { code?: string; message?: string }[];
   values: Record<string, unknown>;
@@ -32,6 +37,8 @@ interface Page {
   total: number;
   offset: number;
   columns: Column[];
+  /** group mode: the groups in order, their runs one after the other */
+  groups?: { value: string | null; count: number }[];
   rows: Row[];
 }
 interface KV {
@@ -65,24 +72,26 @@ function params(): URLSearchParams {
   return new URLSearchParams(location.search);
 }
 
-/** Go to a view: the URL changes, and the page renders it (no reload). */
-function go(q: Record<string, string | undefined>, replace = false): void {
+/** The query string of a view's state (empty values left out; commas kept readable). */
+function qs(q: Record<string, string | undefined>): string {
   const s = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') s.set(k, v);
-  const url = s.toString() ? `?${s.toString().replace(/%2C/g, ',')}` : location.pathname;
+  return s.toString() ? `?${s.toString().replace(/%2C/g, ',')}` : location.pathname;
+}
+
+/** Go to a view: the URL changes, and the page renders it (no reload). */
+function go(q: Record<string, string | undefined>, replace = false): void {
+  const url = qs(q);
   if (replace) history.replaceState(null, '', url);
   else history.pushState(null, '', url);
   render();
 }
 
 function link(q: Record<string, string | undefined>, ...children: (Node | string)[]): HTMLAnchorElement {
-  const s = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') s.set(k, v);
-  const href = `?${s.toString().replace(/%2C/g, ',')}`;
   return h(
     'a',
     {
-      href,
+      href: qs(q),
       onclick: (e: MouseEvent) => {
         if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
@@ -91,6 +100,11 @@ function link(q: Record<string, string | undefined>, ...children: (Node | string
     },
     ...children,
   );
+}
+
+/** A set of keys or ids as the URL writes it (comma-separated). */
+function setParam(q: URLSearchParams, name: string): Set<string> {
+  return new Set((q.get(name) ?? '').split(',').filter(Boolean));
 }
 
 // ------------------------------------------------------------------ shell
@@ -212,10 +226,12 @@ const ROW_H = 30;
 let readySeq = 0;
 const PAGE = 200;
 
-function columnWidth(c: Column): number {
+function columnWidth(c: Column, tree = false): number {
   if (c.kind === 'attr')
     return (
-      ({ run_id: 96, run_name: 220, experiment: 140, experiment_id: 150, status: 104, start_time: 108, end_time: 96 } as Record<string, number>)[c.name] ?? 120
+      ({ run_id: 96, run_name: tree ? 300 : 220, experiment: 140, experiment_id: 150, status: 104, start_time: 108, end_time: 96 } as Record<string, number>)[
+        c.name
+      ] ?? 120
     );
   return 112;
 }
@@ -244,12 +260,89 @@ function sortKey(c: Column): string | undefined {
   return undefined;
 }
 
+/** How the charts draw: x axis, log y, smoothing (all in the URL). */
+interface ChartPrefs {
+  x: XAxis;
+  logY: boolean;
+  smooth: number;
+}
+
 interface TableState {
   ids: string[];
   filter: string;
   order: string;
   selected: Set<string>;
+  /** group the rows by this param or tag (`params.optimizer`), '' for none */
+  group: string;
+  /** the group values folded away (JSON in the URL: values may hold any character) */
+  gfold: Set<string>;
+  /** child runs nested under their parents */
+  tree: boolean;
+  /** runs whose children are folded away */
+  fold: Set<string>;
+  /** columns hidden by the picker, columns added by it (tags), only columns whose values differ */
+  hide: Set<string>;
+  show: Set<string>;
+  diff: boolean;
+  charts: boolean;
+  chart: ChartPrefs;
 }
+
+/** A column of the picker (columns?detail=1): does its value differ between the runs? */
+interface DetailColumn extends Column {
+  varies?: boolean;
+}
+
+/** The view state of a runs table as the URL holds it. */
+function tableQuery(st: TableState): Record<string, string | undefined> {
+  return {
+    experiment: st.ids.join(','),
+    filter: st.filter || undefined,
+    order: st.order || undefined,
+    sel: [...st.selected].join(',') || undefined,
+    charts: st.charts && st.selected.size > 0 ? '1' : undefined,
+    x: st.chart.x === 'step' ? undefined : st.chart.x,
+    logy: st.chart.logY ? '1' : undefined,
+    smooth: st.chart.smooth ? String(st.chart.smooth) : undefined,
+    group: st.group || undefined,
+    gfold: st.group && st.gfold.size ? JSON.stringify([...st.gfold]) : undefined,
+    tree: st.tree ? '1' : undefined,
+    fold: st.tree ? [...st.fold].join(',') || undefined : undefined,
+    hide: [...st.hide].join(',') || undefined,
+    show: [...st.show].join(',') || undefined,
+    diff: st.diff ? '1' : undefined,
+  };
+}
+
+function tableState(q: URLSearchParams, ids: string[]): TableState {
+  let gfold: string[] = [];
+  try {
+    const v = JSON.parse(q.get('gfold') ?? '[]') as unknown;
+    if (Array.isArray(v)) gfold = v.map(String);
+  } catch {
+    /* a bad value folds nothing */
+  }
+  const x = q.get('x');
+  const smooth = Number(q.get('smooth') ?? 0);
+  return {
+    ids,
+    filter: q.get('filter') ?? '',
+    order: q.get('order') ?? '',
+    selected: setParam(q, 'sel'),
+    group: q.get('group') ?? '',
+    gfold: new Set(gfold),
+    tree: q.get('tree') === '1',
+    fold: setParam(q, 'fold'),
+    hide: setParam(q, 'hide'),
+    show: setParam(q, 'show'),
+    diff: q.get('diff') === '1',
+    charts: q.get('charts') === '1',
+    chart: { x: x === 'time' || x === 'rel' ? x : 'step', logY: q.get('logy') === '1', smooth: smooth >= 0 && smooth < 1 ? smooth : 0 },
+  };
+}
+
+/** A group's value as gfold keeps it (a missing value is its own group). */
+const groupKey = (v: string | null): string => (v === null ? '\u0000none' : v);
 
 /** A view of one or several experiments: filter box, virtual table, charts of the selection. */
 function runsView(main: HTMLElement, st: TableState): void {
@@ -265,6 +358,10 @@ function runsView(main: HTMLElement, st: TableState): void {
     value: st.filter,
   });
   const errSlot = h('div');
+  const colsBtn = h('button', { class: 'btn cols-btn', title: 'choose the columns' }, 'Columns');
+  const picker = h('div', { class: 'picker card', hidden: true });
+  const groupSel = h('select', { class: 'group-by', title: 'group the runs by a param or tag' });
+  const treeBox = h('input', { type: 'checkbox', class: 'tree-box', checked: st.tree });
   const chartBtn = h('button', { class: 'btn', disabled: true }, 'Chart');
   const compareBtn = h('button', { class: 'btn primary', disabled: true }, 'Compare');
   const clearBtn = h('button', { class: 'btn', disabled: true }, 'Clear selection');
@@ -278,13 +375,33 @@ function runsView(main: HTMLElement, st: TableState): void {
       multi ? `${st.ids.length} experiments` : h('span', { 'data-experiment-name': st.ids[0] }, names[0] ?? ''),
       h('span', { class: 'sub' }, multi ? names.join(', ') : `experiment ${st.ids[0]}`),
     ),
-    h('div', { class: 'toolbar' }, filterInput, count, chartBtn, compareBtn, clearBtn),
+    h(
+      'div',
+      { class: 'toolbar' },
+      filterInput,
+      count,
+      h('span', { class: 'picker-wrap' }, colsBtn, picker),
+      groupSel,
+      h('label', { class: 'dim tree-label', title: 'nest child runs under their parent' }, treeBox, ' tree'),
+      chartBtn,
+      compareBtn,
+      clearBtn,
+    ),
     errSlot,
     split,
   );
 
-  const state = { q: st, total: 0, columns: [] as Column[], pages: new Map<number, Row[]>(), pending: new Set<number>(), gen: 0 };
-  let charted = false;
+  const state = {
+    q: st,
+    total: 0,
+    columns: [] as Column[],
+    pages: new Map<number, Row[]>(),
+    pending: new Set<number>(),
+    gen: 0,
+    groups: undefined as Page['groups'],
+    /** group mode: each line of the table, a run's index (>= 0) or a group header (-1 - group) */
+    items: undefined as Int32Array | undefined,
+  };
   let abort = new AbortController();
   teardown.push(() => abort.abort());
 
@@ -292,30 +409,187 @@ function runsView(main: HTMLElement, st: TableState): void {
   const body = h('div', { class: 'body' });
   grid.append(hdr, body);
 
-  const visibleColumns = (): Column[] =>
-    state.columns.filter((c) => !(c.kind === 'attr' && (c.name === 'experiment_id' || (c.name === 'experiment' && !multi))));
+  // the picker's columns (every column over the matching runs, tags too, and which differ)
+  let detail: { key: string; columns: DetailColumn[] } | undefined;
+  const detailKey = (): string => `${st.ids.join(',')}\u0000${st.filter}`;
+  const loadDetail = async (): Promise<DetailColumn[]> => {
+    const k = detailKey();
+    if (detail?.key === k) return detail.columns;
+    const r = await getJson<{ columns: DetailColumn[] }>(api('columns', { experiment_ids: st.ids.join(','), filter: st.filter, detail: 1 }));
+    detail = { key: k, columns: r.columns };
+    return r.columns;
+  };
+  const varies = (key: string): boolean | undefined => (detail?.key === detailKey() ? detail.columns.find((c) => c.key === key)?.varies : undefined);
 
-  const urlState = (over: Partial<Record<string, string>> = {}): Record<string, string | undefined> => ({
-    experiment: st.ids.join(','),
-    filter: st.filter || undefined,
-    order: st.order || undefined,
-    sel: [...st.selected].join(',') || undefined,
-    ...over,
-  });
+  const shown = (c: Column): boolean => {
+    if (c.kind === 'attr') {
+      if (c.name === 'experiment_id' || (c.name === 'experiment' && !multi)) return false;
+      return c.name === 'run_name' || !st.hide.has(c.key);
+    }
+    if (st.show.has(c.key) || c.key === st.group) return true;
+    if (st.hide.has(c.key)) return false;
+    return !(st.diff && varies(c.key) === false);
+  };
+  const visibleColumns = (): Column[] => state.columns.filter(shown);
 
   const updateButtons = (): void => {
     const n = st.selected.size;
-    chartBtn.textContent = charted ? 'Hide charts' : `Chart${n ? ` ${n}` : ''}`;
+    chartBtn.textContent = st.charts ? 'Hide charts' : `Chart${n ? ` ${n}` : ''}`;
     chartBtn.disabled = n === 0;
     compareBtn.textContent = `Compare${n ? ` ${n}` : ''}`;
     compareBtn.disabled = n < 2;
     clearBtn.disabled = n === 0;
-    history.replaceState(
-      null,
-      '',
-      `?${new URLSearchParams(Object.entries(urlState()).filter((e): e is [string, string] => e[1] !== undefined)).toString().replace(/%2C/g, ',')}`,
+    const hidden = state.columns.filter((c) => !shown(c) && !(c.kind === 'attr' && (c.name === 'experiment_id' || c.name === 'experiment'))).length;
+    colsBtn.textContent = hidden ? `Columns · ${hidden} hidden` : 'Columns';
+    history.replaceState(null, '', qs(tableQuery(st)));
+  };
+
+  const fillGroupSelect = (cols: Column[]): void => {
+    const opts = cols.filter((c) => c.kind === 'param' || c.kind === 'tag');
+    if (st.group && !opts.some((c) => c.key === st.group))
+      opts.unshift({ key: st.group, kind: st.group.startsWith('tags.') ? 'tag' : 'param', name: st.group });
+    groupSel.replaceChildren(
+      h('option', { value: '' }, 'no grouping'),
+      ...opts.map((c) => h('option', { value: c.key, selected: c.key === st.group }, `group by ${c.name}${c.kind === 'tag' ? ' (tag)' : ''}`)),
     );
   };
+  fillGroupSelect([]);
+  // tags are offered once the picker's list has them (asked for when the menu is first opened)
+  groupSel.addEventListener('mousedown', () => void loadDetail().then((c) => groupSel.options.length <= 1 + c.length && fillGroupSelect(c)), { once: true });
+  groupSel.addEventListener('change', () => {
+    st.group = groupSel.value;
+    st.gfold.clear();
+    if (st.group) {
+      st.tree = false;
+      treeBox.checked = false;
+    }
+    grid.scrollTop = 0;
+    void reload();
+  });
+  treeBox.addEventListener('change', () => {
+    st.tree = treeBox.checked;
+    if (st.tree) {
+      st.group = '';
+      groupSel.value = '';
+    }
+    void reload();
+  });
+
+  /** Redraws after the picker changed what is shown (no new request unless a column is added). */
+  const columnsChanged = (requery: boolean): void => {
+    updateButtons();
+    if (requery) void reload();
+    else {
+      drawHeader();
+      drawRows(true);
+    }
+  };
+
+  const fillPicker = async (): Promise<void> => {
+    picker.replaceChildren(h('div', { class: 'dim' }, 'Loading…'));
+    let cols: DetailColumn[];
+    try {
+      cols = await loadDetail();
+    } catch (e) {
+      picker.replaceChildren(errorBox(e));
+      return;
+    }
+    fillGroupSelect(cols);
+    const search = h('input', { type: 'search', placeholder: 'Search columns' });
+    const listEl = h('div', { class: 'picker-list' });
+    const diffBox = h('input', { type: 'checkbox', class: 'diff-cols', checked: st.diff });
+    diffBox.addEventListener('change', () => {
+      st.diff = diffBox.checked;
+      columnsChanged(false);
+      fill();
+    });
+    const kinds: [Column['kind'], string][] = [
+      ['attr', 'Attributes'],
+      ['metric', 'Metrics'],
+      ['param', 'Params'],
+      ['tag', 'Tags'],
+    ];
+    const fill = (): void => {
+      const f = search.value.toLowerCase();
+      const inTable = new Set(state.columns.map((c) => c.key));
+      listEl.replaceChildren(
+        ...kinds.flatMap(([kind, label]) => {
+          const of = cols.filter(
+            (c) =>
+              c.kind === kind && c.name.toLowerCase().includes(f) && !(kind === 'attr' && (c.name === 'experiment_id' || (c.name === 'experiment' && !multi))),
+          );
+          if (of.length === 0) return [];
+          return [
+            h('div', { class: 'picker-sec' }, label),
+            ...of.map((c) => {
+              const isOn = inTable.has(c.key) ? shown(c) : st.show.has(c.key);
+              const same = c.varies === false;
+              const box = h('input', { type: 'checkbox', checked: isOn, disabled: c.name === 'run_name' || c.key === st.group });
+              box.addEventListener('change', () => {
+                // a column the table already has is hidden or shown; another one (a tag) is asked for
+                const requery = !inTable.has(c.key) || st.show.has(c.key);
+                if (box.checked) {
+                  st.hide.delete(c.key);
+                  if (!inTable.has(c.key) || (st.diff && same)) st.show.add(c.key);
+                } else {
+                  st.show.delete(c.key);
+                  if (inTable.has(c.key) && !requery) st.hide.add(c.key);
+                }
+                columnsChanged(requery);
+              });
+              return h(
+                'label',
+                { class: `picker-item${same ? ' same' : ''}`, 'data-key': c.key, title: same ? 'the same in every run' : c.key },
+                box,
+                h('span', {}, c.name),
+                same ? h('span', { class: 'dim' }, 'same') : '',
+              );
+            }),
+          ];
+        }),
+      );
+    };
+    search.addEventListener('input', fill);
+    fill();
+    picker.replaceChildren(
+      h('label', { class: 'picker-diff' }, diffBox, ' only columns that differ'),
+      search,
+      listEl,
+      h(
+        'div',
+        { class: 'picker-foot' },
+        h(
+          'button',
+          {
+            class: 'btn',
+            onclick: () => {
+              const requery = st.show.size > 0;
+              st.hide.clear();
+              st.show.clear();
+              st.diff = false;
+              columnsChanged(requery);
+              void fillPicker();
+            },
+          },
+          'Reset',
+        ),
+      ),
+    );
+  };
+  colsBtn.addEventListener('click', () => {
+    picker.hidden = !picker.hidden;
+    if (!picker.hidden) void fillPicker();
+  });
+  const closePicker = (e: MouseEvent): void => {
+    if (!picker.hidden && !(e.target as Element).closest('.picker-wrap')) picker.hidden = true;
+  };
+  document.addEventListener('mousedown', closePicker);
+  teardown.push(() => document.removeEventListener('mousedown', closePicker));
+  // only columns that differ, from the URL: the columns' values are asked for once
+  if (st.diff)
+    void loadDetail()
+      .then(() => columnsChanged(false))
+      .catch(() => undefined);
 
   const drawHeader = (): void => {
     const [okey, odir] = st.order ? [st.order.replace(/\s+(ASC|DESC)$/i, ''), /\sASC$/i.test(st.order) ? 'ASC' : 'DESC'] : ['', ''];
@@ -328,7 +602,7 @@ function runsView(main: HTMLElement, st: TableState): void {
           'div',
           {
             class: `c ${c.kind}${sorted ? ' sorted' : ''}${c.kind === 'metric' || c.kind === 'agg' ? ' num' : ''}`,
-            style: { width: `${columnWidth(c)}px` },
+            style: { width: `${columnWidth(c, st.tree)}px` },
             title: `${c.key}${key ? ' — click to sort' : ''}`,
             'data-key': c.key,
           },
@@ -345,7 +619,7 @@ function runsView(main: HTMLElement, st: TableState): void {
           cell.addEventListener('click', () => {
             // newest-first default → DESC → ASC → default
             st.order = !sorted ? `${key} DESC` : odir === 'DESC' ? `${key} ASC` : '';
-            reload();
+            void reload();
           });
         }
         return cell;
@@ -353,13 +627,42 @@ function runsView(main: HTMLElement, st: TableState): void {
     );
   };
 
+  const toggleFold = (id: string): void => {
+    if (st.fold.has(id)) st.fold.delete(id);
+    else st.fold.add(id);
+    void reload();
+  };
+
   const cell = (c: Column, r: Row): HTMLElement => {
     const v = r.values[c.key];
-    const w = { width: `${columnWidth(c)}px` };
+    const w = { width: `${columnWidth(c, st.tree)}px` };
     if (c.kind === 'attr') {
       switch (c.name) {
-        case 'run_name':
-          return h('div', { class: 'c', style: w }, link({ run: r.run_id }, String(v ?? r.run_id.slice(0, 8))));
+        case 'run_name': {
+          const a = link({ run: r.run_id }, String(v ?? r.run_id.slice(0, 8)));
+          if (r.depth === undefined) return h('div', { class: 'c', style: w }, a);
+          // tree mode: indented under the parent, with a fold toggle on runs that have children
+          const twisty =
+            (r.children ?? 0) > 0
+              ? h(
+                  'button',
+                  {
+                    class: 'twisty',
+                    title: r.folded ? `show its ${r.children} child runs` : 'fold its child runs',
+                    'data-fold': r.run_id,
+                    onclick: () => toggleFold(r.run_id),
+                  },
+                  r.folded ? '▸' : '▾',
+                )
+              : h('span', { class: 'twisty' }, '');
+          return h(
+            'div',
+            { class: 'c tree', style: { ...w, paddingLeft: `${6 + r.depth * 18}px` }, 'data-depth': r.depth },
+            twisty,
+            a,
+            (r.children ?? 0) > 0 ? h('span', { class: 'kids' }, String(r.children)) : '',
+          );
+        }
         case 'run_id':
           return h('div', { class: 'c id', style: w, title: r.run_id }, r.run_id.slice(0, 8));
         case 'status':
@@ -384,21 +687,82 @@ function runsView(main: HTMLElement, st: TableState): void {
     return h('div', { class: 'c', style: w, title: String(v) }, String(v));
   };
 
+  /** Group mode: the table's lines, each group's header then (unless folded) its runs. */
+  const rebuildItems = (): void => {
+    const g = state.groups;
+    if (!g) {
+      state.items = undefined;
+      return;
+    }
+    let n = 0;
+    for (const x of g) n += 1 + (st.gfold.has(groupKey(x.value)) ? 0 : x.count);
+    const items = new Int32Array(n);
+    let k = 0;
+    let run = 0;
+    g.forEach((x, gi) => {
+      items[k++] = -1 - gi;
+      const folded = st.gfold.has(groupKey(x.value));
+      for (let j = 0; j < x.count; j++, run++) if (!folded) items[k++] = run;
+    });
+    state.items = items;
+  };
+  const lines = (): number => state.items?.length ?? state.total;
+  /** the run index of the first run at or after line `i` */
+  const runAt = (i: number): number => {
+    const it = state.items;
+    if (!it) return i;
+    for (let j = Math.min(i, it.length - 1); j < it.length && j >= 0; j++) if (it[j]! >= 0) return it[j]!;
+    return 0;
+  };
+
+  const groupRow = (gi: number, top: number): HTMLElement => {
+    const g = state.groups![gi]!;
+    const key = groupKey(g.value);
+    const folded = st.gfold.has(key);
+    const name = st.group.replace(/^(params|tags)\./, '');
+    const row = h(
+      'div',
+      { class: 'row group', style: { top: `${top}px` }, 'data-group': key },
+      h(
+        'div',
+        { class: 'c grp' },
+        h('span', { class: 'twisty' }, folded ? '▸' : '▾'),
+        h('span', { class: 'gname' }, `${name} = `),
+        h('b', { class: 'gvalue' }, g.value ?? '(none)'),
+        h('span', { class: 'gcount' }, `${g.count.toLocaleString('en-US')} run${g.count === 1 ? '' : 's'}`),
+      ),
+    );
+    row.addEventListener('click', () => {
+      if (folded) st.gfold.delete(key);
+      else st.gfold.add(key);
+      rebuildItems();
+      updateButtons();
+      drawRows(true);
+    });
+    return row;
+  };
+
   let drawn = '';
   const drawRows = (force = false): void => {
     const cols = visibleColumns();
-    body.style.height = `${state.total * ROW_H}px`;
+    const n = lines();
+    body.style.height = `${n * ROW_H}px`;
     const top = grid.scrollTop;
     const first = Math.max(0, Math.floor(top / ROW_H) - 10);
-    const last = Math.min(state.total, Math.ceil((top + grid.clientHeight) / ROW_H) + 10);
+    const last = Math.min(n, Math.ceil((top + grid.clientHeight) / ROW_H) + 10);
     const key = `${first}:${last}:${state.gen}`;
     if (!force && key === drawn) return;
     drawn = key;
     const rows: HTMLElement[] = [];
     const missing = new Set<number>();
     for (let i = first; i < last; i++) {
-      const p = Math.floor(i / PAGE);
-      const r = state.pages.get(p)?.[i - p * PAGE];
+      const item = state.items ? state.items[i]! : i;
+      if (item < 0) {
+        rows.push(groupRow(-1 - item, i * ROW_H));
+        continue;
+      }
+      const p = Math.floor(item / PAGE);
+      const r = state.pages.get(p)?.[item - p * PAGE];
       if (!r) {
         missing.add(p);
         rows.push(h('div', { class: 'row loading', style: { top: `${i * ROW_H}px` } }, h('div', { class: 'c chk' }), h('div', { class: 'c' }, '…')));
@@ -407,7 +771,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       const box = h('input', { type: 'checkbox', checked: st.selected.has(r.run_id), 'aria-label': `select ${String(r.values['run_name'] ?? r.run_id)}` });
       const row = h(
         'div',
-        { class: `row${st.selected.has(r.run_id) ? ' sel' : ''}`, style: { top: `${i * ROW_H}px` }, 'data-run-id': r.run_id, 'data-index': i },
+        { class: `row${st.selected.has(r.run_id) ? ' sel' : ''}`, style: { top: `${i * ROW_H}px` }, 'data-run-id': r.run_id, 'data-index': item },
         h('div', { class: 'c chk' }, box),
         ...cols.map((c) => cell(c, r)),
       );
@@ -416,7 +780,7 @@ function runsView(main: HTMLElement, st: TableState): void {
         else st.selected.delete(r.run_id);
         row.classList.toggle('sel', box.checked);
         updateButtons();
-        if (charted) void drawCharts();
+        if (st.charts) void drawCharts();
       });
       rows.push(row);
     }
@@ -425,7 +789,17 @@ function runsView(main: HTMLElement, st: TableState): void {
   };
 
   const query = (offset: number, limit: number) =>
-    api('runs', { experiment_ids: st.ids.join(','), filter: st.filter, order_by: st.order ? [st.order] : undefined, offset, limit });
+    api('runs', {
+      experiment_ids: st.ids.join(','),
+      filter: st.filter,
+      order_by: st.order ? [st.order] : undefined,
+      column: st.show.size ? [...st.show] : undefined,
+      group: st.group || undefined,
+      tree: st.tree ? '1' : undefined,
+      fold: st.tree && st.fold.size ? [...st.fold].join(',') : undefined,
+      offset,
+      limit,
+    });
 
   const fetchPage = async (p: number): Promise<void> => {
     if (state.pending.has(p) || state.pages.has(p)) return;
@@ -459,10 +833,19 @@ function runsView(main: HTMLElement, st: TableState): void {
     const before = state.columns.map((x) => x.key).join('\n');
     const known = new Set(state.columns.map((c) => c.key));
     state.columns = [...state.columns, ...cols.filter((c) => !known.has(c.key))];
+    if (groupSel.options.length <= 1) fillGroupSelect(state.columns);
     if (before !== state.columns.map((x) => x.key).join('\n')) {
       drawHeader();
       drawRows(true);
+      updateButtons();
     }
+  };
+
+  const setGroups = (g: Page['groups']): boolean => {
+    const same = JSON.stringify(g) === JSON.stringify(state.groups);
+    state.groups = g;
+    rebuildItems();
+    return !same;
   };
 
   /** The first page decides what is shown; the full column list (over every run) follows. */
@@ -476,7 +859,7 @@ function runsView(main: HTMLElement, st: TableState): void {
     updateButtons();
     filterInput.classList.remove('bad');
     const gen = state.gen;
-    const first = Math.floor(grid.scrollTop / ROW_H / PAGE);
+    const first = Math.floor(runAt(Math.floor(grid.scrollTop / ROW_H)) / PAGE);
     try {
       const t0 = performance.now();
       const page = await getJson<Page>(query(first * PAGE, PAGE), abort.signal);
@@ -486,9 +869,11 @@ function runsView(main: HTMLElement, st: TableState): void {
       state.total = page.total;
       state.columns = page.columns;
       state.pages.set(first, page.rows);
-      count.textContent = `${page.total.toLocaleString('en-US')} run${page.total === 1 ? '' : 's'}`;
+      setGroups(page.groups);
+      count.textContent = `${page.total.toLocaleString('en-US')} run${page.total === 1 ? '' : 's'}${page.groups ? ` in ${page.groups.length} group${page.groups.length === 1 ? '' : 's'}` : ''}`;
       drawHeader();
       drawRows(true);
+      updateButtons();
       grid.dataset['loadedMs'] = (performance.now() - t0).toFixed(0);
       grid.dataset['shownAt'] = performance.now().toFixed(0);
       requestAnimationFrame(() => (grid.dataset['paintedAt'] = performance.now().toFixed(0)));
@@ -515,6 +900,7 @@ function runsView(main: HTMLElement, st: TableState): void {
       if ((e as Error).name === 'AbortError') return;
       firstTableShown();
       state.total = 0;
+      setGroups(undefined);
       body.replaceChildren();
       body.style.height = '0px';
       hdr.replaceChildren();
@@ -529,23 +915,24 @@ function runsView(main: HTMLElement, st: TableState): void {
   /** Live updates: the rows in view are asked again every 2 s (only while the tab is shown). */
   const poll = async (): Promise<void> => {
     if (document.hidden || (state.total === 0 && errSlot.childElementCount > 0)) return;
-    const first = Math.floor(grid.scrollTop / ROW_H / PAGE);
+    const first = Math.floor(runAt(Math.floor(grid.scrollTop / ROW_H)) / PAGE);
     const gen = state.gen;
     try {
       const page = await getJson<Page>(query(first * PAGE, PAGE), abort.signal);
       if (gen !== state.gen) return;
       const old = state.pages.get(first);
       const same = old && page.total === state.total && JSON.stringify(old) === JSON.stringify(page.rows);
-      if (same) return;
+      const groupsChanged = setGroups(page.groups);
+      if (same && !groupsChanged) return;
       state.total = page.total;
-      count.textContent = `${page.total.toLocaleString('en-US')} run${page.total === 1 ? '' : 's'}`;
+      count.textContent = `${page.total.toLocaleString('en-US')} run${page.total === 1 ? '' : 's'}${page.groups ? ` in ${page.groups.length} group${page.groups.length === 1 ? '' : 's'}` : ''}`;
       state.pages.clear();
       state.pages.set(first, page.rows);
       mergeColumns(page.columns);
       state.gen++;
       drawRows(true);
       grid.dataset['ready'] = String(++readySeq);
-      if (charted) void drawCharts(true);
+      if (st.charts) void drawCharts(true);
     } catch {
       /* the next poll tries again */
     }
@@ -558,7 +945,7 @@ function runsView(main: HTMLElement, st: TableState): void {
   teardown.push(() => clearTimeout(liveCharts));
   const drawCharts = async (fresh = false): Promise<void> => {
     const my = ++chartGen;
-    if (!charted || st.selected.size === 0) {
+    if (!st.charts || st.selected.size === 0) {
       chartArea.replaceChildren();
       grid.style.flex = '';
       return;
@@ -569,27 +956,63 @@ function runsView(main: HTMLElement, st: TableState): void {
     if (my !== chartGen) return;
     const ok = runs.filter((r): r is RunAnswer => r !== null);
     const keys = metricKeys(ok.map((r) => ({ metrics: r.run.data.metrics.map((m) => m.key) })));
-    const chartRuns: ChartRun[] = ok.map((r) => ({ run_id: r.run.info.run_id, name: r.run.info.run_name || r.run.info.run_id.slice(0, 8) }));
-    const logY = (chartArea.querySelector('input.logy') as HTMLInputElement | null)?.checked ?? false;
-    const logBox = h('input', { type: 'checkbox', class: 'logy', checked: logY, onchange: () => void drawCharts() });
-    const smooth = Number((chartArea.querySelector('input.smooth') as HTMLInputElement | null)?.value ?? 0);
+    const chartRuns: ChartRun[] = ok.map((r) => ({
+      run_id: r.run.info.run_id,
+      name: r.run.info.run_name || r.run.info.run_id.slice(0, 8),
+      start_time: r.run.info.start_time,
+    }));
+    const prefs = st.chart;
+    const redraw = (): void => {
+      updateButtons();
+      void drawCharts();
+    };
+    const logBox = h('input', {
+      type: 'checkbox',
+      class: 'logy',
+      checked: prefs.logY,
+      onchange: (e: Event) => {
+        prefs.logY = (e.target as HTMLInputElement).checked;
+        redraw();
+      },
+    });
     const smoothBox = h('input', {
       type: 'range',
       class: 'smooth',
       min: 0,
       max: 0.99,
       step: 0.01,
-      value: String(smooth),
+      value: String(prefs.smooth),
       title: 'smoothing (as mlr plot --smooth)',
-      onchange: () => void drawCharts(),
+      onchange: (e: Event) => {
+        prefs.smooth = Number((e.target as HTMLInputElement).value);
+        redraw();
+      },
     });
+    const xSel = h(
+      'select',
+      {
+        class: 'x-axis',
+        title: 'the x axis of the charts',
+        onchange: (e: Event) => {
+          prefs.x = (e.target as HTMLSelectElement).value as XAxis;
+          redraw();
+        },
+      },
+      ...(
+        [
+          ['step', 'x: step'],
+          ['time', 'x: wall time'],
+          ['rel', 'x: relative time'],
+        ] as const
+      ).map(([v, label]) => h('option', { value: v, selected: prefs.x === v }, label)),
+    );
     // drawn aside, then swapped in whole: a live redraw neither flickers nor loses the scroll
     const wrap = h('div', { class: 'charts' });
     if (keys.length === 0) wrap.append(h('div', { class: 'empty' }, 'The selected runs logged no metrics.'));
     const avail = chartArea.clientWidth || grid.clientWidth;
     const width = Math.max(380, Math.floor((avail - 12) / Math.max(1, Math.floor(avail / 432))) - 22);
     for (const k of keys) {
-      const { el } = await metricChart(k, chartRuns, width, { logY, smooth }, fresh);
+      const { el } = await metricChart(k, chartRuns, width, { logY: prefs.logY, smooth: prefs.smooth, x: prefs.x }, fresh);
       if (my !== chartGen) return;
       wrap.append(el);
     }
@@ -599,28 +1022,30 @@ function runsView(main: HTMLElement, st: TableState): void {
         'div',
         { class: 'charts-head' },
         h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`),
+        xSel,
         h('label', { class: 'dim' }, logBox, ' log y'),
-        h('label', { class: 'dim smooth-label' }, 'smoothing ', smoothBox, ` ${smooth.toFixed(2)}`),
+        h('label', { class: 'dim smooth-label' }, 'smoothing ', smoothBox, ` ${prefs.smooth.toFixed(2)}`),
         h('span', { class: 'dim' }, 'drag to zoom, double-click to reset'),
       ),
       wrap,
     );
     chartArea.scrollTop = scroll;
     chartArea.dataset['charts'] = String(keys.length);
+    chartArea.dataset['x'] = prefs.x;
     // a RUNNING run's charts follow its new points (≤ 3 s behind)
     clearTimeout(liveCharts);
     if (ok.some((r) => r.run.info.status === 'RUNNING')) liveCharts = setTimeout(() => void drawCharts(true), 3000);
   };
 
   chartBtn.addEventListener('click', () => {
-    charted = !charted;
+    st.charts = !st.charts;
     updateButtons();
     void drawCharts();
   });
   compareBtn.addEventListener('click', () => go({ compare: [...st.selected].join(',') }));
   clearBtn.addEventListener('click', () => {
     st.selected.clear();
-    charted = false;
+    st.charts = false;
     updateButtons();
     drawRows(true);
     void drawCharts();
@@ -646,7 +1071,7 @@ function runsView(main: HTMLElement, st: TableState): void {
   const ro = new ResizeObserver(() => drawRows());
   ro.observe(grid);
   teardown.push(() => ro.disconnect());
-  if (params().get('charts') === '1' && st.selected.size > 0) charted = true;
+  if (st.selected.size === 0) st.charts = false;
   void reload().then(() => drawCharts());
 }
 
@@ -739,7 +1164,14 @@ async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
         h('input', {
           type: 'checkbox',
           checked: only,
-          onchange: (e: Event) => go({ compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined }, true),
+          onchange: (e: Event) => {
+            const q = params();
+            const keep = (k: string): string | undefined => q.get(k) ?? undefined;
+            go(
+              { compare: ids.join(','), only: (e.target as HTMLInputElement).checked ? 'diff' : undefined, pc: keep('pc'), sx: keep('sx'), sy: keep('sy') },
+              true,
+            );
+          },
         }),
         ' only differences',
       ),
@@ -747,7 +1179,94 @@ async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
     ),
     ...bad.map((b) => errorBox(new Error(`${b.id}: ${(b.error as Error).message}`))),
     h('div', { class: 'card', style: { overflow: 'auto' } }, table),
+    ok.length >= 2 ? comparePlots(main, ok, ids, only) : '',
   );
+}
+
+/**
+ * Parallel coordinates over the params that differ and a chosen metric, and a scatter of any
+ * param or metric against a metric; the choices are in the URL (pc, sx, sy).
+ */
+function comparePlots(main: HTMLElement, ok: RunAnswer[], ids: string[], only: boolean): HTMLElement {
+  const runs: PlotRun[] = ok.map((r, i) => {
+    const values = new Map<string, string | number>();
+    for (const p of r.run.data.params) values.set(`params.${p.key}`, p.value);
+    for (const m of r.run.data.metrics) values.set(`metrics.${m.key}`, m.value);
+    return { name: r.run.info.run_name || r.run.info.run_id.slice(0, 8), color: runColor(i), values };
+  });
+  const paramKeys = [...new Set(ok.flatMap((r) => r.run.data.params.map((p) => `params.${p.key}`)))].sort();
+  const varying = paramKeys.filter((k) => new Set(runs.map((r) => String(r.values.get(k) ?? '\u0000missing'))).size > 1);
+  const metrics = metricKeys(ok.map((r) => ({ metrics: r.run.data.metrics.map((m) => m.key) }))).map((k) => `metrics.${k}`);
+  if (metrics.length === 0 && varying.length === 0) return h('div');
+  const q = params();
+  const pick = (name: string, from: string[], dflt: string | undefined): string | undefined => {
+    const v = q.get(name);
+    return v && from.includes(v) ? v : dflt;
+  };
+  const pref = {
+    pc: pick('pc', metrics, metrics[0]),
+    sx: pick('sx', [...paramKeys, ...metrics], varying[0] ?? metrics[1] ?? metrics[0]),
+    sy: pick('sy', metrics, metrics[0]),
+  };
+  const keep = (): void =>
+    history.replaceState(null, '', qs({ compare: ids.join(','), only: only ? 'diff' : undefined, pc: pref.pc, sx: pref.sx, sy: pref.sy }));
+  const select = (cls: string, keys: string[], value: string | undefined, onPick: (v: string) => void): HTMLSelectElement =>
+    h(
+      'select',
+      { class: cls, onchange: (e: Event) => onPick((e.target as HTMLSelectElement).value) },
+      ...keys.map((k) => h('option', { value: k, selected: k === value }, k)),
+    );
+  const pcSlot = h('div', { class: 'plot' });
+  const scSlot = h('div', { class: 'plot' });
+  const width = (): number => Math.max(480, Math.min(1100, main.clientWidth - 80));
+  const drawPc = (): void => {
+    const dims = [...varying, ...(pref.pc ? [pref.pc] : [])];
+    pcSlot.replaceChildren(dims.length ? parallelCoordinates(runs, dims, width()) : h('div', { class: 'dim' }, 'No param differs between these runs.'));
+  };
+  const drawSc = (): void => {
+    scSlot.replaceChildren(pref.sx && pref.sy ? scatter(runs, pref.sx, pref.sy, width()) : h('div', { class: 'dim' }, 'These runs logged no metrics.'));
+  };
+  const legend = h('div', { class: 'plot-legend' }, ...runs.map((r) => h('span', {}, h('span', { style: { color: r.color } }, '● '), r.name)));
+  const card = h(
+    'div',
+    { class: 'card pad plots' },
+    h(
+      'div',
+      { class: 'plot-head' },
+      h('h3', {}, 'Parallel coordinates'),
+      h('span', { class: 'dim' }, `${varying.length} param${varying.length === 1 ? '' : 's'} that differ, and`),
+      select('pc-metric', metrics, pref.pc, (v) => {
+        pref.pc = v;
+        keep();
+        drawPc();
+      }),
+    ),
+    pcSlot,
+    h(
+      'div',
+      { class: 'plot-head' },
+      h('h3', {}, 'Scatter'),
+      select('sc-x', [...paramKeys, ...metrics], pref.sx, (v) => {
+        pref.sx = v;
+        keep();
+        drawSc();
+      }),
+      h('span', { class: 'dim' }, 'against'),
+      select('sc-y', metrics, pref.sy, (v) => {
+        pref.sy = v;
+        keep();
+        drawSc();
+      }),
+    ),
+    scSlot,
+    legend,
+  );
+  // drawn once the card is on the page (the canvas takes the page's width)
+  requestAnimationFrame(() => {
+    drawPc();
+    drawSc();
+  });
+  return card;
 }
 
 // ------------------------------------------------------------------ run page
@@ -786,9 +1305,36 @@ async function showPreview(slot: HTMLElement, runId: string, f: ArtifactFile): P
     return;
   }
   try {
-    const p = await getJson<{ size: number; truncated: boolean; binary: boolean; text: string | null }>(api('preview', { run_id: runId, path: f.path }));
+    const p = await getJson<{ size: number; truncated: boolean; binary: boolean; text: string | null; mlmodel?: Record<string, unknown> }>(
+      api('preview', { run_id: runId, path: f.path }),
+    );
     if (p.binary || p.text === null) {
       slot.replaceChildren(bar, h('div', { class: 'empty' }, 'Binary file: download it to open it.'));
+      return;
+    }
+    const more = p.truncated ? h('div', { class: 'dim' }, `first ${fmtBytes(p.text.length)} of ${fmtBytes(p.size)} shown; download for the whole file`) : '';
+    if (/\.(csv|tsv)$/i.test(f.path)) {
+      const table = csvTable(p.text, /\.tsv$/i.test(f.path) ? '\t' : ',', p.truncated);
+      const raw = h('pre', { class: 'artifact-text', hidden: true }, p.text);
+      const toggle = h(
+        'label',
+        { class: 'dim' },
+        h('input', {
+          type: 'checkbox',
+          onchange: (e: Event) => {
+            const on = (e.target as HTMLInputElement).checked;
+            raw.hidden = !on;
+            table.hidden = on;
+          },
+        }),
+        ' as text',
+      );
+      bar.append(toggle);
+      slot.replaceChildren(bar, table, raw, more);
+      return;
+    }
+    if (name === 'MLmodel' && p.mlmodel) {
+      slot.replaceChildren(bar, mlmodelSummary(p.mlmodel), h('pre', { class: 'artifact-text' }, p.text), more);
       return;
     }
     let text = p.text;
@@ -799,14 +1345,136 @@ async function showPreview(slot: HTMLElement, runId: string, f: ArtifactFile): P
         /* shown as it is */
       }
     }
-    slot.replaceChildren(
-      bar,
-      h('pre', { class: 'artifact-text' }, text),
-      p.truncated ? h('div', { class: 'dim' }, `first ${fmtBytes(text.length)} of ${fmtBytes(p.size)} shown; download for the whole file`) : '',
-    );
+    slot.replaceChildren(bar, h('pre', { class: 'artifact-text' }, text), more);
   } catch (e) {
     slot.replaceChildren(bar, errorBox(e));
   }
+}
+
+/** RFC 4180 fields: quoted fields may hold the separator, doubled quotes and newlines. */
+function parseCsv(text: string, sep: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === sep) {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+const CSV_ROWS = 500;
+
+/** A CSV (or TSV) artifact as a table: its header, then up to 500 rows. */
+function csvTable(text: string, sep: string, truncated: boolean): HTMLElement {
+  const rows = parseCsv(text, sep);
+  // a cut preview's last line may be cut too
+  if (truncated && rows.length > 1) rows.pop();
+  const [head, ...body] = rows;
+  const shown = body.slice(0, CSV_ROWS);
+  const num = (v: string): boolean => v.trim() !== '' && Number.isFinite(Number(v));
+  return h(
+    'div',
+    { class: 'csv' },
+    h(
+      'div',
+      { class: 'dim' },
+      `${(head ?? []).length} columns · ${shown.length < body.length || truncated ? `first ${shown.length.toLocaleString('en-US')} rows` : `${body.length.toLocaleString('en-US')} rows`}`,
+    ),
+    h(
+      'div',
+      { class: 'csv-scroll' },
+      h(
+        'table',
+        { class: 'list csv-table' },
+        h('thead', {}, h('tr', {}, h('th', { class: 'rn' }, ''), ...(head ?? []).map((c) => h('th', {}, c)))),
+        h(
+          'tbody',
+          {},
+          ...shown.map((r, i) => h('tr', {}, h('td', { class: 'rn' }, String(i + 1)), ...r.map((c) => h('td', { class: num(c) ? 'num' : '' }, c)))),
+        ),
+      ),
+    ),
+  );
+}
+
+/** An MLmodel file's flavors, signature and ids, above its text. */
+function mlmodelSummary(m: Record<string, unknown>): HTMLElement {
+  const flavors = (m['flavors'] && typeof m['flavors'] === 'object' ? m['flavors'] : {}) as Record<string, Record<string, unknown> | null>;
+  const sig = (m['signature'] && typeof m['signature'] === 'object' ? m['signature'] : {}) as Record<string, unknown>;
+  /** a signature's inputs or outputs: MLflow writes them as JSON text inside the YAML */
+  const schema = (v: unknown): { name?: string; type?: string; 'tensor-spec'?: { dtype?: string; shape?: unknown } }[] => {
+    if (typeof v !== 'string') return [];
+    try {
+      const x = JSON.parse(v) as unknown;
+      return Array.isArray(x) ? (x as { name?: string; type?: string }[]) : [];
+    } catch {
+      return [];
+    }
+  };
+  const cols = (v: unknown): Node | string => {
+    const s = schema(v);
+    if (s.length === 0) return h('span', { class: 'dim' }, typeof v === 'string' ? v : '-');
+    return h(
+      'span',
+      {},
+      ...s.map((c) =>
+        h(
+          'span',
+          { class: 'pill' },
+          c.name ? `${c.name}: ` : '',
+          c.type === 'tensor' && c['tensor-spec'] ? `tensor ${c['tensor-spec'].dtype ?? ''} ${JSON.stringify(c['tensor-spec'].shape ?? '')}` : (c.type ?? '?'),
+        ),
+      ),
+    );
+  };
+  const flavorText = (f: Record<string, unknown> | null): string =>
+    f
+      ? Object.entries(f)
+          .filter(([, v]) => typeof v !== 'object' || v === null)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join(' · ')
+      : '';
+  return h(
+    'div',
+    { class: 'mlmodel' },
+    kvTable([
+      ['Flavors', h('span', {}, ...Object.keys(flavors).map((f) => h('span', { class: 'pill flavor', title: flavorText(flavors[f] ?? null) }, f)))],
+      ...Object.entries(flavors).map(([f, v]) => [f, h('span', { class: 'dim' }, flavorText(v))] as [string, Node]),
+      ['Inputs', cols(sig['inputs'])],
+      ['Outputs', cols(sig['outputs'])],
+      ...(['run_id', 'model_uuid', 'utc_time_created', 'mlflow_version', 'artifact_path'] as const)
+        .filter((k) => m[k] !== undefined && m[k] !== null)
+        .map((k) => [k, h('span', { class: 'mono' }, String(m[k]))] as [string, Node]),
+    ]),
+  );
+}
+
+/** The address that downloads a folder of the run's artifacts as a zip ('' for all of them). */
+function zipUrl(runId: string, path: string): string {
+  return `/ajax-api/mlr/zip?${new URLSearchParams({ run_id: runId, path }).toString()}`;
 }
 
 function artifactTree(runId: string, preview: HTMLElement): HTMLElement {
@@ -833,7 +1501,24 @@ function artifactTree(runId: string, preview: HTMLElement): HTMLElement {
         { href: '#', 'data-path': f.path },
         h('span', {}, f.is_dir ? '▸' : '·'),
         h('span', {}, name),
-        h('span', { class: 'size' }, f.is_dir ? '' : fmtBytes(f.file_size)),
+        f.is_dir
+          ? h(
+              'span',
+              {
+                class: 'size zip',
+                role: 'link',
+                title: `download ${f.path}/ as a zip`,
+                'data-zip': f.path,
+                onclick: (e: MouseEvent) => {
+                  // a click on "zip" downloads the folder instead of opening it
+                  e.preventDefault();
+                  e.stopPropagation();
+                  location.assign(zipUrl(runId, f.path));
+                },
+              },
+              'zip',
+            )
+          : h('span', { class: 'size' }, fmtBytes(f.file_size)),
       );
       let open = false;
       const sub = h('div');
@@ -966,7 +1651,16 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
     h(
       'div',
       { class: 'card' },
-      h('div', { style: { padding: '12px 16px 0' } }, h('h3', {}, 'Artifacts')),
+      h(
+        'div',
+        { class: 'artifacts-head' },
+        h('h3', {}, 'Artifacts'),
+        h(
+          'a',
+          { class: 'btn zip-all', href: zipUrl(i.run_id, ''), download: 'artifacts.zip', title: 'every artifact of the run in one zip' },
+          'Download all (zip)',
+        ),
+      ),
       h('div', { class: 'artifacts' }, artifactTree(i.run_id, preview), preview),
     ),
     r.run.data.metrics.length ? h('h3', { style: { margin: '4px 0 0' } }, 'Metric histories') : '',
@@ -1129,7 +1823,7 @@ async function render(): Promise<void> {
     shell('runs');
     return render();
   }
-  runsView(main, { ids, filter: q.get('filter') ?? '', order: q.get('order') ?? '', selected: new Set((q.get('sel') ?? '').split(',').filter(Boolean)) });
+  runsView(main, tableState(q, ids));
 }
 
 window.addEventListener('popstate', () => void render());

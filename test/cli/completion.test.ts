@@ -4,9 +4,12 @@
  * store the command line names. Its speed is measured by `npm run bench` (scenario f).
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { groupsFor } from '../../src/program.js';
-import { BIN, FIXTURE, REPO, cleanEnv, mlr } from '../helpers.js';
+import { specOf } from '../../src/cli/complete.js';
+import { buildProgram, groupsFor } from '../../src/program.js';
+import { BIN, FIXTURE, REPO, cleanEnv, mlr, mlrBin, tempDir } from '../helpers.js';
 
 const complete = async (...words: string[]): Promise<string[]> => {
   const r = await mlr(['__complete', '--', ...words]);
@@ -49,6 +52,19 @@ describe('mlr __complete', () => {
     // past the run, log-metric's words are a key and a value: nothing to offer
     expect(await complete(...S, 'log-metric', 'AdamW-lr1e-4-bs32', '')).toEqual([]);
   });
+  it('the store mlr would use: MLFLOW_TRACKING_URI, then mlr.config.json (relative to its folder)', async () => {
+    const dir = tempDir('complete');
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'mlr.config.json'), JSON.stringify({ store: path.relative(dir, FIXTURE) }));
+    const names = async (opts: { env?: Record<string, string>; cwd?: string }): Promise<string[]> => {
+      const r = await mlr(['__complete', '--', 'experiments', 'describe', ''], opts);
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    expect(await names({ cwd: path.join(dir, 'sub') })).toEqual(['Default', 'nlp models', 'sweep']);
+    expect(await names({ cwd: path.join(dir, 'sub'), env: { MLFLOW_TRACKING_URI: path.join(dir, 'none') } })).toEqual([]);
+    expect(await names({ env: { MLFLOW_TRACKING_URI: FIXTURE } })).toEqual(['Default', 'nlp models', 'sweep']);
+  });
   it('a store that cannot be read completes nothing, silently', async () => {
     expect(await complete('--store', '/nonexistent/mlruns', 'runs', 'describe', '')).toEqual([]);
   });
@@ -58,6 +74,30 @@ describe('mlr __complete', () => {
     expect(groupsFor(argv('plot', '--metric', ''))).toEqual(['charts', 'setup']);
     // while the command itself is typed: every group (to list every command)
     expect(groupsFor(argv('ru'))).toEqual(groupsFor(['node', 'mlr', '--help']));
+  });
+});
+
+describe('mlr __complete from the binary (without commander: dist/cli/completion-spec.json)', () => {
+  it("the spec the build wrote is the program's", async () => {
+    const built = JSON.parse(fs.readFileSync(path.join(REPO, 'dist', 'cli', 'completion-spec.json'), 'utf8')) as unknown;
+    expect(built).toEqual(specOf(await buildProgram()));
+  });
+  it('answers as the in-process CLI does', async () => {
+    const lines = [
+      ['--', 'ru'],
+      ['--', ...S, 'runs', 'ls', '-e', ''],
+      ['--', ...S, 'runs', 'describe', ''],
+      ['--', ...S, 'plot', '--metric', 'val'],
+      ['--', '--store', '/nonexistent/mlruns', 'runs', 'describe', ''],
+      // not the scripts' form: the full CLI answers
+      ['runs', 'd'],
+    ];
+    for (const words of lines) {
+      const bin = mlrBin(['__complete', ...words]);
+      expect(bin, words.join(' ')).toEqual(await mlr(['__complete', ...words]));
+      // every line has candidates but the unreadable store's
+      expect(bin.stdout === '', words.join(' ')).toBe(words.includes('/nonexistent/mlruns'));
+    }
   });
 });
 

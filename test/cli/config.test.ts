@@ -54,7 +54,7 @@ describe('mlr.config.json', () => {
     const env = { XDG_CONFIG_HOME: p.xdg };
     const best = await mlr(['runs', 'best', '-e', 'sweep', '--format', 'id'], { cwd: p.deeper, env });
     const explicit = await mlr(['--store', FIXTURE, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--format', 'id']);
-    expect(best).toEqual({ code: 0, stdout: explicit.stdout, stderr: '' });
+    expect(best).toEqual({ code: 0, stdout: explicit.stdout, stderr: explicit.stderr });
     const max = await mlr(['runs', 'best', '-e', 'sweep', '--max', '--format', 'id'], { cwd: p.deeper, env });
     const explicitMax = await mlr(['--store', FIXTURE, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--max', '--format', 'id']);
     expect(max.stdout).toBe(explicitMax.stdout);

@@ -277,7 +277,8 @@ describe('check 3: ids that disagree with the folders', () => {
     const other = path.join(store, SWEEP, '02df84e1e68a46eaa4f971068787bace', 'meta.yaml');
     const ot = fs.readFileSync(other, 'utf8');
     fs.writeFileSync(other, ot.replace(/^run_id: .*$/m, 'run_id: 11111111111111111111111111111111'));
-    await expectFound(store, ['run-experiment-mismatch', 'run-id-mismatch']);
+    // its experiment_id and artifact_uri say where it came from: a move by hand (issue 11 item 7)
+    await expectFound(store, ['run-moved', 'run-id-mismatch']);
     await fixCycle(store, {
       then: () => {
         expect(fs.readFileSync(other, 'utf8')).toBe(ot);
@@ -523,7 +524,7 @@ describe('check 8: report only', () => {
     const r = await report(store);
     expect(r.findings.map((f) => [f.code, f.command])).toEqual([
       ['run-lifecycle-mismatch', 'mlr runs delete 7d5ddb0def1046c1b03d9851ae7ea36a'],
-      ['experiment-lifecycle-mismatch', `mv ${path.join(store, NLP)} ${path.join(store, '.trash', NLP)}   # finishes the delete`],
+      ['experiment-lifecycle-mismatch', `mlr experiments delete ${NLP}   # finishes the delete (mlr experiments restore ${NLP} undoes it)`],
       ['registry-run-missing', 'mlr models delete-version resnet-classifier 3   # if the model is no longer needed'],
     ]);
     // the commands do resolve them
@@ -538,6 +539,19 @@ describe('check 8: report only', () => {
     const before = snapshot(store);
     expect((await doctor(store, '--fix')).code).toBe(3);
     expect(snapshot(store)).toEqual(before);
+  });
+
+  it('a delete that stopped before its move: the commands it gives finish it, or undo it', async () => {
+    for (const cmd of ['delete', 'restore']) {
+      const store = healthyStore();
+      const nlp = path.join(store, NLP, 'meta.yaml');
+      fs.writeFileSync(nlp, fs.readFileSync(nlp, 'utf8').replace('lifecycle_stage: active', 'lifecycle_stage: deleted'));
+      await expectFound(store, ['experiment-lifecycle-mismatch']);
+      const r = await mlr(['--store', store, 'experiments', cmd, NLP]);
+      expect(r.code, r.stderr).toBe(0);
+      expect((await report(store)).findings.map((f) => f.code)).toEqual([]);
+      expect(fs.existsSync(path.join(store, cmd === 'delete' ? '.trash' : '', NLP, 'meta.yaml'))).toBe(true);
+    }
   });
 
   it('a meta.yaml that cannot be read (here: a folder) is reported, not rebuilt', async () => {

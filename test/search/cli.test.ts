@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE, copyStore, mlr } from '../helpers.js';
+import { FIXTURE, copyStore, mlr, tempDir } from '../helpers.js';
 
 const S = ['--store', FIXTURE];
 const NLP = ['-e', 'nlp models'];
@@ -205,10 +205,75 @@ describe('runs best', () => {
   });
 
   it('--format id prints only the id, for RUN=$(mlr runs best …)', async () => {
-    const r = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--max', '--format', 'id']);
-    expect(r).toEqual({ code: 0, stdout: '2dbbe65218634f70a1b2880eee9ebd06\n', stderr: '' }); // +inf is a real value
+    const r = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_acc', '--max', '--format', 'id']);
+    expect(r).toEqual({ code: 0, stdout: '65035d79c11541c68301c409c65af1ee\n', stderr: '' });
+  });
+
+  // issue 11 item 6: `runs best --min` returned a run whose value is -inf without a word
+  it('±inf wins as MLflow orders it, with a warning naming the run and the value', async () => {
     const min = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--format', 'id']);
-    expect(min.stdout).toBe('b92984aba45d4abc95751e11a9134946\n'); // -inf
+    expect(min).toEqual({
+      code: 0,
+      stdout: 'b92984aba45d4abc95751e11a9134946\n',
+      stderr: 'mlr: warning: run b92984aba45d4abc95751e11a9134946 wins with val_loss = -inf, which is not finite; --finite skips such values\n',
+    });
+    // the same run MLflow's order-by puts first
+    const ls = await mlr([...S, 'runs', 'ls', '-e', 'sweep', '--order-by', 'metrics.val_loss ASC', '--max-results', '1', '--format', 'ids']);
+    expect(ls.stdout).toBe(min.stdout);
+    const max = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--max', '--format', 'id']);
+    expect(max).toEqual({
+      code: 0,
+      stdout: '2dbbe65218634f70a1b2880eee9ebd06\n',
+      stderr: 'mlr: warning: run 2dbbe65218634f70a1b2880eee9ebd06 wins with val_loss = inf, which is not finite; --finite skips such values\n',
+    });
+    // --quiet drops the warning, not the answer
+    expect(await mlr([...S, '--quiet', 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--format', 'id'])).toEqual({
+      code: 0,
+      stdout: min.stdout,
+      stderr: '',
+    });
+  });
+
+  it('--finite skips non-finite values: the best finite value wins, no warning', async () => {
+    const min = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--finite']);
+    expect(min).toEqual({
+      code: 0,
+      stdout:
+        'run_id\trun_name\texperiment\tstatus\tmetrics.val_loss\n68c7bf511b5f4070b561a19c4279dccf\trmsprop-lr1e-4-bs32\tsweep\tFINISHED\t0.06452923234181886\n',
+      stderr: '',
+    });
+    const max = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--max', '--finite', '--format', 'id']);
+    expect(max).toEqual({ code: 0, stdout: '02df84e1e68a46eaa4f971068787bace\n', stderr: '' });
+    // only non-finite values: no best run
+    const none = await mlr([...S, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', '--min', '--finite', '--filter', 'metrics.val_loss < -1']);
+    expect(none).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "mlr: no best run for metric 'val_loss' among 1 run matching the filter: none of them has a value for metric 'val_loss' other than NaN or ±inf\n",
+    });
+  });
+
+  it('SQLite: the same answers, ±inf being the ±1.7976931348623157e308 MLflow stores for them', async () => {
+    const dir = tempDir('best');
+    const m = await mlr(['migrate', '--from', FIXTURE, '--to', 'sqlite:///m.db'], { cwd: dir });
+    expect(m.code, m.stderr).toBe(0);
+    const db = ['--store', `sqlite:///${path.join(dir, 'm.db')}`];
+    const best = (dir: string, ...more: string[]) => mlr([...db, 'runs', 'best', '-e', 'sweep', '--metric', 'val_loss', dir, '--format', 'id', ...more]);
+    expect(await best('--min')).toEqual({
+      code: 0,
+      stdout: 'b92984aba45d4abc95751e11a9134946\n',
+      stderr:
+        'mlr: warning: run b92984aba45d4abc95751e11a9134946 wins with val_loss = -1.7976931348623157e+308 (-inf as a SQL store keeps it), which is not finite; --finite skips such values\n',
+    });
+    // --max ordered ascending before (the order key went to SQL without its direction)
+    expect(await best('--max')).toEqual({
+      code: 0,
+      stdout: '2dbbe65218634f70a1b2880eee9ebd06\n',
+      stderr:
+        'mlr: warning: run 2dbbe65218634f70a1b2880eee9ebd06 wins with val_loss = 1.7976931348623157e+308 (inf as a SQL store keeps it), which is not finite; --finite skips such values\n',
+    });
+    expect(await best('--min', '--finite')).toEqual({ code: 0, stdout: '68c7bf511b5f4070b561a19c4279dccf\n', stderr: '' });
+    expect(await best('--max', '--finite')).toEqual({ code: 0, stdout: '02df84e1e68a46eaa4f971068787bace\n', stderr: '' });
   });
 
   it('--format json: the REST Run of the winner', async () => {

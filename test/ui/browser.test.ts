@@ -14,15 +14,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { defaultUiDir, loadUiAssets } from '../../src/server/ui.js';
-import { copyStore, mlr, REPO, tempDir } from '../helpers.js';
+import { copyStore, mlr, tempDir } from '../helpers.js';
 import { serveRoot, type TestServer } from '../server/helpers.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM } from './chromium.js';
+import { readyMark, screenshot, tableIds, tableReady } from './page.js';
 
 if (!HAS_CHROMIUM) console.warn(`test/ui/browser.test.ts skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`);
 
 const SWEEP = '234684999513866976';
 const WITH_ARTIFACT = 'd61057829b7b4f24b7a65344cc35e18e';
-const IMG = path.join(REPO, 'docs', 'img');
 
 let browser: Browser;
 let context: BrowserContext;
@@ -38,48 +38,6 @@ async function cli(...args: string[]): Promise<string> {
 
 async function ids(...args: string[]): Promise<string[]> {
   return (await cli('runs', 'ls', ...args, '--format', 'ids')).split('\n').filter(Boolean);
-}
-
-/** Every run id of the virtual table, in row order (scrolling through it). */
-async function tableIds(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const grid = document.querySelector('.grid') as HTMLElement;
-    const body = grid.querySelector('.body') as HTMLElement;
-    const total = Math.round(body.offsetHeight / 30);
-    const seen = new Map<number, string>();
-    for (let top = 0; ; top += grid.clientHeight / 2) {
-      grid.scrollTop = top;
-      grid.dispatchEvent(new Event('scroll'));
-      for (let t = 0; t < 100; t++) {
-        await new Promise((r) => setTimeout(r, 20));
-        if (!grid.querySelector('.row.loading')) break;
-      }
-      for (const r of grid.querySelectorAll<HTMLElement>('.row[data-run-id]')) seen.set(Number(r.dataset['index']), r.dataset['runId']!);
-      if (seen.size >= total || top > body.offsetHeight) break;
-    }
-    grid.scrollTop = 0;
-    return [...seen.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
-  });
-}
-
-/** Waits until the table has (re)loaded after an action that changes its query. */
-async function tableReady(page: Page, before: string | null): Promise<void> {
-  await page.waitForFunction((b) => {
-    const g = document.querySelector('.grid') as HTMLElement | null;
-    return g !== null && g.dataset['ready'] !== undefined && g.dataset['ready'] !== b && !g.querySelector('.row.loading');
-  }, before);
-}
-
-const readyMark = (page: Page): Promise<string | null> =>
-  page.evaluate(() => (document.querySelector('.grid') as HTMLElement | null)?.dataset['ready'] ?? null);
-
-/** docs/img/ui-<name>.png, written only when missing or asked for. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  const file = path.join(IMG, `ui-${name}.png`);
-  if (process.env['UPDATE_SCREENSHOTS'] !== '1' && fs.existsSync(file)) return;
-  fs.mkdirSync(IMG, { recursive: true });
-  await page.waitForTimeout(150);
-  await page.screenshot({ path: file });
 }
 
 async function openPage(query = ''): Promise<Page> {

@@ -51,7 +51,19 @@ describe('docs/ui.md', () => {
   it('shows each screenshot it names, and each one exists', () => {
     const text = fs.readFileSync(DOC, 'utf8');
     const images = [...text.matchAll(/!\[[^\]]+\]\((img\/ui-[a-z-]+\.png)\)/g)].map((m) => m[1]!);
-    expect(images).toEqual(['img/ui-runs.png', 'img/ui-filter-error.png', 'img/ui-charts.png', 'img/ui-compare.png', 'img/ui-run.png', 'img/ui-models.png']);
+    expect(images).toEqual([
+      'img/ui-runs.png',
+      'img/ui-filter-error.png',
+      'img/ui-columns.png',
+      'img/ui-groups.png',
+      'img/ui-tree.png',
+      'img/ui-charts.png',
+      'img/ui-compare.png',
+      'img/ui-compare-plots.png',
+      'img/ui-run.png',
+      'img/ui-csv.png',
+      'img/ui-models.png',
+    ]);
     for (const i of images) expect(fs.existsSync(path.join(REPO, 'docs', i)), i).toBe(true);
   });
 });

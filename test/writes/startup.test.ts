@@ -50,7 +50,10 @@ describe('what a logging call loads', () => {
       'store/artifacts/upload.js',
       'store/names.js',
       'commands/create.js',
-      'render/views.js',
+      'render/runs.js',
+      'render/run-table.js',
+      'render/experiments.js',
+      'render/history.js',
     ]) {
       expect(ours, heavy).not.toContain(heavy);
     }

@@ -3,13 +3,17 @@
  * moved, rsynced, or copied from Windows) that does not exist here, while the folder they
  * name is in the current store. They are rewritten to the current place, in the form the
  * store's healthy experiments use. Remote URIs (s3:, gs:, mlflow-artifacts:, dbfs:, …) and
- * custom locations outside the default layout are left alone.
+ * custom locations outside the default layout are left alone. Apart from that, a run whose
+ * artifact_uri points nowhere while its own folder holds `artifacts/` (a meta.yaml cut off
+ * mid-path, a folder moved by hand) gets the URI of that folder.
  */
+import path from 'node:path';
 import type { ExpScan, RunScan } from '../scan.js';
 import { endsWithSegments, ExistsCache, formOf, isInside, localPathOf, rootInForm, stripSegments, type ArtifactRoots } from '../locations.js';
 import { str, type Planner } from '../planner.js';
 import type { Edit } from '../types.js';
 import { artifactRootsOf } from './experiment-meta.js';
+import { artifactUriHere } from './run-meta.js';
 
 /** True when a local location is stale: it does not exist and is not inside this store. */
 function isStale(root: string, loc: string, tail: string, cache: ExistsCache): string | undefined {
@@ -66,6 +70,26 @@ export function checkArtifactLocations(p: Planner): void {
     const list = byExp.get(exp) ?? [];
     list.push({ run, old: uri, now: `${base}/${run.folder}/artifacts` });
     byExp.set(exp, list);
+  }
+  const planned = new Set<RunScan>([...byExp.values()].flatMap((l) => l.map((x) => x.run)));
+  for (const run of p.runs) {
+    if (!run.hasArtifacts || planned.has(run)) continue;
+    const uri = str(p.effective(run.meta)?.['artifact_uri']);
+    const lp = uri === undefined ? undefined : localPathOf(uri, p.root);
+    if (uri === undefined || lp === undefined || cache.exists(lp)) continue;
+    // a run of a deleted experiment keeps the URI of its home (MLflow moves the folder into
+    // .trash and rewrites nothing; a restore moves it back)
+    if (run.inTrash && isInside(p.root, lp) && path.resolve(lp) === path.resolve(p.root, run.expFolder, run.folder, 'artifacts')) continue;
+    const now = artifactUriHere(p, run, uri);
+    if (now === uri) continue;
+    p.add({
+      code: 'artifact-uri-missing',
+      severity: 'warning',
+      path: run.meta.rel,
+      message: `artifact_uri ${uri} points nowhere, while the run folder holds its artifacts: MLflow finds none of them`,
+      fix: `set artifact_uri to ${now}`,
+      edits: [p.set(run.meta, { artifact_uri: now })],
+    });
   }
   for (const [exp, list] of byExp) {
     const edits: Edit[] = list.map((x) => p.set(x.run.meta, { artifact_uri: x.now }));

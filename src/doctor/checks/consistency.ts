@@ -35,7 +35,9 @@ export function checkConsistency(p: Planner): void {
         severity: 'warning',
         path: exp.meta.rel,
         message: `meta.yaml says deleted but the folder is not in .trash (a delete that stopped half-way): MLflow shows it as deleted and cannot restore it`,
-        command: fs.existsSync(trashed) ? undefined : `mv ${shellQuote(exp.dir)} ${shellQuote(trashed)}   # finishes the delete`,
+        command: fs.existsSync(trashed)
+          ? undefined
+          : `mlr experiments delete ${shellQuote(exp.folder)}   # finishes the delete (mlr experiments restore ${shellQuote(exp.folder)} undoes it)`,
         edits: [],
       });
     } else if (exp.inTrash && stage === 'active') {

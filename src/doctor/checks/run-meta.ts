@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DumpValue } from '../../store/file/yaml-dump.js';
 import type { YamlMap } from '../../store/file/yaml.js';
+import { endsWithSegments, formOf, isInside, localPathOf, rootInForm } from '../locations.js';
 import { RUN_ID_RE, shellQuote } from '../names.js';
 import { int, str, type Planner } from '../planner.js';
 import { formatIso } from '../../values.js';
@@ -155,7 +156,30 @@ function artifactUriFor(p: Planner, run: RunScan): string | undefined {
   return loc === undefined ? undefined : `${loc.replace(/\/+$/, '')}/${run.folder}/artifacts`;
 }
 
+/**
+ * The store's era for run_uuid: MLflow 1.x/2.x write it and 2.x fails on every search of an
+ * experiment with a run lacking it (TypeError); 3.x no longer writes it. A store where some
+ * run has run_uuid was written (at least partly) by 1.x/2.x, so a run without it is broken.
+ */
+function wantsRunUuid(p: Planner): boolean {
+  return p.runs.some((r) => r.meta.state === 'ok' && r.meta.map?.['run_uuid'] !== undefined);
+}
+
+/** Keys MLflow needs that a parsed run meta.yaml lacks (absent, or null where None crashes). */
+function requiredMissing(map: YamlMap, runUuid: boolean): string[] {
+  const out: string[] = [];
+  const absent = (k: string): boolean => map[k] === undefined || map[k] === null;
+  if (absent('run_id') && absent('run_uuid')) out.push('run_id');
+  else if (runUuid && absent('run_uuid')) out.push('run_uuid');
+  if (absent('experiment_id')) out.push('experiment_id');
+  if (int(map['start_time']) === undefined) out.push('start_time');
+  if (!('end_time' in map)) out.push('end_time');
+  if (absent('user_id')) out.push('user_id');
+  return out;
+}
+
 export function checkRunMeta(p: Planner): void {
+  const eraUuid = wantsRunUuid(p);
   for (const run of p.runs) {
     const meta = run.meta;
     if (meta.state === 'unreadable') continue;
@@ -164,6 +188,12 @@ export function checkRunMeta(p: Planner): void {
       continue;
     }
     const map = meta.map!;
+    // cut off where it still parses (`artifact_uri: file:///…/mlr`): what is left is a
+    // fragment, its last line possibly cut mid-value, so it is rebuilt like any truncated file
+    if (meta.text !== undefined && !meta.text.endsWith('\n') && requiredMissing(map, eraUuid).length > 0) {
+      rebuildRun(p, run, requiredMissing(map, eraUuid));
+      continue;
+    }
     if (!RUN_ID_RE.test(run.folder)) {
       p.add({
         code: 'run-folder-name-invalid',
@@ -191,6 +221,7 @@ export function checkRunMeta(p: Planner): void {
       });
     }
     const expId = str(map['experiment_id']);
+    if (expId !== undefined && expId !== run.expFolder && movedByHand(p, run, map, expId)) continue;
     if (expId !== undefined && expId !== run.expFolder) {
       p.add({
         code: 'run-experiment-mismatch',
@@ -201,12 +232,55 @@ export function checkRunMeta(p: Planner): void {
         edits: [p.set(meta, { experiment_id: run.expFolder })],
       });
     }
-    incomplete(p, run, map);
+    incomplete(p, run, map, eraUuid);
   }
 }
 
+/**
+ * A run folder moved by hand from one experiment into another: its experiment_id names an
+ * experiment that exists (without this run) and its artifact_uri points into that
+ * experiment's folder. It is kept where it is (made a run of this experiment, artifacts
+ * included) and the report gives the `mlr runs mv` that puts it back.
+ */
+function movedByHand(p: Planner, run: RunScan, map: YamlMap, expId: string): boolean {
+  const from = p.experiment(expId);
+  const uri = str(map['artifact_uri']);
+  if (!from || uri === undefined || !endsWithSegments(uri, `${expId}/${run.folder}/artifacts`)) return false;
+  if (fs.existsSync(path.join(from.dir, run.folder))) return false;
+  const name = str(p.effective(from.meta)?.['name']);
+  const set: Record<string, DumpValue> = { experiment_id: run.expFolder };
+  const old = localPathOf(uri, p.root);
+  const fixes = [`set experiment_id to '${run.expFolder}'`];
+  if (old !== undefined && !fs.existsSync(old)) {
+    const now = artifactUriHere(p, run, uri);
+    set['artifact_uri'] = now;
+    fixes.push(`artifact_uri to ${now}`);
+  }
+  p.add({
+    code: 'run-moved',
+    severity: 'error',
+    path: run.rel,
+    message: `the run folder was moved by hand from experiment ${name !== undefined ? `'${name}' (${expId})` : expId} into ${run.expFolder}: its meta.yaml still says experiment_id '${expId}' and its artifact_uri points there, so MLflow skips the run ("Wrong experiment ID")`,
+    fix: `keep it in experiment ${run.expFolder}: ${fixes.join(' and ')}`,
+    command: `mlr runs mv ${run.folder} --to ${expId}   # after the fix, to put it back where it came from`,
+    edits: [p.set(run.meta, set)],
+  });
+  return true;
+}
+
+/** The artifact_uri of a run whose artifacts are in its own folder: under its experiment's location when that is this folder, else the store's place. */
+export function artifactUriHere(p: Planner, run: RunScan, like: string): string {
+  const own = path.join(run.dir, 'artifacts');
+  const fromExp = artifactUriFor(p, run);
+  const lp = fromExp !== undefined ? localPathOf(fromExp, p.root) : undefined;
+  if (fromExp !== undefined && lp !== undefined && path.resolve(lp) === own) return fromExp;
+  const form = formOf(like) === 'file-uri' ? 'file-uri' : 'plain';
+  const exp = run.inTrash ? `.trash/${run.expFolder}` : run.expFolder;
+  return `${rootInForm(p.root, form)}/${exp}/${run.folder}/artifacts`;
+}
+
 /** Fields MLflow 2.12 needs (a missing one crashes every search of the experiment). */
-function incomplete(p: Planner, run: RunScan, map: YamlMap): void {
+function incomplete(p: Planner, run: RunScan, map: YamlMap, runUuid: boolean): void {
   const set: Record<string, DumpValue> = {};
   const missing: string[] = [];
   const times = (): { start: number; end: number | null } => {
@@ -218,6 +292,10 @@ function incomplete(p: Planner, run: RunScan, map: YamlMap): void {
   if (map['run_id'] === undefined && map['run_uuid'] === undefined) {
     missing.push('run_id');
     set['run_id'] = run.folder;
+    set['run_uuid'] = run.folder;
+  } else if (runUuid && (map['run_uuid'] === undefined || map['run_uuid'] === null)) {
+    // MLflow 2.x: TypeError "missing 1 required positional argument: 'run_uuid'"
+    missing.push(map['run_uuid'] === null ? 'run_uuid (it is null)' : 'run_uuid');
     set['run_uuid'] = run.folder;
   }
   if (map['experiment_id'] === undefined || map['experiment_id'] === null) {
@@ -275,7 +353,7 @@ function incomplete(p: Planner, run: RunScan, map: YamlMap): void {
   }
 }
 
-function rebuildRun(p: Planner, run: RunScan): void {
+function rebuildRun(p: Planner, run: RunScan, lacks?: string[]): void {
   const meta = run.meta;
   const state = meta.state as 'missing' | 'empty' | 'unparsable' | 'not-a-map';
   const { map: s } = meta.text !== undefined && state !== 'empty' ? salvageMeta(meta.text, Boolean(meta.conflict)) : { map: {} as YamlMap };
@@ -285,7 +363,11 @@ function rebuildRun(p: Planner, run: RunScan): void {
   const parent = readTag(run, 'mlflow.parentRunId');
 
   let name = str(s['run_name']);
-  if (name !== undefined) notes.push(`name '${name}' recovered`);
+  if (name !== undefined && name.includes('\uFFFD') && tagName !== undefined && !tagName.includes('\uFFFD')) {
+    // the bytes of the name were not valid UTF-8 (decoded to U+FFFD): the tag still has it
+    name = tagName;
+    notes.push(`name '${name}' (mlflow.runName tag; the one in meta.yaml is not valid UTF-8)`);
+  } else if (name !== undefined) notes.push(`name '${name}' recovered`);
   else if (tagName !== undefined) {
     name = tagName;
     notes.push(`name '${name}' (mlflow.runName tag)`);
@@ -332,7 +414,18 @@ function rebuildRun(p: Planner, run: RunScan): void {
       notes.push('deleted, like its experiment');
     }
   }
-  const artifactUri = str(s['artifact_uri']) ?? artifactUriFor(p, run);
+  let artifactUri = str(s['artifact_uri']) ?? artifactUriFor(p, run);
+  const salvagedUri = str(s['artifact_uri']);
+  const salvagedPath = salvagedUri === undefined ? undefined : localPathOf(salvagedUri, p.root);
+  if (salvagedUri !== undefined && salvagedPath !== undefined && (run.hasArtifacts || isInside(p.root, salvagedPath)) && !fs.existsSync(salvagedPath)) {
+    // what survived may be cut mid-path (a folded line cut off): a place that does not exist
+    // is replaced by the run's own artifacts folder
+    const here = artifactUriHere(p, run, salvagedUri);
+    if (here !== salvagedUri) {
+      artifactUri = here;
+      notes.push(`artifact_uri ${here} (the recovered ${salvagedUri} does not exist)`);
+    }
+  }
   const fields: Record<string, DumpValue | undefined> = {
     artifact_uri: artifactUri ?? '',
     deleted_time: stage === 'deleted' ? (deletedTime ?? p.now) : undefined,
@@ -357,12 +450,17 @@ function rebuildRun(p: Planner, run: RunScan): void {
       ? (['run-meta-missing', `run folder has ${describeContents(run)} but no meta.yaml: MLflow skips the run`] as const)
       : state === 'empty'
         ? (['run-meta-empty', 'meta.yaml is empty: MLflow fails on every search of the experiment'] as const)
-        : meta.text !== undefined && !meta.text.endsWith('\n')
-          ? (['run-meta-truncated', 'meta.yaml is cut off and no longer parses: MLflow fails on every search of the experiment'] as const)
-          : ([
-              'run-meta-unparsable',
-              `meta.yaml is not valid YAML${meta.error ? ` (${meta.error})` : ''}: MLflow fails on every search of the experiment`,
-            ] as const);
+        : lacks !== undefined
+          ? ([
+              'run-meta-truncated',
+              `meta.yaml is cut off (it ends in '${meta.text!.slice(meta.text!.lastIndexOf('\n') + 1)}') and lacks ${lacks.join(', ')}: MLflow fails on every search of the experiment`,
+            ] as const)
+          : meta.text !== undefined && !meta.text.endsWith('\n')
+            ? (['run-meta-truncated', 'meta.yaml is cut off and no longer parses: MLflow fails on every search of the experiment'] as const)
+            : ([
+                'run-meta-unparsable',
+                `meta.yaml is not valid YAML${meta.error ? ` (${meta.error})` : ''}: MLflow fails on every search of the experiment`,
+              ] as const);
   p.add({
     code: what[0],
     severity: 'error',

@@ -7,8 +7,9 @@
  * tracking server's or database store's artifact root sharing the folder) are noted and
  * left alone: moving them would break that other store.
  */
+import { shellQuote } from '../names.js';
 import type { Planner } from '../planner.js';
-import type { Stray, StrayWhere } from '../scan.js';
+import type { Alias, Stray, StrayWhere } from '../scan.js';
 
 function consequence(s: Stray): string {
   const name = s.rel.split('/').pop() ?? s.rel;
@@ -120,6 +121,7 @@ export function checkStrays(p: Planner): void {
       edits: list.map((s) => ({ kind: 'move-out' as const, path: s.path })),
     });
   }
+  for (const a of p.scan.aliases) checkAlias(p, a);
   for (const rel of p.scan.artifactOnly) {
     p.add({
       code: 'artifact-only-folder',
@@ -138,4 +140,56 @@ export function checkStrays(p: Planner): void {
       edits: [],
     });
   }
+}
+
+/**
+ * A symlinked experiment, run or key folder: an alias of another folder. Never scanned and
+ * never repaired through (what the doctor would write there lands in the folder it points
+ * at); a key-folder link that loops is moved out (MLflow does not follow it either).
+ */
+function checkAlias(p: Planner, a: Alias): void {
+  const link = `a symlink to '${a.target}'`;
+  const rm = `rm ${shellQuote(a.path)}   # removes the link only`;
+  if (a.where === 'root' || a.where === 'trash') {
+    p.add({
+      code: 'experiment-alias',
+      severity: 'warning',
+      path: a.rel,
+      message: `${link} where experiments live${a.loop ? ' (it points back at the store: a loop)' : ''}: MLflow reads what it points at a second time as experiment '${a.rel.split('/').pop()!}'; the doctor checks and repairs nothing through it`,
+      command: rm,
+      edits: [],
+    });
+    return;
+  }
+  if (a.where === 'experiment') {
+    p.add({
+      code: 'run-alias',
+      severity: 'warning',
+      path: a.rel,
+      message: `${link} where runs live${a.loop ? ' (it points back at the experiment: a loop)' : ''}: MLflow reads what it points at a second time as run '${a.rel.split('/').pop()!}'; the doctor checks and repairs nothing through it`,
+      command: rm,
+      edits: [],
+    });
+    return;
+  }
+  const kind = a.where === 'metrics' ? 'metric' : a.where === 'params' ? 'param' : 'tag';
+  if (a.loop) {
+    p.add({
+      code: 'key-symlink-loop',
+      severity: 'warning',
+      path: a.rel,
+      message: `${link} inside ${a.where}/ that points back at the folder holding it: a loop (listing through it repeats every ${kind} as '${a.rel.split('/').pop()!}/…'); MLflow does not follow it`,
+      fix: 'move the link out of the store into the backup',
+      edits: [{ kind: 'move-out', path: a.path }],
+    });
+    return;
+  }
+  p.add({
+    code: 'key-symlink',
+    severity: 'warning',
+    path: a.rel,
+    message: `${link} inside ${a.where}/: MLflow does not follow symlinked folders there, so none of the ${kind}s behind it are shown (by MLflow or mlr)`,
+    command: rm,
+    edits: [],
+  });
 }

@@ -26,7 +26,9 @@ export class FileBackend implements Backend {
   private registryP?: Promise<ModelRegistry>;
   private artifactsP?: Promise<ArtifactRepository>;
   private hinted = false;
-  private rootChecked = false;
+  /** the last check found a folder that is not a store's root: its warnings are not shown */
+  private silenced = false;
+  private modulesP?: Promise<[typeof import('./store.js'), typeof import('./reader.js'), typeof import('./root-check.js')]>;
 
   constructor(opts: FileBackendOptions) {
     this.opts = opts;
@@ -41,25 +43,26 @@ export class FileBackend implements Backend {
     return this.readerP;
   }
 
-  /** A reader over a FileStore opened now; a folder that is not a store's root says so once (issue 11 #5). */
+  /**
+   * A reader over a FileStore opened now; a folder that is not a store's root says so once
+   * (issue 11 #5). Over the parse cache of a long-running process the root is checked again
+   * only when it has changed (ParseCache.checkedDir), so a request opens the store for the
+   * price of a stat.
+   */
   private async openReader(cache?: WriterOptions['cache']): Promise<FileTrackingReader> {
-    const [{ FileStore }, { FileTrackingReader }, { misplacedReadHint }] = await Promise.all([
-      import('./store.js'),
-      import('./reader.js'),
-      import('./root-check.js'),
-    ]);
-    // a root found to be a store's stays one: a long-lived backend (mlr server, which opens a
-    // fresh reader per request) checks once, not on every request
-    let hint: string | undefined;
-    if (!this.rootChecked) {
+    this.modulesP ??= Promise.all([import('./store.js'), import('./reader.js'), import('./root-check.js')]);
+    const [{ FileStore }, { FileTrackingReader }, { misplacedReadHint }] = await this.modulesP;
+    const check = (): void => {
       const looks = existsSync(this.root) && FileStore.looksLikeStore(this.root);
-      hint = misplacedReadHint(this.root, this.opts.cwd, looks);
-      this.rootChecked = looks && hint === undefined && this.opts.cache !== undefined;
-    }
-    const store = FileStore.open(this.root, this.description, cache);
-    if (hint && !this.hinted) this.opts.warn?.(hint);
-    this.hinted ||= hint !== undefined;
-    return new FileTrackingReader(store, { silenced: hint !== undefined });
+      const hint = misplacedReadHint(this.root, this.opts.cwd, looks);
+      FileStore.open(this.root, this.description);
+      if (hint && !this.hinted) this.opts.warn?.(hint);
+      this.hinted ||= hint !== undefined;
+      this.silenced = hint !== undefined;
+    };
+    if (cache) cache.checkedDir('read', this.root, check);
+    else check();
+    return new FileTrackingReader(new FileStore(this.root, cache), { silenced: this.silenced });
   }
 
   reader(): Promise<TrackingReader> {
@@ -92,7 +95,7 @@ export class FileBackend implements Backend {
   registry(): Promise<ModelRegistry> {
     this.registryP ??= (async () => {
       const [reader, { FileModelRegistry }] = await Promise.all([this.fileReader(), import('./registry.js')]);
-      return new FileModelRegistry(this.root, reader.problems, this.opts.now);
+      return new FileModelRegistry(this.root, reader.problems, this.opts.now, { asyncLock: this.opts.asyncLock ?? false });
     })();
     return this.registryP;
   }
@@ -123,6 +126,11 @@ export class FileBackend implements Backend {
     mkdirSync(this.root, { recursive: true });
     const { FileImporter } = await import('./import.js');
     return new FileImporter(this.root, existed);
+  }
+
+  /** A folder holds logged models in any MLflow version's layout (`<exp>/models/<model_id>/`). */
+  async holdsLoggedModels(): Promise<boolean> {
+    return true;
   }
 
   async close(): Promise<void> {}

@@ -51,6 +51,8 @@ export class ParseCache {
   /** bumped by every read no watch covers: a memo computed meanwhile is not kept */
   private tainted = 0;
   private readonly memos = new Map<string, { changes: number; value: unknown }>();
+  /** per checkedDir key, the folder's stat signature when its check last passed */
+  private readonly checked = new Map<string, string>();
 
   constructor(now: () => number = Date.now, watches?: WatchTree) {
     this.now = now;
@@ -153,6 +155,27 @@ export class ParseCache {
       this.memos.set(key, { changes, value });
     } else this.memos.delete(key);
     return value;
+  }
+
+  /**
+   * `check()` (which throws when `dir` is not usable as it is), skipped while `dir`'s stat
+   * signature is the one it last passed with: a long-running process opening its store per
+   * request checks the root again only once an entry in it was added, removed or renamed.
+   * A folder changed less than RACY_MS before is checked every time (a change within the
+   * same timestamp tick would not show).
+   */
+  checkedDir(key: string, dir: string, check: () => void): void {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(dir, { throwIfNoEntry: false });
+    } catch {
+      st = undefined;
+    }
+    const sig = st?.isDirectory() ? `${st.ino} ${st.mtimeMs} ${st.ctimeMs}` : undefined;
+    if (sig !== undefined && this.checked.get(key) === sig) return;
+    this.checked.delete(key);
+    check();
+    if (st && sig !== undefined && this.now() - Math.max(st.mtimeMs, st.ctimeMs) > RACY_MS) this.checked.set(key, sig);
   }
 
   get size(): number {

@@ -49,6 +49,8 @@ export interface DirEntry {
   name: string;
   isDir: boolean;
   isFile: boolean;
+  /** the entry is a symbolic link (isDir/isFile say what it points at) */
+  isLink?: boolean;
 }
 
 /** List a directory (symlinks followed); undefined when it does not exist or cannot be read. */
@@ -69,9 +71,9 @@ export function listDirOrError(dir: string): DirEntry[] | NodeJS.ErrnoException 
     if (d.isSymbolicLink()) {
       try {
         const st = fs.statSync(path.join(dir, d.name));
-        return { name: d.name, isDir: st.isDirectory(), isFile: st.isFile() };
+        return { name: d.name, isDir: st.isDirectory(), isFile: st.isFile(), isLink: true };
       } catch {
-        return { name: d.name, isDir: false, isFile: false };
+        return { name: d.name, isDir: false, isFile: false, isLink: true };
       }
     }
     return { name: d.name, isDir: d.isDirectory(), isFile: d.isFile() };
@@ -97,6 +99,8 @@ export function isDirectory(p: string): boolean {
 /**
  * Every regular file below `dir`, as `/`-joined keys relative to it (params, tags and
  * metrics with `/` in their key are nested folders). Empty folders contribute nothing.
+ * A symlinked folder is not walked into, as MLflow's os.walk does not (followlinks=False):
+ * `ln -s . metrics/loop` would otherwise list every key again under loop/loop/… .
  */
 export function listKeyFiles(dir: string): string[] {
   const out: string[] = [];
@@ -104,8 +108,9 @@ export function listKeyFiles(dir: string): string[] {
     const ents = listDir(d);
     if (!ents) return;
     for (const e of ents) {
-      if (e.isDir) walk(path.join(d, e.name), prefix + e.name + '/');
-      else if (e.isFile) out.push(prefix + e.name);
+      if (e.isDir) {
+        if (!e.isLink) walk(path.join(d, e.name), prefix + e.name + '/');
+      } else if (e.isFile) out.push(prefix + e.name);
     }
   };
   walk(dir, '');
@@ -141,7 +146,8 @@ export function listKeyFilesStored(dir: string): string[] {
         if (e.isSymbolicLink()) {
           try {
             const st = fs.statSync(joinPath(d, e.name));
-            isDir = st.isDirectory();
+            // a symlinked folder is neither a key nor walked into (os.walk, followlinks=False)
+            if (st.isDirectory()) continue;
             isFile = st.isFile();
           } catch {
             continue;

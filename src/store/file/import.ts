@@ -2,7 +2,8 @@
  * Importing records with their own ids and times into a file store (`mlr migrate`), as
  * MLflow 2.12's FileStore lays them out (spec §3–§9): experiment folders (deleted ones in
  * `.trash/`), run folders with meta.yaml, metrics/params/tags files and dataset inputs, and
- * the model registry under `models/`.
+ * the model registry under `models/`, and MLflow 3 logged models in `<exp>/models/<model_id>/`
+ * as MLflow 3's FileStore writes them (spec §13.2).
  *
  * Every record appears whole or not at all: a run (or a registered model) is built in a
  * `.mlr-tmp-*` folder beside its final place and renamed into it, so a killed migration
@@ -13,9 +14,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StateError, UsageError } from '../../errors.js';
-import type { ImportedModel, ImportedRun, TrackingImporter } from '../backend.js';
+import type { ImportedLoggedModel, ImportedModel, ImportedRun, TrackingImporter } from '../backend.js';
 import { formatPyFloat } from '../pyfloat.js';
-import { statusToInt, type Experiment } from '../types.js';
+import { loggedModelStatusToInt, statusToInt, type Experiment } from '../types.js';
 import { atomicWriteFile, createExclusive, ensureDir, fsyncDir, TEMP_PREFIX } from './atomic.js';
 import { withLock } from './lock.js';
 import { dumpYaml, type DumpValue } from './yaml-dump.js';
@@ -60,7 +61,7 @@ function sweepTemps(dir: string): void {
 
 export class FileImporter implements TrackingImporter {
   readonly existed: boolean;
-  readonly loggedModels = false;
+  readonly loggedModels = true;
   private readonly root: string;
   /** experiment id → its folder (filled as experiments are imported or found) */
   private readonly expDirs = new Map<string, string>();
@@ -179,6 +180,21 @@ export class FileImporter implements TrackingImporter {
       if (fs.existsSync(inputMeta)) continue;
       writeNew(inputMeta, dumpYaml({ destination_id: datasetId, destination_type: 'RUN', source_id: datasetId, source_type: 'DATASET', tags }));
     }
+    // MLflow 3's model outputs, as its FileStore writes them (the model id in both id fields)
+    for (const out of r.outputs ?? []) {
+      if (!/^m-[\w-]{1,64}$/.test(out.model_id)) throw new UsageError(`invalid logged model id '${out.model_id}'`, 'bad-model-id');
+      writeNew(
+        path.join(dir, 'outputs', out.model_id, 'meta.yaml'),
+        dumpYaml({
+          destination_id: out.model_id,
+          destination_type: 'MODEL_OUTPUT',
+          source_id: out.model_id,
+          source_type: 'RUN_OUTPUT',
+          step: out.step,
+          tags: {},
+        }),
+      );
+    }
   }
 
   async importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void> {
@@ -273,6 +289,64 @@ export class FileImporter implements TrackingImporter {
     } catch (e) {
       removeTree(tmp);
       throw e;
+    }
+  }
+
+  async importLoggedModels(models: readonly ImportedLoggedModel[], replace: ReadonlySet<string>): Promise<void> {
+    for (const x of models) {
+      const m = x.model;
+      if (!/^m-[\w-]{1,64}$/.test(m.model_id)) throw new UsageError(`invalid logged model id '${m.model_id}'`, 'bad-model-id');
+      const expDir = this.findExpDir(m.experiment_id);
+      if (!expDir) throw new StateError(`experiment ${m.experiment_id} of logged model ${m.model_id} is not in the target`, 'experiment-not-found');
+      const parent = path.join(expDir, 'models');
+      ensureDir(parent);
+      sweepTemps(parent);
+      const final = path.join(parent, m.model_id);
+      const exists = fs.existsSync(final);
+      if (exists && !replace.has(m.model_id)) throw new StateError(`logged model ${m.model_id} already exists`, 'model-exists');
+      const tmp = path.join(parent, tempName());
+      try {
+        fs.mkdirSync(tmp);
+        const meta: Record<string, DumpValue> = {
+          artifact_location: m.artifact_location,
+          creation_timestamp: m.creation_timestamp,
+          experiment_id: m.experiment_id,
+          last_updated_timestamp: m.last_updated_timestamp,
+          model_id: m.model_id,
+          model_type: m.model_type,
+          name: m.name,
+          source_run_id: m.source_run_id,
+          status: loggedModelStatusToInt(m.status),
+          status_message: m.status_message,
+        };
+        // MLflow 3's FileStore writes no lifecycle_stage for a live model
+        if (m.lifecycle_stage === 'deleted') meta['lifecycle_stage'] = 'deleted';
+        writeNew(path.join(tmp, 'meta.yaml'), dumpYaml(meta));
+        for (const sub of ['metrics', 'params', 'tags']) fs.mkdirSync(path.join(tmp, sub));
+        for (const p of x.params) writeNew(keyFile(tmp, 'params', p.key), p.value);
+        for (const t of x.tags) writeNew(keyFile(tmp, 'tags', t.key), t.value);
+        const lines = new Map<string, string[]>();
+        for (const l of x.metrics) {
+          if (l.run_id === null) throw new StateError(`logged model ${m.model_id}: metric '${l.key}' names no run`, 'metric-no-run');
+          const dataset = l.dataset_name !== null && l.dataset_digest !== null ? ` ${l.dataset_name} ${l.dataset_digest}` : '';
+          let list = lines.get(l.key);
+          if (!list) lines.set(l.key, (list = []));
+          list.push(`${l.timestamp} ${formatPyFloat(l.value)} ${l.step} ${l.run_id}${dataset}\n`);
+        }
+        for (const [k, l] of lines) writeNew(keyFile(tmp, 'metrics', k), l.join(''));
+        if (exists) {
+          const old = path.join(parent, tempName());
+          fs.renameSync(final, old);
+          fs.renameSync(tmp, final);
+          removeTree(old);
+        } else {
+          fs.renameSync(tmp, final);
+        }
+        fsyncDir(parent);
+      } catch (e) {
+        removeTree(tmp);
+        throw e;
+      }
     }
   }
 

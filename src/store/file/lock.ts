@@ -87,40 +87,120 @@ export interface LockOptions {
   staleMs?: number;
 }
 
-/** Run `fn` while holding `<dir>/.mlr-lock`; throws StateError after `timeoutMs`. */
-export function withLock<T>(dir: string, fn: () => T, opts: LockOptions = {}): T {
-  const lockPath = `${dir}/${LOCK_NAME}`;
+/**
+ * Lock files this process holds through withLockAsync while its (synchronous) section runs:
+ * a withLock inside that section (StoreWriter and the registry writers lock for themselves)
+ * runs at once instead of waiting for a lock its own process holds.
+ */
+const held = new Set<string>();
+/** per lock file, the last of this process's withLockAsync callers in line (FIFO) */
+const queues = new Map<string, Promise<void>>();
+
+interface Attempt {
+  lockPath: string;
+  me: string;
+  deadline: number;
+  staleMs: number;
+  /** the next pause before trying again, ms */
+  wait: number;
+}
+
+function attempt(dir: string, opts: LockOptions): Attempt {
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  // below timeoutMs, so a lock nobody can vouch for is broken before a waiter gives up
-  const staleMs = opts.staleMs ?? 10_000;
-  const me = `${process.pid}\n${hostname()}\n${Date.now()}-${randomBytes(4).toString('hex')}\n`;
-  const deadline = Date.now() + timeoutMs;
-  let wait = 2;
-  for (;;) {
-    if (createExclusive(lockPath, me, { durable: false })) break;
-    tryBreakStale(lockPath, staleMs);
-    if (Date.now() > deadline) {
-      let owner = '';
-      try {
-        owner = readFileSync(lockPath, 'utf8').split('\n')[0] ?? '';
-      } catch {
-        // ignore
-      }
-      throw new StateError(
-        `the store is locked by another mlr process${owner ? ` (pid ${owner})` : ''}: ${lockPath}. ` + 'If no mlr command is running, delete that file.',
-        'locked',
-      );
+  return {
+    lockPath: `${dir}/${LOCK_NAME}`,
+    me: `${process.pid}\n${hostname()}\n${Date.now()}-${randomBytes(4).toString('hex')}\n`,
+    deadline: Date.now() + timeoutMs,
+    // below timeoutMs, so a lock nobody can vouch for is broken before a waiter gives up
+    staleMs: opts.staleMs ?? 10_000,
+    wait: 2,
+  };
+}
+
+/**
+ * One try: true when the lock is ours; otherwise a stale lock is broken (for the next try)
+ * and the pause before it returned, or StateError once past the deadline.
+ */
+function tryOnce(a: Attempt): number | true {
+  if (createExclusive(a.lockPath, a.me, { durable: false })) return true;
+  tryBreakStale(a.lockPath, a.staleMs);
+  if (Date.now() > a.deadline) {
+    let owner = '';
+    try {
+      owner = readFileSync(a.lockPath, 'utf8').split('\n')[0] ?? '';
+    } catch {
+      // ignore
     }
-    sleepMs(wait + Math.random() * wait);
-    wait = Math.min(wait * 2, 50);
+    throw new StateError(
+      `the store is locked by another mlr process${owner ? ` (pid ${owner})` : ''}: ${a.lockPath}. ` + 'If no mlr command is running, delete that file.',
+      'locked',
+    );
   }
+  const pause = a.wait + Math.random() * a.wait;
+  a.wait = Math.min(a.wait * 2, 50);
+  return pause;
+}
+
+function release(a: Attempt): void {
+  try {
+    if (readFileSync(a.lockPath, 'utf8') === a.me) unlinkSync(a.lockPath);
+  } catch {
+    // already broken by someone who thought it stale
+  }
+}
+
+/** `fn()` while `a` is held: marked held for this process's nested withLock calls, released after. */
+function holding<T>(a: Attempt, fn: () => T): T {
+  held.add(a.lockPath);
   try {
     return fn();
   } finally {
-    try {
-      if (readFileSync(lockPath, 'utf8') === me) unlinkSync(lockPath);
-    } catch {
-      // already broken by someone who thought it stale
+    held.delete(a.lockPath);
+    release(a);
+  }
+}
+
+/**
+ * Run `fn` while holding `<dir>/.mlr-lock`; throws StateError after `timeoutMs`. Waits by
+ * sleeping the thread: for one-shot commands. A long-running process (`mlr server`) uses
+ * withLockAsync, which takes the same lock file without blocking its event loop.
+ */
+export function withLock<T>(dir: string, fn: () => T, opts: LockOptions = {}): T {
+  const a = attempt(dir, opts);
+  // inside this process's own withLockAsync section: the lock is already ours
+  if (held.has(a.lockPath)) return fn();
+  for (;;) {
+    const r = tryOnce(a);
+    if (r === true) break;
+    sleepMs(r);
+  }
+  return holding(a, fn);
+}
+
+/**
+ * withLock for a long-running process: the same lock file, taken with the same protocol (so
+ * it excludes the CLI's withLock and other processes), but waited for with timers, so the
+ * event loop keeps serving meanwhile. Callers in one process queue in order and only the
+ * first in line tries the file. `fn` must be synchronous: the lock is released when it
+ * returns, and every withLock it calls runs at once (the lock is already held).
+ */
+export async function withLockAsync<T>(dir: string, fn: () => T, opts: LockOptions = {}): Promise<T> {
+  const lockPath = `${dir}/${LOCK_NAME}`;
+  const before = queues.get(lockPath);
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  queues.set(lockPath, mine);
+  try {
+    await before;
+    const a = attempt(dir, opts);
+    for (;;) {
+      const r = tryOnce(a);
+      if (r === true) break;
+      await new Promise((resolve) => setTimeout(resolve, r));
     }
+    return holding(a, fn);
+  } finally {
+    if (queues.get(lockPath) === mine) queues.delete(lockPath);
+    done();
   }
 }

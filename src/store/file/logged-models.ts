@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { LoggedModel, LoggedModelMetric, TraceInfo } from '../backend.js';
 import { parsePyFloat, parsePyInt } from '../pyfloat.js';
-import type { KeyValue, Problem } from '../types.js';
+import { LOGGED_MODEL_STATUSES, type KeyValue, type Problem } from '../types.js';
 import { listDir, listKeyFiles, readText } from './fsread.js';
 import { isLater } from './metrics.js';
 import { ms, readKv, readMap } from './registry-read.js';
@@ -18,8 +18,6 @@ export interface FileLoggedModel extends LoggedModel {
 export interface FileTraceInfo extends TraceInfo {
   dir: string;
 }
-
-const MODEL_STATUS = ['UNSPECIFIED', 'PENDING', 'READY', 'FAILED'];
 
 /** MLflow 3 logged models of one experiment folder (`<exp>/models/m-*`). */
 export function listLoggedModels(expDir: string, problems: Problem[] = []): FileLoggedModel[] {
@@ -37,7 +35,7 @@ export function listLoggedModels(expDir: string, problems: Problem[] = []): File
       experiment_id: yamlString(map['experiment_id']) ?? path.basename(expDir),
       source_run_id: yamlString(map['source_run_id']) ?? null,
       model_type: yamlString(map['model_type']) ?? null,
-      status: st !== null ? (MODEL_STATUS[st] ?? String(st)) : (yamlString(map['status']) ?? 'UNSPECIFIED'),
+      status: st !== null ? (LOGGED_MODEL_STATUSES[st] ?? String(st)) : (yamlString(map['status']) ?? 'UNSPECIFIED'),
       lifecycle_stage: yamlString(map['lifecycle_stage']) ?? 'active',
       creation_timestamp: ms(yamlInt64Lenient(map['creation_timestamp'])),
       last_updated_timestamp: ms(yamlInt64Lenient(map['last_updated_timestamp'])),
@@ -53,11 +51,12 @@ export function listLoggedModels(expDir: string, problems: Problem[] = []): File
  * Latest metric values of a logged model (`<model>/metrics/<key>`, lines
  * `<ts> <value> <step> <run_id> [<dataset_name> <dataset_digest>]`), one per key and
  * dataset group, chosen by the largest (step, timestamp, value) as for runs (§13.2).
- * Malformed lines are skipped and reported.
+ * Malformed lines are skipped and reported. With `all`, every line, in file order.
  */
-export function readLoggedModelMetrics(modelDir: string, problems: Problem[] = []): LoggedModelMetric[] {
+export function readLoggedModelMetrics(modelDir: string, problems: Problem[] = [], all = false): LoggedModelMetric[] {
   const dir = path.join(modelDir, 'metrics');
   const out = new Map<string, LoggedModelMetric>();
+  const every: LoggedModelMetric[] = [];
   for (const key of listKeyFiles(dir).sort()) {
     const file = path.join(dir, key);
     const r = readText(file, 'metric');
@@ -84,12 +83,16 @@ export function readLoggedModelMetrics(modelDir: string, problems: Problem[] = [
         dataset_name: f.length === 6 ? f[4]! : null,
         dataset_digest: f.length === 6 ? f[5]! : null,
       };
+      if (all) {
+        every.push(m);
+        continue;
+      }
       const group = `${key}\u0000${m.dataset_name ?? ''}\u0000${m.dataset_digest ?? ''}`;
       const prev = out.get(group);
       if (!prev || isLater(prev, m)) out.set(group, m);
     }
   }
-  return [...out.values()];
+  return all ? every : [...out.values()];
 }
 
 /** Params of a logged model (`<model>/params/<key>`), sorted by key. */

@@ -24,16 +24,27 @@ export class FileModelRegistry implements ModelRegistry {
   private readonly root: string;
   private readonly now: () => number;
   private writes?: Writes;
+  private readonly asyncLock: boolean;
 
-  constructor(root: string, problems: Problem[], now: () => number = Date.now) {
+  /** `asyncLock`: a long-running process (`mlr server`), which takes the store lock without blocking its event loop */
+  constructor(root: string, problems: Problem[], now: () => number = Date.now, opts: { asyncLock?: boolean } = {}) {
     this.root = root;
     this.problems = problems;
     this.now = now;
+    this.asyncLock = opts.asyncLock ?? false;
   }
 
-  private async w(): Promise<Writes> {
+  /**
+   * A registry change (each takes the store lock): with asyncLock the lock is taken first,
+   * waited for with timers (the change's own withLock then finds it held).
+   */
+  private async change<T>(fn: (w: Writes) => T): Promise<T> {
     this.writes ??= await import('./registry-write.js');
-    return this.writes;
+    const w = this.writes;
+    if (!this.asyncLock) return fn(w);
+    // imported here: a logging call loads this module and must not load the lock (test/writes/startup.test.ts)
+    const { withLockAsync } = await import('./lock.js');
+    return withLockAsync(this.root, () => fn(w));
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {
@@ -57,63 +68,65 @@ export class FileModelRegistry implements ModelRegistry {
   }
 
   async createRegisteredModel(name: string, opts: { description?: string; tags?: KeyValue[] } = {}): Promise<void> {
-    (await this.w()).createRegisteredModel(this.root, name, opts, this.now);
+    await this.change((w) => w.createRegisteredModel(this.root, name, opts, this.now));
   }
   async renameRegisteredModel(name: string, newName: string): Promise<void> {
-    (await this.w()).renameRegisteredModel(this.root, name, newName, this.now);
+    await this.change((w) => w.renameRegisteredModel(this.root, name, newName, this.now));
   }
   async updateRegisteredModel(name: string, description: string): Promise<void> {
-    (await this.w()).updateRegisteredModel(this.root, name, description, this.now);
+    await this.change((w) => w.updateRegisteredModel(this.root, name, description, this.now));
   }
   async deleteRegisteredModel(name: string): Promise<void> {
-    (await this.w()).deleteRegisteredModel(this.root, name);
+    await this.change((w) => w.deleteRegisteredModel(this.root, name));
   }
   async createModelVersion(name: string, opts: CreateVersionOptions): Promise<string> {
-    return (await this.w()).createModelVersion(
-      this.root,
-      name,
-      {
-        source: opts.source,
-        run_id: opts.runId ?? null,
-        ...(opts.description !== undefined ? { description: opts.description } : {}),
-        ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
-        ...(opts.runLink !== undefined ? { run_link: opts.runLink } : {}),
-      },
-      this.now,
+    return this.change((w) =>
+      w.createModelVersion(
+        this.root,
+        name,
+        {
+          source: opts.source,
+          run_id: opts.runId ?? null,
+          ...(opts.description !== undefined ? { description: opts.description } : {}),
+          ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
+          ...(opts.runLink !== undefined ? { run_link: opts.runLink } : {}),
+        },
+        this.now,
+      ),
     );
   }
   async updateModelVersion(name: string, version: string, description: string): Promise<void> {
-    (await this.w()).updateModelVersion(this.root, name, version, description, this.now);
+    await this.change((w) => w.updateModelVersion(this.root, name, version, description, this.now));
   }
   async deleteModelVersion(name: string, version: string): Promise<string[]> {
-    return (await this.w()).deleteModelVersion(this.root, name, version, this.now);
+    return this.change((w) => w.deleteModelVersion(this.root, name, version, this.now));
   }
   async transitionStage(name: string, version: string, stage: string, archiveExisting = false): Promise<ModelStage> {
-    return (await this.w()).transitionStage(this.root, name, version, stage, archiveExisting, this.now);
+    return this.change((w) => w.transitionStage(this.root, name, version, stage, archiveExisting, this.now));
   }
   async setAlias(name: string, alias: string, version: string): Promise<void> {
-    (await this.w()).setAlias(this.root, name, alias, version, this.now);
+    await this.change((w) => w.setAlias(this.root, name, alias, version, this.now));
   }
   async deleteAlias(name: string, alias: string): Promise<boolean> {
-    return (await this.w()).deleteAlias(this.root, name, alias, this.now);
+    return this.change((w) => w.deleteAlias(this.root, name, alias, this.now));
   }
   async setModelTag(name: string, key: string, value: string): Promise<void> {
-    (await this.w()).setModelTag(this.root, name, key, value, this.now);
+    await this.change((w) => w.setModelTag(this.root, name, key, value, this.now));
   }
   async setVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
-    (await this.w()).setVersionTag(this.root, name, version, key, value, this.now);
+    await this.change((w) => w.setVersionTag(this.root, name, version, key, value, this.now));
   }
   async deleteTag(name: string, version: string | undefined, key: string): Promise<boolean> {
-    return (await this.w()).deleteTag(this.root, name, version, key, this.now);
+    return this.change((w) => w.deleteTag(this.root, name, version, key, this.now));
   }
 
   async listLoggedModels(exp: ExperimentEntry): Promise<LoggedModel[]> {
     return listLoggedModels(fileExperiment(exp).dir, this.problems);
   }
 
-  async loggedModelData(model: LoggedModel) {
+  async loggedModelData(model: LoggedModel, opts: { allMetrics?: boolean } = {}) {
     const dir = loggedModelDir(model);
-    return { metrics: readLoggedModelMetrics(dir, this.problems), params: readLoggedModelParams(dir), tags: readLoggedModelTags(dir) };
+    return { metrics: readLoggedModelMetrics(dir, this.problems, opts.allMetrics), params: readLoggedModelParams(dir), tags: readLoggedModelTags(dir) };
   }
 
   async listTraces(exp: ExperimentEntry): Promise<TraceInfo[]> {

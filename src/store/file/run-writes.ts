@@ -34,6 +34,8 @@ export interface WriterOptions {
   truncate?: boolean;
   /** parsed files kept by a long-running process (`mlr server`): finding a run costs stats, not parses */
   cache?: ParseCache;
+  /** a long-running process (`mlr server`): take the store lock without blocking the event loop (lock.ts withLockAsync) */
+  asyncLock?: boolean;
 }
 
 export const RUN_NAME_TAG = 'mlflow.runName';
@@ -69,6 +71,13 @@ export class RunWriter {
 
   /** Open the existing store for writing (NotFoundError when missing); `.trash/` is created if missing. */
   open(): FileStore {
+    // a long-running process checks again only when the root folder has changed
+    if (this.cache) this.cache.checkedDir('write', this.root, () => this.checkRoot());
+    else this.checkRoot();
+    return new FileStore(this.root, this.cache);
+  }
+
+  private checkRoot(): void {
     refuseMisplacedWrite(this.root, this.cwd, existsSync(this.root) && FileStore.looksLikeStore(this.root));
     if (!existsSync(this.root)) throw new NotFoundError(`no MLflow store at ${this.root}: the folder does not exist`, 'store-not-found');
     if (!statSync(this.root).isDirectory()) throw new UsageError(`${this.root} is not a folder`, 'store-not-a-folder');
@@ -76,7 +85,6 @@ export class RunWriter {
     // instead of `~/project/mlruns`); an empty folder is fine
     FileStore.open(this.root);
     ensureDir(path.join(this.root, '.trash'));
-    return new FileStore(this.root, this.cache);
   }
 
   /** A run by id (or unique prefix) whose run and experiment are both active; MLflow's check_run_is_active. */

@@ -45,6 +45,13 @@ function problem(code: string, p: string, message: string): Problem {
   return { code, path: p, message };
 }
 
+/**
+ * Maps parsed from a file that does not end with a newline: cut off (every writer ends
+ * meta.yaml with one), so what parsed is a fragment. A WeakSet, so it holds for maps kept by
+ * the parse cache too.
+ */
+const CUT_OFF = new WeakSet<YamlMap>();
+
 /** Read and parse a YAML file into a map, or return the problem. */
 function readYamlMap(file: string, kind: FileKind, what: string): { map?: YamlMap; problem?: Problem; missing?: boolean } {
   const r = readText(file, kind);
@@ -65,6 +72,7 @@ function readYamlMap(file: string, kind: FileKind, what: string): { map?: YamlMa
     return { problem: problem(`${what}-meta-unparsable`, file, `${file} ${why}`) };
   }
   if (!isYamlMap(parsed.value)) return { problem: problem(`${what}-meta-unparsable`, file, `${file} is not a YAML mapping`) };
+  if (!r.text.endsWith('\n')) CUT_OFF.add(parsed.value);
   return { map: parsed.value };
 }
 
@@ -312,6 +320,18 @@ export class FileStore {
       problems.push(
         problem('run-experiment-mismatch', file, `${file} says experiment_id '${expId}' but the run is in experiment folder '${exp.experiment.experiment_id}'`),
       );
+    }
+    if (map && CUT_OFF.has(map)) {
+      // a fragment (a meta.yaml cut off where it still parses): MLflow crashes on what is missing
+      const absent = (k: string): boolean => m[k] === undefined || m[k] === null;
+      const lacks = [
+        ...(absent('run_id') && absent('run_uuid') ? ['run_id'] : []),
+        ...['experiment_id', 'start_time'].filter(absent),
+        ...(!('end_time' in m) ? ['end_time'] : []),
+        ...(absent('user_id') ? ['user_id'] : []),
+      ];
+      if (lacks.length > 0)
+        problems.push(problem('run-meta-incomplete', file, `${file} lacks ${lacks.join(', ')}: MLflow fails on every search of the experiment`));
     }
     const statusRaw = m['status'];
     let status = statusRaw === undefined || statusRaw === null ? 'RUNNING' : typeof statusRaw === 'number' ? statusFromInt(statusRaw) : undefined;

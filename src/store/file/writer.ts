@@ -47,17 +47,30 @@ export class FileTrackingWriter implements TrackingWriter {
     return this.full;
   }
 
+  /**
+   * A StoreWriter call that takes the store lock. In a long-running process the lock is
+   * taken first, without blocking the event loop (withLockAsync; the call's own withLock then
+   * finds it held); a command lets the call lock for itself.
+   */
+  private async locking<T>(fn: (w: StoreWriter) => T): Promise<T> {
+    const w = await this.storeWriter();
+    if (!this.opts.asyncLock) return fn(w);
+    // imported here: a logging call loads this module and must not load the lock (test/writes/startup.test.ts)
+    const { withLockAsync } = await import('./lock.js');
+    return withLockAsync(this.opts.root, () => fn(w));
+  }
+
   createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}) {
-    return this.guarded(async () => (await this.storeWriter()).createExperiment(name, opts));
+    return this.guarded(() => this.locking((w) => w.createExperiment(name, opts)));
   }
   renameExperiment(idOrName: string, newName: string) {
-    return this.guarded(async () => (await this.storeWriter()).renameExperiment(idOrName, newName));
+    return this.guarded(() => this.locking((w) => w.renameExperiment(idOrName, newName)));
   }
   deleteExperiment(idOrName: string) {
-    return this.guarded(async () => (await this.storeWriter()).deleteExperiment(idOrName));
+    return this.guarded(() => this.locking((w) => w.deleteExperiment(idOrName)));
   }
   restoreExperiment(idOrName: string) {
-    return this.guarded(async () => (await this.storeWriter()).restoreExperiment(idOrName));
+    return this.guarded(() => this.locking((w) => w.restoreExperiment(idOrName)));
   }
   setExperimentTag(idOrName: string, key: string, value: string) {
     return this.guarded(async () => (await this.storeWriter()).setExperimentTag(idOrName, key, value));
@@ -70,19 +83,19 @@ export class FileTrackingWriter implements TrackingWriter {
     return this.guarded(async () => (await this.storeWriter()).createRun(opts));
   }
   endRun(run: string, status?: RunStatus, endTime?: number) {
-    return this.guarded(async () => (await this.storeWriter()).endRun(run, status, endTime));
+    return this.guarded(() => this.locking((w) => w.endRun(run, status, endTime)));
   }
   updateRun(run: string, update: { status?: RunStatus; endTime?: number | null; runName?: string }) {
-    return this.guarded(async () => (await this.storeWriter()).updateRun(run, update));
+    return this.guarded(() => this.locking((w) => w.updateRun(run, update)));
   }
   deleteRun(run: string) {
-    return this.guarded(async () => (await this.storeWriter()).deleteRun(run));
+    return this.guarded(() => this.locking((w) => w.deleteRun(run)));
   }
   restoreRun(run: string) {
-    return this.guarded(async () => (await this.storeWriter()).restoreRun(run));
+    return this.guarded(() => this.locking((w) => w.restoreRun(run)));
   }
   renameRun(run: string, name: string) {
-    return this.guarded(async () => (await this.storeWriter()).renameRun(run, name));
+    return this.guarded(() => this.locking((w) => w.renameRun(run, name)));
   }
 
   logMetrics(run: string, metrics: MetricInput[]) {
@@ -93,16 +106,18 @@ export class FileTrackingWriter implements TrackingWriter {
   }
   setTags(run: string, tags: KeyValue[], opts: { durable?: boolean } = {}) {
     // renaming through mlflow.runName rewrites meta.yaml: only the full writer does that
-    if (tags.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(async () => (await this.storeWriter()).setTags(run, tags));
+    if (tags.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(() => this.locking((w) => w.setTags(run, tags)));
     return this.guarded(() => this.runWriter().setTags(run, tags, opts.durable ?? true));
   }
   deleteTag(run: string, key: string) {
     return this.guarded(() => this.runWriter().deleteTag(run, key));
   }
   logBatch(run: string, batch: BatchInput) {
+    // a batch that renames the run rewrites meta.yaml under the lock
+    if (batch.tags?.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(() => this.locking((w) => w.logBatch(run, batch)));
     return this.guarded(async () => (await this.storeWriter()).logBatch(run, batch));
   }
   logInputs(run: string, inputs: DatasetInput[]) {
-    return this.guarded(async () => (await this.storeWriter()).logInputs(run, inputs));
+    return this.guarded(() => this.locking((w) => w.logInputs(run, inputs)));
   }
 }

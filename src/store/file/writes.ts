@@ -222,6 +222,13 @@ export class StoreWriter extends RunWriter {
     });
   }
 
+  /**
+   * MLflow's delete: every active run marked deleted, the experiment's meta.yaml rewritten
+   * (lifecycle_stage deleted), then the folder moved into .trash/. A delete or restore
+   * stopped between the rewrite and the move (kill -9, power loss) leaves a deleted
+   * experiment outside .trash/ that MLflow can neither delete nor restore: this finishes
+   * the move (marking any run a half-done restore had reactivated).
+   */
   deleteExperiment(idOrName: string): string {
     const store0 = this.open();
     const found = this.experiment(store0, idOrName);
@@ -232,40 +239,50 @@ export class StoreWriter extends RunWriter {
     return this.lock(() => {
       const store = new FileStore(this.root);
       const e = store.allExperiments().find((x) => x.experiment.experiment_id === id && !x.inTrash);
-      if (!e || e.experiment.lifecycle_stage !== 'active') {
-        throw new NotFoundError(`Could not find experiment with ID ${id}`, 'experiment-not-found');
-      }
+      if (!e) throw new NotFoundError(`Could not find experiment with ID ${id}`, 'experiment-not-found');
+      const halfDone = e.experiment.lifecycle_stage === 'deleted';
       const trashDir = path.join(this.root, '.trash', id);
       if (existsSync(trashDir)) {
         throw new StateError(`cannot delete experiment ${id}: ${trashDir} already exists (an older deleted experiment with the same id)`, 'trash-conflict');
       }
       this.readExperimentMeta(e);
-      const time = this.now();
+      if (halfDone) this.warn(`experiment ${id} was left half-deleted (meta.yaml says deleted, the folder is not in .trash): finishing the delete`);
+      // MLflow stamps the runs and the experiment with one deletion time; finishing, the
+      // experiment's (the runs a stopped delete marked have it already)
+      const stamped = e.experiment.last_update_time;
+      const time = halfDone && typeof stamped === 'number' ? stamped : this.now();
       for (const run of store.listRuns([e], 'active')) {
         const meta = this.tryRunMeta(run);
         if (!meta) continue;
         this.writeRunMeta(meta, { lifecycle_stage: 'deleted', deleted_time: time });
       }
-      // MLflow stamps the runs and the experiment with one deletion time
-      this.rewriteExperimentMeta(store, e, e.dir, { lifecycle_stage: 'deleted' }, time);
+      if (!halfDone) this.rewriteExperimentMeta(store, e, e.dir, { lifecycle_stage: 'deleted' }, time);
       renameSync(e.dir, trashDir);
       return id;
     });
   }
 
+  /**
+   * MLflow's restore: the folder moved out of .trash/, its deleted runs marked active, the
+   * meta.yaml rewritten (lifecycle_stage active). A deleted experiment found outside .trash/
+   * (a delete stopped before its move, or a restore stopped after it) is restored where it
+   * is: the same steps less the move.
+   */
   restoreExperiment(idOrName: string): string {
     const store0 = this.open();
     const found = this.experiment(store0, idOrName);
     const id = found.experiment.experiment_id;
     return this.lock(() => {
       const store = new FileStore(this.root);
-      const e = store.allExperiments().find((x) => x.experiment.experiment_id === id && x.inTrash);
-      if (!e) throw new NotFoundError(`Could not find deleted experiment with ID ${id}`, 'experiment-not-found');
       const activeDir = path.join(this.root, id);
-      if (existsSync(activeDir)) {
+      const all = store.allExperiments();
+      const halfDone = all.find((x) => x.experiment.experiment_id === id && !x.inTrash && x.experiment.lifecycle_stage === 'deleted');
+      const e = all.find((x) => x.experiment.experiment_id === id && x.inTrash) ?? halfDone;
+      if (!e) throw new NotFoundError(`Could not find deleted experiment with ID ${id}`, 'experiment-not-found');
+      if (e.inTrash && existsSync(activeDir)) {
         throw new StateError(`Cannot restore experiment with ID ${id}. An experiment with same ID already exists.`, 'experiment-exists');
       }
-      const clash = store.allExperiments().find((x) => x !== e && x.experiment.name === e.experiment.name && x.experiment.lifecycle_stage === 'active');
+      const clash = all.find((x) => x !== e && x.experiment.name === e.experiment.name && x.experiment.lifecycle_stage === 'active');
       if (clash) {
         throw new StateError(
           `Cannot restore experiment ${id}: the active experiment ${clash.experiment.experiment_id} is also named '${e.experiment.name}'; rename one of them first`,
@@ -273,7 +290,8 @@ export class StoreWriter extends RunWriter {
         );
       }
       this.readExperimentMeta(e);
-      renameSync(e.dir, activeDir);
+      if (e.inTrash) renameSync(e.dir, activeDir);
+      else this.warn(`experiment ${id} was left half-deleted (meta.yaml says deleted, the folder is not in .trash): restoring it where it is`);
       const restored = new FileStore(this.root);
       const re = restored.allExperiments().find((x) => x.experiment.experiment_id === id && !x.inTrash)!;
       for (const run of restored.listRuns([re], 'deleted')) {

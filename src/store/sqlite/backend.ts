@@ -164,6 +164,12 @@ export class SqliteBackend implements Backend {
     return new SqliteImporter(db, existed, () => this.refresh());
   }
 
+  /** Whether the database has MLflow 3's logged-model tables (one mlr creates has MLflow 2.12's schema: no). */
+  async holdsLoggedModels(): Promise<boolean> {
+    if (!fs.existsSync(this.file) || fs.statSync(this.file).size === 0) return false;
+    return this.readDb().has('logged_models');
+  }
+
   /** End the read snapshot; the next read starts a new one. */
   refresh(): void {
     if (this.rdb?.sql.inTransaction) this.rdb.sql.exec('COMMIT');
@@ -254,7 +260,7 @@ class SqliteReader implements TrackingReader {
       const page = searchRunInfos(db, {
         experimentIds: [...byId.keys()],
         ...(q?.predicate ? { filter: q.predicate } : {}),
-        orderBy: search.unordered || !q ? [] : q.order.map((k) => k.source),
+        orderBy: search.unordered || !q ? [] : q.order,
         view: search.view,
         maxResults: pageSize,
         offset,
@@ -620,30 +626,7 @@ class SqliteRegistry implements ModelRegistry {
   }
 
   async listModelVersions(name: string, includeDeleted = false): Promise<ModelVersion[]> {
-    const live = reg.listModelVersions(this.rdb, name);
-    if (!includeDeleted) return live;
-    const deleted = (
-      this.rdb.stmt('SELECT version FROM model_versions WHERE name = ? AND current_stage = ? ORDER BY version').all(name, reg.STAGE_DELETED_INTERNAL) as {
-        version: bigint;
-      }[]
-    ).map((r): ModelVersion => ({
-      name,
-      version: String(r.version),
-      creation_timestamp: null,
-      last_updated_timestamp: null,
-      current_stage: reg.STAGE_DELETED_INTERNAL,
-      description: null,
-      source: '',
-      run_id: null,
-      status: 'READY',
-      status_message: null,
-      user_id: null,
-      run_link: null,
-      storage_location: null,
-      aliases: [],
-      tags: [],
-    }));
-    return [...live, ...deleted].sort((a, b) => Number(a.version) - Number(b.version));
+    return reg.listModelVersions(this.rdb, name, includeDeleted);
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
@@ -716,7 +699,7 @@ class SqliteRegistry implements ModelRegistry {
     return models;
   }
 
-  async loggedModelData(model: LoggedModel) {
+  async loggedModelData(model: LoggedModel, _opts?: { allMetrics?: boolean }) {
     const m = this.logged.get(model.model_id) ?? reg.listLoggedModels(this.rdb, [model.experiment_id]).find((x) => x.model_id === model.model_id);
     return {
       metrics: (m?.metrics ?? []).map((x) => ({ ...x, value: x.value ?? NaN })),

@@ -10,12 +10,16 @@
  * - metrics: every line as a row (NaN as 0 with is_nan, ±inf as ±1.7976931348623157e308; an
  *   exact duplicate line is one row, as the primary key allows), latest_metrics by MLflow's
  *   (step, timestamp, value) rule;
- * - dataset inputs: datasets reused by (experiment, name, digest), new input rows.
+ * - dataset inputs: datasets reused by (experiment, name, digest), new input rows; MLflow 3
+ *   model outputs as RUN_OUTPUT → MODEL_OUTPUT input rows (schemas with `inputs.step`);
+ * - MLflow 3 logged models (schemas that have them): logged_models with its status as the
+ *   integer MLflow stores, logged_model_params / _tags, and every metric line as a
+ *   logged_model_metrics row (a NaN as NULL, as SQLite stores it).
  */
 import { StateError, UsageError } from '../../errors.js';
-import type { ImportedModel, ImportedRun, TrackingImporter } from '../backend.js';
+import type { ImportedLoggedModel, ImportedModel, ImportedRun, TrackingImporter } from '../backend.js';
 import { newRunId } from '../names.js';
-import type { Experiment } from '../types.js';
+import { loggedModelStatusToInt, type Experiment } from '../types.js';
 import { writeTransaction, type MlflowDb } from './db.js';
 import { storedMetricValue } from './write.js';
 
@@ -76,9 +80,10 @@ export class SqliteImporter implements TrackingImporter {
     const db = this.db;
     for (const t of ['metrics', 'latest_metrics', 'params', 'tags']) db.stmt(`DELETE FROM ${t} WHERE run_uuid = ?`).run(runId);
     if (db.has('inputs')) {
-      const inputs = db.stmt("SELECT input_uuid FROM inputs WHERE destination_type = 'RUN' AND destination_id = ?").all(runId) as { input_uuid: string }[];
+      const mine = "((destination_type = 'RUN' AND destination_id = ?) OR (source_type = 'RUN_OUTPUT' AND source_id = ?))";
+      const inputs = db.stmt(`SELECT input_uuid FROM inputs WHERE ${mine}`).all(runId, runId) as { input_uuid: string }[];
       for (const i of inputs) db.stmt('DELETE FROM input_tags WHERE input_uuid = ?').run(i.input_uuid);
-      db.stmt("DELETE FROM inputs WHERE destination_type = 'RUN' AND destination_id = ?").run(runId);
+      db.stmt(`DELETE FROM inputs WHERE ${mine}`).run(runId, runId);
     }
     db.stmt('DELETE FROM runs WHERE run_uuid = ?').run(runId);
   }
@@ -109,6 +114,13 @@ export class SqliteImporter implements TrackingImporter {
     for (const t of r.tags) tag.run(t.key, t.value, i.run_id);
     this.insertMetrics(r);
     if (r.inputs.length > 0) this.insertInputs(r);
+    // MLflow 3 records a run's model outputs as inputs rows: RUN_OUTPUT (the run) → MODEL_OUTPUT (the model)
+    if (r.outputs && r.outputs.length > 0 && db.has('inputs', 'step')) {
+      const out = db.stmt(
+        "INSERT OR IGNORE INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, 'RUN_OUTPUT', ?, 'MODEL_OUTPUT', ?, ?)",
+      );
+      for (const x of r.outputs) out.run(newRunId(), i.run_id, x.model_id, BigInt(x.step));
+    }
   }
 
   private insertMetrics(r: ImportedRun): void {
@@ -221,6 +233,71 @@ export class SqliteImporter implements TrackingImporter {
       if (db.has('registered_model_aliases')) {
         for (const a of m.model.aliases)
           db.stmt('INSERT INTO registered_model_aliases (alias, version, name) VALUES (?, ?, ?)').run(a.alias, BigInt(a.version), name);
+      }
+    });
+  }
+
+  async importLoggedModels(models: readonly ImportedLoggedModel[], replace: ReadonlySet<string>): Promise<void> {
+    const db = this.db;
+    if (!this.loggedModels) throw new StateError(`${db.path} (alembic head ${db.head}) predates MLflow 3's logged-model tables`, 'no-logged-model-tables');
+    this.beforeWrite();
+    writeTransaction(db, () => {
+      for (const x of models) {
+        const m = x.model;
+        const exp = expId(m.experiment_id);
+        if (replace.has(m.model_id)) {
+          for (const t of ['logged_model_metrics', 'logged_model_params', 'logged_model_tags', 'logged_models']) {
+            if (db.has(t)) db.stmt(`DELETE FROM ${t} WHERE model_id = ?`).run(m.model_id);
+          }
+        }
+        db.stmt(
+          'INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_timestamp_ms, last_updated_timestamp_ms, status, ' +
+            'lifecycle_stage, model_type, source_run_id, status_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          m.model_id,
+          exp,
+          m.name,
+          m.artifact_location,
+          big(m.creation_timestamp) ?? 0n,
+          big(m.last_updated_timestamp) ?? big(m.creation_timestamp) ?? 0n,
+          loggedModelStatusToInt(m.status),
+          m.lifecycle_stage,
+          m.model_type,
+          m.source_run_id,
+          m.status_message,
+        );
+        const param = db.stmt('INSERT OR REPLACE INTO logged_model_params (model_id, experiment_id, param_key, param_value) VALUES (?, ?, ?, ?)');
+        for (const p of x.params) param.run(m.model_id, exp, p.key, p.value);
+        const tag = db.stmt('INSERT OR REPLACE INTO logged_model_tags (model_id, experiment_id, tag_key, tag_value) VALUES (?, ?, ?, ?)');
+        for (const t of x.tags) tag.run(m.model_id, exp, t.key, t.value);
+        const metric = db.stmt(
+          'INSERT OR IGNORE INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value, experiment_id, run_id, ' +
+            'dataset_uuid, dataset_name, dataset_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const l of x.metrics) {
+          if (l.run_id === null)
+            throw new StateError(`logged model ${m.model_id}: metric '${l.key}' names no run, which MLflow's SQL store requires`, 'metric-no-run');
+          const dataset =
+            l.dataset_name !== null && l.dataset_digest !== null && db.has('datasets')
+              ? ((
+                  db
+                    .stmt('SELECT dataset_uuid FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?')
+                    .get(exp, l.dataset_name, l.dataset_digest) as { dataset_uuid: string } | undefined
+                )?.dataset_uuid ?? null)
+              : null;
+          metric.run(
+            m.model_id,
+            l.key,
+            BigInt(l.timestamp),
+            BigInt(l.step),
+            Number.isNaN(l.value) ? null : l.value,
+            exp,
+            l.run_id,
+            dataset,
+            l.dataset_name,
+            l.dataset_digest,
+          );
+        }
       }
     });
   }

@@ -37,7 +37,8 @@ export interface RunSearch {
   experimentIds: readonly string[];
   /** MLflow's filter syntax plus mlr's extensions, or an already parsed AST */
   filter?: string | FilterNode;
-  orderBy?: readonly string[];
+  /** clauses as text, or already parsed (a parsed key is used as it is: its `source` may be partial) */
+  orderBy?: readonly (string | OrderKey)[];
   view?: ViewType;
   /** 1..50000 (default 1000) */
   maxResults?: number;
@@ -195,13 +196,16 @@ class Compiler {
 }
 
 /** MLflow's order-by parsing plus the SQL store's duplicate-field check. */
-function parseOrder(orderBy: readonly string[]): OrderKey[] {
-  const keys = orderBy.map(parseOrderBy);
+function parseOrder(orderBy: readonly (string | OrderKey)[]): OrderKey[] {
+  const keys = orderBy.map((o) => (typeof o === 'string' ? parseOrderBy(o) : o));
   const seen = new Set<string>();
   for (const k of keys) {
     const id = `${k.entity}\u0000${k.key}`;
     if (seen.has(id)) {
-      throw new UsageError(`\`order_by\` contains duplicate fields: [${orderBy.map(pyRepr).join(', ')}]`, 'order-by-duplicate');
+      throw new UsageError(
+        `\`order_by\` contains duplicate fields: [${orderBy.map((o) => pyRepr(typeof o === 'string' ? o : o.source)).join(', ')}]`,
+        'order-by-duplicate',
+      );
     }
     seen.add(id);
   }

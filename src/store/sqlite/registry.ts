@@ -6,7 +6,7 @@
  */
 import type { ModelVersion, RegisteredModel } from '../backend.js';
 import { NotFoundError } from '../../errors.js';
-import type { KeyValue } from '../types.js';
+import { LOGGED_MODEL_STATUSES, type KeyValue } from '../types.js';
 import type { MlflowDb } from './db.js';
 import type { SqlLoggedModel, SqlLoggedModelMetric } from './entities.js';
 import { float, idText, int64, int64OrNull, jsonIntArray, jsonTextArray, textOrNull } from './rows.js';
@@ -72,13 +72,11 @@ function versionTagsOf(db: MlflowDb, names: string[]): Map<string, KeyValue[]> {
 }
 
 /** Versions (not deleted) of these models, with tags and aliases, ordered by name then version. */
-function versionsOf(db: MlflowDb, names: string[]): Map<string, ModelVersion[]> {
+function versionsOf(db: MlflowDb, names: string[], includeDeleted = false): Map<string, ModelVersion[]> {
   if (names.length === 0) return new Map();
+  const live = includeDeleted ? '' : `AND (v.current_stage IS NULL OR v.current_stage != '${STAGE_DELETED_INTERNAL}') `;
   const rows = db
-    .stmt(
-      `SELECT ${versionColumns(db)} FROM model_versions v WHERE v.name IN (SELECT value FROM json_each(?)) ` +
-        `AND (v.current_stage IS NULL OR v.current_stage != '${STAGE_DELETED_INTERNAL}') ORDER BY v.name, v.version`,
-    )
+    .stmt(`SELECT ${versionColumns(db)} FROM model_versions v WHERE v.name IN (SELECT value FROM json_each(?)) ${live}ORDER BY v.name, v.version`)
     .all(jsonTextArray(names)) as VersionRow[];
   const tags = versionTagsOf(db, names);
   const aliases = new Map<string, string[]>();
@@ -181,9 +179,9 @@ export function getRegisteredModel(db: MlflowDb, name: string): RegisteredModel 
   return modelsOf(db, [row])[0]!;
 }
 
-/** Every (not deleted) version of one model, by version number. */
-export function listModelVersions(db: MlflowDb, name: string): ModelVersion[] {
-  return db.has('model_versions') ? (versionsOf(db, [name]).get(name) ?? []) : [];
+/** Every version of one model, by version number: not deleted ones, or with `includeDeleted` all (their rows as MLflow redacted them). */
+export function listModelVersions(db: MlflowDb, name: string, includeDeleted = false): ModelVersion[] {
+  return db.has('model_versions') ? (versionsOf(db, [name], includeDeleted).get(name) ?? []) : [];
 }
 
 /** One model version; NotFoundError with MLflow's message (deleted versions are not found). */
@@ -201,9 +199,6 @@ export function getModelVersionByAlias(db: MlflowDb, name: string, alias: string
 }
 
 // ------------------------------------------------------------------ logged models (MLflow 3)
-
-/** LoggedModelStatus by its integer (proto enum order). */
-const LOGGED_MODEL_STATUS = ['UNSPECIFIED', 'PENDING', 'READY', 'FAILED'];
 
 interface LoggedModelRow {
   model_id: string;
@@ -281,7 +276,7 @@ export function listLoggedModels(db: MlflowDb, experimentIds?: readonly string[]
     experiment_id: idText(r.experiment_id),
     source_run_id: r.source_run_id,
     model_type: r.model_type,
-    status: LOGGED_MODEL_STATUS[Number(r.status)] ?? 'UNSPECIFIED',
+    status: LOGGED_MODEL_STATUSES[Number(r.status)] ?? 'UNSPECIFIED',
     lifecycle_stage: r.lifecycle_stage ?? 'active',
     creation_timestamp: int64(r.creation_timestamp_ms),
     last_updated_timestamp: int64(r.last_updated_timestamp_ms),
