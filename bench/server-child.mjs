@@ -18,9 +18,13 @@ const [{ startServer }, { openBackend }, { resolveTrackingUri }] = await Promise
 
 const root = path.resolve(process.argv[2]);
 const loc = resolveTrackingUri(root, {}, path.dirname(root));
-const backend = await openBackend({ ...loc, artifactRoot: 'mlflow-artifacts:/' }, { cwd: path.dirname(root), longLived: true });
 // as `mlr server` starts on a new root: the folder and its Default experiment
-if (!existsSync(root)) await (await backend.writer()).createExperiment('Default', { experimentId: '0' });
+if (!existsSync(root)) {
+  const fresh = await openBackend(loc, { cwd: path.dirname(root) });
+  await (await fresh.writer()).createExperiment('Default', { experimentId: '0' });
+  await fresh.close();
+}
+const backend = await openBackend({ ...loc, artifactRoot: 'mlflow-artifacts:/' }, { cwd: path.dirname(root), longLived: true });
 // --ui: as `mlr ui` starts: the viewer's page, after reading the run lists (warmUp)
 let ui;
 if (process.argv.includes('--ui')) {
