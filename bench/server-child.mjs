@@ -2,7 +2,8 @@
 // The server side of bench/run.mjs's "server" scenarios: `mlr server`'s startServer over a
 // store, in its own process, measuring its own event-loop delay. Prints its URL on stdout,
 // then answers lines on stdin: "reset" (clear the delay histogram), "stats" (one JSON line:
-// max and p99 event-loop delay in ms, current and peak RSS in KiB). Exits on "exit".
+// max and p99 event-loop delay in ms, current and peak RSS in KiB, CPU time used so far in
+// ms, user + system). Exits on "exit".
 //
 // Usage: node bench/server-child.mjs <store root> [--ui]   (the root is created when missing)
 
@@ -50,7 +51,7 @@ for await (const line of rl) {
         p99DelayMs: ms(h.percentile(99)),
         rssKb: Math.round(process.memoryUsage().rss / 1024),
         maxRssKb: process.resourceUsage().maxRSS,
-        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+        cpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage()),
       }) + '\n',
     );
   } else if (cmd === 'exit') break;

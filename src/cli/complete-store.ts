@@ -69,7 +69,9 @@ export async function completeLine(spec: CompletionSpec, words: readonly string[
   const runs = (): Promise<RunEntry[]> =>
     (newest ??= (async () => {
       const s = await open();
-      const all = s.store ? s.store.listRuns(s.store.listExperiments('active'), 'active') : await s.reader!.listRuns(await s.reader!.listExperiments('active'), 'active');
+      const all = s.store
+        ? s.store.listRuns(s.store.listExperiments('active'), 'active')
+        : await s.reader!.listRuns(await s.reader!.listExperiments('active'), 'active');
       return all.sort((a, b) => Number(b.info.start_time ?? 0) - Number(a.info.start_time ?? 0));
     })());
   let out: string[] = [];
@@ -80,7 +82,9 @@ export async function completeLine(spec: CompletionSpec, words: readonly string[
       metricKeys: async () => {
         const s = await open();
         const some = (await runs()).slice(0, 50);
-        const keys = s.store ? some.map((r) => s.store!.listMetricKeys(r as Parameters<FileStore['listMetricKeys']>[0])) : some.map((r) => s.reader!.listMetricKeys(r));
+        const keys = s.store
+          ? some.map((r) => s.store!.listMetricKeys(r as Parameters<FileStore['listMetricKeys']>[0]))
+          : some.map((r) => s.reader!.listMetricKeys(r));
         return [...new Set(keys.flat())].sort();
       },
     });

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers.js';
+import { BIN, REPO, reap } from '../helpers.js';
 import { serveCopy, type TestServer } from './helpers.js';
 
 const RUN = 'b92984aba45d4abc95751e11a9134946';
@@ -66,6 +66,61 @@ describe('concurrent writers', () => {
     const ok = answers.filter((a) => a.status === 200);
     expect(ok).toHaveLength(1);
     for (const a of answers.filter((x) => x.status !== 200)) expect((a.json as { message: string }).message).toMatch(/^Changing param values is not allowed/);
+  });
+});
+
+describe('log-metric requests written together (src/server/metric-queue.ts)', () => {
+  const DELETED = '2ee677726ea047b29ffa9fddb9fcf75d';
+  const MISSING = 'f'.repeat(32);
+
+  it('requests that arrive together each get their own answer: written, refused alone, or their run missing or deleted', async () => {
+    const m = (run: string, value: number, timestamp: number, step: number) =>
+      s.call('POST', 'runs/log-metric', { run_id: run, key: 'together', value, timestamp, step });
+    const answers = await Promise.all([m(RUN, 1.5, 1000, 1), m(RUN, 2.5, -1, 2), m(MISSING, 3.5, 1000, 3), m(RUN, 4.5, 1001, 4), m(DELETED, 5.5, 1000, 5)]);
+    expect(answers.map((a) => [a.status, a.json])).toEqual([
+      [200, {}],
+      [
+        400,
+        {
+          error_code: 'INVALID_PARAMETER_VALUE',
+          message: "Got invalid timestamp -1 for metric 'together' (value=2.5). Timestamp must be a nonnegative long (64-bit integer) ",
+        },
+      ],
+      [404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Run '${MISSING}' not found` }],
+      [200, {}],
+      [400, { error_code: 'INVALID_PARAMETER_VALUE', message: `The run ${DELETED} must be in 'active' lifecycle_stage.` }],
+    ]);
+    expect(fs.readFileSync(path.join(s.root, '234684999513866976', RUN, 'metrics', 'together'), 'utf8')).toBe('1000 1.5 1\n1001 4.5 4\n');
+    expect(fs.existsSync(path.join(s.root, '234684999513866976', DELETED, 'metrics', 'together'))).toBe(false);
+  });
+
+  it('while another process holds the store lock, the server keeps answering; a write that needs the lock waits for it', async () => {
+    const lock = JSON.stringify(path.join(REPO, 'dist', 'store', 'file', 'lock.js'));
+    const code = `import { withLock } from ${lock};
+withLock(process.argv[1], () => { process.stdout.write('ready\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500); });`;
+    const child = reap(spawn(process.execPath, ['--input-type=module', '-e', code, s.root], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const create = s.call('POST', 'experiments/create', { name: 'made-while-locked' }).then((r) => ({ r, at: performance.now() }));
+    // the server is not stalled by the waiting create: reads and log-metric are answered meanwhile
+    const t0 = performance.now();
+    expect((await s.call('GET', '/health')).text).toBe('OK');
+    expect((await m1()).status).toBe(200);
+    expect((await s.call('GET', 'runs/get', { run_id: RUN })).status).toBe(200);
+    const during = performance.now() - t0;
+    const done = await create;
+    await exited;
+    expect(done.r.status, done.r.text).toBe(200);
+    // the create waited out the other process's 1.5 s; the other requests did not wait for it
+    expect(done.at - t0).toBeGreaterThan(1000);
+    expect(during).toBeLessThan(done.at - t0);
+    const id = (done.r.json as { experiment_id: string }).experiment_id;
+    expect(fs.readFileSync(path.join(s.root, id, 'meta.yaml'), 'utf8')).toContain('name: made-while-locked');
+    expect(fs.existsSync(path.join(s.root, '.mlr-lock'))).toBe(false);
+
+    function m1() {
+      return s.call('POST', 'runs/log-metric', { run_id: RUN, key: 'while-locked', value: 1, timestamp: 1, step: 0 });
+    }
   });
 });
 

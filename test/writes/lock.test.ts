@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LOCK_NAME, withLock } from '../../src/store/file/lock.js';
+import { LOCK_NAME, withLock, withLockAsync } from '../../src/store/file/lock.js';
 import { REPO, tempDir, reap } from '../helpers.js';
 
 let dir: string;
@@ -76,7 +76,8 @@ describe('withLock', () => {
   });
 
   it('a holder SIGKILLed at any moment never blocks the next writer', async () => {
-    const worker = path.join(dir, '..', `${path.basename(dir)}-worker.mjs`);
+    // beside the lock's folder (its listing is checked), removed with it even if the test times out
+    const worker = path.join(tempDir('lock-worker'), 'worker.mjs');
     fs.writeFileSync(
       worker,
       `import { withLock } from ${JSON.stringify(path.join(REPO, 'dist', 'store', 'file', 'lock.js'))};
@@ -85,27 +86,100 @@ process.stdout.write('ready\\n');
 for (;;) withLock(dir, () => {});
 `,
     );
-    try {
-      const killed: number[] = [];
-      for (let round = 0; round < 40; round++) {
-        const child = reap(spawn(process.execPath, [worker, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
-        await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-        await new Promise((r) => setTimeout(r, Math.random() * 40));
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await exited;
-        // far below the 10 s age limit: only a lock naming its (dead) owner can be broken this fast
-        expect(withLock(dir, () => round, { timeoutMs: 1_000 })).toBe(round);
-        const left = fs.readdirSync(dir);
-        expect(left.filter((n) => n === LOCK_NAME || n === '')).toEqual([]);
-        // a kill may leave the killed holder's temp file behind, named like every mlr temp file
-        // (doctor reports those), or a lock it was setting aside as stale
-        killed.push(child.pid!);
-        const temp = new RegExp(`^\\.mlr-tmp-(${killed.join('|')})-[0-9a-f]{12}$`);
-        expect(left.filter((n) => !temp.test(n) && !n.startsWith(`${LOCK_NAME}.stale-`))).toEqual([]);
-      }
-    } finally {
-      fs.rmSync(worker, { force: true });
+    const killed: number[] = [];
+    for (let round = 0; round < 25; round++) {
+      const child = reap(spawn(process.execPath, [worker, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, Math.random() * 40));
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      // far below the 10 s age limit: only a lock naming its (dead) owner can be broken this fast
+      expect(withLock(dir, () => round, { timeoutMs: 1_000 })).toBe(round);
+      const left = fs.readdirSync(dir);
+      expect(left.filter((n) => n === LOCK_NAME || n === '')).toEqual([]);
+      // a kill may leave the killed holder's temp file behind, named like every mlr temp file
+      // (doctor reports those), or a lock it was setting aside as stale
+      killed.push(child.pid!);
+      const temp = new RegExp(`^\\.mlr-tmp-(${killed.join('|')})-[0-9a-f]{12}$`);
+      expect(left.filter((n) => !temp.test(n) && !n.startsWith(`${LOCK_NAME}.stale-`))).toEqual([]);
     }
+  });
+});
+
+/** A process holding the lock (the CLI's withLock) for `ms` once it prints "ready". */
+async function holder(ms: number): Promise<{ exited: Promise<unknown> }> {
+  const lock = JSON.stringify(path.join(REPO, 'dist', 'store', 'file', 'lock.js'));
+  const code = `import { withLock } from ${lock};
+withLock(process.argv[1], () => { process.stdout.write('ready\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms}); });`;
+  const child = reap(spawn(process.execPath, ['--input-type=module', '-e', code, dir], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  return { exited: new Promise((r) => child.once('exit', r)) };
+}
+
+describe('withLockAsync (the server)', () => {
+  it('waits for a lock another process holds without blocking the event loop, then holds the same file', async () => {
+    const other = await holder(1000);
+    let ticks = 0;
+    let gap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      gap = Math.max(gap, now - last);
+      last = now;
+      ticks++;
+    }, 10);
+    try {
+      const t0 = performance.now();
+      const seen = await withLockAsync(dir, () => ({ text: fs.readFileSync(lockFile(), 'utf8'), waited: performance.now() - t0 }));
+      expect(seen.text.split('\n').slice(0, 2)).toEqual([String(process.pid), os.hostname()]);
+      expect(seen.waited).toBeGreaterThan(500);
+      // the loop kept turning while the lock was waited for (Atomics.wait would have stalled it for the whole wait)
+      expect(ticks).toBeGreaterThan(10);
+      expect(gap).toBeLessThan(seen.waited / 2);
+    } finally {
+      clearInterval(timer);
+    }
+    await other.exited;
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it("excludes the CLI's withLock while held, and a withLock inside its section runs at once", async () => {
+    const lock = JSON.stringify(path.join(REPO, 'dist', 'store', 'file', 'lock.js'));
+    const code = `import { withLock } from ${lock};
+try { withLock(process.argv[1], () => {}, { timeoutMs: 300 }); process.stdout.write('got it'); } catch (e) { process.stdout.write(e.message); }`;
+    const out = await withLockAsync(dir, () => {
+      const inner = withLock(dir, () => 'nested', { timeoutMs: 100 });
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, dir], { encoding: 'utf8' });
+      return { inner, other: r.stdout };
+    });
+    expect(out.inner).toBe('nested');
+    expect(out.other).toBe(`the store is locked by another mlr process (pid ${process.pid}): ${lockFile()}. If no mlr command is running, delete that file.`);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('callers in one process take turns in order; a section that throws releases the lock', async () => {
+    const order: number[] = [];
+    const results = await Promise.allSettled(
+      [0, 1, 2, 3].map((i) =>
+        withLockAsync(dir, () => {
+          expect(fs.existsSync(lockFile())).toBe(true);
+          order.push(i);
+          if (i === 1) throw new Error('boom');
+          return i;
+        }),
+      ),
+    );
+    expect(order).toEqual([0, 1, 2, 3]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('gives up after timeoutMs with the same message as withLock', async () => {
+    fs.writeFileSync(lockFile(), `${process.ppid}\n${os.hostname()}\nx\n`);
+    await expect(withLockAsync(dir, () => 'stolen', { timeoutMs: 200 })).rejects.toThrow(
+      `the store is locked by another mlr process (pid ${process.ppid}): ${lockFile()}. If no mlr command is running, delete that file.`,
+    );
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(`${process.ppid}\n${os.hostname()}\nx\n`);
   });
 });

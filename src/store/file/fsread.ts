@@ -40,6 +40,100 @@ export function readText(file: string, kind: FileKind): ReadResult {
   }
 }
 
+/** Bytes read at a time by readTextPieces unless told: a metric file of any size costs about this much memory. */
+export const PIECE_BYTES = 1 << 20;
+/** The longest line readTextPieces holds whole (unless told); a longer one is passed to `onLongLine` (its start only) and skipped. */
+const MAX_LINE_BYTES = 16 << 20;
+/** The buffer readTextPieces reads into when `pieceBytes` is the default: one for the process (reads are synchronous). */
+let shared: Buffer | undefined;
+
+/**
+ * Read a UTF-8 file in pieces of about `pieceBytes`, each cut after a line break (the last
+ * one holds the rest), so no string is ever larger than a piece, whatever the file's size
+ * (a whole 600 MB file is past V8's string limit, and costs twice its size in memory).
+ * UTF-8 never uses the byte of `\n` inside a character, so the pieces decode exactly as
+ * the whole text would. A line longer than MAX_LINE_BYTES goes to `onLongLine` with its
+ * first bytes, and is skipped. Errors are returned as readText returns them.
+ */
+export function readTextPieces(
+  file: string,
+  kind: FileKind,
+  onText: (text: string) => void,
+  onLongLine: (start: string, maxBytes: number) => void,
+  pieceBytes = PIECE_BYTES,
+  maxLineBytes = MAX_LINE_BYTES,
+): { ok: true } | { ok: false; missing: boolean; error: string } {
+  openCounts[kind]++;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, missing: err.code === 'ENOENT' || err.code === 'ENOTDIR', error: describeFsError(err) };
+  }
+  try {
+    let buf = pieceBytes === PIECE_BYTES ? (shared ??= Buffer.allocUnsafe(PIECE_BYTES)) : Buffer.allocUnsafe(pieceBytes);
+    let have = 0; // bytes in buf: the start of a line the last read cut, then what was read
+    let skipping = false; // inside a line too long to hold, until its line break
+    for (;;) {
+      if (have === buf.length) {
+        // one line fills the buffer: a bigger one, up to the longest line held whole
+        if (buf.length >= maxLineBytes) {
+          onLongLine(buf.toString('utf8', 0, Math.min(200, have)), maxLineBytes);
+          skipping = true;
+          have = 0;
+        } else {
+          const bigger = Buffer.allocUnsafe(Math.max(buf.length + 1, Math.min(buf.length * 2, maxLineBytes)));
+          buf.copy(bigger, 0, 0, have);
+          buf = bigger;
+        }
+      }
+      const n = fs.readSync(fd, buf, have, buf.length - have, null);
+      if (n === 0) {
+        if (have > 0 && !skipping) onText(buf.toString('utf8', 0, have));
+        return { ok: true };
+      }
+      let from = 0;
+      const end = have + n;
+      if (skipping) {
+        const nl = buf.indexOf(10, have);
+        if (nl < 0 || nl >= end) {
+          have = 0;
+          continue;
+        }
+        skipping = false;
+        from = nl + 1;
+      }
+      const last = buf.lastIndexOf(10, end - 1);
+      if (last >= from) {
+        onText(buf.toString('utf8', from, last + 1));
+        from = last + 1;
+      }
+      // keep the cut line at the start of the buffer for the next read
+      buf.copy(buf, 0, from, end);
+      have = end - from;
+    }
+  } catch (e) {
+    // a key that is a folder here (`model` when `model/depth` exists) is not a value, as in readText
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, missing: err.code === 'EISDIR', error: describeFsError(err) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether a file can be opened for reading (opened and closed at once); the error otherwise, as readText gives it. */
+export function checkReadable(file: string, kind: FileKind): { ok: true } | { ok: false; missing: boolean; error: string } {
+  openCounts[kind]++;
+  try {
+    fs.closeSync(fs.openSync(file, 'r'));
+    return { ok: true };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, missing: err.code === 'ENOENT' || err.code === 'ENOTDIR', error: describeFsError(err) };
+  }
+}
+
 /** One short phrase for an fs error (no stack, no errno noise). */
 export function describeFsError(err: NodeJS.ErrnoException): string {
   return fsReason(err, 'read');
@@ -96,17 +190,29 @@ export function isDirectory(p: string): boolean {
   }
 }
 
+/** Called for a folder that exists but cannot be listed (EACCES, EPERM, EIO…): its keys are unknown. */
+export type ListError = (dir: string, reason: string) => void;
+
+/** True for a listing error that means "there is no such folder" (nothing to report). */
+function isAbsent(e: NodeJS.ErrnoException): boolean {
+  return e.code === 'ENOENT' || e.code === 'ENOTDIR';
+}
+
 /**
  * Every regular file below `dir`, as `/`-joined keys relative to it (params, tags and
- * metrics with `/` in their key are nested folders). Empty folders contribute nothing.
+ * metrics with `/` in their key are nested folders). Empty folders contribute nothing; a
+ * folder that exists but cannot be listed goes to `onError` (and contributes nothing).
  * A symlinked folder is not walked into, as MLflow's os.walk does not (followlinks=False):
  * `ln -s . metrics/loop` would otherwise list every key again under loop/loop/… .
  */
-export function listKeyFiles(dir: string): string[] {
+export function listKeyFiles(dir: string, onError?: ListError): string[] {
   const out: string[] = [];
   const walk = (d: string, prefix: string): void => {
-    const ents = listDir(d);
-    if (!ents) return;
+    const ents = listDirOrError(d);
+    if (!Array.isArray(ents)) {
+      if (!isAbsent(ents)) onError?.(d, describeFsError(ents));
+      return;
+    }
     for (const e of ents) {
       if (e.isDir) {
         if (!e.isLink) walk(path.join(d, e.name), prefix + e.name + '/');
@@ -129,13 +235,14 @@ export function isSafeKeyPath(key: string): boolean {
  * the order MLflow's file store lists params, tags and metrics in. (fs.readdirSync sorts
  * its answer; fs.opendirSync does not.)
  */
-export function listKeyFilesStored(dir: string): string[] {
+export function listKeyFilesStored(dir: string, onError?: ListError): string[] {
   const out: string[] = [];
   const walk = (d: string, prefix: string): void => {
     let h: fs.Dir;
     try {
       h = fs.opendirSync(d);
-    } catch {
+    } catch (e) {
+      if (!isAbsent(e as NodeJS.ErrnoException)) onError?.(d, describeFsError(e as NodeJS.ErrnoException));
       return;
     }
     const dirs: string[] = [];

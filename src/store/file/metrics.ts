@@ -162,64 +162,95 @@ export interface MetricFileSummary {
 }
 
 /**
+ * The summary of a metric file built from its text fed in pieces, each ending at a line
+ * break except possibly the last (a file's lines never depend on where it was cut, so any
+ * such cutting gives the summary of the whole text): the latest line, the number of good
+ * lines and every malformed one. Memory stays that of one piece, whatever the file's size.
+ */
+export class MetricSummarizer {
+  private readonly out: MetricFileSummary = { count: 0, bad: [] };
+  // The best line so far keeps its value unconverted until a (step, timestamp) tie needs
+  // it: in the usual file every line beats the previous one on step alone, so only the
+  // winner's value is ever converted (and, at the end of each piece, the best's: the next
+  // piece cannot reach back into this one's text).
+  private scan = newScannedLine();
+  private best = newScannedLine();
+  /** known value of best (strict-parsed or converted) */
+  private bestValue: number | undefined;
+  private haveBest = false;
+  private lineNo = 0;
+
+  /** Feed the next piece of the text: whole lines, the last one without its line break only at the end of the file. */
+  feed(text: string): void {
+    const out = this.out;
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+      let j = text.indexOf('\n', i);
+      if (j < 0) j = n;
+      this.lineNo++;
+      let step: Int64;
+      let timestamp: Int64;
+      let value: number | undefined;
+      const scan = this.scan;
+      if (scanCanonicalLine(text, i, j, scan)) {
+        step = scan.step;
+        timestamp = scan.timestamp;
+        value = undefined;
+      } else {
+        const parsed = parseMetricLineStrict(text.slice(i, j));
+        if (typeof parsed === 'string') {
+          out.bad.push({ line: this.lineNo, text: text.slice(i, j), reason: parsed });
+          i = j + 1;
+          continue;
+        }
+        ({ step, timestamp, value } = parsed);
+        scan.step = step;
+        scan.timestamp = timestamp;
+      }
+      i = j + 1;
+      out.count++;
+      const best = this.best;
+      let wins: boolean;
+      if (!this.haveBest || step !== best.step || timestamp !== best.timestamp) {
+        wins = !this.haveBest || step > best.step || (step === best.step && timestamp > best.timestamp);
+      } else {
+        // exact (step, timestamp) tie: the values decide (isLater's NaN rule)
+        value ??= scannedValue(text, scan);
+        this.bestValue ??= scannedValue(text, best);
+        wins = isLater({ step: best.step, timestamp: best.timestamp, value: this.bestValue }, { step, timestamp, value });
+      }
+      if (wins) {
+        this.best = scan;
+        this.scan = best;
+        this.bestValue = value;
+        this.haveBest = true;
+      }
+    }
+    if (this.haveBest) this.bestValue ??= scannedValue(text, this.best);
+  }
+
+  /** A line too long to hold (see readTextPieces): malformed, as MLflow would find it. */
+  longLine(start: string, bytes: number): void {
+    this.lineNo++;
+    this.out.bad.push({ line: this.lineNo, text: start, reason: `line is longer than ${bytes} bytes` });
+  }
+
+  /** The summary of everything fed. */
+  result(): MetricFileSummary {
+    if (this.haveBest) this.out.latest = { timestamp: this.best.timestamp, value: this.bestValue!, step: this.best.step };
+    return this.out;
+  }
+}
+
+/**
  * Scan a whole metric file's text: the latest line, the number of good lines and every
  * malformed one. A file with no lines at all is malformed ("No data found").
  */
 export function summarizeMetricText(text: string): MetricFileSummary {
-  const out: MetricFileSummary = { count: 0, bad: [] };
-  // The best line so far keeps its value unconverted until a (step, timestamp) tie needs
-  // it: in the usual file every line beats the previous one on step alone, so only the
-  // winner's value is ever converted.
-  let scan = newScannedLine();
-  let best = newScannedLine();
-  let bestValue: number | undefined; // known value of best (strict-parsed or converted)
-  let haveBest = false;
-  let i = 0;
-  let lineNo = 0;
-  const n = text.length;
-  while (i < n) {
-    let j = text.indexOf('\n', i);
-    if (j < 0) j = n;
-    lineNo++;
-    let step: Int64;
-    let timestamp: Int64;
-    let value: number | undefined;
-    if (scanCanonicalLine(text, i, j, scan)) {
-      step = scan.step;
-      timestamp = scan.timestamp;
-      value = undefined;
-    } else {
-      const parsed = parseMetricLineStrict(text.slice(i, j));
-      if (typeof parsed === 'string') {
-        out.bad.push({ line: lineNo, text: text.slice(i, j), reason: parsed });
-        i = j + 1;
-        continue;
-      }
-      ({ step, timestamp, value } = parsed);
-      scan.step = step;
-      scan.timestamp = timestamp;
-    }
-    i = j + 1;
-    out.count++;
-    let wins: boolean;
-    if (!haveBest || step !== best.step || timestamp !== best.timestamp) {
-      wins = !haveBest || step > best.step || (step === best.step && timestamp > best.timestamp);
-    } else {
-      // exact (step, timestamp) tie: the values decide (isLater's NaN rule)
-      value ??= scannedValue(text, scan);
-      bestValue ??= scannedValue(text, best);
-      wins = isLater({ step: best.step, timestamp: best.timestamp, value: bestValue }, { step, timestamp, value });
-    }
-    if (wins) {
-      const t = best;
-      best = scan;
-      scan = t;
-      bestValue = value;
-      haveBest = true;
-    }
-  }
-  if (haveBest) out.latest = { timestamp: best.timestamp, value: bestValue ?? scannedValue(text, best), step: best.step };
-  return out;
+  const s = new MetricSummarizer();
+  s.feed(text);
+  return s.result();
 }
 
 /** Bytes read per chunk by streamMetricChunks: one array of parsed lines per read. */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { NotFoundError } from '../../errors.js';
 import { validateModelName } from '../registry-rules.js';
-import { isDirectory, listDir, listKeyFiles, readText } from './fsread.js';
+import { describeFsError, isDirectory, listDirOrError, listKeyFiles, readText, type DirEntry } from './fsread.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { yamlInt64Lenient, yamlString } from './yaml-values.js';
 import type { Int64 } from '../int64.js';
@@ -54,9 +54,18 @@ export function readKv(dir: string): KeyValue[] {
     });
 }
 
+/** A registry folder's entries; one that exists but cannot be listed (permissions) is a problem saying what is left out. */
+function listOrProblem(dir: string, problems: Problem[] | undefined, leftOut: string): DirEntry[] {
+  const r = listDirOrError(dir);
+  if (Array.isArray(r)) return r;
+  if (r.code !== 'ENOENT' && r.code !== 'ENOTDIR')
+    problems?.push({ code: 'registry-unreadable', path: dir, message: `cannot read ${dir} (${describeFsError(r)}): ${leftOut} left out` });
+  return [];
+}
+
 /** Registered-model folder names under `<root>/models` (names may contain anything but `/`). */
-function modelDirs(root: string): string[] {
-  return (listDir(path.join(root, 'models')) ?? [])
+function modelDirs(root: string, problems?: Problem[]): string[] {
+  return listOrProblem(path.join(root, 'models'), problems, 'the registered models in it are')
     .filter((e) => e.isDir)
     .map((e) => e.name)
     .sort();
@@ -66,12 +75,12 @@ function modelDirs(root: string): string[] {
 export function readModelVersions(modelDir: string, problems: Problem[], includeDeleted = false): FileModelVersion[] {
   const aliasesDir = path.join(modelDir, 'aliases');
   const aliasByVersion = new Map<string, string[]>();
-  for (const a of (listDir(aliasesDir) ?? []).filter((e) => e.isFile)) {
+  for (const a of listOrProblem(aliasesDir, problems, 'the aliases in it are').filter((e) => e.isFile)) {
     const r = readText(path.join(aliasesDir, a.name), 'tag');
     if (r.ok) aliasByVersion.set(r.text.trim(), [...(aliasByVersion.get(r.text.trim()) ?? []), a.name]);
   }
   const out: FileModelVersion[] = [];
-  for (const e of listDir(modelDir) ?? []) {
+  for (const e of listOrProblem(modelDir, problems, 'the versions in it are')) {
     const m = /^version-(\d+)$/.exec(e.name);
     if (!e.isDir || !m) continue;
     const dir = path.join(modelDir, e.name);
@@ -104,7 +113,7 @@ export function readModelVersions(modelDir: string, problems: Problem[], include
 
 /** Every registered model in the store's registry, with versions, aliases and tags. */
 export function listRegisteredModels(root: string, problems: Problem[] = []): FileRegisteredModel[] {
-  return listRegisteredModelsIn(root, modelDirs(root), problems);
+  return listRegisteredModelsIn(root, modelDirs(root, problems), problems);
 }
 
 function listRegisteredModelsIn(root: string, names: string[], problems: Problem[]): FileRegisteredModel[] {

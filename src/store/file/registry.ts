@@ -42,7 +42,6 @@ export class FileModelRegistry implements ModelRegistry {
     this.writes ??= await import('./registry-write.js');
     const w = this.writes;
     if (!this.asyncLock) return fn(w);
-    // imported here: a logging call loads this module and must not load the lock (test/writes/startup.test.ts)
     const { withLockAsync } = await import('./lock.js');
     return withLockAsync(this.root, () => fn(w));
   }
@@ -124,9 +123,9 @@ export class FileModelRegistry implements ModelRegistry {
     return listLoggedModels(fileExperiment(exp).dir, this.problems);
   }
 
-  async loggedModelData(model: LoggedModel, opts: { allMetrics?: boolean } = {}) {
+  async loggedModelData(model: LoggedModel) {
     const dir = loggedModelDir(model);
-    return { metrics: readLoggedModelMetrics(dir, this.problems, opts.allMetrics), params: readLoggedModelParams(dir), tags: readLoggedModelTags(dir) };
+    return { metrics: readLoggedModelMetrics(dir, this.problems), params: readLoggedModelParams(dir), tags: readLoggedModelTags(dir) };
   }
 
   async listTraces(exp: ExperimentEntry): Promise<TraceInfo[]> {

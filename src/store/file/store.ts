@@ -4,9 +4,25 @@
  * marked `broken` with Problems, and the store's `problems` list collects warnings.
  */
 import path from 'node:path';
-import { NotFoundError, UsageError } from '../../errors.js';
-import { isDirectory, isFile, isSafeKeyPath, joinPath, listDir, listKeyFiles, listKeyFilesStored, readText, type FileKind, type ReadResult } from './fsread.js';
-import { streamMetricChunks, summarizeMetricText, type MetricFileSummary } from './metrics.js';
+import { NotFoundError, StateError, UsageError } from '../../errors.js';
+import {
+  checkReadable,
+  describeFsError,
+  isDirectory,
+  isFile,
+  isSafeKeyPath,
+  joinPath,
+  listDir,
+  listDirOrError,
+  listKeyFiles,
+  listKeyFilesStored,
+  readText,
+  readTextPieces,
+  type DirEntry,
+  type FileKind,
+  type ReadResult,
+} from './fsread.js';
+import { MetricSummarizer, streamMetricChunks, type MetricFileSummary } from './metrics.js';
 import { isYamlMap, parseYaml, type YamlMap } from './yaml.js';
 import { yamlInt64Lenient, yamlString } from './yaml-values.js';
 import type { ParseCache } from './cache.js';
@@ -101,6 +117,9 @@ export class FileStore {
     if (!isDirectory(root)) {
       throw new NotFoundError(`no MLflow store at ${describe}: the folder does not exist`, 'store-not-found');
     }
+    // a root that cannot be listed would read as an empty store (a header and exit 0)
+    const listed = listDirOrError(root);
+    if (!Array.isArray(listed)) throw new StateError(`cannot read the store at ${describe}: ${describeFsError(listed)}`, 'store-unreadable');
     if (!FileStore.looksLikeStore(root)) {
       throw new NotFoundError(`${describe} is not an MLflow store: it has no experiment folders (<id>/meta.yaml) and no .trash`, 'not-a-store');
     }
@@ -155,6 +174,35 @@ export class FileStore {
     this.problems.push(p);
   }
 
+  /** A folder's entries; one that exists but cannot be listed (permissions) is a warning saying what is left out, and lists as empty. */
+  private listOrWarn(dir: string, leftOut: string): DirEntry[] {
+    const r = listDirOrError(dir);
+    if (Array.isArray(r)) return r;
+    if (r.code !== 'ENOENT' && r.code !== 'ENOTDIR') this.warn(problem('folder-unreadable', dir, `cannot read ${dir} (${describeFsError(r)}): ${leftOut}`));
+    return [];
+  }
+
+  /**
+   * A run's data that could not be read (a folder or file with no read permission): a
+   * warning naming the path, and the run marked broken (`!` in listings), as a broken
+   * meta.yaml is: the run is shown with what could be read.
+   */
+  private runDataUnreadable(run: FileRunEntry | undefined, file: string, reason: string, what: string): void {
+    // a key of a folder already reported (it cannot be listed, so its files cannot be read either) is not news
+    const known = run?.problems.some((q) => q.code === 'run-data-unreadable' && (q.path === file || file.startsWith(q.path + path.sep)));
+    if (known) return;
+    this.warn(problem('run-data-unreadable', file, `cannot read ${file} (${reason}): ${what} left out`));
+    if (!run) return;
+    run.problems.push(problem('run-data-unreadable', file, `${file} cannot be read (${reason})`));
+    run.broken = true;
+  }
+
+  /** The onError of a key listing: the folder is reported and the run marked. */
+  private onListError(run: FileRunEntry | undefined, kind: 'metrics' | 'params' | 'tags') {
+    return (dir: string, reason: string): void =>
+      this.runDataUnreadable(run, dir, reason, run ? `run ${run.info.run_id}'s ${kind} in it are` : `the ${kind} in it are`);
+  }
+
   // ------------------------------------------------------------------ experiments
 
   /** Every experiment folder, active ones first then `.trash`, each parsed (cached). */
@@ -163,7 +211,7 @@ export class FileStore {
     const out: FileExperimentEntry[] = [];
     const scan = (dir: string, inTrash: boolean): void => {
       this.track(dir);
-      for (const e of listDir(dir) ?? []) {
+      for (const e of this.listOrWarn(dir, inTrash ? 'deleted experiments in it are left out' : 'its experiments are left out')) {
         if (!e.isDir) continue;
         const full = joinPath(dir, e.name);
         if (!inTrash && (e.name.endsWith('.trash') || e.name === 'models')) continue;
@@ -249,9 +297,14 @@ export class FileStore {
     if (!this.tagsLoaded.has(e)) {
       this.tagsLoaded.add(e);
       const dir = path.join(e.dir, 'tags');
+      const onError = (d: string, reason: string): void =>
+        this.warn(problem('folder-unreadable', d, `cannot read ${d} (${reason}): the tags of experiment ${e.experiment.experiment_id} in it are left out`));
       if (order === 'stored')
-        e.experiment.tags = [...this.readKeyValueDir(dir, 'tag', this.trackedKeys(dir, listKeyFilesStored(dir)))].map(([key, value]) => ({ key, value }));
-      else e.experiment.tags = mapToKv(this.readKeyValueDir(dir, 'tag', 'all'));
+        e.experiment.tags = [...this.readKeyValueDir(dir, 'tag', this.trackedKeys(dir, listKeyFilesStored(dir, onError)))].map(([key, value]) => ({
+          key,
+          value,
+        }));
+      else e.experiment.tags = mapToKv(this.readKeyValueDir(dir, 'tag', 'all', undefined, onError));
     }
     return e;
   }
@@ -288,7 +341,7 @@ export class FileStore {
     const out: FileRunEntry[] = [];
     for (const exp of exps) {
       this.track(exp.dir);
-      for (const e of listDir(exp.dir) ?? []) {
+      for (const e of this.listOrWarn(exp.dir, `the runs of experiment ${exp.experiment.experiment_id} are left out`)) {
         if (!e.isDir || RESERVED_EXPERIMENT_DIRS.has(e.name)) continue;
         const run = this.readRunDir(exp, e.name);
         if (run && matchesView(run.info.lifecycle_stage, view)) out.push(run);
@@ -308,7 +361,11 @@ export class FileStore {
         this.strays.push(problem('stray-folder', dir, `${dir} is not a run (no meta.yaml); skipped`));
         return undefined;
       }
-      problems.push(p!);
+      // a run folder that cannot be read at all is one problem, not one per file in it
+      const listed = missing ? [] : listDirOrError(dir);
+      if (!Array.isArray(listed) && listed.code !== 'ENOENT' && listed.code !== 'ENOTDIR')
+        problems.push(problem('run-data-unreadable', dir, `cannot read ${dir} (${describeFsError(listed)}): run ${folder} is shown without its data`));
+      else problems.push(p!);
     }
     const m: YamlMap = map ?? {};
     const runId = yamlString(m['run_id']) ?? yamlString(m['run_uuid']) ?? folder;
@@ -431,43 +488,50 @@ export class FileStore {
   // ------------------------------------------------------------------ run data
 
   /** key → value of files under a params/ or tags/ folder: all of them, or only `keys`. */
-  private readKeyValueDir(dir: string, kind: FileKind, keys: Iterable<string> | 'all'): Map<string, string> {
+  private readKeyValueDir(
+    dir: string,
+    kind: 'param' | 'tag',
+    keys: Iterable<string> | 'all',
+    run?: FileRunEntry,
+    onError: (dir: string, reason: string) => void = this.onListError(run, kind === 'param' ? 'params' : 'tags'),
+  ): Map<string, string> {
     const out = new Map<string, string>();
     this.track(dir);
-    const list = keys === 'all' ? this.trackedKeys(dir, listKeyFiles(dir)) : keys;
+    const list = keys === 'all' ? this.trackedKeys(dir, listKeyFiles(dir, onError)) : keys;
     for (const key of list) {
       if (!isSafeKeyPath(key)) continue;
       if (this.cache && key.includes('/')) this.track(path.dirname(joinPath(dir, key)));
-      const r = readText(joinPath(dir, key), kind);
+      const file = joinPath(dir, key);
+      const r = readText(file, kind);
       if (r.ok) out.set(key, r.text);
-      else if (!r.missing) this.warn(problem(`${kind}-unreadable`, path.join(dir, key), `${path.join(dir, key)}: ${r.error}`));
+      else if (!r.missing) this.runDataUnreadable(run, file, r.error, `${kind} '${key}'${run ? ` of run ${run.info.run_id}` : ''} is`);
     }
     return out;
   }
 
   /** Params of a run (all, or only the given keys). */
   readParams(run: FileRunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
-    return this.readKeyValueDir(joinPath(run.dir, 'params'), 'param', keys);
+    return this.readKeyValueDir(joinPath(run.dir, 'params'), 'param', keys, run);
   }
 
   /** Tags of a run (all, or only the given keys). */
   readTags(run: FileRunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, string> {
-    return this.readKeyValueDir(joinPath(run.dir, 'tags'), 'tag', keys);
+    return this.readKeyValueDir(joinPath(run.dir, 'tags'), 'tag', keys, run);
   }
 
   /** Names of the run's params (file names under params/, `/`-joined), without reading them. */
   listParamKeys(run: FileRunEntry): string[] {
-    return this.trackedKeys(path.join(run.dir, 'params'), listKeyFiles(path.join(run.dir, 'params')));
+    return this.trackedKeys(path.join(run.dir, 'params'), listKeyFiles(path.join(run.dir, 'params'), this.onListError(run, 'params')));
   }
 
   /** A run's keys of one kind in the order its folder keeps them (MLflow's order: os.walk, unsorted). */
   storedKeys(run: FileRunEntry, kind: 'metrics' | 'params' | 'tags'): string[] {
-    return this.trackedKeys(path.join(run.dir, kind), listKeyFilesStored(path.join(run.dir, kind)));
+    return this.trackedKeys(path.join(run.dir, kind), listKeyFilesStored(path.join(run.dir, kind), this.onListError(run, kind)));
   }
 
   /** Names of the run's metrics (file names under metrics/, `/`-joined). */
   listMetricKeys(run: FileRunEntry): string[] {
-    return this.trackedKeys(path.join(run.dir, 'metrics'), listKeyFiles(path.join(run.dir, 'metrics')));
+    return this.trackedKeys(path.join(run.dir, 'metrics'), listKeyFiles(path.join(run.dir, 'metrics'), this.onListError(run, 'metrics')));
   }
 
   /**
@@ -478,22 +542,30 @@ export class FileStore {
   readLatestMetrics(run: FileRunEntry, keys: Iterable<string> | 'all' = 'all'): Map<string, Metric> {
     const out = new Map<string, Metric>();
     const dir = joinPath(run.dir, 'metrics');
-    const list = keys === 'all' ? this.trackedKeys(dir, listKeyFiles(dir)) : keys;
+    const list = keys === 'all' ? this.trackedKeys(dir, listKeyFiles(dir, this.onListError(run, 'metrics'))) : keys;
     for (const key of list) {
       if (!isSafeKeyPath(key)) continue;
       const file = joinPath(dir, key);
       let failed: ReadResult | undefined;
       const summarize = (): MetricFileSummary | undefined => {
-        const r = readText(file, 'metric');
+        // in pieces: the latest value needs every line (max by step, timestamp, value), not
+        // the whole file in memory at once
+        const m = new MetricSummarizer();
+        const r = readTextPieces(
+          file,
+          'metric',
+          (text) => m.feed(text),
+          (start, max) => m.longLine(start, max),
+        );
         if (!r.ok) {
           failed = r;
           return undefined;
         }
-        return summarizeMetricText(r.text);
+        return m.result();
       };
       const s = this.cache ? this.cache.through(file, 'metric', summarize) : summarize();
       if (!s) {
-        if (failed && !failed.ok && !failed.missing) this.warn(problem('metric-unreadable', file, `${file}: ${failed.error}`));
+        if (failed && !failed.ok && !failed.missing) this.runDataUnreadable(run, file, failed.error, `metric '${key}' of run ${run.info.run_id} is`);
         continue;
       }
       if (s.bad.length > 0) {
@@ -522,6 +594,9 @@ export class FileStore {
       const known = this.listMetricKeys(run);
       throw new NotFoundError(`run ${run.info.run_id} has no metric '${key}'` + (known.length ? `; metrics: ${known.join(', ')}` : ''), 'metric-not-found');
     }
+    // fail before the first line is printed (a header and then an error is worse than the error)
+    const readable = checkReadable(file, 'metric');
+    if (!readable.ok) throw new StateError(`cannot read ${file}: ${readable.error}`, 'metric-unreadable');
     return streamMetricChunks(file, key, (line, _text, reason) => this.warn(problem('metric-malformed', file, `${file} line ${line}: ${reason}`)));
   }
 
@@ -534,8 +609,10 @@ export class FileStore {
   readDatasetInputs(run: FileRunEntry): DatasetInput[] {
     const inputsDir = path.join(run.dir, 'inputs');
     this.track(inputsDir);
-    const ents = listDir(inputsDir);
-    if (!ents) return [];
+    const listed = listDirOrError(inputsDir);
+    if (!Array.isArray(listed) && listed.code !== 'ENOENT' && listed.code !== 'ENOTDIR')
+      this.runDataUnreadable(run, inputsDir, describeFsError(listed), `the dataset inputs of run ${run.info.run_id} are`);
+    const ents = Array.isArray(listed) ? listed : [];
     const out: DatasetInput[] = [];
     for (const e of ents) {
       if (!e.isDir) continue;

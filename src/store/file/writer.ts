@@ -8,6 +8,7 @@ import type { DatasetInput, KeyValue, RunStatus } from '../types.js';
 import { asWriteError } from '../fs-errors.js';
 import { RUN_NAME_TAG, RunWriter, type WriterOptions } from './run-writes.js';
 import type { StoreWriter } from './writes.js';
+import { existsSync } from 'node:fs';
 
 /** Runs `fn`, turning a filesystem error into a one-line StateError (see asWriteError). */
 async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -54,8 +55,10 @@ export class FileTrackingWriter implements TrackingWriter {
    */
   private async locking<T>(fn: (w: StoreWriter) => T): Promise<T> {
     const w = await this.storeWriter();
-    if (!this.opts.asyncLock) return fn(w);
-    // imported here: a logging call loads this module and must not load the lock (test/writes/startup.test.ts)
+    // a store not created yet has no room for the lock file: the call creates the folder
+    // first, then locks for itself (`mlr server` over a new store, once, at start-up)
+    if (!this.opts.asyncLock || !existsSync(this.opts.root)) return fn(w);
+    // loaded here: a logging command never takes the lock, and pays for no module it does not use
     const { withLockAsync } = await import('./lock.js');
     return withLockAsync(this.opts.root, () => fn(w));
   }
