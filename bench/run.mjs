@@ -29,7 +29,8 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
   --sizes N[,N…]    benchmark exactly these store sizes instead of the defaults (e.g. --sizes 1000)
   --repeat K        timed repetitions per scenario, median reported (default 5)
   --log-calls N     sequential log-metric calls in scenario f (default 1000)
-  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, l = a 600 MB metric file, m = migrate, q = SQLite, s = mlr server, u = mlr ui)
+  --only LIST       run only these scenarios, e.g. --only a,b,e (letters a–g, l = a 600 MB metric file, m = migrate, q = SQLite,
+                    r = remote: HTTP and sync, s = mlr server, u = mlr ui)
   --data DIR        where generated stores live (default bench/.data, git-ignored)
   --save FILE       also write the report (Markdown) to FILE
   --timeout SEC     give up on one mlr invocation after SEC seconds (default 300 per 10,000 runs
@@ -57,7 +58,7 @@ function parseArgs(argv) {
     else if (a === '--log-calls') o.logCalls = int();
     else if (a === '--only') {
       o.only = new Set(value().toLowerCase().split(','));
-      for (const s of o.only) if (!/^[a-glmqsu]$/.test(s)) throw new Error(`--only takes letters a–g, l, m, q, s and u, got '${s}'`);
+      for (const s of o.only) if (!/^[a-glmqrsu]$/.test(s)) throw new Error(`--only takes letters a–g, l, m, q, r, s and u, got '${s}'`);
     } else if (a === '--data') o.data = path.resolve(value());
     else if (a === '--save') o.save = path.resolve(value());
     else if (a === '--timeout') o.timeoutMs = o.timeoutGiven = int() * 1000;
@@ -1107,6 +1108,165 @@ async function benchServer(ctx) {
   return rows;
 }
 
+// ---------------------------------------------------------------- scenario r: remote (HTTP, sync)
+
+/**
+ * Scenario r (issue 15), `mlr server` on loopback in its own process:
+ * (r1) `runs ls --order-by metrics.val_loss --max-results 20` with --tracking-uri http://…
+ * over the 10,000-run store, against the same command on the store directly (≤ 2×);
+ * (r2) `mlr sync` of a copy of the 1,000-run store (6 metrics × 100 steps a run) into a
+ * server over an empty store (≤ 10 s), the client's and the server's CPU beside it; (r3)
+ * the same sync once more, when there is nothing to send.
+ */
+async function benchRemote(ctx) {
+  const rows = [];
+  const m = await ensureRunStore(ctx, TARGET_SIZE);
+  const root = path.join(ctx.opts.data, `runs-${TARGET_SIZE}`, 'mlruns');
+  await warm(ctx, root, writeList(ctx.tmp, 'remote-order-by', fileLists(m, root).orderBy));
+  const args = ['runs', 'ls', '--order-by', 'metrics.val_loss ASC', '--max-results', '20', '--format', 'ids'];
+  const expected = m.expected.orderByValLoss;
+  const wrongIds = (r) => {
+    const ids = runIdsIn(r.stdout);
+    return r.code === 0 && ids.length === expected.length && ids.every((id, i) => id === expected[i])
+      ? null
+      : `exit ${r.code}, ${ids.length} ids: ${firstLine(r.stderr) || ids[0]?.slice(0, 8)}`;
+  };
+  log('r: runs ls over HTTP against the store directly');
+  const srv = await startServerChild(root);
+  try {
+    const n = Math.max(3, Math.min(ctx.opts.repeat, 5));
+    const direct = [];
+    const remote = [];
+    const once = (env) =>
+      runOnce(process.execPath, [MLR_BIN, ...args], { env, stdout: 'capture', meter: ctx.meter, node: true, timeoutMs: ctx.opts.timeoutMs });
+    await once(storeEnv(srv.url)); // the server's first answer reads the store
+    let wrong = null;
+    for (let i = 0; i < n; i++) {
+      const d = await once(storeEnv(root));
+      const r = await once(storeEnv(srv.url));
+      wrong ??= wrongIds(d) ?? wrongIds(r);
+      direct.push(d);
+      remote.push(r);
+    }
+    const d = summarize(direct);
+    const r = summarize(remote);
+    rows.push({
+      id: 'r',
+      label: 'runs ls --order-by "metrics.val_loss ASC" --max-results 20 over http://',
+      store: `${TARGET_SIZE.toLocaleString('en-US')} runs`,
+      status: wrong ? 'wrong' : 'ok',
+      note: wrong ?? `direct ${fmtMs(d.mlrMs)}; ${(r.mlrMs / d.mlrMs).toFixed(2)}× direct`,
+      ...r,
+      rssKb: maxKnown(remote.map((x) => x.rssKb)),
+      serverChecks: [['≤ 2× direct', r.mlrMs <= 2 * d.mlrMs]],
+    });
+  } finally {
+    await srv.stop();
+  }
+
+  const small = DEFAULT_SIZES[0];
+  const sm = await ensureRunStore(ctx, small);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-bench-sync-'));
+  try {
+    // sync writes mlr.synced.<host> on the source runs: a copy, not the cached store
+    const cp = spawnSync('cp', ['-R', path.join(ctx.opts.data, `runs-${small}`, 'mlruns'), scratch], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (cp.status !== 0) throw new Error(`cp failed: ${cp.stderr}`);
+    const src = path.join(scratch, 'mlruns');
+    // the server's store on this disk (each write fsynced, as the file store does), and in
+    // memory (/dev/shm, where there is one): the same work without waiting for the disk
+    const places = [['disk', path.join(scratch, 'server', 'mlruns')]];
+    const shm = fs.existsSync('/dev/shm') ? fs.mkdtempSync(path.join('/dev/shm', 'mlr-bench-sync-')) : undefined;
+    if (shm) places.push(['tmpfs', path.join(shm, 'mlruns')]);
+    try {
+      for (const [where, serverRoot] of places) rows.push(...(await benchSync(ctx, sm, src, where, serverRoot)));
+    } finally {
+      if (shm) fs.rmSync(shm, { recursive: true, force: true });
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** r2 and r3 into a server over `serverRoot` (new); the source's local tags are removed first, so each push starts alike. */
+async function benchSync(ctx, sm, src, where, serverRoot) {
+  const rows = [];
+  const small = DEFAULT_SIZES[0];
+  for (const [exp, id] of sm.runs)
+    for (const f of fs.readdirSync(path.join(src, exp, id, 'tags')).filter((t) => t.startsWith('mlr.synced.'))) fs.rmSync(path.join(src, exp, id, 'tags', f));
+  const active = sm.runs.filter(([, , a]) => a).length;
+  const lines = active * sm.layout.metrics.length * sm.options.steps;
+  {
+    const w = await startServerChild(serverRoot);
+    try {
+      const sync = () =>
+        runOnce(process.execPath, [MLR_BIN, 'sync', '--from', src, '--to', w.url, '--format', 'json'], {
+          env: storeEnv(src),
+          stdout: 'capture',
+          meter: ctx.meter,
+          node: true,
+          timeoutMs: ctx.opts.timeoutMs,
+        });
+      const count = (r) => {
+        try {
+          const out = JSON.parse(r.stdout);
+          return { runs: out.runs.length, lines: out.runs.reduce((s, x) => s + x.metric_lines, 0), failed: out.failed };
+        } catch {
+          return { runs: 0, lines: 0, failed: 0 };
+        }
+      };
+      log(`r: sync ${active} runs × ${sm.layout.metrics.length} metrics × ${sm.options.steps} steps into a new server`);
+      const cpu0 = (await w.stats()).cpuMs;
+      const push = await sync();
+      const st = await w.stats();
+      const got = count(push);
+      const bad =
+        push.code !== 0
+          ? `exit ${push.code}: ${firstLine(push.stderr)}`
+          : got.runs !== active || got.lines !== lines
+            ? `sent ${got.runs} runs, ${got.lines} lines`
+            : null;
+      rows.push({
+        id: 'r',
+        label: `sync ${active.toLocaleString('en-US')} runs × ${sm.layout.metrics.length} metrics × ${sm.options.steps} steps to a new server (its store on ${where})`,
+        store: `copy of ${small.toLocaleString('en-US')} runs`,
+        status: bad ? 'error' : 'ok',
+        note:
+          bad ??
+          `${lines.toLocaleString('en-US')} lines, ${Math.round(lines / (push.ms / 1000)).toLocaleString('en-US')} lines/s; CPU client ${fmtMs(push.cpuMs)}, server ${fmtMs(st.cpuMs - cpu0)}`,
+        mlrMs: push.ms,
+        minMs: push.ms,
+        maxMs: push.ms,
+        mlrCpuMs: push.cpuMs,
+        rssKb: push.rssKb,
+        serverChecks: [['≤ 10 s', push.ms <= 10_000]],
+      });
+      log('r: the same sync again (nothing to send)');
+      const cpu1 = (await w.stats()).cpuMs;
+      const again = await sync();
+      const st2 = await w.stats();
+      const g2 = count(again);
+      const bad2 = again.code !== 0 ? `exit ${again.code}: ${firstLine(again.stderr)}` : g2.lines !== 0 || g2.runs !== active ? `sent ${g2.lines} lines` : null;
+      rows.push({
+        id: 'r',
+        label: '… the same sync again (nothing to send)',
+        store: `copy of ${small.toLocaleString('en-US')} runs`,
+        status: bad2 ? 'error' : 'ok',
+        note: bad2 ?? `CPU client ${fmtMs(again.cpuMs)}, server ${fmtMs(st2.cpuMs - cpu1)}`,
+        mlrMs: again.ms,
+        minMs: again.ms,
+        maxMs: again.ms,
+        mlrCpuMs: again.cpuMs,
+        rssKb: again.rssKb,
+        serverChecks: [],
+      });
+    } finally {
+      await w.stop();
+    }
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------- scenario u: mlr ui
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -1320,7 +1480,7 @@ function judge(rows) {
     r.ratio = r.mlrMs != null && r.floorMs ? r.mlrMs / r.floorMs : null;
     r.cpuRatio = r.mlrCpuMs != null && r.floorCpuMs ? r.mlrCpuMs / r.floorCpuMs : null;
     const checks = [];
-    if (r.id === 's' || r.id === 'u') {
+    if (r.id === 'r' || r.id === 's' || r.id === 'u') {
       checks.push(...r.serverChecks);
     } else if (r.id === 'q') {
       // issue 12: on the migrated store, (a), (b), (d) ≤ 150 ms and ≤ ¼ of the file store's
@@ -1480,6 +1640,7 @@ async function main() {
     if (want('l')) rows.push(...(await benchBigMetric(ctx)));
     if (want('f')) rows.push(...(await benchWrites(ctx)));
     if (want('q')) rows.push(...(await benchSqlite(ctx, rows)));
+    if (want('r')) rows.push(...(await benchRemote(ctx)));
     if (want('s')) rows.push(...(await benchServer(ctx)));
     if (want('u')) rows.push(...(await benchUi(ctx)));
     judge(rows);

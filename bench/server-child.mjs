@@ -5,8 +5,9 @@
 // max and p99 event-loop delay in ms, current and peak RSS in KiB, CPU time used so far in
 // ms, user + system). Exits on "exit".
 //
-// Usage: node bench/server-child.mjs <store root> [--ui]
+// Usage: node bench/server-child.mjs <store root> [--ui]   (the root is created when missing)
 
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -18,6 +19,12 @@ const [{ startServer }, { openBackend }, { resolveTrackingUri }] = await Promise
 
 const root = path.resolve(process.argv[2]);
 const loc = resolveTrackingUri(root, {}, path.dirname(root));
+// as `mlr server` starts on a new root: the folder and its Default experiment
+if (!existsSync(root)) {
+  const fresh = await openBackend(loc, { cwd: path.dirname(root) });
+  await (await fresh.writer()).createExperiment('Default', { experimentId: '0' });
+  await fresh.close();
+}
 const backend = await openBackend({ ...loc, artifactRoot: 'mlflow-artifacts:/' }, { cwd: path.dirname(root), longLived: true });
 // --ui: as `mlr ui` starts: the viewer's page, after reading the run lists (warmUp)
 let ui;

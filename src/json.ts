@@ -29,6 +29,55 @@ const WS_RE = /[ \t\n\r]*/y;
  * every digit kept. Throws JsonSyntaxError (with the position) on malformed text.
  */
 export function parseJsonExact(text: string): JsonValue {
+  // the usual text (no integer literal of 16 digits or more, not nested deeper than the
+  // limit) reads the same with JSON.parse, several times faster; malformed text is read
+  // below, for the position in the message
+  if (plain(text)) {
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch {
+      // fall through
+    }
+  }
+  return parseSlow(text);
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** `.`, `e`, `E`, `+`: what only comes before a fraction's or an exponent's digits */
+const beforeFraction = (c: number): boolean => c === 46 || c === 101 || c === 69 || c === 43;
+
+/**
+ * No integer literal of 16 digits or more (a run of digits outside strings that is not a
+ * fraction's or an exponent's), and no nesting deeper than MAX_DEPTH.
+ */
+function plain(text: string): boolean {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) {
+      const start = i;
+      while (i + 1 < n && isDigit(text.charCodeAt(i + 1))) i++;
+      if (i - start >= 15 && !(start > 0 && beforeFraction(text.charCodeAt(start - 1)))) {
+        const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+        if (next !== 46 && next !== 101 && next !== 69) return false;
+      }
+      continue;
+    }
+    if (c === 34) {
+      for (i++; i < n; i++) {
+        const k = text.charCodeAt(i);
+        if (k === 92) i++;
+        else if (k === 34) break;
+      }
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_DEPTH) return false;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return true;
+}
+
+function parseSlow(text: string): JsonValue {
   let i = 0;
   const ws = (): void => {
     WS_RE.lastIndex = i;

@@ -2,6 +2,7 @@
  * Wiring for `mlr sync`: two tracking URIs → two backends → syncRuns (src/commands/sync.ts)
  * → the summary table; a progress line on a terminal; exit 3 when some runs failed.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { createContext } from './context.js';
@@ -17,6 +18,7 @@ interface SyncFlags {
   filter?: string;
   dryRun?: boolean;
   artifacts: boolean;
+  artifactRoot?: string;
   format: (typeof FORMATS)[number];
 }
 
@@ -33,6 +35,10 @@ export function registerSync(program: Command): void {
     .option('--filter <expr>', 'only source runs matching this search filter')
     .option('-n, --dry-run', 'show what would be sent and change nothing')
     .option('--no-artifacts', 'do not copy artifacts')
+    .option(
+      '--artifact-root <uri>',
+      'where experiments sync creates on a local target keep artifacts: <uri>/<id> (default: the folder store itself; mlruns/ beside a SQLite database)',
+    )
     .option('--format <format>', `summary format: ${FORMATS.join('|')}`, choice(FORMATS), 'table')
     .addHelpText(
       'after',
@@ -42,8 +48,17 @@ export function registerSync(program: Command): void {
       const ctx = createContext(cmd);
       const { resolveTrackingUri } = await import('../store/root.js');
       const { openBackend } = await import('../store/open.js');
+      const { resolveUriIfLocal } = await import('../store/uri.js');
       const from = resolveTrackingUri(flags.from, {}, ctx.cwd);
-      const to = resolveTrackingUri(flags.to, {}, ctx.cwd);
+      let to = resolveTrackingUri(flags.to, {}, ctx.cwd);
+      if (flags.artifactRoot !== undefined) {
+        if (to.kind === 'rest')
+          throw new UsageError(`--artifact-root: a tracking server chooses where artifacts go (${flags.to})`, 'sync-artifact-root-remote');
+        to = { ...to, artifactRoot: resolveUriIfLocal(flags.artifactRoot, ctx.cwd) };
+      } else if (to.kind === 'sqlite') {
+        // mlruns/ beside the database, where its artifact repository looks (MLflow's ./mlruns, run from the database's folder)
+        to = { ...to, artifactRoot: path.join(path.dirname(to.root), 'mlruns') };
+      }
       if (from.kind === to.kind && from.root === to.root && (from.kind !== 'rest' || from.uri.replace(/\/+$/, '') === to.uri.replace(/\/+$/, ''))) {
         throw new UsageError(`--from and --to name the same store (${flags.from})`, 'sync-same-store');
       }
@@ -55,7 +70,8 @@ export function registerSync(program: Command): void {
         if (to.kind !== 'rest' && !flags.dryRun && !(await import('node:fs')).existsSync(to.root)) {
           // a new folder (or database): a store with its Default experiment, as MLflow starts one
           const w = await target.writer();
-          await w.createExperiment('Default', to.kind === 'file' ? { experimentId: '0' } : {});
+          const made = await w.createExperiment('Default', to.kind === 'file' ? { experimentId: '0' } : {});
+          if (flags.artifacts !== false) await (await import('../commands/sync.js')).makeArtifactFolder(target, made.experiment_id);
           ctx.note(`created a new store at ${flags.to}`);
         }
         const { syncRuns } = await import('../commands/sync.js');
@@ -89,6 +105,7 @@ export function registerSync(program: Command): void {
         await ctx.out(renderSync(result, flags.format, ctx.mode, Boolean(flags.dryRun)));
         if (!ctx.globals.quiet) ctx.note(syncSummary(result, Boolean(flags.dryRun)));
         for (const r of result.runs) if (r.error) ctx.warn(`run ${r.source_run_id}: ${r.error}`);
+        if (result.warning) ctx.warn(result.warning);
         if (result.failed) ctx.setExitCode(3);
       } finally {
         await source.close();

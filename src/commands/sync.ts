@@ -14,8 +14,10 @@
  *   holds — the history is sent in logged order and a target's history is a prefix of the
  *   source's, so only the lines past the target's count go (batches of 1,000). A sync that
  *   was killed resumes where it stopped without duplicating a line.
- * - Status, end time and name follow the source. Nothing is ever deleted on either side,
- *   and the source is only read.
+ * - Status, end time and name follow the source. Nothing is ever deleted on either side.
+ *   The source's one write: a local run pushed to a server records its copy's id in
+ *   `mlr.synced.<host_port>` (never sent, never a change to sync), so that a re-sync asks
+ *   the server for those runs by id instead of listing the experiment.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,10 +27,24 @@ import { compileQuery } from '../search/index.js';
 import { compareNatural } from '../search/order-by.js';
 import type { ArtifactEntry, Backend, ExperimentEntry, RunEntry, TrackingReader, TrackingWriter } from '../store/backend.js';
 import { int64Equal } from '../store/int64.js';
+import { localPathOfUri } from '../store/uri.js';
 import type { DatasetInput, KeyValue, Metric } from '../store/types.js';
 
 /** The tag a target run keeps its source run's id in, when the ids differ. */
 const SOURCE_RUN_TAG = 'mlr.source_run_id';
+/** The tags a local source run keeps the id of its copy on a server in: `mlr.synced.<host>`. */
+const SYNCED_PREFIX = 'mlr.synced.';
+
+/**
+ * The local tag naming a server: its host and port (and path prefix, if any), every
+ * character a tag key cannot hold (MLflow's `[/\w.\- ]`, and no `/` so the file store
+ * keeps one file) as `_`: `http://mlflow.internal:5000` → `mlr.synced.mlflow.internal_5000`.
+ */
+function syncedTagKey(trackingUri: string): string {
+  const u = new URL(trackingUri);
+  const where = u.host + u.pathname.replace(/\/+$/, '');
+  return SYNCED_PREFIX + where.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_');
+}
 const PARENT_TAG = 'mlflow.parentRunId';
 const BATCH = 1000;
 
@@ -75,6 +91,8 @@ export interface SyncResult {
   runs: SyncedRun[];
   experimentsCreated: string[];
   failed: number;
+  /** something that did not fail a run but should be said (the local tags could not be written) */
+  warning?: string;
 }
 
 const hasKeptIds = (b: Backend): boolean => b.kind !== 'rest';
@@ -96,6 +114,8 @@ async function allLines(r: TrackingReader, run: RunEntry, key: string): Promise<
 
 const datasetKey = (d: DatasetInput): string =>
   JSON.stringify([d.dataset.name, d.dataset.digest, d.dataset.source_type, d.dataset.source, d.tags.map((t) => [t.key, t.value])]);
+
+const cmpKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** MLflow's latest-value order: step, then timestamp, then value. */
 function cmpLine(a: Metric, b: Metric): number {
@@ -182,6 +202,13 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
   runs = [...runs].sort(compareNatural);
   const depth = depths(runs, src);
 
+  // a local source pushed to a server records the copy's id on each run (never on a dry run)
+  const localTag = o.to.kind === 'rest' && o.from.kind !== 'rest' ? syncedTagKey(o.to.trackingUri) : undefined;
+  const runsOfExp = new Map<string, RunEntry[]>();
+  for (const r of runs) runsOfExp.set(r.info.experiment_id, [...(runsOfExp.get(r.info.experiment_id) ?? []), r]);
+  let srcWriter: Promise<TrackingWriter> | undefined;
+  let tagFailure: string | undefined;
+
   // experiments on the target, by name (once each, however many runs ask at once)
   const experimentsCreated: string[] = [];
   const targetExp = new Map<string, Promise<string | null>>();
@@ -209,12 +236,26 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
         if (keepIds) made = await writer.createExperiment(e.experiment.name, { ...opts, experimentId: id }).catch(() => undefined);
         made ??= await writer.createExperiment(e.experiment.name, opts);
         tid = made.experiment_id;
+        if (keepIds && o.artifacts !== false) await makeArtifactFolder(o.to, tid);
       }
     }
-    // every run already there, by its own id and by the source id it records
+    // every run already there, by its own id and by the source id it records: when each
+    // source run of the experiment names its copy (the local tag), only those are asked for
+    // (runs/search by run_id, 100 a request), else every run of the target experiment
     const byId = new Map<string, RunEntry>();
     if (t) {
-      for (const r of await dst.listRuns([t], 'all')) {
+      const named = localTag ? (runsOfExp.get(id) ?? []).map((r) => src.readTags(r, [localTag]).get(localTag)) : [];
+      let found: RunEntry[];
+      if (named.length > 0 && named.every((x) => x !== undefined && /^[0-9a-f]{32}$/.test(x))) {
+        found = [];
+        const ids = [...new Set(named as string[])];
+        for (let i = 0; i < ids.length; i += 100) {
+          const list = ids.slice(i, i + 100).map((x) => `'${x}'`);
+          const query = compileQuery({ filter: `attributes.run_id IN (${list.join(', ')})` });
+          found.push(...(await dst.searchRuns({ experiments: [t], view: 'all', query, unordered: true })).map((r) => r.entry));
+        }
+      } else found = await dst.listRuns([t], 'all');
+      for (const r of found) {
         byId.set(r.info.run_id, r);
         const from = dst.readTags(r, [SOURCE_RUN_TAG]).get(SOURCE_RUN_TAG);
         if (from !== undefined) byId.set(from, r);
@@ -259,18 +300,30 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker));
   }
-  return { runs: rows, experimentsCreated, failed: rows.filter((r) => r.action === 'failed').length };
+  return { runs: rows, experimentsCreated, failed: rows.filter((r) => r.action === 'failed').length, ...(tagFailure ? { warning: tagFailure } : {}) };
 
   async function syncOne(run: RunEntry, row: SyncedRun): Promise<number> {
     const tExp = await expFor(run.exp);
-    const full = src.loadRun(run);
-    const sourceTags = new Map(full.data.tags.map((t) => [t.key, t.value]));
+    // params, tags and inputs (not loadRun: its latest metrics would read every history once more)
+    const srcParams: KeyValue[] = [...src.readParams(run, 'all')].map(([key, value]) => ({ key, value })).sort((a, b) => cmpKey(a.key, b.key));
+    const allTags = src.readTags(run, 'all');
+    const srcInputs = src.readDatasetInputs(run);
+    // the local mapping tags are this machine's, never sent (and never a change to sync)
+    const sourceTags = new Map([...allTags].filter(([k]) => !k.startsWith(SYNCED_PREFIX)).sort((a, b) => cmpKey(a[0], b[0])));
+    const named = localTag ? allTags.get(localTag) : undefined;
     const parent = sourceTags.get(PARENT_TAG);
     const wantTags = new Map(sourceTags);
     if (parent !== undefined) wantTags.set(PARENT_TAG, idMap.get(parent) ?? parent);
     if (!keepIds) wantTags.set(SOURCE_RUN_TAG, run.info.run_id);
 
     let target = tExp === null ? undefined : targetRuns.get(tExp)?.get(run.info.run_id);
+    if (!target && named !== undefined && /^[0-9a-f]{32}$/.test(named)) {
+      // the copy the local tag names, wherever it is now (moved to another experiment, its
+      // mlr.source_run_id deleted), unless it says it is another run's copy
+      const there = (tExp === null ? undefined : targetRuns.get(tExp)?.get(named)) ?? (await orNull(dst.findRun(named)));
+      const from = there ? dst.readTags(there, [SOURCE_RUN_TAG]).get(SOURCE_RUN_TAG) : undefined;
+      if (there && there.info.run_id === named && (from === undefined || from === run.info.run_id)) target = there;
+    }
     if (!target && keepIds) {
       // the run may be in another experiment of the target (moved): its id is taken
       const elsewhere = await orNull(dst.findRun(run.info.run_id)).catch(() => null);
@@ -291,7 +344,7 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
       row.action = 'created';
       if (!writer || tExp === null) {
         // dry run: everything would be sent
-        row.params = full.data.params.length;
+        row.params = srcParams.length;
         row.tags = wantTags.size;
         for (const key of src.listMetricKeys(run)) row.metric_lines += (await allLines(src, run, key)).length;
         if (o.artifacts !== false) row.artifacts = (await listFiles(o.from, run)).length;
@@ -323,12 +376,13 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     }
     row.target_run_id = targetId;
     idMap.set(run.info.run_id, targetId);
+    if (localTag && writer && named !== targetId) await recordCopy(run.info.run_id, localTag, targetId);
 
     // params and tags the target lacks
-    const conflict = full.data.params.find((p) => haveParams.has(p.key) && haveParams.get(p.key) !== p.value);
+    const conflict = srcParams.find((p) => haveParams.has(p.key) && haveParams.get(p.key) !== p.value);
     if (conflict)
       throw new MlrError(`param '${conflict.key}' is '${haveParams.get(conflict.key)}' on the target but '${conflict.value}' here`, 'sync-conflict');
-    const params = full.data.params.filter((p) => !haveParams.has(p.key));
+    const params = srcParams.filter((p) => !haveParams.has(p.key));
     const tags = [...wantTags].filter(([k, v]) => haveTags.get(k) !== v).map(([key, value]) => ({ key, value }));
     row.params += params.length;
     row.tags += tags.length;
@@ -359,7 +413,7 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     }
 
     // dataset inputs
-    const inputs = full.inputs.dataset_inputs.filter((d) => !haveInputs.has(datasetKey(d)));
+    const inputs = srcInputs.filter((d) => !haveInputs.has(datasetKey(d)));
     if (writer && inputs.length) await writer.logInputs(targetId, inputs);
 
     // status, end time, name
@@ -375,6 +429,23 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     if (o.artifacts !== false) row.artifacts = await syncArtifacts(run, target ?? targetId, writer);
     if (!created && (changed || row.artifacts > 0)) row.action = 'updated';
     return sent;
+  }
+
+  /**
+   * The local tag on the source run: one file written whole (renamed into place, not
+   * fsynced: it caches what the server holds, so a crash that loses it costs one lookup),
+   * or one row. A sync that stops before it is written finds the copy again by its
+   * `mlr.source_run_id`. A source that cannot be written (read-only) is said once and does
+   * not fail the run.
+   */
+  async function recordCopy(runId: string, key: string, targetId: string): Promise<void> {
+    try {
+      srcWriter ??= o.from.writer();
+      await (await srcWriter).setTags(runId, [{ key, value: targetId }], { durable: false });
+    } catch (e) {
+      if (!(e instanceof MlrError)) throw e;
+      tagFailure ??= `could not record the server's run ids on the source runs (${key}): ${e.message.split('\n')[0]!}`;
+    }
   }
 
   async function syncArtifacts(run: RunEntry, target: RunEntry | string, w: TrackingWriter | undefined): Promise<number> {
@@ -405,6 +476,17 @@ export async function syncRuns(o: SyncOptions): Promise<SyncResult> {
     }
     return todo.length;
   }
+}
+
+/**
+ * A local target's new experiment gets its artifact folder, as MLflow's file store makes one:
+ * uploads go below it (a run's recorded artifact folder is written only where its
+ * experiment's is there, so that a stale path from another machine is never recreated).
+ */
+export async function makeArtifactFolder(b: Backend, expId: string): Promise<void> {
+  const location = (await (await b.freshReader()).getExperiment(expId)).experiment.artifact_location;
+  const dir = localPathOfUri(location, '/');
+  if (dir !== undefined && path.isAbsolute(dir)) fs.mkdirSync(dir, { recursive: true });
 }
 
 /** Every file of a run's artifacts (none when it has no artifact folder). */

@@ -204,7 +204,11 @@ export interface TrackingWriter {
 
   logMetrics(run: string, metrics: MetricInput[]): Promise<string>;
   logParams(run: string, params: KeyValue[]): Promise<string>;
-  setTags(run: string, tags: KeyValue[]): Promise<string>;
+  /**
+   * `durable: false` writes each tag whole (a temp file renamed) without waiting for the
+   * disk (fsync), for tags that only cache what another store holds (sync's mlr.synced.<host>).
+   */
+  setTags(run: string, tags: KeyValue[], opts?: { durable?: boolean }): Promise<string>;
   deleteTag(run: string, key: string): Promise<string>;
   logBatch(run: string, batch: BatchInput): Promise<string>;
   logInputs(run: string, inputs: DatasetInput[]): Promise<string>;

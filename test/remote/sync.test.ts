@@ -41,7 +41,7 @@ const sync = (from: string, to: string, ...more: string[]) => mlr(['sync', '--fr
 
 interface SyncJson {
   dry_run: boolean;
-  runs: { source_run_id: string; target_run_id: string; action: string; metric_lines: number; params: number; error: string | null }[];
+  runs: { source_run_id: string; target_run_id: string; action: string; metric_lines: number; params: number; artifacts: number; error: string | null }[];
   failed: number;
 }
 
@@ -72,7 +72,7 @@ function comparable(r: RunJson, names: Map<string, string>, toSource: (id: strin
     data: {
       ...r.data,
       tags: r.data.tags
-        .filter((t) => t.key !== 'mlr.source_run_id')
+        .filter((t) => t.key !== 'mlr.source_run_id' && !t.key.startsWith('mlr.synced.'))
         .map((t) => (t.key === 'mlflow.parentRunId' ? { key: t.key, value: toSource(t.value) } : t)),
     },
     inputs: r.inputs,
@@ -115,7 +115,13 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
       fs.readFileSync(path.join(FIXTURE, '234684999513866976', 'd61057829b7b4f24b7a65344cc35e18e', 'artifacts', 'docs', 'notes.txt'), 'utf8'),
     );
 
-    // again: nothing to send either way
+    // each source run records its copy on the server (mlr.synced.<host>_<port>); a pull records nothing
+    const key = `mlr.synced.127.0.0.1_${new URL(server.url).port}`;
+    const tagOf = (r: RunJson, k: string) => r.data.tags.find((t) => t.key === k)?.value;
+    for (const s of src) expect(tagOf(s, key), s.info.run_id).toBe(pushed.runs.find((r) => r.source_run_id === s.info.run_id)!.target_run_id);
+    expect(back.every((b) => b.data.tags.every((t) => !t.key.startsWith('mlr.synced.')))).toBe(true);
+
+    // again: nothing to send either way (the local tags are no change to send)
     const again = await sync(source, server.url);
     expect(again.stderr).toBe('mlr: synced 71 runs (0 created, 0 updated, 71 unchanged), 0 metric lines\n');
     const againPull = await sync(server.url, mirror);
@@ -156,6 +162,30 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
     );
     // and once more: nothing
     expect((await sync(source, server.url, '--run', run)).stderr).toBe('mlr: synced 1 run (0 created, 0 updated, 1 unchanged), 0 metric lines\n');
+  });
+
+  it('the local tag finds the copy when the server lost its mlr.source_run_id; a dry run writes none', async () => {
+    const run = '0fcd845b07194992b396ad2f7047d7eb';
+    const key = `mlr.synced.127.0.0.1_${new URL(server.url).port}`;
+    const described = JSON.parse((await mlr(['--store', source, 'runs', 'describe', run, '--format', 'json'])).stdout) as RunJson;
+    const copy = described.data.tags.find((t) => t.key === key)!.value;
+    expect((await mlr(['--tracking-uri', server.url, 'delete-tag', copy, 'mlr.source_run_id'])).code).toBe(0);
+    const count = async () => (await mlr(['--tracking-uri', server.url, 'runs', 'ls', '--all', '--format', 'ids'])).stdout.trim().split('\n').length;
+    const before = await count();
+    const r = await sync(source, server.url, '--run', run);
+    expect(JSON.parse(r.stdout) as SyncJson).toMatchObject({
+      runs: [{ source_run_id: run, target_run_id: copy, action: 'updated', metric_lines: 0 }],
+      failed: 0,
+    });
+    expect(await count()).toBe(before);
+    const fixed = JSON.parse((await mlr(['--tracking-uri', server.url, 'runs', 'describe', copy, '--format', 'json'])).stdout) as RunJson;
+    expect(fixed.data.tags).toContainEqual({ key: 'mlr.source_run_id', value: run });
+
+    const fresh = copyStore(FIXTURE);
+    const dry = await sync(fresh, server.url, '--run', run, '--dry-run');
+    expect(dry.code).toBe(0);
+    const tags = JSON.parse((await mlr(['--store', fresh, 'runs', 'describe', run, '--format', 'json'])).stdout) as RunJson;
+    expect(tags.data.tags.filter((t) => t.key.startsWith('mlr.synced.'))).toEqual([]);
   });
 
   it('a sync cut short resumes without a duplicate line', async () => {
@@ -223,6 +253,43 @@ describe('mlr sync: push to a server, pull back into a folder', () => {
       const b = await mlr(['--store', db, ...args], { cwd: work });
       expect(norm(b.stdout), args.join(' ')).toBe(norm(a.stdout));
     }
+    // pushed from SQLite: the server's copies are found by mlr.source_run_id (the ids are the
+    // folder's), and each SQLite run records its copy
+    const fromDb = await mlr(['sync', '--from', db, '--to', server.url, '-e', 'sweep', '--run', '0fcd845b', '--format', 'json'], { cwd: work });
+    expect(fromDb.code).toBe(0);
+    const row = (JSON.parse(fromDb.stdout) as SyncJson).runs[0]!;
+    expect(row.action).toBe('unchanged');
+    const key = `mlr.synced.127.0.0.1_${new URL(server.url).port}`;
+    const dbRun = JSON.parse((await mlr(['--store', db, 'runs', 'describe', '0fcd845b', '--format', 'json'], { cwd: work })).stdout) as RunJson;
+    expect(dbRun.data.tags).toContainEqual({ key, value: row.target_run_id });
+  });
+
+  it('pulled into a new SQLite database in another folder: artifacts in mlruns/ beside it', async () => {
+    const dir = path.join(work, 'dbs');
+    fs.mkdirSync(dir);
+    const db = `sqlite:///${path.join(dir, 'pulled.db')}`;
+    const r = await mlr(['sync', '--from', server.url, '--to', db, '--format', 'json'], { cwd: work });
+    expect(r.stderr).toMatch(/^mlr: created a new store at .*\nmlr: synced \d+ runs \(\d+ created, 0 updated, 0 unchanged\), \d+ metric lines\n$/);
+    expect(r.code).toBe(0);
+    const rows = (JSON.parse(r.stdout) as SyncJson).runs;
+    const withFile = rows.find((x) => x.artifacts === 1)!.target_run_id;
+    const notes = fs.readFileSync(path.join(FIXTURE, '234684999513866976', 'd61057829b7b4f24b7a65344cc35e18e', 'artifacts', 'docs', 'notes.txt'), 'utf8');
+    expect((await mlr(['--tracking-uri', db, 'artifacts', 'cat', withFile, 'docs/notes.txt'], { cwd: work })).stdout).toBe(notes);
+    const exp = (JSON.parse((await mlr(['--tracking-uri', db, 'runs', 'describe', withFile, '--format', 'json'], { cwd: work })).stdout) as RunJson).info;
+    expect(fs.readFileSync(path.join(dir, 'mlruns', exp.experiment_id, withFile, 'artifacts', 'docs', 'notes.txt'), 'utf8')).toBe(notes);
+    expect(fs.existsSync(path.join(work, 'mlruns'))).toBe(false);
+    // and pushed from the folder into another new database, with --artifact-root
+    const db2 = `sqlite:///${path.join(dir, 'pushed.db')}`;
+    const r2 = await mlr(['sync', '--from', FIXTURE, '--to', db2, '-e', 'sweep', '--artifact-root', 'store-artifacts'], { cwd: work });
+    expect(r2.code).toBe(0);
+    expect(
+      fs.readFileSync(path.join(work, 'store-artifacts', '234684999513866976', 'd61057829b7b4f24b7a65344cc35e18e', 'artifacts', 'docs', 'notes.txt'), 'utf8'),
+    ).toBe(notes);
+    expect(await mlr(['sync', '--from', FIXTURE, '--to', server.url, '--artifact-root', 'x'], { cwd: work })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `mlr: --artifact-root: a tracking server chooses where artifacts go (${server.url})\n`,
+    });
   });
 
   it('refuses the same store on both sides (exit 2)', async () => {

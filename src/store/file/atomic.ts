@@ -96,14 +96,15 @@ export function atomicWriteFile(target: string, data: string | Buffer, opts: Ato
     mode = undefined; // new file: 0666 minus umask, as MLflow's open() gives
   }
   const dir = path.dirname(target);
-  const tmp = writeTemp(opts.tempDir ?? dir, buf, mode);
+  const durable = opts.durable ?? true;
+  const tmp = writeTemp(opts.tempDir ?? dir, buf, mode, durable);
   try {
     renameSync(tmp, target);
   } catch (e) {
     safeUnlink(tmp);
     throw e;
   }
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }
 
 /**

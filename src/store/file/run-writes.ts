@@ -144,11 +144,11 @@ export class RunWriter {
     return true;
   }
 
-  protected writeRunTag(runDir: string, key: string, value: string): void {
+  protected writeRunTag(runDir: string, key: string, value: string, durable = true): void {
     const file = path.join(runDir, 'tags', key);
     try {
       ensureDirBelow(runDir, path.dirname(file));
-      atomicWriteFile(file, value, { tempDir: runDir });
+      atomicWriteFile(file, value, { tempDir: runDir, durable });
     } catch (e) {
       throw writeFailed(`cannot set tag '${key}': ${fsMessage(e)}`, e);
     }
@@ -252,17 +252,17 @@ export class RunWriter {
   }
 
   /** set_tag (no length limits, as MLflow's file store); mlflow.runName also renames the run. */
-  setTags(idOrPrefix: string, tags: KeyValue[]): string {
+  setTags(idOrPrefix: string, tags: KeyValue[], durable = true): string {
     for (const t of tags) validateKeyName('tag', t.key);
     const run = this.activeRun(idOrPrefix);
-    this.applyTags(run, tags);
+    this.applyTags(run, tags, durable);
     return run.info.run_id;
   }
 
-  protected applyTags(run: FileRunEntry, tags: KeyValue[]): void {
+  protected applyTags(run: FileRunEntry, tags: KeyValue[], durable = true): void {
     for (const t of tags) {
       if (t.key === RUN_NAME_TAG) this.setRunName(run, t.value);
-      else this.atRun(run, () => this.writeRunTag(run.dir, t.key, t.value));
+      else this.atRun(run, () => this.writeRunTag(run.dir, t.key, t.value, durable));
     }
   }
 

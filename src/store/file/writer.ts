@@ -107,10 +107,10 @@ export class FileTrackingWriter implements TrackingWriter {
   logParams(run: string, params: KeyValue[]) {
     return this.guarded(() => this.runWriter().logParams(run, params));
   }
-  setTags(run: string, tags: KeyValue[]) {
+  setTags(run: string, tags: KeyValue[], opts: { durable?: boolean } = {}) {
     // renaming through mlflow.runName rewrites meta.yaml: only the full writer does that
     if (tags.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(() => this.locking((w) => w.setTags(run, tags)));
-    return this.guarded(() => this.runWriter().setTags(run, tags));
+    return this.guarded(() => this.runWriter().setTags(run, tags, opts.durable ?? true));
   }
   deleteTag(run: string, key: string) {
     return this.guarded(() => this.runWriter().deleteTag(run, key));

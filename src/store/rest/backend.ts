@@ -405,6 +405,45 @@ function metricBody(m: MetricInput): Record<string, unknown> {
   return { key: v.key, value, timestamp: BigInt(v.timestamp), step: BigInt(v.step) };
 }
 
+/** metric keys validateMetric accepted (a sync sends the same few keys thousands of times) */
+const validKeys = new Set<string>();
+const safeCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
+
+/**
+ * One metric of a log-batch as JSON text, as metricBody renders it without building the
+ * object; a known key with a number value and safe integer step and timestamp skips the
+ * int64 parsing of validateMetric (it would accept them as they are).
+ */
+function metricText(m: MetricInput): string {
+  let key = m.key;
+  let x: number;
+  let ts: string;
+  let step: string;
+  if (validKeys.has(m.key) && typeof m.value === 'number' && safeCount(m.timestamp) && m.timestamp >= 0 && safeCount(m.step)) {
+    x = m.value;
+    ts = String(m.timestamp);
+    step = String(m.step);
+  } else {
+    const v = validateMetric(m);
+    if (validKeys.size < 10_000) validKeys.add(v.key);
+    key = v.key;
+    x = v.value;
+    ts = v.timestamp;
+    step = v.step;
+  }
+  const value = Number.isNaN(x) ? '"NaN"' : x === Infinity ? '"Infinity"' : x === -Infinity ? '"-Infinity"' : Object.is(x, -0) ? '-0.0' : String(x);
+  return `{"key":${JSON.stringify(key)},"value":${value},"timestamp":${ts},"step":${step}}`;
+}
+
+/** A log-batch body: the metrics already rendered (the bulk of a sync's bytes). */
+function batchText(runId: string, metrics: string[], params: KeyValue[], tags: KeyValue[]): string {
+  let out = `{"run_id":${JSON.stringify(runId)}`;
+  if (metrics.length) out += `,"metrics":[${metrics.join(',')}]`;
+  if (params.length) out += `,"params":${JSON.stringify(params.map((p) => ({ key: p.key, value: p.value })))}`;
+  if (tags.length) out += `,"tags":${JSON.stringify(tags.map((t) => ({ key: t.key, value: t.value })))}`;
+  return out + '}';
+}
+
 export class RestWriter implements TrackingWriter {
   private readonly b: RestBackend;
   private readonly c: RestClient;
@@ -415,7 +454,11 @@ export class RestWriter implements TrackingWriter {
   }
 
   private post(endpoint: string, body: Record<string, unknown>): Promise<Json> {
-    return this.c.call('POST', endpoint, { body: stringifyJson(body), idempotent: false });
+    return this.postText(endpoint, stringifyJson(body));
+  }
+
+  private postText(endpoint: string, body: string): Promise<Json> {
+    return this.c.call('POST', endpoint, { body, idempotent: false });
   }
 
   /** A full run id: as given when it is one, else looked up (prefixes). */
@@ -523,14 +566,14 @@ export class RestWriter implements TrackingWriter {
   }
 
   async logMetrics(run: string, metrics: MetricInput[]): Promise<string> {
-    const bodies = metrics.map(metricBody);
     const id = await this.runId(run);
-    if (bodies.length === 1) {
-      await this.post('runs/log-metric', { run_id: id, ...bodies[0]! });
+    if (metrics.length === 1) {
+      await this.post('runs/log-metric', { run_id: id, ...metricBody(metrics[0]!) });
       return id;
     }
-    for (let i = 0; i < bodies.length; i += MAX_METRICS_PER_BATCH)
-      await this.post('runs/log-batch', { run_id: id, metrics: bodies.slice(i, i + MAX_METRICS_PER_BATCH) });
+    const texts = metrics.map(metricText);
+    for (let i = 0; i < texts.length; i += MAX_METRICS_PER_BATCH)
+      await this.postText('runs/log-batch', batchText(id, texts.slice(i, i + MAX_METRICS_PER_BATCH), [], []));
     return id;
   }
 
@@ -560,7 +603,7 @@ export class RestWriter implements TrackingWriter {
 
   /** One log-batch when it fits MLflow's limits, else chunks: params and tags first, then metrics. */
   async logBatch(run: string, batch: BatchInput): Promise<string> {
-    const metrics = (batch.metrics ?? []).map(metricBody);
+    const metrics = (batch.metrics ?? []).map(metricText);
     const params = batch.params ?? [];
     const tags = batch.tags ?? [];
     const id = await this.runId(run);
@@ -570,12 +613,7 @@ export class RestWriter implements TrackingWriter {
       tags.length <= MAX_PARAMS_TAGS_PER_BATCH &&
       metrics.length + params.length + tags.length <= 1000
     ) {
-      await this.post('runs/log-batch', {
-        run_id: id,
-        metrics: metrics.length ? metrics : undefined,
-        params: params.length ? params : undefined,
-        tags: tags.length ? tags : undefined,
-      });
+      await this.postText('runs/log-batch', batchText(id, metrics, params, tags));
       return id;
     }
     for (let i = 0; i < params.length; i += MAX_PARAMS_TAGS_PER_BATCH)
@@ -583,7 +621,7 @@ export class RestWriter implements TrackingWriter {
     for (let i = 0; i < tags.length; i += MAX_PARAMS_TAGS_PER_BATCH)
       await this.post('runs/log-batch', { run_id: id, tags: tags.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
     for (let i = 0; i < metrics.length; i += MAX_METRICS_PER_BATCH)
-      await this.post('runs/log-batch', { run_id: id, metrics: metrics.slice(i, i + MAX_METRICS_PER_BATCH) });
+      await this.postText('runs/log-batch', batchText(id, metrics.slice(i, i + MAX_METRICS_PER_BATCH), [], []));
     return id;
   }
 
