@@ -51,6 +51,8 @@ export class ParseCache {
   /** bumped by every read no watch covers: a memo computed meanwhile is not kept */
   private tainted = 0;
   private readonly memos = new Map<string, { changes: number; value: unknown }>();
+  /** per kind and folder, what folder() made of it and the folder's watch generation then */
+  private readonly folders = new Map<string, { watch: Watch; gen: number; value: unknown }>();
   /** per checkedDir key, the folder's stat signature when its check last passed */
   private readonly checked = new Map<string, string>();
 
@@ -101,6 +103,45 @@ export class ParseCache {
     const age = this.now() - Math.max(st.mtimeMs, st.ctimeMs);
     this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, watch: w, gen, kind, value });
     return value;
+  }
+
+  /**
+   * What `compute` made of the folder `dir` (its listing, the files in it) the last time, while
+   * the folder's watch has had no event since (a file in it added, removed or rewritten bumps
+   * it) and this process has not just written; otherwise `compute()` anew. Kept only when a
+   * live watch covered `dir` before compute() read it and compute() says `keep` (it read no
+   * sub-folder, which the folder's watch does not see, and met no error to report again).
+   * Without a watch nothing is kept: there is no stat of a folder that shows a file rewritten.
+   */
+  folder<T>(dir: string, kind: string, compute: () => { value: T; keep: boolean }): T {
+    const key = `${kind}\0${dir}`;
+    const w = this.watches?.watch(dir);
+    const e = this.folders.get(key);
+    if (e && w && this.quiet && e.watch === w && w.alive && e.gen === w.gen) {
+      this.hits++;
+      this.watchHits++;
+      return e.value as T;
+    }
+    const gen = w?.gen ?? 0;
+    const wasQuiet = this.quiet;
+    const { value, keep } = compute();
+    if (w && keep && wasQuiet) {
+      if (this.folders.size >= MAX_ENTRIES) this.folders.clear();
+      this.folders.set(key, { watch: w, gen, value });
+    } else this.folders.delete(key);
+    return value;
+  }
+
+  /** folder()'s kept value for `dir` when it is still good, without computing anything. */
+  folderHit<T>(dir: string, kind: string): T | undefined {
+    const w = this.watches?.watch(dir);
+    const e = this.folders.get(`${kind}\0${dir}`);
+    if (e && w && this.quiet && e.watch === w && w.alive && e.gen === w.gen) {
+      this.hits++;
+      this.watchHits++;
+      return e.value as T;
+    }
+    return undefined;
   }
 
   /**

@@ -487,7 +487,11 @@ export class FileStore {
 
   // ------------------------------------------------------------------ run data
 
-  /** key → value of files under a params/ or tags/ folder: all of them, or only `keys`. */
+  /**
+   * key → value of files under a params/ or tags/ folder: all of them, or only `keys`. A
+   * long-running process keeps a folder's whole map while the folder's watch sees no change
+   * (ParseCache.folder), and answers `keys` from it when it has it.
+   */
   private readKeyValueDir(
     dir: string,
     kind: 'param' | 'tag',
@@ -495,18 +499,58 @@ export class FileStore {
     run?: FileRunEntry,
     onError: (dir: string, reason: string) => void = this.onListError(run, kind === 'param' ? 'params' : 'tags'),
   ): Map<string, string> {
-    const out = new Map<string, string>();
     this.track(dir);
-    const list = keys === 'all' ? this.trackedKeys(dir, listKeyFiles(dir, onError)) : keys;
+    const cache = this.cache;
+    if (!cache) return this.readKeyValueFiles(dir, kind, keys, run, onError).value;
+    if (keys === 'all') {
+      // a copy: callers may change the map they get
+      return new Map(cache.folder(dir, kind, () => this.readKeyValueFiles(dir, kind, 'all', run, onError)));
+    }
+    const all = cache.folderHit<Map<string, string>>(dir, kind);
+    if (!all) return this.readKeyValueFiles(dir, kind, keys, run, onError).value;
+    const out = new Map<string, string>();
+    for (const key of keys) {
+      const v = all.get(key);
+      if (v !== undefined) out.set(key, v);
+    }
+    return out;
+  }
+
+  /** readKeyValueDir's reads; `keep` when the answer may be kept (no sub-folder read, no error reported). */
+  private readKeyValueFiles(
+    dir: string,
+    kind: 'param' | 'tag',
+    keys: Iterable<string> | 'all',
+    run: FileRunEntry | undefined,
+    onError: (dir: string, reason: string) => void,
+  ): { value: Map<string, string>; keep: boolean } {
+    const out = new Map<string, string>();
+    let keep = true;
+    const list =
+      keys === 'all'
+        ? this.trackedKeys(
+            dir,
+            listKeyFiles(dir, (d, reason) => {
+              keep = false;
+              onError(d, reason);
+            }),
+          )
+        : keys;
     for (const key of list) {
       if (!isSafeKeyPath(key)) continue;
-      if (this.cache && key.includes('/')) this.track(path.dirname(joinPath(dir, key)));
+      if (key.includes('/')) {
+        keep = false;
+        if (this.cache) this.track(path.dirname(joinPath(dir, key)));
+      }
       const file = joinPath(dir, key);
       const r = readText(file, kind);
       if (r.ok) out.set(key, r.text);
-      else if (!r.missing) this.runDataUnreadable(run, file, r.error, `${kind} '${key}'${run ? ` of run ${run.info.run_id}` : ''} is`);
+      else if (!r.missing) {
+        keep = false;
+        this.runDataUnreadable(run, file, r.error, `${kind} '${key}'${run ? ` of run ${run.info.run_id}` : ''} is`);
+      }
     }
-    return out;
+    return { value: out, keep };
   }
 
   /** Params of a run (all, or only the given keys). */
@@ -521,7 +565,7 @@ export class FileStore {
 
   /** Names of the run's params (file names under params/, `/`-joined), without reading them. */
   listParamKeys(run: FileRunEntry): string[] {
-    return this.trackedKeys(path.join(run.dir, 'params'), listKeyFiles(path.join(run.dir, 'params'), this.onListError(run, 'params')));
+    return this.listKeys(run, 'params');
   }
 
   /** A run's keys of one kind in the order its folder keeps them (MLflow's order: os.walk, unsorted). */
@@ -531,7 +575,24 @@ export class FileStore {
 
   /** Names of the run's metrics (file names under metrics/, `/`-joined). */
   listMetricKeys(run: FileRunEntry): string[] {
-    return this.trackedKeys(path.join(run.dir, 'metrics'), listKeyFiles(path.join(run.dir, 'metrics'), this.onListError(run, 'metrics')));
+    return this.listKeys(run, 'metrics');
+  }
+
+  /** A run's metric or param names, kept by a long-running process while the folder's watch sees no change. */
+  private listKeys(run: FileRunEntry, kind: 'metrics' | 'params'): string[] {
+    const dir = path.join(run.dir, kind);
+    const onError = this.onListError(run, kind);
+    if (!this.cache) return listKeyFiles(dir, onError);
+    this.track(dir);
+    const keys = this.cache.folder(dir, `${kind} keys`, () => {
+      let keep = true;
+      const value = listKeyFiles(dir, (d, reason) => {
+        keep = false;
+        onError(d, reason);
+      });
+      return { value, keep: keep && !value.some((k) => k.includes('/')) };
+    });
+    return [...this.trackedKeys(dir, keys)];
   }
 
   /**
