@@ -190,17 +190,37 @@ interface Arranged {
  * tree (runs ls --tree's order) less the descendants of the runs in `fold`.
  */
 async function arrangedRuns(c: RequestContext): Promise<{ store: TrackingReader; query: AggregateQuery; arranged: Arranged }> {
-  // grouping and the tree read a tag or param of every run: the pages a scroll asks for at
-  // once (same query, other offsets) share one arrangement for a second
-  if (!c.query.get('group') && c.query.get('tree') !== '1') return arrange(c);
-  const key = JSON.stringify([...c.query.entries()].filter(([k]) => k !== 'offset' && k !== 'limit').sort());
+  // what arrange() reads of the query: not the page, nor the page's or picker's columns
+  const key = JSON.stringify(['ui runs', ...[...c.query.entries()].filter(([k]) => !['offset', 'limit', 'column', 'detail'].includes(k)).sort()]);
+  const backend = c.services.backend;
+  if (backend.memo) {
+    // a long-running file store: the same view's arrangement from memory while no file it
+    // read has changed (Backend.memo: never stale); the sort, filter and grouping of 10,000
+    // runs are then done once per change, not once per page or poll. An aggregate order-by
+    // reads whole metric histories, which the memo does not follow: computed every time.
+    const store = await c.reader();
+    const hasAggregates = c.query.getAll('order_by').some((o) => o.includes('('));
+    if (hasAggregates) return arrange(c, store);
+    const { query, arranged } = await backend.memo(
+      key,
+      async () => {
+        const a = await arrange(c, store);
+        return { query: a.query, arranged: a.arranged };
+      },
+      { settle: true },
+    );
+    return { store, query, arranged };
+  }
+  // elsewhere, grouping and the tree read a tag or param of every run: the pages a scroll
+  // asks for at once (same query, other offsets) share one arrangement for a second
+  if (!c.query.get('group') && c.query.get('tree') !== '1') return arrange(c, await c.reader());
   let cache = ARRANGED.get(c.services);
   if (!cache) ARRANGED.set(c.services, (cache = new Map()));
   const now = Date.now();
   for (const [k, v] of cache) if (now - v.at > ARRANGED_MS) cache.delete(k);
   const hit = cache.get(key);
   if (hit) return hit.value;
-  const value = arrange(c);
+  const value = c.reader().then((store) => arrange(c, store));
   cache.set(key, { at: now, value });
   value.catch(() => cache.delete(key));
   return value;
@@ -209,11 +229,10 @@ async function arrangedRuns(c: RequestContext): Promise<{ store: TrackingReader;
 const ARRANGED_MS = 1000;
 const ARRANGED = new WeakMap<object, Map<string, { at: number; value: ReturnType<typeof arrange> }>>();
 
-async function arrange(c: RequestContext): Promise<{ store: TrackingReader; query: AggregateQuery; arranged: Arranged }> {
+async function arrange(c: RequestContext, store: TrackingReader): Promise<{ store: TrackingReader; query: AggregateQuery; arranged: Arranged }> {
   const controls = await import('../commands/table-controls.js');
   const o = queryOptions(c.query);
   const query = await controls.compileAggregateQuery(o.filter, o.orderBy);
-  const store = await c.reader();
   const selected = await controls.selectRunsWithAggregates(store, { experiments: o.experiments, view: o.view, query });
   const groupKey = c.query.get('group');
   if (groupKey) {
@@ -307,13 +326,28 @@ async function runsPage(c: RequestContext): Promise<unknown> {
  */
 async function columns(c: RequestContext): Promise<unknown> {
   const { runColumns } = await import('../commands/runs.js');
+  const backend = c.services.backend;
+  const key = JSON.stringify(['ui columns', ...[...c.query.entries()].filter(([k]) => k !== 'offset' && k !== 'limit').sort()]);
+  // once per view and change of the store (Backend.memo: never stale), not per poll or opening of the picker
+  const memo = <T>(compute: () => Promise<T>): Promise<T> =>
+    backend.memo && !c.query.getAll('order_by').some((o) => o.includes('(')) ? backend.memo(key, compute, { settle: true }) : compute();
   if (c.query.get('detail') !== '1') {
-    const cols = await runColumns(() => c.reader(), queryOptions(c.query));
-    return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name })) };
+    const reader = await c.reader();
+    return memo(async () => {
+      const cols = await runColumns(async () => reader, queryOptions(c.query));
+      return { columns: cols.map((x) => ({ key: x.key, kind: x.kind, name: x.name })) };
+    });
   }
+  // the arrangement inside: a value made from it is kept only when it was read as carefully
+  return memo(async () => {
+    const { store, query, arranged } = await arrangedRuns(c);
+    return columnDetail(store, query, arranged.runs);
+  });
+}
+
+/** The column picker's columns over `runs`, each metric, param and tag column with whether it varies. */
+async function columnDetail(store: TrackingReader, query: AggregateQuery, runs: RunEntry[]): Promise<unknown> {
   const { defaultColumns } = await import('../commands/run-table.js');
-  const { store, query, arranged } = await arrangedRuns(c);
-  const runs = arranged.runs;
   const cols = defaultColumns(store, runs, false, query.columns).filter((x) => x.kind !== 'agg');
   // a key some run lacks varies (missing differs from any value) without a file read; a key
   // every run has is read run by run until two values differ, so only the columns that are

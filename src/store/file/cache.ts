@@ -19,7 +19,7 @@ export const RACY_MS = 2000;
 /** Entries kept at most (a store of 100,000 runs has about 200,000 hot files). */
 const MAX_ENTRIES = 500_000;
 /** memoized answers kept at most (each holds a search's matching runs) */
-const MAX_MEMOS = 16;
+const MAX_MEMOS = 64;
 
 interface Entry {
   ino: number;
