@@ -534,15 +534,8 @@ async function benchMigrate(ctx, root, m, floor) {
 }
 
 async function benchHistory(ctx) {
-  const dir = path.join(ctx.opts.data, `history-${HISTORY_POINTS}`);
-  const artifactRoot = artifactRootOf(dir);
-  // The reference history (30 %) is long enough for V8's young generation to have grown to
-  // its cap, so the RSS difference shows what the history itself costs.
-  const referencePoints = HISTORY_POINTS * 0.3;
-  const m = await ensureStore(dir, { points: HISTORY_POINTS, referencePoints, artifactRoot }, (out, onProgress) =>
-    generateHistoryStore({ out, points: HISTORY_POINTS, referencePoints, artifactRoot, onProgress }),
-  );
-  const root = path.join(dir, 'mlruns');
+  const m = await ensureHistoryStore(ctx);
+  const root = path.join(ctx.opts.data, `history-${HISTORY_POINTS}`, 'mlruns');
   const env = storeEnv(root);
   const rows = [];
   for (const run of m.historyRuns) {
@@ -1508,6 +1501,189 @@ async function benchUi(ctx) {
   return rows;
 }
 
+/** The 1M-point history store of scenario e (also drawn by scenario u's chart rows). */
+function ensureHistoryStore(ctx) {
+  const dir = path.join(ctx.opts.data, `history-${HISTORY_POINTS}`);
+  const artifactRoot = artifactRootOf(dir);
+  // The reference history (30 %) is long enough for V8's young generation to have grown to
+  // its cap, so the RSS difference shows what the history itself costs.
+  const referencePoints = HISTORY_POINTS * 0.3;
+  return ensureStore(dir, { points: HISTORY_POINTS, referencePoints, artifactRoot }, (out, onProgress) =>
+    generateHistoryStore({ out, points: HISTORY_POINTS, referencePoints, artifactRoot, onProgress }),
+  );
+}
+
+/** Runs and steps of the overlaid-charts row (issue 14: 20 runs × 10,000 steps ≤ 1 s). */
+const OVERLAY_RUNS = 20;
+const OVERLAY_STEPS = 10_000;
+
+/**
+ * Scenario u, charts (issue 14): in Chromium, the run page of the 1,000,000-point history →
+ * its chart drawn (downsampled by the server, min/max per pixel); a drag-zoom → the exact
+ * points of the range drawn; and the charts of 20 selected runs × 10,000 steps (every metric
+ * of the generated runs: one chart each, 20 series overlaid) from the click on "Charts".
+ * Times are the page's own (performance.now() in the page when the chart is in the DOM).
+ */
+async function benchUiCharts(ctx) {
+  const rows = [];
+  const n = Math.max(ctx.opts.repeat, 5);
+  const push = (label, store, runs, wrong, note, checks) => {
+    const ms = runs.map((r) => r.ms);
+    rows.push({
+      id: 'u',
+      label,
+      store,
+      status: wrong ? 'wrong' : 'ok',
+      note: wrong ?? note,
+      mlrMs: median(ms),
+      minMs: Math.min(...ms),
+      maxMs: Math.max(...ms),
+      rssKb: null,
+      serverChecks: checks(median(ms)),
+    });
+  };
+  if (!fs.existsSync(CHROMIUM)) return rows; // benchUi reports the missing browser
+  const { chromium } = await import('playwright-core');
+  const hm = await ensureHistoryStore(ctx);
+  const long = hm.historyRuns.find((r) => r.points === HISTORY_POINTS);
+  const overlayDir = path.join(ctx.opts.data, `runs-${OVERLAY_RUNS + 4}x${OVERLAY_STEPS}`);
+  const om = await ensureStore(
+    overlayDir,
+    { runs: OVERLAY_RUNS + 4, experiments: 1, steps: OVERLAY_STEPS, artifactRoot: artifactRootOf(overlayDir) },
+    (out, onProgress) =>
+      generateStore({ out, runs: OVERLAY_RUNS + 4, experiments: 1, steps: OVERLAY_STEPS, artifactRoot: artifactRootOf(overlayDir), onProgress }),
+  );
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+    // the 1M-point chart: first draw, then zoom-ins
+    log('u: Chromium, the chart of a 1,000,000-point history');
+    let srv = await startServerChild(path.join(ctx.opts.data, `history-${HISTORY_POINTS}`, 'mlruns'), ['--ui']);
+    try {
+      const chartSel = `.chart[data-metric="${hm.metric}"]`;
+      const draws = [];
+      let page;
+      for (let i = 0; i < n; i++) {
+        await page?.close();
+        page = await context.newPage();
+        await page.goto(`${srv.url}/?run=${long.id}`, { waitUntil: 'commit' });
+        const ms = await page.waitForFunction((sel) => (document.querySelector(`${sel} canvas`) ? performance.now() : 0), chartSel, {
+          polling: 'raf',
+          timeout: 60_000,
+        });
+        draws.push({ ms: await ms.jsonValue() });
+      }
+      const downsampled = (await page.locator(chartSel).getAttribute('data-exact')) === 'false';
+      push(
+        'ui: Chromium, 1,000,000-point chart: navigation → chart drawn',
+        'history 1M',
+        draws,
+        downsampled ? null : 'the chart is not downsampled',
+        `${n} page loads; min/max per pixel`,
+        (ms) => [['≤ 1 s', ms <= 1000]],
+      );
+      // zoom in twice on fresh pages: a 2 px drag (about 4,700 of the 1M points: the server
+      // answers the range min/max per pixel again), then 6 px inside it (exact points)
+      const zoomIn = async (chart, px) => {
+        const over = await chart.locator('.u-over').boundingBox();
+        const x0 = over.x + over.width * 0.3;
+        const y = over.y + over.height / 2;
+        await page.mouse.move(x0, y);
+        await page.mouse.down();
+        await page.mouse.move(x0 + px, y, { steps: 2 });
+        const before = await chart.getAttribute('data-zooms');
+        const t = await page.evaluate(() => performance.now());
+        await page.mouse.up();
+        const done = await page.waitForFunction(
+          ([sel, b]) => (document.querySelector(sel)?.getAttribute('data-zooms') !== b ? performance.now() : 0),
+          [chartSel, before],
+          {
+            polling: 'raf',
+            timeout: 60_000,
+          },
+        );
+        return { ms: (await done.jsonValue()) - t, exact: (await chart.getAttribute('data-exact')) === 'true' };
+      };
+      const coarse = [];
+      const fine = [];
+      for (let i = 0; i < n; i++) {
+        if (i > 0) {
+          await page.close();
+          page = await context.newPage();
+          await page.goto(`${srv.url}/?run=${long.id}`, { waitUntil: 'commit' });
+        }
+        const chart = page.locator(chartSel);
+        await chart.locator('canvas').waitFor();
+        await chart.scrollIntoViewIfNeeded();
+        coarse.push(await zoomIn(chart, 2));
+        fine.push(await zoomIn(chart, 6));
+      }
+      const coarseWrong = coarse.some((z) => z.exact) ? 'the first zoom was already exact' : null;
+      push(
+        'ui: Chromium, 1M-point chart: drag-zoom → range re-fetched, drawn',
+        'history 1M',
+        coarse,
+        coarseWrong,
+        `${n} zooms of 2 px (~4,700 points, min/max per pixel)`,
+        (ms) => [['≤ 300 ms', ms <= 300]],
+      );
+      const fineWrong = fine.every((z) => z.exact) ? null : 'the second zoom is not exact';
+      push('ui: Chromium, 1M-point chart: zoom again → exact points drawn', 'history 1M', fine, fineWrong, `${n} zooms of 6 px inside the first`, (ms) => [
+        ['≤ 300 ms', ms <= 300],
+      ]);
+      await page.close();
+    } finally {
+      await srv.stop();
+    }
+    // 20 runs × 10,000 steps overlaid
+    log(`u: Chromium, charts of ${OVERLAY_RUNS} runs × ${OVERLAY_STEPS.toLocaleString('en-US')} steps`);
+    srv = await startServerChild(path.join(overlayDir, 'mlruns'), ['--ui']);
+    try {
+      const exp = om.experiments[0].id;
+      const sel = om.runs
+        .filter((r) => r[2])
+        .slice(0, OVERLAY_RUNS)
+        .map((r) => r[1]);
+      const overlays = [];
+      let wrong = sel.length === OVERLAY_RUNS ? null : `only ${sel.length} active runs`;
+      let page;
+      for (let i = 0; i < n && !wrong; i++) {
+        await page?.close();
+        page = await context.newPage();
+        await page.goto(`${srv.url}/?experiment=${exp}&sel=${sel.join(',')}`);
+        await page.waitForFunction(() => document.querySelector('.grid')?.dataset.paintedAt !== undefined);
+        const t = await page.evaluate(() => performance.now());
+        await page
+          .locator('button', { hasText: /^Chart/ })
+          .first()
+          .click();
+        const done = await page.waitForFunction(() => (document.querySelector('[data-charts]') ? performance.now() : 0), null, {
+          polling: 'raf',
+          timeout: 60_000,
+        });
+        overlays.push({ ms: (await done.jsonValue()) - t });
+        const charts = await page.locator('.chart').count();
+        const series = await page.locator('.chart').first().locator('.u-legend .u-series').count();
+        if (charts !== om.layout.metrics.length || series !== OVERLAY_RUNS + 1) wrong = `${charts} charts of ${series - 1} runs drawn`;
+      }
+      push(
+        `ui: Chromium, charts of ${OVERLAY_RUNS} runs × ${OVERLAY_STEPS.toLocaleString('en-US')} steps: click → drawn`,
+        `${OVERLAY_RUNS} runs`,
+        overlays,
+        wrong,
+        `${n} times; ${om.layout.metrics.length} charts (one per metric), ${OVERLAY_RUNS} series each`,
+        (ms) => [['≤ 1 s', ms <= 1000]],
+      );
+      await page?.close();
+    } finally {
+      await srv.stop();
+    }
+  } finally {
+    await browser.close();
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------- targets
 
 /** Adds `target` and `result` to every row (issue 7's targets; they apply to 10,000 runs). */
@@ -1680,7 +1856,7 @@ async function main() {
     if (want('q')) rows.push(...(await benchSqlite(ctx, rows)));
     if (want('r')) rows.push(...(await benchRemote(ctx)));
     if (want('s')) rows.push(...(await benchServer(ctx)));
-    if (want('u')) rows.push(...(await benchUi(ctx)));
+    if (want('u')) rows.push(...(await benchUi(ctx)), ...(await benchUiCharts(ctx)));
     judge(rows);
     const report = [...machineLines(ctx), '', renderTable(rows), ''].join('\n');
     process.stdout.write(`\n${report}`);

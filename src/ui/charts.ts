@@ -152,6 +152,8 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
         applying = false;
       }
       el.dataset['exact'] = String(zs.every((z) => z.exact));
+      // how many zooms have been drawn (the bench times a zoom to this)
+      el.dataset['zooms'] = String(my);
     });
   };
   el.dataset['exact'] = String(!downsampled);

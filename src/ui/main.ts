@@ -1011,11 +1011,10 @@ function runsView(main: HTMLElement, st: TableState): void {
     if (keys.length === 0) wrap.append(h('div', { class: 'empty' }, 'The selected runs logged no metrics.'));
     const avail = chartArea.clientWidth || grid.clientWidth;
     const width = Math.max(380, Math.floor((avail - 12) / Math.max(1, Math.floor(avail / 432))) - 22);
-    for (const k of keys) {
-      const { el } = await metricChart(k, chartRuns, width, { logY: prefs.logY, smooth: prefs.smooth, x: prefs.x }, fresh);
-      if (my !== chartGen) return;
-      wrap.append(el);
-    }
+    // every metric's histories at once (the server answers them in parallel), shown in order
+    const drawn = await Promise.all(keys.map((k) => metricChart(k, chartRuns, width, { logY: prefs.logY, smooth: prefs.smooth, x: prefs.x }, fresh)));
+    if (my !== chartGen) return;
+    wrap.append(...drawn.map((d) => d.el));
     const scroll = chartArea.scrollTop;
     chartArea.replaceChildren(
       h(
@@ -1668,9 +1667,14 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
   );
   const one: ChartRun[] = [{ run_id: i.run_id, name: i.run_name || i.run_id.slice(0, 8) }];
   const width = Math.max(380, Math.floor((main.clientWidth - 40) / Math.max(1, Math.floor((main.clientWidth - 40) / 432))) - 22);
+  // one slot per metric, in name order, each filled as soon as its history arrives
   for (const m of r.run.data.metrics.map((x) => x.key).sort()) {
-    if (!main.isConnected) return;
-    chartWrap.append((await metricChart(m, one, width, { logY: false, smooth: 0 })).el);
+    const slot = h('div', { class: 'chart-slot' });
+    chartWrap.append(slot);
+    void metricChart(m, one, width, { logY: false, smooth: 0 }).then(
+      ({ el }) => slot.replaceWith(el),
+      () => slot.replaceWith(h('div', { class: 'empty' }, `${m}: the chart could not be drawn`)),
+    );
   }
 }
 
