@@ -15,14 +15,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlrError, UsageError } from '../errors.js';
-import { describeFsError } from '../store/file/fsread.js';
+import { describeFsError, readBytePieces } from '../store/file/fsread.js';
 import { withLock } from '../store/file/lock.js';
-import { atomicWriteFile, fsyncDir } from '../store/file/atomic.js';
+import { atomicWriteFile, createTemp, dropTemp, fsyncDir, publishTemp, writeAllTo } from '../store/file/atomic.js';
 import { dumpYaml, type DumpValue } from '../store/file/yaml-dump.js';
 import type { Diagnosis } from './diagnose.js';
 import { publicFinding } from './diagnose.js';
 import { isInside, linkOnPath, present } from './locations.js';
-import { analyzeMetricBytes, metaBytesRead, type BadLine } from './scan.js';
+import { MetricBytesAnalyzer, metaBytesRead, noLongLines, type BadLine } from './scan.js';
 import type { Finding, PlannedFinding } from './types.js';
 
 export const MANIFEST = 'manifest.json';
@@ -83,6 +83,19 @@ export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
+/** sha256 of a file, read in pieces (bounded memory whatever its size). */
+export function sha256File(file: string): string {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
 /** Relative store path with `/` separators. */
 function relOf(root: string, p: string): string {
   return path.relative(root, p).split(path.sep).join('/');
@@ -100,21 +113,57 @@ function metaBytes(map: Record<string, DumpValue>): Buffer {
   return Buffer.from(dumpYaml(out), 'utf8');
 }
 
-/** A metric file with its bad lines taken out: valid lines kept byte for byte, in order, each ending in "\n". */
-export function repairMetricBytes(buf: Buffer): { keep: Buffer | null; kept: number; removed: BadLine[] } {
-  if (buf.length === 0) return { keep: null, kept: 0, removed: [] };
-  const a = analyzeMetricBytes(buf, false);
-  const badLines = new Set(a.bad.map((b) => b.line));
-  const text = buf.toString('latin1');
-  const lines = text.split('\n');
-  if (text.endsWith('\n')) lines.pop();
-  const kept = lines.filter((_, i) => !badLines.has(i + 1));
-  if (kept.length === 0) return { keep: null, kept: 0, removed: a.bad };
-  return { keep: Buffer.from(kept.join('\n') + '\n', 'latin1'), kept: kept.length, removed: a.bad };
+/**
+ * A metric file with its bad lines taken out, in the memory of one piece (readBytePieces): the kept lines
+ * go to `keepFd`, each ending in "\n"; the sha256 of the file read and of what was kept.
+ * Valid lines are kept byte for byte, in order; a kept last line without newline gets one.
+ */
+export function repairMetricFile(
+  file: string,
+  keepFd: number,
+  pieceBytes?: number,
+): { kept: number; removed: BadLine[]; sha256Before: string; sha256After: string | null } {
+  const a = new MetricBytesAnalyzer(false);
+  const before = createHash('sha256');
+  const after = createHash('sha256');
+  const NL = Buffer.from('\n');
+  let kept = 0;
+  let seen = 0; // bad lines already dealt with
+  let lineNo = 0;
+  const r = readBytePieces(
+    file,
+    'metric',
+    (buf, from, to) => {
+      before.update(buf.subarray(from, to));
+      a.feed(buf, from, to);
+      const bad = a.result().bad;
+      const badHere = new Set<number>();
+      for (; seen < bad.length; seen++) badHere.add(bad[seen]!.line);
+      // the piece's lines (only the file's last piece may end without a newline)
+      for (let i = from; i < to;) {
+        let j = buf.indexOf(10, i);
+        if (j < 0 || j >= to) j = to;
+        lineNo++;
+        if (!badHere.has(lineNo)) {
+          const line = buf.subarray(i, j);
+          writeAllTo(keepFd, line);
+          writeAllTo(keepFd, NL);
+          after.update(line).update(NL);
+          kept++;
+        }
+        i = j + 1;
+      }
+    },
+    noLongLines,
+    pieceBytes,
+    Infinity,
+  );
+  if (!r.ok) throw Object.assign(new Error(r.error), { code: r.missing ? 'ENOENT' : 'EIO' });
+  return { kept, removed: a.result().bad, sha256Before: before.digest('hex'), sha256After: kept > 0 ? after.digest('hex') : null };
 }
 
 /** Where temp files for `file` go: never inside metrics/, params/ or tags/, where MLflow reads every file as a key. */
-function tempDirFor(file: string): string {
+export function tempDirFor(file: string): string {
   let d = path.dirname(file);
   for (let up = d; up !== path.dirname(up); up = path.dirname(up)) {
     const base = path.basename(up);
@@ -135,6 +184,17 @@ export function moveEntry(from: string, to: string): void {
   }
   fsyncDir(path.dirname(from));
   fsyncDir(path.dirname(to));
+}
+
+/** Copy a file into the backup by the kernel (never held in memory), keeping its permission bits. */
+function saveFileCopy(file: string, dest: string): void {
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.copyFileSync(file, dest, fs.constants.COPYFILE_EXCL);
+  try {
+    fs.chmodSync(dest, fs.statSync(file).mode & 0o7777);
+  } catch {
+    // keep the default mode
+  }
 }
 
 /** Copy a file into the backup, keeping its permission bits. */
@@ -181,8 +241,12 @@ interface PlannedAction {
   act: ManifestAction & { codes: string[] };
   /** bytes to write (replace/create) */
   bytes?: Buffer;
-  /** bytes the file must still hold when the action runs (replace, metric) */
+  /** bytes the file must still hold when the action runs (replace) */
   expect?: Buffer;
+  /** sha256 the metric file must still have when its rewrite runs (rewrite-metric) */
+  expectHash?: string;
+  /** the repaired metric file, written beside the run (rewrite-metric; none when no line is kept) */
+  keepTemp?: string | undefined;
 }
 
 /** Build the ordered list of actions from a diagnosis (nothing is touched). */
@@ -289,6 +353,7 @@ export function applyFixes(d: Diagnosis, opts: FixOptions): FixResult {
     try {
       saveBackups(root, backupDir, planned);
     } catch (e) {
+      dropTemps(planned);
       if (e instanceof MlrError) throw e;
       throw new MlrError(`cannot save the backup in ${backupDir}: ${describeFsError(e as NodeJS.ErrnoException)}; nothing was changed`, 'backup-failed', 1);
     }
@@ -309,7 +374,9 @@ export function applyFixes(d: Diagnosis, opts: FixOptions): FixResult {
         let why: string | undefined;
         try {
           why = applyOne(root, backupDir, pa);
+          dropTemps([pa]); // an action skipped leaves its repaired copy unused
         } catch (e) {
+          dropTemps(planned);
           const where = 'path' in a ? a.path : a.from;
           throw new MlrError(
             `cannot repair ${where}: ${describeFsError(e as NodeJS.ErrnoException)}. The ${i} change${i === 1 ? '' : 's'} made before it can be undone with: mlr doctor --undo ${backupDir}`,
@@ -342,16 +409,29 @@ function saveBackups(root: string, backupDir: string, planned: PlannedAction[]):
     if (a.action === 'replace') {
       saveCopy(path.join(root, a.path), path.join(backupDir, a.backup), pa.expect!);
     } else if (a.action === 'rewrite-metric') {
+      // never held whole (a metric file can be past V8's longest string): the backup is
+      // copied by the kernel, then the repair reads that copy — so what is hashed, analysed
+      // and kept is exactly what was saved — and writes the kept lines to a temp file
       const file = path.join(root, a.path);
-      const before = fs.readFileSync(file);
-      const r = repairMetricBytes(before);
-      a.sha256_before = sha256(before);
-      a.sha256_after = r.keep ? sha256(r.keep) : null;
+      const backup = path.join(backupDir, a.backup);
+      saveFileCopy(file, backup);
+      const t = createTemp(tempDirFor(file));
+      let r: ReturnType<typeof repairMetricFile>;
+      try {
+        r = repairMetricFile(backup, t.fd);
+      } catch (e) {
+        fs.closeSync(t.fd);
+        dropTemp(t.path);
+        throw e;
+      }
+      fs.closeSync(t.fd);
+      if (r.kept > 0) pa.keepTemp = t.path;
+      else dropTemp(t.path);
+      a.sha256_before = r.sha256Before;
+      a.sha256_after = r.sha256After;
       a.kept_lines = r.kept;
       a.removed_lines = r.removed.map((b) => ({ line: b.line, text: Buffer.from(b.text, 'latin1').toString('utf8'), reason: b.reason }));
-      pa.expect = before;
-      if (r.keep) pa.bytes = r.keep;
-      saveCopy(file, path.join(backupDir, a.backup), before);
+      pa.expectHash = r.sha256Before;
       if (r.removed.length > 0) {
         const lines = r.removed.map((b) => Buffer.concat([Buffer.from(`line ${b.line}: `), Buffer.from(b.text, 'latin1'), Buffer.from('\n')]));
         const dest = path.join(backupDir, 'removed-lines', a.path);
@@ -359,6 +439,14 @@ function saveBackups(root: string, backupDir: string, planned: PlannedAction[]):
         fs.writeFileSync(dest, Buffer.concat(lines));
       }
     }
+  }
+}
+
+/** Remove the repaired metric copies that were not published. */
+function dropTemps(planned: PlannedAction[]): void {
+  for (const pa of planned) {
+    if (pa.keepTemp) dropTemp(pa.keepTemp);
+    pa.keepTemp = undefined;
   }
 }
 
@@ -386,8 +474,25 @@ function applyOne(root: string, backupDir: string, pa: PlannedAction): string | 
       moveEntry(from, path.join(backupDir, a.backup));
       return undefined;
     }
-    case 'replace':
     case 'rewrite-metric': {
+      const file = path.join(root, a.path);
+      let now: string;
+      try {
+        now = sha256File(file);
+      } catch {
+        return 'gone before it could be repaired';
+      }
+      if (now !== pa.expectHash) return 'changed while the doctor ran; run mlr doctor again';
+      if (pa.keepTemp) {
+        publishTemp(pa.keepTemp, file);
+        pa.keepTemp = undefined;
+      } else {
+        fs.unlinkSync(file);
+        fsyncDir(path.dirname(file));
+      }
+      return undefined;
+    }
+    case 'replace': {
       const file = path.join(root, a.path);
       let now: Buffer;
       try {

@@ -838,7 +838,7 @@ function byName(a: Ent, b: Ent): number {
 }
 
 /** readBytePieces' long-line hook, for a reader that holds every line whole. */
-const noLongLines = (): void => {};
+export const noLongLines = (): void => {};
 
 /** True when two files (or two folders, recursively) hold the same bytes. */
 export function sameContent(a: string, b: string): boolean {

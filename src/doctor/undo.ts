@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MlrError, NotFoundError, StateError } from '../errors.js';
 import { withLock } from '../store/file/lock.js';
-import { atomicWriteFile, fsyncDir } from '../store/file/atomic.js';
+import { atomicCopyFile, fsyncDir } from '../store/file/atomic.js';
 import { describeFsError } from '../store/file/fsread.js';
-import { DONE_LOG, MANIFEST, moveEntry, sha256, writeManifest, type Manifest, type ManifestAction } from './apply.js';
+import { DONE_LOG, MANIFEST, moveEntry, sha256File, tempDirFor, writeManifest, type Manifest, type ManifestAction } from './apply.js';
 import { linkOnPath, present } from './locations.js';
 
 /** Index of each action the undo has put back (so a stopped undo can resume). */
@@ -59,7 +59,7 @@ function loggedActions(backupDir: string, m: Manifest, log: string): number[] {
 
 function hashOf(file: string): string | undefined {
   try {
-    return sha256(fs.readFileSync(file));
+    return sha256File(file);
   } catch {
     return undefined;
   }
@@ -137,13 +137,8 @@ function restoreLink(target: string, link: string): void {
 
 /** Restore a file from the backup copy, with the copy's permission bits. */
 function restoreFile(target: string, copy: string): void {
-  const bytes = fs.readFileSync(copy);
-  atomicWriteFile(target, bytes);
-  try {
-    fs.chmodSync(target, fs.statSync(copy).mode & 0o7777);
-  } catch {
-    // keep what the write gave
-  }
+  // copied by the kernel, never held whole (a metric file can be larger than memory allows)
+  atomicCopyFile(target, copy, { tempDir: tempDirFor(target) });
 }
 
 /**

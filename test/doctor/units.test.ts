@@ -2,8 +2,12 @@
  * The doctor's pure pieces, table-driven: metric line checks and repair, Finder duplicate
  * names, salvaging broken meta.yaml text, artifact location forms.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repairMetricBytes } from '../../src/doctor/apply.js';
+import { repairMetricFile } from '../../src/doctor/apply.js';
+import { tempDir } from '../helpers.js';
 import { endsWithSegments, formOf, localPathOf, stripSegments } from '../../src/doctor/locations.js';
 import { duplicateOf, isAcceptableKey, junkDirReason, junkFileReason, shellQuote } from '../../src/doctor/names.js';
 import { salvageMeta, splitConflict } from '../../src/doctor/salvage.js';
@@ -36,18 +40,45 @@ describe('metric lines', () => {
     expect(a).toEqual({ good: 2, bad: [], empty: false, unterminated: true, minTs: 1, maxTs: 2 });
   });
 
+  /** repairMetricFile of `src`, read in pieces of `piece` bytes: the kept bytes (null when none) and the rest of its answer. */
+  const repair = (src: Buffer, piece?: number) => {
+    const dir = tempDir('doctor-repair');
+    const file = path.join(dir, 'metric');
+    const keep = path.join(dir, 'keep');
+    fs.writeFileSync(file, src);
+    const fd = fs.openSync(keep, 'w');
+    try {
+      const r = repairMetricFile(file, fd, piece);
+      return { ...r, keep: r.kept > 0 ? fs.readFileSync(keep) : null };
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
   it('repair keeps valid lines byte for byte, in order', () => {
     const src = Buffer.from('1 0.5 0\r\n\n2 x 1\n3 0.25 2\n4 0.1 3', 'latin1');
-    const r = repairMetricBytes(src);
+    const r = repair(src);
     expect(r.keep!.toString('latin1')).toBe('1 0.5 0\r\n3 0.25 2\n4 0.1 3\n');
     expect(r.removed.map((b) => [b.line, b.text])).toEqual([
       [2, ''],
       [3, '2 x 1'],
     ]);
-    expect(repairMetricBytes(Buffer.from('')).keep).toBeNull();
-    expect(repairMetricBytes(Buffer.from('junk\n')).keep).toBeNull();
+    expect([r.kept, r.sha256Before, r.sha256After]).toEqual([3, sha(src), sha(r.keep!)]);
+    expect(repair(Buffer.from('')).keep).toBeNull();
+    expect(repair(Buffer.from('junk\n'))).toMatchObject({ keep: null, kept: 0, sha256After: null });
     // bytes that are not UTF-8 survive
-    expect(repairMetricBytes(Buffer.from([0x31, 0x20, 0x32, 0x20, 0x30, 0x0a, 0xff, 0x0a])).keep).toEqual(Buffer.from('1 2 0\n'));
+    expect(repair(Buffer.from([0x31, 0x20, 0x32, 0x20, 0x30, 0x0a, 0xff, 0x0a])).keep).toEqual(Buffer.from('1 2 0\n'));
+  });
+
+  it('repair reads the file in pieces: any piece size gives the same answer (bounded memory for a file of any size)', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) lines.push(i % 37 === 5 ? `${i} junk ${i}` : i % 53 === 7 ? '' : `${1700000000000 + i} ${i / 7} ${i}`);
+    const src = Buffer.from(lines.join('\n') + '\n1700000000999 0.', 'latin1'); // and a torn last line
+    const whole = repair(src);
+    expect(whole.removed.length).toBe(11 + 8 + 1);
+    expect(whole.kept).toBe(401 - whole.removed.length);
+    for (const piece of [7, 64, 1000, 4096]) expect(repair(src, piece)).toEqual(whole);
   });
 });
 

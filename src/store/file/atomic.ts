@@ -15,7 +15,21 @@
  * writing there pass `tempDir` = the run (or experiment) directory, where MLflow ignores
  * stray files, and the rename crosses into the sub-folder on the same filesystem.
  */
-import { closeSync, constants, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  fchmodSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -105,6 +119,66 @@ export function atomicWriteFile(target: string, data: string | Buffer, opts: Ato
     throw e;
   }
   if (durable) fsyncDir(dir);
+}
+
+/**
+ * A new, empty temp file in `dir` (the caller writes it through `fd`, closes it, then
+ * publishes it with publishTemp or removes it with dropTemp): for contents too large to
+ * hold in memory at once.
+ */
+export function createTemp(dir: string): { path: string; fd: number } {
+  const tmp = tempPath(dir);
+  return { path: tmp, fd: openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666) };
+}
+
+/** Append all of `buf` to a descriptor (short writes are continued). */
+export function writeAllTo(fd: number, buf: Buffer): void {
+  writeAll(fd, buf);
+}
+
+/**
+ * Put a finished temp file (createTemp) in `target`'s place: `mode`, else the target's
+ * permission bits (when it exists), fsync, rename, directory fsync — atomicWriteFile
+ * without holding the bytes.
+ */
+export function publishTemp(tmp: string, target: string, mode?: number): void {
+  try {
+    try {
+      chmodSync(tmp, mode ?? statSync(target).mode & 0o7777);
+    } catch {
+      // a new file keeps the default mode
+    }
+    const fd = openSync(tmp, constants.O_RDONLY);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+  } catch (e) {
+    safeUnlink(tmp);
+    throw e;
+  }
+  fsyncDir(path.dirname(target));
+}
+
+/** Remove a temp file that will not be published. */
+export function dropTemp(tmp: string): void {
+  safeUnlink(tmp);
+}
+
+/** atomicWriteFile with the bytes of `source`, copied by the kernel (never held in memory); `source`'s permission bits. */
+export function atomicCopyFile(target: string, source: string, opts: AtomicWriteOptions = {}): void {
+  const tmp = tempPath(opts.tempDir ?? path.dirname(target));
+  let mode: number;
+  try {
+    copyFileSync(source, tmp, constants.COPYFILE_EXCL);
+    mode = statSync(source).mode & 0o7777;
+  } catch (e) {
+    safeUnlink(tmp);
+    throw e;
+  }
+  publishTemp(tmp, target, mode);
 }
 
 /**
