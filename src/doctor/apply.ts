@@ -79,7 +79,7 @@ export interface FixResult {
   skipped: string[];
 }
 
-export function sha256(buf: Buffer): string {
+function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
