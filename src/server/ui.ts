@@ -391,13 +391,70 @@ async function run(c: RequestContext): Promise<unknown> {
 }
 
 /**
+ * The runs of a chart view (`run_id`, repeated, up to 50): name, start, status and metric
+ * keys only — no metric value is read (the charts read the histories); a run not found is
+ * left out, as the page leaves out a selected run that was deleted meanwhile.
+ */
+async function chartRuns(c: RequestContext): Promise<unknown> {
+  const ids = c.query.getAll('run_id');
+  if (ids.length === 0 || ids.length > 50) throw new UsageError(`run_id must be given 1 to 50 times, got ${ids.length}`);
+  const reader = await c.reader();
+  const { NotFoundError } = await import('../errors.js');
+  const found = await Promise.all(
+    ids.map((id) =>
+      reader.findRun(id).then(
+        (r) => r,
+        (e: unknown) => {
+          if (e instanceof NotFoundError) return null;
+          throw e;
+        },
+      ),
+    ),
+  );
+  return {
+    runs: found
+      .filter((r): r is RunEntry => r !== null)
+      .map((r) => ({
+        run_id: r.info.run_id,
+        run_name: r.info.run_name,
+        start_time: r.info.start_time === null ? null : Number(r.info.start_time),
+        status: r.info.status,
+        metrics: reader.listMetricKeys(r),
+      })),
+  };
+}
+
+/**
  * A metric's history for a chart: every point when there are at most `points`, else the
  * min/max-per-bucket downsample (src/series), which keeps every spike; `x_min`/`x_max`
  * keep the steps in that range (`count` is the points in it); `smooth` is `mlr plot
  * --smooth`'s weight. `x=time` puts the points on their timestamps instead of their steps
  * (in logged order; `x_min`/`x_max` are then epoch milliseconds) and answers `times`.
  */
+/**
+ * At most HISTORY_READERS histories are read at once, the others wait their turn: a chart
+ * asks for many at once (6 metrics × 20 runs), and read all interleaved their per-point
+ * objects outlive V8's young generation — garbage collection was a third of the time
+ * (bench/RESULTS.md, scenario u). Two, not one, so a long history does not hold up the rest.
+ */
+const HISTORY_READERS = 2;
+let historyReading = 0;
+const historyWaiting: (() => void)[] = [];
+
 async function history(c: RequestContext): Promise<unknown> {
+  // a finished reader hands its place to the next in line (so no newcomer slips in between)
+  if (historyReading < HISTORY_READERS) historyReading++;
+  else await new Promise<void>((resolve) => historyWaiting.push(resolve));
+  try {
+    return await historyNow(c);
+  } finally {
+    const next = historyWaiting.shift();
+    if (next) next();
+    else historyReading--;
+  }
+}
+
+async function historyNow(c: RequestContext): Promise<unknown> {
   const { metricHistory } = await import('../commands/runs.js');
   const { MinMaxDownsampler } = await import('../series/downsample.js');
   const max = int(c.query, 'points', 2000, 20000);
@@ -412,24 +469,29 @@ async function history(c: RequestContext): Promise<unknown> {
   // mlr plot --smooth: TensorBoard's smoothing, over every point in logged order
   const smoother = (await import('../series/smooth.js')).createSmoother(weight);
   const { chunks } = await metricHistory(await c.reader(), required(c.query, 'run_id'), required(c.query, 'key'));
-  let exact: { step: number; value: number; timestamp: number }[] | null = [];
+  // the range's points as numbers, while there are at most `max` of them (no object per point)
+  let xs: number[] | null = [];
+  const ys: number[] = [];
+  const ts: number[] = [];
   const ds = new MinMaxDownsampler(Math.max(1, Math.floor(max / 4)));
   let count = 0;
   for await (const chunk of chunks) {
     for (const m of chunk) {
-      const step = Number(m.step);
       const timestamp = Number(m.timestamp);
       const value = weight > 0 ? smoother(m.value) : m.value;
-      const x = byTime ? timestamp : step;
+      const x = byTime ? timestamp : Number(m.step);
       if (x < lo || x > hi) continue;
       count++;
       ds.push(x, value);
-      if (exact) {
-        exact.push({ step: x, value, timestamp });
-        if (exact.length > max) exact = null;
+      if (xs) {
+        xs.push(x);
+        ys.push(value);
+        ts.push(timestamp);
+        if (xs.length > max) xs = null;
       }
     }
   }
+  const exact = xs?.map((x, i) => ({ step: x, value: ys[i]!, timestamp: ts[i]! })) ?? null;
   let steps: number[];
   let values: (number | null)[];
   if (exact) {
@@ -550,6 +612,7 @@ const UI_ROUTES: Record<string, UiHandler> = {
   runs: runsPage,
   columns,
   run,
+  'chart-runs': chartRuns,
   history,
   preview,
   zip,

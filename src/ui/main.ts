@@ -66,6 +66,15 @@ interface RunAnswer {
   models: { artifact_path?: string; flavors?: string[] }[];
 }
 
+/** A run of a chart view (/ajax-api/mlr/chart-runs). */
+interface ChartRunAnswer {
+  run_id: string;
+  run_name: string;
+  start_time: number | null;
+  status: string;
+  metrics: string[];
+}
+
 // ------------------------------------------------------------------ state in the URL
 
 function params(): URLSearchParams {
@@ -952,15 +961,11 @@ function runsView(main: HTMLElement, st: TableState): void {
     }
     grid.style.flex = '0 0 34%';
     const ids = [...st.selected].slice(0, 20);
-    const runs = await Promise.all(ids.map((id) => getJson<RunAnswer>(api('run', { run_id: id })).catch(() => null)));
+    // names, starts and metric keys only: the histories are what the charts read
+    const ok = (await getJson<{ runs: ChartRunAnswer[] }>(api('chart-runs', { run_id: ids })).catch(() => ({ runs: [] }))).runs;
     if (my !== chartGen) return;
-    const ok = runs.filter((r): r is RunAnswer => r !== null);
-    const keys = metricKeys(ok.map((r) => ({ metrics: r.run.data.metrics.map((m) => m.key) })));
-    const chartRuns: ChartRun[] = ok.map((r) => ({
-      run_id: r.run.info.run_id,
-      name: r.run.info.run_name || r.run.info.run_id.slice(0, 8),
-      start_time: r.run.info.start_time,
-    }));
+    const keys = metricKeys(ok);
+    const chartRuns: ChartRun[] = ok.map((r) => ({ run_id: r.run_id, name: r.run_name || r.run_id.slice(0, 8), start_time: r.start_time }));
     const prefs = st.chart;
     const redraw = (): void => {
       updateButtons();
@@ -1033,7 +1038,7 @@ function runsView(main: HTMLElement, st: TableState): void {
     chartArea.dataset['x'] = prefs.x;
     // a RUNNING run's charts follow its new points (≤ 3 s behind)
     clearTimeout(liveCharts);
-    if (ok.some((r) => r.run.info.status === 'RUNNING')) liveCharts = setTimeout(() => void drawCharts(true), 3000);
+    if (ok.some((r) => r.status === 'RUNNING')) liveCharts = setTimeout(() => void drawCharts(true), 3000);
   };
 
   chartBtn.addEventListener('click', () => {

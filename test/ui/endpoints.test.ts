@@ -97,6 +97,32 @@ describe('runs: group, tree, added columns', () => {
   });
 });
 
+describe('chart-runs: what a chart view needs of its runs', () => {
+  it('name, start, status and metric keys of each run found, in the order asked; unknown ids left out; 1 to 50 ids', async () => {
+    const other = (await ids('-e', SWEEP, '--max-results', '2')).find((x) => x !== RUN)!;
+    const r = await get('chart-runs', { run_id: [other, 'ffffffffffffffffffffffffffffffff', RUN] });
+    expect(r.status).toBe(200);
+    const want = async (id: string) => {
+      const d = await mlr(['--store', root, 'runs', 'describe', id, '--format', 'json']);
+      expect(d.code).toBe(0);
+      const run = JSON.parse(d.stdout) as { info: Record<string, unknown>; data: { metrics?: { key: string }[] } };
+      return {
+        run_id: id,
+        run_name: run.info['run_name'],
+        start_time: Number(run.info['start_time']),
+        status: run.info['status'],
+        metrics: [...new Set((run.data.metrics ?? []).map((m) => m.key))].sort(),
+      };
+    };
+    expect(r.json).toEqual({ runs: [await want(other), await want(RUN)] });
+    expect((r.json['runs'] as { metrics: string[] }[])[1]!.metrics).toEqual(fs.readdirSync(path.join(root, SWEEP, RUN, 'metrics')).sort());
+    expect(await get('chart-runs')).toEqual({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'run_id must be given 1 to 50 times, got 0' },
+    });
+  });
+});
+
 describe('history x=time', () => {
   it('answers the timestamps (logged order) instead of the steps, and takes a time range', async () => {
     const lines = fs
