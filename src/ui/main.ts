@@ -1011,29 +1011,49 @@ function runsView(main: HTMLElement, st: TableState): void {
         ] as const
       ).map(([v, label]) => h('option', { value: v, selected: prefs.x === v }, label)),
     );
-    // drawn aside, then swapped in whole: a live redraw neither flickers nor loses the scroll
     const wrap = h('div', { class: 'charts' });
     if (keys.length === 0) wrap.append(h('div', { class: 'empty' }, 'The selected runs logged no metrics.'));
     const avail = chartArea.clientWidth || grid.clientWidth;
     const width = Math.max(380, Math.floor((avail - 12) / Math.max(1, Math.floor(avail / 432))) - 22);
-    // every metric's histories at once (the server answers them in parallel), shown in order
-    const drawn = await Promise.all(keys.map((k) => metricChart(k, chartRuns, width, { logY: prefs.logY, smooth: prefs.smooth, x: prefs.x }, fresh)));
-    if (my !== chartGen) return;
-    wrap.append(...drawn.map((d) => d.el));
-    const scroll = chartArea.scrollTop;
-    chartArea.replaceChildren(
-      h(
-        'div',
-        { class: 'charts-head' },
-        h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`),
-        xSel,
-        h('label', { class: 'dim' }, logBox, ' log y'),
-        h('label', { class: 'dim smooth-label' }, 'smoothing ', smoothBox, ` ${prefs.smooth.toFixed(2)}`),
-        h('span', { class: 'dim' }, 'drag to zoom, double-click to reset'),
+    const show = (): void => {
+      const scroll = chartArea.scrollTop;
+      chartArea.replaceChildren(
+        h(
+          'div',
+          { class: 'charts-head' },
+          h('h3', { style: { margin: 0 } }, `Charts · ${ok.length} run${ok.length === 1 ? '' : 's'}`),
+          xSel,
+          h('label', { class: 'dim' }, logBox, ' log y'),
+          h('label', { class: 'dim smooth-label' }, 'smoothing ', smoothBox, ` ${prefs.smooth.toFixed(2)}`),
+          h('span', { class: 'dim' }, 'drag to zoom, double-click to reset'),
+        ),
+        wrap,
+      );
+      chartArea.scrollTop = scroll;
+    };
+    // every metric's histories asked at once, in order (the server answers them in turn). A
+    // view opened by the user shows each chart as soon as it is drawn; a live redraw is drawn
+    // aside and swapped in whole, so it neither flickers nor loses the scroll.
+    const opts = { logY: prefs.logY, smooth: prefs.smooth, x: prefs.x };
+    const slots = keys.map(() => h('div', { class: 'chart-slot' }));
+    if (!fresh) {
+      chartArea.removeAttribute('data-charts');
+      wrap.append(...slots);
+      show();
+    }
+    const drawn = await Promise.all(
+      keys.map((k, i) =>
+        metricChart(k, chartRuns, width, opts, fresh).then((d) => {
+          if (!fresh && my === chartGen) slots[i]!.replaceWith(d.el);
+          return d;
+        }),
       ),
-      wrap,
     );
-    chartArea.scrollTop = scroll;
+    if (my !== chartGen) return;
+    if (fresh) {
+      wrap.append(...drawn.map((d) => d.el));
+      show();
+    }
     chartArea.dataset['charts'] = String(keys.length);
     chartArea.dataset['x'] = prefs.x;
     // a RUNNING run's charts follow its new points (≤ 3 s behind)
