@@ -1273,6 +1273,23 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
+/** A row of scenario u from timed runs ({ ms }): median, range, and `checks(median)` as its targets. */
+function uiRow(label, store, runs, wrong, note, checks) {
+  const ms = runs.map((r) => r.ms);
+  return {
+    id: 'u',
+    label,
+    store,
+    status: wrong ? 'wrong' : 'ok',
+    note: wrong ?? note,
+    mlrMs: median(ms),
+    minMs: Math.min(...ms),
+    maxMs: Math.max(...ms),
+    rssKb: null,
+    serverChecks: checks(median(ms)),
+  };
+}
+
 /**
  * Scenario u (issue 14): `mlr ui` over the 10,000-run store (all four experiments in one
  * table). The page's data endpoint: the first table (first request after start-up), warm,
@@ -1299,21 +1316,7 @@ async function benchUi(ctx) {
     return { ms: performance.now() - t, status: r.status, json };
   };
   const same = (got, want) => got.length === want.length && got.every((x, i) => x === want[i]);
-  const row = (label, runs, wrong, note, checks) => {
-    const ms = runs.map((r) => r.ms);
-    rows.push({
-      id: 'u',
-      label,
-      store,
-      status: wrong ? 'wrong' : 'ok',
-      note: wrong ?? note,
-      mlrMs: median(ms),
-      minMs: Math.min(...ms),
-      maxMs: Math.max(...ms),
-      rssKb: null,
-      serverChecks: checks(median(ms)),
-    });
-  };
+  const row = (label, runs, wrong, note, checks) => rows.push(uiRow(label, store, runs, wrong, note, checks));
   try {
     const first = await get({});
     const n = Math.max(ctx.opts.repeat, 5);
@@ -1527,21 +1530,7 @@ const OVERLAY_STEPS = 10_000;
 async function benchUiCharts(ctx) {
   const rows = [];
   const n = Math.max(ctx.opts.repeat, 5);
-  const push = (label, store, runs, wrong, note, checks) => {
-    const ms = runs.map((r) => r.ms);
-    rows.push({
-      id: 'u',
-      label,
-      store,
-      status: wrong ? 'wrong' : 'ok',
-      note: wrong ?? note,
-      mlrMs: median(ms),
-      minMs: Math.min(...ms),
-      maxMs: Math.max(...ms),
-      rssKb: null,
-      serverChecks: checks(median(ms)),
-    });
-  };
+  const push = (...args) => rows.push(uiRow(...args));
   if (!fs.existsSync(CHROMIUM)) return rows; // benchUi reports the missing browser
   const { chromium } = await import('playwright-core');
   const hm = await ensureHistoryStore(ctx);
