@@ -2,7 +2,12 @@
  * Checking that a markdown document shows real commands with their real output.
  *
  * Every ```console block is run: each `$ command` line in one bash script per block (so
- * variables and files carry over), with `mlr` a function running the built CLI. The text
+ * variables and files carry over), with `mlr` a function running the built CLI. When no line
+ * leaves shell state for a later one (assignment, export, job, `cd` in a list), each line
+ * runs alone instead: a plain `mlr …` (words and quotes only: no pipe, redirect, variable,
+ * glob or assignment) in this process (runCli with the same argv, env and folder, stdout and
+ * stderr in one stream as `2>&1` gives), `cd DIR` by changing the folder, any other line in
+ * a bash of its own in that folder: no bash and node per plain line. The text
  * printed must equal the lines under the command. A command whose output reaches the
  * terminal (no pipe, redirect or `$(…)`) runs as on a terminal of `columns` columns; the
  * clock is pinned (MLR_NOW) so relative times do not rot. A `…` line in a block stands for
@@ -12,7 +17,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { expect } from 'vitest';
-import { BIN } from './helpers.js';
+import path from 'node:path';
+import { BIN, runMlr } from './helpers.js';
 
 export interface DocOptions {
   /** folder the commands run in */
@@ -50,19 +56,120 @@ function blocks(lines: string[]): Block[] {
   return out;
 }
 
-function render(b: Block, opts: DocOptions): string {
-  const script = ['mlr() { node ' + JSON.stringify(BIN) + ' "$@"; }', 'export -f mlr'];
-  b.commands.forEach((c, n) => {
-    const unquoted = c.replace(/'[^']*'|"[^"]*"/g, '');
-    const toTerminal = !/[|>]|\$\(/.test(unquoted);
-    script.push(`echo "@@${n}@@"`);
-    script.push(toTerminal ? `MLR_FORCE_TTY=1 COLUMNS=${opts.columns} ${c} 2>&1` : `${c} 2>&1`);
-  });
+/**
+ * The words of `command` as bash would split them, when it is nothing but words, '…' and "…"
+ * (no $, backquote or backslash inside): no pipe, redirect, variable, glob, brace, tilde,
+ * comment or leading assignment. Otherwise undefined (the command needs a shell).
+ */
+function plainWords(command: string): string[] | undefined {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (c === ' ' || c === '\t') {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (c === "'" || c === '"') {
+      const end = command.indexOf(c, i + 1);
+      if (end < 0) return undefined;
+      const inner = command.slice(i + 1, end);
+      if (c === '"' && /[$`\\]/.test(inner)) return undefined;
+      word = (word ?? '') + inner;
+      i = end;
+    } else if (/[|&;<>()$`\\*?[\]{}!]/.test(c) || (word === undefined && (c === '~' || c === '#'))) {
+      return undefined;
+    } else {
+      if (c === '=' && words.length === 0 && word !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(word)) return undefined;
+      word = (word ?? '') + c;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/** The environment every command of a document sees. */
+function docEnv(opts: DocOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith('MLFLOW_') && !['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR_FORCE', 'MLR_FORCE_TTY', 'COLUMNS'].includes(k)) env[k] = v;
   }
-  Object.assign(env, { MLR_NOW: '1795400000000', NO_COLOR: '1' }, opts.env ?? {});
+  return Object.assign(env, { MLR_NOW: '1795400000000', NO_COLOR: '1' }, opts.env ?? {});
+}
+
+/** `command` with its quoted strings removed (what bash sees as operators and words). */
+function unquoted(command: string): string {
+  return command.replace(/'[^']*'|"[^"]*"/g, '');
+}
+
+/** The prefix that makes a line print as on a terminal when its output reaches one (no pipe, redirect or $(…)). */
+function shellLine(command: string, columns: number): string {
+  const toTerminal = !/[|>]|\$\(/.test(unquoted(command));
+  return toTerminal ? `MLR_FORCE_TTY=1 COLUMNS=${columns} ${command} 2>&1` : `${command} 2>&1`;
+}
+
+/**
+ * True when `command` leaves no shell state a later line could read: no assignment, export,
+ * cd inside a list, background job or job control, and `$?` only after a `;`/`&&`/`||` of
+ * its own line. Such a line gives the same output in a bash of its own (in the same folder).
+ */
+function standalone(command: string): boolean {
+  const u = unquoted(command);
+  if (/(^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*=|(export|unset|read|set|alias|source|function|cd|pushd|popd|kill|wait|jobs|fg|bg|trap|exec|shopt)\b|\.\s)/.test(u))
+    return false;
+  if (/(^|[^&>])&($|[^&>])/.test(u) || /\$[!#$0-9@*]/.test(u)) return false;
+  const status = u.indexOf('$?');
+  return status < 0 || u.slice(0, status).search(/;|&&|\|\|/) >= 0;
+}
+
+type Step = { kind: 'mlr' | 'cd'; words: string[] } | { kind: 'bash' };
+
+/**
+ * How each line of a block runs: plain `mlr …` in-process, `cd DIR` by changing the folder,
+ * any other standalone line in a bash of its own; undefined when a line leaves shell state
+ * for later lines (the whole block then runs as one bash script).
+ */
+function steps(b: Block): Step[] | undefined {
+  const out: Step[] = [];
+  for (const c of b.commands) {
+    const words = plainWords(c);
+    if (words && words[0] === 'mlr' && words.length > 1) out.push({ kind: 'mlr', words });
+    else if (words && words[0] === 'cd' && words.length === 2) out.push({ kind: 'cd', words });
+    else if (standalone(c)) out.push({ kind: 'bash' });
+    else return undefined;
+  }
+  return out;
+}
+
+const MLR_FUNCTION = ['mlr() { node ' + JSON.stringify(BIN) + ' "$@"; }', 'export -f mlr'];
+
+async function render(b: Block, opts: DocOptions): Promise<string> {
+  const env = docEnv(opts);
+  const plan = steps(b);
+  if (plan) {
+    // a plain mlr line prints to the terminal (no pipe, redirect or $(…)): as shellLine does
+    const ttyEnv = { ...env, MLR_FORCE_TTY: '1', COLUMNS: String(opts.columns) };
+    let cwd = opts.cwd;
+    let out = '';
+    for (const [n, step] of plan.entries()) {
+      const c = b.commands[n]!;
+      out += `$ ${c}\n`;
+      if (step.kind === 'cd') {
+        const to = path.resolve(cwd, step.words[1]!);
+        if (fs.statSync(to, { throwIfNoEntry: false })?.isDirectory()) cwd = to;
+        else out += `bash: line ${n + 1}: cd: ${step.words[1]}: No such file or directory\n`;
+      } else if (step.kind === 'mlr') {
+        out += (await runMlr(step.words.slice(1), ttyEnv, { cwd, mergeStderr: true })).stdout;
+      } else {
+        out += spawnSync('bash', ['-c', [...MLR_FUNCTION, shellLine(c, opts.columns)].join('\n')], { cwd, env, encoding: 'utf8' }).stdout;
+      }
+    }
+    return out;
+  }
+  const script = [...MLR_FUNCTION];
+  b.commands.forEach((c, n) => {
+    script.push(`echo "@@${n}@@"`);
+    script.push(shellLine(c, opts.columns));
+  });
   const r = spawnSync('bash', ['-c', script.join('\n')], { cwd: opts.cwd, env, encoding: 'utf8' });
   const parts = r.stdout.split(/^@@\d+@@\n/m).slice(1);
   return b.commands.map((c, n) => `$ ${c}\n${parts[n] ?? ''}`).join('');
@@ -99,11 +206,13 @@ export function docCommands(file: string): string[] {
 }
 
 /** Run every console block of `file` and expect the printed text (or rewrite it under UPDATE_DOCS=1). */
-export function checkDoc(file: string, opts: DocOptions): void {
+export async function checkDoc(file: string, opts: DocOptions): Promise<void> {
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const all = blocks(lines);
   expect(all.length, `${file} has console blocks`).toBeGreaterThan(0);
-  const rendered = all.map((b) => render(b, opts));
+  const rendered: string[] = [];
+  // one block after another: a block may use files an earlier one made
+  for (const b of all) rendered.push(await render(b, opts));
   if (process.env['UPDATE_DOCS'] === '1') {
     const out = [...lines];
     for (let k = all.length - 1; k >= 0; k--) {

@@ -140,10 +140,11 @@ let queue: Promise<unknown> = Promise.resolve();
  * Run `mlr args…` in this process through runCli with exactly `env` (nothing inherited),
  * stdin from `input`, stdout and stderr captured. Invocations are queued, never overlapping.
  */
-export function runMlr(args: string[], env: Record<string, string>, opts: { cwd?: string; input?: string } = {}): Promise<CliResult> {
+export function runMlr(args: string[], env: Record<string, string>, opts: { cwd?: string; input?: string; mergeStderr?: boolean } = {}): Promise<CliResult> {
   const run = async (): Promise<CliResult> => {
     const stdout = new Capture();
-    const stderr = new Capture();
+    // mergeStderr: one stream for both, in the order written (as `2>&1` gives); stderr is then ''
+    const stderr = opts.mergeStderr ? stdout : new Capture();
     const code = await runCli({
       argv: args,
       env,
@@ -154,7 +155,7 @@ export function runMlr(args: string[], env: Record<string, string>, opts: { cwd?
       signals: new EventEmitter(),
       inheritable: false,
     });
-    return { code, stdout: stdout.text(), stderr: stderr.text() };
+    return { code, stdout: stdout.text(), stderr: opts.mergeStderr ? '' : stderr.text() };
   };
   const r = queue.then(run, run);
   queue = r.catch(() => undefined);

@@ -28,7 +28,7 @@ describe('README.md', () => {
     expect(fs.readFileSync(path.join(REPO, '.ci', 'run'), 'utf8')).toContain('npm ci --no-audit --no-fund && npm test');
   });
 
-  it('docs/overview.md: every console block prints what it says', () => {
-    checkDoc(path.join(REPO, 'docs', 'overview.md'), { cwd: REPO, columns: 100, env: { MLFLOW_TRACKING_URI: FIXTURE } });
+  it('docs/overview.md: every console block prints what it says', async () => {
+    await checkDoc(path.join(REPO, 'docs', 'overview.md'), { cwd: REPO, columns: 100, env: { MLFLOW_TRACKING_URI: FIXTURE } });
   });
 });

@@ -11,8 +11,8 @@ import { REPO } from './helpers.js';
 const DOC = path.join(REPO, 'docs', 'charts.md');
 
 describe('docs/charts.md', () => {
-  it('every console block prints what the doc says', () => {
-    checkDoc(DOC, { cwd: path.join(REPO, 'fixtures'), columns: 100 });
+  it('every console block prints what the doc says', async () => {
+    await checkDoc(DOC, { cwd: path.join(REPO, 'fixtures'), columns: 100 });
   });
 
   it('shows a chart, a diff, aggregates, sparklines and the table controls', () => {

@@ -9,9 +9,9 @@ import { checkDoc } from '../doc-runner.js';
 import { REPO, copyStore } from '../helpers.js';
 
 describe('docs/terminal.md', () => {
-  it('every console block prints what the doc says', () => {
+  it('every console block prints what the doc says', async () => {
     const store = copyStore();
-    checkDoc(path.join(REPO, 'docs', 'terminal.md'), {
+    await checkDoc(path.join(REPO, 'docs', 'terminal.md'), {
       cwd: path.dirname(store),
       columns: 100,
       env: { XDG_CONFIG_HOME: path.join(path.dirname(store), 'no-config') },

@@ -26,7 +26,7 @@ function damage(store: string): void {
 }
 
 describe.skipIf(!HAS_CORPUS)('docs/doctor.md', () => {
-  it('every console block prints what the doc says', () => {
+  it('every console block prints what the doc says', async () => {
     const work = tempDir('doctor-docs');
     const copy = (src: string, dir: string): string => {
       const dst = path.join(work, dir, 'mlruns');
@@ -36,6 +36,6 @@ describe.skipIf(!HAS_CORPUS)('docs/doctor.md', () => {
     copy(path.join(CORPUS, 'kuto5046__kaggle-rainforest@cb2c769a', 'mlruns'), 'kaggle-rainforest');
     copy(path.join(CORPUS, 'samuel29102002__AsteroidPredictionModel', 'mlruns'), 'AsteroidPredictionModel');
     damage(copy(FIXTURE, 'cv-project'));
-    checkDoc(path.join(REPO, 'docs', 'doctor.md'), { cwd: work, columns: 100 });
+    await checkDoc(path.join(REPO, 'docs', 'doctor.md'), { cwd: work, columns: 100 });
   });
 });

@@ -12,9 +12,9 @@ import { copyStore, REPO } from '../helpers.js';
 const DOC = path.join(REPO, 'docs', 'backends.md');
 
 describe('docs/backends.md', () => {
-  it('every console block prints what the doc says', () => {
+  it('every console block prints what the doc says', async () => {
     const dir = path.dirname(copyStore());
-    checkDoc(DOC, { cwd: dir, columns: 100 });
+    await checkDoc(DOC, { cwd: dir, columns: 100 });
     expect(fs.existsSync(path.join(dir, 'mlflow.db'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'back-to-files'))).toBe(false);
   });

@@ -20,7 +20,7 @@ function codeBlocks(text: string, lang: string): string[] {
 }
 
 describe('docs/writes.md: MLproject and sweeps', () => {
-  it('prints what the document shows', () => {
+  it('prints what the document shows', async () => {
     const doc = fs.readFileSync(DOC, 'utf8');
     const from = doc.indexOf(START);
     const to = doc.indexOf(END, from);
@@ -40,7 +40,7 @@ describe('docs/writes.md: MLproject and sweeps', () => {
     const file = path.join(work, 'section.md');
     fs.writeFileSync(file, section);
     try {
-      checkDoc(file, {
+      await checkDoc(file, {
         cwd: work,
         columns: 100,
         env: { MLFLOW_TRACKING_URI: path.join(work, 'mlruns'), MLFLOW_TRACKING_USERNAME: 'ana', PATH: `${bin}:${process.env['PATH']}` },

@@ -34,8 +34,8 @@ afterAll(async () => {
 });
 
 describe('docs/remote.md', () => {
-  it('every console block prints what the doc says', () => {
-    checkDoc(DOC, { cwd: path.dirname(root), columns: 100, env: { TEAM_SERVER: url } });
+  it('every console block prints what the doc says', async () => {
+    await checkDoc(DOC, { cwd: path.dirname(root), columns: 100, env: { TEAM_SERVER: url } });
   });
 
   it('shows a push, a re-push of a grown run, and a pull', () => {

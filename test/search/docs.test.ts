@@ -15,8 +15,8 @@ const HAS_SQLITE = spawnSync('sqlite3', ['-version']).status === 0;
 
 describe('docs/search.md', () => {
   // the doc pipes into jq and sqlite3; without them the outputs cannot be reproduced
-  it.skipIf(!HAS_JQ || !HAS_SQLITE)('every console block prints what the doc says (skipped without jq and sqlite3)', () => {
-    checkDoc(DOC, { cwd: tempDir('docs'), columns: 120, env: { MLFLOW_TRACKING_URI: FIXTURE } });
+  it.skipIf(!HAS_JQ || !HAS_SQLITE)('every console block prints what the doc says (skipped without jq and sqlite3)', async () => {
+    await checkDoc(DOC, { cwd: tempDir('docs'), columns: 120, env: { MLFLOW_TRACKING_URI: FIXTURE } });
   });
 
   it('shows a filter, an order-by, each extension, runs best in a script and CSV into another tool', () => {

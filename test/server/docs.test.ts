@@ -26,8 +26,8 @@ afterAll(async () => {
 });
 
 describe('docs/server.md', () => {
-  it('every console block prints what the doc says', () => {
-    checkDoc(DOC, { cwd: path.dirname(root), columns: 100, env: { MLFLOW_TRACKING_URI: url } });
+  it('every console block prints what the doc says', async () => {
+    await checkDoc(DOC, { cwd: path.dirname(root), columns: 100, env: { MLFLOW_TRACKING_URI: url } });
   });
 
   it('shows the commands to start the server and to point a script at it', () => {

@@ -44,8 +44,8 @@ describe('docs/ui.md', () => {
     expect(block).toBe((err + out).replaceAll(`:${port}/`, ':5000/'));
   });
 
-  it('every console block prints what the doc says', () => {
-    checkDoc(DOC, { cwd: path.dirname(root), columns: 100, env: { MLR_UI: url, MLFLOW_TRACKING_URI: './mlruns' } });
+  it('every console block prints what the doc says', async () => {
+    await checkDoc(DOC, { cwd: path.dirname(root), columns: 100, env: { MLR_UI: url, MLFLOW_TRACKING_URI: './mlruns' } });
   });
 
   it('shows each screenshot it names, and each one exists', () => {
