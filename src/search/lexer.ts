@@ -75,36 +75,42 @@ const LETTER = '[A-ZÀ-Ü]';
 interface Rule {
   /** undefined: the place in the order where quoted strings are tried (scanQuoted) */
   re: RegExp | undefined;
+  /**
+   * the characters a match can start with (case-insensitive), when that is a short list:
+   * other rules are not tried (so their regexes, slow to compile with \p{…} under /iu,
+   * are compiled only when some text needs them)
+   */
+  first?: string;
   kind: TokenKind | 'ident-word' | 'forced' | 'word-op' | 'number-int' | 'number-float' | 'number-hex' | 'strings';
 }
 
-function rule(source: string, kind: Rule['kind']): Rule {
-  return { re: new RegExp(source, 'iuy'), kind };
+function rule(source: string, kind: Rule['kind'], first?: string): Rule {
+  return { re: new RegExp(source, 'iuy'), kind, ...(first !== undefined ? { first: first + first.toLowerCase() } : {}) };
 }
 
 // Order matters: it is sqlparse's order, minus rules that cannot matter here.
 const RULES: Rule[] = [
-  rule(String.raw`(--|# ).*?(\r\n|\r|\n|$)`, 'comment'),
-  rule(String.raw`/\*[\s\S]*?\*/`, 'comment'),
+  rule(String.raw`(--|# ).*?(\r\n|\r|\n|$)`, 'comment', '-#'),
+  rule(String.raw`/\*[\s\S]*?\*/`, 'comment', '/'),
   rule(`${S}+`, 'ws'),
-  rule(':=|::', 'other'),
+  rule(':=|::', 'other', ':'),
   rule(String.raw`\*`, 'arith'),
   rule('`(``|[^`])*`', 'backtick'),
-  rule(String.raw`\?|%(\(${W}+\))?s|(?<!${W})[$:?]${W}+|\\${W}+`, 'other'),
-  rule(String.raw`(NOT${S}+)?IN${NOT_W}`, 'word-op'),
-  rule(String.raw`(CASE|IN|VALUES|USING|FROM|AS)${NOT_W}`, 'forced'),
-  rule(`(@|##|#)${LETTER}${W}+`, 'other'),
+  rule(String.raw`\?|%(\(${W}+\))?s|(?<!${W})[$:?]${W}+|\\${W}+`, 'other', '?%$:\\'),
+  rule(String.raw`(NOT${S}+)?IN${NOT_W}`, 'word-op', 'NI'),
+  rule(String.raw`(CASE|IN|VALUES|USING|FROM|AS)${NOT_W}`, 'forced', 'CIVUFA'),
+  rule(`(@|##|#)${LETTER}${W}+`, 'other', '@#'),
   rule(`${LETTER}${W}*(?=${S}*\\.)`, 'ident-word'),
   rule(`(?<=\\.)${LETTER}${W}*`, 'ident-word'),
   rule(`${LETTER}${W}*(?=\\()`, 'ident-word'),
-  rule(String.raw`-?0x[0-9A-F]+`, 'number-hex'),
+  rule(String.raw`-?0x[0-9A-F]+`, 'number-hex', '-0'),
   // sqlparse 0.5 requires a digit before the exponent's mantissa; 0.4 also took `.5e3`.
   // Both spellings are accepted here (never `e5` alone, which 0.4 would crash on).
-  rule(String.raw`-?([0-9]+(\.[0-9]+)?|\.[0-9]+)E-?[0-9]+`, 'number-float'),
-  rule(String.raw`-?([0-9]+(\.[0-9]*)|\.[0-9]+)(?![_A-ZÀ-Ü])`, 'number-float'),
-  rule(String.raw`-?[0-9]+(?![_A-ZÀ-Ü])`, 'number-int'),
+  rule(String.raw`-?([0-9]+(\.[0-9]+)?|\.[0-9]+)E-?[0-9]+`, 'number-float', '-.0123456789'),
+  rule(String.raw`-?([0-9]+(\.[0-9]*)|\.[0-9]+)(?![_A-ZÀ-Ü])`, 'number-float', '-.0123456789'),
+  rule(String.raw`-?[0-9]+(?![_A-ZÀ-Ü])`, 'number-int', '-0123456789'),
   { re: undefined, kind: 'strings' },
-  rule(String.raw`(NOT${S}+)?(LIKE|ILIKE|RLIKE|REGEXP)${NOT_W}`, 'word-op'),
+  rule(String.raw`(NOT${S}+)?(LIKE|ILIKE|RLIKE|REGEXP)${NOT_W}`, 'word-op', 'NLIR'),
   rule(`[0-9_\\p{L}\\p{N}][_$#\\p{L}\\p{N}]*`, 'word'),
   rule(String.raw`[;:()\[\],.]`, 'dot'),
   rule('[<>=~!]+', 'op'),
@@ -173,6 +179,7 @@ export function tokenize(text: string): Token[] {
         }
         continue;
       }
+      if (rl.first !== undefined && !rl.first.includes(text[pos]!)) continue;
       rl.re.lastIndex = pos;
       const m = rl.re.exec(text);
       if (!m || m[0].length === 0) continue;
