@@ -17,20 +17,22 @@
  */
 import {
   chmodSync,
+  close,
   closeSync,
   constants,
   copyFileSync,
   fchmodSync,
+  fsync,
   fsyncSync,
   linkSync,
   mkdirSync,
+  open,
   openSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { open as openAsync } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -75,19 +77,19 @@ export function deferSyncs<T>(fn: () => T): { value: T; syncs: PendingSyncs } {
   }
 }
 
-async function fsyncPath(p: string): Promise<void> {
-  let h;
-  try {
-    h = await openAsync(p, 'r');
-    await h.sync();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    // gone meanwhile (a later write replaced it, a move renamed its folder), or a folder
-    // the platform cannot fsync: nothing left to make durable here
-    if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EACCES') throw e;
-  } finally {
-    await h?.close();
-  }
+/** fsync by name, in the thread pool (callbacks: a FileHandle costs the event loop more). */
+function fsyncPath(p: string): Promise<void> {
+  // gone meanwhile (a later write replaced it, a move renamed its folder), or a folder the
+  // platform cannot fsync: nothing left to make durable there
+  const ignorable = (e: NodeJS.ErrnoException): boolean => ['ENOENT', 'EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(e.code ?? '');
+  return new Promise((resolve, reject) => {
+    open(p, 'r', (e, fd) => {
+      if (e) return ignorable(e) ? resolve() : reject(e);
+      fsync(fd, (e2) => {
+        close(fd, () => (e2 && !ignorable(e2) ? reject(e2) : resolve()));
+      });
+    });
+  });
 }
 
 /**
