@@ -13,6 +13,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// as bin/mlr.js starts `mlr server`: more libuv threads (the server's fsyncs and reads run there)
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(pathToFileURL(path.join(REPO, 'dist', p)).href);
 const [{ startServer }, { openBackend }, { resolveTrackingUri }] = await Promise.all([dist('server/index.js'), dist('store/open.js'), dist('store/root.js')]);

@@ -9,6 +9,17 @@ import { asWriteError } from '../fs-errors.js';
 import { RUN_NAME_TAG, RunWriter, type WriterOptions } from './run-writes.js';
 import type { StoreWriter } from './writes.js';
 import { existsSync } from 'node:fs';
+import { deferSyncs, flushSyncs, type PendingSyncs } from './atomic.js';
+
+/**
+ * A request's writes made durable once, at its end: the fsyncs its deferSyncs scope noted,
+ * all at once, before the call returns (see deferSyncs in atomic.ts; issue 15).
+ */
+async function durable<T>(p: Promise<{ value: T; syncs: PendingSyncs }>): Promise<T> {
+  const { value, syncs } = await p;
+  await flushSyncs(syncs);
+  return value;
+}
 
 /** Runs `fn`, turning a filesystem error into a one-line StateError (see asWriteError). */
 async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -57,10 +68,11 @@ export class FileTrackingWriter implements TrackingWriter {
     const w = await this.storeWriter();
     // a store not created yet has no room for the lock file: the call creates the folder
     // first, then locks for itself (`mlr server` over a new store, once, at start-up)
-    if (!this.opts.asyncLock || !existsSync(this.opts.root)) return fn(w);
+    // the call's fsyncs made once, at its end, after the lock is let go (see durable)
+    if (!this.opts.asyncLock || !existsSync(this.opts.root)) return durable(Promise.resolve(deferSyncs(() => fn(w))));
     // loaded here: a logging command never takes the lock, and pays for no module it does not use
     const { withLockAsync } = await import('./lock.js');
-    return withLockAsync(this.opts.root, () => fn(w));
+    return durable(withLockAsync(this.opts.root, () => deferSyncs(() => fn(w))));
   }
 
   createExperiment(name: string, opts: { artifactLocation?: string; tags?: KeyValue[]; experimentId?: string } = {}) {
@@ -83,7 +95,10 @@ export class FileTrackingWriter implements TrackingWriter {
   }
 
   createRun(opts: CreateRunOptions): Promise<CreatedRun> {
-    return this.guarded(async () => (await this.storeWriter()).createRun(opts));
+    return this.guarded(async () => {
+      const w = await this.storeWriter();
+      return durable(Promise.resolve(deferSyncs(() => w.createRun(opts))));
+    });
   }
   endRun(run: string, status?: RunStatus, endTime?: number) {
     return this.guarded(() => this.locking((w) => w.endRun(run, status, endTime)));
@@ -105,12 +120,12 @@ export class FileTrackingWriter implements TrackingWriter {
     return this.guarded(() => this.runWriter().logMetrics(run, metrics));
   }
   logParams(run: string, params: KeyValue[]) {
-    return this.guarded(() => this.runWriter().logParams(run, params));
+    return this.guarded(() => durable(Promise.resolve(deferSyncs(() => this.runWriter().logParams(run, params)))));
   }
   setTags(run: string, tags: KeyValue[], opts: { durable?: boolean } = {}) {
     // renaming through mlflow.runName rewrites meta.yaml: only the full writer does that
     if (tags.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(() => this.locking((w) => w.setTags(run, tags)));
-    return this.guarded(() => this.runWriter().setTags(run, tags, opts.durable ?? true));
+    return this.guarded(() => durable(Promise.resolve(deferSyncs(() => this.runWriter().setTags(run, tags, opts.durable ?? true)))));
   }
   deleteTag(run: string, key: string) {
     return this.guarded(() => this.runWriter().deleteTag(run, key));
@@ -118,7 +133,10 @@ export class FileTrackingWriter implements TrackingWriter {
   logBatch(run: string, batch: BatchInput) {
     // a batch that renames the run rewrites meta.yaml under the lock
     if (batch.tags?.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(() => this.locking((w) => w.logBatch(run, batch)));
-    return this.guarded(async () => (await this.storeWriter()).logBatch(run, batch));
+    return this.guarded(async () => {
+      const w = await this.storeWriter();
+      return durable(Promise.resolve(deferSyncs(() => w.logBatch(run, batch))));
+    });
   }
   logInputs(run: string, inputs: DatasetInput[]) {
     return this.guarded(() => this.locking((w) => w.logInputs(run, inputs)));
