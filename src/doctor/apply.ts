@@ -17,7 +17,7 @@ import path from 'node:path';
 import { MlrError, UsageError } from '../errors.js';
 import { describeFsError, readBytePieces } from '../store/file/fsread.js';
 import { withLock } from '../store/file/lock.js';
-import { atomicWriteFile, createTemp, dropTemp, fsyncDir, publishTemp, writeAllTo } from '../store/file/atomic.js';
+import { atomicWriteFile, createTemp, dropTemp, fsyncDir, publishTemp, writeAll } from '../store/file/atomic.js';
 import { dumpYaml, type DumpValue } from '../store/file/yaml-dump.js';
 import type { Diagnosis } from './diagnose.js';
 import { publicFinding } from './diagnose.js';
@@ -146,8 +146,8 @@ export function repairMetricFile(
         lineNo++;
         if (!badHere.has(lineNo)) {
           const line = buf.subarray(i, j);
-          writeAllTo(keepFd, line);
-          writeAllTo(keepFd, NL);
+          writeAll(keepFd, line);
+          writeAll(keepFd, NL);
           after.update(line).update(NL);
           kept++;
         }
@@ -190,17 +190,18 @@ export function moveEntry(from: string, to: string): void {
 function saveFileCopy(file: string, dest: string): void {
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.copyFileSync(file, dest, fs.constants.COPYFILE_EXCL);
-  try {
-    fs.chmodSync(dest, fs.statSync(file).mode & 0o7777);
-  } catch {
-    // keep the default mode
-  }
+  keepMode(file, dest);
 }
 
 /** Copy a file into the backup, keeping its permission bits. */
 function saveCopy(file: string, dest: string, bytes: Buffer): void {
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.writeFileSync(dest, bytes, { flag: 'wx' });
+  keepMode(file, dest);
+}
+
+/** Give the backup copy `dest` the permission bits of `file`. */
+function keepMode(file: string, dest: string): void {
   try {
     fs.chmodSync(dest, fs.statSync(file).mode & 0o7777);
   } catch {

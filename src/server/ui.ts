@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MlrError, UsageError } from '../errors.js';
+import { MlrError, NotFoundError, UsageError } from '../errors.js';
 import type { Backend, RunEntry, TrackingReader } from '../store/backend.js';
 import type { AggregateQuery } from '../commands/table-controls.js';
 import type { ColumnSpec } from '../commands/run-table.js';
@@ -399,7 +399,6 @@ async function chartRuns(c: RequestContext): Promise<unknown> {
   const ids = c.query.getAll('run_id');
   if (ids.length === 0 || ids.length > 50) throw new UsageError(`run_id must be given 1 to 50 times, got ${ids.length}`);
   const reader = await c.reader();
-  const { NotFoundError } = await import('../errors.js');
   const found = await Promise.all(
     ids.map((id) =>
       reader.findRun(id).then(
@@ -425,17 +424,11 @@ async function chartRuns(c: RequestContext): Promise<unknown> {
 }
 
 /**
- * A metric's history for a chart: every point when there are at most `points`, else the
- * min/max-per-bucket downsample (src/series), which keeps every spike; `x_min`/`x_max`
- * keep the steps in that range (`count` is the points in it); `smooth` is `mlr plot
- * --smooth`'s weight. `x=time` puts the points on their timestamps instead of their steps
- * (in logged order; `x_min`/`x_max` are then epoch milliseconds) and answers `times`.
- */
-/**
- * At most HISTORY_READERS histories are read at once, the others wait their turn: a chart
- * asks for many at once (6 metrics × 20 runs), and read all interleaved their per-point
- * objects outlive V8's young generation — garbage collection was a third of the time
- * (bench/RESULTS.md, scenario u). Two, not one, so a long history does not hold up the rest.
+ * A metric's history (historyNow), at most HISTORY_READERS read at once, the others
+ * waiting their turn: a chart asks for many at once (6 metrics × 20 runs), and read all
+ * interleaved their per-point objects outlive V8's young generation — garbage collection
+ * was a third of the time (bench/RESULTS.md, scenario u). Two, not one, so a long history
+ * does not hold up the rest.
  */
 const HISTORY_READERS = 2;
 let historyReading = 0;
@@ -454,6 +447,13 @@ async function history(c: RequestContext): Promise<unknown> {
   }
 }
 
+/**
+ * A metric's history for a chart: every point when there are at most `points`, else the
+ * min/max-per-bucket downsample (src/series), which keeps every spike; `x_min`/`x_max`
+ * keep the steps in that range (`count` is the points in it); `smooth` is `mlr plot
+ * --smooth`'s weight. `x=time` puts the points on their timestamps instead of their steps
+ * (in logged order; `x_min`/`x_max` are then epoch milliseconds) and answers `times`.
+ */
 async function historyNow(c: RequestContext): Promise<unknown> {
   const { metricHistory } = await import('../commands/runs.js');
   const { MinMaxDownsampler } = await import('../series/downsample.js');

@@ -42,7 +42,8 @@ function tempPath(dir: string): string {
   return path.join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
-function writeAll(fd: number, buf: Buffer): void {
+/** Write all of `buf` to a descriptor (short writes are continued). */
+export function writeAll(fd: number, buf: Buffer): void {
   let off = 0;
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
@@ -191,11 +192,6 @@ export function atomicWriteFile(target: string, data: string | Buffer, opts: Ato
 export function createTemp(dir: string): { path: string; fd: number } {
   const tmp = tempPath(dir);
   return { path: tmp, fd: openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666) };
-}
-
-/** Append all of `buf` to a descriptor (short writes are continued). */
-export function writeAllTo(fd: number, buf: Buffer): void {
-  writeAll(fd, buf);
 }
 
 /**

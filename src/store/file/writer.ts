@@ -21,6 +21,11 @@ async function durable<T>(p: Promise<{ value: T; syncs: PendingSyncs }>): Promis
   return value;
 }
 
+/** `fn`'s writes with their fsyncs deferred, then made at once (durable). */
+function durably<T>(fn: () => T): Promise<T> {
+  return durable(Promise.resolve(deferSyncs(fn)));
+}
+
 /** Runs `fn`, turning a filesystem error into a one-line StateError (see asWriteError). */
 async function guarded<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
@@ -69,7 +74,7 @@ export class FileTrackingWriter implements TrackingWriter {
     // a store not created yet has no room for the lock file: the call creates the folder
     // first, then locks for itself (`mlr server` over a new store, once, at start-up)
     // the call's fsyncs made once, at its end, after the lock is let go (see durable)
-    if (!this.opts.asyncLock || !existsSync(this.opts.root)) return durable(Promise.resolve(deferSyncs(() => fn(w))));
+    if (!this.opts.asyncLock || !existsSync(this.opts.root)) return durably(() => fn(w));
     // loaded here: a logging command never takes the lock, and pays for no module it does not use
     const { withLockAsync } = await import('./lock.js');
     return durable(withLockAsync(this.opts.root, () => deferSyncs(() => fn(w))));
@@ -97,7 +102,7 @@ export class FileTrackingWriter implements TrackingWriter {
   createRun(opts: CreateRunOptions): Promise<CreatedRun> {
     return this.guarded(async () => {
       const w = await this.storeWriter();
-      return durable(Promise.resolve(deferSyncs(() => w.createRun(opts))));
+      return durably(() => w.createRun(opts));
     });
   }
   endRun(run: string, status?: RunStatus, endTime?: number) {
@@ -120,12 +125,12 @@ export class FileTrackingWriter implements TrackingWriter {
     return this.guarded(() => this.runWriter().logMetrics(run, metrics));
   }
   logParams(run: string, params: KeyValue[]) {
-    return this.guarded(() => durable(Promise.resolve(deferSyncs(() => this.runWriter().logParams(run, params)))));
+    return this.guarded(() => durably(() => this.runWriter().logParams(run, params)));
   }
   setTags(run: string, tags: KeyValue[], opts: { durable?: boolean } = {}) {
     // renaming through mlflow.runName rewrites meta.yaml: only the full writer does that
     if (tags.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(() => this.locking((w) => w.setTags(run, tags)));
-    return this.guarded(() => durable(Promise.resolve(deferSyncs(() => this.runWriter().setTags(run, tags, opts.durable ?? true)))));
+    return this.guarded(() => durably(() => this.runWriter().setTags(run, tags, opts.durable ?? true)));
   }
   deleteTag(run: string, key: string) {
     return this.guarded(() => this.runWriter().deleteTag(run, key));
@@ -135,7 +140,7 @@ export class FileTrackingWriter implements TrackingWriter {
     if (batch.tags?.some((t) => t.key === RUN_NAME_TAG)) return this.guarded(() => this.locking((w) => w.logBatch(run, batch)));
     return this.guarded(async () => {
       const w = await this.storeWriter();
-      return durable(Promise.resolve(deferSyncs(() => w.logBatch(run, batch))));
+      return durably(() => w.logBatch(run, batch));
     });
   }
   logInputs(run: string, inputs: DatasetInput[]) {
