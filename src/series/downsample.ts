@@ -156,6 +156,9 @@ export class MinMaxDownsampler {
   private bucketWidth: number;
   private lo = 0;
   private hi = -1;
+  /** the bucket the last point went to, and its index (NaN after a merge) */
+  private lastIdx = NaN;
+  private lastBucket: Bucket | undefined;
 
   /** `width`: the number of columns the result will be drawn in; up to 2·width buckets are kept. */
   constructor(width: number, options: DownsamplerOptions = {}) {
@@ -174,6 +177,20 @@ export class MinMaxDownsampler {
   /** Number of buckets currently held (never more than `capacity`). */
   get size(): number {
     return this.map.size;
+  }
+
+  /**
+   * Before the first push, when the points to come are known: `origin` is the first one's x,
+   * `xMin`/`xMax` their smallest and largest x. Takes the bucket width they will need at
+   * once, so pushing them never merges buckets. The buckets come out as without it (a
+   * point's bucket depends only on the final width), but for `sum`, added in another order.
+   */
+  reserve(origin: number, xMin: number, xMax: number): void {
+    if (!Number.isNaN(this.origin)) throw new Error('internal: reserve after a push');
+    if (!Number.isFinite(origin) || !Number.isFinite(xMin) || !Number.isFinite(xMax)) return;
+    this.origin = origin;
+    const span = (w: number): number => Math.floor((xMax - origin) / w) - Math.floor((xMin - origin) / w) + 1;
+    while (span(this.bucketWidth) > this.capacity) this.bucketWidth *= 2;
   }
 
   /** Adds one point. Points with a non-finite x are counted in `stats.badX` and otherwise ignored. */
@@ -202,11 +219,14 @@ export class MinMaxDownsampler {
       if (idx < this.lo) this.lo = idx;
       if (idx > this.hi) this.hi = idx;
     }
-    let b = this.map.get(idx);
+    // points come mostly in x order: most go to the bucket of the point before
+    let b = idx === this.lastIdx ? this.lastBucket : this.map.get(idx);
     if (b === undefined) {
       b = newBucket(x);
       this.map.set(idx, b);
     }
+    this.lastIdx = idx;
+    this.lastBucket = b;
     addPoint(b, x, y);
   }
 
@@ -223,6 +243,8 @@ export class MinMaxDownsampler {
     this.map.clear();
     for (const [k, b] of next) this.map.set(k, b);
     this.bucketWidth *= 2;
+    this.lastIdx = NaN;
+    this.lastBucket = undefined;
     this.lo = Math.floor(this.lo / 2);
     this.hi = Math.floor(this.hi / 2);
   }

@@ -13,7 +13,7 @@ import { MlrError, NotFoundError, UsageError } from '../errors.js';
 import type { Backend, RunEntry, TrackingReader } from '../store/backend.js';
 import type { AggregateQuery } from '../commands/table-controls.js';
 import type { ColumnSpec } from '../commands/run-table.js';
-import type { ViewType } from '../store/types.js';
+import type { Metric, ViewType } from '../store/types.js';
 import { artifactFile } from './artifacts.js';
 import { HANDLED, type RequestContext } from './context.js';
 import { ApiError } from './errors.js';
@@ -423,6 +423,84 @@ async function chartRuns(c: RequestContext): Promise<unknown> {
   };
 }
 
+/** A metric's whole history as numbers, in logged order, as read when the history had `stamp`. */
+interface HistoryColumns {
+  /** the backend it was read from (each request has its own reader) */
+  owner: WeakRef<object>;
+  stamp: string;
+  steps: Float64Array;
+  times: Float64Array;
+  values: Float64Array;
+}
+
+/**
+ * The histories read last (a chart view asks for 6 metrics × 20 runs, a zoom asks for one
+ * again, the next view for the same ones), least recently used first, up to
+ * HISTORY_MEMO_POINTS points in all (24 bytes each): kept while the backend's stamp of the
+ * history (the file store: the file's size and mtime) is unchanged, so a history logged to
+ * since is read again. A longer history than that is streamed and not kept.
+ */
+const HISTORY_MEMO_POINTS = 3_000_000;
+const historyMemo = new Map<string, HistoryColumns>();
+let historyMemoPoints = 0;
+
+function rememberHistory(k: string, h: HistoryColumns | undefined): void {
+  const old = historyMemo.get(k);
+  if (old) {
+    historyMemo.delete(k);
+    historyMemoPoints -= old.steps.length;
+  }
+  if (!h) return;
+  historyMemo.set(k, h);
+  historyMemoPoints += h.steps.length;
+  for (const [ok, o] of historyMemo) {
+    if (historyMemoPoints <= HISTORY_MEMO_POINTS) break;
+    historyMemo.delete(ok);
+    historyMemoPoints -= o.steps.length;
+  }
+}
+
+/**
+ * A run's metric in logged order as columns: from the memo when the history is unchanged,
+ * else read (and kept). A history longer than the memo holds comes as its first
+ * HISTORY_MEMO_POINTS points and `rest`, the stream of the others.
+ */
+async function historyColumns(
+  owner: object,
+  reader: TrackingReader,
+  runId: string,
+  key: string,
+): Promise<{ steps: ArrayLike<number>; times: ArrayLike<number>; values: ArrayLike<number>; rest?: AsyncGenerator<Metric[]> }> {
+  const run = await reader.findRun(runId);
+  const k = `${runId}\u0000${key}`;
+  const stamp = reader.metricHistoryStamp?.(run, key);
+  const hit = historyMemo.get(k);
+  if (hit && stamp !== undefined && hit.stamp === stamp && hit.owner.deref() === owner) {
+    rememberHistory(k, hit); // now the most recently used
+    return hit;
+  }
+  const chunks = reader.metricHistory(run, key);
+  const steps: number[] = [];
+  const times: number[] = [];
+  const values: number[] = [];
+  while (steps.length <= HISTORY_MEMO_POINTS) {
+    const next = await chunks.next();
+    if (next.done) break;
+    for (const m of next.value) {
+      steps.push(Number(m.step));
+      times.push(Number(m.timestamp));
+      values.push(m.value);
+    }
+  }
+  if (steps.length > HISTORY_MEMO_POINTS) {
+    rememberHistory(k, undefined);
+    return { steps, times, values, rest: chunks };
+  }
+  const h = { steps: Float64Array.from(steps), times: Float64Array.from(times), values: Float64Array.from(values) };
+  rememberHistory(k, stamp === undefined ? undefined : { owner: new WeakRef(owner), stamp, ...h });
+  return h;
+}
+
 /**
  * A metric's history (historyNow), at most HISTORY_READERS read at once, the others
  * waiting their turn: a chart asks for many at once (6 metrics × 20 runs), and read all
@@ -455,7 +533,6 @@ async function history(c: RequestContext): Promise<unknown> {
  * (in logged order; `x_min`/`x_max` are then epoch milliseconds) and answers `times`.
  */
 async function historyNow(c: RequestContext): Promise<unknown> {
-  const { metricHistory } = await import('../commands/runs.js');
   const { MinMaxDownsampler } = await import('../series/downsample.js');
   const max = int(c.query, 'points', 2000, 20000);
   // a zoomed chart asks again for its step range only: exact once few enough points are in it
@@ -468,29 +545,43 @@ async function historyNow(c: RequestContext): Promise<unknown> {
   if (!(weight >= 0 && weight < 1)) throw new UsageError(`smooth must be from 0 to 0.999, got '${c.query.get('smooth')}'`);
   // mlr plot --smooth: TensorBoard's smoothing, over every point in logged order
   const smoother = (await import('../series/smooth.js')).createSmoother(weight);
-  const { chunks } = await metricHistory(await c.reader(), required(c.query, 'run_id'), required(c.query, 'key'));
   // the range's points as numbers, while there are at most `max` of them (no object per point)
   let xs: number[] | null = [];
   const ys: number[] = [];
   const ts: number[] = [];
   const ds = new MinMaxDownsampler(Math.max(1, Math.floor(max / 4)));
   let count = 0;
-  for await (const chunk of chunks) {
-    for (const m of chunk) {
-      const timestamp = Number(m.timestamp);
-      const value = weight > 0 ? smoother(m.value) : m.value;
-      const x = byTime ? timestamp : Number(m.step);
-      if (x < lo || x > hi) continue;
-      count++;
-      ds.push(x, value);
-      if (xs) {
-        xs.push(x);
-        ys.push(value);
-        ts.push(timestamp);
-        if (xs.length > max) xs = null;
-      }
+  const visit = (step: number, timestamp: number, raw: number): void => {
+    const value = weight > 0 ? smoother(raw) : raw;
+    const x = byTime ? timestamp : step;
+    if (x < lo || x > hi) return;
+    count++;
+    ds.push(x, value);
+    if (xs) {
+      xs.push(x);
+      ys.push(value);
+      ts.push(timestamp);
+      if (xs.length > max) xs = null;
     }
+  };
+  const h = await historyColumns(c.services.backend, await c.reader(), required(c.query, 'run_id'), required(c.query, 'key'));
+  const hx = byTime ? h.times : h.steps;
+  if (!h.rest) {
+    // every point is here: the downsampler takes the width they need at once (no merging)
+    let first = NaN;
+    let xMin = Infinity;
+    let xMax = -Infinity;
+    for (let i = 0; i < hx.length; i++) {
+      const x = hx[i]!;
+      if (!(x >= lo && x <= hi) || !Number.isFinite(x)) continue;
+      if (Number.isNaN(first)) first = x;
+      if (x < xMin) xMin = x;
+      if (x > xMax) xMax = x;
+    }
+    ds.reserve(first, xMin, xMax);
   }
+  for (let i = 0; i < hx.length; i++) visit(h.steps[i]!, h.times[i]!, h.values[i]!);
+  if (h.rest) for await (const chunk of h.rest) for (const m of chunk) visit(Number(m.step), Number(m.timestamp), m.value);
   const exact = xs?.map((x, i) => ({ step: x, value: ys[i]!, timestamp: ts[i]! })) ?? null;
   let steps: number[];
   let values: (number | null)[];

@@ -142,6 +142,12 @@ export interface TrackingReader {
    * a run without the metric.
    */
   metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric[]>;
+  /**
+   * A stamp of one metric's history that changes whenever the history may have (the file
+   * store: the file's size, mtime and inode), so a reader of the whole history can keep
+   * what it read until then; undefined where the backend has none or the metric is absent.
+   */
+  metricHistoryStamp?(run: RunEntry, key: string): string | undefined;
   /** Follow one metric: every poll returns what was logged since the last. */
   tailMetric(run: RunEntry, key: string): MetricTail;
 }

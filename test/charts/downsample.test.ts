@@ -124,6 +124,32 @@ describe('MinMaxDownsampler', () => {
     expect(ds.buckets()[0]!.max).toBe(5);
   });
 
+  it('gives the same buckets when told the points to come (reserve), without merging', () => {
+    const next = rng(7);
+    const points: [number, number][] = [];
+    for (let i = 0; i < 4000; i++) {
+      // mostly increasing, some out of order and repeated, NaN and infinite values among them
+      const x = i % 97 === 0 ? Math.floor(next() * 4000) : i * 3 - 500;
+      const r = next();
+      points.push([x, r < 0.03 ? NaN : r < 0.04 ? Infinity : Math.round(next() * 1e6) / 1e3]);
+    }
+    const plain = new MinMaxDownsampler(50);
+    const told = new MinMaxDownsampler(50);
+    const xs = points.map((p) => p[0]);
+    told.reserve(xs[0]!, Math.min(...xs), Math.max(...xs));
+    const widthBefore = told.width;
+    for (const [x, y] of points) {
+      plain.push(x, y);
+      told.push(x, y);
+    }
+    expect(told.width).toBe(widthBefore);
+    expect(told.width).toBe(plain.width);
+    const strip = (bs: Bucket[]) => bs.map(({ sum: _sum, ...b }) => b);
+    expect(strip(told.buckets())).toEqual(strip(plain.buckets()));
+    expect(told.stats).toEqual(plain.stats);
+    expect(() => told.reserve(0, 0, 1)).toThrow(/reserve after a push/);
+  });
+
   it('rejects a width that is not a positive integer', () => {
     expect(() => new MinMaxDownsampler(0)).toThrow(RangeError);
     expect(() => new MinMaxDownsampler(2.5)).toThrow(RangeError);

@@ -143,6 +143,25 @@ describe('the /ajax-api/mlr/ endpoints', () => {
     expect((await get('history', { run_id: RUN, key: 'long', x_min: 'x' })).status).toBe(400);
   });
 
+  it('history: a history logged to since it was last read is read again (the memo follows the file)', async () => {
+    const file = path.join(root, SWEEP, RUN, 'metrics', 'growing');
+    fs.writeFileSync(file, '1700000000000 1 0\n1700000000001 2 1\n');
+    expect((await get('history', { run_id: RUN, key: 'growing' })).json).toEqual({ count: 2, exact: true, steps: [0, 1], values: [1, 2] });
+    expect((await get('history', { run_id: RUN, key: 'growing', x: 'time' })).json).toEqual({
+      count: 2,
+      exact: true,
+      times: [1700000000000, 1700000000001],
+      values: [1, 2],
+    });
+    fs.appendFileSync(file, '1700000000002 3 2\n');
+    expect((await get('history', { run_id: RUN, key: 'growing' })).json).toEqual({ count: 3, exact: true, steps: [0, 1, 2], values: [1, 2, 3] });
+    // rewritten in place to the same size: still the new values
+    fs.writeFileSync(file, '1700000000000 7 0\n1700000000001 8 1\n1700000000002 9 2\n');
+    expect((await get('history', { run_id: RUN, key: 'growing' })).json).toEqual({ count: 3, exact: true, steps: [0, 1, 2], values: [7, 8, 9] });
+    fs.rmSync(file);
+    expect((await get('history', { run_id: RUN, key: 'growing' })).status).toBe(404);
+  });
+
   it('history with smooth: the smoothed values of mlr plot --smooth', async () => {
     const csv = (await mlr(['--store', root, 'plot', RUN, '--metric', 'val_loss', '--smooth', '0.6', '--format', 'csv'])).stdout.trim().split('\n').slice(1);
     const r = await get('history', { run_id: RUN, key: 'val_loss', smooth: '0.6' });

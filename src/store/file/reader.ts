@@ -3,6 +3,7 @@
  * synchronously and lazily; this adapter gives it the interface's shape and answers searches
  * in-process (local-search.ts), reading only the files a query needs.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ExperimentEntry, FullRun, LoadNeeds, MetricTail, RunEntry, RunOutput, RunSearch, SearchedRun, TrackingReader } from '../backend.js';
 import { searchLocally } from '../local-search.js';
@@ -123,6 +124,16 @@ export class FileTrackingReader implements TrackingReader {
 
   metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric[]> {
     return this.store.metricHistoryChunks(fileRun(run), key);
+  }
+
+  metricHistoryStamp(run: RunEntry, key: string): string | undefined {
+    if (!isSafeKeyPath(key)) return undefined;
+    try {
+      const st = statSync(path.join(fileRun(run).dir, 'metrics', key), { bigint: true });
+      return st.isFile() ? `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}` : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   tailMetric(run: RunEntry, key: string): MetricTail {
