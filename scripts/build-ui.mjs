@@ -2,6 +2,7 @@
 // Bundles the web viewer (src/ui) into dist/ui: index.html, app.js, app.css. esbuild (a
 // devDependency; tsc cannot bundle) strips the types and inlines uPlot, so the page needs
 // nothing from the network at run time. Runs as the second half of `npm run build`.
+// MLR_UI_NO_MINIFY=1 keeps the names (for reading a profile of the page).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ fs.mkdirSync(out, { recursive: true });
 const result = await build({
   entryPoints: { app: path.join(src, 'main.ts') },
   bundle: true,
-  minify: true,
+  minify: !process.env.MLR_UI_NO_MINIFY,
   format: 'esm',
   target: 'es2022',
   outdir: out,

@@ -28,15 +28,15 @@ interface History {
 
 const cache = new Map<string, { at: number; h: Promise<History> }>();
 
-function history(runId: string, key: string, fresh: boolean, smooth: number, byTime: boolean, range?: [number, number]): Promise<History> {
-  const k = `${runId}\u0000${key}\u0000${smooth}\u0000${byTime}\u0000${range ? range.join(':') : ''}`;
+function history(runId: string, key: string, points: number, fresh: boolean, smooth: number, byTime: boolean, range?: [number, number]): Promise<History> {
+  const k = `${runId}\u0000${key}\u0000${points}\u0000${smooth}\u0000${byTime}\u0000${range ? range.join(':') : ''}`;
   const c = cache.get(k);
   if (c && !fresh) return c.h;
   const p = getJson<History>(
     api('history', {
       run_id: runId,
       key,
-      points: 2000,
+      points,
       smooth: smooth || undefined,
       x: byTime ? 'time' : undefined,
       ...(range ? { x_min: range[0], x_max: range[1] } : {}),
@@ -113,12 +113,26 @@ function toQueryRange(min: number, max: number, xAxis: XAxis, start: number | nu
   return [Math.floor(min * 1000 + zero), Math.ceil(max * 1000 + zero)];
 }
 
+/** The y axis and the plot's padding, in CSS pixels: the rest of a chart's width is the plot's. */
+const PLOT_INSET = 56 + 16;
+
+/**
+ * How many points to ask for per history: 2 per device pixel of the plot's width. The
+ * server keeps between `points`/4 and `points`/2 min/max buckets (4 points each), so a
+ * bucket is 1–2 pixels wide and every spike is in it; more only costs time.
+ */
+function pointsFor(width: number): number {
+  const px = Math.max(100, width - PLOT_INSET) * (globalThis.devicePixelRatio || 1);
+  return Math.min(20000, Math.ceil(px * 2));
+}
+
 /** One chart card: the metric's histories of `runs`, drawn into a new element. */
 export async function metricChart(key: string, runs: ChartRun[], width: number, o: ChartOptions, fresh = false): Promise<{ el: HTMLElement; plot: uPlot }> {
   const xAxis = o.x ?? 'step';
+  const points = pointsFor(width);
   const hs = await Promise.all(
     runs.map((r) =>
-      history(r.run_id, key, fresh, o.smooth, xAxis !== 'step').catch(() => ({ count: 0, exact: true, steps: [], times: [], values: [] }) as History),
+      history(r.run_id, key, points, fresh, o.smooth, xAxis !== 'step').catch(() => ({ count: 0, exact: true, steps: [], times: [], values: [] }) as History),
     ),
   );
   const starts = runs.map((r) => r.start_time);
@@ -141,7 +155,7 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
       runs.map((r, i) =>
         full
           ? Promise.resolve(hs[i]!)
-          : history(r.run_id, key, false, o.smooth, xAxis !== 'step', toQueryRange(min, max, xAxis, starts[i], hs[i]!)).catch(() => hs[i]!),
+          : history(r.run_id, key, points, false, o.smooth, xAxis !== 'step', toQueryRange(min, max, xAxis, starts[i], hs[i]!)).catch(() => hs[i]!),
       ),
     ).then((zs) => {
       if (my !== zoomGen) return;
@@ -166,7 +180,9 @@ export async function metricChart(key: string, runs: ChartRun[], width: number, 
     ...runs.map((r, i) => ({
       label: r.name,
       stroke: PALETTE[i % PALETTE.length]!,
-      width: 1.5,
+      // many series: 1 px lines, which a software canvas draws as hairlines — 1.5 px ones
+      // took ~20× as long to rasterise (bench/RESULTS.md, scenario u)
+      width: runs.length > 4 ? 1 : 1.5,
       spanGaps: true,
       points: { show: (hs[i]?.count ?? 0) <= 1 },
       value: (_u: uPlot, v: number | null) => (v === null ? '-' : fmtNum(v)),
