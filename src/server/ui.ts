@@ -502,7 +502,7 @@ async function historyColumns(
 }
 
 /**
- * A metric's history (historyNow), at most HISTORY_READERS read at once, the others
+ * Metric histories (historyOf), at most HISTORY_READERS read at once, the others
  * waiting their turn: a chart asks for many at once (6 metrics × 20 runs), and read all
  * interleaved their per-point objects outlive V8's young generation — garbage collection
  * was a third of the time (bench/RESULTS.md, scenario u). Two, not one, so a long history
@@ -512,17 +512,71 @@ const HISTORY_READERS = 2;
 let historyReading = 0;
 const historyWaiting: (() => void)[] = [];
 
-async function history(c: RequestContext): Promise<unknown> {
+/** `f` once one of the HISTORY_READERS places is free (in the order asked). */
+async function inTurn<T>(f: () => Promise<T>): Promise<T> {
   // a finished reader hands its place to the next in line (so no newcomer slips in between)
   if (historyReading < HISTORY_READERS) historyReading++;
   else await new Promise<void>((resolve) => historyWaiting.push(resolve));
   try {
-    return await historyNow(c);
+    return await f();
   } finally {
     const next = historyWaiting.shift();
     if (next) next();
     else historyReading--;
   }
+}
+
+async function history(c: RequestContext): Promise<unknown> {
+  const q = historyQuery(c.query);
+  const runId = required(c.query, 'run_id');
+  const key = required(c.query, 'key');
+  return inTurn(() => historyOf(c, q, runId, key));
+}
+
+/**
+ * One metric's histories of several runs (`run_id` repeated, up to 50), each as `history`
+ * answers it, in the order asked: a chart's runs in one request, not one each (a 20-run
+ * chart view made 120 requests). A run not found, or without the metric, is
+ * `{ run_id, error }`. The whole batch takes one reader's turn.
+ */
+async function histories(c: RequestContext): Promise<unknown> {
+  const q = historyQuery(c.query);
+  const ids = c.query.getAll('run_id');
+  if (ids.length === 0 || ids.length > 50) throw new UsageError(`run_id must be given 1 to 50 times, got ${ids.length}`);
+  const key = required(c.query, 'key');
+  return inTurn(async () => {
+    const out: unknown[] = [];
+    for (const id of ids) {
+      try {
+        out.push({ run_id: id, ...(await historyOf(c, q, id, key)) });
+      } catch (e) {
+        if (!(e instanceof MlrError) || e instanceof ApiError) throw e;
+        out.push({ run_id: id, error: e.message });
+      }
+    }
+    return { histories: out };
+  });
+}
+
+interface HistoryQuery {
+  max: number;
+  lo: number;
+  hi: number;
+  weight: number;
+  byTime: boolean;
+}
+
+/** The query of `history`/`histories` but for the run and key (see historyOf). */
+function historyQuery(query: URLSearchParams): HistoryQuery {
+  const max = int(query, 'points', 2000, 20000);
+  // a zoomed chart asks again for its step range only: exact once few enough points are in it
+  const lo = num(query, 'x_min', -Infinity);
+  const hi = num(query, 'x_max', Infinity);
+  const weight = num(query, 'smooth', 0);
+  const xKind = query.get('x') ?? 'step';
+  if (xKind !== 'step' && xKind !== 'time') throw new UsageError(`x must be step or time, got '${xKind}'`);
+  if (!(weight >= 0 && weight < 1)) throw new UsageError(`smooth must be from 0 to 0.999, got '${query.get('smooth')}'`);
+  return { max, lo, hi, weight, byTime: xKind === 'time' };
 }
 
 /**
@@ -532,17 +586,9 @@ async function history(c: RequestContext): Promise<unknown> {
  * --smooth`'s weight. `x=time` puts the points on their timestamps instead of their steps
  * (in logged order; `x_min`/`x_max` are then epoch milliseconds) and answers `times`.
  */
-async function historyNow(c: RequestContext): Promise<unknown> {
+async function historyOf(c: RequestContext, q: HistoryQuery, runId: string, key: string): Promise<Record<string, unknown>> {
   const { MinMaxDownsampler } = await import('../series/downsample.js');
-  const max = int(c.query, 'points', 2000, 20000);
-  // a zoomed chart asks again for its step range only: exact once few enough points are in it
-  const lo = num(c.query, 'x_min', -Infinity);
-  const hi = num(c.query, 'x_max', Infinity);
-  const weight = num(c.query, 'smooth', 0);
-  const xKind = c.query.get('x') ?? 'step';
-  if (xKind !== 'step' && xKind !== 'time') throw new UsageError(`x must be step or time, got '${xKind}'`);
-  const byTime = xKind === 'time';
-  if (!(weight >= 0 && weight < 1)) throw new UsageError(`smooth must be from 0 to 0.999, got '${c.query.get('smooth')}'`);
+  const { max, lo, hi, weight, byTime } = q;
   // mlr plot --smooth: TensorBoard's smoothing, over every point in logged order
   const smoother = (await import('../series/smooth.js')).createSmoother(weight);
   // the range's points as numbers, while there are at most `max` of them (no object per point)
@@ -564,7 +610,7 @@ async function historyNow(c: RequestContext): Promise<unknown> {
       if (xs.length > max) xs = null;
     }
   };
-  const h = await historyColumns(c.services.backend, await c.reader(), required(c.query, 'run_id'), required(c.query, 'key'));
+  const h = await historyColumns(c.services.backend, await c.reader(), runId, key);
   const hx = byTime ? h.times : h.steps;
   if (!h.rest) {
     // every point is here: the downsampler takes the width they need at once (no merging)
@@ -705,6 +751,7 @@ const UI_ROUTES: Record<string, UiHandler> = {
   run,
   'chart-runs': chartRuns,
   history,
+  histories,
   preview,
   zip,
   models,

@@ -28,8 +28,14 @@ interface History {
 
 const cache = new Map<string, { at: number; h: Promise<History> }>();
 
+const NO_HISTORY: History = { count: 0, exact: true, steps: [], times: [], values: [] };
+
+function cacheKey(runId: string, key: string, points: number, smooth: number, byTime: boolean, range?: [number, number]): string {
+  return `${runId}\u0000${key}\u0000${points}\u0000${smooth}\u0000${byTime}\u0000${range ? range.join(':') : ''}`;
+}
+
 function history(runId: string, key: string, points: number, fresh: boolean, smooth: number, byTime: boolean, range?: [number, number]): Promise<History> {
-  const k = `${runId}\u0000${key}\u0000${points}\u0000${smooth}\u0000${byTime}\u0000${range ? range.join(':') : ''}`;
+  const k = cacheKey(runId, key, points, smooth, byTime, range);
   const c = cache.get(k);
   if (c && !fresh) return c.h;
   const p = getJson<History>(
@@ -45,6 +51,30 @@ function history(runId: string, key: string, points: number, fresh: boolean, smo
   cache.set(k, { at: Date.now(), h: p });
   p.catch(() => cache.delete(k));
   return p;
+}
+
+/**
+ * The whole histories of `key` for every run, those not cached (all when `fresh`) in one
+ * `histories` request; a run whose history cannot be read has none.
+ */
+function histories(runIds: string[], key: string, points: number, fresh: boolean, smooth: number, byTime: boolean): Promise<History[]> {
+  const missing = runIds.filter((id) => fresh || !cache.has(cacheKey(id, key, points, smooth, byTime)));
+  if (missing.length > 0) {
+    const p = getJson<{ histories: (History & { error?: string })[] }>(
+      api('histories', { run_id: missing, key, points, smooth: smooth || undefined, x: byTime ? 'time' : undefined }),
+    );
+    missing.forEach((id, i) => {
+      const k = cacheKey(id, key, points, smooth, byTime);
+      const h = p.then((r) => {
+        const x = r.histories[i];
+        if (!x || x.error !== undefined) throw new Error(x?.error ?? 'no history');
+        return x;
+      });
+      cache.set(k, { at: Date.now(), h });
+      h.catch(() => cache.delete(k));
+    });
+  }
+  return Promise.all(runIds.map((id) => cache.get(cacheKey(id, key, points, smooth, byTime))!.h.catch(() => NO_HISTORY)));
 }
 
 /** Steps are integers: tick every 1, 2, 5, 10, 20, 50, … steps, never at 2.5. */
@@ -130,10 +160,13 @@ function pointsFor(width: number): number {
 export async function metricChart(key: string, runs: ChartRun[], width: number, o: ChartOptions, fresh = false): Promise<{ el: HTMLElement; plot: uPlot }> {
   const xAxis = o.x ?? 'step';
   const points = pointsFor(width);
-  const hs = await Promise.all(
-    runs.map((r) =>
-      history(r.run_id, key, points, fresh, o.smooth, xAxis !== 'step').catch(() => ({ count: 0, exact: true, steps: [], times: [], values: [] }) as History),
-    ),
+  const hs = await histories(
+    runs.map((r) => r.run_id),
+    key,
+    points,
+    fresh,
+    o.smooth,
+    xAxis !== 'step',
   );
   const starts = runs.map((r) => r.start_time);
   const data = align(hs, o, xAxis, starts);

@@ -162,6 +162,25 @@ describe('the /ajax-api/mlr/ endpoints', () => {
     expect((await get('history', { run_id: RUN, key: 'growing' })).status).toBe(404);
   });
 
+  it('histories: one metric of several runs in one answer, each as history answers it', async () => {
+    const runs = ((await get('runs', { experiment_ids: SWEEP, limit: '3' })).json['rows'] as { run_id: string }[]).map((r) => r.run_id);
+    const ids = [...runs, 'no-such-run'];
+    const q = { key: 'val_loss', points: '400', smooth: '0.5', x: 'time' };
+    const r = await get('histories', { ...q, run_id: ids });
+    expect(r.status).toBe(200);
+    const hs = r.json['histories'] as Record<string, unknown>[];
+    expect(hs.map((x) => x['run_id'])).toEqual(ids);
+    for (const [i, id] of runs.entries()) {
+      const one = await get('history', { ...q, run_id: id });
+      expect(hs[i]).toEqual({ run_id: id, ...one.json });
+    }
+    expect((hs[0]!['values'] as number[]).length).toBeGreaterThan(0);
+    expect(hs[3]!['error']).toMatch(/no-such-run/);
+    expect(hs[3]).toEqual({ run_id: 'no-such-run', error: (await get('history', { ...q, run_id: 'no-such-run' })).json['message'] });
+    expect((await get('histories', { key: 'val_loss' })).status).toBe(400);
+    expect((await get('histories', { key: 'val_loss', run_id: runs, x: 'wall' })).status).toBe(400);
+  });
+
   it('history with smooth: the smoothed values of mlr plot --smooth', async () => {
     const csv = (await mlr(['--store', root, 'plot', RUN, '--metric', 'val_loss', '--smooth', '0.6', '--format', 'csv'])).stdout.trim().split('\n').slice(1);
     const r = await get('history', { run_id: RUN, key: 'val_loss', smooth: '0.6' });
