@@ -13,7 +13,7 @@ import { MlrError, NotFoundError, UsageError } from '../errors.js';
 import type { Backend, RunEntry, TrackingReader } from '../store/backend.js';
 import type { AggregateQuery } from '../commands/table-controls.js';
 import type { ColumnSpec } from '../commands/run-table.js';
-import type { Metric, ViewType } from '../store/types.js';
+import type { ViewType } from '../store/types.js';
 import { artifactFile } from './artifacts.js';
 import { HANDLED, type RequestContext } from './context.js';
 import { ApiError } from './errors.js';
@@ -460,45 +460,68 @@ function rememberHistory(k: string, h: HistoryColumns | undefined): void {
   }
 }
 
+/** A growing column of numbers (a typed array doubled when full). */
+class Column {
+  private a = new Float64Array(4096);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.length++] = v;
+  }
+  /** The numbers pushed (copied to an array of their own size when that saves more than a quarter). */
+  done(): Float64Array {
+    return this.length >= this.a.length * 0.75 ? this.a.subarray(0, this.length) : this.a.slice(0, this.length);
+  }
+}
+
 /**
- * A run's metric in logged order as columns: from the memo when the history is unchanged,
- * else read (and kept). A history longer than the memo holds comes as its first
- * HISTORY_MEMO_POINTS points and `rest`, the stream of the others.
+ * Every point of a run's metric in logged order, to `visit`: from the memo when the
+ * history is unchanged (then `all` gets the columns first, and visit is left to it), else
+ * read, streamed to `visit` and kept (up to HISTORY_MEMO_POINTS points).
  */
-async function historyColumns(
+async function eachHistoryPoint(
   owner: object,
   reader: TrackingReader,
   runId: string,
   key: string,
-): Promise<{ steps: ArrayLike<number>; times: ArrayLike<number>; values: ArrayLike<number>; rest?: AsyncGenerator<Metric[]> }> {
+  all: (h: HistoryColumns) => void,
+  visit: (step: number, timestamp: number, value: number) => void,
+): Promise<void> {
   const run = await reader.findRun(runId);
   const k = `${runId}\u0000${key}`;
   const stamp = reader.metricHistoryStamp?.(run, key);
   const hit = historyMemo.get(k);
   if (hit && stamp !== undefined && hit.stamp === stamp && hit.owner.deref() === owner) {
     rememberHistory(k, hit); // now the most recently used
-    return hit;
+    all(hit);
+    return;
   }
   const chunks = reader.metricHistory(run, key);
-  const steps: number[] = [];
-  const times: number[] = [];
-  const values: number[] = [];
-  while (steps.length <= HISTORY_MEMO_POINTS) {
-    const next = await chunks.next();
-    if (next.done) break;
-    for (const m of next.value) {
-      steps.push(Number(m.step));
-      times.push(Number(m.timestamp));
-      values.push(m.value);
+  let keep: { steps: Column; times: Column; values: Column } | null =
+    stamp === undefined ? null : { steps: new Column(), times: new Column(), values: new Column() };
+  for await (const chunk of chunks) {
+    for (const m of chunk) {
+      const step = Number(m.step);
+      const timestamp = Number(m.timestamp);
+      visit(step, timestamp, m.value);
+      if (keep) {
+        keep.steps.push(step);
+        keep.times.push(timestamp);
+        keep.values.push(m.value);
+        if (keep.steps.length > HISTORY_MEMO_POINTS) keep = null;
+      }
     }
   }
-  if (steps.length > HISTORY_MEMO_POINTS) {
-    rememberHistory(k, undefined);
-    return { steps, times, values, rest: chunks };
-  }
-  const h = { steps: Float64Array.from(steps), times: Float64Array.from(times), values: Float64Array.from(values) };
-  rememberHistory(k, stamp === undefined ? undefined : { owner: new WeakRef(owner), stamp, ...h });
-  return h;
+  rememberHistory(
+    k,
+    keep && stamp !== undefined
+      ? { owner: new WeakRef(owner), stamp, steps: keep.steps.done(), times: keep.times.done(), values: keep.values.done() }
+      : undefined,
+  );
 }
 
 /**
@@ -610,24 +633,29 @@ async function historyOf(c: RequestContext, q: HistoryQuery, runId: string, key:
       if (xs.length > max) xs = null;
     }
   };
-  const h = await historyColumns(c.services.backend, await c.reader(), runId, key);
-  const hx = byTime ? h.times : h.steps;
-  if (!h.rest) {
-    // every point is here: the downsampler takes the width they need at once (no merging)
-    let first = NaN;
-    let xMin = Infinity;
-    let xMax = -Infinity;
-    for (let i = 0; i < hx.length; i++) {
-      const x = hx[i]!;
-      if (!(x >= lo && x <= hi) || !Number.isFinite(x)) continue;
-      if (Number.isNaN(first)) first = x;
-      if (x < xMin) xMin = x;
-      if (x > xMax) xMax = x;
-    }
-    ds.reserve(first, xMin, xMax);
-  }
-  for (let i = 0; i < hx.length; i++) visit(h.steps[i]!, h.times[i]!, h.values[i]!);
-  if (h.rest) for await (const chunk of h.rest) for (const m of chunk) visit(Number(m.step), Number(m.timestamp), m.value);
+  await eachHistoryPoint(
+    c.services.backend,
+    await c.reader(),
+    runId,
+    key,
+    (h) => {
+      // every point is here: the downsampler takes the width they need at once (no merging)
+      const hx = byTime ? h.times : h.steps;
+      let first = NaN;
+      let xMin = Infinity;
+      let xMax = -Infinity;
+      for (let i = 0; i < hx.length; i++) {
+        const x = hx[i]!;
+        if (!(x >= lo && x <= hi) || !Number.isFinite(x)) continue;
+        if (Number.isNaN(first)) first = x;
+        if (x < xMin) xMin = x;
+        if (x > xMax) xMax = x;
+      }
+      ds.reserve(first, xMin, xMax);
+      for (let i = 0; i < hx.length; i++) visit(h.steps[i]!, h.times[i]!, h.values[i]!);
+    },
+    visit,
+  );
   const exact = xs?.map((x, i) => ({ step: x, value: ys[i]!, timestamp: ts[i]! })) ?? null;
   let steps: number[];
   let values: (number | null)[];
