@@ -29,7 +29,7 @@ import type {
   TrackingImporter,
   TrackingReader,
 } from '../store/backend.js';
-import type { Int64 } from '../store/int64.js';
+import { cmpInt64, type Int64 } from '../store/int64.js';
 import type { Experiment, Metric } from '../store/types.js';
 import { appendToUriPath } from '../store/uri.js';
 
@@ -212,6 +212,19 @@ function rerootRun(r: ImportedRun, oldLocation: string, newLocation: string): vo
   r.info.artifact_uri = reroot(r.info.artifact_uri, oldLocation, newLocation);
 }
 
+/** Runs by start time (none last), then id. */
+function byStartTime(a: RunEntry, b: RunEntry): number {
+  const x = a.info.start_time;
+  const y = b.info.start_time;
+  if (x !== y) {
+    if (x === null) return 1;
+    if (y === null) return -1;
+    const c = cmpInt64(x, y);
+    if (c !== 0) return c;
+  }
+  return a.info.run_id < b.info.run_id ? -1 : a.info.run_id > b.info.run_id ? 1 : 0;
+}
+
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 // ------------------------------------------------------------------ the migration
@@ -333,7 +346,10 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     }
     res.experiments[outcome]++;
 
-    const runs = await src.listRuns([se], 'all');
+    // oldest first: a batch's metric rows then land in one stretch of the metrics primary key
+    // (key, timestamp, …) instead of all over it — in folder order every batch rewrote most of
+    // the index's pages, and a 10,000-run migration grew with the square of its size
+    const runs = [...(await src.listRuns([se], 'all'))].sort(byStartTime);
     for (const r of runs) if (r.metaUnreadable) markSeen(r.problems);
     drainSourceProblems('source', '');
     // logged models after every experiment's runs: their metric rows name runs (SQL: a foreign key)

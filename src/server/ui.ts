@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlrError, NotFoundError, UsageError } from '../errors.js';
 import type { Backend, RunEntry, TrackingReader } from '../store/backend.js';
-import type { AggregateQuery } from '../commands/table-controls.js';
+import type { AggregateQuery, TreeRow } from '../commands/table-controls.js';
 import type { ColumnSpec } from '../commands/run-table.js';
 import type { ViewType } from '../store/types.js';
 import { artifactFile } from './artifacts.js';
@@ -178,8 +178,11 @@ function compareGroup(a: string | null, b: string | null): number {
 
 interface Arranged {
   runs: RunEntry[];
-  /** group mode: the groups in order, each with its number of runs (they follow each other in `runs`) */
-  groups?: { value: string | null; count: number }[];
+  /**
+   * group mode: the groups in order, each with the number of its rows listed (they follow each
+   * other in `runs`) and of its runs (more than its rows when the tree folds some away)
+   */
+  groups?: { value: string | null; count: number; runs: number }[];
   /** tree mode: each listed run's depth, number of children and whether its children are folded */
   tree?: Map<string, { depth: number; children: number; folded: boolean }>;
 }
@@ -235,6 +238,11 @@ async function arrange(c: RequestContext, store: TrackingReader): Promise<{ stor
   const query = await controls.compileAggregateQuery(o.filter, o.orderBy);
   const selected = await controls.selectRunsWithAggregates(store, { experiments: o.experiments, view: o.view, query });
   const groupKey = c.query.get('group');
+  const treeOn = c.query.get('tree') === '1';
+  const fold = new Set(list(c.query, 'fold') ?? []);
+  const tree = treeOn ? new Map<string, { depth: number; children: number; folded: boolean }>() : undefined;
+  // tree mode: each run's children right after it (runs ls --tree's order), less the descendants of folded runs
+  const nest = (runs: readonly RunEntry[]): RunEntry[] => (tree ? nestRuns(controls.buildTree(store, runs), fold, tree) : [...runs]);
   if (groupKey) {
     const g = await columnParam(groupKey);
     if (g.kind !== 'param' && g.kind !== 'tag') throw new UsageError(`group must be a param or a tag (params.<key>, tags.<key>), got '${groupKey}'`);
@@ -247,34 +255,43 @@ async function arrange(c: RequestContext, store: TrackingReader): Promise<{ stor
       else byValue.set(v, [r]);
     }
     const values = [...byValue.keys()].sort(compareGroup);
+    // with the tree, each group nests its own runs: a child whose parent is in another group is at its group's top
+    const shown = values.map((v) => nest(byValue.get(v)!));
     return {
       store,
       query: { ...query, columns: [...query.columns, g] },
-      arranged: { runs: values.flatMap((v) => byValue.get(v)!), groups: values.map((v) => ({ value: v, count: byValue.get(v)!.length })) },
+      arranged: {
+        runs: shown.flat(),
+        groups: values.map((v, i) => ({ value: v, count: shown[i]!.length, runs: byValue.get(v)!.length })),
+        ...(tree ? { tree } : {}),
+      },
     };
   }
-  if (c.query.get('tree') === '1') {
-    const fold = new Set(list(c.query, 'fold') ?? []);
-    const rows = controls.buildTree(store, selected);
-    const tree = new Map<string, { depth: number; children: number; folded: boolean }>();
-    const runs: RunEntry[] = [];
-    const stack: { depth: number; id: string }[] = [];
-    let hideBelow = Infinity;
-    for (const row of rows) {
-      while (stack.length > 0 && stack[stack.length - 1]!.depth >= row.depth) stack.pop();
-      const parent = stack[stack.length - 1];
-      if (parent) tree.get(parent.id)!.children++;
-      stack.push({ depth: row.depth, id: row.run.info.run_id });
-      const folded = fold.has(row.run.info.run_id);
-      tree.set(row.run.info.run_id, { depth: row.depth, children: 0, folded });
-      if (row.depth <= hideBelow) hideBelow = Infinity;
-      if (row.depth > hideBelow) continue;
-      runs.push(row.run);
-      if (folded) hideBelow = row.depth;
-    }
-    return { store, query, arranged: { runs, tree } };
-  }
+  if (tree) return { store, query, arranged: { runs: nest(selected), tree } };
   return { store, query, arranged: { runs: selected } };
+}
+
+/**
+ * The rows of buildTree less the descendants of the runs in `fold`; each row's depth, number of
+ * children and fold state go into `tree`.
+ */
+function nestRuns(rows: readonly TreeRow[], fold: ReadonlySet<string>, tree: Map<string, { depth: number; children: number; folded: boolean }>): RunEntry[] {
+  const runs: RunEntry[] = [];
+  const stack: { depth: number; id: string }[] = [];
+  let hideBelow = Infinity;
+  for (const row of rows) {
+    while (stack.length > 0 && stack[stack.length - 1]!.depth >= row.depth) stack.pop();
+    const parent = stack[stack.length - 1];
+    if (parent) tree.get(parent.id)!.children++;
+    stack.push({ depth: row.depth, id: row.run.info.run_id });
+    const folded = fold.has(row.run.info.run_id);
+    tree.set(row.run.info.run_id, { depth: row.depth, children: 0, folded });
+    if (row.depth <= hideBelow) hideBelow = Infinity;
+    if (row.depth > hideBelow) continue;
+    runs.push(row.run);
+    if (folded) hideBelow = row.depth;
+  }
+  return runs;
 }
 
 /**

@@ -38,7 +38,7 @@ interface Page {
   offset: number;
   columns: Column[];
   /** group mode: the groups in order, their runs one after the other */
-  groups?: { value: string | null; count: number }[];
+  groups?: { value: string | null; count: number; runs: number }[];
   rows: Row[];
 }
 interface KV {
@@ -468,19 +468,11 @@ function runsView(main: HTMLElement, st: TableState): void {
   groupSel.addEventListener('change', () => {
     st.group = groupSel.value;
     st.gfold.clear();
-    if (st.group) {
-      st.tree = false;
-      treeBox.checked = false;
-    }
     grid.scrollTop = 0;
     void reload();
   });
   treeBox.addEventListener('change', () => {
     st.tree = treeBox.checked;
-    if (st.tree) {
-      st.group = '';
-      groupSel.value = '';
-    }
     void reload();
   });
 
@@ -738,7 +730,7 @@ function runsView(main: HTMLElement, st: TableState): void {
         h('span', { class: 'twisty' }, folded ? '▸' : '▾'),
         h('span', { class: 'gname' }, `${name} = `),
         h('b', { class: 'gvalue' }, g.value ?? '(none)'),
-        h('span', { class: 'gcount' }, `${g.count.toLocaleString('en-US')} run${g.count === 1 ? '' : 's'}`),
+        h('span', { class: 'gcount' }, `${g.runs.toLocaleString('en-US')} run${g.runs === 1 ? '' : 's'}`),
       ),
     );
     row.addEventListener('click', () => {

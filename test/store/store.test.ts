@@ -146,6 +146,42 @@ describe('runs', () => {
   });
 });
 
+describe('metric history: a file of one chunk read whole, a bigger one streamed, the same lines either way', () => {
+  const RUN = '55555555555555555555555555555555';
+  // the lines of the big file pass 64 KiB; each file has a malformed line and a last line without its newline
+  const lines = (n: number): string[] => Array.from({ length: n }, (_, i) => (i === 3 ? 'garbage' : `${1700000000000 + i} ${i / 8} ${i}`));
+  const small = lines(10);
+  const big = lines(4000);
+  const dir = writeTree({
+    'mlruns/1/meta.yaml': 'artifact_location: ./mlruns/1\nexperiment_id: 1\nlifecycle_stage: active\nname: e\n',
+    [`mlruns/1/${RUN}/meta.yaml`]: `artifact_uri: ./mlruns/1/${RUN}/artifacts\nexperiment_id: '1'\nlifecycle_stage: active\nrun_id: ${RUN}\nrun_uuid: ${RUN}\nstart_time: 1\nstatus: 3\nuser_id: u\n`,
+    [`mlruns/1/${RUN}/metrics/small`]: small.join('\n'),
+    [`mlruns/1/${RUN}/metrics/big`]: big.join('\n'),
+  });
+  const s = Store.open(path.join(dir, 'mlruns'));
+  const run = s.listRuns(s.listExperiments('all'), 'all')[0]!;
+  const want = (key: string, text: string[]) => text.flatMap((_, i) => (i === 3 ? [] : [{ key, value: i / 8, timestamp: 1700000000000 + i, step: i }]));
+
+  it('every line in file order, the malformed one warned with its line number', async () => {
+    expect(big.join('\n').length).toBeGreaterThan(1 << 16);
+    for (const [key, text] of [
+      ['small', small],
+      ['big', big],
+    ] as const) {
+      const chunks = [];
+      for await (const c of s.metricHistoryChunks(run, key)) chunks.push(c);
+      expect(chunks.flat(), key).toEqual(want(key, text));
+      // the small file in one array; the big one an array per 64 KiB read (and its last line, torn off, on its own)
+      if (key === 'small') expect(chunks).toHaveLength(1);
+      else expect(chunks.length).toBeGreaterThanOrEqual(2);
+      expect(s.problems.at(-1)?.message).toBe(
+        `${path.join(dir, 'mlruns', '1', RUN, 'metrics', key)} line 4: persisted metric data contained 1 fields. Expected 2 or 3 fields.`,
+      );
+    }
+    expect(() => s.metricHistoryChunks(run, 'nope')).toThrow(`run ${RUN} has no metric 'nope'; metrics: big, small`);
+  });
+});
+
 describe('MLflow 3 folders and the registry', () => {
   const expDir = path.join(tree, 'mlruns', '786088298537458258');
   it('logged models and traces are listed', () => {

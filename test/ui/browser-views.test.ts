@@ -197,6 +197,24 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     expect(await tableIds(page)).toEqual(want.filter((id) => !kids.includes(id)));
     expect(await page.locator('.count').textContent()).toBe(`${want.length - 2} runs`);
     await page.close();
+
+    // grouped and nested at once: a tag on the parent and its children puts the three in one group, nested
+    for (const id of [PARENT, ...kids]) await cli('set-tag', id, 'family', 'zero');
+    const both = await openPage(`?experiment=${SWEEP}&group=tags.family&tree=1`);
+    await tableReady(both, null);
+    expect(await both.locator('input.tree-box').isChecked()).toBe(true);
+    const family = await ids('-e', SWEEP, '--filter', "tags.family = 'zero'", '--tree');
+    expect(family[0]).toBe(PARENT);
+    const others = want.filter((id) => !family.includes(id));
+    expect(await tableLines(both)).toEqual(['group:zero', ...family, 'group:\u0000none', ...others]);
+    await showLine(both, 0);
+    for (const k of kids) expect(await both.locator(`.row[data-run-id="${k}"] .c.tree`).getAttribute('data-depth')).toBe('1');
+    mark = await readyMark(both);
+    await both.locator(`button.twisty[data-fold="${PARENT}"]`).click();
+    await tableReady(both, mark);
+    expect(await tableLines(both)).toEqual(['group:zero', PARENT, 'group:\u0000none', ...others]);
+    expect(await both.locator('.row.group[data-group="zero"] .gcount').textContent()).toBe('3 runs');
+    await both.close();
   });
 
   it('charts: x = relative time and wall time (axis label and tick text drawn, pixels painted), from the URL and the menu', async () => {

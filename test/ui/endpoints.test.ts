@@ -36,7 +36,7 @@ async function ids(...args: string[]): Promise<string[]> {
 
 interface PageJson {
   total: number;
-  groups?: { value: string | null; count: number }[];
+  groups?: { value: string | null; count: number; runs: number }[];
   columns: { key: string }[];
   rows: { run_id: string; depth?: number; children?: number; folded?: boolean; values: Record<string, unknown> }[];
 }
@@ -77,6 +77,31 @@ describe('runs: group, tree, added columns', () => {
     expect(folded.total).toBe(want.length - 2);
     expect(folded.rows.map((x) => x.run_id)).toEqual([...want.slice(0, i + 1), ...want.slice(i + 3)]);
     expect(folded.rows[i]).toMatchObject({ run_id: RUN, children: 2, folded: true });
+  });
+
+  it('group and tree together: each group nests its own runs as runs ls --tree does over that group; fold hides rows, not runs', async () => {
+    // a tag on RUN and its two children (the fixture's children have no params or tags of their parents')
+    const family = await ids('-e', SWEEP, '--filter', `tags.mlflow.parentRunId = '${RUN}'`);
+    expect(family).toHaveLength(2);
+    for (const id of [RUN, ...family]) expect((await mlr(['--store', root, 'set-tag', id, 'family', 'zero'])).code).toBe(0);
+    const q = { experiment_ids: SWEEP, group: 'tags.family', tree: '1', limit: '1000' };
+    const r = (await get('runs', q)).json as unknown as PageJson;
+    expect(r.groups).toEqual([
+      { value: 'zero', count: 3, runs: 3 },
+      { value: null, count: 53, runs: 53 },
+    ]);
+    expect(r.rows.slice(0, 3).map((x) => [x.run_id, x.depth, x.children])).toEqual([
+      [RUN, 0, 2],
+      ...(await ids('-e', SWEEP, '--filter', "tags.family = 'zero'", '--tree')).slice(1).map((id) => [id, 1, 0]),
+    ]);
+    // the other group in runs ls --tree order
+    const rest = (await ids('-e', SWEEP, '--tree')).filter((id) => id !== RUN && !family.includes(id));
+    expect(r.rows.slice(3).map((x) => x.run_id)).toEqual(rest);
+    const folded = (await get('runs', { ...q, fold: RUN })).json as unknown as PageJson;
+    expect(folded.total).toBe(54);
+    expect(folded.groups![0]).toEqual({ value: 'zero', count: 1, runs: 3 });
+    expect(folded.rows[0]).toMatchObject({ run_id: RUN, children: 2, folded: true });
+    expect(folded.rows[1]!.run_id).toBe(rest[0]);
   });
 
   it('column=tags.team adds the column with the values runs ls --columns prints', async () => {

@@ -146,15 +146,30 @@ export function readBytePieces(
   }
 }
 
-/** Whether a file can be opened for reading (opened and closed at once); the error otherwise, as readText gives it. */
-export function checkReadable(file: string, kind: FileKind): { ok: true } | { ok: false; missing: boolean; error: string } {
+/**
+ * A file's whole text as latin1 (a char a byte) when it is at most `maxBytes`, read at once
+ * through one descriptor (open, fstat, read, close); `text` undefined when it is bigger (the
+ * caller streams it). A missing file, or one that is not a file, is `missing`; other errors
+ * are returned as readText returns them.
+ */
+export function readSmallLatin1(file: string, kind: FileKind, maxBytes: number): { ok: true; text?: string } | { ok: false; missing: boolean; error: string } {
   openCounts[kind]++;
+  let fd: number;
   try {
-    fs.closeSync(fs.openSync(file, 'r'));
-    return { ok: true };
+    fd = fs.openSync(file, 'r');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return { ok: false, missing: err.code === 'ENOENT' || err.code === 'ENOTDIR', error: describeFsError(err) };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { ok: false, missing: true, error: 'not a file' };
+    return st.size > maxBytes ? { ok: true } : { ok: true, text: fs.readFileSync(fd, 'latin1') };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, missing: err.code === 'EISDIR', error: describeFsError(err) };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

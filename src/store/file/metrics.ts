@@ -254,7 +254,69 @@ export function summarizeMetricText(text: string): MetricFileSummary {
 }
 
 /** Bytes read per chunk by streamMetricChunks: one array of parsed lines per read. */
-const METRIC_CHUNK_BYTES = 1 << 16;
+export const METRIC_CHUNK_BYTES = 1 << 16;
+
+/**
+ * A metric file's text fed in chunks (latin1: one char a byte), parsed into lines in file
+ * order: feed() gives the lines completed by a chunk, end() the last one when the file does
+ * not end with a line break. Malformed lines go to `onBad` as they are met, and are skipped.
+ */
+export class MetricChunkParser {
+  private rest = ''; // the start of a line cut by the end of the previous chunk
+  private lineNo = 0;
+  private readonly p: MetricLine = { timestamp: 0, value: 0, step: 0 };
+  private readonly key: string;
+  private readonly onBad: ((line: number, text: string, reason: string) => void) | undefined;
+
+  constructor(key: string, onBad?: (line: number, text: string, reason: string) => void) {
+    this.key = key;
+    this.onBad = onBad;
+  }
+
+  private onLine(line: string, out: Metric[]): void {
+    this.lineNo++;
+    const q = parseMetricLine(line);
+    if (typeof q === 'string') this.onBad?.(this.lineNo, line, q);
+    else out.push({ key: this.key, value: q.value, timestamp: q.timestamp, step: q.step });
+  }
+
+  feed(chunk: string): Metric[] {
+    const out: Metric[] = [];
+    let i = 0;
+    if (this.rest.length > 0) {
+      const j = chunk.indexOf('\n');
+      if (j < 0) {
+        this.rest += chunk;
+        return out;
+      }
+      this.onLine(this.rest + chunk.slice(0, j), out);
+      i = j + 1;
+    }
+    // the other lines are scanned inside the chunk itself: a flat string, faster to read
+    // than the joined `rest + chunk`
+    const { key, p } = this;
+    for (;;) {
+      const j = chunk.indexOf('\n', i);
+      if (j < 0) break;
+      if (parseCanonicalInto(chunk, i, j, p)) {
+        this.lineNo++;
+        out.push({ key, value: p.value, timestamp: p.timestamp, step: p.step });
+      } else {
+        this.onLine(chunk.slice(i, j), out);
+      }
+      i = j + 1;
+    }
+    this.rest = chunk.slice(i);
+    return out;
+  }
+
+  end(): Metric[] {
+    const out: Metric[] = [];
+    if (this.rest.length > 0) this.onLine(this.rest, out);
+    this.rest = '';
+    return out;
+  }
+}
 
 /**
  * Stream a metric file in file order without loading it whole: one array of parsed lines
@@ -272,46 +334,11 @@ export async function* streamMetricChunks(
   chunkBytes: number = METRIC_CHUNK_BYTES,
 ): AsyncGenerator<Metric[]> {
   const stream = createReadStream(path, { encoding: 'latin1', highWaterMark: chunkBytes });
-  let rest = ''; // the start of a line cut by the end of the previous chunk
-  let lineNo = 0;
-  const p: MetricLine = { timestamp: 0, value: 0, step: 0 };
-  const onLine = (line: string, out: Metric[]): void => {
-    lineNo++;
-    const q = parseMetricLine(line);
-    if (typeof q === 'string') onBad?.(lineNo, line, q);
-    else out.push({ key, value: q.value, timestamp: q.timestamp, step: q.step });
-  };
+  const parser = new MetricChunkParser(key, onBad);
   for await (const chunk of stream as AsyncIterable<string>) {
-    const out: Metric[] = [];
-    let i = 0;
-    if (rest.length > 0) {
-      const j = chunk.indexOf('\n');
-      if (j < 0) {
-        rest += chunk;
-        continue;
-      }
-      onLine(rest + chunk.slice(0, j), out);
-      i = j + 1;
-    }
-    // the other lines are scanned inside the chunk itself: a flat string, faster to read
-    // than the joined `rest + chunk`
-    for (;;) {
-      const j = chunk.indexOf('\n', i);
-      if (j < 0) break;
-      if (parseCanonicalInto(chunk, i, j, p)) {
-        lineNo++;
-        out.push({ key, value: p.value, timestamp: p.timestamp, step: p.step });
-      } else {
-        onLine(chunk.slice(i, j), out);
-      }
-      i = j + 1;
-    }
-    rest = chunk.slice(i);
+    const out = parser.feed(chunk);
     if (out.length > 0) yield out;
   }
-  if (rest.length > 0) {
-    const out: Metric[] = [];
-    onLine(rest, out);
-    if (out.length > 0) yield out;
-  }
+  const last = parser.end();
+  if (last.length > 0) yield last;
 }

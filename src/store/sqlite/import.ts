@@ -25,6 +25,10 @@ import { storedMetricValue } from './write.js';
 
 const big = (v: number | bigint | null | undefined): bigint | null => (v === null || v === undefined ? null : BigInt(v));
 
+const INSERT_METRICS = 'INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES';
+/** metric rows bound per INSERT (6 parameters each, far under SQLite's 32,766) */
+const METRIC_ROWS = 64;
+
 function expId(id: string): bigint {
   if (!/^\d{1,19}$/.test(id) || BigInt(id) > 9223372036854775807n) {
     throw new UsageError(`experiment id '${id}' is not an integer: MLflow's SQL store numbers experiments`, 'bad-experiment-id');
@@ -48,6 +52,9 @@ export class SqliteImporter implements TrackingImporter {
     // indexes' dirty pages spill to the file mid-transaction (a journal sync each time);
     // a connection's cache size changes nothing in the file
     db.sql.pragma('cache_size = -65536');
+    // a multi-row INSERT keeps a statement journal (to undo itself alone on an error): in
+    // memory, not a temp file written and read back by the kernel
+    db.sql.pragma('temp_store = MEMORY');
   }
 
   async importExperiment(e: Experiment, replace: boolean): Promise<void> {
@@ -126,19 +133,30 @@ export class SqliteImporter implements TrackingImporter {
   private insertMetrics(r: ImportedRun): void {
     const db = this.db;
     const runId = r.info.run_id;
-    const insert = db.stmt('INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)');
+    const metrics = r.metrics;
+    // METRIC_ROWS rows per statement: one better-sqlite3 call binds them all, where a call per
+    // row cost as much as SQLite's own work for it (600,000 rows: 2.1 s → 1.7 s)
+    const many = db.stmt(`${INSERT_METRICS} ${Array(METRIC_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+    const one = db.stmt(`${INSERT_METRICS} (?, ?, ?, ?, ?, ?)`);
+    const args: unknown[] = [];
     // MLflow's _compare_metrics over the stored values: (step, timestamp, value) greatest wins
     const latest = new Map<string, { value: number; isNan: 0 | 1; ts: bigint; step: bigint }>();
-    for (const m of r.metrics) {
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i]!;
       const { value, isNan } = storedMetricValue(m.value);
       const ts = BigInt(m.timestamp);
       const step = BigInt(m.step);
-      insert.run(m.key, value, ts, runId, step, isNan);
+      args.push(m.key, value, ts, runId, step, isNan);
+      if (args.length === METRIC_ROWS * 6) {
+        many.run(args);
+        args.length = 0;
+      }
       const cur = latest.get(m.key);
       if (!cur || step > cur.step || (step === cur.step && (ts > cur.ts || (ts === cur.ts && value > cur.value)))) {
         latest.set(m.key, { value, isNan, ts, step });
       }
     }
+    for (let i = 0; i < args.length; i += 6) one.run(args.slice(i, i + 6));
     const add = db.stmt('INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?)');
     for (const [key, l] of latest) add.run(key, l.value, l.ts, l.step, l.isNan, runId);
   }
