@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlr, copyTree } from '../helpers.js';
 import { encodePathForUri } from '../../src/store/root.js';
-import { backups, codes, doctor, fixCycle, healthyStore, listedRuns, manifest, NLP, put, report, snapshot, SWEEP, TRASHED } from './helpers.js';
+import { backups, codes, doctor, fixCycle, healthyStore, listedRuns, manifest, NLP, put, report, snapshot, SWEEP, TRASHED, type Tree } from './helpers.js';
 
 const RUN = '0d386e4a9e794fa987768f73e7a51c10'; // sweep run with params/metrics/tags
 const runDir = (store: string, exp = SWEEP, run = RUN): string => path.join(store, exp, run);
@@ -28,12 +28,13 @@ function earliestStart(store: string, exp: string): number {
   return min;
 }
 
-/** doctor reports exactly `want` (exit 3) and changes nothing. */
-async function expectFound(store: string, want: string[]): Promise<void> {
+/** doctor reports exactly `want` (exit 3) and changes nothing; returns the store's snapshot (for fixCycle's `broken`). */
+async function expectFound(store: string, want: string[]): Promise<Tree> {
   const before = snapshot(store);
   expect(await codes(store, 3)).toEqual([...want].sort());
   expect(snapshot(store)).toEqual(before);
   expect(backups(store)).toEqual([]);
+  return before;
 }
 
 describe('mlr doctor on a healthy store', () => {
@@ -58,11 +59,12 @@ describe('check 1: experiment meta.yaml', () => {
     const store = healthyStore();
     const start = earliestStart(store, SWEEP);
     fs.rmSync(path.join(store, SWEEP, 'meta.yaml'));
-    await expectFound(store, ['experiment-meta-missing']);
+    const broken = await expectFound(store, ['experiment-meta-missing']);
     const r = await report(store);
     expect(r.findings[0]).toMatchObject({ severity: 'error', path: `${SWEEP}/meta.yaml` });
     expect(r.findings[0]!.message).toBe('experiment folder has runs but no meta.yaml: MLflow skips the experiment and its 60 runs');
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(path.join(store, SWEEP, 'meta.yaml'), 'utf8')).toBe(
           `artifact_location: ${uri(store)}/${SWEEP}\ncreation_time: ${start}\nexperiment_id: '${SWEEP}'\nlast_update_time: ${start}\nlifecycle_stage: active\nname: recovered-${SWEEP}\n`,
@@ -75,8 +77,9 @@ describe('check 1: experiment meta.yaml', () => {
     const store = healthyStore();
     const start = earliestStart(store, '0');
     fs.rmSync(path.join(store, '0', 'meta.yaml'));
-    await expectFound(store, ['experiment-meta-missing']);
+    const broken = await expectFound(store, ['experiment-meta-missing']);
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(path.join(store, '0', 'meta.yaml'), 'utf8')).toBe(
           `artifact_location: ${uri(store)}/0\ncreation_time: ${start}\nexperiment_id: '0'\nlast_update_time: ${start}\nlifecycle_stage: active\nname: Default\n`,
@@ -88,8 +91,8 @@ describe('check 1: experiment meta.yaml', () => {
   it('empty', async () => {
     const store = healthyStore();
     fs.writeFileSync(path.join(store, NLP, 'meta.yaml'), '');
-    await expectFound(store, ['experiment-meta-empty']);
-    await fixCycle(store);
+    const broken = await expectFound(store, ['experiment-meta-empty']);
+    await fixCycle(store, { broken });
   });
 
   it('truncated: every complete line survives, the cut one is dropped', async () => {
@@ -98,8 +101,9 @@ describe('check 1: experiment meta.yaml', () => {
     const text = fs.readFileSync(file, 'utf8');
     // cut inside the quoted experiment_id: the rest (lifecycle_stage, name) is lost
     fs.writeFileSync(file, text.slice(0, text.indexOf("experiment_id: '") + 20));
-    await expectFound(store, ['experiment-meta-truncated']);
+    const broken = await expectFound(store, ['experiment-meta-truncated']);
     await fixCycle(store, {
+      broken,
       then: () => {
         const created = /creation_time: (\d+)/.exec(text)![1];
         expect(fs.readFileSync(file, 'utf8')).toBe(
@@ -114,10 +118,11 @@ describe('check 1: experiment meta.yaml', () => {
     const file = path.join(store, NLP, 'meta.yaml');
     const text = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, text.replace('name: nlp models\n', '<<<<<<< HEAD\nname: nlp models\n=======\nname: nlp-models-v2\n>>>>>>> feature\n'));
-    await expectFound(store, ['experiment-meta-conflict']);
+    const broken = await expectFound(store, ['experiment-meta-conflict']);
     const f = (await report(store)).findings[0]!;
     expect(f.fix).toContain(`name 'nlp models' recovered from the file (the other side of the conflict says 'nlp-models-v2')`);
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(file, 'utf8')).toBe(text);
       },
@@ -129,8 +134,9 @@ describe('check 1: experiment meta.yaml', () => {
     const file = path.join(store, NLP, 'meta.yaml');
     const text = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, text.replace('lifecycle_stage: active\n', 'lifecycle_stage: [active\n'));
-    await expectFound(store, ['experiment-meta-unparsable']);
+    const broken = await expectFound(store, ['experiment-meta-unparsable']);
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(file, 'utf8')).toBe(text);
       },
@@ -153,7 +159,7 @@ describe('check 2: run meta.yaml', () => {
         .map((l) => Number(l.split(' ')[0])),
     );
     fs.rmSync(path.join(dir, 'meta.yaml'));
-    await expectFound(store, ['run-meta-missing']);
+    const broken = await expectFound(store, ['run-meta-missing']);
     const f = (await report(store)).findings[0]!;
     expect(f.message).toBe('run folder has 4 params, 3 metrics, 4 tags but no meta.yaml: MLflow skips the run');
     expect(f.fix).toBe(
@@ -161,6 +167,7 @@ describe('check 2: run meta.yaml', () => {
         `start ${new Date(Math.min(...ts)).toISOString()}, end ${new Date(Math.max(...ts)).toISOString()} (from metric timestamps), status FINISHED (guessed: it has an end time)`,
     );
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(path.join(dir, 'meta.yaml'), 'utf8')).toBe(
           [
@@ -191,18 +198,18 @@ describe('check 2: run meta.yaml', () => {
     const dir = runDir(store);
     fs.rmSync(path.join(dir, 'metrics'), { recursive: true });
     fs.rmSync(path.join(dir, 'meta.yaml'));
-    await expectFound(store, ['run-meta-missing']);
+    const broken = await expectFound(store, ['run-meta-missing']);
     expect((await report(store)).findings[0]!.fix).toMatch(
       /\(the oldest file in the run; no metrics\), status RUNNING \(guessed: no end time could be recovered\)$/,
     );
-    await fixCycle(store);
+    await fixCycle(store, { broken });
   });
 
   it('empty', async () => {
     const store = healthyStore();
     fs.writeFileSync(path.join(runDir(store), 'meta.yaml'), '');
-    await expectFound(store, ['run-meta-empty']);
-    await fixCycle(store);
+    const broken = await expectFound(store, ['run-meta-empty']);
+    await fixCycle(store, { broken });
   });
 
   it('truncated: the values before the cut are kept, the rest rebuilt', async () => {
@@ -210,11 +217,12 @@ describe('check 2: run meta.yaml', () => {
     const file = path.join(runDir(store), 'meta.yaml');
     const text = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, text.slice(0, text.indexOf('run_name:') + 8));
-    await expectFound(store, ['run-meta-truncated']);
+    const broken = await expectFound(store, ['run-meta-truncated']);
     const firstTs = Math.min(
       ...fs.readdirSync(path.join(runDir(store), 'metrics')).map((k) => Number(fs.readFileSync(path.join(runDir(store), 'metrics', k), 'utf8').split(' ')[0])),
     );
     await fixCycle(store, {
+      broken,
       then: () => {
         // up to the cut (end_time, experiment_id, run_id…) came back; run_name from the tag;
         // start_time was after the cut: the first metric timestamp is the best there is
@@ -230,8 +238,9 @@ describe('check 2: run meta.yaml', () => {
     fs.writeFileSync(a, t.replace('status: 3\n', '<<<<<<< HEAD\nstatus: 3\n=======\nstatus: 4\n>>>>>>> other\n'));
     const b = path.join(store, SWEEP, '02df84e1e68a46eaa4f971068787bace', 'meta.yaml');
     fs.writeFileSync(b, '\x00\x01binary junk: [\n');
-    await expectFound(store, ['run-meta-conflict', 'run-meta-unparsable']);
+    const broken = await expectFound(store, ['run-meta-conflict', 'run-meta-unparsable']);
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(a, 'utf8')).toBe(t);
       },
@@ -243,9 +252,10 @@ describe('check 2: run meta.yaml', () => {
     const file = path.join(runDir(store), 'meta.yaml');
     const t = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, t.replace(/^user_id: .*\n/m, '').replace('status: 3', 'status: FINISHED'));
-    await expectFound(store, ['run-meta-incomplete']);
+    const broken = await expectFound(store, ['run-meta-incomplete']);
     expect((await report(store)).findings[0]!.fix).toBe('fill in user_id: unknown, status: 3');
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(file, 'utf8')).toBe(t);
       },
@@ -259,8 +269,9 @@ describe('check 3: ids that disagree with the folders', () => {
     const file = path.join(store, NLP, 'meta.yaml');
     const t = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, t.replace(`experiment_id: '${NLP}'`, "experiment_id: '42'"));
-    await expectFound(store, ['experiment-id-mismatch']);
+    const broken = await expectFound(store, ['experiment-id-mismatch']);
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(file, 'utf8')).toBe(t);
       },
@@ -278,8 +289,9 @@ describe('check 3: ids that disagree with the folders', () => {
     const ot = fs.readFileSync(other, 'utf8');
     fs.writeFileSync(other, ot.replace(/^run_id: .*$/m, 'run_id: 11111111111111111111111111111111'));
     // its experiment_id and artifact_uri say where it came from: a move by hand (issue 11 item 7)
-    await expectFound(store, ['run-moved', 'run-id-mismatch']);
+    const broken = await expectFound(store, ['run-moved', 'run-id-mismatch']);
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(other, 'utf8')).toBe(ot);
         expect(fs.readFileSync(path.join(copy, 'meta.yaml'), 'utf8')).toMatch(`experiment_id: '${NLP}'`);
@@ -292,8 +304,9 @@ describe('check 3: ids that disagree with the folders', () => {
     const dest = path.join(store, '.trash', RUN);
     fs.renameSync(runDir(store), dest);
     put(path.join(dest, '.DS_Store'), 'junk');
-    await expectFound(store, ['run-misplaced', 'stray-junk']);
+    const broken = await expectFound(store, ['run-misplaced', 'stray-junk']);
     await fixCycle(store, {
+      broken,
       remaining: [],
       then: () => {
         const meta = fs.readFileSync(path.join(runDir(store), 'meta.yaml'), 'utf8');
@@ -338,7 +351,7 @@ describe('check 4: metric files', () => {
     // a torn last line that still parses (fewer fields than the others)
     const tl = fs.readFileSync(path.join(dir, 'train_loss'), 'latin1');
     fs.writeFileSync(path.join(dir, 'train_loss'), tl + '1700001999000 0.12');
-    await expectFound(store, ['metric-bad-lines', 'metric-bad-lines', 'metric-bad-lines']);
+    const broken = await expectFound(store, ['metric-bad-lines', 'metric-bad-lines', 'metric-bad-lines']);
     const f = (await report(store)).findings.find((x) => x.path.endsWith('val_loss'))!;
     expect(f.message).toBe(
       "metric 'val_loss' has 6 bad lines (line 2: blank line; line 4: tab-separated ('1700001931000\\t0.3\\t3'); and 4 more): MLflow fails on every search of the experiment",
@@ -346,6 +359,7 @@ describe('check 4: metric files', () => {
     expect(f.fix).toBe('keep the 5 valid lines, move the 6 bad lines into the backup');
     const k = (key: string): string => `${RUN}/metrics/${key}`;
     const { backup } = await fixCycle(store, {
+      broken,
       dropped: {
         [k('val_loss')]: [bad.blank, bad.tabs, bad.fields.replace('0.3', '0.3 9 9'), bad.text, bad.floatStep, bad.double],
         [k('val_acc')]: ['17000019'],
@@ -373,8 +387,9 @@ describe('check 4: metric files', () => {
     fs.writeFileSync(path.join(dir, 'garbage'), 'not a metric\n');
     const acc = fs.readFileSync(path.join(dir, 'val_acc'), 'latin1');
     fs.writeFileSync(path.join(dir, 'val_acc'), acc.replace(/\n$/, ''));
-    await expectFound(store, ['metric-bad-lines', 'metric-empty', 'metric-unterminated']);
+    const broken = await expectFound(store, ['metric-bad-lines', 'metric-empty', 'metric-unterminated']);
     await fixCycle(store, {
+      broken,
       dropped: { [`${RUN}/metrics/garbage`]: ['not a metric'], [`${RUN}/metrics/empty`]: [] },
       then: () => {
         expect(fs.readFileSync(path.join(dir, 'val_acc'), 'latin1')).toBe(acc);
@@ -409,10 +424,11 @@ describe('check 5: artifact locations from another place', () => {
       const f = path.join(store, '0', r, 'meta.yaml');
       fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/^artifact_uri: .*$/m, `artifact_uri: s3://bucket/mlruns/0/${r}/artifacts`));
     }
-    await expectFound(store, ['artifact-location-stale', 'artifact-uri-stale']);
+    const broken = await expectFound(store, ['artifact-location-stale', 'artifact-uri-stale']);
     const f = (await report(store)).findings.find((x) => x.code === 'artifact-uri-stale')!;
     expect(f.fix).toBe(`set their artifact_uri to ${uri(store)}/${NLP}/<run>/artifacts`);
     await fixCycle(store, {
+      broken,
       then: () => {
         expect(fs.readFileSync(nlp, 'utf8')).toMatch(`artifact_location: ${uri(store)}/${NLP}\n`);
         for (const r of runs)
@@ -434,8 +450,8 @@ describe('check 5: artifact locations from another place', () => {
       }
     };
     visit(store);
-    await expectFound(store, [...Array(4).fill('artifact-location-stale'), ...Array(4).fill('artifact-uri-stale')]);
-    await fixCycle(store);
+    const broken = await expectFound(store, [...Array(4).fill('artifact-location-stale'), ...Array(4).fill('artifact-uri-stale')]);
+    await fixCycle(store, { broken });
   });
 
   it('plain-path stores keep plain paths', async () => {
@@ -472,7 +488,7 @@ describe('check 6: stray entries', () => {
     // a key named like a duplicate but with other content is a real key: left alone
     put(path.join(runDir(store), 'params', 'lr 2'), '0.5');
     // junk is grouped per experiment (root: .DS_Store + .ipynb_checkpoints; sweep: three files), duplicates too
-    await expectFound(store, ['duplicate-lookalike', 'stray-duplicate', 'stray-folder', 'stray-folder', 'stray-junk', 'stray-junk']);
+    const broken = await expectFound(store, ['duplicate-lookalike', 'stray-duplicate', 'stray-folder', 'stray-folder', 'stray-junk', 'stray-junk']);
     const r = await report(store);
     expect(r.findings.find((f) => f.code === 'stray-duplicate')).toMatchObject({
       severity: 'warning',
@@ -481,6 +497,7 @@ describe('check 6: stray entries', () => {
       paths: [`${SWEEP}/${RUN}/meta 2.yaml`, `${SWEEP}/${RUN}/metrics/val_loss 2`, `${SWEEP}/${RUN}/tags/mlflow 2.runName`],
     });
     await fixCycle(store, {
+      broken,
       strays: [`${RUN}/params/.DS_Store`, `${RUN}/metrics/._val_loss`, `${RUN}/metrics/val_loss 2`, `${RUN}/tags/mlflow 2.runName`],
       then: () => {
         const [backup] = backups(store);
@@ -589,9 +606,12 @@ describe('everything at once', () => {
     put(path.join(store, '.DS_Store'), 'x');
     const zeroRuns = fs.readdirSync(path.join(store, '0')).filter((n) => n !== 'meta.yaml');
     fs.renameSync(path.join(store, '0', zeroRuns[0]!), path.join(store, '.trash', zeroRuns[0]!));
-    await expectFound(store, ['experiment-meta-missing', 'metric-bad-lines', 'run-meta-empty', 'run-misplaced', 'stray-junk']);
+    const broken = await expectFound(store, ['experiment-meta-missing', 'metric-bad-lines', 'run-meta-empty', 'run-misplaced', 'stray-junk']);
     expect(await listedRuns(store, true)).not.toContain(zeroRuns[0]);
-    await fixCycle(store, { dropped: { [`${RUN}/metrics/val_loss`]: [''] } });
+    await fixCycle(store, {
+      broken,
+      dropped: { [`${RUN}/metrics/val_loss`]: [''] },
+    });
   });
 });
 

@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, FIXTURE, copyStore, reap } from '../helpers.js';
 import { diffSnapshots, dumpFiles, listDirs, normTimes, on, snapshot } from './helpers.js';
 
@@ -247,22 +247,61 @@ describe('concurrent registrations', () => {
 });
 
 /** PyYAML with libyaml, when this machine has it: the oracle for names that need quoting. */
-function pyyamlDump(obj: unknown): string | undefined {
-  const code =
-    'import json,sys,yaml\nd=json.load(sys.stdin)\nsys.stdout.write(yaml.dump(d, Dumper=yaml.CSafeDumper, default_flow_style=False, allow_unicode=True))';
-  const r = spawnSync('python3', ['-c', code], { input: JSON.stringify(obj), encoding: 'utf8' });
-  return r.status === 0 ? r.stdout : undefined;
+const DUMP = 'yaml.dump(json.loads(line), Dumper=yaml.CSafeDumper, default_flow_style=False, allow_unicode=True)';
+const HAVE_PYYAML =
+  spawnSync('python3', ['-c', `import json,sys,yaml\nline=sys.stdin.read()\nsys.stdout.write(${DUMP})`], { input: '{"a": 1}', encoding: 'utf8' }).stdout ===
+  'a: 1\n';
+
+/** One python3 for the file answering a dump per JSON line (one start of python and PyYAML, not one a name); `close` waits for it to exit. */
+function pyyamlServer(): { dump: (obj: unknown) => Promise<string>; close: () => Promise<void> } {
+  const code = `import json,sys,yaml\nfor line in sys.stdin:\n    sys.stdout.write(json.dumps(${DUMP}) + '\\n')\n    sys.stdout.flush()\n`;
+  const child = spawn('python3', ['-c', code], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const waiting: { resolve: (s: string) => void; reject: (e: Error) => void }[] = [];
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+      waiting.shift()?.resolve(JSON.parse(out.slice(0, nl)) as string);
+      out = out.slice(nl + 1);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      for (const w of waiting.splice(0)) w.reject(new Error(`PyYAML oracle exited: ${err}`));
+      resolve();
+    }),
+  );
+  return {
+    dump: (obj) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin.write(JSON.stringify(obj) + '\n');
+      }),
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
-const HAVE_PYYAML = pyyamlDump({ a: 1 }) === 'a: 1\n';
 
 describe.skipIf(!HAVE_PYYAML)('model names and descriptions PyYAML would quote or fold (oracle: local PyYAML + libyaml)', () => {
+  // one store for the eight names: each test writes only its own models/<name>/
+  let store = '';
+  let oracle: ReturnType<typeof pyyamlServer>;
+  beforeAll(() => {
+    store = copyStore();
+    oracle = pyyamlServer();
+  });
+  afterAll(() => oracle.close());
   it.each(['yes', '123', 'a: b', 'Null', '2024-01-01', '#x', 'naïve model', ' lead'])('name %j', async (name) => {
-    const store = copyStore();
     const m = on(store);
     const desc = 'line one\nline two with a much longer tail that goes on and on past the eighty column limit of the emitter';
     expect((await m('models', 'create', name, '--description', desc)).code).toBe(0);
     const text = read(store, 'models', name, 'meta.yaml');
     const ts = Number(/creation_timestamp: (\d+)/.exec(text)![1]);
-    expect(text).toBe(pyyamlDump({ aliases: {}, creation_timestamp: ts, description: desc, last_updated_timestamp: ts, name }));
+    expect(text).toBe(await oracle.dump({ aliases: {}, creation_timestamp: ts, description: desc, last_updated_timestamp: ts, name }));
   });
 });
