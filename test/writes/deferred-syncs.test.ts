@@ -1,0 +1,70 @@
+/**
+ * deferSyncs / flushSyncs (src/store/file/atomic.ts): the files a request publishes are
+ * fsynced once, at its end, through the descriptors their temp files were written with —
+ * and every one of those descriptors is closed, after a flush or when the scope throws.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { atomicWriteFile, createExclusive, deferSyncs, flushSyncs } from '../../src/store/file/atomic.js';
+import { tempDir } from '../helpers.js';
+
+const isOpen = (fd: number): boolean => {
+  try {
+    fs.fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('deferred fsyncs', () => {
+  it('keeps the descriptor of each file written in the scope, fsyncs and closes them all at the flush', async () => {
+    const dir = tempDir('defer');
+    const { value, syncs } = deferSyncs(() => {
+      atomicWriteFile(path.join(dir, 'a'), 'one\n');
+      const made = createExclusive(path.join(dir, 'b'), 'two\n');
+      const taken = createExclusive(path.join(dir, 'b'), 'other\n');
+      return [made, taken];
+    });
+    expect(value).toEqual([true, false]);
+    expect(syncs.fds).toHaveLength(3);
+    for (const fd of syncs.fds) expect(isOpen(fd)).toBe(true);
+    // each kept descriptor is the published file's inode (or the refused temp's, unlinked)
+    const inodes = syncs.fds.map((fd) => fs.fstatSync(fd).ino);
+    expect(inodes).toContain(fs.statSync(path.join(dir, 'a')).ino);
+    expect(inodes).toContain(fs.statSync(path.join(dir, 'b')).ino);
+    expect([...syncs.files]).toEqual([]);
+    expect([...syncs.dirs]).toEqual([dir]);
+    const fds = [...syncs.fds];
+    await flushSyncs(syncs);
+    for (const fd of fds) expect(isOpen(fd)).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'a'), 'utf8')).toBe('one\n');
+    expect(fs.readFileSync(path.join(dir, 'b'), 'utf8')).toBe('two\n');
+    expect(fs.readdirSync(dir).sort()).toEqual(['a', 'b']);
+  });
+
+  it('a scope that throws closes the descriptors it kept', () => {
+    const dir = tempDir('defer-throw');
+    const before = fs.readdirSync('/proc/self/fd').length;
+    expect(() =>
+      deferSyncs(() => {
+        for (let i = 0; i < 5; i++) atomicWriteFile(path.join(dir, `f${i}`), 'x');
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(fs.readdirSync('/proc/self/fd').length).toBe(before);
+  });
+
+  it('past 256 descriptors the files are fsynced by name', async () => {
+    const dir = tempDir('defer-many');
+    const { syncs } = deferSyncs(() => {
+      for (let i = 0; i < 300; i++) atomicWriteFile(path.join(dir, `f${i}`), String(i));
+    });
+    expect(syncs.fds).toHaveLength(256);
+    expect(syncs.files.size).toBe(44);
+    expect(syncs.files.has(path.join(dir, 'f299'))).toBe(true);
+    await flushSyncs(syncs);
+    expect(fs.readdirSync(dir)).toHaveLength(300);
+  });
+});
