@@ -64,9 +64,10 @@ export class ParseCache {
   /**
    * The value `compute` made of `file` the last time, when the file has not changed since;
    * otherwise `compute()` anew (remembered unless it returns undefined). `kind` keeps two
-   * parses of one file apart. A missing file is never cached.
+   * parses of one file apart. A missing file is never cached. `compute` gets the file
+   * opened when the cache opened it (it must read through that descriptor, and not close it).
    */
-  through<T>(file: string, kind: string, compute: () => T | undefined): T | undefined {
+  through<T>(file: string, kind: string, compute: (fd?: number) => T | undefined): T | undefined {
     const e = this.entries.get(file);
     // made (with its generation read) before the stat below, so any later change bumps it
     const w = this.watches?.watch(path.dirname(file));
@@ -77,35 +78,46 @@ export class ParseCache {
     }
     const gen = w?.gen ?? 0;
     let st: fs.Stats | undefined;
+    // a file never read: opened at once, its signature taken from the descriptor (fstat)
+    // and `compute` reading through it — one path lookup, where a stat then a read made two
+    let fd: number | undefined;
     try {
-      st = fs.statSync(file, { throwIfNoEntry: false });
+      if (e) st = fs.statSync(file, { throwIfNoEntry: false });
+      else {
+        fd = fs.openSync(file, 'r');
+        st = fs.fstatSync(fd);
+      }
     } catch {
       st = undefined;
     }
-    // no watch on the folder: the read is tainted unless the folder is missing and its parent
-    // watched (covers); a file there means the folder exists, so that check is only made
-    // (an existsSync) for a missing file — 10,000 of them cost a first search ~0.2 s
-    if (!w && this.watches && (st !== undefined || !this.watches.covers(path.dirname(file)))) this.tainted++;
-    if (!st || !st.isFile()) {
-      this.entries.delete(file);
-      return compute();
-    }
-    if (e && e.stable && e.kind === kind && e.ino === st.ino && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs) {
-      this.hits++;
-      e.watch = w;
-      e.gen = gen;
-      return e.value as T;
-    }
-    this.misses++;
-    const value = compute();
-    if (value === undefined) {
-      this.entries.delete(file);
+    try {
+      // no watch on the folder: the read is tainted unless the folder is missing and its parent
+      // watched (covers); a file there means the folder exists, so that check is only made
+      // (an existsSync) for a missing file — 10,000 of them cost a first search ~0.2 s
+      if (!w && this.watches && (st !== undefined || !this.watches.covers(path.dirname(file)))) this.tainted++;
+      if (!st || !st.isFile()) {
+        this.entries.delete(file);
+        return compute();
+      }
+      if (e && e.stable && e.kind === kind && e.ino === st.ino && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs) {
+        this.hits++;
+        e.watch = w;
+        e.gen = gen;
+        return e.value as T;
+      }
+      this.misses++;
+      const value = compute(fd);
+      if (value === undefined) {
+        this.entries.delete(file);
+        return value;
+      }
+      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+      const age = this.now() - Math.max(st.mtimeMs, st.ctimeMs);
+      this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, watch: w, gen, kind, value });
       return value;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
     }
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    const age = this.now() - Math.max(st.mtimeMs, st.ctimeMs);
-    this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, watch: w, gen, kind, value });
-    return value;
   }
 
   /**

@@ -27,11 +27,14 @@ export const joinPath: (dir: string, name: string) => string =
 
 export type ReadResult = { ok: true; text: string } | { ok: false; missing: boolean; error: string };
 
-/** Read a UTF-8 file; a missing file or any other error is returned, never thrown. */
-export function readText(file: string, kind: FileKind): ReadResult {
+/**
+ * Read a UTF-8 file; a missing file or any other error is returned, never thrown. `fd`: the
+ * file opened already (by the parse cache, which took its signature from it); left open.
+ */
+export function readText(file: string, kind: FileKind, fd?: number): ReadResult {
   openCounts[kind]++;
   try {
-    return { ok: true, text: fs.readFileSync(file, 'utf8') };
+    return { ok: true, text: fs.readFileSync(fd ?? file, 'utf8') };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     // a key that is a folder here (`model` when `model/depth` exists) is not a value
@@ -62,6 +65,7 @@ export function readTextPieces(
   onLongLine: (start: string, maxBytes: number) => void,
   pieceBytes = PIECE_BYTES,
   maxLineBytes = MAX_LINE_BYTES,
+  fd?: number,
 ): { ok: true } | { ok: false; missing: boolean; error: string } {
   return readBytePieces(
     file,
@@ -70,6 +74,7 @@ export function readTextPieces(
     (start, max) => onLongLine(start.toString('utf8'), max),
     pieceBytes,
     maxLineBytes,
+    fd,
   );
 }
 
@@ -86,11 +91,12 @@ export function readBytePieces(
   onLongLine: (start: Buffer, maxBytes: number) => void,
   pieceBytes = PIECE_BYTES,
   maxLineBytes = MAX_LINE_BYTES,
+  opened?: number,
 ): { ok: true } | { ok: false; missing: boolean; error: string } {
   openCounts[kind]++;
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = opened ?? fs.openSync(file, 'r');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return { ok: false, missing: err.code === 'ENOENT' || err.code === 'ENOTDIR', error: describeFsError(err) };
@@ -142,7 +148,7 @@ export function readBytePieces(
     const err = e as NodeJS.ErrnoException;
     return { ok: false, missing: err.code === 'EISDIR', error: describeFsError(err) };
   } finally {
-    fs.closeSync(fd);
+    if (opened === undefined) fs.closeSync(fd);
   }
 }
 

@@ -69,8 +69,8 @@ function problem(code: string, p: string, message: string): Problem {
 const CUT_OFF = new WeakSet<YamlMap>();
 
 /** Read and parse a YAML file into a map, or return the problem. */
-function readYamlMap(file: string, kind: FileKind, what: string): { map?: YamlMap; problem?: Problem; missing?: boolean } {
-  const r = readText(file, kind);
+function readYamlMap(file: string, kind: FileKind, what: string, fd?: number): { map?: YamlMap; problem?: Problem; missing?: boolean } {
+  const r = readText(file, kind, fd);
   if (!r.ok) {
     return {
       missing: r.missing,
@@ -145,8 +145,8 @@ export class FileStore {
   private yamlMap(file: string, kind: FileKind, what: string): ReturnType<typeof readYamlMap> {
     if (!this.cache) return readYamlMap(file, kind, what);
     let failed: ReturnType<typeof readYamlMap> | undefined;
-    const map = this.cache.through(file, 'yaml', () => {
-      const r = readYamlMap(file, kind, what);
+    const map = this.cache.through(file, 'yaml', (fd) => {
+      const r = readYamlMap(file, kind, what, fd);
       if (!r.map) failed = r;
       return r.map;
     });
@@ -608,7 +608,7 @@ export class FileStore {
       if (!isSafeKeyPath(key)) continue;
       const file = joinPath(dir, key);
       let failed: ReadResult | undefined;
-      const summarize = (): MetricFileSummary | undefined => {
+      const summarize = (fd?: number): MetricFileSummary | undefined => {
         // in pieces: the latest value needs every line (max by step, timestamp, value), not
         // the whole file in memory at once
         const m = new MetricSummarizer();
@@ -617,6 +617,9 @@ export class FileStore {
           'metric',
           (text) => m.feed(text),
           (start, max) => m.longLine(start, max),
+          undefined,
+          undefined,
+          fd,
         );
         if (!r.ok) {
           failed = r;
