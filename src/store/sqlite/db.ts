@@ -3,7 +3,9 @@
  * writing connection, what schema is there, and transactions.
  *
  * Reading never changes the file: the connection is read-only (`fileMustExist`), so no
- * schema upgrade, no journal-mode switch and no `-journal` file. Every connection waits up
+ * schema upgrade, no journal-mode switch and no `-journal` file. The one exception is a hot
+ * journal left by a writer killed mid-transaction: it is rolled back (as any SQLite
+ * connection that may write does on its first read) and the reader is told. Every connection waits up
  * to 20 s for a lock, like MLflow's (`PRAGMA busy_timeout = 20000`), and LIKE is
  * case-sensitive as in MLflow's sessions (`PRAGMA case_sensitive_like = true`).
  * Integers come back as bigint (safeIntegers), so int64 values are exact; see rows.ts.
@@ -146,8 +148,13 @@ function checkFile(file: string): void {
   if (statSync(file).isDirectory()) throw new UsageError(`${file} is a folder, not a SQLite database`, 'store-not-a-file');
 }
 
-/** A connection to an existing file that is an MLflow database (else NotFoundError / StateError). */
-function openMlflow(file: string, readonly: boolean): Db {
+/**
+ * A connection to an existing file that is an MLflow database (else NotFoundError /
+ * StateError). `onRecovered` is told when a read-only open first had to roll back what a
+ * writer killed mid-transaction left in the `-journal` (a hot journal, which a read-only
+ * connection cannot undo: SQLITE_READONLY_ROLLBACK).
+ */
+function openMlflow(file: string, readonly: boolean, onRecovered?: (message: string) => void): Db {
   const abs = path.resolve(file);
   checkFile(abs);
   const sql = connect(abs, readonly);
@@ -156,10 +163,37 @@ function openMlflow(file: string, readonly: boolean): Db {
     db = new Db(sql, abs, readonly);
   } catch (e) {
     sql.close();
+    if (readonly && (e as { code?: string }).code === 'SQLITE_READONLY_ROLLBACK') {
+      rollBackHotJournal(abs, e);
+      onRecovered?.(
+        `${abs}: rolled back the transaction a writer left unfinished in ${path.basename(abs)}-journal (it was stopped mid-way); the database is as of its last commit`,
+      );
+      return openMlflow(abs, true);
+    }
     throw notADatabase(abs, e);
   }
   checkMlflow(db);
   return db;
+}
+
+/**
+ * What any SQLite connection that may write does on its first read of a database with a hot
+ * journal (MLflow's among them): put back the pages the interrupted transaction changed, so
+ * the file is as of its last commit. Only when this process can write the file.
+ */
+function rollBackHotJournal(file: string, cause: unknown): void {
+  let rw: Database.Database | undefined;
+  try {
+    rw = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    rw.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    throw new StateError(
+      `${file}: a writer stopped in the middle of a transaction (${path.basename(file)}-journal is still there), and it cannot be rolled back from here: ${(e as Error).message} (${(cause as Error).message})`,
+      'sqlite-hot-journal',
+    );
+  } finally {
+    rw?.close();
+  }
 }
 
 /**
@@ -168,7 +202,7 @@ function openMlflow(file: string, readonly: boolean): Db {
  * is told once.
  */
 export function openForRead(file: string, opts: OpenOptions = {}): MlflowDb {
-  const db = openMlflow(file, true);
+  const db = openMlflow(file, true, opts.warn);
   if (!db.known) {
     opts.warn?.(
       `${db.path}: ${db.head ? `alembic head ${db.head} is newer than mlr knows (latest known: ${MLFLOW_HEADS.at(-1)!.revision})` : 'no alembic_version recorded'}; reading it best-effort`,
