@@ -455,7 +455,7 @@ interface HistoryColumns {
  * The histories read last (a chart view asks for 6 metrics × 20 runs, a zoom asks for one
  * again, the next view for the same ones), least recently used first, up to
  * HISTORY_MEMO_POINTS points in all (24 bytes each): kept while the backend's stamp of the
- * history (the file store: the file's size and mtime) is unchanged, so a history logged to
+ * history (the file store: the file's size, mtime, ctime and inode) is unchanged, so a history logged to
  * since is read again. A longer history than that is streamed and not kept.
  */
 const HISTORY_MEMO_POINTS = 3_000_000;

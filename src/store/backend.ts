@@ -144,7 +144,7 @@ export interface TrackingReader {
   metricHistory(run: RunEntry, key: string): AsyncGenerator<Metric[]>;
   /**
    * A stamp of one metric's history that changes whenever the history may have (the file
-   * store: the file's size, mtime and inode), so a reader of the whole history can keep
+   * store: the file's size, mtime, ctime and inode), so a reader of the whole history can keep
    * what it read until then; undefined where the backend has none or the metric is absent.
    */
   metricHistoryStamp?(run: RunEntry, key: string): string | undefined;

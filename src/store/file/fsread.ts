@@ -99,7 +99,7 @@ export function readBytePieces(
     fd = opened ?? fs.openSync(file, 'r');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { ok: false, missing: err.code === 'ENOENT' || err.code === 'ENOTDIR', error: describeFsError(err) };
+    return { ok: false, missing: isAbsent(err), error: describeFsError(err) };
   }
   try {
     let buf = pieceBytes === PIECE_BYTES ? (shared ??= Buffer.allocUnsafe(PIECE_BYTES)) : Buffer.allocUnsafe(pieceBytes);
@@ -165,7 +165,7 @@ export function readSmallLatin1(file: string, kind: FileKind, maxBytes: number):
     fd = fs.openSync(file, 'r');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { ok: false, missing: err.code === 'ENOENT' || err.code === 'ENOTDIR', error: describeFsError(err) };
+    return { ok: false, missing: isAbsent(err), error: describeFsError(err) };
   }
   try {
     const st = fs.fstatSync(fd);
