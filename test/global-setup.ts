@@ -42,7 +42,7 @@ export default function setup(): () => void {
   const python = pythonBehindShim((outerPath ?? '').split(path.delimiter));
   if (python !== undefined) process.env['PATH'] = python + path.delimiter + outerPath;
   // node reads and parses a whole CA bundle at start-up when NODE_EXTRA_CA_CERTS names one (a
-  // machine-wide setting here): 40 ms of the 90 ms CPU of \`node -e 0\`, paid by every mlr the
+  // machine-wide setting here): 40 ms of the 90 ms CPU of `node -e 0`, paid by every mlr the
   // tests start. They talk TLS only to a server whose certificate they made themselves.
   const outerCa = process.env['NODE_EXTRA_CA_CERTS'];
   delete process.env['NODE_EXTRA_CA_CERTS'];
