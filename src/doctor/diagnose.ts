@@ -13,7 +13,7 @@ import { checkMetrics } from './checks/metrics.js';
 import { checkMisplacedRuns, checkRunMeta } from './checks/run-meta.js';
 import { checkStrays } from './checks/strays.js';
 import { Planner } from './planner.js';
-import { scanStore } from './scan.js';
+import { scanStore, type StoreScan } from './scan.js';
 import { SEVERITY_ORDER, type Finding, type PlannedFinding } from './types.js';
 
 export interface DiagnoseOptions {
@@ -22,6 +22,8 @@ export interface DiagnoseOptions {
   onProgress?: (runs: number) => void;
   /** threads reading ahead for the scan (default: by store size and cores; 0: none) */
   workers?: number;
+  /** a scan of this root already made: diagnosed as it is (the store is not read again) */
+  scan?: StoreScan;
 }
 
 export interface Diagnosis {
@@ -51,7 +53,7 @@ function assertReadableStore(root: string): void {
 /** Run every check over the store at `root`. */
 export function diagnose(root: string, opts: DiagnoseOptions = {}): Diagnosis {
   assertReadableStore(root);
-  const scan = scanStore(root, { onProgress: opts.onProgress, workers: opts.workers });
+  const scan = opts.scan ?? scanStore(root, { onProgress: opts.onProgress, workers: opts.workers });
   const p = new Planner(scan, opts.now ?? Date.now());
   checkStrays(p);
   checkExperimentMeta(p);

@@ -34,7 +34,7 @@ function integrity(file: string): string {
 describe('mlr migrate under kill -9', () => {
   it('into SQLite and into files: every kill leaves a sound target; re-running completes it exactly', async () => {
     const dir = tempDir('migrate-kill');
-    await generateStore({ out: path.join(dir, 'gen'), runs: 300, experiments: 3, steps: 40, seed: 11 });
+    await generateStore({ out: path.join(dir, 'gen'), runs: 200, experiments: 3, steps: 40, seed: 11 });
     const src = path.join(dir, 'gen', 'mlruns');
     const rand = seededRandom(5);
     // what a user sees of the source (migrate never writes to it): taken once for both targets
@@ -49,7 +49,7 @@ describe('mlr migrate under kill -9', () => {
       expect(await killAfter(['migrate', '--from', src, '--to', probe, '--batch', '7'], dir, 120_000)).toBe(0);
       const whole = performance.now() - t0;
       let killed = 0;
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 3; i++) {
         const code = await killAfter(['migrate', '--from', src, '--to', to, '--batch', '7'], dir, Math.floor(whole * (0.2 + 0.7 * rand())));
         if (code === null) killed++;
         if (to.startsWith('sqlite') && fs.existsSync(path.join(dir, 'm.db'))) expect(integrity(path.join(dir, 'm.db'))).toBe('ok');
@@ -64,14 +64,14 @@ describe('mlr migrate under kill -9', () => {
         .trim()
         .split(/\s+/)
         .map(Number);
-      expect(row[0]! + row[1]!).toBe(300); // created now + already there, nothing else
+      expect(row[0]! + row[1]!).toBe(200); // created now + already there, nothing else
       expect(row.slice(2)).toEqual([0, 0, 0]);
       if (to.startsWith('sqlite')) {
         const db = path.join(dir, 'm.db');
         expect(integrity(db)).toBe('ok');
         const rows = dumpDb(db);
-        expect(rows['runs']).toHaveLength(300);
-        expect(rows['metrics']).toHaveLength(300 * 6 * 40);
+        expect(rows['runs']).toHaveLength(200);
+        expect(rows['metrics']).toHaveLength(200 * 6 * 40);
       } else {
         const leftovers = fs.readdirSync(path.join(dir, 'files'), { recursive: true }).filter((n) => String(n).includes('.mlr-tmp-'));
         expect(leftovers).toEqual([]);

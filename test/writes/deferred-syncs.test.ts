@@ -18,6 +18,20 @@ const isOpen = (fd: number): boolean => {
   }
 };
 
+/**
+ * The files under `dir` this process has open (by /proc/self/fd): other test files share the
+ * process (worker threads), so a count of all its descriptors would race with them.
+ */
+const openIn = (dir: string): string[] =>
+  fs.readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(dir + path.sep) ? [target] : [];
+    } catch {
+      return [];
+    }
+  });
+
 describe('deferred fsyncs', () => {
   it('keeps the descriptor of each file written in the scope, fsyncs and closes them all at the flush', async () => {
     const dir = tempDir('defer');
@@ -46,14 +60,16 @@ describe('deferred fsyncs', () => {
 
   it('a scope that throws closes the descriptors it kept', () => {
     const dir = tempDir('defer-throw');
-    const before = fs.readdirSync('/proc/self/fd').length;
+    let inside: string[] = [];
     expect(() =>
       deferSyncs(() => {
         for (let i = 0; i < 5; i++) atomicWriteFile(path.join(dir, `f${i}`), 'x');
+        inside = openIn(dir);
         throw new Error('boom');
       }),
     ).toThrow('boom');
-    expect(fs.readdirSync('/proc/self/fd').length).toBe(before);
+    expect(inside).toHaveLength(5);
+    expect(openIn(dir)).toEqual([]);
   });
 
   it('past 256 descriptors the files are fsynced by name', async () => {
