@@ -35,10 +35,21 @@ const USAGE = `usage: node bench/run.mjs [options]   (npm run bench -- [options]
   --data DIR        where generated stores live (default bench/.data, git-ignored)
   --save FILE       also write the report (Markdown) to FILE
   --timeout SEC     give up on one mlr invocation after SEC seconds (default 300 per 10,000 runs
-                    of the largest store)`;
+                    of the largest store)
+  --keep-env        time processes with NODE_EXTRA_CA_CERTS as set (by default the bench unsets it:
+                    node then reads a whole CA bundle at every start, a cost of the machine's settings)`;
 
 function parseArgs(argv) {
-  const o = { sizes: [...DEFAULT_SIZES], repeat: 5, logCalls: 1000, only: null, data: path.join(REPO, 'bench', '.data'), save: null, timeoutMs: 300_000 };
+  const o = {
+    sizes: [...DEFAULT_SIZES],
+    repeat: 5,
+    logCalls: 1000,
+    only: null,
+    data: path.join(REPO, 'bench', '.data'),
+    save: null,
+    timeoutMs: 300_000,
+    keepEnv: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -56,6 +67,7 @@ function parseArgs(argv) {
         .split(',')
         .map((n) => int(n.replace(/_/g, '')));
     else if (a === '--repeat') o.repeat = int();
+    else if (a === '--keep-env') o.keepEnv = true;
     else if (a === '--log-calls') o.logCalls = int();
     else if (a === '--only') {
       o.only = new Set(value().toLowerCase().split(','));
@@ -1830,6 +1842,29 @@ function gitDescribe() {
   return `${rev.stdout.trim()} on ${branch}${dirty}`;
 }
 
+/**
+ * NODE_EXTRA_CA_CERTS makes node read and parse a whole CA bundle at every start, before any
+ * of the program runs: a cost of the machine's settings (a proxy's CA here), not of mlr, paid
+ * by every process the bench times. Unset it for them and say what it costs.
+ */
+function dropCaBundle() {
+  const bundle = process.env.NODE_EXTRA_CA_CERTS;
+  if (!bundle) return null;
+  const start = (env) => {
+    const ms = [];
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      spawnSync(process.execPath, ['-e', '0'], { env });
+      ms.push(performance.now() - t);
+    }
+    return ms.sort((a, b) => a - b)[3];
+  };
+  const withIt = start(process.env);
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  const without = start(process.env);
+  return `environment: NODE_EXTRA_CA_CERTS=${bundle} is set here and unset for every process the bench starts (node -e 0 takes ${fmtMs(withIt)} with it, ${fmtMs(without)} without; --keep-env keeps it)`;
+}
+
 function machineLines(ctx) {
   const cpus = os.cpus();
   return [
@@ -1842,6 +1877,7 @@ function machineLines(ctx) {
       .map((x) => x.toFixed(2))
       .join(' ')} (on a loaded machine the CPU columns are steadier than wall times)`,
     `peak RSS and CPU: ${ctx.meter.name}`,
+    ...(ctx.caNote ? [ctx.caNote] : []),
     `timing: median of ${ctx.opts.repeat} runs after one untimed check run, alternating with the floor; floor = \`xargs -0 cat\` of exactly the files the scenario must read, warm page cache; CPU = user + sys`,
   ];
 }
@@ -1894,7 +1930,7 @@ async function main() {
   }
   fs.mkdirSync(opts.data, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlr-bench-'));
-  const ctx = { opts, tmp, meter: null, loadStart: os.loadavg() };
+  const ctx = { opts, tmp, meter: null, loadStart: os.loadavg(), caNote: opts.keepEnv ? null : dropCaBundle() };
   try {
     ctx.meter = detectMeter(tmp);
     const want = (s) => !opts.only || opts.only.has(s);
