@@ -29,6 +29,7 @@ import type {
   TrackingImporter,
   TrackingReader,
 } from '../store/backend.js';
+import { MlrError } from '../errors.js';
 import { cmpInt64, type Int64 } from '../store/int64.js';
 import type { Experiment, Metric } from '../store/types.js';
 import { appendToUriPath } from '../store/uri.js';
@@ -227,6 +228,25 @@ function byStartTime(a: RunEntry, b: RunEntry): number {
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The importer can write nothing more: the migration stops with its error instead of a failure per record. */
+const stopped = (e: unknown): boolean => e instanceof MlrError && e.code === 'importer-stopped';
+
+/** A write's outcome without rejecting: null when done, else what it threw (a rejection nobody awaits yet is no crash). */
+const settled = (p: Promise<void>): Promise<unknown> =>
+  p.then(
+    () => null,
+    (e: unknown) => e ?? new Error('failed'),
+  );
+
+/** A batch of runs handed to the importer, with what each run's outcome will be once it is written. */
+interface InFlight {
+  runs: ImportedRun[];
+  replace: Set<string>;
+  outcomes: Map<string, Outcome>;
+  /** null when written, else the error */
+  written: Promise<unknown>;
+}
+
 // ------------------------------------------------------------------ the migration
 
 /**
@@ -307,6 +327,36 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
   for (const se of srcExps) if (se.broken) markSeen(se.problems);
   drainSourceProblems('source', '');
 
+  // batches of runs sent to the importer, oldest first, until they are written and counted
+  const inFlight: InFlight[] = [];
+  const settleOldest = async (): Promise<void> => {
+    const b = inFlight.shift()!;
+    const failed = await b.written;
+    if (failed !== null) {
+      if (stopped(failed)) throw failed;
+      // one by one, to name the run that fails
+      for (const r of b.runs) {
+        try {
+          await importer!.importRuns([r], b.replace);
+        } catch (e) {
+          if (stopped(e)) throw e;
+          problem('run', r.info.run_id, `not migrated: ${errText(e)}`);
+          b.outcomes.set(r.info.run_id, 'failed');
+        }
+      }
+    }
+    for (const r of b.runs) {
+      const out = b.outcomes.get(r.info.run_id)!;
+      res.runs[out]++;
+      if (out !== 'failed') res.metricLines += r.metrics.length;
+    }
+    done += b.runs.length;
+    tick();
+  };
+  const drain = async (): Promise<void> => {
+    while (inFlight.length > 0) await settleOldest();
+  };
+
   for (const se of srcExps) {
     const id = se.experiment.experiment_id;
     if (seenIds.has(id)) {
@@ -336,9 +386,11 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
       if (te.experiment.name !== exp.name) mergeRuns = false;
     }
     if (importer && (outcome === 'created' || outcome === 'replaced')) {
+      await drain();
       try {
         await importer.importExperiment(exp, te !== undefined);
       } catch (e) {
+        if (stopped(e)) throw e;
         problem('experiment', id, `not migrated: ${errText(e)}`);
         res.experiments.failed++;
         continue;
@@ -363,42 +415,26 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
       continue;
     }
     const existing = new Map<string, RunEntry>();
-    if (te && target) for (const r of await target.listRuns([te], 'all')) existing.set(r.info.run_id, r);
+    if (te && target) {
+      await drain(); // the target as every batch sent so far left it
+      for (const r of await target.listRuns([te], 'all')) existing.set(r.info.run_id, r);
+    }
 
     let batch: ImportedRun[] = [];
     let batchLines = 0;
-    const replace = new Set<string>();
-    const outcomes = new Map<string, Outcome>();
+    let replace = new Set<string>();
+    let outcomes = new Map<string, Outcome>();
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      if (importer) {
-        try {
-          await importer.importRuns(batch, replace);
-        } catch {
-          // one by one, to name the run that fails
-          for (const r of batch) {
-            try {
-              await importer.importRuns([r], replace);
-            } catch (e) {
-              problem('run', r.info.run_id, `not migrated: ${errText(e)}`);
-              outcomes.set(r.info.run_id, 'failed');
-            }
-          }
-        }
-      }
-      for (const r of batch) {
-        const out = outcomes.get(r.info.run_id)!;
-        res.runs[out]++;
-        if (out !== 'failed') res.metricLines += r.metrics.length;
-      }
-      done += batch.length;
+      const b: InFlight = { runs: batch, replace, outcomes, written: importer ? settled(importer.importRuns(batch, replace)) : Promise.resolve(null) };
       batch = [];
       batchLines = 0;
-      replace.clear();
-      outcomes.clear();
-      tick();
+      replace = new Set();
+      outcomes = new Map();
+      inFlight.push(b);
+      // the importer writes this batch while the next is read, up to its pipeline's depth
+      while (inFlight.length > (importer?.pipeline ?? 0)) await settleOldest();
     };
-
     for (const run of runs) {
       const runId = run.info.run_id;
       if (run.metaUnreadable) {
@@ -425,6 +461,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
       const have = existing.get(runId);
       if (have && target) {
         let same = false;
+        await drain();
         try {
           same = canonicalRun(await collectRun(target, have)) === canonicalRun(r);
         } catch (e) {
@@ -452,6 +489,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     }
     await flush();
   }
+  await drain();
 
   await migrateLoggedModels(from, to, importer, target !== undefined, holdsModels, withModels, o, res);
   drainSourceProblems('source', '');
@@ -563,13 +601,15 @@ async function migrateLoggedModels(
     if (importer && batch.length > 0) {
       try {
         await importer.importLoggedModels(batch, replace);
-      } catch {
+      } catch (e) {
+        if (stopped(e)) throw e;
         // one by one, to name the model that fails
         for (const lm of batch) {
           try {
             // itself included: a folder the failed batch wrote before it stopped is rewritten whole
             await importer.importLoggedModels([lm], new Set([...replace, lm.model.model_id]));
           } catch (e) {
+            if (stopped(e)) throw e;
             problem(lm.model.model_id, `not migrated: ${errText(e)}`);
             outcomes.set(lm.model.model_id, 'failed');
           }
@@ -628,6 +668,7 @@ async function migrateRegistry(
       try {
         await importer.importModel(imported, outcome === 'replaced');
       } catch (e) {
+        if (stopped(e)) throw e;
         res.problems.push({ kind: 'model', id: m.name, message: `not migrated: ${errText(e)}` });
         res.models.failed++;
         continue;

@@ -272,7 +272,17 @@ export interface TrackingImporter {
   readonly loggedModels: boolean;
   /** An experiment with its id, name, location, times, lifecycle and tags; `replace` overwrites one of that id. */
   importExperiment(e: Experiment, replace: boolean): Promise<void>;
-  /** Runs into their (already imported) experiments; the ids in `replace` are removed first. */
+  /**
+   * Batches of runs the caller may have in flight (importRuns called, not yet settled) while
+   * it reads the next; absent: none, each importRuns is awaited before the next read. Calls
+   * are carried out in the order made either way.
+   */
+  readonly pipeline?: number;
+  /**
+   * Runs into their (already imported) experiments; the ids in `replace` are removed first.
+   * Settles when they are written. A StateError with code `importer-stopped` means the
+   * importer can write nothing more (every later call fails the same way).
+   */
   importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void>;
   /** A registered model with its versions, aliases and tags; `replace` overwrites one of that name. */
   importModel(m: ImportedModel, replace: boolean): Promise<void>;
