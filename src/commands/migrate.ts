@@ -231,20 +231,51 @@ const errText = (e: unknown): string => (e instanceof Error ? e.message : String
 /** The importer can write nothing more: the migration stops with its error instead of a failure per record. */
 const stopped = (e: unknown): boolean => e instanceof MlrError && e.code === 'importer-stopped';
 
-/** A write's outcome without rejecting: null when done, else what it threw (a rejection nobody awaits yet is no crash). */
-const settled = (p: Promise<void>): Promise<unknown> =>
-  p.then(
-    () => null,
-    (e: unknown) => e ?? new Error('failed'),
-  );
+/**
+ * Runs written with `importer.importRunsEach`, or the same with importRuns: the batch, and
+ * when it fails each run alone, to name the run that fails. Settles with the message of
+ * each run not written, by id; never rejects (a rejection nobody awaits yet would crash):
+ * an importer that stopped comes back as `stopped`.
+ */
+function writeRuns(importer: TrackingImporter, runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<Written> {
+  // not async: a suspended call would keep the batch's rows alive while they are in flight
+  if (importer.importRunsEach)
+    return importer.importRunsEach(runs, replace).then(
+      (failed) => ({ failed }),
+      (e: unknown) => ({ stopped: e }),
+    );
+  return writeRunsOneByOne(importer, runs, replace);
+}
 
-/** A batch of runs handed to the importer, with what each run's outcome will be once it is written. */
+type Written = { failed: Map<string, string> } | { stopped: unknown };
+
+async function writeRunsOneByOne(importer: TrackingImporter, runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<Written> {
+  try {
+    const failed = new Map<string, string>();
+    try {
+      await importer.importRuns(runs, replace);
+    } catch (e) {
+      if (stopped(e)) throw e;
+      for (const r of runs) {
+        try {
+          await importer.importRuns([r], replace);
+        } catch (e) {
+          if (stopped(e)) throw e;
+          failed.set(r.info.run_id, errText(e));
+        }
+      }
+    }
+    return { failed };
+  } catch (e) {
+    return { stopped: e };
+  }
+}
+
+/** A batch of runs handed to the importer (ids and line counts: the rows are the importer's now) and each run's outcome once written. */
 interface InFlight {
-  runs: ImportedRun[];
-  replace: Set<string>;
+  runs: { id: string; lines: number }[];
   outcomes: Map<string, Outcome>;
-  /** null when written, else the error */
-  written: Promise<unknown>;
+  written: Promise<Written>;
 }
 
 // ------------------------------------------------------------------ the migration
@@ -331,24 +362,17 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
   const inFlight: InFlight[] = [];
   const settleOldest = async (): Promise<void> => {
     const b = inFlight.shift()!;
-    const failed = await b.written;
-    if (failed !== null) {
-      if (stopped(failed)) throw failed;
-      // one by one, to name the run that fails
-      for (const r of b.runs) {
-        try {
-          await importer!.importRuns([r], b.replace);
-        } catch (e) {
-          if (stopped(e)) throw e;
-          problem('run', r.info.run_id, `not migrated: ${errText(e)}`);
-          b.outcomes.set(r.info.run_id, 'failed');
-        }
-      }
-    }
+    const w = await b.written;
+    if ('stopped' in w) throw w.stopped;
     for (const r of b.runs) {
-      const out = b.outcomes.get(r.info.run_id)!;
+      const failed = w.failed.get(r.id);
+      if (failed !== undefined) {
+        problem('run', r.id, `not migrated: ${failed}`);
+        b.outcomes.set(r.id, 'failed');
+      }
+      const out = b.outcomes.get(r.id)!;
       res.runs[out]++;
-      if (out !== 'failed') res.metricLines += r.metrics.length;
+      if (out !== 'failed') res.metricLines += r.lines;
     }
     done += b.runs.length;
     tick();
@@ -426,7 +450,11 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     let outcomes = new Map<string, Outcome>();
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const b: InFlight = { runs: batch, replace, outcomes, written: importer ? settled(importer.importRuns(batch, replace)) : Promise.resolve(null) };
+      const b: InFlight = {
+        runs: batch.map((r) => ({ id: r.info.run_id, lines: r.metrics.length })),
+        outcomes,
+        written: importer ? writeRuns(importer, batch, replace) : Promise.resolve({ failed: new Map() }),
+      };
       batch = [];
       batchLines = 0;
       replace = new Set();

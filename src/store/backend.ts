@@ -284,6 +284,12 @@ export interface TrackingImporter {
    * importer can write nothing more (every later call fails the same way).
    */
   importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void>;
+  /**
+   * importRuns that leaves out a run it cannot write instead of failing the others (the
+   * batch in one transaction; if that fails, each run in its own), settling with the error
+   * message of each run left out, by id. Without it the caller does the same with importRuns.
+   */
+  importRunsEach?(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<Map<string, string>>;
   /** A registered model with its versions, aliases and tags; `replace` overwrites one of that name. */
   importModel(m: ImportedModel, replace: boolean): Promise<void>;
   /**

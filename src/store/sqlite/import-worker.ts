@@ -14,10 +14,10 @@ const port = parentPort!;
 const db = openForWrite(file);
 const importer = new SqliteImporter(db, existed);
 
-async function run(m: WriterRequest): Promise<void> {
+async function run(m: WriterRequest): Promise<[string, string][] | void> {
   switch (m.op) {
     case 'runs':
-      return importer.importBatch(m.batch);
+      return [...importer.importBatchEach(m.batch)];
     case 'experiment':
       return importer.importExperiment(m.experiment, m.replace);
     case 'model':
@@ -36,8 +36,8 @@ port.on('message', (m: WriterRequest) => {
   chain = chain.then(async () => {
     let reply: WriterReply;
     try {
-      await run(m);
-      reply = { id: m.id };
+      const failed = await run(m);
+      reply = { id: m.id, ...(failed && failed.length > 0 ? { failed } : {}) };
     } catch (e) {
       const err = e as Error;
       reply = {

@@ -279,6 +279,26 @@ export class SqliteImporter implements TrackingImporter {
     this.importBatch(encodeRuns(runs, replace));
   }
 
+  /**
+   * The batch in one transaction; when that fails, each of its runs in its own. The error
+   * message of each run not written, by id (what migrate reports for it).
+   */
+  importBatchEach(b: RunBatch): Map<string, string> {
+    const failed = new Map<string, string>();
+    try {
+      this.importBatch(b);
+    } catch {
+      for (const r of b.runs) {
+        try {
+          this.importBatch({ ...b, runs: [r] });
+        } catch (e) {
+          failed.set(r.info.run_id, e instanceof Error ? e.message : String(e));
+        }
+      }
+    }
+    return failed;
+  }
+
   /** importRuns of runs `encodeRuns` packed (what the writer thread is sent), in one transaction. */
   importBatch(b: RunBatch): void {
     this.beforeWrite();
