@@ -61,6 +61,8 @@ export interface SqliteBackendOptions {
   now?: () => number;
   warn?: (message: string) => void;
   truncate?: boolean;
+  /** the V8 limits of migrate's writer thread (import-pipe.ts; tests: a thread that runs out of memory) */
+  writerLimits?: import('node:worker_threads').ResourceLimits;
 }
 
 const entry = (experiment: Experiment): ExperimentEntry => ({ experiment, broken: false, problems: [] });
@@ -167,7 +169,9 @@ export class SqliteBackend implements Backend {
     const existed = fs.existsSync(this.file) && fs.statSync(this.file).size > 0;
     const db = this.writeDb();
     const { PipedImporter } = await import('./import-pipe.js');
-    const imp = new PipedImporter(db.path, existed, db.has('logged_models'), () => this.refresh());
+    const imp = new PipedImporter(db.path, existed, db.has('logged_models'), () => this.refresh(), {
+      ...(this.opts.writerLimits ? { resourceLimits: this.opts.writerLimits } : {}),
+    });
     this.importers.push(imp);
     return imp;
   }

@@ -20,7 +20,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { MlrError, StateError } from '../../errors.js';
 import type { ImportedLoggedModel, ImportedModel, ImportedRun, TrackingImporter } from '../backend.js';
 import type { Experiment } from '../types.js';
-import { batchBuffers, encodeRuns, type RunBatch } from './import.js';
+import { encodeRuns, type RunBatch } from './import.js';
 
 /** A call the main thread sends the writer thread. */
 type WriterCall =
@@ -36,6 +36,8 @@ export interface WriterReply {
   id: number;
   /** runs of a batch not written: id, error message */
   failed?: [string, string][];
+  /** the batch's buffer, back */
+  buffer?: ArrayBuffer;
   error?: { message: string; code?: string; exitCode?: number };
 }
 
@@ -75,6 +77,8 @@ export class PipedImporter implements TrackingImporter {
   private readonly beforeWrite: () => void;
   private readonly pending = new Map<number, { resolve: (r: WriterReply) => void; reject: (e: Error) => void }>();
   private nextId = 1;
+  /** buffers of written batches, to fill again: the columns in flight stay a few buffers, never a heap of dead ones */
+  private readonly spare: ArrayBuffer[] = [];
   private stopped: StateError | undefined;
   private closed: Promise<void> | undefined;
   private readonly exited: Promise<void>;
@@ -99,6 +103,7 @@ export class PipedImporter implements TrackingImporter {
   }
 
   private settle(r: WriterReply): void {
+    if (r.buffer && this.spare.length <= PIPELINE) this.spare.push(r.buffer);
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
@@ -156,17 +161,24 @@ export class PipedImporter implements TrackingImporter {
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    return this.call({ op: 'runs', batch }, batchBuffers(batch)).then((r) => {
+    return this.call({ op: 'runs', batch }, [batch.buffer]).then((r) => {
       for (const [id, message] of r.failed ?? []) failed.set(id, message);
       return failed;
     });
+  }
+
+  /** The biggest spare buffer. */
+  private takeSpare(): ArrayBuffer | undefined {
+    let best = -1;
+    for (let i = 0; i < this.spare.length; i++) if (best < 0 || this.spare[i]!.byteLength > this.spare[best]!.byteLength) best = i;
+    return best < 0 ? undefined : this.spare.splice(best, 1)[0];
   }
 
   private encode(runs: readonly ImportedRun[], replace: ReadonlySet<string>): [RunBatch, Map<string, string>] {
     const failed = new Map<string, string>();
     let batch: RunBatch;
     try {
-      batch = encodeRuns(runs, replace);
+      batch = encodeRuns(runs, replace, this.takeSpare());
     } catch {
       // a line SQL cannot hold (an int64 out of range): that run alone is left out
       const ok = runs.filter((r) => {

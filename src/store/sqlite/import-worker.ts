@@ -45,7 +45,8 @@ port.on('message', (m: WriterRequest) => {
         error: { message: err?.message ?? String(e), ...(e instanceof MlrError ? { code: e.code, exitCode: e.exitCode } : {}) },
       };
     }
-    port.postMessage(reply);
+    // a batch's buffer goes back, to be filled with a later batch
+    port.postMessage(m.op === 'runs' ? { ...reply, buffer: m.batch.buffer } : reply, m.op === 'runs' ? [m.batch.buffer] : []);
     if (m.op === 'close') port.close();
   });
 });
