@@ -11,8 +11,10 @@
  * content is skipped; with different content it is reported and left alone (`overwrite`
  * replaces it). Runs are written in batches (one transaction each on SQL), so a killed
  * migration resumes where it stopped: what was written compares equal and is skipped.
- * Memory is one batch of runs, never the whole store. Artifacts are not copied: runs keep
- * their artifact URIs (re-rooted with `artifactRoot`).
+ * An importer with a pipeline (SQLite's writer thread) writes a batch while the next ones
+ * are read; the target is read only once every batch sent has been written. Memory is a
+ * few batches of runs, never the whole store. Artifacts are not copied: runs keep their
+ * artifact URIs (re-rooted with `artifactRoot`).
  *
  * What the source cannot read (a broken meta.yaml, a torn metric line) is reported in
  * `problems` and skipped; the rest of the run is still migrated.

@@ -65,7 +65,7 @@ describe('migrate into SQLite on a writer thread', () => {
     expect(count(file, 'SELECT count(*) FROM metrics GROUP BY run_uuid ORDER BY run_uuid')).toEqual([130, 7]);
     expect(count(file, "SELECT step FROM latest_metrics WHERE run_uuid LIKE 'a%' ORDER BY key")).toEqual([128, 129]);
     expect(count(file, "SELECT value FROM latest_metrics WHERE run_uuid LIKE 'a%' ORDER BY key")).toEqual([128 / 7, 129 / 7]);
-    expect(count(file, "SELECT count(*) FROM metrics WHERE is_nan = 1 AND value = 0")).toEqual([2]); // line 3 of each run
+    expect(count(file, 'SELECT count(*) FROM metrics WHERE is_nan = 1 AND value = 0')).toEqual([2]); // line 3 of each run
   });
 
   it('a thread that cannot open the database fails every call with one error', async () => {
@@ -74,10 +74,17 @@ describe('migrate into SQLite on a writer thread', () => {
     fs.writeFileSync(file, 'this is not a database, it is text long enough to be read as a header of one page\n'.repeat(10));
     const imp = new PipedImporter(file, true, false, () => {});
     const e1 = await imp.importRunsEach([run('a'.repeat(32), '0', 3)], new Set()).catch((e: unknown) => e);
-    const e2 = await imp.importModel({ model: { name: 'm', creation_timestamp: 1, last_updated_timestamp: 1, description: null, tags: [], aliases: [], latest_versions: [] }, versions: [] }, false).catch((e: unknown) => e);
+    const e2 = await imp
+      .importModel(
+        { model: { name: 'm', creation_timestamp: 1, last_updated_timestamp: 1, description: null, tags: [], aliases: [], latest_versions: [] }, versions: [] },
+        false,
+      )
+      .catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(StateError);
     expect((e1 as StateError).code).toBe('importer-stopped');
-    expect((e1 as Error).message).toMatch(/^.*not\.db: the writer thread stopped \(.*not a SQLite database.*\); every batch committed before it is in the database, and re-running migrate resumes$/);
+    expect((e1 as Error).message).toMatch(
+      /^.*not\.db: the writer thread stopped \(.*not a SQLite database.*\); every batch committed before it is in the database, and re-running migrate resumes$/,
+    );
     expect(e2).toBe(e1);
     await imp.close();
   });

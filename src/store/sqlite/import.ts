@@ -109,11 +109,7 @@ export function encodeRuns(runs: readonly ImportedRun[], replace: ReadonlySet<st
       b.ts[at] = ts;
       b.step[at] = step;
       const cur = latest.get(k);
-      if (
-        cur === undefined ||
-        step > b.step[cur]! ||
-        (step === b.step[cur]! && (ts > b.ts[cur]! || (ts === b.ts[cur]! && value > b.value[cur]!)))
-      )
+      if (cur === undefined || step > b.step[cur]! || (step === b.step[cur]! && (ts > b.ts[cur]! || (ts === b.ts[cur]! && value > b.value[cur]!))))
         latest.set(k, at);
       at++;
     }
