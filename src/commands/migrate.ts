@@ -11,8 +11,10 @@
  * content is skipped; with different content it is reported and left alone (`overwrite`
  * replaces it). Runs are written in batches (one transaction each on SQL), so a killed
  * migration resumes where it stopped: what was written compares equal and is skipped.
- * Memory is one batch of runs, never the whole store. Artifacts are not copied: runs keep
- * their artifact URIs (re-rooted with `artifactRoot`).
+ * An importer with a pipeline (SQLite's writer thread) writes a batch while the next ones
+ * are read; the target is read only once every batch sent has been written. Memory is a
+ * few batches of runs, never the whole store. Artifacts are not copied: runs keep their
+ * artifact URIs (re-rooted with `artifactRoot`).
  *
  * What the source cannot read (a broken meta.yaml, a torn metric line) is reported in
  * `problems` and skipped; the rest of the run is still migrated.
@@ -29,6 +31,7 @@ import type {
   TrackingImporter,
   TrackingReader,
 } from '../store/backend.js';
+import { MlrError } from '../errors.js';
 import { cmpInt64, type Int64 } from '../store/int64.js';
 import type { Experiment, Metric } from '../store/types.js';
 import { appendToUriPath } from '../store/uri.js';
@@ -227,6 +230,56 @@ function byStartTime(a: RunEntry, b: RunEntry): number {
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The importer can write nothing more: the migration stops with its error instead of a failure per record. */
+const stopped = (e: unknown): boolean => e instanceof MlrError && e.code === 'importer-stopped';
+
+/**
+ * Runs written with `importer.importRunsEach`, or the same with importRuns: the batch, and
+ * when it fails each run alone, to name the run that fails. Settles with the message of
+ * each run not written, by id; never rejects (a rejection nobody awaits yet would crash):
+ * an importer that stopped comes back as `stopped`.
+ */
+function writeRuns(importer: TrackingImporter, runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<Written> {
+  // not async: a suspended call would keep the batch's rows alive while they are in flight
+  if (importer.importRunsEach)
+    return importer.importRunsEach(runs, replace).then(
+      (failed) => ({ failed }),
+      (e: unknown) => ({ stopped: e }),
+    );
+  return writeRunsOneByOne(importer, runs, replace);
+}
+
+type Written = { failed: Map<string, string> } | { stopped: unknown };
+
+async function writeRunsOneByOne(importer: TrackingImporter, runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<Written> {
+  try {
+    const failed = new Map<string, string>();
+    try {
+      await importer.importRuns(runs, replace);
+    } catch (e) {
+      if (stopped(e)) throw e;
+      for (const r of runs) {
+        try {
+          await importer.importRuns([r], replace);
+        } catch (e) {
+          if (stopped(e)) throw e;
+          failed.set(r.info.run_id, errText(e));
+        }
+      }
+    }
+    return { failed };
+  } catch (e) {
+    return { stopped: e };
+  }
+}
+
+/** A batch of runs handed to the importer (ids and line counts: the rows are the importer's now) and each run's outcome once written. */
+interface InFlight {
+  runs: { id: string; lines: number }[];
+  outcomes: Map<string, Outcome>;
+  written: Promise<Written>;
+}
+
 // ------------------------------------------------------------------ the migration
 
 /**
@@ -307,6 +360,29 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
   for (const se of srcExps) if (se.broken) markSeen(se.problems);
   drainSourceProblems('source', '');
 
+  // batches of runs sent to the importer, oldest first, until they are written and counted
+  const inFlight: InFlight[] = [];
+  const settleOldest = async (): Promise<void> => {
+    const b = inFlight.shift()!;
+    const w = await b.written;
+    if ('stopped' in w) throw w.stopped;
+    for (const r of b.runs) {
+      const failed = w.failed.get(r.id);
+      if (failed !== undefined) {
+        problem('run', r.id, `not migrated: ${failed}`);
+        b.outcomes.set(r.id, 'failed');
+      }
+      const out = b.outcomes.get(r.id)!;
+      res.runs[out]++;
+      if (out !== 'failed') res.metricLines += r.lines;
+    }
+    done += b.runs.length;
+    tick();
+  };
+  const drain = async (): Promise<void> => {
+    while (inFlight.length > 0) await settleOldest();
+  };
+
   for (const se of srcExps) {
     const id = se.experiment.experiment_id;
     if (seenIds.has(id)) {
@@ -336,9 +412,11 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
       if (te.experiment.name !== exp.name) mergeRuns = false;
     }
     if (importer && (outcome === 'created' || outcome === 'replaced')) {
+      await drain();
       try {
         await importer.importExperiment(exp, te !== undefined);
       } catch (e) {
+        if (stopped(e)) throw e;
         problem('experiment', id, `not migrated: ${errText(e)}`);
         res.experiments.failed++;
         continue;
@@ -363,42 +441,30 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
       continue;
     }
     const existing = new Map<string, RunEntry>();
-    if (te && target) for (const r of await target.listRuns([te], 'all')) existing.set(r.info.run_id, r);
+    if (te && target) {
+      await drain(); // the target as every batch sent so far left it
+      for (const r of await target.listRuns([te], 'all')) existing.set(r.info.run_id, r);
+    }
 
     let batch: ImportedRun[] = [];
     let batchLines = 0;
-    const replace = new Set<string>();
-    const outcomes = new Map<string, Outcome>();
+    let replace = new Set<string>();
+    let outcomes = new Map<string, Outcome>();
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      if (importer) {
-        try {
-          await importer.importRuns(batch, replace);
-        } catch {
-          // one by one, to name the run that fails
-          for (const r of batch) {
-            try {
-              await importer.importRuns([r], replace);
-            } catch (e) {
-              problem('run', r.info.run_id, `not migrated: ${errText(e)}`);
-              outcomes.set(r.info.run_id, 'failed');
-            }
-          }
-        }
-      }
-      for (const r of batch) {
-        const out = outcomes.get(r.info.run_id)!;
-        res.runs[out]++;
-        if (out !== 'failed') res.metricLines += r.metrics.length;
-      }
-      done += batch.length;
+      const b: InFlight = {
+        runs: batch.map((r) => ({ id: r.info.run_id, lines: r.metrics.length })),
+        outcomes,
+        written: importer ? writeRuns(importer, batch, replace) : Promise.resolve({ failed: new Map() }),
+      };
       batch = [];
       batchLines = 0;
-      replace.clear();
-      outcomes.clear();
-      tick();
+      replace = new Set();
+      outcomes = new Map();
+      inFlight.push(b);
+      // the importer writes this batch while the next is read, up to its pipeline's depth
+      while (inFlight.length > (importer?.pipeline ?? 0)) await settleOldest();
     };
-
     for (const run of runs) {
       const runId = run.info.run_id;
       if (run.metaUnreadable) {
@@ -425,6 +491,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
       const have = existing.get(runId);
       if (have && target) {
         let same = false;
+        await drain();
         try {
           same = canonicalRun(await collectRun(target, have)) === canonicalRun(r);
         } catch (e) {
@@ -452,6 +519,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
     }
     await flush();
   }
+  await drain();
 
   await migrateLoggedModels(from, to, importer, target !== undefined, holdsModels, withModels, o, res);
   drainSourceProblems('source', '');
@@ -563,13 +631,15 @@ async function migrateLoggedModels(
     if (importer && batch.length > 0) {
       try {
         await importer.importLoggedModels(batch, replace);
-      } catch {
+      } catch (e) {
+        if (stopped(e)) throw e;
         // one by one, to name the model that fails
         for (const lm of batch) {
           try {
             // itself included: a folder the failed batch wrote before it stopped is rewritten whole
             await importer.importLoggedModels([lm], new Set([...replace, lm.model.model_id]));
           } catch (e) {
+            if (stopped(e)) throw e;
             problem(lm.model.model_id, `not migrated: ${errText(e)}`);
             outcomes.set(lm.model.model_id, 'failed');
           }
@@ -628,6 +698,7 @@ async function migrateRegistry(
       try {
         await importer.importModel(imported, outcome === 'replaced');
       } catch (e) {
+        if (stopped(e)) throw e;
         res.problems.push({ kind: 'model', id: m.name, message: `not migrated: ${errText(e)}` });
         res.models.failed++;
         continue;

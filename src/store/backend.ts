@@ -272,8 +272,24 @@ export interface TrackingImporter {
   readonly loggedModels: boolean;
   /** An experiment with its id, name, location, times, lifecycle and tags; `replace` overwrites one of that id. */
   importExperiment(e: Experiment, replace: boolean): Promise<void>;
-  /** Runs into their (already imported) experiments; the ids in `replace` are removed first. */
+  /**
+   * Batches of runs the caller may have in flight (importRuns called, not yet settled) while
+   * it reads the next; absent: none, each importRuns is awaited before the next read. Calls
+   * are carried out in the order made either way.
+   */
+  readonly pipeline?: number;
+  /**
+   * Runs into their (already imported) experiments; the ids in `replace` are removed first.
+   * Settles when they are written. A StateError with code `importer-stopped` means the
+   * importer can write nothing more (every later call fails the same way).
+   */
   importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void>;
+  /**
+   * importRuns that leaves out a run it cannot write instead of failing the others (the
+   * batch in one transaction; if that fails, each run in its own), settling with the error
+   * message of each run left out, by id. Without it the caller does the same with importRuns.
+   */
+  importRunsEach?(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<Map<string, string>>;
   /** A registered model with its versions, aliases and tags; `replace` overwrites one of that name. */
   importModel(m: ImportedModel, replace: boolean): Promise<void>;
   /**

@@ -61,6 +61,8 @@ export interface SqliteBackendOptions {
   now?: () => number;
   warn?: (message: string) => void;
   truncate?: boolean;
+  /** the V8 limits of migrate's writer thread (import-pipe.ts; tests: a thread that runs out of memory) */
+  writerLimits?: import('node:worker_threads').ResourceLimits;
 }
 
 const entry = (experiment: Experiment): ExperimentEntry => ({ experiment, broken: false, problems: [] });
@@ -80,6 +82,8 @@ export class SqliteBackend implements Backend {
   readonly opts: SqliteBackendOptions;
   private rdb?: MlflowDb;
   private wdb?: MlflowDb;
+  /** writer threads importer() started, closed with the backend */
+  private readonly importers: TrackingImporter[] = [];
   private readerP?: SqliteReader;
   private writerP?: SqliteWriter;
   private registryP?: SqliteRegistry;
@@ -157,11 +161,19 @@ export class SqliteBackend implements Backend {
     return this.artifactsP;
   }
 
+  /**
+   * The importer of `mlr migrate`: SqliteImporter on a writer thread (import-pipe.ts). The
+   * database is created (or checked) here first, so what cannot be opened fails here.
+   */
   async importer(): Promise<TrackingImporter> {
     const existed = fs.existsSync(this.file) && fs.statSync(this.file).size > 0;
     const db = this.writeDb();
-    const { SqliteImporter } = await import('./import.js');
-    return new SqliteImporter(db, existed, () => this.refresh());
+    const { PipedImporter } = await import('./import-pipe.js');
+    const imp = new PipedImporter(db.path, existed, db.has('logged_models'), () => this.refresh(), {
+      ...(this.opts.writerLimits ? { resourceLimits: this.opts.writerLimits } : {}),
+    });
+    this.importers.push(imp);
+    return imp;
   }
 
   /** Whether the database has MLflow 3's logged-model tables (one mlr creates has MLflow 2.12's schema: no). */
@@ -176,6 +188,8 @@ export class SqliteBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    // what a writer thread was sent is committed (or not) whole before the connections close
+    for (const imp of this.importers.splice(0)) await imp.close();
     this.refresh();
     this.rdb?.close();
     this.wdb?.close();
