@@ -30,6 +30,7 @@ import {
   openSync,
   renameSync,
   statSync,
+  unlink,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -77,6 +78,13 @@ export interface PendingSyncs {
    * opens); closed by flushSyncs, or by deferSyncs when the scope throws
    */
   fds: number[];
+  /**
+   * second names of files replaced in the scope (atomicWriteFile over an existing file), to
+   * unlink in the thread pool: the replaced file's last name going away frees its blocks,
+   * which on a disk file system waits ~0.3–1 ms for the journal (a file once fsynced), on the
+   * event loop when rename() itself drops the last name (issue 15)
+   */
+  unlinks: string[];
 }
 
 /** Descriptors one scope keeps open for flushSyncs; past that, files are fsynced by name. */
@@ -86,13 +94,14 @@ let pending: PendingSyncs | undefined;
 
 /** Run the synchronous `fn` with its fsyncs deferred (see PendingSyncs); nested scopes share the outer one. */
 export function deferSyncs<T>(fn: () => T): { value: T; syncs: PendingSyncs } {
-  if (pending) return { value: fn(), syncs: { files: new Set(), dirs: new Set(), fds: [] } };
-  const mine: PendingSyncs = { files: new Set(), dirs: new Set(), fds: [] };
+  if (pending) return { value: fn(), syncs: { files: new Set(), dirs: new Set(), fds: [], unlinks: [] } };
+  const mine: PendingSyncs = { files: new Set(), dirs: new Set(), fds: [], unlinks: [] };
   pending = mine;
   try {
     return { value: fn(), syncs: mine };
   } catch (e) {
     for (const fd of mine.fds.splice(0)) closeQuietly(fd);
+    for (const p of mine.unlinks.splice(0)) safeUnlink(p);
     throw e;
   } finally {
     pending = undefined;
@@ -139,9 +148,14 @@ function fsyncPath(p: string): Promise<void> {
 export async function flushSyncs(s: PendingSyncs): Promise<void> {
   const fds = s.fds.splice(0);
   // every descriptor is closed, even when another fsync fails
-  const results = await Promise.allSettled([...fds.map(fsyncFd), ...[...s.files, ...s.dirs].map(fsyncPath)]);
+  const results = await Promise.allSettled([...fds.map(fsyncFd), ...[...s.files, ...s.dirs].map(fsyncPath), ...s.unlinks.splice(0).map(unlinkQuietly)]);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/** unlink in the thread pool; a name already gone is fine (a second name of a replaced file: nothing depends on it). */
+function unlinkQuietly(p: string): Promise<void> {
+  return new Promise((resolve) => unlink(p, () => resolve()));
 }
 
 /** fsync a directory so a rename or create in it survives a crash; ignored where unsupported. */
@@ -226,12 +240,25 @@ export function atomicWriteFile(target: string, data: string | Buffer, opts: Ato
   const dir = path.dirname(target);
   const durable = opts.durable ?? true;
   const { tmp, kept } = writeTemp(opts.tempDir ?? dir, buf, mode, durable);
+  // in a deferred scope, a file being replaced keeps a second name (a temp name, where a
+  // temp file may be) until flushSyncs unlinks it off the event loop (PendingSyncs.unlinks)
+  let aside: string | undefined;
+  if (pending && mode !== undefined) {
+    aside = tempPath(opts.tempDir ?? dir);
+    try {
+      linkSync(target, aside);
+    } catch {
+      aside = undefined; // gone meanwhile, or no hard links here: rename frees it
+    }
+  }
   try {
     renameSync(tmp, target);
   } catch (e) {
     safeUnlink(tmp);
+    if (aside !== undefined) safeUnlink(aside);
     throw e;
   }
+  if (aside !== undefined) pending!.unlinks.push(aside);
   if (durable && pending && !kept) pending.files.add(target);
   if (durable) fsyncDir(dir);
 }
