@@ -17,7 +17,6 @@
  */
 import {
   chmodSync,
-  close,
   closeSync,
   constants,
   copyFileSync,
@@ -26,7 +25,6 @@ import {
   fsyncSync,
   linkSync,
   mkdirSync,
-  open,
   openSync,
   renameSync,
   statSync,
@@ -116,26 +114,38 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** fsync an open descriptor in the thread pool, then close it (closed whatever the fsync says). */
+/**
+ * fsync an open descriptor in the thread pool, then close it (closed whatever the fsync
+ * says). Only the fsync waits for the disk: the close is made on the event loop, where it
+ * costs less than handing it to the pool (each hand-over wakes a thread; on tmpfs those
+ * hand-overs were most of a sync's fsync cost).
+ */
 function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => {
     fsync(fd, (e) => {
-      close(fd, () => (e && !['EINVAL', 'EPERM'].includes(e.code ?? '') ? reject(e) : resolve()));
+      closeQuietly(fd);
+      if (e && !['EINVAL', 'EPERM'].includes(e.code ?? '')) reject(e);
+      else resolve();
     });
   });
 }
 
-/** fsync by name, in the thread pool (callbacks: a FileHandle costs the event loop more). */
+/** fsync by name: opened here (a path lookup), fsynced in the thread pool (callbacks: a FileHandle costs the event loop more). */
 function fsyncPath(p: string): Promise<void> {
   // gone meanwhile (a later write replaced it, a move renamed its folder), or a folder the
   // platform cannot fsync: nothing left to make durable there
   const ignorable = (e: NodeJS.ErrnoException): boolean => ['ENOENT', 'EISDIR', 'EINVAL', 'EPERM', 'EACCES'].includes(e.code ?? '');
+  let fd: number;
+  try {
+    fd = openSync(p, 'r');
+  } catch (e) {
+    return ignorable(e as NodeJS.ErrnoException) ? Promise.resolve() : Promise.reject(e as Error);
+  }
   return new Promise((resolve, reject) => {
-    open(p, 'r', (e, fd) => {
-      if (e) return ignorable(e) ? resolve() : reject(e);
-      fsync(fd, (e2) => {
-        close(fd, () => (e2 && !ignorable(e2) ? reject(e2) : resolve()));
-      });
+    fsync(fd, (e) => {
+      closeQuietly(fd);
+      if (e && !ignorable(e)) reject(e);
+      else resolve();
     });
   });
 }
