@@ -230,6 +230,13 @@ export interface AtomicWriteOptions {
    * after a crash, such as the store lock (src/store/lock.ts). Default true.
    */
   durable?: boolean;
+  /**
+   * In a deferred scope, a file this replaces keeps a second name (a temp name in `tempDir`)
+   * until flushSyncs unlinks it in the thread pool (PendingSyncs.unlinks). Only for a scope
+   * that moves no folder above the file afterwards: the second name would move with it and
+   * be left there. Default false.
+   */
+  freeLater?: boolean;
 }
 
 /**
@@ -253,7 +260,7 @@ export function atomicWriteFile(target: string, data: string | Buffer, opts: Ato
   // in a deferred scope, a file being replaced keeps a second name (a temp name, where a
   // temp file may be) until flushSyncs unlinks it off the event loop (PendingSyncs.unlinks)
   let aside: string | undefined;
-  if (pending && mode !== undefined) {
+  if (opts.freeLater && pending && mode !== undefined) {
     aside = tempPath(opts.tempDir ?? dir);
     try {
       linkSync(target, aside);
