@@ -63,8 +63,8 @@ function intField(v: unknown): number {
 
 // ------------------------------------------------------------------ lookups with MLflow's words
 
-/** The experiment with exactly this id (the reader also matches names; MLflow does not). */
-async function experimentById(reader: TrackingReader, id: string): Promise<ExperimentEntry> {
+/** The experiment with exactly this id (the reader also matches names; MLflow does not), without its tags. */
+async function experimentEntryById(reader: TrackingReader, id: string): Promise<ExperimentEntry> {
   let e: ExperimentEntry | undefined;
   try {
     e = await reader.getExperiment(id);
@@ -72,7 +72,12 @@ async function experimentById(reader: TrackingReader, id: string): Promise<Exper
     if (!(err instanceof NotFoundError)) throw err;
   }
   if (!e || e.experiment.experiment_id !== id) throw notFound(`Could not find experiment with ID ${id}`);
-  return reader.loadExperimentTags(e, 'stored');
+  return e;
+}
+
+/** experimentEntryById with the experiment's tags (in MLflow's order). */
+async function experimentById(reader: TrackingReader, id: string): Promise<ExperimentEntry> {
+  return reader.loadExperimentTags(await experimentEntryById(reader, id), 'stored');
 }
 
 /** The run with exactly this id (no prefix matching over HTTP). */
@@ -186,7 +191,8 @@ const createRun = async (c: RequestContext): Promise<unknown> => {
   });
   const expId = (f['experiment_id'] as string | undefined) || '0';
   const reader = await c.reader();
-  const exp = await experimentById(reader, expId);
+  // its tags are not part of the answer: not read
+  const exp = await experimentEntryById(reader, expId);
   if (exp.experiment.lifecycle_stage !== 'active') {
     throw new ApiError('INVALID_STATE', `Could not create run under non-active experiment with ID ${expId}.`);
   }
