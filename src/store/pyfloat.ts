@@ -47,6 +47,13 @@ export function parsePyInt(s: string): Int64 | undefined {
  * integral values (`5.0`, `1000000000000000.0`). Specials are `nan`, `inf`, `-inf`.
  */
 export function formatPyFloat(v: number): string {
+  // 1e-4 <= |v| < 1e16: both languages write the digits in positional form, which
+  // String() gives as Python does but for the `.0` of an integral value
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-4 && a < 1e16) {
+    const s = String(v);
+    return s.includes('.') ? s : `${s}.0`;
+  }
   if (Number.isNaN(v)) return 'nan';
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';

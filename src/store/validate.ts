@@ -182,12 +182,22 @@ function toInt64(v: string | number | bigint): bigint | undefined {
   return b;
 }
 
+/** An int64 field as Python's str(int) writes it, or undefined when it is not one (a safe integer number needs no bigint). */
+function int64Text(v: string | number | bigint): { text: string; negative: boolean } | undefined {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return { text: String(v), negative: v < 0 };
+  const b = toInt64(v);
+  return b === undefined ? undefined : { text: b.toString(), negative: b < 0n };
+}
+
 /**
  * MLflow's `_validate_metric`, tightened where MLflow writes files it cannot read back:
  * timestamp and step must be integers (MLflow accepts 1.5 and then every read fails).
+ * `known`: keys that passed already (a batch logs the same few keys hundreds of times); a
+ * key that passes here is added.
  */
-export function validateMetric(m: MetricInput): ValidMetric {
-  validateKeyName('metric', m.key);
+export function validateMetric(m: MetricInput, known?: Set<string>): ValidMetric {
+  const fresh = known === undefined || !known.has(m.key);
+  if (fresh) validateKeyName('metric', m.key);
   const value = typeof m.value === 'number' ? m.value : parsePyFloat(m.value);
   if (value === undefined || (typeof m.value === 'string' && m.value.trim() === '')) {
     throw new UsageError(
@@ -195,19 +205,22 @@ export function validateMetric(m: MetricInput): ValidMetric {
       'invalid-metric',
     );
   }
-  const ts = toInt64(m.timestamp);
-  if (ts === undefined || ts < 0n) {
+  const ts = int64Text(m.timestamp);
+  if (ts === undefined || ts.negative) {
     throw new UsageError(
       `Got invalid timestamp ${m.timestamp} for metric '${m.key}' (value=${m.value}). ` + 'Timestamp must be a nonnegative long (64-bit integer) ',
       'invalid-metric',
     );
   }
-  const step = toInt64(m.step);
+  const step = int64Text(m.step);
   if (step === undefined) {
     throw new UsageError(`Got invalid step ${m.step} for metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`, 'invalid-metric');
   }
-  validateLength('Metric name', MAX_ENTITY_KEY_LENGTH, m.key);
-  return { key: m.key, value, timestamp: ts.toString(), step: step.toString() };
+  if (fresh) {
+    validateLength('Metric name', MAX_ENTITY_KEY_LENGTH, m.key);
+    known?.add(m.key);
+  }
+  return { key: m.key, value, timestamp: ts.text, step: step.text };
 }
 
 /**

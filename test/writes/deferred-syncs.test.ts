@@ -83,4 +83,31 @@ describe('deferred fsyncs', () => {
     await flushSyncs(syncs);
     expect(fs.readdirSync(dir)).toHaveLength(300);
   });
+  it('freeLater: the replaced file keeps a second name until the flush unlinks it; without it, none', async () => {
+    const dir = tempDir('defer');
+    const file = path.join(dir, 'meta.yaml');
+    fs.writeFileSync(file, 'old\n');
+    const oldIno = fs.statSync(file).ino;
+    const temps = (): string[] => fs.readdirSync(dir).filter((n) => n.startsWith('.mlr-tmp-'));
+    const { syncs } = deferSyncs(() => atomicWriteFile(file, 'new\n', { freeLater: true }));
+    expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
+    expect(syncs.unlinks).toHaveLength(1);
+    expect(temps()).toHaveLength(1);
+    expect(fs.statSync(path.join(dir, temps()[0]!)).ino).toBe(oldIno);
+    await flushSyncs(syncs);
+    expect(temps()).toEqual([]);
+    const plain = deferSyncs(() => atomicWriteFile(file, 'newer\n'));
+    expect(plain.syncs.unlinks).toEqual([]);
+    expect(temps()).toEqual([]);
+    await flushSyncs(plain.syncs);
+    // a scope that throws after the replacement removes the second name at once
+    expect(() =>
+      deferSyncs(() => {
+        atomicWriteFile(file, 'newest\n', { freeLater: true });
+        throw new Error('later');
+      }),
+    ).toThrow('later');
+    expect(temps()).toEqual([]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('newest\n');
+  });
 });

@@ -13,6 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Watch, WatchTree } from './watch.js';
+import { TEMP_PREFIX } from './atomic.js';
+import { LOCK_NAME } from './lock.js';
 
 /** A file modified less than this long before it was read is not trusted from the cache. */
 export const RACY_MS = 2000;
@@ -53,8 +55,8 @@ export class ParseCache {
   private readonly memos = new Map<string, { changes: number; value: unknown }>();
   /** per kind and folder, what folder() made of it and the folder's watch generation then */
   private readonly folders = new Map<string, { watch: Watch; gen: number; value: unknown }>();
-  /** per checkedDir key, the folder's stat signature when its check last passed */
-  private readonly checked = new Map<string, string>();
+  /** per checkedDir key, the folder's inode, stat signature (when old enough to trust) and entries when its check last passed */
+  private readonly checked = new Map<string, { ino: number; sig: string | undefined; names: string }>();
 
   constructor(now: () => number = Date.now, watches?: WatchTree) {
     this.now = now;
@@ -214,11 +216,17 @@ export class ParseCache {
   }
 
   /**
-   * `check()` (which throws when `dir` is not usable as it is), skipped while `dir`'s stat
-   * signature is the one it last passed with: a long-running process opening its store per
-   * request checks the root again only once an entry in it was added, removed or renamed.
-   * A folder changed less than RACY_MS before is checked every time (a change within the
-   * same timestamp tick would not show).
+   * `check()` (which throws when `dir` is not usable as it is), skipped while `dir` holds
+   * the entries it last passed with: a long-running process opening its store per request
+   * checks the root again only once an entry in it was added, removed or renamed.
+   *
+   * The folder's stat signature says so for the price of a stat. Where it has moved, or is
+   * too young to trust (changed less than RACY_MS before: a change within the same
+   * timestamp tick would not show), the folder is listed: the same names and kinds as at the
+   * last check that passed, without the store lock's files (`.mlr-lock`, its stale copies,
+   * `.mlr-tmp-*`: every locked write creates and removes them, so the root's signature of a
+   * store being written to is never old, issue 15), skip the check too. A folder holding
+   * `meta.yaml` is always checked (a file renamed over another keeps the names).
    */
   checkedDir(key: string, dir: string, check: () => void): void {
     let st: fs.Stats | undefined;
@@ -228,13 +236,42 @@ export class ParseCache {
       st = undefined;
     }
     const sig = st?.isDirectory() ? `${st.ino} ${st.mtimeMs} ${st.ctimeMs}` : undefined;
-    if (sig !== undefined && this.checked.get(key) === sig) return;
+    const last = this.checked.get(key);
+    if (sig !== undefined && last?.sig === sig) return;
+    const stable = st !== undefined && this.now() - Math.max(st.mtimeMs, st.ctimeMs) > RACY_MS;
+    // listed before the check, so what the check saw is at least as new as the listing
+    const names = sig !== undefined ? entryNames(dir) : undefined;
+    if (last && names !== undefined && last.ino === st!.ino && last.names === names) {
+      last.sig = stable ? sig : undefined;
+      return;
+    }
     this.checked.delete(key);
     check();
-    if (st && sig !== undefined && this.now() - Math.max(st.mtimeMs, st.ctimeMs) > RACY_MS) this.checked.set(key, sig);
+    if (st && sig !== undefined && names !== undefined) this.checked.set(key, { ino: st.ino, sig: stable ? sig : undefined, names });
   }
 
   get size(): number {
     return this.entries.size;
   }
+}
+
+/**
+ * A folder's entries as one string (names and whether each is a folder, sorted), without
+ * the store lock's files; undefined when it cannot be listed or holds a `meta.yaml`.
+ */
+function entryNames(dir: string): string | undefined {
+  let ents: fs.Dirent[];
+  try {
+    ents = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const out: string[] = [];
+  for (const e of ents) {
+    const n = e.name;
+    if (n === 'meta.yaml') return undefined;
+    if (n === LOCK_NAME || n.startsWith(TEMP_PREFIX) || n.startsWith(`${LOCK_NAME}.stale-`)) continue;
+    out.push(`${e.isDirectory() ? 'd' : e.isSymbolicLink() ? 'l' : 'f'}${n}`);
+  }
+  return out.sort().join('\0');
 }

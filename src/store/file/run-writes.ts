@@ -173,7 +173,8 @@ export class RunWriter {
 
   /** Validate metrics (timestamp defaults to now, step to 0). */
   protected validMetrics(metrics: MetricInput[]): ValidMetric[] {
-    return metrics.map((m) => validateMetric(m));
+    const known = new Set<string>();
+    return metrics.map((m) => validateMetric(m, known));
   }
 
   logMetrics(idOrPrefix: string, metrics: MetricInput[]): string {
@@ -196,8 +197,11 @@ export class RunWriter {
 
   /** The stored value as MLflow compares it (text mode: universal newlines), or undefined. */
   protected readParam(run: FileRunEntry, key: string): string | undefined {
+    const file = path.join(run.dir, 'params', key);
     try {
-      return readFileSync(path.join(run.dir, 'params', key), 'utf8').replace(/\r\n?/g, '\n');
+      // a new key (the usual case) costs a stat, not a thrown ENOENT
+      if (statSync(file, { throwIfNoEntry: false }) === undefined) return undefined;
+      return readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

@@ -426,6 +426,8 @@ export class StoreWriter extends RunWriter {
   protected writeRunMeta(
     meta: RunMeta,
     changes: { status?: number; end_time?: number | null; run_name?: string; lifecycle_stage?: string; deleted_time?: number | undefined },
+    /** no folder above the run's is moved in this scope: the old meta.yaml may be freed later (AtomicWriteOptions.freeLater) */
+    freeLater = false,
   ): void {
     const m = meta.map;
     const runId = meta.entry.info.run_id;
@@ -445,7 +447,7 @@ export class StoreWriter extends RunWriter {
     } else if (m['deleted_time'] !== undefined && m['deleted_time'] !== null && dict['lifecycle_stage'] === 'deleted') {
       dict['deleted_time'] = yamlInt64(m['deleted_time']) ?? null;
     }
-    atomicWriteFile(meta.file, dumpYaml(dict));
+    atomicWriteFile(meta.file, dumpYaml(dict), { freeLater });
   }
 
   /** Set a run's status and end time (MLflow's set_terminated / update_run_info). */
@@ -454,14 +456,14 @@ export class StoreWriter extends RunWriter {
       throw new UsageError(`invalid end time ${endTime}: expected milliseconds since the epoch`, 'bad-time');
     }
     const run = this.activeRun(idOrPrefix);
-    this.lock(() => this.writeRunMeta(this.runMeta(run), { status: statusToInt(status), end_time: endTime ?? this.now() }));
+    this.lock(() => this.writeRunMeta(this.runMeta(run), { status: statusToInt(status), end_time: endTime ?? this.now() }, true));
     return run.info.run_id;
   }
 
   /** Soft-delete a run: lifecycle_stage deleted and deleted_time (the folder stays). */
   deleteRun(idOrPrefix: string): string {
     const run = this.open().findRun(idOrPrefix);
-    this.lock(() => this.writeRunMeta(this.runMeta(run), { lifecycle_stage: 'deleted', deleted_time: this.now() }));
+    this.lock(() => this.writeRunMeta(this.runMeta(run), { lifecycle_stage: 'deleted', deleted_time: this.now() }, true));
     return run.info.run_id;
   }
 
@@ -473,7 +475,7 @@ export class StoreWriter extends RunWriter {
         'experiment-deleted',
       );
     }
-    this.lock(() => this.writeRunMeta(this.runMeta(run), { lifecycle_stage: 'active', deleted_time: undefined }));
+    this.lock(() => this.writeRunMeta(this.runMeta(run), { lifecycle_stage: 'active', deleted_time: undefined }, true));
     return run.info.run_id;
   }
 
@@ -489,7 +491,7 @@ export class StoreWriter extends RunWriter {
     this.lock(() => {
       const meta = this.runMeta(run);
       this.writeRunTag(run.dir, RUN_NAME_TAG, name);
-      this.writeRunMeta(meta, { run_name: name });
+      this.writeRunMeta(meta, { run_name: name }, true);
     });
   }
 
@@ -541,11 +543,15 @@ export class StoreWriter extends RunWriter {
     this.lock(() => {
       const meta = this.runMeta(run);
       if (update.runName !== undefined && update.runName !== '') this.writeRunTag(run.dir, RUN_NAME_TAG, update.runName);
-      this.writeRunMeta(meta, {
-        ...(update.status !== undefined ? { status: statusToInt(update.status) } : {}),
-        ...(update.endTime !== undefined ? { end_time: update.endTime } : {}),
-        ...(update.runName !== undefined && update.runName !== '' ? { run_name: update.runName } : {}),
-      });
+      this.writeRunMeta(
+        meta,
+        {
+          ...(update.status !== undefined ? { status: statusToInt(update.status) } : {}),
+          ...(update.endTime !== undefined ? { end_time: update.endTime } : {}),
+          ...(update.runName !== undefined && update.runName !== '' ? { run_name: update.runName } : {}),
+        },
+        true,
+      );
     });
     return run.info.run_id;
   }

@@ -405,8 +405,8 @@ function metricBody(m: MetricInput): Record<string, unknown> {
   return { key: v.key, value, timestamp: BigInt(v.timestamp), step: BigInt(v.step) };
 }
 
-/** metric keys validateMetric accepted (a sync sends the same few keys thousands of times) */
-const validKeys = new Set<string>();
+/** metric keys validateMetric accepted (a sync sends the same few keys thousands of times), as JSON strings */
+const validKeys = new Map<string, string>();
 const safeCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
 
 /**
@@ -415,24 +415,24 @@ const safeCount = (x: unknown): x is number => typeof x === 'number' && Number.i
  * int64 parsing of validateMetric (it would accept them as they are).
  */
 function metricText(m: MetricInput): string {
-  let key = m.key;
+  let keyJson = validKeys.get(m.key);
   let x: number;
   let ts: string;
   let step: string;
-  if (validKeys.has(m.key) && typeof m.value === 'number' && safeCount(m.timestamp) && m.timestamp >= 0 && safeCount(m.step)) {
+  if (keyJson !== undefined && typeof m.value === 'number' && safeCount(m.timestamp) && m.timestamp >= 0 && safeCount(m.step)) {
     x = m.value;
     ts = String(m.timestamp);
     step = String(m.step);
   } else {
     const v = validateMetric(m);
-    if (validKeys.size < 10_000) validKeys.add(v.key);
-    key = v.key;
+    keyJson = JSON.stringify(v.key);
+    if (validKeys.size < 10_000) validKeys.set(v.key, keyJson);
     x = v.value;
     ts = v.timestamp;
     step = v.step;
   }
   const value = Number.isNaN(x) ? '"NaN"' : x === Infinity ? '"Infinity"' : x === -Infinity ? '"-Infinity"' : Object.is(x, -0) ? '-0.0' : String(x);
-  return `{"key":${JSON.stringify(key)},"value":${value},"timestamp":${ts},"step":${step}}`;
+  return `{"key":${keyJson},"value":${value},"timestamp":${ts},"step":${step}}`;
 }
 
 /** A log-batch body: the metrics already rendered (the bulk of a sync's bytes). */
