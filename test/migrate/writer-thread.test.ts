@@ -110,7 +110,6 @@ describe('migrate into SQLite on a writer thread', () => {
       describe: `sqlite:///${file}`,
       trackingUri: `sqlite:///${file}`,
       writerLimits: { maxOldGenerationSizeMb: 12 },
-      writerThreadAfterRuns: 0, // the thread from the first run (a store this small is migrated in-process otherwise)
     });
     const err = await migrate(from, to, { batchRuns: 1 }).catch((e: unknown) => e);
     await to.close();

@@ -63,8 +63,6 @@ export interface SqliteBackendOptions {
   truncate?: boolean;
   /** the V8 limits of migrate's writer thread (import-pipe.ts; tests: a thread that runs out of memory) */
   writerLimits?: import('node:worker_threads').ResourceLimits;
-  /** runs migrate imports in this thread before it starts the writer thread (import-pipe.ts: 400; tests: 0) */
-  writerThreadAfterRuns?: number;
 }
 
 const entry = (experiment: Experiment): ExperimentEntry => ({ experiment, broken: false, problems: [] });
@@ -164,19 +162,16 @@ export class SqliteBackend implements Backend {
   }
 
   /**
-   * The importer of `mlr migrate`: SqliteImporter in this thread for a small store, on a
-   * writer thread past THREAD_AFTER_RUNS runs (import-pipe.ts AdaptiveImporter). The
+   * The importer of `mlr migrate`: SqliteImporter on a writer thread (import-pipe.ts). The
    * database is created (or checked) here first, so what cannot be opened fails here.
    */
   async importer(): Promise<TrackingImporter> {
     const existed = fs.existsSync(this.file) && fs.statSync(this.file).size > 0;
     const db = this.writeDb();
-    const [{ AdaptiveImporter, PipedImporter }, { SqliteImporter }] = await Promise.all([import('./import-pipe.js'), import('./import.js')]);
-    const start = (): InstanceType<typeof PipedImporter> =>
-      new PipedImporter(db.path, existed, db.has('logged_models'), () => this.refresh(), {
-        ...(this.opts.writerLimits ? { resourceLimits: this.opts.writerLimits } : {}),
-      });
-    const imp = new AdaptiveImporter(new SqliteImporter(db, existed, () => this.refresh()), start, this.opts.writerThreadAfterRuns);
+    const { PipedImporter } = await import('./import-pipe.js');
+    const imp = new PipedImporter(db.path, existed, db.has('logged_models'), () => this.refresh(), {
+      ...(this.opts.writerLimits ? { resourceLimits: this.opts.writerLimits } : {}),
+    });
     this.importers.push(imp);
     return imp;
   }

@@ -20,7 +20,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { MlrError, StateError } from '../../errors.js';
 import type { ImportedLoggedModel, ImportedModel, ImportedRun, TrackingImporter } from '../backend.js';
 import type { Experiment } from '../types.js';
-import { encodeRuns, type RunBatch, type SqliteImporter } from './import.js';
+import { encodeRuns, type RunBatch } from './import.js';
 
 /** A call the main thread sends the writer thread. */
 type WriterCall =
@@ -175,7 +175,24 @@ export class PipedImporter implements TrackingImporter {
   }
 
   private encode(runs: readonly ImportedRun[], replace: ReadonlySet<string>): [RunBatch, Map<string, string>] {
-    return encodeLeavingOut(runs, replace, this.takeSpare());
+    const failed = new Map<string, string>();
+    let batch: RunBatch;
+    try {
+      batch = encodeRuns(runs, replace, this.takeSpare());
+    } catch {
+      // a line SQL cannot hold (an int64 out of range): that run alone is left out
+      const ok = runs.filter((r) => {
+        try {
+          encodeRuns([r], replace);
+          return true;
+        } catch (e) {
+          failed.set(r.info.run_id, (e as Error).message);
+          return false;
+        }
+      });
+      batch = encodeRuns(ok, replace);
+    }
+    return [batch, failed];
   }
 
   async importModel(m: ImportedModel, replace: boolean): Promise<void> {
@@ -198,100 +215,5 @@ export class PipedImporter implements TrackingImporter {
           () => {},
         );
     return this.closed;
-  }
-}
-
-/**
- * The runs packed for SQL (import.ts encodeRuns), and the error of each run left out: a line
- * SQL cannot hold (an int64 out of range) leaves that run alone out.
- */
-function encodeLeavingOut(runs: readonly ImportedRun[], replace: ReadonlySet<string>, spare?: ArrayBuffer): [RunBatch, Map<string, string>] {
-  const failed = new Map<string, string>();
-  try {
-    return [encodeRuns(runs, replace, spare), failed];
-  } catch {
-    const ok = runs.filter((r) => {
-      try {
-        encodeRuns([r], replace);
-        return true;
-      } catch (e) {
-        failed.set(r.info.run_id, (e as Error).message);
-        return false;
-      }
-    });
-    return [encodeRuns(ok, replace), failed];
-  }
-}
-
-/**
- * Runs a migration imports in this thread before it starts the writer thread: a thread costs
- * ~130 ms to start (its own module loads and connection), more than the overlap wins on a
- * small store, and most stores are small. Two of migrate's batches.
- */
-const THREAD_AFTER_RUNS = 400;
-
-/**
- * `mlr migrate`'s SQLite importer: SqliteImporter in this thread for the first
- * `threadAfter` runs, then PipedImporter (started then, once what came before is committed:
- * each local call commits before it returns, so the calls stay in the order made).
- */
-export class AdaptiveImporter implements TrackingImporter {
-  readonly existed: boolean;
-  readonly loggedModels: boolean;
-  private piped: PipedImporter | undefined;
-  private runs = 0;
-  private readonly local: SqliteImporter;
-  private readonly startThread: () => PipedImporter;
-  private readonly threadAfter: number;
-
-  constructor(local: SqliteImporter, startThread: () => PipedImporter, threadAfter = THREAD_AFTER_RUNS) {
-    this.local = local;
-    this.startThread = startThread;
-    this.threadAfter = threadAfter;
-    this.existed = local.existed;
-    this.loggedModels = local.loggedModels;
-  }
-
-  /** none in this thread (each call is written before it returns); the thread's once started */
-  get pipeline(): number | undefined {
-    return this.piped?.pipeline;
-  }
-
-  private target(): TrackingImporter {
-    return this.piped ?? this.local;
-  }
-
-  importExperiment(e: Experiment, replace: boolean): Promise<void> {
-    return this.target().importExperiment(e, replace);
-  }
-
-  async importRuns(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<void> {
-    const failed = await this.importRunsEach(runs, replace);
-    for (const message of failed.values()) throw new Error(message);
-  }
-
-  importRunsEach(runs: readonly ImportedRun[], replace: ReadonlySet<string>): Promise<Map<string, string>> {
-    this.runs += runs.length;
-    if (!this.piped && this.runs > this.threadAfter) this.piped = this.startThread();
-    if (this.piped) return this.piped.importRunsEach(runs, replace);
-    try {
-      const [batch, failed] = encodeLeavingOut(runs, replace);
-      for (const [id, message] of this.local.importBatchEach(batch)) failed.set(id, message);
-      return Promise.resolve(failed);
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
-  }
-
-  importModel(m: ImportedModel, replace: boolean): Promise<void> {
-    return this.target().importModel(m, replace);
-  }
-
-  importLoggedModels(models: readonly ImportedLoggedModel[], replace: ReadonlySet<string>): Promise<void> {
-    return this.target().importLoggedModels(models, replace);
-  }
-
-  async close(): Promise<void> {
-    await this.piped?.close();
   }
 }
