@@ -116,18 +116,23 @@ function closeQuietly(fd: number): void {
 
 /**
  * fsync an open descriptor in the thread pool, then close it (closed whatever the fsync
- * says). Only the fsync waits for the disk: the close is made on the event loop, where it
- * costs less than handing it to the pool (each hand-over wakes a thread; on tmpfs those
- * hand-overs were most of a sync's fsync cost).
+ * says; an error `ignorable` accepts is none). Only the fsync waits for the disk: the close
+ * is made on the event loop, where it costs less than handing it to the pool (each
+ * hand-over wakes a thread; on tmpfs those hand-overs were most of a sync's fsync cost).
  */
-function fsyncFd(fd: number): Promise<void> {
+function fsyncAndClose(fd: number, ignorable: (e: NodeJS.ErrnoException) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     fsync(fd, (e) => {
       closeQuietly(fd);
-      if (e && !['EINVAL', 'EPERM'].includes(e.code ?? '')) reject(e);
+      if (e && !ignorable(e)) reject(e);
       else resolve();
     });
   });
+}
+
+/** fsync a kept temp file's descriptor, then close it; a platform that cannot fsync it is no error. */
+function fsyncFd(fd: number): Promise<void> {
+  return fsyncAndClose(fd, (e) => ['EINVAL', 'EPERM'].includes(e.code ?? ''));
 }
 
 /** fsync by name: opened here (a path lookup), fsynced in the thread pool (callbacks: a FileHandle costs the event loop more). */
@@ -141,13 +146,7 @@ function fsyncPath(p: string): Promise<void> {
   } catch (e) {
     return ignorable(e as NodeJS.ErrnoException) ? Promise.resolve() : Promise.reject(e as Error);
   }
-  return new Promise((resolve, reject) => {
-    fsync(fd, (e) => {
-      closeQuietly(fd);
-      if (e && !ignorable(e)) reject(e);
-      else resolve();
-    });
-  });
+  return fsyncAndClose(fd, ignorable);
 }
 
 /**
