@@ -50,8 +50,13 @@ export async function openBackend(loc: StoreLocation, opts: OpenOptions): Promis
   }
   const { FileBackend } = await import('./file/backend.js');
   // a long-running process: parsed files kept, validated by inotify watches (stat where none)
+  // and a thread that reads a cold search's files ahead of it
   const cache = opts.longLived
-    ? new (await import('./file/cache.js')).ParseCache(opts.now, new (await import('./file/watch.js')).WatchTree(loc.root))
+    ? new (await import('./file/cache.js')).ParseCache(
+        opts.now,
+        new (await import('./file/watch.js')).WatchTree(loc.root),
+        new (await import('./file/read-ahead.js')).ReadAhead(),
+      )
     : undefined;
   return new FileBackend({
     ...(cache ? { cache, asyncLock: true } : {}),

@@ -133,5 +133,7 @@ export class FileBackend implements Backend {
     return true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.opts.cache?.readAhead?.close();
+  }
 }

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Watch, WatchTree } from './watch.js';
+import type { ReadAhead } from './read-ahead.js';
 import { TEMP_PREFIX } from './atomic.js';
 import { LOCK_NAME } from './lock.js';
 
@@ -34,6 +35,22 @@ interface Entry {
   gen: number;
   kind: string;
   value: unknown;
+  /** Date.now() before the file was read, and this process's writes by then (see trustForThisTurn) */
+  readAt: number;
+  writes: number;
+}
+
+/** A file read ahead (read-ahead.ts): offered to the cache with the signature taken before its read. */
+export interface OfferedFile {
+  file: string;
+  isFile(): boolean;
+  /** Date.now() before it was read */
+  readAt: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  bytes: Buffer;
 }
 
 export class ParseCache {
@@ -58,33 +75,64 @@ export class ParseCache {
   /** per checkedDir key, the folder's inode, stat signature (when old enough to trust) and entries when its check last passed */
   private readonly checked = new Map<string, { ino: number; sig: string | undefined; names: string }>();
 
-  constructor(now: () => number = Date.now, watches?: WatchTree) {
+  /** this turn of the event loop reads as if there were no cache (bypassForThisTurn) */
+  private bypass = false;
+  /** entries read after this are used without a check, for this turn (trustForThisTurn) */
+  private trustAfter = Infinity;
+  /** the background fill under way (fillLater) */
+  private filling: Promise<void> | undefined;
+  /** the one file being offered by read-ahead (offer()) */
+  private offered: OfferedFile | undefined;
+
+  /** the thread that reads a search's files ahead of it, when this process has one */
+  readonly readAhead: ReadAhead | undefined;
+
+  constructor(now: () => number = Date.now, watches?: WatchTree, readAhead?: ReadAhead) {
     this.now = now;
     this.watches = watches;
+    this.readAhead = readAhead;
   }
 
   /**
    * The value `compute` made of `file` the last time, when the file has not changed since;
    * otherwise `compute()` anew (remembered unless it returns undefined). `kind` keeps two
    * parses of one file apart. A missing file is never cached. `compute` gets the file
-   * opened when the cache opened it (it must read through that descriptor, and not close it).
+   * opened when the cache opened it, and its size then (it must read through that descriptor,
+   * and not close it).
    */
-  through<T>(file: string, kind: string, compute: (fd?: number) => T | undefined): T | undefined {
+  through<T>(file: string, kind: string, compute: (src?: number | Buffer, size?: number) => T | undefined): T | undefined {
+    if (this.bypass) {
+      this.tainted++;
+      return compute();
+    }
     const e = this.entries.get(file);
-    // made (with its generation read) before the stat below, so any later change bumps it
-    const w = this.watches?.watch(path.dirname(file));
+    const offered = this.offered?.file === file ? this.offered : undefined;
+    this.offered = undefined;
+    // made (with its generation read) before the stat below, so any later change bumps it;
+    // bytes read ahead may be older than the folder's watch, so their entry gets none (and
+    // is checked by stat next time)
+    const live = this.watches?.watch(path.dirname(file));
+    const w = offered ? undefined : live;
     if (e && w && this.quiet && e.watch === w && w.alive && e.gen === w.gen && e.kind === kind) {
       this.hits++;
       this.watchHits++;
       return e.value as T;
     }
+    if (e && e.readAt > this.trustAfter && e.writes === this.writes && e.kind === kind) {
+      this.hits++;
+      // good for this search; a memo of it only while a watch has seen the file since
+      if (!(live && e.watch === live && e.gen === live.gen)) this.tainted++;
+      return e.value as T;
+    }
     const gen = w?.gen ?? 0;
-    let st: fs.Stats | undefined;
+    let st: Pick<fs.Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs' | 'isFile'> | undefined;
     // a file never read: opened at once, its signature taken from the descriptor (fstat)
     // and `compute` reading through it — one path lookup, where a stat then a read made two
     let fd: number | undefined;
+    const readAt = offered ? offered.readAt : Date.now();
     try {
-      if (e) st = fs.statSync(file, { throwIfNoEntry: false });
+      if (offered) st = offered;
+      else if (e) st = fs.statSync(file, { throwIfNoEntry: false });
       else {
         fd = fs.openSync(file, 'r');
         st = fs.fstatSync(fd);
@@ -108,18 +156,98 @@ export class ParseCache {
         return e.value as T;
       }
       this.misses++;
-      const value = compute(fd);
+      const value = offered ? compute(offered.bytes) : fd !== undefined ? compute(fd, st.size) : compute();
       if (value === undefined) {
         this.entries.delete(file);
         return value;
       }
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      const age = this.now() - Math.max(st.mtimeMs, st.ctimeMs);
-      this.entries.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, stable: age > RACY_MS, watch: w, gen, kind, value });
+      // the file's age when it was read (bytes read ahead were read before this moment)
+      const age = this.now() - (offered ? Date.now() - offered.readAt : 0) - Math.max(st.mtimeMs, st.ctimeMs);
+      this.entries.set(file, {
+        ino: st.ino,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+        ctimeMs: st.ctimeMs,
+        stable: age > RACY_MS,
+        watch: w,
+        gen,
+        kind,
+        value,
+        readAt,
+        writes: this.writes,
+      });
       return value;
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }
+  }
+
+  /** Whether `file` has an entry (fresh or not): read-ahead reads only files without one. */
+  has(file: string): boolean {
+    return this.entries.has(file);
+  }
+
+  /**
+   * through(`file`, kind, compute) with the file's bytes and signature read ahead
+   * (read-ahead.ts) instead of reading it: an entry made from them is as good as one made
+   * by reading the file here, since the signature was taken before the bytes were read.
+   */
+  offer<T>(f: OfferedFile, kind: string, compute: (src?: number | Buffer, size?: number) => T | undefined): T | undefined {
+    this.offered = f;
+    try {
+      return this.through(f.file, kind, compute);
+    } finally {
+      this.offered = undefined;
+    }
+  }
+
+  /**
+   * Reads for the rest of this turn of the event loop go to the files, as without a cache,
+   * and keep nothing: for a search that would have to read most of its files anyway (a
+   * server's first), whose answer then costs what the CLI's does instead of that plus
+   * making 20,000 entries; fillLater() makes them once it is answered. The search and what
+   * its caller does with the runs (a server sorts and pages them) run on in the same turn,
+   * promise after promise; the bypass ends at the next tick, before the loop takes up
+   * anything else.
+   */
+  bypassForThisTurn(): void {
+    if (!this.bypass) process.nextTick(() => (this.bypass = false));
+    this.bypass = true;
+  }
+
+  /**
+   * Every entry of a file read after `after` (a Date.now() taken once a request had come in)
+   * is used as it is, without a stat, for the rest of this turn of the event loop — unless
+   * this process writes meanwhile: what it says is no older than the request, which is all a
+   * stat would prove. The search and what its caller does with the runs run on in the same
+   * turn, promise after promise; the trust ends at the next tick, before the loop takes up
+   * anything else (a tick that comes sooner only costs stats).
+   */
+  trustForThisTurn(after: number): void {
+    if (this.trustAfter === Infinity) process.nextTick(() => (this.trustAfter = Infinity));
+    this.trustAfter = Math.min(this.trustAfter, after);
+  }
+
+  /**
+   * Run `fill` (which offers files read ahead) after this turn, one at a time; fillDone()
+   * waits for it. A failed fill only leaves entries unmade.
+   */
+  fillLater(fill: () => Promise<void>): void {
+    const prev = this.filling ?? Promise.resolve();
+    const p: Promise<void> = prev
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(fill)
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.filling === p) this.filling = undefined;
+      });
+    this.filling = p;
+  }
+
+  /** The background fill under way, if any (a search waits for it rather than read the same files). */
+  fillDone(): Promise<void> | undefined {
+    return this.filling;
   }
 
   /**

@@ -65,7 +65,8 @@ export class FileTrackingReader implements TrackingReader {
   }
 
   searchRuns(search: RunSearch): Promise<SearchedRun[]> {
-    return searchLocally(this, search);
+    // a long-running process on a cold cache: the files are read on another thread first
+    return this.store.withReadAhead(search.experiments.map(fileExperiment), search.query?.needs ?? {}, () => searchLocally(this, search));
   }
 
   async findRun(idOrPrefix: string): Promise<RunEntry> {

@@ -69,8 +69,14 @@ function problem(code: string, p: string, message: string): Problem {
 const CUT_OFF = new WeakSet<YamlMap>();
 
 /** Read and parse a YAML file into a map, or return the problem. */
-function readYamlMap(file: string, kind: FileKind, what: string, fd?: number): { map?: YamlMap; problem?: Problem; missing?: boolean } {
-  const r = readText(file, kind, fd);
+function readYamlMap(
+  file: string,
+  kind: FileKind,
+  what: string,
+  src?: number | Buffer,
+  size?: number,
+): { map?: YamlMap; problem?: Problem; missing?: boolean } {
+  const r = readText(file, kind, src, size);
   if (!r.ok) {
     return {
       missing: r.missing,
@@ -91,6 +97,29 @@ function readYamlMap(file: string, kind: FileKind, what: string, fd?: number): {
   if (!r.text.endsWith('\n')) CUT_OFF.add(parsed.value);
   return { map: parsed.value };
 }
+
+/**
+ * The summary of one metric file (its latest line, line count and malformed lines), or why it
+ * could not be read. Read in pieces: the latest value needs every line (max by step,
+ * timestamp, value), not the whole file in memory at once. `src`, `size`: as readText's.
+ */
+function summarizeMetricFile(file: string, src?: number | Buffer, size?: number): MetricFileSummary | Extract<ReadResult, { ok: false }> {
+  const m = new MetricSummarizer();
+  const r = readTextPieces(
+    file,
+    'metric',
+    (text) => m.feed(text),
+    (start, max) => m.longLine(start, max),
+    undefined,
+    undefined,
+    src,
+    size,
+  );
+  return r.ok ? m.result() : r;
+}
+
+/** Metric keys a search names that read-ahead reads for every run (more: each as the search needs it). */
+const READ_AHEAD_METRICS = 4;
 
 export class FileStore {
   readonly root: string;
@@ -145,8 +174,8 @@ export class FileStore {
   private yamlMap(file: string, kind: FileKind, what: string): ReturnType<typeof readYamlMap> {
     if (!this.cache) return readYamlMap(file, kind, what);
     let failed: ReturnType<typeof readYamlMap> | undefined;
-    const map = this.cache.through(file, 'yaml', (fd) => {
-      const r = readYamlMap(file, kind, what, fd);
+    const map = this.cache.through(file, 'yaml', (src, size) => {
+      const r = readYamlMap(file, kind, what, src, size);
       if (!r.map) failed = r;
       return r.map;
     });
@@ -335,6 +364,61 @@ export class FileStore {
   }
 
   // ------------------------------------------------------------------ runs
+
+  /**
+   * `search()` over `exps`, which needs `needs`. In a long-running process whose parse cache
+   * has no entry for most of the files the search will read (each run's meta.yaml, the metric
+   * files it names, up to READ_AHEAD_METRICS): the search reads them as the CLI does, keeping
+   * nothing (ParseCache.bypassForThisTurn), and once it is answered a thread reads them
+   * again (read-ahead.ts), and the cache's entries are made from what it sends, a chunk per
+   * turn. A search that comes meanwhile waits for that, then uses them.
+   */
+  async withReadAhead<T>(exps: FileExperimentEntry[], needs: LoadNeeds, search: () => Promise<T>): Promise<T> {
+    const cache = this.cache;
+    const ra = cache?.readAhead;
+    if (!cache || !ra) return search();
+    // a fill under way: wait for it, then use what it read since this request came in
+    const arrived = Date.now();
+    const filling = cache.fillDone();
+    if (filling) {
+      await filling;
+      cache.trustForThisTurn(arrived);
+    }
+    const metrics = needs.metrics === 'all' || !needs.metrics ? [] : [...needs.metrics].filter(isSafeKeyPath).slice(0, READ_AHEAD_METRICS);
+    const names = ['meta.yaml', ...metrics.map((k) => joinPath('metrics', k))];
+    const dirs: string[] = [];
+    let cold = 0;
+    for (const exp of exps) {
+      for (const e of listDir(exp.dir) ?? []) {
+        if (!e.isDir || RESERVED_EXPERIMENT_DIRS.has(e.name)) continue;
+        // as readRunDir builds them: they are the cache's keys
+        const dir = joinPath(exp.dir, e.name);
+        dirs.push(dir);
+        if (!cache.has(joinPath(dir, 'meta.yaml'))) cold++;
+      }
+    }
+    if (cold * names.length < ra.minFiles) return search();
+    cache.bypassForThisTurn();
+    const out = await search();
+    cache.fillLater(async () => {
+      const files: string[] = [];
+      const want = new Uint8Array(dirs.length * names.length);
+      for (let d = 0; d < dirs.length; d++)
+        for (let k = 0; k < names.length; k++) {
+          const file = joinPath(dirs[d]!, names[k]!);
+          if (cache.has(file)) continue;
+          want[d * names.length + k] = 1;
+          files.push(file);
+        }
+      for await (const f of ra.read({ dirs, names, want, metric: names.map((_, i) => i > 0), files })) {
+        if (f.summary) {
+          const summary = f.summary;
+          cache.offer(f, 'metric', () => summary);
+        } else cache.offer(f, 'yaml', (src) => readYamlMap(f.file, 'meta', 'run', src).map);
+      }
+    });
+    return out;
+  }
 
   /** Runs of the given experiments (in that order) whose lifecycle stage is in the view. */
   listRuns(exps: FileExperimentEntry[], view: ViewType = 'active'): FileRunEntry[] {
@@ -608,24 +692,10 @@ export class FileStore {
       if (!isSafeKeyPath(key)) continue;
       const file = joinPath(dir, key);
       let failed: ReadResult | undefined;
-      const summarize = (fd?: number): MetricFileSummary | undefined => {
-        // in pieces: the latest value needs every line (max by step, timestamp, value), not
-        // the whole file in memory at once
-        const m = new MetricSummarizer();
-        const r = readTextPieces(
-          file,
-          'metric',
-          (text) => m.feed(text),
-          (start, max) => m.longLine(start, max),
-          undefined,
-          undefined,
-          fd,
-        );
-        if (!r.ok) {
-          failed = r;
-          return undefined;
-        }
-        return m.result();
+      const summarize = (src?: number | Buffer, size?: number): MetricFileSummary | undefined => {
+        const r = summarizeMetricFile(file, src, size);
+        if ('error' in r) failed = r;
+        else return r;
       };
       const s = this.cache ? this.cache.through(file, 'metric', summarize) : summarize();
       if (!s) {

@@ -61,6 +61,8 @@ function queueLimit(): number {
 
 export class WatchTree {
   readonly root: string;
+  /** the root with a separator after it: what a folder under it starts with */
+  private readonly rootSlash: string;
   private readonly watches = new Map<string, Watch>();
   /** no new watches until some are freed (the per-user limit was hit) */
   private full = false;
@@ -79,6 +81,7 @@ export class WatchTree {
   constructor(root: string, opts: { burstLimit?: number } = {}) {
     const norm = path.normalize(root);
     this.root = norm.length > 1 && norm.endsWith(path.sep) ? norm.slice(0, -1) : norm;
+    this.rootSlash = this.root + path.sep;
     this.burstLimit = opts.burstLimit ?? Math.max(64, Math.floor(queueLimit() / 2));
   }
 
@@ -96,7 +99,7 @@ export class WatchTree {
     const have = this.watches.get(dir);
     if (have) return have;
     if (this.unsupported || this.full) return undefined;
-    if (dir !== this.root && !dir.startsWith(this.root + path.sep)) return undefined;
+    if (dir !== this.root && !dir.startsWith(this.rootSlash)) return undefined;
     this.pending.add(dir);
     if (!this.pumping) {
       this.pumping = true;
@@ -130,7 +133,7 @@ export class WatchTree {
     if (this.unsupported || this.full) return undefined;
     let parent: Watch | undefined;
     if (dir !== this.root) {
-      if (!dir.startsWith(this.root + path.sep)) return undefined;
+      if (!dir.startsWith(this.rootSlash)) return undefined;
       parent = this.make(path.dirname(dir));
       if (!parent) return undefined;
     }
