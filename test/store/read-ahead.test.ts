@@ -93,7 +93,15 @@ describe('ReadAhead', () => {
     const all = await collect(ra.read(plan));
     expect(all.map((g) => g.text)).toEqual(dirs.map((_, i) => `n: ${i}\n`));
     expect(await collect(ra.read(planOf(dirs.slice(0, 4), ['meta.yaml'], [false])))).toEqual([]);
-    await ra.close();
+    // closed while a read is under way: it ends with the chunks already sent (the thread stays at most 4 ahead)
+    let during = 0;
+    let closed: Promise<void> | undefined;
+    for await (const f of ra.read(plan)) {
+      expect(f.bytes.toString()).toBe(`n: ${during}\n`);
+      if (++during === 1) closed = ra.close();
+    }
+    await closed;
+    expect(during).toBeLessThanOrEqual(2 + 4 * 2); // its chunk, and 4 more
     expect(await collect(ra.read(plan))).toEqual([]);
   });
 });

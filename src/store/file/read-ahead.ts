@@ -244,10 +244,12 @@ export class ReadAhead {
     }
   }
 
+  /** Stop the thread: reads under way end (with what they had), later ones yield nothing. */
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
     this.failed = true;
+    for (const l of this.listeners) l({ job: -1, done: true });
     if (w) await w.terminate();
   }
 }
