@@ -51,6 +51,19 @@ describe('writing to a run that runs mv moves meanwhile (issue 11 #25)', () => {
     expect(fs.existsSync(path.join(store, b, run))).toBe(false);
   });
 
+  it('a move killed half-way (folder renamed, meta.yaml not rewritten): a long-running writer gives up after ~100 ms, not 5 s', async () => {
+    const { work, store, a, b, run } = await setup();
+    // asyncLock: mlr server's writer, whose wait blocks its event loop (the CLI's waits 5 s)
+    const w = new StaleWriter({ root: store, artifactRoot: store, cwd: work, asyncLock: true });
+    w.activeRun(run); // found in experiment a, before the move
+    fs.renameSync(path.join(store, a, run), path.join(store, b, run));
+    const t0 = performance.now();
+    expect(() => w.logMetrics(run, [{ key: 'loss', value: 1, step: 1, timestamp: 1 }])).toThrow(/is broken: .*says experiment_id/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(fs.existsSync(path.join(store, a, run))).toBe(false);
+    expect(fs.existsSync(path.join(store, b, run, 'metrics', 'loss'))).toBe(false);
+  });
+
   it('a run purged meanwhile is an error naming it, and nothing is recreated', async () => {
     const { work, store, a, run } = await setup();
     const w = new StaleWriter({ root: store, artifactRoot: store, cwd: work });

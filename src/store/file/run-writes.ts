@@ -19,6 +19,10 @@ import { appendLine, atomicWriteFile, createExclusive, ensureDir, ensureDirBelow
 import type { ParseCache } from './cache.js';
 import { refuseMisplacedWrite } from './root-check.js';
 
+/** How long a writer whose run folder vanished waits for a `runs mv` to finish rewriting it (ms). */
+const RELOCATE_WAIT_MS = 5000;
+const RELOCATE_WAIT_SERVER_MS = 100;
+
 export interface WriterOptions {
   /** absolute store root */
   root: string;
@@ -58,9 +62,12 @@ export class RunWriter {
   protected readonly warn: (m: string) => void;
   protected readonly truncate: boolean;
   protected readonly cache: ParseCache | undefined;
+  /** how long relocate() waits for a move to finish (ms) */
+  private readonly relocateWait: number;
 
   constructor(opts: WriterOptions) {
     this.cache = opts.cache;
+    this.relocateWait = opts.asyncLock ? RELOCATE_WAIT_SERVER_MS : RELOCATE_WAIT_MS;
     this.root = opts.root;
     this.artifactRoot = opts.artifactRoot;
     this.cwd = opts.cwd;
@@ -129,9 +136,12 @@ export class RunWriter {
     const cause = e instanceof StateError ? e.cause : e;
     if ((cause as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT' || existsSync(run.dir)) return false;
     // a move renames the folder, then rewrites its meta.yaml's experiment_id (under the store
-    // lock, which a logging call does not load): wait out that short window
+    // lock, which a logging call does not load): wait out that short window — in a
+    // long-running process (asyncLock) at most RELOCATE_WAIT_SERVER_MS, since the wait
+    // blocks its event loop, and a window that long is a move that was killed half-way
+    const limit = this.relocateWait;
     let found = new FileStore(this.root).findRunOrUndefined(run.info.run_id);
-    for (let waited = 0; found && waited < 5000 && found.problems.some((p) => p.code === 'run-experiment-mismatch'); waited += 10) {
+    for (let waited = 0; found && waited < limit && found.problems.some((p) => p.code === 'run-experiment-mismatch'); waited += 10) {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       found = new FileStore(this.root).findRunOrUndefined(run.info.run_id);
     }
