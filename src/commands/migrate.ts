@@ -310,7 +310,7 @@ export async function migrate(from: Backend, to: Backend, o: MigrateOptions = {}
   let target: TrackingReader | undefined;
   if (!o.dryRun) {
     if (!to.importer) throw new Error(`${to.description}: this backend cannot import records`);
-    importer = await to.importer();
+    importer = await to.importer({ ...(src.estimateRuns ? { runs: await src.estimateRuns() } : {}) });
     target = await to.freshReader();
   } else {
     try {

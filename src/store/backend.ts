@@ -102,6 +102,11 @@ export interface TrackingReader {
   /** Runs of the experiments (in that order) whose lifecycle stage is in the view; unordered. */
   listRuns(exps: readonly ExperimentEntry[], view?: ViewType): Promise<RunEntry[]>;
   /**
+   * About how many runs the store holds, in every view, without reading them (a folder count,
+   * a COUNT(*)): for choosing how to copy them (`mlr migrate`). Absent: unknown.
+   */
+  estimateRuns?(): Promise<number>;
+  /**
    * MLflow's search_runs: filter, order (MLflow's rules, natural order last) and cut. Each
    * backend answers its own best way (files: read only the keys a clause needs, as it
    * needs them; SQL: in the query) and all give the same answer.
@@ -498,8 +503,11 @@ export interface Backend {
   writer(): Promise<TrackingWriter>;
   registry(): Promise<ModelRegistry>;
   artifacts(): Promise<ArtifactRepository>;
-  /** Writing records with their own ids and times (`mlr migrate`); absent on backends that cannot. */
-  importer?(): Promise<TrackingImporter>;
+  /**
+   * Writing records with their own ids and times (`mlr migrate`); absent on backends that
+   * cannot. `runs`: about how many runs will come (TrackingReader.estimateRuns), when known.
+   */
+  importer?(opts?: { runs?: number }): Promise<TrackingImporter>;
   /** Whether an import would keep MLflow 3 logged models (the schema has their tables), without creating anything. */
   holdsLoggedModels?(): Promise<boolean>;
   /** Release connections and handles. */

@@ -16,8 +16,9 @@ import { openBackend } from '../../src/store/open.js';
 import { resolveTrackingUri } from '../../src/store/root.js';
 import { SqliteBackend } from '../../src/store/sqlite/backend.js';
 import { PipedImporter } from '../../src/store/sqlite/import-pipe.js';
+import { SqliteImporter } from '../../src/store/sqlite/import.js';
 import { openOrCreate } from '../../src/store/sqlite/schema.js';
-import { tempDir } from '../helpers.js';
+import { FIXTURE, tempDir } from '../helpers.js';
 
 const run = (id: string, experiment: string, lines: number): ImportedRun => ({
   info: {
@@ -89,6 +90,26 @@ describe('migrate into SQLite on a writer thread', () => {
     await imp.close();
   });
 
+  it('a store of fewer than 1,000 runs is written in this thread (a thread costs more than it wins there); the counts come from a folder count and COUNT(*)', async () => {
+    const dir = tempDir('migrate-writer');
+    const from = await openBackend(resolveTrackingUri(FIXTURE, {}, dir), { cwd: dir });
+    const src = await from.reader();
+    const runs = (await src.listRuns(await src.listExperiments('all'), 'all')).length;
+    expect(await src.estimateRuns!()).toBe(runs);
+    const file = path.join(dir, 'm.db');
+    const to = new SqliteBackend({ file, artifactRoot: path.join(dir, 'mlruns'), cwd: dir, describe: file, trackingUri: `sqlite:///${file}` });
+    const kinds: string[] = [];
+    for (const opts of [{ runs: 999 }, { runs: 1000 }, {}]) kinds.push((await to.importer(opts)).constructor.name);
+    expect(kinds).toEqual([SqliteImporter.name, PipedImporter.name, PipedImporter.name]);
+    await to.close();
+    const into = await openBackend(resolveTrackingUri(`sqlite:///${file}`, {}, dir), { cwd: dir });
+    const res = await migrate(from, into, {});
+    expect(res.runs.created).toBe(runs);
+    expect(await (await into.reader()).estimateRuns!()).toBe(runs);
+    await into.close();
+    await from.close();
+  });
+
   it('a thread that runs out of memory mid-migration: one error line, whole runs only, a re-run completes it', async () => {
     const dir = tempDir('migrate-writer');
     await generateStore({ out: path.join(dir, 'gen'), runs: 12, experiments: 1, steps: 20, seed: 5 });
@@ -110,6 +131,7 @@ describe('migrate into SQLite on a writer thread', () => {
       describe: `sqlite:///${file}`,
       trackingUri: `sqlite:///${file}`,
       writerLimits: { maxOldGenerationSizeMb: 12 },
+      threadFromRuns: 0, // 12 runs would be written in this thread
     });
     const err = await migrate(from, to, { batchRuns: 1 }).catch((e: unknown) => e);
     await to.close();

@@ -60,6 +60,10 @@ export class FileTrackingReader implements TrackingReader {
     return this.store.loadExperimentTags(fileExperiment(e), order);
   }
 
+  async estimateRuns(): Promise<number> {
+    return this.store.estimateRuns();
+  }
+
   async listRuns(exps: readonly ExperimentEntry[], view: ViewType = 'active'): Promise<RunEntry[]> {
     return this.store.listRuns(exps.map(fileExperiment), view);
   }

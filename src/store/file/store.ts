@@ -420,6 +420,13 @@ export class FileStore {
     return out;
   }
 
+  /** The folders of every experiment (active and deleted) that may be runs, counted without reading them. */
+  estimateRuns(): number {
+    let n = 0;
+    for (const exp of this.allExperiments()) for (const e of listDir(exp.dir) ?? []) if (e.isDir && !RESERVED_EXPERIMENT_DIRS.has(e.name)) n++;
+    return n;
+  }
+
   /** Runs of the given experiments (in that order) whose lifecycle stage is in the view. */
   listRuns(exps: FileExperimentEntry[], view: ViewType = 'active'): FileRunEntry[] {
     const out: FileRunEntry[] = [];

@@ -50,6 +50,8 @@ import * as write from './write.js';
 import { int64OrNull } from './rows.js';
 import type { Int64 } from '../int64.js';
 
+/** `mlr migrate` into SQLite writes on a thread of its own from this many runs on (importer). */
+const THREAD_FROM_RUNS = 1000;
 export interface SqliteBackendOptions {
   /** absolute path of the database file */
   file: string;
@@ -63,6 +65,8 @@ export interface SqliteBackendOptions {
   truncate?: boolean;
   /** the V8 limits of migrate's writer thread (import-pipe.ts; tests: a thread that runs out of memory) */
   writerLimits?: import('node:worker_threads').ResourceLimits;
+  /** migrate writes on a thread from this many runs on (default THREAD_FROM_RUNS; tests: 0, a thread for any store) */
+  threadFromRuns?: number;
 }
 
 const entry = (experiment: Experiment): ExperimentEntry => ({ experiment, broken: false, problems: [] });
@@ -162,12 +166,18 @@ export class SqliteBackend implements Backend {
   }
 
   /**
-   * The importer of `mlr migrate`: SqliteImporter on a writer thread (import-pipe.ts). The
-   * database is created (or checked) here first, so what cannot be opened fails here.
+   * The importer of `mlr migrate`: SqliteImporter on a writer thread (import-pipe.ts), or in
+   * this thread for fewer than THREAD_FROM_RUNS runs (a thread costs ~130 ms to start, more
+   * than the overlap wins on a small store). The database is created (or checked) here
+   * first, so what cannot be opened fails here.
    */
-  async importer(): Promise<TrackingImporter> {
+  async importer(opts: { runs?: number } = {}): Promise<TrackingImporter> {
     const existed = fs.existsSync(this.file) && fs.statSync(this.file).size > 0;
     const db = this.writeDb();
+    if (opts.runs !== undefined && opts.runs < (this.opts.threadFromRuns ?? THREAD_FROM_RUNS)) {
+      const { SqliteImporter } = await import('./import.js');
+      return new SqliteImporter(db, existed, () => this.refresh());
+    }
     const { PipedImporter } = await import('./import-pipe.js');
     const imp = new PipedImporter(db.path, existed, db.has('logged_models'), () => this.refresh(), {
       ...(this.opts.writerLimits ? { resourceLimits: this.opts.writerLimits } : {}),
@@ -251,6 +261,11 @@ class SqliteReader implements TrackingReader {
 
   async loadExperimentTags(e: ExperimentEntry): Promise<ExperimentEntry> {
     return e; // read with the experiment
+  }
+
+  async estimateRuns(): Promise<number> {
+    // the connection reads integers as BigInt (int64 exactness)
+    return Number((this.db.sql.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number | bigint }).n);
   }
 
   async listRuns(exps: readonly ExperimentEntry[], view: ViewType = 'active'): Promise<RunEntry[]> {
