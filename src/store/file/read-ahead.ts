@@ -205,22 +205,8 @@ export class ReadAhead {
         let at = 0;
         for (let i = 0; i < len.length; i++) {
           const n = len[i]!;
-          if (n === AHEAD_SUMMARY) {
-            this.files++;
-            yield {
-              file: files[m.from! + i]!,
-              readAt: m.at!,
-              isFile,
-              ino: sig[i * 4]!,
-              size: sig[i * 4 + 1]!,
-              mtimeMs: sig[i * 4 + 2]!,
-              ctimeMs: sig[i * 4 + 3]!,
-              bytes: EMPTY,
-              summary: summaries[i]!,
-            };
-            continue;
-          }
-          if (n < 0) continue;
+          const summarized = n === AHEAD_SUMMARY;
+          if (n < 0 && !summarized) continue;
           this.files++;
           yield {
             file: files[m.from! + i]!,
@@ -230,9 +216,9 @@ export class ReadAhead {
             size: sig[i * 4 + 1]!,
             mtimeMs: sig[i * 4 + 2]!,
             ctimeMs: sig[i * 4 + 3]!,
-            bytes: data.subarray(at, at + n),
+            ...(summarized ? { bytes: EMPTY, summary: summaries[i]! } : { bytes: data.subarray(at, at + n) }),
           };
-          at += n;
+          if (!summarized) at += n;
         }
       }
     } finally {
