@@ -52,6 +52,7 @@ import type { Int64 } from '../int64.js';
 
 /** `mlr migrate` into SQLite writes on a thread of its own from this many runs on (importer). */
 const THREAD_FROM_RUNS = 1000;
+
 export interface SqliteBackendOptions {
   /** absolute path of the database file */
   file: string;
