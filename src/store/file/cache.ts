@@ -81,8 +81,6 @@ export class ParseCache {
   private trustAfter = Infinity;
   /** the background fill under way (fillLater) */
   private filling: Promise<void> | undefined;
-  /** the one file being offered by read-ahead (offer()) */
-  private offered: OfferedFile | undefined;
 
   /** the thread that reads a search's files ahead of it, when this process has one */
   readonly readAhead: ReadAhead | undefined;
@@ -99,15 +97,17 @@ export class ParseCache {
    * parses of one file apart. A missing file is never cached. `compute` gets the file
    * opened when the cache opened it, and its size then (it must read through that descriptor,
    * and not close it).
+   *
+   * `offered`: the file's bytes and signature read ahead (read-ahead.ts), used instead of
+   * reading it: an entry made from them is as good as one made by reading the file here,
+   * since the signature was taken before the bytes were read.
    */
-  through<T>(file: string, kind: string, compute: (src?: number | Buffer, size?: number) => T | undefined): T | undefined {
+  through<T>(file: string, kind: string, compute: (src?: number | Buffer, size?: number) => T | undefined, offered?: OfferedFile): T | undefined {
     if (this.bypass) {
       this.tainted++;
       return compute();
     }
     const e = this.entries.get(file);
-    const offered = this.offered?.file === file ? this.offered : undefined;
-    this.offered = undefined;
     // made (with its generation read) before the stat below, so any later change bumps it;
     // bytes read ahead may be older than the folder's watch, so their entry gets none (and
     // is checked by stat next time)
@@ -186,20 +186,6 @@ export class ParseCache {
   /** Whether `file` has an entry (fresh or not): read-ahead reads only files without one. */
   has(file: string): boolean {
     return this.entries.has(file);
-  }
-
-  /**
-   * through(`file`, kind, compute) with the file's bytes and signature read ahead
-   * (read-ahead.ts) instead of reading it: an entry made from them is as good as one made
-   * by reading the file here, since the signature was taken before the bytes were read.
-   */
-  offer<T>(f: OfferedFile, kind: string, compute: (src?: number | Buffer, size?: number) => T | undefined): T | undefined {
-    this.offered = f;
-    try {
-      return this.through(f.file, kind, compute);
-    } finally {
-      this.offered = undefined;
-    }
   }
 
   /**

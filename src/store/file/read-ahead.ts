@@ -133,9 +133,9 @@ export class ReadAhead {
     try {
       const w = new Worker(WORKER_URL);
       w.unref();
-      w.on('error', () => this.stop());
+      w.on('error', () => void this.stop());
       w.on('exit', () => {
-        if (this.worker === w) this.stop();
+        if (this.worker === w) void this.stop();
       });
       this.worker = w;
     } catch {
@@ -144,12 +144,13 @@ export class ReadAhead {
     return this.worker;
   }
 
-  private stop(): void {
+  /** No thread from now on: reads under way end (with what they had), later ones yield nothing. */
+  private async stop(): Promise<void> {
     this.failed = true;
     const w = this.worker;
     this.worker = undefined;
-    if (w) void w.terminate();
     for (const l of this.listeners) l({ job: -1, done: true });
+    if (w) await w.terminate();
   }
 
   private readonly listeners = new Set<(m: AheadChunk) => void>();
@@ -231,11 +232,7 @@ export class ReadAhead {
   }
 
   /** Stop the thread: reads under way end (with what they had), later ones yield nothing. */
-  async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    this.failed = true;
-    for (const l of this.listeners) l({ job: -1, done: true });
-    if (w) await w.terminate();
+  close(): Promise<void> {
+    return this.stop();
   }
 }

@@ -118,6 +118,9 @@ function summarizeMetricFile(file: string, src?: number | Buffer, size?: number)
   return r.ok ? m.result() : r;
 }
 
+/** An entry of an experiment folder that can be a run: a folder, not one of the reserved names (`tags`, `models`, …). */
+const isRunFolder = (e: { name: string; isDir: boolean }): boolean => e.isDir && !RESERVED_EXPERIMENT_DIRS.has(e.name);
+
 /** Metric keys a search names that read-ahead reads for every run (more: each as the search needs it). */
 const READ_AHEAD_METRICS = 4;
 
@@ -307,9 +310,7 @@ export class FileStore {
    */
   private looksLikeExperiment(dir: string, folder: string): boolean {
     if (!EXPERIMENT_ID_RE.test(folder)) return false;
-    return (listDir(dir) ?? []).some(
-      (e) => e.isDir && !RESERVED_EXPERIMENT_DIRS.has(e.name) && (isFile(path.join(dir, e.name, 'meta.yaml')) || this.looksLikeRun(path.join(dir, e.name))),
-    );
+    return (listDir(dir) ?? []).some((e) => isRunFolder(e) && (isFile(path.join(dir, e.name, 'meta.yaml')) || this.looksLikeRun(path.join(dir, e.name))));
   }
 
   /** Experiments in a view (active, deleted, all); tags are read only when asked for. */
@@ -390,7 +391,7 @@ export class FileStore {
     let cold = 0;
     for (const exp of exps) {
       for (const e of listDir(exp.dir) ?? []) {
-        if (!e.isDir || RESERVED_EXPERIMENT_DIRS.has(e.name)) continue;
+        if (!isRunFolder(e)) continue;
         // as readRunDir builds them: they are the cache's keys
         const dir = joinPath(exp.dir, e.name);
         dirs.push(dir);
@@ -413,8 +414,8 @@ export class FileStore {
       for await (const f of ra.read({ dirs, names, want, metric: names.map((_, i) => i > 0), files })) {
         if (f.summary) {
           const summary = f.summary;
-          cache.offer(f, 'metric', () => summary);
-        } else cache.offer(f, 'yaml', (src) => readYamlMap(f.file, 'meta', 'run', src).map);
+          cache.through(f.file, 'metric', () => summary, f);
+        } else cache.through(f.file, 'yaml', (src) => readYamlMap(f.file, 'meta', 'run', src).map, f);
       }
     });
     return out;
@@ -423,7 +424,7 @@ export class FileStore {
   /** The folders of every experiment (active and deleted) that may be runs, counted without reading them. */
   estimateRuns(): number {
     let n = 0;
-    for (const exp of this.allExperiments()) for (const e of listDir(exp.dir) ?? []) if (e.isDir && !RESERVED_EXPERIMENT_DIRS.has(e.name)) n++;
+    for (const exp of this.allExperiments()) for (const e of listDir(exp.dir) ?? []) if (isRunFolder(e)) n++;
     return n;
   }
 
@@ -433,7 +434,7 @@ export class FileStore {
     for (const exp of exps) {
       this.track(exp.dir);
       for (const e of this.listOrWarn(exp.dir, `the runs of experiment ${exp.experiment.experiment_id} are left out`)) {
-        if (!e.isDir || RESERVED_EXPERIMENT_DIRS.has(e.name)) continue;
+        if (!isRunFolder(e)) continue;
         const run = this.readRunDir(exp, e.name);
         if (run && matchesView(run.info.lifecycle_stage, view)) out.push(run);
       }
@@ -563,7 +564,7 @@ export class FileStore {
     const hits: { exp: FileExperimentEntry; folder: string }[] = [];
     for (const exp of exps) {
       for (const e of listDir(exp.dir) ?? []) {
-        if (e.isDir && e.name.startsWith(want) && !RESERVED_EXPERIMENT_DIRS.has(e.name)) hits.push({ exp, folder: e.name });
+        if (isRunFolder(e) && e.name.startsWith(want)) hits.push({ exp, folder: e.name });
       }
     }
     if (hits.length === 0) throw new NotFoundError(`run '${want}' not found in ${this.root}`, 'run-not-found');
