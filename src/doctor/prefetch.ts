@@ -151,8 +151,11 @@ export class Prefetch {
    */
   static workersFor(runs: number, opts: PrefetchOptions): number {
     if (opts.workers !== undefined) return opts.workers;
-    return runs >= 3000 && availableParallelism() >= 2 ? 2 : 0;
+    return runs >= Prefetch.fromRuns && availableParallelism() >= 2 ? 2 : 0;
   }
+
+  /** the store size from which a scan reads ahead (a test lowers it to read ahead on a small store) */
+  static fromRuns = 3000;
 
   /**
    * What the workers read in run folder `dir`, waiting for it when a worker is on it; undefined

@@ -10,11 +10,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStore } from '../../bench/generate.mjs';
 import { diagnose, publicFinding } from '../../src/doctor/diagnose.js';
-import { readAheadCounts } from '../../src/doctor/prefetch.js';
+import { Prefetch, readAheadCounts } from '../../src/doctor/prefetch.js';
 import { scanStore, type ScanOptions, type StoreScan } from '../../src/doctor/scan.js';
 import { copyStore, mlr, seededRandom } from '../helpers.js';
 
 let root = '';
+/**
+ * The store's size. The CLI reads ahead from 3,000 runs on (Prefetch.workersFor); the tests
+ * lower that threshold below this size, so the CLI reads ahead here as on a big store.
+ */
+const RUNS = 1200;
+/** the threshold the tests set: below the runs the scan finds (some generated runs are broken on purpose) */
+const FROM_RUNS = 1000;
 let exps: string[] = [];
 
 const put = (p: string, data: string | Buffer): void => {
@@ -23,7 +30,7 @@ const put = (p: string, data: string | Buffer): void => {
 };
 
 /**
- * 3,000 generated runs broken in every way the scan reads differently (meta.yaml missing,
+ * 1,200 generated runs broken in every way the scan reads differently (meta.yaml missing,
  * empty, cut, not UTF-8, conflicted; metric files torn, empty, CRLF, nested, symlinked,
  * dangling, junk, duplicated; folders misplaced, artifact-only, empty), plus a 24 MB metric
  * file, so the worker reading it finishes after the other one has sent later runs.
@@ -31,8 +38,7 @@ const put = (p: string, data: string | Buffer): void => {
 async function buildStore(): Promise<string> {
   const base = path.dirname(copyStore());
   fs.rmSync(path.join(base, 'mlruns'), { recursive: true });
-  // 3,000 runs: the CLI starts workers from there on (Prefetch.workersFor)
-  await generateStore({ out: base, runs: 3000, steps: 3, experiments: 3, seed: 11 });
+  await generateStore({ out: base, runs: RUNS, steps: 3, experiments: 3, seed: 11 });
   const store = path.join(base, 'mlruns');
   exps = fs
     .readdirSync(store)
@@ -141,11 +147,14 @@ async function buildStore(): Promise<string> {
   return store;
 }
 
+const defaultFrom = Prefetch.fromRuns;
 beforeAll(async () => {
   root = await buildStore();
+  Prefetch.fromRuns = FROM_RUNS;
 }, 120_000);
 
 afterAll(() => {
+  Prefetch.fromRuns = defaultFrom;
   if (root) fs.rmSync(path.dirname(root), { recursive: true, force: true });
 });
 
@@ -170,11 +179,11 @@ let refFindings: ReturnType<typeof publicFinding>[] | undefined;
 /** The findings of that scan. */
 const reference = (): ReturnType<typeof publicFinding>[] => (refFindings ??= diagnose(root, { now: NOW, scan: scanAlone() }).findings.map(publicFinding));
 
-// 7 reads of a 3,000-run store: seconds each on an idle machine, much more on a busy shared one
+// 7 reads of a 1,200-run store: seconds each on an idle machine, much more on a busy shared one
 describe('read-ahead', { timeout: 180_000 }, () => {
   it('gives the scan exactly what it reads itself, with 1 and 2 workers', () => {
     const alone = scanAlone();
-    expect(alone.runCount).toBeGreaterThan(2500);
+    expect(alone.runCount).toBeGreaterThan(FROM_RUNS);
     expect(alone.unreadable.length + alone.invalidKeys.length + alone.strays.length).toBeGreaterThan(20);
     let late = 0;
     for (const workers of [1, 2]) {
@@ -196,7 +205,9 @@ describe('read-ahead', { timeout: 180_000 }, () => {
 
   it('the CLI prints the same report every time (it reads ahead on a store this big)', async () => {
     const want = reference();
+    readAheadCounts.fromWorkers = 0;
     const json = await mlr(['--store', root, 'doctor', '--format', 'json']);
+    expect(readAheadCounts.fromWorkers, 'runs the CLI read ahead').toBeGreaterThan(100);
     expect(json.code).toBe(3);
     expect(json.stderr).toBe('');
     expect((JSON.parse(json.stdout) as { findings: unknown[] }).findings).toStrictEqual(want);
