@@ -34,7 +34,10 @@ function integrity(file: string): string {
 describe('mlr migrate under kill -9', () => {
   it('into SQLite and into files: every kill leaves a sound target; re-running completes it exactly', async () => {
     const dir = tempDir('migrate-kill');
-    await generateStore({ out: path.join(dir, 'gen'), runs: 200, experiments: 3, steps: 40, seed: 11 });
+    // 17 batches of 7 runs: enough commit points for kills to land between and inside them
+    const RUNS = 120;
+    const STEPS = 20;
+    await generateStore({ out: path.join(dir, 'gen'), runs: RUNS, experiments: 3, steps: STEPS, seed: 11 });
     const src = path.join(dir, 'gen', 'mlruns');
     const rand = seededRandom(5);
     // what a user sees of the source (migrate never writes to it): taken once for both targets
@@ -64,14 +67,14 @@ describe('mlr migrate under kill -9', () => {
         .trim()
         .split(/\s+/)
         .map(Number);
-      expect(row[0]! + row[1]!).toBe(200); // created now + already there, nothing else
+      expect(row[0]! + row[1]!).toBe(RUNS); // created now + already there, nothing else
       expect(row.slice(2)).toEqual([0, 0, 0]);
       if (to.startsWith('sqlite')) {
         const db = path.join(dir, 'm.db');
         expect(integrity(db)).toBe('ok');
         const rows = dumpDb(db);
-        expect(rows['runs']).toHaveLength(200);
-        expect(rows['metrics']).toHaveLength(200 * 6 * 40);
+        expect(rows['runs']).toHaveLength(RUNS);
+        expect(rows['metrics']).toHaveLength(RUNS * 6 * STEPS);
       } else {
         const leftovers = fs.readdirSync(path.join(dir, 'files'), { recursive: true }).filter((n) => String(n).includes('.mlr-tmp-'));
         expect(leftovers).toEqual([]);
