@@ -17,7 +17,7 @@ import { copyStore, mlr } from '../helpers.js';
 import { serveRoot, type TestServer } from '../server/helpers.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM } from './chromium.js';
 import { readZip } from './zip-reader.js';
-import { headerKeys, readyMark, screenshot, showLine, tableIds, tableLines, tableReady } from './page.js';
+import { headerKeys, readyMark, screenshot, showLine, tabOpener, tableIds, tableLines, tableReady } from './page.js';
 
 const SWEEP = '234684999513866976';
 const PARENT = 'd61057829b7b4f24b7a65344cc35e18e';
@@ -47,23 +47,19 @@ async function jsonRuns(...args: string[]): Promise<JsonRun[]> {
   return JSON.parse(await cli('runs', 'ls', ...args, '--format', 'json')) as JsonRun[];
 }
 
-/** A page that records the text each canvas is given (uPlot and the compare charts draw their labels there). */
-async function openPage(query = ''): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (e) => {
-    throw e;
-  });
-  await page.addInitScript(() => {
+/** The file's tab (page.ts), recording the text each canvas is given (uPlot and the compare charts draw their labels there). */
+const openPage = tabOpener(
+  () => context,
+  () => server.url,
+  () => {
     const fill = CanvasRenderingContext2D.prototype.fillText;
     CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text: string, x: number, y: number, w?: number) {
       const c = this.canvas as HTMLCanvasElement & { texts?: string[] };
       (c.texts ??= []).push(String(text));
       return w === undefined ? fill.call(this, text, x, y) : fill.call(this, text, x, y, w);
     };
-  });
-  await page.goto(`${server.url}/${query}`);
-  return page;
-}
+  },
+);
 
 const urlParam = (page: Page, name: string): string | null => new URL(page.url()).searchParams.get(name);
 
@@ -127,12 +123,11 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     await screenshot(page, 'columns');
 
     // the same URL opened afresh draws the same columns
-    const again = await openPage(new URL(page.url()).search);
+    const again = await openPage(new URL(page.url()).search, true);
     await tableReady(again, null);
     await again.waitForFunction((n) => document.querySelectorAll('.grid .hdr .c[data-key]').length === n, (await headerKeys(page)).length);
     expect(await headerKeys(again)).toEqual(await headerKeys(page));
     await again.close();
-    await page.close();
   });
 
   it('groups the runs by a param (groups in value order, runs ls order inside each, a group folded) and by a tag from the URL', async () => {
@@ -162,7 +157,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     await page.locator(`.row.group[data-group="${first[0]}"]`).click();
     expect(await tableLines(page)).toEqual(groups.flatMap(([v, runs], i) => [`group:${v}`, ...(i === 0 ? [] : runs)]));
     expect(JSON.parse(urlParam(page, 'gfold')!)).toEqual([first[0]]);
-    await page.close();
 
     // a tag, from the URL: its column is shown, and the runs without it are a group of their own
     const byTag = await openPage(`?experiment=${SWEEP}&group=tags.team`);
@@ -172,7 +166,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     await showLine(byTag, (await tableLines(byTag)).length - 1);
     expect(await byTag.locator('.row.group').last().locator('.gvalue').textContent()).toBe('(none)');
     expect(await headerKeys(byTag)).toContain('tags.team');
-    await byTag.close();
   });
 
   it('tree: child runs under their parent in runs ls --tree order, folded and unfolded, kept in the URL', async () => {
@@ -196,7 +189,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     expect(urlParam(page, 'fold')).toBe(PARENT);
     expect(await tableIds(page)).toEqual(want.filter((id) => !kids.includes(id)));
     expect(await page.locator('.count').textContent()).toBe(`${want.length - 2} runs`);
-    await page.close();
 
     // grouped and nested at once: a tag on the parent and its children puts the three in one group, nested
     for (const id of [PARENT, ...kids]) await cli('set-tag', id, 'family', 'zero');
@@ -214,7 +206,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     await tableReady(both, mark);
     expect(await tableLines(both)).toEqual(['group:zero', PARENT, 'group:\u0000none', ...others]);
     expect(await both.locator('.row.group[data-group="zero"] .gcount').textContent()).toBe('3 runs');
-    await both.close();
   });
 
   it('charts: x = relative time and wall time (axis label and tick text drawn, pixels painted), from the URL and the menu', async () => {
@@ -252,7 +243,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
       // uPlot's time ticks: clock times or, over a long span, months and years
       expect(c.texts.some((t) => /\d:\d\d|^(19|20)\d\d$|^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/.test(t))).toBe(true);
     }
-    await page.close();
   });
   it('compare: parallel coordinates over the params that differ and a metric, a scatter of a param against a metric (pixels of each run, URL)', async () => {
     // runs of the sweep's grid, each with its own learning rate and optimizer
@@ -321,12 +311,11 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     await screenshot(page, 'compare-plots');
 
     // the URL opens the same choices
-    const again = await openPage(new URL(page.url()).search);
+    const again = await openPage(new URL(page.url()).search, true);
     await again.locator('canvas.scatter').waitFor();
     expect(await again.locator('select.sc-x').inputValue()).toBe('params.lr');
     expect(await again.locator('canvas.scatter').getAttribute('data-points')).toBe(JSON.stringify(points));
     await again.close();
-    await page.close();
   });
   it('run page: a CSV artifact drawn as a table, an MLmodel summarised, a folder downloaded as a zip', async () => {
     const art = path.join(root, SWEEP, PARENT, 'artifacts');
@@ -387,6 +376,5 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui views in Chromium', () => {
     const [all] = await Promise.all([page.waitForEvent('download'), page.locator('a.zip-all').click()]);
     await all.saveAs(saved);
     expect(readZip(fs.readFileSync(saved)).map((e) => e.name)).toEqual(['artifacts/docs/notes.txt', 'artifacts/eval/history.csv', 'artifacts/model/MLmodel']);
-    await page.close();
   });
 });

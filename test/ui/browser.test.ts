@@ -12,12 +12,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { defaultUiDir, loadUiAssets } from '../../src/server/ui.js';
 import { copyStore, mlr, tempDir } from '../helpers.js';
 import { serveRoot, type TestServer } from '../server/helpers.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM } from './chromium.js';
-import { readyMark, screenshot, tableIds, tableReady } from './page.js';
+import { readyMark, screenshot, tabOpener, tableIds, tableReady } from './page.js';
 
 if (!HAS_CHROMIUM) console.warn(`test/ui/browser.test.ts skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`);
 
@@ -40,14 +40,10 @@ async function ids(...args: string[]): Promise<string[]> {
   return (await cli('runs', 'ls', ...args, '--format', 'ids')).split('\n').filter(Boolean);
 }
 
-async function openPage(query = ''): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (e) => {
-    throw e;
-  });
-  await page.goto(`${server.url}/${query}`);
-  return page;
-}
+const openPage = tabOpener(
+  () => context,
+  () => server.url,
+);
 
 describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
   beforeAll(async () => {
@@ -75,7 +71,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
       .map((l) => l.split('\t')[1]);
     expect(await page.locator('aside li .name').allTextContents()).toEqual(names);
     expect(new URL(page.url()).searchParams.get('experiment')).toBe('146381941577740080');
-    await page.close();
   });
 
   it('picks an experiment: the table shows exactly the runs of runs ls, in its order, for its sorts', async () => {
@@ -106,7 +101,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
       expect(new URL(page.url()).searchParams.get('order')).toBe(`metrics.val_loss ${dir}`);
       expect(await tableIds(page)).toEqual(await ids('-e', SWEEP, '--order-by', `metrics.val_loss ${dir}`));
     }
-    await page.close();
   });
 
   it('filters with an OR expression, as runs ls --filter does', async () => {
@@ -123,7 +117,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     expect(await tableIds(page)).toEqual(want);
     expect(await page.locator('.count').textContent()).toBe(`${want.length} runs`);
     expect(new URL(page.url()).searchParams.get('filter')).toBe(filter);
-    await page.close();
   });
 
   it('shows the CLI message and caret for a bad filter', async () => {
@@ -140,7 +133,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     expect(await box.textContent()).toBe(r.stderr.trimEnd());
     expect(await page.locator('.row[data-run-id]').count()).toBe(0);
     await screenshot(page, 'filter-error');
-    await page.close();
   });
 
   it('draws a chart per metric for three selected runs (pixels on the canvas, axis labels)', async () => {
@@ -214,7 +206,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     await page.locator('label', { hasText: 'only differences' }).locator('input').check();
     await page.waitForFunction(() => new URL(location.href).searchParams.get('only') === 'diff' && document.querySelector('table.cmp') !== null);
     expect(await page.locator('table.cmp tr[data-key^="params."]').count()).toBe(differing);
-    await page.close();
   });
 
   it('run page: params, metrics, tags, an artifact previewed as text and downloaded', async () => {
@@ -249,7 +240,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     const saved = path.join(tempDir('ui-download'), 'notes.txt');
     await download.saveAs(saved);
     expect(fs.readFileSync(saved, 'utf8')).toBe(text);
-    await page.close();
   });
 
   it('a long history is drawn downsampled (the spike is kept: server.test.ts), and zooming in draws the exact points', async () => {
@@ -269,7 +259,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     await page.mouse.move(over.x + over.width / 2 + 6, over.y + over.height / 2, { steps: 3 });
     await page.mouse.up();
     await page.waitForFunction(() => document.querySelector('.chart[data-metric="long"]')?.getAttribute('data-exact') === 'true');
-    await page.close();
   });
 
   it("models page lists the store's registered models and their versions", async () => {
@@ -286,7 +275,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     expect(await page.locator('.model[data-model="resnet-classifier"] tbody tr td:first-child').allTextContents()).toEqual(['v3', 'v2', 'v1']);
     expect(await page.locator('.model[data-model="resnet-classifier"] .pill.alias').first().textContent()).toBe('@champion → v2');
     await screenshot(page, 'models');
-    await page.close();
   });
 
   it('shows a run logged with the CLI while the page is open, without a reload', async () => {
@@ -301,6 +289,5 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     expect(await page.locator('.count').textContent()).toBe('57 runs');
     expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(42);
     expect((await tableIds(page))[0]).toBe(id);
-    await page.close();
   });
 });

@@ -7,10 +7,34 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { REPO } from '../helpers.js';
 
 const IMG = path.join(REPO, 'docs', 'img');
+
+/**
+ * `open(query)` shows `/<query>` of the server in the file's one tab, navigated anew for each
+ * test (a new tab costs Chromium a renderer process, ~250 ms here; a navigation makes a fresh
+ * document all the same). `open(query, true)` opens a second tab beside it, which the test
+ * closes. `init` runs in every document before the page's scripts. An error thrown in a page
+ * fails the test.
+ */
+export function tabOpener(context: () => BrowserContext, url: () => string, init?: () => void): (query?: string, beside?: boolean) => Promise<Page> {
+  let tab: Page | undefined;
+  return async (query = '', beside = false) => {
+    let page = beside ? undefined : tab;
+    if (!page || page.isClosed()) {
+      page = await context().newPage();
+      page.on('pageerror', (e) => {
+        throw e;
+      });
+      if (init) await page.addInitScript(init);
+      if (!beside) tab = page;
+    }
+    await page.goto(`${url()}/${query}`);
+    return page;
+  };
+}
 
 /**
  * Every line of the virtual table, in order (scrolling through it): a run's id, or `group:`
