@@ -34,7 +34,7 @@ function integrity(file: string): string {
 describe('mlr migrate under kill -9', () => {
   it('into SQLite and into files: every kill leaves a sound target; re-running completes it exactly', async () => {
     const dir = tempDir('migrate-kill');
-    // 17 batches of 7 runs: enough commit points for kills to land between and inside them
+    // 18 batches of 7 runs (the last of 1): enough commit points for kills to land between and inside them
     const RUNS = 120;
     const STEPS = 20;
     await generateStore({ out: path.join(dir, 'gen'), runs: RUNS, experiments: 3, steps: STEPS, seed: 11 });

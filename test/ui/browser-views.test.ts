@@ -17,7 +17,7 @@ import { copyStore, mlr } from '../helpers.js';
 import { serveRoot, type TestServer } from '../server/helpers.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM } from './chromium.js';
 import { readZip } from './zip-reader.js';
-import { headerKeys, readyMark, screenshot, showLine, tabOpener, tableIds, tableLines, tableReady } from './page.js';
+import { headerKeys, readyMark, recordCanvasText, screenshot, showLine, tabOpener, tableIds, tableLines, tableReady } from './page.js';
 
 const SWEEP = '234684999513866976';
 const PARENT = 'd61057829b7b4f24b7a65344cc35e18e';
@@ -51,14 +51,7 @@ async function jsonRuns(...args: string[]): Promise<JsonRun[]> {
 const openPage = tabOpener(
   () => context,
   () => server.url,
-  () => {
-    const fill = CanvasRenderingContext2D.prototype.fillText;
-    CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text: string, x: number, y: number, w?: number) {
-      const c = this.canvas as HTMLCanvasElement & { texts?: string[] };
-      (c.texts ??= []).push(String(text));
-      return w === undefined ? fill.call(this, text, x, y) : fill.call(this, text, x, y, w);
-    };
-  },
+  recordCanvasText,
 );
 
 const urlParam = (page: Page, name: string): string | null => new URL(page.url()).searchParams.get(name);

@@ -17,7 +17,7 @@ import { defaultUiDir, loadUiAssets } from '../../src/server/ui.js';
 import { copyStore, mlr, tempDir } from '../helpers.js';
 import { serveRoot, type TestServer } from '../server/helpers.js';
 import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM } from './chromium.js';
-import { readyMark, screenshot, tabOpener, tableIds, tableReady } from './page.js';
+import { readyMark, recordCanvasText, screenshot, tabOpener, tableIds, tableReady } from './page.js';
 
 if (!HAS_CHROMIUM) console.warn(`test/ui/browser.test.ts skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`);
 
@@ -40,9 +40,11 @@ async function ids(...args: string[]): Promise<string[]> {
   return (await cli('runs', 'ls', ...args, '--format', 'ids')).split('\n').filter(Boolean);
 }
 
+/** The file's tab (page.ts), recording the text each canvas is given (the chart test reads uPlot's labels). */
 const openPage = tabOpener(
   () => context,
   () => server.url,
+  recordCanvasText,
 );
 
 describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
@@ -136,17 +138,8 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
   });
 
   it('draws a chart per metric for three selected runs (pixels on the canvas, axis labels)', async () => {
-    // uPlot draws tick values and axis labels on the canvas: record what each canvas is given
-    const page = await context.newPage();
-    await page.addInitScript(() => {
-      const fill = CanvasRenderingContext2D.prototype.fillText;
-      CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text: string, x: number, y: number, w?: number) {
-        const c = this.canvas as HTMLCanvasElement & { texts?: string[] };
-        (c.texts ??= []).push(String(text));
-        return w === undefined ? fill.call(this, text, x, y) : fill.call(this, text, x, y, w);
-      };
-    });
-    await page.goto(`${server.url}/?experiment=${SWEEP}`);
+    // uPlot draws tick values and axis labels on the canvas: the tab records what each canvas is given
+    const page = await openPage(`?experiment=${SWEEP}`);
     await tableReady(page, null);
     const three = (await ids('-e', SWEEP)).slice(0, 3);
     for (const id of three) await page.locator(`.row[data-run-id="${id}"] input[type=checkbox]`).check();
@@ -176,7 +169,6 @@ describe.skipIf(!HAS_CHROMIUM)('mlr ui in Chromium', () => {
     }
     expect(new URL(page.url()).searchParams.get('sel')?.split(',').sort()).toEqual([...three].sort());
     await screenshot(page, 'charts');
-    await page.close();
   });
 
   it('compares the selected runs with the differing params highlighted', async () => {

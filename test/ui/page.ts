@@ -13,6 +13,19 @@ import { REPO } from '../helpers.js';
 const IMG = path.join(REPO, 'docs', 'img');
 
 /**
+ * Runs in a page before its scripts: each canvas keeps the text it is given in `canvas.texts`
+ * (uPlot and the compare charts draw tick values and axis labels there, not in the DOM).
+ */
+export function recordCanvasText(): void {
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text: string, x: number, y: number, w?: number) {
+    const c = this.canvas as HTMLCanvasElement & { texts?: string[] };
+    (c.texts ??= []).push(String(text));
+    return w === undefined ? fill.call(this, text, x, y) : fill.call(this, text, x, y, w);
+  };
+}
+
+/**
  * `open(query)` shows `/<query>` of the server in the file's one tab, navigated anew for each
  * test (a new tab costs Chromium a renderer process, ~250 ms here; a navigation makes a fresh
  * document all the same). `open(query, true)` opens a second tab beside it, which the test
