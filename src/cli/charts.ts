@@ -35,6 +35,13 @@ function chartHeight(v: string): number {
   return n;
 }
 
+/** seconds between reads with --follow: 0.05 s (a busy loop below that) up to an hour */
+function followInterval(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0.05 && n <= 3600)) throw new InvalidArgumentError('expected seconds from 0.05 to 3600, e.g. 2.');
+  return n;
+}
+
 interface PlotOpts {
   metric?: string[];
   experiment?: string[];
@@ -50,6 +57,7 @@ interface PlotOpts {
   since?: number;
   format: (typeof PLOT_FORMATS)[number];
   follow?: boolean;
+  interval: number;
 }
 
 export function registerCharts(program: Command): void {
@@ -71,6 +79,7 @@ export function registerCharts(program: Command): void {
     .option('--since <step>', 'only points from this step on', integer)
     .option('--format <format>', `output: ${PLOT_FORMATS.join('|')} (json/csv print the points)`, choice(PLOT_FORMATS), 'chart')
     .option('--follow', 'redraw as new metric lines arrive, until Ctrl-C')
+    .option('--interval <seconds>', 'with --follow: seconds between reads of the metric files (runs and their status are read every 4th)', followInterval, 0.5)
     .addHelpText(
       'after',
       '\nExamples:\n  mlr plot 65035d79 0fcd845b --metric val_loss\n' +
@@ -83,6 +92,7 @@ export function registerCharts(program: Command): void {
       const plot = await import('../commands/plot.js');
       const store = await ctx.reader();
       if (opts.follow && opts.format !== 'chart') throw new UsageError('--follow redraws a chart; it cannot be used with --format json or csv');
+      if (!opts.follow && cmd.getOptionValueSource('interval') === 'cli') throw new UsageError('--interval sets how often --follow reads; add --follow');
       const selection = {
         ids: await Promise.all(ids.map((id) => ctx.runId(id))),
         experiments: opts.experiment,
@@ -140,7 +150,7 @@ export function registerCharts(program: Command): void {
                 : plot.resolveTargets(r, await Promise.all(runs.map((x) => r.findRun(x.info.run_id))), metrics, true).targets,
             ),
         };
-        await followPlot(ctx, store, targets, seriesOptions, chartOptions, watch, metrics);
+        await followPlot(ctx, store, targets, seriesOptions, chartOptions, watch, metrics, opts.interval * 1000);
         return;
       }
       const series = await plot.buildChartSeries(store, targets, seriesOptions);
@@ -179,6 +189,7 @@ async function followPlot(
   chartOptions: ChartOptions,
   watch: import('../commands/plot.js').FollowWatch,
   metrics: readonly string[],
+  pollMs: number,
 ): Promise<void> {
   const { followSeries, plotTitle } = await import('../commands/plot.js');
   const { renderChart } = await import('../render/chart.js');
@@ -195,7 +206,7 @@ async function followPlot(
   );
   let lastLines = 0;
   try {
-    for await (const frame of followSeries(store, targets, seriesOptions, stop.signal, 500, watch)) {
+    for await (const frame of followSeries(store, targets, seriesOptions, stop.signal, pollMs, watch)) {
       ctx.flushProblems();
       if (frame.series.length > 0) {
         const text = renderChart(frame.series, { ...chartOptions, title: plotTitle(frame.runs, metrics) });

@@ -31,7 +31,10 @@ describe('plot --follow', () => {
     const m = (...a: string[]) => mlr(['--store', store, ...a]);
     const run = (await m('runs', 'create', '-e', 'sweep', '--name', 'live')).stdout.trim();
     for (let i = 0; i < 4; i++) await m('log-metric', run, 'loss', String(0.9 - i / 10), '--step', String(i));
-    const f = follow(['--store', store, 'plot', run, '--metric', 'loss', '--height', '3', '--width', '50', '--follow'], { MLR_FORCE_TTY: '1', COLUMNS: '60' });
+    const f = follow(['--store', store, 'plot', run, '--metric', 'loss', '--height', '3', '--width', '50', '--follow', '--interval', '0.1'], {
+      MLR_FORCE_TTY: '1',
+      COLUMNS: '60',
+    });
     await f.waitFor((s) => s.includes('last 0.6'), 'the first frame');
     await m('log-metric', run, 'loss', '0.3', '--step', '5');
     await f.waitFor((s) => s.includes('last 0.3'), 'the redraw');
@@ -58,7 +61,7 @@ describe('plot --follow', () => {
     const store = copyStore();
     const m = (...a: string[]) => mlr(['--store', store, ...a]);
     await m('experiments', 'create', 'fresh');
-    const f = follow(['--store', store, 'plot', '-e', 'fresh', '--metric', 'loss', '--max-results', '2', '--height', '3', '--follow']);
+    const f = follow(['--store', store, 'plot', '-e', 'fresh', '--metric', 'loss', '--max-results', '2', '--height', '3', '--follow', '--interval', '0.1']);
     await f.waitFor((s) => s.includes("no run has 'loss' yet; waiting for one"), 'the waiting note');
     const noLoss = (await m('runs', 'create', '-e', 'fresh', '--name', 'acc-only', '--start-time', '1700000003000')).stdout.trim();
     await m('log-metric', noLoss, 'acc', '0.5');
@@ -75,4 +78,15 @@ describe('plot --follow', () => {
     expect(last).toContain('run-c');
     expect(f.text()).not.toContain('acc-only');
   }, 30_000);
+
+  it('--interval: seconds from 0.05 to 3600, and only with --follow', async () => {
+    const store = copyStore();
+    const bad = await mlr(['--store', store, 'plot', 'latest', '--metric', 'loss', '--follow', '--interval', '0']);
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      "mlr: option '--interval <seconds>' argument '0' is invalid. expected seconds from 0.05 to 3600, e.g. 2.\n(run with --help for usage)\n",
+    ]);
+    const alone = await mlr(['--store', store, 'plot', 'latest', '--metric', 'loss', '--interval', '2']);
+    expect([alone.code, alone.stderr]).toEqual([2, 'mlr: --interval sets how often --follow reads; add --follow\n']);
+  });
 });
