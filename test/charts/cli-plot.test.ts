@@ -308,7 +308,7 @@ describe('mlr plot', () => {
     const store = copyStore();
     const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
     const child = reap(
-      spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
+      spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow', '--interval', '0.1'], {
         env: cleanEnv(),
       }),
     );
@@ -325,7 +325,8 @@ describe('mlr plot', () => {
     expect(stdout).toContain('      0              step              4\n');
     // half a line first: it must not be drawn until its newline arrives
     appendFileSync(file, '1700002653000 0.05');
-    await new Promise((r) => setTimeout(r, 1200));
+    // eight reads at --interval 0.1
+    await new Promise((r) => setTimeout(r, 800));
     expect(stdout.match(/step/g)).toHaveLength(1);
     appendFileSync(file, ' 5\n1700002654000 0.04 6\n');
     await waitFor(() => (stdout.match(/step/g) ?? []).length === 2, 'the redraw');
@@ -355,7 +356,7 @@ describe('mlr plot --follow on a TTY', () => {
     const store = copyStore();
     const file = path.join(store, '234684999513866976', 'a2ef757706a04acfb3e214a13b706ded', 'metrics', 'val_loss');
     const child = reap(
-      spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow'], {
+      spawn(process.execPath, [BIN, '--store', store, 'plot', C, '--metric', 'val_loss', '--height', '3', '--width', '40', '--follow', '--interval', '0.1'], {
         env: cleanEnv({ tty: 40 }),
       }),
     );
