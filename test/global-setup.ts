@@ -49,7 +49,14 @@ export default function setup(): () => void {
   const outer = process.env['TMPDIR'];
   const dir = fs.mkdtempSync(path.join(base(), 'mlr-run-'));
   process.env['TMPDIR'] = dir;
+  // shell completion keeps a cache (src/cli/complete-cache.ts): never in the user's ~/.cache
+  // (below /dev/null no folder can be made, even by root)
+  // from a test; the tests of the cache name their own
+  const outerCache = process.env['XDG_CACHE_HOME'];
+  process.env['XDG_CACHE_HOME'] = '/dev/null/mlr-test-cache';
   return () => {
+    if (outerCache === undefined) delete process.env['XDG_CACHE_HOME'];
+    else process.env['XDG_CACHE_HOME'] = outerCache;
     if (outerPath === undefined) delete process.env['PATH'];
     else process.env['PATH'] = outerPath;
     if (outerCa !== undefined) process.env['NODE_EXTRA_CA_CERTS'] = outerCa;

@@ -121,6 +121,8 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   env['MLR_NOW'] = '1795400000000';
   // no user mlr.config.json (~/.config/mlr/) reaches a test
   env['XDG_CONFIG_HOME'] = '/nonexistent/mlr-test-config';
+  // nor is completion's cache written to ~/.cache (test/global-setup.ts)
+  env['XDG_CACHE_HOME'] = '/dev/null/mlr-test-cache';
   return Object.assign(env, extra);
 }
 

@@ -15,6 +15,7 @@ import type { RunEntry, TrackingReader } from '../store/backend.js';
 import type { FileStore } from '../store/file/store.js';
 import type { StoreLocation } from '../store/root.js';
 import type { Backend } from '../store/backend.js';
+import type { CompletionRun } from './complete-cache.js';
 import { completeWords, type CompletionSpec } from './complete.js';
 
 interface CompleteOptions {
@@ -65,13 +66,20 @@ export async function completeLine(spec: CompletionSpec, words: readonly string[
     const exps = s.store ? s.store.listExperiments('active') : await s.reader!.listExperiments('active');
     return exps.map((e) => e.experiment.name);
   };
-  let newest: Promise<RunEntry[]> | undefined;
-  const runs = (): Promise<RunEntry[]> =>
+  let newest: Promise<CompletionRun[]> | undefined;
+  const runs = (): Promise<CompletionRun[]> =>
     (newest ??= (async () => {
       const s = await open();
-      const all = s.store
-        ? s.store.listRuns(s.store.listExperiments('active'), 'active')
-        : await s.reader!.listRuns(await s.reader!.listExperiments('active'), 'active');
+      let all: CompletionRun[];
+      if (s.store) {
+        const store = s.store;
+        const { CompletionCache, completionCacheFile } = await import('./complete-cache.js');
+        const cache = new CompletionCache(store.root, completionCacheFile(store.root, opts.env));
+        all = store.listRunInfos(store.listExperiments('active'), 'active', (exp, folder) =>
+          cache.run(exp.dir + path.sep + folder, () => store.readRun(exp, folder)),
+        );
+        cache.save();
+      } else all = await s.reader!.listRuns(await s.reader!.listExperiments('active'), 'active');
       return all.sort((a, b) => Number(b.info.start_time ?? 0) - Number(a.info.start_time ?? 0));
     })());
   let out: string[] = [];
@@ -82,9 +90,13 @@ export async function completeLine(spec: CompletionSpec, words: readonly string[
       metricKeys: async () => {
         const s = await open();
         const some = (await runs()).slice(0, 50);
+        // the runs may come from completion's cache: the store reads the ones it needs again
         const keys = s.store
-          ? some.map((r) => s.store!.listMetricKeys(r as Parameters<FileStore['listMetricKeys']>[0]))
-          : some.map((r) => s.reader!.listMetricKeys(r));
+          ? some.map((r) => {
+              const run = s.store!.findRunOrUndefined(r.info.run_id);
+              return run ? s.store!.listMetricKeys(run) : [];
+            })
+          : await Promise.all(some.map((r) => s.reader!.listMetricKeys(r as RunEntry)));
         return [...new Set(keys.flat())].sort();
       },
     });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { specOf } from '../../src/cli/complete.js';
 import { buildProgram, groupsFor } from '../../src/program.js';
-import { BIN, FIXTURE, REPO, cleanEnv, mlr, mlrBin, tempDir } from '../helpers.js';
+import { BIN, FIXTURE, REPO, cleanEnv, copyStore, mlr, mlrBin, tempDir } from '../helpers.js';
 
 const complete = async (...words: string[]): Promise<string[]> => {
   const r = await mlr(['__complete', '--', ...words]);
@@ -74,6 +74,70 @@ describe('mlr __complete', () => {
     expect(groupsFor(argv('plot', '--metric', ''))).toEqual(['charts', 'setup']);
     // while the command itself is typed: every group (to list every command)
     expect(groupsFor(argv('ru'))).toEqual(groupsFor(['node', 'mlr', '--help']));
+  });
+});
+
+describe("completion's cache of a file store's runs (src/cli/complete-cache.ts)", () => {
+  const RUN = 'a2ef757706a04acfb3e214a13b706ded';
+  const setup = () => {
+    const cache = tempDir('complete-cache');
+    const store = copyStore();
+    const env = { XDG_CACHE_HOME: cache };
+    const runs = async (): Promise<string[]> => {
+      const r = await mlr(['__complete', '--', '--store', store, 'runs', 'describe', ''], { env });
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      return r.stdout.split('\n').filter((l) => l !== '');
+    };
+    const files = (): string[] => (fs.existsSync(path.join(cache, 'mlr', 'completion')) ? fs.readdirSync(path.join(cache, 'mlr', 'completion')) : []);
+    return { cache, store, env, runs, files };
+  };
+
+  it('is written once, answers the same, and is what a TAB reads while the run files are unchanged', async () => {
+    const { store, runs, files, cache } = setup();
+    const uncached = await mlr(['__complete', '--', '--store', store, 'runs', 'describe', '']);
+    const first = await runs();
+    expect(first.map((l) => l + '\n').join('')).toBe(uncached.stdout);
+    expect(files()).toHaveLength(1);
+    const file = path.join(cache, 'mlr', 'completion', files()[0]!);
+    const before = fs.readFileSync(file, 'utf8');
+    expect(await runs()).toEqual(first);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    // a name the cache holds for an unchanged meta.yaml is the one shown: the files were not read again
+    const json = JSON.parse(before) as { runs: Record<string, { name: string }> };
+    const key = Object.keys(json.runs).find((k) => k.endsWith(RUN))!;
+    json.runs[key]!.name = 'from-the-cache';
+    fs.writeFileSync(file, JSON.stringify(json));
+    expect(await runs()).toContain('from-the-cache');
+  });
+
+  it('follows renames, deletions, new runs and a 1.x run named by its tag file; a broken cache is read around', async () => {
+    const { store, runs, files, cache } = setup();
+    await runs();
+    await mlr(['--store', store, 'runs', 'rename', RUN, 'renamed-run']);
+    let now = await runs();
+    expect(now).toContain('renamed-run');
+    expect(now).not.toContain('adam-lr1e-4-bs64');
+    await mlr(['--store', store, 'runs', 'delete', '65035d79']);
+    expect(await runs()).not.toContain('rmsprop-lr1e-4-bs64');
+    const made = (await mlr(['--store', store, 'runs', 'create', '-e', 'sweep', '--name', 'brand-new'])).stdout.trim();
+    expect(await runs()).toContain('brand-new');
+    // a meta.yaml without run_name (MLflow 1.x): the name is tags/mlflow.runName, and a change to it shows
+    const dir = path.join(store, '234684999513866976', made);
+    fs.writeFileSync(path.join(dir, 'meta.yaml'), fs.readFileSync(path.join(dir, 'meta.yaml'), 'utf8').replace(/^run_name:.*\n/m, ''));
+    expect(await runs()).toContain('brand-new');
+    fs.writeFileSync(path.join(dir, 'tags', 'mlflow.runName'), 'tag-named');
+    now = await runs();
+    expect(now).toContain('tag-named');
+    expect(now).not.toContain('brand-new');
+    fs.writeFileSync(path.join(cache, 'mlr', 'completion', files()[0]!), '{"version": 1, "runs": ');
+    expect(await runs()).toEqual(now);
+    expect(await mlr(['__complete', '--', '--store', store, 'runs', 'describe', ''])).toMatchObject({ stdout: now.map((l) => l + '\n').join('') });
+  });
+
+  it('a cache folder that cannot be made changes nothing', async () => {
+    const store = copyStore();
+    const r = await mlr(['__complete', '--', '--store', store, 'runs', 'describe', 'adam-lr1e-4-bs6'], { env: { XDG_CACHE_HOME: '/dev/null/x' } });
+    expect(r).toMatchObject({ code: 0, stderr: '', stdout: 'adam-lr1e-4-bs64\n' });
   });
 });
 

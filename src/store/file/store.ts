@@ -430,16 +430,33 @@ export class FileStore {
 
   /** Runs of the given experiments (in that order) whose lifecycle stage is in the view. */
   listRuns(exps: FileExperimentEntry[], view: ViewType = 'active'): FileRunEntry[] {
-    const out: FileRunEntry[] = [];
+    return this.listRunInfos(exps, view, (exp, folder) => this.readRunDir(exp, folder));
+  }
+
+  /**
+   * As listRuns, with `read` reading each run folder: it may answer from elsewhere (shell
+   * completion's cache, cli/complete-cache.ts) and call `readRun` for the folders it cannot.
+   */
+  listRunInfos<R extends { info: Pick<RunInfo, 'lifecycle_stage'> }>(
+    exps: FileExperimentEntry[],
+    view: ViewType,
+    read: (exp: FileExperimentEntry, folder: string) => R | undefined,
+  ): R[] {
+    const out: R[] = [];
     for (const exp of exps) {
       this.track(exp.dir);
       for (const e of this.listOrWarn(exp.dir, `the runs of experiment ${exp.experiment.experiment_id} are left out`)) {
         if (!isRunFolder(e)) continue;
-        const run = this.readRunDir(exp, e.name);
+        const run = read(exp, e.name);
         if (run && matchesView(run.info.lifecycle_stage, view)) out.push(run);
       }
     }
     return out;
+  }
+
+  /** One run folder of `exp`, read as listRuns reads it. */
+  readRun(exp: FileExperimentEntry, folder: string): FileRunEntry | undefined {
+    return this.readRunDir(exp, folder);
   }
 
   private readRunDir(exp: FileExperimentEntry, folder: string): FileRunEntry | undefined {
