@@ -6,6 +6,7 @@ import { FilterError } from '../errors.js';
 import { ORDERABLE_ATTRIBUTES, canonicalAttribute, type OrderKey } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 import { decodeIdentifier } from './parser.js';
+import { compareCodePoints } from '../text-order.js';
 import { runInfoField, type RunInfo, type SearchableRun } from '../store/types.js';
 
 function unparsable(clause: string, pos: [number, number], why: string): FilterError {
@@ -185,23 +186,6 @@ export function parseOrderBy(clause: string): OrderKey {
 }
 
 // --- sorting ---
-
-/** Compares strings by code point, as Python does (JS `<` compares UTF-16 code units). */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // a surrogate (part of a character above U+FFFF) must sort after U+E000–U+FFFF
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
-}
 
 type SortValue = number | bigint | string | null | undefined;
 

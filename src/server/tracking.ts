@@ -8,7 +8,7 @@ import { MlrError, NotFoundError } from '../errors.js';
 import { compileQuery, sortRuns } from '../search/index.js';
 import { matchesExperiment, parseExperimentFilter, sortExperiments } from '../search/experiment-search.js';
 import type { ExperimentEntry, RunEntry, TrackingReader } from '../store/backend.js';
-import { MAX_RESULTS_LIMIT } from '../store/local-search.js';
+import { MAX_RESULTS_LIMIT } from '../store/max-results.js';
 import type { DatasetInput, RunStatus, ViewType } from '../store/types.js';
 import { RUN_STATUSES } from '../store/types.js';
 import { validateKeyName } from '../store/validate.js';

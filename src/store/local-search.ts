@@ -3,20 +3,10 @@
  * the file store's way of answering a search (it reads only the files a clause needs, as the
  * clause needs them), and any backend's fallback for what it cannot push down.
  */
-import { UsageError } from '../errors.js';
+import { checkMaxResults } from './max-results.js';
 import { applyQuery, filterRuns } from '../search/index.js';
 import { compareNatural } from '../search/order-by.js';
 import type { RunSearch, SearchedRun, TrackingReader } from './backend.js';
-
-/** MLflow refuses max_results above this (spec §6). */
-export const MAX_RESULTS_LIMIT = 50000;
-
-/** UsageError unless `n` is a whole number from 1 to MAX_RESULTS_LIMIT (or absent). */
-export function checkMaxResults(n: number | undefined): void {
-  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > MAX_RESULTS_LIMIT)) {
-    throw new UsageError(`--max-results must be a whole number from 1 to ${MAX_RESULTS_LIMIT}, got ${n}`);
-  }
-}
 
 /**
  * The runs of `search.experiments` in the view, filtered, ordered as MLflow orders them

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FilterError } from '../../src/errors.js';
-import { compareCodePoints, compareNatural, parseOrderBy, shlexSplit, sortByKey, sortRuns } from '../../src/search/order-by.js';
+import { compareNatural, parseOrderBy, shlexSplit, sortByKey, sortRuns } from '../../src/search/order-by.js';
+import { compareCodePoints } from '../../src/text-order.js';
 import type { SearchableRun } from '../../src/store/types.js';
 import { seededRandom } from '../helpers.js';
 import { NAME, RUNS } from './spec-store.js';

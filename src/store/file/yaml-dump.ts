@@ -11,6 +11,7 @@
  * characters raw, libyaml escapes them as `\U0001F600`) follow libyaml.
  */
 import { formatPyFloat } from '../pyfloat.js';
+import { compareCodePoints } from '../../text-order.js';
 
 /** A number that must be written as a YAML float even when integral (`5.0`). */
 export class PyFloat {
@@ -161,20 +162,6 @@ function utf8Length(cps: number[]): number {
   let len = 0;
   for (const c of cps) len += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
   return len;
-}
-
-/** Python sorts str keys by code point; JS's default sort compares UTF-16 units. */
-function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done) return y.done ? 0 : -1;
-    if (y.done) return 1;
-    const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
 }
 
 interface ScalarEvent {

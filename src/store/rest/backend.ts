@@ -30,7 +30,7 @@ import type {
   TrackingReader,
   TrackingWriter,
 } from '../backend.js';
-import { checkMaxResults, MAX_RESULTS_LIMIT } from '../local-search.js';
+import { checkMaxResults, MAX_RESULTS_LIMIT } from '../max-results.js';
 import type { DatasetInput, KeyValue, Metric, Problem, RunStatus, SearchableRun, ViewType } from '../types.js';
 import { MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH, validateMetric } from '../validate.js';
 import { arr, datasetInputsOf, experimentOf, metricOf, obj, runInfoOf, str } from './entities.js';

@@ -37,14 +37,11 @@ import type {
   TrackingReader,
   TrackingWriter,
 } from '../backend.js';
-import { checkMaxResults, MAX_RESULTS_LIMIT } from '../local-search.js';
+import { checkMaxResults, MAX_RESULTS_LIMIT } from '../max-results.js';
 import type { DatasetInput, Experiment, KeyValue, Metric, Problem, RunInfo, RunStatus, SearchableRun, ViewType } from '../types.js';
 import { openForRead, type MlflowDb } from './db.js';
 import type { SqlLoggedModel } from './entities.js';
 import * as read from './read.js';
-import { searchRunInfos } from './query.js';
-import * as reg from './registry.js';
-import * as regw from './registry-write.js';
 import { openOrCreate } from './schema.js';
 import * as write from './write.js';
 import { int64OrNull } from './rows.js';
@@ -144,7 +141,11 @@ export class SqliteBackend implements Backend {
   }
 
   async registry(): Promise<ModelRegistry> {
-    this.registryP ??= new SqliteRegistry(this);
+    // loaded when asked for: a log-metric never compiles the registry's SQL
+    if (!this.registryP) {
+      const [reg, regw] = await Promise.all([import('./registry.js'), import('./registry-write.js')]);
+      this.registryP ??= new SqliteRegistry(this, reg, regw);
+    }
     return this.registryP;
   }
 
@@ -281,6 +282,8 @@ class SqliteReader implements TrackingReader {
    */
   async searchRuns(search: RunSearch): Promise<SearchedRun[]> {
     checkMaxResults(search.maxResults);
+    // the filter parser and the SQL it becomes: loaded by the commands that search, not by a write
+    const { searchRunInfos } = await import('./query.js');
     const db = this.db;
     const byId = new Map(search.experiments.map((e) => [e.experiment.experiment_id, e]));
     const q = search.query;
@@ -635,8 +638,13 @@ class SqliteRegistry implements ModelRegistry {
   private readonly b: SqliteBackend;
   private logged = new Map<string, SqlLoggedModel>();
 
-  constructor(b: SqliteBackend) {
+  private readonly reg: typeof import('./registry.js');
+  private readonly regw: typeof import('./registry-write.js');
+
+  constructor(b: SqliteBackend, reg: typeof import('./registry.js'), regw: typeof import('./registry-write.js')) {
     this.b = b;
+    this.reg = reg;
+    this.regw = regw;
   }
 
   private get rdb(): MlflowDb {
@@ -648,35 +656,35 @@ class SqliteRegistry implements ModelRegistry {
   }
 
   async listRegisteredModels(): Promise<RegisteredModel[]> {
-    return reg.listRegisteredModels(this.rdb);
+    return this.reg.listRegisteredModels(this.rdb);
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
-    return reg.getRegisteredModel(this.rdb, name);
+    return this.reg.getRegisteredModel(this.rdb, name);
   }
 
   async listModelVersions(name: string, includeDeleted = false): Promise<ModelVersion[]> {
-    return reg.listModelVersions(this.rdb, name, includeDeleted);
+    return this.reg.listModelVersions(this.rdb, name, includeDeleted);
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    return reg.getModelVersion(this.rdb, name, version);
+    return this.reg.getModelVersion(this.rdb, name, version);
   }
 
   async createRegisteredModel(name: string, opts: { description?: string; tags?: KeyValue[] } = {}): Promise<void> {
-    regw.createRegisteredModel(this.wdb, name, opts, this.b.writeCtx());
+    this.regw.createRegisteredModel(this.wdb, name, opts, this.b.writeCtx());
   }
   async renameRegisteredModel(name: string, newName: string): Promise<void> {
-    regw.renameRegisteredModel(this.wdb, name, newName, this.b.writeCtx());
+    this.regw.renameRegisteredModel(this.wdb, name, newName, this.b.writeCtx());
   }
   async updateRegisteredModel(name: string, description: string): Promise<void> {
-    regw.updateRegisteredModel(this.wdb, name, description, this.b.writeCtx());
+    this.regw.updateRegisteredModel(this.wdb, name, description, this.b.writeCtx());
   }
   async deleteRegisteredModel(name: string): Promise<void> {
-    regw.deleteRegisteredModel(this.wdb, name);
+    this.regw.deleteRegisteredModel(this.wdb, name);
   }
   async createModelVersion(name: string, opts: CreateVersionOptions): Promise<string> {
-    const v = regw.createModelVersion(
+    const v = this.regw.createModelVersion(
       this.wdb,
       name,
       {
@@ -691,46 +699,46 @@ class SqliteRegistry implements ModelRegistry {
     return v.version;
   }
   async updateModelVersion(name: string, version: string, description: string): Promise<void> {
-    regw.updateModelVersion(this.wdb, name, version, description, this.b.writeCtx());
+    this.regw.updateModelVersion(this.wdb, name, version, description, this.b.writeCtx());
   }
   async deleteModelVersion(name: string, version: string): Promise<string[]> {
-    const aliases = reg.getModelVersion(this.wdb, name, version).aliases;
-    regw.deleteModelVersion(this.wdb, name, version, this.b.writeCtx());
+    const aliases = this.reg.getModelVersion(this.wdb, name, version).aliases;
+    this.regw.deleteModelVersion(this.wdb, name, version, this.b.writeCtx());
     return aliases;
   }
   async transitionStage(name: string, version: string, stage: string, archiveExisting = false): Promise<ModelStage> {
-    return regw.transitionModelVersionStage(this.wdb, name, version, stage, archiveExisting, this.b.writeCtx());
+    return this.regw.transitionModelVersionStage(this.wdb, name, version, stage, archiveExisting, this.b.writeCtx());
   }
   async setAlias(name: string, alias: string, version: string): Promise<void> {
-    regw.setRegisteredModelAlias(this.wdb, name, alias, version);
+    this.regw.setRegisteredModelAlias(this.wdb, name, alias, version);
   }
   async deleteAlias(name: string, alias: string): Promise<boolean> {
-    const had = reg.getRegisteredModel(this.wdb, name).aliases.some((a) => a.alias === alias);
-    if (had) regw.deleteRegisteredModelAlias(this.wdb, name, alias);
+    const had = this.reg.getRegisteredModel(this.wdb, name).aliases.some((a) => a.alias === alias);
+    if (had) this.regw.deleteRegisteredModelAlias(this.wdb, name, alias);
     return had;
   }
   async setModelTag(name: string, key: string, value: string): Promise<void> {
-    regw.setRegisteredModelTag(this.wdb, name, key, value);
+    this.regw.setRegisteredModelTag(this.wdb, name, key, value);
   }
   async setVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
-    regw.setModelVersionTag(this.wdb, name, version, key, value);
+    this.regw.setModelVersionTag(this.wdb, name, version, key, value);
   }
   async deleteTag(name: string, version: string | undefined, key: string): Promise<boolean> {
-    const holder = version === undefined ? reg.getRegisteredModel(this.wdb, name) : reg.getModelVersion(this.wdb, name, version);
+    const holder = version === undefined ? this.reg.getRegisteredModel(this.wdb, name) : this.reg.getModelVersion(this.wdb, name, version);
     if (!holder.tags.some((t) => t.key === key)) return false;
-    if (version === undefined) regw.deleteRegisteredModelTag(this.wdb, name, key);
-    else regw.deleteModelVersionTag(this.wdb, name, version, key);
+    if (version === undefined) this.regw.deleteRegisteredModelTag(this.wdb, name, key);
+    else this.regw.deleteModelVersionTag(this.wdb, name, version, key);
     return true;
   }
 
   async listLoggedModels(exp: ExperimentEntry): Promise<LoggedModel[]> {
-    const models = reg.listLoggedModels(this.rdb, [exp.experiment.experiment_id]);
+    const models = this.reg.listLoggedModels(this.rdb, [exp.experiment.experiment_id]);
     for (const m of models) this.logged.set(m.model_id, m);
     return models;
   }
 
   async loggedModelData(model: LoggedModel, _opts?: { allMetrics?: boolean }) {
-    const m = this.logged.get(model.model_id) ?? reg.listLoggedModels(this.rdb, [model.experiment_id]).find((x) => x.model_id === model.model_id);
+    const m = this.logged.get(model.model_id) ?? this.reg.listLoggedModels(this.rdb, [model.experiment_id]).find((x) => x.model_id === model.model_id);
     return {
       metrics: (m?.metrics ?? []).map((x) => ({ ...x, value: x.value ?? NaN })),
       params: m?.params ?? [],

@@ -12,7 +12,7 @@
  */
 import type { Experiment, Metric, Run, RunInfo } from '../types.js';
 import { NotFoundError } from '../../errors.js';
-import { compareCodePoints } from '../../search/order-by.js';
+import { compareCodePoints } from '../../text-order.js';
 import type { DatasetInput, KeyValue, RunStatus, ViewType } from '../types.js';
 import type { MlflowDb } from './db.js';
 import { float, idText, int64, int64OrNull, isTrue, jsonIntArray, jsonTextArray, textOrNull } from './rows.js';
