@@ -18,21 +18,15 @@ import type {
   BatchInput,
   CreatedRun,
   CreateRunOptions,
-  CreateVersionOptions,
   ExperimentEntry,
   FullRun,
   LoadNeeds,
-  LoggedModel,
   MetricInput,
   MetricTail,
   ModelRegistry,
-  ModelStage,
-  ModelVersion,
-  RegisteredModel,
   RunEntry,
   RunSearch,
   SearchedRun,
-  TraceInfo,
   TrackingImporter,
   TrackingReader,
   TrackingWriter,
@@ -40,7 +34,6 @@ import type {
 import { checkMaxResults, MAX_RESULTS_LIMIT } from '../max-results.js';
 import type { DatasetInput, Experiment, KeyValue, Metric, Problem, RunInfo, RunStatus, SearchableRun, ViewType } from '../types.js';
 import { openForRead, type MlflowDb } from './db.js';
-import type { SqlLoggedModel } from './entities.js';
 import * as read from './read.js';
 import { openOrCreate } from './schema.js';
 import * as write from './write.js';
@@ -88,7 +81,7 @@ export class SqliteBackend implements Backend {
   private readonly importers: TrackingImporter[] = [];
   private readerP?: SqliteReader;
   private writerP?: SqliteWriter;
-  private registryP?: SqliteRegistry;
+  private registryP?: import('./registry-backend.js').SqliteRegistry;
   private artifactsP?: Promise<ArtifactRepository>;
 
   constructor(opts: SqliteBackendOptions) {
@@ -143,8 +136,8 @@ export class SqliteBackend implements Backend {
   async registry(): Promise<ModelRegistry> {
     // loaded when asked for: a log-metric never compiles the registry's SQL
     if (!this.registryP) {
-      const [reg, regw] = await Promise.all([import('./registry.js'), import('./registry-write.js')]);
-      this.registryP ??= new SqliteRegistry(this, reg, regw);
+      const { SqliteRegistry } = await import('./registry-backend.js');
+      this.registryP ??= new SqliteRegistry(this);
     }
     return this.registryP;
   }
@@ -630,140 +623,5 @@ class SqliteWriter implements TrackingWriter {
     const id = this.runId(run);
     write.logInputs(this.db, id, inputs);
     return id;
-  }
-}
-
-class SqliteRegistry implements ModelRegistry {
-  readonly problems: Problem[] = [];
-  private readonly b: SqliteBackend;
-  private logged = new Map<string, SqlLoggedModel>();
-
-  private readonly reg: typeof import('./registry.js');
-  private readonly regw: typeof import('./registry-write.js');
-
-  constructor(b: SqliteBackend, reg: typeof import('./registry.js'), regw: typeof import('./registry-write.js')) {
-    this.b = b;
-    this.reg = reg;
-    this.regw = regw;
-  }
-
-  private get rdb(): MlflowDb {
-    return this.b.readDb();
-  }
-
-  private get wdb(): MlflowDb {
-    return this.b.writeDb();
-  }
-
-  async listRegisteredModels(): Promise<RegisteredModel[]> {
-    return this.reg.listRegisteredModels(this.rdb);
-  }
-
-  async getRegisteredModel(name: string): Promise<RegisteredModel> {
-    return this.reg.getRegisteredModel(this.rdb, name);
-  }
-
-  async listModelVersions(name: string, includeDeleted = false): Promise<ModelVersion[]> {
-    return this.reg.listModelVersions(this.rdb, name, includeDeleted);
-  }
-
-  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    return this.reg.getModelVersion(this.rdb, name, version);
-  }
-
-  async createRegisteredModel(name: string, opts: { description?: string; tags?: KeyValue[] } = {}): Promise<void> {
-    this.regw.createRegisteredModel(this.wdb, name, opts, this.b.writeCtx());
-  }
-  async renameRegisteredModel(name: string, newName: string): Promise<void> {
-    this.regw.renameRegisteredModel(this.wdb, name, newName, this.b.writeCtx());
-  }
-  async updateRegisteredModel(name: string, description: string): Promise<void> {
-    this.regw.updateRegisteredModel(this.wdb, name, description, this.b.writeCtx());
-  }
-  async deleteRegisteredModel(name: string): Promise<void> {
-    this.regw.deleteRegisteredModel(this.wdb, name);
-  }
-  async createModelVersion(name: string, opts: CreateVersionOptions): Promise<string> {
-    const v = this.regw.createModelVersion(
-      this.wdb,
-      name,
-      {
-        source: opts.source,
-        ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
-        ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
-        ...(opts.runLink !== undefined ? { runLink: opts.runLink } : {}),
-        ...(opts.description !== undefined ? { description: opts.description } : {}),
-      },
-      this.b.writeCtx(),
-    );
-    return v.version;
-  }
-  async updateModelVersion(name: string, version: string, description: string): Promise<void> {
-    this.regw.updateModelVersion(this.wdb, name, version, description, this.b.writeCtx());
-  }
-  async deleteModelVersion(name: string, version: string): Promise<string[]> {
-    const aliases = this.reg.getModelVersion(this.wdb, name, version).aliases;
-    this.regw.deleteModelVersion(this.wdb, name, version, this.b.writeCtx());
-    return aliases;
-  }
-  async transitionStage(name: string, version: string, stage: string, archiveExisting = false): Promise<ModelStage> {
-    return this.regw.transitionModelVersionStage(this.wdb, name, version, stage, archiveExisting, this.b.writeCtx());
-  }
-  async setAlias(name: string, alias: string, version: string): Promise<void> {
-    this.regw.setRegisteredModelAlias(this.wdb, name, alias, version);
-  }
-  async deleteAlias(name: string, alias: string): Promise<boolean> {
-    const had = this.reg.getRegisteredModel(this.wdb, name).aliases.some((a) => a.alias === alias);
-    if (had) this.regw.deleteRegisteredModelAlias(this.wdb, name, alias);
-    return had;
-  }
-  async setModelTag(name: string, key: string, value: string): Promise<void> {
-    this.regw.setRegisteredModelTag(this.wdb, name, key, value);
-  }
-  async setVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
-    this.regw.setModelVersionTag(this.wdb, name, version, key, value);
-  }
-  async deleteTag(name: string, version: string | undefined, key: string): Promise<boolean> {
-    const holder = version === undefined ? this.reg.getRegisteredModel(this.wdb, name) : this.reg.getModelVersion(this.wdb, name, version);
-    if (!holder.tags.some((t) => t.key === key)) return false;
-    if (version === undefined) this.regw.deleteRegisteredModelTag(this.wdb, name, key);
-    else this.regw.deleteModelVersionTag(this.wdb, name, version, key);
-    return true;
-  }
-
-  async listLoggedModels(exp: ExperimentEntry): Promise<LoggedModel[]> {
-    const models = this.reg.listLoggedModels(this.rdb, [exp.experiment.experiment_id]);
-    for (const m of models) this.logged.set(m.model_id, m);
-    return models;
-  }
-
-  async loggedModelData(model: LoggedModel, _opts?: { allMetrics?: boolean }) {
-    const m = this.logged.get(model.model_id) ?? this.reg.listLoggedModels(this.rdb, [model.experiment_id]).find((x) => x.model_id === model.model_id);
-    return {
-      metrics: (m?.metrics ?? []).map((x) => ({ ...x, value: x.value ?? NaN })),
-      params: m?.params ?? [],
-      tags: m?.tags ?? [],
-    };
-  }
-
-  async listTraces(exp: ExperimentEntry): Promise<TraceInfo[]> {
-    const db = this.rdb;
-    if (!db.has('trace_info')) return [];
-    const rows = db
-      .stmt('SELECT request_id, experiment_id, timestamp_ms, execution_time_ms, status FROM trace_info WHERE experiment_id = ? ORDER BY timestamp_ms DESC')
-      .all(BigInt(exp.experiment.experiment_id)) as {
-      request_id: string;
-      experiment_id: bigint;
-      timestamp_ms: bigint | null;
-      execution_time_ms: bigint | null;
-      status: string;
-    }[];
-    return rows.map((r) => ({
-      request_id: r.request_id,
-      experiment_id: String(r.experiment_id),
-      timestamp_ms: int64OrNull(r.timestamp_ms),
-      execution_time_ms: int64OrNull(r.execution_time_ms),
-      status: r.status,
-    }));
   }
 }
