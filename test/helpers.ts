@@ -261,6 +261,8 @@ type Image = { name: string; entries?: Image; bytes?: Buffer; link?: string }[];
 /** undefined: too big, or not only plain files, folders and links (copied by copyTree) */
 const images = new Map<string, Image | undefined>();
 const IMAGE_LIMIT = 16 << 20;
+/** where the stores kept as images come from: folders no test writes to (a temp store may change between copies) */
+const READ_ONLY_SOURCES = [path.join(REPO, 'fixtures'), path.resolve(REPO, '..', 'shared')];
 
 function readImage(src: string, budget: { left: number }): Image | undefined {
   const out: Image = [];
@@ -296,11 +298,12 @@ function writeImage(dst: string, image: Image): void {
  * A fresh writable copy of a store in a temp folder (removed after the test); returns its path.
  * A store up to 16 MB is read once per worker and written from memory after that: three
  * syscalls a file instead of copyFileSync's seven (the fixture: ~20 ms instead of ~70 ms, and
- * the suite copies it ~140 times). The fixtures are never written to, so the image stays true.
+ * the suite copies it ~140 times). Only stores under fixtures/ and ../shared, which no test
+ * writes to, are kept: an image of a temp store could go stale.
  */
 export function copyStore(src = FIXTURE): string {
   const dst = path.join(tempDir('test'), 'mlruns');
-  if (!images.has(src)) images.set(src, readImage(src, { left: IMAGE_LIMIT }));
+  if (!images.has(src) && READ_ONLY_SOURCES.some((d) => src.startsWith(d + path.sep))) images.set(src, readImage(src, { left: IMAGE_LIMIT }));
   const image = images.get(src);
   if (image) writeImage(dst, image);
   else copyTree(src, dst);
