@@ -94,17 +94,11 @@ export class CompletionCache {
     }
     const run = read();
     if (!run || run.broken || key === undefined) return run;
-    let text: string;
-    try {
-      text = fs.readFileSync(meta, 'utf8');
-    } catch {
-      return run;
-    }
-    // the file changed between the read and now: keep nothing for it
+    // the file changed between the stat and the read: keep nothing for it
     if (identity(meta) !== key) return run;
     const start = run.info.start_time === null ? null : Number(run.info.start_time);
     const entry: Entry = { k: key, id: run.info.run_id, name: run.info.run_name, start, stage: run.info.lifecycle_stage };
-    if (!/^run_name:/m.test(text)) entry.t = identity(tag) ?? '';
+    if (run.nameFromTag) entry.t = identity(tag) ?? '';
     this.fresh[dir] = entry;
     this.changed = true;
     return run;

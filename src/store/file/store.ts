@@ -51,6 +51,8 @@ export interface FileExperimentEntry extends ExperimentEntry {
 export interface FileRunEntry extends RunEntry {
   dir: string;
   exp: FileExperimentEntry;
+  /** the name is the tags/mlflow.runName file's: a 1.x meta.yaml has no run_name */
+  nameFromTag?: boolean;
 }
 
 /** Folders inside an experiment that are not runs (2.12: tags, datasets; 3.x: traces, models). */
@@ -510,6 +512,7 @@ export class FileStore {
       problems.push(problem('run-lifecycle-invalid', file, `${file} has lifecycle_stage '${stageRaw}'`));
     }
     let runName = yamlString(m['run_name']);
+    const nameFromTag = runName === undefined;
     if (runName === undefined) {
       // 1.x files have no run_name: MLflow takes it from the mlflow.runName tag
       this.track(path.join(dir, 'tags'));
@@ -529,7 +532,7 @@ export class FileStore {
       lifecycle_stage: stageRaw === 'deleted' ? 'deleted' : 'active',
     };
     for (const q of problems) this.warn(q);
-    return { info, dir, exp, broken: problems.length > 0, metaUnreadable: !map, problems };
+    return { info, dir, exp, broken: problems.length > 0, metaUnreadable: !map, problems, ...(nameFromTag ? { nameFromTag } : {}) };
   }
 
   /** A run folder without meta.yaml still holds run data (metrics/, params/ or tags/); artifacts alone do not make a run. */
